@@ -1,0 +1,577 @@
+//! cdef: C declarations as text → lang-c AST → the type table.
+//!
+//! The stages of one [`run`]:
+//! 1. `pp` preprocesses the text (comments, `#define`, `#if`, `#pragma pack`, lang-c fixups),
+//!    keeping every byte where it was;
+//! 2. a prelude declares every typedef name the table already knows (`typedef int NAME;`, which
+//!    lang-c needs to tell type names from identifiers) followed by a `# 1 "<cdef>"` linemarker so
+//!    positions still point into the user's text;
+//! 3. lang-c parses, on a thread with a large stack after a nesting-depth check, so no input can
+//!    overflow the stack; a syntax error is reported and the failing declaration blanked out so
+//!    parsing resumes and finds the next error;
+//! 4. `lower` walks the AST into the table, collecting every error;
+//! 5. on any error the caller drops the (cloned) table: `cdef` is transactional.
+#![forbid(unsafe_code)]
+
+mod expr;
+mod lower;
+mod pp;
+
+use std::fmt;
+
+use lang_c::ast::{Declaration, DeclarationSpecifier, ExternalDeclaration, TypeSpecifier};
+use lang_c::driver::{parse_preprocessed, Config, Flavor};
+
+use crate::ctype::{ConstValue, TypeId, TypeTable};
+use crate::layout::Target;
+
+/// Options for [`crate::Ffi::cdef_with`].
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CdefOptions {
+    /// Replace conflicting earlier definitions (of structs, typedefs, functions, constants)
+    /// instead of reporting them. Identical redefinitions are always accepted.
+    pub allow_redefinition: bool,
+    /// The `#pragma pack` value in effect at the start of the text (`None`: natural alignment).
+    pub pack: Option<u64>,
+}
+
+/// One problem found in a cdef, located in the user's text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// `<cdef>` for cdef text, `<type>` for a type name, else the header file name.
+    pub file: String,
+    /// 1-based line.
+    pub line: u32,
+    /// 1-based column (in characters).
+    pub column: u32,
+    /// The message: the declaration, what is wrong, and the culprit in C syntax.
+    pub message: String,
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}: {}", self.file, self.line, self.column, self.message)
+    }
+}
+
+/// Every problem of one `cdef` call. The type table was left unchanged.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CdefError {
+    /// The problems, in text order.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl fmt::Display for CdefError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, d) in self.diagnostics.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{d}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for CdefError {}
+
+/// What kind of text is being declared.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Mode {
+    /// Hand-written cdef text: strict, every problem is an error.
+    Cdef,
+    /// The output of `cc -E -dD` on a real header: non-constant macros, static inline functions
+    /// and static variables are skipped silently.
+    Header,
+}
+
+/// The largest cdef text accepted.
+pub const MAX_INPUT_BYTES: usize = 64 << 20;
+/// The deepest nesting of `(`, `[` and `{` accepted.
+pub const MAX_NESTING: usize = 256;
+/// The longest run of prefix operators (`-`, `!`, `~`, `*`, `&`, `+`) accepted.
+pub const MAX_OPERATOR_RUN: usize = 1000;
+/// The most syntax errors reported (and recovered from) in one call.
+const MAX_SYNTAX_ERRORS: usize = 50;
+/// Stack for the parsing thread: lang-c's parser recurses per nesting level.
+const PARSE_STACK: usize = 64 << 20;
+
+/// Declares `src` into `table`. On error, `table` may be partly modified: callers run this on a
+/// copy and keep the copy only on success.
+pub(crate) fn run(
+    table: &mut TypeTable,
+    target: &Target,
+    src: &str,
+    opts: &CdefOptions,
+    mode: Mode,
+    file: &str,
+) -> Result<(), CdefError> {
+    std::thread::scope(|s| {
+        std::thread::Builder::new()
+            .name("jitffi-cdef".into())
+            .stack_size(PARSE_STACK)
+            .spawn_scoped(s, || run_inner(table, target, src, opts, mode, file))
+            .map_err(|e| CdefError {
+                diagnostics: vec![Diagnostic {
+                    file: file.into(),
+                    line: 1,
+                    column: 1,
+                    message: format!("cannot start the parser thread: {e}"),
+                }],
+            })?
+            .join()
+            .unwrap_or_else(|_| {
+                Err(CdefError {
+                    diagnostics: vec![Diagnostic {
+                        file: file.into(),
+                        line: 1,
+                        column: 1,
+                        message: "internal error: the cdef parser panicked (please report this input)".into(),
+                    }],
+                })
+            })
+    })
+}
+
+struct TablePp<'a> {
+    t: &'a TypeTable,
+    target: &'a Target,
+}
+
+impl pp::PpContext for TablePp<'_> {
+    fn constant(&self, name: &str) -> Option<expr::Val> {
+        self.t.constant(name).map(|c| match &c.value {
+            ConstValue::Int { value, ty } => expr::Val::Int(*value, *ty),
+            ConstValue::Float { value, ty } => expr::Val::Float(*value, *ty),
+            ConstValue::Str(s) => expr::Val::Str(s.clone()),
+        })
+    }
+    fn defined(&self, name: &str) -> bool {
+        self.t.constant(name).is_some_and(|c| c.enum_type.is_none()) || self.t.macro_flags.get(name).is_some()
+    }
+    fn is_type(&self, name: &str) -> bool {
+        self.t.typedef(name).is_some()
+    }
+    fn char_signed(&self) -> bool {
+        self.target.char_signed
+    }
+}
+
+/// `typedef int NAME;` for every known typedef name (and the `__int128` stand-ins), then a
+/// linemarker that restarts line numbering for the user's text.
+fn prelude(table: &TypeTable, file: &str) -> String {
+    let mut p = String::with_capacity(32 * table.typedef_count() + 64);
+    p.push_str("typedef int __int128; typedef int __jfu128;\n");
+    for name in table.typedef_names() {
+        if name != "__builtin_va_list" {
+            p.push_str("typedef int ");
+            p.push_str(name);
+            p.push_str(";\n");
+        }
+    }
+    p.push_str(&format!("# 1 \"{file}\"\n"));
+    p
+}
+
+fn lang_c_config() -> Config {
+    let mut c = Config::default();
+    c.flavor = Flavor::GnuC11;
+    c
+}
+
+fn run_inner(
+    table: &mut TypeTable,
+    target: &Target,
+    src: &str,
+    opts: &CdefOptions,
+    mode: Mode,
+    file: &str,
+) -> Result<(), CdefError> {
+    if src.len() > MAX_INPUT_BYTES {
+        return Err(CdefError {
+            diagnostics: vec![Diagnostic {
+                file: file.into(),
+                line: 1,
+                column: 1,
+                message: format!("cdef text is {} bytes, more than the limit of {MAX_INPUT_BYTES}", src.len()),
+            }],
+        });
+    }
+    let pp_out = pp::preprocess(src, mode, &TablePp { t: table, target }, opts.pack);
+    let pre = prelude(table, file);
+    let base = pre.len();
+    let mut source = pre;
+    source.push_str(&pp_out.text);
+    let mut diags: Vec<(usize, String)> = pp_out.errors.iter().map(|(o, m)| (o + base, m.clone())).collect();
+
+    if let Err((off, msg)) = check_nesting(&source, base) {
+        diags.push((off, msg));
+        return Err(finish(&source, file, diags));
+    }
+
+    // Parse, recovering from syntax errors by blanking the failing declaration.
+    let mut parse_source = source.clone();
+    let mut n_syntax = 0;
+    let unit = loop {
+        match parse_preprocessed(&lang_c_config(), parse_source.clone()) {
+            Ok(p) => break Some(p.unit),
+            Err(e) => {
+                n_syntax += 1;
+                diags.push((e.offset, syntax_message(&parse_source, e.offset, &e.expected, table)));
+                if n_syntax >= MAX_SYNTAX_ERRORS {
+                    break None;
+                }
+                match recovery_span(&parse_source, e.offset, base) {
+                    Some((from, to)) => blank_range(&mut parse_source, from, to),
+                    None => break None,
+                }
+            }
+        }
+    };
+    if let Some(unit) = unit {
+        let mut lw = lower::Lowerer::new(table, target, opts, mode, base, &pp_out);
+        lw.unit(&unit);
+        lw.finish_macros();
+        diags.append(&mut lw.diags);
+    }
+    diags.retain(|(_, m)| !m.is_empty());
+    if diags.is_empty() {
+        return Ok(());
+    }
+    Err(finish(&source, file, diags))
+}
+
+/// Resolves a type name such as `struct point *` or `int (*)(int)` in the table (adding the
+/// derived types it needs).
+pub(crate) fn parse_type_name(table: &mut TypeTable, target: &Target, text: &str) -> Result<TypeId, CdefError> {
+    let opts = CdefOptions::default();
+    let pp_out = pp::PpOutput::default();
+    std::thread::scope(|s| {
+        std::thread::Builder::new()
+            .stack_size(PARSE_STACK)
+            .spawn_scoped(s, || {
+                let mut lw = lower::Lowerer::new(table, target, &opts, Mode::Cdef, 0, &pp_out);
+                let res = parse_type_name_with(&mut lw, text);
+                res.map_err(|m| CdefError {
+                    diagnostics: vec![Diagnostic { file: "<type>".into(), line: 1, column: 1, message: m }],
+                })
+            })
+            .map_err(|e| CdefError {
+                diagnostics: vec![Diagnostic {
+                    file: "<type>".into(),
+                    line: 1,
+                    column: 1,
+                    message: format!("cannot start the parser thread: {e}"),
+                }],
+            })?
+            .join()
+            .unwrap_or_else(|_| {
+                Err(CdefError {
+                    diagnostics: vec![Diagnostic {
+                        file: "<type>".into(),
+                        line: 1,
+                        column: 1,
+                        message: "internal error: the type parser panicked".into(),
+                    }],
+                })
+            })
+    })
+}
+
+/// Parses `text` as a type name through lang-c (`extern __typeof__(TEXT) x;`) and lowers it.
+fn parse_type_name_with(lw: &mut lower::Lowerer<'_>, text: &str) -> Result<TypeId, String> {
+    if text.contains(';') || text.contains('{') && !text.contains('}') {
+        return Err(format!("'{text}' is not a type name"));
+    }
+    if let Err((_, m)) = check_nesting(text, 0) {
+        return Err(m);
+    }
+    let pre = prelude(lw.t, "<type>");
+    let mut src = pre;
+    src.push_str("extern __typeof__(\n# 1 \"<type>\"\n");
+    let text_at = src.len();
+    src.push_str(text);
+    src.push_str("\n) __jitffi_type_of;\n");
+    let unit = match parse_preprocessed(&lang_c_config(), src.clone()) {
+        Ok(p) => p.unit,
+        Err(e) => {
+            let col = e.offset.saturating_sub(text_at) + 1;
+            let near = token_at(&src, e.offset);
+            return Err(if e.offset >= text_at + text.len() {
+                format!("'{text}' is not a complete type name")
+            } else {
+                format!("column {col}: syntax error near '{near}' in type name '{text}'")
+            });
+        }
+    };
+    let decl: Option<&Declaration> = unit.0.iter().rev().find_map(|e| match &e.node {
+        ExternalDeclaration::Declaration(d) if d.span.start >= text_at.saturating_sub(40) => Some(&d.node),
+        _ => None,
+    });
+    let tn = decl.and_then(|d| {
+        d.specifiers.iter().find_map(|s| match &s.node {
+            DeclarationSpecifier::TypeSpecifier(ts) => match &ts.node {
+                TypeSpecifier::TypeOf(to) => match &to.node {
+                    lang_c::ast::TypeOf::Type(tn) => Some(tn.clone()),
+                    lang_c::ast::TypeOf::Expression(_) => None,
+                },
+                _ => None,
+            },
+            _ => None,
+        })
+    });
+    let tn = tn.ok_or_else(|| format!("'{text}' is not a type name"))?;
+    lw.type_name(&tn).map_err(|(_, m)| m)
+}
+
+/// Rejects input nested deeper than [`MAX_NESTING`] or with operator runs longer than
+/// [`MAX_OPERATOR_RUN`] before the recursive parser sees it.
+fn check_nesting(src: &str, from: usize) -> Result<(), (usize, String)> {
+    let b = src.as_bytes();
+    let mut depth = 0usize;
+    let mut run = 0usize;
+    let mut i = from;
+    let mut line_start = true;
+    while i < b.len() {
+        let c = b[i];
+        match c {
+            b'\n' => {
+                line_start = true;
+                i += 1;
+                continue;
+            }
+            b'#' if line_start => {
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+                continue;
+            }
+            b'"' | b'\'' => {
+                i += 1;
+                while i < b.len() && b[i] != c && b[i] != b'\n' {
+                    if b[i] == b'\\' {
+                        i += 1;
+                    }
+                    i += 1;
+                }
+                run = 0;
+            }
+            b'(' | b'[' | b'{' => {
+                depth += 1;
+                if depth > MAX_NESTING {
+                    return Err((i, format!("nesting deeper than {MAX_NESTING} levels of (, [ and {{")));
+                }
+            }
+            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+            b'-' | b'+' | b'!' | b'~' | b'*' | b'&' => {
+                run += 1;
+                if run > MAX_OPERATOR_RUN {
+                    return Err((i, format!("more than {MAX_OPERATOR_RUN} operators in a row")));
+                }
+            }
+            _ if c.is_ascii_whitespace() => {}
+            _ => run = 0,
+        }
+        if !c.is_ascii_whitespace() {
+            line_start = false;
+        }
+        i += 1;
+    }
+    Ok(())
+}
+
+fn blank_range(s: &mut String, from: usize, to: usize) {
+    let mut bytes = std::mem::take(s).into_bytes();
+    for c in &mut bytes[from..to] {
+        if *c != b'\n' {
+            *c = b' ';
+        }
+    }
+    *s = String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+}
+
+/// The top-level declaration around a syntax error: from the end of the previous one to the
+/// `;` that ends it (or the end of the text).
+fn recovery_span(src: &str, err: usize, base: usize) -> Option<(usize, usize)> {
+    let b = src.as_bytes();
+    let mut depth = 0i64;
+    let mut last_end = base;
+    let mut i = base;
+    let mut line_start = true;
+    let mut end = None;
+    while i < b.len() {
+        let c = b[i];
+        if c == b'\n' {
+            line_start = true;
+            i += 1;
+            continue;
+        }
+        if c == b'#' && line_start {
+            while i < b.len() && b[i] != b'\n' {
+                i += 1;
+            }
+            continue;
+        }
+        if !c.is_ascii_whitespace() {
+            line_start = false;
+        }
+        match c {
+            b'"' | b'\'' => {
+                i += 1;
+                while i < b.len() && b[i] != c && b[i] != b'\n' {
+                    if b[i] == b'\\' {
+                        i += 1;
+                    }
+                    i += 1;
+                }
+            }
+            b'(' | b'[' | b'{' => depth += 1,
+            b')' | b']' | b'}' => depth -= 1,
+            b';' if depth <= 0 => {
+                if i < err {
+                    last_end = i + 1;
+                } else {
+                    end = Some(i + 1);
+                    break;
+                }
+                depth = 0;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    let end = end.unwrap_or(b.len());
+    if end <= last_end || last_end > err {
+        return None;
+    }
+    if src[last_end..end].trim().is_empty() {
+        return None;
+    }
+    Some((last_end, end))
+}
+
+fn token_at(src: &str, off: usize) -> String {
+    let rest = src.get(off..).unwrap_or("");
+    let rest = rest.trim_start();
+    if rest.is_empty() {
+        return "end of input".into();
+    }
+    let first = rest.chars().next().unwrap_or(' ');
+    if first.is_ascii_alphanumeric() || first == '_' {
+        rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect()
+    } else {
+        first.to_string()
+    }
+}
+
+fn word_before(src: &str, off: usize) -> Option<&str> {
+    let head = src.get(..off)?.trim_end();
+    let start = head.rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).map_or(0, |p| p + 1);
+    let w = &head[start..];
+    (!w.is_empty() && !w.as_bytes()[0].is_ascii_digit()).then_some(w)
+}
+
+const KEYWORDS: [&str; 40] = [
+    "auto", "break", "case", "char", "const", "continue", "default", "do", "double", "else", "enum", "extern",
+    "float", "for", "goto", "if", "inline", "int", "long", "register", "restrict", "return", "short", "signed",
+    "sizeof", "static", "struct", "switch", "typedef", "union", "unsigned", "void", "volatile", "while",
+    "_Bool", "_Complex", "_Alignof", "_Static_assert", "__attribute__", "__extension__",
+];
+
+/// A syntax error message that names the likely cause: an unknown type name is the common case.
+fn syntax_message(src: &str, off: usize, expected: &std::collections::HashSet<&'static str>, table: &TypeTable) -> String {
+    let tok = token_at(src, off);
+    let is_ident = |w: &str| {
+        w.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && !KEYWORDS.contains(&w)
+            && table.typedef(w).is_none()
+    };
+    // `foo_t x;`: the error is reported at `x`, after the unknown name.
+    if let Some(prev) = word_before(src, off) {
+        if is_ident(prev) && (is_ident(&tok) || tok == "*") {
+            return format!("unknown type name '{prev}'");
+        }
+    }
+    // `int f(foo_t x)`: reported at `foo_t`.
+    if is_ident(&tok) {
+        let after = src[off..].trim_start()[tok.len()..].trim_start();
+        if after.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_' || c == '*') {
+            return format!("unknown type name '{tok}'");
+        }
+    }
+    let mut exp: Vec<&str> = expected.iter().copied().filter(|e| !e.starts_with('<') || *e == "<identifier>").collect();
+    exp.sort_unstable();
+    let list = exp.iter().take(8).map(|e| format!("'{e}'")).collect::<Vec<_>>().join(", ");
+    if list.is_empty() {
+        format!("syntax error near '{tok}'")
+    } else {
+        format!("syntax error near '{tok}' (expected {list})")
+    }
+}
+
+/// Converts `(offset, message)` pairs into located diagnostics.
+fn finish(source: &str, default_file: &str, mut diags: Vec<(usize, String)>) -> CdefError {
+    diags.sort_by_key(|d| d.0);
+    diags.dedup();
+    let map = SourceMap::new(source, default_file);
+    CdefError {
+        diagnostics: diags
+            .into_iter()
+            .map(|(off, message)| {
+                let (file, line, column) = map.locate(off);
+                Diagnostic { file, line, column, message }
+            })
+            .collect(),
+    }
+}
+
+/// Maps offsets of the parsed source to `(file, line, column)` through linemarkers.
+struct SourceMap<'a> {
+    src: &'a str,
+    line_starts: Vec<usize>,
+    /// `(index of the line after the marker, file, line number of that line)`.
+    markers: Vec<(usize, String, u32)>,
+    default_file: String,
+}
+
+impl<'a> SourceMap<'a> {
+    fn new(src: &'a str, default_file: &str) -> Self {
+        let mut line_starts = vec![0];
+        for (i, c) in src.bytes().enumerate() {
+            if c == b'\n' {
+                line_starts.push(i + 1);
+            }
+        }
+        let mut markers = Vec::new();
+        for (idx, &st) in line_starts.iter().enumerate() {
+            let line = src[st..].split('\n').next().unwrap_or("");
+            let t = line.trim_start();
+            if let Some(rest) = t.strip_prefix('#') {
+                let rest = rest.trim_start();
+                let rest = rest.strip_prefix("line").map_or(rest, str::trim_start);
+                let num: String = rest.chars().take_while(char::is_ascii_digit).collect();
+                if let (Ok(n), Some(q1)) = (num.parse::<u32>(), rest.find('"')) {
+                    if let Some(q2) = rest[q1 + 1..].find('"') {
+                        markers.push((idx + 1, rest[q1 + 1..q1 + 1 + q2].to_string(), n));
+                    }
+                }
+            }
+        }
+        SourceMap { src, line_starts, markers, default_file: default_file.to_string() }
+    }
+
+    fn locate(&self, off: usize) -> (String, u32, u32) {
+        let off = off.min(self.src.len());
+        let idx = match self.line_starts.binary_search(&off) {
+            Ok(i) => i,
+            Err(i) => i - 1,
+        };
+        let col = self.src[self.line_starts[idx]..off].chars().count() + 1;
+        let marker = self.markers.iter().rev().find(|m| m.0 <= idx);
+        let (file, line) = match marker {
+            Some((mi, f, n)) => (f.clone(), *n as usize + (idx - mi)),
+            None => (self.default_file.clone(), idx + 1),
+        };
+        (file, u32::try_from(line).unwrap_or(u32::MAX), u32::try_from(col).unwrap_or(u32::MAX))
+    }
+}

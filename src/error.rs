@@ -1,0 +1,110 @@
+//! Error types of every stage, re-exported in one place, and the crate-level [`enum@Error`].
+//!
+//! Each stage has its own error enum named after the failing operation; `Error` wraps them so a
+//! caller that does not care which stage failed can use `?` throughout.
+
+use std::fmt;
+
+pub use crate::cdef::{CdefError, Diagnostic};
+pub use crate::layout::{LayoutError, PathError};
+
+/// Running the C preprocessor on a real header failed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum HeaderError {
+    /// The C compiler could not be started.
+    NoCompiler {
+        /// The command that was tried.
+        command: String,
+        /// What the operating system said.
+        reason: String,
+    },
+    /// The C preprocessor failed (header not found, `#error`, bad option).
+    Preprocessor {
+        /// The header asked for.
+        header: String,
+        /// The command line that ran.
+        command: String,
+        /// What the compiler printed.
+        stderr: String,
+        /// A hint naming the package to install, when the header is a known one.
+        hint: Option<String>,
+    },
+}
+
+impl fmt::Display for HeaderError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            HeaderError::NoCompiler { command, reason } => write!(
+                f,
+                "cannot run the C compiler '{command}': {reason} (install one, e.g. `apt-get install gcc`, or set CC)"
+            ),
+            HeaderError::Preprocessor { header, command, stderr, hint } => {
+                write!(f, "preprocessing '{header}' failed (`{command}`): {}", stderr.trim())?;
+                if let Some(h) = hint {
+                    write!(f, " ({h})")?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+impl std::error::Error for HeaderError {}
+
+/// Any jitffi error.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Error {
+    /// Declarations or a type name did not parse or did not make sense.
+    Cdef(CdefError),
+    /// A type has no size (incomplete, function) or its size overflows.
+    Layout(LayoutError),
+    /// A member path did not resolve.
+    Path(PathError),
+    /// A real header could not be preprocessed.
+    Header(HeaderError),
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Cdef(e) => e.fmt(f),
+            Error::Layout(e) => e.fmt(f),
+            Error::Path(e) => e.fmt(f),
+            Error::Header(e) => e.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Cdef(e) => Some(e),
+            Error::Layout(e) => Some(e),
+            Error::Path(e) => Some(e),
+            Error::Header(e) => Some(e),
+        }
+    }
+}
+
+impl From<CdefError> for Error {
+    fn from(e: CdefError) -> Self {
+        Error::Cdef(e)
+    }
+}
+impl From<LayoutError> for Error {
+    fn from(e: LayoutError) -> Self {
+        Error::Layout(e)
+    }
+}
+impl From<PathError> for Error {
+    fn from(e: PathError) -> Self {
+        Error::Path(e)
+    }
+}
+impl From<HeaderError> for Error {
+    fn from(e: HeaderError) -> Self {
+        Error::Header(e)
+    }
+}

@@ -1,0 +1,395 @@
+//! The `Ffi` facade: one context holding the type table, with `cdef`, `cdef_header`, `type_of`
+//! and the layout queries.
+//!
+//! The table lives behind an `Arc` that `cdef` replaces: a `cdef` works on a copy and publishes
+//! it only on success (transactional), and every [`Type`] handle keeps the version of the table
+//! it was made from, which stays valid because tables are append-only.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
+
+use crate::cdef::{self, CdefError, CdefOptions, Mode};
+use crate::ctype::{CType, Field, TypeId, TypeTable};
+use crate::error::{Error, HeaderError};
+use crate::layout::{self, Layout, LayoutError, PathError, PathTarget, Target};
+
+/// Options for [`Ffi::cdef_header`]: how to run the C preprocessor.
+#[derive(Clone, Debug, Default)]
+pub struct HeaderOptions {
+    /// `-I` directories, searched in order.
+    pub include_dirs: Vec<PathBuf>,
+    /// `-D` definitions: `("NAME", None)` is `-DNAME`, `("NAME", Some("1"))` is `-DNAME=1`.
+    pub defines: Vec<(String, Option<String>)>,
+    /// Further arguments for the compiler (e.g. `-std=c99`).
+    pub extra_args: Vec<String>,
+    /// The compiler; `None` uses `$CC`, then `cc`.
+    pub cc: Option<String>,
+    /// Options for the declarations themselves.
+    pub cdef: CdefOptions,
+}
+
+struct Shared {
+    target: Target,
+    table: RwLock<Arc<TypeTable>>,
+    /// Serialises writers (cdef, type_of) so none loses another's types.
+    write: Mutex<()>,
+}
+
+/// A jitffi context: the C declarations made so far and their layouts.
+///
+/// Cheap to clone (clones share the context); `Send + Sync`. Declarations accumulate: later
+/// [`Ffi::cdef`] calls see the typedefs, structs and constants of earlier ones.
+///
+/// # Examples
+///
+/// ```
+/// let ffi = jitffi::Ffi::new();
+/// ffi.cdef("struct point { double x, y; }; double norm(struct point);")?;
+/// assert_eq!(ffi.sizeof("struct point")?, 16);
+/// assert_eq!(ffi.offsetof("struct point", "y")?, 8);
+/// assert_eq!(ffi.type_of("double (*)(struct point)")?.to_string(), "double (*)(struct point)");
+/// # Ok::<(), jitffi::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct Ffi {
+    shared: Arc<Shared>,
+}
+
+impl fmt::Debug for Ffi {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let t = self.types();
+        f.debug_struct("Ffi").field("target", &self.shared.target.arch).field("types", &t.len()).finish()
+    }
+}
+
+impl Default for Ffi {
+    fn default() -> Self {
+        Ffi::new()
+    }
+}
+
+fn builtin_table(target: &Target) -> TypeTable {
+    let mut t = TypeTable::new();
+    let text = layout::builtin_text(target);
+    // The builtin text is fixed and tested; failing here is a bug in jitffi itself.
+    if let Err(e) = cdef::run(&mut t, target, &text, &CdefOptions::default(), Mode::Cdef, "<builtin>") {
+        panic!("jitffi builtin declarations do not parse: {e}");
+    }
+    let names: Vec<String> = t.typedef_names().map(str::to_string).collect();
+    t.weak_typedefs.extend(names);
+    t.mark_builtin();
+    t
+}
+
+impl Ffi {
+    /// A context for the host target with the builtin types (`int8_t` … `uint64_t`,
+    /// `size_t`, `ssize_t`, `ptrdiff_t`, `intptr_t`, `uintptr_t`, `wchar_t`, `char16_t`,
+    /// `char32_t`, `off_t`, `bool`, `FILE` (opaque), `va_list`) already declared.
+    pub fn new() -> Ffi {
+        static HOST: OnceLock<TypeTable> = OnceLock::new();
+        let target = Target::host();
+        let table = HOST.get_or_init(|| builtin_table(&target)).clone();
+        Ffi::from_parts(target, table)
+    }
+
+    /// A context for another target's data model (layouts only; calls need the host).
+    pub fn with_target(target: Target) -> Ffi {
+        let table = builtin_table(&target);
+        Ffi::from_parts(target, table)
+    }
+
+    fn from_parts(target: Target, table: TypeTable) -> Ffi {
+        Ffi { shared: Arc::new(Shared { target, table: RwLock::new(Arc::new(table)), write: Mutex::new(()) }) }
+    }
+
+    /// The target whose data model this context uses.
+    pub fn target(&self) -> &Target {
+        &self.shared.target
+    }
+
+    /// A snapshot of the type table. Later declarations do not change it.
+    pub fn types(&self) -> Arc<TypeTable> {
+        self.shared.table.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Runs `f` on a private copy of the table and publishes the copy if `f` succeeds.
+    fn transaction<T, E>(&self, f: impl FnOnce(&mut TypeTable) -> Result<T, E>) -> Result<T, E> {
+        let _writer = self.shared.write.lock().unwrap_or_else(|e| e.into_inner());
+        let mut copy: TypeTable = (*self.types()).clone();
+        let res = f(&mut copy)?;
+        *self.shared.table.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(copy);
+        Ok(res)
+    }
+
+    /// Declares C types, functions, globals and constants.
+    ///
+    /// Accepts C declarations plus `#define NAME <constant>`, `#if`/`#ifdef`/…/`#endif`,
+    /// `#undef`, `#pragma pack`, GNU attributes (`packed`, `aligned`, `mode`) and
+    /// `_Static_assert`. See the crate documentation for the full list.
+    ///
+    /// # Errors
+    ///
+    /// [`CdefError`] with every problem found, each as `<cdef>:LINE:COL: message`. On error
+    /// nothing is declared.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let ffi = jitffi::Ffi::new();
+    /// let err = ffi.cdef("struct s { int a; };\nstruct s { long a; };").unwrap_err();
+    /// assert!(err.to_string().starts_with("<cdef>:2:1: redefinition of 'struct s'"));
+    /// ```
+    pub fn cdef(&self, src: &str) -> Result<(), CdefError> {
+        self.cdef_with(src, &CdefOptions::default())
+    }
+
+    /// [`Ffi::cdef`] with options (redefinition, initial `#pragma pack`).
+    ///
+    /// # Errors
+    ///
+    /// As [`Ffi::cdef`].
+    pub fn cdef_with(&self, src: &str, opts: &CdefOptions) -> Result<(), CdefError> {
+        let target = &self.shared.target;
+        self.transaction(|t| cdef::run(t, target, src, opts, Mode::Cdef, "<cdef>"))
+    }
+
+    /// Declares everything a real header declares, by running the system C preprocessor
+    /// (`cc -E -dD`) on `#include <header>` (or `"header"` for a path) and reading its output:
+    /// types, functions, globals and the macros that are constants. Static inline functions and
+    /// macros that are not constants are skipped.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Header`] if the preprocessor cannot run or fails (with an install hint for
+    /// well-known headers), [`Error::Cdef`] if the output has declarations jitffi rejects.
+    pub fn cdef_header(&self, header: &str, opts: &HeaderOptions) -> Result<(), Error> {
+        let text = preprocess_header(header, opts)?;
+        let target = &self.shared.target;
+        self.transaction(|t| cdef::run(t, target, &text, &opts.cdef, Mode::Header, "<header>"))?;
+        Ok(())
+    }
+
+    /// The type a C type name denotes: `"int"`, `"struct point *"`, `"int (*)(const char *, ...)"`.
+    ///
+    /// # Errors
+    ///
+    /// [`CdefError`] (file `<type>`) if the name does not parse or names an unknown type.
+    pub fn type_of(&self, name: &str) -> Result<Type, CdefError> {
+        let target = &self.shared.target;
+        // Fast path: the type already exists; no copy of the table needed.
+        let snapshot = self.types();
+        if let Some(id) = quick_type(&snapshot, name) {
+            return Ok(Type { table: snapshot, target: self.shared.clone(), id });
+        }
+        let id = self.transaction(|t| cdef::parse_type_name(t, target, name))?;
+        Ok(Type { table: self.types(), target: self.shared.clone(), id })
+    }
+
+    /// `sizeof(ty)`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Cdef`] for a bad type name, [`Error::Layout`] for incomplete and function types.
+    pub fn sizeof(&self, ty: &str) -> Result<u64, Error> {
+        Ok(self.type_of(ty)?.layout()?.size)
+    }
+
+    /// `_Alignof(ty)`.
+    ///
+    /// # Errors
+    ///
+    /// As [`Ffi::sizeof`].
+    pub fn alignof(&self, ty: &str) -> Result<u64, Error> {
+        Ok(self.type_of(ty)?.layout()?.align)
+    }
+
+    /// `offsetof(ty, path)` with a member path such as `"a.b[3].c"`. For a bit-field, the byte
+    /// that holds its first bit (see [`Type::resolve`] for the bit position).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Cdef`] for a bad type name, [`Error::Path`] for a path that does not resolve.
+    pub fn offsetof(&self, ty: &str, path: &str) -> Result<u64, Error> {
+        Ok(self.type_of(ty)?.resolve(path)?.offset)
+    }
+}
+
+/// Looks up simple type names without parsing: typedef names, base types, `struct tag`.
+fn quick_type(t: &TypeTable, name: &str) -> Option<TypeId> {
+    let name = name.trim();
+    if let Some(id) = t.typedef(name) {
+        return Some(id);
+    }
+    if let Some(p) = crate::ctype::Prim::ALL.iter().find(|p| p.c_name() == name) {
+        return Some(t.prim(*p));
+    }
+    if name == "void" {
+        return Some(t.void());
+    }
+    let mut words = name.split_whitespace();
+    match (words.next(), words.next(), words.next()) {
+        (Some("struct" | "union" | "enum"), Some(tag), None) => {
+            let id = t.tag(tag)?;
+            let kw = match t.get(id) {
+                CType::Record(r) => r.kind.keyword(),
+                CType::Enum(_) => "enum",
+                _ => return None,
+            };
+            name.starts_with(kw).then_some(id)
+        }
+        _ => None,
+    }
+}
+
+/// A package that provides a well-known header, for install hints.
+fn header_package(header: &str) -> Option<&'static str> {
+    let base = header.rsplit('/').next().unwrap_or(header);
+    Some(match base {
+        "zlib.h" | "zconf.h" => "zlib1g-dev",
+        "sqlite3.h" => "libsqlite3-dev",
+        "glpk.h" => "libglpk-dev",
+        "png.h" => "libpng-dev",
+        "cblas.h" => "libopenblas-dev",
+        "lapacke.h" => "liblapacke-dev",
+        "ffi.h" => "libffi-dev",
+        "stdio.h" | "time.h" | "pthread.h" | "stdlib.h" | "string.h" => "libc6-dev",
+        _ => return None,
+    })
+}
+
+/// Runs `cc -E -dD` on `#include <header>` and returns the output.
+pub(crate) fn preprocess_header(header: &str, opts: &HeaderOptions) -> Result<String, HeaderError> {
+    let cc = opts.cc.clone().or_else(|| std::env::var("CC").ok()).unwrap_or_else(|| "cc".to_string());
+    let mut cmd = Command::new(&cc);
+    cmd.arg("-E").arg("-dD");
+    for d in &opts.include_dirs {
+        cmd.arg("-I").arg(d);
+    }
+    for (k, v) in &opts.defines {
+        match v {
+            Some(v) => cmd.arg(format!("-D{k}={v}")),
+            None => cmd.arg(format!("-D{k}")),
+        };
+    }
+    cmd.args(&opts.extra_args);
+    cmd.args(["-x", "c", "-"]);
+    let include = if header.contains('/') || std::path::Path::new(header).is_file() {
+        format!("#include \"{header}\"\n")
+    } else {
+        format!("#include <{header}>\n")
+    };
+    let command = format!("{cc} -E -dD ... -x c - <<< '{}'", include.trim());
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| HeaderError::NoCompiler { command: cc.clone(), reason: e.to_string() })?;
+    if let Some(mut stdin) = child.stdin.take() {
+        use std::io::Write;
+        // A failed write shows up as a preprocessor failure below.
+        let _ = stdin.write_all(include.as_bytes());
+    }
+    let out = child.wait_with_output().map_err(|e| HeaderError::NoCompiler { command: cc.clone(), reason: e.to_string() })?;
+    if !out.status.success() {
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        let hint = header_package(header)
+            .filter(|_| stderr.contains("No such file"))
+            .map(|p| format!("the header comes with the Debian package {p}: `apt-get install {p}`"));
+        return Err(HeaderError::Preprocessor { header: header.into(), command, stderr, hint });
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// A C type of an [`Ffi`] context: a type id plus the table version it belongs to.
+///
+/// Displays as its C spelling.
+#[derive(Clone)]
+pub struct Type {
+    table: Arc<TypeTable>,
+    target: Arc<Shared>,
+    id: TypeId,
+}
+
+impl Type {
+    /// The id in the table.
+    pub fn id(&self) -> TypeId {
+        self.id
+    }
+
+    /// The table (version) the type belongs to.
+    pub fn table(&self) -> &TypeTable {
+        &self.table
+    }
+
+    /// The type itself.
+    pub fn ctype(&self) -> &CType {
+        self.table.get(self.id)
+    }
+
+    /// The type with typedefs and qualifiers removed.
+    pub fn raw(&self) -> Type {
+        Type { table: self.table.clone(), target: self.target.clone(), id: self.table.raw(self.id) }
+    }
+
+    /// `sizeof` and `_Alignof`.
+    ///
+    /// # Errors
+    ///
+    /// [`LayoutError`] for incomplete and function types.
+    pub fn layout(&self) -> Result<Layout, LayoutError> {
+        layout::layout_of(&self.table, &self.target.target, self.id)
+    }
+
+    /// `sizeof`.
+    ///
+    /// # Errors
+    ///
+    /// As [`Type::layout`].
+    pub fn size(&self) -> Result<u64, LayoutError> {
+        Ok(self.layout()?.size)
+    }
+
+    /// `_Alignof`.
+    ///
+    /// # Errors
+    ///
+    /// As [`Type::layout`].
+    pub fn align(&self) -> Result<u64, LayoutError> {
+        Ok(self.layout()?.align)
+    }
+
+    /// The members of a struct or union (through typedefs), in declaration order, with their
+    /// offsets; `None` for other and incomplete types.
+    pub fn fields(&self) -> Option<&[Field]> {
+        self.table.as_record(self.id)?.body.as_ref().map(|b| b.fields.as_slice())
+    }
+
+    /// Where a member path (`"a.b[3].c"`) leads: its type, byte offset and bit-field position.
+    ///
+    /// # Errors
+    ///
+    /// [`PathError`] naming the step that does not resolve.
+    pub fn resolve(&self, path: &str) -> Result<PathTarget, PathError> {
+        layout::resolve_path(&self.table, &self.target.target, self.id, path)
+    }
+
+    /// The C declaration of `name` with this type (`char *argv[]`).
+    pub fn declare(&self, name: &str) -> String {
+        self.table.declare(self.id, name)
+    }
+}
+
+impl fmt::Display for Type {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.table.display(self.id))
+    }
+}
+
+impl fmt::Debug for Type {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Type({:?}, '{}')", self.id, self.table.display(self.id))
+    }
+}
