@@ -96,10 +96,12 @@ struct Gen<'a> {
     expected: Vec<(String, String)>,
 }
 
-/// The C name of a named type usable as a type expression, if it has one.
+/// The C spelling of a type usable in the probe, if it has one. gcc's builtin `va_list`
+/// structure cannot be named in C; a parameter of that type (adjusted to a pointer on x86-64)
+/// is spelled `__builtin_va_list`, which C adjusts the same way.
 fn c_name(t: &TypeTable, id: TypeId) -> Option<String> {
-    let s = t.display(id);
-    (!s.contains("<anonymous>")).then_some(s)
+    let s = t.display(id).replace("struct __va_list_tag *", "__builtin_va_list");
+    (!s.contains("<anonymous>") && !s.contains("__va_list_tag")).then_some(s)
 }
 
 fn c_string(s: &str) -> String {
@@ -186,12 +188,13 @@ impl Probe {
     pub fn new(t: &TypeTable, target: &Target, prelude: &str) -> Probe {
         let mut g = Gen { t, target, body: Vec::new(), expected: Vec::new() };
         for id in t.ids() {
-            if t.is_builtin(id) {
-                continue;
-            }
             match t.get(id) {
                 CType::Record(r) => {
                     let Some(tag) = &r.tag else { continue };
+                    if tag.starts_with("__va_list") {
+                        // gcc's own va_list structure cannot be named in C.
+                        continue;
+                    }
                     if t.tag(tag) != Some(id) || r.body.is_none() {
                         continue;
                     }
@@ -248,6 +251,17 @@ impl Probe {
                 }
                 ConstValue::Float { value, .. } => {
                     g.line(format!("const {name}"), format!("{value:e}"), "\"%s\"", &format!("probe_float((double)({name}))"));
+                }
+                ConstValue::Pointer { value, ty } => {
+                    g.line(format!("const {name}"), value.to_string(), "\"%llu\"", &format!("(unsigned long long)(uintptr_t)({name})"));
+                    if let Some(ty) = c_name(t, *ty) {
+                        g.line(
+                            format!("type {name}"),
+                            "1".into(),
+                            "\"%d\"",
+                            &format!("__builtin_types_compatible_p(__typeof__({name}), {ty})"),
+                        );
+                    }
                 }
                 ConstValue::Str(s) => {
                     let hex: String = s.iter().map(|b| format!("{b:02x}")).collect();

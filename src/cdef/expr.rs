@@ -79,6 +79,8 @@ pub(crate) enum Val {
     Int(i128, Prim),
     Float(f64, Prim),
     Str(Vec<u8>),
+    /// An integer cast to a pointer type: the address and the type.
+    Ptr(u64, TypeId),
 }
 
 /// What a cast converts to.
@@ -86,8 +88,8 @@ pub(crate) enum Val {
 pub(crate) enum CastTarget {
     Int(Prim),
     Float(Prim),
-    /// A pointer type: the value becomes an `unsigned long`-sized address.
-    Pointer,
+    /// A pointer type: the value becomes an address of that type.
+    Pointer(TypeId),
     Void,
 }
 
@@ -429,6 +431,7 @@ impl Val {
             Val::Int(v, _) => Ok(*v != 0),
             Val::Float(f, _) => Ok(*f != 0.0),
             Val::Str(_) => Ok(true),
+            Val::Ptr(p, _) => Ok(*p != 0),
         }
     }
 
@@ -438,6 +441,7 @@ impl Val {
             Val::Int(v, _) => Ok(*v),
             Val::Float(..) => Err("expression is not an integer constant (it has a floating type)".into()),
             Val::Str(_) => Err("expression is not an integer constant (it is a string)".into()),
+            Val::Ptr(..) => Err("expression is not an integer constant (it is a pointer)".into()),
         }
     }
 }
@@ -447,6 +451,7 @@ fn as_f64(v: &Val) -> Result<f64, String> {
         Val::Int(i, p) => Ok(if *p == Prim::UInt128 { (*i as u128) as f64 } else { *i as f64 }),
         Val::Float(f, _) => Ok(*f),
         Val::Str(_) => Err("a string literal cannot be used in arithmetic".into()),
+        Val::Ptr(..) => Err("pointer arithmetic is not supported in constant expressions".into()),
     }
 }
 
@@ -471,6 +476,7 @@ pub(crate) fn eval(e: &Expr, scope: &mut dyn Scope, depth: u32) -> Result<Val, S
             match (op, v) {
                 (UnOp::Not, v) => Ok(Val::Int(i128::from(!v.truthy()?), Prim::Int)),
                 (_, Val::Str(_)) => Err("a string literal cannot be used in arithmetic".into()),
+                (_, Val::Ptr(..)) => Err("pointer arithmetic is not supported in constant expressions".into()),
                 (UnOp::Plus, Val::Int(v, p)) => Ok(Val::Int(v, promote(p))),
                 (UnOp::Neg, Val::Int(v, p)) => {
                     let p = promote(p);
@@ -538,6 +544,7 @@ pub(crate) fn eval(e: &Expr, scope: &mut dyn Scope, depth: u32) -> Result<Val, S
                     _ => 16,
                 },
                 Val::Str(s) => u64::try_from(s.len()).unwrap_or(u64::MAX).saturating_add(1),
+                Val::Ptr(..) => 8,
             };
             Ok(Val::Int(i128::from(size), Prim::ULong))
         }
@@ -567,18 +574,28 @@ fn cast(v: Val, target: CastTarget, cs: bool) -> Result<Val, String> {
             }
             Ok(Val::Int(wrap(i, p, cs), p))
         }
-        (CastTarget::Float(p), v) => {
+        (CastTarget::Float(p), v @ (Val::Int(..) | Val::Float(..))) => {
             let f = as_f64(&v)?;
             Ok(Val::Float(if p == Prim::Float { f64::from(f as f32) } else { f }, p))
         }
-        (CastTarget::Pointer, Val::Int(i, _)) => Ok(Val::Int(wrap(i, Prim::ULong, cs), Prim::ULong)),
-        (CastTarget::Pointer, Val::Float(..)) => Err("cannot cast a floating value to a pointer".into()),
+        (CastTarget::Pointer(ty), Val::Int(i, _)) => Ok(Val::Ptr(wrap(i, Prim::ULong, cs) as u64, ty)),
+        (CastTarget::Pointer(ty), Val::Ptr(p, _)) => Ok(Val::Ptr(p, ty)),
+        (CastTarget::Pointer(_), Val::Float(..)) => Err("cannot cast a floating value to a pointer".into()),
+        (CastTarget::Int(p), Val::Ptr(v, _)) => Ok(Val::Int(wrap(i128::from(v), p, cs), p)),
+        (CastTarget::Float(_), Val::Ptr(..)) => Err("cannot cast a pointer to a floating type".into()),
     }
 }
 
 fn binary(op: BinOp, l: Val, r: Val, cs: bool) -> Result<Val, String> {
     if matches!(l, Val::Str(_)) || matches!(r, Val::Str(_)) {
         return Err("a string literal cannot be used in arithmetic".into());
+    }
+    if let (Val::Ptr(a, _), Val::Ptr(b, _)) = (&l, &r) {
+        return match op {
+            BinOp::Eq => Ok(Val::Int(i128::from(a == b), Prim::Int)),
+            BinOp::Ne => Ok(Val::Int(i128::from(a != b), Prim::Int)),
+            _ => Err("pointer arithmetic is not supported in constant expressions".into()),
+        };
     }
     if let (Val::Int(a, pa), Val::Int(b, pb)) = (&l, &r) {
         return int_binary(op, *a, *pa, *b, *pb, cs);

@@ -391,7 +391,14 @@ impl<'a> Lowerer<'a> {
 
     fn function(&mut self, f: FunctionDecl, at: usize) -> LResult<()> {
         if let Some(old) = self.t.function(&f.name) {
-            if self.t.same_type(old.ty, f.ty, None) && (f.asm_name.is_none() || old.asm_name == f.asm_name) {
+            if self.t.same_type(old.ty, f.ty, None) {
+                // A redeclaration may add an asm label (glibc's `fscanf` → `__isoc99_fscanf`);
+                // the latest label wins, as in gcc.
+                if f.asm_name.is_some() && old.asm_name != f.asm_name {
+                    let mut updated = old.clone();
+                    updated.asm_name = f.asm_name;
+                    self.t.functions.insert(updated.name.clone(), updated);
+                }
                 return Ok(());
             }
             if !self.opts.allow_redefinition {
@@ -742,6 +749,7 @@ impl<'a> Lowerer<'a> {
                 let c = self.t.prim(Prim::Char);
                 self.t.array(c, Some(s.len() as u64 + 1))
             }
+            Val::Ptr(_, ty) => ty,
         })
     }
 
@@ -1749,6 +1757,7 @@ impl<'a> Lowerer<'a> {
                 Val::Int(value, ty) => ConstValue::Int { value, ty },
                 Val::Float(value, ty) => ConstValue::Float { value, ty },
                 Val::Str(s) => ConstValue::Str(s),
+                Val::Ptr(value, ty) => ConstValue::Pointer { value, ty },
             };
             let c = Constant { name: d.name.clone(), value, enum_type: None };
             if let Err(e) = self.constant(c, at) {
@@ -1770,6 +1779,7 @@ impl Scope for Lowerer<'_> {
                 ConstValue::Int { value, ty } => Val::Int(*value, *ty),
                 ConstValue::Float { value, ty } => Val::Float(*value, *ty),
                 ConstValue::Str(s) => Val::Str(s.clone()),
+                ConstValue::Pointer { value, ty } => Val::Ptr(*value, *ty),
             }));
         }
         Ok(None)
@@ -1797,7 +1807,7 @@ impl Scope for Lowerer<'_> {
         let id = self.resolve(ty)?;
         match self.t.raw_type(id) {
             CType::Void => Ok(CastTarget::Void),
-            CType::Pointer(_) => Ok(CastTarget::Pointer),
+            CType::Pointer(_) => Ok(CastTarget::Pointer(id)),
             CType::Prim(p) if p.is_floating() => Ok(CastTarget::Float(*p)),
             CType::Prim(p) => Ok(CastTarget::Int(*p)),
             CType::Enum(e) => e.body.as_ref().map(|b| CastTarget::Int(b.underlying)).ok_or_else(|| "cast to an incomplete enum".to_string()),
@@ -1887,5 +1897,6 @@ fn const_text(v: &ConstValue) -> String {
         ConstValue::Int { value, .. } => value.to_string(),
         ConstValue::Float { value, .. } => value.to_string(),
         ConstValue::Str(s) => format!("{:?}", String::from_utf8_lossy(s)),
+        ConstValue::Pointer { value, .. } => format!("{value:#x}"),
     }
 }

@@ -144,6 +144,7 @@ impl pp::PpContext for TablePp<'_> {
             ConstValue::Int { value, ty } => expr::Val::Int(*value, *ty),
             ConstValue::Float { value, ty } => expr::Val::Float(*value, *ty),
             ConstValue::Str(s) => expr::Val::Str(s.clone()),
+            ConstValue::Pointer { value, ty } => expr::Val::Ptr(*value, *ty),
         })
     }
     fn defined(&self, name: &str) -> bool {

@@ -419,6 +419,7 @@ fn eval_if(
         Val::Int(v, _) => Ok(v != 0),
         Val::Float(..) => Err("floating constant in preprocessor expression".into()),
         Val::Str(_) => Err("string literal in preprocessor expression".into()),
+        Val::Ptr(..) => Err("pointer in preprocessor expression".into()),
     }
 }
 

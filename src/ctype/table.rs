@@ -29,6 +29,13 @@ pub enum ConstValue {
     },
     /// A string literal (`#define NAME "text"`), without the terminating NUL.
     Str(Vec<u8>),
+    /// An integer cast to a pointer type (`#define NULL ((void *)0)`).
+    Pointer {
+        /// The address.
+        value: u64,
+        /// The pointer type.
+        ty: TypeId,
+    },
 }
 
 /// A named constant.

@@ -101,7 +101,7 @@ typedef long int_fast64_t; typedef unsigned long uint_fast64_t;
 typedef long intmax_t; typedef unsigned long uintmax_t;
 typedef long intptr_t; typedef unsigned long uintptr_t;
 typedef unsigned long size_t; typedef long ssize_t; typedef long ptrdiff_t;
-typedef long off_t; typedef long off64_t; typedef int pid_t; typedef long time_t;
+typedef long off_t; typedef int pid_t; typedef long time_t;
 typedef unsigned short char16_t; typedef unsigned int char32_t;
 typedef unsigned int wint_t;
 typedef __int128 __int128_t; typedef unsigned __int128 __uint128_t;
