@@ -166,9 +166,19 @@ impl Ffi {
     /// well-known headers), [`Error::Cdef`] if the output has declarations jitffi rejects.
     pub fn cdef_header(&self, header: &str, opts: &HeaderOptions) -> Result<(), Error> {
         let text = preprocess_header(header, opts)?;
-        let target = &self.shared.target;
-        self.transaction(|t| cdef::run(t, target, &text, &opts.cdef, Mode::Header, "<header>"))?;
+        self.cdef_preprocessed(&text, &opts.cdef)?;
         Ok(())
+    }
+
+    /// Declares the output of a C preprocessor run (`cc -E -dD header.h`) the way
+    /// [`Ffi::cdef_header`] does, for callers that run the preprocessor themselves.
+    ///
+    /// # Errors
+    ///
+    /// [`CdefError`] if the declarations are rejected; nothing is declared then.
+    pub fn cdef_preprocessed(&self, text: &str, opts: &CdefOptions) -> Result<(), CdefError> {
+        let target = &self.shared.target;
+        self.transaction(|t| cdef::run(t, target, text, opts, Mode::Header, "<header>"))
     }
 
     /// The type a C type name denotes: `"int"`, `"struct point *"`, `"int (*)(const char *, ...)"`.
@@ -259,8 +269,12 @@ fn header_package(header: &str) -> Option<&'static str> {
     })
 }
 
-/// Runs `cc -E -dD` on `#include <header>` and returns the output.
-pub(crate) fn preprocess_header(header: &str, opts: &HeaderOptions) -> Result<String, HeaderError> {
+/// Runs `cc -E -dD` on `#include <header>` (or `"header"` for a path) and returns the output.
+///
+/// # Errors
+///
+/// [`HeaderError`] if the compiler cannot run or fails.
+pub fn preprocess_header(header: &str, opts: &HeaderOptions) -> Result<String, HeaderError> {
     let cc = opts.cc.clone().or_else(|| std::env::var("CC").ok()).unwrap_or_else(|| "cc".to_string());
     let mut cmd = Command::new(&cc);
     cmd.arg("-E").arg("-dD");

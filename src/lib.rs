@@ -38,6 +38,7 @@
 
 pub mod cdef;
 pub mod ctype;
+pub mod dump;
 pub mod error;
 mod ffi;
 pub mod layout;
@@ -46,5 +47,5 @@ pub mod probe;
 pub use cdef::{CdefError, CdefOptions, Diagnostic};
 pub use ctype::{CType, Prim, TypeId, TypeTable};
 pub use error::{Error, HeaderError};
-pub use ffi::{Ffi, HeaderOptions, Type};
+pub use ffi::{preprocess_header, Ffi, HeaderOptions, Type};
 pub use layout::{Layout, LayoutError, Target};

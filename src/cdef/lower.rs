@@ -170,7 +170,13 @@ impl<'a> Lowerer<'a> {
     }
 
     fn declaration(&mut self, d: &Node<ast::Declaration>) -> LResult<()> {
-        let specs = self.decl_specifiers(&d.node.specifiers, d.span.start)?;
+        let first_name = d.node.declarators.first().and_then(|id| declarator_name(&id.node.declarator.node));
+        let specs = self.decl_specifiers(&d.node.specifiers, d.span.start).map_err(|(at, m)| match &first_name {
+            Some(n) if !m.is_empty() && !m.starts_with("struct ") && !m.starts_with("union ") && !m.starts_with("enum ") => {
+                (at, format!("{n}: {m}"))
+            }
+            _ => (at, m),
+        })?;
         if d.node.declarators.is_empty() {
             if !specs.defines_tag && self.mode == Mode::Cdef && !matches!(self.t.get(specs.ty), CType::Record(_) | CType::Enum(_)) {
                 return Err((d.span.start, "declaration does not declare anything".into()));
@@ -195,6 +201,19 @@ impl<'a> Lowerer<'a> {
     }
 
     fn init_declarator(&mut self, specs: &Specs, id: &Node<ast::InitDeclarator>) -> LResult<()> {
+        let name = declarator_name(&id.node.declarator.node);
+        let is_typedef = specs.storage == Some(StorageClassSpecifier::Typedef);
+        self.init_declarator_inner(specs, id).map_err(|(at, m)| match &name {
+            // Errors already naming their context (a struct, a #define) keep it.
+            Some(n) if !m.is_empty() && !m.starts_with(&format!("'{n}'")) && !m.starts_with("typedef ") => {
+                let what = if is_typedef { format!("typedef {n}") } else { n.clone() };
+                (at, format!("{what}: {m}"))
+            }
+            _ => (at, m),
+        })
+    }
+
+    fn init_declarator_inner(&mut self, specs: &Specs, id: &Node<ast::InitDeclarator>) -> LResult<()> {
         let decl = &id.node.declarator;
         let res = self.declarator(specs.ty, decl);
         let is_typedef = specs.storage == Some(StorageClassSpecifier::Typedef);
@@ -216,7 +235,7 @@ impl<'a> Lowerer<'a> {
 
         if is_typedef {
             if id.node.initializer.is_some() {
-                return Err((id.span.start, format!("typedef '{name}' is initialized")));
+                return Err((id.span.start, "a typedef cannot be initialized".into()));
             }
             let res = self.typedef(&name, name_at, dd.ty, &attrs, specs.align);
             if res.is_err() {
@@ -239,12 +258,7 @@ impl<'a> Lowerer<'a> {
             if self.mode == Mode::Header {
                 return Ok(());
             }
-            return Err((
-                id.span.start,
-                format!(
-                    "'{name}': initializers are only supported for 'static const' integer constants"
-                ),
-            ));
+            return Err((id.span.start, "initializers are only supported for 'static const' integer constants".into()));
         }
         if is_func {
             let f = FunctionDecl {
@@ -259,7 +273,7 @@ impl<'a> Lowerer<'a> {
                 if self.mode == Mode::Header {
                     return Ok(());
                 }
-                return Err((name_at, format!("variable '{name}' has incomplete type '{}'", self.t.display(dd.ty))));
+                return Err((name_at, format!("variable has incomplete type '{}'", self.t.display(dd.ty))));
             }
             let g = GlobalDecl { name: name.clone(), ty: dd.ty, asm_name: dd.asm };
             self.global(g, name_at)
@@ -271,11 +285,11 @@ impl<'a> Lowerer<'a> {
         let init = match &id.node.initializer {
             Some(Node { node: ast::Initializer::Expression(e), .. }) => e,
             _ => {
-                return Err((at, format!("'static' variable '{name}' needs a constant initializer (only 'static const' integer constants are supported)")));
+                return Err((at, "'static' variable needs a constant initializer (only 'static const' integer constants are supported)".into()));
             }
         };
         let p = self.t.as_integer(ty).ok_or_else(|| {
-            (at, format!("static constant '{name}' must have an integer type, not '{}'", self.t.display(ty)))
+            (at, format!("static constant must have an integer type, not '{}'", self.t.display(ty)))
         })?;
         let v = self.eval_int(init, "initializer")?;
         let v = expr::wrap(v, p, self.target.char_signed);
@@ -353,7 +367,7 @@ impl<'a> Lowerer<'a> {
                 "aligned" => td_align = Some(self.attr_align(a)?),
                 "mode" => ty = self.apply_mode(ty, a)?,
                 "vector_size" | "ext_vector_type" => {
-                    return Err((a.offset, format!("typedef '{name}': vector types are not supported")));
+                    return Err((a.offset, "vector types are not supported".into()));
                 }
                 _ => {}
             }
@@ -1014,10 +1028,11 @@ impl<'a> Lowerer<'a> {
         let mut types = Vec::with_capacity(f.parameters.len());
         let mut names = Vec::with_capacity(f.parameters.len());
         for (i, p) in f.parameters.iter().enumerate() {
-            let specs = self.decl_specifiers(&p.node.specifiers, p.span.start)?;
+            let param = |(at, m): LErr| (at, format!("parameter {}: {m}", i + 1));
+            let specs = self.decl_specifiers(&p.node.specifiers, p.span.start).map_err(param)?;
             let (ty, name) = match &p.node.declarator {
                 Some(d) => {
-                    let dd = self.declarator(specs.ty, d)?;
+                    let dd = self.declarator(specs.ty, d).map_err(param)?;
                     (dd.ty, dd.name.map(|n| n.0))
                 }
                 None => (specs.ty, None),
@@ -1028,17 +1043,15 @@ impl<'a> Lowerer<'a> {
                 }
                 return Err((p.span.start, format!("parameter {} has type 'void'", i + 1)));
             }
-            // Array and function parameters are adjusted to pointers (C11 6.7.6.3p7-8).
-            let quals = self.t.quals(ty);
+            // Array and function parameters are adjusted to pointers (C11 6.7.6.3p7-8), and
+            // top-level qualifiers are not part of the function type (6.7.6.3p15).
             let ty = match self.t.raw_type(ty).clone() {
                 CType::Array { elem, .. } => self.t.pointer(elem),
                 CType::Func(_) => self.t.pointer(ty),
-                _ => ty,
-            };
-            let ty = if matches!(self.t.raw_type(ty), CType::Pointer(_)) && quals.contains(Quals::CONST) {
-                ty
-            } else {
-                ty
+                _ => match self.t.get(ty) {
+                    CType::Qualified { base, .. } => *base,
+                    _ => ty,
+                },
             };
             types.push(ty);
             names.push(name);
@@ -1301,7 +1314,11 @@ impl<'a> Lowerer<'a> {
                     if v > i128::from(max) {
                         return Err((
                             w.span.start,
-                            format!("{member}: width {v} exceeds the width of its type '{}' ({max} bits)", self.t.display(ty)),
+                            format!(
+                                "{member}: width {v} exceeds the width of its type '{}' ({max} bit{})",
+                                self.t.display(ty),
+                                if max == 1 { "" } else { "s" }
+                            ),
                         ));
                     }
                     if v == 0 && name.is_some() {

@@ -500,7 +500,9 @@ fn syntax_message(src: &str, off: usize, expected: &std::collections::HashSet<&'
             return format!("unknown type name '{tok}'");
         }
     }
-    let mut exp: Vec<&str> = expected.iter().copied().filter(|e| !e.starts_with('<') || *e == "<identifier>").collect();
+    // lang-c lists character classes ('[_a-zA-Z0-9]') and rule names among the expected
+    // tokens; only literal tokens help the reader.
+    let mut exp: Vec<&str> = expected.iter().copied().filter(|e| !e.starts_with('[') && !e.starts_with('<')).collect();
     exp.sort_unstable();
     let list = exp.iter().take(8).map(|e| format!("'{e}'")).collect::<Vec<_>>().join(", ");
     if list.is_empty() {

@@ -563,6 +563,23 @@ fn fixups(buf: &mut [u8], out: &mut PpOutput) {
                     i = end;
                 }
             }
+            b"__int128" => {
+                // `__int128 unsigned` (specifiers in any order).
+                let j = skip_ws(buf, end);
+                let k = ident_at(buf, j);
+                match &buf[j..k] {
+                    b"unsigned" | b"__unsigned__" => {
+                        buf[i..end].copy_from_slice(b"__jfu128");
+                        blank(buf, j, k);
+                        i = k;
+                    }
+                    b"signed" | b"__signed__" | b"__signed" => {
+                        blank(buf, j, k);
+                        i = k;
+                    }
+                    _ => i = end,
+                }
+            }
             _ => i = end,
         }
     }

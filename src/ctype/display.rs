@@ -4,7 +4,7 @@
 //! that names a type names it the same way.
 #![forbid(unsafe_code)]
 
-use super::{CType, Quals, TypeId, TypeTable};
+use super::{CType, FunctionDecl, Quals, TypeId, TypeTable};
 
 impl Quals {
     /// The qualifier keywords, space separated, in the order `const volatile restrict`.
@@ -43,6 +43,27 @@ impl TypeTable {
     pub fn declare(&self, id: TypeId, name: &str) -> String {
         let kind = if name.is_empty() { Inner::Empty } else { Inner::Other };
         self.render(id, name.to_string(), kind, 0)
+    }
+
+    /// A function declaration with its parameter names: `double norm(struct point p)`.
+    pub fn declare_function(&self, f: &FunctionDecl) -> String {
+        let Some(ft) = self.as_func(f.ty) else { return self.declare(f.ty, &f.name) };
+        let mut params: Vec<String> = ft
+            .params
+            .iter()
+            .enumerate()
+            .map(|(i, &p)| {
+                let name = f.param_names.get(i).cloned().flatten().unwrap_or_default();
+                self.declare(p, &name)
+            })
+            .collect();
+        if ft.variadic {
+            params.push("...".into());
+        }
+        if params.is_empty() {
+            params.push("void".into());
+        }
+        self.render(ft.ret, format!("{}({})", f.name, params.join(", ")), Inner::Other, 0)
     }
 
     /// The name of a nominal or base type without declarator: `struct point`, `size_t`.
@@ -94,8 +115,8 @@ impl TypeTable {
                     params.push("void".into());
                 }
                 let inner = format!("{inner}({})", params.join(", "));
-                let kind = if kind == Inner::Other { Inner::Other } else { Inner::Suffix };
-                self.render(f.ret, inner, kind, d)
+                // `int (int)` as a type name, like `int (*)(int)`; arrays stay `int[3]`.
+                self.render(f.ret, inner, Inner::Other, d)
             }
             _ => {
                 let base = self.base_name(id);

@@ -1,20 +1,24 @@
 //! Helpers shared by the integration tests: the layout probe runner and the random generators.
 
-#![allow(dead_code, reason = "each test binary uses a different part of the common module")]
+#![allow(
+    dead_code,
+    reason = "each test binary uses a different part of the common module"
+)]
 
 pub mod random;
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use jitffi::probe::{Mismatch, Probe};
 use jitffi::Ffi;
+use jitffi::probe::{Mismatch, Probe};
 
 /// A fresh directory under cargo's per-test-target temp dir.
 pub fn scratch_dir(label: &str) -> PathBuf {
     static N: AtomicUsize = AtomicUsize::new(0);
     let n = N.fetch_add(1, Ordering::Relaxed);
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("{label}-{}-{n}", std::process::id()));
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("{label}-{}-{n}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("create scratch dir");
     dir
 }
@@ -25,7 +29,10 @@ pub fn require_cc() {
         .arg("--version")
         .output()
         .is_ok_and(|o| o.status.success());
-    assert!(ok, "these tests need a C compiler as `cc` (install one: `apt-get install gcc`, or set CC)");
+    assert!(
+        ok,
+        "these tests need a C compiler as `cc` (install one: `apt-get install gcc`, or set CC)"
+    );
 }
 
 /// Runs the layout probe for everything `ffi` declared and returns the mismatches.
@@ -44,6 +51,10 @@ pub fn probe(ffi: &Ffi, prelude: &str, label: &str) -> Vec<Mismatch> {
 pub fn assert_no_mismatch(m: &[Mismatch], what: &str) {
     if !m.is_empty() {
         let shown: Vec<String> = m.iter().take(25).map(ToString::to_string).collect();
-        panic!("{} layout mismatches against the C compiler for {what}:\n{}", m.len(), shown.join("\n"));
+        panic!(
+            "{} layout mismatches against the C compiler for {what}:\n{}",
+            m.len(),
+            shown.join("\n")
+        );
     }
 }

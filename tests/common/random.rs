@@ -5,7 +5,10 @@
 //! `_Alignas` below the natural alignment), so the same text goes to `Ffi::cdef` and to the C
 //! compiler, and any difference is ours.
 
-#![allow(dead_code, reason = "each test binary uses a different part of the common module")]
+#![allow(
+    dead_code,
+    reason = "each test binary uses a different part of the common module"
+)]
 
 pub struct Gen {
     rng: fastrand::Rng,
@@ -140,7 +143,11 @@ impl Gen {
                     format!("{ty} : {width};")
                 } else {
                     let name = self.member_name();
-                    let packed = if self.rng.u8(..8) == 0 { " __attribute__((packed))" } else { "" };
+                    let packed = if self.rng.u8(..8) == 0 {
+                        " __attribute__((packed))"
+                    } else {
+                        ""
+                    };
                     format!("{ty} {name} : {width}{packed};")
                 }
             }
@@ -164,7 +171,10 @@ impl Gen {
                 let name = self.member_name();
                 let mut decl = Self::declare(&ty, &name, &suffix);
                 match self.rng.u8(..12) {
-                    0 => decl.push_str(&format!(" __attribute__((aligned({})))", 1 << self.rng.u32(0..6))),
+                    0 => decl.push_str(&format!(
+                        " __attribute__((aligned({})))",
+                        1 << self.rng.u32(0..6)
+                    )),
                     1 => decl.push_str(" __attribute__((packed))"),
                     2 if align > 0 && !in_union => {
                         let a = align.max(1 << self.rng.u32(0..6));
@@ -193,7 +203,10 @@ impl Gen {
         let attr = match self.rng.u8(..10) {
             0 => " __attribute__((packed))".to_string(),
             1 => format!(" __attribute__((aligned({})))", 1 << self.rng.u32(0..6)),
-            2 => format!(" __attribute__((packed, aligned({})))", 1 << self.rng.u32(0..4)),
+            2 => format!(
+                " __attribute__((packed, aligned({})))",
+                1 << self.rng.u32(0..4)
+            ),
             _ => String::new(),
         };
         let n_fields = self.rng.u32(0..9);
@@ -212,9 +225,18 @@ impl Gen {
                 body.push_str(&format!("    {ty} tail[];\n"));
             }
         }
-        let leading = if self.rng.u8(..4) == 0 && !attr.is_empty() { attr.clone() } else { String::new() };
-        let trailing = if leading.is_empty() { attr } else { String::new() };
-        self.out.push_str(&format!("{kw}{leading} r{id} {{\n{body}}}{trailing};\n"));
+        let leading = if self.rng.u8(..4) == 0 && !attr.is_empty() {
+            attr.clone()
+        } else {
+            String::new()
+        };
+        let trailing = if leading.is_empty() {
+            attr
+        } else {
+            String::new()
+        };
+        self.out
+            .push_str(&format!("{kw}{leading} r{id} {{\n{body}}}{trailing};\n"));
         if pragma == 0 {
             self.out.push_str("#pragma pack(pop)\n");
             self.packed_stack -= 1;

@@ -1,0 +1,3 @@
+foo_t x;
+int f(int a, bar_t b);
+struct s { baz_t *p; };

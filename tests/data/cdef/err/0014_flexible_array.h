@@ -1,0 +1,3 @@
+struct middle { int n; char data[]; int after; };
+struct only { char data[]; };
+union u { int n; char data[]; };

@@ -1,0 +1,4 @@
+typedef int T;
+int T(void);
+enum { counter };
+extern int counter;

@@ -1,0 +1,23 @@
+typedef int myint;
+typedef myint *myint_ptr;
+typedef const myint_ptr const_ptr_to_int;
+typedef const char *cstr;
+typedef char *const const_ptr_to_char;
+typedef volatile unsigned int vuint;
+typedef int int3[3];
+typedef int3 int3x2[2];
+typedef double (*unary_fn)(double);
+typedef int callback_t(const char *, ...);
+typedef callback_t *callback_ptr;
+struct uses {
+    myint a;
+    myint_ptr b;
+    cstr s;
+    const_ptr_to_char cp;
+    vuint v;
+    int3x2 grid;
+    unary_fn f;
+    callback_ptr cb;
+    char *restrict r;
+    const volatile long cvl;
+};

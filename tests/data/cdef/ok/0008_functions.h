@@ -1,0 +1,15 @@
+void nothing(void);
+int unnamed(int, double, char *);
+int named(int count, double scale, const char *label);
+int printf(const char *fmt, ...);
+long sum_var(int n, ...);
+double apply(double (*f)(double), double x);
+int (*get_handler(int which))(int, int);
+void (*signal(int sig, void (*func)(int)))(int);
+void takes_array(int values[10], char text[]);
+void takes_function(int f(int));
+int no_params();
+extern int errno_like;
+extern double values_global[4];
+extern struct { int a; } anon_global;
+const char *strings_out(void);
