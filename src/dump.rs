@@ -225,6 +225,7 @@ pub fn to_text(t: &TypeTable, target: &Target, opts: DumpOptions) -> String {
     for id in listed_types(t, opts) {
         let lay = match layout::layout_of(t, target, id) {
             Ok(l) => format!("size {} align {}", l.size, l.align),
+            Err(layout::LayoutError::Function { .. }) => "function type".to_string(),
             Err(_) => "incomplete".to_string(),
         };
         match t.get(id) {
