@@ -991,28 +991,28 @@ int glp_close_tee(void);
 typedef void (*glp_errfunc)(const char *fmt, ...);
 #endif
 
-/* glpk.h: #define glp_error glp_error_(__FILE__, __LINE__)
-   (not a constant, so not in this cdef): to call glp_error(fmt, ...),
-   call glp_error_(file, line) and then the glp_errfunc it returns. */
+/* glp_error is a macro in glpk.h, glp_error_(__FILE__, __LINE__), not a
+   constant, so not in this cdef: to call glp_error(fmt, ...), call
+   glp_error_(file, line) and then the glp_errfunc it returns. */
 glp_errfunc glp_error_(const char *file, int line);
 /* display fatal error message and terminate execution */
 
 int glp_at_error(void);
 /* check for error state */
 
-/* glpk.h: #define glp_assert(expr) \
-      ((void)((expr) || (glp_assert_(#expr, __FILE__, __LINE__), 1)))
-   (a function-like macro, not in this cdef): call glp_assert_ with the
-   text of the failed condition, a file name and a line number. */
+/* glp_assert(expr) is a function-like macro in glpk.h, not in this cdef:
+   ((void)((expr) || (glp_assert_(#expr, __FILE__, __LINE__), 1)));
+   call glp_assert_ with the text of the failed condition, a file name and
+   a line number instead. */
 void glp_assert_(const char *expr, const char *file, int line);
 /* check for logical condition */
 
 void glp_error_hook(void (*func)(void *info), void *info);
 /* install hook to intercept abnormal termination */
 
-/* glpk.h: #define glp_malloc(size) glp_alloc(1, size)
-            #define glp_calloc(n, size) glp_alloc(n, size)
-   (obsolete function-like macros, not in this cdef): call glp_alloc. */
+/* glp_malloc(size) and glp_calloc(n, size) are obsolete function-like
+   macros in glpk.h, not in this cdef: call glp_alloc(1, size) and
+   glp_alloc(n, size) instead. */
 
 void *glp_alloc(int n, int size);
 /* allocate memory block */

@@ -88,20 +88,21 @@ impl Ffi {
     /// `size_t`, `ssize_t`, `ptrdiff_t`, `intptr_t`, `uintptr_t`, `wchar_t`, `char16_t`,
     /// `char32_t`, `off_t`, `bool`, `FILE` (opaque), `va_list`) already declared.
     pub fn new() -> Ffi {
-        static HOST: OnceLock<TypeTable> = OnceLock::new();
+        // The builtin table is made once and shared; the first cdef copies it (copy on write).
+        static HOST: OnceLock<Arc<TypeTable>> = OnceLock::new();
         let target = Target::host();
-        let table = HOST.get_or_init(|| builtin_table(&target)).clone();
+        let table = HOST.get_or_init(|| Arc::new(builtin_table(&target))).clone();
         Ffi::from_parts(target, table)
     }
 
     /// A context for another target's data model (layouts only; calls need the host).
     pub fn with_target(target: Target) -> Ffi {
-        let table = builtin_table(&target);
+        let table = Arc::new(builtin_table(&target));
         Ffi::from_parts(target, table)
     }
 
-    fn from_parts(target: Target, table: TypeTable) -> Ffi {
-        Ffi { shared: Arc::new(Shared { target, table: RwLock::new(Arc::new(table)), write: Mutex::new(()) }) }
+    fn from_parts(target: Target, table: Arc<TypeTable>) -> Ffi {
+        Ffi { shared: Arc::new(Shared { target, table: RwLock::new(table), write: Mutex::new(()) }) }
     }
 
     /// The target whose data model this context uses.
@@ -114,13 +115,25 @@ impl Ffi {
         self.shared.table.read().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
-    /// Runs `f` on a private copy of the table and publishes the copy if `f` succeeds.
+    /// Runs `f` on the table in a transaction: its changes are kept if it returns `Ok` and
+    /// undone otherwise. The table is modified in place unless a snapshot of it is still held
+    /// (a [`Type`], a `types()` result), in which case it is copied first (copy on write), so
+    /// snapshots never change.
     fn transaction<T, E>(&self, f: impl FnOnce(&mut TypeTable) -> Result<T, E>) -> Result<T, E> {
         let _writer = self.shared.write.lock().unwrap_or_else(|e| e.into_inner());
-        let mut copy: TypeTable = (*self.types()).clone();
-        let res = f(&mut copy)?;
-        *self.shared.table.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(copy);
-        Ok(res)
+        let mut guard = self.shared.table.write().unwrap_or_else(|e| e.into_inner());
+        let table = Arc::make_mut(&mut guard);
+        table.begin();
+        match f(table) {
+            Ok(v) => {
+                table.commit();
+                Ok(v)
+            }
+            Err(e) => {
+                table.rollback();
+                Err(e)
+            }
+        }
     }
 
     /// Declares C types, functions, globals and constants.
@@ -188,10 +201,13 @@ impl Ffi {
     /// [`CdefError`] (file `<type>`) if the name does not parse or names an unknown type.
     pub fn type_of(&self, name: &str) -> Result<Type, CdefError> {
         let target = &self.shared.target;
-        // Fast path: the type already exists; no copy of the table needed.
-        let snapshot = self.types();
-        if let Some(id) = quick_type(&snapshot, name) {
-            return Ok(Type { table: snapshot, target: self.shared.clone(), id });
+        // Fast path: the type already exists; no change to the table needed. The snapshot is
+        // dropped before the transaction so the table is not copied on write.
+        {
+            let snapshot = self.types();
+            if let Some(id) = quick_type(&snapshot, name) {
+                return Ok(Type { table: snapshot, target: self.shared.clone(), id });
+            }
         }
         let id = self.transaction(|t| cdef::parse_type_name(t, target, name))?;
         Ok(Type { table: self.types(), target: self.shared.clone(), id })

@@ -8,6 +8,7 @@
 mod common;
 
 use std::collections::BTreeSet;
+use std::fmt::Write as _;
 
 use jitffi::ctype::{CType, TypeTable};
 use jitffi::probe::Probe;
@@ -65,7 +66,7 @@ fn function_names(t: &TypeTable) -> BTreeSet<String> {
         .collect()
 }
 
-/// The GLP_* constants, without GLP_UNDOC: that is the user's switch, not part of glpk.h.
+/// The `GLP_*` constants, without `GLP_UNDOC`: that is the user's switch, not part of `glpk.h`.
 fn constant_names(t: &TypeTable) -> BTreeSet<String> {
     t.constants()
         .map(|c| c.name.clone())
@@ -80,7 +81,7 @@ fn typedef_names(t: &TypeTable) -> BTreeSet<String> {
         .collect()
 }
 
-/// Tags of the glp_ structs and unions, complete or not.
+/// Tags of the `glp_*` structs and unions, complete or not.
 fn struct_tags(t: &TypeTable) -> BTreeSet<String> {
     t.ids()
         .filter_map(|id| match t.get(id) {
@@ -119,21 +120,22 @@ fn describe(ffi: &Ffi, name: &str) -> String {
         CType::Typedef(td) => format!("typedef {}", t.display(td.target)),
         _ => ty.to_string(),
     };
-    match ty.layout() {
-        Ok(l) => s.push_str(&format!("; size {} align {}", l.size, l.align)),
-        Err(_) => s.push_str("; incomplete"),
-    }
+    // Writing to a String cannot fail.
+    let _ = match ty.layout() {
+        Ok(l) => write!(s, "; size {} align {}", l.size, l.align),
+        Err(_) => write!(s, "; incomplete"),
+    };
     for f in ty.fields().unwrap_or_default() {
         let field = t.declare(f.ty, f.name.as_deref().unwrap_or(""));
-        s.push_str(&format!("; {field} @{}", f.offset));
+        let _ = write!(s, "; {field} @{}", f.offset);
         if let Some(w) = f.bit_width {
-            s.push_str(&format!(":{w}@bit{}", f.bit_offset));
+            let _ = write!(s, ":{w}@bit{}", f.bit_offset);
         }
     }
     s
 }
 
-/// Every glp_/GLP_ name of the header: declared by the cdef, with the same names, and with the
+/// Every `glp_*`/`GLP_*` name of the header: declared by the cdef, with the same names, and with the
 /// same declaration as jitffi reads it from the header.
 fn assert_same_declarations(cdef: &Ffi, header: &Ffi) {
     let (ct, ht) = (cdef.types(), header.types());
@@ -265,15 +267,42 @@ fn glpk_cdef_matches_glpk_h() {
     check_against_glpk_h(false);
 }
 
-/// With GLP_UNDOC defined (in an earlier cdef), the undocumented cut generators too.
+/// With `GLP_UNDOC` defined (in an earlier cdef), the undocumented cut generators too.
 #[test]
 fn glpk_cdef_matches_glpk_h_with_undoc() {
     check_against_glpk_h(true);
 }
 
-/// The cdef alone is valid C, which the C compiler lays out as jitffi does.
+/// The cdef alone is valid C (strict C99, no warnings), which the C compiler lays out as
+/// jitffi does.
 #[test]
 fn glpk_cdef_is_c() {
+    common::require_cc();
+    let dir = common::scratch_dir("glpk_cdef_strict");
+    let file = dir.join("glpk_cdef.c");
+    std::fs::write(
+        &file,
+        format!("#include <stdarg.h>\n#include <stddef.h>\n{UNDOC}{CDEF}"),
+    )
+    .expect("write C file");
+    let cc = std::env::var("CC").unwrap_or_else(|_| "cc".into());
+    let out = std::process::Command::new(&cc)
+        .args([
+            "-std=c99",
+            "-pedantic",
+            "-Wall",
+            "-Wextra",
+            "-Werror",
+            "-fsyntax-only",
+        ])
+        .arg(&file)
+        .output()
+        .expect("run the C compiler");
+    assert!(
+        out.status.success(),
+        "{cc} -std=c99 -pedantic -Wall -Wextra -Werror rejects cdefs/glpk.h:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     for undoc in [false, true] {
         let ffi = cdef_ffi(undoc);
         let define = if undoc { UNDOC } else { "" };
@@ -306,7 +335,7 @@ fn glpk_cdef_twice() {
     );
 }
 
-/// What the cdef declares, counted (GLPK 5.0), without and with GLP_UNDOC; needs no glpk.h.
+/// What the cdef declares, counted (GLPK 5.0), without and with `GLP_UNDOC`; needs no `glpk.h`.
 #[test]
 fn glpk_cdef_counts() {
     let structs = "glp_arc glp_attr glp_bfcp glp_cpxcp glp_graph glp_iocp glp_iptcp glp_mpscp glp_smcp glp_vertex";

@@ -1048,9 +1048,6 @@ mod tests {
                 _ => Ok(CastTarget::Int(Prim::Long)),
             }
         }
-        fn is_type_name(&self, _: &str) -> bool {
-            false
-        }
         fn char_signed(&self) -> bool {
             true
         }

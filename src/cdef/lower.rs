@@ -396,7 +396,7 @@ impl<'a> Lowerer<'a> {
         } else {
             self.check_ordinary(name, at, "typedef")?;
         }
-        self.t.weak_typedefs.remove(name);
+        self.t.unweaken(name);
         let id = self.t.new_typedef(name.to_string(), ty, td_align);
         self.t.bind_typedef(name.to_string(), id);
         self.declared_here.insert(name.to_string());

@@ -93,11 +93,18 @@ pub const MAX_NESTING: usize = 256;
 pub const MAX_OPERATOR_RUN: usize = 1000;
 /// The most syntax errors reported (and recovered from) in one call.
 const MAX_SYNTAX_ERRORS: usize = 50;
-/// Stack for the parsing thread: lang-c's parser recurses per nesting level.
+/// Stack for parsing deep input: lang-c's parser recurses per nesting level (a debug build
+/// needs about 16 KiB per level of parentheses).
 const PARSE_STACK: usize = 64 << 20;
+/// Input at most this deep is parsed on the caller's stack when [`SHALLOW_RED_ZONE`] is free.
+const SHALLOW_NESTING: usize = 24;
+const SHALLOW_OPERATOR_RUN: usize = 48;
+const SHALLOW_RED_ZONE: usize = 1 << 20;
+/// Stack a whole cdef run needs besides the lang-c parse of deep input (debug builds).
+const RUN_RED_ZONE: usize = 4 << 20;
 
-/// Declares `src` into `table`. On error, `table` may be partly modified: callers run this on a
-/// copy and keep the copy only on success.
+/// Declares `src` into `table`. On error, `table` may be partly modified: callers run this in a
+/// transaction ([`TypeTable::rollback`] on error). A panic inside (a bug) becomes an error too.
 pub(crate) fn run(
     table: &mut TypeTable,
     target: &Target,
@@ -106,31 +113,33 @@ pub(crate) fn run(
     mode: Mode,
     file: &str,
 ) -> Result<(), CdefError> {
-    std::thread::scope(|s| {
-        std::thread::Builder::new()
-            .name("jitffi-cdef".into())
-            .stack_size(PARSE_STACK)
-            .spawn_scoped(s, || run_inner(table, target, src, opts, mode, file))
-            .map_err(|e| CdefError {
-                diagnostics: vec![Diagnostic {
-                    file: file.into(),
-                    line: 1,
-                    column: 1,
-                    message: format!("cannot start the parser thread: {e}"),
-                }],
-            })?
-            .join()
-            .unwrap_or_else(|_| {
-                Err(CdefError {
-                    diagnostics: vec![Diagnostic {
-                        file: file.into(),
-                        line: 1,
-                        column: 1,
-                        message: "internal error: the cdef parser panicked (please report this input)".into(),
-                    }],
-                })
-            })
-    })
+    // The preprocessor's expression parser and the lowering recurse too (bounded by
+    // `expr::MAX_DEPTH` and `MAX_NESTING`): make sure the whole run has stack to spare.
+    let res = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        stacker::maybe_grow(RUN_RED_ZONE, PARSE_STACK, || run_inner(table, target, src, opts, mode, file))
+    }));
+    res.unwrap_or_else(|_| Err(internal_error(file)))
+}
+
+fn internal_error(file: &str) -> CdefError {
+    CdefError {
+        diagnostics: vec![Diagnostic {
+            file: file.into(),
+            line: 1,
+            column: 1,
+            message: "internal error: the cdef parser panicked (please report this input)".into(),
+        }],
+    }
+}
+
+/// Runs `f` on a stack big enough for input nested `depth` deep: lang-c's parser recurses per
+/// nesting level. Shallow input runs on the caller's stack when enough of it is left.
+fn with_stack<R>(depth: Nesting, f: impl FnOnce() -> R) -> R {
+    if depth.brackets > SHALLOW_NESTING || depth.operators > SHALLOW_OPERATOR_RUN {
+        stacker::grow(PARSE_STACK, f)
+    } else {
+        stacker::maybe_grow(SHALLOW_RED_ZONE, PARSE_STACK, f)
+    }
 }
 
 struct TablePp<'a> {
@@ -158,12 +167,13 @@ impl pp::PpContext for TablePp<'_> {
     }
 }
 
-/// `typedef int NAME;` for every known typedef name (and the `__int128` stand-ins), then a
-/// linemarker that restarts line numbering for the user's text.
-fn prelude(table: &TypeTable, file: &str) -> String {
-    let mut p = String::with_capacity(32 * table.typedef_count() + 64);
-    p.push_str("typedef int __int128; typedef int __jfu128;\n");
-    for name in table.typedef_names() {
+/// `typedef int NAME;` for every known typedef name the text uses (lang-c must know which
+/// identifiers are type names), then a linemarker that restarts line numbering for the user's
+/// text. Only names that occur in the text are declared: parsing the prelude is lang-c work
+/// paid on every call.
+fn prelude<'a>(names: impl Iterator<Item = &'a str>, file: &str) -> String {
+    let mut p = String::from("typedef int __int128; typedef int __jfu128;\n");
+    for name in names {
         if name != "__builtin_va_list" {
             p.push_str("typedef int ");
             p.push_str(name);
@@ -172,6 +182,14 @@ fn prelude(table: &TypeTable, file: &str) -> String {
     }
     p.push_str(&format!("# 1 \"{file}\"\n"));
     p
+}
+
+/// The known typedef names among the identifiers of `text`.
+fn typedefs_used<'a>(table: &TypeTable, text: &'a str) -> Vec<&'a str> {
+    let mut seen = rustc_hash::FxHashSet::default();
+    text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .filter(|w| !w.is_empty() && !w.as_bytes()[0].is_ascii_digit() && table.typedef(w).is_some() && seen.insert(*w))
+        .collect()
 }
 
 fn lang_c_config() -> Config {
@@ -199,19 +217,39 @@ fn run_inner(
         });
     }
     let pp_out = pp::preprocess(src, mode, &TablePp { t: table, target }, opts.pack);
-    let pre = prelude(table, file);
+    let pre = prelude(pp_out.used_typedefs.iter().map(String::as_str), file);
     let base = pre.len();
     let mut source = pre;
     source.push_str(&pp_out.text);
     let mut diags: Vec<(usize, String)> = pp_out.errors.iter().map(|(o, m)| (o + base, m.clone())).collect();
 
-    if let Err((off, msg)) = check_nesting(&source, base) {
-        diags.push((off, msg));
+    if let Some((off, msg)) = &pp_out.nesting_error {
+        diags.push((off + base, msg.clone()));
         return Err(finish(&source, file, diags));
     }
+    let depth = pp_out.nesting;
+    with_stack(depth, || parse_and_lower(table, target, opts, mode, &pp_out, &source, base, &mut diags));
+    diags.retain(|(_, m)| !m.is_empty());
+    if diags.is_empty() {
+        return Ok(());
+    }
+    Err(finish(&source, file, diags))
+}
 
+/// Parses the prepared source (recovering from syntax errors) and lowers it into `table`.
+#[allow(clippy::too_many_arguments, reason = "one call site; the pieces of one cdef run")]
+fn parse_and_lower(
+    table: &mut TypeTable,
+    target: &Target,
+    opts: &CdefOptions,
+    mode: Mode,
+    pp_out: &pp::PpOutput,
+    source: &str,
+    base: usize,
+    diags: &mut Vec<(usize, String)>,
+) {
     // Parse, recovering from syntax errors by blanking the failing declaration.
-    let mut parse_source = source.clone();
+    let mut parse_source = source.to_string();
     let mut n_syntax = 0;
     let unit = loop {
         match parse_preprocessed(&lang_c_config(), parse_source.clone()) {
@@ -230,16 +268,11 @@ fn run_inner(
         }
     };
     if let Some(unit) = unit {
-        let mut lw = lower::Lowerer::new(table, target, opts, mode, base, &pp_out);
+        let mut lw = lower::Lowerer::new(table, target, opts, mode, base, pp_out);
         lw.unit(&unit);
         lw.finish_macros();
         diags.append(&mut lw.diags);
     }
-    diags.retain(|(_, m)| !m.is_empty());
-    if diags.is_empty() {
-        return Ok(());
-    }
-    Err(finish(&source, file, diags))
 }
 
 /// Resolves a type name such as `struct point *` or `int (*)(int)` in the table (adding the
@@ -247,36 +280,20 @@ fn run_inner(
 pub(crate) fn parse_type_name(table: &mut TypeTable, target: &Target, text: &str) -> Result<TypeId, CdefError> {
     let opts = CdefOptions::default();
     let pp_out = pp::PpOutput::default();
-    std::thread::scope(|s| {
-        std::thread::Builder::new()
-            .stack_size(PARSE_STACK)
-            .spawn_scoped(s, || {
-                let mut lw = lower::Lowerer::new(table, target, &opts, Mode::Cdef, 0, &pp_out);
-                let res = parse_type_name_with(&mut lw, text);
-                res.map_err(|m| CdefError {
-                    diagnostics: vec![Diagnostic { file: "<type>".into(), line: 1, column: 1, message: m }],
-                })
-            })
-            .map_err(|e| CdefError {
-                diagnostics: vec![Diagnostic {
-                    file: "<type>".into(),
-                    line: 1,
-                    column: 1,
-                    message: format!("cannot start the parser thread: {e}"),
-                }],
-            })?
-            .join()
-            .unwrap_or_else(|_| {
-                Err(CdefError {
-                    diagnostics: vec![Diagnostic {
-                        file: "<type>".into(),
-                        line: 1,
-                        column: 1,
-                        message: "internal error: the type parser panicked".into(),
-                    }],
-                })
-            })
-    })
+    let error = |message: String| CdefError {
+        diagnostics: vec![Diagnostic { file: "<type>".into(), line: 1, column: 1, message }],
+    };
+    let depth = check_nesting(text, 0).map_err(|(_, m)| error(m))?;
+    let res = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        with_stack(depth, || {
+            let mut lw = lower::Lowerer::new(table, target, &opts, Mode::Cdef, 0, &pp_out);
+            parse_type_name_with(&mut lw, text)
+        })
+    }));
+    match res {
+        Ok(r) => r.map_err(error),
+        Err(_) => Err(internal_error("<type>")),
+    }
 }
 
 /// Parses `text` as a type name through lang-c (`extern __typeof__(TEXT) x;`) and lowers it.
@@ -287,7 +304,7 @@ fn parse_type_name_with(lw: &mut lower::Lowerer<'_>, text: &str) -> Result<TypeI
     if let Err((_, m)) = check_nesting(text, 0) {
         return Err(m);
     }
-    let pre = prelude(lw.t, "<type>");
+    let pre = prelude(typedefs_used(lw.t, text).into_iter(), "<type>");
     let mut src = pre;
     src.push_str("extern __typeof__(\n# 1 \"<type>\"\n");
     let text_at = src.len();
@@ -325,12 +342,20 @@ fn parse_type_name_with(lw: &mut lower::Lowerer<'_>, text: &str) -> Result<TypeI
     lw.type_name(&tn).map_err(|(_, m)| m)
 }
 
+/// How deep an input nests: the most brackets open at once and the longest operator run.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Nesting {
+    pub(crate) brackets: usize,
+    pub(crate) operators: usize,
+}
+
 /// Rejects input nested deeper than [`MAX_NESTING`] or with operator runs longer than
-/// [`MAX_OPERATOR_RUN`] before the recursive parser sees it.
-fn check_nesting(src: &str, from: usize) -> Result<(), (usize, String)> {
+/// [`MAX_OPERATOR_RUN`] before the recursive parser sees it; returns how deep it nests.
+fn check_nesting(src: &str, from: usize) -> Result<Nesting, (usize, String)> {
     let b = src.as_bytes();
     let mut depth = 0usize;
     let mut run = 0usize;
+    let mut seen = Nesting::default();
     let mut i = from;
     let mut line_start = true;
     while i < b.len() {
@@ -359,6 +384,7 @@ fn check_nesting(src: &str, from: usize) -> Result<(), (usize, String)> {
             }
             b'(' | b'[' | b'{' => {
                 depth += 1;
+                seen.brackets = seen.brackets.max(depth);
                 if depth > MAX_NESTING {
                     return Err((i, format!("nesting deeper than {MAX_NESTING} levels of (, [ and {{")));
                 }
@@ -366,6 +392,7 @@ fn check_nesting(src: &str, from: usize) -> Result<(), (usize, String)> {
             b')' | b']' | b'}' => depth = depth.saturating_sub(1),
             b'-' | b'+' | b'!' | b'~' | b'*' | b'&' => {
                 run += 1;
+                seen.operators = seen.operators.max(run);
                 if run > MAX_OPERATOR_RUN {
                     return Err((i, format!("more than {MAX_OPERATOR_RUN} operators in a row")));
                 }
@@ -378,7 +405,7 @@ fn check_nesting(src: &str, from: usize) -> Result<(), (usize, String)> {
         }
         i += 1;
     }
-    Ok(())
+    Ok(seen)
 }
 
 fn blank_range(s: &mut String, from: usize, to: usize) {
@@ -455,7 +482,8 @@ fn token_at(src: &str, off: usize) -> String {
     let rest = src.get(off..).unwrap_or("");
     let rest = rest.trim_start();
     if rest.is_empty() {
-        return "end of input".into();
+        // Not an identifier, so no caller takes it for a type name.
+        return "<end of input>".into();
     }
     let first = rest.chars().next().unwrap_or(' ');
     if first.is_ascii_alphanumeric() || first == '_' {
@@ -495,7 +523,8 @@ fn syntax_message(src: &str, off: usize, expected: &std::collections::HashSet<&'
     }
     // `int f(foo_t x)`: reported at `foo_t`.
     if is_ident(&tok) {
-        let after = src[off..].trim_start()[tok.len()..].trim_start();
+        let rest = src.get(off..).unwrap_or("").trim_start();
+        let after = rest.get(tok.len()..).unwrap_or("").trim_start();
         if after.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_' || c == '*') {
             return format!("unknown type name '{tok}'");
         }

@@ -18,7 +18,7 @@
 use std::collections::HashMap;
 
 use super::expr::{self, Expr, Scope, Val};
-use super::Mode;
+use super::{Mode, Nesting, MAX_NESTING, MAX_OPERATOR_RUN};
 
 /// A `#define` seen in the text.
 #[derive(Clone, Debug)]
@@ -50,6 +50,12 @@ pub(crate) struct PpOutput {
     pub alignas: Vec<(usize, String)>,
     /// `(offset, message)`.
     pub errors: Vec<(usize, String)>,
+    /// Typedef names (of earlier cdefs) the text uses, for the prelude.
+    pub used_typedefs: Vec<String>,
+    /// How deep the text nests.
+    pub nesting: Nesting,
+    /// Set when the nesting exceeds the limits.
+    pub nesting_error: Option<(usize, String)>,
 }
 
 /// What `#if` needs from outside the text: macros and constants of earlier cdefs.
@@ -84,28 +90,25 @@ fn strip_comments(src: &str) -> Vec<u8> {
     let mut out = b.to_vec();
     let mut i = 0;
     while i < b.len() {
+        // Jump to the next byte that can start a comment or a literal.
+        match b[i..].iter().position(|&c| matches!(c, b'/' | b'"' | b'\'')) {
+            Some(p) => i += p,
+            None => break,
+        }
         match b[i] {
             b'/' if b.get(i + 1) == Some(&b'/') => {
-                while i < b.len() && b[i] != b'\n' {
-                    out[i] = b' ';
-                    i += 1;
-                }
+                let end = src[i..].find('\n').map_or(b.len(), |p| i + p);
+                out[i..end].fill(b' ');
+                i = end;
             }
             b'/' if b.get(i + 1) == Some(&b'*') => {
-                out[i] = b' ';
-                out[i + 1] = b' ';
-                i += 2;
-                while i < b.len() && !(b[i] == b'*' && b.get(i + 1) == Some(&b'/')) {
-                    if b[i] != b'\n' {
-                        out[i] = b' ';
+                let end = src[i + 2..].find("*/").map_or(b.len(), |p| i + 2 + p + 2);
+                for c in &mut out[i..end] {
+                    if *c != b'\n' {
+                        *c = b' ';
                     }
-                    i += 1;
                 }
-                if i < b.len() {
-                    out[i] = b' ';
-                    out[i + 1] = b' ';
-                    i += 2;
-                }
+                i = end;
             }
             q @ (b'"' | b'\'') => {
                 i += 1;
@@ -296,7 +299,7 @@ pub(crate) fn preprocess(src: &str, mode: Mode, ctx: &dyn PpContext, initial_pac
     for c in &conds {
         out.errors.push((c.offset, "unterminated #if (missing #endif)".into()));
     }
-    fixups(&mut buf, &mut out);
+    fixups(&mut buf, &mut out, ctx);
     // Only ASCII bytes were replaced by ASCII spaces, so the text is still valid UTF-8.
     out.text = String::from_utf8(buf).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
     out
@@ -469,7 +472,12 @@ fn paren_group(buf: &[u8], open: usize) -> Option<usize> {
     None
 }
 
-fn fixups(buf: &mut [u8], out: &mut PpOutput) {
+/// One pass over the active text: the lang-c fixups, the typedef names the text uses (for the
+/// prelude), and how deep it nests (checked against the limits before lang-c recurses).
+fn fixups(buf: &mut [u8], out: &mut PpOutput, ctx: &dyn PpContext) {
+    let mut seen_types: rustc_hash::FxHashSet<Vec<u8>> = rustc_hash::FxHashSet::default();
+    let mut depth = 0usize;
+    let mut run = 0usize;
     let mut i = 0;
     let mut at_line_start = true;
     while i < buf.len() {
@@ -479,18 +487,45 @@ fn fixups(buf: &mut [u8], out: &mut PpOutput) {
             i += 1;
             continue;
         }
-        if c.is_ascii_whitespace() {
+        if c == b' ' || c.is_ascii_whitespace() {
             i += 1;
-            continue;
-        }
-        if c == b'#' && at_line_start {
-            // A linemarker: skip the line.
-            while i < buf.len() && buf[i] != b'\n' {
+            while i < buf.len() && buf[i] == b' ' {
                 i += 1;
             }
             continue;
         }
+        if c == b'#' && at_line_start {
+            // A linemarker: skip the line.
+            i = buf[i..].iter().position(|&c| c == b'\n').map_or(buf.len(), |p| i + p);
+            continue;
+        }
         at_line_start = false;
+        match c {
+            b'(' | b'[' | b'{' => {
+                depth += 1;
+                out.nesting.brackets = out.nesting.brackets.max(depth);
+                if depth > MAX_NESTING && out.nesting_error.is_none() {
+                    out.nesting_error = Some((i, format!("nesting deeper than {MAX_NESTING} levels of (, [ and {{")));
+                }
+                i += 1;
+                continue;
+            }
+            b')' | b']' | b'}' => {
+                depth = depth.saturating_sub(1);
+                i += 1;
+                continue;
+            }
+            b'-' | b'+' | b'!' | b'~' | b'*' | b'&' => {
+                run += 1;
+                out.nesting.operators = out.nesting.operators.max(run);
+                if run > MAX_OPERATOR_RUN && out.nesting_error.is_none() {
+                    out.nesting_error = Some((i, format!("more than {MAX_OPERATOR_RUN} operators in a row")));
+                }
+                i += 1;
+                continue;
+            }
+            _ => run = 0,
+        }
         if c == b'"' || c == b'\'' {
             i += 1;
             while i < buf.len() && buf[i] != c && buf[i] != b'\n' {
@@ -502,13 +537,15 @@ fn fixups(buf: &mut [u8], out: &mut PpOutput) {
             i += 1;
             continue;
         }
-        if !(c.is_ascii_alphabetic() || c == b'_') {
-            i += 1;
+        if c.is_ascii_digit() {
+            // A number (with its suffix): not identifiers.
+            while i < buf.len() && (buf[i].is_ascii_alphanumeric() || buf[i] == b'_' || buf[i] == b'.') {
+                i += 1;
+            }
             continue;
         }
-        if i > 0 && (buf[i - 1].is_ascii_alphanumeric() || buf[i - 1] == b'_') {
-            // Inside a number such as 1e5 or a suffix: not an identifier start.
-            i = ident_at(buf, i);
+        if !(c.is_ascii_alphabetic() || c == b'_') {
+            i += 1;
             continue;
         }
         let end = ident_at(buf, i);
@@ -580,7 +617,17 @@ fn fixups(buf: &mut [u8], out: &mut PpOutput) {
                     _ => i = end,
                 }
             }
-            _ => i = end,
+            word => {
+                if !seen_types.contains(word) {
+                    if let Ok(w) = std::str::from_utf8(word) {
+                        if ctx.is_type(w) {
+                            out.used_typedefs.push(w.to_string());
+                        }
+                    }
+                    seen_types.insert(word.to_vec());
+                }
+                i = end;
+            }
         }
     }
 }

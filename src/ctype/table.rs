@@ -6,7 +6,7 @@
 //! handles made from the old version keep working.
 #![forbid(unsafe_code)]
 
-use std::collections::HashMap;
+use rustc_hash::{FxHashMap as HashMap, FxHashSet};
 
 use super::{CType, EnumType, FuncType, Prim, Quals, Record, RecordKind, TypeId, Typedef};
 
@@ -88,27 +88,49 @@ impl GlobalDecl {
 }
 
 /// Names in declaration order with O(1) lookup; removal leaves a tombstone.
+///
+/// During a transaction every change is journaled so [`TypeTable::rollback`] can undo it.
 #[derive(Clone, Debug)]
 pub(crate) struct NameMap<T> {
     items: Vec<Option<(String, T)>>,
     index: HashMap<String, usize>,
+    journal: Option<NameJournal<T>>,
+}
+
+#[derive(Clone, Debug)]
+struct NameJournal<T> {
+    /// `items.len()` when the transaction began.
+    len: usize,
+    /// Overwritten or removed entries below `len`: `(position, old entry)`.
+    saved: Vec<(usize, Option<(String, T)>)>,
 }
 
 impl<T> Default for NameMap<T> {
     fn default() -> Self {
-        NameMap { items: Vec::new(), index: HashMap::new() }
+        NameMap { items: Vec::new(), index: HashMap::default(), journal: None }
     }
 }
 
-impl<T> NameMap<T> {
+impl<T: Clone> NameMap<T> {
     pub(crate) fn get(&self, name: &str) -> Option<&T> {
         self.index.get(name).and_then(|&i| self.items[i].as_ref()).map(|(_, v)| v)
+    }
+
+    fn save(&mut self, i: usize) {
+        if let Some(j) = &mut self.journal {
+            if i < j.len && !j.saved.iter().any(|(k, _)| *k == i) {
+                j.saved.push((i, self.items[i].clone()));
+            }
+        }
     }
 
     /// Inserts or replaces; a replaced entry keeps its position.
     pub(crate) fn insert(&mut self, name: String, value: T) {
         match self.index.get(&name) {
-            Some(&i) => self.items[i] = Some((name, value)),
+            Some(&i) => {
+                self.save(i);
+                self.items[i] = Some((name, value));
+            }
             None => {
                 self.index.insert(name.clone(), self.items.len());
                 self.items.push(Some((name, value)));
@@ -117,7 +139,9 @@ impl<T> NameMap<T> {
     }
 
     pub(crate) fn remove(&mut self, name: &str) {
-        if let Some(i) = self.index.remove(name) {
+        if let Some(&i) = self.index.get(name) {
+            self.save(i);
+            self.index.remove(name);
             self.items[i] = None;
         }
     }
@@ -128,6 +152,30 @@ impl<T> NameMap<T> {
 
     pub(crate) fn len(&self) -> usize {
         self.index.len()
+    }
+
+    fn begin(&mut self) {
+        self.journal = Some(NameJournal { len: self.items.len(), saved: Vec::new() });
+    }
+
+    fn commit(&mut self) {
+        self.journal = None;
+    }
+
+    fn rollback(&mut self) {
+        let Some(j) = self.journal.take() else { return };
+        for entry in self.items.drain(j.len..).flatten() {
+            self.index.remove(&entry.0);
+        }
+        for (i, old) in j.saved.into_iter().rev() {
+            if let Some((name, _)) = &self.items[i] {
+                self.index.remove(name);
+            }
+            if let Some((name, _)) = &old {
+                self.index.insert(name.clone(), i);
+            }
+            self.items[i] = old;
+        }
     }
 }
 
@@ -157,9 +205,22 @@ pub struct TypeTable {
     pub(crate) macro_flags: NameMap<()>,
     /// Builtin typedef names a later declaration may replace silently (a real header's
     /// `wchar_t` wins over jitffi's guess).
-    pub(crate) weak_typedefs: std::collections::HashSet<String>,
+    pub(crate) weak_typedefs: FxHashSet<String>,
     /// Types with smaller ids are jitffi's builtins (`size_t`, `va_list`, …).
     builtin_count: usize,
+    /// The undo log of the open transaction, if any.
+    journal: Option<Box<Journal>>,
+}
+
+/// What a transaction changed outside the name maps, to undo it on rollback.
+#[derive(Clone, Debug, Default)]
+struct Journal {
+    types_len: usize,
+    /// Old values of types modified in place (forward declarations completed).
+    edited: Vec<(TypeId, CType)>,
+    interned: Vec<InternKey>,
+    tags: Vec<(String, Option<TypeId>)>,
+    weak_removed: Vec<String>,
 }
 
 impl Default for TypeTable {
@@ -176,15 +237,16 @@ impl TypeTable {
         types.extend(Prim::ALL.iter().map(|&p| CType::Prim(p)));
         TypeTable {
             types,
-            interned: HashMap::new(),
-            tags: HashMap::new(),
+            interned: HashMap::default(),
+            tags: HashMap::default(),
             typedefs: NameMap::default(),
             functions: NameMap::default(),
             globals: NameMap::default(),
             constants: NameMap::default(),
             macro_flags: NameMap::default(),
-            weak_typedefs: std::collections::HashSet::new(),
+            weak_typedefs: FxHashSet::default(),
             builtin_count: 0,
+            journal: None,
         }
     }
 
@@ -208,7 +270,67 @@ impl TypeTable {
     }
 
     pub(crate) fn get_mut(&mut self, id: TypeId) -> &mut CType {
+        if let Some(j) = &mut self.journal {
+            if id.index() < j.types_len && !j.edited.iter().any(|(e, _)| *e == id) {
+                j.edited.push((id, self.types[id.index()].clone()));
+            }
+        }
         &mut self.types[id.index()]
+    }
+
+    // -- Transactions --
+
+    /// Starts recording changes so [`TypeTable::rollback`] can undo them.
+    pub(crate) fn begin(&mut self) {
+        self.journal = Some(Box::new(Journal { types_len: self.types.len(), ..Journal::default() }));
+        self.typedefs.begin();
+        self.functions.begin();
+        self.globals.begin();
+        self.constants.begin();
+        self.macro_flags.begin();
+    }
+
+    /// Keeps the changes made since [`TypeTable::begin`].
+    pub(crate) fn commit(&mut self) {
+        self.journal = None;
+        self.typedefs.commit();
+        self.functions.commit();
+        self.globals.commit();
+        self.constants.commit();
+        self.macro_flags.commit();
+    }
+
+    /// Undoes every change made since [`TypeTable::begin`].
+    pub(crate) fn rollback(&mut self) {
+        self.typedefs.rollback();
+        self.functions.rollback();
+        self.globals.rollback();
+        self.constants.rollback();
+        self.macro_flags.rollback();
+        let Some(j) = self.journal.take() else { return };
+        for key in &j.interned {
+            self.interned.remove(key);
+        }
+        for (tag, old) in j.tags.into_iter().rev() {
+            match old {
+                Some(id) => self.tags.insert(tag, id),
+                None => self.tags.remove(&tag),
+            };
+        }
+        for (id, old) in j.edited.into_iter().rev() {
+            self.types[id.index()] = old;
+        }
+        self.types.truncate(j.types_len);
+        self.weak_typedefs.extend(j.weak_removed);
+    }
+
+    /// Stops treating a builtin typedef name as replaceable.
+    pub(crate) fn unweaken(&mut self, name: &str) {
+        if self.weak_typedefs.remove(name) {
+            if let Some(j) = &mut self.journal {
+                j.weak_removed.push(name.to_string());
+            }
+        }
     }
 
     /// All ids, in creation order.
@@ -228,6 +350,9 @@ impl TypeTable {
             return id;
         }
         let id = self.push(ty);
+        if let Some(j) = &mut self.journal {
+            j.interned.push(key.clone());
+        }
         self.interned.insert(key, id);
         id
     }
@@ -311,7 +436,10 @@ impl TypeTable {
     }
 
     pub(crate) fn bind_tag(&mut self, tag: String, id: TypeId) {
-        self.tags.insert(tag, id);
+        let old = self.tags.insert(tag.clone(), id);
+        if let Some(j) = &mut self.journal {
+            j.tags.push((tag, old));
+        }
     }
 
     /// The typedef node with this name.
