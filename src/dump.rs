@@ -82,11 +82,10 @@ fn fields_json(t: &TypeTable, fields: &[Field], depth: u32) -> Value {
                     m.insert("bit_offset".into(), json!(f.bit_offset));
                     m.insert("bit_width".into(), json!(w));
                 }
-                if is_anonymous_record(t, f.ty) && depth < 64 {
-                    if let Some(body) = t.as_record(f.ty).and_then(|r| r.body.as_ref()) {
+                if is_anonymous_record(t, f.ty) && depth < 64
+                    && let Some(body) = t.as_record(f.ty).and_then(|r| r.body.as_ref()) {
                         m.insert("fields".into(), fields_json(t, &body.fields, depth + 1));
                     }
-                }
                 Value::Object(m)
             })
             .collect(),
@@ -154,11 +153,10 @@ pub fn to_json(t: &TypeTable, target: &Target, opts: DumpOptions) -> Value {
                 m.insert("type".into(), json!(t.display(td.target)));
                 m.insert("size".into(), size);
                 m.insert("align".into(), align);
-                if is_anonymous_record(t, td.target) {
-                    if let Some(body) = t.as_record(td.target).and_then(|r| r.body.as_ref()) {
+                if is_anonymous_record(t, td.target)
+                    && let Some(body) = t.as_record(td.target).and_then(|r| r.body.as_ref()) {
                         m.insert("fields".into(), fields_json(t, &body.fields, 0));
                     }
-                }
             }
             _ => continue,
         }
@@ -211,11 +209,10 @@ fn fields_text(t: &TypeTable, fields: &[Field], indent: usize, out: &mut String,
         }
         let attrs = if attrs.is_empty() { String::new() } else { format!("  [{}]", attrs.join(", ")) };
         out.push_str(&format!("{pad}{pos:<8}{decl}{attrs}\n"));
-        if is_anonymous_record(t, f.ty) && depth < 64 {
-            if let Some(body) = t.as_record(f.ty).and_then(|r| r.body.as_ref()) {
+        if is_anonymous_record(t, f.ty) && depth < 64
+            && let Some(body) = t.as_record(f.ty).and_then(|r| r.body.as_ref()) {
                 fields_text(t, &body.fields, indent + 4, out, depth + 1);
             }
-        }
     }
 }
 
@@ -260,11 +257,10 @@ pub fn to_text(t: &TypeTable, target: &Target, opts: DumpOptions) -> String {
             CType::Typedef(td) => {
                 let align = td.align.map(|a| format!(" [aligned({a})]")).unwrap_or_default();
                 out.push_str(&format!("typedef {}{align}: {lay}\n", t.declare(td.target, &td.name)));
-                if is_anonymous_record(t, td.target) {
-                    if let Some(body) = t.as_record(td.target).and_then(|r| r.body.as_ref()) {
+                if is_anonymous_record(t, td.target)
+                    && let Some(body) = t.as_record(td.target).and_then(|r| r.body.as_ref()) {
                         fields_text(t, &body.fields, 4, &mut out, 0);
                     }
-                }
             }
             _ => {}
         }

@@ -341,11 +341,10 @@ impl Probe {
         let mut got: Vec<Option<String>> = vec![None; self.expected.len()];
         for line in stdout.lines() {
             let (n, rest) = line.split_once(' ').unwrap_or((line, ""));
-            if let Ok(n) = n.parse::<usize>() {
-                if n < got.len() {
+            if let Ok(n) = n.parse::<usize>()
+                && n < got.len() {
                     got[n] = Some(rest.to_string());
                 }
-            }
         }
         let mut mismatches = Vec::new();
         for ((key, ours), theirs) in self.expected.iter().zip(got) {

@@ -52,6 +52,7 @@ pub(crate) enum BinOp {
 
 /// A constant expression.
 #[derive(Clone, Debug, PartialEq)]
+#[allow(clippy::enum_variant_names, reason = "SizeofExpr is C's `sizeof expr`")]
 pub(crate) enum Expr {
     Val(Val),
     Ident(String),
@@ -565,7 +566,7 @@ fn cast(v: Val, target: CastTarget, cs: bool) -> Result<Val, String> {
                 return Err("cannot convert a non-finite floating value to an integer".into());
             }
             let t = f.trunc();
-            if t < -1.7e38 || t > 3.4e38 {
+            if !(-1.7e38..=3.4e38).contains(&t) {
                 return Err("floating value out of range of the integer type".into());
             }
             let i = t as i128;
@@ -725,9 +726,8 @@ fn tokenize(s: &str) -> Result<Vec<Tok>, String> {
             let st = i;
             while i < b.len() {
                 let d = b[i];
-                if d.is_ascii_alphanumeric() || d == b'.' || d == b'_' || d == b'\'' {
-                    i += 1;
-                } else if (d == b'+' || d == b'-') && matches!(b[i - 1], b'e' | b'E' | b'p' | b'P') {
+                let exponent_sign = (d == b'+' || d == b'-') && matches!(b[i - 1], b'e' | b'E' | b'p' | b'P');
+                if d.is_ascii_alphanumeric() || d == b'.' || d == b'_' || d == b'\'' || exponent_sign {
                     i += 1;
                 } else {
                     break;

@@ -82,8 +82,8 @@ pub(crate) struct Lowerer<'a> {
     cur: usize,
     /// Typedef names whose definition failed (to avoid cascades of errors).
     poisoned: HashSet<String>,
-    /// Names this cdef declared, for "redefinition" vs "identical redeclaration".
-    declared_here: HashSet<String>,
+    /// The name of the declaration being lowered, for messages recorded on the side.
+    decl_name: Option<String>,
 }
 
 /// The largest array length accepted (sizes are checked again in `layout`).
@@ -117,7 +117,7 @@ impl<'a> Lowerer<'a> {
             expanding: Vec::new(),
             cur: base,
             poisoned: HashSet::new(),
-            declared_here: HashSet::new(),
+            decl_name: None,
         }
     }
 
@@ -203,11 +203,14 @@ impl<'a> Lowerer<'a> {
     fn init_declarator(&mut self, specs: &Specs, id: &Node<ast::InitDeclarator>) -> LResult<()> {
         let name = declarator_name(&id.node.declarator.node);
         let is_typedef = specs.storage == Some(StorageClassSpecifier::Typedef);
-        self.init_declarator_inner(specs, id).map_err(|(at, m)| match &name {
-            // Errors already naming their context (a struct, a #define) keep it.
-            Some(n) if !m.is_empty() && !m.starts_with(&format!("'{n}'")) && !m.starts_with("typedef ") => {
-                let what = if is_typedef { format!("typedef {n}") } else { n.clone() };
-                (at, format!("{what}: {m}"))
+        let what = name.as_ref().map(|n| if is_typedef { format!("typedef {n}") } else { n.clone() });
+        self.decl_name = what.clone();
+        let res = self.init_declarator_inner(specs, id);
+        self.decl_name = None;
+        res.map_err(|(at, m)| match &what {
+            // Errors already naming their context keep it.
+            Some(w) if !m.is_empty() && !m.starts_with(&format!("'{}'", name.as_deref().unwrap_or(""))) => {
+                (at, format!("{w}: {m}"))
             }
             _ => (at, m),
         })
@@ -220,11 +223,10 @@ impl<'a> Lowerer<'a> {
         let mut dd = match res {
             Ok(dd) => dd,
             Err(e) => {
-                if is_typedef {
-                    if let Some(n) = declarator_name(&decl.node) {
+                if is_typedef
+                    && let Some(n) = declarator_name(&decl.node) {
                         self.poisoned.insert(n);
                     }
-                }
                 return Err(e);
             }
         };
@@ -399,7 +401,6 @@ impl<'a> Lowerer<'a> {
         self.t.unweaken(name);
         let id = self.t.new_typedef(name.to_string(), ty, td_align);
         self.t.bind_typedef(name.to_string(), id);
-        self.declared_here.insert(name.to_string());
         Ok(())
     }
 
@@ -1027,14 +1028,25 @@ impl<'a> Lowerer<'a> {
         let variadic = f.ellipsis == Ellipsis::Some;
         let mut types = Vec::with_capacity(f.parameters.len());
         let mut names = Vec::with_capacity(f.parameters.len());
+        let mut errors: Vec<LErr> = Vec::new();
         for (i, p) in f.parameters.iter().enumerate() {
             let param = |(at, m): LErr| (at, format!("parameter {}: {m}", i + 1));
-            let specs = self.decl_specifiers(&p.node.specifiers, p.span.start).map_err(param)?;
-            let (ty, name) = match &p.node.declarator {
-                Some(d) => {
-                    let dd = self.declarator(specs.ty, d).map_err(param)?;
-                    (dd.ty, dd.name.map(|n| n.0))
+            // Every bad parameter is reported, not just the first.
+            let specs = match self.decl_specifiers(&p.node.specifiers, p.span.start) {
+                Ok(s) => s,
+                Err(e) => {
+                    errors.push(param(e));
+                    continue;
                 }
+            };
+            let (ty, name) = match &p.node.declarator {
+                Some(d) => match self.declarator(specs.ty, d) {
+                    Ok(dd) => (dd.ty, dd.name.map(|n| n.0)),
+                    Err(e) => {
+                        errors.push(param(e));
+                        continue;
+                    }
+                },
                 None => (specs.ty, None),
             };
             if matches!(self.t.get(ty), CType::Void) {
@@ -1055,6 +1067,15 @@ impl<'a> Lowerer<'a> {
             };
             types.push(ty);
             names.push(name);
+        }
+        if !errors.is_empty() {
+            let first = errors.remove(0);
+            let prefix = self.decl_name.clone();
+            self.diags.extend(errors.into_iter().map(|(at, m)| match &prefix {
+                Some(p) => (at, format!("{p}: {m}")),
+                None => (at, m),
+            }));
+            return Err(first);
         }
         Ok((types, names, variadic))
     }
@@ -1221,9 +1242,15 @@ impl<'a> Lowerer<'a> {
         for (di, sd) in decls.iter().enumerate() {
             let res = match &sd.node {
                 StructDeclaration::StaticAssert(sa) => self.static_assert(sa),
-                StructDeclaration::Field(f) => {
-                    self.struct_field(f, prev_end, display, &mut fields, &mut names, di + 1 == n_decls)
-                }
+                StructDeclaration::Field(f) => self
+                    .struct_field(f, prev_end, display, &mut fields, &mut names, di + 1 == n_decls)
+                    .map_err(|(at, m)| {
+                        if m.is_empty() || m.starts_with(display) {
+                            (at, m)
+                        } else {
+                            (at, format!("{display}: {m}"))
+                        }
+                    }),
             };
             prev_end = sd.span.end;
             if let Err(e) = res {
@@ -1358,11 +1385,10 @@ impl<'a> Lowerer<'a> {
                     _ => {}
                 }
             }
-            if let Some(nm) = &name {
-                if !names.insert(nm.clone()) {
+            if let Some(nm) = &name
+                && !names.insert(nm.clone()) {
                     return Err((at, format!("{display}: duplicate member '{nm}'")));
                 }
-            }
             let mut attrs = FieldAttrs::default();
             self.field_attrs(&all_attrs, &mut attrs, align_as)?;
             fields.push(Field { name, ty, bit_width, attrs, offset: 0, bit_offset: 0 });
@@ -1588,11 +1614,10 @@ impl<'a> Lowerer<'a> {
             Expression::StringLiteral(s) => Expr::Val(Val::Str(expr::string_literal(&s.node).map_err(|m| (at, m))?)),
             Expression::SizeOfTy(s) => Expr::SizeofType(TypeRef::Id(self.type_name(&s.node.0)?)),
             Expression::SizeOfVal(s) => {
-                if let Expression::Identifier(id) = &s.node.0.node {
-                    if let Some(g) = self.t.global(&id.node.name) {
+                if let Expression::Identifier(id) = &s.node.0.node
+                    && let Some(g) = self.t.global(&id.node.name) {
                         return Ok(Expr::SizeofType(TypeRef::Id(g.ty)));
                     }
-                }
                 Expr::SizeofExpr(Box::new(self.convert(&s.node.0, d)?))
             }
             Expression::AlignOf(a) => Expr::AlignofType(TypeRef::Id(self.type_name(&a.node.0)?)),
@@ -1686,17 +1711,15 @@ impl<'a> Lowerer<'a> {
     /// base types, typedef names and tags, then a full parse.
     pub(crate) fn type_from_text(&mut self, text: &str) -> Result<TypeId, String> {
         let words: Vec<&str> = text.split_whitespace().collect();
-        let simple = !text.contains(|c: char| matches!(c, '(' | '[' | '*'));
-        if simple && words.len() == 1 {
-            if let Some(id) = self.t.typedef(words[0]) {
+        let simple = !text.contains(['(', '[', '*']);
+        if simple && words.len() == 1
+            && let Some(id) = self.t.typedef(words[0]) {
                 return Ok(id);
             }
-        }
-        if simple && words.len() == 2 && matches!(words[0], "struct" | "union" | "enum") {
-            if let Some(id) = self.t.tag(words[1]) {
+        if simple && words.len() == 2 && matches!(words[0], "struct" | "union" | "enum")
+            && let Some(id) = self.t.tag(words[1]) {
                 return Ok(id);
             }
-        }
         super::parse_type_name_with(self, text)
     }
 
@@ -1777,11 +1800,10 @@ impl<'a> Lowerer<'a> {
                 Val::Ptr(value, ty) => ConstValue::Pointer { value, ty },
             };
             let c = Constant { name: d.name.clone(), value, enum_type: None };
-            if let Err(e) = self.constant(c, at) {
-                if self.mode == Mode::Cdef {
+            if let Err(e) = self.constant(c, at)
+                && self.mode == Mode::Cdef {
                     self.diags.push((e.0, format!("#define {}: {}", d.name, e.1)));
                 }
-            }
         }
     }
 }

@@ -193,9 +193,7 @@ fn typedefs_used<'a>(table: &TypeTable, text: &'a str) -> Vec<&'a str> {
 }
 
 fn lang_c_config() -> Config {
-    let mut c = Config::default();
-    c.flavor = Flavor::GnuC11;
-    c
+    Config { flavor: Flavor::GnuC11, ..Config::default() }
 }
 
 fn run_inner(
@@ -217,61 +215,70 @@ fn run_inner(
         });
     }
     let pp_out = pp::preprocess(src, mode, &TablePp { t: table, target }, opts.pack);
-    let pre = prelude(pp_out.used_typedefs.iter().map(String::as_str), file);
-    let base = pre.len();
-    let mut source = pre;
-    source.push_str(&pp_out.text);
-    let mut diags: Vec<(usize, String)> = pp_out.errors.iter().map(|(o, m)| (o + base, m.clone())).collect();
-
-    if let Some((off, msg)) = &pp_out.nesting_error {
-        diags.push((off + base, msg.clone()));
-        return Err(finish(&source, file, diags));
+    // Offsets below are relative to the preprocessed text until `finish` adds the prelude.
+    let mut diags: Vec<(usize, String)> = pp_out.errors.clone();
+    if let Some(err) = &pp_out.nesting_error {
+        diags.push(err.clone());
+        let source = prelude(pp_out.used_typedefs.iter().map(String::as_str), file) + &pp_out.text;
+        let base = source.len() - pp_out.text.len();
+        return Err(finish(&source, file, base, diags));
     }
-    let depth = pp_out.nesting;
-    with_stack(depth, || parse_and_lower(table, target, opts, mode, &pp_out, &source, base, &mut diags));
+    let (source, base) = with_stack(pp_out.nesting, || {
+        parse_and_lower(table, target, opts, mode, file, &pp_out, &mut diags)
+    });
     diags.retain(|(_, m)| !m.is_empty());
     if diags.is_empty() {
         return Ok(());
     }
-    Err(finish(&source, file, diags))
+    Err(finish(&source, file, base, diags))
 }
 
-/// Parses the prepared source (recovering from syntax errors) and lowers it into `table`.
-#[allow(clippy::too_many_arguments, reason = "one call site; the pieces of one cdef run")]
+/// Parses the preprocessed text and lowers it into `table`, recovering from syntax errors:
+/// an unknown type name is declared as a placeholder type name and the text parsed again (so
+/// the declaration is still checked and each use reported by `lower`); any other syntax error
+/// is reported and its declaration blanked out. Returns the source that was parsed last and the
+/// length of its prelude.
 fn parse_and_lower(
     table: &mut TypeTable,
     target: &Target,
     opts: &CdefOptions,
     mode: Mode,
+    file: &str,
     pp_out: &pp::PpOutput,
-    source: &str,
-    base: usize,
     diags: &mut Vec<(usize, String)>,
-) {
-    // Parse, recovering from syntax errors by blanking the failing declaration.
-    let mut parse_source = source.to_string();
+) -> (String, usize) {
+    let mut text = pp_out.text.clone();
+    let mut assumed: Vec<String> = Vec::new();
     let mut n_syntax = 0;
-    let unit = loop {
-        match parse_preprocessed(&lang_c_config(), parse_source.clone()) {
-            Ok(p) => break Some(p.unit),
-            Err(e) => {
-                n_syntax += 1;
-                diags.push((e.offset, syntax_message(&parse_source, e.offset, &e.expected, table)));
-                if n_syntax >= MAX_SYNTAX_ERRORS {
-                    break None;
-                }
-                match recovery_span(&parse_source, e.offset, base) {
-                    Some((from, to)) => blank_range(&mut parse_source, from, to),
-                    None => break None,
+    loop {
+        let names = pp_out.used_typedefs.iter().chain(&assumed).map(String::as_str);
+        let source = prelude(names, file) + &text;
+        let base = source.len() - text.len();
+        let err = match parse_preprocessed(&lang_c_config(), source.clone()) {
+            Ok(p) => {
+                let mut lw = lower::Lowerer::new(table, target, opts, mode, base, pp_out);
+                lw.unit(&p.unit);
+                lw.finish_macros();
+                diags.extend(lw.diags.into_iter().map(|(o, m)| (o.saturating_sub(base), m)));
+                return (source, base);
+            }
+            Err(e) => e,
+        };
+        n_syntax += 1;
+        if n_syntax >= MAX_SYNTAX_ERRORS {
+            return (source, base);
+        }
+        let off = err.offset.saturating_sub(base);
+        match classify_syntax_error(&source, err.offset, &err.expected, table, &assumed) {
+            SyntaxError::UnknownType(name) => assumed.push(name),
+            SyntaxError::Other(message) => {
+                diags.push((off, message));
+                match recovery_span(&text, off, 0) {
+                    Some((from, to)) => blank_range(&mut text, from, to),
+                    None => return (source, base),
                 }
             }
         }
-    };
-    if let Some(unit) = unit {
-        let mut lw = lower::Lowerer::new(table, target, opts, mode, base, pp_out);
-        lw.unit(&unit);
-        lw.finish_macros();
-        diags.append(&mut lw.diags);
     }
 }
 
@@ -507,42 +514,88 @@ const KEYWORDS: [&str; 40] = [
     "_Bool", "_Complex", "_Alignof", "_Static_assert", "__attribute__", "__extension__",
 ];
 
-/// A syntax error message that names the likely cause: an unknown type name is the common case.
-fn syntax_message(src: &str, off: usize, expected: &std::collections::HashSet<&'static str>, table: &TypeTable) -> String {
+/// Keywords that name or qualify a type: a word after one is a declarator name.
+const TYPE_KEYWORDS: [&str; 15] = [
+    "void", "char", "short", "int", "long", "float", "double", "signed", "unsigned", "_Bool", "_Complex",
+    "struct", "union", "enum", "__int128",
+];
+
+/// What a syntax error most likely is.
+enum SyntaxError {
+    /// An identifier used as a type name that no declaration made one.
+    UnknownType(String),
+    /// Anything else, with its message.
+    Other(String),
+}
+
+/// Names the likely cause of a syntax error: an unknown type name is the common case.
+fn classify_syntax_error(
+    src: &str,
+    off: usize,
+    expected: &std::collections::HashSet<&'static str>,
+    table: &TypeTable,
+    assumed: &[String],
+) -> SyntaxError {
     let tok = token_at(src, off);
     let is_ident = |w: &str| {
         w.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
             && !KEYWORDS.contains(&w)
             && table.typedef(w).is_none()
+            && !assumed.iter().any(|a| a == w)
     };
+    // A word right after a type specifier is a declarator name, not an unknown type
+    // (`int also broken;`).
+    let is_type_word = |w: &str| {
+        TYPE_KEYWORDS.contains(&w) || table.typedef(w).is_some() || assumed.iter().any(|a| a == w)
+    };
+    let after_type = |at: usize| word_before(src, at).is_some_and(is_type_word);
     // `foo_t x;`: the error is reported at `x`, after the unknown name.
-    if let Some(prev) = word_before(src, off) {
-        if is_ident(prev) && (is_ident(&tok) || tok == "*") {
-            return format!("unknown type name '{prev}'");
+    if let Some(prev) = word_before(src, off)
+        && is_ident(prev)
+        && (is_ident(&tok) || tok == "*")
+    {
+        let prev_at = src[..off].trim_end().len() - prev.len();
+        if !after_type(prev_at) {
+            return SyntaxError::UnknownType(prev.to_string());
         }
     }
-    // `int f(foo_t x)`: reported at `foo_t`.
-    if is_ident(&tok) {
+    // `int f(foo_t x)`: reported at `foo_t`, where a declaration or parameter starts.
+    let starts_declaration = {
+        let head = src[..off].trim_end();
+        let last_line = head.rsplit('\n').next().unwrap_or("");
+        head.is_empty()
+            || last_line.trim_start().starts_with('#')
+            || head.ends_with(['(', ',', ';', '{', '}'])
+            || word_before(src, off).is_some_and(|w| {
+                matches!(w, "const" | "volatile" | "static" | "extern" | "register" | "typedef" | "inline")
+            })
+    };
+    if is_ident(&tok) && starts_declaration {
         let rest = src.get(off..).unwrap_or("").trim_start();
         let after = rest.get(tok.len()..).unwrap_or("").trim_start();
         if after.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_' || c == '*') {
-            return format!("unknown type name '{tok}'");
+            return SyntaxError::UnknownType(tok);
         }
     }
     // lang-c lists character classes ('[_a-zA-Z0-9]') and rule names among the expected
     // tokens; only literal tokens help the reader.
-    let mut exp: Vec<&str> = expected.iter().copied().filter(|e| !e.starts_with('[') && !e.starts_with('<')).collect();
+    let mut exp: Vec<&str> =
+        expected.iter().copied().filter(|e| !e.is_empty() && !e.starts_with('[') && !e.starts_with('<')).collect();
     exp.sort_unstable();
     let list = exp.iter().take(8).map(|e| format!("'{e}'")).collect::<Vec<_>>().join(", ");
-    if list.is_empty() {
+    SyntaxError::Other(if list.is_empty() {
         format!("syntax error near '{tok}'")
     } else {
         format!("syntax error near '{tok}' (expected {list})")
-    }
+    })
 }
 
-/// Converts `(offset, message)` pairs into located diagnostics.
-fn finish(source: &str, default_file: &str, mut diags: Vec<(usize, String)>) -> CdefError {
+/// Converts `(offset in the preprocessed text, message)` pairs into located diagnostics;
+/// `base` is the length of the prelude in front of that text in `source`.
+fn finish(source: &str, default_file: &str, base: usize, mut diags: Vec<(usize, String)>) -> CdefError {
+    for d in &mut diags {
+        d.0 += base;
+    }
     diags.sort_by_key(|d| d.0);
     diags.dedup();
     let map = SourceMap::new(source, default_file);
@@ -582,11 +635,10 @@ impl<'a> SourceMap<'a> {
                 let rest = rest.trim_start();
                 let rest = rest.strip_prefix("line").map_or(rest, str::trim_start);
                 let num: String = rest.chars().take_while(char::is_ascii_digit).collect();
-                if let (Ok(n), Some(q1)) = (num.parse::<u32>(), rest.find('"')) {
-                    if let Some(q2) = rest[q1 + 1..].find('"') {
+                if let (Ok(n), Some(q1)) = (num.parse::<u32>(), rest.find('"'))
+                    && let Some(q2) = rest[q1 + 1..].find('"') {
                         markers.push((idx + 1, rest[q1 + 1..q1 + 1 + q2].to_string(), n));
                     }
-                }
             }
         }
         SourceMap { src, line_starts, markers, default_file: default_file.to_string() }

@@ -575,15 +575,14 @@ fn fixups(buf: &mut [u8], out: &mut PpOutput, ctx: &dyn PpContext) {
             }
             b"_Alignas" | b"alignas" => {
                 let open = skip_ws(buf, end);
-                if buf.get(open) == Some(&b'(') {
-                    if let Some(close) = paren_group(buf, open) {
+                if buf.get(open) == Some(&b'(')
+                    && let Some(close) = paren_group(buf, open) {
                         let arg = String::from_utf8_lossy(&buf[open + 1..close - 1]).into_owned();
                         out.alignas.push((i, arg));
                         blank(buf, i, close);
                         i = close;
                         continue;
                     }
-                }
                 i = end;
             }
             b"unsigned" | b"signed" | b"__signed__" | b"__signed" => {
@@ -619,11 +618,10 @@ fn fixups(buf: &mut [u8], out: &mut PpOutput, ctx: &dyn PpContext) {
             }
             word => {
                 if !seen_types.contains(word) {
-                    if let Ok(w) = std::str::from_utf8(word) {
-                        if ctx.is_type(w) {
+                    if let Ok(w) = std::str::from_utf8(word)
+                        && ctx.is_type(w) {
                             out.used_typedefs.push(w.to_string());
                         }
-                    }
                     seen_types.insert(word.to_vec());
                 }
                 i = end;

@@ -117,11 +117,10 @@ impl<T: Clone> NameMap<T> {
     }
 
     fn save(&mut self, i: usize) {
-        if let Some(j) = &mut self.journal {
-            if i < j.len && !j.saved.iter().any(|(k, _)| *k == i) {
+        if let Some(j) = &mut self.journal
+            && i < j.len && !j.saved.iter().any(|(k, _)| *k == i) {
                 j.saved.push((i, self.items[i].clone()));
             }
-        }
     }
 
     /// Inserts or replaces; a replaced entry keeps its position.
@@ -270,11 +269,10 @@ impl TypeTable {
     }
 
     pub(crate) fn get_mut(&mut self, id: TypeId) -> &mut CType {
-        if let Some(j) = &mut self.journal {
-            if id.index() < j.types_len && !j.edited.iter().any(|(e, _)| *e == id) {
+        if let Some(j) = &mut self.journal
+            && id.index() < j.types_len && !j.edited.iter().any(|(e, _)| *e == id) {
                 j.edited.push((id, self.types[id.index()].clone()));
             }
-        }
         &mut self.types[id.index()]
     }
 
@@ -326,11 +324,10 @@ impl TypeTable {
 
     /// Stops treating a builtin typedef name as replaceable.
     pub(crate) fn unweaken(&mut self, name: &str) {
-        if self.weak_typedefs.remove(name) {
-            if let Some(j) = &mut self.journal {
+        if self.weak_typedefs.remove(name)
+            && let Some(j) = &mut self.journal {
                 j.weak_removed.push(name.to_string());
             }
-        }
     }
 
     /// All ids, in creation order.

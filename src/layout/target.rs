@@ -110,19 +110,7 @@ struct _IO_FILE;
 typedef struct _IO_FILE FILE;
 ";
 
-const BUILTINS_X86_64: &str = concat!(
-    "
-typedef int wchar_t;
-struct __va_list_tag {
-    unsigned int gp_offset;
-    unsigned int fp_offset;
-    void *overflow_arg_area;
-    void *reg_save_area;
-};
-typedef struct __va_list_tag __builtin_va_list[1];
-typedef __builtin_va_list va_list;
-"
-);
+const BUILTINS_X86_64: &str = "\ntypedef int wchar_t;\nstruct __va_list_tag {\n    unsigned int gp_offset;\n    unsigned int fp_offset;\n    void *overflow_arg_area;\n    void *reg_save_area;\n};\ntypedef struct __va_list_tag __builtin_va_list[1];\ntypedef __builtin_va_list va_list;\n";
 
 const BUILTINS_AARCH64: &str = "
 typedef unsigned int wchar_t;
