@@ -92,7 +92,7 @@ fn cdef_rows(reps: usize) -> Result<Vec<Row>, String> {
     let small = "struct point { double x, y; }; double norm(struct point p);";
     let mut rows = Vec::new();
     let (c, w) = time_op(reps, 0.3, || (), |()| drop(Ffi::new()));
-    rows.push(Row { name: "ffi_new", what: "Ffi::new() (builtin table copy)".into(), bytes: 0, cpu_us: c, wall_us: w, target_us: None });
+    rows.push(Row { name: "ffi_new", what: "Ffi::new() (shares the builtin table)".into(), bytes: 0, cpu_us: c, wall_us: w, target_us: None });
     let (c, w) = time_op(reps, 0.3, Ffi::new, |ffi| ffi.cdef(small).expect("small cdef"));
     rows.push(Row { name: "cdef_small", what: "one struct and one function".into(), bytes: small.len(), cpu_us: c, wall_us: w, target_us: None });
     let (c, w) = time_op(reps, 0.5, Ffi::new, |ffi| ffi.cdef(glpk).expect("glpk cdef"));
