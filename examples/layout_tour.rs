@@ -26,9 +26,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     ffi.cdef("_Static_assert(sizeof(item_t) == 48, \"item_t is 48 bytes\");")?;
 
     println!("sizeof(item_t) = {}", ffi.sizeof("item_t")?);
-    println!("offsetof(item_t, at.y) = {}", ffi.offsetof("item_t", "at.y")?);
+    println!(
+        "offsetof(item_t, at.y) = {}",
+        ffi.offsetof("item_t", "at.y")?
+    );
     let layer = ffi.type_of("item_t")?.resolve("layer")?;
-    println!("item_t.layer: bit {} of width {}", layer.bitfield.map_or(0, |b| b.0), layer.bitfield.map_or(0, |b| b.1));
+    println!(
+        "item_t.layer: bit {} of width {}",
+        layer.bitfield.map_or(0, |b| b.0),
+        layer.bitfield.map_or(0, |b| b.1)
+    );
 
     // Type names render back to C.
     let fp = ffi.type_of("double (*)(const struct point *, const struct point *)")?;
@@ -40,14 +47,24 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("function: {}", t.declare_function(f));
     if let Some(CType::Enum(e)) = t.tag("shape").map(|id| t.get(id)) {
         let body = e.body.as_ref().ok_or("enum shape is incomplete")?;
-        println!("enum shape: {:?} (as '{}')", body.values, body.underlying.c_name());
+        println!(
+            "enum shape: {:?} (as '{}')",
+            body.values,
+            body.underlying.c_name()
+        );
     }
 
     // Errors point into the text, name the declaration, and change nothing.
     let before = ffi.types().len();
-    let err = ffi.cdef("struct ok { int a; };\nstruct bad { int w : 40; unknown_t *p; };").unwrap_err();
+    let err = ffi
+        .cdef("struct ok { int a; };\nstruct bad { int w : 40; unknown_t *p; };")
+        .unwrap_err();
     println!("a bad cdef reports every problem:\n{err}");
-    assert_eq!(ffi.types().len(), before, "a failed cdef leaves the table unchanged");
+    assert_eq!(
+        ffi.types().len(),
+        before,
+        "a failed cdef leaves the table unchanged"
+    );
     assert!(ffi.types().tag("ok").is_none());
 
     // Real headers go through the system C preprocessor.
@@ -57,7 +74,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "zlib.h: sizeof(z_stream) = {}, offsetof(z_stream, total_out) = {}, ZLIB_VERSION = {:?}",
         zlib.sizeof("z_stream")?,
         zlib.offsetof("z_stream", "total_out")?,
-        zlib.types().constant("ZLIB_VERSION").map(|c| c.value.clone()),
+        zlib.types()
+            .constant("ZLIB_VERSION")
+            .map(|c| c.value.clone()),
     );
     Ok(())
 }

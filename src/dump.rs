@@ -33,7 +33,7 @@
 //!
 //! jitffi's builtin typedefs (`size_t`, `int64_t`, …) are left out unless asked for.
 
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value, json};
 
 use crate::ctype::{CType, ConstValue, Field, TypeId, TypeTable};
 use crate::layout::{self, Arch, Target};
@@ -59,7 +59,9 @@ fn listed_types(t: &TypeTable, opts: DumpOptions) -> Vec<TypeId> {
                 None => false,
             },
             CType::Enum(e) => e.tag.as_ref().is_some_and(|tag| t.tag(tag) == Some(id)),
-            CType::Typedef(td) => t.typedef(&td.name) == Some(id) && (opts.builtins || !t.is_builtin(id)),
+            CType::Typedef(td) => {
+                t.typedef(&td.name) == Some(id) && (opts.builtins || !t.is_builtin(id))
+            }
             _ => false,
         })
         .collect()
@@ -75,17 +77,22 @@ fn fields_json(t: &TypeTable, fields: &[Field], depth: u32) -> Value {
             .iter()
             .map(|f| {
                 let mut m = Map::new();
-                m.insert("name".into(), f.name.clone().map_or(Value::Null, Value::String));
+                m.insert(
+                    "name".into(),
+                    f.name.clone().map_or(Value::Null, Value::String),
+                );
                 m.insert("type".into(), Value::String(t.display(f.ty)));
                 m.insert("offset".into(), json!(f.offset));
                 if let Some(w) = f.bit_width {
                     m.insert("bit_offset".into(), json!(f.bit_offset));
                     m.insert("bit_width".into(), json!(w));
                 }
-                if is_anonymous_record(t, f.ty) && depth < 64
-                    && let Some(body) = t.as_record(f.ty).and_then(|r| r.body.as_ref()) {
-                        m.insert("fields".into(), fields_json(t, &body.fields, depth + 1));
-                    }
+                if is_anonymous_record(t, f.ty)
+                    && depth < 64
+                    && let Some(body) = t.as_record(f.ty).and_then(|r| r.body.as_ref())
+                {
+                    m.insert("fields".into(), fields_json(t, &body.fields, depth + 1));
+                }
                 Value::Object(m)
             })
             .collect(),
@@ -104,10 +111,15 @@ fn const_json(t: &TypeTable, v: &ConstValue) -> (Value, String) {
             };
             (n, ty.c_name().to_string())
         }
-        ConstValue::Float { value, ty } => {
-            (serde_json::Number::from_f64(*value).map_or(Value::String(value.to_string()), Value::Number), ty.c_name().into())
-        }
-        ConstValue::Str(s) => (Value::String(String::from_utf8_lossy(s).into_owned()), "const char *".into()),
+        ConstValue::Float { value, ty } => (
+            serde_json::Number::from_f64(*value)
+                .map_or(Value::String(value.to_string()), Value::Number),
+            ty.c_name().into(),
+        ),
+        ConstValue::Str(s) => (
+            Value::String(String::from_utf8_lossy(s).into_owned()),
+            "const char *".into(),
+        ),
         ConstValue::Pointer { value, ty } => (Value::String(format!("{value:#x}")), t.display(*ty)),
     }
 }
@@ -118,14 +130,21 @@ pub fn to_json(t: &TypeTable, target: &Target, opts: DumpOptions) -> Value {
     for id in listed_types(t, opts) {
         let mut m = Map::new();
         let lay = layout::layout_of(t, target, id).ok();
-        let (size, align) = lay.map_or((Value::Null, Value::Null), |l| (json!(l.size), json!(l.align)));
+        let (size, align) = lay.map_or((Value::Null, Value::Null), |l| {
+            (json!(l.size), json!(l.align))
+        });
         match t.get(id) {
             CType::Record(r) => {
                 m.insert("kind".into(), json!(r.kind.keyword()));
                 m.insert("name".into(), json!(t.display(id)));
                 m.insert("size".into(), size);
                 m.insert("align".into(), align);
-                m.insert("fields".into(), r.body.as_ref().map_or(Value::Null, |b| fields_json(t, &b.fields, 0)));
+                m.insert(
+                    "fields".into(),
+                    r.body
+                        .as_ref()
+                        .map_or(Value::Null, |b| fields_json(t, &b.fields, 0)),
+                );
             }
             CType::Enum(e) => {
                 m.insert("kind".into(), json!("enum"));
@@ -138,7 +157,10 @@ pub fn to_json(t: &TypeTable, target: &Target, opts: DumpOptions) -> Value {
                         .values
                         .iter()
                         .map(|(n, v)| {
-                            let v = i64::try_from(*v).map_or_else(|_| json!(u64::try_from(*v).unwrap_or(0)), |i| json!(i));
+                            let v = i64::try_from(*v).map_or_else(
+                                |_| json!(u64::try_from(*v).unwrap_or(0)),
+                                |i| json!(i),
+                            );
                             json!({ "name": n, "value": v })
                         })
                         .collect();
@@ -154,9 +176,10 @@ pub fn to_json(t: &TypeTable, target: &Target, opts: DumpOptions) -> Value {
                 m.insert("size".into(), size);
                 m.insert("align".into(), align);
                 if is_anonymous_record(t, td.target)
-                    && let Some(body) = t.as_record(td.target).and_then(|r| r.body.as_ref()) {
-                        m.insert("fields".into(), fields_json(t, &body.fields, 0));
-                    }
+                    && let Some(body) = t.as_record(td.target).and_then(|r| r.body.as_ref())
+                {
+                    m.insert("fields".into(), fields_json(t, &body.fields, 0));
+                }
             }
             _ => continue,
         }
@@ -173,8 +196,10 @@ pub fn to_json(t: &TypeTable, target: &Target, opts: DumpOptions) -> Value {
             })
         })
         .collect();
-    let globals: Vec<Value> =
-        t.globals().map(|g| json!({ "name": g.name, "type": t.display(g.ty), "symbol": g.symbol() })).collect();
+    let globals: Vec<Value> = t
+        .globals()
+        .map(|g| json!({ "name": g.name, "type": t.display(g.ty), "symbol": g.symbol() }))
+        .collect();
     let constants: Vec<Value> = t
         .constants()
         .map(|c| {
@@ -207,12 +232,18 @@ fn fields_text(t: &TypeTable, fields: &[Field], indent: usize, out: &mut String,
         if let Some(a) = f.attrs.align {
             attrs.push(format!("aligned({a})"));
         }
-        let attrs = if attrs.is_empty() { String::new() } else { format!("  [{}]", attrs.join(", ")) };
+        let attrs = if attrs.is_empty() {
+            String::new()
+        } else {
+            format!("  [{}]", attrs.join(", "))
+        };
         out.push_str(&format!("{pad}{pos:<8}{decl}{attrs}\n"));
-        if is_anonymous_record(t, f.ty) && depth < 64
-            && let Some(body) = t.as_record(f.ty).and_then(|r| r.body.as_ref()) {
-                fields_text(t, &body.fields, indent + 4, out, depth + 1);
-            }
+        if is_anonymous_record(t, f.ty)
+            && depth < 64
+            && let Some(body) = t.as_record(f.ty).and_then(|r| r.body.as_ref())
+        {
+            fields_text(t, &body.fields, indent + 4, out, depth + 1);
+        }
     }
 }
 
@@ -239,14 +270,22 @@ pub fn to_text(t: &TypeTable, target: &Target, opts: DumpOptions) -> String {
                         attrs.push(format!("pack({p})"));
                     }
                 }
-                let attrs = if attrs.is_empty() { String::new() } else { format!(" [{}]", attrs.join(", ")) };
+                let attrs = if attrs.is_empty() {
+                    String::new()
+                } else {
+                    format!(" [{}]", attrs.join(", "))
+                };
                 out.push_str(&format!("{}{attrs}: {lay}\n", t.display(id)));
                 if let Some(b) = &r.body {
                     fields_text(t, &b.fields, 4, &mut out, 0);
                 }
             }
             CType::Enum(e) => {
-                let under = e.body.as_ref().map(|b| format!(" : {}", b.underlying.c_name())).unwrap_or_default();
+                let under = e
+                    .body
+                    .as_ref()
+                    .map(|b| format!(" : {}", b.underlying.c_name()))
+                    .unwrap_or_default();
                 out.push_str(&format!("{}{under}: {lay}\n", t.display(id)));
                 if let Some(b) = &e.body {
                     for (n, v) in &b.values {
@@ -255,22 +294,37 @@ pub fn to_text(t: &TypeTable, target: &Target, opts: DumpOptions) -> String {
                 }
             }
             CType::Typedef(td) => {
-                let align = td.align.map(|a| format!(" [aligned({a})]")).unwrap_or_default();
-                out.push_str(&format!("typedef {}{align}: {lay}\n", t.declare(td.target, &td.name)));
+                let align = td
+                    .align
+                    .map(|a| format!(" [aligned({a})]"))
+                    .unwrap_or_default();
+                out.push_str(&format!(
+                    "typedef {}{align}: {lay}\n",
+                    t.declare(td.target, &td.name)
+                ));
                 if is_anonymous_record(t, td.target)
-                    && let Some(body) = t.as_record(td.target).and_then(|r| r.body.as_ref()) {
-                        fields_text(t, &body.fields, 4, &mut out, 0);
-                    }
+                    && let Some(body) = t.as_record(td.target).and_then(|r| r.body.as_ref())
+                {
+                    fields_text(t, &body.fields, 4, &mut out, 0);
+                }
             }
             _ => {}
         }
     }
     for f in t.functions() {
-        let sym = if f.asm_name.is_some() { format!(" = symbol \"{}\"", f.symbol()) } else { String::new() };
+        let sym = if f.asm_name.is_some() {
+            format!(" = symbol \"{}\"", f.symbol())
+        } else {
+            String::new()
+        };
         out.push_str(&format!("function {}{sym}\n", t.declare_function(f)));
     }
     for g in t.globals() {
-        let sym = if g.asm_name.is_some() { format!(" = symbol \"{}\"", g.symbol()) } else { String::new() };
+        let sym = if g.asm_name.is_some() {
+            format!(" = symbol \"{}\"", g.symbol())
+        } else {
+            String::new()
+        };
         out.push_str(&format!("global {}{sym}\n", t.declare(g.ty, &g.name)));
     }
     for c in t.constants() {

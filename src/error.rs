@@ -39,8 +39,17 @@ impl fmt::Display for HeaderError {
                 f,
                 "cannot run the C compiler '{command}': {reason} (install one, e.g. `apt-get install gcc`, or set CC)"
             ),
-            HeaderError::Preprocessor { header, command, stderr, hint } => {
-                write!(f, "preprocessing '{header}' failed (`{command}`): {}", stderr.trim())?;
+            HeaderError::Preprocessor {
+                header,
+                command,
+                stderr,
+                hint,
+            } => {
+                write!(
+                    f,
+                    "preprocessing '{header}' failed (`{command}`): {}",
+                    stderr.trim()
+                )?;
                 if let Some(h) = hint {
                     write!(f, " ({h})")?;
                 }

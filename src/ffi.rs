@@ -60,7 +60,10 @@ pub struct Ffi {
 impl fmt::Debug for Ffi {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let t = self.types();
-        f.debug_struct("Ffi").field("target", &self.shared.target.arch).field("types", &t.len()).finish()
+        f.debug_struct("Ffi")
+            .field("target", &self.shared.target.arch)
+            .field("types", &t.len())
+            .finish()
     }
 }
 
@@ -74,7 +77,14 @@ fn builtin_table(target: &Target) -> TypeTable {
     let mut t = TypeTable::new();
     let text = layout::builtin_text(target);
     // The builtin text is fixed and tested; failing here is a bug in jitffi itself.
-    if let Err(e) = cdef::run(&mut t, target, &text, &CdefOptions::default(), Mode::Cdef, "<builtin>") {
+    if let Err(e) = cdef::run(
+        &mut t,
+        target,
+        &text,
+        &CdefOptions::default(),
+        Mode::Cdef,
+        "<builtin>",
+    ) {
         panic!("jitffi builtin declarations do not parse: {e}");
     }
     let names: Vec<String> = t.typedef_names().map(str::to_string).collect();
@@ -91,7 +101,9 @@ impl Ffi {
         // The builtin table is made once and shared; the first cdef copies it (copy on write).
         static HOST: OnceLock<Arc<TypeTable>> = OnceLock::new();
         let target = Target::host();
-        let table = HOST.get_or_init(|| Arc::new(builtin_table(&target))).clone();
+        let table = HOST
+            .get_or_init(|| Arc::new(builtin_table(&target)))
+            .clone();
         Ffi::from_parts(target, table)
     }
 
@@ -102,7 +114,13 @@ impl Ffi {
     }
 
     fn from_parts(target: Target, table: Arc<TypeTable>) -> Ffi {
-        Ffi { shared: Arc::new(Shared { target, table: RwLock::new(table), write: Mutex::new(()) }) }
+        Ffi {
+            shared: Arc::new(Shared {
+                target,
+                table: RwLock::new(table),
+                write: Mutex::new(()),
+            }),
+        }
     }
 
     /// The target whose data model this context uses.
@@ -112,7 +130,11 @@ impl Ffi {
 
     /// A snapshot of the type table. Later declarations do not change it.
     pub fn types(&self) -> Arc<TypeTable> {
-        self.shared.table.read().unwrap_or_else(|e| e.into_inner()).clone()
+        self.shared
+            .table
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// Runs `f` on the table in a transaction: its changes are kept if it returns `Ok` and
@@ -206,11 +228,19 @@ impl Ffi {
         {
             let snapshot = self.types();
             if let Some(id) = quick_type(&snapshot, name) {
-                return Ok(Type { table: snapshot, target: self.shared.clone(), id });
+                return Ok(Type {
+                    table: snapshot,
+                    target: self.shared.clone(),
+                    id,
+                });
             }
         }
         let id = self.transaction(|t| cdef::parse_type_name(t, target, name))?;
-        Ok(Type { table: self.types(), target: self.shared.clone(), id })
+        Ok(Type {
+            table: self.types(),
+            target: self.shared.clone(),
+            id,
+        })
     }
 
     /// `sizeof(ty)`.
@@ -291,7 +321,11 @@ fn header_package(header: &str) -> Option<&'static str> {
 ///
 /// [`HeaderError`] if the compiler cannot run or fails.
 pub fn preprocess_header(header: &str, opts: &HeaderOptions) -> Result<String, HeaderError> {
-    let cc = opts.cc.clone().or_else(|| std::env::var("CC").ok()).unwrap_or_else(|| "cc".to_string());
+    let cc = opts
+        .cc
+        .clone()
+        .or_else(|| std::env::var("CC").ok())
+        .unwrap_or_else(|| "cc".to_string());
     let mut cmd = Command::new(&cc);
     cmd.arg("-E").arg("-dD");
     for d in &opts.include_dirs {
@@ -316,19 +350,34 @@ pub fn preprocess_header(header: &str, opts: &HeaderOptions) -> Result<String, H
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .map_err(|e| HeaderError::NoCompiler { command: cc.clone(), reason: e.to_string() })?;
+        .map_err(|e| HeaderError::NoCompiler {
+            command: cc.clone(),
+            reason: e.to_string(),
+        })?;
     if let Some(mut stdin) = child.stdin.take() {
         use std::io::Write;
         // A failed write shows up as a preprocessor failure below.
         let _ = stdin.write_all(include.as_bytes());
     }
-    let out = child.wait_with_output().map_err(|e| HeaderError::NoCompiler { command: cc.clone(), reason: e.to_string() })?;
+    let out = child
+        .wait_with_output()
+        .map_err(|e| HeaderError::NoCompiler {
+            command: cc.clone(),
+            reason: e.to_string(),
+        })?;
     if !out.status.success() {
         let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
         let hint = header_package(header)
             .filter(|_| stderr.contains("No such file"))
-            .map(|p| format!("the header comes with the Debian package {p}: `apt-get install {p}`"));
-        return Err(HeaderError::Preprocessor { header: header.into(), command, stderr, hint });
+            .map(|p| {
+                format!("the header comes with the Debian package {p}: `apt-get install {p}`")
+            });
+        return Err(HeaderError::Preprocessor {
+            header: header.into(),
+            command,
+            stderr,
+            hint,
+        });
     }
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
@@ -361,7 +410,11 @@ impl Type {
 
     /// The type with typedefs and qualifiers removed.
     pub fn raw(&self) -> Type {
-        Type { table: self.table.clone(), target: self.target.clone(), id: self.table.raw(self.id) }
+        Type {
+            table: self.table.clone(),
+            target: self.target.clone(),
+            id: self.table.raw(self.id),
+        }
     }
 
     /// `sizeof` and `_Alignof`.
@@ -394,7 +447,11 @@ impl Type {
     /// The members of a struct or union (through typedefs), in declaration order, with their
     /// offsets; `None` for other and incomplete types.
     pub fn fields(&self) -> Option<&[Field]> {
-        self.table.as_record(self.id)?.body.as_ref().map(|b| b.fields.as_slice())
+        self.table
+            .as_record(self.id)?
+            .body
+            .as_ref()
+            .map(|b| b.fields.as_slice())
     }
 
     /// Where a member path (`"a.b[3].c"`) leads: its type, byte offset and bit-field position.

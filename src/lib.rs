@@ -47,5 +47,5 @@ pub mod probe;
 pub use cdef::{CdefError, CdefOptions, Diagnostic};
 pub use ctype::{CType, Prim, TypeId, TypeTable};
 pub use error::{Error, HeaderError};
-pub use ffi::{preprocess_header, Ffi, HeaderOptions, Type};
+pub use ffi::{Ffi, HeaderOptions, Type, preprocess_header};
 pub use layout::{Layout, LayoutError, Target};

@@ -48,7 +48,11 @@ pub struct Mismatch {
 
 impl std::fmt::Display for Mismatch {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: jitffi says {}, the C compiler says {}", self.key, self.ours, self.theirs)
+        write!(
+            f,
+            "{}: jitffi says {}, the C compiler says {}",
+            self.key, self.ours, self.theirs
+        )
     }
 }
 
@@ -74,8 +78,13 @@ pub enum ProbeError {
 impl std::fmt::Display for ProbeError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            ProbeError::Io(e) => write!(f, "probe I/O failed: {e} (is a C compiler installed? `apt-get install gcc`)"),
-            ProbeError::Compile { stderr } => write!(f, "the C compiler rejected the probe:\n{stderr}"),
+            ProbeError::Io(e) => write!(
+                f,
+                "probe I/O failed: {e} (is a C compiler installed? `apt-get install gcc`)"
+            ),
+            ProbeError::Compile { stderr } => {
+                write!(f, "the C compiler rejected the probe:\n{stderr}")
+            }
             ProbeError::Run { stderr } => write!(f, "the probe program failed:\n{stderr}"),
         }
     }
@@ -100,7 +109,9 @@ struct Gen<'a> {
 /// structure cannot be named in C; a parameter of that type (adjusted to a pointer on x86-64)
 /// is spelled `__builtin_va_list`, which C adjusts the same way.
 fn c_name(t: &TypeTable, id: TypeId) -> Option<String> {
-    let s = t.display(id).replace("struct __va_list_tag *", "__builtin_va_list");
+    let s = t
+        .display(id)
+        .replace("struct __va_list_tag *", "__builtin_va_list");
     (!s.contains("<anonymous>") && !s.contains("__va_list_tag")).then_some(s)
 }
 
@@ -120,23 +131,45 @@ fn c_string(s: &str) -> String {
 impl Gen<'_> {
     fn line(&mut self, key: String, expected: String, c_expr_fmt: &str, c_args: &str) {
         let n = self.expected.len();
-        self.body.push(format!("printf(\"%d \" {c_expr_fmt} \"\\n\", {n}, {c_args});"));
+        self.body.push(format!(
+            "printf(\"%d \" {c_expr_fmt} \"\\n\", {n}, {c_args});"
+        ));
         self.expected.push((key, expected));
     }
 
     fn layout_lines(&mut self, label: &str, ty_expr: &str, id: TypeId) {
         if let Ok(l) = layout::layout_of(self.t, self.target, id) {
-            self.line(format!("size {label}"), l.size.to_string(), "\"%zu\"", &format!("sizeof({ty_expr})"));
-            self.line(format!("align {label}"), l.align.to_string(), "\"%zu\"", &format!("_Alignof({ty_expr})"));
+            self.line(
+                format!("size {label}"),
+                l.size.to_string(),
+                "\"%zu\"",
+                &format!("sizeof({ty_expr})"),
+            );
+            self.line(
+                format!("align {label}"),
+                l.align.to_string(),
+                "\"%zu\"",
+                &format!("_Alignof({ty_expr})"),
+            );
         }
     }
 
     /// Members of the record `rec`, reached from `ty_expr` by `prefix` (`""`, `"in."`).
-    fn fields(&mut self, label: &str, ty_expr: &str, outer: TypeId, rec: TypeId, prefix: &str, depth: u32) {
+    fn fields(
+        &mut self,
+        label: &str,
+        ty_expr: &str,
+        outer: TypeId,
+        rec: TypeId,
+        prefix: &str,
+        depth: u32,
+    ) {
         if depth > 8 {
             return;
         }
-        let Some(body) = self.t.as_record(rec).and_then(|r| r.body.as_ref()) else { return };
+        let Some(body) = self.t.as_record(rec).and_then(|r| r.body.as_ref()) else {
+            return;
+        };
         for f in &body.fields {
             let Some(name) = &f.name else {
                 // A transparent anonymous member: its members are reached by name directly.
@@ -151,12 +184,17 @@ impl Gen<'_> {
             };
             match target.bitfield {
                 Some((bit, width)) => {
-                    let setter = if self.t.as_integer(f.ty) == Some(Prim::Bool) { "1" } else { "-1" };
+                    let setter = if self.t.as_integer(f.ty) == Some(Prim::Bool) {
+                        "1"
+                    } else {
+                        "-1"
+                    };
                     let n = self.expected.len();
                     self.body.push(format!(
                         "{{ {ty_expr} v; memset(&v, 0, sizeof v); v.{path} = {setter}; probe_bits({n}, &v, sizeof v); }}"
                     ));
-                    self.expected.push((format!("bitfield {label}.{path}"), format!("{bit} {width}")));
+                    self.expected
+                        .push((format!("bitfield {label}.{path}"), format!("{bit} {width}")));
                 }
                 None => {
                     self.line(
@@ -186,7 +224,12 @@ impl Probe {
     /// A probe for everything `t` declares beyond jitffi's builtins. `prelude` is C text that
     /// makes the same declarations for the compiler (the cdef itself, or `#include` lines).
     pub fn new(t: &TypeTable, target: &Target, prelude: &str) -> Probe {
-        let mut g = Gen { t, target, body: Vec::new(), expected: Vec::new() };
+        let mut g = Gen {
+            t,
+            target,
+            body: Vec::new(),
+            expected: Vec::new(),
+        };
         for id in t.ids() {
             match t.get(id) {
                 CType::Record(r) => {
@@ -211,7 +254,12 @@ impl Probe {
                     let expr = format!("enum {tag}");
                     g.layout_lines(&expr, &expr, id);
                     let signed = body.underlying.is_signed(target.char_signed);
-                    g.line(format!("signed {expr}"), u8::from(signed).to_string(), "\"%d\"", &format!("(({expr})-1 < 0)"));
+                    g.line(
+                        format!("signed {expr}"),
+                        u8::from(signed).to_string(),
+                        "\"%d\"",
+                        &format!("(({expr})-1 < 0)"),
+                    );
                 }
                 CType::Typedef(td) => {
                     if t.typedef(&td.name) != Some(id) {
@@ -238,8 +286,17 @@ impl Probe {
             let name = &c.name;
             match &c.value {
                 ConstValue::Int { value, ty } => {
-                    let (fmt, cast) = if *value < 0 { ("\"%lld\"", "long long") } else { ("\"%llu\"", "unsigned long long") };
-                    g.line(format!("const {name}"), value.to_string(), fmt, &format!("({cast})({name})"));
+                    let (fmt, cast) = if *value < 0 {
+                        ("\"%lld\"", "long long")
+                    } else {
+                        ("\"%llu\"", "unsigned long long")
+                    };
+                    g.line(
+                        format!("const {name}"),
+                        value.to_string(),
+                        fmt,
+                        &format!("({cast})({name})"),
+                    );
                     if c.enum_type.is_none() {
                         g.line(
                             format!("type {name}"),
@@ -250,10 +307,20 @@ impl Probe {
                     }
                 }
                 ConstValue::Float { value, .. } => {
-                    g.line(format!("const {name}"), format!("{value:e}"), "\"%s\"", &format!("probe_float((double)({name}))"));
+                    g.line(
+                        format!("const {name}"),
+                        format!("{value:e}"),
+                        "\"%s\"",
+                        &format!("probe_float((double)({name}))"),
+                    );
                 }
                 ConstValue::Pointer { value, ty } => {
-                    g.line(format!("const {name}"), value.to_string(), "\"%llu\"", &format!("(unsigned long long)(uintptr_t)({name})"));
+                    g.line(
+                        format!("const {name}"),
+                        value.to_string(),
+                        "\"%llu\"",
+                        &format!("(unsigned long long)(uintptr_t)({name})"),
+                    );
                     if let Some(ty) = c_name(t, *ty) {
                         g.line(
                             format!("type {name}"),
@@ -266,7 +333,8 @@ impl Probe {
                 ConstValue::Str(s) => {
                     let hex: String = s.iter().map(|b| format!("{b:02x}")).collect();
                     let n = g.expected.len();
-                    g.body.push(format!("probe_hex({n}, {name}, sizeof({name}) - 1);"));
+                    g.body
+                        .push(format!("probe_hex({n}, {name}, sizeof({name}) - 1);"));
                     g.expected.push((format!("const {name}"), hex));
                 }
             }
@@ -286,7 +354,10 @@ impl Probe {
                 format!("global {}", gl.name),
                 "1".into(),
                 "\"%d\"",
-                &format!("__builtin_types_compatible_p(__typeof__({}), {ty})", gl.name),
+                &format!(
+                    "__builtin_types_compatible_p(__typeof__({}), {ty})",
+                    gl.name
+                ),
             );
         }
         let mut src = String::new();
@@ -307,7 +378,10 @@ impl Probe {
             let _ = writeln!(src, "  probe_part{i}();");
         }
         src.push_str("  return 0;\n}\n");
-        Probe { source: src, expected: g.expected }
+        Probe {
+            source: src,
+            expected: g.expected,
+        }
     }
 
     /// Compiles the probe with `cc` (or `$CC`) in `dir`, runs it, and returns every line where
@@ -335,22 +409,29 @@ impl Probe {
         }
         let run = Command::new(&exe).output()?;
         if !run.status.success() {
-            return Err(ProbeError::Run { stderr: String::from_utf8_lossy(&run.stderr).into_owned() });
+            return Err(ProbeError::Run {
+                stderr: String::from_utf8_lossy(&run.stderr).into_owned(),
+            });
         }
         let stdout = String::from_utf8_lossy(&run.stdout);
         let mut got: Vec<Option<String>> = vec![None; self.expected.len()];
         for line in stdout.lines() {
             let (n, rest) = line.split_once(' ').unwrap_or((line, ""));
             if let Ok(n) = n.parse::<usize>()
-                && n < got.len() {
-                    got[n] = Some(rest.to_string());
-                }
+                && n < got.len()
+            {
+                got[n] = Some(rest.to_string());
+            }
         }
         let mut mismatches = Vec::new();
         for ((key, ours), theirs) in self.expected.iter().zip(got) {
             let theirs = theirs.unwrap_or_else(|| "<missing>".into());
             if *ours != theirs {
-                mismatches.push(Mismatch { key: key.clone(), ours: ours.clone(), theirs });
+                mismatches.push(Mismatch {
+                    key: key.clone(),
+                    ours: ours.clone(),
+                    theirs,
+                });
             }
         }
         Ok(mismatches)

@@ -62,13 +62,28 @@ fn run_case(src: &str) -> Outcome {
         }
     }
     text.push_str("== table\n");
-    text.push_str(&dump::to_text(&ffi.types(), ffi.target(), DumpOptions::default()));
-    let c_text = chunks.into_iter().map(|c| c.1).collect::<Vec<_>>().join("\n");
-    Outcome { text, any_error, ffi, c_text }
+    text.push_str(&dump::to_text(
+        &ffi.types(),
+        ffi.target(),
+        DumpOptions::default(),
+    ));
+    let c_text = chunks
+        .into_iter()
+        .map(|c| c.1)
+        .collect::<Vec<_>>()
+        .join("\n");
+    Outcome {
+        text,
+        any_error,
+        ffi,
+        c_text,
+    }
 }
 
 fn cases(kind: &str) -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/cdef").join(kind);
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/cdef")
+        .join(kind);
     let mut v: Vec<PathBuf> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
         .map(|e| e.expect("dir entry").path())
@@ -106,7 +121,11 @@ fn ok_cases() {
         let src = std::fs::read_to_string(&case).expect("read case");
         let out = run_case(&src);
         if out.any_error {
-            failures.push(format!("{}: ok case has errors:\n{}", case.display(), out.text));
+            failures.push(format!(
+                "{}: ok case has errors:\n{}",
+                case.display(),
+                out.text
+            ));
             continue;
         }
         if let Some(f) = check(&case, &out.text) {
@@ -119,11 +138,19 @@ fn ok_cases() {
         if c_text.contains("//- no-probe") {
             continue;
         }
-        let label = case.file_stem().expect("stem").to_string_lossy().into_owned();
+        let label = case
+            .file_stem()
+            .expect("stem")
+            .to_string_lossy()
+            .into_owned();
         let m = common::probe(&ffi, &c_text, &label);
         if !m.is_empty() {
             let shown: Vec<String> = m.iter().take(10).map(ToString::to_string).collect();
-            failures.push(format!("{}: layout differs from cc:\n{}", case.display(), shown.join("\n")));
+            failures.push(format!(
+                "{}: layout differs from cc:\n{}",
+                case.display(),
+                shown.join("\n")
+            ));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
@@ -136,7 +163,11 @@ fn err_cases() {
         let src = std::fs::read_to_string(&case).expect("read case");
         let out = run_case(&src);
         if !out.any_error {
-            failures.push(format!("{}: err case has no error:\n{}", case.display(), out.text));
+            failures.push(format!(
+                "{}: err case has no error:\n{}",
+                case.display(),
+                out.text
+            ));
             continue;
         }
         if let Some(f) = check(&case, &out.text) {

@@ -33,7 +33,8 @@ fn fixture_lines(ffi: &Ffi) -> Vec<String> {
 #[test]
 fn cdef_twin_matches_the_c_compiler() {
     let ffi = Ffi::new();
-    ffi.cdef(FIXTURE_CDEF).unwrap_or_else(|e| panic!("cdefs/fixture.h:\n{e}"));
+    ffi.cdef(FIXTURE_CDEF)
+        .unwrap_or_else(|e| panic!("cdefs/fixture.h:\n{e}"));
     let prelude = format!("#include \"{}\"\n", header_path());
     let m = common::probe(&ffi, &prelude, "fixture-twin");
     common::assert_no_mismatch(&m, "cdefs/fixture.h against include/fixture.h");
@@ -47,11 +48,20 @@ fn header_and_twin_declare_the_same() {
     let from_cdef = Ffi::new();
     from_cdef.cdef(FIXTURE_CDEF).expect("cdef twin");
     let from_header = Ffi::new();
-    from_header.cdef_header(&header_path(), &HeaderOptions::default()).expect("cdef_header");
+    from_header
+        .cdef_header(&header_path(), &HeaderOptions::default())
+        .expect("cdef_header");
     let a = fixture_lines(&from_cdef);
     let b = fixture_lines(&from_header);
     assert!(a.len() > 50, "dump too short: {a:?}");
-    assert_eq!(a, b, "cdefs/fixture.h and include/fixture.h declare different things");
-    let m = common::probe(&from_header, &format!("#include \"{}\"\n", header_path()), "fixture-header");
+    assert_eq!(
+        a, b,
+        "cdefs/fixture.h and include/fixture.h declare different things"
+    );
+    let m = common::probe(
+        &from_header,
+        &format!("#include \"{}\"\n", header_path()),
+        "fixture-header",
+    );
     common::assert_no_mismatch(&m, "include/fixture.h through cdef_header");
 }

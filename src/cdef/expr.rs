@@ -139,7 +139,11 @@ pub(crate) fn wrap(v: i128, p: Prim, char_signed: bool) -> i128 {
     }
     let mask = (1i128 << b) - 1;
     let u = v & mask;
-    if p.is_signed(char_signed) && u >> (b - 1) & 1 == 1 { u - (1i128 << b) } else { u }
+    if p.is_signed(char_signed) && u >> (b - 1) & 1 == 1 {
+        u - (1i128 << b)
+    } else {
+        u
+    }
 }
 
 fn fits(v: i128, p: Prim, char_signed: bool) -> bool {
@@ -150,7 +154,11 @@ fn fits(v: i128, p: Prim, char_signed: bool) -> bool {
 }
 
 fn promote(p: Prim) -> Prim {
-    if p.int_rank() < Prim::Int.int_rank() { Prim::Int } else { p }
+    if p.int_rank() < Prim::Int.int_rank() {
+        Prim::Int
+    } else {
+        p
+    }
 }
 
 fn to_unsigned(p: Prim) -> Prim {
@@ -194,17 +202,32 @@ fn float_rank(p: Prim) -> u8 {
 // -- Literals --
 
 /// The value and type of an integer literal (C11 6.4.4.1).
-pub(crate) fn int_literal(digits: &str, radix: u32, unsigned: bool, longs: u8) -> Result<Val, String> {
+pub(crate) fn int_literal(
+    digits: &str,
+    radix: u32,
+    unsigned: bool,
+    longs: u8,
+) -> Result<Val, String> {
     let clean: String = digits.chars().filter(|&c| c != '\'').collect();
-    let v = u128::from_str_radix(&clean, radix).map_err(|_| format!("invalid integer constant '{digits}'"))?;
+    let v = u128::from_str_radix(&clean, radix)
+        .map_err(|_| format!("invalid integer constant '{digits}'"))?;
     if v > u128::from(u64::MAX) {
-        return Err(format!("integer constant '{digits}' is too large for any integer type"));
+        return Err(format!(
+            "integer constant '{digits}' is too large for any integer type"
+        ));
     }
     let v = i128::try_from(v).unwrap_or(i128::MAX);
     let decimal = radix == 10;
     let candidates: &[Prim] = match (unsigned, longs, decimal) {
         (false, 0, true) => &[Prim::Int, Prim::Long, Prim::LongLong],
-        (false, 0, false) => &[Prim::Int, Prim::UInt, Prim::Long, Prim::ULong, Prim::LongLong, Prim::ULongLong],
+        (false, 0, false) => &[
+            Prim::Int,
+            Prim::UInt,
+            Prim::Long,
+            Prim::ULong,
+            Prim::LongLong,
+            Prim::ULongLong,
+        ],
         (false, 1, true) => &[Prim::Long, Prim::LongLong],
         (false, 1, false) => &[Prim::Long, Prim::ULong, Prim::LongLong, Prim::ULongLong],
         (false, _, true) => &[Prim::LongLong],
@@ -240,9 +263,17 @@ pub(crate) fn number_literal(tok: &str) -> Result<Val, String> {
         } else {
             (lower.as_str(), Prim::Double)
         };
-        let v = if is_hex { hex_float(&body[2..]) } else { body.parse::<f64>().ok() };
+        let v = if is_hex {
+            hex_float(&body[2..])
+        } else {
+            body.parse::<f64>().ok()
+        };
         let v = v.ok_or_else(|| format!("invalid floating constant '{tok}'"))?;
-        let v = if ty == Prim::Float { f64::from(v as f32) } else { v };
+        let v = if ty == Prim::Float {
+            f64::from(v as f32)
+        } else {
+            v
+        };
         return Ok(Val::Float(v, ty));
     }
     let mut body = lower.as_str();
@@ -335,7 +366,10 @@ fn unescape(body: &str) -> Result<Vec<u32>, String> {
                 let mut v: u32 = 0;
                 let mut n = 0;
                 while let Some(d) = chars.peek().and_then(|c| c.to_digit(16)) {
-                    v = v.checked_mul(16).and_then(|v| v.checked_add(d)).ok_or("hex escape out of range")?;
+                    v = v
+                        .checked_mul(16)
+                        .and_then(|v| v.checked_add(d))
+                        .ok_or("hex escape out of range")?;
                     chars.next();
                     n += 1;
                 }
@@ -368,7 +402,9 @@ fn unescape(body: &str) -> Result<Vec<u32>, String> {
 pub(crate) fn char_literal(raw: &str, char_signed: bool) -> Result<Val, String> {
     let q = raw.find('\'').ok_or("malformed character constant")?;
     let prefix = &raw[..q];
-    let body = raw[q + 1..].strip_suffix('\'').ok_or("malformed character constant")?;
+    let body = raw[q + 1..]
+        .strip_suffix('\'')
+        .ok_or("malformed character constant")?;
     let units = unescape(body)?;
     if units.is_empty() {
         return Err("empty character constant".into());
@@ -389,7 +425,10 @@ pub(crate) fn char_literal(raw: &str, char_signed: bool) -> Result<Val, String> 
             }
         }
         "L" => Ok(Val::Int(i128::from(units[units.len() - 1]), Prim::Int)),
-        "u" => Ok(Val::Int(i128::from(units[units.len() - 1] & 0xffff), Prim::UShort)),
+        "u" => Ok(Val::Int(
+            i128::from(units[units.len() - 1] & 0xffff),
+            Prim::UShort,
+        )),
         "U" | "u8" => Ok(Val::Int(i128::from(units[units.len() - 1]), Prim::UInt)),
         _ => Err(format!("unknown character constant prefix '{prefix}'")),
     }
@@ -403,21 +442,35 @@ pub(crate) fn string_literal(pieces: &[String]) -> Result<Vec<u8>, String> {
         let q = p.find('"').ok_or("malformed string literal")?;
         let prefix = &p[..q];
         if !(prefix.is_empty() || prefix == "u8") {
-            return Err(format!("wide string literals ({prefix}\"...\") are not supported as constants"));
+            return Err(format!(
+                "wide string literals ({prefix}\"...\") are not supported as constants"
+            ));
         }
-        let body = p[q + 1..].strip_suffix('"').ok_or("malformed string literal")?;
+        let body = p[q + 1..]
+            .strip_suffix('"')
+            .ok_or("malformed string literal")?;
         for u in unescape(body)? {
             if u < 0x80 {
                 out.push(u8::try_from(u).unwrap_or(b'?'));
             } else if u < 0x100 && !body.is_ascii() {
                 // A literal non-ASCII character: encode it as UTF-8.
                 let mut buf = [0u8; 4];
-                out.extend_from_slice(char::from_u32(u).unwrap_or('?').encode_utf8(&mut buf).as_bytes());
+                out.extend_from_slice(
+                    char::from_u32(u)
+                        .unwrap_or('?')
+                        .encode_utf8(&mut buf)
+                        .as_bytes(),
+                );
             } else if u < 0x100 {
                 out.push(u8::try_from(u).unwrap_or(b'?'));
             } else {
                 let mut buf = [0u8; 4];
-                out.extend_from_slice(char::from_u32(u).unwrap_or('?').encode_utf8(&mut buf).as_bytes());
+                out.extend_from_slice(
+                    char::from_u32(u)
+                        .unwrap_or('?')
+                        .encode_utf8(&mut buf)
+                        .as_bytes(),
+                );
             }
         }
     }
@@ -440,7 +493,9 @@ impl Val {
     pub(crate) fn as_int(&self) -> Result<i128, String> {
         match self {
             Val::Int(v, _) => Ok(*v),
-            Val::Float(..) => Err("expression is not an integer constant (it has a floating type)".into()),
+            Val::Float(..) => {
+                Err("expression is not an integer constant (it has a floating type)".into())
+            }
             Val::Str(_) => Err("expression is not an integer constant (it is a string)".into()),
             Val::Ptr(..) => Err("expression is not an integer constant (it is a pointer)".into()),
         }
@@ -449,7 +504,11 @@ impl Val {
 
 fn as_f64(v: &Val) -> Result<f64, String> {
     match v {
-        Val::Int(i, p) => Ok(if *p == Prim::UInt128 { (*i as u128) as f64 } else { *i as f64 }),
+        Val::Int(i, p) => Ok(if *p == Prim::UInt128 {
+            (*i as u128) as f64
+        } else {
+            *i as f64
+        }),
         Val::Float(f, _) => Ok(*f),
         Val::Str(_) => Err("a string literal cannot be used in arithmetic".into()),
         Val::Ptr(..) => Err("pointer arithmetic is not supported in constant expressions".into()),
@@ -459,7 +518,9 @@ fn as_f64(v: &Val) -> Result<f64, String> {
 /// Evaluates a constant expression.
 pub(crate) fn eval(e: &Expr, scope: &mut dyn Scope, depth: u32) -> Result<Val, String> {
     if depth > MAX_DEPTH {
-        return Err(format!("constant expression nested deeper than {MAX_DEPTH} levels"));
+        return Err(format!(
+            "constant expression nested deeper than {MAX_DEPTH} levels"
+        ));
     }
     let d = depth + 1;
     let cs = scope.char_signed();
@@ -469,7 +530,9 @@ pub(crate) fn eval(e: &Expr, scope: &mut dyn Scope, depth: u32) -> Result<Val, S
         Expr::Ident(name) => match scope.lookup(name, d)? {
             Some(v) => Ok(v),
             None if scope.in_directive() => Ok(Val::Int(0, Prim::Int)),
-            None => Err(format!("'{name}' is not a constant (undeclared identifier)")),
+            None => Err(format!(
+                "'{name}' is not a constant (undeclared identifier)"
+            )),
         },
         Expr::Defined(name) => Ok(Val::Int(i128::from(scope.is_defined(name)), Prim::Int)),
         Expr::Unary(op, x) => {
@@ -477,7 +540,9 @@ pub(crate) fn eval(e: &Expr, scope: &mut dyn Scope, depth: u32) -> Result<Val, S
             match (op, v) {
                 (UnOp::Not, v) => Ok(Val::Int(i128::from(!v.truthy()?), Prim::Int)),
                 (_, Val::Str(_)) => Err("a string literal cannot be used in arithmetic".into()),
-                (_, Val::Ptr(..)) => Err("pointer arithmetic is not supported in constant expressions".into()),
+                (_, Val::Ptr(..)) => {
+                    Err("pointer arithmetic is not supported in constant expressions".into())
+                }
                 (UnOp::Plus, Val::Int(v, p)) => Ok(Val::Int(v, promote(p))),
                 (UnOp::Neg, Val::Int(v, p)) => {
                     let p = promote(p);
@@ -496,11 +561,17 @@ pub(crate) fn eval(e: &Expr, scope: &mut dyn Scope, depth: u32) -> Result<Val, S
             // && and || short-circuit, which matters for `defined(X) && X > 2`.
             if *op == BinOp::And {
                 let l = eval(a, scope, d)?.truthy()?;
-                return Ok(Val::Int(i128::from(l && eval(b, scope, d)?.truthy()?), Prim::Int));
+                return Ok(Val::Int(
+                    i128::from(l && eval(b, scope, d)?.truthy()?),
+                    Prim::Int,
+                ));
             }
             if *op == BinOp::Or {
                 let l = eval(a, scope, d)?.truthy()?;
-                return Ok(Val::Int(i128::from(l || eval(b, scope, d)?.truthy()?), Prim::Int));
+                return Ok(Val::Int(
+                    i128::from(l || eval(b, scope, d)?.truthy()?),
+                    Prim::Int,
+                ));
             }
             let l = eval(a, scope, d)?;
             let r = eval(b, scope, d)?;
@@ -571,19 +642,35 @@ fn cast(v: Val, target: CastTarget, cs: bool) -> Result<Val, String> {
             }
             let i = t as i128;
             if p != Prim::Bool && !fits(i, p, cs) {
-                return Err(format!("floating value {f} out of range of '{}'", p.c_name()));
+                return Err(format!(
+                    "floating value {f} out of range of '{}'",
+                    p.c_name()
+                ));
             }
             Ok(Val::Int(wrap(i, p, cs), p))
         }
         (CastTarget::Float(p), v @ (Val::Int(..) | Val::Float(..))) => {
             let f = as_f64(&v)?;
-            Ok(Val::Float(if p == Prim::Float { f64::from(f as f32) } else { f }, p))
+            Ok(Val::Float(
+                if p == Prim::Float {
+                    f64::from(f as f32)
+                } else {
+                    f
+                },
+                p,
+            ))
         }
-        (CastTarget::Pointer(ty), Val::Int(i, _)) => Ok(Val::Ptr(wrap(i, Prim::ULong, cs) as u64, ty)),
+        (CastTarget::Pointer(ty), Val::Int(i, _)) => {
+            Ok(Val::Ptr(wrap(i, Prim::ULong, cs) as u64, ty))
+        }
         (CastTarget::Pointer(ty), Val::Ptr(p, _)) => Ok(Val::Ptr(p, ty)),
-        (CastTarget::Pointer(_), Val::Float(..)) => Err("cannot cast a floating value to a pointer".into()),
+        (CastTarget::Pointer(_), Val::Float(..)) => {
+            Err("cannot cast a floating value to a pointer".into())
+        }
         (CastTarget::Int(p), Val::Ptr(v, _)) => Ok(Val::Int(wrap(i128::from(v), p, cs), p)),
-        (CastTarget::Float(_), Val::Ptr(..)) => Err("cannot cast a pointer to a floating type".into()),
+        (CastTarget::Float(_), Val::Ptr(..)) => {
+            Err("cannot cast a pointer to a floating type".into())
+        }
     }
 }
 
@@ -628,7 +715,14 @@ fn binary(op: BinOp, l: Val, r: Val, cs: bool) -> Result<Val, String> {
         BinOp::Ne => return cmp(fa != fb),
         _ => return Err("invalid operands of floating type to an integer operator".into()),
     };
-    Ok(Val::Float(if ty == Prim::Float { f64::from(v as f32) } else { v }, ty))
+    Ok(Val::Float(
+        if ty == Prim::Float {
+            f64::from(v as f32)
+        } else {
+            v
+        },
+        ty,
+    ))
 }
 
 fn int_binary(op: BinOp, a: i128, pa: Prim, b: i128, pb: Prim, cs: bool) -> Result<Val, String> {
@@ -638,7 +732,10 @@ fn int_binary(op: BinOp, a: i128, pa: Prim, b: i128, pb: Prim, cs: bool) -> Resu
         let p = promote(pa);
         let n = bits(p);
         if b < 0 || b >= i128::from(n) {
-            return Err(format!("shift count {b} is out of range for '{}'", p.c_name()));
+            return Err(format!(
+                "shift count {b} is out of range for '{}'",
+                p.c_name()
+            ));
         }
         let sh = u32::try_from(b).unwrap_or(0);
         let v = if op == BinOp::Shl {
@@ -695,8 +792,8 @@ enum Tok {
 }
 
 const PUNCTS: [&str; 27] = [
-    "<<", ">>", "<=", ">=", "==", "!=", "&&", "||", "->", "(", ")", "[", "]", "+", "-", "*", "/", "%", "<",
-    ">", "&", "^", "|", "!", "~", "?", ":",
+    "<<", ">>", "<=", ">=", "==", "!=", "&&", "||", "->", "(", ")", "[", "]", "+", "-", "*", "/",
+    "%", "<", ">", "&", "^", "|", "!", "~", "?", ":",
 ];
 
 /// Splits directive text into tokens. Returns `Err` for characters no constant expression uses.
@@ -715,19 +812,30 @@ fn tokenize(s: &str) -> Result<Vec<Tok>, String> {
             }
             let word = &s[st..i];
             // Prefixed character and string literals.
-            if i < b.len() && (b[i] == b'\'' || b[i] == b'"') && matches!(word, "L" | "u" | "U" | "u8") {
+            if i < b.len()
+                && (b[i] == b'\'' || b[i] == b'"')
+                && matches!(word, "L" | "u" | "U" | "u8")
+            {
                 let (tok, end) = quoted(s, st, i)?;
                 out.push(tok);
                 i = end;
             } else {
                 out.push(Tok::Ident(word.to_string()));
             }
-        } else if c.is_ascii_digit() || (c == b'.' && b.get(i + 1).is_some_and(|d| d.is_ascii_digit())) {
+        } else if c.is_ascii_digit()
+            || (c == b'.' && b.get(i + 1).is_some_and(|d| d.is_ascii_digit()))
+        {
             let st = i;
             while i < b.len() {
                 let d = b[i];
-                let exponent_sign = (d == b'+' || d == b'-') && matches!(b[i - 1], b'e' | b'E' | b'p' | b'P');
-                if d.is_ascii_alphanumeric() || d == b'.' || d == b'_' || d == b'\'' || exponent_sign {
+                let exponent_sign =
+                    (d == b'+' || d == b'-') && matches!(b[i - 1], b'e' | b'E' | b'p' | b'P');
+                if d.is_ascii_alphanumeric()
+                    || d == b'.'
+                    || d == b'_'
+                    || d == b'\''
+                    || exponent_sign
+                {
                     i += 1;
                 } else {
                     break;
@@ -746,10 +854,13 @@ fn tokenize(s: &str) -> Result<Vec<Tok>, String> {
             i += 1;
         } else {
             let rest = &s[i..];
-            let p = PUNCTS.iter().find(|p| rest.starts_with(**p)).ok_or_else(|| {
-                let ch = rest.chars().next().unwrap_or('?');
-                format!("unexpected character '{ch}' in constant expression")
-            })?;
+            let p = PUNCTS
+                .iter()
+                .find(|p| rest.starts_with(**p))
+                .ok_or_else(|| {
+                    let ch = rest.chars().next().unwrap_or('?');
+                    format!("unexpected character '{ch}' in constant expression")
+                })?;
             out.push(Tok::Punct(p));
             i += p.len();
         }
@@ -771,13 +882,41 @@ fn quoted(s: &str, start: usize, quote_at: usize) -> Result<(Tok, usize), String
         return Err("unterminated literal in constant expression".into());
     }
     let text = s[start..=i].to_string();
-    Ok((if q == b'\'' { Tok::Char(text) } else { Tok::Str(text) }, i + 1))
+    Ok((
+        if q == b'\'' {
+            Tok::Char(text)
+        } else {
+            Tok::Str(text)
+        },
+        i + 1,
+    ))
 }
 
 const TYPE_WORDS: [&str; 24] = [
-    "void", "char", "short", "int", "long", "float", "double", "signed", "unsigned", "_Bool", "struct",
-    "union", "enum", "const", "volatile", "_Complex", "__int128", "__signed__", "__unsigned__", "restrict",
-    "_Float128", "__float128", "__restrict", "__const",
+    "void",
+    "char",
+    "short",
+    "int",
+    "long",
+    "float",
+    "double",
+    "signed",
+    "unsigned",
+    "_Bool",
+    "struct",
+    "union",
+    "enum",
+    "const",
+    "volatile",
+    "_Complex",
+    "__int128",
+    "__signed__",
+    "__unsigned__",
+    "restrict",
+    "_Float128",
+    "__float128",
+    "__restrict",
+    "__const",
 ];
 
 struct PpParser<'a> {
@@ -801,10 +940,20 @@ pub(crate) fn parse_pp_expr(
     if toks.is_empty() {
         return Err("empty expression".into());
     }
-    let mut p = PpParser { toks, pos: 0, src, is_type, directive, char_signed };
+    let mut p = PpParser {
+        toks,
+        pos: 0,
+        src,
+        is_type,
+        directive,
+        char_signed,
+    };
     let e = p.comma(0)?;
     if p.pos < p.toks.len() {
-        return Err(format!("unexpected '{}' in constant expression", p.describe(p.pos)));
+        return Err(format!(
+            "unexpected '{}' in constant expression",
+            p.describe(p.pos)
+        ));
     }
     Ok(e)
 }
@@ -834,7 +983,10 @@ impl PpParser<'_> {
         if self.eat(p) {
             Ok(())
         } else if self.pos < self.toks.len() {
-            Err(format!("expected '{p}' before '{}' in constant expression", self.describe(self.pos)))
+            Err(format!(
+                "expected '{p}' before '{}' in constant expression",
+                self.describe(self.pos)
+            ))
         } else {
             Err(format!("expected '{p}' at end of constant expression"))
         }
@@ -854,7 +1006,9 @@ impl PpParser<'_> {
 
     fn cond(&mut self, depth: u32) -> Result<Expr, String> {
         if depth > MAX_DEPTH {
-            return Err(format!("constant expression nested deeper than {MAX_DEPTH} levels"));
+            return Err(format!(
+                "constant expression nested deeper than {MAX_DEPTH} levels"
+            ));
         }
         let c = self.binary(0, depth + 1)?;
         if self.eat("?") {
@@ -936,10 +1090,16 @@ impl PpParser<'_> {
 
     fn unary(&mut self, depth: u32) -> Result<Expr, String> {
         if depth > MAX_DEPTH {
-            return Err(format!("constant expression nested deeper than {MAX_DEPTH} levels"));
+            return Err(format!(
+                "constant expression nested deeper than {MAX_DEPTH} levels"
+            ));
         }
         let d = depth + 1;
-        let tok = self.toks.get(self.pos).cloned().ok_or("unexpected end of constant expression")?;
+        let tok = self
+            .toks
+            .get(self.pos)
+            .cloned()
+            .ok_or("unexpected end of constant expression")?;
         self.pos += 1;
         match tok {
             Tok::Punct("-") => Ok(Expr::Unary(UnOp::Neg, Box::new(self.unary(d)?))),
@@ -983,7 +1143,11 @@ impl PpParser<'_> {
                 if self.peek_punct("(") && self.starts_type(self.pos + 1) {
                     self.pos += 1;
                     let ty = TypeRef::Text(self.type_text()?);
-                    return Ok(if is_size { Expr::SizeofType(ty) } else { Expr::AlignofType(ty) });
+                    return Ok(if is_size {
+                        Expr::SizeofType(ty)
+                    } else {
+                        Expr::AlignofType(ty)
+                    });
                 }
                 if !is_size {
                     return Err("_Alignof requires a parenthesised type name".into());
@@ -1011,7 +1175,9 @@ impl PpParser<'_> {
             }
             Tok::Ident(w) => {
                 if self.peek_punct("(") {
-                    return Err(format!("function-like macro or call '{w}(...)' in constant expression"));
+                    return Err(format!(
+                        "function-like macro or call '{w}(...)' in constant expression"
+                    ));
                 }
                 Ok(Expr::Ident(w))
             }
@@ -1073,7 +1239,10 @@ mod tests {
         assert_eq!(ev("'\\xff'").unwrap(), Val::Int(-1, Prim::Int));
         assert_eq!(ev("'ab'").unwrap(), Val::Int(0x6162, Prim::Int));
         assert_eq!(ev("1 ? 2 : 3").unwrap(), Val::Int(2, Prim::Int));
-        assert_eq!(ev("defined(YES) && !defined NO").unwrap(), Val::Int(1, Prim::Int));
+        assert_eq!(
+            ev("defined(YES) && !defined NO").unwrap(),
+            Val::Int(1, Prim::Int)
+        );
         assert_eq!(ev("UNKNOWN + 1").unwrap(), Val::Int(1, Prim::Int));
         assert_eq!(ev("0x1.8p3").unwrap(), Val::Float(12.0, Prim::Double));
         assert_eq!(ev("1.5f * 2").unwrap(), Val::Float(3.0, Prim::Float));
@@ -1081,7 +1250,11 @@ mod tests {
         assert!(ev("1 / 0").unwrap_err().contains("division by zero"));
         assert!(ev("1 << 32").unwrap_err().contains("out of range"));
         assert!(ev("1 << 31").is_ok());
-        assert!(ev("99999999999999999999").unwrap_err().contains("too large"));
+        assert!(
+            ev("99999999999999999999")
+                .unwrap_err()
+                .contains("too large")
+        );
         assert!(ev("f(1)").unwrap_err().contains("function-like"));
     }
 

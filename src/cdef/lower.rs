@@ -10,10 +10,10 @@
 use std::collections::{HashMap, HashSet};
 
 use lang_c::ast::{
-    self, AlignmentSpecifier, ArraySize, DeclarationSpecifier, Declarator, DeclaratorKind, DerivedDeclarator,
-    Ellipsis, EnumType, Expression, Extension, ExternalDeclaration, FunctionDeclarator, SpecifierQualifier,
-    StorageClassSpecifier, StructDeclaration, StructKind, StructType, TS18661FloatFormat, TypeName, TypeQualifier,
-    TypeSpecifier,
+    self, AlignmentSpecifier, ArraySize, DeclarationSpecifier, Declarator, DeclaratorKind,
+    DerivedDeclarator, Ellipsis, EnumType, Expression, Extension, ExternalDeclaration,
+    FunctionDeclarator, SpecifierQualifier, StorageClassSpecifier, StructDeclaration, StructKind,
+    StructType, TS18661FloatFormat, TypeName, TypeQualifier, TypeSpecifier,
 };
 use lang_c::span::Node;
 
@@ -21,8 +21,8 @@ use super::expr::{self, BinOp, CastTarget, Expr, Scope, TypeRef, UnOp, Val};
 use super::pp::{MacroDef, MacroEvent, PpOutput};
 use super::{CdefOptions, Mode};
 use crate::ctype::{
-    CType, ConstValue, Constant, EnumBody, Field, FieldAttrs, FuncType, FunctionDecl, GlobalDecl, Prim, Quals,
-    RecordAttrs, RecordBody, RecordKind, TypeId, TypeTable,
+    CType, ConstValue, Constant, EnumBody, Field, FieldAttrs, FuncType, FunctionDecl, GlobalDecl,
+    Prim, Quals, RecordAttrs, RecordBody, RecordKind, TypeId, TypeTable,
 };
 use crate::layout::{self, Target};
 
@@ -90,7 +90,9 @@ pub(crate) struct Lowerer<'a> {
 const MAX_ARRAY_LEN: u64 = 1 << 48;
 
 fn norm_attr(name: &str) -> String {
-    name.trim_start_matches("__").trim_end_matches("__").to_string()
+    name.trim_start_matches("__")
+        .trim_end_matches("__")
+        .to_string()
 }
 
 impl<'a> Lowerer<'a> {
@@ -170,15 +172,29 @@ impl<'a> Lowerer<'a> {
     }
 
     fn declaration(&mut self, d: &Node<ast::Declaration>) -> LResult<()> {
-        let first_name = d.node.declarators.first().and_then(|id| declarator_name(&id.node.declarator.node));
-        let specs = self.decl_specifiers(&d.node.specifiers, d.span.start).map_err(|(at, m)| match &first_name {
-            Some(n) if !m.is_empty() && !m.starts_with("struct ") && !m.starts_with("union ") && !m.starts_with("enum ") => {
-                (at, format!("{n}: {m}"))
-            }
-            _ => (at, m),
-        })?;
+        let first_name = d
+            .node
+            .declarators
+            .first()
+            .and_then(|id| declarator_name(&id.node.declarator.node));
+        let specs = self
+            .decl_specifiers(&d.node.specifiers, d.span.start)
+            .map_err(|(at, m)| match &first_name {
+                Some(n)
+                    if !m.is_empty()
+                        && !m.starts_with("struct ")
+                        && !m.starts_with("union ")
+                        && !m.starts_with("enum ") =>
+                {
+                    (at, format!("{n}: {m}"))
+                }
+                _ => (at, m),
+            })?;
         if d.node.declarators.is_empty() {
-            if !specs.defines_tag && self.mode == Mode::Cdef && !matches!(self.t.get(specs.ty), CType::Record(_) | CType::Enum(_)) {
+            if !specs.defines_tag
+                && self.mode == Mode::Cdef
+                && !matches!(self.t.get(specs.ty), CType::Record(_) | CType::Enum(_))
+            {
                 return Err((d.span.start, "declaration does not declare anything".into()));
             }
             return Ok(());
@@ -203,34 +219,49 @@ impl<'a> Lowerer<'a> {
     fn init_declarator(&mut self, specs: &Specs, id: &Node<ast::InitDeclarator>) -> LResult<()> {
         let name = declarator_name(&id.node.declarator.node);
         let is_typedef = specs.storage == Some(StorageClassSpecifier::Typedef);
-        let what = name.as_ref().map(|n| if is_typedef { format!("typedef {n}") } else { n.clone() });
+        let what = name.as_ref().map(|n| {
+            if is_typedef {
+                format!("typedef {n}")
+            } else {
+                n.clone()
+            }
+        });
         self.decl_name = what.clone();
         let res = self.init_declarator_inner(specs, id);
         self.decl_name = None;
         res.map_err(|(at, m)| match &what {
             // Errors already naming their context keep it.
-            Some(w) if !m.is_empty() && !m.starts_with(&format!("'{}'", name.as_deref().unwrap_or(""))) => {
+            Some(w)
+                if !m.is_empty()
+                    && !m.starts_with(&format!("'{}'", name.as_deref().unwrap_or(""))) =>
+            {
                 (at, format!("{w}: {m}"))
             }
             _ => (at, m),
         })
     }
 
-    fn init_declarator_inner(&mut self, specs: &Specs, id: &Node<ast::InitDeclarator>) -> LResult<()> {
+    fn init_declarator_inner(
+        &mut self,
+        specs: &Specs,
+        id: &Node<ast::InitDeclarator>,
+    ) -> LResult<()> {
         let decl = &id.node.declarator;
         let res = self.declarator(specs.ty, decl);
         let is_typedef = specs.storage == Some(StorageClassSpecifier::Typedef);
         let mut dd = match res {
             Ok(dd) => dd,
             Err(e) => {
-                if is_typedef
-                    && let Some(n) = declarator_name(&decl.node) {
-                        self.poisoned.insert(n);
-                    }
+                if is_typedef && let Some(n) = declarator_name(&decl.node) {
+                    self.poisoned.insert(n);
+                }
                 return Err(e);
             }
         };
-        let (name, name_at) = dd.name.clone().ok_or((decl.span.start, "declaration needs a name".to_string()))?;
+        let (name, name_at) = dd
+            .name
+            .clone()
+            .ok_or((decl.span.start, "declaration needs a name".to_string()))?;
         let mut attrs = specs.attrs.clone();
         attrs.append(&mut dd.attrs);
         let is_func = matches!(self.t.get(self.t.raw(dd.ty)), CType::Func(_)) && !is_typedef;
@@ -260,7 +291,10 @@ impl<'a> Lowerer<'a> {
             if self.mode == Mode::Header {
                 return Ok(());
             }
-            return Err((id.span.start, "initializers are only supported for 'static const' integer constants".into()));
+            return Err((
+                id.span.start,
+                "initializers are only supported for 'static const' integer constants".into(),
+            ));
         }
         if is_func {
             let f = FunctionDecl {
@@ -271,31 +305,61 @@ impl<'a> Lowerer<'a> {
             };
             self.function(f, name_at)
         } else {
-            if self.t.is_incomplete(dd.ty) && !matches!(self.t.raw_type(dd.ty), CType::Array { .. }) {
+            if self.t.is_incomplete(dd.ty) && !matches!(self.t.raw_type(dd.ty), CType::Array { .. })
+            {
                 if self.mode == Mode::Header {
                     return Ok(());
                 }
-                return Err((name_at, format!("variable has incomplete type '{}'", self.t.display(dd.ty))));
+                return Err((
+                    name_at,
+                    format!("variable has incomplete type '{}'", self.t.display(dd.ty)),
+                ));
             }
-            let g = GlobalDecl { name: name.clone(), ty: dd.ty, asm_name: dd.asm };
+            let g = GlobalDecl {
+                name: name.clone(),
+                ty: dd.ty,
+                asm_name: dd.asm,
+            };
             self.global(g, name_at)
         }
     }
 
     /// `static const int NAME = expr;`: a named integer constant.
-    fn static_const(&mut self, name: &str, at: usize, ty: TypeId, id: &Node<ast::InitDeclarator>) -> LResult<()> {
+    fn static_const(
+        &mut self,
+        name: &str,
+        at: usize,
+        ty: TypeId,
+        id: &Node<ast::InitDeclarator>,
+    ) -> LResult<()> {
         let init = match &id.node.initializer {
-            Some(Node { node: ast::Initializer::Expression(e), .. }) => e,
+            Some(Node {
+                node: ast::Initializer::Expression(e),
+                ..
+            }) => e,
             _ => {
                 return Err((at, "'static' variable needs a constant initializer (only 'static const' integer constants are supported)".into()));
             }
         };
         let p = self.t.as_integer(ty).ok_or_else(|| {
-            (at, format!("static constant must have an integer type, not '{}'", self.t.display(ty)))
+            (
+                at,
+                format!(
+                    "static constant must have an integer type, not '{}'",
+                    self.t.display(ty)
+                ),
+            )
         })?;
         let v = self.eval_int(init, "initializer")?;
         let v = expr::wrap(v, p, self.target.char_signed);
-        self.constant(Constant { name: name.into(), value: ConstValue::Int { value: v, ty: p }, enum_type: None }, at)
+        self.constant(
+            Constant {
+                name: name.into(),
+                value: ConstValue::Int { value: v, ty: p },
+                enum_type: None,
+            },
+            at,
+        )
     }
 
     fn function_definition(&mut self, fd: &Node<ast::FunctionDefinition>) -> LResult<()> {
@@ -304,7 +368,9 @@ impl<'a> Lowerer<'a> {
             return Ok(());
         }
         let dd = self.declarator(specs.ty, &fd.node.declarator)?;
-        let Some((name, at)) = dd.name else { return Ok(()) };
+        let Some((name, at)) = dd.name else {
+            return Ok(());
+        };
         let f = FunctionDecl {
             name,
             ty: self.t.raw(dd.ty),
@@ -323,7 +389,10 @@ impl<'a> Lowerer<'a> {
             let msg = expr::string_literal(&sa.node.message.node).unwrap_or_default();
             return Err((
                 sa.span.start,
-                format!("static assertion failed: \"{}\"", String::from_utf8_lossy(&msg)),
+                format!(
+                    "static assertion failed: \"{}\"",
+                    String::from_utf8_lossy(&msg)
+                ),
             ));
         }
         Ok(())
@@ -345,9 +414,10 @@ impl<'a> Lowerer<'a> {
             None
         };
         match existing {
-            Some(what) if !self.t.weak_typedefs.contains(name) => {
-                Err((at, format!("'{name}' redeclared as a {kind}; it is already declared as {what}")))
-            }
+            Some(what) if !self.t.weak_typedefs.contains(name) => Err((
+                at,
+                format!("'{name}' redeclared as a {kind}; it is already declared as {what}"),
+            )),
             _ => Ok(()),
         }
     }
@@ -361,7 +431,14 @@ impl<'a> Lowerer<'a> {
         )
     }
 
-    fn typedef(&mut self, name: &str, at: usize, ty: TypeId, attrs: &[Attr], align: Option<u64>) -> LResult<()> {
+    fn typedef(
+        &mut self,
+        name: &str,
+        at: usize,
+        ty: TypeId,
+        attrs: &[Attr],
+        align: Option<u64>,
+    ) -> LResult<()> {
         let mut ty = ty;
         let mut td_align = align;
         for a in attrs {
@@ -418,7 +495,12 @@ impl<'a> Lowerer<'a> {
             }
             if !self.opts.allow_redefinition {
                 let what = format!("function '{}'", f.name);
-                return Err(self.redefinition(at, &what, &self.t.declare(old.ty, &f.name), &self.t.declare(f.ty, &f.name)));
+                return Err(self.redefinition(
+                    at,
+                    &what,
+                    &self.t.declare(old.ty, &f.name),
+                    &self.t.declare(f.ty, &f.name),
+                ));
             }
         } else {
             self.check_ordinary(&f.name, at, "function")?;
@@ -434,12 +516,23 @@ impl<'a> Lowerer<'a> {
             }
             // `extern int a[];` followed by `int a[10];` completes the array.
             let completes = match (self.t.raw_type(old.ty), self.t.raw_type(g.ty)) {
-                (CType::Array { elem: e1, len: None }, CType::Array { elem: e2, .. }) => self.t.same_type(*e1, *e2, None),
+                (
+                    CType::Array {
+                        elem: e1,
+                        len: None,
+                    },
+                    CType::Array { elem: e2, .. },
+                ) => self.t.same_type(*e1, *e2, None),
                 _ => false,
             };
             if !completes && !self.opts.allow_redefinition {
                 let what = format!("variable '{}'", g.name);
-                return Err(self.redefinition(at, &what, &self.t.display(old.ty), &self.t.display(g.ty)));
+                return Err(self.redefinition(
+                    at,
+                    &what,
+                    &self.t.display(old.ty),
+                    &self.t.display(g.ty),
+                ));
             }
         } else {
             self.check_ordinary(&g.name, at, "variable")?;
@@ -456,7 +549,12 @@ impl<'a> Lowerer<'a> {
             }
             if !self.opts.allow_redefinition {
                 let what = format!("constant '{}'", c.name);
-                return Err(self.redefinition(at, &what, &const_text(&old.value), &const_text(&c.value)));
+                return Err(self.redefinition(
+                    at,
+                    &what,
+                    &const_text(&old.value),
+                    &const_text(&c.value),
+                ));
             }
         } else {
             self.check_ordinary(&c.name, at, "constant")?;
@@ -467,14 +565,21 @@ impl<'a> Lowerer<'a> {
 
     // -- Specifiers --
 
-    fn decl_specifiers(&mut self, specs: &[Node<DeclarationSpecifier>], at: usize) -> LResult<Specs> {
+    fn decl_specifiers(
+        &mut self,
+        specs: &[Node<DeclarationSpecifier>],
+        at: usize,
+    ) -> LResult<Specs> {
         let mut items: Vec<SpecItem<'_>> = Vec::with_capacity(specs.len());
         let mut storage = None;
         for s in specs {
             match &s.node {
                 DeclarationSpecifier::StorageClass(sc) => {
                     if storage.is_some() && sc.node != StorageClassSpecifier::ThreadLocal {
-                        return Err((sc.span.start, "multiple storage classes in one declaration".into()));
+                        return Err((
+                            sc.span.start,
+                            "multiple storage classes in one declaration".into(),
+                        ));
                     }
                     if sc.node != StorageClassSpecifier::ThreadLocal {
                         storage = Some(sc.node.clone());
@@ -492,7 +597,11 @@ impl<'a> Lowerer<'a> {
         Ok(s)
     }
 
-    fn field_specifiers(&mut self, specs: &[Node<SpecifierQualifier>], at: usize) -> LResult<Specs> {
+    fn field_specifiers(
+        &mut self,
+        specs: &[Node<SpecifierQualifier>],
+        at: usize,
+    ) -> LResult<Specs> {
         let items: Vec<SpecItem<'_>> = specs
             .iter()
             .map(|s| match &s.node {
@@ -588,7 +697,10 @@ impl<'a> Lowerer<'a> {
                                 (TS18661FloatFormat::BinaryInterchange, 128) => Prim::Float128,
                                 (TS18661FloatFormat::BinaryExtended, 64) => Prim::LongDouble,
                                 _ => {
-                                    return Err((start, format!("floating type _Float{} is not supported", f.width)));
+                                    return Err((
+                                        start,
+                                        format!("floating type _Float{} is not supported", f.width),
+                                    ));
                                 }
                             };
                             let id = self.t.prim(p);
@@ -604,7 +716,10 @@ impl<'a> Lowerer<'a> {
             (Some((id, _)), true) => id,
             (Some((_, _)), false) => {
                 let culprit = words.iter().map(|w| w.0).collect::<Vec<_>>().join(" ");
-                return Err((words[0].1, format!("'{culprit}' cannot be combined with a type name")));
+                return Err((
+                    words[0].1,
+                    format!("'{culprit}' cannot be combined with a type name"),
+                ));
             }
             (None, _) => self.base_type(&words, at)?,
         };
@@ -615,7 +730,9 @@ impl<'a> Lowerer<'a> {
             let mut out = Vec::new();
             for item in items {
                 match item {
-                    SpecItem::Type(ts) if matches!(ts.node, TypeSpecifier::Struct(_) | TypeSpecifier::Enum(_)) => {
+                    SpecItem::Type(ts)
+                        if matches!(ts.node, TypeSpecifier::Struct(_) | TypeSpecifier::Enum(_)) =>
+                    {
                         seen_def = true;
                     }
                     SpecItem::Ext(exts) if !seen_def => out.append(&mut self.extensions(exts)?.0),
@@ -627,12 +744,22 @@ impl<'a> Lowerer<'a> {
             attrs
         };
         let ty = self.t.qualified(ty, quals);
-        Ok(Specs { ty, storage: None, attrs: decl_attrs, align, defines_tag, anonymous_record })
+        Ok(Specs {
+            ty,
+            storage: None,
+            attrs: decl_attrs,
+            align,
+            defines_tag,
+            anonymous_record,
+        })
     }
 
     fn set_named(&self, named: &mut Option<(TypeId, usize)>, id: TypeId, at: usize) -> LResult<()> {
         if named.is_some() {
-            return Err((at, "two or more data types in declaration specifiers".into()));
+            return Err((
+                at,
+                "two or more data types in declaration specifiers".into(),
+            ));
         }
         *named = Some((id, at));
         Ok(())
@@ -655,14 +782,29 @@ impl<'a> Lowerer<'a> {
         let at = words.first().map_or(at, |w| w.1);
         let (longs, shorts) = (count("long"), count("short"));
         let (signed, unsigned) = (count("signed"), count("unsigned"));
-        let (chars, ints, floats, doubles) = (count("char"), count("int"), count("float"), count("double"));
+        let (chars, ints, floats, doubles) =
+            (count("char"), count("int"), count("float"), count("double"));
         let (bools, voids, complexes) = (count("_Bool"), count("void"), count("_Complex"));
         let spelled = words.iter().map(|w| w.0).collect::<Vec<_>>().join(" ");
-        let bad = || (at, format!("invalid combination of type specifiers '{spelled}'"));
+        let bad = || {
+            (
+                at,
+                format!("invalid combination of type specifiers '{spelled}'"),
+            )
+        };
         if words.is_empty() {
-            return Err((at, "missing type specifier (implicit int is not supported)".into()));
+            return Err((
+                at,
+                "missing type specifier (implicit int is not supported)".into(),
+            ));
         }
-        if signed + unsigned > 1 || longs > 2 || shorts > 1 || chars > 1 || ints > 1 || complexes > 1 {
+        if signed + unsigned > 1
+            || longs > 2
+            || shorts > 1
+            || chars > 1
+            || ints > 1
+            || complexes > 1
+        {
             return Err(bad());
         }
         let sign = signed + unsigned > 0;
@@ -706,7 +848,10 @@ impl<'a> Lowerer<'a> {
                 _ => return Err(bad()),
             }
         } else if complexes > 0 {
-            return Err((at, format!("complex integer types are not supported ('{spelled}')")));
+            return Err((
+                at,
+                format!("complex integer types are not supported ('{spelled}')"),
+            ));
         } else if chars > 0 {
             if shorts > 0 || longs > 0 || ints > 0 {
                 return Err(bad());
@@ -722,11 +867,23 @@ impl<'a> Lowerer<'a> {
             if longs > 0 {
                 return Err(bad());
             }
-            if unsigned > 0 { Prim::UShort } else { Prim::Short }
+            if unsigned > 0 {
+                Prim::UShort
+            } else {
+                Prim::Short
+            }
         } else if longs == 2 {
-            if unsigned > 0 { Prim::ULongLong } else { Prim::LongLong }
+            if unsigned > 0 {
+                Prim::ULongLong
+            } else {
+                Prim::LongLong
+            }
         } else if longs == 1 {
-            if unsigned > 0 { Prim::ULong } else { Prim::Long }
+            if unsigned > 0 {
+                Prim::ULong
+            } else {
+                Prim::Long
+            }
         } else if unsigned > 0 {
             Prim::UInt
         } else {
@@ -744,7 +901,9 @@ impl<'a> Lowerer<'a> {
         if self.poisoned.contains(name) {
             return Err((at, String::new()));
         }
-        self.t.typedef(name).ok_or_else(|| (at, format!("unknown type name '{name}'")))
+        self.t
+            .typedef(name)
+            .ok_or_else(|| (at, format!("unknown type name '{name}'")))
     }
 
     fn typeof_expr(&mut self, e: &Node<Expression>) -> LResult<TypeId> {
@@ -772,7 +931,8 @@ impl<'a> Lowerer<'a> {
         match &a.node {
             AlignmentSpecifier::Type(tn) => {
                 let ty = self.type_name(tn)?;
-                let l = layout::layout_of(self.t, self.target, ty).map_err(|e| (a.span.start, e.to_string()))?;
+                let l = layout::layout_of(self.t, self.target, ty)
+                    .map_err(|e| (a.span.start, e.to_string()))?;
                 Ok(l.align)
             }
             AlignmentSpecifier::Constant(e) => {
@@ -783,7 +943,12 @@ impl<'a> Lowerer<'a> {
     }
 
     /// `_Alignas` blanked out by the preprocessor within `[from, to)` of the parsed source.
-    fn alignas_in(&mut self, from: usize, to: usize, exclude: &[(usize, usize)]) -> LResult<Option<u64>> {
+    fn alignas_in(
+        &mut self,
+        from: usize,
+        to: usize,
+        exclude: &[(usize, usize)],
+    ) -> LResult<Option<u64>> {
         let mut out = None;
         let base = self.base;
         let texts: Vec<(usize, String)> = self
@@ -800,11 +965,19 @@ impl<'a> Lowerer<'a> {
             let at = o + self.base;
             let looks_like_type = self.text_starts_type(&text);
             let v = if looks_like_type {
-                let ty = self.type_from_text(&text).map_err(|m| (at, format!("_Alignas: {m}")))?;
-                layout::layout_of(self.t, self.target, ty).map_err(|e| (at, e.to_string()))?.align
+                let ty = self
+                    .type_from_text(&text)
+                    .map_err(|m| (at, format!("_Alignas: {m}")))?;
+                layout::layout_of(self.t, self.target, ty)
+                    .map_err(|e| (at, e.to_string()))?
+                    .align
             } else {
-                let e = self.parse_text_expr(&text).map_err(|m| (at, format!("_Alignas: {m}")))?;
-                let v = expr::eval(&e, self, 0).and_then(|v| v.as_int()).map_err(|m| (at, format!("_Alignas: {m}")))?;
+                let e = self
+                    .parse_text_expr(&text)
+                    .map_err(|m| (at, format!("_Alignas: {m}")))?;
+                let v = expr::eval(&e, self, 0)
+                    .and_then(|v| v.as_int())
+                    .map_err(|m| (at, format!("_Alignas: {m}")))?;
                 check_align(v).map_err(|m| (at, format!("_Alignas: {m}")))?
             };
             out = Some(out.map_or(v, |x: u64| x.max(v)));
@@ -813,12 +986,29 @@ impl<'a> Lowerer<'a> {
     }
 
     fn text_starts_type(&self, text: &str) -> bool {
-        let first = text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).find(|w| !w.is_empty());
+        let first = text
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .find(|w| !w.is_empty());
         first.is_some_and(|w| {
             matches!(
                 w,
-                "void" | "char" | "short" | "int" | "long" | "float" | "double" | "signed" | "unsigned" | "_Bool"
-                    | "struct" | "union" | "enum" | "const" | "volatile" | "_Complex" | "__int128"
+                "void"
+                    | "char"
+                    | "short"
+                    | "int"
+                    | "long"
+                    | "float"
+                    | "double"
+                    | "signed"
+                    | "unsigned"
+                    | "_Bool"
+                    | "struct"
+                    | "union"
+                    | "enum"
+                    | "const"
+                    | "volatile"
+                    | "_Complex"
+                    | "__int128"
             ) || self.t.typedef(w).is_some()
         })
     }
@@ -834,7 +1024,11 @@ impl<'a> Lowerer<'a> {
                     for arg in &a.arguments {
                         args.push(self.convert(arg, 0)?);
                     }
-                    attrs.push(Attr { name: norm_attr(&a.name.node), args, offset: e.span.start });
+                    attrs.push(Attr {
+                        name: norm_attr(&a.name.node),
+                        args,
+                        offset: e.span.start,
+                    });
                 }
                 Extension::AsmLabel(s) => {
                     let bytes = expr::string_literal(&s.node).map_err(|m| (s.span.start, m))?;
@@ -863,7 +1057,10 @@ impl<'a> Lowerer<'a> {
                     continue;
                 }
                 let (name, args) = match item.find('(') {
-                    Some(p) => (&item[..p], Some(item[p + 1..].trim_end().trim_end_matches(')'))),
+                    Some(p) => (
+                        &item[..p],
+                        Some(item[p + 1..].trim_end().trim_end_matches(')')),
+                    ),
                     None => (item, None),
                 };
                 let mut parsed = Vec::new();
@@ -872,10 +1069,17 @@ impl<'a> Lowerer<'a> {
                         if a.trim().is_empty() {
                             continue;
                         }
-                        parsed.push(self.parse_text_expr(a).map_err(|m| (keyword_at, format!("attribute '{name}': {m}")))?);
+                        parsed.push(
+                            self.parse_text_expr(a)
+                                .map_err(|m| (keyword_at, format!("attribute '{name}': {m}")))?,
+                        );
                     }
                 }
-                out.push(Attr { name: norm_attr(name.trim()), args: parsed, offset: keyword_at });
+                out.push(Attr {
+                    name: norm_attr(name.trim()),
+                    args: parsed,
+                    offset: keyword_at,
+                });
             }
         }
         Ok(out)
@@ -885,7 +1089,9 @@ impl<'a> Lowerer<'a> {
         match a.args.first() {
             None => Ok(self.target.biggest_align),
             Some(e) => {
-                let v = expr::eval(e, self, 0).and_then(|v| v.as_int()).map_err(|m| (a.offset, format!("aligned: {m}")))?;
+                let v = expr::eval(e, self, 0)
+                    .and_then(|v| v.as_int())
+                    .map_err(|m| (a.offset, format!("aligned: {m}")))?;
                 check_align(v).map_err(|m| (a.offset, format!("aligned: {m}")))
             }
         }
@@ -894,12 +1100,21 @@ impl<'a> Lowerer<'a> {
     /// `__attribute__((mode(QI|HI|SI|DI|TI|word|pointer|byte|SF|DF|XF|TF)))`.
     fn apply_mode(&mut self, ty: TypeId, a: &Attr) -> LResult<TypeId> {
         let mode = match a.args.first() {
-            Some(Expr::Ident(m)) => m.trim_start_matches("__").trim_end_matches("__").to_string(),
+            Some(Expr::Ident(m)) => m
+                .trim_start_matches("__")
+                .trim_end_matches("__")
+                .to_string(),
             _ => return Err((a.offset, "mode attribute needs a machine mode name".into())),
         };
         let p = self.t.as_integer(ty).or_else(|| self.t.as_prim(ty));
         let Some(p) = p else {
-            return Err((a.offset, format!("mode attribute applied to non-scalar type '{}'", self.t.display(ty))));
+            return Err((
+                a.offset,
+                format!(
+                    "mode attribute applied to non-scalar type '{}'",
+                    self.t.display(ty)
+                ),
+            ));
         };
         let signed = p.is_signed(self.target.char_signed);
         let np = match (mode.as_str(), signed) {
@@ -939,7 +1154,12 @@ impl<'a> Lowerer<'a> {
                             TypeQualifier::Const => q = q.union(Quals::CONST),
                             TypeQualifier::Volatile => q = q.union(Quals::VOLATILE),
                             TypeQualifier::Restrict => q = q.union(Quals::RESTRICT),
-                            TypeQualifier::Atomic => return Err((tq.span.start, "_Atomic types are not supported".into())),
+                            TypeQualifier::Atomic => {
+                                return Err((
+                                    tq.span.start,
+                                    "_Atomic types are not supported".into(),
+                                ));
+                            }
                             _ => {}
                         }
                     }
@@ -956,7 +1176,10 @@ impl<'a> Lowerer<'a> {
                         ArraySize::VariableExpression(e) | ArraySize::StaticExpression(e) => {
                             let v = self.eval_int(e, "array size")?;
                             if v < 0 {
-                                return Err((e.span.start, format!("array size is negative ({v})")));
+                                return Err((
+                                    e.span.start,
+                                    format!("array size is negative ({v})"),
+                                ));
                             }
                             let n = u64::try_from(v).unwrap_or(u64::MAX);
                             if n > MAX_ARRAY_LEN {
@@ -965,15 +1188,30 @@ impl<'a> Lowerer<'a> {
                             Some(n)
                         }
                         ArraySize::VariableUnknown => {
-                            return Err((dd.span.start, "variable length arrays are not supported".into()));
+                            return Err((
+                                dd.span.start,
+                                "variable length arrays are not supported".into(),
+                            ));
                         }
                     };
                     match self.t.raw_type(ty) {
                         CType::Func(_) => {
-                            return Err((dd.span.start, format!("declaration of an array of functions ('{}')", self.t.display(ty))));
+                            return Err((
+                                dd.span.start,
+                                format!(
+                                    "declaration of an array of functions ('{}')",
+                                    self.t.display(ty)
+                                ),
+                            ));
                         }
                         _ if self.t.is_incomplete(ty) => {
-                            return Err((dd.span.start, format!("array has incomplete element type '{}'", self.t.display(ty))));
+                            return Err((
+                                dd.span.start,
+                                format!(
+                                    "array has incomplete element type '{}'",
+                                    self.t.display(ty)
+                                ),
+                            ));
                         }
                         _ => {}
                     }
@@ -981,18 +1219,32 @@ impl<'a> Lowerer<'a> {
                 }
                 DerivedDeclarator::Function(f) => {
                     if matches!(self.t.raw_type(ty), CType::Func(_) | CType::Array { .. }) {
-                        return Err((dd.span.start, format!("function cannot return '{}'", self.t.display(ty))));
+                        return Err((
+                            dd.span.start,
+                            format!("function cannot return '{}'", self.t.display(ty)),
+                        ));
                     }
                     let (params, names, variadic) = self.params(&f.node)?;
-                    ty = self.t.func(FuncType { ret: ty, params, variadic });
+                    ty = self.t.func(FuncType {
+                        ret: ty,
+                        params,
+                        variadic,
+                    });
                     param_names = Some(names);
                 }
                 DerivedDeclarator::KRFunction(ids) => {
                     if !ids.is_empty() {
-                        return Err((dd.span.start, "K&R-style parameter lists are not supported".into()));
+                        return Err((
+                            dd.span.start,
+                            "K&R-style parameter lists are not supported".into(),
+                        ));
                     }
                     // `f()` is taken as `f(void)`, as CFFI and LuaJIT do.
-                    ty = self.t.func(FuncType { ret: ty, params: Vec::new(), variadic: false });
+                    ty = self.t.func(FuncType {
+                        ret: ty,
+                        params: Vec::new(),
+                        variadic: false,
+                    });
                     param_names = Some(Vec::new());
                 }
                 DerivedDeclarator::Block(_) => {
@@ -1002,7 +1254,13 @@ impl<'a> Lowerer<'a> {
         }
         let (mut attrs, asm) = self.extensions(&d.node.extensions)?;
         match &d.node.kind.node {
-            DeclaratorKind::Abstract => Ok(Declared { ty, name: None, attrs, asm, param_names }),
+            DeclaratorKind::Abstract => Ok(Declared {
+                ty,
+                name: None,
+                attrs,
+                asm,
+                param_names,
+            }),
             DeclaratorKind::Identifier(id) => Ok(Declared {
                 ty,
                 name: Some((id.node.name.clone(), id.span.start)),
@@ -1024,7 +1282,10 @@ impl<'a> Lowerer<'a> {
         }
     }
 
-    fn params(&mut self, f: &FunctionDeclarator) -> LResult<(Vec<TypeId>, Vec<Option<String>>, bool)> {
+    fn params(
+        &mut self,
+        f: &FunctionDeclarator,
+    ) -> LResult<(Vec<TypeId>, Vec<Option<String>>, bool)> {
         let variadic = f.ellipsis == Ellipsis::Some;
         let mut types = Vec::with_capacity(f.parameters.len());
         let mut names = Vec::with_capacity(f.parameters.len());
@@ -1071,10 +1332,11 @@ impl<'a> Lowerer<'a> {
         if !errors.is_empty() {
             let first = errors.remove(0);
             let prefix = self.decl_name.clone();
-            self.diags.extend(errors.into_iter().map(|(at, m)| match &prefix {
-                Some(p) => (at, format!("{p}: {m}")),
-                None => (at, m),
-            }));
+            self.diags
+                .extend(errors.into_iter().map(|(at, m)| match &prefix {
+                    Some(p) => (at, format!("{p}: {m}")),
+                    None => (at, m),
+                }));
             return Err(first);
         }
         Ok((types, names, variadic))
@@ -1169,11 +1431,18 @@ impl<'a> Lowerer<'a> {
             }
         };
         if let CType::Record(r) = self.t.get_mut(id) {
-            r.body = Some(RecordBody { fields, attrs, size: lay.size, align: lay.align });
+            r.body = Some(RecordBody {
+                fields,
+                attrs,
+                size: lay.size,
+                align: lay.align,
+            });
         }
         if let (Some(t), Some(old)) = (&tag, old) {
             let same = match (self.t.get(old), self.t.get(id)) {
-                (CType::Record(a), CType::Record(b)) => self.t.same_record_body(a, b, Some((old, id)), 0),
+                (CType::Record(a), CType::Record(b)) => {
+                    self.t.same_record_body(a, b, Some((old, id)), 0)
+                }
                 _ => false,
             };
             if same {
@@ -1200,7 +1469,13 @@ impl<'a> Lowerer<'a> {
             _ => "?",
         };
         if old_kw != kind.keyword() {
-            return Err((at, format!("'{} {tag}' was declared as '{old_kw} {tag}' (struct, union and enum tags share one namespace)", kind.keyword())));
+            return Err((
+                at,
+                format!(
+                    "'{} {tag}' was declared as '{old_kw} {tag}' (struct, union and enum tags share one namespace)",
+                    kind.keyword()
+                ),
+            ));
         }
         Ok(())
     }
@@ -1231,7 +1506,12 @@ impl<'a> Lowerer<'a> {
         cur
     }
 
-    fn record_fields(&mut self, decls: &[Node<StructDeclaration>], from: usize, display: &str) -> LResult<Vec<Field>> {
+    fn record_fields(
+        &mut self,
+        decls: &[Node<StructDeclaration>],
+        from: usize,
+        display: &str,
+    ) -> LResult<Vec<Field>> {
         let mut fields: Vec<Field> = Vec::new();
         let mut names: HashSet<String> = HashSet::new();
         let mut first_err: Option<LErr> = None;
@@ -1243,7 +1523,14 @@ impl<'a> Lowerer<'a> {
             let res = match &sd.node {
                 StructDeclaration::StaticAssert(sa) => self.static_assert(sa),
                 StructDeclaration::Field(f) => self
-                    .struct_field(f, prev_end, display, &mut fields, &mut names, di + 1 == n_decls)
+                    .struct_field(
+                        f,
+                        prev_end,
+                        display,
+                        &mut fields,
+                        &mut names,
+                        di + 1 == n_decls,
+                    )
                     .map_err(|(at, m)| {
                         if m.is_empty() || m.starts_with(display) {
                             (at, m)
@@ -1279,14 +1566,20 @@ impl<'a> Lowerer<'a> {
         let specs = self.field_specifiers(&f.node.specifiers, f.span.start)?;
         // `_Alignas` of this member sits between the previous member and the first declarator,
         // outside the bodies of structs defined in the specifiers (those belong to their members).
-        let spec_end = f.node.declarators.first().map_or(f.span.end, |d| d.span.start);
+        let spec_end = f
+            .node
+            .declarators
+            .first()
+            .map_or(f.span.end, |d| d.span.start);
         let nested: Vec<(usize, usize)> = f
             .node
             .specifiers
             .iter()
             .filter_map(|s| match &s.node {
                 SpecifierQualifier::TypeSpecifier(ts) => match &ts.node {
-                    TypeSpecifier::Struct(st) if st.node.declarations.is_some() => Some((st.span.start, st.span.end)),
+                    TypeSpecifier::Struct(st) if st.node.declarations.is_some() => {
+                        Some((st.span.start, st.span.end))
+                    }
                     TypeSpecifier::Enum(et) => Some((et.span.start, et.span.end)),
                     _ => None,
                 },
@@ -1301,7 +1594,14 @@ impl<'a> Lowerer<'a> {
                 self.add_anonymous_names(ty, names, f.span.start, display)?;
                 let mut attrs = FieldAttrs::default();
                 self.field_attrs(&specs.attrs, &mut attrs, align_as)?;
-                fields.push(Field { name: None, ty, bit_width: None, attrs, offset: 0, bit_offset: 0 });
+                fields.push(Field {
+                    name: None,
+                    ty,
+                    bit_width: None,
+                    attrs,
+                    offset: 0,
+                    bit_offset: 0,
+                });
             }
             return Ok(());
         }
@@ -1330,13 +1630,25 @@ impl<'a> Lowerer<'a> {
             let bit_width = match &sd.node.bit_width {
                 Some(w) => {
                     let p = self.t.as_integer(ty).ok_or_else(|| {
-                        (at, format!("{member}: bit-field has non-integer type '{}'", self.t.display(ty)))
+                        (
+                            at,
+                            format!(
+                                "{member}: bit-field has non-integer type '{}'",
+                                self.t.display(ty)
+                            ),
+                        )
                     })?;
                     let v = self.eval_int(w, "bit-field width")?;
-                    let max = layout::layout_of(self.t, self.target, ty).map_err(|e| (at, e.to_string()))?.size * 8;
+                    let max = layout::layout_of(self.t, self.target, ty)
+                        .map_err(|e| (at, e.to_string()))?
+                        .size
+                        * 8;
                     let max = if p == Prim::Bool { 1 } else { max };
                     if v < 0 {
-                        return Err((w.span.start, format!("{member}: negative bit-field width {v}")));
+                        return Err((
+                            w.span.start,
+                            format!("{member}: negative bit-field width {v}"),
+                        ));
                     }
                     if v > i128::from(max) {
                         return Err((
@@ -1349,7 +1661,10 @@ impl<'a> Lowerer<'a> {
                         ));
                     }
                     if v == 0 && name.is_some() {
-                        return Err((w.span.start, format!("{member}: named bit-field has zero width")));
+                        return Err((
+                            w.span.start,
+                            format!("{member}: named bit-field has zero width"),
+                        ));
                     }
                     Some(u32::try_from(v).unwrap_or(0))
                 }
@@ -1362,41 +1677,82 @@ impl<'a> Lowerer<'a> {
                 let raw = self.t.raw_type(ty).clone();
                 match raw {
                     CType::Func(_) => {
-                        return Err((at, format!("{member}: has function type '{}' (use a function pointer)", self.t.display(ty))));
+                        return Err((
+                            at,
+                            format!(
+                                "{member}: has function type '{}' (use a function pointer)",
+                                self.t.display(ty)
+                            ),
+                        ));
                     }
                     CType::Array { len: None, elem } => {
                         let is_last = last_decl && i + 1 == n;
                         if !is_last {
-                            return Err((at, format!("{member}: flexible array member is not at the end of the struct")));
+                            return Err((
+                                at,
+                                format!(
+                                    "{member}: flexible array member is not at the end of the struct"
+                                ),
+                            ));
                         }
                         if display.starts_with("union") {
-                            return Err((at, format!("{member}: flexible array member in a union")));
+                            return Err((
+                                at,
+                                format!("{member}: flexible array member in a union"),
+                            ));
                         }
                         if names.is_empty() {
-                            return Err((at, format!("{member}: flexible array member in a struct with no named members")));
+                            return Err((
+                                at,
+                                format!(
+                                    "{member}: flexible array member in a struct with no named members"
+                                ),
+                            ));
                         }
                         if self.t.is_incomplete(elem) {
-                            return Err((at, format!("{member}: array has incomplete element type '{}'", self.t.display(elem))));
+                            return Err((
+                                at,
+                                format!(
+                                    "{member}: array has incomplete element type '{}'",
+                                    self.t.display(elem)
+                                ),
+                            ));
                         }
                     }
                     _ if self.t.is_incomplete(ty) => {
-                        return Err((at, format!("{member}: has incomplete type '{}'", self.t.display(ty))));
+                        return Err((
+                            at,
+                            format!("{member}: has incomplete type '{}'", self.t.display(ty)),
+                        ));
                     }
                     _ => {}
                 }
             }
             if let Some(nm) = &name
-                && !names.insert(nm.clone()) {
-                    return Err((at, format!("{display}: duplicate member '{nm}'")));
-                }
+                && !names.insert(nm.clone())
+            {
+                return Err((at, format!("{display}: duplicate member '{nm}'")));
+            }
             let mut attrs = FieldAttrs::default();
             self.field_attrs(&all_attrs, &mut attrs, align_as)?;
-            fields.push(Field { name, ty, bit_width, attrs, offset: 0, bit_offset: 0 });
+            fields.push(Field {
+                name,
+                ty,
+                bit_width,
+                attrs,
+                offset: 0,
+                bit_offset: 0,
+            });
         }
         Ok(())
     }
 
-    fn field_attrs(&mut self, list: &[Attr], attrs: &mut FieldAttrs, align_as: Option<u64>) -> LResult<()> {
+    fn field_attrs(
+        &mut self,
+        list: &[Attr],
+        attrs: &mut FieldAttrs,
+        align_as: Option<u64>,
+    ) -> LResult<()> {
         for a in list {
             match a.name.as_str() {
                 "packed" => attrs.packed = true,
@@ -1413,13 +1769,24 @@ impl<'a> Lowerer<'a> {
         Ok(())
     }
 
-    fn add_anonymous_names(&self, ty: TypeId, names: &mut HashSet<String>, at: usize, display: &str) -> LResult<()> {
-        let Some(body) = self.t.as_record(ty).and_then(|r| r.body.as_ref()) else { return Ok(()) };
+    fn add_anonymous_names(
+        &self,
+        ty: TypeId,
+        names: &mut HashSet<String>,
+        at: usize,
+        display: &str,
+    ) -> LResult<()> {
+        let Some(body) = self.t.as_record(ty).and_then(|r| r.body.as_ref()) else {
+            return Ok(());
+        };
         for f in &body.fields {
             match &f.name {
                 Some(n) => {
                     if !names.insert(n.clone()) {
-                        return Err((at, format!("{display}: duplicate member '{n}' (from an anonymous member)")));
+                        return Err((
+                            at,
+                            format!("{display}: duplicate member '{n}' (from an anonymous member)"),
+                        ));
                     }
                 }
                 None => self.add_anonymous_names(f.ty, names, at, display)?,
@@ -1442,7 +1809,12 @@ impl<'a> Lowerer<'a> {
                             CType::Record(r) => r.kind.keyword(),
                             _ => "?",
                         };
-                        return Err((at, format!("'enum {tag}' was declared as '{kw} {tag}' (struct, union and enum tags share one namespace)")));
+                        return Err((
+                            at,
+                            format!(
+                                "'enum {tag}' was declared as '{kw} {tag}' (struct, union and enum tags share one namespace)"
+                            ),
+                        ));
                     }
                     Ok(old)
                 }
@@ -1466,7 +1838,12 @@ impl<'a> Lowerer<'a> {
                     CType::Enum(e) => Some((old, e.body.is_some())),
                     CType::Record(r) => {
                         let kw = r.kind.keyword();
-                        return Err((at, format!("'enum {t}' was declared as '{kw} {t}' (struct, union and enum tags share one namespace)")));
+                        return Err((
+                            at,
+                            format!(
+                                "'enum {t}' was declared as '{kw} {t}' (struct, union and enum tags share one namespace)"
+                            ),
+                        ));
                     }
                     _ => None,
                 },
@@ -1500,7 +1877,10 @@ impl<'a> Lowerer<'a> {
                 None => next,
             };
             if !(i128::from(i64::MIN)..=i128::from(u64::MAX)).contains(&v) {
-                return Err((eat, format!("{display}: value {v} of '{name}' does not fit in any integer type")));
+                return Err((
+                    eat,
+                    format!("{display}: value {v} of '{name}' does not fit in any integer type"),
+                ));
             }
             next = v + 1;
             let ty = if (i128::from(i32::MIN)..=i128::from(i32::MAX)).contains(&v) {
@@ -1512,9 +1892,17 @@ impl<'a> Lowerer<'a> {
             } else {
                 Prim::UInt
             };
-            let replacing_same_enum = old.is_some_and(|(o, _)| self.t.constant(&name).is_some_and(|c| c.enum_type == Some(o)));
+            let replacing_same_enum = old.is_some_and(|(o, _)| {
+                self.t
+                    .constant(&name)
+                    .is_some_and(|c| c.enum_type == Some(o))
+            });
             if !replacing_same_enum {
-                let c = Constant { name: name.clone(), value: ConstValue::Int { value: v, ty }, enum_type: Some(id) };
+                let c = Constant {
+                    name: name.clone(),
+                    value: ConstValue::Int { value: v, ty },
+                    enum_type: Some(id),
+                };
                 if let Err(e) = self.constant(c, eat) {
                     if first_err.is_none() {
                         first_err = Some(e);
@@ -1529,21 +1917,39 @@ impl<'a> Lowerer<'a> {
             return Err(e);
         }
         let underlying = enum_underlying(&values, packed);
-        let body = EnumBody { values, underlying, packed };
+        let body = EnumBody {
+            values,
+            underlying,
+            packed,
+        };
         if let Some((old_id, true)) = old {
-            let same = matches!(self.t.get(old_id), CType::Enum(e) if e.body.as_ref() == Some(&body));
+            let same =
+                matches!(self.t.get(old_id), CType::Enum(e) if e.body.as_ref() == Some(&body));
             if same {
                 return Ok(old_id);
             }
             if !self.opts.allow_redefinition {
                 return Err((
                     at,
-                    format!("redefinition of '{display}' with different enumerators (pass `CdefOptions {{ allow_redefinition: true, .. }}` to replace it)"),
+                    format!(
+                        "redefinition of '{display}' with different enumerators (pass `CdefOptions {{ allow_redefinition: true, .. }}` to replace it)"
+                    ),
                 ));
             }
             for (n, v) in &body.values {
-                let ty = if i32::try_from(*v).is_ok() { Prim::Int } else { underlying };
-                self.t.constants.insert(n.clone(), Constant { name: n.clone(), value: ConstValue::Int { value: *v, ty }, enum_type: Some(id) });
+                let ty = if i32::try_from(*v).is_ok() {
+                    Prim::Int
+                } else {
+                    underlying
+                };
+                self.t.constants.insert(
+                    n.clone(),
+                    Constant {
+                        name: n.clone(),
+                        value: ConstValue::Int { value: *v, ty },
+                        enum_type: Some(id),
+                    },
+                );
             }
         }
         if let CType::Enum(e) = self.t.get_mut(id) {
@@ -1564,13 +1970,17 @@ impl<'a> Lowerer<'a> {
 
     fn eval_int(&mut self, e: &Node<Expression>, what: &str) -> LResult<i128> {
         let v = self.eval(e)?;
-        v.as_int().map_err(|m| (e.span.start, format!("{what}: {m}")))
+        v.as_int()
+            .map_err(|m| (e.span.start, format!("{what}: {m}")))
     }
 
     /// Converts a lang-c expression into the constant-expression IR.
     fn convert(&mut self, e: &Node<Expression>, depth: u32) -> LResult<Expr> {
         if depth > expr::MAX_DEPTH {
-            return Err((e.span.start, format!("expression nested deeper than {} levels", expr::MAX_DEPTH)));
+            return Err((
+                e.span.start,
+                format!("expression nested deeper than {} levels", expr::MAX_DEPTH),
+            ));
         }
         let d = depth + 1;
         let at = e.span.start;
@@ -1593,7 +2003,8 @@ impl<'a> Lowerer<'a> {
                         ast::IntegerSize::Long => 1,
                         ast::IntegerSize::LongLong => 2,
                     };
-                    expr::int_literal(&i.number, radix, i.suffix.unsigned, longs).map_err(|m| (at, m))?
+                    expr::int_literal(&i.number, radix, i.suffix.unsigned, longs)
+                        .map_err(|m| (at, m))?
                 }
                 ast::Constant::Float(f) => {
                     let ty = match f.suffix.format {
@@ -1604,20 +2015,32 @@ impl<'a> Lowerer<'a> {
                     };
                     let v = match f.base {
                         ast::FloatBase::Decimal => f.number.parse::<f64>().ok(),
-                        ast::FloatBase::Hexadecimal => expr::hex_float(&f.number.to_ascii_lowercase()),
+                        ast::FloatBase::Hexadecimal => {
+                            expr::hex_float(&f.number.to_ascii_lowercase())
+                        }
                     };
                     let v = v.ok_or((at, format!("invalid floating constant '{}'", f.number)))?;
-                    Val::Float(if ty == Prim::Float { f64::from(v as f32) } else { v }, ty)
+                    Val::Float(
+                        if ty == Prim::Float {
+                            f64::from(v as f32)
+                        } else {
+                            v
+                        },
+                        ty,
+                    )
                 }
                 ast::Constant::Character(ch) => expr::char_literal(ch, cs).map_err(|m| (at, m))?,
             }),
-            Expression::StringLiteral(s) => Expr::Val(Val::Str(expr::string_literal(&s.node).map_err(|m| (at, m))?)),
+            Expression::StringLiteral(s) => Expr::Val(Val::Str(
+                expr::string_literal(&s.node).map_err(|m| (at, m))?,
+            )),
             Expression::SizeOfTy(s) => Expr::SizeofType(TypeRef::Id(self.type_name(&s.node.0)?)),
             Expression::SizeOfVal(s) => {
                 if let Expression::Identifier(id) = &s.node.0.node
-                    && let Some(g) = self.t.global(&id.node.name) {
-                        return Ok(Expr::SizeofType(TypeRef::Id(g.ty)));
-                    }
+                    && let Some(g) = self.t.global(&id.node.name)
+                {
+                    return Ok(Expr::SizeofType(TypeRef::Id(g.ty)));
+                }
                 Expr::SizeofExpr(Box::new(self.convert(&s.node.0, d)?))
             }
             Expression::AlignOf(a) => Expr::AlignofType(TypeRef::Id(self.type_name(&a.node.0)?)),
@@ -1633,7 +2056,10 @@ impl<'a> Lowerer<'a> {
             }
             Expression::Cast(c) => {
                 let ty = self.type_name(&c.node.type_name)?;
-                Expr::Cast(TypeRef::Id(ty), Box::new(self.convert(&c.node.expression, d)?))
+                Expr::Cast(
+                    TypeRef::Id(ty),
+                    Box::new(self.convert(&c.node.expression, d)?),
+                )
             }
             Expression::BinaryOperator(b) => {
                 use ast::BinaryOperator as B;
@@ -1688,7 +2114,9 @@ impl<'a> Lowerer<'a> {
                             let v = self.eval_int(ix, "offsetof index")?;
                             path.push_str(&format!("[{v}]"));
                         }
-                        ast::OffsetMember::IndirectMember(_) => return Ok(Expr::Unsupported("'->' in offsetof")),
+                        ast::OffsetMember::IndirectMember(_) => {
+                            return Ok(Expr::Unsupported("'->' in offsetof"));
+                        }
                     }
                 }
                 Expr::OffsetOf(TypeRef::Id(ty), path)
@@ -1704,7 +2132,12 @@ impl<'a> Lowerer<'a> {
 
     fn parse_text_expr(&self, text: &str) -> Result<Expr, String> {
         let t = &*self.t;
-        expr::parse_pp_expr(text, &|n| t.typedef(n).is_some(), false, self.target.char_signed)
+        expr::parse_pp_expr(
+            text,
+            &|n| t.typedef(n).is_some(),
+            false,
+            self.target.char_signed,
+        )
     }
 
     /// Resolves a type written as text (in a `#define` body or `_Alignas`): a fast path for
@@ -1712,22 +2145,31 @@ impl<'a> Lowerer<'a> {
     pub(crate) fn type_from_text(&mut self, text: &str) -> Result<TypeId, String> {
         let words: Vec<&str> = text.split_whitespace().collect();
         let simple = !text.contains(['(', '[', '*']);
-        if simple && words.len() == 1
-            && let Some(id) = self.t.typedef(words[0]) {
-                return Ok(id);
-            }
-        if simple && words.len() == 2 && matches!(words[0], "struct" | "union" | "enum")
-            && let Some(id) = self.t.tag(words[1]) {
-                return Ok(id);
-            }
+        if simple
+            && words.len() == 1
+            && let Some(id) = self.t.typedef(words[0])
+        {
+            return Ok(id);
+        }
+        if simple
+            && words.len() == 2
+            && matches!(words[0], "struct" | "union" | "enum")
+            && let Some(id) = self.t.tag(words[1])
+        {
+            return Ok(id);
+        }
         super::parse_type_name_with(self, text)
     }
 
     /// The value of a macro of this cdef, evaluated at the point of use.
     fn macro_value(&mut self, name: &str, depth: u32) -> Result<Option<Val>, String> {
-        let Some(def) = self.macros.get(name) else { return Ok(None) };
+        let Some(def) = self.macros.get(name) else {
+            return Ok(None);
+        };
         if def.function_like {
-            return Err(format!("function-like macro '{name}' cannot be used as a constant"));
+            return Err(format!(
+                "function-like macro '{name}' cannot be used as a constant"
+            ));
         }
         if def.body.is_empty() {
             return Err(format!("macro '{name}' has no value"));
@@ -1799,11 +2241,17 @@ impl<'a> Lowerer<'a> {
                 Val::Str(s) => ConstValue::Str(s),
                 Val::Ptr(value, ty) => ConstValue::Pointer { value, ty },
             };
-            let c = Constant { name: d.name.clone(), value, enum_type: None };
+            let c = Constant {
+                name: d.name.clone(),
+                value,
+                enum_type: None,
+            };
             if let Err(e) = self.constant(c, at)
-                && self.mode == Mode::Cdef {
-                    self.diags.push((e.0, format!("#define {}: {}", d.name, e.1)));
-                }
+                && self.mode == Mode::Cdef
+            {
+                self.diags
+                    .push((e.0, format!("#define {}: {}", d.name, e.1)));
+            }
         }
     }
 }
@@ -1849,8 +2297,15 @@ impl Scope for Lowerer<'_> {
             CType::Pointer(_) => Ok(CastTarget::Pointer(id)),
             CType::Prim(p) if p.is_floating() => Ok(CastTarget::Float(*p)),
             CType::Prim(p) => Ok(CastTarget::Int(*p)),
-            CType::Enum(e) => e.body.as_ref().map(|b| CastTarget::Int(b.underlying)).ok_or_else(|| "cast to an incomplete enum".to_string()),
-            _ => Err(format!("cannot cast to '{}' in a constant expression", self.t.display(id))),
+            CType::Enum(e) => e
+                .body
+                .as_ref()
+                .map(|b| CastTarget::Int(b.underlying))
+                .ok_or_else(|| "cast to an incomplete enum".to_string()),
+            _ => Err(format!(
+                "cannot cast to '{}' in a constant expression",
+                self.t.display(id)
+            )),
         }
     }
     fn char_signed(&self) -> bool {
@@ -1883,7 +2338,8 @@ fn declarator_name(d: &Declarator) -> Option<String> {
 }
 
 fn check_align(v: i128) -> Result<u64, String> {
-    let u = u64::try_from(v).map_err(|_| format!("alignment {v} is not a positive power of two"))?;
+    let u =
+        u64::try_from(v).map_err(|_| format!("alignment {v} is not a positive power of two"))?;
     if u == 0 || !u.is_power_of_two() || u > (1 << 28) {
         return Err(format!("alignment {v} is not a positive power of two"));
     }
@@ -1915,7 +2371,12 @@ fn enum_underlying(values: &[(String, i128)], packed: bool) -> Prim {
     let min = values.iter().map(|v| v.1).min().unwrap_or(0);
     let max = values.iter().map(|v| v.1).max().unwrap_or(0);
     let candidates: &[(Prim, Prim)] = if packed {
-        &[(Prim::SChar, Prim::UChar), (Prim::Short, Prim::UShort), (Prim::Int, Prim::UInt), (Prim::Long, Prim::ULong)]
+        &[
+            (Prim::SChar, Prim::UChar),
+            (Prim::Short, Prim::UShort),
+            (Prim::Int, Prim::UInt),
+            (Prim::Long, Prim::ULong),
+        ]
     } else {
         &[(Prim::Int, Prim::UInt), (Prim::Long, Prim::ULong)]
     };

@@ -20,7 +20,7 @@ mod pp;
 use std::fmt;
 
 use lang_c::ast::{Declaration, DeclarationSpecifier, ExternalDeclaration, TypeSpecifier};
-use lang_c::driver::{parse_preprocessed, Config, Flavor};
+use lang_c::driver::{Config, Flavor, parse_preprocessed};
 
 use crate::ctype::{ConstValue, TypeId, TypeTable};
 use crate::layout::Target;
@@ -50,7 +50,11 @@ pub struct Diagnostic {
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}: {}", self.file, self.line, self.column, self.message)
+        write!(
+            f,
+            "{}:{}:{}: {}",
+            self.file, self.line, self.column, self.message
+        )
     }
 }
 
@@ -116,7 +120,9 @@ pub(crate) fn run(
     // The preprocessor's expression parser and the lowering recurse too (bounded by
     // `expr::MAX_DEPTH` and `MAX_NESTING`): make sure the whole run has stack to spare.
     let res = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        stacker::maybe_grow(RUN_RED_ZONE, PARSE_STACK, || run_inner(table, target, src, opts, mode, file))
+        stacker::maybe_grow(RUN_RED_ZONE, PARSE_STACK, || {
+            run_inner(table, target, src, opts, mode, file)
+        })
     }));
     res.unwrap_or_else(|_| Err(internal_error(file)))
 }
@@ -157,7 +163,8 @@ impl pp::PpContext for TablePp<'_> {
         })
     }
     fn defined(&self, name: &str) -> bool {
-        self.t.constant(name).is_some_and(|c| c.enum_type.is_none()) || self.t.macro_flags.get(name).is_some()
+        self.t.constant(name).is_some_and(|c| c.enum_type.is_none())
+            || self.t.macro_flags.get(name).is_some()
     }
     fn is_type(&self, name: &str) -> bool {
         self.t.typedef(name).is_some()
@@ -188,12 +195,20 @@ fn prelude<'a>(names: impl Iterator<Item = &'a str>, file: &str) -> String {
 fn typedefs_used<'a>(table: &TypeTable, text: &'a str) -> Vec<&'a str> {
     let mut seen = rustc_hash::FxHashSet::default();
     text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-        .filter(|w| !w.is_empty() && !w.as_bytes()[0].is_ascii_digit() && table.typedef(w).is_some() && seen.insert(*w))
+        .filter(|w| {
+            !w.is_empty()
+                && !w.as_bytes()[0].is_ascii_digit()
+                && table.typedef(w).is_some()
+                && seen.insert(*w)
+        })
         .collect()
 }
 
 fn lang_c_config() -> Config {
-    Config { flavor: Flavor::GnuC11, ..Config::default() }
+    Config {
+        flavor: Flavor::GnuC11,
+        ..Config::default()
+    }
 }
 
 fn run_inner(
@@ -210,7 +225,10 @@ fn run_inner(
                 file: file.into(),
                 line: 1,
                 column: 1,
-                message: format!("cdef text is {} bytes, more than the limit of {MAX_INPUT_BYTES}", src.len()),
+                message: format!(
+                    "cdef text is {} bytes, more than the limit of {MAX_INPUT_BYTES}",
+                    src.len()
+                ),
             }],
         });
     }
@@ -251,7 +269,11 @@ fn parse_and_lower(
     let mut assumed: Vec<String> = Vec::new();
     let mut n_syntax = 0;
     loop {
-        let names = pp_out.used_typedefs.iter().chain(&assumed).map(String::as_str);
+        let names = pp_out
+            .used_typedefs
+            .iter()
+            .chain(&assumed)
+            .map(String::as_str);
         let source = prelude(names, file) + &text;
         let base = source.len() - text.len();
         let err = match parse_preprocessed(&lang_c_config(), source.clone()) {
@@ -259,7 +281,11 @@ fn parse_and_lower(
                 let mut lw = lower::Lowerer::new(table, target, opts, mode, base, pp_out);
                 lw.unit(&p.unit);
                 lw.finish_macros();
-                diags.extend(lw.diags.into_iter().map(|(o, m)| (o.saturating_sub(base), m)));
+                diags.extend(
+                    lw.diags
+                        .into_iter()
+                        .map(|(o, m)| (o.saturating_sub(base), m)),
+                );
                 return (source, base);
             }
             Err(e) => e,
@@ -284,11 +310,20 @@ fn parse_and_lower(
 
 /// Resolves a type name such as `struct point *` or `int (*)(int)` in the table (adding the
 /// derived types it needs).
-pub(crate) fn parse_type_name(table: &mut TypeTable, target: &Target, text: &str) -> Result<TypeId, CdefError> {
+pub(crate) fn parse_type_name(
+    table: &mut TypeTable,
+    target: &Target,
+    text: &str,
+) -> Result<TypeId, CdefError> {
     let opts = CdefOptions::default();
     let pp_out = pp::PpOutput::default();
     let error = |message: String| CdefError {
-        diagnostics: vec![Diagnostic { file: "<type>".into(), line: 1, column: 1, message }],
+        diagnostics: vec![Diagnostic {
+            file: "<type>".into(),
+            line: 1,
+            column: 1,
+            message,
+        }],
     };
     let depth = check_nesting(text, 0).map_err(|(_, m)| error(m))?;
     let res = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -330,7 +365,9 @@ fn parse_type_name_with(lw: &mut lower::Lowerer<'_>, text: &str) -> Result<TypeI
         }
     };
     let decl: Option<&Declaration> = unit.0.iter().rev().find_map(|e| match &e.node {
-        ExternalDeclaration::Declaration(d) if d.span.start >= text_at.saturating_sub(40) => Some(&d.node),
+        ExternalDeclaration::Declaration(d) if d.span.start >= text_at.saturating_sub(40) => {
+            Some(&d.node)
+        }
         _ => None,
     });
     let tn = decl.and_then(|d| {
@@ -393,7 +430,10 @@ fn check_nesting(src: &str, from: usize) -> Result<Nesting, (usize, String)> {
                 depth += 1;
                 seen.brackets = seen.brackets.max(depth);
                 if depth > MAX_NESTING {
-                    return Err((i, format!("nesting deeper than {MAX_NESTING} levels of (, [ and {{")));
+                    return Err((
+                        i,
+                        format!("nesting deeper than {MAX_NESTING} levels of (, [ and {{"),
+                    ));
                 }
             }
             b')' | b']' | b'}' => depth = depth.saturating_sub(1),
@@ -401,7 +441,10 @@ fn check_nesting(src: &str, from: usize) -> Result<Nesting, (usize, String)> {
                 run += 1;
                 seen.operators = seen.operators.max(run);
                 if run > MAX_OPERATOR_RUN {
-                    return Err((i, format!("more than {MAX_OPERATOR_RUN} operators in a row")));
+                    return Err((
+                        i,
+                        format!("more than {MAX_OPERATOR_RUN} operators in a row"),
+                    ));
                 }
             }
             _ if c.is_ascii_whitespace() => {}
@@ -422,7 +465,8 @@ fn blank_range(s: &mut String, from: usize, to: usize) {
             *c = b' ';
         }
     }
-    *s = String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+    *s = String::from_utf8(bytes)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
 }
 
 /// The top-level declaration around a syntax error: from the end of the previous one to the
@@ -494,7 +538,9 @@ fn token_at(src: &str, off: usize) -> String {
     }
     let first = rest.chars().next().unwrap_or(' ');
     if first.is_ascii_alphanumeric() || first == '_' {
-        rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect()
+        rest.chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect()
     } else {
         first.to_string()
     }
@@ -502,22 +548,60 @@ fn token_at(src: &str, off: usize) -> String {
 
 fn word_before(src: &str, off: usize) -> Option<&str> {
     let head = src.get(..off)?.trim_end();
-    let start = head.rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).map_or(0, |p| p + 1);
+    let start = head
+        .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .map_or(0, |p| p + 1);
     let w = &head[start..];
     (!w.is_empty() && !w.as_bytes()[0].is_ascii_digit()).then_some(w)
 }
 
 const KEYWORDS: [&str; 40] = [
-    "auto", "break", "case", "char", "const", "continue", "default", "do", "double", "else", "enum", "extern",
-    "float", "for", "goto", "if", "inline", "int", "long", "register", "restrict", "return", "short", "signed",
-    "sizeof", "static", "struct", "switch", "typedef", "union", "unsigned", "void", "volatile", "while",
-    "_Bool", "_Complex", "_Alignof", "_Static_assert", "__attribute__", "__extension__",
+    "auto",
+    "break",
+    "case",
+    "char",
+    "const",
+    "continue",
+    "default",
+    "do",
+    "double",
+    "else",
+    "enum",
+    "extern",
+    "float",
+    "for",
+    "goto",
+    "if",
+    "inline",
+    "int",
+    "long",
+    "register",
+    "restrict",
+    "return",
+    "short",
+    "signed",
+    "sizeof",
+    "static",
+    "struct",
+    "switch",
+    "typedef",
+    "union",
+    "unsigned",
+    "void",
+    "volatile",
+    "while",
+    "_Bool",
+    "_Complex",
+    "_Alignof",
+    "_Static_assert",
+    "__attribute__",
+    "__extension__",
 ];
 
 /// Keywords that name or qualify a type: a word after one is a declarator name.
 const TYPE_KEYWORDS: [&str; 15] = [
-    "void", "char", "short", "int", "long", "float", "double", "signed", "unsigned", "_Bool", "_Complex",
-    "struct", "union", "enum", "__int128",
+    "void", "char", "short", "int", "long", "float", "double", "signed", "unsigned", "_Bool",
+    "_Complex", "struct", "union", "enum", "__int128",
 ];
 
 /// What a syntax error most likely is.
@@ -538,7 +622,9 @@ fn classify_syntax_error(
 ) -> SyntaxError {
     let tok = token_at(src, off);
     let is_ident = |w: &str| {
-        w.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        w.chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
             && !KEYWORDS.contains(&w)
             && table.typedef(w).is_none()
             && !assumed.iter().any(|a| a == w)
@@ -567,7 +653,10 @@ fn classify_syntax_error(
             || last_line.trim_start().starts_with('#')
             || head.ends_with(['(', ',', ';', '{', '}'])
             || word_before(src, off).is_some_and(|w| {
-                matches!(w, "const" | "volatile" | "static" | "extern" | "register" | "typedef" | "inline")
+                matches!(
+                    w,
+                    "const" | "volatile" | "static" | "extern" | "register" | "typedef" | "inline"
+                )
             })
     };
     if is_ident(&tok) && starts_declaration {
@@ -579,10 +668,18 @@ fn classify_syntax_error(
     }
     // lang-c lists character classes ('[_a-zA-Z0-9]') and rule names among the expected
     // tokens; only literal tokens help the reader.
-    let mut exp: Vec<&str> =
-        expected.iter().copied().filter(|e| !e.is_empty() && !e.starts_with('[') && !e.starts_with('<')).collect();
+    let mut exp: Vec<&str> = expected
+        .iter()
+        .copied()
+        .filter(|e| !e.is_empty() && !e.starts_with('[') && !e.starts_with('<'))
+        .collect();
     exp.sort_unstable();
-    let list = exp.iter().take(8).map(|e| format!("'{e}'")).collect::<Vec<_>>().join(", ");
+    let list = exp
+        .iter()
+        .take(8)
+        .map(|e| format!("'{e}'"))
+        .collect::<Vec<_>>()
+        .join(", ");
     SyntaxError::Other(if list.is_empty() {
         format!("syntax error near '{tok}'")
     } else {
@@ -592,7 +689,12 @@ fn classify_syntax_error(
 
 /// Converts `(offset in the preprocessed text, message)` pairs into located diagnostics;
 /// `base` is the length of the prelude in front of that text in `source`.
-fn finish(source: &str, default_file: &str, base: usize, mut diags: Vec<(usize, String)>) -> CdefError {
+fn finish(
+    source: &str,
+    default_file: &str,
+    base: usize,
+    mut diags: Vec<(usize, String)>,
+) -> CdefError {
     for d in &mut diags {
         d.0 += base;
     }
@@ -604,7 +706,12 @@ fn finish(source: &str, default_file: &str, base: usize, mut diags: Vec<(usize, 
             .into_iter()
             .map(|(off, message)| {
                 let (file, line, column) = map.locate(off);
-                Diagnostic { file, line, column, message }
+                Diagnostic {
+                    file,
+                    line,
+                    column,
+                    message,
+                }
             })
             .collect(),
     }
@@ -636,12 +743,18 @@ impl<'a> SourceMap<'a> {
                 let rest = rest.strip_prefix("line").map_or(rest, str::trim_start);
                 let num: String = rest.chars().take_while(char::is_ascii_digit).collect();
                 if let (Ok(n), Some(q1)) = (num.parse::<u32>(), rest.find('"'))
-                    && let Some(q2) = rest[q1 + 1..].find('"') {
-                        markers.push((idx + 1, rest[q1 + 1..q1 + 1 + q2].to_string(), n));
-                    }
+                    && let Some(q2) = rest[q1 + 1..].find('"')
+                {
+                    markers.push((idx + 1, rest[q1 + 1..q1 + 1 + q2].to_string(), n));
+                }
             }
         }
-        SourceMap { src, line_starts, markers, default_file: default_file.to_string() }
+        SourceMap {
+            src,
+            line_starts,
+            markers,
+            default_file: default_file.to_string(),
+        }
     }
 
     fn locate(&self, off: usize) -> (String, u32, u32) {
@@ -656,6 +769,10 @@ impl<'a> SourceMap<'a> {
             Some((mi, f, n)) => (f.clone(), *n as usize + (idx - mi)),
             None => (self.default_file.clone(), idx + 1),
         };
-        (file, u32::try_from(line).unwrap_or(u32::MAX), u32::try_from(col).unwrap_or(u32::MAX))
+        (
+            file,
+            u32::try_from(line).unwrap_or(u32::MAX),
+            u32::try_from(col).unwrap_or(u32::MAX),
+        )
     }
 }

@@ -18,7 +18,7 @@
 use std::collections::HashMap;
 
 use super::expr::{self, Expr, Scope, Val};
-use super::{Mode, Nesting, MAX_NESTING, MAX_OPERATOR_RUN};
+use super::{MAX_NESTING, MAX_OPERATOR_RUN, Mode, Nesting};
 
 /// A `#define` seen in the text.
 #[derive(Clone, Debug)]
@@ -91,7 +91,10 @@ fn strip_comments(src: &str) -> Vec<u8> {
     let mut i = 0;
     while i < b.len() {
         // Jump to the next byte that can start a comment or a literal.
-        match b[i..].iter().position(|&c| matches!(c, b'/' | b'"' | b'\'')) {
+        match b[i..]
+            .iter()
+            .position(|&c| matches!(c, b'/' | b'"' | b'\''))
+        {
             Some(p) => i += p,
             None => break,
         }
@@ -127,7 +130,12 @@ fn strip_comments(src: &str) -> Vec<u8> {
 }
 
 /// Runs the preprocessor over cdef text (`Mode::Cdef`) or `cc -E -dD` output (`Mode::Header`).
-pub(crate) fn preprocess(src: &str, mode: Mode, ctx: &dyn PpContext, initial_pack: Option<u64>) -> PpOutput {
+pub(crate) fn preprocess(
+    src: &str,
+    mode: Mode,
+    ctx: &dyn PpContext,
+    initial_pack: Option<u64>,
+) -> PpOutput {
     let mut buf = strip_comments(src);
     let mut out = PpOutput::default();
     if initial_pack.is_some() {
@@ -143,9 +151,14 @@ pub(crate) fn preprocess(src: &str, mode: Mode, ctx: &dyn PpContext, initial_pac
 
     let mut line_start = 0;
     while line_start < buf.len() {
-        let mut line_end = buf[line_start..].iter().position(|&c| c == b'\n').map_or(buf.len(), |p| line_start + p);
+        let mut line_end = buf[line_start..]
+            .iter()
+            .position(|&c| c == b'\n')
+            .map_or(buf.len(), |p| line_start + p);
         let active = conds.last().is_none_or(|c| c.active);
-        let first = buf[line_start..line_end].iter().position(|c| !c.is_ascii_whitespace());
+        let first = buf[line_start..line_end]
+            .iter()
+            .position(|c| !c.is_ascii_whitespace());
         let is_directive = first.is_some_and(|p| buf[line_start + p] == b'#');
         if !is_directive {
             if !active {
@@ -168,7 +181,10 @@ pub(crate) fn preprocess(src: &str, mode: Mode, ctx: &dyn PpContext, initial_pac
                 }
                 blank(&mut buf, line_start, line_end);
                 line_start = line_end + 1;
-                line_end = buf[line_start..].iter().position(|&c| c == b'\n').map_or(buf.len(), |p| line_start + p);
+                line_end = buf[line_start..]
+                    .iter()
+                    .position(|&c| c == b'\n')
+                    .map_or(buf.len(), |p| line_start + p);
             } else {
                 text.push_str(&piece);
                 break;
@@ -181,7 +197,8 @@ pub(crate) fn preprocess(src: &str, mode: Mode, ctx: &dyn PpContext, initial_pac
         // Linemarkers pass through (lang-c reads them for locations).
         if word.chars().next().is_some_and(|c| c.is_ascii_digit()) || word == "line" {
             if mode == Mode::Header {
-                builtin_file = rest.contains("\"<built-in>\"") || rest.contains("\"<command-line>\"");
+                builtin_file =
+                    rest.contains("\"<built-in>\"") || rest.contains("\"<command-line>\"");
             }
             if !active {
                 blank(&mut buf, line_start, line_end);
@@ -297,12 +314,14 @@ pub(crate) fn preprocess(src: &str, mode: Mode, ctx: &dyn PpContext, initial_pac
         }
     }
     for c in &conds {
-        out.errors.push((c.offset, "unterminated #if (missing #endif)".into()));
+        out.errors
+            .push((c.offset, "unterminated #if (missing #endif)".into()));
     }
     fixups(&mut buf, &mut out, ctx);
     let buf = compact(buf, &mut out);
     // Only ASCII bytes were replaced by ASCII spaces, so the text is still valid UTF-8.
-    out.text = String::from_utf8(buf).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+    out.text = String::from_utf8(buf)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
     out
 }
 
@@ -316,9 +335,15 @@ fn compact(buf: Vec<u8>, out: &mut PpOutput) -> Vec<u8> {
     let mut text = Vec::with_capacity(buf.len() / 2);
     let mut start = 0;
     while start <= buf.len() {
-        let end = buf[start..].iter().position(|&c| c == b'\n').map_or(buf.len(), |p| start + p);
+        let end = buf[start..]
+            .iter()
+            .position(|&c| c == b'\n')
+            .map_or(buf.len(), |p| start + p);
         let line = &buf[start..end];
-        let kept = line.iter().rposition(|c| !c.is_ascii_whitespace()).map_or(0, |p| p + 1);
+        let kept = line
+            .iter()
+            .rposition(|c| !c.is_ascii_whitespace())
+            .map_or(0, |p| p + 1);
         lines.push((start, text.len(), kept));
         text.extend_from_slice(&line[..kept]);
         if end < buf.len() {
@@ -368,29 +393,50 @@ fn blank(buf: &mut [u8], from: usize, to: usize) {
 
 fn split_word(s: &str) -> (&str, &str) {
     let s = s.trim_start();
-    let end = s.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(s.len());
+    let end = s
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .unwrap_or(s.len());
     (&s[..end], &s[end..])
 }
 
 fn split_ident(s: &str) -> (&str, &str) {
     let s = s.trim_start();
-    let end = s.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(s.len());
+    let end = s
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .unwrap_or(s.len());
     if s.as_bytes().first().is_some_and(|c| c.is_ascii_digit()) {
         return ("", s);
     }
     (&s[..end], &s[end..])
 }
 
-fn parse_pack(args: &str, pack: &mut Option<u64>, stack: &mut Vec<Option<u64>>) -> Result<(), String> {
-    let inner = args.trim().strip_prefix('(').and_then(|a| a.trim_end().strip_suffix(')'));
-    let inner = inner.ok_or_else(|| format!("malformed '#pragma pack{args}' (expected pack(N), pack(push, N) or pack(pop))"))?;
-    let parts: Vec<&str> = inner.split(',').map(str::trim).filter(|p| !p.is_empty()).collect();
+fn parse_pack(
+    args: &str,
+    pack: &mut Option<u64>,
+    stack: &mut Vec<Option<u64>>,
+) -> Result<(), String> {
+    let inner = args
+        .trim()
+        .strip_prefix('(')
+        .and_then(|a| a.trim_end().strip_suffix(')'));
+    let inner = inner.ok_or_else(|| {
+        format!("malformed '#pragma pack{args}' (expected pack(N), pack(push, N) or pack(pop))")
+    })?;
+    let parts: Vec<&str> = inner
+        .split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .collect();
     let value = |s: &str| -> Result<Option<u64>, String> {
-        let n: u64 = s.parse().map_err(|_| format!("#pragma pack: '{s}' is not a number"))?;
+        let n: u64 = s
+            .parse()
+            .map_err(|_| format!("#pragma pack: '{s}' is not a number"))?;
         match n {
             0 => Ok(None),
             1 | 2 | 4 | 8 | 16 => Ok(Some(n)),
-            _ => Err(format!("#pragma pack: alignment must be 1, 2, 4, 8 or 16, not {n}")),
+            _ => Err(format!(
+                "#pragma pack: alignment must be 1, 2, 4, 8 or 16, not {n}"
+            )),
         }
     };
     match parts.as_slice() {
@@ -403,7 +449,9 @@ fn parse_pack(args: &str, pack: &mut Option<u64>, stack: &mut Vec<Option<u64>>) 
             }
         }
         ["pop", ..] => {
-            *pack = stack.pop().ok_or("#pragma pack(pop) without a matching push")?;
+            *pack = stack
+                .pop()
+                .ok_or("#pragma pack(pop) without a matching push")?;
         }
         [n] => *pack = value(n)?,
         _ => return Err(format!("malformed '#pragma pack({inner})'")),
@@ -411,7 +459,12 @@ fn parse_pack(args: &str, pack: &mut Option<u64>, stack: &mut Vec<Option<u64>>) 
     Ok(())
 }
 
-fn is_defined(name: &str, defined: &HashMap<String, MacroDef>, undefined: &[String], ctx: &dyn PpContext) -> bool {
+fn is_defined(
+    name: &str,
+    defined: &HashMap<String, MacroDef>,
+    undefined: &[String],
+    ctx: &dyn PpContext,
+) -> bool {
     defined.contains_key(name) || (!undefined.iter().any(|n| n == name) && ctx.defined(name))
 }
 
@@ -470,7 +523,12 @@ fn eval_if(
     ctx: &dyn PpContext,
 ) -> Result<bool, String> {
     let e: Expr = expr::parse_pp_expr(text, &|_| false, true, ctx.char_signed())?;
-    let mut scope = IfScope { defined, undefined, ctx, expanding: Vec::new() };
+    let mut scope = IfScope {
+        defined,
+        undefined,
+        ctx,
+        expanding: Vec::new(),
+    };
     match expr::eval(&e, &mut scope, 0)? {
         Val::Int(v, _) => Ok(v != 0),
         Val::Float(..) => Err("floating constant in preprocessor expression".into()),
@@ -549,7 +607,10 @@ fn fixups(buf: &mut [u8], out: &mut PpOutput, ctx: &dyn PpContext) {
         }
         if c == b'#' && at_line_start {
             // A linemarker: skip the line.
-            i = buf[i..].iter().position(|&c| c == b'\n').map_or(buf.len(), |p| i + p);
+            i = buf[i..]
+                .iter()
+                .position(|&c| c == b'\n')
+                .map_or(buf.len(), |p| i + p);
             continue;
         }
         at_line_start = false;
@@ -558,7 +619,10 @@ fn fixups(buf: &mut [u8], out: &mut PpOutput, ctx: &dyn PpContext) {
                 depth += 1;
                 out.nesting.brackets = out.nesting.brackets.max(depth);
                 if depth > MAX_NESTING && out.nesting_error.is_none() {
-                    out.nesting_error = Some((i, format!("nesting deeper than {MAX_NESTING} levels of (, [ and {{")));
+                    out.nesting_error = Some((
+                        i,
+                        format!("nesting deeper than {MAX_NESTING} levels of (, [ and {{"),
+                    ));
                 }
                 i += 1;
                 continue;
@@ -572,7 +636,10 @@ fn fixups(buf: &mut [u8], out: &mut PpOutput, ctx: &dyn PpContext) {
                 run += 1;
                 out.nesting.operators = out.nesting.operators.max(run);
                 if run > MAX_OPERATOR_RUN && out.nesting_error.is_none() {
-                    out.nesting_error = Some((i, format!("more than {MAX_OPERATOR_RUN} operators in a row")));
+                    out.nesting_error = Some((
+                        i,
+                        format!("more than {MAX_OPERATOR_RUN} operators in a row"),
+                    ));
                 }
                 i += 1;
                 continue;
@@ -592,7 +659,9 @@ fn fixups(buf: &mut [u8], out: &mut PpOutput, ctx: &dyn PpContext) {
         }
         if c.is_ascii_digit() {
             // A number (with its suffix): not identifiers.
-            while i < buf.len() && (buf[i].is_ascii_alphanumeric() || buf[i] == b'_' || buf[i] == b'.') {
+            while i < buf.len()
+                && (buf[i].is_ascii_alphanumeric() || buf[i] == b'_' || buf[i] == b'.')
+            {
                 i += 1;
             }
             continue;
@@ -613,13 +682,20 @@ fn fixups(buf: &mut [u8], out: &mut PpOutput, ctx: &dyn PpContext) {
                         break;
                     }
                     let open = skip_ws(buf, a_end);
-                    let Some(close) = (buf.get(open) == Some(&b'(')).then(|| paren_group(buf, open)).flatten()
+                    let Some(close) = (buf.get(open) == Some(&b'('))
+                        .then(|| paren_group(buf, open))
+                        .flatten()
                     else {
                         break;
                     };
                     // The text between the outer parentheses: `(packed, aligned(4))`.
                     let inner = String::from_utf8_lossy(&buf[open + 1..close - 1]).into_owned();
-                    let inner = inner.trim().strip_prefix('(').and_then(|s| s.strip_suffix(')')).unwrap_or(&inner).to_string();
+                    let inner = inner
+                        .trim()
+                        .strip_prefix('(')
+                        .and_then(|s| s.strip_suffix(')'))
+                        .unwrap_or(&inner)
+                        .to_string();
                     out.keyword_attrs.push((kw, inner));
                     blank(buf, j, close);
                     j = skip_ws(buf, close);
@@ -629,13 +705,14 @@ fn fixups(buf: &mut [u8], out: &mut PpOutput, ctx: &dyn PpContext) {
             b"_Alignas" | b"alignas" => {
                 let open = skip_ws(buf, end);
                 if buf.get(open) == Some(&b'(')
-                    && let Some(close) = paren_group(buf, open) {
-                        let arg = String::from_utf8_lossy(&buf[open + 1..close - 1]).into_owned();
-                        out.alignas.push((i, arg));
-                        blank(buf, i, close);
-                        i = close;
-                        continue;
-                    }
+                    && let Some(close) = paren_group(buf, open)
+                {
+                    let arg = String::from_utf8_lossy(&buf[open + 1..close - 1]).into_owned();
+                    out.alignas.push((i, arg));
+                    blank(buf, i, close);
+                    i = close;
+                    continue;
+                }
                 i = end;
             }
             b"unsigned" | b"signed" | b"__signed__" | b"__signed" => {
@@ -672,9 +749,10 @@ fn fixups(buf: &mut [u8], out: &mut PpOutput, ctx: &dyn PpContext) {
             word => {
                 if !seen_types.contains(word) {
                     if let Ok(w) = std::str::from_utf8(word)
-                        && ctx.is_type(w) {
-                            out.used_typedefs.push(w.to_string());
-                        }
+                        && ctx.is_type(w)
+                    {
+                        out.used_typedefs.push(w.to_string());
+                    }
                     seen_types.insert(word.to_vec());
                 }
                 i = end;

@@ -27,7 +27,10 @@ pub struct BenchArgs {
 /// CPU time of the whole process, in nanoseconds (cdef parses on a helper thread, so thread
 /// CPU time of the caller would miss the work).
 fn process_cpu_ns() -> u128 {
-    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
     // SAFETY: clock_gettime writes one timespec through a valid pointer; the clock id is a
     // constant the platform defines.
     let rc = unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut ts) };
@@ -54,7 +57,12 @@ struct Row {
 
 /// Runs `op` (with a fresh setup value each time) for about `budget_s` seconds per repetition
 /// and returns the median CPU and wall time per operation, in microseconds.
-fn time_op<S>(reps: usize, budget_s: f64, mut setup: impl FnMut() -> S, mut op: impl FnMut(S)) -> (f64, f64) {
+fn time_op<S>(
+    reps: usize,
+    budget_s: f64,
+    mut setup: impl FnMut() -> S,
+    mut op: impl FnMut(S),
+) -> (f64, f64) {
     // Calibrate: how many operations fill the budget.
     let t0 = Instant::now();
     let mut n = 0u64;
@@ -87,15 +95,37 @@ fn cdef_rows(reps: usize) -> Result<Vec<Row>, String> {
     let sqlite = jitffi::preprocess_header("sqlite3.h", &HeaderOptions::default())
         .map_err(|e| format!("bench cdef needs sqlite3.h: {e}"))?;
     // Check once that both parse, so the timed loops measure successful declarations.
-    Ffi::new().cdef(glpk).map_err(|e| format!("cdefs/glpk.h does not parse:\n{e}"))?;
-    Ffi::new().cdef_preprocessed(&sqlite, &CdefOptions::default()).map_err(|e| e.to_string())?;
+    Ffi::new()
+        .cdef(glpk)
+        .map_err(|e| format!("cdefs/glpk.h does not parse:\n{e}"))?;
+    Ffi::new()
+        .cdef_preprocessed(&sqlite, &CdefOptions::default())
+        .map_err(|e| e.to_string())?;
     let small = "struct point { double x, y; }; double norm(struct point p);";
     let mut rows = Vec::new();
     let (c, w) = time_op(reps, 0.3, || (), |()| drop(Ffi::new()));
-    rows.push(Row { name: "ffi_new", what: "Ffi::new() (shares the builtin table)".into(), bytes: 0, cpu_us: c, wall_us: w, target_us: None });
-    let (c, w) = time_op(reps, 0.3, Ffi::new, |ffi| ffi.cdef(small).expect("small cdef"));
-    rows.push(Row { name: "cdef_small", what: "one struct and one function".into(), bytes: small.len(), cpu_us: c, wall_us: w, target_us: None });
-    let (c, w) = time_op(reps, 0.5, Ffi::new, |ffi| ffi.cdef(glpk).expect("glpk cdef"));
+    rows.push(Row {
+        name: "ffi_new",
+        what: "Ffi::new() (shares the builtin table)".into(),
+        bytes: 0,
+        cpu_us: c,
+        wall_us: w,
+        target_us: None,
+    });
+    let (c, w) = time_op(reps, 0.3, Ffi::new, |ffi| {
+        ffi.cdef(small).expect("small cdef")
+    });
+    rows.push(Row {
+        name: "cdef_small",
+        what: "one struct and one function".into(),
+        bytes: small.len(),
+        cpu_us: c,
+        wall_us: w,
+        target_us: None,
+    });
+    let (c, w) = time_op(reps, 0.5, Ffi::new, |ffi| {
+        ffi.cdef(glpk).expect("glpk cdef")
+    });
     rows.push(Row {
         name: "cdef_glpk_h",
         what: "cdefs/glpk.h (whole GLPK 5.0 API)".into(),
@@ -105,7 +135,8 @@ fn cdef_rows(reps: usize) -> Result<Vec<Row>, String> {
         target_us: Some(2000.0),
     });
     let (c, w) = time_op(reps, 0.5, Ffi::new, |ffi| {
-        ffi.cdef_preprocessed(&sqlite, &CdefOptions::default()).expect("sqlite cdef");
+        ffi.cdef_preprocessed(&sqlite, &CdefOptions::default())
+            .expect("sqlite cdef");
     });
     rows.push(Row {
         name: "cdef_sqlite3_h",
@@ -139,7 +170,10 @@ pub fn run(a: &BenchArgs) -> Result<(), String> {
         return Ok(());
     }
     if !cdef.is_empty() {
-        println!("cdef parsing (median of {} repetitions; CPU time of the process, wall time)", a.reps);
+        println!(
+            "cdef parsing (median of {} repetitions; CPU time of the process, wall time)",
+            a.reps
+        );
         println!("| row | input | bytes | CPU µs | wall µs | target |");
         println!("|---|---|---|---|---|---|");
         for r in &cdef {
@@ -147,7 +181,10 @@ pub fn run(a: &BenchArgs) -> Result<(), String> {
                 let ok = if r.cpu_us <= t { "met" } else { "MISSED" };
                 format!("< {} ms ({ok})", t / 1000.0)
             });
-            println!("| {} | {} | {} | {:.1} | {:.1} | {target} |", r.name, r.what, r.bytes, r.cpu_us, r.wall_us);
+            println!(
+                "| {} | {} | {} | {:.1} | {:.1} | {target} |",
+                r.name, r.what, r.bytes, r.cpu_us, r.wall_us
+            );
         }
     }
     Ok(())

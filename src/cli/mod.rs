@@ -62,7 +62,9 @@ pub fn run(cli: Cli) -> Result<(), String> {
 /// Declares what the arguments name and returns the context plus the C text a probe needs.
 fn declare(a: &LayoutArgs) -> Result<(Ffi, String), String> {
     if a.headers.is_empty() && a.file.is_none() {
-        return Err("nothing to declare: give a cdef FILE (or - for stdin) and/or --header NAME".into());
+        return Err(
+            "nothing to declare: give a cdef FILE (or - for stdin) and/or --header NAME".into(),
+        );
     }
     let ffi = Ffi::new();
     let mut prelude = String::new();
@@ -91,7 +93,9 @@ fn declare(a: &LayoutArgs) -> Result<(Ffi, String), String> {
     if let Some(f) = &a.file {
         let text = if f.as_os_str() == "-" {
             let mut s = String::new();
-            std::io::stdin().read_to_string(&mut s).map_err(|e| format!("cannot read standard input: {e}"))?;
+            std::io::stdin()
+                .read_to_string(&mut s)
+                .map_err(|e| format!("cannot read standard input: {e}"))?;
             s
         } else {
             std::fs::read_to_string(f).map_err(|e| format!("cannot read {}: {e}", f.display()))?
@@ -105,7 +109,9 @@ fn declare(a: &LayoutArgs) -> Result<(Ffi, String), String> {
 
 fn layout(a: &LayoutArgs) -> Result<(), String> {
     let (ffi, _) = declare(a)?;
-    let opts = DumpOptions { builtins: a.builtins };
+    let opts = DumpOptions {
+        builtins: a.builtins,
+    };
     let t = ffi.types();
     if a.json {
         println!("{}", dump::to_json(&t, ffi.target(), opts));
@@ -122,12 +128,19 @@ fn probe(a: &LayoutArgs) -> Result<(), String> {
     let mismatches = p.check(&dir, &[]).map_err(|e| e.to_string())?;
     let _ = std::fs::remove_dir_all(&dir);
     if mismatches.is_empty() {
-        println!("{} checks: every size, alignment, offset, bit position, value and type matches the C compiler", p.expected.len());
+        println!(
+            "{} checks: every size, alignment, offset, bit position, value and type matches the C compiler",
+            p.expected.len()
+        );
         Ok(())
     } else {
         for m in &mismatches {
             println!("{m}");
         }
-        Err(format!("{} of {} checks differ from the C compiler", mismatches.len(), p.expected.len()))
+        Err(format!(
+            "{} of {} checks differ from the C compiler",
+            mismatches.len(),
+            p.expected.len()
+        ))
     }
 }

@@ -41,13 +41,19 @@ impl TypeTable {
     /// The C declaration of `name` with this type: `char *argv[]`, `double (*fp)(double)`.
     /// An empty `name` gives the type name.
     pub fn declare(&self, id: TypeId, name: &str) -> String {
-        let kind = if name.is_empty() { Inner::Empty } else { Inner::Other };
+        let kind = if name.is_empty() {
+            Inner::Empty
+        } else {
+            Inner::Other
+        };
         self.render(id, name.to_string(), kind, 0)
     }
 
     /// A function declaration with its parameter names: `double norm(struct point p)`.
     pub fn declare_function(&self, f: &FunctionDecl) -> String {
-        let Some(ft) = self.as_func(f.ty) else { return self.declare(f.ty, &f.name) };
+        let Some(ft) = self.as_func(f.ty) else {
+            return self.declare(f.ty, &f.name);
+        };
         let mut params: Vec<String> = ft
             .params
             .iter()
@@ -63,7 +69,12 @@ impl TypeTable {
         if params.is_empty() {
             params.push("void".into());
         }
-        self.render(ft.ret, format!("{}({})", f.name, params.join(", ")), Inner::Other, 0)
+        self.render(
+            ft.ret,
+            format!("{}({})", f.name, params.join(", ")),
+            Inner::Other,
+            0,
+        )
     }
 
     /// The name of a nominal or base type without declarator: `struct point`, `size_t`.
@@ -102,12 +113,19 @@ impl TypeTable {
             CType::Array { elem, len } => {
                 let n = len.map(|n| n.to_string()).unwrap_or_default();
                 let inner = format!("{inner}[{n}]");
-                let kind = if kind == Inner::Other { Inner::Other } else { Inner::Suffix };
+                let kind = if kind == Inner::Other {
+                    Inner::Other
+                } else {
+                    Inner::Suffix
+                };
                 self.render(*elem, inner, kind, d)
             }
             CType::Func(f) => {
-                let mut params: Vec<String> =
-                    f.params.iter().map(|&p| self.render(p, String::new(), Inner::Empty, d)).collect();
+                let mut params: Vec<String> = f
+                    .params
+                    .iter()
+                    .map(|&p| self.render(p, String::new(), Inner::Empty, d))
+                    .collect();
                 if f.variadic {
                     params.push("...".into());
                 }
@@ -128,7 +146,14 @@ impl TypeTable {
         }
     }
 
-    fn render_pointer(&self, to: TypeId, quals: Quals, inner: String, kind: Inner, d: u32) -> String {
+    fn render_pointer(
+        &self,
+        to: TypeId,
+        quals: Quals,
+        inner: String,
+        kind: Inner,
+        d: u32,
+    ) -> String {
         let mut s = String::from("*");
         if !quals.is_empty() {
             s.push_str(&quals.words());

@@ -10,7 +10,7 @@
 mod display;
 mod table;
 
-pub use table::{Constant, ConstValue, FunctionDecl, GlobalDecl, TypeTable};
+pub use table::{ConstValue, Constant, FunctionDecl, GlobalDecl, TypeTable};
 
 /// A type in a [`TypeTable`]: a small integer index, cheap to copy and compare.
 ///

@@ -107,20 +107,29 @@ struct NameJournal<T> {
 
 impl<T> Default for NameMap<T> {
     fn default() -> Self {
-        NameMap { items: Vec::new(), index: HashMap::default(), journal: None }
+        NameMap {
+            items: Vec::new(),
+            index: HashMap::default(),
+            journal: None,
+        }
     }
 }
 
 impl<T: Clone> NameMap<T> {
     pub(crate) fn get(&self, name: &str) -> Option<&T> {
-        self.index.get(name).and_then(|&i| self.items[i].as_ref()).map(|(_, v)| v)
+        self.index
+            .get(name)
+            .and_then(|&i| self.items[i].as_ref())
+            .map(|(_, v)| v)
     }
 
     fn save(&mut self, i: usize) {
         if let Some(j) = &mut self.journal
-            && i < j.len && !j.saved.iter().any(|(k, _)| *k == i) {
-                j.saved.push((i, self.items[i].clone()));
-            }
+            && i < j.len
+            && !j.saved.iter().any(|(k, _)| *k == i)
+        {
+            j.saved.push((i, self.items[i].clone()));
+        }
     }
 
     /// Inserts or replaces; a replaced entry keeps its position.
@@ -154,7 +163,10 @@ impl<T: Clone> NameMap<T> {
     }
 
     fn begin(&mut self) {
-        self.journal = Some(NameJournal { len: self.items.len(), saved: Vec::new() });
+        self.journal = Some(NameJournal {
+            len: self.items.len(),
+            saved: Vec::new(),
+        });
     }
 
     fn commit(&mut self) {
@@ -270,9 +282,11 @@ impl TypeTable {
 
     pub(crate) fn get_mut(&mut self, id: TypeId) -> &mut CType {
         if let Some(j) = &mut self.journal
-            && id.index() < j.types_len && !j.edited.iter().any(|(e, _)| *e == id) {
-                j.edited.push((id, self.types[id.index()].clone()));
-            }
+            && id.index() < j.types_len
+            && !j.edited.iter().any(|(e, _)| *e == id)
+        {
+            j.edited.push((id, self.types[id.index()].clone()));
+        }
         &mut self.types[id.index()]
     }
 
@@ -280,7 +294,10 @@ impl TypeTable {
 
     /// Starts recording changes so [`TypeTable::rollback`] can undo them.
     pub(crate) fn begin(&mut self) {
-        self.journal = Some(Box::new(Journal { types_len: self.types.len(), ..Journal::default() }));
+        self.journal = Some(Box::new(Journal {
+            types_len: self.types.len(),
+            ..Journal::default()
+        }));
         self.typedefs.begin();
         self.functions.begin();
         self.globals.begin();
@@ -325,9 +342,10 @@ impl TypeTable {
     /// Stops treating a builtin typedef name as replaceable.
     pub(crate) fn unweaken(&mut self, name: &str) {
         if self.weak_typedefs.remove(name)
-            && let Some(j) = &mut self.journal {
-                j.weak_removed.push(name.to_string());
-            }
+            && let Some(j) = &mut self.journal
+        {
+            j.weak_removed.push(name.to_string());
+        }
     }
 
     /// All ids, in creation order.
@@ -400,19 +418,29 @@ impl TypeTable {
             return base;
         }
         match self.get(base).clone() {
-            CType::Qualified { base: inner, quals: q } => self.qualified(inner, q.union(quals)),
+            CType::Qualified {
+                base: inner,
+                quals: q,
+            } => self.qualified(inner, q.union(quals)),
             CType::Array { elem, len } => {
                 let e = self.qualified(elem, quals);
                 self.array(e, len)
             }
             CType::Func(_) => base,
-            _ => self.intern(InternKey::Qualified(base, quals), CType::Qualified { base, quals }),
+            _ => self.intern(
+                InternKey::Qualified(base, quals),
+                CType::Qualified { base, quals },
+            ),
         }
     }
 
     /// A new incomplete struct or union (nominal: every call makes a distinct type).
     pub fn new_record(&mut self, kind: RecordKind, tag: Option<String>) -> TypeId {
-        self.push(CType::Record(Record { kind, tag, body: None }))
+        self.push(CType::Record(Record {
+            kind,
+            tag,
+            body: None,
+        }))
     }
 
     /// A new incomplete enum (nominal).
@@ -422,7 +450,11 @@ impl TypeTable {
 
     /// A new typedef node (nominal). It is not bound to its name; see [`TypeTable::bind_typedef`].
     pub fn new_typedef(&mut self, name: String, target: TypeId, align: Option<u64>) -> TypeId {
-        self.push(CType::Typedef(Typedef { name, target, align }))
+        self.push(CType::Typedef(Typedef {
+            name,
+            target,
+            align,
+        }))
     }
 
     // -- Names --
@@ -634,15 +666,22 @@ impl TypeTable {
                 f.variadic == g.variadic
                     && f.params.len() == g.params.len()
                     && self.same_type_depth(f.ret, g.ret, same, d)
-                    && f.params.iter().zip(&g.params).all(|(x, y)| self.same_type_depth(*x, *y, same, d))
+                    && f.params
+                        .iter()
+                        .zip(&g.params)
+                        .all(|(x, y)| self.same_type_depth(*x, *y, same, d))
             }
             (CType::Typedef(x), CType::Typedef(y)) => {
-                x.name == y.name && x.align == y.align && self.same_type_depth(x.target, y.target, same, d)
+                x.name == y.name
+                    && x.align == y.align
+                    && self.same_type_depth(x.target, y.target, same, d)
             }
             (CType::Record(x), CType::Record(y)) if x.tag.is_none() && y.tag.is_none() => {
                 x.kind == y.kind && self.same_record_body(x, y, same, d)
             }
-            (CType::Enum(x), CType::Enum(y)) if x.tag.is_none() && y.tag.is_none() => x.body == y.body,
+            (CType::Enum(x), CType::Enum(y)) if x.tag.is_none() && y.tag.is_none() => {
+                x.body == y.body
+            }
             _ => false,
         }
     }

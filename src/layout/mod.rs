@@ -11,8 +11,8 @@ mod target;
 
 use std::fmt;
 
-pub use target::{Arch, Target};
 pub(crate) use target::builtin_text;
+pub use target::{Arch, Target};
 
 use crate::ctype::{CType, Field, RecordAttrs, RecordKind, TypeId, TypeTable};
 
@@ -58,7 +58,10 @@ impl fmt::Display for LayoutError {
             LayoutError::Function { ty } => write!(f, "function type '{ty}' has no size"),
             LayoutError::Overflow { ty } => write!(f, "size of '{ty}' overflows 64 bits"),
             LayoutError::ElementAlignment { elem } => {
-                write!(f, "alignment of array elements of type '{elem}' is greater than their size")
+                write!(
+                    f,
+                    "alignment of array elements of type '{elem}' is greater than their size"
+                )
             }
         }
     }
@@ -75,10 +78,19 @@ pub fn layout_of(table: &TypeTable, target: &Target, id: TypeId) -> Result<Layou
     layout_depth(table, target, id, 0)
 }
 
-fn layout_depth(table: &TypeTable, target: &Target, id: TypeId, depth: u32) -> Result<Layout, LayoutError> {
-    let incomplete = || LayoutError::Incomplete { ty: table.display(id) };
+fn layout_depth(
+    table: &TypeTable,
+    target: &Target,
+    id: TypeId,
+    depth: u32,
+) -> Result<Layout, LayoutError> {
+    let incomplete = || LayoutError::Incomplete {
+        ty: table.display(id),
+    };
     if depth > 512 {
-        return Err(LayoutError::Overflow { ty: table.display(id) });
+        return Err(LayoutError::Overflow {
+            ty: table.display(id),
+        });
     }
     match table.get(id) {
         CType::Void => Err(incomplete()),
@@ -94,15 +106,27 @@ fn layout_depth(table: &TypeTable, target: &Target, id: TypeId, depth: u32) -> R
             let n = len.ok_or_else(incomplete)?;
             let e = layout_depth(table, target, *elem, depth + 1)?;
             if n > 1 && e.size % e.align != 0 {
-                return Err(LayoutError::ElementAlignment { elem: table.display(*elem) });
+                return Err(LayoutError::ElementAlignment {
+                    elem: table.display(*elem),
+                });
             }
-            let size = e.size.checked_mul(n).ok_or_else(|| LayoutError::Overflow { ty: table.display(id) })?;
-            Ok(Layout { size, align: e.align })
+            let size = e.size.checked_mul(n).ok_or_else(|| LayoutError::Overflow {
+                ty: table.display(id),
+            })?;
+            Ok(Layout {
+                size,
+                align: e.align,
+            })
         }
-        CType::Func(_) => Err(LayoutError::Function { ty: table.display(id) }),
+        CType::Func(_) => Err(LayoutError::Function {
+            ty: table.display(id),
+        }),
         CType::Qualified { base, .. } => layout_depth(table, target, *base, depth + 1),
         CType::Record(r) => match &r.body {
-            Some(b) => Ok(Layout { size: b.size, align: b.align }),
+            Some(b) => Ok(Layout {
+                size: b.size,
+                align: b.align,
+            }),
             None => Err(incomplete()),
         },
         CType::Enum(e) => match &e.body {
@@ -114,7 +138,10 @@ fn layout_depth(table: &TypeTable, target: &Target, id: TypeId, depth: u32) -> R
         },
         CType::Typedef(t) => {
             let l = layout_depth(table, target, t.target, depth + 1)?;
-            Ok(Layout { size: l.size, align: t.align.unwrap_or(l.align) })
+            Ok(Layout {
+                size: l.size,
+                align: t.align.unwrap_or(l.align),
+            })
         }
     }
 }
@@ -160,7 +187,9 @@ pub fn layout_record(
     attrs: RecordAttrs,
     name: &str,
 ) -> Result<Layout, LayoutError> {
-    let overflow = || LayoutError::Overflow { ty: name.to_string() };
+    let overflow = || LayoutError::Overflow {
+        ty: name.to_string(),
+    };
     let union = kind == RecordKind::Union;
     let mut bitpos: u64 = 0;
     let mut end_max: u64 = 0;
@@ -175,7 +204,10 @@ pub fn layout_record(
                 _ => f.ty,
             };
             let e = layout_of(table, target, elem)?;
-            Layout { size: 0, align: e.align }
+            Layout {
+                size: 0,
+                align: e.align,
+            }
         } else {
             layout_of(table, target, f.ty)?
         };
@@ -194,11 +226,17 @@ pub fn layout_record(
                 let at = align_up(start, a * 8).ok_or_else(overflow)?;
                 f.bit_offset = at;
                 f.offset = at / 8;
-                end = at.checked_add(fl.size.checked_mul(8).ok_or_else(overflow)?).ok_or_else(overflow)?;
+                end = at
+                    .checked_add(fl.size.checked_mul(8).ok_or_else(overflow)?)
+                    .ok_or_else(overflow)?;
                 rec_align = rec_align.max(a);
             }
             Some(0) => {
-                let at = if union { 0 } else { align_up(start, fl.align * 8).ok_or_else(overflow)? };
+                let at = if union {
+                    0
+                } else {
+                    align_up(start, fl.align * 8).ok_or_else(overflow)?
+                };
                 f.bit_offset = at;
                 f.offset = at / 8;
                 end = at;
@@ -210,7 +248,10 @@ pub fn layout_record(
                     let a = attrs.pack.map_or(user, |p| user.min(p));
                     at = align_up(at, a * 8).ok_or_else(overflow)?;
                 }
-                if !packed && attrs.pack.is_none() && excess_unit_span(at, width, fl.align * 8, fl.size * 8) {
+                if !packed
+                    && attrs.pack.is_none()
+                    && excess_unit_span(at, width, fl.align * 8, fl.size * 8)
+                {
                     at = align_up(at, fl.align * 8).ok_or_else(overflow)?;
                 }
                 f.bit_offset = at;
@@ -307,14 +348,24 @@ impl fmt::Display for PathError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             PathError::Syntax { path } => {
-                write!(f, "malformed member path '{path}' (expected steps like 'a.b[3].c')")
+                write!(
+                    f,
+                    "malformed member path '{path}' (expected steps like 'a.b[3].c')"
+                )
             }
             PathError::NotARecord { ty, member } => {
-                write!(f, "cannot take member '{member}' of '{ty}', which is not a struct or union")
+                write!(
+                    f,
+                    "cannot take member '{member}' of '{ty}', which is not a struct or union"
+                )
             }
-            PathError::NoMember { ty, member } => write!(f, "'{ty}' has no member named '{member}'"),
+            PathError::NoMember { ty, member } => {
+                write!(f, "'{ty}' has no member named '{member}'")
+            }
             PathError::NotAnArray { ty } => write!(f, "cannot index '{ty}', which is not an array"),
-            PathError::OutOfBounds { ty, index } => write!(f, "index {index} is out of bounds for '{ty}'"),
+            PathError::OutOfBounds { ty, index } => {
+                write!(f, "index {index} is out of bounds for '{ty}'")
+            }
             PathError::AfterBitfield { member } => {
                 write!(f, "bit-field '{member}' has no members or elements")
             }
@@ -336,9 +387,20 @@ impl From<LayoutError> for PathError {
 /// # Errors
 ///
 /// [`PathError`] naming the step that does not resolve.
-pub fn resolve_path(table: &TypeTable, target: &Target, ty: TypeId, path: &str) -> Result<PathTarget, PathError> {
-    let syntax = || PathError::Syntax { path: path.to_string() };
-    let mut cur = PathTarget { ty, offset: 0, bitfield: None };
+pub fn resolve_path(
+    table: &TypeTable,
+    target: &Target,
+    ty: TypeId,
+    path: &str,
+) -> Result<PathTarget, PathError> {
+    let syntax = || PathError::Syntax {
+        path: path.to_string(),
+    };
+    let mut cur = PathTarget {
+        ty,
+        offset: 0,
+        bitfield: None,
+    };
     let mut bits: u64 = 0;
     let bytes = path.as_bytes();
     let mut i = 0;
@@ -346,7 +408,9 @@ pub fn resolve_path(table: &TypeTable, target: &Target, ty: TypeId, path: &str) 
     let mut last_member = String::new();
     while i < bytes.len() {
         if cur.bitfield.is_some() {
-            return Err(PathError::AfterBitfield { member: last_member });
+            return Err(PathError::AfterBitfield {
+                member: last_member,
+            });
         }
         let c = bytes[i];
         if c == b'[' {
@@ -354,13 +418,24 @@ pub fn resolve_path(table: &TypeTable, target: &Target, ty: TypeId, path: &str) 
             let index: u64 = path[i + 1..close].trim().parse().map_err(|_| syntax())?;
             let (elem, len) = match table.raw_type(cur.ty) {
                 CType::Array { elem, len } => (*elem, *len),
-                _ => return Err(PathError::NotAnArray { ty: table.display(cur.ty) }),
+                _ => {
+                    return Err(PathError::NotAnArray {
+                        ty: table.display(cur.ty),
+                    });
+                }
             };
             if len.is_some_and(|n| index >= n) {
-                return Err(PathError::OutOfBounds { ty: table.display(cur.ty), index });
+                return Err(PathError::OutOfBounds {
+                    ty: table.display(cur.ty),
+                    index,
+                });
             }
             let e = layout_of(table, target, elem)?;
-            let step = e.size.checked_mul(index).and_then(|s| s.checked_mul(8)).ok_or_else(syntax)?;
+            let step = e
+                .size
+                .checked_mul(index)
+                .and_then(|s| s.checked_mul(8))
+                .ok_or_else(syntax)?;
             bits = bits.checked_add(step).ok_or_else(syntax)?;
             cur.ty = elem;
             i = close + 1;
@@ -379,15 +454,24 @@ pub fn resolve_path(table: &TypeTable, target: &Target, ty: TypeId, path: &str) 
                 return Err(syntax());
             }
             if table.as_record(cur.ty).is_none() {
-                return Err(PathError::NotARecord { ty: table.display(cur.ty), member: member.into() });
+                return Err(PathError::NotARecord {
+                    ty: table.display(cur.ty),
+                    member: member.into(),
+                });
             }
             let steps = table
                 .find_field(cur.ty, member)
-                .ok_or_else(|| PathError::NoMember { ty: table.display(cur.ty), member: member.into() })?;
+                .ok_or_else(|| PathError::NoMember {
+                    ty: table.display(cur.ty),
+                    member: member.into(),
+                })?;
             let mut rec = cur.ty;
             let mut field: Option<&Field> = None;
             for s in steps {
-                let body = table.as_record(rec).and_then(|r| r.body.as_ref()).ok_or_else(syntax)?;
+                let body = table
+                    .as_record(rec)
+                    .and_then(|r| r.body.as_ref())
+                    .ok_or_else(syntax)?;
                 let f = &body.fields[s];
                 bits = bits.checked_add(f.bit_offset).ok_or_else(syntax)?;
                 rec = f.ty;

@@ -41,18 +41,32 @@ pub struct Target {
 impl Target {
     /// x86-64 System V (LP64, signed `char`).
     pub fn x86_64_sysv() -> Target {
-        Target { arch: Arch::X86_64, char_signed: true, pointer_size: 8, biggest_align: 16 }
+        Target {
+            arch: Arch::X86_64,
+            char_signed: true,
+            pointer_size: 8,
+            biggest_align: 16,
+        }
     }
 
     /// AArch64 Linux (LP64, unsigned `char`).
     pub fn aarch64_linux() -> Target {
-        Target { arch: Arch::Aarch64, char_signed: false, pointer_size: 8, biggest_align: 16 }
+        Target {
+            arch: Arch::Aarch64,
+            char_signed: false,
+            pointer_size: 8,
+            biggest_align: 16,
+        }
     }
 
     /// The target this program runs on, when it is one jitffi knows; x86-64 System V otherwise
     /// (the only target tested).
     pub fn host() -> Target {
-        if cfg!(target_arch = "aarch64") { Target::aarch64_linux() } else { Target::x86_64_sysv() }
+        if cfg!(target_arch = "aarch64") {
+            Target::aarch64_linux()
+        } else {
+            Target::x86_64_sysv()
+        }
     }
 
     /// `(sizeof, _Alignof)` of a base type.
