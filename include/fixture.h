@@ -98,4 +98,111 @@ void fx_apply(fx_callback cb, void *ctx);
 extern int fx_counter;
 extern const char fx_greeting[];
 
+/* -- Calls: every argument class (tests/calls.rs) -- */
+
+/* Narrow and wide scalars, at their extremes: echo and widen. */
+int8_t fx_id_i8(int8_t v);
+uint8_t fx_id_u8(uint8_t v);
+int16_t fx_id_i16(int16_t v);
+uint16_t fx_id_u16(uint16_t v);
+int32_t fx_id_i32(int32_t v);
+uint32_t fx_id_u32(uint32_t v);
+int64_t fx_id_i64(int64_t v);
+uint64_t fx_id_u64(uint64_t v);
+_Bool fx_id_bool(_Bool v);
+char fx_id_char(char v);
+float fx_id_f32(float v);
+double fx_id_f64(double v);
+long double fx_id_ld(long double v);
+void *fx_id_ptr(void *p);
+enum fx_sign fx_id_enum(enum fx_sign v);
+int64_t fx_widen_i8(int8_t v);
+uint64_t fx_widen_u8(uint8_t v);
+int64_t fx_widen_i16(int16_t v);
+uint64_t fx_widen_u16(uint16_t v);
+int64_t fx_widen_i32(int32_t v);
+uint64_t fx_widen_u32(uint32_t v);
+int64_t fx_widen_bool(_Bool v);
+
+/* Many arguments, past the registers. */
+void fx_nop(void);
+int64_t fx_sum_ints16(int64_t a1, int64_t a2, int64_t a3, int64_t a4, int64_t a5, int64_t a6, int64_t a7,
+    int64_t a8, int64_t a9, int64_t a10, int64_t a11, int64_t a12, int64_t a13, int64_t a14, int64_t a15,
+    int64_t a16);
+double fx_sum_doubles16(double a1, double a2, double a3, double a4, double a5, double a6, double a7,
+    double a8, double a9, double a10, double a11, double a12, double a13, double a14, double a15,
+    double a16);
+double fx_mix16(int8_t a1, double a2, uint16_t a3, float a4, int32_t a5, double a6, int64_t a7, float a8,
+    uint8_t a9, double a10, int16_t a11, float a12, uint32_t a13, double a14, uint64_t a15, float a16);
+
+/* Structs of every class: echo (result class) and hash between scalars (argument class). */
+struct fx_s1 { char a; };
+struct fx_s3 { char a, b, c; };
+struct fx_s4f { float a; };
+struct fx_s8i { int a, b; };
+struct fx_s8f { float a, b; };
+struct fx_s8m { float a; int b; };
+struct fx_s12i { int a, b, c; };
+struct fx_s12f { float a, b, c; };
+struct fx_s16l { long a, b; };
+struct fx_s16d { double a, b; };
+struct fx_s16dl { double a; long b; };
+struct fx_s16ld { long a; double b; };
+struct fx_s16f { float a, b, c, d; };
+struct fx_s24 { long a, b, c; };
+struct fx_s32d { double a[4]; };
+struct fx_s64 { unsigned char a[64]; };
+struct fx_arr { int a[3]; char c; };
+struct fx_nest { struct fx_s8f in; double d; };
+struct fx_p5 { char c; int i; } __attribute__((packed));
+struct fx_p10 { char c; double d; char e; } __attribute__((packed));
+union fx_u8 { int i; float f; };
+union fx_u16 { double d; long l[2]; };
+struct fx_s1 fx_echo_s1(struct fx_s1 v);
+struct fx_s3 fx_echo_s3(struct fx_s3 v);
+struct fx_s4f fx_echo_s4f(struct fx_s4f v);
+struct fx_s8i fx_echo_s8i(struct fx_s8i v);
+struct fx_s8f fx_echo_s8f(struct fx_s8f v);
+struct fx_s8m fx_echo_s8m(struct fx_s8m v);
+struct fx_s12i fx_echo_s12i(struct fx_s12i v);
+struct fx_s12f fx_echo_s12f(struct fx_s12f v);
+struct fx_s16l fx_echo_s16l(struct fx_s16l v);
+struct fx_s16d fx_echo_s16d(struct fx_s16d v);
+struct fx_s16dl fx_echo_s16dl(struct fx_s16dl v);
+struct fx_s16ld fx_echo_s16ld(struct fx_s16ld v);
+struct fx_s16f fx_echo_s16f(struct fx_s16f v);
+struct fx_s24 fx_echo_s24(struct fx_s24 v);
+struct fx_s32d fx_echo_s32d(struct fx_s32d v);
+struct fx_s64 fx_echo_s64(struct fx_s64 v);
+struct fx_arr fx_echo_arr(struct fx_arr v);
+struct fx_nest fx_echo_nest(struct fx_nest v);
+struct fx_p5 fx_echo_p5(struct fx_p5 v);
+struct fx_p10 fx_echo_p10(struct fx_p10 v);
+union fx_u8 fx_echo_u8(union fx_u8 v);
+union fx_u16 fx_echo_u16(union fx_u16 v);
+uint64_t fx_hash_s1(int pre, struct fx_s1 v, double post);
+uint64_t fx_hash_s3(int pre, struct fx_s3 v, double post);
+uint64_t fx_hash_s8m(int pre, struct fx_s8m v, double post);
+uint64_t fx_hash_s12f(int pre, struct fx_s12f v, double post);
+uint64_t fx_hash_s16dl(int pre, struct fx_s16dl v, double post);
+uint64_t fx_hash_s16ld(int pre, struct fx_s16ld v, double post);
+uint64_t fx_hash_s24(int pre, struct fx_s24 v, double post);
+uint64_t fx_hash_p5(int pre, struct fx_p5 v, double post);
+uint64_t fx_hash_late(long a, long b, long c, long d, long e, struct fx_s16l v, long f);
+uint64_t fx_hash_late_sse(double a, double b, double c, double d, double e, double f, double g,
+    struct fx_s16d v, double h);
+double fx_point_norm2(struct fx_point p);
+double fx_dot(const struct fx_point *a, const struct fx_point *b);
+
+/* Variadic functions. */
+double fx_sum_var_double(int n, ...);
+int64_t fx_sum_var_mixed(const char *types, ...);
+int fx_format(char *buf, size_t size, const char *fmt, ...);
+
+/* errno, strings, function pointers. */
+int fx_set_errno(int value);
+size_t fx_strlen(const char *s);
+int fx_add3(int a, int b, int c);
+int (*fx_get_add3(void))(int, int, int);
+
 #endif /* JITFFI_FIXTURE_H */

@@ -5,7 +5,9 @@
 
 use std::fmt;
 
+pub use crate::call::{CallError, TypeMismatch};
 pub use crate::cdef::{CdefError, Diagnostic};
+pub use crate::library::LoadError;
 pub use crate::layout::{LayoutError, PathError};
 
 /// Running the C preprocessor on a real header failed.
@@ -73,6 +75,12 @@ pub enum Error {
     Path(PathError),
     /// A real header could not be preprocessed.
     Header(HeaderError),
+    /// A library or symbol could not be loaded, or a name is not declared.
+    Load(LoadError),
+    /// A call was refused (arity, argument type) or cannot be made.
+    Call(CallError),
+    /// Rust types do not match a declaration.
+    TypeMismatch(TypeMismatch),
 }
 
 impl fmt::Display for Error {
@@ -82,6 +90,9 @@ impl fmt::Display for Error {
             Error::Layout(e) => e.fmt(f),
             Error::Path(e) => e.fmt(f),
             Error::Header(e) => e.fmt(f),
+            Error::Load(e) => e.fmt(f),
+            Error::Call(e) => e.fmt(f),
+            Error::TypeMismatch(e) => e.fmt(f),
         }
     }
 }
@@ -93,6 +104,9 @@ impl std::error::Error for Error {
             Error::Layout(e) => Some(e),
             Error::Path(e) => Some(e),
             Error::Header(e) => Some(e),
+            Error::Load(e) => Some(e),
+            Error::Call(e) => Some(e),
+            Error::TypeMismatch(e) => Some(e),
         }
     }
 }
@@ -115,5 +129,20 @@ impl From<PathError> for Error {
 impl From<HeaderError> for Error {
     fn from(e: HeaderError) -> Self {
         Error::Header(e)
+    }
+}
+impl From<LoadError> for Error {
+    fn from(e: LoadError) -> Self {
+        Error::Load(e)
+    }
+}
+impl From<CallError> for Error {
+    fn from(e: CallError) -> Self {
+        Error::Call(e)
+    }
+}
+impl From<TypeMismatch> for Error {
+    fn from(e: TypeMismatch) -> Self {
+        Error::TypeMismatch(e)
     }
 }

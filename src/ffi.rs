@@ -10,7 +10,13 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex, OnceLock, RwLock};
 
+use std::collections::HashMap;
+use std::ffi::c_void;
+
+use crate::call::{Backend, CallError, Function, Global};
 use crate::cdef::{self, CdefError, CdefOptions, Mode};
+use crate::jit::JitEngine;
+use crate::library::{Library, LoadError};
 use crate::ctype::{CType, Field, TypeId, TypeTable};
 use crate::error::{Error, HeaderError};
 use crate::layout::{self, Layout, LayoutError, PathError, PathTarget, Target};
@@ -35,6 +41,12 @@ struct Shared {
     table: RwLock<Arc<TypeTable>>,
     /// Serialises writers (cdef, type_of) so none loses another's types.
     write: Mutex<()>,
+    /// The JIT engine, created on first use (shared by every function of this context).
+    engine: Arc<OnceLock<Result<Arc<JitEngine>, String>>>,
+    /// The default backend of untyped calls.
+    backend: Mutex<Backend>,
+    /// Functions already resolved, per (library, name).
+    functions: Mutex<HashMap<(usize, String), Function>>,
 }
 
 /// A jitffi context: the C declarations made so far and their layouts.
@@ -119,6 +131,9 @@ impl Ffi {
                 target,
                 table: RwLock::new(table),
                 write: Mutex::new(()),
+                engine: Arc::new(OnceLock::new()),
+                backend: Mutex::new(Backend::Auto),
+                functions: Mutex::new(HashMap::new()),
             }),
         }
     }
@@ -241,6 +256,114 @@ impl Ffi {
             target: self.shared.clone(),
             id,
         })
+    }
+
+    /// Sets the backend untyped calls of functions resolved from now on use (default:
+    /// [`Backend::Auto`]).
+    pub fn set_backend(&self, backend: Backend) {
+        *self.shared.backend.lock().unwrap_or_else(|e| e.into_inner()) = backend;
+        self.shared.functions.lock().unwrap_or_else(|e| e.into_inner()).clear();
+    }
+
+    /// The function `name` declared in a cdef, resolved in `library` (resolved once, then
+    /// cached).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Load`] with [`LoadError::NotDeclared`] if no cdef declares a function `name`,
+    /// or [`LoadError::Symbol`] if the library does not define its symbol (the `asm` name when
+    /// the declaration has one); [`Error::Call`] if the function type cannot be planned.
+    pub fn function(&self, library: &Library, name: &str) -> Result<Function, Error> {
+        let key = (library.id(), name.to_string());
+        if let Some(f) = self.shared.functions.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
+            return Ok(f.clone());
+        }
+        let table = self.types();
+        let Some(decl) = table.function(name) else {
+            let instead = if table.typedef(name).is_some() {
+                Some("a typedef".to_string())
+            } else if table.global(name).is_some() {
+                Some("a variable (use Ffi::global)".to_string())
+            } else if table.constant(name).is_some() {
+                Some("a constant".to_string())
+            } else {
+                None
+            };
+            return Err(LoadError::NotDeclared { name: name.into(), instead }.into());
+        };
+        let addr = library.symbol(decl.symbol())?;
+        let ty = decl.ty;
+        let backend = *self.shared.backend.lock().unwrap_or_else(|e| e.into_inner());
+        let f = Function::new(
+            name,
+            ty,
+            table,
+            self.shared.target.clone(),
+            addr,
+            Some(library.clone()),
+            self.shared.engine.clone(),
+            backend,
+            false,
+        )?;
+        self.shared.functions.lock().unwrap_or_else(|e| e.into_inner()).insert(key, f.clone());
+        Ok(f)
+    }
+
+    /// A function at a raw address, called as the declared function (pointer) type `ty`
+    /// (`"int (*)(int, int)"` or `"int (int, int)"`). Stubs for such calls are compiled per
+    /// address.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Cdef`] if `ty` does not parse, [`Error::Call`] if it is not a function type.
+    ///
+    /// # Safety
+    ///
+    /// `addr` is a function of type `ty` that stays valid as long as the returned handle (and
+    /// its clones) is used.
+    pub unsafe fn function_at(&self, addr: *const c_void, ty: &str) -> Result<Function, Error> {
+        let t = self.type_of(ty)?;
+        let table = self.types();
+        let func = match table.raw_type(t.id()) {
+            CType::Pointer(to) if table.as_func(*to).is_some() => table.raw(*to),
+            CType::Func(_) => t.id(),
+            _ => {
+                return Err(CallError::Unsupported {
+                    function: format!("<{ty}>"),
+                    reason: format!("'{ty}' is not a function or function pointer type"),
+                }
+                .into());
+            }
+        };
+        let backend = *self.shared.backend.lock().unwrap_or_else(|e| e.into_inner());
+        Ok(Function::new(
+            &format!("<{}>", table.display(t.id())),
+            func,
+            table,
+            self.shared.target.clone(),
+            addr,
+            None,
+            self.shared.engine.clone(),
+            backend,
+            true,
+        )?)
+    }
+
+    /// The global variable `name` declared in a cdef (`extern int counter;`), resolved in
+    /// `library`.
+    ///
+    /// # Errors
+    ///
+    /// As [`Ffi::function`], for variables.
+    pub fn global(&self, library: &Library, name: &str) -> Result<Global, Error> {
+        let table = self.types();
+        let Some(decl) = table.global(name) else {
+            let instead = table.function(name).map(|_| "a function (use Ffi::function)".to_string());
+            return Err(LoadError::NotDeclared { name: name.into(), instead }.into());
+        };
+        let addr = library.symbol(decl.symbol())?;
+        let ty = decl.ty;
+        Ok(Global::new(name, ty, table.clone(), &self.shared.target, addr, library.clone()))
     }
 
     /// `sizeof(ty)`.

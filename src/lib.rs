@@ -36,16 +36,28 @@
 #![doc(test(attr(deny(warnings))))]
 #![deny(missing_docs)]
 
+pub mod call;
 pub mod cdef;
+mod cif;
 pub mod ctype;
 pub mod dump;
 pub mod error;
 mod ffi;
+mod jit;
 pub mod layout;
+pub mod library;
+pub mod plan;
 pub mod probe;
+pub mod value;
 
 pub use cdef::{CdefError, CdefOptions, Diagnostic};
 pub use ctype::{CType, Prim, TypeId, TypeTable};
 pub use error::{Error, HeaderError};
+pub use call::{
+    Backend, CRepr, CallError, Function, Global, Shape, ShapeField, TypeMismatch, TypedArgs, TypedFunction,
+};
 pub use ffi::{Ffi, HeaderOptions, Type, preprocess_header};
+pub use jit::{errno, set_errno};
 pub use layout::{Layout, LayoutError, Target};
+pub use library::{Library, LoadError, LoadOptions};
+pub use value::{CStrRef, Pointer, StructValue, Value};

@@ -58,3 +58,71 @@ pub fn assert_no_mismatch(m: &[Mismatch], what: &str) {
         );
     }
 }
+
+/// Builds the fixture library (`tests/c/fixture.c`) once per test binary and returns its path.
+pub fn fixture_lib() -> PathBuf {
+    static LIB: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    LIB.get_or_init(|| {
+        require_cc();
+        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+        let out = scratch_dir("fixture").join("libjitffi_fixture.so");
+        let status = std::process::Command::new(std::env::var("CC").unwrap_or_else(|_| "cc".into()))
+            .args(["-O2", "-shared", "-fPIC", "-Wall", "-Werror", "-o"])
+            .arg(&out)
+            .arg("-I")
+            .arg(root.join("include"))
+            .arg(root.join("tests/c/fixture.c"))
+            .status()
+            .expect("run cc");
+        assert!(status.success(), "building the fixture library failed");
+        out
+    })
+    .clone()
+}
+
+/// A context with `cdefs/fixture.h` declared and the fixture library loaded.
+pub fn fixture() -> (Ffi, jitffi::Library) {
+    let ffi = Ffi::new();
+    ffi.cdef(include_str!("../../cdefs/fixture.h")).expect("cdefs/fixture.h");
+    // SAFETY: the fixture library has no initialisers.
+    let lib = unsafe { jitffi::Library::open(&fixture_lib().to_string_lossy(), &Default::default()) }.expect("load fixture");
+    (ffi, lib)
+}
+
+/// The hash `tests/c/fixture.c` computes (`mix`).
+pub fn mix(h: u64, v: u64) -> u64 {
+    (h ^ v).wrapping_mul(0x100000001b3).wrapping_add(h >> 29)
+}
+
+/// The byte ranges of the scalar members of a struct type (padding excluded), for comparing
+/// struct values member by member.
+pub fn member_ranges(ty: &jitffi::Type) -> Vec<(usize, usize)> {
+    fn walk(t: &jitffi::TypeTable, id: jitffi::TypeId, base: u64, out: &mut Vec<(usize, usize)>) {
+        match t.raw_type(id) {
+            jitffi::CType::Record(r) => {
+                let body = r.body.as_ref().expect("complete");
+                // A union: its first member.
+                let fields = if r.kind == jitffi::ctype::RecordKind::Union { &body.fields[..1] } else { &body.fields[..] };
+                for f in fields {
+                    walk(t, f.ty, base + f.offset, out);
+                }
+            }
+            jitffi::CType::Array { elem, len: Some(n) } => {
+                let size = match t.raw_type(*elem) {
+                    jitffi::CType::Prim(p) => jitffi::Target::host().prim(*p).0,
+                    _ => panic!("arrays of aggregates not used here"),
+                };
+                for i in 0..*n {
+                    walk(t, *elem, base + i * size, out);
+                }
+            }
+            jitffi::CType::Prim(p) => {
+                out.push((base as usize, jitffi::Target::host().prim(*p).0 as usize));
+            }
+            _ => out.push((base as usize, 8)),
+        }
+    }
+    let mut out = Vec::new();
+    walk(ty.table(), ty.id(), 0, &mut out);
+    out
+}

@@ -1,0 +1,701 @@
+//! Calling C: [`Function`] (untyped, checked on every call) and, in `typed.rs`,
+//! [`TypedFunction`] (checked once, then native).
+//!
+//! An untyped call goes through a JIT stub compiled lazily for the function: the stub checks the
+//! tag of each [`Value`] and calls directly. When a tag does not match (an `i64` for an `int`, a
+//! string for `const char *`, …) the stub calls nothing and returns; `check_args` then converts
+//! every argument with C's rules or explains why it cannot, and the converted arguments take the
+//! stub again. A signature the JIT cannot compile goes through libffi (`cif.rs`) instead, with
+//! the same conversions: the backend changes speed, never behaviour.
+
+mod typed;
+
+use std::collections::HashMap;
+use std::ffi::c_void;
+use std::fmt;
+use std::sync::{Arc, Mutex, OnceLock};
+
+pub use typed::{CRepr, Shape, ShapeField, TypeMismatch, TypedArgs, TypedFunction};
+
+use crate::cif::FfiCall;
+use crate::ctype::{CType, Prim, TypeId, TypeTable};
+use crate::jit::{JitEngine, StubSpec, UntypedStub};
+use crate::layout::{self, Target};
+use crate::library::Library;
+use crate::plan::{self, CallPlan};
+use crate::value::{self, c_from_value, value_from_c, Conv, ConvError, Value};
+
+/// Which machinery performs untyped calls.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Default)]
+pub enum Backend {
+    /// The JIT stub, or libffi when the JIT cannot compile the signature (logged at `warn`).
+    #[default]
+    Auto,
+    /// Only the JIT stub: a signature it cannot compile is an error.
+    Jit,
+    /// Only libffi.
+    Libffi,
+}
+
+/// Why an untyped call was refused. Nothing was called.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CallError {
+    /// The wrong number of arguments.
+    Arity {
+        /// The function.
+        function: String,
+        /// Parameters declared.
+        expected: usize,
+        /// Arguments given.
+        got: usize,
+        /// The function takes a variadic tail (so `expected` is a minimum).
+        variadic: bool,
+    },
+    /// An argument cannot be converted to its parameter's type.
+    Argument {
+        /// The function.
+        function: String,
+        /// 1-based position.
+        position: usize,
+        /// What was wrong, with both types.
+        message: String,
+    },
+    /// No backend can call this signature (or not the one forced).
+    Unsupported {
+        /// The function.
+        function: String,
+        /// Why.
+        reason: String,
+    },
+}
+
+impl fmt::Display for CallError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CallError::Arity { function, expected, got, variadic } => {
+                let s = if *expected == 1 { "" } else { "s" };
+                let least = if *variadic { "at least " } else { "" };
+                write!(f, "{function}: expected {least}{expected} argument{s}, got {got}")
+            }
+            CallError::Argument { function, position, message } => write!(f, "{function}: argument {position}: {message}"),
+            CallError::Unsupported { function, reason } => write!(f, "{function}: cannot be called: {reason}"),
+        }
+    }
+}
+
+impl std::error::Error for CallError {}
+
+/// The compiled or prepared machinery for one call signature.
+struct Machine {
+    plan: CallPlan,
+    convs: Vec<Conv>,
+    ret: Conv,
+    jit: OnceLock<Result<UntypedStub, String>>,
+    ffi: OnceLock<Result<FfiCall, String>>,
+}
+
+pub(crate) struct FunctionInner {
+    name: String,
+    /// The function's declared type (a `CType::Func`).
+    ty: TypeId,
+    table: Arc<TypeTable>,
+    target: Target,
+    addr: usize,
+    /// Keeps the library loaded while the function exists.
+    _library: Option<Library>,
+    engine: Arc<OnceLock<Result<Arc<JitEngine>, String>>>,
+    fixed: Machine,
+    /// Plans and stubs per promoted signature of the variadic tail.
+    tails: Mutex<HashMap<Vec<(u8, u32)>, Arc<Machine>>>,
+    errno: bool,
+    backend: Backend,
+    /// True when the address comes from a function pointer (the stub takes it as an argument).
+    indirect: bool,
+}
+
+/// A C function declared in a cdef and resolved in a library (or a function pointer cast to a
+/// declared type). Cheap to clone; `Send + Sync`.
+///
+/// # To `call` or to `typed().call()`
+///
+/// [`Function::call`] takes `&[Value]` and checks, on every call, the number of arguments and
+/// each argument against its parameter's C type (integer range, pointer type, struct type),
+/// converting where C would (an `i64` that fits into an `int`, a string into `const char *`).
+/// It suits code that only knows at run time what it calls: interpreters, command lines,
+/// generic bindings. The JIT stub makes the common case (arguments already of the canonical
+/// variant) cost a few instructions over a native call.
+///
+/// [`Function::typed`] checks once that Rust types match the declaration (sizes, signedness,
+/// struct layouts) and returns a [`TypedFunction`] whose calls are native calls: no check, no
+/// conversion, no stub. Use it when the signature is known when the Rust code is written.
+#[derive(Clone)]
+pub struct Function {
+    pub(crate) inner: Arc<FunctionInner>,
+}
+
+impl fmt::Debug for Function {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Function({})", self.declaration())
+    }
+}
+
+fn size_of_in(t: &TypeTable, target: &Target) -> impl Fn(TypeId) -> Option<u64> {
+    move |ty| layout::layout_of(t, target, ty).ok().map(|l| l.size)
+}
+
+impl Machine {
+    fn new(t: &TypeTable, target: &Target, func: TypeId, tail_types: &[TypeId], tail_convs: &[Conv]) -> Result<Machine, String> {
+        let plan = plan::plan_call(t, target, func, tail_types).map_err(|e| e.0)?;
+        let f = t.as_func(func).ok_or("not a function type")?;
+        let mut convs: Vec<Conv> = f.params.iter().map(|&p| Conv::of(t, size_of_in(t, target), p, target.char_signed)).collect();
+        convs.extend_from_slice(tail_convs);
+        let ret = Conv::of(t, size_of_in(t, target), f.ret, target.char_signed);
+        Ok(Machine { plan, convs, ret, jit: OnceLock::new(), ffi: OnceLock::new() })
+    }
+}
+
+impl Function {
+    pub(crate) fn new(
+        name: &str,
+        ty: TypeId,
+        table: Arc<TypeTable>,
+        target: Target,
+        addr: *const c_void,
+        library: Option<Library>,
+        engine: Arc<OnceLock<Result<Arc<JitEngine>, String>>>,
+        backend: Backend,
+        indirect: bool,
+    ) -> Result<Function, CallError> {
+        let fixed = Machine::new(&table, &target, ty, &[], &[])
+            .map_err(|reason| CallError::Unsupported { function: name.to_string(), reason })?;
+        Ok(Function {
+            inner: Arc::new(FunctionInner {
+                name: name.to_string(),
+                ty,
+                table,
+                target,
+                addr: addr as usize,
+                _library: library,
+                engine,
+                fixed,
+                tails: Mutex::new(HashMap::new()),
+                errno: false,
+                backend,
+                indirect,
+            }),
+        })
+    }
+
+    /// The function's name (as declared).
+    pub fn name(&self) -> &str {
+        &self.inner.name
+    }
+
+    /// The declaration in C syntax: `int add_i32(int, int)`.
+    pub fn declaration(&self) -> String {
+        self.inner.table.declare(self.inner.ty, &self.inner.name)
+    }
+
+    /// The address called.
+    pub fn address(&self) -> *const c_void {
+        self.inner.addr as *const c_void
+    }
+
+    /// The function's C type.
+    pub fn type_id(&self) -> TypeId {
+        self.inner.ty
+    }
+
+    /// The type table version the function was declared in.
+    pub fn table(&self) -> &TypeTable {
+        &self.inner.table
+    }
+
+    /// A handle to the same function whose calls save `errno` right after the call (and restore
+    /// the saved value right before it), readable with [`crate::errno`]: CFFI's `ffi.errno`.
+    /// Only untyped calls capture errno.
+    pub fn capture_errno(&self) -> Function {
+        self.rebuild(true, self.inner.backend)
+    }
+
+    /// A handle to the same function that uses `backend` for untyped calls.
+    pub fn with_backend(&self, backend: Backend) -> Function {
+        self.rebuild(self.inner.errno, backend)
+    }
+
+    fn rebuild(&self, errno: bool, backend: Backend) -> Function {
+        let i = &self.inner;
+        let fixed = Machine::new(&i.table, &i.target, i.ty, &[], &[]).unwrap_or_else(|_| Machine {
+            plan: i.fixed.plan.clone(),
+            convs: i.fixed.convs.clone(),
+            ret: i.fixed.ret,
+            jit: OnceLock::new(),
+            ffi: OnceLock::new(),
+        });
+        Function {
+            inner: Arc::new(FunctionInner {
+                name: i.name.clone(),
+                ty: i.ty,
+                table: i.table.clone(),
+                target: i.target.clone(),
+                addr: i.addr,
+                _library: i._library.clone(),
+                engine: i.engine.clone(),
+                fixed,
+                tails: Mutex::new(HashMap::new()),
+                errno,
+                backend,
+                indirect: i.indirect,
+            }),
+        }
+    }
+
+    /// The call plan of the fixed parameters (how each argument and the result travel).
+    pub fn plan(&self) -> &CallPlan {
+        &self.inner.fixed.plan
+    }
+
+    /// Compiles the JIT stub of the fixed signature now instead of on the first call, and
+    /// reports whether it could (otherwise calls go through libffi).
+    ///
+    /// # Errors
+    ///
+    /// The reason the JIT cannot compile this signature.
+    pub fn compile(&self) -> Result<(), String> {
+        self.jit_stub(&self.inner.fixed).map(|_| ())
+    }
+
+    fn jit_stub<'m>(&self, m: &'m Machine) -> Result<&'m UntypedStub, String> {
+        m.jit
+            .get_or_init(|| {
+                let engine = self.inner.engine.get_or_init(|| JitEngine::new().map(Arc::new).map_err(|e| e.to_string()));
+                let engine = engine.as_ref().map_err(Clone::clone)?;
+                let spec = StubSpec {
+                    plan: &m.plan,
+                    convs: &m.convs,
+                    ret: m.ret,
+                    target: (!self.inner.indirect).then_some(self.inner.addr),
+                    errno: self.inner.errno,
+                };
+                let res = engine.compile_untyped(&spec).map_err(|e| e.to_string());
+                if let Err(e) = &res {
+                    if self.inner.backend == Backend::Auto {
+                        log::warn!("jitffi: {}: {e}; calling through libffi", self.inner.name);
+                    }
+                }
+                res
+            })
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+
+    fn ffi_call<'m>(&self, m: &'m Machine) -> Result<&'m FfiCall, String> {
+        m.ffi.get_or_init(|| FfiCall::new(&m.plan, &m.convs, m.ret)).as_ref().map_err(Clone::clone)
+    }
+
+    /// Calls the function with untyped arguments, checking their number and each one's type.
+    ///
+    /// # Errors
+    ///
+    /// [`CallError`] naming the function, the argument position and both types; nothing is
+    /// called then.
+    ///
+    /// # Safety
+    ///
+    /// - the declaration matches the function's definition in the library;
+    /// - the arguments satisfy the function's own preconditions (valid pointers, buffer sizes,
+    ///   whatever the C documentation demands);
+    /// - the function does not unwind or `longjmp` across this call.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use jitffi::{Ffi, Library, Value};
+    ///
+    /// let ffi = Ffi::new();
+    /// ffi.cdef("size_t strlen(const char *s); double cos(double);")?;
+    /// let libc = Library::process();
+    /// let strlen = ffi.function(&libc, "strlen")?;
+    /// // SAFETY: strlen's declaration is right and the argument is a NUL-terminated string.
+    /// let n = unsafe { strlen.call(&[Value::str(c"hello")])? };
+    /// assert_eq!(n, Value::U64(5));
+    /// let err = unsafe { strlen.call(&[Value::I64(7)]) }.unwrap_err();
+    /// assert_eq!(err.to_string(), "strlen: argument 1: cannot convert i64 to 'const char *'");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub unsafe fn call(&self, args: &[Value<'_>]) -> Result<Value<'static>, CallError> {
+        // SAFETY: forwarded from this function's contract.
+        unsafe { self.call_with(self.inner.backend, args) }
+    }
+
+    /// [`Function::call`] with a backend chosen for this call.
+    ///
+    /// # Errors
+    ///
+    /// As [`Function::call`]; also [`CallError::Unsupported`] if the forced backend cannot call
+    /// the signature.
+    ///
+    /// # Safety
+    ///
+    /// As [`Function::call`].
+    pub unsafe fn call_with(&self, backend: Backend, args: &[Value<'_>]) -> Result<Value<'static>, CallError> {
+        let inner = &*self.inner;
+        let n_fixed = inner.fixed.convs.len();
+        let variadic = inner.fixed.plan.variadic;
+        if args.len() != n_fixed && !(variadic && args.len() > n_fixed) {
+            return Err(CallError::Arity { function: inner.name.clone(), expected: n_fixed, got: args.len(), variadic });
+        }
+        if args.len() == n_fixed {
+            // SAFETY: forwarded from this function's contract.
+            return unsafe { self.call_machine(&inner.fixed, backend, args) };
+        }
+        let m = self.tail_machine(&args[n_fixed..])?;
+        // SAFETY: forwarded from this function's contract.
+        unsafe { self.call_machine(&m, backend, args) }
+    }
+
+    /// The machine for a variadic call whose tail is `tail`, after default promotions.
+    fn tail_machine(&self, tail: &[Value<'_>]) -> Result<Arc<Machine>, CallError> {
+        let inner = &*self.inner;
+        let t = &inner.table;
+        let mut key = Vec::with_capacity(tail.len());
+        let mut types = Vec::with_capacity(tail.len());
+        let mut convs = Vec::with_capacity(tail.len());
+        for (i, v) in tail.iter().enumerate() {
+            let position = inner.fixed.convs.len() + i + 1;
+            let (ty, conv) = match v {
+                Value::Bool(_) | Value::I8(_) | Value::U8(_) | Value::I16(_) | Value::U16(_) | Value::I32(_) => {
+                    (t.prim(Prim::Int), Conv::Int { bytes: 4, signed: true })
+                }
+                Value::U32(_) => (t.prim(Prim::UInt), Conv::Int { bytes: 4, signed: false }),
+                Value::I64(_) => (t.prim(Prim::Long), Conv::Int { bytes: 8, signed: true }),
+                Value::U64(_) => (t.prim(Prim::ULong), Conv::Int { bytes: 8, signed: false }),
+                Value::F32(_) | Value::F64(_) => (t.prim(Prim::Double), Conv::F64),
+                // Every pointer classifies like an unsigned long; the conversion keeps the
+                // value's own type so the stub's check passes.
+                Value::Ptr(p) => (t.prim(Prim::ULong), Conv::Ptr { ty: p.type_id().unwrap_or(TypeId(value::UNTYPED)), chars: true }),
+                Value::Str(_) => (t.prim(Prim::ULong), Conv::Ptr { ty: TypeId(value::UNTYPED), chars: true }),
+                Value::Struct(s) => {
+                    let ty = s.type_id();
+                    if ty.index() >= t.len() || t.as_record(ty).is_none() {
+                        return Err(CallError::Argument {
+                            function: inner.name.clone(),
+                            position,
+                            message: "struct value of a type unknown to this function's declarations".into(),
+                        });
+                    }
+                    let size = u32::try_from(s.bytes().len()).unwrap_or(u32::MAX);
+                    (ty, Conv::Struct { ty, size })
+                }
+                Value::Void => {
+                    return Err(CallError::Argument {
+                        function: inner.name.clone(),
+                        position,
+                        message: "cannot pass void as a variadic argument".into(),
+                    });
+                }
+            };
+            let tag = conv.canonical_tag();
+            let id = match conv {
+                Conv::Ptr { ty, .. } | Conv::Struct { ty, .. } => ty.0,
+                _ => 0,
+            };
+            key.push((tag, id));
+            types.push(ty);
+            convs.push(conv);
+        }
+        let mut cache = inner.tails.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(m) = cache.get(&key) {
+            return Ok(m.clone());
+        }
+        let m = Machine::new(t, &inner.target, inner.ty, &types, &convs)
+            .map_err(|reason| CallError::Unsupported { function: inner.name.clone(), reason })?;
+        let m = Arc::new(m);
+        cache.insert(key, m.clone());
+        Ok(m)
+    }
+
+    /// Converts every argument to its parameter's canonical value, or explains why not.
+    fn check_args<'a>(&self, m: &Machine, args: &[Value<'a>]) -> Result<Vec<Value<'a>>, CallError> {
+        let t = &self.inner.table;
+        args.iter()
+            .zip(&m.convs)
+            .enumerate()
+            .map(|(i, (v, conv))| {
+                c_from_value(t, *conv, v).map_err(|e| self.arg_error(m, i, v, e))
+            })
+            .collect()
+    }
+
+    fn param_c_type(&self, m: &Machine, i: usize) -> String {
+        let t = &self.inner.table;
+        match t.as_func(self.inner.ty).and_then(|f| f.params.get(i)) {
+            Some(&p) => t.display(p),
+            None => match m.convs.get(i) {
+                Some(Conv::Int { bytes: 4, signed: true }) => "int".into(),
+                Some(Conv::Int { bytes: 4, signed: false }) => "unsigned int".into(),
+                Some(Conv::Int { signed: true, .. }) => "long".into(),
+                Some(Conv::Int { signed: false, .. }) => "unsigned long".into(),
+                Some(Conv::F64) => "double".into(),
+                Some(Conv::Ptr { .. }) => "void *".into(),
+                _ => "variadic argument".into(),
+            },
+        }
+    }
+
+    fn arg_error(&self, m: &Machine, i: usize, v: &Value<'_>, e: ConvError) -> CallError {
+        let t = &self.inner.table;
+        let c = self.param_c_type(m, i);
+        let message = match e {
+            ConvError::Type => match m.convs[i] {
+                Conv::Unsupported => format!("parameter type '{c}' cannot be passed by value yet"),
+                _ => format!("cannot convert {} to '{c}'", v.kind()),
+            },
+            ConvError::Range(n) => format!("integer {n} does not fit in '{c}'"),
+            ConvError::PointerType(from) => {
+                let from = if from.index() < t.len() { t.display(from) } else { format!("pointer type #{}", from.0) };
+                format!("cannot pass '{from}' where '{c}' is expected")
+            }
+            ConvError::StructType(from) => {
+                let from = if from.index() < t.len() { t.display(from) } else { format!("struct type #{}", from.0) };
+                format!("cannot pass a value of type '{from}' where '{c}' is expected")
+            }
+            ConvError::StructSize(n) => {
+                format!("struct value has {n} bytes but '{c}' has {}", size_of_in(t, &self.inner.target)(t.raw(self.param_ty(i))).unwrap_or(0))
+            }
+        };
+        CallError::Argument { function: self.inner.name.clone(), position: i + 1, message }
+    }
+
+    fn param_ty(&self, i: usize) -> TypeId {
+        let t = &self.inner.table;
+        t.as_func(self.inner.ty).and_then(|f| f.params.get(i).copied()).unwrap_or(t.void())
+    }
+
+    /// Runs a call on one machine with the chosen backend.
+    ///
+    /// # Safety
+    ///
+    /// As [`Function::call`]; `args.len()` equals the machine's number of arguments.
+    unsafe fn call_machine(&self, m: &Machine, backend: Backend, args: &[Value<'_>]) -> Result<Value<'static>, CallError> {
+        let unsupported = |reason: String| CallError::Unsupported { function: self.inner.name.clone(), reason };
+        let use_jit = match backend {
+            Backend::Libffi => false,
+            Backend::Jit => {
+                self.jit_stub(m).map_err(unsupported)?;
+                true
+            }
+            Backend::Auto => self.jit_stub(m).is_ok(),
+        };
+        if use_jit {
+            let stub = self.jit_stub(m).map_err(unsupported)?;
+            // SAFETY: forwarded from this function's contract; the stub checks each argument's
+            // tag before reading its payload.
+            let first = unsafe { self.run_stub(stub, m, args) };
+            if let Some(v) = first {
+                return Ok(v);
+            }
+            let converted = self.check_args(m, args)?;
+            // SAFETY: as above, with canonical arguments the stub accepts.
+            return unsafe { self.run_stub(stub, m, &converted) }
+                .ok_or_else(|| unsupported("internal: the stub refused converted arguments".into()));
+        }
+        let ffi = self.ffi_call(m).map_err(|e| {
+            let jit = self.jit_stub(m).err().unwrap_or_default();
+            unsupported(if jit.is_empty() { e } else { format!("{e} (and the JIT: {jit})") })
+        })?;
+        let converted = self.check_args(m, args)?;
+        let mut buf = vec![0u8; ffi.ret_len().max(m.plan_ret_size())];
+        // SAFETY: forwarded from this function's contract; `converted` are canonical values
+        // for the prepared signature; `buf` is at least `ret_len()` bytes.
+        unsafe { ffi.call(self.address(), &converted, buf.as_mut_ptr(), self.inner.errno) };
+        Ok(value_from_c(m.ret, &buf))
+    }
+
+    /// Runs the stub; `None` if it refused an argument (nothing was called).
+    ///
+    /// # Safety
+    ///
+    /// As [`Function::call`]; `args.len()` equals the machine's number of arguments.
+    unsafe fn run_stub(&self, stub: &UntypedStub, m: &Machine, args: &[Value<'_>]) -> Option<Value<'static>> {
+        let target = self.address();
+        if let Conv::Struct { ty, size } = m.ret {
+            let mut bytes = vec![0u8; size as usize].into_boxed_slice();
+            // SAFETY: `args` has one `Value` per parameter, `bytes` holds the whole result.
+            let status = unsafe { (stub.f)(args.as_ptr(), bytes.as_mut_ptr(), target) };
+            return (status == 0).then(|| Value::Struct(value::StructValue::owned(ty, bytes)));
+        }
+        let mut ret = std::mem::MaybeUninit::<Value<'static>>::uninit();
+        // SAFETY: `args` has one `Value` per parameter; `ret` has room for a `Value`.
+        let status = unsafe { (stub.f)(args.as_ptr(), ret.as_mut_ptr().cast(), target) };
+        if status != 0 {
+            return None;
+        }
+        if m.ret == Conv::Bool {
+            // SAFETY: the stub wrote the tag; the payload byte follows at `PAYLOAD`.
+            let b = unsafe { ret.as_mut_ptr().cast::<u8>().add(value::PAYLOAD as usize) };
+            // SAFETY: normalise C's _Bool byte to 0/1 before `bool` reads it.
+            unsafe { *b = u8::from(*b != 0) };
+        }
+        // SAFETY: the stub wrote a valid tag and the whole payload of that variant.
+        Some(unsafe { ret.assume_init() })
+    }
+
+    /// Checks that `Args` and `Ret` match the declaration and returns a handle whose calls are
+    /// native calls.
+    ///
+    /// # Errors
+    ///
+    /// [`TypeMismatch`] naming the argument (or the result), the Rust type, the C type and
+    /// what differs.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let ffi = jitffi::Ffi::new();
+    /// ffi.cdef("double cos(double);")?;
+    /// let libm = unsafe { jitffi::Library::open("m", &Default::default())? };
+    /// let cos = ffi.function(&libm, "cos")?.typed::<(f64,), f64>()?;
+    /// // SAFETY: cos is defined as declared.
+    /// assert_eq!(unsafe { cos.call((0.0,)) }, 1.0);
+    /// assert!(ffi.function(&libm, "cos")?.typed::<(f32,), f64>().is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn typed<Args: TypedArgs, Ret: CRepr>(&self) -> Result<TypedFunction<Args, Ret>, TypeMismatch> {
+        TypedFunction::new(self)
+    }
+
+    pub(crate) fn engine(&self) -> Result<Arc<JitEngine>, String> {
+        self.inner
+            .engine
+            .get_or_init(|| JitEngine::new().map(Arc::new).map_err(|e| e.to_string()))
+            .clone()
+    }
+
+    pub(crate) fn target(&self) -> &Target {
+        &self.inner.target
+    }
+}
+
+impl Machine {
+    fn plan_ret_size(&self) -> usize {
+        match self.ret {
+            Conv::Struct { size, .. } => size as usize,
+            _ => 16,
+        }
+    }
+}
+
+// -- Globals --
+
+/// A global variable declared in a cdef and resolved in a library.
+#[derive(Clone)]
+pub struct Global {
+    name: String,
+    ty: TypeId,
+    table: Arc<TypeTable>,
+    addr: usize,
+    conv: Conv,
+    _library: Option<Library>,
+}
+
+impl fmt::Debug for Global {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Global({})", self.table.declare(self.ty, &self.name))
+    }
+}
+
+impl Global {
+    pub(crate) fn new(name: &str, ty: TypeId, table: Arc<TypeTable>, target: &Target, addr: *mut c_void, library: Library) -> Global {
+        let conv = match table.raw_type(ty) {
+            // An array global is used through a pointer to its first element (C's decay).
+            CType::Array { .. } => Conv::Ptr { ty: TypeId(value::UNTYPED), chars: true },
+            _ => Conv::of(&table, size_of_in(&table, target), ty, target.char_signed),
+        };
+        Global { name: name.to_string(), ty, table, addr: addr as usize, conv, _library: Some(library) }
+    }
+
+    /// The variable's address.
+    pub fn address(&self) -> *mut c_void {
+        self.addr as *mut c_void
+    }
+
+    /// The variable's declaration in C syntax.
+    pub fn declaration(&self) -> String {
+        self.table.declare(self.ty, &self.name)
+    }
+
+    /// Reads the variable. An array reads as a pointer to its first element.
+    ///
+    /// # Errors
+    ///
+    /// [`CallError::Unsupported`] for a type that has no `Value` (`long double`).
+    ///
+    /// # Safety
+    ///
+    /// The declaration matches the definition, and no other thread writes the variable
+    /// concurrently.
+    pub unsafe fn get(&self) -> Result<Value<'static>, CallError> {
+        match self.conv {
+            Conv::Ptr { .. } if matches!(self.table.raw_type(self.ty), CType::Array { .. }) => {
+                Ok(Value::Ptr(value::Pointer::new(self.address())))
+            }
+            Conv::Void | Conv::Unsupported | Conv::LongDouble => Err(CallError::Unsupported {
+                function: self.name.clone(),
+                reason: format!("cannot read a value of type '{}'", self.table.display(self.ty)),
+            }),
+            conv => {
+                let size = match conv {
+                    Conv::Struct { size, .. } => size as usize,
+                    Conv::Int { bytes, .. } => usize::from(bytes),
+                    Conv::F32 => 4,
+                    Conv::Bool => 1,
+                    _ => 8,
+                };
+                let mut buf = vec![0u8; size.max(8)];
+                // SAFETY: the declaration says `size` bytes live at the address.
+                unsafe { std::ptr::copy_nonoverlapping(self.addr as *const u8, buf.as_mut_ptr(), size) };
+                Ok(value_from_c(conv, &buf))
+            }
+        }
+    }
+
+    /// Writes the variable, converting `v` as an argument of its type would be.
+    ///
+    /// # Errors
+    ///
+    /// [`CallError::Argument`] if `v` cannot be converted; [`CallError::Unsupported`] for
+    /// arrays and types without a `Value`.
+    ///
+    /// # Safety
+    ///
+    /// The declaration matches the definition, the variable is writable, and no other thread
+    /// accesses it concurrently.
+    pub unsafe fn set(&self, v: &Value<'_>) -> Result<(), CallError> {
+        if matches!(self.table.raw_type(self.ty), CType::Array { .. }) {
+            return Err(CallError::Unsupported { function: self.name.clone(), reason: "cannot assign to an array".into() });
+        }
+        let c = c_from_value(&self.table, self.conv, v).map_err(|_| CallError::Argument {
+            function: self.name.clone(),
+            position: 1,
+            message: format!("cannot convert {} to '{}'", v.kind(), self.table.display(self.ty)),
+        })?;
+        let (src, len): (*const u8, usize) = match &c {
+            Value::Struct(s) => (s.bytes().as_ptr(), s.bytes().len()),
+            other => {
+                let len = match self.conv {
+                    Conv::Int { bytes, .. } => usize::from(bytes),
+                    Conv::F32 => 4,
+                    Conv::Bool => 1,
+                    _ => 8,
+                };
+                // SAFETY: the payload of a `Value` is at offset 8 (see `value::PAYLOAD`).
+                (unsafe { std::ptr::from_ref(other).cast::<u8>().add(value::PAYLOAD as usize) }, len)
+            }
+        };
+        // SAFETY: the declaration says `len` writable bytes live at the address (caller).
+        unsafe { std::ptr::copy_nonoverlapping(src, self.addr as *mut u8, len) };
+        Ok(())
+    }
+}

@@ -1,0 +1,335 @@
+//! The libffi fallback: a prepared `ffi_cif` per call signature, built from the same
+//! [`CallPlan`] as the JIT stubs, and the call itself.
+//!
+//! Structs are described to libffi by their register parts, not by their members: an
+//! `ffi_type` whose elements are `uint64`/`double`/`float`/narrower integers per eightbyte, with
+//! the real size and alignment preset (libffi only computes them when they are zero). libffi's
+//! x86-64 classifier then reaches the same classes as our plan, whatever the struct holds
+//! (bit-fields, unions, nested arrays). The one case libffi cannot express is a packed struct of
+//! at most 16 bytes that is MEMORY class only because a member is unaligned; it is refused.
+//! `long double` travels as `f64` and is converted to and from x87 extended precision here.
+
+use std::ffi::c_void;
+
+use libffi::low::{self, ffi_cif, ffi_type, types};
+use libffi::raw;
+
+use crate::plan::{ArgClass, CallPlan, Part, RegClass, RetClass};
+use crate::value::{Conv, Value};
+
+/// A prepared libffi call.
+pub(crate) struct FfiCall {
+    cif: Box<ffi_cif>,
+    /// Owned struct types (pointed to by `arg_types` and the cif).
+    _structs: Vec<Box<ffi_type>>,
+    _elements: Vec<Vec<*mut ffi_type>>,
+    arg_types: Vec<*mut ffi_type>,
+    /// Bytes libffi may write for the result (at least 16).
+    ret_buf: usize,
+    long_double_args: Vec<bool>,
+    long_double_ret: bool,
+    /// The result is returned through a hidden pointer, passed as the first argument.
+    sret: bool,
+}
+
+// SAFETY: a prepared cif and its types are immutable; libffi only reads them during calls, from
+// any thread.
+unsafe impl Send for FfiCall {}
+// SAFETY: as for `Send`.
+unsafe impl Sync for FfiCall {}
+
+fn ptr(t: &'static ffi_type) -> *mut ffi_type {
+    std::ptr::from_ref(t).cast_mut()
+}
+
+fn scalar_type(class: &ArgClass) -> Option<*mut ffi_type> {
+    // SAFETY: libffi's predefined type objects are statics that live for the whole program;
+    // taking their addresses does not read or write them.
+    unsafe {
+        Some(match class {
+            ArgClass::Int { bytes: 1, signed: true } => ptr(&*std::ptr::addr_of!(types::sint8)),
+            ArgClass::Int { bytes: 1, signed: false } => ptr(&*std::ptr::addr_of!(types::uint8)),
+            ArgClass::Int { bytes: 2, signed: true } => ptr(&*std::ptr::addr_of!(types::sint16)),
+            ArgClass::Int { bytes: 2, signed: false } => ptr(&*std::ptr::addr_of!(types::uint16)),
+            ArgClass::Int { bytes: 4, signed: true } => ptr(&*std::ptr::addr_of!(types::sint32)),
+            ArgClass::Int { bytes: 4, signed: false } => ptr(&*std::ptr::addr_of!(types::uint32)),
+            ArgClass::Int { signed: true, .. } => ptr(&*std::ptr::addr_of!(types::sint64)),
+            ArgClass::Int { signed: false, .. } => ptr(&*std::ptr::addr_of!(types::uint64)),
+            ArgClass::F32 => ptr(&*std::ptr::addr_of!(types::float)),
+            ArgClass::F64 => ptr(&*std::ptr::addr_of!(types::double)),
+            ArgClass::Ptr => ptr(&*std::ptr::addr_of!(types::pointer)),
+            _ => return None,
+        })
+    }
+}
+
+fn long_double_type() -> *mut ffi_type {
+    // SAFETY: as in `scalar_type`.
+    unsafe { ptr(&*std::ptr::addr_of!(types::longdouble)) }
+}
+
+fn void_type() -> *mut ffi_type {
+    // SAFETY: as in `scalar_type`.
+    unsafe { ptr(&*std::ptr::addr_of!(types::void)) }
+}
+
+/// The element type standing for one register part.
+fn part_element(p: Part) -> *mut ffi_type {
+    let class = match (p.class, p.size) {
+        (RegClass::Float, 4) => ArgClass::F32,
+        (RegClass::Float, _) => ArgClass::F64,
+        (RegClass::Int, 8) => ArgClass::Int { bytes: 8, signed: false },
+        (RegClass::Int, 4..=7) => ArgClass::Int { bytes: 4, signed: false },
+        (RegClass::Int, 2 | 3) => ArgClass::Int { bytes: 2, signed: false },
+        (RegClass::Int, _) => ArgClass::Int { bytes: 1, signed: false },
+    };
+    scalar_type(&class).unwrap_or_else(void_type)
+}
+
+struct Builder {
+    structs: Vec<Box<ffi_type>>,
+    elements: Vec<Vec<*mut ffi_type>>,
+}
+
+impl Builder {
+    /// A struct type with the given elements and preset size and alignment.
+    fn struct_type(&mut self, mut elems: Vec<*mut ffi_type>, size: u32, align: u32) -> *mut ffi_type {
+        elems.push(std::ptr::null_mut());
+        let mut t = Box::new(ffi_type {
+            size: size as usize,
+            alignment: u16::try_from(align).unwrap_or(16),
+            type_: low::type_tag::STRUCT,
+            elements: elems.as_mut_ptr(),
+        });
+        let p: *mut ffi_type = &mut *t;
+        self.elements.push(elems);
+        self.structs.push(t);
+        p
+    }
+
+    fn arg(&mut self, class: &ArgClass, conv: Conv) -> Result<*mut ffi_type, String> {
+        if conv == Conv::LongDouble {
+            return Ok(long_double_type());
+        }
+        if let Some(t) = scalar_type(class) {
+            return Ok(t);
+        }
+        match class {
+            ArgClass::StructRegs { parts, size } => {
+                let align = parts.iter().map(|p| p.size.next_power_of_two().min(8)).max().unwrap_or(1);
+                let elems = parts.iter().map(|p| part_element(*p)).collect();
+                Ok(self.struct_type(elems, *size, align))
+            }
+            ArgClass::StructStack { size, align, parts } if !parts.is_empty() => {
+                // On the stack only because registers ran out: libffi counts registers too.
+                self.arg(&ArgClass::StructRegs { parts: parts.clone(), size: *size }, conv).map(|t| {
+                    // SAFETY: `t` points to a struct type this builder owns.
+                    unsafe { (*t).alignment = u16::try_from(*align).unwrap_or(8) };
+                    t
+                })
+            }
+            ArgClass::StructStack { size, align, .. } if *size > 16 => {
+                // More than 16 bytes of integers: libffi's classifier says MEMORY too.
+                let n = size.div_ceil(8);
+                let elems = (0..n).map(|_| part_element(Part { class: RegClass::Int, offset: 0, size: 8 })).collect();
+                Ok(self.struct_type(elems, *size, *align))
+            }
+            ArgClass::StructStack { size, align, .. } => {
+                // MEMORY class at most 16 bytes (an unaligned member): an x87 element makes
+                // libffi classify it X87, which arguments pass in memory; the preset size keeps
+                // the copy exact.
+                Ok(self.struct_type(vec![long_double_type()], *size, *align))
+            }
+            ArgClass::StructRef { .. } => Err("structs passed by reference (not a System V case)".into()),
+            ArgClass::Unsupported(why) => Err(why.clone()),
+            _ => Err("internal: unexpected argument class".into()),
+        }
+    }
+}
+
+impl FfiCall {
+    /// Prepares a call for `plan` (conversions of every argument and the result given).
+    pub(crate) fn new(plan: &CallPlan, convs: &[Conv], ret: Conv) -> Result<FfiCall, String> {
+        let mut b = Builder { structs: Vec::new(), elements: Vec::new() };
+        let mut arg_types = Vec::with_capacity(plan.args.len() + 1);
+        // A struct returned in memory is, at the ABI level, a hidden pointer argument (and the
+        // same pointer returned): pass it explicitly, whatever the struct holds.
+        let sret = matches!(plan.ret, RetClass::Sret { .. });
+        if sret {
+            arg_types.push(scalar_type(&ArgClass::Ptr).unwrap_or_else(void_type));
+        }
+        for (i, (class, conv)) in plan.args.iter().zip(convs).enumerate() {
+            arg_types.push(b.arg(class, *conv).map_err(|e| format!("argument {}: {e}", i + 1))?);
+        }
+        let (rtype, ret_buf) = if ret == Conv::LongDouble {
+            (long_double_type(), 16)
+        } else {
+            match &plan.ret {
+                RetClass::Void => (void_type(), 16),
+                RetClass::Int { bytes, signed } => {
+                    (scalar_type(&ArgClass::Int { bytes: *bytes, signed: *signed }).unwrap_or_else(void_type), 16)
+                }
+                RetClass::F32 => (scalar_type(&ArgClass::F32).unwrap_or_else(void_type), 16),
+                RetClass::F64 => (scalar_type(&ArgClass::F64).unwrap_or_else(void_type), 16),
+                RetClass::Ptr => (scalar_type(&ArgClass::Ptr).unwrap_or_else(void_type), 16),
+                RetClass::StructRegs { parts, size } => {
+                    let t = b.arg(&ArgClass::StructRegs { parts: parts.clone(), size: *size }, ret)?;
+                    (t, 16.max(*size as usize))
+                }
+                RetClass::Sret { size } => (scalar_type(&ArgClass::Ptr).unwrap_or_else(void_type), 16.max(*size as usize)),
+                RetClass::Unsupported(why) => return Err(format!("result: {why}")),
+            }
+        };
+        let mut cif: Box<ffi_cif> = Box::new(ffi_cif::default());
+        // SAFETY: every type pointer is either a libffi static or owned by `b`, which the
+        // returned `FfiCall` keeps; `arg_types` has `plan.args.len()` entries.
+        let res = unsafe {
+            if plan.variadic {
+                let n_fixed = plan.n_fixed + usize::from(sret);
+                low::prep_cif_var(&mut *cif, low::ffi_abi_FFI_DEFAULT_ABI, n_fixed, arg_types.len(), rtype, arg_types.as_mut_ptr())
+            } else {
+                low::prep_cif(&mut *cif, low::ffi_abi_FFI_DEFAULT_ABI, arg_types.len(), rtype, arg_types.as_mut_ptr())
+            }
+        };
+        res.map_err(|e| format!("libffi rejected the signature: {e:?}"))?;
+        Ok(FfiCall {
+            cif,
+            _structs: b.structs,
+            _elements: b.elements,
+            arg_types,
+            ret_buf,
+            long_double_args: convs.iter().map(|c| *c == Conv::LongDouble).collect(),
+            long_double_ret: ret == Conv::LongDouble,
+            sret,
+        })
+    }
+
+    /// Calls `target` with canonical arguments (as `value::c_from_value` makes them) and writes
+    /// the raw result into `ret` (at least [`FfiCall::ret_len`] bytes).
+    ///
+    /// # Safety
+    ///
+    /// - `target` is a function of the signature this call was prepared for;
+    /// - `args` are canonical values for that signature (one per argument), so every pointer
+    ///   libffi reads points to a value of the right size;
+    /// - `ret` is writable for `ret_len()` bytes.
+    pub(crate) unsafe fn call(&self, target: *const c_void, args: &[Value<'_>], ret: *mut u8, errno: bool) {
+        debug_assert_eq!(args.len() + usize::from(self.sret), self.arg_types.len());
+        let mut ld_storage = vec![[0u8; 16]; args.len()];
+        let mut ptrs: Vec<*mut c_void> = Vec::with_capacity(args.len() + 1);
+        let mut sret_ptr: *mut u8 = ret;
+        let mut sret_out: *mut u8 = std::ptr::null_mut();
+        if self.sret {
+            ptrs.push((&raw mut sret_ptr).cast());
+        }
+        for (i, a) in args.iter().enumerate() {
+            let p: *mut c_void = match a {
+                Value::Struct(s) => s.bytes().as_ptr() as *mut c_void,
+                Value::F64(v) if self.long_double_args[i] => {
+                    ld_storage[i] = f64_to_x87(*v);
+                    ld_storage[i].as_mut_ptr().cast()
+                }
+                // Scalars, pointers and strings: the payload, 8 bytes into the `Value`.
+                _ => {
+                    // SAFETY: `Value` is `repr(C, u8)` with its payload at offset 8 (see
+                    // `value::PAYLOAD`); the pointer stays inside `*a`.
+                    unsafe { std::ptr::from_ref(a).cast::<u8>().add(crate::value::PAYLOAD as usize) as *mut c_void }
+                }
+            };
+            ptrs.push(p);
+        }
+        let mut ret_tmp = [0u8; 16];
+        let rptr: *mut u8 = if self.long_double_ret {
+            ret_tmp.as_mut_ptr()
+        } else if self.sret {
+            // The function returns the hidden pointer; the struct itself lands in `ret`.
+            (&raw mut sret_out).cast()
+        } else {
+            ret
+        };
+        if errno {
+            crate::jit::restore_errno();
+        }
+        // SAFETY: the caller guarantees `target`'s signature and the arguments; `ptrs` holds
+        // one pointer per argument to storage that outlives the call; `rptr` is writable for
+        // `ret_len()` bytes (the caller's buffer, `ret_tmp`, or `sret_out`).
+        unsafe {
+            let f: unsafe extern "C" fn() = std::mem::transmute::<*const c_void, unsafe extern "C" fn()>(target);
+            raw::ffi_call(std::ptr::from_ref(&*self.cif).cast_mut(), Some(f), rptr.cast(), ptrs.as_mut_ptr());
+        }
+        if errno {
+            crate::jit::save_errno();
+        }
+        if self.long_double_ret {
+            let v = x87_to_f64(&ret_tmp);
+            // SAFETY: `ret` is writable for at least 16 bytes (the caller's contract).
+            unsafe { std::ptr::copy_nonoverlapping(v.to_le_bytes().as_ptr(), ret, 8) };
+        }
+    }
+
+    /// Bytes libffi may write for the result.
+    pub(crate) fn ret_len(&self) -> usize {
+        self.ret_buf
+    }
+}
+
+/// `f64` → x87 80-bit extended, little-endian in 16 bytes (exact: every double is an extended).
+pub(crate) fn f64_to_x87(v: f64) -> [u8; 16] {
+    let bits = v.to_bits();
+    let sign = (bits >> 63) as u16;
+    let exp = ((bits >> 52) & 0x7ff) as i32;
+    let frac = bits & ((1u64 << 52) - 1);
+    let (e, m): (u16, u64) = if exp == 0 && frac == 0 {
+        (0, 0)
+    } else if exp == 0x7ff {
+        (0x7fff, (1u64 << 63) | (frac << 11))
+    } else if exp == 0 {
+        // Subnormal double: normalise.
+        let shift = frac.leading_zeros() - 11;
+        let m = frac << (shift + 11);
+        (u16::try_from(1 - 1023 + 16383 - i32::try_from(shift).unwrap_or(0)).unwrap_or(0), m)
+    } else {
+        (u16::try_from(exp - 1023 + 16383).unwrap_or(0), (1u64 << 63) | (frac << 11))
+    };
+    let mut out = [0u8; 16];
+    out[..8].copy_from_slice(&m.to_le_bytes());
+    out[8..10].copy_from_slice(&((sign << 15) | e).to_le_bytes());
+    out
+}
+
+/// x87 80-bit extended → nearest `f64`.
+pub(crate) fn x87_to_f64(b: &[u8; 16]) -> f64 {
+    let m = u64::from_le_bytes(b[..8].try_into().unwrap_or([0; 8]));
+    let se = u16::from_le_bytes([b[8], b[9]]);
+    let sign = if se >> 15 == 1 { -1.0 } else { 1.0 };
+    let e = i32::from(se & 0x7fff);
+    if e == 0 && m == 0 {
+        return sign * 0.0;
+    }
+    if e == 0x7fff {
+        return if m << 1 == 0 { sign * f64::INFINITY } else { f64::NAN };
+    }
+    // The significand first (in [1, 2), rounded to 53 bits), then the exponent, so values in
+    // the subnormal range do not underflow on the way.
+    let frac = (m as f64) / 9_223_372_036_854_775_808.0;
+    let exp = e - 16383;
+    // 2^exp in two factors: `powi` computes negative powers as a reciprocal, which overflows
+    // below 2^-1023 before the subnormal range is reached.
+    let (a, b) = if exp < -1000 { (exp + 1000, -1000) } else { (exp, 0) };
+    sign * frac * 2f64.powi(a) * 2f64.powi(b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn x87_round_trip() {
+        for v in [0.0, -0.0, 1.0, -2.5, 1e300, 5e-324, f64::MAX, f64::MIN_POSITIVE, 0.1, f64::INFINITY] {
+            let back = x87_to_f64(&f64_to_x87(v));
+            assert!(back == v && back.is_sign_negative() == v.is_sign_negative(), "{v} -> {back}");
+        }
+        // 1.0 is 0x3fff 8000000000000000.
+        assert_eq!(&f64_to_x87(1.0)[..10], &[0, 0, 0, 0, 0, 0, 0, 0x80, 0xff, 0x3f]);
+    }
+}

@@ -1,0 +1,237 @@
+//! System V x86-64 classification (AMD64 ABI 1.0, section 3.2.3), as gcc and clang implement it.
+//!
+//! - Integers, pointers, `_Bool` and enums: class INTEGER, in `rdi rsi rdx rcx r8 r9`, then on
+//!   the stack. Callers extend `_Bool`, `char` and `short` to 32 bits (clang relies on it; gcc
+//!   does not care), so the plan records size and signedness.
+//! - `float` and `double`: class SSE, in `xmm0`–`xmm7`, then on the stack.
+//! - Aggregates of at most 16 bytes are split into eightbytes, each classified by merging the
+//!   classes of the scalars it holds (INTEGER wins over SSE); an aggregate with an unaligned
+//!   member, a `long double` (X87) or more than 16 bytes is MEMORY: copied onto the stack.
+//!   An aggregate goes into registers only if all of its eightbytes find a register, otherwise
+//!   the whole of it goes on the stack and later arguments may still take registers.
+//! - Results: INTEGER eightbytes in `rax`, `rdx`; SSE in `xmm0`, `xmm1`; MEMORY results are
+//!   written through a hidden pointer passed in `rdi` (which then takes a register from the
+//!   arguments) and returned in `rax`.
+//! - Variadic calls pass the number of vector registers used in `al` (an upper bound is fine).
+//! - `long double` (x87) and `__int128` are not planned here (`Unsupported`); the libffi
+//!   fallback handles `long double`.
+#![forbid(unsafe_code)]
+#![warn(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+
+use super::{leaves, ret_from_arg, scalar, ArgClass, CallPlan, LeafKind, Part, RegClass, RetClass};
+use crate::ctype::{CType, TypeId, TypeTable};
+use crate::layout::{self, Target};
+
+/// Argument registers available for integers and for floating-point values.
+const GPRS: usize = 6;
+const XMMS: usize = 8;
+
+/// The eightbyte classes of an aggregate.
+#[derive(Clone, Debug, PartialEq)]
+enum Agg {
+    Regs(Vec<Part>),
+    Memory,
+    Unsupported(String),
+}
+
+fn classify_aggregate(t: &TypeTable, target: &Target, ty: TypeId) -> Agg {
+    let Ok(l) = layout::layout_of(t, target, ty) else {
+        return Agg::Unsupported(format!("'{}' has no layout", t.display(ty)));
+    };
+    if l.size == 0 {
+        return Agg::Unsupported(format!("empty aggregate '{}' cannot be passed by value", t.display(ty)));
+    }
+    if l.size > 16 {
+        return Agg::Memory;
+    }
+    let n = usize::try_from(l.size.div_ceil(8)).unwrap_or(2);
+    let mut classes: Vec<Option<RegClass>> = vec![None; n];
+    let mut memory = false;
+    let mut unsupported: Option<String> = None;
+    leaves(t, target, ty, 0, &mut |leaf| {
+        if leaf.unaligned {
+            memory = true;
+            return;
+        }
+        match leaf.kind {
+            LeafKind::LongDouble => memory = true,
+            LeafKind::Wide => unsupported = Some("a 16-byte scalar member ('__int128' or '_Float128')".into()),
+            LeafKind::Int | LeafKind::Float => {
+                let first = usize::try_from(leaf.offset / 8).unwrap_or(0);
+                let last = usize::try_from((leaf.offset + leaf.size.max(1) - 1) / 8).unwrap_or(0);
+                for c in classes.iter_mut().take(last + 1).skip(first) {
+                    *c = match (*c, leaf.kind) {
+                        (Some(RegClass::Int), _) | (_, LeafKind::Int) => Some(RegClass::Int),
+                        _ => Some(RegClass::Float),
+                    };
+                }
+            }
+        }
+    });
+    if let Some(u) = unsupported {
+        return Agg::Unsupported(u);
+    }
+    if memory {
+        return Agg::Memory;
+    }
+    let size = u32::try_from(l.size).unwrap_or(16);
+    let parts = classes
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let offset = u32::try_from(i * 8).unwrap_or(0);
+            Part {
+                // Padding-only eightbytes (NO_CLASS) can only occur inside unions of smaller
+                // members; they travel as integers.
+                class: c.unwrap_or(RegClass::Int),
+                offset,
+                size: (size - offset).min(8),
+            }
+        })
+        .collect();
+    Agg::Regs(parts)
+}
+
+/// Classifies a call for System V x86-64: `all` are the C types of every argument (fixed and promoted variadic).
+pub fn classify(
+    t: &TypeTable,
+    target: &Target,
+    all: &[TypeId],
+    ret: TypeId,
+    n_fixed: usize,
+    variadic: bool,
+) -> CallPlan {
+    let mut gprs = 0usize;
+    let mut xmms = 0usize;
+    let ret_class = match t.raw_type(ret) {
+        CType::Void => RetClass::Void,
+        CType::Record(_) => match classify_aggregate(t, target, ret) {
+            Agg::Regs(parts) => {
+                let size = layout::layout_of(t, target, ret).map(|l| l.size).unwrap_or(0);
+                RetClass::StructRegs { parts, size: u32::try_from(size).unwrap_or(0) }
+            }
+            Agg::Memory => {
+                gprs += 1; // the hidden pointer takes rdi
+                let size = layout::layout_of(t, target, ret).map(|l| l.size).unwrap_or(0);
+                RetClass::Sret { size: u32::try_from(size).unwrap_or(0) }
+            }
+            Agg::Unsupported(w) => RetClass::Unsupported(w),
+        },
+        _ => match scalar(t, target, ret) {
+            Some(a) => ret_from_arg(a),
+            None => RetClass::Unsupported(format!("cannot return '{}'", t.display(ret))),
+        },
+    };
+    let mut args = Vec::with_capacity(all.len());
+    for &ty in all {
+        let class = match t.raw_type(ty) {
+            CType::Record(_) => {
+                let l = layout::layout_of(t, target, ty);
+                let (size, align) = l.map(|l| (l.size, l.align)).unwrap_or((0, 1));
+                let (size, align) = (u32::try_from(size).unwrap_or(u32::MAX), u32::try_from(align).unwrap_or(8));
+                match classify_aggregate(t, target, ty) {
+                    Agg::Regs(parts) => {
+                        let need_int = parts.iter().filter(|p| p.class == RegClass::Int).count();
+                        let need_sse = parts.len() - need_int;
+                        if gprs + need_int <= GPRS && xmms + need_sse <= XMMS {
+                            gprs += need_int;
+                            xmms += need_sse;
+                            ArgClass::StructRegs { parts, size }
+                        } else {
+                            ArgClass::StructStack { size, align, parts }
+                        }
+                    }
+                    Agg::Memory => ArgClass::StructStack { size, align, parts: Vec::new() },
+                    Agg::Unsupported(w) => ArgClass::Unsupported(w),
+                }
+            }
+            _ => match scalar(t, target, ty) {
+                Some(a) => {
+                    match a {
+                        ArgClass::F32 | ArgClass::F64 => xmms += 1,
+                        ArgClass::Int { .. } | ArgClass::Ptr => gprs += 1,
+                        _ => {}
+                    }
+                    a
+                }
+                None => ArgClass::Unsupported(format!("cannot pass '{}' by value", t.display(ty))),
+            },
+        };
+        args.push(class);
+    }
+    CallPlan { args, ret: ret_class, n_fixed, variadic, vector_regs: u8::try_from(xmms.min(XMMS)).unwrap_or(8) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Ffi;
+
+    fn plan(decls: &str, f: &str) -> CallPlan {
+        let ffi = Ffi::new();
+        ffi.cdef(decls).expect("cdef");
+        let t = ffi.types();
+        let func = t.function(f).expect("declared").ty;
+        crate::plan::plan_call(&t, ffi.target(), func, &[]).expect("plan")
+    }
+
+    fn parts(p: &[(RegClass, u32, u32)]) -> Vec<Part> {
+        p.iter().map(|&(class, offset, size)| Part { class, offset, size }).collect()
+    }
+
+    #[test]
+    fn mixed_eightbytes() {
+        let p = plan("struct s { double d; long l; }; void f(struct s);", "f");
+        assert_eq!(
+            p.args[0],
+            ArgClass::StructRegs { parts: parts(&[(RegClass::Float, 0, 8), (RegClass::Int, 8, 8)]), size: 16 }
+        );
+        let p = plan("struct s { float a, b; int c; }; void f(struct s);", "f");
+        assert_eq!(
+            p.args[0],
+            ArgClass::StructRegs { parts: parts(&[(RegClass::Float, 0, 8), (RegClass::Int, 8, 4)]), size: 12 }
+        );
+        let p = plan("struct s { float a; int b; }; void f(struct s);", "f");
+        assert_eq!(p.args[0], ArgClass::StructRegs { parts: parts(&[(RegClass::Int, 0, 8)]), size: 8 });
+    }
+
+    #[test]
+    fn memory_cases() {
+        let p = plan("struct big { long a, b, c; }; struct big f(struct big);", "f");
+        assert_eq!(p.ret, RetClass::Sret { size: 24 });
+        assert_eq!(p.args[0], ArgClass::StructStack { size: 24, align: 8, parts: vec![] });
+        let p = plan("struct __attribute__((packed)) pk { char c; int i; }; void f(struct pk);", "f");
+        assert_eq!(p.args[0], ArgClass::StructStack { size: 5, align: 1, parts: vec![] });
+        let p = plan("struct ld { long double x; }; void f(struct ld);", "f");
+        assert_eq!(p.args[0], ArgClass::StructStack { size: 16, align: 16, parts: vec![] });
+    }
+
+    #[test]
+    fn registers_run_out_for_whole_structs() {
+        // Five integers take rdi..r8; a two-eightbyte integer struct no longer fits in r9 alone,
+        // so it goes on the stack, and the int after it still takes r9.
+        let p = plan(
+            "struct two { long a, b; }; void f(int, int, int, int, int, struct two, int);",
+            "f",
+        );
+        assert_eq!(
+            p.args[5],
+            ArgClass::StructStack { size: 16, align: 8, parts: parts(&[(RegClass::Int, 0, 8), (RegClass::Int, 8, 8)]) }
+        );
+        assert_eq!(p.args[6], ArgClass::Int { bytes: 4, signed: true });
+    }
+
+    #[test]
+    fn scalars_and_results() {
+        let p = plan("unsigned char f(signed char, _Bool, double, float, void *);", "f");
+        assert_eq!(p.ret, RetClass::Int { bytes: 1, signed: false });
+        assert_eq!(p.args[0], ArgClass::Int { bytes: 1, signed: true });
+        assert_eq!(p.args[1], ArgClass::Int { bytes: 1, signed: false });
+        assert_eq!(p.args[2], ArgClass::F64);
+        assert_eq!(p.args[3], ArgClass::F32);
+        assert_eq!(p.args[4], ArgClass::Ptr);
+        assert_eq!(p.vector_regs, 2);
+        let p = plan("long double f(long double);", "f");
+        assert!(p.unsupported().is_some());
+    }
+}

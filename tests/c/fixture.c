@@ -1,0 +1,170 @@
+/* The fixture library: the functions declared in include/fixture.h. Built by the tests with
+ * `cc -O2 -shared -fPIC` into the cargo target's temp dir and called through jitffi; each function
+ * is either an echo (the result class), a hash of its arguments (the argument class) or a small
+ * computation with a known answer.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "fixture.h"
+
+int fx_counter = 7;
+const char fx_greeting[] = "hello from the fixture";
+
+int fx_add_i32(int a, int b) { return a + b; }
+double fx_norm2(struct fx_point p) { return p.x * p.x + p.y * p.y; }
+struct fx_point fx_make_point(double x, double y) { struct fx_point p = {x, y}; return p; }
+const char *fx_name(void) { return FX_NAME; }
+void fx_apply(fx_callback cb, void *ctx) { cb(1, ctx); }
+
+int fx_sum_var(int n, ...) {
+    va_list ap;
+    va_start(ap, n);
+    int s = 0;
+    for (int i = 0; i < n; i++) s += va_arg(ap, int);
+    va_end(ap);
+    return s;
+}
+
+/* -- Scalars -- */
+#define ID(name, T) T fx_id_##name(T v) { return v; }
+ID(i8, int8_t) ID(u8, uint8_t) ID(i16, int16_t) ID(u16, uint16_t) ID(i32, int32_t) ID(u32, uint32_t)
+ID(i64, int64_t) ID(u64, uint64_t) ID(bool, _Bool) ID(char, char) ID(f32, float) ID(f64, double)
+ID(ld, long double)
+void *fx_id_ptr(void *p) { return p; }
+enum fx_sign fx_id_enum(enum fx_sign v) { return v; }
+int64_t fx_widen_i8(int8_t v) { return v; }
+uint64_t fx_widen_u8(uint8_t v) { return v; }
+int64_t fx_widen_i16(int16_t v) { return v; }
+uint64_t fx_widen_u16(uint16_t v) { return v; }
+int64_t fx_widen_i32(int32_t v) { return v; }
+uint64_t fx_widen_u32(uint32_t v) { return v; }
+int64_t fx_widen_bool(_Bool v) { return v; }
+
+/* -- Many arguments -- */
+void fx_nop(void) {}
+int64_t fx_sum_ints16(int64_t a1, int64_t a2, int64_t a3, int64_t a4, int64_t a5, int64_t a6, int64_t a7,
+                      int64_t a8, int64_t a9, int64_t a10, int64_t a11, int64_t a12, int64_t a13, int64_t a14,
+                      int64_t a15, int64_t a16) {
+    /* Weighted, so an argument in the wrong slot changes the result. */
+    return a1 + 2 * a2 + 3 * a3 + 4 * a4 + 5 * a5 + 6 * a6 + 7 * a7 + 8 * a8 + 9 * a9 + 10 * a10 + 11 * a11 +
+           12 * a12 + 13 * a13 + 14 * a14 + 15 * a15 + 16 * a16;
+}
+double fx_sum_doubles16(double a1, double a2, double a3, double a4, double a5, double a6, double a7, double a8,
+                        double a9, double a10, double a11, double a12, double a13, double a14, double a15,
+                        double a16) {
+    return a1 + 2 * a2 + 3 * a3 + 4 * a4 + 5 * a5 + 6 * a6 + 7 * a7 + 8 * a8 + 9 * a9 + 10 * a10 + 11 * a11 +
+           12 * a12 + 13 * a13 + 14 * a14 + 15 * a15 + 16 * a16;
+}
+double fx_mix16(int8_t a1, double a2, uint16_t a3, float a4, int32_t a5, double a6, int64_t a7, float a8,
+                uint8_t a9, double a10, int16_t a11, float a12, uint32_t a13, double a14, uint64_t a15, float a16) {
+    return a1 + 2 * a2 + 3 * a3 + 4 * a4 + 5 * a5 + 6 * a6 + 7 * (double)a7 + 8 * a8 + 9 * a9 + 10 * a10 +
+           11 * a11 + 12 * a12 + 13 * (double)a13 + 14 * a14 + 15 * (double)a15 + 16 * a16;
+}
+
+/* -- Structs -- */
+#define ECHO(name, T) T fx_echo_##name(T v) { return v; }
+ECHO(s1, struct fx_s1) ECHO(s3, struct fx_s3) ECHO(s4f, struct fx_s4f) ECHO(s8i, struct fx_s8i)
+ECHO(s8f, struct fx_s8f) ECHO(s8m, struct fx_s8m) ECHO(s12i, struct fx_s12i) ECHO(s12f, struct fx_s12f)
+ECHO(s16l, struct fx_s16l) ECHO(s16d, struct fx_s16d) ECHO(s16dl, struct fx_s16dl) ECHO(s16ld, struct fx_s16ld)
+ECHO(s16f, struct fx_s16f) ECHO(s24, struct fx_s24) ECHO(s32d, struct fx_s32d) ECHO(s64, struct fx_s64)
+ECHO(arr, struct fx_arr) ECHO(nest, struct fx_nest) ECHO(p5, struct fx_p5) ECHO(p10, struct fx_p10)
+ECHO(u8, union fx_u8) ECHO(u16, union fx_u16)
+
+/* The hash the tests compute too: mix 64-bit words (floats by their bits). */
+static uint64_t mix(uint64_t h, uint64_t v) { return (h ^ v) * 0x100000001b3ULL + (h >> 29); }
+static uint64_t fbits(float f) { uint32_t u; memcpy(&u, &f, 4); return u; }
+static uint64_t dbits(double d) { uint64_t u; memcpy(&u, &d, 8); return u; }
+
+uint64_t fx_hash_s1(int pre, struct fx_s1 v, double post) {
+    return mix(mix(mix(0, (uint64_t)(int64_t)pre), (uint64_t)(int64_t)v.a), dbits(post));
+}
+uint64_t fx_hash_s3(int pre, struct fx_s3 v, double post) {
+    uint64_t h = mix(0, (uint64_t)(int64_t)pre);
+    h = mix(mix(mix(h, (uint64_t)(int64_t)v.a), (uint64_t)(int64_t)v.b), (uint64_t)(int64_t)v.c);
+    return mix(h, dbits(post));
+}
+uint64_t fx_hash_s8m(int pre, struct fx_s8m v, double post) {
+    uint64_t h = mix(mix(mix(0, (uint64_t)(int64_t)pre), fbits(v.a)), (uint64_t)(int64_t)v.b);
+    return mix(h, dbits(post));
+}
+uint64_t fx_hash_s12f(int pre, struct fx_s12f v, double post) {
+    uint64_t h = mix(mix(mix(mix(0, (uint64_t)(int64_t)pre), fbits(v.a)), fbits(v.b)), fbits(v.c));
+    return mix(h, dbits(post));
+}
+uint64_t fx_hash_s16dl(int pre, struct fx_s16dl v, double post) {
+    return mix(mix(mix(mix(0, (uint64_t)(int64_t)pre), dbits(v.a)), (uint64_t)v.b), dbits(post));
+}
+uint64_t fx_hash_s16ld(int pre, struct fx_s16ld v, double post) {
+    return mix(mix(mix(mix(0, (uint64_t)(int64_t)pre), (uint64_t)v.a), dbits(v.b)), dbits(post));
+}
+uint64_t fx_hash_s24(int pre, struct fx_s24 v, double post) {
+    uint64_t h = mix(mix(mix(mix(0, (uint64_t)(int64_t)pre), (uint64_t)v.a), (uint64_t)v.b), (uint64_t)v.c);
+    return mix(h, dbits(post));
+}
+uint64_t fx_hash_p5(int pre, struct fx_p5 v, double post) {
+    return mix(mix(mix(mix(0, (uint64_t)(int64_t)pre), (uint64_t)(int64_t)v.c), (uint64_t)(int64_t)v.i), dbits(post));
+}
+uint64_t fx_hash_late(long a, long b, long c, long d, long e, struct fx_s16l v, long f) {
+    uint64_t h = 0;
+    h = mix(h, (uint64_t)a); h = mix(h, (uint64_t)b); h = mix(h, (uint64_t)c); h = mix(h, (uint64_t)d);
+    h = mix(h, (uint64_t)e); h = mix(h, (uint64_t)v.a); h = mix(h, (uint64_t)v.b); h = mix(h, (uint64_t)f);
+    return h;
+}
+uint64_t fx_hash_late_sse(double a, double b, double c, double d, double e, double f, double g, struct fx_s16d v,
+                          double h_) {
+    uint64_t h = 0;
+    h = mix(h, dbits(a)); h = mix(h, dbits(b)); h = mix(h, dbits(c)); h = mix(h, dbits(d));
+    h = mix(h, dbits(e)); h = mix(h, dbits(f)); h = mix(h, dbits(g)); h = mix(h, dbits(v.a));
+    h = mix(h, dbits(v.b)); h = mix(h, dbits(h_));
+    return h;
+}
+double fx_point_norm2(struct fx_point p) { return p.x * p.x + p.y * p.y; }
+double fx_dot(const struct fx_point *a, const struct fx_point *b) { return a->x * b->x + a->y * b->y; }
+
+/* -- Variadic -- */
+double fx_sum_var_double(int n, ...) {
+    va_list ap;
+    va_start(ap, n);
+    double s = 0;
+    for (int i = 0; i < n; i++) s += (i + 1) * va_arg(ap, double);
+    va_end(ap);
+    return s;
+}
+int64_t fx_sum_var_mixed(const char *types, ...) {
+    /* i: int, u: unsigned, l: long, d: double, p: pointer (counts its first byte), s: struct fx_s16dl */
+    va_list ap;
+    va_start(ap, types);
+    int64_t s = 0;
+    for (int k = 1; *types; types++, k++) {
+        switch (*types) {
+        case 'i': s += k * (int64_t)va_arg(ap, int); break;
+        case 'u': s += k * (int64_t)va_arg(ap, unsigned); break;
+        case 'l': s += k * va_arg(ap, long); break;
+        case 'd': s += k * (int64_t)(va_arg(ap, double) * 1000); break;
+        case 'p': s += k * (int64_t)*(const unsigned char *)va_arg(ap, const void *); break;
+        case 's': { struct fx_s16dl v = va_arg(ap, struct fx_s16dl); s += k * ((int64_t)(v.a * 1000) + v.b); break; }
+        default: return -1;
+        }
+    }
+    va_end(ap);
+    return s;
+}
+int fx_format(char *buf, size_t size, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf, size, fmt, ap);
+    va_end(ap);
+    return n;
+}
+
+/* -- errno, strings, function pointers -- */
+int fx_set_errno(int value) {
+    errno = value;
+    return -1;
+}
+size_t fx_strlen(const char *s) { return strlen(s); }
+int fx_add3(int a, int b, int c) { return a + 10 * b + 100 * c; }
+int (*fx_get_add3(void))(int, int, int) { return fx_add3; }
