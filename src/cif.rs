@@ -20,7 +20,9 @@ use crate::value::{Conv, Value};
 /// A prepared libffi call.
 pub(crate) struct FfiCall {
     cif: Box<ffi_cif>,
-    /// Owned struct types (pointed to by `arg_types` and the cif).
+    /// Owned struct types (pointed to by `arg_types` and the cif). Boxed so they do not move
+    /// when the vector grows: libffi keeps pointers to them.
+    #[allow(clippy::vec_box, reason = "the boxes give the types stable addresses")]
     _structs: Vec<Box<ffi_type>>,
     _elements: Vec<Vec<*mut ffi_type>>,
     arg_types: Vec<*mut ffi_type>,
@@ -47,12 +49,30 @@ fn scalar_type(class: &ArgClass) -> Option<*mut ffi_type> {
     // taking their addresses does not read or write them.
     unsafe {
         Some(match class {
-            ArgClass::Int { bytes: 1, signed: true } => ptr(&*std::ptr::addr_of!(types::sint8)),
-            ArgClass::Int { bytes: 1, signed: false } => ptr(&*std::ptr::addr_of!(types::uint8)),
-            ArgClass::Int { bytes: 2, signed: true } => ptr(&*std::ptr::addr_of!(types::sint16)),
-            ArgClass::Int { bytes: 2, signed: false } => ptr(&*std::ptr::addr_of!(types::uint16)),
-            ArgClass::Int { bytes: 4, signed: true } => ptr(&*std::ptr::addr_of!(types::sint32)),
-            ArgClass::Int { bytes: 4, signed: false } => ptr(&*std::ptr::addr_of!(types::uint32)),
+            ArgClass::Int {
+                bytes: 1,
+                signed: true,
+            } => ptr(&*std::ptr::addr_of!(types::sint8)),
+            ArgClass::Int {
+                bytes: 1,
+                signed: false,
+            } => ptr(&*std::ptr::addr_of!(types::uint8)),
+            ArgClass::Int {
+                bytes: 2,
+                signed: true,
+            } => ptr(&*std::ptr::addr_of!(types::sint16)),
+            ArgClass::Int {
+                bytes: 2,
+                signed: false,
+            } => ptr(&*std::ptr::addr_of!(types::uint16)),
+            ArgClass::Int {
+                bytes: 4,
+                signed: true,
+            } => ptr(&*std::ptr::addr_of!(types::sint32)),
+            ArgClass::Int {
+                bytes: 4,
+                signed: false,
+            } => ptr(&*std::ptr::addr_of!(types::uint32)),
             ArgClass::Int { signed: true, .. } => ptr(&*std::ptr::addr_of!(types::sint64)),
             ArgClass::Int { signed: false, .. } => ptr(&*std::ptr::addr_of!(types::uint64)),
             ArgClass::F32 => ptr(&*std::ptr::addr_of!(types::float)),
@@ -78,22 +98,43 @@ fn part_element(p: Part) -> *mut ffi_type {
     let class = match (p.class, p.size) {
         (RegClass::Float, 4) => ArgClass::F32,
         (RegClass::Float, _) => ArgClass::F64,
-        (RegClass::Int, 8) => ArgClass::Int { bytes: 8, signed: false },
-        (RegClass::Int, 4..=7) => ArgClass::Int { bytes: 4, signed: false },
-        (RegClass::Int, 2 | 3) => ArgClass::Int { bytes: 2, signed: false },
-        (RegClass::Int, _) => ArgClass::Int { bytes: 1, signed: false },
+        (RegClass::Int, 8) => ArgClass::Int {
+            bytes: 8,
+            signed: false,
+        },
+        (RegClass::Int, 4..=7) => ArgClass::Int {
+            bytes: 4,
+            signed: false,
+        },
+        (RegClass::Int, 2 | 3) => ArgClass::Int {
+            bytes: 2,
+            signed: false,
+        },
+        (RegClass::Int, _) => ArgClass::Int {
+            bytes: 1,
+            signed: false,
+        },
     };
     scalar_type(&class).unwrap_or_else(void_type)
 }
 
 struct Builder {
+    #[allow(
+        clippy::vec_box,
+        reason = "the boxes give the types stable addresses libffi keeps"
+    )]
     structs: Vec<Box<ffi_type>>,
     elements: Vec<Vec<*mut ffi_type>>,
 }
 
 impl Builder {
     /// A struct type with the given elements and preset size and alignment.
-    fn struct_type(&mut self, mut elems: Vec<*mut ffi_type>, size: u32, align: u32) -> *mut ffi_type {
+    fn struct_type(
+        &mut self,
+        mut elems: Vec<*mut ffi_type>,
+        size: u32,
+        align: u32,
+    ) -> *mut ffi_type {
         elems.push(std::ptr::null_mut());
         let mut t = Box::new(ffi_type {
             size: size as usize,
@@ -116,22 +157,40 @@ impl Builder {
         }
         match class {
             ArgClass::StructRegs { parts, size } => {
-                let align = parts.iter().map(|p| p.size.next_power_of_two().min(8)).max().unwrap_or(1);
+                let align = parts
+                    .iter()
+                    .map(|p| p.size.next_power_of_two().min(8))
+                    .max()
+                    .unwrap_or(1);
                 let elems = parts.iter().map(|p| part_element(*p)).collect();
                 Ok(self.struct_type(elems, *size, align))
             }
             ArgClass::StructStack { size, align, parts } if !parts.is_empty() => {
                 // On the stack only because registers ran out: libffi counts registers too.
-                self.arg(&ArgClass::StructRegs { parts: parts.clone(), size: *size }, conv).map(|t| {
+                self.arg(
+                    &ArgClass::StructRegs {
+                        parts: parts.clone(),
+                        size: *size,
+                    },
+                    conv,
+                )
+                .inspect(|&t| {
                     // SAFETY: `t` points to a struct type this builder owns.
                     unsafe { (*t).alignment = u16::try_from(*align).unwrap_or(8) };
-                    t
                 })
             }
             ArgClass::StructStack { size, align, .. } if *size > 16 => {
                 // More than 16 bytes of integers: libffi's classifier says MEMORY too.
                 let n = size.div_ceil(8);
-                let elems = (0..n).map(|_| part_element(Part { class: RegClass::Int, offset: 0, size: 8 })).collect();
+                let elems = (0..n)
+                    .map(|_| {
+                        part_element(Part {
+                            class: RegClass::Int,
+                            offset: 0,
+                            size: 8,
+                        })
+                    })
+                    .collect();
                 Ok(self.struct_type(elems, *size, *align))
             }
             ArgClass::StructStack { size, align, .. } => {
@@ -140,7 +199,9 @@ impl Builder {
                 // the copy exact.
                 Ok(self.struct_type(vec![long_double_type()], *size, *align))
             }
-            ArgClass::StructRef { .. } => Err("structs passed by reference (not a System V case)".into()),
+            ArgClass::StructRef { .. } => {
+                Err("structs passed by reference (not a System V case)".into())
+            }
             ArgClass::Unsupported(why) => Err(why.clone()),
             _ => Err("internal: unexpected argument class".into()),
         }
@@ -150,7 +211,10 @@ impl Builder {
 impl FfiCall {
     /// Prepares a call for `plan` (conversions of every argument and the result given).
     pub(crate) fn new(plan: &CallPlan, convs: &[Conv], ret: Conv) -> Result<FfiCall, String> {
-        let mut b = Builder { structs: Vec::new(), elements: Vec::new() };
+        let mut b = Builder {
+            structs: Vec::new(),
+            elements: Vec::new(),
+        };
         let mut arg_types = Vec::with_capacity(plan.args.len() + 1);
         // A struct returned in memory is, at the ABI level, a hidden pointer argument (and the
         // same pointer returned): pass it explicitly, whatever the struct holds.
@@ -159,36 +223,66 @@ impl FfiCall {
             arg_types.push(scalar_type(&ArgClass::Ptr).unwrap_or_else(void_type));
         }
         for (i, (class, conv)) in plan.args.iter().zip(convs).enumerate() {
-            arg_types.push(b.arg(class, *conv).map_err(|e| format!("argument {}: {e}", i + 1))?);
+            arg_types.push(
+                b.arg(class, *conv)
+                    .map_err(|e| format!("argument {}: {e}", i + 1))?,
+            );
         }
         let (rtype, ret_buf) = if ret == Conv::LongDouble {
             (long_double_type(), 16)
         } else {
             match &plan.ret {
                 RetClass::Void => (void_type(), 16),
-                RetClass::Int { bytes, signed } => {
-                    (scalar_type(&ArgClass::Int { bytes: *bytes, signed: *signed }).unwrap_or_else(void_type), 16)
-                }
+                RetClass::Int { bytes, signed } => (
+                    scalar_type(&ArgClass::Int {
+                        bytes: *bytes,
+                        signed: *signed,
+                    })
+                    .unwrap_or_else(void_type),
+                    16,
+                ),
                 RetClass::F32 => (scalar_type(&ArgClass::F32).unwrap_or_else(void_type), 16),
                 RetClass::F64 => (scalar_type(&ArgClass::F64).unwrap_or_else(void_type), 16),
                 RetClass::Ptr => (scalar_type(&ArgClass::Ptr).unwrap_or_else(void_type), 16),
                 RetClass::StructRegs { parts, size } => {
-                    let t = b.arg(&ArgClass::StructRegs { parts: parts.clone(), size: *size }, ret)?;
+                    let t = b.arg(
+                        &ArgClass::StructRegs {
+                            parts: parts.clone(),
+                            size: *size,
+                        },
+                        ret,
+                    )?;
                     (t, 16.max(*size as usize))
                 }
-                RetClass::Sret { size } => (scalar_type(&ArgClass::Ptr).unwrap_or_else(void_type), 16.max(*size as usize)),
+                RetClass::Sret { size } => (
+                    scalar_type(&ArgClass::Ptr).unwrap_or_else(void_type),
+                    16.max(*size as usize),
+                ),
                 RetClass::Unsupported(why) => return Err(format!("result: {why}")),
             }
         };
-        let mut cif: Box<ffi_cif> = Box::new(ffi_cif::default());
+        let mut cif: Box<ffi_cif> = Box::default();
         // SAFETY: every type pointer is either a libffi static or owned by `b`, which the
         // returned `FfiCall` keeps; `arg_types` has `plan.args.len()` entries.
         let res = unsafe {
             if plan.variadic {
                 let n_fixed = plan.n_fixed + usize::from(sret);
-                low::prep_cif_var(&mut *cif, low::ffi_abi_FFI_DEFAULT_ABI, n_fixed, arg_types.len(), rtype, arg_types.as_mut_ptr())
+                low::prep_cif_var(
+                    &mut *cif,
+                    low::ffi_abi_FFI_DEFAULT_ABI,
+                    n_fixed,
+                    arg_types.len(),
+                    rtype,
+                    arg_types.as_mut_ptr(),
+                )
             } else {
-                low::prep_cif(&mut *cif, low::ffi_abi_FFI_DEFAULT_ABI, arg_types.len(), rtype, arg_types.as_mut_ptr())
+                low::prep_cif(
+                    &mut *cif,
+                    low::ffi_abi_FFI_DEFAULT_ABI,
+                    arg_types.len(),
+                    rtype,
+                    arg_types.as_mut_ptr(),
+                )
             }
         };
         res.map_err(|e| format!("libffi rejected the signature: {e:?}"))?;
@@ -213,7 +307,13 @@ impl FfiCall {
     /// - `args` are canonical values for that signature (one per argument), so every pointer
     ///   libffi reads points to a value of the right size;
     /// - `ret` is writable for `ret_len()` bytes.
-    pub(crate) unsafe fn call(&self, target: *const c_void, args: &[Value<'_>], ret: *mut u8, errno: bool) {
+    pub(crate) unsafe fn call(
+        &self,
+        target: *const c_void,
+        args: &[Value<'_>],
+        ret: *mut u8,
+        errno: bool,
+    ) {
         debug_assert_eq!(args.len() + usize::from(self.sret), self.arg_types.len());
         let mut ld_storage = vec![[0u8; 16]; args.len()];
         let mut ptrs: Vec<*mut c_void> = Vec::with_capacity(args.len() + 1);
@@ -233,7 +333,12 @@ impl FfiCall {
                 _ => {
                     // SAFETY: `Value` is `repr(C, u8)` with its payload at offset 8 (see
                     // `value::PAYLOAD`); the pointer stays inside `*a`.
-                    unsafe { std::ptr::from_ref(a).cast::<u8>().add(crate::value::PAYLOAD as usize) as *mut c_void }
+                    unsafe {
+                        std::ptr::from_ref(a)
+                            .cast::<u8>()
+                            .add(crate::value::PAYLOAD as usize)
+                            as *mut c_void
+                    }
                 }
             };
             ptrs.push(p);
@@ -254,8 +359,14 @@ impl FfiCall {
         // one pointer per argument to storage that outlives the call; `rptr` is writable for
         // `ret_len()` bytes (the caller's buffer, `ret_tmp`, or `sret_out`).
         unsafe {
-            let f: unsafe extern "C" fn() = std::mem::transmute::<*const c_void, unsafe extern "C" fn()>(target);
-            raw::ffi_call(std::ptr::from_ref(&*self.cif).cast_mut(), Some(f), rptr.cast(), ptrs.as_mut_ptr());
+            let f: unsafe extern "C" fn() =
+                std::mem::transmute::<*const c_void, unsafe extern "C" fn()>(target);
+            raw::ffi_call(
+                std::ptr::from_ref(&*self.cif).cast_mut(),
+                Some(f),
+                rptr.cast(),
+                ptrs.as_mut_ptr(),
+            );
         }
         if errno {
             crate::jit::save_errno();
@@ -287,9 +398,15 @@ pub(crate) fn f64_to_x87(v: f64) -> [u8; 16] {
         // Subnormal double: normalise.
         let shift = frac.leading_zeros() - 11;
         let m = frac << (shift + 11);
-        (u16::try_from(1 - 1023 + 16383 - i32::try_from(shift).unwrap_or(0)).unwrap_or(0), m)
+        (
+            u16::try_from(1 - 1023 + 16383 - i32::try_from(shift).unwrap_or(0)).unwrap_or(0),
+            m,
+        )
     } else {
-        (u16::try_from(exp - 1023 + 16383).unwrap_or(0), (1u64 << 63) | (frac << 11))
+        (
+            u16::try_from(exp - 1023 + 16383).unwrap_or(0),
+            (1u64 << 63) | (frac << 11),
+        )
     };
     let mut out = [0u8; 16];
     out[..8].copy_from_slice(&m.to_le_bytes());
@@ -307,7 +424,11 @@ pub(crate) fn x87_to_f64(b: &[u8; 16]) -> f64 {
         return sign * 0.0;
     }
     if e == 0x7fff {
-        return if m << 1 == 0 { sign * f64::INFINITY } else { f64::NAN };
+        return if m << 1 == 0 {
+            sign * f64::INFINITY
+        } else {
+            f64::NAN
+        };
     }
     // The significand first (in [1, 2), rounded to 53 bits), then the exponent, so values in
     // the subnormal range do not underflow on the way.
@@ -315,7 +436,11 @@ pub(crate) fn x87_to_f64(b: &[u8; 16]) -> f64 {
     let exp = e - 16383;
     // 2^exp in two factors: `powi` computes negative powers as a reciprocal, which overflows
     // below 2^-1023 before the subnormal range is reached.
-    let (a, b) = if exp < -1000 { (exp + 1000, -1000) } else { (exp, 0) };
+    let (a, b) = if exp < -1000 {
+        (exp + 1000, -1000)
+    } else {
+        (exp, 0)
+    };
     sign * frac * 2f64.powi(a) * 2f64.powi(b)
 }
 
@@ -325,11 +450,28 @@ mod tests {
 
     #[test]
     fn x87_round_trip() {
-        for v in [0.0, -0.0, 1.0, -2.5, 1e300, 5e-324, f64::MAX, f64::MIN_POSITIVE, 0.1, f64::INFINITY] {
+        for v in [
+            0.0,
+            -0.0,
+            1.0,
+            -2.5,
+            1e300,
+            5e-324,
+            f64::MAX,
+            f64::MIN_POSITIVE,
+            0.1,
+            f64::INFINITY,
+        ] {
             let back = x87_to_f64(&f64_to_x87(v));
-            assert!(back == v && back.is_sign_negative() == v.is_sign_negative(), "{v} -> {back}");
+            assert!(
+                back == v && back.is_sign_negative() == v.is_sign_negative(),
+                "{v} -> {back}"
+            );
         }
         // 1.0 is 0x3fff 8000000000000000.
-        assert_eq!(&f64_to_x87(1.0)[..10], &[0, 0, 0, 0, 0, 0, 0, 0x80, 0xff, 0x3f]);
+        assert_eq!(
+            &f64_to_x87(1.0)[..10],
+            &[0, 0, 0, 0, 0, 0, 0, 0x80, 0xff, 0x3f]
+        );
     }
 }

@@ -7,8 +7,8 @@ use std::fmt;
 
 pub use crate::call::{CallError, TypeMismatch};
 pub use crate::cdef::{CdefError, Diagnostic};
-pub use crate::library::LoadError;
 pub use crate::layout::{LayoutError, PathError};
+pub use crate::library::LoadError;
 
 /// Running the C preprocessor on a real header failed.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -15,11 +15,11 @@ use std::ffi::c_void;
 
 use crate::call::{Backend, CallError, Function, Global};
 use crate::cdef::{self, CdefError, CdefOptions, Mode};
-use crate::jit::JitEngine;
-use crate::library::{Library, LoadError};
 use crate::ctype::{CType, Field, TypeId, TypeTable};
 use crate::error::{Error, HeaderError};
+use crate::jit::JitEngine;
 use crate::layout::{self, Layout, LayoutError, PathError, PathTarget, Target};
+use crate::library::{Library, LoadError};
 
 /// Options for [`Ffi::cdef_header`]: how to run the C preprocessor.
 #[derive(Clone, Debug, Default)]
@@ -261,8 +261,16 @@ impl Ffi {
     /// Sets the backend untyped calls of functions resolved from now on use (default:
     /// [`Backend::Auto`]).
     pub fn set_backend(&self, backend: Backend) {
-        *self.shared.backend.lock().unwrap_or_else(|e| e.into_inner()) = backend;
-        self.shared.functions.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        *self
+            .shared
+            .backend
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = backend;
+        self.shared
+            .functions
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
     }
 
     /// The function `name` declared in a cdef, resolved in `library` (resolved once, then
@@ -275,7 +283,13 @@ impl Ffi {
     /// the declaration has one); [`Error::Call`] if the function type cannot be planned.
     pub fn function(&self, library: &Library, name: &str) -> Result<Function, Error> {
         let key = (library.id(), name.to_string());
-        if let Some(f) = self.shared.functions.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
+        if let Some(f) = self
+            .shared
+            .functions
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&key)
+        {
             return Ok(f.clone());
         }
         let table = self.types();
@@ -289,11 +303,19 @@ impl Ffi {
             } else {
                 None
             };
-            return Err(LoadError::NotDeclared { name: name.into(), instead }.into());
+            return Err(LoadError::NotDeclared {
+                name: name.into(),
+                instead,
+            }
+            .into());
         };
         let addr = library.symbol(decl.symbol())?;
         let ty = decl.ty;
-        let backend = *self.shared.backend.lock().unwrap_or_else(|e| e.into_inner());
+        let backend = *self
+            .shared
+            .backend
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
         let f = Function::new(
             name,
             ty,
@@ -305,7 +327,11 @@ impl Ffi {
             backend,
             false,
         )?;
-        self.shared.functions.lock().unwrap_or_else(|e| e.into_inner()).insert(key, f.clone());
+        self.shared
+            .functions
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(key, f.clone());
         Ok(f)
     }
 
@@ -335,7 +361,11 @@ impl Ffi {
                 .into());
             }
         };
-        let backend = *self.shared.backend.lock().unwrap_or_else(|e| e.into_inner());
+        let backend = *self
+            .shared
+            .backend
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
         Ok(Function::new(
             &format!("<{}>", table.display(t.id())),
             func,
@@ -358,12 +388,25 @@ impl Ffi {
     pub fn global(&self, library: &Library, name: &str) -> Result<Global, Error> {
         let table = self.types();
         let Some(decl) = table.global(name) else {
-            let instead = table.function(name).map(|_| "a function (use Ffi::function)".to_string());
-            return Err(LoadError::NotDeclared { name: name.into(), instead }.into());
+            let instead = table
+                .function(name)
+                .map(|_| "a function (use Ffi::function)".to_string());
+            return Err(LoadError::NotDeclared {
+                name: name.into(),
+                instead,
+            }
+            .into());
         };
         let addr = library.symbol(decl.symbol())?;
         let ty = decl.ty;
-        Ok(Global::new(name, ty, table.clone(), &self.shared.target, addr, library.clone()))
+        Ok(Global::new(
+            name,
+            ty,
+            table.clone(),
+            &self.shared.target,
+            addr,
+            library.clone(),
+        ))
     }
 
     /// `sizeof(ty)`.

@@ -50,12 +50,13 @@ pub mod plan;
 pub mod probe;
 pub mod value;
 
+pub use call::{
+    Backend, CRepr, CallError, Function, Global, Shape, ShapeField, TypeMismatch, TypedArgs,
+    TypedFunction,
+};
 pub use cdef::{CdefError, CdefOptions, Diagnostic};
 pub use ctype::{CType, Prim, TypeId, TypeTable};
 pub use error::{Error, HeaderError};
-pub use call::{
-    Backend, CRepr, CallError, Function, Global, Shape, ShapeField, TypeMismatch, TypedArgs, TypedFunction,
-};
 pub use ffi::{Ffi, HeaderOptions, Type, preprocess_header};
 pub use jit::{errno, set_errno};
 pub use layout::{Layout, LayoutError, Target};

@@ -70,14 +70,33 @@ impl fmt::Display for LoadError {
                 }
                 Ok(())
             }
-            LoadError::Symbol { symbol, library, reason } => {
-                write!(f, "'{symbol}' is declared but not found in library '{library}' ({reason})")
+            LoadError::Symbol {
+                symbol,
+                library,
+                reason,
+            } => {
+                write!(
+                    f,
+                    "'{symbol}' is declared but not found in library '{library}' ({reason})"
+                )
             }
-            LoadError::NotDeclared { name, instead: None } => {
-                write!(f, "'{name}' is not declared in any cdef (declare it first, e.g. ffi.cdef(\"int {name}(int);\"))")
+            LoadError::NotDeclared {
+                name,
+                instead: None,
+            } => {
+                write!(
+                    f,
+                    "'{name}' is not declared in any cdef (declare it first, e.g. ffi.cdef(\"int {name}(int);\"))"
+                )
             }
-            LoadError::NotDeclared { name, instead: Some(what) } => {
-                write!(f, "'{name}' is declared as {what}, not as a function or variable")
+            LoadError::NotDeclared {
+                name,
+                instead: Some(what),
+            } => {
+                write!(
+                    f,
+                    "'{name}' is declared as {what}, not as a function or variable"
+                )
             }
         }
     }
@@ -103,7 +122,10 @@ pub struct Library {
 
 impl fmt::Debug for Library {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Library").field("name", &self.inner.name).field("path", &self.inner.path).finish()
+        f.debug_struct("Library")
+            .field("name", &self.inner.name)
+            .field("path", &self.inner.path)
+            .finish()
     }
 }
 
@@ -115,7 +137,11 @@ pub fn system_library_dirs() -> Vec<PathBuf> {
         dirs.extend(p.split(':').filter(|s| !s.is_empty()).map(PathBuf::from));
     }
     read_ld_so_conf(Path::new("/etc/ld.so.conf"), &mut dirs, 0);
-    let multiarch = if cfg!(target_arch = "aarch64") { "aarch64-linux-gnu" } else { "x86_64-linux-gnu" };
+    let multiarch = if cfg!(target_arch = "aarch64") {
+        "aarch64-linux-gnu"
+    } else {
+        "x86_64-linux-gnu"
+    };
     for d in [
         format!("/lib/{multiarch}"),
         format!("/usr/lib/{multiarch}"),
@@ -136,7 +162,9 @@ fn read_ld_so_conf(path: &Path, out: &mut Vec<PathBuf>, depth: u32) {
     if depth > 8 {
         return;
     }
-    let Ok(text) = std::fs::read_to_string(path) else { return };
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return;
+    };
     for line in text.lines() {
         let line = line.split('#').next().unwrap_or("").trim();
         if let Some(pattern) = line.strip_prefix("include ") {
@@ -193,7 +221,11 @@ fn ld_script_inputs(path: &Path) -> Option<Vec<String>> {
 }
 
 fn version_key(name: &str, stem: &str) -> Vec<u64> {
-    name.strip_prefix(stem).unwrap_or("").split('.').filter_map(|p| p.parse().ok()).collect()
+    name.strip_prefix(stem)
+        .unwrap_or("")
+        .split('.')
+        .filter_map(|p| p.parse().ok())
+        .collect()
 }
 
 impl Library {
@@ -218,7 +250,8 @@ impl Library {
     /// # Ok::<(), jitffi::LoadError>(())
     /// ```
     pub unsafe fn open(name: &str, opts: &LoadOptions) -> Result<Library, LoadError> {
-        let flags = (if opts.lazy { RTLD_LAZY } else { RTLD_NOW }) | (if opts.global { RTLD_GLOBAL } else { RTLD_LOCAL });
+        let flags = (if opts.lazy { RTLD_LAZY } else { RTLD_NOW })
+            | (if opts.global { RTLD_GLOBAL } else { RTLD_LOCAL });
         let mut tried: Vec<(String, String)> = Vec::new();
         let mut dirs = opts.search_dirs.clone();
         dirs.extend(system_library_dirs());
@@ -233,18 +266,28 @@ impl Library {
             }
         };
         // Follows a GNU ld script at `path`, if it is one.
-        let via_script = |path: &Path, tried: &mut Vec<(String, String)>| -> Option<(RawLibrary, PathBuf)> {
-            let inputs = ld_script_inputs(path)?;
-            for input in inputs {
-                let p = if input.starts_with('/') { PathBuf::from(&input) } else { path.with_file_name(&input) };
-                if let Some(h) = try_open(&p.to_string_lossy(), tried) {
-                    return Some((h, p));
+        let via_script =
+            |path: &Path, tried: &mut Vec<(String, String)>| -> Option<(RawLibrary, PathBuf)> {
+                let inputs = ld_script_inputs(path)?;
+                for input in inputs {
+                    let p = if input.starts_with('/') {
+                        PathBuf::from(&input)
+                    } else {
+                        path.with_file_name(&input)
+                    };
+                    if let Some(h) = try_open(&p.to_string_lossy(), tried) {
+                        return Some((h, p));
+                    }
                 }
-            }
-            None
-        };
+                None
+            };
         let done = |handle: RawLibrary, path: Option<PathBuf>| Library {
-            inner: Arc::new(Inner { name: name.to_string(), path, handle, symbols: Mutex::new(HashMap::new()) }),
+            inner: Arc::new(Inner {
+                name: name.to_string(),
+                path,
+                handle,
+                symbols: Mutex::new(HashMap::new()),
+            }),
         };
 
         if name.contains('/') {
@@ -254,9 +297,16 @@ impl Library {
             if let Some((h, p)) = via_script(Path::new(name), &mut tried) {
                 return Ok(done(h, Some(p)));
             }
-            return Err(LoadError::Library { name: name.to_string(), tried });
+            return Err(LoadError::Library {
+                name: name.to_string(),
+                tried,
+            });
         }
-        let file = if name.starts_with("lib") && name.contains(".so") { name.to_string() } else { format!("lib{name}.so") };
+        let file = if name.starts_with("lib") && name.contains(".so") {
+            name.to_string()
+        } else {
+            format!("lib{name}.so")
+        };
         // 1. The loader's own search (soname or development symlink).
         if let Some(h) = try_open(&file, &mut tried) {
             return Ok(done(h, None));
@@ -264,35 +314,44 @@ impl Library {
         // 2. The name in the library directories: an ld script, or a versioned file.
         for dir in &dirs {
             let p = dir.join(&file);
-            if p.exists() {
-                if let Some((h, real)) = via_script(&p, &mut tried) {
-                    return Ok(done(h, Some(real)));
-                }
+            if p.exists()
+                && let Some((h, real)) = via_script(&p, &mut tried)
+            {
+                return Ok(done(h, Some(real)));
             }
         }
         if !file.contains(".so.") {
             let stem = format!("{file}.");
             for dir in &dirs {
-                let Ok(entries) = std::fs::read_dir(dir) else { continue };
+                let Ok(entries) = std::fs::read_dir(dir) else {
+                    continue;
+                };
                 let mut versions: Vec<(Vec<u64>, PathBuf)> = entries
                     .flatten()
                     .filter_map(|e| {
                         let n = e.file_name().to_string_lossy().into_owned();
-                        n.starts_with(&stem).then(|| (version_key(&n, &stem), e.path()))
+                        n.starts_with(&stem)
+                            .then(|| (version_key(&n, &stem), e.path()))
                     })
                     .collect();
                 versions.sort();
-                if let Some((_, p)) = versions.pop() {
-                    if let Some(h) = try_open(&p.to_string_lossy(), &mut tried) {
-                        return Ok(done(h, Some(p)));
-                    }
+                if let Some((_, p)) = versions.pop()
+                    && let Some(h) = try_open(&p.to_string_lossy(), &mut tried)
+                {
+                    return Ok(done(h, Some(p)));
                 }
             }
         }
         if tried.len() == 1 {
-            tried.push((format!("{file}.* in {} directories", dirs.len()), "no such file".into()));
+            tried.push((
+                format!("{file}.* in {} directories", dirs.len()),
+                "no such file".into(),
+            ));
         }
-        Err(LoadError::Library { name: name.to_string(), tried })
+        Err(LoadError::Library {
+            name: name.to_string(),
+            tried,
+        })
     }
 
     /// The running process: its executable and every library already loaded (`dlopen(NULL)`),
@@ -300,7 +359,12 @@ impl Library {
     pub fn process() -> Library {
         let handle = RawLibrary::this();
         Library {
-            inner: Arc::new(Inner { name: "<process>".into(), path: None, handle, symbols: Mutex::new(HashMap::new()) }),
+            inner: Arc::new(Inner {
+                name: "<process>".into(),
+                path: None,
+                handle,
+                symbols: Mutex::new(HashMap::new()),
+            }),
         }
     }
 
@@ -334,7 +398,11 @@ impl Library {
                 cache.insert(symbol.to_string(), addr as usize);
                 Ok(addr)
             }
-            Err(e) => Err(LoadError::Symbol { symbol: symbol.into(), library: self.inner.name.clone(), reason: e.to_string() }),
+            Err(e) => Err(LoadError::Symbol {
+                symbol: symbol.into(),
+                library: self.inner.name.clone(),
+                reason: e.to_string(),
+            }),
         }
     }
 
@@ -354,17 +422,27 @@ mod tests {
         let libm = unsafe { Library::open("m", &LoadOptions::default()) }.expect("libm");
         assert!(!libm.symbol("cos").expect("cos").is_null());
         // SAFETY: as above.
-        let libc = unsafe { Library::open("c", &LoadOptions::default()) }.expect("libc through its ld script");
+        let libc = unsafe { Library::open("c", &LoadOptions::default()) }
+            .expect("libc through its ld script");
         assert!(!libc.symbol("strlen").expect("strlen").is_null());
         // SAFETY: as above.
-        let soname = unsafe { Library::open("libm.so.6", &LoadOptions::default()) }.expect("soname");
+        let soname =
+            unsafe { Library::open("libm.so.6", &LoadOptions::default()) }.expect("soname");
         assert!(soname.symbol("sin").is_ok());
         let err = soname.symbol("no_such_symbol_xyz").unwrap_err();
-        assert!(err.to_string().contains("'no_such_symbol_xyz' is declared but not found in library 'libm.so.6'"));
+        assert!(
+            err.to_string()
+                .contains("'no_such_symbol_xyz' is declared but not found in library 'libm.so.6'")
+        );
         // SAFETY: the library does not exist, nothing is loaded.
-        let err = unsafe { Library::open("no_such_library_xyz", &LoadOptions::default()) }.unwrap_err();
+        let err =
+            unsafe { Library::open("no_such_library_xyz", &LoadOptions::default()) }.unwrap_err();
         let msg = err.to_string();
-        assert!(msg.contains("cannot load library 'no_such_library_xyz'") && msg.contains("libno_such_library_xyz.so"), "{msg}");
+        assert!(
+            msg.contains("cannot load library 'no_such_library_xyz'")
+                && msg.contains("libno_such_library_xyz.so"),
+            "{msg}"
+        );
         assert!(Library::process().symbol("malloc").is_ok());
     }
 }

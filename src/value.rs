@@ -6,7 +6,7 @@
 //! conversions here ([`c_from_value`]) are the slow path that accepts every legal argument and
 //! explains every illegal one.
 
-use std::ffi::{c_char, c_void, CStr};
+use std::ffi::{CStr, c_char, c_void};
 use std::fmt;
 use std::marker::PhantomData;
 
@@ -149,7 +149,10 @@ pub struct CStrRef<'a> {
 impl<'a> CStrRef<'a> {
     /// Borrows a C string.
     pub fn new(s: &'a CStr) -> CStrRef<'a> {
-        CStrRef { ptr: s.as_ptr(), _life: PhantomData }
+        CStrRef {
+            ptr: s.as_ptr(),
+            _life: PhantomData,
+        }
     }
 
     /// The string.
@@ -249,9 +252,21 @@ impl Clone for StructValue<'_> {
         match &self.owned {
             Some(b) => {
                 let b = b.clone();
-                StructValue { ty: self.ty, len: self.len, data: b.as_ptr(), owned: Some(b), _life: PhantomData }
+                StructValue {
+                    ty: self.ty,
+                    len: self.len,
+                    data: b.as_ptr(),
+                    owned: Some(b),
+                    _life: PhantomData,
+                }
             }
-            None => StructValue { ty: self.ty, len: self.len, data: self.data, owned: None, _life: PhantomData },
+            None => StructValue {
+                ty: self.ty,
+                len: self.len,
+                data: self.data,
+                owned: None,
+                _life: PhantomData,
+            },
         }
     }
 }
@@ -284,7 +299,10 @@ const _: () = {
 
 impl Value<'_> {
     /// NULL.
-    pub const NULL: Value<'static> = Value::Ptr(Pointer { addr: std::ptr::null_mut(), ty: UNTYPED });
+    pub const NULL: Value<'static> = Value::Ptr(Pointer {
+        addr: std::ptr::null_mut(),
+        ty: UNTYPED,
+    });
 
     /// A string argument.
     pub fn str(s: &CStr) -> Value<'_> {
@@ -451,7 +469,12 @@ pub(crate) enum Conv {
 
 impl Conv {
     /// The conversion for values of C type `ty`.
-    pub(crate) fn of(t: &TypeTable, size_of: impl Fn(TypeId) -> Option<u64>, ty: TypeId, char_signed: bool) -> Conv {
+    pub(crate) fn of(
+        t: &TypeTable,
+        size_of: impl Fn(TypeId) -> Option<u64>,
+        ty: TypeId,
+        char_signed: bool,
+    ) -> Conv {
         match t.raw_type(ty) {
             CType::Void => Conv::Void,
             CType::Prim(Prim::Bool) => Conv::Bool,
@@ -465,7 +488,10 @@ impl Conv {
                     3 => 4,
                     _ => 8,
                 };
-                Conv::Int { bytes, signed: p.is_signed(char_signed) }
+                Conv::Int {
+                    bytes,
+                    signed: p.is_signed(char_signed),
+                }
             }
             CType::Enum(e) => match &e.body {
                 Some(b) => {
@@ -478,7 +504,10 @@ impl Conv {
                     } else {
                         8
                     };
-                    Conv::Int { bytes, signed: b.underlying.is_signed(char_signed) }
+                    Conv::Int {
+                        bytes,
+                        signed: b.underlying.is_signed(char_signed),
+                    }
                 }
                 None => Conv::Unsupported,
             },
@@ -487,11 +516,17 @@ impl Conv {
                     t.raw_type(*to),
                     CType::Void | CType::Prim(Prim::Char | Prim::SChar | Prim::UChar)
                 );
-                Conv::Ptr { ty: t.raw(ty), chars }
+                Conv::Ptr {
+                    ty: t.raw(ty),
+                    chars,
+                }
             }
             // Arrays and functions appear only after adjustment (parameters) or are errors.
             CType::Record(r) if r.body.is_some() => match size_of(ty) {
-                Some(size) => Conv::Struct { ty: t.raw(ty), size: u32::try_from(size).unwrap_or(u32::MAX) },
+                Some(size) => Conv::Struct {
+                    ty: t.raw(ty),
+                    size: u32::try_from(size).unwrap_or(u32::MAX),
+                },
                 None => Conv::Unsupported,
             },
             _ => Conv::Unsupported,
@@ -503,12 +538,30 @@ impl Conv {
         match self {
             Conv::Void => tag::VOID,
             Conv::Bool => tag::BOOL,
-            Conv::Int { bytes: 1, signed: true } => tag::I8,
-            Conv::Int { bytes: 1, signed: false } => tag::U8,
-            Conv::Int { bytes: 2, signed: true } => tag::I16,
-            Conv::Int { bytes: 2, signed: false } => tag::U16,
-            Conv::Int { bytes: 4, signed: true } => tag::I32,
-            Conv::Int { bytes: 4, signed: false } => tag::U32,
+            Conv::Int {
+                bytes: 1,
+                signed: true,
+            } => tag::I8,
+            Conv::Int {
+                bytes: 1,
+                signed: false,
+            } => tag::U8,
+            Conv::Int {
+                bytes: 2,
+                signed: true,
+            } => tag::I16,
+            Conv::Int {
+                bytes: 2,
+                signed: false,
+            } => tag::U16,
+            Conv::Int {
+                bytes: 4,
+                signed: true,
+            } => tag::I32,
+            Conv::Int {
+                bytes: 4,
+                signed: false,
+            } => tag::U32,
             Conv::Int { signed: true, .. } => tag::I64,
             Conv::Int { signed: false, .. } => tag::U64,
             Conv::F32 => tag::F32,
@@ -563,7 +616,11 @@ pub(crate) fn pointer_compatible(t: &TypeTable, from: TypeId, to: TypeId) -> boo
 
 /// Converts an argument to the canonical `Value` of its parameter's C type, checking range and
 /// type (the slow path of untyped calls, and the only path of the libffi backend).
-pub(crate) fn c_from_value<'a>(t: &TypeTable, conv: Conv, v: &Value<'a>) -> Result<Value<'a>, ConvError> {
+pub(crate) fn c_from_value<'a>(
+    t: &TypeTable,
+    conv: Conv,
+    v: &Value<'a>,
+) -> Result<Value<'a>, ConvError> {
     match conv {
         Conv::Void | Conv::Unsupported => Err(ConvError::Type),
         Conv::Bool => match v {
@@ -598,7 +655,10 @@ pub(crate) fn c_from_value<'a>(t: &TypeTable, conv: Conv, v: &Value<'a>) -> Resu
                 (_, false) => Value::U64(i as u64),
             })
         }
-        Conv::F32 => v.as_f64().map(|f| Value::F32(f as f32)).ok_or(ConvError::Type),
+        Conv::F32 => v
+            .as_f64()
+            .map(|f| Value::F32(f as f32))
+            .ok_or(ConvError::Type),
         Conv::F64 | Conv::LongDouble => v.as_f64().map(Value::F64).ok_or(ConvError::Type),
         Conv::Ptr { ty, chars } => match v {
             Value::Ptr(p) => match p.type_id() {
@@ -609,9 +669,16 @@ pub(crate) fn c_from_value<'a>(t: &TypeTable, conv: Conv, v: &Value<'a>) -> Resu
             _ => Err(ConvError::Type),
         },
         Conv::Struct { ty, size } => match v {
-            Value::Struct(s) if s.type_id() != ty => Err(ConvError::StructType(s.type_id())),
+            // A value named through a typedef is the same struct.
+            Value::Struct(s) if s.type_id().index() >= t.len() || t.raw(s.type_id()) != ty => {
+                Err(ConvError::StructType(s.type_id()))
+            }
             Value::Struct(s) if s.len != size => Err(ConvError::StructSize(s.len as usize)),
-            Value::Struct(s) => Ok(Value::Struct(s.clone())),
+            Value::Struct(s) => {
+                let mut s = s.clone();
+                s.ty = ty.0;
+                Ok(Value::Struct(s))
+            }
             _ => Err(ConvError::Type),
         },
     }
@@ -651,6 +718,8 @@ pub(crate) fn value_from_c(conv: Conv, bytes: &[u8]) -> Value<'static> {
         Conv::F32 => Value::F32(f32::from_bits(word(4) as u32)),
         Conv::F64 | Conv::LongDouble => Value::F64(f64::from_bits(word(8))),
         Conv::Ptr { ty, .. } => Value::Ptr(Pointer::typed(word(8) as usize as *mut c_void, ty)),
-        Conv::Struct { ty, size } => Value::Struct(StructValue::owned(ty, bytes[..size as usize].into())),
+        Conv::Struct { ty, size } => {
+            Value::Struct(StructValue::owned(ty, bytes[..size as usize].into()))
+        }
     }
 }

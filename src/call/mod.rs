@@ -23,7 +23,7 @@ use crate::jit::{JitEngine, StubSpec, UntypedStub};
 use crate::layout::{self, Target};
 use crate::library::Library;
 use crate::plan::{self, CallPlan};
-use crate::value::{self, c_from_value, value_from_c, Conv, ConvError, Value};
+use crate::value::{self, Conv, ConvError, Value, c_from_value, value_from_c};
 
 /// Which machinery performs untyped calls.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Default)]
@@ -73,18 +73,38 @@ pub enum CallError {
 impl fmt::Display for CallError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            CallError::Arity { function, expected, got, variadic } => {
+            CallError::Arity {
+                function,
+                expected,
+                got,
+                variadic,
+            } => {
                 let s = if *expected == 1 { "" } else { "s" };
                 let least = if *variadic { "at least " } else { "" };
-                write!(f, "{function}: expected {least}{expected} argument{s}, got {got}")
+                write!(
+                    f,
+                    "{function}: expected {least}{expected} argument{s}, got {got}"
+                )
             }
-            CallError::Argument { function, position, message } => write!(f, "{function}: argument {position}: {message}"),
-            CallError::Unsupported { function, reason } => write!(f, "{function}: cannot be called: {reason}"),
+            CallError::Argument {
+                function,
+                position,
+                message,
+            } => write!(f, "{function}: argument {position}: {message}"),
+            CallError::Unsupported { function, reason } => {
+                write!(f, "{function}: cannot be called: {reason}")
+            }
         }
     }
 }
 
 impl std::error::Error for CallError {}
+
+/// A variadic tail's promoted signature: `(canonical tag, type id)` per argument.
+type TailKey = Vec<(u8, u32)>;
+
+/// The JIT engine of an `Ffi`, made on first use and shared by its functions.
+pub(crate) type SharedEngine = Arc<OnceLock<Result<Arc<JitEngine>, String>>>;
 
 /// The compiled or prepared machinery for one call signature.
 struct Machine {
@@ -104,10 +124,10 @@ pub(crate) struct FunctionInner {
     addr: usize,
     /// Keeps the library loaded while the function exists.
     _library: Option<Library>,
-    engine: Arc<OnceLock<Result<Arc<JitEngine>, String>>>,
+    engine: SharedEngine,
     fixed: Machine,
     /// Plans and stubs per promoted signature of the variadic tail.
-    tails: Mutex<HashMap<Vec<(u8, u32)>, Arc<Machine>>>,
+    tails: Mutex<HashMap<TailKey, Arc<Machine>>>,
     errno: bool,
     backend: Backend,
     /// True when the address comes from a function pointer (the stub takes it as an argument).
@@ -145,17 +165,37 @@ fn size_of_in(t: &TypeTable, target: &Target) -> impl Fn(TypeId) -> Option<u64> 
 }
 
 impl Machine {
-    fn new(t: &TypeTable, target: &Target, func: TypeId, tail_types: &[TypeId], tail_convs: &[Conv]) -> Result<Machine, String> {
+    fn new(
+        t: &TypeTable,
+        target: &Target,
+        func: TypeId,
+        tail_types: &[TypeId],
+        tail_convs: &[Conv],
+    ) -> Result<Machine, String> {
         let plan = plan::plan_call(t, target, func, tail_types).map_err(|e| e.0)?;
         let f = t.as_func(func).ok_or("not a function type")?;
-        let mut convs: Vec<Conv> = f.params.iter().map(|&p| Conv::of(t, size_of_in(t, target), p, target.char_signed)).collect();
+        let mut convs: Vec<Conv> = f
+            .params
+            .iter()
+            .map(|&p| Conv::of(t, size_of_in(t, target), p, target.char_signed))
+            .collect();
         convs.extend_from_slice(tail_convs);
         let ret = Conv::of(t, size_of_in(t, target), f.ret, target.char_signed);
-        Ok(Machine { plan, convs, ret, jit: OnceLock::new(), ffi: OnceLock::new() })
+        Ok(Machine {
+            plan,
+            convs,
+            ret,
+            jit: OnceLock::new(),
+            ffi: OnceLock::new(),
+        })
     }
 }
 
 impl Function {
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "internal constructor with two call sites in ffi.rs"
+    )]
     pub(crate) fn new(
         name: &str,
         ty: TypeId,
@@ -163,12 +203,16 @@ impl Function {
         target: Target,
         addr: *const c_void,
         library: Option<Library>,
-        engine: Arc<OnceLock<Result<Arc<JitEngine>, String>>>,
+        engine: SharedEngine,
         backend: Backend,
         indirect: bool,
     ) -> Result<Function, CallError> {
-        let fixed = Machine::new(&table, &target, ty, &[], &[])
-            .map_err(|reason| CallError::Unsupported { function: name.to_string(), reason })?;
+        let fixed = Machine::new(&table, &target, ty, &[], &[]).map_err(|reason| {
+            CallError::Unsupported {
+                function: name.to_string(),
+                reason,
+            }
+        })?;
         Ok(Function {
             inner: Arc::new(FunctionInner {
                 name: name.to_string(),
@@ -269,7 +313,10 @@ impl Function {
     fn jit_stub<'m>(&self, m: &'m Machine) -> Result<&'m UntypedStub, String> {
         m.jit
             .get_or_init(|| {
-                let engine = self.inner.engine.get_or_init(|| JitEngine::new().map(Arc::new).map_err(|e| e.to_string()));
+                let engine = self
+                    .inner
+                    .engine
+                    .get_or_init(|| JitEngine::new().map(Arc::new).map_err(|e| e.to_string()));
                 let engine = engine.as_ref().map_err(Clone::clone)?;
                 let spec = StubSpec {
                     plan: &m.plan,
@@ -279,10 +326,10 @@ impl Function {
                     errno: self.inner.errno,
                 };
                 let res = engine.compile_untyped(&spec).map_err(|e| e.to_string());
-                if let Err(e) = &res {
-                    if self.inner.backend == Backend::Auto {
-                        log::warn!("jitffi: {}: {e}; calling through libffi", self.inner.name);
-                    }
+                if let Err(e) = &res
+                    && self.inner.backend == Backend::Auto
+                {
+                    log::warn!("jitffi: {}: {e}; calling through libffi", self.inner.name);
                 }
                 res
             })
@@ -291,7 +338,10 @@ impl Function {
     }
 
     fn ffi_call<'m>(&self, m: &'m Machine) -> Result<&'m FfiCall, String> {
-        m.ffi.get_or_init(|| FfiCall::new(&m.plan, &m.convs, m.ret)).as_ref().map_err(Clone::clone)
+        m.ffi
+            .get_or_init(|| FfiCall::new(&m.plan, &m.convs, m.ret))
+            .as_ref()
+            .map_err(Clone::clone)
     }
 
     /// Calls the function with untyped arguments, checking their number and each one's type.
@@ -339,12 +389,21 @@ impl Function {
     /// # Safety
     ///
     /// As [`Function::call`].
-    pub unsafe fn call_with(&self, backend: Backend, args: &[Value<'_>]) -> Result<Value<'static>, CallError> {
+    pub unsafe fn call_with(
+        &self,
+        backend: Backend,
+        args: &[Value<'_>],
+    ) -> Result<Value<'static>, CallError> {
         let inner = &*self.inner;
         let n_fixed = inner.fixed.convs.len();
         let variadic = inner.fixed.plan.variadic;
         if args.len() != n_fixed && !(variadic && args.len() > n_fixed) {
-            return Err(CallError::Arity { function: inner.name.clone(), expected: n_fixed, got: args.len(), variadic });
+            return Err(CallError::Arity {
+                function: inner.name.clone(),
+                expected: n_fixed,
+                got: args.len(),
+                variadic,
+            });
         }
         if args.len() == n_fixed {
             // SAFETY: forwarded from this function's contract.
@@ -365,26 +424,68 @@ impl Function {
         for (i, v) in tail.iter().enumerate() {
             let position = inner.fixed.convs.len() + i + 1;
             let (ty, conv) = match v {
-                Value::Bool(_) | Value::I8(_) | Value::U8(_) | Value::I16(_) | Value::U16(_) | Value::I32(_) => {
-                    (t.prim(Prim::Int), Conv::Int { bytes: 4, signed: true })
-                }
-                Value::U32(_) => (t.prim(Prim::UInt), Conv::Int { bytes: 4, signed: false }),
-                Value::I64(_) => (t.prim(Prim::Long), Conv::Int { bytes: 8, signed: true }),
-                Value::U64(_) => (t.prim(Prim::ULong), Conv::Int { bytes: 8, signed: false }),
+                Value::Bool(_)
+                | Value::I8(_)
+                | Value::U8(_)
+                | Value::I16(_)
+                | Value::U16(_)
+                | Value::I32(_) => (
+                    t.prim(Prim::Int),
+                    Conv::Int {
+                        bytes: 4,
+                        signed: true,
+                    },
+                ),
+                Value::U32(_) => (
+                    t.prim(Prim::UInt),
+                    Conv::Int {
+                        bytes: 4,
+                        signed: false,
+                    },
+                ),
+                Value::I64(_) => (
+                    t.prim(Prim::Long),
+                    Conv::Int {
+                        bytes: 8,
+                        signed: true,
+                    },
+                ),
+                Value::U64(_) => (
+                    t.prim(Prim::ULong),
+                    Conv::Int {
+                        bytes: 8,
+                        signed: false,
+                    },
+                ),
                 Value::F32(_) | Value::F64(_) => (t.prim(Prim::Double), Conv::F64),
                 // Every pointer classifies like an unsigned long; the conversion keeps the
                 // value's own type so the stub's check passes.
-                Value::Ptr(p) => (t.prim(Prim::ULong), Conv::Ptr { ty: p.type_id().unwrap_or(TypeId(value::UNTYPED)), chars: true }),
-                Value::Str(_) => (t.prim(Prim::ULong), Conv::Ptr { ty: TypeId(value::UNTYPED), chars: true }),
+                Value::Ptr(p) => (
+                    t.prim(Prim::ULong),
+                    Conv::Ptr {
+                        ty: p.type_id().unwrap_or(TypeId(value::UNTYPED)),
+                        chars: true,
+                    },
+                ),
+                Value::Str(_) => (
+                    t.prim(Prim::ULong),
+                    Conv::Ptr {
+                        ty: TypeId(value::UNTYPED),
+                        chars: true,
+                    },
+                ),
                 Value::Struct(s) => {
                     let ty = s.type_id();
                     if ty.index() >= t.len() || t.as_record(ty).is_none() {
                         return Err(CallError::Argument {
                             function: inner.name.clone(),
                             position,
-                            message: "struct value of a type unknown to this function's declarations".into(),
+                            message:
+                                "struct value of a type unknown to this function's declarations"
+                                    .into(),
                         });
                     }
+                    let ty = t.raw(ty);
                     let size = u32::try_from(s.bytes().len()).unwrap_or(u32::MAX);
                     (ty, Conv::Struct { ty, size })
                 }
@@ -409,8 +510,12 @@ impl Function {
         if let Some(m) = cache.get(&key) {
             return Ok(m.clone());
         }
-        let m = Machine::new(t, &inner.target, inner.ty, &types, &convs)
-            .map_err(|reason| CallError::Unsupported { function: inner.name.clone(), reason })?;
+        let m = Machine::new(t, &inner.target, inner.ty, &types, &convs).map_err(|reason| {
+            CallError::Unsupported {
+                function: inner.name.clone(),
+                reason,
+            }
+        })?;
         let m = Arc::new(m);
         cache.insert(key, m.clone());
         Ok(m)
@@ -422,9 +527,7 @@ impl Function {
         args.iter()
             .zip(&m.convs)
             .enumerate()
-            .map(|(i, (v, conv))| {
-                c_from_value(t, *conv, v).map_err(|e| self.arg_error(m, i, v, e))
-            })
+            .map(|(i, (v, conv))| c_from_value(t, *conv, v).map_err(|e| self.arg_error(m, i, v, e)))
             .collect()
     }
 
@@ -433,8 +536,14 @@ impl Function {
         match t.as_func(self.inner.ty).and_then(|f| f.params.get(i)) {
             Some(&p) => t.display(p),
             None => match m.convs.get(i) {
-                Some(Conv::Int { bytes: 4, signed: true }) => "int".into(),
-                Some(Conv::Int { bytes: 4, signed: false }) => "unsigned int".into(),
+                Some(Conv::Int {
+                    bytes: 4,
+                    signed: true,
+                }) => "int".into(),
+                Some(Conv::Int {
+                    bytes: 4,
+                    signed: false,
+                }) => "unsigned int".into(),
                 Some(Conv::Int { signed: true, .. }) => "long".into(),
                 Some(Conv::Int { signed: false, .. }) => "unsigned long".into(),
                 Some(Conv::F64) => "double".into(),
@@ -454,23 +563,40 @@ impl Function {
             },
             ConvError::Range(n) => format!("integer {n} does not fit in '{c}'"),
             ConvError::PointerType(from) => {
-                let from = if from.index() < t.len() { t.display(from) } else { format!("pointer type #{}", from.0) };
+                let from = if from.index() < t.len() {
+                    t.display(from)
+                } else {
+                    format!("pointer type #{}", from.0)
+                };
                 format!("cannot pass '{from}' where '{c}' is expected")
             }
             ConvError::StructType(from) => {
-                let from = if from.index() < t.len() { t.display(from) } else { format!("struct type #{}", from.0) };
+                let from = if from.index() < t.len() {
+                    t.display(from)
+                } else {
+                    format!("struct type #{}", from.0)
+                };
                 format!("cannot pass a value of type '{from}' where '{c}' is expected")
             }
             ConvError::StructSize(n) => {
-                format!("struct value has {n} bytes but '{c}' has {}", size_of_in(t, &self.inner.target)(t.raw(self.param_ty(i))).unwrap_or(0))
+                format!(
+                    "struct value has {n} bytes but '{c}' has {}",
+                    size_of_in(t, &self.inner.target)(t.raw(self.param_ty(i))).unwrap_or(0)
+                )
             }
         };
-        CallError::Argument { function: self.inner.name.clone(), position: i + 1, message }
+        CallError::Argument {
+            function: self.inner.name.clone(),
+            position: i + 1,
+            message,
+        }
     }
 
     fn param_ty(&self, i: usize) -> TypeId {
         let t = &self.inner.table;
-        t.as_func(self.inner.ty).and_then(|f| f.params.get(i).copied()).unwrap_or(t.void())
+        t.as_func(self.inner.ty)
+            .and_then(|f| f.params.get(i).copied())
+            .unwrap_or(t.void())
     }
 
     /// Runs a call on one machine with the chosen backend.
@@ -478,8 +604,16 @@ impl Function {
     /// # Safety
     ///
     /// As [`Function::call`]; `args.len()` equals the machine's number of arguments.
-    unsafe fn call_machine(&self, m: &Machine, backend: Backend, args: &[Value<'_>]) -> Result<Value<'static>, CallError> {
-        let unsupported = |reason: String| CallError::Unsupported { function: self.inner.name.clone(), reason };
+    unsafe fn call_machine(
+        &self,
+        m: &Machine,
+        backend: Backend,
+        args: &[Value<'_>],
+    ) -> Result<Value<'static>, CallError> {
+        let unsupported = |reason: String| CallError::Unsupported {
+            function: self.inner.name.clone(),
+            reason,
+        };
         let use_jit = match backend {
             Backend::Libffi => false,
             Backend::Jit => {
@@ -498,18 +632,30 @@ impl Function {
             }
             let converted = self.check_args(m, args)?;
             // SAFETY: as above, with canonical arguments the stub accepts.
-            return unsafe { self.run_stub(stub, m, &converted) }
-                .ok_or_else(|| unsupported("internal: the stub refused converted arguments".into()));
+            return unsafe { self.run_stub(stub, m, &converted) }.ok_or_else(|| {
+                unsupported("internal: the stub refused converted arguments".into())
+            });
         }
         let ffi = self.ffi_call(m).map_err(|e| {
             let jit = self.jit_stub(m).err().unwrap_or_default();
-            unsupported(if jit.is_empty() { e } else { format!("{e} (and the JIT: {jit})") })
+            unsupported(if jit.is_empty() {
+                e
+            } else {
+                format!("{e} (and the JIT: {jit})")
+            })
         })?;
         let converted = self.check_args(m, args)?;
         let mut buf = vec![0u8; ffi.ret_len().max(m.plan_ret_size())];
         // SAFETY: forwarded from this function's contract; `converted` are canonical values
         // for the prepared signature; `buf` is at least `ret_len()` bytes.
-        unsafe { ffi.call(self.address(), &converted, buf.as_mut_ptr(), self.inner.errno) };
+        unsafe {
+            ffi.call(
+                self.address(),
+                &converted,
+                buf.as_mut_ptr(),
+                self.inner.errno,
+            )
+        };
         Ok(value_from_c(m.ret, &buf))
     }
 
@@ -518,7 +664,12 @@ impl Function {
     /// # Safety
     ///
     /// As [`Function::call`]; `args.len()` equals the machine's number of arguments.
-    unsafe fn run_stub(&self, stub: &UntypedStub, m: &Machine, args: &[Value<'_>]) -> Option<Value<'static>> {
+    unsafe fn run_stub(
+        &self,
+        stub: &UntypedStub,
+        m: &Machine,
+        args: &[Value<'_>],
+    ) -> Option<Value<'static>> {
         let target = self.address();
         if let Conv::Struct { ty, size } = m.ret {
             let mut bytes = vec![0u8; size as usize].into_boxed_slice();
@@ -562,7 +713,9 @@ impl Function {
     /// assert!(ffi.function(&libm, "cos")?.typed::<(f32,), f64>().is_err());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn typed<Args: TypedArgs, Ret: CRepr>(&self) -> Result<TypedFunction<Args, Ret>, TypeMismatch> {
+    pub fn typed<Args: TypedArgs, Ret: CRepr>(
+        &self,
+    ) -> Result<TypedFunction<Args, Ret>, TypeMismatch> {
         TypedFunction::new(self)
     }
 
@@ -607,13 +760,30 @@ impl fmt::Debug for Global {
 }
 
 impl Global {
-    pub(crate) fn new(name: &str, ty: TypeId, table: Arc<TypeTable>, target: &Target, addr: *mut c_void, library: Library) -> Global {
+    pub(crate) fn new(
+        name: &str,
+        ty: TypeId,
+        table: Arc<TypeTable>,
+        target: &Target,
+        addr: *mut c_void,
+        library: Library,
+    ) -> Global {
         let conv = match table.raw_type(ty) {
             // An array global is used through a pointer to its first element (C's decay).
-            CType::Array { .. } => Conv::Ptr { ty: TypeId(value::UNTYPED), chars: true },
+            CType::Array { .. } => Conv::Ptr {
+                ty: TypeId(value::UNTYPED),
+                chars: true,
+            },
             _ => Conv::of(&table, size_of_in(&table, target), ty, target.char_signed),
         };
-        Global { name: name.to_string(), ty, table, addr: addr as usize, conv, _library: Some(library) }
+        Global {
+            name: name.to_string(),
+            ty,
+            table,
+            addr: addr as usize,
+            conv,
+            _library: Some(library),
+        }
     }
 
     /// The variable's address.
@@ -643,7 +813,10 @@ impl Global {
             }
             Conv::Void | Conv::Unsupported | Conv::LongDouble => Err(CallError::Unsupported {
                 function: self.name.clone(),
-                reason: format!("cannot read a value of type '{}'", self.table.display(self.ty)),
+                reason: format!(
+                    "cannot read a value of type '{}'",
+                    self.table.display(self.ty)
+                ),
             }),
             conv => {
                 let size = match conv {
@@ -655,7 +828,9 @@ impl Global {
                 };
                 let mut buf = vec![0u8; size.max(8)];
                 // SAFETY: the declaration says `size` bytes live at the address.
-                unsafe { std::ptr::copy_nonoverlapping(self.addr as *const u8, buf.as_mut_ptr(), size) };
+                unsafe {
+                    std::ptr::copy_nonoverlapping(self.addr as *const u8, buf.as_mut_ptr(), size)
+                };
                 Ok(value_from_c(conv, &buf))
             }
         }
@@ -674,12 +849,19 @@ impl Global {
     /// accesses it concurrently.
     pub unsafe fn set(&self, v: &Value<'_>) -> Result<(), CallError> {
         if matches!(self.table.raw_type(self.ty), CType::Array { .. }) {
-            return Err(CallError::Unsupported { function: self.name.clone(), reason: "cannot assign to an array".into() });
+            return Err(CallError::Unsupported {
+                function: self.name.clone(),
+                reason: "cannot assign to an array".into(),
+            });
         }
         let c = c_from_value(&self.table, self.conv, v).map_err(|_| CallError::Argument {
             function: self.name.clone(),
             position: 1,
-            message: format!("cannot convert {} to '{}'", v.kind(), self.table.display(self.ty)),
+            message: format!(
+                "cannot convert {} to '{}'",
+                v.kind(),
+                self.table.display(self.ty)
+            ),
         })?;
         let (src, len): (*const u8, usize) = match &c {
             Value::Struct(s) => (s.bytes().as_ptr(), s.bytes().len()),
@@ -691,7 +873,14 @@ impl Global {
                     _ => 8,
                 };
                 // SAFETY: the payload of a `Value` is at offset 8 (see `value::PAYLOAD`).
-                (unsafe { std::ptr::from_ref(other).cast::<u8>().add(value::PAYLOAD as usize) }, len)
+                (
+                    unsafe {
+                        std::ptr::from_ref(other)
+                            .cast::<u8>()
+                            .add(value::PAYLOAD as usize)
+                    },
+                    len,
+                )
             }
         };
         // SAFETY: the declaration says `len` writable bytes live at the address (caller).

@@ -79,7 +79,12 @@ impl fmt::Display for Shape {
         match self {
             Shape::Void => write!(f, "()"),
             Shape::Bool => write!(f, "bool"),
-            Shape::Int { bytes, signed } => write!(f, "{}{}", if *signed { "i" } else { "u" }, u32::from(*bytes) * 8),
+            Shape::Int { bytes, signed } => write!(
+                f,
+                "{}{}",
+                if *signed { "i" } else { "u" },
+                u32::from(*bytes) * 8
+            ),
             Shape::F32 => write!(f, "f32"),
             Shape::F64 => write!(f, "f64"),
             Shape::Ptr { pointee: None } => write!(f, "*mut c_void"),
@@ -155,7 +160,10 @@ unsafe impl<T: 'static> CRepr for *mut T {
 // SAFETY: Rust arrays are laid out like C arrays.
 unsafe impl<T: CRepr, const N: usize> CRepr for [T; N] {
     fn shape() -> Shape {
-        Shape::Array { elem: Box::new(T::shape()), len: N }
+        Shape::Array {
+            elem: Box::new(T::shape()),
+            len: N,
+        }
     }
 }
 
@@ -240,11 +248,21 @@ impl fmt::Display for TypeMismatch {
 impl std::error::Error for TypeMismatch {}
 
 /// Compares a Rust shape with a C type; `Err` says what differs.
-fn check_shape(t: &TypeTable, target: &Target, shape: &Shape, ty: TypeId, depth: u32) -> Result<(), String> {
+fn check_shape(
+    t: &TypeTable,
+    target: &Target,
+    shape: &Shape,
+    ty: TypeId,
+    depth: u32,
+) -> Result<(), String> {
     if depth > 32 {
         return Err("types nested too deeply".into());
     }
-    let size = |ty| layout::layout_of(t, target, ty).map(|l| l.size).map_err(|e| e.to_string());
+    let size = |ty| {
+        layout::layout_of(t, target, ty)
+            .map(|l| l.size)
+            .map_err(|e| e.to_string())
+    };
     match (shape, t.raw_type(ty)) {
         (Shape::Void, CType::Void) => Ok(()),
         (Shape::Bool, CType::Prim(Prim::Bool)) => Ok(()),
@@ -256,7 +274,11 @@ fn check_shape(t: &TypeTable, target: &Target, shape: &Shape, ty: TypeId, depth:
             }
             let c_signed = p.is_signed(target.char_signed);
             if *signed != c_signed {
-                return Err(format!("{} in Rust, {} in C", sign(*signed), sign(c_signed)));
+                return Err(format!(
+                    "{} in Rust, {} in C",
+                    sign(*signed),
+                    sign(c_signed)
+                ));
             }
             Ok(())
         }
@@ -267,7 +289,10 @@ fn check_shape(t: &TypeTable, target: &Target, shape: &Shape, ty: TypeId, depth:
                 if c_bytes == u64::from(*bytes) && c_signed == *signed {
                     Ok(())
                 } else {
-                    Err(format!("the enum is represented as '{}'", b.underlying.c_name()))
+                    Err(format!(
+                        "the enum is represented as '{}'",
+                        b.underlying.c_name()
+                    ))
                 }
             }
             None => Err("incomplete enum".into()),
@@ -281,27 +306,52 @@ fn check_shape(t: &TypeTable, target: &Target, shape: &Shape, ty: TypeId, depth:
                 check_shape(t, target, p, *to, depth + 1).map_err(|e| format!("pointee: {e}"))
             }
         },
-        (Shape::Record { size: rs, align: ra, fields, .. }, CType::Record(r)) => {
+        (
+            Shape::Record {
+                size: rs,
+                align: ra,
+                fields,
+                ..
+            },
+            CType::Record(r),
+        ) => {
             let body = r.body.as_ref().ok_or("the C struct is incomplete")?;
             if *rs as u64 != body.size || *ra as u64 != body.align {
-                return Err(format!("size/alignment {rs}/{ra} in Rust, {}/{} in C", body.size, body.align));
+                return Err(format!(
+                    "size/alignment {rs}/{ra} in Rust, {}/{} in C",
+                    body.size, body.align
+                ));
             }
             let c_fields = flatten_fields(t, ty);
             if c_fields.len() != fields.len() {
-                return Err(format!("{} fields in Rust, {} members in C", fields.len(), c_fields.len()));
+                return Err(format!(
+                    "{} fields in Rust, {} members in C",
+                    fields.len(),
+                    c_fields.len()
+                ));
             }
             for (rf, (cname, coff, cty, bitfield)) in fields.iter().zip(&c_fields) {
                 if *bitfield {
                     return Err(format!("C member '{cname}' is a bit-field"));
                 }
                 if rf.offset as u64 != *coff {
-                    return Err(format!("field '{}' at offset {} in Rust, member '{cname}' at {coff} in C", rf.name, rf.offset));
+                    return Err(format!(
+                        "field '{}' at offset {} in Rust, member '{cname}' at {coff} in C",
+                        rf.name, rf.offset
+                    ));
                 }
-                check_shape(t, target, &rf.shape, *cty, depth + 1).map_err(|e| format!("field '{}': {e}", rf.name))?;
+                check_shape(t, target, &rf.shape, *cty, depth + 1)
+                    .map_err(|e| format!("field '{}': {e}", rf.name))?;
             }
             Ok(())
         }
-        (Shape::Array { elem, len }, CType::Array { elem: ce, len: Some(cl) }) => {
+        (
+            Shape::Array { elem, len },
+            CType::Array {
+                elem: ce,
+                len: Some(cl),
+            },
+        ) => {
             if *len as u64 != *cl {
                 return Err(format!("{len} elements in Rust, {cl} in C"));
             }
@@ -318,8 +368,16 @@ fn sign(s: bool) -> &'static str {
 /// The members of a C record in order, anonymous members flattened, with absolute offsets.
 fn flatten_fields(t: &TypeTable, ty: TypeId) -> Vec<(String, u64, TypeId, bool)> {
     let mut out = Vec::new();
-    fn walk(t: &TypeTable, ty: TypeId, base: u64, out: &mut Vec<(String, u64, TypeId, bool)>, depth: u32) {
-        let Some(body) = t.as_record(ty).and_then(|r| r.body.as_ref()) else { return };
+    fn walk(
+        t: &TypeTable,
+        ty: TypeId,
+        base: u64,
+        out: &mut Vec<(String, u64, TypeId, bool)>,
+        depth: u32,
+    ) {
+        let Some(body) = t.as_record(ty).and_then(|r| r.body.as_ref()) else {
+            return;
+        };
         for f in &body.fields {
             match &f.name {
                 Some(n) => out.push((n.clone(), base + f.offset, f.ty, f.bit_width.is_some())),
@@ -386,8 +444,12 @@ typed_args!(A1, A2, A3, A4, A5, A6, A7, A8, A9, A10, A11);
 typed_args!(A1, A2, A3, A4, A5, A6, A7, A8, A9, A10, A11, A12);
 typed_args!(A1, A2, A3, A4, A5, A6, A7, A8, A9, A10, A11, A12, A13);
 typed_args!(A1, A2, A3, A4, A5, A6, A7, A8, A9, A10, A11, A12, A13, A14);
-typed_args!(A1, A2, A3, A4, A5, A6, A7, A8, A9, A10, A11, A12, A13, A14, A15);
-typed_args!(A1, A2, A3, A4, A5, A6, A7, A8, A9, A10, A11, A12, A13, A14, A15, A16);
+typed_args!(
+    A1, A2, A3, A4, A5, A6, A7, A8, A9, A10, A11, A12, A13, A14, A15
+);
+typed_args!(
+    A1, A2, A3, A4, A5, A6, A7, A8, A9, A10, A11, A12, A13, A14, A15, A16
+);
 
 /// A function whose Rust signature was checked against its declaration: calls are native.
 pub struct TypedFunction<Args, Ret> {
@@ -401,7 +463,12 @@ pub struct TypedFunction<Args, Ret> {
 
 impl<Args, Ret> Clone for TypedFunction<Args, Ret> {
     fn clone(&self) -> Self {
-        TypedFunction { entry: self.entry, inner: self.inner.clone(), _keep: self._keep.clone(), _sig: PhantomData }
+        TypedFunction {
+            entry: self.entry,
+            inner: self.inner.clone(),
+            _keep: self._keep.clone(),
+            _sig: PhantomData,
+        }
     }
 }
 
@@ -430,7 +497,11 @@ impl<Args: TypedArgs, Ret: CRepr> TypedFunction<Args, Ret> {
             c,
             reason,
         };
-        let arity_ok = if ft.variadic { shapes.len() >= ft.params.len() } else { shapes.len() == ft.params.len() };
+        let arity_ok = if ft.variadic {
+            shapes.len() >= ft.params.len()
+        } else {
+            shapes.len() == ft.params.len()
+        };
         if !arity_ok {
             let least = if ft.variadic { "at least " } else { "" };
             return Err(mismatch(
@@ -443,10 +514,17 @@ impl<Args: TypedArgs, Ret: CRepr> TypedFunction<Args, Ret> {
         for (i, s) in shapes.iter().enumerate() {
             let what = format!("argument {}", i + 1);
             match ft.params.get(i) {
-                Some(&p) => check_shape(t, target, s, p, 0).map_err(|r| mismatch(what, s.to_string(), t.display(p), r))?,
+                Some(&p) => check_shape(t, target, s, p, 0)
+                    .map_err(|r| mismatch(what, s.to_string(), t.display(p), r))?,
                 None => {
                     // A variadic argument: only types that survive the default promotions.
-                    let ok = matches!(s, Shape::Int { bytes: 4 | 8, .. } | Shape::F64 | Shape::Ptr { .. } | Shape::Record { .. });
+                    let ok = matches!(
+                        s,
+                        Shape::Int { bytes: 4 | 8, .. }
+                            | Shape::F64
+                            | Shape::Ptr { .. }
+                            | Shape::Record { .. }
+                    );
                     if !ok {
                         return Err(mismatch(
                             what,
@@ -459,18 +537,28 @@ impl<Args: TypedArgs, Ret: CRepr> TypedFunction<Args, Ret> {
             }
         }
         let rs = Ret::shape();
-        check_shape(t, target, &rs, ft.ret, 0).map_err(|r| mismatch("result".into(), rs.to_string(), t.display(ft.ret), r))?;
+        check_shape(t, target, &rs, ft.ret, 0)
+            .map_err(|r| mismatch("result".into(), rs.to_string(), t.display(ft.ret), r))?;
         let (entry, keep) = if ft.variadic {
-            let engine = f.engine().map_err(|e| mismatch("call".into(), String::new(), String::new(), e))?;
+            let engine = f
+                .engine()
+                .map_err(|e| mismatch("call".into(), String::new(), String::new(), e))?;
             // `%al` is an upper bound of the vector registers used: 8 is always right.
             let thunk = engine
                 .install_bytes(&crate::jit::variadic_thunk(8, inner.addr))
-                .map_err(|e| mismatch("call".into(), String::new(), String::new(), e.to_string()))?;
+                .map_err(|e| {
+                    mismatch("call".into(), String::new(), String::new(), e.to_string())
+                })?;
             (thunk.cast::<c_void>(), Some(engine))
         } else {
             (f.address(), None)
         };
-        Ok(TypedFunction { entry, inner: inner.clone(), _keep: keep, _sig: PhantomData })
+        Ok(TypedFunction {
+            entry,
+            inner: inner.clone(),
+            _keep: keep,
+            _sig: PhantomData,
+        })
     }
 
     /// Calls the function natively.
@@ -487,6 +575,8 @@ impl<Args: TypedArgs, Ret: CRepr> TypedFunction<Args, Ret> {
 
     /// The untyped handle of the same function.
     pub fn function(&self) -> Function {
-        Function { inner: self.inner.clone() }
+        Function {
+            inner: self.inner.clone(),
+        }
     }
 }

@@ -1050,9 +1050,18 @@ impl PpParser<'_> {
 
     fn binary(&mut self, min_prec: u8, depth: u32) -> Result<Expr, String> {
         let mut lhs = self.unary(depth)?;
+        // A chain of operators builds a tree as deep as it is long: refuse what evaluation
+        // would refuse anyway, before the tree gets deep enough to overflow a stack.
+        let mut chain = depth;
         while let Some((op, prec)) = self.binop() {
             if prec < min_prec.max(1) {
                 break;
+            }
+            chain += 1;
+            if chain > MAX_DEPTH {
+                return Err(format!(
+                    "constant expression nested deeper than {MAX_DEPTH} levels"
+                ));
             }
             self.pos += 1;
             let rhs = self.binary(prec + 1, depth + 1)?;

@@ -77,6 +77,10 @@ pub(crate) struct Lowerer<'a> {
     undefined: HashSet<String>,
     macro_cursor: usize,
     macro_cache: HashMap<String, Result<Expr, String>>,
+    /// Values of macros, valid until the next `#define`/`#undef` (a value depends on the
+    /// macros it mentions): without it, macros defined in terms of each other cost time
+    /// exponential in their depth.
+    value_cache: HashMap<String, Result<Val, String>>,
     expanding: Vec<String>,
     /// The offset of the declaration being lowered (in the parsed source).
     cur: usize,
@@ -116,6 +120,7 @@ impl<'a> Lowerer<'a> {
             undefined: HashSet::new(),
             macro_cursor: 0,
             macro_cache: HashMap::new(),
+            value_cache: HashMap::new(),
             expanding: Vec::new(),
             cur: base,
             poisoned: HashSet::new(),
@@ -157,11 +162,13 @@ impl<'a> Lowerer<'a> {
             }
             match ev {
                 MacroEvent::Define(d) => {
+                    self.value_cache.clear();
                     self.undefined.remove(&d.name);
                     self.macro_cache.remove(&d.name);
                     self.macros.insert(d.name.clone(), d.clone());
                 }
                 MacroEvent::Undef { name, .. } => {
+                    self.value_cache.clear();
                     self.macros.remove(name);
                     self.macro_cache.remove(name);
                     self.undefined.insert(name.clone());
@@ -2177,6 +2184,9 @@ impl<'a> Lowerer<'a> {
         if self.expanding.iter().any(|n| n == name) {
             return Err(format!("macro '{name}' refers to itself"));
         }
+        if let Some(v) = self.value_cache.get(name) {
+            return v.clone().map(Some);
+        }
         let parsed = match self.macro_cache.get(name) {
             Some(p) => p.clone(),
             None => {
@@ -2190,6 +2200,7 @@ impl<'a> Lowerer<'a> {
         self.expanding.push(name.to_string());
         let v = expr::eval(&e, self, depth);
         self.expanding.pop();
+        self.value_cache.insert(name.to_string(), v.clone());
         v.map(Some)
     }
 

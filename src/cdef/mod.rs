@@ -93,8 +93,10 @@ pub(crate) enum Mode {
 pub const MAX_INPUT_BYTES: usize = 64 << 20;
 /// The deepest nesting of `(`, `[` and `{` accepted.
 pub const MAX_NESTING: usize = 256;
-/// The longest run of prefix operators (`-`, `!`, `~`, `*`, `&`, `+`) accepted.
-pub const MAX_OPERATOR_RUN: usize = 1000;
+/// The most tokens that make the parser recurse (unary-capable operators, `sizeof` and
+/// `_Alignof`, opening brackets, which covers casts and array dimensions) accepted in one
+/// declaration or expression, i.e. between `;`, `,`, `{` and `}`.
+pub const MAX_LINKS: usize = 1000;
 /// The most syntax errors reported (and recovered from) in one call.
 const MAX_SYNTAX_ERRORS: usize = 50;
 /// Stack for parsing deep input: lang-c's parser recurses per nesting level (a debug build
@@ -102,7 +104,7 @@ const MAX_SYNTAX_ERRORS: usize = 50;
 const PARSE_STACK: usize = 64 << 20;
 /// Input at most this deep is parsed on the caller's stack when [`SHALLOW_RED_ZONE`] is free.
 const SHALLOW_NESTING: usize = 24;
-const SHALLOW_OPERATOR_RUN: usize = 48;
+const SHALLOW_LINKS: usize = 48;
 const SHALLOW_RED_ZONE: usize = 1 << 20;
 /// Stack a whole cdef run needs besides the lang-c parse of deep input (debug builds).
 const RUN_RED_ZONE: usize = 4 << 20;
@@ -141,7 +143,7 @@ fn internal_error(file: &str) -> CdefError {
 /// Runs `f` on a stack big enough for input nested `depth` deep: lang-c's parser recurses per
 /// nesting level. Shallow input runs on the caller's stack when enough of it is left.
 fn with_stack<R>(depth: Nesting, f: impl FnOnce() -> R) -> R {
-    if depth.brackets > SHALLOW_NESTING || depth.operators > SHALLOW_OPERATOR_RUN {
+    if depth.brackets > SHALLOW_NESTING || depth.links > SHALLOW_LINKS {
         stacker::grow(PARSE_STACK, f)
     } else {
         stacker::maybe_grow(SHALLOW_RED_ZONE, PARSE_STACK, f)
@@ -386,76 +388,145 @@ fn parse_type_name_with(lw: &mut lower::Lowerer<'_>, text: &str) -> Result<TypeI
     lw.type_name(&tn).map_err(|(_, m)| m)
 }
 
-/// How deep an input nests: the most brackets open at once and the longest operator run.
+/// How deep an input nests: the most brackets open at once and the most recursion-inducing
+/// tokens in one declaration or expression.
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct Nesting {
     pub(crate) brackets: usize,
-    pub(crate) operators: usize,
+    pub(crate) links: usize,
 }
 
-/// Rejects input nested deeper than [`MAX_NESTING`] or with operator runs longer than
-/// [`MAX_OPERATOR_RUN`] before the recursive parser sees it; returns how deep it nests.
+/// Counts what makes lang-c's recursive parser go deeper, token by token (shared by the
+/// preprocessor's fixups pass and `type_of`), and records the first limit exceeded.
+#[derive(Debug, Default)]
+pub(crate) struct NestCounter {
+    depth: usize,
+    run: usize,
+    pub(crate) seen: Nesting,
+    pub(crate) error: Option<(usize, String)>,
+}
+
+impl NestCounter {
+    /// An opening bracket at `at`.
+    pub(crate) fn open(&mut self, at: usize) {
+        self.depth += 1;
+        self.seen.brackets = self.seen.brackets.max(self.depth);
+        if self.depth > MAX_NESTING && self.error.is_none() {
+            self.error = Some((
+                at,
+                format!("nesting deeper than {MAX_NESTING} levels of (, [ and {{"),
+            ));
+        }
+        self.link(at);
+    }
+
+    /// A closing bracket.
+    pub(crate) fn close(&mut self) {
+        self.depth = self.depth.saturating_sub(1);
+    }
+
+    /// A token that adds a level of recursion (operator, `sizeof`, bracket).
+    pub(crate) fn link(&mut self, at: usize) {
+        self.run += 1;
+        self.seen.links = self.seen.links.max(self.run);
+        if self.run > MAX_LINKS && self.error.is_none() {
+            self.error = Some((
+                at,
+                format!(
+                    "more than {MAX_LINKS} operators, casts and brackets in one declaration or expression"
+                ),
+            ));
+        }
+    }
+
+    /// A delimiter of declarations and expressions (`;`, `,`, `{`, `}`).
+    pub(crate) fn delimiter(&mut self) {
+        self.run = 0;
+    }
+
+    /// Feeds one punctuation byte.
+    pub(crate) fn punct(&mut self, c: u8, at: usize) {
+        match c {
+            b'(' | b'[' => self.open(at),
+            b'{' => {
+                self.open(at);
+                self.delimiter();
+            }
+            b')' | b']' => self.close(),
+            b'}' => {
+                self.close();
+                self.delimiter();
+            }
+            b';' | b',' => self.delimiter(),
+            b'-' | b'+' | b'!' | b'~' | b'*' | b'&' => self.link(at),
+            _ => {}
+        }
+    }
+
+    /// Feeds one word (identifier or keyword).
+    pub(crate) fn word(&mut self, w: &[u8], at: usize) {
+        if matches!(
+            w,
+            b"sizeof" | b"_Alignof" | b"alignof" | b"__alignof__" | b"__alignof"
+        ) {
+            self.link(at);
+        }
+    }
+}
+
+/// Rejects input nested deeper than [`MAX_NESTING`] or with more than [`MAX_LINKS`]
+/// recursion-inducing tokens in one declaration, before the recursive parser sees it; returns
+/// how deep it nests.
 fn check_nesting(src: &str, from: usize) -> Result<Nesting, (usize, String)> {
     let b = src.as_bytes();
-    let mut depth = 0usize;
-    let mut run = 0usize;
-    let mut seen = Nesting::default();
+    let mut n = NestCounter::default();
     let mut i = from;
     let mut line_start = true;
     while i < b.len() {
         let c = b[i];
-        match c {
-            b'\n' => {
-                line_start = true;
+        if c == b'\n' {
+            line_start = true;
+            i += 1;
+            continue;
+        }
+        if c == b'#' && line_start {
+            while i < b.len() && b[i] != b'\n' {
                 i += 1;
-                continue;
             }
-            b'#' if line_start => {
-                while i < b.len() && b[i] != b'\n' {
-                    i += 1;
-                }
-                continue;
-            }
-            b'"' | b'\'' => {
-                i += 1;
-                while i < b.len() && b[i] != c && b[i] != b'\n' {
-                    if b[i] == b'\\' {
-                        i += 1;
-                    }
-                    i += 1;
-                }
-                run = 0;
-            }
-            b'(' | b'[' | b'{' => {
-                depth += 1;
-                seen.brackets = seen.brackets.max(depth);
-                if depth > MAX_NESTING {
-                    return Err((
-                        i,
-                        format!("nesting deeper than {MAX_NESTING} levels of (, [ and {{"),
-                    ));
-                }
-            }
-            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
-            b'-' | b'+' | b'!' | b'~' | b'*' | b'&' => {
-                run += 1;
-                seen.operators = seen.operators.max(run);
-                if run > MAX_OPERATOR_RUN {
-                    return Err((
-                        i,
-                        format!("more than {MAX_OPERATOR_RUN} operators in a row"),
-                    ));
-                }
-            }
-            _ if c.is_ascii_whitespace() => {}
-            _ => run = 0,
+            continue;
         }
         if !c.is_ascii_whitespace() {
             line_start = false;
         }
+        if c == b'"' || c == b'\'' {
+            i += 1;
+            while i < b.len() && b[i] != c && b[i] != b'\n' {
+                if b[i] == b'\\' {
+                    i += 1;
+                }
+                i += 1;
+            }
+            i += 1;
+            continue;
+        }
+        if c.is_ascii_alphanumeric() || c == b'_' {
+            let st = i;
+            while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_') {
+                i += 1;
+            }
+            n.word(&b[st..i], st);
+            continue;
+        }
+        n.punct(c, i);
+        if let Some(e) = n.error {
+            return Err(e);
+        }
         i += 1;
     }
-    Ok(seen)
+    match n.error {
+        Some(e) => Err(e),
+        None => Ok(n.seen),
+    }
 }
 
 fn blank_range(s: &mut String, from: usize, to: usize) {
@@ -548,9 +619,12 @@ fn token_at(src: &str, off: usize) -> String {
 
 fn word_before(src: &str, off: usize) -> Option<&str> {
     let head = src.get(..off)?.trim_end();
+    // `rfind` gives the byte index of the character before the word, which may be multi-byte.
     let start = head
-        .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-        .map_or(0, |p| p + 1);
+        .char_indices()
+        .rev()
+        .find(|(_, c)| !(c.is_ascii_alphanumeric() || *c == '_'))
+        .map_or(0, |(p, c)| p + c.len_utf8());
     let w = &head[start..];
     (!w.is_empty() && !w.as_bytes()[0].is_ascii_digit()).then_some(w)
 }

@@ -18,7 +18,7 @@
 use std::collections::HashMap;
 
 use super::expr::{self, Expr, Scope, Val};
-use super::{MAX_NESTING, MAX_OPERATOR_RUN, Mode, Nesting};
+use super::{Mode, NestCounter, Nesting};
 
 /// A `#define` seen in the text.
 #[derive(Clone, Debug)]
@@ -473,6 +473,9 @@ struct IfScope<'a> {
     undefined: &'a [String],
     ctx: &'a dyn PpContext,
     expanding: Vec<String>,
+    /// Values of the macros evaluated for this condition (macros defined in terms of each
+    /// other would otherwise cost time exponential in their depth).
+    memo: HashMap<String, Val>,
 }
 
 impl Scope for IfScope<'_> {
@@ -480,6 +483,9 @@ impl Scope for IfScope<'_> {
         if let Some(def) = self.defined.get(name) {
             if self.expanding.iter().any(|n| n == name) {
                 return Ok(None);
+            }
+            if let Some(v) = self.memo.get(name) {
+                return Ok(Some(v.clone()));
             }
             if def.body.is_empty() {
                 return Err(format!("macro '{name}' has no value"));
@@ -489,7 +495,9 @@ impl Scope for IfScope<'_> {
             self.expanding.push(name.to_string());
             let v = expr::eval(&e, self, depth);
             self.expanding.pop();
-            return v.map(Some);
+            let v = v?;
+            self.memo.insert(name.to_string(), v.clone());
+            return Ok(Some(v));
         }
         if self.undefined.iter().any(|n| n == name) {
             return Ok(None);
@@ -528,6 +536,7 @@ fn eval_if(
         undefined,
         ctx,
         expanding: Vec::new(),
+        memo: HashMap::new(),
     };
     match expr::eval(&e, &mut scope, 0)? {
         Val::Int(v, _) => Ok(v != 0),
@@ -587,8 +596,7 @@ fn paren_group(buf: &[u8], open: usize) -> Option<usize> {
 /// prelude), and how deep it nests (checked against the limits before lang-c recurses).
 fn fixups(buf: &mut [u8], out: &mut PpOutput, ctx: &dyn PpContext) {
     let mut seen_types: rustc_hash::FxHashSet<Vec<u8>> = rustc_hash::FxHashSet::default();
-    let mut depth = 0usize;
-    let mut run = 0usize;
+    let mut nest = NestCounter::default();
     let mut i = 0;
     let mut at_line_start = true;
     while i < buf.len() {
@@ -614,37 +622,10 @@ fn fixups(buf: &mut [u8], out: &mut PpOutput, ctx: &dyn PpContext) {
             continue;
         }
         at_line_start = false;
-        match c {
-            b'(' | b'[' | b'{' => {
-                depth += 1;
-                out.nesting.brackets = out.nesting.brackets.max(depth);
-                if depth > MAX_NESTING && out.nesting_error.is_none() {
-                    out.nesting_error = Some((
-                        i,
-                        format!("nesting deeper than {MAX_NESTING} levels of (, [ and {{"),
-                    ));
-                }
-                i += 1;
-                continue;
-            }
-            b')' | b']' | b'}' => {
-                depth = depth.saturating_sub(1);
-                i += 1;
-                continue;
-            }
-            b'-' | b'+' | b'!' | b'~' | b'*' | b'&' => {
-                run += 1;
-                out.nesting.operators = out.nesting.operators.max(run);
-                if run > MAX_OPERATOR_RUN && out.nesting_error.is_none() {
-                    out.nesting_error = Some((
-                        i,
-                        format!("more than {MAX_OPERATOR_RUN} operators in a row"),
-                    ));
-                }
-                i += 1;
-                continue;
-            }
-            _ => run = 0,
+        if !(c.is_ascii_alphanumeric() || c == b'_' || c == b'"' || c == b'\'') {
+            nest.punct(c, i);
+            i += 1;
+            continue;
         }
         if c == b'"' || c == b'\'' {
             i += 1;
@@ -671,6 +652,7 @@ fn fixups(buf: &mut [u8], out: &mut PpOutput, ctx: &dyn PpContext) {
             continue;
         }
         let end = ident_at(buf, i);
+        nest.word(&buf[i..end], i);
         match &buf[i..end] {
             b"struct" | b"union" | b"enum" => {
                 let kw = i;
@@ -759,4 +741,6 @@ fn fixups(buf: &mut [u8], out: &mut PpOutput, ctx: &dyn PpContext) {
             }
         }
     }
+    out.nesting = nest.seen;
+    out.nesting_error = nest.error;
 }

@@ -609,7 +609,10 @@ impl TypeTable {
             CType::Record(r) => r.body.is_none(),
             CType::Enum(e) => e.body.is_none(),
             CType::Array { len: None, .. } => true,
-            CType::Array { elem, .. } => self.is_incomplete(*elem),
+            // `cdef` creates arrays of known length only over complete elements, and types
+            // never become incomplete again; not walking the element chain keeps arrays of
+            // many dimensions linear.
+            CType::Array { .. } => false,
             _ => false,
         }
     }

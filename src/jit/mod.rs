@@ -14,12 +14,12 @@ use std::sync::Mutex;
 
 use cranelift_codegen::ir::types;
 use cranelift_codegen::settings::{self, Configurable};
-use cranelift_codegen::{ir, Context};
+use cranelift_codegen::{Context, ir};
 use cranelift_frontend::FunctionBuilderContext;
 use cranelift_jit::{JITBuilder, JITModule};
 use cranelift_module::{Linkage, Module};
 
-pub(crate) use stub::{variadic_thunk, StubSpec, UntypedStub};
+pub(crate) use stub::{StubSpec, UntypedStub, variadic_thunk};
 
 /// Why the JIT could not compile something (the caller falls back to libffi).
 #[derive(Clone, Debug)]
@@ -51,19 +51,39 @@ impl JitEngine {
     /// A new engine for the host.
     pub(crate) fn new() -> Result<JitEngine, JitError> {
         let mut flags = settings::builder();
-        let set = |flags: &mut settings::Builder, k: &str, v: &str| flags.set(k, v).map_err(|e| JitError(e.to_string()));
+        let set = |flags: &mut settings::Builder, k: &str, v: &str| {
+            flags.set(k, v).map_err(|e| JitError(e.to_string()))
+        };
         set(&mut flags, "is_pic", "false")?;
         set(&mut flags, "use_colocated_libcalls", "false")?;
         set(&mut flags, "opt_level", "speed")?;
-        set(&mut flags, "enable_verifier", if cfg!(debug_assertions) { "true" } else { "false" })?;
+        set(
+            &mut flags,
+            "enable_verifier",
+            if cfg!(debug_assertions) {
+                "true"
+            } else {
+                "false"
+            },
+        )?;
         let isa_builder = cranelift_native::builder().map_err(|e| JitError(e.to_string()))?;
-        let isa = isa_builder.finish(settings::Flags::new(flags)).map_err(|e| JitError(e.to_string()))?;
+        let isa = isa_builder
+            .finish(settings::Flags::new(flags))
+            .map_err(|e| JitError(e.to_string()))?;
         let pointer_type = isa.pointer_type();
         let call_conv = isa.default_call_conv();
-        let module = JITModule::new(JITBuilder::with_isa(isa, cranelift_module::default_libcall_names()));
+        let module = JITModule::new(JITBuilder::with_isa(
+            isa,
+            cranelift_module::default_libcall_names(),
+        ));
         let ctx = module.make_context();
         Ok(JitEngine {
-            inner: Mutex::new(EngineInner { module: Some(module), ctx, fctx: FunctionBuilderContext::new(), counter: 0 }),
+            inner: Mutex::new(EngineInner {
+                module: Some(module),
+                ctx,
+                fctx: FunctionBuilderContext::new(),
+                counter: 0,
+            }),
             pointer_type,
             call_conv,
         })
@@ -82,11 +102,18 @@ impl JitEngine {
     pub(crate) fn compile(
         &self,
         sig: ir::Signature,
-        build: impl FnOnce(&mut ir::Function, &mut FunctionBuilderContext, cranelift_codegen::isa::TargetFrontendConfig) -> Result<(), JitError>,
+        build: impl FnOnce(
+            &mut ir::Function,
+            &mut FunctionBuilderContext,
+            cranelift_codegen::isa::TargetFrontendConfig,
+        ) -> Result<(), JitError>,
     ) -> Result<*const u8, JitError> {
         let mut guard = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         let inner = &mut *guard;
-        let module = inner.module.as_mut().ok_or_else(|| JitError("engine shut down".into()))?;
+        let module = inner
+            .module
+            .as_mut()
+            .ok_or_else(|| JitError("engine shut down".into()))?;
         module.clear_context(&mut inner.ctx);
         inner.ctx.func.signature = sig;
         let config = module.target_config();
@@ -99,10 +126,14 @@ impl JitEngine {
         let id = module
             .declare_function(&name, Linkage::Local, &inner.ctx.func.signature)
             .map_err(|e| JitError(e.to_string()))?;
-        let res = module.define_function(id, &mut inner.ctx).map_err(|e| JitError(format!("{e:?}")));
+        let res = module
+            .define_function(id, &mut inner.ctx)
+            .map_err(|e| JitError(format!("{e:?}")));
         module.clear_context(&mut inner.ctx);
         res?;
-        module.finalize_definitions().map_err(|e| JitError(e.to_string()))?;
+        module
+            .finalize_definitions()
+            .map_err(|e| JitError(e.to_string()))?;
         Ok(module.get_finalized_function(id))
     }
 
@@ -110,14 +141,23 @@ impl JitEngine {
     pub(crate) fn install_bytes(&self, bytes: &[u8]) -> Result<*const u8, JitError> {
         let mut guard = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         let inner = &mut *guard;
-        let module = inner.module.as_mut().ok_or_else(|| JitError("engine shut down".into()))?;
+        let module = inner
+            .module
+            .as_mut()
+            .ok_or_else(|| JitError("engine shut down".into()))?;
         inner.counter += 1;
         let name = format!("jitffi_raw_{}", inner.counter);
         let mut sig = module.make_signature();
         sig.params.push(ir::AbiParam::new(types::I64));
-        let id = module.declare_function(&name, Linkage::Local, &sig).map_err(|e| JitError(e.to_string()))?;
-        module.define_function_bytes(id, 16, bytes, &[]).map_err(|e| JitError(e.to_string()))?;
-        module.finalize_definitions().map_err(|e| JitError(e.to_string()))?;
+        let id = module
+            .declare_function(&name, Linkage::Local, &sig)
+            .map_err(|e| JitError(e.to_string()))?;
+        module
+            .define_function_bytes(id, 16, bytes, &[])
+            .map_err(|e| JitError(e.to_string()))?;
+        module
+            .finalize_definitions()
+            .map_err(|e| JitError(e.to_string()))?;
         Ok(module.get_finalized_function(id))
     }
 }

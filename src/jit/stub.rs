@@ -12,13 +12,14 @@ use std::ffi::c_void;
 
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{
-    types, AbiParam, ArgumentPurpose, BlockArg, InstBuilder, MemFlagsData, Signature, StackSlotData, StackSlotKind, Type,
+    AbiParam, ArgumentPurpose, BlockArg, InstBuilder, MemFlagsData, Signature, StackSlotData,
+    StackSlotKind, Type, types,
 };
 use cranelift_frontend::FunctionBuilder;
 
-use super::{restore_errno, save_errno, JitEngine, JitError};
+use super::{JitEngine, JitError, restore_errno, save_errno};
 use crate::plan::{ArgClass, CallPlan, Part, RegClass, RetClass};
-use crate::value::{self, tag, Conv};
+use crate::value::{self, Conv, tag};
 
 /// What to compile.
 pub(crate) struct StubSpec<'a> {
@@ -75,7 +76,9 @@ impl JitEngine {
     /// Compiles an untyped call stub.
     pub(crate) fn compile_untyped(&self, spec: &StubSpec<'_>) -> Result<UntypedStub, JitError> {
         if cfg!(not(target_arch = "x86_64")) {
-            return Err(JitError("call stubs are implemented for x86-64 only".into()));
+            return Err(JitError(
+                "call stubs are implemented for x86-64 only".into(),
+            ));
         }
         if let Some(why) = spec.plan.unsupported() {
             return Err(JitError(why));
@@ -83,20 +86,31 @@ impl JitEngine {
         for a in &spec.plan.args {
             match a {
                 ArgClass::StructStack { align, .. } if *align > 8 => {
-                    return Err(JitError("a struct aligned to more than 8 bytes passed on the stack".into()));
+                    return Err(JitError(
+                        "a struct aligned to more than 8 bytes passed on the stack".into(),
+                    ));
                 }
-                ArgClass::StructRef { .. } => return Err(JitError("structs passed by reference (not a System V case)".into())),
+                ArgClass::StructRef { .. } => {
+                    return Err(JitError(
+                        "structs passed by reference (not a System V case)".into(),
+                    ));
+                }
                 _ => {}
             }
         }
         let callee = match (spec.plan.variadic, spec.target) {
             (false, t) => t,
-            (true, Some(t)) => Some(self.install_bytes(&variadic_thunk(spec.plan.vector_regs, t))? as usize),
-            (true, None) => return Err(JitError("variadic calls through function pointers".into())),
+            (true, Some(t)) => {
+                Some(self.install_bytes(&variadic_thunk(spec.plan.vector_regs, t))? as usize)
+            }
+            (true, None) => {
+                return Err(JitError("variadic calls through function pointers".into()));
+            }
         };
         let ptr = self.pointer_type();
         let mut sig = Signature::new(self.call_conv());
-        sig.params.extend([AbiParam::new(ptr), AbiParam::new(ptr), AbiParam::new(ptr)]);
+        sig.params
+            .extend([AbiParam::new(ptr), AbiParam::new(ptr), AbiParam::new(ptr)]);
         sig.returns.push(AbiParam::new(types::I32));
         let callee_sig = self.callee_signature(spec.plan);
         let addr = self.compile(sig, |func, fctx, config| {
@@ -108,9 +122,10 @@ impl JitEngine {
         })?;
         // SAFETY: `addr` is the entry of a function compiled with exactly this signature.
         let f = unsafe {
-            std::mem::transmute::<*const u8, unsafe extern "C" fn(*const value::Value<'_>, *mut u8, *const c_void) -> u32>(
-                addr,
-            )
+            std::mem::transmute::<
+                *const u8,
+                unsafe extern "C" fn(*const value::Value<'_>, *mut u8, *const c_void) -> u32,
+            >(addr)
         };
         Ok(UntypedStub { f })
     }
@@ -119,11 +134,18 @@ impl JitEngine {
     fn callee_signature(&self, plan: &CallPlan) -> Signature {
         let mut sig = Signature::new(self.call_conv());
         if let RetClass::Sret { .. } = plan.ret {
-            sig.params.push(AbiParam::special(self.pointer_type(), ArgumentPurpose::StructReturn));
+            sig.params.push(AbiParam::special(
+                self.pointer_type(),
+                ArgumentPurpose::StructReturn,
+            ));
         }
         for a in &plan.args {
             match a {
-                ArgClass::Int { bytes, .. } => sig.params.push(AbiParam::new(if *bytes <= 4 { types::I32 } else { types::I64 })),
+                ArgClass::Int { bytes, .. } => sig.params.push(AbiParam::new(if *bytes <= 4 {
+                    types::I32
+                } else {
+                    types::I64
+                })),
                 ArgClass::F32 => sig.params.push(AbiParam::new(types::F32)),
                 ArgClass::F64 => sig.params.push(AbiParam::new(types::F64)),
                 ArgClass::Ptr => sig.params.push(AbiParam::new(self.pointer_type())),
@@ -133,7 +155,10 @@ impl JitEngine {
                     }
                 }
                 ArgClass::StructStack { size, .. } => {
-                    sig.params.push(AbiParam::special(self.pointer_type(), ArgumentPurpose::StructArgument(round8(*size))));
+                    sig.params.push(AbiParam::special(
+                        self.pointer_type(),
+                        ArgumentPurpose::StructArgument(round8(*size)),
+                    ));
                 }
                 ArgClass::StructRef { .. } | ArgClass::Unsupported(_) => {}
             }
@@ -179,7 +204,12 @@ struct StubBuilder<'a, 'b> {
 }
 
 impl StubBuilder<'_, '_> {
-    fn build(&mut self, spec: &StubSpec<'_>, callee: Option<usize>, callee_sig: Signature) -> Result<(), JitError> {
+    fn build(
+        &mut self,
+        spec: &StubSpec<'_>,
+        callee: Option<usize>,
+        callee_sig: Signature,
+    ) -> Result<(), JitError> {
         let entry = self.b.create_block();
         self.b.append_block_params_for_function_params(entry);
         self.b.switch_to_block(entry);
@@ -211,26 +241,44 @@ impl StubBuilder<'_, '_> {
         Ok(())
     }
 
-    fn field(&mut self, ty: Type, args: cranelift_codegen::ir::Value, i: usize, offset: i32) -> cranelift_codegen::ir::Value {
+    fn field(
+        &mut self,
+        ty: Type,
+        args: cranelift_codegen::ir::Value,
+        i: usize,
+        offset: i32,
+    ) -> cranelift_codegen::ir::Value {
         let off = i64::try_from(i).unwrap_or(0) * VALUE_SIZE + i64::from(offset);
-        self.b.ins().load(ty, trusted(), args, i32::try_from(off).unwrap_or(i32::MAX))
+        self.b
+            .ins()
+            .load(ty, trusted(), args, i32::try_from(off).unwrap_or(i32::MAX))
     }
 
     /// Emits `if !cond { return 1 + i }` and continues in a fresh block.
     fn require(&mut self, cond: cranelift_codegen::ir::Value, i: usize) {
         let ok = self.b.create_block();
         let fail = self.b.create_block();
-        self.b.ins().brif(cond, ok, &[] as &[BlockArg], fail, &[] as &[BlockArg]);
+        self.b
+            .ins()
+            .brif(cond, ok, &[] as &[BlockArg], fail, &[] as &[BlockArg]);
         self.b.switch_to_block(fail);
         self.b.seal_block(fail);
         self.b.set_cold_block(fail);
-        let code = self.b.ins().iconst(types::I32, i64::try_from(i + 1).unwrap_or(i64::MAX));
+        let code = self
+            .b
+            .ins()
+            .iconst(types::I32, i64::try_from(i + 1).unwrap_or(i64::MAX));
         self.b.ins().return_(&[code]);
         self.b.switch_to_block(ok);
         self.b.seal_block(ok);
     }
 
-    fn check_arg(&mut self, args: cranelift_codegen::ir::Value, i: usize, conv: Conv) -> Result<(), JitError> {
+    fn check_arg(
+        &mut self,
+        args: cranelift_codegen::ir::Value,
+        i: usize,
+        conv: Conv,
+    ) -> Result<(), JitError> {
         let off = i64::try_from(i).unwrap_or(0) * VALUE_SIZE;
         let off = i32::try_from(off).map_err(|_| JitError("too many arguments".into()))?;
         let t = self.b.ins().uload8(types::I32, trusted(), args, off);
@@ -238,17 +286,32 @@ impl StubBuilder<'_, '_> {
             Conv::Ptr { ty, chars } => {
                 // A typed pointer must be of the parameter's type (or untyped); others and
                 // strings for non-char pointers go to the slow path.
-                let is_ptr = self.b.ins().icmp_imm_s(IntCC::Equal, t, i64::from(tag::PTR));
+                let is_ptr = self
+                    .b
+                    .ins()
+                    .icmp_imm_s(IntCC::Equal, t, i64::from(tag::PTR));
                 let check_ty = self.b.create_block();
                 let other = self.b.create_block();
                 let done = self.b.create_block();
-                self.b.ins().brif(is_ptr, check_ty, &[] as &[BlockArg], other, &[] as &[BlockArg]);
+                self.b.ins().brif(
+                    is_ptr,
+                    check_ty,
+                    &[] as &[BlockArg],
+                    other,
+                    &[] as &[BlockArg],
+                );
 
                 self.b.switch_to_block(check_ty);
                 self.b.seal_block(check_ty);
                 let pty = self.field(types::I32, args, i, value::PTR_TYPE);
-                let untyped = self.b.ins().icmp_imm_s(IntCC::Equal, pty, i64::from(value::UNTYPED as i32));
-                let same = self.b.ins().icmp_imm_s(IntCC::Equal, pty, i64::from(ty.0 as i32));
+                let untyped =
+                    self.b
+                        .ins()
+                        .icmp_imm_s(IntCC::Equal, pty, i64::from(value::UNTYPED as i32));
+                let same = self
+                    .b
+                    .ins()
+                    .icmp_imm_s(IntCC::Equal, pty, i64::from(ty.0 as i32));
                 let ok = self.b.ins().bor(untyped, same);
                 self.require(ok, i);
                 self.b.ins().jump(done, &[] as &[BlockArg]);
@@ -256,7 +319,10 @@ impl StubBuilder<'_, '_> {
                 self.b.switch_to_block(other);
                 self.b.seal_block(other);
                 if chars {
-                    let is_str = self.b.ins().icmp_imm_s(IntCC::Equal, t, i64::from(tag::STR));
+                    let is_str = self
+                        .b
+                        .ins()
+                        .icmp_imm_s(IntCC::Equal, t, i64::from(tag::STR));
                     self.require(is_str, i);
                 } else {
                     let no = self.b.ins().iconst(types::I8, 0);
@@ -267,18 +333,32 @@ impl StubBuilder<'_, '_> {
                 self.b.seal_block(done);
             }
             Conv::Struct { ty, size } => {
-                let is_struct = self.b.ins().icmp_imm_s(IntCC::Equal, t, i64::from(tag::STRUCT));
+                let is_struct = self
+                    .b
+                    .ins()
+                    .icmp_imm_s(IntCC::Equal, t, i64::from(tag::STRUCT));
                 self.require(is_struct, i);
                 let sty = self.field(types::I32, args, i, value::STRUCT_TYPE);
                 let slen = self.field(types::I32, args, i, value::STRUCT_TYPE + 4);
-                let same_ty = self.b.ins().icmp_imm_s(IntCC::Equal, sty, i64::from(ty.0 as i32));
-                let same_len = self.b.ins().icmp_imm_s(IntCC::Equal, slen, i64::from(size as i32));
+                let same_ty = self
+                    .b
+                    .ins()
+                    .icmp_imm_s(IntCC::Equal, sty, i64::from(ty.0 as i32));
+                let same_len = self
+                    .b
+                    .ins()
+                    .icmp_imm_s(IntCC::Equal, slen, i64::from(size as i32));
                 let ok = self.b.ins().band(same_ty, same_len);
                 self.require(ok, i);
             }
-            Conv::Void | Conv::Unsupported => return Err(JitError(format!("argument {} cannot be passed", i + 1))),
+            Conv::Void | Conv::Unsupported => {
+                return Err(JitError(format!("argument {} cannot be passed", i + 1)));
+            }
             other => {
-                let ok = self.b.ins().icmp_imm_s(IntCC::Equal, t, i64::from(other.canonical_tag()));
+                let ok = self
+                    .b
+                    .ins()
+                    .icmp_imm_s(IntCC::Equal, t, i64::from(other.canonical_tag()));
                 self.require(ok, i);
             }
         }
@@ -287,9 +367,19 @@ impl StubBuilder<'_, '_> {
 
     /// Copies `size` bytes from `src` to `dst` with unaligned loads and stores of 8, 4, 2, 1
     /// bytes, never touching a byte past `size` on either side.
-    fn copy(&mut self, dst: cranelift_codegen::ir::Value, src: cranelift_codegen::ir::Value, size: u32) {
+    fn copy(
+        &mut self,
+        dst: cranelift_codegen::ir::Value,
+        src: cranelift_codegen::ir::Value,
+        size: u32,
+    ) {
         let mut off = 0u32;
-        for (step, ty) in [(8u32, types::I64), (4, types::I32), (2, types::I16), (1, types::I8)] {
+        for (step, ty) in [
+            (8u32, types::I64),
+            (4, types::I32),
+            (2, types::I16),
+            (1, types::I8),
+        ] {
             while size - off >= step {
                 let o = i32::try_from(off).unwrap_or(0);
                 let v = self.b.ins().load(ty, unaligned(), src, o);
@@ -300,7 +390,11 @@ impl StubBuilder<'_, '_> {
     }
 
     fn slot(&mut self, size: u32) -> cranelift_codegen::ir::StackSlot {
-        self.b.create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, round8(size).max(8), 3))
+        self.b.create_sized_stack_slot(StackSlotData::new(
+            StackSlotKind::ExplicitSlot,
+            round8(size).max(8),
+            3,
+        ))
     }
 
     fn lower_arg(
@@ -310,7 +404,8 @@ impl StubBuilder<'_, '_> {
         class: &ArgClass,
         out: &mut Vec<cranelift_codegen::ir::Value>,
     ) -> Result<(), JitError> {
-        let base = i32::try_from(i64::try_from(i).unwrap_or(0) * VALUE_SIZE).map_err(|_| JitError("too many arguments".into()))?;
+        let base = i32::try_from(i64::try_from(i).unwrap_or(0) * VALUE_SIZE)
+            .map_err(|_| JitError("too many arguments".into()))?;
         let payload = base + value::PAYLOAD;
         match class {
             ArgClass::Int { bytes, signed } => {
@@ -328,7 +423,10 @@ impl StubBuilder<'_, '_> {
             ArgClass::F64 => out.push(self.b.ins().load(types::F64, trusted(), args, payload)),
             ArgClass::Ptr => out.push(self.b.ins().load(self.ptr, trusted(), args, payload)),
             ArgClass::StructRegs { parts, size } => {
-                let data = self.b.ins().load(self.ptr, trusted(), args, base + value::STRUCT_DATA);
+                let data = self
+                    .b
+                    .ins()
+                    .load(self.ptr, trusted(), args, base + value::STRUCT_DATA);
                 let slot = self.slot(*size);
                 let slot_addr = self.b.ins().stack_addr(self.ptr, slot, 0);
                 self.copy(slot_addr, data, *size);
@@ -338,14 +436,20 @@ impl StubBuilder<'_, '_> {
                 }
             }
             ArgClass::StructStack { size, .. } => {
-                let data = self.b.ins().load(self.ptr, trusted(), args, base + value::STRUCT_DATA);
+                let data = self
+                    .b
+                    .ins()
+                    .load(self.ptr, trusted(), args, base + value::STRUCT_DATA);
                 let slot = self.slot(*size);
                 let slot_addr = self.b.ins().stack_addr(self.ptr, slot, 0);
                 self.copy(slot_addr, data, *size);
                 out.push(slot_addr);
             }
             ArgClass::StructRef { .. } | ArgClass::Unsupported(_) => {
-                return Err(JitError(format!("argument {} cannot be passed by this backend", i + 1)));
+                return Err(JitError(format!(
+                    "argument {} cannot be passed by this backend",
+                    i + 1
+                )));
             }
         }
         Ok(())
@@ -396,11 +500,15 @@ impl StubBuilder<'_, '_> {
             RetClass::Void => store_tag(self, tag::VOID),
             RetClass::Int { .. } | RetClass::F32 | RetClass::F64 => {
                 store_tag(self, spec.ret.canonical_tag());
-                self.b.ins().store(trusted(), results[0], ret, value::PAYLOAD);
+                self.b
+                    .ins()
+                    .store(trusted(), results[0], ret, value::PAYLOAD);
             }
             RetClass::Ptr => {
                 store_tag(self, tag::PTR);
-                self.b.ins().store(trusted(), results[0], ret, value::PAYLOAD);
+                self.b
+                    .ins()
+                    .store(trusted(), results[0], ret, value::PAYLOAD);
                 let ty = match spec.ret {
                     Conv::Ptr { ty, .. } => ty.0,
                     _ => value::UNTYPED,
@@ -413,7 +521,12 @@ impl StubBuilder<'_, '_> {
                 // `size` bytes to the caller's buffer.
                 let slot = self.slot(16);
                 for (p, v) in parts.iter().zip(results) {
-                    self.b.ins().stack_store(self.ptr, *v, slot, i32::try_from(p.offset).unwrap_or(0));
+                    self.b.ins().stack_store(
+                        self.ptr,
+                        *v,
+                        slot,
+                        i32::try_from(p.offset).unwrap_or(0),
+                    );
                 }
                 let slot_addr = self.b.ins().stack_addr(self.ptr, slot, 0);
                 self.copy(ret, slot_addr, *size);
@@ -424,4 +537,3 @@ impl StubBuilder<'_, '_> {
         Ok(())
     }
 }
-

@@ -17,7 +17,7 @@
 #![forbid(unsafe_code)]
 #![warn(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
 
-use super::{leaves, ret_from_arg, scalar, ArgClass, CallPlan, LeafKind, Part, RegClass, RetClass};
+use super::{ArgClass, CallPlan, LeafKind, Part, RegClass, RetClass, leaves, ret_from_arg, scalar};
 use crate::ctype::{CType, TypeId, TypeTable};
 use crate::layout::{self, Target};
 
@@ -40,7 +40,14 @@ fn hfa(t: &TypeTable, target: &Target, ty: TypeId) -> Option<(usize, u64)> {
 }
 
 /// Classifies a call on AArch64: `all` are the C types of every argument.
-pub fn classify(t: &TypeTable, target: &Target, all: &[TypeId], ret: TypeId, n_fixed: usize, variadic: bool) -> CallPlan {
+pub fn classify(
+    t: &TypeTable,
+    target: &Target,
+    all: &[TypeId],
+    ret: TypeId,
+    n_fixed: usize,
+    variadic: bool,
+) -> CallPlan {
     let (mut ngrn, mut nsrn) = (0usize, 0usize);
     let aggregate_parts = |ty: TypeId| -> Result<(Vec<Part>, u32), String> {
         let l = layout::layout_of(t, target, ty).map_err(|e| e.to_string())?;
@@ -48,12 +55,20 @@ pub fn classify(t: &TypeTable, target: &Target, all: &[TypeId], ret: TypeId, n_f
         if let Some((n, each)) = hfa(t, target, ty) {
             let each = u32::try_from(each).unwrap_or(8);
             let parts = (0..n)
-                .map(|i| Part { class: RegClass::Float, offset: u32::try_from(i).unwrap_or(0) * each, size: each })
+                .map(|i| Part {
+                    class: RegClass::Float,
+                    offset: u32::try_from(i).unwrap_or(0) * each,
+                    size: each,
+                })
                 .collect();
             return Ok((parts, size));
         }
         let parts = (0..size.div_ceil(8))
-            .map(|i| Part { class: RegClass::Int, offset: i * 8, size: (size - i * 8).min(8) })
+            .map(|i| Part {
+                class: RegClass::Int,
+                offset: i * 8,
+                size: (size - i * 8).min(8),
+            })
             .collect();
         Ok((parts, size))
     };
@@ -66,7 +81,10 @@ pub fn classify(t: &TypeTable, target: &Target, all: &[TypeId], ret: TypeId, n_f
             Ok((_, size)) => RetClass::Sret { size },
             Err(e) => RetClass::Unsupported(e),
         },
-        _ => scalar(t, target, ret).map_or_else(|| RetClass::Unsupported(format!("cannot return '{}'", t.display(ret))), ret_from_arg),
+        _ => scalar(t, target, ret).map_or_else(
+            || RetClass::Unsupported(format!("cannot return '{}'", t.display(ret))),
+            ret_from_arg,
+        ),
     };
     let mut args = Vec::with_capacity(all.len());
     for &ty in all {
@@ -79,12 +97,18 @@ pub fn classify(t: &TypeTable, target: &Target, all: &[TypeId], ret: TypeId, n_f
                         ArgClass::StructRegs { parts, size }
                     } else {
                         nsrn = VREGS;
-                        ArgClass::StructStack { size, align: 8, parts }
+                        ArgClass::StructStack {
+                            size,
+                            align: 8,
+                            parts,
+                        }
                     }
                 }
                 Ok((_, size)) if size > 16 => ArgClass::StructRef { size },
                 Ok((parts, size)) => {
-                    let align = layout::layout_of(t, target, ty).map(|l| l.align).unwrap_or(8);
+                    let align = layout::layout_of(t, target, ty)
+                        .map(|l| l.align)
+                        .unwrap_or(8);
                     if align == 16 && ngrn % 2 == 1 {
                         ngrn += 1;
                     }
@@ -93,7 +117,11 @@ pub fn classify(t: &TypeTable, target: &Target, all: &[TypeId], ret: TypeId, n_f
                         ArgClass::StructRegs { parts, size }
                     } else {
                         ngrn = XREGS;
-                        ArgClass::StructStack { size, align: u32::try_from(align).unwrap_or(8), parts }
+                        ArgClass::StructStack {
+                            size,
+                            align: u32::try_from(align).unwrap_or(8),
+                            parts,
+                        }
                     }
                 }
             },
@@ -111,7 +139,13 @@ pub fn classify(t: &TypeTable, target: &Target, all: &[TypeId], ret: TypeId, n_f
         };
         args.push(class);
     }
-    CallPlan { args, ret: ret_class, n_fixed, variadic, vector_regs: u8::try_from(nsrn.min(VREGS)).unwrap_or(8) }
+    CallPlan {
+        args,
+        ret: ret_class,
+        n_fixed,
+        variadic,
+        vector_regs: u8::try_from(nsrn.min(VREGS)).unwrap_or(8),
+    }
 }
 
 #[cfg(test)]
@@ -132,7 +166,9 @@ mod tests {
     #[test]
     fn aapcs64_examples() {
         // An HFA of three floats goes in three v registers; of four doubles, returned in v0-v3.
-        let p = plan("struct hfa { float a, b, c; }; struct d4 { double a, b, c, d; }; struct d4 f(struct hfa);");
+        let p = plan(
+            "struct hfa { float a, b, c; }; struct d4 { double a, b, c, d; }; struct d4 f(struct hfa);",
+        );
         assert!(matches!(&p.args[0], ArgClass::StructRegs { parts, .. } if parts.len() == 3));
         assert!(matches!(&p.ret, RetClass::StructRegs { parts, .. } if parts.len() == 4));
         // 24 bytes of integers: by reference; returned through x8.
@@ -141,6 +177,8 @@ mod tests {
         assert_eq!(p.ret, RetClass::Sret { size: 24 });
         // A mixed 16-byte struct is not an HFA: two x registers.
         let p = plan("struct mix { double d; long l; }; void f(struct mix);");
-        assert!(matches!(&p.args[0], ArgClass::StructRegs { parts, .. } if parts.iter().all(|p| p.class == RegClass::Int)));
+        assert!(
+            matches!(&p.args[0], ArgClass::StructRegs { parts, .. } if parts.iter().all(|p| p.class == RegClass::Int))
+        );
     }
 }

@@ -187,7 +187,13 @@ pub(crate) enum LeafKind {
 }
 
 /// Walks the scalar members of `ty` at `base`, calling `f` for each.
-pub(crate) fn leaves(t: &TypeTable, target: &Target, ty: TypeId, base: u64, f: &mut dyn FnMut(Leaf)) {
+pub(crate) fn leaves(
+    t: &TypeTable,
+    target: &Target,
+    ty: TypeId,
+    base: u64,
+    f: &mut dyn FnMut(Leaf),
+) {
     leaves_depth(t, target, ty, base, false, f, 0);
 }
 
@@ -203,7 +209,9 @@ fn leaves_depth(
     if depth > 64 {
         return;
     }
-    let Ok(l) = layout::layout_of(t, target, ty) else { return };
+    let Ok(l) = layout::layout_of(t, target, ty) else {
+        return;
+    };
     match t.raw_type(ty) {
         CType::Record(r) => {
             let Some(body) = &r.body else { return };
@@ -214,10 +222,17 @@ fn leaves_depth(
                         // A bit-field: integer class over the bytes it covers.
                         let first = fld.bit_offset / 8;
                         let last = (fld.bit_offset + u64::from(w) - 1) / 8;
-                        f(Leaf { offset: base + first, size: last - first + 1, kind: LeafKind::Int, unaligned: false });
+                        f(Leaf {
+                            offset: base + first,
+                            size: last - first + 1,
+                            kind: LeafKind::Int,
+                            unaligned: false,
+                        });
                     }
                     None => {
-                        let fa = layout::layout_of(t, target, fld.ty).map(|l| l.align).unwrap_or(1);
+                        let fa = layout::layout_of(t, target, fld.ty)
+                            .map(|l| l.align)
+                            .unwrap_or(1);
                         let un = unaligned || (fa > 0 && fld.offset % fa != 0);
                         leaves_depth(t, target, fld.ty, base + fld.offset, un, f, depth + 1);
                     }
@@ -225,7 +240,9 @@ fn leaves_depth(
             }
         }
         CType::Array { elem, len: Some(n) } => {
-            let es = layout::layout_of(t, target, *elem).map(|l| l.size).unwrap_or(0);
+            let es = layout::layout_of(t, target, *elem)
+                .map(|l| l.size)
+                .unwrap_or(0);
             for i in 0..*n {
                 leaves_depth(t, target, *elem, base + i * es, unaligned, f, depth + 1);
             }
@@ -237,17 +254,37 @@ fn leaves_depth(
                 Prim::FloatComplex | Prim::DoubleComplex => {
                     // Two floating parts.
                     let half = l.size / 2;
-                    f(Leaf { offset: base, size: half, kind: LeafKind::Float, unaligned });
-                    f(Leaf { offset: base + half, size: half, kind: LeafKind::Float, unaligned });
+                    f(Leaf {
+                        offset: base,
+                        size: half,
+                        kind: LeafKind::Float,
+                        unaligned,
+                    });
+                    f(Leaf {
+                        offset: base + half,
+                        size: half,
+                        kind: LeafKind::Float,
+                        unaligned,
+                    });
                     return;
                 }
                 Prim::LongDouble | Prim::LongDoubleComplex => LeafKind::LongDouble,
                 Prim::Int128 | Prim::UInt128 | Prim::Float128 => LeafKind::Wide,
                 _ => LeafKind::Int,
             };
-            f(Leaf { offset: base, size: l.size, kind, unaligned });
+            f(Leaf {
+                offset: base,
+                size: l.size,
+                kind,
+                unaligned,
+            });
         }
-        CType::Enum(_) | CType::Pointer(_) => f(Leaf { offset: base, size: l.size, kind: LeafKind::Int, unaligned }),
+        CType::Enum(_) | CType::Pointer(_) => f(Leaf {
+            offset: base,
+            size: l.size,
+            kind: LeafKind::Int,
+            unaligned,
+        }),
         _ => {}
     }
 }
@@ -257,7 +294,9 @@ fn leaves_depth(
 pub fn promote_variadic(t: &TypeTable, ty: TypeId) -> TypeId {
     match t.raw_type(ty) {
         CType::Prim(Prim::Float) => t.prim(Prim::Double),
-        CType::Prim(p) if p.is_integer() && p.int_rank() < Prim::Int.int_rank() => t.prim(Prim::Int),
+        CType::Prim(p) if p.is_integer() && p.int_rank() < Prim::Int.int_rank() => {
+            t.prim(Prim::Int)
+        }
         CType::Enum(e) => match &e.body {
             Some(b) if b.underlying.int_rank() < Prim::Int.int_rank() => t.prim(Prim::Int),
             Some(b) => t.prim(b.underlying),
@@ -274,34 +313,63 @@ pub fn promote_variadic(t: &TypeTable, ty: TypeId) -> TypeId {
 ///
 /// [`PlanError`] if `func` is not a function type or a type has no layout. Arguments that
 /// cannot be passed are planned as [`ArgClass::Unsupported`], not errors.
-pub fn plan_call(t: &TypeTable, target: &Target, func: TypeId, tail: &[TypeId]) -> Result<CallPlan, PlanError> {
-    let f = t.as_func(func).ok_or_else(|| PlanError(format!("'{}' is not a function type", t.display(func))))?;
+pub fn plan_call(
+    t: &TypeTable,
+    target: &Target,
+    func: TypeId,
+    tail: &[TypeId],
+) -> Result<CallPlan, PlanError> {
+    let f = t
+        .as_func(func)
+        .ok_or_else(|| PlanError(format!("'{}' is not a function type", t.display(func))))?;
     if !f.variadic && !tail.is_empty() {
-        return Err(PlanError("variadic arguments given to a non-variadic function".into()));
+        return Err(PlanError(
+            "variadic arguments given to a non-variadic function".into(),
+        ));
     }
     let mut all: Vec<TypeId> = f.params.clone();
     all.extend_from_slice(tail);
     match target.arch {
-        layout::Arch::X86_64 => Ok(sysv_x64::classify(t, target, &all, f.ret, f.params.len(), f.variadic)),
-        layout::Arch::Aarch64 => Ok(aarch64::classify(t, target, &all, f.ret, f.params.len(), f.variadic)),
+        layout::Arch::X86_64 => Ok(sysv_x64::classify(
+            t,
+            target,
+            &all,
+            f.ret,
+            f.params.len(),
+            f.variadic,
+        )),
+        layout::Arch::Aarch64 => Ok(aarch64::classify(
+            t,
+            target,
+            &all,
+            f.ret,
+            f.params.len(),
+            f.variadic,
+        )),
     }
 }
 
 /// The scalar class of a non-aggregate type, shared by every ABI.
 pub(crate) fn scalar(t: &TypeTable, target: &Target, ty: TypeId) -> Option<ArgClass> {
     Some(match t.raw_type(ty) {
-        CType::Prim(Prim::Bool) => ArgClass::Int { bytes: 1, signed: false },
+        CType::Prim(Prim::Bool) => ArgClass::Int {
+            bytes: 1,
+            signed: false,
+        },
         CType::Prim(Prim::Float) => ArgClass::F32,
         CType::Prim(Prim::Double) => ArgClass::F64,
-        CType::Prim(p @ (Prim::LongDouble | Prim::LongDoubleComplex)) => {
-            ArgClass::Unsupported(format!("'{}' is not supported by the call backends yet", p.c_name()))
-        }
-        CType::Prim(p @ (Prim::Int128 | Prim::UInt128 | Prim::Float128)) => {
-            ArgClass::Unsupported(format!("'{}' values are sized but not callable yet", p.c_name()))
-        }
+        CType::Prim(p @ (Prim::LongDouble | Prim::LongDoubleComplex)) => ArgClass::Unsupported(
+            format!("'{}' is not supported by the call backends yet", p.c_name()),
+        ),
+        CType::Prim(p @ (Prim::Int128 | Prim::UInt128 | Prim::Float128)) => ArgClass::Unsupported(
+            format!("'{}' values are sized but not callable yet", p.c_name()),
+        ),
         CType::Prim(p) if p.is_integer() => {
             let size = target.prim(*p).0;
-            ArgClass::Int { bytes: u8::try_from(size).unwrap_or(8), signed: p.is_signed(target.char_signed) }
+            ArgClass::Int {
+                bytes: u8::try_from(size).unwrap_or(8),
+                signed: p.is_signed(target.char_signed),
+            }
         }
         CType::Enum(e) => match &e.body {
             Some(b) => ArgClass::Int {

@@ -18,7 +18,7 @@
 #![forbid(unsafe_code)]
 #![warn(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
 
-use super::{leaves, ret_from_arg, scalar, ArgClass, CallPlan, LeafKind, Part, RegClass, RetClass};
+use super::{ArgClass, CallPlan, LeafKind, Part, RegClass, RetClass, leaves, ret_from_arg, scalar};
 use crate::ctype::{CType, TypeId, TypeTable};
 use crate::layout::{self, Target};
 
@@ -39,7 +39,10 @@ fn classify_aggregate(t: &TypeTable, target: &Target, ty: TypeId) -> Agg {
         return Agg::Unsupported(format!("'{}' has no layout", t.display(ty)));
     };
     if l.size == 0 {
-        return Agg::Unsupported(format!("empty aggregate '{}' cannot be passed by value", t.display(ty)));
+        return Agg::Unsupported(format!(
+            "empty aggregate '{}' cannot be passed by value",
+            t.display(ty)
+        ));
     }
     if l.size > 16 {
         return Agg::Memory;
@@ -55,7 +58,9 @@ fn classify_aggregate(t: &TypeTable, target: &Target, ty: TypeId) -> Agg {
         }
         match leaf.kind {
             LeafKind::LongDouble => memory = true,
-            LeafKind::Wide => unsupported = Some("a 16-byte scalar member ('__int128' or '_Float128')".into()),
+            LeafKind::Wide => {
+                unsupported = Some("a 16-byte scalar member ('__int128' or '_Float128')".into())
+            }
             LeafKind::Int | LeafKind::Float => {
                 let first = usize::try_from(leaf.offset / 8).unwrap_or(0);
                 let last = usize::try_from((leaf.offset + leaf.size.max(1) - 1) / 8).unwrap_or(0);
@@ -107,13 +112,22 @@ pub fn classify(
         CType::Void => RetClass::Void,
         CType::Record(_) => match classify_aggregate(t, target, ret) {
             Agg::Regs(parts) => {
-                let size = layout::layout_of(t, target, ret).map(|l| l.size).unwrap_or(0);
-                RetClass::StructRegs { parts, size: u32::try_from(size).unwrap_or(0) }
+                let size = layout::layout_of(t, target, ret)
+                    .map(|l| l.size)
+                    .unwrap_or(0);
+                RetClass::StructRegs {
+                    parts,
+                    size: u32::try_from(size).unwrap_or(0),
+                }
             }
             Agg::Memory => {
                 gprs += 1; // the hidden pointer takes rdi
-                let size = layout::layout_of(t, target, ret).map(|l| l.size).unwrap_or(0);
-                RetClass::Sret { size: u32::try_from(size).unwrap_or(0) }
+                let size = layout::layout_of(t, target, ret)
+                    .map(|l| l.size)
+                    .unwrap_or(0);
+                RetClass::Sret {
+                    size: u32::try_from(size).unwrap_or(0),
+                }
             }
             Agg::Unsupported(w) => RetClass::Unsupported(w),
         },
@@ -128,12 +142,19 @@ pub fn classify(
             CType::Record(_) => {
                 let l = layout::layout_of(t, target, ty);
                 let (size, align) = l.map(|l| (l.size, l.align)).unwrap_or((0, 1));
-                let (size, align) = (u32::try_from(size).unwrap_or(u32::MAX), u32::try_from(align).unwrap_or(8));
+                let (size, align) = (
+                    u32::try_from(size).unwrap_or(u32::MAX),
+                    u32::try_from(align).unwrap_or(8),
+                );
                 match classify_aggregate(t, target, ty) {
                     Agg::Regs(parts) => {
                         let need_int = parts.iter().filter(|p| p.class == RegClass::Int).count();
                         let need_sse = parts.len() - need_int;
-                        if gprs + need_int <= GPRS && xmms + need_sse <= XMMS {
+                        // Only the classes the struct uses must have registers left (integer
+                        // arguments past the sixth do not stop a float struct from using xmm).
+                        let ints_fit = need_int == 0 || gprs + need_int <= GPRS;
+                        let sses_fit = need_sse == 0 || xmms + need_sse <= XMMS;
+                        if ints_fit && sses_fit {
                             gprs += need_int;
                             xmms += need_sse;
                             ArgClass::StructRegs { parts, size }
@@ -141,7 +162,11 @@ pub fn classify(
                             ArgClass::StructStack { size, align, parts }
                         }
                     }
-                    Agg::Memory => ArgClass::StructStack { size, align, parts: Vec::new() },
+                    Agg::Memory => ArgClass::StructStack {
+                        size,
+                        align,
+                        parts: Vec::new(),
+                    },
                     Agg::Unsupported(w) => ArgClass::Unsupported(w),
                 }
             }
@@ -159,7 +184,13 @@ pub fn classify(
         };
         args.push(class);
     }
-    CallPlan { args, ret: ret_class, n_fixed, variadic, vector_regs: u8::try_from(xmms.min(XMMS)).unwrap_or(8) }
+    CallPlan {
+        args,
+        ret: ret_class,
+        n_fixed,
+        variadic,
+        vector_regs: u8::try_from(xmms.min(XMMS)).unwrap_or(8),
+    }
 }
 
 #[cfg(test)]
@@ -176,7 +207,13 @@ mod tests {
     }
 
     fn parts(p: &[(RegClass, u32, u32)]) -> Vec<Part> {
-        p.iter().map(|&(class, offset, size)| Part { class, offset, size }).collect()
+        p.iter()
+            .map(|&(class, offset, size)| Part {
+                class,
+                offset,
+                size,
+            })
+            .collect()
     }
 
     #[test]
@@ -184,26 +221,65 @@ mod tests {
         let p = plan("struct s { double d; long l; }; void f(struct s);", "f");
         assert_eq!(
             p.args[0],
-            ArgClass::StructRegs { parts: parts(&[(RegClass::Float, 0, 8), (RegClass::Int, 8, 8)]), size: 16 }
+            ArgClass::StructRegs {
+                parts: parts(&[(RegClass::Float, 0, 8), (RegClass::Int, 8, 8)]),
+                size: 16
+            }
         );
         let p = plan("struct s { float a, b; int c; }; void f(struct s);", "f");
         assert_eq!(
             p.args[0],
-            ArgClass::StructRegs { parts: parts(&[(RegClass::Float, 0, 8), (RegClass::Int, 8, 4)]), size: 12 }
+            ArgClass::StructRegs {
+                parts: parts(&[(RegClass::Float, 0, 8), (RegClass::Int, 8, 4)]),
+                size: 12
+            }
         );
         let p = plan("struct s { float a; int b; }; void f(struct s);", "f");
-        assert_eq!(p.args[0], ArgClass::StructRegs { parts: parts(&[(RegClass::Int, 0, 8)]), size: 8 });
+        assert_eq!(
+            p.args[0],
+            ArgClass::StructRegs {
+                parts: parts(&[(RegClass::Int, 0, 8)]),
+                size: 8
+            }
+        );
     }
 
     #[test]
     fn memory_cases() {
-        let p = plan("struct big { long a, b, c; }; struct big f(struct big);", "f");
+        let p = plan(
+            "struct big { long a, b, c; }; struct big f(struct big);",
+            "f",
+        );
         assert_eq!(p.ret, RetClass::Sret { size: 24 });
-        assert_eq!(p.args[0], ArgClass::StructStack { size: 24, align: 8, parts: vec![] });
-        let p = plan("struct __attribute__((packed)) pk { char c; int i; }; void f(struct pk);", "f");
-        assert_eq!(p.args[0], ArgClass::StructStack { size: 5, align: 1, parts: vec![] });
+        assert_eq!(
+            p.args[0],
+            ArgClass::StructStack {
+                size: 24,
+                align: 8,
+                parts: vec![]
+            }
+        );
+        let p = plan(
+            "struct __attribute__((packed)) pk { char c; int i; }; void f(struct pk);",
+            "f",
+        );
+        assert_eq!(
+            p.args[0],
+            ArgClass::StructStack {
+                size: 5,
+                align: 1,
+                parts: vec![]
+            }
+        );
         let p = plan("struct ld { long double x; }; void f(struct ld);", "f");
-        assert_eq!(p.args[0], ArgClass::StructStack { size: 16, align: 16, parts: vec![] });
+        assert_eq!(
+            p.args[0],
+            ArgClass::StructStack {
+                size: 16,
+                align: 16,
+                parts: vec![]
+            }
+        );
     }
 
     #[test]
@@ -216,17 +292,65 @@ mod tests {
         );
         assert_eq!(
             p.args[5],
-            ArgClass::StructStack { size: 16, align: 8, parts: parts(&[(RegClass::Int, 0, 8), (RegClass::Int, 8, 8)]) }
+            ArgClass::StructStack {
+                size: 16,
+                align: 8,
+                parts: parts(&[(RegClass::Int, 0, 8), (RegClass::Int, 8, 8)])
+            }
         );
-        assert_eq!(p.args[6], ArgClass::Int { bytes: 4, signed: true });
+        assert_eq!(
+            p.args[6],
+            ArgClass::Int {
+                bytes: 4,
+                signed: true
+            }
+        );
+    }
+
+    #[test]
+    fn a_float_struct_after_the_integer_registers_run_out() {
+        // Found by the differential test: seven integers exhaust the GPRs, a one-float struct
+        // still takes xmm0.
+        let p = plan(
+            "struct f { float x; }; void f(int, int, int, int, int, int, int, struct f);",
+            "f",
+        );
+        assert_eq!(
+            p.args[7],
+            ArgClass::StructRegs {
+                parts: parts(&[(RegClass::Float, 0, 4)]),
+                size: 4
+            }
+        );
     }
 
     #[test]
     fn scalars_and_results() {
-        let p = plan("unsigned char f(signed char, _Bool, double, float, void *);", "f");
-        assert_eq!(p.ret, RetClass::Int { bytes: 1, signed: false });
-        assert_eq!(p.args[0], ArgClass::Int { bytes: 1, signed: true });
-        assert_eq!(p.args[1], ArgClass::Int { bytes: 1, signed: false });
+        let p = plan(
+            "unsigned char f(signed char, _Bool, double, float, void *);",
+            "f",
+        );
+        assert_eq!(
+            p.ret,
+            RetClass::Int {
+                bytes: 1,
+                signed: false
+            }
+        );
+        assert_eq!(
+            p.args[0],
+            ArgClass::Int {
+                bytes: 1,
+                signed: true
+            }
+        );
+        assert_eq!(
+            p.args[1],
+            ArgClass::Int {
+                bytes: 1,
+                signed: false
+            }
+        );
         assert_eq!(p.args[2], ArgClass::F64);
         assert_eq!(p.args[3], ArgClass::F32);
         assert_eq!(p.args[4], ArgClass::Ptr);

@@ -15,12 +15,19 @@
 #![forbid(unsafe_code)]
 #![warn(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
 
-use super::{ret_from_arg, scalar, ArgClass, CallPlan, Part, RegClass, RetClass};
+use super::{ArgClass, CallPlan, Part, RegClass, RetClass, ret_from_arg, scalar};
 use crate::ctype::{CType, TypeId, TypeTable};
 use crate::layout::{self, Target};
 
 /// Classifies a call for Windows x64: `all` are the C types of every argument.
-pub fn classify(t: &TypeTable, target: &Target, all: &[TypeId], ret: TypeId, n_fixed: usize, variadic: bool) -> CallPlan {
+pub fn classify(
+    t: &TypeTable,
+    target: &Target,
+    all: &[TypeId],
+    ret: TypeId,
+    n_fixed: usize,
+    variadic: bool,
+) -> CallPlan {
     let small = |ty: TypeId| -> Result<(bool, u32), String> {
         let l = layout::layout_of(t, target, ty).map_err(|e| e.to_string())?;
         let size = u32::try_from(l.size).map_err(|_| "aggregate too large".to_string())?;
@@ -29,29 +36,57 @@ pub fn classify(t: &TypeTable, target: &Target, all: &[TypeId], ret: TypeId, n_f
     let ret_class = match t.raw_type(ret) {
         CType::Void => RetClass::Void,
         CType::Record(_) => match small(ret) {
-            Ok((true, size)) => RetClass::StructRegs { parts: vec![Part { class: RegClass::Int, offset: 0, size }], size },
+            Ok((true, size)) => RetClass::StructRegs {
+                parts: vec![Part {
+                    class: RegClass::Int,
+                    offset: 0,
+                    size,
+                }],
+                size,
+            },
             Ok((false, size)) => RetClass::Sret { size },
             Err(e) => RetClass::Unsupported(e),
         },
-        _ => scalar(t, target, ret).map_or_else(|| RetClass::Unsupported(format!("cannot return '{}'", t.display(ret))), ret_from_arg),
+        _ => scalar(t, target, ret).map_or_else(
+            || RetClass::Unsupported(format!("cannot return '{}'", t.display(ret))),
+            ret_from_arg,
+        ),
     };
     let args = all
         .iter()
         .map(|&ty| match t.raw_type(ty) {
             CType::Record(_) => match small(ty) {
-                Ok((true, size)) => ArgClass::StructRegs { parts: vec![Part { class: RegClass::Int, offset: 0, size }], size },
+                Ok((true, size)) => ArgClass::StructRegs {
+                    parts: vec![Part {
+                        class: RegClass::Int,
+                        offset: 0,
+                        size,
+                    }],
+                    size,
+                },
                 Ok((false, size)) => ArgClass::StructRef { size },
                 Err(e) => ArgClass::Unsupported(e),
             },
-            _ => scalar(t, target, ty).unwrap_or_else(|| ArgClass::Unsupported(format!("cannot pass '{}' by value", t.display(ty)))),
+            _ => scalar(t, target, ty).unwrap_or_else(|| {
+                ArgClass::Unsupported(format!("cannot pass '{}' by value", t.display(ty)))
+            }),
         })
         .collect();
     // Windows has no `al` convention; report the XMM slots used anyway.
     let vector_regs = u8::try_from(
-        all.iter().take(4).filter(|&&ty| matches!(scalar(t, target, ty), Some(ArgClass::F32 | ArgClass::F64))).count(),
+        all.iter()
+            .take(4)
+            .filter(|&&ty| matches!(scalar(t, target, ty), Some(ArgClass::F32 | ArgClass::F64)))
+            .count(),
     )
     .unwrap_or(4);
-    CallPlan { args, ret: ret_class, n_fixed, variadic, vector_regs }
+    CallPlan {
+        args,
+        ret: ret_class,
+        n_fixed,
+        variadic,
+        vector_regs,
+    }
 }
 
 #[cfg(test)]
@@ -68,7 +103,17 @@ mod tests {
         let ft = t.function("f").expect("f").ty;
         let func = t.as_func(ft).expect("function").clone();
         let p = classify(&t, ffi.target(), &func.params, func.ret, 3, false);
-        assert_eq!(p.args[0], ArgClass::StructRegs { parts: vec![Part { class: RegClass::Int, offset: 0, size: 8 }], size: 8 });
+        assert_eq!(
+            p.args[0],
+            ArgClass::StructRegs {
+                parts: vec![Part {
+                    class: RegClass::Int,
+                    offset: 0,
+                    size: 8
+                }],
+                size: 8
+            }
+        );
         assert_eq!(p.args[1], ArgClass::StructRef { size: 12 });
         assert_eq!(p.args[2], ArgClass::F64);
         assert_eq!(p.ret, RetClass::Sret { size: 12 });

@@ -6,6 +6,7 @@
 )]
 
 pub mod random;
+pub mod sigs;
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -66,14 +67,15 @@ pub fn fixture_lib() -> PathBuf {
         require_cc();
         let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
         let out = scratch_dir("fixture").join("libjitffi_fixture.so");
-        let status = std::process::Command::new(std::env::var("CC").unwrap_or_else(|_| "cc".into()))
-            .args(["-O2", "-shared", "-fPIC", "-Wall", "-Werror", "-o"])
-            .arg(&out)
-            .arg("-I")
-            .arg(root.join("include"))
-            .arg(root.join("tests/c/fixture.c"))
-            .status()
-            .expect("run cc");
+        let status =
+            std::process::Command::new(std::env::var("CC").unwrap_or_else(|_| "cc".into()))
+                .args(["-O2", "-shared", "-fPIC", "-Wall", "-Werror", "-o"])
+                .arg(&out)
+                .arg("-I")
+                .arg(root.join("include"))
+                .arg(root.join("tests/c/fixture.c"))
+                .status()
+                .expect("run cc");
         assert!(status.success(), "building the fixture library failed");
         out
     })
@@ -83,9 +85,12 @@ pub fn fixture_lib() -> PathBuf {
 /// A context with `cdefs/fixture.h` declared and the fixture library loaded.
 pub fn fixture() -> (Ffi, jitffi::Library) {
     let ffi = Ffi::new();
-    ffi.cdef(include_str!("../../cdefs/fixture.h")).expect("cdefs/fixture.h");
+    ffi.cdef(include_str!("../../cdefs/fixture.h"))
+        .expect("cdefs/fixture.h");
     // SAFETY: the fixture library has no initialisers.
-    let lib = unsafe { jitffi::Library::open(&fixture_lib().to_string_lossy(), &Default::default()) }.expect("load fixture");
+    let lib =
+        unsafe { jitffi::Library::open(&fixture_lib().to_string_lossy(), &Default::default()) }
+            .expect("load fixture");
     (ffi, lib)
 }
 
@@ -102,7 +107,11 @@ pub fn member_ranges(ty: &jitffi::Type) -> Vec<(usize, usize)> {
             jitffi::CType::Record(r) => {
                 let body = r.body.as_ref().expect("complete");
                 // A union: its first member.
-                let fields = if r.kind == jitffi::ctype::RecordKind::Union { &body.fields[..1] } else { &body.fields[..] };
+                let fields = if r.kind == jitffi::ctype::RecordKind::Union {
+                    &body.fields[..1]
+                } else {
+                    &body.fields[..]
+                };
                 for f in fields {
                     walk(t, f.ty, base + f.offset, out);
                 }
