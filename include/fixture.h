@@ -205,4 +205,10 @@ size_t fx_strlen(const char *s);
 int fx_add3(int a, int b, int c);
 int (*fx_get_add3(void))(int, int, int);
 
+/* Functions of one signature (stubs are compiled once per signature, then copied). */
+int fx_sub_i32(int a, int b);
+int fx_mul_i32(int a, int b);
+struct fx_point fx_swap_point(struct fx_point p);
+struct fx_point fx_scale_point(struct fx_point p);
+
 #endif /* JITFFI_FIXTURE_H */

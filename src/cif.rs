@@ -29,6 +29,7 @@ pub(crate) struct FfiCall {
     /// Bytes libffi may write for the result (at least 16).
     ret_buf: usize,
     long_double_args: Vec<bool>,
+    any_long_double_arg: bool,
     long_double_ret: bool,
     /// The result is returned through a hidden pointer, passed as the first argument.
     sret: bool,
@@ -293,6 +294,7 @@ impl FfiCall {
             arg_types,
             ret_buf,
             long_double_args: convs.iter().map(|c| *c == Conv::LongDouble).collect(),
+            any_long_double_arg: convs.contains(&Conv::LongDouble),
             long_double_ret: ret == Conv::LongDouble,
             sret,
         })
@@ -315,15 +317,31 @@ impl FfiCall {
         errno: bool,
     ) {
         debug_assert_eq!(args.len() + usize::from(self.sret), self.arg_types.len());
-        let mut ld_storage = vec![[0u8; 16]; args.len()];
-        let mut ptrs: Vec<*mut c_void> = Vec::with_capacity(args.len() + 1);
+        // Argument pointers and long double conversions: on the stack for up to 16 arguments.
+        let n = args.len() + usize::from(self.sret);
+        let mut ptrs_stack = [std::ptr::null_mut::<c_void>(); 16];
+        let mut ptrs_heap = Vec::new();
+        let ptrs: &mut [*mut c_void] = if n <= ptrs_stack.len() {
+            &mut ptrs_stack[..n]
+        } else {
+            ptrs_heap.resize(n, std::ptr::null_mut());
+            &mut ptrs_heap
+        };
+        let mut ld_storage = if self.any_long_double_arg {
+            vec![[0u8; 16]; args.len()]
+        } else {
+            Vec::new()
+        };
         let mut sret_ptr: *mut u8 = ret;
         let mut sret_out: *mut u8 = std::ptr::null_mut();
-        if self.sret {
-            ptrs.push((&raw mut sret_ptr).cast());
+        let mut slots = ptrs.iter_mut();
+        if self.sret
+            && let Some(slot) = slots.next()
+        {
+            *slot = (&raw mut sret_ptr).cast();
         }
-        for (i, a) in args.iter().enumerate() {
-            let p: *mut c_void = match a {
+        for ((i, a), slot) in args.iter().enumerate().zip(slots) {
+            *slot = match a {
                 Value::Struct(s) => s.bytes().as_ptr() as *mut c_void,
                 Value::F64(v) if self.long_double_args[i] => {
                     ld_storage[i] = f64_to_x87(*v);
@@ -331,7 +349,7 @@ impl FfiCall {
                 }
                 // Scalars, pointers and strings: the payload, 8 bytes into the `Value`.
                 _ => {
-                    // SAFETY: `Value` is `repr(C, u8)` with its payload at offset 8 (see
+                    // SAFETY: `Value` is `repr(C, u64)` with its payload at offset 8 (see
                     // `value::PAYLOAD`); the pointer stays inside `*a`.
                     unsafe {
                         std::ptr::from_ref(a)
@@ -341,7 +359,6 @@ impl FfiCall {
                     }
                 }
             };
-            ptrs.push(p);
         }
         let mut ret_tmp = [0u8; 16];
         let rptr: *mut u8 = if self.long_double_ret {

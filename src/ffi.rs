@@ -258,6 +258,15 @@ impl Ffi {
         })
     }
 
+    /// What this context's JIT has done so far: stubs compiled by Cranelift (one per call
+    /// signature), stubs copied from one of the same signature, machine code installed.
+    pub fn jit_stats(&self) -> crate::JitStats {
+        match self.shared.engine.get() {
+            Some(Ok(engine)) => engine.stats(),
+            _ => crate::JitStats::default(),
+        }
+    }
+
     /// Sets the backend untyped calls of functions resolved from now on use (default:
     /// [`Backend::Auto`]).
     pub fn set_backend(&self, backend: Backend) {

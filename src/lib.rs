@@ -58,7 +58,7 @@ pub use cdef::{CdefError, CdefOptions, Diagnostic};
 pub use ctype::{CType, Prim, TypeId, TypeTable};
 pub use error::{Error, HeaderError};
 pub use ffi::{Ffi, HeaderOptions, Type, preprocess_header};
-pub use jit::{errno, set_errno};
+pub use jit::{JitStats, errno, set_errno};
 pub use layout::{Layout, LayoutError, Target};
 pub use library::{Library, LoadError, LoadOptions};
 pub use value::{CStrRef, Pointer, StructValue, Value};

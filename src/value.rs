@@ -1,10 +1,12 @@
 //! `Value`: what untyped calls take and return, and the conversions between values and C.
 //!
-//! `Value` is `#[repr(C, u8)]`, so its layout is defined (RFC 2195): a one-byte tag at offset 0
+//! `Value` is `#[repr(C, u64)]`, so its layout is defined (RFC 2195): an 8-byte tag at offset 0
 //! and the payload at offset 8. JIT-compiled call stubs read arguments straight out of a
-//! `&[Value]` and write the result into a `Value`, checking only the tag on the fast path; the
-//! conversions here ([`c_from_value`]) are the slow path that accepts every legal argument and
-//! explains every illegal one.
+//! `&[Value]` and the result is made without a branch, checking only the tag on the fast path;
+//! the conversions here ([`c_from_value`]) are the slow path that accepts every legal argument
+//! and explains every illegal one. (A one-byte tag would leave 7 bytes of padding, which Rust
+//! copies with loads that straddle the tag and the payload: those defeat store-to-load
+//! forwarding and cost more than the whole call stub.)
 
 use std::ffi::{CStr, c_char, c_void};
 use std::fmt;
@@ -20,7 +22,7 @@ use crate::ctype::{CType, Prim, TypeId, TypeTable};
 /// compatible type. Results come back in the canonical variant of their C type (`int` →
 /// `I32`, `unsigned long` → `U64`, `double` → `F64`, any pointer → `Ptr`).
 #[derive(Clone, Debug, PartialEq)]
-#[repr(C, u8)]
+#[repr(C, u64)]
 #[non_exhaustive]
 pub enum Value<'a> {
     /// No value (the result of a `void` function).
@@ -82,6 +84,8 @@ pub(crate) const PTR_TYPE: i32 = PAYLOAD + 8;
 /// Offset of a [`StructValue`]'s type id and data pointer, from the start of the [`Value`].
 pub(crate) const STRUCT_TYPE: i32 = PAYLOAD;
 pub(crate) const STRUCT_DATA: i32 = PAYLOAD + 8;
+/// Offset of a [`StructValue`]'s inline bytes (valid when the data pointer is null).
+pub(crate) const STRUCT_INLINE: i32 = PAYLOAD + 16;
 
 /// The type id a [`Pointer`] carries when its pointee type is unknown.
 pub(crate) const UNTYPED: u32 = u32::MAX;
@@ -188,17 +192,33 @@ unsafe impl Sync for CStrRef<'_> {}
 /// results).
 ///
 /// The bytes must be exactly the C layout of the type (`sizeof` bytes); the call checks the type
-/// id and the length.
+/// id and the length. Owned values of up to [`StructValue::INLINE`] bytes keep their bytes
+/// inline (no allocation: struct results of small structs cost what scalars cost).
 #[repr(C)]
 pub struct StructValue<'a> {
     ty: u32,
     len: u32,
+    /// The bytes when they are borrowed or on the heap; null when they are inline.
     data: *const u8,
-    owned: Option<Box<[u8]>>,
+    store: Store,
     _life: PhantomData<&'a [u8]>,
 }
 
+/// See [`StructValue::INLINE`].
+const INLINE_BYTES: usize = 16;
+
+/// Where an owned struct value keeps its bytes. `data` says which field is valid: null means
+/// `inline`; otherwise `heap`, which is `None` for borrowed bytes.
+#[repr(C)]
+union Store {
+    heap: std::mem::ManuallyDrop<Option<Box<[u8]>>>,
+    inline: [u8; INLINE_BYTES],
+}
+
 impl<'a> StructValue<'a> {
+    /// The largest struct kept inline by [`StructValue::owned_copy`] and call results.
+    pub const INLINE: usize = INLINE_BYTES;
+
     /// A struct value of type `ty` made of `bytes`, borrowed.
     ///
     /// # Panics
@@ -208,8 +228,11 @@ impl<'a> StructValue<'a> {
         StructValue {
             ty: ty.0,
             len: u32::try_from(bytes.len()).expect("struct values are smaller than 4 GiB"),
+            // A dangling but non-null pointer for empty slices keeps "null means inline".
             data: bytes.as_ptr(),
-            owned: None,
+            store: Store {
+                heap: std::mem::ManuallyDrop::new(None),
+            },
             _life: PhantomData,
         }
     }
@@ -224,7 +247,43 @@ impl<'a> StructValue<'a> {
             ty: ty.0,
             len: u32::try_from(bytes.len()).expect("struct values are smaller than 4 GiB"),
             data: bytes.as_ptr(),
-            owned: Some(bytes),
+            store: Store {
+                heap: std::mem::ManuallyDrop::new(Some(bytes)),
+            },
+            _life: PhantomData,
+        }
+    }
+
+    /// A struct value of type `ty` that owns a copy of `bytes`: inline up to
+    /// [`StructValue::INLINE`] bytes, on the heap beyond.
+    ///
+    /// # Panics
+    ///
+    /// Panics if `bytes` is longer than 4 GiB.
+    pub fn owned_copy(ty: TypeId, bytes: &[u8]) -> StructValue<'static> {
+        if bytes.len() <= Self::INLINE {
+            let mut inline = [0u8; Self::INLINE];
+            inline[..bytes.len()].copy_from_slice(bytes);
+            Self::inline(ty, bytes.len(), inline)
+        } else {
+            Self::owned(ty, bytes.into())
+        }
+    }
+
+    /// A struct value whose first `len` (at most [`StructValue::INLINE`]) bytes of `inline`
+    /// are its bytes.
+    #[inline]
+    pub(crate) fn inline(
+        ty: TypeId,
+        len: usize,
+        inline: [u8; INLINE_BYTES],
+    ) -> StructValue<'static> {
+        debug_assert!(len <= Self::INLINE);
+        StructValue {
+            ty: ty.0,
+            len: len.min(Self::INLINE) as u32,
+            data: std::ptr::null(),
+            store: Store { inline },
             _life: PhantomData,
         }
     }
@@ -235,28 +294,58 @@ impl<'a> StructValue<'a> {
     }
 
     /// The bytes.
+    #[inline]
     pub fn bytes(&self) -> &[u8] {
-        // SAFETY: `data` points to `len` bytes borrowed for `'a` or owned by `self.owned`
-        // (a boxed slice does not move when `self` moves).
-        unsafe { std::slice::from_raw_parts(self.data, self.len as usize) }
+        if self.data.is_null() {
+            // SAFETY: a null `data` means `inline` is the valid field, with `len` ≤ INLINE.
+            unsafe { &self.store.inline[..self.len as usize] }
+        } else {
+            // SAFETY: `data` points to `len` bytes borrowed for `'a` or owned by `store.heap`
+            // (a boxed slice does not move when `self` moves).
+            unsafe { std::slice::from_raw_parts(self.data, self.len as usize) }
+        }
     }
 
     /// An owned copy.
     pub fn to_owned(&self) -> StructValue<'static> {
-        StructValue::owned(self.type_id(), self.bytes().into())
+        StructValue::owned_copy(self.type_id(), self.bytes())
+    }
+}
+
+impl Drop for StructValue<'_> {
+    #[inline]
+    fn drop(&mut self) {
+        if !self.data.is_null() {
+            // SAFETY: a non-null `data` means `heap` is the valid field; it is dropped once.
+            unsafe { std::mem::ManuallyDrop::drop(&mut self.store.heap) };
+        }
     }
 }
 
 impl Clone for StructValue<'_> {
     fn clone(&self) -> Self {
-        match &self.owned {
+        if self.data.is_null() {
+            // SAFETY: `inline` is the valid field (see `bytes`).
+            let inline = unsafe { self.store.inline };
+            return StructValue {
+                ty: self.ty,
+                len: self.len,
+                data: std::ptr::null(),
+                store: Store { inline },
+                _life: PhantomData,
+            };
+        }
+        // SAFETY: `heap` is the valid field (see `bytes`).
+        match unsafe { &*self.store.heap } {
             Some(b) => {
                 let b = b.clone();
                 StructValue {
                     ty: self.ty,
                     len: self.len,
                     data: b.as_ptr(),
-                    owned: Some(b),
+                    store: Store {
+                        heap: std::mem::ManuallyDrop::new(Some(b)),
+                    },
                     _life: PhantomData,
                 }
             }
@@ -264,7 +353,9 @@ impl Clone for StructValue<'_> {
                 ty: self.ty,
                 len: self.len,
                 data: self.data,
-                owned: None,
+                store: Store {
+                    heap: std::mem::ManuallyDrop::new(None),
+                },
                 _life: PhantomData,
             },
         }
@@ -294,10 +385,20 @@ const _: () = {
     assert!(std::mem::offset_of!(Pointer, ty) == 8);
     assert!(std::mem::offset_of!(StructValue<'static>, ty) == 0);
     assert!(std::mem::offset_of!(StructValue<'static>, data) == 8);
+    assert!(std::mem::offset_of!(StructValue<'static>, store) == 16);
+    assert!(std::mem::size_of::<Value<'static>>() == 40);
     assert!(std::mem::align_of::<Value<'static>>() == 8);
 };
 
 impl Value<'_> {
+    /// The variant's tag (see the `tag` module).
+    #[inline]
+    pub(crate) fn tag(&self) -> u8 {
+        // SAFETY: `Value` is `repr(C, u64)`: its first 8 bytes are the tag, always initialised.
+        let t = unsafe { std::ptr::from_ref(self).cast::<u64>().read() };
+        t as u8
+    }
+
     /// NULL.
     pub const NULL: Value<'static> = Value::Ptr(Pointer {
         addr: std::ptr::null_mut(),
@@ -444,7 +545,7 @@ impl fmt::Display for Value<'_> {
 
 /// How a C type travels as a value: what `Value` variant is canonical for it and how it is
 /// stored in memory. Computed once per parameter (see `call`).
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum Conv {
     /// `void` (results only).
     Void,
@@ -684,42 +785,226 @@ pub(crate) fn c_from_value<'a>(
     }
 }
 
+/// Whether `v` is already the canonical value of conversion `conv` (what `c_from_value` would
+/// return unchanged): the checks the JIT stubs make, for the libffi path.
+pub(crate) fn is_canonical(t: &TypeTable, conv: Conv, v: &Value<'_>) -> bool {
+    match (conv, v) {
+        (Conv::Ptr { ty, .. }, Value::Ptr(p)) => p.ty == UNTYPED || p.ty == ty.0,
+        (Conv::Ptr { chars, .. }, Value::Str(_)) => chars,
+        (Conv::Struct { ty, size }, Value::Struct(s)) => {
+            s.len == size
+                && s.type_id().index() < t.len()
+                && t.raw(s.type_id()) == ty
+                && s.ty == ty.0
+        }
+        (Conv::Void | Conv::Unsupported | Conv::Ptr { .. } | Conv::Struct { .. }, _) => false,
+        (c, v) => v.tag() == c.canonical_tag(),
+    }
+}
+
+/// A scalar result built from its tag and the 64 bits a stub returns, without a branch.
+///
+/// All 40 bytes are written in the pieces Rust moves a `Value` in: 16 bytes (the tag, the bits
+/// as the payload), 16 bytes (`ptr_ty` where a [`Pointer`] keeps its type, unused bytes for
+/// the other variants), 8 bytes. Written field by field, each load of a move would straddle
+/// several stores and wait for them to reach the cache instead of being forwarded from them
+/// (a dozen cycles, more than the rest of the call).
+///
+/// # Safety
+///
+/// `tag` is one of `tag::VOID ..= tag::PTR` and the low bytes of `bits` are a valid payload of
+/// that variant (0 or 1 for `BOOL`).
+#[inline]
+pub(crate) unsafe fn scalar_from_raw(tag: u8, ptr_ty: u32, bits: u64) -> Value<'static> {
+    debug_assert!(tag <= tag::PTR);
+    let mut v = std::mem::MaybeUninit::<Value<'static>>::uninit();
+    let p = v.as_mut_ptr().cast::<u8>();
+    // SAFETY: `Value` is `repr(C, u64)`: an 8-byte tag, then a union of the variants' fields at
+    // PAYLOAD (checked by the assertions after `StructValue`); the writes stay inside its 40
+    // bytes and make the variant `tag` names valid (caller's contract).
+    unsafe {
+        #[cfg(target_arch = "x86_64")]
+        {
+            use std::arch::x86_64::{__m128i, _mm_set_epi64x, _mm_storeu_si128};
+            const { assert!(PAYLOAD == 8 && PTR_TYPE == 16) };
+            _mm_storeu_si128(
+                p.cast::<__m128i>(),
+                _mm_set_epi64x(bits as i64, i64::from(tag)),
+            );
+            _mm_storeu_si128(
+                p.add(16).cast::<__m128i>(),
+                _mm_set_epi64x(0, i64::from(ptr_ty)),
+            );
+            p.add(32).cast::<u64>().write_unaligned(0);
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        {
+            // Stubs exist on x86-64 only; this keeps the function whole elsewhere.
+            v.write(value_from_bits_tagged(tag, ptr_ty, bits));
+        }
+        v.assume_init()
+    }
+}
+
+/// [`scalar_from_raw`] one variant at a time.
+#[cfg(not(target_arch = "x86_64"))]
+fn value_from_bits_tagged(t: u8, ptr_ty: u32, bits: u64) -> Value<'static> {
+    match t {
+        tag::BOOL => Value::Bool(bits != 0),
+        tag::I8 => Value::I8(bits as i8),
+        tag::U8 => Value::U8(bits as u8),
+        tag::I16 => Value::I16(bits as i16),
+        tag::U16 => Value::U16(bits as u16),
+        tag::I32 => Value::I32(bits as i32),
+        tag::U32 => Value::U32(bits as u32),
+        tag::I64 => Value::I64(bits as i64),
+        tag::U64 => Value::U64(bits),
+        tag::F32 => Value::F32(f32::from_bits(bits as u32)),
+        tag::F64 => Value::F64(f64::from_bits(bits)),
+        tag::PTR => Value::Ptr(Pointer {
+            addr: bits as usize as *mut c_void,
+            ty: ptr_ty,
+        }),
+        _ => Value::Void,
+    }
+}
+
+/// A scalar result from the 64 bits a stub returns (integers extended, floats as bits).
+#[inline]
+pub(crate) fn value_from_bits(conv: Conv, bits: u64) -> Value<'static> {
+    match conv {
+        Conv::Bool => Value::Bool(bits != 0),
+        Conv::Int {
+            bytes: 1,
+            signed: true,
+        } => Value::I8(bits as i8),
+        Conv::Int {
+            bytes: 1,
+            signed: false,
+        } => Value::U8(bits as u8),
+        Conv::Int {
+            bytes: 2,
+            signed: true,
+        } => Value::I16(bits as i16),
+        Conv::Int {
+            bytes: 2,
+            signed: false,
+        } => Value::U16(bits as u16),
+        Conv::Int {
+            bytes: 4,
+            signed: true,
+        } => Value::I32(bits as i32),
+        Conv::Int {
+            bytes: 4,
+            signed: false,
+        } => Value::U32(bits as u32),
+        Conv::Int { signed: true, .. } => Value::I64(bits as i64),
+        Conv::Int { signed: false, .. } => Value::U64(bits),
+        Conv::F32 => Value::F32(f32::from_bits(bits as u32)),
+        Conv::F64 | Conv::LongDouble => Value::F64(f64::from_bits(bits)),
+        Conv::Ptr { ty, .. } => Value::Ptr(Pointer::typed(bits as usize as *mut c_void, ty)),
+        Conv::Void | Conv::Struct { .. } | Conv::Unsupported => Value::Void,
+    }
+}
+
 /// Reads a C value of conversion `conv` from `bytes` (a result or memory) as a `Value`.
 pub(crate) fn value_from_c(conv: Conv, bytes: &[u8]) -> Value<'static> {
+    // Fixed-size loads (a copy of a variable length into a zeroed word would make the load
+    // of the word wait for the copy's stores).
     let word = |n: usize| {
-        let mut b = [0u8; 8];
-        b[..n].copy_from_slice(&bytes[..n]);
-        u64::from_le_bytes(b)
+        let at = |k: usize| bytes.get(..k).unwrap_or(&[]);
+        match n {
+            1 => at(1).first().map_or(0, |b| u64::from(*b)),
+            2 => at(2)
+                .try_into()
+                .map_or(0, |b| u64::from(u16::from_le_bytes(b))),
+            4 => at(4)
+                .try_into()
+                .map_or(0, |b| u64::from(u32::from_le_bytes(b))),
+            _ => at(8).try_into().map_or(0, u64::from_le_bytes),
+        }
     };
-    match conv {
-        Conv::Void | Conv::Unsupported => Value::Void,
-        Conv::Bool => Value::Bool(bytes[0] != 0),
+    let (ptr_ty, bits) = match conv {
+        Conv::Void | Conv::Unsupported => (UNTYPED, 0),
+        Conv::Bool => (UNTYPED, u64::from(bytes[0] != 0)),
         Conv::Int { bytes: n, signed } => {
-            let n = n as usize;
+            let n = usize::from(n.clamp(1, 8));
             let raw = word(n);
             let shift = 64 - 8 * n as u32;
-            if signed {
-                let v = ((raw << shift) as i64) >> shift;
-                match n {
-                    1 => Value::I8(v as i8),
-                    2 => Value::I16(v as i16),
-                    4 => Value::I32(v as i32),
-                    _ => Value::I64(v),
-                }
+            let bits = if signed {
+                (((raw << shift) as i64) >> shift) as u64
             } else {
-                match n {
-                    1 => Value::U8(raw as u8),
-                    2 => Value::U16(raw as u16),
-                    4 => Value::U32(raw as u32),
-                    _ => Value::U64(raw),
-                }
-            }
+                raw
+            };
+            (UNTYPED, bits)
         }
-        Conv::F32 => Value::F32(f32::from_bits(word(4) as u32)),
-        Conv::F64 | Conv::LongDouble => Value::F64(f64::from_bits(word(8))),
-        Conv::Ptr { ty, .. } => Value::Ptr(Pointer::typed(word(8) as usize as *mut c_void, ty)),
+        Conv::F32 => (UNTYPED, word(4)),
+        Conv::F64 | Conv::LongDouble => (UNTYPED, word(8)),
+        Conv::Ptr { ty, .. } => (ty.0, word(8)),
         Conv::Struct { ty, size } => {
-            Value::Struct(StructValue::owned(ty, bytes[..size as usize].into()))
+            return Value::Struct(StructValue::owned_copy(ty, &bytes[..size as usize]));
         }
+    };
+    let tag = match conv {
+        Conv::Unsupported => tag::VOID,
+        c => c.canonical_tag(),
+    };
+    // SAFETY: `tag` is the canonical scalar tag of `conv` and `bits` its payload, extended
+    // (`_Bool` normalised to 0 or 1).
+    unsafe { scalar_from_raw(tag, ptr_ty, bits) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn struct_values_keep_small_bytes_inline_and_large_ones_on_the_heap() {
+        let ty = TypeId(7);
+        let small: Vec<u8> = (1..=16).collect();
+        let large: Vec<u8> = (1..=17).collect();
+        let inline = StructValue::owned_copy(ty, &small);
+        let heap = StructValue::owned_copy(ty, &large);
+        let borrowed = StructValue::borrowed(ty, &large);
+        assert!(inline.data.is_null());
+        assert!(!heap.data.is_null() && heap.data != large.as_ptr());
+        assert_eq!(borrowed.data, large.as_ptr());
+        for (v, bytes) in [(&inline, &small), (&heap, &large), (&borrowed, &large)] {
+            assert_eq!(v.bytes(), &bytes[..]);
+            assert_eq!(v.type_id(), ty);
+            // Clones and moves keep the bytes (inline bytes move with the value).
+            let c = v.clone();
+            let moved = [c];
+            assert_eq!(moved[0].bytes(), &bytes[..]);
+            assert_eq!(&moved[0], v);
+            assert_eq!(v.to_owned().bytes(), &bytes[..]);
+        }
+        assert_eq!(StructValue::owned_copy(ty, &[]).bytes(), &[] as &[u8]);
+    }
+
+    #[test]
+    fn scalars_from_raw_bits_are_the_variants_rust_makes() {
+        let cases: [(u8, u64, Value<'static>); 8] = [
+            (tag::VOID, 0, Value::Void),
+            (tag::BOOL, 1, Value::Bool(true)),
+            (tag::I8, (-5i64) as u64, Value::I8(-5)),
+            (tag::U16, 65535, Value::U16(65535)),
+            (tag::I32, (-7i64) as u64, Value::I32(-7)),
+            (tag::U64, u64::MAX, Value::U64(u64::MAX)),
+            (tag::F32, u64::from(2.5f32.to_bits()), Value::F32(2.5)),
+            (tag::F64, (-0.25f64).to_bits(), Value::F64(-0.25)),
+        ];
+        for (t, bits, expect) in cases {
+            // SAFETY: each tag is a scalar tag and `bits` a valid payload for it.
+            let v = unsafe { scalar_from_raw(t, UNTYPED, bits) };
+            assert_eq!(v, expect);
+            assert_eq!(v.tag(), t);
+        }
+        // SAFETY: as above, a pointer with its type.
+        let p = unsafe { scalar_from_raw(tag::PTR, 42, 0x1000) };
+        assert_eq!(
+            p,
+            Value::Ptr(Pointer::typed(0x1000 as *mut c_void, TypeId(42)))
+        );
     }
 }

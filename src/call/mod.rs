@@ -13,6 +13,7 @@ mod typed;
 use std::collections::HashMap;
 use std::ffi::c_void;
 use std::fmt;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 pub use typed::{CRepr, Shape, ShapeField, TypeMismatch, TypedArgs, TypedFunction};
@@ -115,7 +116,32 @@ struct Machine {
     ffi: OnceLock<Result<FfiCall, String>>,
 }
 
+/// How the fast path of [`Function::call`] makes the result.
+#[derive(Copy, Clone, Debug)]
+enum FastRet {
+    /// A scalar in registers: the tag of its `Value` variant and, for pointers, the type id.
+    Scalar { tag: u8, ptr_ty: u32 },
+    /// A struct of at most `StructValue::INLINE` bytes, kept inline.
+    Struct { ty: TypeId, len: u8 },
+    /// No fast path (libffi-only results, large structs).
+    None,
+}
+
+/// What every untyped call reads, together at the start of `FunctionInner`.
+#[repr(C)]
+struct Hot {
+    /// The fixed signature's stub once compiled, if calls may take the fast path; 0 before.
+    stub: AtomicUsize,
+    /// The address called.
+    addr: usize,
+    /// The number of fixed parameters.
+    nargs: usize,
+    ret: FastRet,
+}
+
+#[repr(C)]
 pub(crate) struct FunctionInner {
+    hot: Hot,
     name: String,
     /// The function's declared type (a `CType::Func`).
     ty: TypeId,
@@ -191,6 +217,37 @@ impl Machine {
     }
 }
 
+impl Hot {
+    fn new(fixed: &Machine, addr: usize, backend: Backend) -> Hot {
+        let ret = match fixed.ret {
+            _ if backend == Backend::Libffi => FastRet::None,
+            Conv::Struct { ty, size } if size as usize <= value::StructValue::INLINE => {
+                FastRet::Struct {
+                    ty,
+                    len: size as u8,
+                }
+            }
+            Conv::Ptr { ty, .. } => FastRet::Scalar {
+                tag: value::tag::PTR,
+                ptr_ty: ty.0,
+            },
+            c @ (Conv::Void | Conv::Bool | Conv::Int { .. } | Conv::F32 | Conv::F64) => {
+                FastRet::Scalar {
+                    tag: c.canonical_tag(),
+                    ptr_ty: value::UNTYPED,
+                }
+            }
+            Conv::Struct { .. } | Conv::LongDouble | Conv::Unsupported => FastRet::None,
+        };
+        Hot {
+            stub: AtomicUsize::new(0),
+            addr,
+            nargs: fixed.convs.len(),
+            ret,
+        }
+    }
+}
+
 impl Function {
     #[allow(
         clippy::too_many_arguments,
@@ -213,8 +270,10 @@ impl Function {
                 reason,
             }
         })?;
+        let hot = Hot::new(&fixed, addr as usize, backend);
         Ok(Function {
             inner: Arc::new(FunctionInner {
+                hot,
                 name: name.to_string(),
                 ty,
                 table,
@@ -279,6 +338,7 @@ impl Function {
         });
         Function {
             inner: Arc::new(FunctionInner {
+                hot: Hot::new(&fixed, i.addr, backend),
                 name: i.name.clone(),
                 ty: i.ty,
                 table: i.table.clone(),
@@ -311,6 +371,18 @@ impl Function {
     }
 
     fn jit_stub<'m>(&self, m: &'m Machine) -> Result<&'m UntypedStub, String> {
+        let stub = self.compiled_stub(m);
+        if let Ok(s) = stub
+            && std::ptr::eq(m, &self.inner.fixed)
+            && !matches!(self.inner.hot.ret, FastRet::None)
+        {
+            // Idempotent: every thread stores the same address.
+            self.inner.hot.stub.store(s.f as usize, Ordering::Release);
+        }
+        stub
+    }
+
+    fn compiled_stub<'m>(&self, m: &'m Machine) -> Result<&'m UntypedStub, String> {
         m.jit
             .get_or_init(|| {
                 let engine = self
@@ -374,7 +446,44 @@ impl Function {
     /// assert_eq!(err.to_string(), "strlen: argument 1: cannot convert i64 to 'const char *'");
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
+    #[inline]
     pub unsafe fn call(&self, args: &[Value<'_>]) -> Result<Value<'static>, CallError> {
+        // The fast path: a compiled stub, arguments of the canonical variants, a result in
+        // registers or a small struct. Everything else (first call, conversions, errors,
+        // libffi, variadic tails, large struct results) takes `call_with`.
+        let hot = &self.inner.hot;
+        let stub = hot.stub.load(Ordering::Acquire);
+        if stub != 0 && args.len() == hot.nargs {
+            // SAFETY: a non-zero `stub` is the address of this function's untyped stub
+            // (stored by `jit_stub`), whose type is `StubFn`.
+            let f = unsafe { std::mem::transmute::<usize, crate::jit::StubFn>(stub) };
+            let target = hot.addr as *const c_void;
+            match hot.ret {
+                FastRet::Scalar { tag, ptr_ty } => {
+                    // SAFETY: forwarded from this function's contract; the stub checks each
+                    // argument's tag before reading its payload and calls nothing otherwise.
+                    let r = unsafe { f(args.as_ptr(), std::ptr::null_mut(), target) };
+                    if r.status == 0 {
+                        // SAFETY: `tag` is the canonical scalar tag of the result type and the
+                        // stub returns its payload (normalised `_Bool`, extended integers).
+                        return Ok(unsafe { value::scalar_from_raw(tag, ptr_ty, r.bits) });
+                    }
+                }
+                FastRet::Struct { ty, len } => {
+                    let mut bytes = [0u8; value::StructValue::INLINE];
+                    // SAFETY: as above; the stub writes the `len` ≤ INLINE bytes of the result.
+                    let r = unsafe { f(args.as_ptr(), bytes.as_mut_ptr(), target) };
+                    if r.status == 0 {
+                        return Ok(Value::Struct(value::StructValue::inline(
+                            ty,
+                            len.into(),
+                            bytes,
+                        )));
+                    }
+                }
+                FastRet::None => {}
+            }
+        }
         // SAFETY: forwarded from this function's contract.
         unsafe { self.call_with(self.inner.backend, args) }
     }
@@ -644,19 +753,31 @@ impl Function {
                 format!("{e} (and the JIT: {jit})")
             })
         })?;
-        let converted = self.check_args(m, args)?;
-        let mut buf = vec![0u8; ffi.ret_len().max(m.plan_ret_size())];
-        // SAFETY: forwarded from this function's contract; `converted` are canonical values
-        // for the prepared signature; `buf` is at least `ret_len()` bytes.
-        unsafe {
-            ffi.call(
-                self.address(),
-                &converted,
-                buf.as_mut_ptr(),
-                self.inner.errno,
-            )
+        let t = &self.inner.table;
+        let converted;
+        let args = if args
+            .iter()
+            .zip(&m.convs)
+            .all(|(v, c)| value::is_canonical(t, *c, v))
+        {
+            args
+        } else {
+            converted = self.check_args(m, args)?;
+            &converted[..]
         };
-        Ok(value_from_c(m.ret, &buf))
+        let len = ffi.ret_len().max(m.plan_ret_size());
+        let mut small = [0u8; 32];
+        let mut large = Vec::new();
+        let buf: &mut [u8] = if len <= small.len() {
+            &mut small[..len]
+        } else {
+            large.resize(len, 0);
+            &mut large
+        };
+        // SAFETY: forwarded from this function's contract; `args` are canonical values for
+        // the prepared signature; `buf` is at least `ret_len()` bytes.
+        unsafe { ffi.call(self.address(), args, buf.as_mut_ptr(), self.inner.errno) };
+        Ok(value_from_c(m.ret, buf))
     }
 
     /// Runs the stub; `None` if it refused an argument (nothing was called).
@@ -672,25 +793,21 @@ impl Function {
     ) -> Option<Value<'static>> {
         let target = self.address();
         if let Conv::Struct { ty, size } = m.ret {
+            if size as usize <= value::StructValue::INLINE {
+                let mut bytes = [0u8; value::StructValue::INLINE];
+                // SAFETY: `args` has one `Value` per parameter, `bytes` holds the whole result.
+                let r = unsafe { (stub.f)(args.as_ptr(), bytes.as_mut_ptr(), target) };
+                return (r.status == 0)
+                    .then(|| Value::Struct(value::StructValue::inline(ty, size as usize, bytes)));
+            }
             let mut bytes = vec![0u8; size as usize].into_boxed_slice();
             // SAFETY: `args` has one `Value` per parameter, `bytes` holds the whole result.
-            let status = unsafe { (stub.f)(args.as_ptr(), bytes.as_mut_ptr(), target) };
-            return (status == 0).then(|| Value::Struct(value::StructValue::owned(ty, bytes)));
+            let r = unsafe { (stub.f)(args.as_ptr(), bytes.as_mut_ptr(), target) };
+            return (r.status == 0).then(|| Value::Struct(value::StructValue::owned(ty, bytes)));
         }
-        let mut ret = std::mem::MaybeUninit::<Value<'static>>::uninit();
-        // SAFETY: `args` has one `Value` per parameter; `ret` has room for a `Value`.
-        let status = unsafe { (stub.f)(args.as_ptr(), ret.as_mut_ptr().cast(), target) };
-        if status != 0 {
-            return None;
-        }
-        if m.ret == Conv::Bool {
-            // SAFETY: the stub wrote the tag; the payload byte follows at `PAYLOAD`.
-            let b = unsafe { ret.as_mut_ptr().cast::<u8>().add(value::PAYLOAD as usize) };
-            // SAFETY: normalise C's _Bool byte to 0/1 before `bool` reads it.
-            unsafe { *b = u8::from(*b != 0) };
-        }
-        // SAFETY: the stub wrote a valid tag and the whole payload of that variant.
-        Some(unsafe { ret.assume_init() })
+        // SAFETY: `args` has one `Value` per parameter; scalar results come back in registers.
+        let r = unsafe { (stub.f)(args.as_ptr(), std::ptr::null_mut(), target) };
+        (r.status == 0).then(|| value::value_from_bits(m.ret, r.bits))
     }
 
     /// Checks that `Args` and `Ret` match the declaration and returns a handle whose calls are

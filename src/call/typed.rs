@@ -545,7 +545,7 @@ impl<Args: TypedArgs, Ret: CRepr> TypedFunction<Args, Ret> {
                 .map_err(|e| mismatch("call".into(), String::new(), String::new(), e))?;
             // `%al` is an upper bound of the vector registers used: 8 is always right.
             let thunk = engine
-                .install_bytes(&crate::jit::variadic_thunk(8, inner.addr))
+                .install(&crate::jit::variadic_thunk(8, inner.addr))
                 .map_err(|e| {
                     mismatch("call".into(), String::new(), String::new(), e.to_string())
                 })?;

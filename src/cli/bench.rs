@@ -2,13 +2,20 @@
 //! calibrated loops, median of repetitions), reported as tables or JSON.
 //!
 //! Groups:
+//! - `calls`: the call rows of ../shared/bench/peers (nop, add_i32, add_f64, sum10_i64, mix6,
+//!   cos, point_norm2, point_make, ptr_id, strlen) against the same C library
+//!   (`tests/c/peerlib.c`), each as a native Rust `extern "C"` pointer, a typed handle, an
+//!   untyped call through the JIT stub and through libffi; plus stub compile time;
 //! - `cdef`: parsing declarations: `cdefs/glpk.h` (hand-written cdef of the whole GLPK API)
 //!   and `sqlite3.h` after `cc -E -dD` (preprocessing not timed), plus `Ffi::new`.
 
+use std::hint::black_box;
 use std::time::Instant;
 
 use clap::Args;
-use jitffi::{CdefOptions, Ffi, HeaderOptions};
+use jitffi::{
+    Backend, CdefOptions, Ffi, Function, HeaderOptions, Library, LoadOptions, StructValue, Value,
+};
 use serde_json::json;
 
 /// Arguments of `jitffi bench`.
@@ -20,7 +27,10 @@ pub struct BenchArgs {
     /// Repetitions of each row (the median is reported).
     #[arg(long, default_value_t = 5)]
     reps: usize,
-    /// Groups to run (default: all). Known: cdef.
+    /// CPU seconds of each timed run of the call rows.
+    #[arg(long, default_value_t = 0.2)]
+    target_s: f64,
+    /// Groups to run (default: all). Known: calls, cdef.
     groups: Vec<String>,
 }
 
@@ -149,25 +159,411 @@ fn cdef_rows(reps: usize) -> Result<Vec<Row>, String> {
     Ok(rows)
 }
 
+// -- Calls --
+
+const PEERLIB_C: &str = include_str!("../../tests/c/peerlib.c");
+const PEERLIB_H: &str = include_str!("../../include/peerlib.h");
+
+/// The declarations of peerlib as a cdef.
+const PEERLIB_CDEF: &str = "
+struct point { double x; double y; };
+void nop(void);
+int32_t add_i32(int32_t a, int32_t b);
+double add_f64(double a, double b);
+int64_t sum10_i64(int64_t a, int64_t b, int64_t c, int64_t d, int64_t e,
+                  int64_t f, int64_t g, int64_t h, int64_t i, int64_t j);
+double mix6(int32_t a, double b, int64_t c, float d, uint8_t e, double f);
+double point_norm2(struct point p);
+struct point point_make(double x, double y);
+void *ptr_id(void *p);
+size_t c_strlen(const char *s);
+double cos(double);
+";
+
+/// CPU time of this thread, in seconds (the peers' clock: time spent descheduled on the shared
+/// machine does not count).
+fn thread_cpu() -> f64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes one timespec through a valid pointer.
+    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    ts.tv_sec as f64 + ts.tv_nsec as f64 * 1e-9
+}
+
+/// ns per operation of `f(n)` (which runs `n` operations): calibrated until a run takes 0.1 s,
+/// two warm-up runs, then a timed run of about `target_s`, like ../shared/bench/peers; the
+/// median of `reps` such measurements.
+fn ns_per_op(reps: usize, target_s: f64, mut f: impl FnMut(u64)) -> f64 {
+    let mut n: u64 = 1024;
+    let mut t;
+    loop {
+        let t0 = thread_cpu();
+        f(n);
+        t = thread_cpu() - t0;
+        if t >= 0.1 {
+            break;
+        }
+        n *= if t < 0.1 / 16.0 { 8 } else { 2 };
+    }
+    for _ in 0..2 {
+        let t0 = thread_cpu();
+        f(n);
+        t = thread_cpu() - t0;
+    }
+    let big = ((n as f64 * target_s / t) as u64).max(1024);
+    let mut v = Vec::new();
+    for _ in 0..reps.max(1) {
+        let t0 = thread_cpu();
+        f(big);
+        v.push((thread_cpu() - t0) * 1e9 / big as f64);
+    }
+    median(&mut v)
+}
+
+jitffi::c_struct! {
+    struct Point { x: f64, y: f64 }
+}
+
+/// One row of the calls table: ns per call, native and the three jitffi paths.
+struct CallRow {
+    name: &'static str,
+    what: &'static str,
+    native: f64,
+    typed: f64,
+    jit: f64,
+    libffi: f64,
+}
+
+fn build_peerlib() -> Result<std::path::PathBuf, String> {
+    let dir = std::env::temp_dir().join(format!("jitffi-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    std::fs::write(dir.join("peerlib.c"), PEERLIB_C).map_err(|e| e.to_string())?;
+    std::fs::write(dir.join("peerlib.h"), PEERLIB_H).map_err(|e| e.to_string())?;
+    let so = dir.join("libpeerlib.so");
+    let cc = std::env::var("CC").unwrap_or_else(|_| "cc".into());
+    let status = std::process::Command::new(&cc)
+        .args(["-O2", "-fPIC", "-shared", "-o"])
+        .arg(&so)
+        .arg(dir.join("peerlib.c"))
+        .status()
+        .map_err(|e| {
+            format!("cannot run {cc} to build the benchmark library: {e} (apt-get install gcc)")
+        })?;
+    if !status.success() {
+        return Err("building the benchmark library failed".into());
+    }
+    Ok(so)
+}
+
+/// Loads a function's address as a native Rust function pointer type.
+///
+/// # Safety
+///
+/// `F` is the function pointer type of the symbol's definition.
+unsafe fn native<F: Copy>(lib: &Library, name: &str) -> Result<F, String> {
+    let p = lib.symbol(name).map_err(|e| e.to_string())?;
+    assert_eq!(
+        std::mem::size_of::<F>(),
+        std::mem::size_of::<*mut std::ffi::c_void>()
+    );
+    // SAFETY: the caller vouches for `F`; a function address and a fn pointer have one size.
+    Ok(unsafe { std::mem::transmute_copy::<*mut std::ffi::c_void, F>(&p) })
+}
+
+#[allow(
+    clippy::too_many_lines,
+    reason = "one block per benchmark row, as in the peers"
+)]
+fn call_rows(reps: usize, target_s: f64) -> Result<(Vec<CallRow>, Option<CompileTimes>), String> {
+    let so = build_peerlib()?;
+    let ffi = Ffi::new();
+    ffi.cdef(PEERLIB_CDEF).map_err(|e| e.to_string())?;
+    // SAFETY: the benchmark library and libm have no initialisers that matter.
+    let lib = unsafe { Library::open(&so.to_string_lossy(), &LoadOptions::default()) }
+        .map_err(|e| e.to_string())?;
+    // SAFETY: as above.
+    let libm = unsafe { Library::open("m", &LoadOptions::default()) }.map_err(|e| e.to_string())?;
+    let f = |l: &Library, n: &str| ffi.function(l, n).map_err(|e| e.to_string());
+    let jit = |l: &Library, n: &str| f(l, n).map(|f| f.with_backend(Backend::Jit));
+    let lffi = |l: &Library, n: &str| f(l, n).map(|f| f.with_backend(Backend::Libffi));
+    let bench = |g: &mut dyn FnMut(u64)| ns_per_op(reps, target_s, g);
+    let mut rows = Vec::new();
+    macro_rules! row {
+        ($name:expr, $what:expr, native: $n:expr, typed: $t:expr, untyped: $u:expr, $lib:expr, $sym:expr) => {{
+            let (j, l) = (jit($lib, $sym)?, lffi($lib, $sym)?);
+            // Compile and warm every path before timing.
+            j.compile().map_err(|e| format!("{}: {e}", $sym))?;
+            let native = bench(&mut $n);
+            let typed = bench(&mut $t);
+            let jit_ns = bench(&mut |n| $u(&j, n));
+            let libffi_ns = bench(&mut |n| $u(&l, n));
+            rows.push(CallRow {
+                name: $name,
+                what: $what,
+                native,
+                typed,
+                jit: jit_ns,
+                libffi: libffi_ns,
+            });
+        }};
+    }
+
+    // SAFETY: for every row, the cdef above declares each function as peerlib.c and libm
+    // define it; the arguments are plain values (a valid pointer or string where one is
+    // expected).
+    unsafe {
+        let nop_n: unsafe extern "C" fn() = native(&lib, "nop")?;
+        let nop_t = f(&lib, "nop")?
+            .typed::<(), ()>()
+            .map_err(|e| e.to_string())?;
+        row!("nop", "nop()",
+            native: |n| for _ in 0..n { nop_n() },
+            typed: |n| for _ in 0..n { nop_t.call(()) },
+            untyped: |f: &Function, n| for _ in 0..n { if let Ok(Value::Void) = f.call(&[]) { black_box(()); } },
+            &lib, "nop");
+
+        let add_n: unsafe extern "C" fn(i32, i32) -> i32 = native(&lib, "add_i32")?;
+        let add_t = f(&lib, "add_i32")?
+            .typed::<(i32, i32), i32>()
+            .map_err(|e| e.to_string())?;
+        row!("add_i32", "add_i32(i, 1)",
+            native: |n| for i in 0..n { black_box(add_n(i as i32, 1)); },
+            typed: |n| for i in 0..n { black_box(add_t.call((i as i32, 1))); },
+            untyped: |f: &Function, n| for i in 0..n { if let Ok(Value::I32(r)) = f.call(&[Value::I32(i as i32), Value::I32(1)]) { black_box(r); } },
+            &lib, "add_i32");
+
+        let addf_n: unsafe extern "C" fn(f64, f64) -> f64 = native(&lib, "add_f64")?;
+        let addf_t = f(&lib, "add_f64")?
+            .typed::<(f64, f64), f64>()
+            .map_err(|e| e.to_string())?;
+        row!("add_f64", "add_f64(1.5, 2.5)",
+            native: |n| for _ in 0..n { black_box(addf_n(black_box(1.5), 2.5)); },
+            typed: |n| for _ in 0..n { black_box(addf_t.call((black_box(1.5), 2.5))); },
+            untyped: |f: &Function, n| for _ in 0..n { if let Ok(Value::F64(r)) = f.call(&[Value::F64(black_box(1.5)), Value::F64(2.5)]) { black_box(r); } },
+            &lib, "add_f64");
+
+        type Sum10 = unsafe extern "C" fn(i64, i64, i64, i64, i64, i64, i64, i64, i64, i64) -> i64;
+        let sum_n: Sum10 = native(&lib, "sum10_i64")?;
+        let sum_t = f(&lib, "sum10_i64")?
+            .typed::<(i64, i64, i64, i64, i64, i64, i64, i64, i64, i64), i64>()
+            .map_err(|e| e.to_string())?;
+        row!("sum10_i64", "sum10_i64(i, 1, ..., 9): 4 args on the stack",
+            native: |n| for i in 0..n { black_box(sum_n(i as i64, 1, 2, 3, 4, 5, 6, 7, 8, 9)); },
+            typed: |n| for i in 0..n { black_box(sum_t.call((i as i64, 1, 2, 3, 4, 5, 6, 7, 8, 9))); },
+            untyped: |f: &Function, n| for i in 0..n {
+                let a = [Value::I64(i as i64), Value::I64(1), Value::I64(2), Value::I64(3), Value::I64(4),
+                    Value::I64(5), Value::I64(6), Value::I64(7), Value::I64(8), Value::I64(9)];
+                if let Ok(Value::I64(r)) = f.call(&a) { black_box(r); }
+            },
+            &lib, "sum10_i64");
+
+        let mix_n: unsafe extern "C" fn(i32, f64, i64, f32, u8, f64) -> f64 = native(&lib, "mix6")?;
+        let mix_t = f(&lib, "mix6")?
+            .typed::<(i32, f64, i64, f32, u8, f64), f64>()
+            .map_err(|e| e.to_string())?;
+        row!("mix6", "mix6(i, 1.5, i, 2.5f, 3, 4.5)",
+            native: |n| for i in 0..n { black_box(mix_n(i as i32, 1.5, i as i64, 2.5, 3, 4.5)); },
+            typed: |n| for i in 0..n { black_box(mix_t.call((i as i32, 1.5, i as i64, 2.5, 3, 4.5))); },
+            untyped: |f: &Function, n| for i in 0..n {
+                let a = [Value::I32(i as i32), Value::F64(1.5), Value::I64(i as i64), Value::F32(2.5), Value::U8(3), Value::F64(4.5)];
+                if let Ok(Value::F64(r)) = f.call(&a) { black_box(r); }
+            },
+            &lib, "mix6");
+
+        let cos_n: unsafe extern "C" fn(f64) -> f64 = native(&libm, "cos")?;
+        let cos_t = f(&libm, "cos")?
+            .typed::<(f64,), f64>()
+            .map_err(|e| e.to_string())?;
+        row!("cos", "libm cos(0.5)",
+            native: |n| for _ in 0..n { black_box(cos_n(black_box(0.5))); },
+            typed: |n| for _ in 0..n { black_box(cos_t.call((black_box(0.5),))); },
+            untyped: |f: &Function, n| for _ in 0..n { if let Ok(Value::F64(r)) = f.call(&[Value::F64(black_box(0.5))]) { black_box(r); } },
+            &libm, "cos");
+
+        let pt = Point { x: 3.0, y: 4.0 };
+        let pt_bytes: Vec<u8> = [3.0f64, 4.0].iter().flat_map(|v| v.to_le_bytes()).collect();
+        let pt_ty = ffi.type_of("struct point").map_err(|e| e.to_string())?.id();
+        let norm_n: unsafe extern "C" fn(Point) -> f64 = native(&lib, "point_norm2")?;
+        let norm_t = f(&lib, "point_norm2")?
+            .typed::<(Point,), f64>()
+            .map_err(|e| e.to_string())?;
+        row!("point_norm2", "point_norm2(p): 16-byte struct by value",
+            native: |n| for _ in 0..n { black_box(norm_n(black_box(pt))); },
+            typed: |n| for _ in 0..n { black_box(norm_t.call((black_box(pt),))); },
+            untyped: |f: &Function, n| {
+                let a = [Value::Struct(StructValue::borrowed(pt_ty, &pt_bytes))];
+                for _ in 0..n { if let Ok(Value::F64(r)) = f.call(black_box(&a)) { black_box(r); } }
+            },
+            &lib, "point_norm2");
+
+        let make_n: unsafe extern "C" fn(f64, f64) -> Point = native(&lib, "point_make")?;
+        let make_t = f(&lib, "point_make")?
+            .typed::<(f64, f64), Point>()
+            .map_err(|e| e.to_string())?;
+        row!("point_make", "point_make(i, 2.0): struct returned by value",
+            native: |n| for i in 0..n { black_box(make_n(i as f64, 2.0)); },
+            typed: |n| for i in 0..n { black_box(make_t.call((i as f64, 2.0))); },
+            untyped: |f: &Function, n| for i in 0..n { if let Ok(Value::Struct(r)) = f.call(&[Value::F64(i as f64), Value::F64(2.0)]) { black_box(r.bytes()[0]); } },
+            &lib, "point_make");
+
+        let id_n: unsafe extern "C" fn(*mut u8) -> *mut u8 = native(&lib, "ptr_id")?;
+        let id_t = f(&lib, "ptr_id")?
+            .typed::<(*mut u8,), *mut u8>()
+            .map_err(|e| e.to_string())?;
+        let mut cell = 0u8;
+        let start: *mut u8 = &raw mut cell;
+        row!("ptr_id", "p = ptr_id(p)",
+            native: |n| { let mut p = start; for _ in 0..n { p = id_n(p); } black_box(p); },
+            typed: |n| { let mut p = start; for _ in 0..n { p = id_t.call((p,)); } black_box(p); },
+            untyped: |f: &Function, n| {
+                let mut p = Value::ptr(start);
+                for _ in 0..n { p = f.call(std::slice::from_ref(&p)).unwrap_or(Value::NULL); }
+                black_box(p);
+            },
+            &lib, "ptr_id");
+
+        let len_n: unsafe extern "C" fn(*const std::ffi::c_char) -> usize =
+            native(&lib, "c_strlen")?;
+        let len_t = f(&lib, "c_strlen")?
+            .typed::<(*const std::ffi::c_char,), usize>()
+            .map_err(|e| e.to_string())?;
+        let s = c"hello, world";
+        row!("strlen", "c_strlen(\"hello, world\")",
+            native: |n| for _ in 0..n { black_box(len_n(black_box(s.as_ptr()))); },
+            typed: |n| for _ in 0..n { black_box(len_t.call((black_box(s.as_ptr()),))); },
+            untyped: |f: &Function, n| for _ in 0..n { if let Ok(Value::U64(r)) = f.call(&[Value::str(black_box(s))]) { black_box(r); } },
+            &lib, "c_strlen");
+    }
+
+    let compile = compile_times(&lib)?;
+    let _ = std::fs::remove_dir_all(so.parent().unwrap_or(&so));
+    Ok((rows, Some(compile)))
+}
+
+/// Stub compile times, µs per function, mean over 20 fresh contexts.
+struct CompileTimes {
+    /// The first function of a signature: Cranelift compiles the stub.
+    new_signature: f64,
+    /// Another function of a signature already compiled: a patched copy of that stub.
+    same_signature: f64,
+}
+
+/// Compiles the stubs of the rows' functions (nine distinct signatures) in fresh contexts,
+/// then those of fresh handles to the same functions (same signatures).
+fn compile_times(lib: &Library) -> Result<CompileTimes, String> {
+    let names = [
+        "nop",
+        "add_i32",
+        "add_f64",
+        "sum10_i64",
+        "mix6",
+        "point_norm2",
+        "point_make",
+        "ptr_id",
+        "c_strlen",
+    ];
+    let (mut new, mut same, mut count) = (0.0, 0.0, 0u32);
+    for _ in 0..20 {
+        let ffi = Ffi::new();
+        ffi.cdef(PEERLIB_CDEF).map_err(|e| e.to_string())?;
+        // A signature of no row: creates the context's JIT engine outside the timings.
+        ffi.cdef("int jitffi_bench_warmup(int) __asm__(\"nop\");")
+            .map_err(|e| e.to_string())?;
+        let f = |n: &str| {
+            ffi.function(lib, n)
+                .map(|f| f.with_backend(Backend::Jit))
+                .map_err(|e| e.to_string())
+        };
+        f("jitffi_bench_warmup")?.compile()?;
+        for (total, pass) in [(&mut new, "new"), (&mut same, "same")] {
+            for n in names {
+                let fresh = f(n)?;
+                let t0 = Instant::now();
+                fresh
+                    .compile()
+                    .map_err(|e| format!("{n} ({pass} signature): {e}"))?;
+                *total += t0.elapsed().as_secs_f64();
+            }
+        }
+        count += names.len() as u32;
+    }
+    let us = |t: f64| t / f64::from(count) * 1e6;
+    Ok(CompileTimes {
+        new_signature: us(new),
+        same_signature: us(same),
+    })
+}
+
 /// Runs the benchmarks.
 pub fn run(a: &BenchArgs) -> Result<(), String> {
     let all = a.groups.is_empty();
     for g in &a.groups {
-        if g != "cdef" {
-            return Err(format!("unknown benchmark group '{g}' (known: cdef)"));
+        if g != "cdef" && g != "calls" {
+            return Err(format!(
+                "unknown benchmark group '{g}' (known: calls, cdef)"
+            ));
         }
     }
-    let mut cdef = Vec::new();
-    if all || a.groups.iter().any(|g| g == "cdef") {
-        cdef = cdef_rows(a.reps)?;
-    }
+    let wants = |g: &str| all || a.groups.iter().any(|x| x == g);
+    let (calls, compile) = if wants("calls") {
+        call_rows(a.reps, a.target_s)?
+    } else {
+        (Vec::new(), None)
+    };
+    let cdef = if wants("cdef") {
+        cdef_rows(a.reps)?
+    } else {
+        Vec::new()
+    };
     if a.json {
-        let rows: Vec<_> = cdef
+        let rows: Vec<_> = calls
+            .iter()
+            .map(|r| json!({ "name": r.name, "native_ns": r.native, "typed_ns": r.typed, "jit_ns": r.jit, "libffi_ns": r.libffi }))
+            .collect();
+        let cdef_rows: Vec<_> = cdef
             .iter()
             .map(|r| json!({ "name": r.name, "bytes": r.bytes, "cpu_us": r.cpu_us, "wall_us": r.wall_us, "target_us": r.target_us }))
             .collect();
-        println!("{}", json!({ "cdef": rows }));
+        let mut doc = serde_json::Map::new();
+        if wants("calls") {
+            doc.insert("rows".into(), json!(rows));
+            if let Some(c) = &compile {
+                doc.insert("compile_us".into(), json!(c.new_signature));
+                doc.insert("compile_same_signature_us".into(), json!(c.same_signature));
+            }
+        }
+        if wants("cdef") {
+            doc.insert("cdef".into(), json!(cdef_rows));
+        }
+        println!("{}", serde_json::Value::Object(doc));
         return Ok(());
+    }
+    if !calls.is_empty() {
+        println!(
+            "calls: ns per call, thread CPU time, median of {} runs of ~{} s (ratio to native in the same run)",
+            a.reps, a.target_s
+        );
+        println!("| row | native | typed | untyped (JIT) | libffi |");
+        println!("|---|---|---|---|---|");
+        for r in &calls {
+            let cell = |v: f64| format!("{v:.2} ({:.2}×)", v / r.native);
+            println!(
+                "| {} | {:.2} | {} | {} | {} |",
+                r.what,
+                r.native,
+                cell(r.typed),
+                cell(r.jit),
+                cell(r.libffi)
+            );
+        }
+        if let Some(c) = &compile {
+            println!(
+                "stub compile (target ≤ 20 µs): {:.1} µs for a new signature (Cranelift), {:.1} µs for another function of a signature seen (patched copy)\n",
+                c.new_signature, c.same_signature
+            );
+        }
     }
     if !cdef.is_empty() {
         println!(

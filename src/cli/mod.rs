@@ -1,6 +1,7 @@
 //! Subcommands of the `jitffi` binary (not part of the library).
 
 mod bench;
+mod logger;
 
 use std::io::Read;
 use std::path::PathBuf;
@@ -52,6 +53,7 @@ struct LayoutArgs {
 
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> Result<(), String> {
+    logger::init()?;
     match cli.command {
         Command::Layout(a) => layout(&a),
         Command::Probe(a) => probe(&a),

@@ -3,23 +3,30 @@
 //!
 //! **Invariant:** code memory lives as long as the engine, and every handle that can run JIT
 //! code holds an `Arc` to the engine; the memory is freed only when the last handle is gone.
+//! **Invariant:** machine code refers to other code by absolute address only (the callee, the
+//! errno helpers, `memcpy`), with relocations applied before installation: its bytes run
+//! anywhere, which lets one compiled stub serve as the template of every function of the same
+//! signature.
 //! **Invariant:** JIT failure is never a user-visible error: callers fall back to libffi and log.
-//! Executable memory is never writable and executable at once (cranelift-jit maps pages
-//! read-write while emitting and read-execute after `finalize_definitions`).
+//! Executable memory is never writable and executable through the same mapping (`memory.rs`:
+//! double-mapped memfd chunks; elsewhere cranelift-jit's pages, read-write while emitting and
+//! read-execute after `finalize_definitions`).
 
+mod memory;
 mod stub;
 
+use std::collections::HashMap;
 use std::fmt;
 use std::sync::Mutex;
 
-use cranelift_codegen::ir::types;
+use cranelift_codegen::isa::OwnedTargetIsa;
 use cranelift_codegen::settings::{self, Configurable};
 use cranelift_codegen::{Context, ir};
 use cranelift_frontend::FunctionBuilderContext;
 use cranelift_jit::{JITBuilder, JITModule};
 use cranelift_module::{Linkage, Module};
 
-pub(crate) use stub::{StubSpec, UntypedStub, variadic_thunk};
+pub(crate) use stub::{StubFn, StubSpec, UntypedStub, variadic_thunk};
 
 /// Why the JIT could not compile something (the caller falls back to libffi).
 #[derive(Clone, Debug)]
@@ -38,13 +45,71 @@ struct EngineInner {
     ctx: Context,
     fctx: FunctionBuilderContext,
     counter: u64,
+    /// Untyped stubs per call signature (see `stub.rs`).
+    stubs: HashMap<stub::StubKey, stub::StubEntry>,
+    stats: JitStats,
+}
+
+/// What a context's JIT has done so far ([`crate::Ffi::jit_stats`]).
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct JitStats {
+    /// Functions Cranelift compiled (one per call signature, plus any stub whose code could
+    /// not serve as a template).
+    pub compiled: u64,
+    /// Stubs installed as a copy of the stub of a function with the same signature, with the
+    /// function's address patched in.
+    pub copied: u64,
+    /// Calls through function pointers that found their signature's stub already compiled.
+    pub shared: u64,
+    /// Pieces of machine code installed (stubs and variadic thunks).
+    pub installed: u64,
+    /// Bytes of machine code installed.
+    pub code_bytes: u64,
 }
 
 /// The owner of all JIT state of one `Ffi`: the Cranelift module and reusable contexts.
 pub(crate) struct JitEngine {
     inner: Mutex<EngineInner>,
-    pointer_type: ir::Type,
-    call_conv: cranelift_codegen::isa::CallConv,
+    isa: OwnedTargetIsa,
+    /// Writable-to-executable addresses when code lives in double-mapped memory.
+    map: Option<memory::AddressMap>,
+}
+
+/// Machine code produced by Cranelift with its relocations applied, not yet installed. It may
+/// be copied anywhere: it refers to other code by absolute address only.
+pub(crate) struct Code {
+    pub bytes: Vec<u8>,
+}
+
+/// Applies one relocation to `bytes`. Stubs refer to nothing but the C library's `memcpy`,
+/// which Cranelift calls to copy struct arguments to the stack, by absolute address.
+fn resolve_relocation(
+    bytes: &mut [u8],
+    r: &cranelift_codegen::FinalizedMachReloc,
+) -> Result<(), JitError> {
+    use cranelift_codegen::binemit::Reloc;
+    use cranelift_codegen::ir::{ExternalName, LibCall};
+    let target = match &r.target {
+        cranelift_codegen::FinalizedRelocTarget::ExternalName(ExternalName::LibCall(lc)) => {
+            match lc {
+                LibCall::Memcpy => libc::memcpy as *const () as usize,
+                LibCall::Memmove => libc::memmove as *const () as usize,
+                LibCall::Memset => libc::memset as *const () as usize,
+                other => return Err(JitError(format!("the code calls {other:?}"))),
+            }
+        }
+        other => return Err(JitError(format!("the code refers to {other:?}"))),
+    };
+    let at = r.offset as usize;
+    match r.kind {
+        Reloc::Abs8 if at + 8 <= bytes.len() => {
+            let value = (target as i64).wrapping_add(r.addend);
+            bytes[at..at + 8].copy_from_slice(&value.to_le_bytes());
+            Ok(())
+        }
+        kind => Err(JitError(format!("unsupported relocation {kind:?}"))),
+    }
 }
 
 impl JitEngine {
@@ -56,7 +121,14 @@ impl JitEngine {
         };
         set(&mut flags, "is_pic", "false")?;
         set(&mut flags, "use_colocated_libcalls", "false")?;
-        set(&mut flags, "opt_level", "speed")?;
+        // Stubs are straight-line loads around one call: the optimiser finds nothing to do
+        // and costs a third of the compile time. (The single-pass register allocator would
+        // save a little more but spills the argument pointer around every check.)
+        set(&mut flags, "opt_level", "none")?;
+        // cranelift-jit registers no unwind tables; nothing unwinds through a stub (C code
+        // does not, and callbacks catch panics). Frame pointers keep stubs walkable.
+        set(&mut flags, "unwind_info", "false")?;
+        set(&mut flags, "preserve_frame_pointers", "true")?;
         set(
             &mut flags,
             "enable_verifier",
@@ -70,12 +142,19 @@ impl JitEngine {
         let isa = isa_builder
             .finish(settings::Flags::new(flags))
             .map_err(|e| JitError(e.to_string()))?;
-        let pointer_type = isa.pointer_type();
-        let call_conv = isa.default_call_conv();
-        let module = JITModule::new(JITBuilder::with_isa(
-            isa,
-            cranelift_module::default_libcall_names(),
-        ));
+        let mut builder =
+            JITBuilder::with_isa(isa.clone(), cranelift_module::default_libcall_names());
+        let mut map = None;
+        if cfg!(all(target_os = "linux", target_arch = "x86_64")) {
+            match memory::DualMapped::new() {
+                Ok((provider, m)) => {
+                    builder.memory_provider(Box::new(provider));
+                    map = Some(m);
+                }
+                Err(e) => log::debug!("jitffi: no double-mapped code memory ({e}); using mprotect"),
+            }
+        }
+        let module = JITModule::new(builder);
         let ctx = module.make_context();
         Ok(JitEngine {
             inner: Mutex::new(EngineInner {
@@ -83,23 +162,34 @@ impl JitEngine {
                 ctx,
                 fctx: FunctionBuilderContext::new(),
                 counter: 0,
+                stubs: HashMap::new(),
+                stats: JitStats::default(),
             }),
-            pointer_type,
-            call_conv,
+            isa,
+            map,
         })
     }
 
     pub(crate) fn pointer_type(&self) -> ir::Type {
-        self.pointer_type
+        self.isa.pointer_type()
     }
 
     pub(crate) fn call_conv(&self) -> cranelift_codegen::isa::CallConv {
-        self.call_conv
+        self.isa.default_call_conv()
     }
 
-    /// Compiles one function: `build` fills `ctx.func` (whose signature is `sig`) with a
-    /// `FunctionBuilder`; returns the address of the finalized code.
-    pub(crate) fn compile(
+    /// What the engine has done so far.
+    pub(crate) fn stats(&self) -> JitStats {
+        self.lock().stats
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, EngineInner> {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Compiles one function to machine code: `build` fills a function whose signature is
+    /// `sig` with a `FunctionBuilder`. The code is not installed (see [`JitEngine::install`]).
+    pub(crate) fn codegen(
         &self,
         sig: ir::Signature,
         build: impl FnOnce(
@@ -107,48 +197,54 @@ impl JitEngine {
             &mut FunctionBuilderContext,
             cranelift_codegen::isa::TargetFrontendConfig,
         ) -> Result<(), JitError>,
-    ) -> Result<*const u8, JitError> {
-        let mut guard = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+    ) -> Result<Code, JitError> {
+        let mut guard = self.lock();
         let inner = &mut *guard;
-        let module = inner
-            .module
-            .as_mut()
-            .ok_or_else(|| JitError("engine shut down".into()))?;
-        module.clear_context(&mut inner.ctx);
+        inner.ctx.clear();
         inner.ctx.func.signature = sig;
-        let config = module.target_config();
-        build(&mut inner.ctx.func, &mut inner.fctx, config)?;
-        if log::log_enabled!(log::Level::Trace) {
+        build(
+            &mut inner.ctx.func,
+            &mut inner.fctx,
+            self.isa.frontend_config(),
+        )?;
+        let trace = log::log_enabled!(log::Level::Trace);
+        if trace {
             log::trace!("jitffi stub:\n{}", inner.ctx.func.display());
+            inner.ctx.set_disasm(true);
         }
-        inner.counter += 1;
-        let name = format!("jitffi_{}", inner.counter);
-        let id = module
-            .declare_function(&name, Linkage::Local, &inner.ctx.func.signature)
-            .map_err(|e| JitError(e.to_string()))?;
-        let res = module
-            .define_function(id, &mut inner.ctx)
-            .map_err(|e| JitError(format!("{e:?}")));
-        module.clear_context(&mut inner.ctx);
-        res?;
-        module
-            .finalize_definitions()
-            .map_err(|e| JitError(e.to_string()))?;
-        Ok(module.get_finalized_function(id))
+        inner.stats.compiled += 1;
+        let code = inner
+            .ctx
+            .compile(&*self.isa, &mut Default::default())
+            .map_err(|e| JitError(format!("{:?}", e.inner)))?;
+        if trace && let Some(d) = code.vcode.as_ref() {
+            log::trace!("jitffi stub machine code:\n{d}");
+        }
+        let mut bytes = code.code_buffer().to_vec();
+        let resolved = code
+            .buffer
+            .relocs()
+            .iter()
+            .try_for_each(|r| resolve_relocation(&mut bytes, r));
+        inner.ctx.clear();
+        resolved?;
+        Ok(Code { bytes })
     }
 
-    /// Installs raw machine code (x86-64 thunks) and returns its address.
-    pub(crate) fn install_bytes(&self, bytes: &[u8]) -> Result<*const u8, JitError> {
-        let mut guard = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+    /// Installs machine code without relocations and returns its executable address.
+    pub(crate) fn install(&self, bytes: &[u8]) -> Result<*const u8, JitError> {
+        let mut guard = self.lock();
         let inner = &mut *guard;
         let module = inner
             .module
             .as_mut()
             .ok_or_else(|| JitError("engine shut down".into()))?;
         inner.counter += 1;
-        let name = format!("jitffi_raw_{}", inner.counter);
-        let mut sig = module.make_signature();
-        sig.params.push(ir::AbiParam::new(types::I64));
+        inner.stats.installed += 1;
+        inner.stats.code_bytes += bytes.len() as u64;
+        let name = format!("jitffi_{}", inner.counter);
+        // The declared signature is never used to call the code: cranelift-jit only records it.
+        let sig = module.make_signature();
         let id = module
             .declare_function(&name, Linkage::Local, &sig)
             .map_err(|e| JitError(e.to_string()))?;
@@ -158,7 +254,13 @@ impl JitEngine {
         module
             .finalize_definitions()
             .map_err(|e| JitError(e.to_string()))?;
-        Ok(module.get_finalized_function(id))
+        let written = module.get_finalized_function(id);
+        Ok(match &self.map {
+            Some(map) => map
+                .executable(written)
+                .ok_or_else(|| JitError("code outside the code memory".into()))?,
+            None => written,
+        })
     }
 }
 

@@ -1,12 +1,18 @@
 //! Untyped call stubs: `extern "C" fn(args: *const Value, ret: *mut u8, target: *const c_void)
-//! -> u32`, compiled per function from its [`CallPlan`].
+//! -> RawRet`, compiled from a function's [`CallPlan`].
 //!
 //! The stub checks each argument's tag (and, for pointers and structs, the type id) against the
 //! parameter's canonical `Value` variant, loads the payloads into the registers and stack slots
-//! the plan assigns, calls the C function (address baked in, or `target` for calls through
-//! function pointers), and writes the result into `ret`: a `Value` for scalar results, the
-//! struct's bytes for struct results. It returns 0, or `1 + i` if argument `i` needs the slow
-//! path (conversion or an error message), in which case nothing was called.
+//! the plan assigns, and calls the C function: its address is baked in, or comes from `target`
+//! for calls through function pointers. It returns `RawRet { status: 0, bits }` with a scalar
+//! result's bits, or writes a struct result to `ret`: through the hidden pointer for results in
+//! memory (exactly `sizeof` bytes), as one 16-byte store for results in registers (`ret` must
+//! have room for 16 bytes then). A status of 1 means some argument needs the slow path (a
+//! conversion or an error message); nothing was called then.
+//!
+//! Cranelift compiles each call signature once (`StubKey`): other functions of the signature
+//! get a copy of that code with their own address patched in, and function pointers of the
+//! signature share one stub that takes the address as `target`.
 
 use std::ffi::c_void;
 
@@ -34,10 +40,24 @@ pub(crate) struct StubSpec<'a> {
     pub errno: bool,
 }
 
+/// What an untyped stub returns, in `rax:rdx` (a struct of two INTEGER eightbytes).
+#[derive(Copy, Clone, Debug)]
+#[repr(C)]
+pub(crate) struct RawRet {
+    /// 0, or 1 when an argument needs the slow path.
+    pub status: u64,
+    /// The result's bits.
+    pub bits: u64,
+}
+
+/// The type of an untyped stub: `(args, result buffer for structs, callee) -> RawRet`.
+pub(crate) type StubFn =
+    unsafe extern "C" fn(*const value::Value<'_>, *mut u8, *const c_void) -> RawRet;
+
 /// A compiled untyped stub.
 #[derive(Copy, Clone, Debug)]
 pub(crate) struct UntypedStub {
-    pub f: unsafe extern "C" fn(*const value::Value<'_>, *mut u8, *const c_void) -> u32,
+    pub f: StubFn,
 }
 
 // SAFETY: the stub is immutable code owned by the engine; calling it from any thread is fine.
@@ -72,8 +92,40 @@ pub(crate) fn variadic_thunk(vector_regs: u8, target: usize) -> Vec<u8> {
     code
 }
 
+/// Stands for the callee's address in a stub compiled as a template; patched per function.
+/// Large enough that Cranelift materialises it as a 64-bit immediate (`movabs`), and checked
+/// to occur exactly once in the code.
+const CALLEE_PLACEHOLDER: u64 = 0x0000_6a17_f1f0_c0de;
+
+/// What makes two stubs the same code, but for the callee's address.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct StubKey {
+    plan: CallPlan,
+    convs: Vec<Conv>,
+    ret: Conv,
+    errno: bool,
+    /// The callee comes from the `target` argument (calls through function pointers).
+    indirect: bool,
+}
+
+/// A cached stub signature.
+pub(crate) enum StubEntry {
+    /// Machine code whose callee is [`CALLEE_PLACEHOLDER`] at `patch`: each function gets a
+    /// copy with its address written there.
+    Template { code: Vec<u8>, patch: usize },
+    /// Code that cannot be patched (the placeholder did not appear exactly once): each
+    /// function compiles its own stub.
+    Unpatchable,
+    /// An installed stub that takes the callee as an argument, shared by every function
+    /// pointer of the signature.
+    Shared(UntypedStub),
+}
+
 impl JitEngine {
-    /// Compiles an untyped call stub.
+    /// The untyped stub for `spec`. Cranelift compiles each call signature once: a function
+    /// whose signature was seen gets a copy of that code with its own address patched in
+    /// (about a microsecond, against tens for Cranelift); calls through function pointers
+    /// share one stub per signature.
     pub(crate) fn compile_untyped(&self, spec: &StubSpec<'_>) -> Result<UntypedStub, JitError> {
         if cfg!(not(target_arch = "x86_64")) {
             return Err(JitError(
@@ -101,32 +153,97 @@ impl JitEngine {
         let callee = match (spec.plan.variadic, spec.target) {
             (false, t) => t,
             (true, Some(t)) => {
-                Some(self.install_bytes(&variadic_thunk(spec.plan.vector_regs, t))? as usize)
+                Some(self.install(&variadic_thunk(spec.plan.vector_regs, t))? as usize)
             }
             (true, None) => {
                 return Err(JitError("variadic calls through function pointers".into()));
             }
         };
+        let key = StubKey {
+            plan: spec.plan.clone(),
+            convs: spec.convs.to_vec(),
+            ret: spec.ret,
+            errno: spec.errno,
+            indirect: callee.is_none(),
+        };
+        let cached = {
+            let mut engine = self.lock();
+            let cached = match engine.stubs.get(&key) {
+                Some(StubEntry::Shared(stub)) => {
+                    let stub = *stub;
+                    engine.stats.shared += 1;
+                    return Ok(stub);
+                }
+                Some(StubEntry::Template { code, patch }) => Some(Some((code.clone(), *patch))),
+                Some(StubEntry::Unpatchable) => Some(None),
+                None => None,
+            };
+            if let Some(Some(_)) = cached {
+                engine.stats.copied += 1;
+            }
+            cached
+        };
+        let Some(callee) = callee else {
+            let code = self.codegen_stub(spec, None)?;
+            let stub = self.install_stub(&code)?;
+            self.lock().stubs.insert(key, StubEntry::Shared(stub));
+            return Ok(stub);
+        };
+        let template = match cached {
+            Some(t) => t,
+            None => {
+                let code = self.codegen_stub(spec, Some(CALLEE_PLACEHOLDER as usize))?;
+                let needle = CALLEE_PLACEHOLDER.to_le_bytes();
+                let mut at = code.windows(8).enumerate().filter(|(_, w)| *w == needle);
+                let entry = match (at.next(), at.next()) {
+                    (Some((patch, _)), None) => StubEntry::Template { code, patch },
+                    _ => StubEntry::Unpatchable,
+                };
+                let t = match &entry {
+                    StubEntry::Template { code, patch } => Some((code.clone(), *patch)),
+                    _ => None,
+                };
+                self.lock().stubs.insert(key, entry);
+                t
+            }
+        };
+        let code = match template {
+            Some((mut code, patch)) => {
+                code[patch..patch + 8].copy_from_slice(&(callee as u64).to_le_bytes());
+                code
+            }
+            None => self.codegen_stub(spec, Some(callee))?,
+        };
+        self.install_stub(&code)
+    }
+
+    /// Compiles a stub that calls `callee` (or the `target` argument) to machine code.
+    fn codegen_stub(
+        &self,
+        spec: &StubSpec<'_>,
+        callee: Option<usize>,
+    ) -> Result<Vec<u8>, JitError> {
         let ptr = self.pointer_type();
         let mut sig = Signature::new(self.call_conv());
         sig.params
             .extend([AbiParam::new(ptr), AbiParam::new(ptr), AbiParam::new(ptr)]);
-        sig.returns.push(AbiParam::new(types::I32));
+        sig.returns.push(AbiParam::new(types::I64));
+        sig.returns.push(AbiParam::new(types::I64));
         let callee_sig = self.callee_signature(spec.plan);
-        let addr = self.compile(sig, |func, fctx, config| {
+        let code = self.codegen(sig, |func, fctx, config| {
             let mut b = FunctionBuilder::new(func, fctx);
             let mut sb = StubBuilder { b: &mut b, ptr };
             sb.build(spec, callee, callee_sig)?;
             b.finalize(config);
             Ok(())
         })?;
+        Ok(code.bytes)
+    }
+
+    fn install_stub(&self, code: &[u8]) -> Result<UntypedStub, JitError> {
+        let addr = self.install(code)?;
         // SAFETY: `addr` is the entry of a function compiled with exactly this signature.
-        let f = unsafe {
-            std::mem::transmute::<
-                *const u8,
-                unsafe extern "C" fn(*const value::Value<'_>, *mut u8, *const c_void) -> u32,
-            >(addr)
-        };
+        let f = unsafe { std::mem::transmute::<*const u8, StubFn>(addr) };
         Ok(UntypedStub { f })
     }
 
@@ -217,9 +334,17 @@ impl StubBuilder<'_, '_> {
         let params = self.b.block_params(entry).to_vec();
         let (args, ret, target) = (params[0], params[1], params[2]);
 
-        // 1. Check every argument's tag; any mismatch leaves through a cold block.
+        // 1. Check every argument's tag; any mismatch leaves through one cold block.
+        let mut all_ok = None;
         for (i, conv) in spec.convs.iter().enumerate() {
-            self.check_arg(args, i, *conv)?;
+            let ok = self.arg_ok(args, i, *conv)?;
+            all_ok = Some(match all_ok {
+                Some(acc) => self.b.ins().band(acc, ok),
+                None => ok,
+            });
+        }
+        if let Some(ok) = all_ok {
+            self.require(ok);
         }
 
         // 2. Load the arguments as the plan lays them out.
@@ -234,10 +359,10 @@ impl StubBuilder<'_, '_> {
         // 3. Call.
         let results = self.emit_call(callee, target, callee_sig, &call_args, spec.errno);
 
-        // 4. Write the result.
-        self.lift_result(spec, ret, &results)?;
-        let zero = self.b.ins().iconst(types::I32, 0);
-        self.b.ins().return_(&[zero]);
+        // 4. Return the result.
+        let bits = self.lift_result(spec, ret, &results)?;
+        let zero = self.b.ins().iconst(types::I64, 0);
+        self.b.ins().return_(&[zero, bits]);
         Ok(())
     }
 
@@ -254,8 +379,8 @@ impl StubBuilder<'_, '_> {
             .load(ty, trusted(), args, i32::try_from(off).unwrap_or(i32::MAX))
     }
 
-    /// Emits `if !cond { return 1 + i }` and continues in a fresh block.
-    fn require(&mut self, cond: cranelift_codegen::ir::Value, i: usize) {
+    /// Emits `if !cond { return 1 }` and continues in a fresh block.
+    fn require(&mut self, cond: cranelift_codegen::ir::Value) {
         let ok = self.b.create_block();
         let fail = self.b.create_block();
         self.b
@@ -264,105 +389,59 @@ impl StubBuilder<'_, '_> {
         self.b.switch_to_block(fail);
         self.b.seal_block(fail);
         self.b.set_cold_block(fail);
-        let code = self
-            .b
-            .ins()
-            .iconst(types::I32, i64::try_from(i + 1).unwrap_or(i64::MAX));
-        self.b.ins().return_(&[code]);
+        let code = self.b.ins().iconst(types::I64, 1);
+        let none = self.b.ins().iconst(types::I64, 0);
+        self.b.ins().return_(&[code, none]);
         self.b.switch_to_block(ok);
         self.b.seal_block(ok);
     }
 
-    fn check_arg(
+    /// Whether argument `i` is of its parameter's canonical variant (and, for pointers and
+    /// structs, type): a flag computed without branches, so that all arguments take one.
+    /// A load of a payload field the value's variant does not have reads other bytes of its
+    /// 40, and is masked by the tag test.
+    fn arg_ok(
         &mut self,
         args: cranelift_codegen::ir::Value,
         i: usize,
         conv: Conv,
-    ) -> Result<(), JitError> {
+    ) -> Result<cranelift_codegen::ir::Value, JitError> {
         let off = i64::try_from(i).unwrap_or(0) * VALUE_SIZE;
         let off = i32::try_from(off).map_err(|_| JitError("too many arguments".into()))?;
-        let t = self.b.ins().uload8(types::I32, trusted(), args, off);
-        match conv {
+        let t = self.b.ins().load(types::I64, trusted(), args, off);
+        let eq =
+            |b: &mut FunctionBuilder<'_>, v, imm: i64| b.ins().icmp_imm_s(IntCC::Equal, v, imm);
+        Ok(match conv {
             Conv::Ptr { ty, chars } => {
-                // A typed pointer must be of the parameter's type (or untyped); others and
-                // strings for non-char pointers go to the slow path.
-                let is_ptr = self
-                    .b
-                    .ins()
-                    .icmp_imm_s(IntCC::Equal, t, i64::from(tag::PTR));
-                let check_ty = self.b.create_block();
-                let other = self.b.create_block();
-                let done = self.b.create_block();
-                self.b.ins().brif(
-                    is_ptr,
-                    check_ty,
-                    &[] as &[BlockArg],
-                    other,
-                    &[] as &[BlockArg],
-                );
-
-                self.b.switch_to_block(check_ty);
-                self.b.seal_block(check_ty);
+                // A pointer of the parameter's type or untyped; a string for `char *`-like
+                // parameters.
+                let is_ptr = eq(self.b, t, i64::from(tag::PTR));
                 let pty = self.field(types::I32, args, i, value::PTR_TYPE);
-                let untyped =
-                    self.b
-                        .ins()
-                        .icmp_imm_s(IntCC::Equal, pty, i64::from(value::UNTYPED as i32));
-                let same = self
-                    .b
-                    .ins()
-                    .icmp_imm_s(IntCC::Equal, pty, i64::from(ty.0 as i32));
-                let ok = self.b.ins().bor(untyped, same);
-                self.require(ok, i);
-                self.b.ins().jump(done, &[] as &[BlockArg]);
-
-                self.b.switch_to_block(other);
-                self.b.seal_block(other);
+                let untyped = eq(self.b, pty, i64::from(value::UNTYPED as i32));
+                let same = eq(self.b, pty, i64::from(ty.0 as i32));
+                let typed_ok = self.b.ins().bor(untyped, same);
+                let ptr_ok = self.b.ins().band(is_ptr, typed_ok);
                 if chars {
-                    let is_str = self
-                        .b
-                        .ins()
-                        .icmp_imm_s(IntCC::Equal, t, i64::from(tag::STR));
-                    self.require(is_str, i);
+                    let is_str = eq(self.b, t, i64::from(tag::STR));
+                    self.b.ins().bor(ptr_ok, is_str)
                 } else {
-                    let no = self.b.ins().iconst(types::I8, 0);
-                    self.require(no, i);
+                    ptr_ok
                 }
-                self.b.ins().jump(done, &[] as &[BlockArg]);
-                self.b.switch_to_block(done);
-                self.b.seal_block(done);
             }
             Conv::Struct { ty, size } => {
-                let is_struct = self
-                    .b
-                    .ins()
-                    .icmp_imm_s(IntCC::Equal, t, i64::from(tag::STRUCT));
-                self.require(is_struct, i);
+                let is_struct = eq(self.b, t, i64::from(tag::STRUCT));
                 let sty = self.field(types::I32, args, i, value::STRUCT_TYPE);
                 let slen = self.field(types::I32, args, i, value::STRUCT_TYPE + 4);
-                let same_ty = self
-                    .b
-                    .ins()
-                    .icmp_imm_s(IntCC::Equal, sty, i64::from(ty.0 as i32));
-                let same_len = self
-                    .b
-                    .ins()
-                    .icmp_imm_s(IntCC::Equal, slen, i64::from(size as i32));
-                let ok = self.b.ins().band(same_ty, same_len);
-                self.require(ok, i);
+                let same_ty = eq(self.b, sty, i64::from(ty.0 as i32));
+                let same_len = eq(self.b, slen, i64::from(size as i32));
+                let same = self.b.ins().band(same_ty, same_len);
+                self.b.ins().band(is_struct, same)
             }
             Conv::Void | Conv::Unsupported => {
                 return Err(JitError(format!("argument {} cannot be passed", i + 1)));
             }
-            other => {
-                let ok = self
-                    .b
-                    .ins()
-                    .icmp_imm_s(IntCC::Equal, t, i64::from(other.canonical_tag()));
-                self.require(ok, i);
-            }
-        }
-        Ok(())
+            other => eq(self.b, t, i64::from(other.canonical_tag())),
+        })
     }
 
     /// Copies `size` bytes from `src` to `dst` with unaligned loads and stores of 8, 4, 2, 1
@@ -397,6 +476,24 @@ impl StubBuilder<'_, '_> {
         ))
     }
 
+    /// The address of the bytes of the struct value at `base`: its data pointer, or its inline
+    /// bytes when that pointer is null.
+    fn struct_bytes(
+        &mut self,
+        args: cranelift_codegen::ir::Value,
+        base: i32,
+    ) -> cranelift_codegen::ir::Value {
+        let data = self
+            .b
+            .ins()
+            .load(self.ptr, trusted(), args, base + value::STRUCT_DATA);
+        let inline = self
+            .b
+            .ins()
+            .iadd_imm_s(args, i64::from(base + value::STRUCT_INLINE));
+        self.b.ins().select(data, data, inline)
+    }
+
     fn lower_arg(
         &mut self,
         args: cranelift_codegen::ir::Value,
@@ -423,10 +520,7 @@ impl StubBuilder<'_, '_> {
             ArgClass::F64 => out.push(self.b.ins().load(types::F64, trusted(), args, payload)),
             ArgClass::Ptr => out.push(self.b.ins().load(self.ptr, trusted(), args, payload)),
             ArgClass::StructRegs { parts, size } => {
-                let data = self
-                    .b
-                    .ins()
-                    .load(self.ptr, trusted(), args, base + value::STRUCT_DATA);
+                let data = self.struct_bytes(args, base);
                 let slot = self.slot(*size);
                 let slot_addr = self.b.ins().stack_addr(self.ptr, slot, 0);
                 self.copy(slot_addr, data, *size);
@@ -436,10 +530,7 @@ impl StubBuilder<'_, '_> {
                 }
             }
             ArgClass::StructStack { size, .. } => {
-                let data = self
-                    .b
-                    .ins()
-                    .load(self.ptr, trusted(), args, base + value::STRUCT_DATA);
+                let data = self.struct_bytes(args, base);
                 let slot = self.slot(*size);
                 let slot_addr = self.b.ins().stack_addr(self.ptr, slot, 0);
                 self.copy(slot_addr, data, *size);
@@ -486,54 +577,66 @@ impl StubBuilder<'_, '_> {
         results
     }
 
+    /// The result as 64 bits for the `bits` register (struct results are written to `ret`).
     fn lift_result(
         &mut self,
         spec: &StubSpec<'_>,
         ret: cranelift_codegen::ir::Value,
         results: &[cranelift_codegen::ir::Value],
-    ) -> Result<(), JitError> {
-        let store_tag = |sb: &mut Self, t: u8| {
-            let v = sb.b.ins().iconst(types::I8, i64::from(t));
-            sb.b.ins().store(trusted(), v, ret, 0);
-        };
-        match &spec.plan.ret {
-            RetClass::Void => store_tag(self, tag::VOID),
-            RetClass::Int { .. } | RetClass::F32 | RetClass::F64 => {
-                store_tag(self, spec.ret.canonical_tag());
-                self.b
-                    .ins()
-                    .store(trusted(), results[0], ret, value::PAYLOAD);
-            }
-            RetClass::Ptr => {
-                store_tag(self, tag::PTR);
-                self.b
-                    .ins()
-                    .store(trusted(), results[0], ret, value::PAYLOAD);
-                let ty = match spec.ret {
-                    Conv::Ptr { ty, .. } => ty.0,
-                    _ => value::UNTYPED,
-                };
-                let tv = self.b.ins().iconst(types::I32, i64::from(ty as i32));
-                self.b.ins().store(trusted(), tv, ret, value::PTR_TYPE);
-            }
-            RetClass::StructRegs { parts, size } => {
-                // The registers hold whole eightbytes; write them to a slot and copy exactly
-                // `size` bytes to the caller's buffer.
-                let slot = self.slot(16);
-                for (p, v) in parts.iter().zip(results) {
-                    self.b.ins().stack_store(
-                        self.ptr,
-                        *v,
-                        slot,
-                        i32::try_from(p.offset).unwrap_or(0),
-                    );
+    ) -> Result<cranelift_codegen::ir::Value, JitError> {
+        Ok(match &spec.plan.ret {
+            RetClass::Void | RetClass::Sret { .. } => self.b.ins().iconst(types::I64, 0),
+            RetClass::Int { bytes, signed } => {
+                let v = results[0];
+                if spec.ret == Conv::Bool {
+                    // C's _Bool is 0 or 1; normalise anyway before Rust reads a `bool`.
+                    let t = self.b.ins().icmp_imm_s(IntCC::NotEqual, v, 0);
+                    self.b.ins().uextend(types::I64, t)
+                } else if *bytes == 8 {
+                    v
+                } else if *signed {
+                    self.b.ins().sextend(types::I64, v)
+                } else {
+                    self.b.ins().uextend(types::I64, v)
                 }
-                let slot_addr = self.b.ins().stack_addr(self.ptr, slot, 0);
-                self.copy(ret, slot_addr, *size);
             }
-            RetClass::Sret { .. } => {}
+            RetClass::F32 => {
+                let i = self
+                    .b
+                    .ins()
+                    .bitcast(types::I32, MemFlagsData::new(), results[0]);
+                self.b.ins().uextend(types::I64, i)
+            }
+            RetClass::F64 => self
+                .b
+                .ins()
+                .bitcast(types::I64, MemFlagsData::new(), results[0]),
+            RetClass::Ptr => results[0],
+            RetClass::StructRegs { parts, .. } => {
+                // `ret` has room for 16 bytes (see the module documentation): both eightbytes
+                // go there in one 16-byte store, which the caller's 16-byte load of the bytes
+                // can forward from (two 8-byte stores would stall that load).
+                let zero = self.b.ins().iconst(types::I64, 0);
+                let mut words = [zero, zero];
+                for (p, v) in parts.iter().zip(results) {
+                    let w = match part_type(*p) {
+                        t if t == types::F32 => {
+                            let i = self.b.ins().bitcast(types::I32, MemFlagsData::new(), *v);
+                            self.b.ins().uextend(types::I64, i)
+                        }
+                        t if t == types::F64 => {
+                            self.b.ins().bitcast(types::I64, MemFlagsData::new(), *v)
+                        }
+                        _ => *v,
+                    };
+                    words[usize::from(p.offset >= 8)] = w;
+                }
+                let v = self.b.ins().scalar_to_vector(types::I64X2, words[0]);
+                let v = self.b.ins().insertlane(v, words[1], 1);
+                self.b.ins().store(unaligned(), v, ret, 0);
+                self.b.ins().iconst(types::I64, 0)
+            }
             RetClass::Unsupported(why) => return Err(JitError(why.clone())),
-        }
-        Ok(())
+        })
     }
 }

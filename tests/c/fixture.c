@@ -168,3 +168,7 @@ int fx_set_errno(int value) {
 size_t fx_strlen(const char *s) { return strlen(s); }
 int fx_add3(int a, int b, int c) { return a + 10 * b + 100 * c; }
 int (*fx_get_add3(void))(int, int, int) { return fx_add3; }
+int fx_sub_i32(int a, int b) { return a - b; }
+int fx_mul_i32(int a, int b) { return a * b; }
+struct fx_point fx_swap_point(struct fx_point p) { struct fx_point r = { p.y, p.x }; return r; }
+struct fx_point fx_scale_point(struct fx_point p) { struct fx_point r = { 2 * p.x, 3 * p.y }; return r; }
