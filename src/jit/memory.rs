@@ -167,15 +167,6 @@ impl JITMemoryProvider for DualMapped {
     }
 }
 
-#[cfg(any())]
-impl Drop for DualMapped {
-    fn drop(&mut self) {
-        // SAFETY: the provider is dropped with its `JITModule`, which the engine only drops
-        // after `free_memory` or when no code can run (see `JitEngine`'s invariant).
-        unsafe { self.free_memory() };
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -202,5 +193,8 @@ mod tests {
             .unwrap();
         assert!(map.executable(big).is_some());
         assert!(p.allocate(8, 8, JITMemoryKind::ReadOnly).is_err());
+        // SAFETY: no code of this provider ever ran.
+        unsafe { p.free_memory() };
+        assert!(map.executable(a).is_none());
     }
 }
