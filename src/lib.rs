@@ -46,6 +46,7 @@ mod ffi;
 mod jit;
 pub mod layout;
 pub mod library;
+pub mod literal;
 pub mod plan;
 pub mod probe;
 pub mod value;

@@ -1,6 +1,7 @@
 //! Subcommands of the `jitffi` binary (not part of the library).
 
 mod bench;
+mod call;
 mod logger;
 
 use std::io::Read;
@@ -26,7 +27,11 @@ enum Command {
     /// Check declarations against the C compiler: compile a probe that prints sizeof, _Alignof,
     /// offsetof, bit positions, enum and constant values, and compare with jitffi.
     Probe(LayoutArgs),
-    /// Run benchmarks (cdef parsing; later: calls, fields, callbacks).
+    /// Call a function of a shared library, declared in C, with arguments written as C
+    /// literals; print the result (as C, or as JSON with --json).
+    Call(call::CallArgs),
+    /// Run benchmarks: calls (native, typed, untyped JIT, libffi; stub compile time) and cdef
+    /// parsing.
     Bench(bench::BenchArgs),
 }
 
@@ -57,6 +62,7 @@ pub fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
         Command::Layout(a) => layout(&a),
         Command::Probe(a) => probe(&a),
+        Command::Call(a) => call::run(&a),
         Command::Bench(a) => bench::run(&a),
     }
 }

@@ -135,3 +135,30 @@ pub fn member_ranges(ty: &jitffi::Type) -> Vec<(usize, usize)> {
     walk(ty.table(), ty.id(), 0, &mut out);
     out
 }
+
+/// Compiles and runs a C program; returns its standard output.
+#[allow(dead_code, reason = "not every test binary runs C programs")]
+pub fn run_c(src: &str, label: &str) -> String {
+    require_cc();
+    let dir = scratch_dir(label);
+    let c = dir.join("main.c");
+    let exe = dir.join("main");
+    std::fs::write(&c, src).expect("write C source");
+    let out = std::process::Command::new(std::env::var("CC").unwrap_or_else(|_| "cc".into()))
+        .args(["-std=gnu11", "-w", "-o"])
+        .arg(&exe)
+        .arg(&c)
+        .output()
+        .expect("run cc");
+    assert!(
+        out.status.success(),
+        "cc failed on {}:\n{}",
+        c.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let run = std::process::Command::new(&exe)
+        .output()
+        .expect("run the program");
+    assert!(run.status.success(), "{} failed", exe.display());
+    String::from_utf8(run.stdout).expect("UTF-8 output")
+}

@@ -1,0 +1,123 @@
+//! `jitffi call`: declare, load, call one function with arguments written as C literals, print
+//! the result.
+
+use clap::{Args, ValueEnum};
+use jitffi::literal::{self, Literal, Types};
+use jitffi::{Backend, Ffi, Library, LoadOptions, Value};
+
+#[derive(Copy, Clone, Debug, ValueEnum)]
+enum BackendArg {
+    /// The JIT stub, libffi where the JIT cannot compile the signature.
+    Auto,
+    /// The JIT stub only.
+    Jit,
+    /// libffi only.
+    Libffi,
+}
+
+#[derive(Args, Debug)]
+pub struct CallArgs {
+    /// Which machinery performs the call.
+    #[arg(long, value_enum, default_value = "auto")]
+    backend: BackendArg,
+    /// Print the result as one line of JSON (structs and unions as objects, arrays as arrays,
+    /// pointers as hex strings, void as null).
+    #[arg(long)]
+    json: bool,
+    /// The library: a path, a soname (libm.so.6) or a short name (m, c, glpk), found the way
+    /// the dynamic linker would.
+    #[arg(long, value_name = "LIB")]
+    lib: String,
+    /// C declarations that declare FUNC and the types it uses (repeatable).
+    #[arg(long = "cdef", value_name = "DECLS", required = true)]
+    cdefs: Vec<String>,
+    /// The function to call.
+    #[arg(value_name = "FUNC")]
+    func: String,
+    /// The arguments, each a C literal of its parameter's type: 42, -0x1f, 2.5, 'a',
+    /// "text", NULL, {1, 2.5}, {.x = 1, .y = 2.5}; in a variadic tail, a cast gives the type:
+    /// (long)5, (double)1.
+    #[arg(value_name = "ARG", allow_hyphen_values = true)]
+    args: Vec<String>,
+}
+
+/// Runs `jitffi call`.
+pub fn run(a: &CallArgs) -> Result<(), String> {
+    let ffi = Ffi::new();
+    for c in &a.cdefs {
+        ffi.cdef(c).map_err(|e| e.to_string())?;
+    }
+    // SAFETY: loading a library runs its initialisers; the user names the library to call.
+    let lib =
+        unsafe { Library::open(&a.lib, &LoadOptions::default()) }.map_err(|e| e.to_string())?;
+    let backend = match a.backend {
+        BackendArg::Auto => Backend::Auto,
+        BackendArg::Jit => Backend::Jit,
+        BackendArg::Libffi => Backend::Libffi,
+    };
+    let f = ffi
+        .function(&lib, &a.func)
+        .map_err(|e| e.to_string())?
+        .with_backend(backend);
+    let (ret, params) = {
+        let t = f.table();
+        let ft = t
+            .as_func(f.type_id())
+            .ok_or_else(|| format!("{}: not a function", a.func))?;
+        (ft.ret, ft.params.clone())
+    };
+    let lits = a
+        .args
+        .iter()
+        .enumerate()
+        .map(|(i, text)| {
+            literal::parse(text)
+                .map_err(|e| format!("{}: argument {} ({text}): {e}", a.func, i + 1))
+        })
+        .collect::<Result<Vec<Literal>, String>>()?;
+    // Casts in the variadic tail name types, which may add (pointer, array) types to the
+    // table: resolve them first, then take the table everything is read from.
+    let mut tail_types = Vec::new();
+    for (i, lit) in lits.iter().enumerate().skip(params.len()) {
+        tail_types.push(match lit {
+            Literal::Cast { ty, .. } => Some(
+                ffi.type_of(ty)
+                    .map_err(|e| format!("{}: argument {}: {e}", a.func, i + 1))?
+                    .id(),
+            ),
+            _ => None,
+        });
+    }
+    let table = ffi.types();
+    let cx = Types {
+        table: &table,
+        target: ffi.target(),
+    };
+    let mut values: Vec<Value<'_>> = Vec::with_capacity(lits.len());
+    for (i, lit) in lits.iter().enumerate() {
+        let v = match (params.get(i), tail_types.get(i.wrapping_sub(params.len()))) {
+            (Some(&ty), _) => literal::argument(cx, ty, lit),
+            (None, Some(Some(ty))) => match lit {
+                Literal::Cast { value, .. } => literal::argument(cx, *ty, value),
+                _ => literal::argument(cx, *ty, lit),
+            },
+            (None, _) => literal::promoted_argument(cx, lit),
+        };
+        values.push(v.map_err(|e| format!("{}: argument {} ({}): {e}", a.func, i + 1, a.args[i]))?);
+    }
+    // SAFETY: the user vouches that the declaration matches the library's function and that
+    // the arguments satisfy its preconditions; that is what the command does.
+    let result = unsafe { f.call(&values) }.map_err(|e| e.to_string());
+    // What the function printed through C's stdio comes before the result.
+    // SAFETY: fflush(NULL) flushes every C output stream; always valid.
+    unsafe { libc::fflush(std::ptr::null_mut()) };
+    let result = result?;
+    let shown =
+        literal::result(cx, ret, &result).map_err(|e| format!("{}: result: {e}", a.func))?;
+    if a.json {
+        println!("{}", shown.to_json());
+    } else if result != Value::Void {
+        println!("{shown}");
+    }
+    Ok(())
+}
