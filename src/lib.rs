@@ -1,28 +1,68 @@
 //! jitffi: call C-ABI code declared at run time in C syntax.
 //!
-//! Declare C with [`Ffi::cdef`] (CFFI / LuaJIT style), get the compiler-exact layout of every
-//! type, and (in later versions of this crate) call functions through Cranelift-compiled stubs.
+//! Declare C with [`Ffi::cdef`] (CFFI / LuaJIT style) and get the compiler-exact layout of
+//! every type; load a [`Library`] and call its functions through stubs that Cranelift compiles
+//! for the exact signature, with libffi as the fallback.
 //!
 //! ```
-//! use jitffi::Ffi;
+//! use jitffi::{Ffi, Library, Value, c_struct};
 //!
 //! let ffi = Ffi::new();
 //! ffi.cdef(r#"
-//!     #define NAME_LEN 16
-//!     struct point { double x, y; };
-//!     struct item {
-//!         char name[NAME_LEN];
-//!         struct point at;
-//!         unsigned flags : 3, kind : 5;
-//!     };
-//!     double norm(struct point);
+//!     typedef struct { int quot, rem; } div_t;
+//!     div_t div(int numer, int denom);
+//!     double ldexp(double x, int exp);
+//!     size_t strlen(const char *s);
 //! "#)?;
-//! assert_eq!(ffi.sizeof("struct item")?, 40);
-//! assert_eq!(ffi.offsetof("struct item", "at.y")?, 24);
-//! let kind = ffi.type_of("struct item")?.resolve("kind")?;
-//! assert_eq!(kind.bitfield, Some((32 * 8 + 3, 5)));
-//! # Ok::<(), jitffi::Error>(())
+//! let libc = Library::process();                           // or Library::open("m", …)
+//!
+//! // Untyped: arguments checked on every call, results as `Value`s.
+//! let ldexp = ffi.function(&libc, "ldexp")?;
+//! // SAFETY: the declaration matches the C library's `ldexp`.
+//! assert_eq!(unsafe { ldexp.call(&[Value::F64(1.5), Value::I32(3)])? }, Value::F64(12.0));
+//! let err = unsafe { ldexp.call(&[Value::F64(1.5), Value::F64(3.0)]) }.unwrap_err();
+//! assert_eq!(err.to_string(), "ldexp: argument 2: cannot convert f64 to 'int'");
+//!
+//! // Typed: checked once against the declaration, then each call is a native call.
+//! c_struct! { #[derive(Debug, PartialEq)] pub struct Div { pub quot: i32, pub rem: i32 } }
+//! let div = ffi.function(&libc, "div")?.typed::<(i32, i32), Div>()?;
+//! // SAFETY: as above.
+//! assert_eq!(unsafe { div.call((17, 5)) }, Div { quot: 3, rem: 2 });
+//! assert!(ffi.function(&libc, "strlen")?.typed::<(i32,), usize>().is_err());
+//!
+//! // Layouts, as the C compiler computes them.
+//! assert_eq!(ffi.sizeof("div_t")?, 8);
+//! assert_eq!(ffi.offsetof("div_t", "rem")?, 4);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+//!
+//! # To `call` or to `typed().call()`
+//!
+//! [`Function::call`] takes `&[Value]` and checks, on every call, the number of arguments and
+//! each one against its parameter's C type (integer range, pointer type, struct type),
+//! converting where C would. It suits code that learns at run time what it calls:
+//! interpreters, command lines, generic bindings. Its fast path (arguments already of the
+//! canonical [`Value`] variant) costs a few nanoseconds over a native call; see the README's
+//! benchmark table. [`Function::typed`] checks Rust types against the declaration once
+//! (sizes, signedness, struct layouts through [`c_struct!`]) and returns a [`TypedFunction`]
+//! whose calls are native calls.
+//!
+//! # Backends
+//!
+//! Untyped calls go through a stub compiled by Cranelift for the call signature ([`plan`]
+//! classifies every argument and the result by the System V x86-64 rules) or, for what the JIT
+//! does not compile (`long double`, `_Complex`, other architectures), through libffi. Both
+//! accept and refuse the same arguments; [`Backend`] forces one per [`Ffi`]
+//! ([`Ffi::set_backend`]), per function ([`Function::with_backend`]) or per call
+//! ([`Function::call_with`]). [`Ffi::jit_stats`] says what the JIT compiled.
+//!
+//! # Safety
+//!
+//! Calling C is `unsafe`: jitffi checks arguments against the declaration, but only the caller
+//! can vouch that the declaration matches the library and that the arguments satisfy the C
+//! function's own contract (valid pointers, buffer sizes). Loading a library runs its
+//! initialisers, so [`Library::open`] is `unsafe` too. Everything else (cdef, layouts, type
+//! queries, literal parsing) is safe.
 //!
 //! # Organization
 //!
@@ -31,8 +71,12 @@
 //! - [`ctype`], the [`TypeTable`] of C types indexed by [`TypeId`], whose
 //! - [`layout`] (sizes, alignments, offsets, bit-fields) reproduces the C compiler's for a
 //!   [`Target`];
+//! - [`plan`] classifies calls for the target's ABI; the JIT (private `jit` module) and
+//!   libffi (private `cif` module) turn plans into calls made by [`call`] ([`Function`],
+//!   [`TypedFunction`], [`Global`]) with [`value`]s, on symbols of a [`library`];
 //! - [`Ffi`] is the facade over all of it; [`probe`] writes C programs that check our layouts
-//!   against the C compiler.
+//!   against the C compiler; [`dump`] prints declarations; [`literal`] reads C literals and
+//!   prints C values (what `jitffi call` uses).
 #![doc(test(attr(deny(warnings))))]
 #![deny(missing_docs)]
 

@@ -86,7 +86,7 @@ impl fmt::Display for LoadError {
             } => {
                 write!(
                     f,
-                    "'{name}' is not declared in any cdef (declare it first, e.g. ffi.cdef(\"int {name}(int);\"))"
+                    "'{name}' is not declared in any cdef (declare its prototype with Ffi::cdef first)"
                 )
             }
             LoadError::NotDeclared {

@@ -74,6 +74,11 @@ fn scalars_in_every_notation() {
     assert_eq!(ok(false, "fx_id_ptr", &["NULL"]), "NULL");
     assert_eq!(ok(true, "fx_id_ptr", &["(void *)0x1234"]), "\"0x1234\"");
     assert_eq!(ok(false, "fx_strlen", &["\"h\\u00e9llo\" \"!\""]), "7");
+    // Text output shows a `char *` result as the string (read without trusting the pointer);
+    // JSON keeps pointers as hex strings.
+    assert_eq!(ok(false, "fx_name", &[]), "\"jitffi fixture\"");
+    let (success, json, _) = call(&["--json"], "fx_name", &[]);
+    assert!(success && json.starts_with("\"0x"), "{json}");
     assert_eq!(ok(false, "fx_nop", &[]), "");
     assert_eq!(ok(true, "fx_nop", &[]), "null");
 }

@@ -192,12 +192,12 @@ unsafe impl CRepr for Option<unsafe extern "C" fn()> {
 macro_rules! c_struct {
     ($(
         $(#[$attr:meta])*
-        $vis:vis struct $name:ident { $($fvis:vis $field:ident : $fty:ty),* $(,)? }
+        $vis:vis struct $name:ident { $($(#[$fattr:meta])* $fvis:vis $field:ident : $fty:ty),* $(,)? }
     )*) => {$(
         $(#[$attr])*
         #[repr(C)]
         #[derive(Copy, Clone)]
-        $vis struct $name { $($fvis $field: $fty),* }
+        $vis struct $name { $($(#[$fattr])* $fvis $field: $fty),* }
 
         // SAFETY: the shape is derived from the `#[repr(C)]` definition above: its size,
         // alignment, and every field's offset and type.

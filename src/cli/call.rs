@@ -116,8 +116,81 @@ pub fn run(a: &CallArgs) -> Result<(), String> {
         literal::result(cx, ret, &result).map_err(|e| format!("{}: result: {e}", a.func))?;
     if a.json {
         println!("{}", shown.to_json());
+    } else if let Some(text) = char_pointer_text(&table, ret, &result) {
+        println!("{text}");
     } else if result != Value::Void {
         println!("{shown}");
     }
     Ok(())
+}
+
+/// A `char *` result as a C string literal (text output only), when its memory is readable.
+fn char_pointer_text(
+    table: &jitffi::TypeTable,
+    ret: jitffi::TypeId,
+    v: &Value<'_>,
+) -> Option<String> {
+    use jitffi::{CType, Prim};
+    let pointee = table.pointee(ret)?;
+    if !matches!(
+        table.raw_type(pointee),
+        CType::Prim(Prim::Char | Prim::SChar | Prim::UChar)
+    ) {
+        return None;
+    }
+    let addr = v.as_ptr()? as usize;
+    if addr == 0 {
+        return None;
+    }
+    const MAX: usize = 1 << 16;
+    let bytes = read_c_string(addr, MAX)?;
+    let mut out = String::from("\"");
+    for &b in &bytes {
+        match b {
+            b'"' => out.push_str("\\\""),
+            b'\\' => out.push_str("\\\\"),
+            b'\n' => out.push_str("\\n"),
+            b'\t' => out.push_str("\\t"),
+            b'\r' => out.push_str("\\r"),
+            0x20..=0x7e => out.push(char::from(b)),
+            _ => out.push_str(&format!("\\x{b:02x}")),
+        }
+    }
+    out.push('"');
+    if bytes.len() == MAX {
+        out.push_str(" /* first 65536 bytes */");
+    }
+    Some(out)
+}
+
+/// Reads the NUL-terminated bytes at `addr` (at most `max`) without trusting the pointer:
+/// `process_vm_readv` on our own process reports unmapped memory as an error instead of
+/// faulting.
+fn read_c_string(addr: usize, max: usize) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut at = addr;
+    while out.len() < max {
+        // Up to the end of the page, so a string that ends before an unmapped page is read.
+        let chunk = (4096 - at % 4096).min(max - out.len());
+        let mut buf = vec![0u8; chunk];
+        let local = libc::iovec {
+            iov_base: buf.as_mut_ptr().cast(),
+            iov_len: chunk,
+        };
+        let remote = libc::iovec {
+            iov_base: at as *mut libc::c_void,
+            iov_len: chunk,
+        };
+        // SAFETY: `local` describes `buf`, writable for `chunk` bytes; the kernel checks
+        // `remote` and fails with EFAULT instead of faulting.
+        let n = unsafe { libc::process_vm_readv(libc::getpid(), &local, 1, &remote, 1, 0) };
+        let n = usize::try_from(n).ok().filter(|&n| n > 0)?;
+        if let Some(end) = buf[..n].iter().position(|&b| b == 0) {
+            out.extend_from_slice(&buf[..end]);
+            return Some(out);
+        }
+        out.extend_from_slice(&buf[..n]);
+        at += n;
+    }
+    Some(out)
 }
