@@ -5,7 +5,7 @@
 
 use std::fmt;
 
-pub use crate::call::{CallError, TypeMismatch};
+pub use crate::call::{CallError, CallErrorKind, TypeMismatch};
 pub use crate::cdef::{CdefError, Diagnostic};
 pub use crate::layout::{LayoutError, PathError};
 pub use crate::library::LoadError;

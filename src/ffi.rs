@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex, OnceLock, RwLock};
 use std::collections::HashMap;
 use std::ffi::c_void;
 
-use crate::call::{Backend, CallError, Function, Global};
+use crate::call::{Backend, CallError, CallErrorKind, Function, Global};
 use crate::cdef::{self, CdefError, CdefOptions, Mode};
 use crate::ctype::{CType, Field, TypeId, TypeTable};
 use crate::error::{Error, HeaderError};
@@ -363,10 +363,10 @@ impl Ffi {
             CType::Pointer(to) if table.as_func(*to).is_some() => table.raw(*to),
             CType::Func(_) => t.id(),
             _ => {
-                return Err(CallError::Unsupported {
+                return Err(CallError::from(CallErrorKind::Unsupported {
                     function: format!("<{ty}>"),
                     reason: format!("'{ty}' is not a function or function pointer type"),
-                }
+                })
                 .into());
             }
         };

@@ -96,8 +96,8 @@ pub mod probe;
 pub mod value;
 
 pub use call::{
-    Backend, CRepr, CallError, Function, Global, Shape, ShapeField, TypeMismatch, TypedArgs,
-    TypedFunction,
+    Backend, CRepr, CallError, CallErrorKind, Function, Global, Shape, ShapeField, TypeMismatch,
+    TypedArgs, TypedFunction,
 };
 pub use cdef::{CdefError, CdefOptions, Diagnostic};
 pub use ctype::{CType, Prim, TypeId, TypeTable};

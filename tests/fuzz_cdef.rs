@@ -1399,6 +1399,33 @@ fn macro_diamond(n: usize) -> String {
 /// about 25 s) until they are fixed.
 fn regression_cases() -> Vec<Case> {
     let mut v = vec![
+        // Hangs (exponential time in lang-c's backtracking parser): nested parentheses of a
+        // malformed declarator starting with a typedef name, and `__attribute__` nested in
+        // attribute arguments; 28 levels took a second, 40 minutes. Found with
+        // JITFFI_FUZZ_ITERS=200000; fixed by cdef::MAX_PAREN_NESTING.
+        case(
+            "malformed declarator: (opaque_t x60",
+            vec![cdef(format!(
+                "struct o;\ntypedef struct o opaque_t;\nvoid close_thing{}*) char *path);",
+                rep("(opaque_t ", 60)
+            ))],
+        ),
+        case(
+            "__attribute__ nested x60 in attribute arguments",
+            vec![cdef(format!(
+                "typedef long a2_long {}aligned(2)));",
+                rep("__attribute__((", 60)
+            ))],
+        ),
+        case(
+            "both at the limit (16 parentheses)",
+            vec![cdef(format!(
+                "typedef struct o opaque_t;\nvoid f{}*) int);\ntypedef long t {}aligned(2){};",
+                rep("(opaque_t ", 16),
+                rep("__attribute__((", 7),
+                rep("))", 7)
+            ))],
+        ),
         // Panic in syntax_message (`src[off..].trim_start()[tok.len()..]` with tok = "end of
         // input"): a syntax error at the end of the text right after a word. Fixed since.
         case(

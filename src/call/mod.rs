@@ -39,9 +39,17 @@ pub enum Backend {
 }
 
 /// Why an untyped call was refused. Nothing was called.
+///
+/// One pointer wide: `Result<Value, CallError>` is no larger than a [`Value`], which keeps the
+/// fast path of [`Function::call`] free of an extra discriminant. [`CallError::kind`] says what
+/// went wrong.
+#[derive(Clone, PartialEq, Eq)]
+pub struct CallError(Box<CallErrorKind>);
+
+/// What a [`CallError`] is about.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
-pub enum CallError {
+pub enum CallErrorKind {
     /// The wrong number of arguments.
     Arity {
         /// The function.
@@ -71,10 +79,29 @@ pub enum CallError {
     },
 }
 
+impl CallError {
+    /// What went wrong.
+    pub fn kind(&self) -> &CallErrorKind {
+        &self.0
+    }
+}
+
+impl From<CallErrorKind> for CallError {
+    fn from(kind: CallErrorKind) -> CallError {
+        CallError(Box::new(kind))
+    }
+}
+
+impl fmt::Debug for CallError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&*self.0, f)
+    }
+}
+
 impl fmt::Display for CallError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            CallError::Arity {
+        match &*self.0 {
+            CallErrorKind::Arity {
                 function,
                 expected,
                 got,
@@ -87,12 +114,12 @@ impl fmt::Display for CallError {
                     "{function}: expected {least}{expected} argument{s}, got {got}"
                 )
             }
-            CallError::Argument {
+            CallErrorKind::Argument {
                 function,
                 position,
                 message,
             } => write!(f, "{function}: argument {position}: {message}"),
-            CallError::Unsupported { function, reason } => {
+            CallErrorKind::Unsupported { function, reason } => {
                 write!(f, "{function}: cannot be called: {reason}")
             }
         }
@@ -265,10 +292,10 @@ impl Function {
         indirect: bool,
     ) -> Result<Function, CallError> {
         let fixed = Machine::new(&table, &target, ty, &[], &[]).map_err(|reason| {
-            CallError::Unsupported {
+            CallError::from(CallErrorKind::Unsupported {
                 function: name.to_string(),
                 reason,
-            }
+            })
         })?;
         let hot = Hot::new(&fixed, addr as usize, backend);
         Ok(Function {
@@ -507,12 +534,12 @@ impl Function {
         let n_fixed = inner.fixed.convs.len();
         let variadic = inner.fixed.plan.variadic;
         if args.len() != n_fixed && !(variadic && args.len() > n_fixed) {
-            return Err(CallError::Arity {
+            return Err(CallError::from(CallErrorKind::Arity {
                 function: inner.name.clone(),
                 expected: n_fixed,
                 got: args.len(),
                 variadic,
-            });
+            }));
         }
         if args.len() == n_fixed {
             // SAFETY: forwarded from this function's contract.
@@ -586,24 +613,24 @@ impl Function {
                 Value::Struct(s) => {
                     let ty = s.type_id();
                     if ty.index() >= t.len() || t.as_record(ty).is_none() {
-                        return Err(CallError::Argument {
+                        return Err(CallError::from(CallErrorKind::Argument {
                             function: inner.name.clone(),
                             position,
                             message:
                                 "struct value of a type unknown to this function's declarations"
                                     .into(),
-                        });
+                        }));
                     }
                     let ty = t.raw(ty);
                     let size = u32::try_from(s.bytes().len()).unwrap_or(u32::MAX);
                     (ty, Conv::Struct { ty, size })
                 }
                 Value::Void => {
-                    return Err(CallError::Argument {
+                    return Err(CallError::from(CallErrorKind::Argument {
                         function: inner.name.clone(),
                         position,
                         message: "cannot pass void as a variadic argument".into(),
-                    });
+                    }));
                 }
             };
             let tag = conv.canonical_tag();
@@ -620,10 +647,10 @@ impl Function {
             return Ok(m.clone());
         }
         let m = Machine::new(t, &inner.target, inner.ty, &types, &convs).map_err(|reason| {
-            CallError::Unsupported {
+            CallError::from(CallErrorKind::Unsupported {
                 function: inner.name.clone(),
                 reason,
-            }
+            })
         })?;
         let m = Arc::new(m);
         cache.insert(key, m.clone());
@@ -694,11 +721,11 @@ impl Function {
                 )
             }
         };
-        CallError::Argument {
+        CallError::from(CallErrorKind::Argument {
             function: self.inner.name.clone(),
             position: i + 1,
             message,
-        }
+        })
     }
 
     fn param_ty(&self, i: usize) -> TypeId {
@@ -719,9 +746,11 @@ impl Function {
         backend: Backend,
         args: &[Value<'_>],
     ) -> Result<Value<'static>, CallError> {
-        let unsupported = |reason: String| CallError::Unsupported {
-            function: self.inner.name.clone(),
-            reason,
+        let unsupported = |reason: String| {
+            CallError::from(CallErrorKind::Unsupported {
+                function: self.inner.name.clone(),
+                reason,
+            })
         };
         let use_jit = match backend {
             Backend::Libffi => false,
@@ -928,13 +957,15 @@ impl Global {
             Conv::Ptr { .. } if matches!(self.table.raw_type(self.ty), CType::Array { .. }) => {
                 Ok(Value::Ptr(value::Pointer::new(self.address())))
             }
-            Conv::Void | Conv::Unsupported | Conv::LongDouble => Err(CallError::Unsupported {
-                function: self.name.clone(),
-                reason: format!(
-                    "cannot read a value of type '{}'",
-                    self.table.display(self.ty)
-                ),
-            }),
+            Conv::Void | Conv::Unsupported | Conv::LongDouble => {
+                Err(CallError::from(CallErrorKind::Unsupported {
+                    function: self.name.clone(),
+                    reason: format!(
+                        "cannot read a value of type '{}'",
+                        self.table.display(self.ty)
+                    ),
+                }))
+            }
             conv => {
                 let size = match conv {
                     Conv::Struct { size, .. } => size as usize,
@@ -966,19 +997,21 @@ impl Global {
     /// accesses it concurrently.
     pub unsafe fn set(&self, v: &Value<'_>) -> Result<(), CallError> {
         if matches!(self.table.raw_type(self.ty), CType::Array { .. }) {
-            return Err(CallError::Unsupported {
+            return Err(CallError::from(CallErrorKind::Unsupported {
                 function: self.name.clone(),
                 reason: "cannot assign to an array".into(),
-            });
+            }));
         }
-        let c = c_from_value(&self.table, self.conv, v).map_err(|_| CallError::Argument {
-            function: self.name.clone(),
-            position: 1,
-            message: format!(
-                "cannot convert {} to '{}'",
-                v.kind(),
-                self.table.display(self.ty)
-            ),
+        let c = c_from_value(&self.table, self.conv, v).map_err(|_| {
+            CallError::from(CallErrorKind::Argument {
+                function: self.name.clone(),
+                position: 1,
+                message: format!(
+                    "cannot convert {} to '{}'",
+                    v.kind(),
+                    self.table.display(self.ty)
+                ),
+            })
         })?;
         let (src, len): (*const u8, usize) = match &c {
             Value::Struct(s) => (s.bytes().as_ptr(), s.bytes().len()),
@@ -1005,3 +1038,11 @@ impl Global {
         Ok(())
     }
 }
+
+const _: () = {
+    // The fast path returns a `Value` in place: an error must not need a discriminant of its own.
+    assert!(
+        std::mem::size_of::<Result<Value<'static>, CallError>>()
+            == std::mem::size_of::<Value<'static>>()
+    );
+};

@@ -93,6 +93,12 @@ pub(crate) enum Mode {
 pub const MAX_INPUT_BYTES: usize = 64 << 20;
 /// The deepest nesting of `(`, `[` and `{` accepted.
 pub const MAX_NESTING: usize = 256;
+/// The deepest nesting of parentheses accepted. lang-c's parser backtracks through the
+/// alternatives of every `(` in a declarator or attribute (parameter list, abstract declarator,
+/// cast, expression), which takes time exponential in the depth: about 1.6× per level on
+/// malformed declarators, 4 ms at 16 levels and seconds past 28 (`tests/fuzz_cdef.rs` found it).
+/// Real headers nest at most 4 (the 150 headers of `/usr/include` on Debian 12, after `cc -E`).
+pub const MAX_PAREN_NESTING: usize = 16;
 /// The most tokens that make the parser recurse (unary-capable operators, `sizeof` and
 /// `_Alignof`, opening brackets, which covers casts and array dimensions) accepted in one
 /// declaration or expression, i.e. between `;`, `,`, `{` and `}`.
@@ -401,6 +407,7 @@ pub(crate) struct Nesting {
 #[derive(Debug, Default)]
 pub(crate) struct NestCounter {
     depth: usize,
+    parens: usize,
     run: usize,
     pub(crate) seen: Nesting,
     pub(crate) error: Option<(usize, String)>,
@@ -425,6 +432,20 @@ impl NestCounter {
         self.depth = self.depth.saturating_sub(1);
     }
 
+    /// An opening parenthesis at `at` (also counted by [`NestCounter::open`]).
+    fn open_paren(&mut self, at: usize) {
+        self.parens += 1;
+        if self.parens > MAX_PAREN_NESTING && self.error.is_none() {
+            self.error = Some((
+                at,
+                format!(
+                    "parentheses nested deeper than {MAX_PAREN_NESTING} levels (jitffi's limit; real headers nest at most 4)"
+                ),
+            ));
+        }
+        self.open(at);
+    }
+
     /// A token that adds a level of recursion (operator, `sizeof`, bracket).
     pub(crate) fn link(&mut self, at: usize) {
         self.run += 1;
@@ -447,12 +468,17 @@ impl NestCounter {
     /// Feeds one punctuation byte.
     pub(crate) fn punct(&mut self, c: u8, at: usize) {
         match c {
-            b'(' | b'[' => self.open(at),
+            b'(' => self.open_paren(at),
+            b'[' => self.open(at),
             b'{' => {
                 self.open(at);
                 self.delimiter();
             }
-            b')' | b']' => self.close(),
+            b')' => {
+                self.parens = self.parens.saturating_sub(1);
+                self.close();
+            }
+            b']' => self.close(),
             b'}' => {
                 self.close();
                 self.delimiter();
