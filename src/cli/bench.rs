@@ -390,8 +390,8 @@ fn call_rows(reps: usize, target_s: f64) -> Result<(Vec<CallRow>, Option<Compile
             .typed::<(Point,), f64>()
             .map_err(|e| e.to_string())?;
         row!("point_norm2", "point_norm2(p): 16-byte struct by value",
-            native: |n| for _ in 0..n { black_box(norm_n(black_box(pt))); },
-            typed: |n| for _ in 0..n { black_box(norm_t.call((black_box(pt),))); },
+            native: |n| { let p = black_box(&pt); for _ in 0..n { black_box(norm_n(*black_box(p))); } },
+            typed: |n| { let p = black_box(&pt); for _ in 0..n { black_box(norm_t.call((*black_box(p),))); } },
             untyped: |f: &Function, n| {
                 let a = [Value::Struct(StructValue::borrowed(pt_ty, &pt_bytes))];
                 for _ in 0..n { if let Ok(Value::F64(r)) = f.call(black_box(&a)) { black_box(r); } }
