@@ -28,8 +28,8 @@ pub(crate) struct FfiCall {
     arg_types: Vec<*mut ffi_type>,
     /// Bytes libffi may write for the result (at least 16).
     ret_buf: usize,
-    long_double_args: Vec<bool>,
-    any_long_double_arg: bool,
+    /// Which arguments are `long double`, when any is.
+    long_double_args: Option<Vec<bool>>,
     long_double_ret: bool,
     /// The result is returned through a hidden pointer, passed as the first argument.
     sret: bool,
@@ -293,8 +293,9 @@ impl FfiCall {
             _elements: b.elements,
             arg_types,
             ret_buf,
-            long_double_args: convs.iter().map(|c| *c == Conv::LongDouble).collect(),
-            any_long_double_arg: convs.contains(&Conv::LongDouble),
+            long_double_args: convs
+                .contains(&Conv::LongDouble)
+                .then(|| convs.iter().map(|c| *c == Conv::LongDouble).collect()),
             long_double_ret: ret == Conv::LongDouble,
             sret,
         })
@@ -327,10 +328,9 @@ impl FfiCall {
             ptrs_heap.resize(n, std::ptr::null_mut());
             &mut ptrs_heap
         };
-        let mut ld_storage = if self.any_long_double_arg {
-            vec![[0u8; 16]; args.len()]
-        } else {
-            Vec::new()
+        let mut ld_storage = match self.long_double_args {
+            Some(_) => vec![[0u8; 16]; args.len()],
+            None => Vec::new(),
         };
         let mut sret_ptr: *mut u8 = ret;
         let mut sret_out: *mut u8 = std::ptr::null_mut();
@@ -343,7 +343,7 @@ impl FfiCall {
         for ((i, a), slot) in args.iter().enumerate().zip(slots) {
             *slot = match a {
                 Value::Struct(s) => s.bytes().as_ptr() as *mut c_void,
-                Value::F64(v) if self.long_double_args[i] => {
+                Value::F64(v) if self.long_double_args.as_ref().is_some_and(|ld| ld[i]) => {
                     ld_storage[i] = f64_to_x87(*v);
                     ld_storage[i].as_mut_ptr().cast()
                 }

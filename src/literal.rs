@@ -549,7 +549,7 @@ impl Parser<'_> {
                 }
             };
             let value = if radix == 16 {
-                hex_float(&body[2..])
+                crate::cdef::hex_float(&body[2..].to_ascii_lowercase())
             } else {
                 body.parse::<f64>().ok()
             };
@@ -599,19 +599,6 @@ impl Parser<'_> {
             long,
         })
     }
-}
-
-/// The value of a hexadecimal floating constant without its `0x`: `1.8p3` is 12.
-fn hex_float(s: &str) -> Option<f64> {
-    let (mant, exp) = s.split_once(['p', 'P'])?;
-    let exp: i32 = exp.parse().ok()?;
-    let (int, frac) = mant.split_once('.').unwrap_or((mant, ""));
-    let mut v = 0f64;
-    for c in int.chars().chain(frac.chars()) {
-        v = v * 16.0 + f64::from(c.to_digit(16)?);
-    }
-    let frac_bits = i32::try_from(frac.len()).ok()?.checked_mul(4)?;
-    Some(v * 2f64.powi(exp - frac_bits))
 }
 
 // -- Encoding --

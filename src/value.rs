@@ -634,6 +634,17 @@ impl Conv {
         }
     }
 
+    /// How a result of this conversion that comes back in a register becomes a `Value` (see
+    /// [`scalar_from_raw`]): its tag and, for pointers, the type id; `None` for structs and
+    /// what cannot be called.
+    pub(crate) fn scalar_tag(self) -> Option<(u8, u32)> {
+        match self {
+            Conv::Ptr { ty, .. } => Some((tag::PTR, ty.0)),
+            Conv::Struct { .. } | Conv::Unsupported => None,
+            c => Some((c.canonical_tag(), UNTYPED)),
+        }
+    }
+
     /// The `Value` tag a stub accepts without conversion.
     pub(crate) fn canonical_tag(self) -> u8 {
         match self {
@@ -869,44 +880,6 @@ fn value_from_bits_tagged(t: u8, ptr_ty: u32, bits: u64) -> Value<'static> {
     }
 }
 
-/// A scalar result from the 64 bits a stub returns (integers extended, floats as bits).
-#[inline]
-pub(crate) fn value_from_bits(conv: Conv, bits: u64) -> Value<'static> {
-    match conv {
-        Conv::Bool => Value::Bool(bits != 0),
-        Conv::Int {
-            bytes: 1,
-            signed: true,
-        } => Value::I8(bits as i8),
-        Conv::Int {
-            bytes: 1,
-            signed: false,
-        } => Value::U8(bits as u8),
-        Conv::Int {
-            bytes: 2,
-            signed: true,
-        } => Value::I16(bits as i16),
-        Conv::Int {
-            bytes: 2,
-            signed: false,
-        } => Value::U16(bits as u16),
-        Conv::Int {
-            bytes: 4,
-            signed: true,
-        } => Value::I32(bits as i32),
-        Conv::Int {
-            bytes: 4,
-            signed: false,
-        } => Value::U32(bits as u32),
-        Conv::Int { signed: true, .. } => Value::I64(bits as i64),
-        Conv::Int { signed: false, .. } => Value::U64(bits),
-        Conv::F32 => Value::F32(f32::from_bits(bits as u32)),
-        Conv::F64 | Conv::LongDouble => Value::F64(f64::from_bits(bits)),
-        Conv::Ptr { ty, .. } => Value::Ptr(Pointer::typed(bits as usize as *mut c_void, ty)),
-        Conv::Void | Conv::Struct { .. } | Conv::Unsupported => Value::Void,
-    }
-}
-
 /// Reads a C value of conversion `conv` from `bytes` (a result or memory) as a `Value`.
 pub(crate) fn value_from_c(conv: Conv, bytes: &[u8]) -> Value<'static> {
     // Fixed-size loads (a copy of a variable length into a zeroed word would make the load
@@ -924,31 +897,27 @@ pub(crate) fn value_from_c(conv: Conv, bytes: &[u8]) -> Value<'static> {
             _ => at(8).try_into().map_or(0, u64::from_le_bytes),
         }
     };
-    let (ptr_ty, bits) = match conv {
-        Conv::Void | Conv::Unsupported => (UNTYPED, 0),
-        Conv::Bool => (UNTYPED, u64::from(bytes[0] != 0)),
+    let bits = match conv {
+        Conv::Void | Conv::Unsupported => 0,
+        Conv::Bool => u64::from(bytes[0] != 0),
         Conv::Int { bytes: n, signed } => {
             let n = usize::from(n.clamp(1, 8));
             let raw = word(n);
             let shift = 64 - 8 * n as u32;
-            let bits = if signed {
+            if signed {
                 (((raw << shift) as i64) >> shift) as u64
             } else {
                 raw
-            };
-            (UNTYPED, bits)
+            }
         }
-        Conv::F32 => (UNTYPED, word(4)),
-        Conv::F64 | Conv::LongDouble => (UNTYPED, word(8)),
-        Conv::Ptr { ty, .. } => (ty.0, word(8)),
+        Conv::F32 => word(4),
+        Conv::F64 | Conv::LongDouble => word(8),
+        Conv::Ptr { .. } => word(8),
         Conv::Struct { ty, size } => {
             return Value::Struct(StructValue::owned_copy(ty, &bytes[..size as usize]));
         }
     };
-    let tag = match conv {
-        Conv::Unsupported => tag::VOID,
-        c => c.canonical_tag(),
-    };
+    let (tag, ptr_ty) = conv.scalar_tag().unwrap_or((tag::VOID, UNTYPED));
     // SAFETY: `tag` is the canonical scalar tag of `conv` and `bits` its payload, extended
     // (`_Bool` normalised to 0 or 1).
     unsafe { scalar_from_raw(tag, ptr_ty, bits) }

@@ -39,8 +39,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, Once, mpsc};
 use std::time::{Duration, Instant};
 
+use common::property::{self, fingerprint};
 use common::random::Gen;
-use jitffi::{CdefError, CdefOptions, Ffi, TypeTable};
+use jitffi::{CdefError, CdefOptions, Ffi};
 
 mod common;
 
@@ -1599,61 +1600,11 @@ fn take_panics() -> String {
     s
 }
 
-/// What a table holds, to compare before and after a failed call.
-fn counts(t: &TypeTable) -> [usize; 5] {
-    [
-        t.len(),
-        t.typedef_count(),
-        t.functions().count(),
-        t.globals().count(),
-        t.constants().count(),
-    ]
-}
-
-/// Hashes everything a table shows: every type, typedef, function, global and constant.
-fn fingerprint(t: &TypeTable) -> ([usize; 5], u64) {
-    use std::hash::Hasher;
-    struct H(std::collections::hash_map::DefaultHasher);
-    impl std::fmt::Write for H {
-        fn write_str(&mut self, s: &str) -> std::fmt::Result {
-            self.0.write(s.as_bytes());
-            Ok(())
-        }
-    }
-    let mut h = H(std::collections::hash_map::DefaultHasher::new());
-    for id in t.ids() {
-        let _ = write!(h, "{:?};", t.get(id));
-    }
-    for name in t.typedef_names() {
-        let _ = write!(h, "typedef {name} {:?};", t.typedef(name));
-    }
-    for f in t.functions() {
-        let _ = write!(h, "{f:?};");
-    }
-    for g in t.globals() {
-        let _ = write!(h, "{g:?};");
-    }
-    for c in t.constants() {
-        let _ = write!(h, "{c:?};");
-    }
-    (counts(t), h.0.finish())
-}
-
-/// Checks an error against the property; `Err` describes the violation.
+/// Checks an error against the property; `Err` describes the violation. A panic cdef caught
+/// and reported as an internal error is one too.
 fn check_error(e: &CdefError) -> Result<(), String> {
-    if e.diagnostics.is_empty() {
-        return Err("error without diagnostics".into());
-    }
-    if e.to_string().trim().is_empty() {
-        return Err("error whose Display is empty".into());
-    }
+    property::check_error(e)?;
     for d in &e.diagnostics {
-        if d.line == 0 || d.column == 0 {
-            return Err(format!("diagnostic with line or column 0: {d}"));
-        }
-        if d.message.trim().is_empty() {
-            return Err(format!("diagnostic without a message: {d:?}"));
-        }
         if d.message.starts_with("internal error") {
             return Err(format!(
                 "cdef reported an internal error (a panic it caught): {d}\n{}",

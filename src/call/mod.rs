@@ -246,25 +246,17 @@ impl Machine {
 
 impl Hot {
     fn new(fixed: &Machine, addr: usize, backend: Backend) -> Hot {
-        let ret = match fixed.ret {
+        let ret = match (fixed.ret, fixed.ret.scalar_tag()) {
             _ if backend == Backend::Libffi => FastRet::None,
-            Conv::Struct { ty, size } if size as usize <= value::StructValue::INLINE => {
+            (Conv::LongDouble, _) => FastRet::None,
+            (_, Some((tag, ptr_ty))) => FastRet::Scalar { tag, ptr_ty },
+            (Conv::Struct { ty, size }, None) if size as usize <= value::StructValue::INLINE => {
                 FastRet::Struct {
                     ty,
                     len: size as u8,
                 }
             }
-            Conv::Ptr { ty, .. } => FastRet::Scalar {
-                tag: value::tag::PTR,
-                ptr_ty: ty.0,
-            },
-            c @ (Conv::Void | Conv::Bool | Conv::Int { .. } | Conv::F32 | Conv::F64) => {
-                FastRet::Scalar {
-                    tag: c.canonical_tag(),
-                    ptr_ty: value::UNTYPED,
-                }
-            }
-            Conv::Struct { .. } | Conv::LongDouble | Conv::Unsupported => FastRet::None,
+            _ => FastRet::None,
         };
         Hot {
             stub: AtomicUsize::new(0),
@@ -836,7 +828,10 @@ impl Function {
         }
         // SAFETY: `args` has one `Value` per parameter; scalar results come back in registers.
         let r = unsafe { (stub.f)(args.as_ptr(), std::ptr::null_mut(), target) };
-        (r.status == 0).then(|| value::value_from_bits(m.ret, r.bits))
+        let (tag, ptr_ty) = m.ret.scalar_tag()?;
+        // SAFETY: the tag of a scalar result and the payload the stub returns for it
+        // (normalised `_Bool`, extended integers).
+        (r.status == 0).then(|| unsafe { value::scalar_from_raw(tag, ptr_ty, r.bits) })
     }
 
     /// Checks that `Args` and `Ret` match the declaration and returns a handle whose calls are

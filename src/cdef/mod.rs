@@ -17,6 +17,8 @@ mod expr;
 mod lower;
 mod pp;
 
+pub(crate) use expr::hex_float;
+
 use std::fmt;
 
 use lang_c::ast::{Declaration, DeclarationSpecifier, ExternalDeclaration, TypeSpecifier};
@@ -506,53 +508,71 @@ impl NestCounter {
 fn check_nesting(src: &str, from: usize) -> Result<Nesting, (usize, String)> {
     let b = src.as_bytes();
     let mut n = NestCounter::default();
-    let mut i = from;
-    let mut line_start = true;
-    while i < b.len() {
-        let c = b[i];
-        if c == b'\n' {
-            line_start = true;
-            i += 1;
-            continue;
+    for lx in lexemes(b, from) {
+        match lx {
+            Lexeme::Word(start, end) => n.word(&b[start..end], start),
+            Lexeme::Punct(at, c) => n.punct(c, at),
         }
-        if c == b'#' && line_start {
-            while i < b.len() && b[i] != b'\n' {
-                i += 1;
-            }
-            continue;
-        }
-        if !c.is_ascii_whitespace() {
-            line_start = false;
-        }
-        if c == b'"' || c == b'\'' {
-            i += 1;
-            while i < b.len() && b[i] != c && b[i] != b'\n' {
-                if b[i] == b'\\' {
-                    i += 1;
-                }
-                i += 1;
-            }
-            i += 1;
-            continue;
-        }
-        if c.is_ascii_alphanumeric() || c == b'_' {
-            let st = i;
-            while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_') {
-                i += 1;
-            }
-            n.word(&b[st..i], st);
-            continue;
-        }
-        n.punct(c, i);
         if let Some(e) = n.error {
             return Err(e);
         }
-        i += 1;
     }
-    match n.error {
-        Some(e) => Err(e),
-        None => Ok(n.seen),
-    }
+    Ok(n.seen)
+}
+
+/// A word (identifier, keyword, number) at `start..end`, or a punctuation byte at its offset.
+enum Lexeme {
+    Word(usize, usize),
+    Punct(usize, u8),
+}
+
+/// The lexemes of C text from `from` on, skipping white space, `#` directive lines and string
+/// and character literals: what the nesting check and error recovery look at.
+fn lexemes(b: &[u8], from: usize) -> impl Iterator<Item = Lexeme> + '_ {
+    let mut i = from;
+    let mut line_start = true;
+    std::iter::from_fn(move || {
+        while i < b.len() {
+            let c = b[i];
+            if c == b'\n' {
+                line_start = true;
+                i += 1;
+                continue;
+            }
+            if c == b'#' && line_start {
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+                continue;
+            }
+            if c.is_ascii_whitespace() {
+                i += 1;
+                continue;
+            }
+            line_start = false;
+            if c == b'"' || c == b'\'' {
+                i += 1;
+                while i < b.len() && b[i] != c && b[i] != b'\n' {
+                    if b[i] == b'\\' {
+                        i += 1;
+                    }
+                    i += 1;
+                }
+                i += 1;
+                continue;
+            }
+            let start = i;
+            if c.is_ascii_alphanumeric() || c == b'_' {
+                while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_') {
+                    i += 1;
+                }
+                return Some(Lexeme::Word(start, i));
+            }
+            i += 1;
+            return Some(Lexeme::Punct(start, c));
+        }
+        None
+    })
 }
 
 fn blank_range(s: &mut String, from: usize, to: usize) {
@@ -572,35 +592,10 @@ fn recovery_span(src: &str, err: usize, base: usize) -> Option<(usize, usize)> {
     let b = src.as_bytes();
     let mut depth = 0i64;
     let mut last_end = base;
-    let mut i = base;
-    let mut line_start = true;
     let mut end = None;
-    while i < b.len() {
-        let c = b[i];
-        if c == b'\n' {
-            line_start = true;
-            i += 1;
-            continue;
-        }
-        if c == b'#' && line_start {
-            while i < b.len() && b[i] != b'\n' {
-                i += 1;
-            }
-            continue;
-        }
-        if !c.is_ascii_whitespace() {
-            line_start = false;
-        }
+    for lx in lexemes(b, base) {
+        let Lexeme::Punct(i, c) = lx else { continue };
         match c {
-            b'"' | b'\'' => {
-                i += 1;
-                while i < b.len() && b[i] != c && b[i] != b'\n' {
-                    if b[i] == b'\\' {
-                        i += 1;
-                    }
-                    i += 1;
-                }
-            }
             b'(' | b'[' | b'{' => depth += 1,
             b')' | b']' | b'}' => depth -= 1,
             b';' if depth <= 0 => {
@@ -614,7 +609,6 @@ fn recovery_span(src: &str, err: usize, base: usize) -> Option<(usize, usize)> {
             }
             _ => {}
         }
-        i += 1;
     }
     let end = end.unwrap_or(b.len());
     if end <= last_end || last_end > err {

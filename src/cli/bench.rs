@@ -164,21 +164,17 @@ fn cdef_rows(reps: usize) -> Result<Vec<Row>, String> {
 const PEERLIB_C: &str = include_str!("../../tests/c/peerlib.c");
 const PEERLIB_H: &str = include_str!("../../include/peerlib.h");
 
-/// The declarations of peerlib as a cdef.
-const PEERLIB_CDEF: &str = "
-struct point { double x; double y; };
-void nop(void);
-int32_t add_i32(int32_t a, int32_t b);
-double add_f64(double a, double b);
-int64_t sum10_i64(int64_t a, int64_t b, int64_t c, int64_t d, int64_t e,
-                  int64_t f, int64_t g, int64_t h, int64_t i, int64_t j);
-double mix6(int32_t a, double b, int64_t c, float d, uint8_t e, double f);
-double point_norm2(struct point p);
-struct point point_make(double x, double y);
-void *ptr_id(void *p);
-size_t c_strlen(const char *s);
-double cos(double);
-";
+/// The declarations of peerlib as a cdef: include/peerlib.h without its `#include` lines (the
+/// builtin types cover `<stdint.h>` and `<stddef.h>`), and libm's `cos`.
+fn peerlib_cdef() -> String {
+    let mut cdef: String = PEERLIB_H
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("#include"))
+        .flat_map(|l| [l, "\n"])
+        .collect();
+    cdef.push_str("double cos(double);\n");
+    cdef
+}
 
 /// CPU time of this thread, in seconds (the peers' clock: time spent descheduled on the shared
 /// machine does not count).
@@ -279,7 +275,7 @@ unsafe fn native<F: Copy>(lib: &Library, name: &str) -> Result<F, String> {
 fn call_rows(reps: usize, target_s: f64) -> Result<(Vec<CallRow>, Option<CompileTimes>), String> {
     let so = build_peerlib()?;
     let ffi = Ffi::new();
-    ffi.cdef(PEERLIB_CDEF).map_err(|e| e.to_string())?;
+    ffi.cdef(&peerlib_cdef()).map_err(|e| e.to_string())?;
     // SAFETY: the benchmark library and libm have no initialisers that matter.
     let lib = unsafe { Library::open(&so.to_string_lossy(), &LoadOptions::default()) }
         .map_err(|e| e.to_string())?;
@@ -467,7 +463,7 @@ fn compile_times(lib: &Library) -> Result<CompileTimes, String> {
     let (mut new, mut same, mut count) = (0.0, 0.0, 0u32);
     for _ in 0..20 {
         let ffi = Ffi::new();
-        ffi.cdef(PEERLIB_CDEF).map_err(|e| e.to_string())?;
+        ffi.cdef(&peerlib_cdef()).map_err(|e| e.to_string())?;
         // A signature of no row: creates the context's JIT engine outside the timings.
         ffi.cdef("int jitffi_bench_warmup(int) __asm__(\"nop\");")
             .map_err(|e| e.to_string())?;

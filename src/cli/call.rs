@@ -77,9 +77,9 @@ pub fn run(a: &CallArgs) -> Result<(), String> {
         .collect::<Result<Vec<Literal>, String>>()?;
     // Casts in the variadic tail name types, which may add (pointer, array) types to the
     // table: resolve them first, then take the table everything is read from.
-    let mut tail_types = Vec::new();
+    let mut types: Vec<Option<jitffi::TypeId>> = params.iter().copied().map(Some).collect();
     for (i, lit) in lits.iter().enumerate().skip(params.len()) {
-        tail_types.push(match lit {
+        types.push(match lit {
             Literal::Cast { ty, .. } => Some(
                 ffi.type_of(ty)
                     .map_err(|e| format!("{}: argument {}: {e}", a.func, i + 1))?
@@ -95,12 +95,12 @@ pub fn run(a: &CallArgs) -> Result<(), String> {
     };
     let mut values: Vec<Value<'_>> = Vec::with_capacity(lits.len());
     for (i, lit) in lits.iter().enumerate() {
-        let v = match (params.get(i), tail_types.get(i.wrapping_sub(params.len()))) {
-            (Some(&ty), _) => literal::argument(cx, ty, lit),
-            (None, Some(Some(ty))) => match lit {
-                Literal::Cast { value, .. } => literal::argument(cx, *ty, value),
-                _ => literal::argument(cx, *ty, lit),
-            },
+        let v = match (types[i], lit) {
+            // A cast in the variadic tail gives the type; the operand is the value.
+            (Some(ty), Literal::Cast { value, .. }) if i >= params.len() => {
+                literal::argument(cx, ty, value)
+            }
+            (Some(ty), _) => literal::argument(cx, ty, lit),
             (None, _) => literal::promoted_argument(cx, lit),
         };
         values.push(v.map_err(|e| format!("{}: argument {} ({}): {e}", a.func, i + 1, a.args[i]))?);

@@ -76,12 +76,6 @@ pub(crate) struct JitEngine {
     map: Option<memory::AddressMap>,
 }
 
-/// Machine code produced by Cranelift with its relocations applied, not yet installed. It may
-/// be copied anywhere: it refers to other code by absolute address only.
-pub(crate) struct Code {
-    pub bytes: Vec<u8>,
-}
-
 /// Applies one relocation to `bytes`. Stubs refer to nothing but the C library's `memcpy`,
 /// which Cranelift calls to copy struct arguments to the stack, by absolute address.
 fn resolve_relocation(
@@ -188,7 +182,9 @@ impl JitEngine {
     }
 
     /// Compiles one function to machine code: `build` fills a function whose signature is
-    /// `sig` with a `FunctionBuilder`. The code is not installed (see [`JitEngine::install`]).
+    /// `sig` with a `FunctionBuilder`. Returns the code with its relocations applied, not yet
+    /// installed (see [`JitEngine::install`]); it refers to other code by absolute address
+    /// only, so it may be copied anywhere.
     pub(crate) fn codegen(
         &self,
         sig: ir::Signature,
@@ -197,7 +193,7 @@ impl JitEngine {
             &mut FunctionBuilderContext,
             cranelift_codegen::isa::TargetFrontendConfig,
         ) -> Result<(), JitError>,
-    ) -> Result<Code, JitError> {
+    ) -> Result<Vec<u8>, JitError> {
         let mut guard = self.lock();
         let inner = &mut *guard;
         inner.ctx.clear();
@@ -228,7 +224,7 @@ impl JitEngine {
             .try_for_each(|r| resolve_relocation(&mut bytes, r));
         inner.ctx.clear();
         resolved?;
-        Ok(Code { bytes })
+        Ok(bytes)
     }
 
     /// Installs machine code without relocations and returns its executable address.

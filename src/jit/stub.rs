@@ -230,14 +230,13 @@ impl JitEngine {
         sig.returns.push(AbiParam::new(types::I64));
         sig.returns.push(AbiParam::new(types::I64));
         let callee_sig = self.callee_signature(spec.plan);
-        let code = self.codegen(sig, |func, fctx, config| {
+        self.codegen(sig, |func, fctx, config| {
             let mut b = FunctionBuilder::new(func, fctx);
             let mut sb = StubBuilder { b: &mut b, ptr };
             sb.build(spec, callee, callee_sig)?;
             b.finalize(config);
             Ok(())
-        })?;
-        Ok(code.bytes)
+        })
     }
 
     fn install_stub(&self, code: &[u8]) -> Result<UntypedStub, JitError> {

@@ -5,6 +5,7 @@
     reason = "each test binary uses a different part of the common module"
 )]
 
+pub mod property;
 pub mod random;
 pub mod sigs;
 
@@ -137,7 +138,6 @@ pub fn member_ranges(ty: &jitffi::Type) -> Vec<(usize, usize)> {
 }
 
 /// Compiles and runs a C program; returns its standard output.
-#[allow(dead_code, reason = "not every test binary runs C programs")]
 pub fn run_c(src: &str, label: &str) -> String {
     require_cc();
     let dir = scratch_dir(label);

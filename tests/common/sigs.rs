@@ -307,8 +307,9 @@ impl SigGen {
         format!("{ret} {}({})", f.name, params.join(", "))
     }
 
-    /// C statements folding the record value `expr` of type `rec` into `h`.
-    fn hash_rec(&self, out: &mut String, rec: usize, expr: &str) {
+    /// The scalar members of the record value `expr` of type `rec`, as C lvalues with their
+    /// types, in order (through nested records and array elements; a union's first member).
+    fn leaves(&self, rec: usize, expr: &str, out: &mut Vec<(String, GType)>) {
         let r = &self.recs[rec];
         let fields = if r.union {
             &r.fields[..1]
@@ -322,41 +323,33 @@ impl SigGen {
             };
             for e in elems {
                 match ty {
-                    GType::Rec(j) => self.hash_rec(out, *j, &e),
-                    t => {
-                        let _ = writeln!(out, "    h = rs_mix(h, {});", t.word(&e));
-                    }
+                    GType::Rec(j) => self.leaves(*j, &e, out),
+                    t => out.push((e, *t)),
                 }
             }
         }
     }
 
+    /// C statements folding the record value `expr` of type `rec` into `h`.
+    fn hash_rec(&self, out: &mut String, rec: usize, expr: &str) {
+        let mut leaves = Vec::new();
+        self.leaves(rec, expr, &mut leaves);
+        for (e, t) in leaves {
+            let _ = writeln!(out, "    h = rs_mix(h, {});", t.word(&e));
+        }
+    }
+
     /// C statements filling the record lvalue `expr` from `h` (member k gets `rs_mix(h, k)`).
     fn fill_rec(&self, out: &mut String, rec: usize, expr: &str, counter: &mut u64) {
-        let r = &self.recs[rec];
-        let fields = if r.union {
-            &r.fields[..1]
-        } else {
-            &r.fields[..]
-        };
-        for (name, ty, arr) in fields {
-            let elems: Vec<String> = match arr {
-                Some(n) => (0..*n).map(|k| format!("{expr}.{name}[{k}]")).collect(),
-                None => vec![format!("{expr}.{name}")],
-            };
-            for e in elems {
-                match ty {
-                    GType::Rec(j) => self.fill_rec(out, *j, &e, counter),
-                    t => {
-                        *counter += 1;
-                        let _ = writeln!(
-                            out,
-                            "    {e} = {};",
-                            t.c_from_word(&format!("rs_mix(h, {counter}u)"))
-                        );
-                    }
-                }
-            }
+        let mut leaves = Vec::new();
+        self.leaves(rec, expr, &mut leaves);
+        for (e, t) in leaves {
+            *counter += 1;
+            let _ = writeln!(
+                out,
+                "    {e} = {};",
+                t.c_from_word(&format!("rs_mix(h, {counter}u)"))
+            );
         }
     }
 

@@ -6,57 +6,18 @@
 //! panic inside cdef as a crash.
 #![no_main]
 
-use jitffi::{CdefError, Ffi, TypeTable};
+use jitffi::{CdefError, Ffi};
 use libfuzzer_sys::fuzz_target;
 
-/// Everything a table shows (types, typedefs, functions, globals, constants), hashed.
-fn fingerprint(t: &TypeTable) -> u64 {
-    use std::fmt::Write as _;
-    use std::hash::Hasher;
-    struct H(std::collections::hash_map::DefaultHasher);
-    impl std::fmt::Write for H {
-        fn write_str(&mut self, s: &str) -> std::fmt::Result {
-            self.0.write(s.as_bytes());
-            Ok(())
-        }
-    }
-    let mut h = H(std::collections::hash_map::DefaultHasher::new());
-    for id in t.ids() {
-        let _ = write!(h, "{:?};", t.get(id));
-    }
-    for name in t.typedef_names() {
-        let _ = write!(h, "typedef {name} {:?};", t.typedef(name));
-    }
-    for f in t.functions() {
-        let _ = write!(h, "{f:?};");
-    }
-    for g in t.globals() {
-        let _ = write!(h, "{g:?};");
-    }
-    for c in t.constants() {
-        let _ = write!(h, "{c:?};");
-    }
-    h.0.finish()
-}
+#[path = "../../common/property.rs"]
+mod property;
 
-fn check_error(what: &str, text: &str, e: &CdefError) {
-    assert!(
-        !e.diagnostics.is_empty(),
-        "{what}({text:?}): error without diagnostics"
-    );
-    assert!(
-        !e.to_string().trim().is_empty(),
-        "{what}({text:?}): empty error text"
-    );
-    for d in &e.diagnostics {
-        assert!(
-            d.line >= 1 && d.column >= 1,
-            "{what}({text:?}): diagnostic at line or column 0: {d}"
-        );
-        assert!(
-            !d.message.trim().is_empty(),
-            "{what}({text:?}): diagnostic without a message"
-        );
+use property::{check_error, fingerprint};
+
+/// Fails the run when `e` breaks the property.
+fn check(what: &str, text: &str, e: &CdefError) {
+    if let Err(m) = check_error(e) {
+        panic!("{what}({text:?}): {m}");
     }
 }
 
@@ -68,7 +29,7 @@ fuzz_target!(|data: &[u8]| {
     match ffi.cdef(&text) {
         Ok(()) => {}
         Err(e) => {
-            check_error("cdef", &text, &e);
+            check("cdef", &text, &e);
             assert_eq!(
                 fingerprint(&ffi.types()),
                 before,
@@ -85,7 +46,7 @@ fuzz_target!(|data: &[u8]| {
             let _ = ty.layout();
         }
         Err(e) => {
-            check_error("type_of", &text, &e);
+            check("type_of", &text, &e);
             assert_eq!(
                 fingerprint(&ffi.types()),
                 before,
