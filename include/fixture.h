@@ -83,6 +83,22 @@ struct fx_tagged {
 struct fx_matrix { double m[3][4]; int diag[3]; };
 struct fx_buffer { size_t len; unsigned char data[]; };
 
+/* -- C data: every member kind, read and written by C for the cdata tests -- */
+struct fx_pkbits { unsigned int lo : 7; signed int hi : 9; unsigned long long top : 48; } __attribute__((packed));
+struct fx_data {
+    int8_t i8; uint8_t u8; int16_t i16; uint16_t u16; int32_t i32; uint32_t u32;
+    int64_t i64; uint64_t u64; float f32; double f64; _Bool b; char c; void *p;
+    enum fx_color color;
+    struct fx_bits bits;
+    struct fx_packed packed[2];
+    union fx_value val;
+    struct fx_tagged tagged;
+    struct fx_point pts[3];
+    int grid[2][3];
+    struct fx_pkbits pk;
+    struct fx_list *next;
+};
+
 /* -- Function types -- */
 typedef int (*fx_callback)(int, void *);
 typedef double fx_unary(double);
@@ -210,5 +226,17 @@ int fx_sub_i32(int a, int b);
 int fx_mul_i32(int a, int b);
 struct fx_point fx_swap_point(struct fx_point p);
 struct fx_point fx_scale_point(struct fx_point p);
+
+/* C data: member k of struct fx_data (see FX_DATA_FIELDS in tests/cdata.rs) as raw bits:
+ * integers sign- or zero-extended to 64 bits, floats as their IEEE bits, pointers as
+ * addresses. fx_data_set stores the value the bits stand for. */
+uint64_t fx_data_get(const struct fx_data *p, int k);
+void fx_data_set(struct fx_data *p, int k, uint64_t bits);
+/* Sums the x of n points; fills a buffer's data with its index; a static list of 3 nodes. */
+double fx_sum_x(const struct fx_point *pts, size_t n);
+void fx_fill_buffer(struct fx_buffer *b);
+struct fx_list *fx_static_list(void);
+int fx_list_sum(const struct fx_list *l);
+extern struct fx_point fx_origin;
 
 #endif /* JITFFI_FIXTURE_H */

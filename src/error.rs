@@ -6,6 +6,7 @@
 use std::fmt;
 
 pub use crate::call::{CallError, CallErrorKind, TypeMismatch};
+pub use crate::cdata::{CDataError, CDataErrorKind};
 pub use crate::cdef::{CdefError, Diagnostic};
 pub use crate::layout::{LayoutError, PathError};
 pub use crate::library::LoadError;
@@ -81,6 +82,8 @@ pub enum Error {
     Call(CallError),
     /// Rust types do not match a declaration.
     TypeMismatch(TypeMismatch),
+    /// A C data access was refused (NULL, out of bounds, wrong type, out of range).
+    CData(CDataError),
 }
 
 impl fmt::Display for Error {
@@ -93,6 +96,7 @@ impl fmt::Display for Error {
             Error::Load(e) => e.fmt(f),
             Error::Call(e) => e.fmt(f),
             Error::TypeMismatch(e) => e.fmt(f),
+            Error::CData(e) => e.fmt(f),
         }
     }
 }
@@ -107,6 +111,7 @@ impl std::error::Error for Error {
             Error::Load(e) => Some(e),
             Error::Call(e) => Some(e),
             Error::TypeMismatch(e) => Some(e),
+            Error::CData(e) => Some(e),
         }
     }
 }
@@ -144,5 +149,10 @@ impl From<CallError> for Error {
 impl From<TypeMismatch> for Error {
     fn from(e: TypeMismatch) -> Self {
         Error::TypeMismatch(e)
+    }
+}
+impl From<CDataError> for Error {
+    fn from(e: CDataError) -> Self {
+        Error::CData(e)
     }
 }

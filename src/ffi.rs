@@ -258,6 +258,19 @@ impl Ffi {
         })
     }
 
+    /// A number that identifies this context (and its clones) while it lives.
+    pub(crate) fn identity(&self) -> usize {
+        Arc::as_ptr(&self.shared) as usize
+    }
+
+    /// The context's JIT engine, made on first use.
+    pub(crate) fn engine(&self) -> Result<Arc<JitEngine>, String> {
+        self.shared
+            .engine
+            .get_or_init(|| JitEngine::new().map(Arc::new).map_err(|e| e.to_string()))
+            .clone()
+    }
+
     /// What this context's JIT has done so far: stubs compiled by Cranelift (one per call
     /// signature), stubs copied from one of the same signature, machine code installed.
     pub fn jit_stats(&self) -> crate::JitStats {

@@ -81,6 +81,7 @@
 #![deny(missing_docs)]
 
 pub mod call;
+pub mod cdata;
 pub mod cdef;
 mod cif;
 pub mod ctype;
@@ -99,6 +100,7 @@ pub use call::{
     Backend, CRepr, CallError, CallErrorKind, Function, Global, Shape, ShapeField, TypeMismatch,
     TypedArgs, TypedFunction,
 };
+pub use cdata::{Accessor, CData, CDataError, CDataType, CompiledField, Init, Member};
 pub use cdef::{CdefError, CdefOptions, Diagnostic};
 pub use ctype::{CType, Prim, TypeId, TypeTable};
 pub use error::{Error, HeaderError};

@@ -89,6 +89,10 @@ pub(crate) const STRUCT_INLINE: i32 = PAYLOAD + 16;
 
 /// The type id a [`Pointer`] carries when its pointee type is unknown.
 pub(crate) const UNTYPED: u32 = u32::MAX;
+/// Set in a [`Pointer`]'s type id when it holds the *pointee* type (a pointer to a `CData`
+/// whose pointer type the table does not have: tables are snapshots, and a function's may
+/// predate it; the pointee is known to both). Also [`Pointer::type_id`] is `None` for these.
+pub(crate) const POINTEE: u32 = 1 << 31;
 
 /// A raw pointer value, with the C type it was declared with when jitffi knows it.
 #[derive(Copy, Clone, PartialEq, Eq)]
@@ -113,6 +117,11 @@ impl Pointer {
         Pointer { addr, ty: ty.0 }
     }
 
+    /// The raw type tag (a pointer type id, a pointee id with [`POINTEE`], or [`UNTYPED`]).
+    pub(crate) fn tag(self) -> u32 {
+        self.ty
+    }
+
     /// The address.
     pub fn addr(self) -> *mut c_void {
         self.addr
@@ -126,7 +135,7 @@ impl Pointer {
     /// The pointer type this value was declared with, if known (an id in the table of the
     /// `Ffi` that produced it).
     pub fn type_id(self) -> Option<TypeId> {
-        (self.ty != UNTYPED).then_some(TypeId(self.ty))
+        (self.ty != UNTYPED && self.ty & POINTEE == 0).then_some(TypeId(self.ty))
     }
 }
 
@@ -706,9 +715,49 @@ pub(crate) fn pointer_compatible(t: &TypeTable, from: TypeId, to: TypeId) -> boo
     if from == to {
         return true;
     }
+    if from.0 != UNTYPED && from.0 & POINTEE != 0 {
+        let pf = TypeId(from.0 & !POINTEE);
+        if pf.index() >= t.len() {
+            return t
+                .pointee(to)
+                .is_some_and(|p| matches!(t.raw_type(p), CType::Void));
+        }
+        return match t.find_pointer(pf) {
+            Some(p) => pointer_compatible(t, p, to),
+            None => t
+                .pointee(to)
+                .is_some_and(|pt| pointee_compatible(t, pf, pt)),
+        };
+    }
+    // A pointer type made after this table's snapshot (a later cdef, a new `CData` type):
+    // only `void *` is known to accept it.
+    if from.index() >= t.len() {
+        return t
+            .pointee(to)
+            .is_some_and(|p| matches!(t.raw_type(p), CType::Void));
+    }
     let (Some(pf), Some(pt)) = (t.pointee(from), t.pointee(to)) else {
         return false;
     };
+    pointee_compatible(t, pf, pt)
+}
+
+/// The C name of a pointer type tag (see [`Pointer::to_object`]) for messages.
+pub(crate) fn pointer_type_name(t: &TypeTable, from: TypeId) -> String {
+    let (id, star) = if from.0 & POINTEE != 0 {
+        (TypeId(from.0 & !POINTEE), true)
+    } else {
+        (from, false)
+    };
+    match (id.index() < t.len(), star) {
+        (true, false) => t.display(id),
+        (true, true) => t.display(id) + " *",
+        (false, _) => "a pointer to a type declared later".into(),
+    }
+}
+
+/// Whether a pointer to `pf` may be passed as a pointer to `pt`.
+fn pointee_compatible(t: &TypeTable, pf: TypeId, pt: TypeId) -> bool {
     let (rf, rt) = (t.raw(pf), t.raw(pt));
     if matches!(t.get(rf), CType::Void) || matches!(t.get(rt), CType::Void) {
         return true;
@@ -773,8 +822,11 @@ pub(crate) fn c_from_value<'a>(
             .ok_or(ConvError::Type),
         Conv::F64 | Conv::LongDouble => v.as_f64().map(Value::F64).ok_or(ConvError::Type),
         Conv::Ptr { ty, chars } => match v {
-            Value::Ptr(p) => match p.type_id() {
-                Some(from) if !pointer_compatible(t, from, ty) => Err(ConvError::PointerType(from)),
+            Value::Ptr(p) => match p.tag() {
+                UNTYPED => Ok(Value::Ptr(Pointer::typed(p.addr(), ty))),
+                from if !pointer_compatible(t, TypeId(from), ty) => {
+                    Err(ConvError::PointerType(TypeId(from)))
+                }
                 _ => Ok(Value::Ptr(Pointer::typed(p.addr(), ty))),
             },
             Value::Str(s) if chars => Ok(Value::Str(*s)),

@@ -691,11 +691,7 @@ impl Function {
             },
             ConvError::Range(n) => format!("integer {n} does not fit in '{c}'"),
             ConvError::PointerType(from) => {
-                let from = if from.index() < t.len() {
-                    t.display(from)
-                } else {
-                    format!("pointer type #{}", from.0)
-                };
+                let from = value::pointer_type_name(t, from);
                 format!("cannot pass '{from}' where '{c}' is expected")
             }
             ConvError::StructType(from) => {

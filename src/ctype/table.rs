@@ -401,6 +401,11 @@ impl TypeTable {
         self.intern(InternKey::Pointer(to), CType::Pointer(to))
     }
 
+    /// The pointer type to `to`, if the table has it already (no change to the table).
+    pub fn find_pointer(&self, to: TypeId) -> Option<TypeId> {
+        self.interned.get(&InternKey::Pointer(to)).copied()
+    }
+
     /// An array of `len` elements (`None`: `elem[]`). Qualifiers on `elem` stay on the element.
     pub fn array(&mut self, elem: TypeId, len: Option<u64>) -> TypeId {
         self.intern(InternKey::Array(elem, len), CType::Array { elem, len })

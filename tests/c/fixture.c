@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "fixture.h"
@@ -172,3 +173,69 @@ int fx_sub_i32(int a, int b) { return a - b; }
 int fx_mul_i32(int a, int b) { return a * b; }
 struct fx_point fx_swap_point(struct fx_point p) { struct fx_point r = { p.y, p.x }; return r; }
 struct fx_point fx_scale_point(struct fx_point p) { struct fx_point r = { 2 * p.x, 3 * p.y }; return r; }
+
+/* -- C data -- */
+static uint64_t fx_data_access(struct fx_data *p, int k, int set, uint64_t bits) {
+    float f; double d; uint32_t u;
+    switch (k) {
+    case 0: if (set) p->i8 = (int8_t)bits; else return (uint64_t)(int64_t)p->i8; break;
+    case 1: if (set) p->u8 = (uint8_t)bits; else return p->u8; break;
+    case 2: if (set) p->i16 = (int16_t)bits; else return (uint64_t)(int64_t)p->i16; break;
+    case 3: if (set) p->u16 = (uint16_t)bits; else return p->u16; break;
+    case 4: if (set) p->i32 = (int32_t)bits; else return (uint64_t)(int64_t)p->i32; break;
+    case 5: if (set) p->u32 = (uint32_t)bits; else return p->u32; break;
+    case 6: if (set) p->i64 = (int64_t)bits; else return (uint64_t)p->i64; break;
+    case 7: if (set) p->u64 = bits; else return p->u64; break;
+    case 8: if (set) { u = (uint32_t)bits; memcpy(&f, &u, 4); p->f32 = f; } else { memcpy(&u, &p->f32, 4); return u; } break;
+    case 9: if (set) { memcpy(&d, &bits, 8); p->f64 = d; } else { memcpy(&bits, &p->f64, 8); return bits; } break;
+    case 10: if (set) p->b = bits != 0; else return p->b; break;
+    case 11: if (set) p->c = (char)bits; else return (uint64_t)(int64_t)p->c; break;
+    case 12: if (set) p->p = (void *)(uintptr_t)bits; else return (uintptr_t)p->p; break;
+    case 13: if (set) p->color = (enum fx_color)bits; else return (uint64_t)p->color; break;
+    case 14: if (set) p->bits.flag = bits; else return p->bits.flag; break;
+    case 15: if (set) p->bits.mode = bits; else return p->bits.mode; break;
+    case 16: if (set) p->bits.delta = (int)bits; else return (uint64_t)(int64_t)p->bits.delta; break;
+    case 17: if (set) p->bits.big = bits; else return p->bits.big; break;
+    case 18: if (set) p->bits.on = bits != 0; else return p->bits.on; break;
+    case 19: if (set) p->bits.low = bits; else return p->bits.low; break;
+    case 20: if (set) p->bits.wide = (long long)bits; else return (uint64_t)(int64_t)p->bits.wide; break;
+    case 21: if (set) p->bits.color = (enum fx_color)bits; else return (uint64_t)p->bits.color; break;
+    case 22: if (set) p->packed[1].c = (char)bits; else return (uint64_t)(int64_t)p->packed[1].c; break;
+    case 23: if (set) p->packed[1].i = (int)bits; else return (uint64_t)(int64_t)p->packed[1].i; break;
+    case 24: if (set) { memcpy(&d, &bits, 8); p->packed[1].d = d; } else { d = p->packed[1].d; memcpy(&bits, &d, 8); return bits; } break;
+    case 25: if (set) p->val.i = (int)bits; else return (uint64_t)(int64_t)p->val.i; break;
+    case 26: if (set) { memcpy(&d, &bits, 8); p->val.d = d; } else { memcpy(&bits, &p->val.d, 8); return bits; } break;
+    case 27: if (set) p->val.bytes[5] = (char)bits; else return (uint64_t)(int64_t)p->val.bytes[5]; break;
+    case 28: if (set) { memcpy(&d, &bits, 8); p->val.pt.y = d; } else { memcpy(&bits, &p->val.pt.y, 8); return bits; } break;
+    case 29: if (set) p->tagged.kind = (int)bits; else return (uint64_t)(int64_t)p->tagged.kind; break;
+    case 30: if (set) { memcpy(&d, &bits, 8); p->tagged.d = d; } else { memcpy(&bits, &p->tagged.d, 8); return bits; } break;
+    case 31: if (set) p->tagged.range.hi = (short)bits; else return (uint64_t)(int64_t)p->tagged.range.hi; break;
+    case 32: if (set) { memcpy(&d, &bits, 8); p->pts[2].x = d; } else { memcpy(&bits, &p->pts[2].x, 8); return bits; } break;
+    case 33: if (set) { memcpy(&d, &bits, 8); p->pts[1].y = d; } else { memcpy(&bits, &p->pts[1].y, 8); return bits; } break;
+    case 34: if (set) p->grid[1][2] = (int)bits; else return (uint64_t)(int64_t)p->grid[1][2]; break;
+    case 35: if (set) p->pk.lo = bits; else return p->pk.lo; break;
+    case 36: if (set) p->pk.hi = (int)bits; else return (uint64_t)(int64_t)p->pk.hi; break;
+    case 37: if (set) p->pk.top = bits; else return p->pk.top; break;
+    case 38: if (set) p->next = (struct fx_list *)(uintptr_t)bits; else return (uintptr_t)p->next; break;
+    default: abort();
+    }
+    return 0;
+}
+uint64_t fx_data_get(const struct fx_data *p, int k) { return fx_data_access((struct fx_data *)p, k, 0, 0); }
+void fx_data_set(struct fx_data *p, int k, uint64_t bits) { fx_data_access(p, k, 1, bits); }
+double fx_sum_x(const struct fx_point *pts, size_t n) {
+    double s = 0;
+    for (size_t i = 0; i < n; i++) s += pts[i].x;
+    return s;
+}
+void fx_fill_buffer(struct fx_buffer *b) {
+    for (size_t i = 0; i < b->len; i++) b->data[i] = (unsigned char)i;
+}
+static struct fx_list fx_nodes[3] = { { 1, &fx_nodes[1] }, { 20, &fx_nodes[2] }, { 300, NULL } };
+struct fx_list *fx_static_list(void) { return fx_nodes; }
+int fx_list_sum(const struct fx_list *l) {
+    int s = 0;
+    for (; l; l = l->next) s += l->value;
+    return s;
+}
+struct fx_point fx_origin = { 1.25, -2.5 };

@@ -1,0 +1,2185 @@
+//! C data: memory that holds values of declared C types, owned by jitffi or borrowed, with
+//! checked access to fields and elements (CFFI's `ffi.new`, LuaJIT's cdata, PyPy's ffistruct).
+//!
+//! A [`CData`] is a view of one object or of an array of objects at an address, together
+//! with its C type and the byte range it may touch. Views made from an owned allocation
+//! ([`Ffi::alloc`], [`CDataType::alloc`]) keep the allocation alive: the memory is freed when
+//! the last view is dropped. Every access is checked against the view's range, its type and
+//! the value's range, so the safe API cannot read or write outside memory it knows is valid.
+//!
+//! Access paths, from the most flexible to the fastest:
+//! - [`CData::get`] / [`CData::set`] by member path (`"a.b[2].c"`), values as [`Value`],
+//!   initializers as [`Init`];
+//! - pre-resolved handles: [`Member`] (untyped, no name lookup), [`Accessor<T>`] (typed,
+//!   checked once: a load or a store);
+//! - [`CompiledField<T>`]: getters, setters and gather/scatter loops compiled by Cranelift
+//!   for one (type, field), bit-fields and packed fields included.
+//!
+//! # Threads
+//!
+//! `CData` and its handles are neither `Send` nor `Sync`: views of one allocation alias, and
+//! writes through `&self` (like `Cell`) would race across threads. Copy values out
+//! ([`CData::to_bytes`], [`Value`]s) to hand them to another thread.
+//!
+//! # Keep-alive
+//!
+//! Storing a `CData` into a pointer member or element of owned memory (`set("next",
+//! &other)`) keeps `other`'s memory alive for as long as the member still holds it, that is
+//! until the member is written again through jitffi or its holder is freed. Writes by C, by
+//! [`CData::write_bytes`] or [`CData::copy_from`] do not update this: the referent then
+//! stays alive (conservatively) until the member is set again. Cycles of owned objects
+//! pointing at each other are not collected (as with `Rc`).
+
+mod access;
+mod compiled;
+
+use std::any::Any;
+use std::cell::{Cell, OnceCell, RefCell};
+use std::ffi::c_void;
+use std::fmt;
+use std::marker::PhantomData;
+use std::ptr::NonNull;
+use std::rc::Rc;
+use std::sync::Arc;
+
+pub use access::{Accessor, FieldType, Member};
+pub use compiled::CompiledField;
+
+use crate::ctype::{CType as CTypeDef, Prim, TypeId, TypeTable};
+use crate::ffi::Ffi;
+use crate::layout::{self, PathError};
+use crate::value::{self, Conv, ConvError, Pointer, StructValue, Value};
+
+// -- Errors --
+
+/// What went wrong with a C data access.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CDataErrorKind {
+    /// A NULL pointer where memory is needed.
+    Null,
+    /// An index, path or byte range outside the memory the view knows to be valid.
+    OutOfBounds,
+    /// A value or view of the wrong type.
+    Type,
+    /// An integer that does not fit the member (bit-fields included).
+    Range,
+    /// A member path that does not resolve.
+    Path,
+    /// A type without a size, or an operation the type does not support.
+    Unsupported,
+    /// Exclusive access asked for while other views of the memory exist.
+    Shared,
+}
+
+/// A refused C data access: what and why, in C terms.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CDataError {
+    kind: CDataErrorKind,
+    message: String,
+}
+
+impl CDataError {
+    pub(crate) fn new(kind: CDataErrorKind, message: impl Into<String>) -> CDataError {
+        CDataError {
+            kind,
+            message: message.into(),
+        }
+    }
+
+    /// The kind of error.
+    pub fn kind(&self) -> CDataErrorKind {
+        self.kind
+    }
+}
+
+impl fmt::Display for CDataError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for CDataError {}
+
+impl From<PathError> for CDataError {
+    fn from(e: PathError) -> CDataError {
+        let kind = match e {
+            PathError::OutOfBounds { .. } => CDataErrorKind::OutOfBounds,
+            _ => CDataErrorKind::Path,
+        };
+        CDataError::new(kind, e.to_string())
+    }
+}
+
+fn err<T>(kind: CDataErrorKind, message: impl Into<String>) -> Result<T, CDataError> {
+    Err(CDataError::new(kind, message))
+}
+
+// -- Type information --
+
+/// Offsets and conversions of a struct's scalar members, in order.
+type FlatPlan = Box<[(usize, Conv)]>;
+
+/// What a `CData` needs to know about its type, computed once per type and shared by views.
+pub(crate) struct TypeInfo {
+    pub(crate) ffi: Ffi,
+    /// [`Ffi::identity`] of `ffi` (type ids are per context).
+    pub(crate) ffi_key: usize,
+    pub(crate) table: Arc<TypeTable>,
+    /// The type as declared (for messages).
+    pub(crate) id: TypeId,
+    /// The type without typedefs and qualifiers (for comparisons).
+    pub(crate) raw: TypeId,
+    pub(crate) size: usize,
+    pub(crate) align: usize,
+    pub(crate) complete: bool,
+    /// `id *` in the table, or `id | POINTEE` (for passing views as pointer arguments).
+    pub(crate) ptr_ty: TypeId,
+    /// Infos of member and element types, made on demand.
+    children: RefCell<Vec<(TypeId, Rc<TypeInfo>)>>,
+    /// Offsets and conversions of the members, when every member is a named scalar (the
+    /// fast path of positional initializers).
+    flat: OnceCell<Option<FlatPlan>>,
+}
+
+impl TypeInfo {
+    pub(crate) fn new(ffi: &Ffi, id: TypeId) -> Rc<TypeInfo> {
+        let table = ffi.types();
+        // A pointer type the table has, or the pointee tagged (see `Pointer::to_object`):
+        // CData never changes the table (functions hold older snapshots of it).
+        let ptr_ty = table
+            .find_pointer(id)
+            .unwrap_or(TypeId(id.0 | value::POINTEE));
+        let lay = layout::layout_of(&table, ffi.target(), id).ok();
+        let raw = table.raw(id);
+        let complete = lay.is_some() && !matches!(table.get(raw), CTypeDef::Func(_));
+        Rc::new(TypeInfo {
+            ffi: ffi.clone(),
+            ffi_key: ffi.identity(),
+            id,
+            raw,
+            size: lay.map_or(0, |l| l.size as usize),
+            align: lay.map_or(1, |l| l.align.max(1) as usize),
+            complete,
+            ptr_ty,
+            table,
+            children: RefCell::new(Vec::new()),
+            flat: OnceCell::new(),
+        })
+    }
+
+    /// The info of a member or element type.
+    fn child(self: &Rc<TypeInfo>, id: TypeId) -> Rc<TypeInfo> {
+        if id == self.id {
+            return self.clone();
+        }
+        if let Some((_, c)) = self.children.borrow().iter().find(|(k, _)| *k == id) {
+            return c.clone();
+        }
+        let c = TypeInfo::new(&self.ffi, id);
+        self.children.borrow_mut().push((id, c.clone()));
+        c
+    }
+
+    pub(crate) fn show(&self, id: TypeId) -> String {
+        self.table.display(id)
+    }
+
+    pub(crate) fn conv(&self, id: TypeId) -> Conv {
+        let t = &*self.table;
+        let target = self.ffi.target();
+        Conv::of(
+            t,
+            |i| layout::layout_of(t, target, i).ok().map(|l| l.size),
+            id,
+            target.char_signed,
+        )
+    }
+
+    fn size_of(&self, id: TypeId) -> Result<usize, CDataError> {
+        layout::layout_of(&self.table, self.ffi.target(), id)
+            .map(|l| l.size as usize)
+            .map_err(|e| CDataError::new(CDataErrorKind::Unsupported, e.to_string()))
+    }
+
+    /// Positional fast-path plan: `Some` when every member is a named non-bit-field scalar.
+    fn flat(&self) -> Option<&[(usize, Conv)]> {
+        self.flat
+            .get_or_init(|| {
+                let rec = self.table.as_record(self.raw)?;
+                if rec.kind != crate::ctype::RecordKind::Struct {
+                    return None;
+                }
+                let body = rec.body.as_ref()?;
+                let mut out = Vec::with_capacity(body.fields.len());
+                for f in &body.fields {
+                    let conv = self.conv(f.ty);
+                    let ok = f.name.is_some()
+                        && !f.is_bitfield()
+                        && matches!(
+                            conv,
+                            Conv::Bool
+                                | Conv::Int { .. }
+                                | Conv::F32
+                                | Conv::F64
+                                | Conv::Ptr { .. }
+                        );
+                    if !ok {
+                        return None;
+                    }
+                    out.push((f.offset as usize, conv));
+                }
+                Some(out.into_boxed_slice())
+            })
+            .as_deref()
+    }
+}
+
+// -- Ownership --
+
+/// The header of an allocation made by jitffi (with the object's bytes after it), or of a
+/// foreign block (no bytes: memory owned by C or by a borrowed buffer). Reference counted
+/// by the views, not thread-safe (views are neither `Send` nor `Sync`).
+struct Header {
+    rc: Cell<usize>,
+    /// The whole allocation, for `dealloc`; `None` for a foreign block.
+    alloc: Option<std::alloc::Layout>,
+    /// Objects kept alive by pointer members of this block: (address of the member, owner).
+    keep: RefCell<Vec<(usize, Owner)>>,
+    /// A destructor attached with [`CData::gc`].
+    gc: Cell<Option<Box<dyn FnOnce()>>>,
+    /// Something the memory depends on (the `Library` of a global).
+    _hold: Option<Box<dyn Any>>,
+}
+
+/// A counted reference to a [`Header`].
+pub(crate) struct Owner(NonNull<Header>);
+
+impl Owner {
+    fn header(&self) -> &Header {
+        // SAFETY: the header lives while any `Owner` of it does (reference count).
+        unsafe { self.0.as_ref() }
+    }
+
+    /// A zeroed allocation of `size` bytes aligned to `align`, and the address of its bytes.
+    fn alloc(size: usize, align: usize) -> Result<(Owner, *mut u8), CDataError> {
+        let too_big = || {
+            CDataError::new(
+                CDataErrorKind::Unsupported,
+                format!("cannot allocate {size} bytes aligned to {align}"),
+            )
+        };
+        let data = std::alloc::Layout::from_size_align(size, align).map_err(|_| too_big())?;
+        let (whole, at) = std::alloc::Layout::new::<Header>()
+            .extend(data)
+            .map_err(|_| too_big())?;
+        // SAFETY: `whole` has a non-zero size (it contains the header).
+        let base = unsafe { std::alloc::alloc(whole) };
+        let Some(nn) = NonNull::new(base.cast::<Header>()) else {
+            std::alloc::handle_alloc_error(whole);
+        };
+        // SAFETY: `base` is a fresh allocation of `whole`, aligned for `Header` at offset 0,
+        // with `size` bytes at offset `at` that we zero.
+        unsafe {
+            nn.as_ptr().write(Header {
+                rc: Cell::new(1),
+                alloc: Some(whole),
+                keep: RefCell::new(Vec::new()),
+                gc: Cell::new(None),
+                _hold: None,
+            });
+            let bytes = base.add(at);
+            std::ptr::write_bytes(bytes, 0, size);
+            Ok((Owner(nn), bytes))
+        }
+    }
+
+    /// A block for memory jitffi does not own.
+    fn foreign(hold: Option<Box<dyn Any>>) -> Owner {
+        let b = Box::new(Header {
+            rc: Cell::new(1),
+            alloc: None,
+            keep: RefCell::new(Vec::new()),
+            gc: Cell::new(None),
+            _hold: hold,
+        });
+        Owner(NonNull::from(Box::leak(b)))
+    }
+
+    fn same(&self, other: &Owner) -> bool {
+        self.0 == other.0
+    }
+
+    fn count(&self) -> usize {
+        self.header().rc.get()
+    }
+
+    /// Forgets the referents of pointer members in `[lo, hi)`.
+    fn unkeep(&self, lo: usize, hi: usize) {
+        let h = self.header();
+        if h.keep.borrow().is_empty() {
+            return;
+        }
+        let dropped: Vec<(usize, Owner)> = {
+            let mut k = h.keep.borrow_mut();
+            let (gone, stay): (Vec<_>, Vec<_>) =
+                k.drain(..).partition(|(a, _)| *a >= lo && *a < hi);
+            *k = stay;
+            gone
+        };
+        // Dropped outside the borrow: freeing a referent may run its destructor.
+        drop(dropped);
+    }
+
+    /// The referents kept for pointer members in `[lo, hi)`.
+    fn kept(&self, lo: usize, hi: usize) -> Vec<(usize, Owner)> {
+        let k = self.header().keep.borrow();
+        k.iter()
+            .filter(|(a, _)| *a >= lo && *a < hi)
+            .map(|(a, o)| (*a, o.clone()))
+            .collect()
+    }
+
+    fn keep(&self, at: usize, other: Owner) {
+        self.header().keep.borrow_mut().push((at, other));
+    }
+}
+
+impl Clone for Owner {
+    fn clone(&self) -> Owner {
+        let h = self.header();
+        h.rc.set(h.rc.get() + 1);
+        Owner(self.0)
+    }
+}
+
+impl Drop for Owner {
+    fn drop(&mut self) {
+        let h = self.header();
+        let n = h.rc.get() - 1;
+        h.rc.set(n);
+        if n != 0 {
+            return;
+        }
+        if let Some(gc) = h.gc.take() {
+            gc();
+        }
+        let keep = std::mem::take(&mut *h.keep.borrow_mut());
+        drop(keep);
+        let alloc = h.alloc;
+        // SAFETY: the count reached zero: this was the last reference. The header is
+        // dropped in place and its memory released the way it was obtained.
+        unsafe {
+            match alloc {
+                Some(whole) => {
+                    std::ptr::drop_in_place(self.0.as_ptr());
+                    std::alloc::dealloc(self.0.as_ptr().cast(), whole);
+                }
+                None => drop(Box::from_raw(self.0.as_ptr())),
+            }
+        }
+    }
+}
+
+// -- Initializers --
+
+/// How to fill C memory: a value, a list for arrays and structs (in member order), member
+/// names (or paths) with values, or another `CData` (copied, or stored as a pointer).
+/// What an initializer does not mention is zero, as in C.
+///
+/// ```
+/// use jitffi::cdata::Init;
+/// use jitffi::Value;
+///
+/// let _ = Init::from(2.5);
+/// let _ = Init::fields([("x", 1.0.into()), ("y", Init::from(2))]);
+/// let _ = Init::list([1.into(), 2.into(), 3.into()]);
+/// let args = [Value::F64(1.0), Value::F64(2.0)];
+/// let _ = Init::Values(&args); // positional, without allocating
+/// ```
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub enum Init<'a> {
+    /// All zero.
+    Zero,
+    /// One value, converted as a call argument would be (range-checked).
+    Value(Value<'a>),
+    /// Values for array elements or struct members, in order.
+    Values(&'a [Value<'a>]),
+    /// Initializers for array elements or struct members, in order.
+    List(Vec<Init<'a>>),
+    /// Initializers by member name or path (`"a.b[1]"`).
+    Fields(Vec<(&'a str, Init<'a>)>),
+    /// Another object: its bytes are copied into an object of the same type; stored into a
+    /// pointer, its address is, and the object is kept alive (see the module documentation).
+    Data(CData<'a>),
+}
+
+impl<'a> Init<'a> {
+    /// [`Init::List`] from any iterator.
+    pub fn list(items: impl IntoIterator<Item = Init<'a>>) -> Init<'a> {
+        Init::List(items.into_iter().collect())
+    }
+
+    /// [`Init::Fields`] from any iterator.
+    pub fn fields(items: impl IntoIterator<Item = (&'a str, Init<'a>)>) -> Init<'a> {
+        Init::Fields(items.into_iter().collect())
+    }
+}
+
+impl<'a> From<Value<'a>> for Init<'a> {
+    fn from(v: Value<'a>) -> Init<'a> {
+        Init::Value(v)
+    }
+}
+
+impl<'a> From<&CData<'a>> for Init<'a> {
+    fn from(d: &CData<'a>) -> Init<'a> {
+        Init::Data(d.clone())
+    }
+}
+
+impl<'a> From<Vec<Init<'a>>> for Init<'a> {
+    fn from(v: Vec<Init<'a>>) -> Init<'a> {
+        Init::List(v)
+    }
+}
+
+macro_rules! init_from {
+    ($($t:ty => $v:ident),*) => {$(
+        impl From<$t> for Init<'_> {
+            fn from(x: $t) -> Self {
+                Init::Value(Value::$v(x))
+            }
+        }
+    )*};
+}
+init_from!(bool => Bool, i8 => I8, u8 => U8, i16 => I16, u16 => U16, i32 => I32, u32 => U32,
+    i64 => I64, u64 => U64, f32 => F32, f64 => F64, Pointer => Ptr);
+
+// -- Places --
+
+/// Where a value lives inside a view.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Place {
+    pub(crate) addr: *mut u8,
+    pub(crate) ty: TypeId,
+    pub(crate) shape: Shape,
+}
+
+/// One object, a bit-field, or an array of objects of the place's type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Shape {
+    One,
+    /// Bit offset from `addr` (0..8) and width.
+    Bits(u32, u32),
+    Array(usize),
+}
+
+/// Reads a bit-field: `width` bits from bit `shift` of `addr`, sign-extended if `signed`.
+///
+/// # Safety
+///
+/// `(shift + width + 7) / 8` bytes at `addr` are readable.
+pub(crate) unsafe fn read_bits(addr: *const u8, shift: u32, width: u32, signed: bool) -> u64 {
+    let n = (shift + width).div_ceil(8) as usize;
+    let mut buf = [0u8; 16];
+    // SAFETY: the caller vouches for `n` (at most 9) readable bytes.
+    unsafe { std::ptr::copy_nonoverlapping(addr, buf.as_mut_ptr(), n) };
+    let v = (u128::from_le_bytes(buf) >> shift) as u64;
+    let spare = 64 - width;
+    if signed {
+        (((v << spare) as i64) >> spare) as u64
+    } else {
+        (v << spare) >> spare
+    }
+}
+
+/// Writes the low `width` bits of `v` at bit `shift` of `addr`, keeping the other bits.
+///
+/// # Safety
+///
+/// `(shift + width + 7) / 8` bytes at `addr` are readable and writable.
+pub(crate) unsafe fn write_bits(addr: *mut u8, shift: u32, width: u32, v: u64) {
+    let n = (shift + width).div_ceil(8) as usize;
+    let mut buf = [0u8; 16];
+    // SAFETY: the caller vouches for `n` (at most 9) readable and writable bytes.
+    unsafe { std::ptr::copy_nonoverlapping(addr, buf.as_mut_ptr(), n) };
+    let old = u128::from_le_bytes(buf);
+    let mask = ((1u128 << width) - 1) << shift;
+    let new = (old & !mask) | ((u128::from(v) << shift) & mask);
+    // SAFETY: as above.
+    unsafe { std::ptr::copy_nonoverlapping(new.to_le_bytes().as_ptr(), addr, n) };
+}
+
+/// The range of a `width`-bit field of a signed or unsigned type.
+pub(crate) fn bits_range(width: u32, signed: bool) -> (i128, i128) {
+    if signed {
+        (-(1i128 << (width - 1)), (1i128 << (width - 1)) - 1)
+    } else {
+        (0, (1i128 << width) - 1)
+    }
+}
+
+// -- CData --
+
+/// A view of C memory: one object, or an array of objects, of a declared C type.
+///
+/// Made by [`Ffi::alloc`] / [`CDataType::alloc`] (owned, zeroed, freed with the last view),
+/// [`Ffi::from_buffer`] (a Rust buffer, for `'a`), [`Ffi::view`] (memory C owns; unsafe) or
+/// from another view ([`CData::at`], [`CData::index`], [`CData::offset`]). Cloning makes
+/// another view of the same memory.
+///
+/// ```
+/// use jitffi::cdata::Init;
+///
+/// let ffi = jitffi::Ffi::new();
+/// ffi.cdef("struct point { double x, y; }; struct seg { struct point a, b; unsigned flags : 3; };")?;
+/// let s = ffi.alloc("struct seg", Init::fields([("a.x", 1.5.into()), ("flags", 5.into())]))?;
+/// assert_eq!(s.get("a.x")?.as_f64(), Some(1.5));
+/// s.set("b", Init::list([3.0.into(), 4.0.into()]))?;
+/// assert_eq!(s.get("b.y")?.as_f64(), Some(4.0));
+/// assert_eq!(s.set("flags", 8).unwrap_err().to_string(),
+///            "struct seg .flags: 8 does not fit in the 3-bit field 'unsigned int flags : 3' (0..=7)");
+///
+/// let pts = ffi.alloc_array("struct point", 4)?;
+/// pts.set("[3].y", 2.0)?;
+/// assert_eq!(pts.index(3)?.get("y")?.as_f64(), Some(2.0));
+/// assert!(pts.get("[4].y").is_err()); // out of bounds
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct CData<'a> {
+    addr: *mut u8,
+    info: Rc<TypeInfo>,
+    /// `Some(n)`: an array of `n` objects of `info`'s type.
+    count: Option<usize>,
+    /// The bytes this view knows to be valid: `[start, end)`.
+    start: *mut u8,
+    end: *mut u8,
+    owner: Owner,
+    _life: PhantomData<&'a mut [u8]>,
+}
+
+impl Clone for CData<'_> {
+    fn clone(&self) -> Self {
+        CData {
+            addr: self.addr,
+            info: self.info.clone(),
+            count: self.count,
+            start: self.start,
+            end: self.end,
+            owner: self.owner.clone(),
+            _life: PhantomData,
+        }
+    }
+}
+
+impl fmt::Debug for CData<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "CData('{}' at {:p})", self.type_name(), self.addr)
+    }
+}
+
+/// A pre-resolved C type for making [`CData`] and accessors without parsing type names
+/// again ([`Ffi::ctype`]).
+#[derive(Clone)]
+pub struct CDataType {
+    pub(crate) info: Rc<TypeInfo>,
+    /// For an array type: `Some(len)`, with `info` the element type.
+    array: Option<Option<usize>>,
+    /// The type as named.
+    id: TypeId,
+}
+
+impl fmt::Debug for CDataType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "CDataType('{self}')")
+    }
+}
+
+impl fmt::Display for CDataType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let elem = self.info.show(self.info.id);
+        match self.array {
+            None => f.write_str(&elem),
+            Some(None) => write!(f, "{elem}[]"),
+            Some(Some(n)) => write!(f, "{elem}[{n}]"),
+        }
+    }
+}
+
+impl CDataType {
+    /// A new zeroed object (or array, for an array type of known length) filled from `init`.
+    /// For `T[]`, the length comes from the initializer (`Init::List`, `Init::Values`, or a
+    /// string for `char[]`, whose NUL is counted).
+    ///
+    /// # Errors
+    ///
+    /// Incomplete types, values that do not convert or fit (see [`CData::set`]).
+    pub fn alloc<'i>(&self, init: impl Into<Init<'i>>) -> Result<CData<'static>, CDataError> {
+        let init = init.into();
+        let count = match self.array {
+            None => None,
+            Some(Some(n)) => Some(n),
+            Some(None) => Some(match &init {
+                Init::List(v) => v.len(),
+                Init::Values(v) => v.len(),
+                Init::Value(Value::Str(s)) => s.as_cstr().to_bytes_with_nul().len(),
+                _ => {
+                    return err(
+                        CDataErrorKind::Unsupported,
+                        format!(
+                            "'{self}' needs a length: use alloc_array, or a list or string initializer"
+                        ),
+                    );
+                }
+            }),
+        };
+        let d = self.alloc_raw(count, 0)?;
+        if !matches!(init, Init::Zero) {
+            d.write(d.root(), &init, false)?;
+        }
+        Ok(d)
+    }
+
+    /// A new zeroed object; [`CDataType::alloc`] without an initializer.
+    ///
+    /// # Errors
+    ///
+    /// Incomplete types.
+    pub fn alloc_zeroed(&self) -> Result<CData<'static>, CDataError> {
+        self.alloc_raw(self.array.flatten(), 0)
+    }
+
+    /// A new zeroed array of `n` objects of this type (of its element type, for `T[]`).
+    ///
+    /// # Errors
+    ///
+    /// Incomplete types, sizes that overflow.
+    pub fn alloc_array(&self, n: usize) -> Result<CData<'static>, CDataError> {
+        if self.array.is_some_and(|len| len.is_some()) {
+            // `T[k]` elements: the array type itself is the element.
+            let whole = CDataType {
+                info: TypeInfo::new(&self.info.ffi, self.id),
+                array: None,
+                id: self.id,
+            };
+            return whole.alloc_raw(Some(n), 0);
+        }
+        self.alloc_raw(Some(n), 0)
+    }
+
+    /// A new zeroed struct whose flexible array member has room for `n` elements; accesses
+    /// to it are bounds-checked against `n`.
+    ///
+    /// # Errors
+    ///
+    /// A type that is not a struct ending in a flexible array member.
+    pub fn alloc_flex(&self, n: usize) -> Result<CData<'static>, CDataError> {
+        let info = &self.info;
+        let flex = info
+            .table
+            .as_record(info.raw)
+            .and_then(|r| r.body.as_ref())
+            .and_then(|b| b.fields.last())
+            .and_then(|f| match info.table.raw_type(f.ty) {
+                CTypeDef::Array { elem, len: None } => Some((f.offset as usize, *elem)),
+                _ => None,
+            });
+        let Some((off, elem)) = flex else {
+            return err(
+                CDataErrorKind::Unsupported,
+                format!("'{self}' has no flexible array member"),
+            );
+        };
+        let esize = info.size_of(elem)?;
+        let extra = esize
+            .checked_mul(n)
+            .and_then(|b| b.checked_add(off))
+            .map(|b| b.saturating_sub(info.size))
+            .ok_or_else(|| {
+                CDataError::new(CDataErrorKind::Unsupported, "flexible array too large")
+            })?;
+        self.alloc_raw(None, extra)
+    }
+
+    fn alloc_raw(&self, count: Option<usize>, extra: usize) -> Result<CData<'static>, CDataError> {
+        let info = &self.info;
+        if !info.complete {
+            return err(
+                CDataErrorKind::Unsupported,
+                format!("cannot allocate '{self}': incomplete type"),
+            );
+        }
+        let size = info
+            .size
+            .checked_mul(count.unwrap_or(1))
+            .and_then(|s| s.checked_add(extra))
+            .ok_or_else(|| CDataError::new(CDataErrorKind::Unsupported, "array too large"))?;
+        let (owner, addr) = Owner::alloc(size, info.align)?;
+        Ok(CData {
+            addr,
+            info: info.clone(),
+            count,
+            start: addr,
+            // SAFETY: `addr` has `size` bytes.
+            end: unsafe { addr.add(size) },
+            owner,
+            _life: PhantomData,
+        })
+    }
+
+    /// `new` for the benchmarks and hot loops: [`CDataType::alloc`] with positional values,
+    /// converted with the checks of calls, without building an [`Init`].
+    ///
+    /// # Errors
+    ///
+    /// As [`CDataType::alloc`].
+    pub fn alloc_values(&self, values: &[Value<'_>]) -> Result<CData<'static>, CDataError> {
+        let d = self.alloc_raw(self.array.flatten(), 0)?;
+        if let (None, Some(flat)) = (self.array, self.info.flat())
+            && values.len() <= flat.len()
+            && values
+                .iter()
+                .zip(flat)
+                .all(|(v, (_, c))| v.tag() == c.canonical_tag() && !matches!(c, Conv::Ptr { .. }))
+        {
+            for (v, &(off, conv)) in values.iter().zip(flat) {
+                // SAFETY: `off` plus the member's size lies inside the new object, and the
+                // value has the member's canonical variant, whose payload is at offset 8.
+                unsafe {
+                    let src = std::ptr::from_ref(v)
+                        .cast::<u8>()
+                        .add(value::PAYLOAD as usize);
+                    std::ptr::copy_nonoverlapping(src, d.addr.add(off), conv_size(conv));
+                }
+            }
+            return Ok(d);
+        }
+        d.write(d.root(), &Init::Values(values), false)?;
+        Ok(d)
+    }
+
+    /// The type, for [`Ffi`] queries.
+    pub fn type_id(&self) -> TypeId {
+        self.id
+    }
+
+    /// `sizeof` (of the element, for `T[]`).
+    pub fn size(&self) -> usize {
+        self.info.size * self.array.flatten().unwrap_or(1)
+    }
+
+    pub(crate) fn of(ffi: &Ffi, id: TypeId) -> CDataType {
+        let table = ffi.types();
+        if let CTypeDef::Array { elem, len } = table.raw_type(id) {
+            let (elem, len) = (*elem, *len);
+            return CDataType {
+                info: TypeInfo::new(ffi, elem),
+                array: Some(len.map(|n| n as usize)),
+                id,
+            };
+        }
+        CDataType {
+            info: TypeInfo::new(ffi, id),
+            array: None,
+            id,
+        }
+    }
+}
+
+/// Bytes of a scalar conversion in memory.
+pub(crate) fn conv_size(c: Conv) -> usize {
+    match c {
+        Conv::Bool => 1,
+        Conv::Int { bytes, .. } => usize::from(bytes),
+        Conv::F32 => 4,
+        Conv::LongDouble => 16,
+        Conv::Struct { size, .. } => size as usize,
+        Conv::Void | Conv::Unsupported => 0,
+        Conv::F64 | Conv::Ptr { .. } => 8,
+    }
+}
+
+impl<'a> CData<'a> {
+    /// The C type of the view, in C syntax (`struct point`, `double[8]`).
+    pub fn type_name(&self) -> String {
+        let elem = self.info.show(self.info.id);
+        match self.count {
+            Some(n) => format!("{elem}[{n}]"),
+            None => elem,
+        }
+    }
+
+    /// The object's (or first element's) type.
+    pub fn type_id(&self) -> TypeId {
+        self.info.id
+    }
+
+    /// The address of the object (of the first element of an array).
+    pub fn addr(&self) -> *mut c_void {
+        self.addr.cast()
+    }
+
+    /// The number of elements of an array view; `None` for one object.
+    pub fn len(&self) -> Option<usize> {
+        self.count
+    }
+
+    /// True for an array view of no elements.
+    pub fn is_empty(&self) -> bool {
+        self.count == Some(0)
+    }
+
+    /// The size of the object or array in bytes.
+    pub fn size(&self) -> usize {
+        self.info.size * self.count.unwrap_or(1)
+    }
+
+    /// A pointer to the object (to the first element of an array) with its C type, for
+    /// passing to a call: `T *` is accepted where `T *`, `const T *` or `void *` is expected.
+    pub fn ptr(&self) -> Value<'a> {
+        Value::Ptr(Pointer::typed(self.addr.cast(), self.info.ptr_ty))
+    }
+
+    /// The address of a member or element (`&s.a.b[2]`), as [`CData::ptr`] of [`CData::at`].
+    ///
+    /// # Errors
+    ///
+    /// As [`CData::at`].
+    pub fn addressof(&self, path: &str) -> Result<Value<'a>, CDataError> {
+        Ok(self.at(path)?.ptr())
+    }
+
+    fn root(&self) -> Place {
+        Place {
+            addr: self.addr,
+            ty: self.info.id,
+            shape: self.count.map_or(Shape::One, Shape::Array),
+        }
+    }
+
+    fn whole(&self) -> String {
+        self.type_name()
+    }
+
+    /// `struct seg .a.x`, `double[4] [2]`: a path for messages.
+    fn at_path(&self, path: &str) -> String {
+        match path.trim() {
+            "" => self.whole(),
+            p if p.starts_with(['.', '[']) => format!("{} {p}", self.whole()),
+            p => format!("{} .{p}", self.whole()),
+        }
+    }
+
+    /// Checks that `n` bytes at `addr` are inside the view's memory.
+    fn check(&self, addr: *mut u8, n: usize, what: &dyn Fn() -> String) -> Result<(), CDataError> {
+        let (a, s, e) = (addr as usize, self.start as usize, self.end as usize);
+        if self.addr.is_null() {
+            return err(CDataErrorKind::Null, format!("{}: NULL pointer", what()));
+        }
+        if a < s || a.checked_add(n).is_none_or(|x| x > e) {
+            return err(
+                CDataErrorKind::OutOfBounds,
+                format!(
+                    "{}: {n} bytes at offset {} are outside the {} bytes of this memory",
+                    what(),
+                    a as isize - s as isize,
+                    e - s
+                ),
+            );
+        }
+        Ok(())
+    }
+
+    /// Resolves a member path (`"a.b[2].c"`, `"[3].x"` for arrays, `""` for the view itself).
+    pub(crate) fn place(&self, path: &str) -> Result<Place, CDataError> {
+        let path = path.trim();
+        if path.is_empty() {
+            return Ok(self.root());
+        }
+        let info = &self.info;
+        let (base, ty, rest) = match self.count {
+            Some(n) => {
+                let Some(close) = path.strip_prefix('[').and_then(|p| p.find(']')) else {
+                    return err(
+                        CDataErrorKind::Path,
+                        format!(
+                            "'{}' is an array: a path starts with an index ('[0]'), not '{path}'",
+                            self.whole()
+                        ),
+                    );
+                };
+                let i: usize = path[1..close + 1].trim().parse().map_err(|_| {
+                    CDataError::new(CDataErrorKind::Path, format!("bad index in '{path}'"))
+                })?;
+                if i >= n {
+                    return err(
+                        CDataErrorKind::OutOfBounds,
+                        format!("index {i} is out of bounds for '{}'", self.whole()),
+                    );
+                }
+                (
+                    self.addr.wrapping_add(i * info.size),
+                    info.id,
+                    &path[close + 2..],
+                )
+            }
+            None => (self.addr, info.id, path),
+        };
+        if rest.is_empty() {
+            return Ok(self.normalize(base, ty));
+        }
+        let t = layout::resolve_path(&info.table, info.ffi.target(), ty, rest)?;
+        let addr = base.wrapping_add(t.offset as usize);
+        if let Some((bit, width)) = t.bitfield {
+            return Ok(Place {
+                addr,
+                ty: t.ty,
+                shape: Shape::Bits((bit - t.offset * 8) as u32, width),
+            });
+        }
+        Ok(self.normalize(addr, t.ty))
+    }
+
+    /// A place of type `ty` at `addr`, with arrays as element type and count (a flexible
+    /// array's count is what fits before the end of the view's memory).
+    fn normalize(&self, addr: *mut u8, ty: TypeId) -> Place {
+        let t = &self.info.table;
+        if let CTypeDef::Array { elem, len } = t.raw_type(ty) {
+            let esize = self.info.size_of(*elem).unwrap_or(0);
+            let n = match len {
+                Some(n) => *n as usize,
+                None if esize == 0 => 0,
+                None => (self.end as usize).saturating_sub(addr as usize) / esize,
+            };
+            return Place {
+                addr,
+                ty: *elem,
+                shape: Shape::Array(n),
+            };
+        }
+        Place {
+            addr,
+            ty,
+            shape: Shape::One,
+        }
+    }
+
+    fn place_size(&self, p: &Place) -> Result<usize, CDataError> {
+        Ok(match p.shape {
+            Shape::Bits(shift, width) => (shift + width).div_ceil(8) as usize,
+            Shape::One => self.info.size_of(p.ty)?,
+            Shape::Array(n) => self.info.size_of(p.ty)? * n,
+        })
+    }
+
+    fn describe(&self, p: &Place) -> String {
+        let off = p.addr as isize - self.addr as isize;
+        let ty = self.info.show(p.ty);
+        match p.shape {
+            Shape::Array(n) => format!("{}: '{ty}[{n}]' at offset {off}", self.whole()),
+            _ => format!("{}: '{ty}' at offset {off}", self.whole()),
+        }
+    }
+
+    /// A view of a member or element (`"b"`, `"pts[2]"`, `"[5]"` of an array view), sharing
+    /// this view's memory and keeping it alive.
+    ///
+    /// # Errors
+    ///
+    /// A path that does not resolve or leaves the memory; bit-fields (they have no address).
+    pub fn at(&self, path: &str) -> Result<CData<'a>, CDataError> {
+        let p = self.place(path)?;
+        if let Shape::Bits(..) = p.shape {
+            return err(
+                CDataErrorKind::Type,
+                format!(
+                    "{} .{path}: cannot take the address of a bit-field",
+                    self.whole()
+                ),
+            );
+        }
+        let n = self.place_size(&p)?;
+        self.check(p.addr, n, &|| self.at_path(path))?;
+        Ok(CData {
+            addr: p.addr,
+            info: self.info.child(p.ty),
+            count: match p.shape {
+                Shape::Array(n) => Some(n),
+                _ => None,
+            },
+            start: self.start,
+            end: self.end,
+            owner: self.owner.clone(),
+            _life: PhantomData,
+        })
+    }
+
+    /// Element `i` of an array view.
+    ///
+    /// # Errors
+    ///
+    /// Not an array, or `i` out of bounds.
+    pub fn index(&self, i: usize) -> Result<CData<'a>, CDataError> {
+        if self.count.is_none() {
+            return err(
+                CDataErrorKind::Type,
+                format!("'{}' is not an array", self.whole()),
+            );
+        }
+        self.at(&format!("[{i}]"))
+    }
+
+    /// Pointer arithmetic: the object `n` objects after this one (`p + n`), as a view of one
+    /// object.
+    ///
+    /// # Errors
+    ///
+    /// [`CDataErrorKind::OutOfBounds`] if the object is not inside the memory this view knows
+    /// (an owned allocation, a buffer, or the extent given to [`Ffi::view`]).
+    pub fn offset(&self, n: isize) -> Result<CData<'a>, CDataError> {
+        let size = self.info.size as isize;
+        let addr = (self.addr as isize).wrapping_add(n.wrapping_mul(size)) as *mut u8;
+        self.check(addr, self.info.size, &|| {
+            format!("'{} *' + {n}", self.info.show(self.info.id))
+        })?;
+        Ok(CData {
+            addr,
+            count: None,
+            ..self.clone()
+        })
+    }
+
+    /// The same memory seen as another type (`(T *)p`): a reinterpreting view, checked to fit
+    /// inside the memory. `T[]` covers as many elements as fit.
+    ///
+    /// # Errors
+    ///
+    /// A bad type name, an incomplete type, a type that does not fit.
+    pub fn cast(&self, ty: &str) -> Result<CData<'a>, CDataError> {
+        let ct =
+            self.info.ffi.ctype(ty).map_err(|e| {
+                CDataError::new(CDataErrorKind::Type, format!("cast to '{ty}': {e}"))
+            })?;
+        let count = match ct.array {
+            None => None,
+            Some(Some(n)) => Some(n),
+            Some(None) => Some((self.end as usize - self.addr as usize) / ct.info.size.max(1)),
+        };
+        let d = CData {
+            addr: self.addr,
+            info: ct.info,
+            count,
+            ..self.clone()
+        };
+        d.check(d.addr, d.size(), &|| format!("cast to '{ty}'"))?;
+        Ok(d)
+    }
+
+    /// Reads a member, element or the whole object (`""`) as a [`Value`]: integers, floats
+    /// and pointers in their canonical variant, structs and unions as copies of their bytes,
+    /// bit-fields sign-extended for signed types.
+    ///
+    /// # Errors
+    ///
+    /// A path that does not resolve, memory out of bounds, arrays (use [`CData::at`] and
+    /// [`CData::unpack`]), types without a value (`void`, functions, incomplete types).
+    pub fn get(&self, path: &str) -> Result<Value<'static>, CDataError> {
+        let p = self.place(path)?;
+        self.read(&p, path)
+    }
+
+    pub(crate) fn read(&self, p: &Place, path: &str) -> Result<Value<'static>, CDataError> {
+        let what = || self.at_path(path);
+        let n = self.place_size(p)?;
+        self.check(p.addr, n, &what)?;
+        let conv = self.info.conv(p.ty);
+        match (p.shape, conv) {
+            (Shape::Array(_), _) => err(
+                CDataErrorKind::Type,
+                format!("{}: an array has no value; use at() or unpack()", what()),
+            ),
+            (Shape::Bits(shift, width), Conv::Bool | Conv::Int { .. }) => {
+                let signed = matches!(conv, Conv::Int { signed: true, .. });
+                // SAFETY: the covering bytes are inside the view (checked above).
+                let bits = unsafe { read_bits(p.addr, shift, width, signed) };
+                Ok(value::value_from_c(conv, &bits.to_le_bytes()))
+            }
+            (_, Conv::Void | Conv::Unsupported) => err(
+                CDataErrorKind::Unsupported,
+                format!("{}: '{}' has no value", what(), self.info.show(p.ty)),
+            ),
+            (_, Conv::LongDouble) => {
+                let mut b = [0u8; 16];
+                // SAFETY: `n` (16) bytes are inside the view (checked above).
+                unsafe { std::ptr::copy_nonoverlapping(p.addr, b.as_mut_ptr(), 10) };
+                Ok(Value::F64(crate::cif::x87_to_f64(&b)))
+            }
+            (_, conv) => {
+                // SAFETY: `n` bytes are inside the view (checked above), and no `&mut` to
+                // them exists while `&self` does (`buffer` takes `&mut` of the only view).
+                let bytes = unsafe { std::slice::from_raw_parts(p.addr, n) };
+                Ok(value::value_from_c(conv, bytes))
+            }
+        }
+    }
+
+    /// Writes a member, element or the whole object (`""`): values are converted as call
+    /// arguments are (integers range-checked, bit-fields against their width, pointers of
+    /// compatible types), lists and member maps fill arrays and structs (the rest is zeroed),
+    /// a `CData` is copied or, into a pointer, stored by address and kept alive.
+    ///
+    /// # Errors
+    ///
+    /// As [`CData::get`], plus values that do not convert or fit. Nothing changes then: an
+    /// aggregate that fails halfway gets its bytes (and kept referents) back.
+    pub fn set<'i>(&self, path: &str, init: impl Into<Init<'i>>) -> Result<(), CDataError> {
+        let p = self.place(path)?;
+        let init = init.into();
+        // An aggregate is written member by member: keep what to restore if one fails.
+        let saved = match init {
+            Init::List(_) | Init::Values(_) | Init::Fields(_) => {
+                let n = self.place_size(&p)?;
+                self.check(p.addr, n, &|| self.at_path(path))?;
+                // SAFETY: `n` bytes inside the view (checked).
+                let bytes = unsafe { std::slice::from_raw_parts(p.addr, n) }.to_vec();
+                Some((bytes, self.owner.kept(p.addr as usize, p.addr as usize + n)))
+            }
+            _ => None,
+        };
+        let r = self.write(p, &init, true);
+        if let (Err(_), Some((bytes, kept))) = (&r, saved) {
+            // SAFETY: the same bytes as read above.
+            unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), p.addr, bytes.len()) };
+            let lo = p.addr as usize;
+            self.owner.unkeep(lo, lo + bytes.len());
+            for (at, o) in kept {
+                self.owner.keep(at, o);
+            }
+        }
+        r.map_err(|e| {
+            if path.is_empty() || e.message.starts_with(&self.whole()) {
+                e
+            } else {
+                CDataError::new(e.kind, format!("{}: {}", self.at_path(path), e.message))
+            }
+        })
+    }
+
+    fn write(&self, p: Place, init: &Init<'_>, zero: bool) -> Result<(), CDataError> {
+        let n = self.place_size(&p)?;
+        self.check(p.addr, n, &|| self.describe(&p))?;
+        let t = &*self.info.table;
+        let lo = p.addr as usize;
+        let is_ptr = matches!(t.raw_type(p.ty), CTypeDef::Pointer(_)) && p.shape == Shape::One;
+        if is_ptr || !matches!(p.shape, Shape::Bits(..)) {
+            self.owner.unkeep(lo, lo + n);
+        }
+        match init {
+            Init::Zero => {
+                if let Shape::Bits(shift, width) = p.shape {
+                    // SAFETY: the covering bytes are inside the view (checked above).
+                    unsafe { write_bits(p.addr, shift, width, 0) };
+                } else {
+                    // SAFETY: as above.
+                    unsafe { std::ptr::write_bytes(p.addr, 0, n) };
+                }
+                Ok(())
+            }
+            Init::Value(v) => self.write_value(&p, v, n),
+            Init::Data(d) => self.write_data(&p, d, n),
+            Init::Values(vs) => {
+                let items: Vec<Init<'_>> = vs.iter().cloned().map(Init::Value).collect();
+                self.write_list(&p, &items, n, zero)
+            }
+            Init::List(items) => self.write_list(&p, items, n, zero),
+            Init::Fields(items) => {
+                if p.shape != Shape::One || t.as_record(p.ty).is_none() {
+                    return err(
+                        CDataErrorKind::Type,
+                        format!("a member map cannot initialize '{}'", self.info.show(p.ty)),
+                    );
+                }
+                if zero {
+                    // SAFETY: inside the view (checked above).
+                    unsafe { std::ptr::write_bytes(p.addr, 0, n) };
+                }
+                for (name, init) in items {
+                    let t2 = layout::resolve_path(t, self.info.ffi.target(), p.ty, name).map_err(
+                        |e| {
+                            CDataError::new(
+                                CDataErrorKind::Path,
+                                format!("{}: {e}", self.info.show(p.ty)),
+                            )
+                        },
+                    )?;
+                    let addr = p.addr.wrapping_add(t2.offset as usize);
+                    let q = match t2.bitfield {
+                        Some((bit, width)) => Place {
+                            addr,
+                            ty: t2.ty,
+                            shape: Shape::Bits((bit - t2.offset * 8) as u32, width),
+                        },
+                        None => self.normalize(addr, t2.ty),
+                    };
+                    self.write(q, init, false).map_err(|e| {
+                        CDataError::new(
+                            e.kind,
+                            format!("{} .{name}: {}", self.info.show(p.ty), e.message),
+                        )
+                    })?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    fn write_list(
+        &self,
+        p: &Place,
+        items: &[Init<'_>],
+        n: usize,
+        zero: bool,
+    ) -> Result<(), CDataError> {
+        let t = &*self.info.table;
+        // The places the items go to, in order.
+        let slots: Vec<Place> = match p.shape {
+            Shape::Array(count) => {
+                if items.len() > count {
+                    return err(
+                        CDataErrorKind::OutOfBounds,
+                        format!(
+                            "{} initializers for '{}[{count}]'",
+                            items.len(),
+                            self.info.show(p.ty)
+                        ),
+                    );
+                }
+                let esize = self.info.size_of(p.ty)?;
+                (0..items.len())
+                    .map(|i| self.normalize(p.addr.wrapping_add(i * esize), p.ty))
+                    .collect()
+            }
+            Shape::One if t.as_record(p.ty).is_some() => {
+                let body = t
+                    .as_record(p.ty)
+                    .and_then(|r| r.body.as_ref())
+                    .ok_or_else(|| {
+                        CDataError::new(CDataErrorKind::Unsupported, "incomplete type")
+                    })?;
+                let is_union = t
+                    .as_record(p.ty)
+                    .is_some_and(|r| r.kind == crate::ctype::RecordKind::Union);
+                let fields: Vec<&crate::ctype::Field> = body
+                    .fields
+                    .iter()
+                    .filter(|f| f.name.is_some() || !f.is_bitfield())
+                    .take(if is_union { 1 } else { usize::MAX })
+                    .collect();
+                if items.len() > fields.len() {
+                    return err(
+                        CDataErrorKind::OutOfBounds,
+                        format!(
+                            "{} initializers for '{}', which has {} members",
+                            items.len(),
+                            self.info.show(p.ty),
+                            fields.len()
+                        ),
+                    );
+                }
+                fields
+                    .iter()
+                    .take(items.len())
+                    .map(|f| {
+                        let addr = p.addr.wrapping_add(f.offset as usize);
+                        match f.bit_width {
+                            Some(w) => Place {
+                                addr,
+                                ty: f.ty,
+                                shape: Shape::Bits((f.bit_offset - f.offset * 8) as u32, w),
+                            },
+                            None => self.normalize(addr, f.ty),
+                        }
+                    })
+                    .collect()
+            }
+            _ => {
+                // A scalar: a one-element list is its value (`int x = {1};`).
+                if let [one] = items {
+                    return self.write(*p, one, zero);
+                }
+                return err(
+                    CDataErrorKind::Type,
+                    format!("a list cannot initialize '{}'", self.info.show(p.ty)),
+                );
+            }
+        };
+        if zero {
+            // SAFETY: inside the view (checked by the caller).
+            unsafe { std::ptr::write_bytes(p.addr, 0, n) };
+        }
+        for (i, (slot, item)) in slots.into_iter().zip(items).enumerate() {
+            self.write(slot, item, false).map_err(|e| {
+                let at = match p.shape {
+                    Shape::Array(_) => format!("[{i}]"),
+                    _ => format!("member {}", i + 1),
+                };
+                CDataError::new(e.kind, format!("{at}: {}", e.message))
+            })?;
+        }
+        Ok(())
+    }
+
+    fn write_value(&self, p: &Place, v: &Value<'_>, n: usize) -> Result<(), CDataError> {
+        let t = &*self.info.table;
+        let ty_name = || self.info.show(p.ty);
+        if let Shape::Array(count) = p.shape {
+            // `char buf[N] = "…"`: the string and its NUL, if they fit.
+            let is_char = matches!(
+                t.raw_type(p.ty),
+                CTypeDef::Prim(Prim::Char | Prim::SChar | Prim::UChar)
+            );
+            if let (true, Value::Str(s)) = (is_char, v) {
+                let bytes = s.as_cstr().to_bytes_with_nul();
+                let len = if bytes.len() == count + 1 {
+                    count // C allows dropping the NUL exactly when it does not fit.
+                } else {
+                    bytes.len()
+                };
+                if len > count {
+                    return err(
+                        CDataErrorKind::OutOfBounds,
+                        format!(
+                            "a string of {} bytes does not fit in '{}[{count}]'",
+                            bytes.len(),
+                            ty_name()
+                        ),
+                    );
+                }
+                // SAFETY: `count` bytes are inside the view (checked by the caller).
+                unsafe {
+                    std::ptr::write_bytes(p.addr, 0, n);
+                    std::ptr::copy_nonoverlapping(bytes.as_ptr(), p.addr, len);
+                }
+                return Ok(());
+            }
+            return err(
+                CDataErrorKind::Type,
+                format!(
+                    "cannot assign {} to the array '{}[{count}]'",
+                    v.kind(),
+                    ty_name()
+                ),
+            );
+        }
+        let conv = self.info.conv(p.ty);
+        if let (Conv::Ptr { .. }, Value::Str(_)) = (conv, v) {
+            return err(
+                CDataErrorKind::Type,
+                format!(
+                    "cannot store a Rust string in '{}': it would dangle; allocate it with \
+                     ffi.alloc(\"char[]\", …) and store that CData (it is kept alive)",
+                    ty_name()
+                ),
+            );
+        }
+        let c = value::c_from_value(t, conv, v).map_err(|e| self.conv_error(p.ty, v, e))?;
+        if let Shape::Bits(shift, width) = p.shape {
+            let signed = matches!(conv, Conv::Int { signed: true, .. });
+            let x = c.as_i128().unwrap_or(0);
+            let (lo, hi) = bits_range(width, signed);
+            if x < lo || x > hi {
+                return err(
+                    CDataErrorKind::Range,
+                    format!(
+                        "{x} does not fit in the {width}-bit field '{}' ({lo}..={hi})",
+                        self.bitfield_decl(p)
+                    ),
+                );
+            }
+            // SAFETY: the covering bytes are inside the view (checked by the caller).
+            unsafe { write_bits(p.addr, shift, width, x as u64) };
+            return Ok(());
+        }
+        match (&c, conv) {
+            (Value::Struct(s), _) => {
+                let b = s.bytes();
+                // SAFETY: the struct value has the type's size (checked by the conversion),
+                // which is inside the view (checked by the caller).
+                unsafe { std::ptr::copy_nonoverlapping(b.as_ptr(), p.addr, b.len().min(n)) };
+            }
+            (other, Conv::LongDouble) => {
+                let b = crate::cif::f64_to_x87(other.as_f64().unwrap_or(0.0));
+                // SAFETY: `long double` has 16 bytes, inside the view.
+                unsafe { std::ptr::copy_nonoverlapping(b.as_ptr(), p.addr, n.min(16)) };
+            }
+            (other, conv) => {
+                // SAFETY: the payload of a canonical scalar `Value` is at offset 8 and has
+                // `conv_size` bytes, which are inside the view (checked by the caller).
+                unsafe {
+                    let src = std::ptr::from_ref(other)
+                        .cast::<u8>()
+                        .add(value::PAYLOAD as usize);
+                    std::ptr::copy_nonoverlapping(src, p.addr, conv_size(conv).min(n));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn bitfield_decl(&self, p: &Place) -> String {
+        let t = &*self.info.table;
+        // Find the member's name for the message (the place keeps only its position).
+        let name = self
+            .find_member_name(p)
+            .unwrap_or_else(|| "<bit-field>".into());
+        let w = match p.shape {
+            Shape::Bits(_, w) => w,
+            _ => 0,
+        };
+        format!("{} : {w}", t.declare(p.ty, &name))
+    }
+
+    fn find_member_name(&self, p: &Place) -> Option<String> {
+        fn walk(t: &TypeTable, ty: TypeId, base: usize, want: usize, shift: u32) -> Option<String> {
+            let body = t.as_record(ty)?.body.as_ref()?;
+            for f in &body.fields {
+                let at = base + f.offset as usize;
+                if f.is_bitfield()
+                    && at == want
+                    && (f.bit_offset - f.offset * 8) as u32 == shift
+                    && let Some(n) = &f.name
+                {
+                    return Some(n.clone());
+                }
+                if !f.is_bitfield()
+                    && let Some(n) = walk(t, f.ty, at, want, shift)
+                {
+                    return Some(n);
+                }
+            }
+            None
+        }
+        let Shape::Bits(shift, _) = p.shape else {
+            return None;
+        };
+        let t = &*self.info.table;
+        let off = p.addr as usize - self.addr as usize;
+        let (base, off) = match self.count {
+            Some(_) if self.info.size > 0 => (0, off % self.info.size),
+            _ => (0, off),
+        };
+        walk(t, self.info.id, base, off, shift)
+    }
+
+    fn conv_error(&self, ty: TypeId, v: &Value<'_>, e: ConvError) -> CDataError {
+        let c = self.info.show(ty);
+        let t = &*self.info.table;
+        match e {
+            ConvError::Range(n) => CDataError::new(
+                CDataErrorKind::Range,
+                format!("integer {n} does not fit in '{c}'"),
+            ),
+            ConvError::PointerType(from) => CDataError::new(
+                CDataErrorKind::Type,
+                format!(
+                    "cannot convert a pointer of type '{}' to '{c}'",
+                    value::pointer_type_name(t, from)
+                ),
+            ),
+            ConvError::StructType(from) => CDataError::new(
+                CDataErrorKind::Type,
+                format!("cannot convert '{}' to '{c}'", t.display(from)),
+            ),
+            ConvError::StructSize(n) => CDataError::new(
+                CDataErrorKind::Type,
+                format!("a struct value of {n} bytes for '{c}'"),
+            ),
+            ConvError::Type => CDataError::new(
+                CDataErrorKind::Type,
+                format!("cannot convert {} to '{c}'", v.kind()),
+            ),
+        }
+    }
+
+    fn write_data(&self, p: &Place, d: &CData<'_>, n: usize) -> Result<(), CDataError> {
+        let t = &*self.info.table;
+        if p.shape == Shape::One
+            && let Some(to) = t.pointee(p.ty)
+        {
+            let _ = to;
+            let ptr_ty = t.raw(p.ty);
+            let from = d.info.ptr_ty;
+            if !value::pointer_compatible(t, from, ptr_ty) {
+                return Err(self.conv_error(p.ty, &d.ptr(), ConvError::PointerType(from)));
+            }
+            let addr = d.addr as usize as u64;
+            // SAFETY: a pointer member has 8 bytes, inside the view (checked by the caller).
+            unsafe { std::ptr::copy_nonoverlapping(addr.to_le_bytes().as_ptr(), p.addr, 8) };
+            if !d.owner.same(&self.owner) {
+                self.owner.keep(p.addr as usize, d.owner.clone());
+            }
+            return Ok(());
+        }
+        // A copy of an object of the same type.
+        let same = t.raw(p.ty) == d.info.raw
+            && match p.shape {
+                Shape::Array(k) => d.count == Some(k),
+                Shape::One => d.count.is_none(),
+                Shape::Bits(..) => false,
+            };
+        if !same {
+            return err(
+                CDataErrorKind::Type,
+                format!(
+                    "cannot assign '{}' to '{}'",
+                    d.type_name(),
+                    match p.shape {
+                        Shape::Array(k) => format!("{}[{k}]", self.info.show(p.ty)),
+                        _ => self.info.show(p.ty),
+                    }
+                ),
+            );
+        }
+        d.check(d.addr, n, &|| d.type_name())?;
+        // SAFETY: both ranges are inside their views (checked); they may overlap.
+        unsafe { std::ptr::copy(d.addr, p.addr, n) };
+        Ok(())
+    }
+
+    /// The elements of an array view (of an array member, with a path) as values.
+    ///
+    /// # Errors
+    ///
+    /// Not an array; elements without a value.
+    pub fn unpack(&self, path: &str) -> Result<Vec<Value<'static>>, CDataError> {
+        let p = self.place(path)?;
+        let Shape::Array(count) = p.shape else {
+            return err(
+                CDataErrorKind::Type,
+                format!("{}: not an array", self.at_path(path)),
+            );
+        };
+        let esize = self.info.size_of(p.ty)?;
+        (0..count)
+            .map(|i| {
+                let q = self.normalize(p.addr.wrapping_add(i * esize), p.ty);
+                self.read(&q, path)
+            })
+            .collect()
+    }
+
+    /// The bytes of a `char` array (member, with a path) up to its first NUL, or all of
+    /// them if it has none.
+    ///
+    /// # Errors
+    ///
+    /// Not an array of a character type.
+    pub fn string(&self, path: &str) -> Result<Vec<u8>, CDataError> {
+        let p = self.place(path)?;
+        let t = &*self.info.table;
+        let is_char = matches!(
+            t.raw_type(p.ty),
+            CTypeDef::Prim(Prim::Char | Prim::SChar | Prim::UChar)
+        );
+        let count = match p.shape {
+            Shape::Array(n) if is_char => n,
+            _ => {
+                return err(
+                    CDataErrorKind::Type,
+                    format!(
+                        "{}: '{}' is not an array of characters",
+                        self.at_path(path),
+                        self.info.show(p.ty)
+                    ),
+                );
+            }
+        };
+        self.check(p.addr, count, &|| self.whole())?;
+        // SAFETY: `count` bytes inside the view (checked).
+        let b = unsafe { std::slice::from_raw_parts(p.addr, count) };
+        Ok(b.iter().take_while(|&&c| c != 0).copied().collect())
+    }
+
+    /// A copy of the view's bytes.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        if self.check(self.addr, self.size(), &String::new).is_err() {
+            return Vec::new();
+        }
+        // SAFETY: the view's bytes are inside its memory (checked).
+        unsafe { std::slice::from_raw_parts(self.addr, self.size()) }.to_vec()
+    }
+
+    /// The view's bytes for reading and writing in place, when this is the only view of the
+    /// memory (so nothing else can read or write them while the slice lives).
+    ///
+    /// # Errors
+    ///
+    /// [`CDataErrorKind::Shared`] while other views (clones, members, keep-alive holders)
+    /// of the memory exist.
+    pub fn buffer(&mut self) -> Result<&mut [u8], CDataError> {
+        if self.owner.count() != 1 {
+            return err(
+                CDataErrorKind::Shared,
+                format!(
+                    "{}: {} other views of this memory exist; use to_bytes or write_bytes",
+                    self.whole(),
+                    self.owner.count() - 1
+                ),
+            );
+        }
+        let n = self.size();
+        self.check(self.addr, n, &|| self.whole())?;
+        // SAFETY: the bytes are inside the memory (checked), and this is its only view,
+        // borrowed mutably for the slice's lifetime.
+        Ok(unsafe { std::slice::from_raw_parts_mut(self.addr, n) })
+    }
+
+    /// The view's bytes, without the uniqueness check of [`CData::buffer`].
+    ///
+    /// # Safety
+    ///
+    /// Nothing (another view, C code, another thread) writes the bytes while the slice lives,
+    /// and nothing reads or writes them if the slice is written.
+    #[allow(
+        clippy::mut_from_ref,
+        reason = "the caller vouches for exclusive access"
+    )]
+    pub unsafe fn buffer_unchecked(&self) -> &mut [u8] {
+        let n = if self.check(self.addr, self.size(), &String::new).is_ok() {
+            self.size()
+        } else {
+            0
+        };
+        // SAFETY: the bytes are inside the memory (checked); exclusivity is vouched for.
+        unsafe { std::slice::from_raw_parts_mut(self.addr, n) }
+    }
+
+    /// Copies `bytes` to `offset` bytes into the view (`memcpy` into the object).
+    ///
+    /// # Errors
+    ///
+    /// The range leaves the view's memory.
+    pub fn write_bytes(&self, offset: usize, bytes: &[u8]) -> Result<(), CDataError> {
+        let at = self.addr.wrapping_add(offset);
+        self.check(at, bytes.len(), &|| self.whole())?;
+        self.owner.unkeep(at as usize, at as usize + bytes.len());
+        // SAFETY: inside the memory (checked); `bytes` is a Rust slice, which cannot overlap
+        // memory only reachable through views.
+        unsafe { std::ptr::copy(bytes.as_ptr(), at, bytes.len()) };
+        Ok(())
+    }
+
+    /// `memmove(this, src, n)`: copies `n` bytes from `src`'s address to this view's
+    /// address; the ranges may overlap.
+    ///
+    /// # Errors
+    ///
+    /// Either range leaves its view's memory.
+    pub fn copy_from(&self, src: &CData<'_>, n: usize) -> Result<(), CDataError> {
+        self.check(self.addr, n, &|| format!("memmove into {}", self.whole()))?;
+        src.check(src.addr, n, &|| format!("memmove from {}", src.whole()))?;
+        // SAFETY: both ranges are inside their memory (checked); `copy` allows overlap.
+        unsafe { std::ptr::copy(src.addr, self.addr, n) };
+        Ok(())
+    }
+
+    /// Attaches a destructor to the memory: `f` runs once, when the last view of it is
+    /// dropped (CFFI's `ffi.gc`), e.g. `glp_delete_prob` for a problem object C allocated.
+    /// Replaces a destructor attached before.
+    pub fn gc(self, f: impl FnOnce() + 'static) -> CData<'a> {
+        drop(self.owner.header().gc.replace(Some(Box::new(f))));
+        self
+    }
+
+    /// Follows a pointer member (or this pointer object, with `""`) to a view of `count`
+    /// objects (`None`: one) of the pointee type.
+    ///
+    /// # Errors
+    ///
+    /// Not a pointer; NULL; a pointee without a size.
+    ///
+    /// # Safety
+    ///
+    /// The pointer points to `count` valid objects of its pointee type that stay valid, and
+    /// are not accessed by anything else in conflicting ways, while the view is used.
+    pub unsafe fn deref(&self, path: &str, count: Option<usize>) -> Result<CData<'a>, CDataError> {
+        let p = self.place(path)?;
+        let v = self.read(&p, path)?;
+        let Value::Ptr(ptr) = v else {
+            return err(
+                CDataErrorKind::Type,
+                format!(
+                    "{}: '{}' is not a pointer",
+                    self.at_path(path),
+                    self.info.show(p.ty)
+                ),
+            );
+        };
+        let Some(to) = self.info.table.pointee(p.ty) else {
+            return err(CDataErrorKind::Type, "not a pointer");
+        };
+        // SAFETY: vouched for by the caller.
+        let d = unsafe { view_at(&self.info.ffi, ptr.addr().cast(), to, count, None)? };
+        Ok(CData {
+            owner: self.owner.clone(),
+            ..d
+        })
+    }
+
+    /// The `Value` of the whole object (a struct by value, for calls).
+    ///
+    /// # Errors
+    ///
+    /// As [`CData::get`].
+    pub fn value(&self) -> Result<Value<'static>, CDataError> {
+        self.get("")
+    }
+
+    pub(crate) fn info(&self) -> &Rc<TypeInfo> {
+        &self.info
+    }
+
+    /// The bounds check of the accessors: element `i` of this array view (or the object,
+    /// `i == 0`, of a one-object view) and its address.
+    #[inline]
+    pub(crate) fn elem_addr(&self, i: usize) -> Option<*mut u8> {
+        let n = self.count.unwrap_or(1);
+        (i < n).then(|| self.addr.wrapping_add(i * self.info.size))
+    }
+
+    pub(crate) fn write_at(&self, p: Place, init: &Init<'_>) -> Result<(), CDataError> {
+        self.write(p, init, true)
+    }
+
+    /// Forgets what the pointer member at `at` kept alive (it is about to be overwritten).
+    #[inline]
+    pub(crate) fn forget_referent(&self, at: *mut u8) {
+        self.owner.unkeep(at as usize, at as usize + 1);
+    }
+
+    pub(crate) fn raw_parts(&self) -> (*mut u8, usize) {
+        (self.addr, self.count.unwrap_or(1))
+    }
+}
+
+impl<'a> From<&CData<'a>> for Value<'a> {
+    /// A pointer to the object ([`CData::ptr`]).
+    fn from(d: &CData<'a>) -> Value<'a> {
+        d.ptr()
+    }
+}
+
+/// A view of memory jitffi does not own.
+///
+/// # Safety
+///
+/// `count` (or one) objects of type `ty` are valid at `addr` while the view is used.
+unsafe fn view_at(
+    ffi: &Ffi,
+    addr: *mut u8,
+    ty: TypeId,
+    count: Option<usize>,
+    hold: Option<Box<dyn Any>>,
+) -> Result<CData<'static>, CDataError> {
+    let ct = CDataType::of(ffi, ty);
+    let count = match (ct.array, count) {
+        (Some(Some(n)), None) => Some(n),
+        (Some(Some(n)), Some(k)) => Some(n * k),
+        (_, c) => c,
+    };
+    if addr.is_null() {
+        return err(
+            CDataErrorKind::Null,
+            format!("cannot view NULL as '{}'", ffi.types().display(ty)),
+        );
+    }
+    let size = ct
+        .info
+        .size
+        .checked_mul(count.unwrap_or(1))
+        .ok_or_else(|| CDataError::new(CDataErrorKind::Unsupported, "view too large"))?;
+    Ok(CData {
+        addr,
+        info: ct.info,
+        count,
+        start: addr,
+        end: addr.wrapping_add(size),
+        owner: Owner::foreign(hold),
+        _life: PhantomData,
+    })
+}
+
+// -- Ffi entry points --
+
+fn ptr_type(p: &Value<'_>) -> Option<TypeId> {
+    match p {
+        Value::Ptr(x) => Pointer::type_id(*x),
+        _ => None,
+    }
+}
+
+fn type_error(ty: &str, e: impl fmt::Display) -> CDataError {
+    CDataError::new(CDataErrorKind::Type, format!("'{ty}': {e}"))
+}
+
+impl Ffi {
+    /// A pre-resolved type for [`CDataType::alloc`], [`CDataType::member`], [`CDataType::accessor`] and
+    /// [`CDataType::compiled`].
+    ///
+    /// # Errors
+    ///
+    /// A type name that does not parse or is not declared.
+    pub fn ctype(&self, ty: &str) -> Result<CDataType, CDataError> {
+        let t = self.type_of(ty).map_err(|e| type_error(ty, e))?;
+        Ok(CDataType::of(self, t.id()))
+    }
+
+    /// A new zeroed object of type `ty` filled from `init` (CFFI's `ffi.new`): `"struct
+    /// point"`, `"int[4]"`, `"char[]"` with a string. Freed when the last view is dropped.
+    ///
+    /// # Errors
+    ///
+    /// As [`Ffi::ctype`] and [`CDataType::alloc`].
+    pub fn alloc<'i>(
+        &self,
+        ty: &str,
+        init: impl Into<Init<'i>>,
+    ) -> Result<CData<'static>, CDataError> {
+        self.ctype(ty)?.alloc(init)
+    }
+
+    /// A new zeroed array of `n` objects: `alloc_array("double", n)` or
+    /// `alloc_array("double[]", n)`.
+    ///
+    /// # Errors
+    ///
+    /// As [`Ffi::ctype`] and [`CDataType::alloc_array`].
+    pub fn alloc_array(&self, ty: &str, n: usize) -> Result<CData<'static>, CDataError> {
+        self.ctype(ty)?.alloc_array(n)
+    }
+
+    /// A struct or scalar value (the result of a call) copied into new owned memory.
+    ///
+    /// # Errors
+    ///
+    /// Values without a C type of their own (`Value::Str`, `Value::Void`).
+    pub fn from_value(&self, v: &Value<'_>) -> Result<CData<'static>, CDataError> {
+        let t = self.types();
+        let id = match v {
+            Value::Struct(s) => s.type_id(),
+            Value::Ptr(p) => Pointer::type_id(*p).unwrap_or_else(|| {
+                let void = t.void();
+                t.find_pointer(void).unwrap_or(void)
+            }),
+            Value::Bool(_) => t.prim(Prim::Bool),
+            Value::I8(_) => t.prim(Prim::SChar),
+            Value::U8(_) => t.prim(Prim::UChar),
+            Value::I16(_) => t.prim(Prim::Short),
+            Value::U16(_) => t.prim(Prim::UShort),
+            Value::I32(_) => t.prim(Prim::Int),
+            Value::U32(_) => t.prim(Prim::UInt),
+            Value::I64(_) => t.prim(Prim::LongLong),
+            Value::U64(_) => t.prim(Prim::ULongLong),
+            Value::F32(_) => t.prim(Prim::Float),
+            Value::F64(_) => t.prim(Prim::Double),
+            other => {
+                return err(
+                    CDataErrorKind::Type,
+                    format!("a {} has no C object type", other.kind()),
+                );
+            }
+        };
+        CDataType::of(self, id).alloc(Init::Value(v.clone()))
+    }
+
+    /// A view of a Rust buffer as `ty` (`"double[]"` covers as many elements as fit; `T`
+    /// one object). The buffer is borrowed for the view's lifetime.
+    ///
+    /// # Errors
+    ///
+    /// A buffer too small or not aligned for the type.
+    pub fn from_buffer<'b>(&self, ty: &str, buf: &'b mut [u8]) -> Result<CData<'b>, CDataError> {
+        let ct = self.ctype(ty)?;
+        let (size, align) = (ct.info.size, ct.info.align);
+        let addr = buf.as_mut_ptr();
+        if !(addr as usize).is_multiple_of(align) {
+            return err(
+                CDataErrorKind::Type,
+                format!("the buffer at {addr:p} is not aligned to {align} bytes for '{ty}'"),
+            );
+        }
+        let count = match ct.array {
+            None => None,
+            Some(Some(n)) => Some(n),
+            Some(None) => Some(buf.len() / size.max(1)),
+        };
+        let need = size * count.unwrap_or(1);
+        if need > buf.len() || !ct.info.complete {
+            return err(
+                CDataErrorKind::OutOfBounds,
+                format!("'{ty}' needs {need} bytes; the buffer has {}", buf.len()),
+            );
+        }
+        Ok(CData {
+            addr,
+            info: ct.info,
+            count,
+            start: addr,
+            end: addr.wrapping_add(buf.len()),
+            owner: Owner::foreign(None),
+            _life: PhantomData,
+        })
+    }
+
+    /// A view of memory owned by C: `count` objects (`None`: one) of type `ty` at `addr`.
+    ///
+    /// # Errors
+    ///
+    /// NULL, a bad type name.
+    ///
+    /// # Safety
+    ///
+    /// The memory holds `count` (or one) valid objects of `ty` while the view and views made
+    /// from it are used, and nothing accesses it in conflicting ways meanwhile.
+    pub unsafe fn view(
+        &self,
+        addr: *mut c_void,
+        ty: &str,
+        count: Option<usize>,
+    ) -> Result<CData<'static>, CDataError> {
+        let t = self.type_of(ty).map_err(|e| type_error(ty, e))?;
+        // SAFETY: vouched for by the caller.
+        unsafe { view_at(self, addr.cast(), t.id(), count, None) }
+    }
+
+    /// A view of what a typed pointer (a call result) points to: `count` objects (`None`:
+    /// one) of its pointee type.
+    ///
+    /// # Errors
+    ///
+    /// Not a pointer, an untyped pointer, NULL.
+    ///
+    /// # Safety
+    ///
+    /// As [`Ffi::view`].
+    pub unsafe fn view_ptr(
+        &self,
+        p: &Value<'_>,
+        count: Option<usize>,
+    ) -> Result<CData<'static>, CDataError> {
+        let Value::Ptr(ptr) = p else {
+            return err(
+                CDataErrorKind::Type,
+                format!("a {} is not a pointer", p.kind()),
+            );
+        };
+        let t = self.types();
+        let tag = ptr.tag();
+        let to = if tag != value::UNTYPED && tag & value::POINTEE != 0 {
+            Some(TypeId(tag & !value::POINTEE)).filter(|id| id.index() < t.len())
+        } else {
+            Pointer::type_id(*ptr)
+                .filter(|id| id.index() < t.len())
+                .and_then(|id| t.pointee(id))
+        };
+        let Some(to) = to else {
+            return err(
+                CDataErrorKind::Type,
+                "the pointer carries no type: use Ffi::view with a type name",
+            );
+        };
+        // SAFETY: vouched for by the caller.
+        unsafe { view_at(self, ptr.addr().cast(), to, count, None) }
+    }
+
+    /// A view of a global variable declared in a cdef (`extern struct config cfg;`). The
+    /// view keeps the library loaded.
+    ///
+    /// # Errors
+    ///
+    /// As [`Ffi::global`].
+    ///
+    /// # Safety
+    ///
+    /// The declaration matches the definition, and nothing else (C code, other threads)
+    /// accesses the variable in conflicting ways while the view is used.
+    pub unsafe fn global_data(
+        &self,
+        library: &crate::Library,
+        name: &str,
+    ) -> Result<CData<'static>, crate::Error> {
+        let g = self.global(library, name)?;
+        let t = self.types();
+        let ty = t.global(name).map(|d| d.ty).unwrap_or(t.void());
+        // SAFETY: vouched for by the caller.
+        Ok(unsafe {
+            view_at(
+                self,
+                g.address().cast(),
+                ty,
+                None,
+                Some(Box::new(library.clone())),
+            )
+        }?)
+    }
+
+    /// C's cast of a value to `ty`: integers wrap to the width of an integer type, pointers
+    /// and integers convert to each other, pointers change type, floats convert (and to
+    /// integers truncate, refused when out of range).
+    ///
+    /// # Errors
+    ///
+    /// Bad type names; conversions C does not have (a struct to an integer, a float to a
+    /// pointer, …).
+    pub fn cast(&self, ty: &str, v: &Value<'_>) -> Result<Value<'static>, CDataError> {
+        let t = self.type_of(ty).map_err(|e| type_error(ty, e))?;
+        let table = t.table();
+        let conv = Conv::of(
+            table,
+            |i| {
+                layout::layout_of(table, self.target(), i)
+                    .ok()
+                    .map(|l| l.size)
+            },
+            t.id(),
+            self.target().char_signed,
+        );
+        let bits: Option<i128> = match v {
+            Value::Ptr(p) => Some(p.addr() as usize as i128),
+            Value::Str(s) => Some(s.as_ptr() as usize as i128),
+            other => other.as_i128(),
+        };
+        let bad = || {
+            CDataError::new(
+                CDataErrorKind::Type,
+                format!("cannot cast {} to '{ty}'", v.kind()),
+            )
+        };
+        let out = match conv {
+            Conv::Bool => Value::Bool(match (bits, v.as_f64()) {
+                (Some(b), _) => b != 0,
+                (None, Some(f)) => f != 0.0,
+                _ => return Err(bad()),
+            }),
+            Conv::Int { bytes, signed } => {
+                let x = match (bits, v) {
+                    (Some(b), _) => b,
+                    (None, Value::F32(_) | Value::F64(_)) => {
+                        let f = v.as_f64().unwrap_or(0.0).trunc();
+                        if !(-1.8e19..1.9e19).contains(&f) {
+                            return err(
+                                CDataErrorKind::Range,
+                                format!("{f} does not fit in '{ty}'"),
+                            );
+                        }
+                        let x = f as i128;
+                        let (lo, hi) = bits_range(u32::from(bytes) * 8, signed);
+                        if x < lo || x > hi {
+                            return err(
+                                CDataErrorKind::Range,
+                                format!("{f} does not fit in '{ty}'"),
+                            );
+                        }
+                        x
+                    }
+                    _ => return Err(bad()),
+                };
+                let shift = 128 - 8 * u32::from(bytes);
+                let w = if signed {
+                    (x << shift) >> shift
+                } else {
+                    ((x as u128) << shift >> shift) as i128
+                };
+                match (bytes, signed) {
+                    (1, true) => Value::I8(w as i8),
+                    (1, false) => Value::U8(w as u8),
+                    (2, true) => Value::I16(w as i16),
+                    (2, false) => Value::U16(w as u16),
+                    (4, true) => Value::I32(w as i32),
+                    (4, false) => Value::U32(w as u32),
+                    (_, true) => Value::I64(w as i64),
+                    (_, false) => Value::U64(w as u64),
+                }
+            }
+            Conv::F32 => Value::F32(v.as_f64().ok_or_else(bad)? as f32),
+            Conv::F64 | Conv::LongDouble => Value::F64(v.as_f64().ok_or_else(bad)?),
+            Conv::Ptr { ty: pty, .. } => {
+                let b = bits.ok_or_else(bad)?;
+                Value::Ptr(Pointer::typed(b as usize as *mut c_void, pty))
+            }
+            Conv::Struct { .. } => match v {
+                Value::Struct(s) if table.raw(s.type_id()) == table.raw(t.id()) => {
+                    Value::Struct(StructValue::owned_copy(s.type_id(), s.bytes()))
+                }
+                _ => return Err(bad()),
+            },
+            Conv::Void | Conv::Unsupported => return Err(bad()),
+        };
+        Ok(out)
+    }
+
+    /// Pointer arithmetic on a typed pointer value: `p + n` in units of its pointee.
+    ///
+    /// # Errors
+    ///
+    /// Not a typed pointer, or a pointee without a size.
+    pub fn ptr_add(&self, p: &Value<'_>, n: isize) -> Result<Value<'static>, CDataError> {
+        let t = self.types();
+        let (Value::Ptr(ptr), Some(pty)) = (p, p.as_ptr().and(ptr_type(p))) else {
+            return err(
+                CDataErrorKind::Type,
+                format!(
+                    "pointer arithmetic needs a typed pointer, not a {}",
+                    p.kind()
+                ),
+            );
+        };
+        let size = t
+            .pointee(pty)
+            .and_then(|to| layout::layout_of(&t, self.target(), to).ok())
+            .map(|l| l.size as isize)
+            .ok_or_else(|| {
+                CDataError::new(
+                    CDataErrorKind::Unsupported,
+                    format!("arithmetic on '{}': pointee has no size", t.display(pty)),
+                )
+            })?;
+        let addr = (ptr.addr() as isize).wrapping_add(n.wrapping_mul(size));
+        Ok(Value::Ptr(Pointer::typed(addr as *mut c_void, pty)))
+    }
+
+    /// The bytes of a C string: up to its NUL (`len: None`), or exactly `len` bytes.
+    ///
+    /// # Errors
+    ///
+    /// Not a pointer; NULL.
+    ///
+    /// # Safety
+    ///
+    /// The pointer points to a NUL-terminated string (or to `len` readable bytes).
+    pub unsafe fn string(&self, p: &Value<'_>, len: Option<usize>) -> Result<Vec<u8>, CDataError> {
+        let addr = match p {
+            Value::Ptr(x) => x.addr().cast::<u8>(),
+            Value::Str(s) => s.as_ptr().cast::<u8>().cast_mut(),
+            other => {
+                return err(
+                    CDataErrorKind::Type,
+                    format!("a {} is not a string pointer", other.kind()),
+                );
+            }
+        };
+        if addr.is_null() {
+            return err(CDataErrorKind::Null, "string(): NULL pointer");
+        }
+        Ok(match len {
+            // SAFETY: the caller vouches for `n` readable bytes.
+            Some(n) => unsafe { std::slice::from_raw_parts(addr, n) }.to_vec(),
+            // SAFETY: the caller vouches for a NUL-terminated string.
+            None => unsafe { std::ffi::CStr::from_ptr(addr.cast()) }
+                .to_bytes()
+                .to_vec(),
+        })
+    }
+}
