@@ -144,8 +144,9 @@ impl FieldSpec {
 #[derive(Clone, Debug)]
 pub struct Member {
     spec: FieldSpec,
-    /// Canonical tag of the member's `Value` and its size in memory.
+    /// Canonical tag of the member's `Value`, a pointer's type and its size in memory.
     tag: u8,
+    ptr_ty: u32,
     size: usize,
 }
 
@@ -159,6 +160,7 @@ impl CDataType {
         let spec = FieldSpec::resolve(self, path)?;
         Ok(Member {
             tag: spec.conv.canonical_tag(),
+            ptr_ty: spec.conv.scalar_tag().map_or(0, |(_, p)| p),
             size: conv_size(spec.conv),
             spec,
         })
@@ -207,11 +209,8 @@ impl Member {
             return Ok(value::value_from_c(s.conv, &b.to_le_bytes()));
         }
         if self.tag <= value::tag::PTR && !matches!(s.conv, Conv::LongDouble) {
-            let mut b = [0u8; 8];
-            // SAFETY: `size` (at most 8) bytes of the member are inside element `i`.
-            unsafe { std::ptr::copy_nonoverlapping(a, b.as_mut_ptr(), self.size) };
-            let (tag, ptr_ty) = s.conv.scalar_tag().unwrap_or((value::tag::VOID, 0));
-            let mut bits = u64::from_le_bytes(b);
+            // SAFETY: `size` (1 to 8) bytes of the member are inside element `i`.
+            let mut bits = unsafe { super::read_word(a, self.size) };
             if let Conv::Int {
                 bytes,
                 signed: true,
@@ -224,7 +223,7 @@ impl Member {
             }
             // SAFETY: `tag` is the member's canonical scalar tag and `bits` its payload,
             // sign-extended or normalized as the variant requires.
-            return Ok(unsafe { value::scalar_from_raw(tag, ptr_ty, bits) });
+            return Ok(unsafe { value::scalar_from_raw(self.tag, self.ptr_ty, bits) });
         }
         d.read(
             &super::Place {
@@ -261,14 +260,9 @@ impl Member {
             && self.tag < value::tag::PTR
             && !matches!(s.conv, Conv::LongDouble)
         {
-            // SAFETY: the value has the member's canonical variant, whose payload (at offset
-            // 8) has the member's `size` bytes, inside element `i` (checked).
-            unsafe {
-                let src = std::ptr::from_ref(v)
-                    .cast::<u8>()
-                    .add(value::PAYLOAD as usize);
-                std::ptr::copy_nonoverlapping(src, a, self.size);
-            }
+            // SAFETY: the value has the member's canonical variant, whose C representation has
+            // the member's `size` bytes, inside element `i` (checked).
+            unsafe { super::write_word(a, self.size, super::payload_word(v)) };
             return Ok(());
         }
         let place = super::Place {
@@ -456,6 +450,10 @@ pub(crate) fn check_field_type<T: FieldType>(spec: &FieldSpec, c: &str) -> Resul
 ///     s += x.get_in(&pts, i)?;
 /// }
 /// assert_eq!(s, 499500.0);
+/// // Bound to one view, the type is checked once and each access checks the index only.
+/// let xs = x.bind(&pts)?;
+/// assert_eq!(xs.get(999)?, 999.0);
+/// assert!(xs.get(1000).is_err());
 /// assert!(point.accessor::<f32>("x").is_err());
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
@@ -535,8 +533,96 @@ impl<T: FieldType> Accessor<T> {
         Ok(())
     }
 
+    /// The member over the elements of `d`, with the type checked once: a view whose `get`
+    /// and `set` check only the index (the form for loops).
+    ///
+    /// # Errors
+    ///
+    /// `d` is not of the handle's type.
+    #[inline]
+    pub fn bind<'v>(&'v self, d: &'v CData<'_>) -> Result<Bound<'v, T>, CDataError> {
+        self.spec.addr(d, 0).or_else(|e| {
+            if d.is_empty() && e.kind() == CDataErrorKind::OutOfBounds {
+                Ok(std::ptr::null_mut())
+            } else {
+                Err(e)
+            }
+        })?;
+        let (base, count) = d.raw_parts();
+        Ok(Bound {
+            acc: self,
+            data: d,
+            base: base.wrapping_add(self.spec.offset),
+            count,
+        })
+    }
+
     /// The member's byte offset in its record.
     pub fn offset(&self) -> usize {
         self.spec.offset
+    }
+}
+
+/// An [`Accessor`] bound to one view ([`Accessor::bind`]).
+#[derive(Clone, Copy, Debug)]
+pub struct Bound<'v, T> {
+    acc: &'v Accessor<T>,
+    data: &'v CData<'v>,
+    /// The member of element 0.
+    base: *mut u8,
+    count: usize,
+}
+
+impl<T: FieldType> Bound<'_, T> {
+    /// The number of elements.
+    pub fn len(&self) -> usize {
+        self.count
+    }
+
+    /// True for no elements.
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    /// The member of element `i`.
+    ///
+    /// # Errors
+    ///
+    /// `i` out of bounds.
+    #[inline]
+    pub fn get(&self, i: usize) -> Result<T, CDataError> {
+        if i >= self.count {
+            return Err(self.acc.spec.out_of_bounds(self.data, i));
+        }
+        let a = self.base.wrapping_add(i * self.acc.spec.stride);
+        Ok(match self.acc.spec.bits {
+            // SAFETY: element `i` exists (checked) and holds the member, of `T`'s size and
+            // kind (checked when the accessor was made).
+            None => unsafe { a.cast::<T>().read_unaligned() },
+            Some((shift, width)) => {
+                // SAFETY: the covering bytes are inside element `i`.
+                let w = unsafe { read_bits(a, shift, width, self.acc.spec.signed()) };
+                T::from_word(w)
+            }
+        })
+    }
+
+    /// Writes the member of element `i`.
+    ///
+    /// # Errors
+    ///
+    /// `i` out of bounds, a value outside a bit-field's range.
+    #[inline]
+    pub fn set(&self, i: usize, v: T) -> Result<(), CDataError> {
+        if i >= self.count {
+            return Err(self.acc.spec.out_of_bounds(self.data, i));
+        }
+        if self.acc.spec.bits.is_some() || T::SHAPE == Kind::Ptr {
+            return self.acc.set_in(self.data, i, v);
+        }
+        let a = self.base.wrapping_add(i * self.acc.spec.stride);
+        // SAFETY: as in `get`.
+        unsafe { a.cast::<T>().write_unaligned(v) };
+        Ok(())
     }
 }

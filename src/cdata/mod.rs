@@ -42,7 +42,7 @@ use std::ptr::NonNull;
 use std::rc::Rc;
 use std::sync::Arc;
 
-pub use access::{Accessor, FieldType, Member};
+pub use access::{Accessor, Bound, FieldType, Member};
 pub use compiled::CompiledField;
 
 use crate::ctype::{CType as CTypeDef, Prim, TypeId, TypeTable};
@@ -239,15 +239,21 @@ impl TypeInfo {
 
 /// The header of an allocation made by jitffi (with the object's bytes after it), or of a
 /// foreign block (no bytes: memory owned by C or by a borrowed buffer). Reference counted
-/// by the views, not thread-safe (views are neither `Send` nor `Sync`).
+/// by the views, not thread-safe (views are neither `Send` nor `Sync`). Kept small: what
+/// few blocks need lives in `extra`, allocated on first use.
 struct Header {
     rc: Cell<usize>,
     /// The whole allocation, for `dealloc`; `None` for a foreign block.
     alloc: Option<std::alloc::Layout>,
+    extra: RefCell<Option<Box<Extra>>>,
+}
+
+#[derive(Default)]
+struct Extra {
     /// Objects kept alive by pointer members of this block: (address of the member, owner).
-    keep: RefCell<Vec<(usize, Owner)>>,
+    keep: Vec<(usize, Owner)>,
     /// A destructor attached with [`CData::gc`].
-    gc: Cell<Option<Box<dyn FnOnce()>>>,
+    gc: Option<Box<dyn FnOnce()>>,
     /// Something the memory depends on (the `Library` of a global).
     _hold: Option<Box<dyn Any>>,
 }
@@ -262,6 +268,7 @@ impl Owner {
     }
 
     /// A zeroed allocation of `size` bytes aligned to `align`, and the address of its bytes.
+    #[inline]
     fn alloc(size: usize, align: usize) -> Result<(Owner, *mut u8), CDataError> {
         let too_big = || {
             CDataError::new(
@@ -284,9 +291,7 @@ impl Owner {
             nn.as_ptr().write(Header {
                 rc: Cell::new(1),
                 alloc: Some(whole),
-                keep: RefCell::new(Vec::new()),
-                gc: Cell::new(None),
-                _hold: None,
+                extra: RefCell::new(None),
             });
             let bytes = base.add(at);
             std::ptr::write_bytes(bytes, 0, size);
@@ -296,12 +301,16 @@ impl Owner {
 
     /// A block for memory jitffi does not own.
     fn foreign(hold: Option<Box<dyn Any>>) -> Owner {
+        let extra = hold.map(|h| {
+            Box::new(Extra {
+                _hold: Some(h),
+                ..Extra::default()
+            })
+        });
         let b = Box::new(Header {
             rc: Cell::new(1),
             alloc: None,
-            keep: RefCell::new(Vec::new()),
-            gc: Cell::new(None),
-            _hold: hold,
+            extra: RefCell::new(extra),
         });
         Owner(NonNull::from(Box::leak(b)))
     }
@@ -314,34 +323,51 @@ impl Owner {
         self.header().rc.get()
     }
 
+    fn with_extra<R>(&self, f: impl FnOnce(&mut Extra) -> R) -> R {
+        let mut e = self.header().extra.borrow_mut();
+        f(e.get_or_insert_with(Box::default))
+    }
+
     /// Forgets the referents of pointer members in `[lo, hi)`.
+    #[inline]
     fn unkeep(&self, lo: usize, hi: usize) {
-        let h = self.header();
-        if h.keep.borrow().is_empty() {
+        let none = match &*self.header().extra.borrow() {
+            None => true,
+            Some(e) => e.keep.is_empty(),
+        };
+        if none {
             return;
         }
-        let dropped: Vec<(usize, Owner)> = {
-            let mut k = h.keep.borrow_mut();
+        let dropped: Vec<(usize, Owner)> = self.with_extra(|e| {
             let (gone, stay): (Vec<_>, Vec<_>) =
-                k.drain(..).partition(|(a, _)| *a >= lo && *a < hi);
-            *k = stay;
+                e.keep.drain(..).partition(|(a, _)| *a >= lo && *a < hi);
+            e.keep = stay;
             gone
-        };
+        });
         // Dropped outside the borrow: freeing a referent may run its destructor.
         drop(dropped);
     }
 
     /// The referents kept for pointer members in `[lo, hi)`.
     fn kept(&self, lo: usize, hi: usize) -> Vec<(usize, Owner)> {
-        let k = self.header().keep.borrow();
-        k.iter()
-            .filter(|(a, _)| *a >= lo && *a < hi)
-            .map(|(a, o)| (*a, o.clone()))
-            .collect()
+        match &*self.header().extra.borrow() {
+            None => Vec::new(),
+            Some(e) => e
+                .keep
+                .iter()
+                .filter(|(a, _)| *a >= lo && *a < hi)
+                .map(|(a, o)| (*a, o.clone()))
+                .collect(),
+        }
     }
 
     fn keep(&self, at: usize, other: Owner) {
-        self.header().keep.borrow_mut().push((at, other));
+        self.with_extra(|e| e.keep.push((at, other)));
+    }
+
+    fn set_gc(&self, f: Box<dyn FnOnce()>) {
+        let old = self.with_extra(|e| e.gc.replace(f));
+        drop(old);
     }
 }
 
@@ -354,6 +380,7 @@ impl Clone for Owner {
 }
 
 impl Drop for Owner {
+    #[inline]
     fn drop(&mut self) {
         let h = self.header();
         let n = h.rc.get() - 1;
@@ -361,11 +388,15 @@ impl Drop for Owner {
         if n != 0 {
             return;
         }
-        if let Some(gc) = h.gc.take() {
-            gc();
+        // The destructor runs first, while the memory and what it keeps are alive; the kept
+        // referents go next (outside any borrow: their destructors may run).
+        let extra = h.extra.borrow_mut().take();
+        if let Some(mut e) = extra {
+            if let Some(gc) = e.gc.take() {
+                gc();
+            }
+            drop(e);
         }
-        let keep = std::mem::take(&mut *h.keep.borrow_mut());
-        drop(keep);
         let alloc = h.alloc;
         // SAFETY: the count reached zero: this was the last reference. The header is
         // dropped in place and its memory released the way it was obtained.
@@ -703,6 +734,7 @@ impl CDataType {
         self.alloc_raw(None, extra)
     }
 
+    #[inline]
     fn alloc_raw(&self, count: Option<usize>, extra: usize) -> Result<CData<'static>, CDataError> {
         let info = &self.info;
         if !info.complete {
@@ -735,6 +767,7 @@ impl CDataType {
     /// # Errors
     ///
     /// As [`CDataType::alloc`].
+    #[inline]
     pub fn alloc_values(&self, values: &[Value<'_>]) -> Result<CData<'static>, CDataError> {
         let d = self.alloc_raw(self.array.flatten(), 0)?;
         if let (None, Some(flat)) = (self.array, self.info.flat())
@@ -746,13 +779,8 @@ impl CDataType {
         {
             for (v, &(off, conv)) in values.iter().zip(flat) {
                 // SAFETY: `off` plus the member's size lies inside the new object, and the
-                // value has the member's canonical variant, whose payload is at offset 8.
-                unsafe {
-                    let src = std::ptr::from_ref(v)
-                        .cast::<u8>()
-                        .add(value::PAYLOAD as usize);
-                    std::ptr::copy_nonoverlapping(src, d.addr.add(off), conv_size(conv));
-                }
+                // value has the member's canonical variant.
+                unsafe { write_word(d.addr.add(off), conv_size(conv), payload_word(v)) };
             }
             return Ok(d);
         }
@@ -785,6 +813,63 @@ impl CDataType {
             array: None,
             id,
         }
+    }
+}
+
+/// Reads a little-endian scalar of `size` (1, 2, 4 or 8) bytes, zero-extended.
+///
+/// # Safety
+///
+/// `size` bytes at `a` are readable.
+#[inline]
+pub(crate) unsafe fn read_word(a: *const u8, size: usize) -> u64 {
+    // SAFETY: the caller vouches for `size` readable bytes; fixed-size unaligned loads (a
+    // copy of a variable length would be a call to memcpy).
+    unsafe {
+        match size {
+            1 => u64::from(a.read()),
+            2 => u64::from(a.cast::<u16>().read_unaligned()),
+            4 => u64::from(a.cast::<u32>().read_unaligned()),
+            _ => a.cast::<u64>().read_unaligned(),
+        }
+    }
+}
+
+/// Writes the low `size` (1, 2, 4 or 8) bytes of `w`.
+///
+/// # Safety
+///
+/// `size` bytes at `a` are writable.
+#[inline]
+pub(crate) unsafe fn write_word(a: *mut u8, size: usize, w: u64) {
+    // SAFETY: the caller vouches for `size` writable bytes.
+    unsafe {
+        match size {
+            1 => a.write(w as u8),
+            2 => a.cast::<u16>().write_unaligned(w as u16),
+            4 => a.cast::<u32>().write_unaligned(w as u32),
+            _ => a.cast::<u64>().write_unaligned(w),
+        }
+    }
+}
+
+/// The payload of a scalar `Value` as a word (its low bytes are the C representation).
+#[inline]
+pub(crate) fn payload_word(v: &Value<'_>) -> u64 {
+    match *v {
+        Value::Bool(b) => u64::from(b),
+        Value::I8(x) => x as u8 as u64,
+        Value::U8(x) => u64::from(x),
+        Value::I16(x) => x as u16 as u64,
+        Value::U16(x) => u64::from(x),
+        Value::I32(x) => x as u32 as u64,
+        Value::U32(x) => u64::from(x),
+        Value::I64(x) => x as u64,
+        Value::U64(x) => x,
+        Value::F32(x) => u64::from(x.to_bits()),
+        Value::F64(x) => x.to_bits(),
+        Value::Ptr(p) => p.addr() as usize as u64,
+        _ => 0,
     }
 }
 
@@ -1689,7 +1774,7 @@ impl<'a> CData<'a> {
     /// dropped (CFFI's `ffi.gc`), e.g. `glp_delete_prob` for a problem object C allocated.
     /// Replaces a destructor attached before.
     pub fn gc(self, f: impl FnOnce() + 'static) -> CData<'a> {
-        drop(self.owner.header().gc.replace(Some(Box::new(f))));
+        self.owner.set_gc(Box::new(f));
         self
     }
 

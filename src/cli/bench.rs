@@ -30,7 +30,7 @@ pub struct BenchArgs {
     /// CPU seconds of each timed run of the call rows.
     #[arg(long, default_value_t = 0.2)]
     target_s: f64,
-    /// Groups to run (default: all). Known: calls, cdef.
+    /// Groups to run (default: all). Known: calls, data, cdef.
     groups: Vec<String>,
 }
 
@@ -496,9 +496,9 @@ fn compile_times(lib: &Library) -> Result<CompileTimes, String> {
 pub fn run(a: &BenchArgs) -> Result<(), String> {
     let all = a.groups.is_empty();
     for g in &a.groups {
-        if g != "cdef" && g != "calls" {
+        if g != "cdef" && g != "calls" && g != "data" {
             return Err(format!(
-                "unknown benchmark group '{g}' (known: calls, cdef)"
+                "unknown benchmark group '{g}' (known: calls, data, cdef)"
             ));
         }
     }
@@ -508,22 +508,42 @@ pub fn run(a: &BenchArgs) -> Result<(), String> {
     } else {
         (Vec::new(), None)
     };
+    let data = if wants("data") {
+        super::bench_data::data_rows(a.reps, a.target_s, |r, t, f| ns_per_op(r, t, f))?
+    } else {
+        Vec::new()
+    };
     let cdef = if wants("cdef") {
         cdef_rows(a.reps)?
     } else {
         Vec::new()
     };
     if a.json {
-        let rows: Vec<_> = calls
+        let mut rows: Vec<_> = calls
             .iter()
             .map(|r| json!({ "name": r.name, "native_ns": r.native, "typed_ns": r.typed, "jit_ns": r.jit, "libffi_ns": r.libffi }))
             .collect();
+        for r in &data {
+            let mut o = serde_json::Map::new();
+            o.insert("name".into(), json!(r.name));
+            o.insert("native_ns".into(), json!(r.native));
+            for (k, v) in [
+                ("typed_ns", r.typed),
+                ("jit_ns", r.jit),
+                ("untyped_ns", r.untyped),
+            ] {
+                if let Some(v) = v {
+                    o.insert(k.into(), json!(v));
+                }
+            }
+            rows.push(serde_json::Value::Object(o));
+        }
         let cdef_rows: Vec<_> = cdef
             .iter()
             .map(|r| json!({ "name": r.name, "bytes": r.bytes, "cpu_us": r.cpu_us, "wall_us": r.wall_us, "target_us": r.target_us }))
             .collect();
         let mut doc = serde_json::Map::new();
-        if wants("calls") {
+        if wants("calls") || wants("data") {
             doc.insert("rows".into(), json!(rows));
             if let Some(c) = &compile {
                 doc.insert("compile_us".into(), json!(c.new_signature));
@@ -560,6 +580,30 @@ pub fn run(a: &BenchArgs) -> Result<(), String> {
                 c.new_signature, c.same_signature
             );
         }
+    }
+    if !data.is_empty() {
+        println!(
+            "C data: ns per element (per struct for gather/scatter, per object for new), median of {} runs (ratio to native in the same run)",
+            a.reps
+        );
+        println!("| row | native | typed Accessor | compiled (JIT) | untyped Member |");
+        println!("|---|---|---|---|---|");
+        for r in &data {
+            let cell = |v: Option<f64>| {
+                v.map_or("n/a".to_string(), |v| {
+                    format!("{v:.2} ({:.2}×)", v / r.native)
+                })
+            };
+            println!(
+                "| {} | {:.2} | {} | {} | {} |",
+                r.what,
+                r.native,
+                cell(r.typed),
+                cell(r.jit),
+                cell(r.untyped)
+            );
+        }
+        println!();
     }
     if !cdef.is_empty() {
         println!(

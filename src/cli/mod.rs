@@ -1,6 +1,7 @@
 //! Subcommands of the `jitffi` binary (not part of the library).
 
 mod bench;
+mod bench_data;
 mod call;
 mod logger;
 
