@@ -247,7 +247,11 @@ fn check_handles(ct: &jitffi::CDataType, d: &CData<'_>, path: &str, k: K, want: 
             let c = ct.compiled::<$t>(path).unwrap();
             let got_a = a.get(d).unwrap();
             let got_c = c.get(d).unwrap();
-            assert_eq!(got_a, a.bind(d).unwrap().get(0).unwrap(), "{path}: bound accessor");
+            assert_eq!(
+                got_a,
+                a.bind(d).unwrap().get(0).unwrap(),
+                "{path}: bound accessor"
+            );
             assert_eq!(
                 got_a, got_c,
                 "{path}: accessor and compiled accessor differ"
