@@ -378,37 +378,26 @@ impl FieldType for f64 {
     }
 }
 
-impl<T: 'static> sealed::Sealed for *mut T {}
-impl<T: 'static> FieldType for *mut T {
-    const SHAPE: Kind = Kind::Ptr;
-    #[inline]
-    fn from_word(w: u64) -> Self {
-        w as usize as *mut T
-    }
-    #[inline]
-    fn to_word(self) -> u64 {
-        self as usize as u64
-    }
-    fn to_i128(self) -> i128 {
-        self as usize as i128
-    }
+macro_rules! field_ptr {
+    ($($p:ty),*) => {$(
+        impl<T: 'static> sealed::Sealed for $p {}
+        impl<T: 'static> FieldType for $p {
+            const SHAPE: Kind = Kind::Ptr;
+            #[inline]
+            fn from_word(w: u64) -> Self {
+                w as usize as $p
+            }
+            #[inline]
+            fn to_word(self) -> u64 {
+                self as usize as u64
+            }
+            fn to_i128(self) -> i128 {
+                self as usize as i128
+            }
+        }
+    )*};
 }
-
-impl<T: 'static> sealed::Sealed for *const T {}
-impl<T: 'static> FieldType for *const T {
-    const SHAPE: Kind = Kind::Ptr;
-    #[inline]
-    fn from_word(w: u64) -> Self {
-        w as usize as *const T
-    }
-    #[inline]
-    fn to_word(self) -> u64 {
-        self as usize as u64
-    }
-    fn to_i128(self) -> i128 {
-        self as usize as i128
-    }
-}
+field_ptr!(*mut T, *const T);
 
 pub(crate) fn check_field_type<T: FieldType>(spec: &FieldSpec, c: &str) -> Result<(), CDataError> {
     let ok = match (T::SHAPE, spec.conv) {

@@ -873,6 +873,14 @@ pub(crate) fn payload_word(v: &Value<'_>) -> u64 {
     }
 }
 
+/// `char`, `signed char` or `unsigned char` (through typedefs and qualifiers).
+fn is_char_type(t: &TypeTable, ty: TypeId) -> bool {
+    matches!(
+        t.raw_type(ty),
+        CTypeDef::Prim(Prim::Char | Prim::SChar | Prim::UChar)
+    )
+}
+
 /// Bytes of a scalar conversion in memory.
 pub(crate) fn conv_size(c: Conv) -> usize {
     match c {
@@ -1421,10 +1429,7 @@ impl<'a> CData<'a> {
         let ty_name = || self.info.show(p.ty);
         if let Shape::Array(count) = p.shape {
             // `char buf[N] = "…"`: the string and its NUL, if they fit.
-            let is_char = matches!(
-                t.raw_type(p.ty),
-                CTypeDef::Prim(Prim::Char | Prim::SChar | Prim::UChar)
-            );
+            let is_char = is_char_type(t, p.ty);
             if let (true, Value::Str(s)) = (is_char, v) {
                 let bytes = s.as_cstr().to_bytes_with_nul();
                 let len = if bytes.len() == count + 1 {
@@ -1664,10 +1669,7 @@ impl<'a> CData<'a> {
     pub fn string(&self, path: &str) -> Result<Vec<u8>, CDataError> {
         let p = self.place(path)?;
         let t = &*self.info.table;
-        let is_char = matches!(
-            t.raw_type(p.ty),
-            CTypeDef::Prim(Prim::Char | Prim::SChar | Prim::UChar)
-        );
+        let is_char = is_char_type(t, p.ty);
         let count = match p.shape {
             Shape::Array(n) if is_char => n,
             _ => {

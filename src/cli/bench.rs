@@ -50,6 +50,13 @@ fn process_cpu_ns() -> u128 {
     u128::try_from(ts.tv_sec).unwrap_or(0) * 1_000_000_000 + u128::try_from(ts.tv_nsec).unwrap_or(0)
 }
 
+/// `ns (ratio×)` for a table cell; `n/a` for a column a row does not have.
+fn ratio_cell(v: Option<f64>, native: f64) -> String {
+    v.map_or("n/a".to_string(), |v| {
+        format!("{v:.2} ({:.2}×)", v / native)
+    })
+}
+
 fn median(v: &mut [f64]) -> f64 {
     v.sort_by(f64::total_cmp);
     if v.is_empty() { 0.0 } else { v[v.len() / 2] }
@@ -564,7 +571,7 @@ pub fn run(a: &BenchArgs) -> Result<(), String> {
         println!("| row | native | typed | untyped (JIT) | libffi |");
         println!("|---|---|---|---|---|");
         for r in &calls {
-            let cell = |v: f64| format!("{v:.2} ({:.2}×)", v / r.native);
+            let cell = |v: f64| ratio_cell(Some(v), r.native);
             println!(
                 "| {} | {:.2} | {} | {} | {} |",
                 r.what,
@@ -589,11 +596,7 @@ pub fn run(a: &BenchArgs) -> Result<(), String> {
         println!("| row | native | typed Accessor | compiled (JIT) | untyped Member |");
         println!("|---|---|---|---|---|");
         for r in &data {
-            let cell = |v: Option<f64>| {
-                v.map_or("n/a".to_string(), |v| {
-                    format!("{v:.2} ({:.2}×)", v / r.native)
-                })
-            };
+            let cell = |v: Option<f64>| ratio_cell(v, r.native);
             println!(
                 "| {} | {:.2} | {} | {} | {} |",
                 r.what,
