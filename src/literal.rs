@@ -675,9 +675,8 @@ fn check_range(v: i128, size: u64, signed: bool, what: &str) -> Result<(), Liter
     let bits = (size * 8).clamp(1, 128) as u32;
     let (lo, hi) = match (signed, bits) {
         (true, 128) => (i128::MIN, i128::MAX),
-        (true, _) => (-(1i128 << (bits - 1)), (1i128 << (bits - 1)) - 1),
         (false, 128) => (0, i128::MAX),
-        (false, _) => (0, (1i128 << bits) - 1),
+        _ => crate::value::int_range(bits, signed),
     };
     if v < lo || v > hi {
         return err(format!("{v} does not fit in '{what}'"));

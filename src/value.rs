@@ -654,6 +654,20 @@ impl Conv {
         }
     }
 
+    /// The bytes of a value of this conversion in memory (0 for `void` and what jitffi
+    /// cannot pass).
+    pub(crate) fn size(self) -> usize {
+        match self {
+            Conv::Bool => 1,
+            Conv::Int { bytes, .. } => usize::from(bytes),
+            Conv::F32 => 4,
+            Conv::LongDouble => 16,
+            Conv::Struct { size, .. } => size as usize,
+            Conv::Void | Conv::Unsupported => 0,
+            Conv::F64 | Conv::Ptr { .. } => 8,
+        }
+    }
+
     /// The `Value` tag a stub accepts without conversion.
     pub(crate) fn canonical_tag(self) -> u8 {
         match self {
@@ -775,6 +789,88 @@ fn pointee_compatible(t: &TypeTable, pf: TypeId, pt: TypeId) -> bool {
     }
 }
 
+/// The range of a `bits`-bit integer (1 to 127 bits), signed or not.
+pub(crate) fn int_range(bits: u32, signed: bool) -> (i128, i128) {
+    if signed {
+        (-(1i128 << (bits - 1)), (1i128 << (bits - 1)) - 1)
+    } else {
+        (0, (1i128 << bits) - 1)
+    }
+}
+
+/// `x` as the canonical `Value` of a `bytes`-byte integer, wrapping as C's conversions to
+/// integer types do (exact when `x` is in [`int_range`]).
+pub(crate) fn int_value(bytes: u8, signed: bool, x: i128) -> Value<'static> {
+    match (bytes, signed) {
+        (1, true) => Value::I8(x as i8),
+        (1, false) => Value::U8(x as u8),
+        (2, true) => Value::I16(x as i16),
+        (2, false) => Value::U16(x as u16),
+        (4, true) => Value::I32(x as i32),
+        (4, false) => Value::U32(x as u32),
+        (_, true) => Value::I64(x as i64),
+        (_, false) => Value::U64(x as u64),
+    }
+}
+
+/// Reads a little-endian scalar of `size` (1, 2, 4 or 8) bytes, zero-extended.
+///
+/// # Safety
+///
+/// `size` bytes at `a` are readable.
+#[inline]
+pub(crate) unsafe fn read_word(a: *const u8, size: usize) -> u64 {
+    // SAFETY: the caller vouches for `size` readable bytes; fixed-size unaligned loads (a
+    // copy of a variable length would be a call to memcpy).
+    unsafe {
+        match size {
+            1 => u64::from(a.read()),
+            2 => u64::from(a.cast::<u16>().read_unaligned()),
+            4 => u64::from(a.cast::<u32>().read_unaligned()),
+            _ => a.cast::<u64>().read_unaligned(),
+        }
+    }
+}
+
+/// Writes the low `size` (1, 2, 4 or 8) bytes of `w`.
+///
+/// # Safety
+///
+/// `size` bytes at `a` are writable.
+#[inline]
+pub(crate) unsafe fn write_word(a: *mut u8, size: usize, w: u64) {
+    // SAFETY: the caller vouches for `size` writable bytes.
+    unsafe {
+        match size {
+            1 => a.write(w as u8),
+            2 => a.cast::<u16>().write_unaligned(w as u16),
+            4 => a.cast::<u32>().write_unaligned(w as u32),
+            _ => a.cast::<u64>().write_unaligned(w),
+        }
+    }
+}
+
+/// The payload of a scalar `Value` as a word (its low bytes are the C representation).
+#[inline]
+pub(crate) fn payload_word(v: &Value<'_>) -> u64 {
+    match *v {
+        Value::Bool(b) => u64::from(b),
+        Value::I8(x) => x as u8 as u64,
+        Value::U8(x) => u64::from(x),
+        Value::I16(x) => x as u16 as u64,
+        Value::U16(x) => u64::from(x),
+        Value::I32(x) => x as u32 as u64,
+        Value::U32(x) => u64::from(x),
+        Value::I64(x) => x as u64,
+        Value::U64(x) => x,
+        Value::F32(x) => u64::from(x.to_bits()),
+        Value::F64(x) => x.to_bits(),
+        Value::Ptr(p) => p.addr() as usize as u64,
+        Value::Str(s) => s.as_ptr() as usize as u64,
+        _ => 0,
+    }
+}
+
 /// Converts an argument to the canonical `Value` of its parameter's C type, checking range and
 /// type (the slow path of untyped calls, and the only path of the libffi backend).
 pub(crate) fn c_from_value<'a>(
@@ -795,26 +891,12 @@ pub(crate) fn c_from_value<'a>(
         },
         Conv::Int { bytes, signed } => {
             let i = v.as_i128().ok_or(ConvError::Type)?;
-            let bits = u32::from(bytes) * 8;
-            let (lo, hi) = if signed {
-                (-(1i128 << (bits - 1)), (1i128 << (bits - 1)) - 1)
-            } else {
-                (0, (1i128 << bits) - 1)
-            };
+            let (lo, hi) = int_range(u32::from(bytes) * 8, signed);
             if i < lo || i > hi {
                 return Err(ConvError::Range(i));
             }
-            // The range check makes each narrowing exact.
-            Ok(match (bytes, signed) {
-                (1, true) => Value::I8(i as i8),
-                (1, false) => Value::U8(i as u8),
-                (2, true) => Value::I16(i as i16),
-                (2, false) => Value::U16(i as u16),
-                (4, true) => Value::I32(i as i32),
-                (4, false) => Value::U32(i as u32),
-                (_, true) => Value::I64(i as i64),
-                (_, false) => Value::U64(i as u64),
-            })
+            // The range check makes the narrowing exact.
+            Ok(int_value(bytes, signed, i))
         }
         Conv::F32 => v
             .as_f64()
@@ -949,27 +1031,37 @@ pub(crate) fn value_from_c(conv: Conv, bytes: &[u8]) -> Value<'static> {
             _ => at(8).try_into().map_or(0, u64::from_le_bytes),
         }
     };
-    let bits = match conv {
+    let raw = match conv {
         Conv::Void | Conv::Unsupported => 0,
-        Conv::Bool => u64::from(bytes[0] != 0),
-        Conv::Int { bytes: n, signed } => {
-            let n = usize::from(n.clamp(1, 8));
-            let raw = word(n);
-            let shift = 64 - 8 * n as u32;
-            if signed {
-                (((raw << shift) as i64) >> shift) as u64
-            } else {
-                raw
-            }
-        }
+        Conv::Bool => u64::from(bytes[0]),
+        Conv::Int { bytes: n, .. } => word(usize::from(n.clamp(1, 8))),
         Conv::F32 => word(4),
-        Conv::F64 | Conv::LongDouble => word(8),
-        Conv::Ptr { .. } => word(8),
+        Conv::F64 | Conv::LongDouble | Conv::Ptr { .. } => word(8),
         Conv::Struct { ty, size } => {
             return Value::Struct(StructValue::owned_copy(ty, &bytes[..size as usize]));
         }
     };
     let (tag, ptr_ty) = conv.scalar_tag().unwrap_or((tag::VOID, UNTYPED));
+    scalar_from_word(conv, tag, ptr_ty, raw)
+}
+
+/// The `Value` of a scalar of conversion `conv` whose bytes, zero-extended, are `raw`: signed
+/// integers sign-extended, `_Bool` normalised to 0 or 1. `tag` and `ptr_ty` are
+/// `conv.scalar_tag()` (callers on a hot path compute them once).
+#[inline]
+pub(crate) fn scalar_from_word(conv: Conv, tag: u8, ptr_ty: u32, raw: u64) -> Value<'static> {
+    let bits = match conv {
+        Conv::Bool => u64::from(raw != 0),
+        Conv::Int {
+            bytes,
+            signed: true,
+        } => {
+            let shift = 64 - 8 * u32::from(bytes.clamp(1, 8));
+            (((raw << shift) as i64) >> shift) as u64
+        }
+        _ => raw,
+    };
+    debug_assert_eq!(conv.scalar_tag(), Some((tag, ptr_ty)));
     // SAFETY: `tag` is the canonical scalar tag of `conv` and `bits` its payload, extended
     // (`_Bool` normalised to 0 or 1).
     unsafe { scalar_from_raw(tag, ptr_ty, bits) }

@@ -928,6 +928,11 @@ impl Global {
         self.addr as *mut c_void
     }
 
+    /// The variable's C type.
+    pub fn type_id(&self) -> TypeId {
+        self.ty
+    }
+
     /// The variable's declaration in C syntax.
     pub fn declaration(&self) -> String {
         self.table.declare(self.ty, &self.name)
@@ -958,13 +963,7 @@ impl Global {
                 }))
             }
             conv => {
-                let size = match conv {
-                    Conv::Struct { size, .. } => size as usize,
-                    Conv::Int { bytes, .. } => usize::from(bytes),
-                    Conv::F32 => 4,
-                    Conv::Bool => 1,
-                    _ => 8,
-                };
+                let size = conv.size();
                 let mut buf = vec![0u8; size.max(8)];
                 // SAFETY: the declaration says `size` bytes live at the address.
                 unsafe {
@@ -1004,28 +1003,22 @@ impl Global {
                 ),
             })
         })?;
-        let (src, len): (*const u8, usize) = match &c {
-            Value::Struct(s) => (s.bytes().as_ptr(), s.bytes().len()),
-            other => {
-                let len = match self.conv {
-                    Conv::Int { bytes, .. } => usize::from(bytes),
-                    Conv::F32 => 4,
-                    Conv::Bool => 1,
-                    _ => 8,
-                };
-                // SAFETY: the payload of a `Value` is at offset 8 (see `value::PAYLOAD`).
-                (
-                    unsafe {
-                        std::ptr::from_ref(other)
-                            .cast::<u8>()
-                            .add(value::PAYLOAD as usize)
-                    },
-                    len,
-                )
+        match &c {
+            Value::Struct(s) => {
+                let b = s.bytes();
+                // SAFETY: the declaration says the struct's bytes live, writable, at the
+                // address (caller).
+                unsafe { std::ptr::copy_nonoverlapping(b.as_ptr(), self.addr as *mut u8, b.len()) };
             }
-        };
-        // SAFETY: the declaration says `len` writable bytes live at the address (caller).
-        unsafe { std::ptr::copy_nonoverlapping(src, self.addr as *mut u8, len) };
+            // SAFETY: as above, for the scalar's `conv.size()` bytes.
+            other => unsafe {
+                value::write_word(
+                    self.addr as *mut u8,
+                    self.conv.size(),
+                    value::payload_word(other),
+                )
+            },
+        }
         Ok(())
     }
 }

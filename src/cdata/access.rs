@@ -7,10 +7,7 @@
 use std::marker::PhantomData;
 use std::rc::Rc;
 
-use super::{
-    CData, CDataError, CDataErrorKind, CDataType, Shape, bits_range, conv_size, err, read_bits,
-    write_bits,
-};
+use super::{CData, CDataError, CDataErrorKind, CDataType, Shape, err, read_bits, write_bits};
 use crate::ctype::{CType as CTypeDef, TypeId};
 use crate::layout;
 use crate::value::{self, Conv, Value};
@@ -65,7 +62,7 @@ impl FieldSpec {
             offset: t.offset as usize,
             bits: t
                 .bitfield
-                .map(|(bit, width)| ((bit - t.offset * 8) as u32, width)),
+                .map(|(bit, width)| (super::bit_shift(bit, t.offset), width)),
             ty: t.ty,
             conv,
             what,
@@ -75,18 +72,37 @@ impl FieldSpec {
     /// The address of the member in element `i` of `d`, after checking `d`'s type.
     #[inline]
     pub(crate) fn addr(&self, d: &CData<'_>, i: usize) -> Result<*mut u8, CDataError> {
-        let info = d.info();
-        if info.raw != self.record || info.ffi_key != self.ffi_key {
-            return Err(self.wrong_type(d));
-        }
+        self.check_type(d)?;
         match d.elem_addr(i) {
             Some(a) => Ok(a.wrapping_add(self.offset)),
             None => Err(self.out_of_bounds(d, i)),
         }
     }
 
+    /// Checks that `d` is a view of the handle's record type (of the same context).
+    #[inline]
+    pub(crate) fn check_type(&self, d: &CData<'_>) -> Result<(), CDataError> {
+        let info = d.info();
+        if info.raw != self.record || info.ffi_key != self.ffi_key {
+            return Err(self.wrong_type(d));
+        }
+        Ok(())
+    }
+
+    /// Checks a value for a bit-field against its width (any value passes for other members).
+    #[inline]
+    pub(crate) fn check_range(&self, x: i128) -> Result<(), CDataError> {
+        if let Some((_, width)) = self.bits {
+            let (lo, hi) = value::int_range(width, self.signed());
+            if x < lo || x > hi {
+                return Err(self.range_error(x));
+            }
+        }
+        Ok(())
+    }
+
     #[cold]
-    pub(crate) fn wrong_type(&self, d: &CData<'_>) -> CDataError {
+    fn wrong_type(&self, d: &CData<'_>) -> CDataError {
         CDataError::new(
             CDataErrorKind::Type,
             format!("{}: used on '{}'", self.what, d.type_name()),
@@ -106,10 +122,9 @@ impl FieldSpec {
     }
 
     #[cold]
-    pub(crate) fn range_error(&self, x: i128) -> CDataError {
-        let (shift, width) = self.bits.unwrap_or((0, 0));
-        let _ = shift;
-        let (lo, hi) = bits_range(width, matches!(self.conv, Conv::Int { signed: true, .. }));
+    fn range_error(&self, x: i128) -> CDataError {
+        let width = self.bits.map_or(0, |(_, w)| w);
+        let (lo, hi) = value::int_range(width, self.signed());
         CDataError::new(
             CDataErrorKind::Range,
             format!(
@@ -144,7 +159,7 @@ impl FieldSpec {
 #[derive(Clone, Debug)]
 pub struct Member {
     spec: FieldSpec,
-    /// Canonical tag of the member's `Value`, a pointer's type and its size in memory.
+    /// The member's `conv.scalar_tag()` and its size in memory.
     tag: u8,
     ptr_ty: u32,
     size: usize,
@@ -158,10 +173,11 @@ impl CDataType {
     /// A path that does not resolve; array members (make a handle for an element).
     pub fn member(&self, path: &str) -> Result<Member, CDataError> {
         let spec = FieldSpec::resolve(self, path)?;
+        let (tag, ptr_ty) = spec.conv.scalar_tag().unwrap_or((u8::MAX, 0));
         Ok(Member {
-            tag: spec.conv.canonical_tag(),
-            ptr_ty: spec.conv.scalar_tag().map_or(0, |(_, p)| p),
-            size: conv_size(spec.conv),
+            tag,
+            ptr_ty,
+            size: spec.conv.size(),
             spec,
         })
     }
@@ -210,20 +226,8 @@ impl Member {
         }
         if self.tag <= value::tag::PTR && !matches!(s.conv, Conv::LongDouble) {
             // SAFETY: `size` (1 to 8) bytes of the member are inside element `i`.
-            let mut bits = unsafe { super::read_word(a, self.size) };
-            if let Conv::Int {
-                bytes,
-                signed: true,
-            } = s.conv
-            {
-                let sh = 64 - 8 * u32::from(bytes);
-                bits = (((bits << sh) as i64) >> sh) as u64;
-            } else if s.conv == Conv::Bool {
-                bits = u64::from(bits != 0);
-            }
-            // SAFETY: `tag` is the member's canonical scalar tag and `bits` its payload,
-            // sign-extended or normalized as the variant requires.
-            return Ok(unsafe { value::scalar_from_raw(self.tag, self.ptr_ty, bits) });
+            let raw = unsafe { value::read_word(a, self.size) };
+            return Ok(value::scalar_from_word(s.conv, self.tag, self.ptr_ty, raw));
         }
         d.read(
             &super::Place {
@@ -262,7 +266,7 @@ impl Member {
         {
             // SAFETY: the value has the member's canonical variant, whose C representation has
             // the member's `size` bytes, inside element `i` (checked).
-            unsafe { super::write_word(a, self.size, super::payload_word(v)) };
+            unsafe { value::write_word(a, self.size, value::payload_word(v)) };
             return Ok(());
         }
         let place = super::Place {
@@ -471,16 +475,8 @@ impl<T: FieldType> Accessor<T> {
     #[inline]
     pub fn get_in(&self, d: &CData<'_>, i: usize) -> Result<T, CDataError> {
         let a = self.spec.addr(d, i)?;
-        Ok(match self.spec.bits {
-            // SAFETY: the member is inside element `i` (checked), and its C type has `T`'s
-            // size and kind (checked when the accessor was made); members of packed
-            // records may be unaligned.
-            None => unsafe { a.cast::<T>().read_unaligned() },
-            Some((shift, width)) => {
-                // SAFETY: the covering bytes are inside element `i` (checked).
-                T::from_word(unsafe { read_bits(a, shift, width, self.spec.signed()) })
-            }
-        })
+        // SAFETY: `addr` checked the type and the index.
+        Ok(unsafe { self.load(a) })
     }
 
     /// Writes the member of `d` (one object).
@@ -501,21 +497,47 @@ impl<T: FieldType> Accessor<T> {
     #[inline]
     pub fn set_in(&self, d: &CData<'_>, i: usize, v: T) -> Result<(), CDataError> {
         let a = self.spec.addr(d, i)?;
+        // SAFETY: `addr` checked the type and the index.
+        unsafe { self.store(d, a, v) }
+    }
+
+    /// The member at `a`.
+    ///
+    /// # Safety
+    ///
+    /// `a` is the member's address in an element of a view of the handle's type.
+    #[inline]
+    unsafe fn load(&self, a: *mut u8) -> T {
+        match self.spec.bits {
+            // SAFETY: the member is inside an element (vouched for), and its C type has
+            // `T`'s size and kind (checked when the accessor was made); members of packed
+            // records may be unaligned.
+            None => unsafe { a.cast::<T>().read_unaligned() },
+            Some((shift, width)) => {
+                // SAFETY: the covering bytes are inside the element (vouched for).
+                T::from_word(unsafe { read_bits(a, shift, width, self.spec.signed()) })
+            }
+        }
+    }
+
+    /// Stores `v` into the member at `a` of `d`.
+    ///
+    /// # Safety
+    ///
+    /// As [`Accessor::load`], with `d` the view holding `a`.
+    #[inline]
+    unsafe fn store(&self, d: &CData<'_>, a: *mut u8, v: T) -> Result<(), CDataError> {
         match self.spec.bits {
             None => {
                 if T::SHAPE == Kind::Ptr {
                     d.forget_referent(a);
                 }
-                // SAFETY: as in `get_in`.
+                // SAFETY: as in `load`.
                 unsafe { a.cast::<T>().write_unaligned(v) };
             }
             Some((shift, width)) => {
-                let x = v.to_i128();
-                let (lo, hi) = bits_range(width, self.spec.signed());
-                if x < lo || x > hi {
-                    return Err(self.spec.range_error(x));
-                }
-                // SAFETY: the covering bytes are inside element `i` (checked).
+                self.spec.check_range(v.to_i128())?;
+                // SAFETY: as in `load`.
                 unsafe { write_bits(a, shift, width, v.to_word()) };
             }
         }
@@ -530,13 +552,7 @@ impl<T: FieldType> Accessor<T> {
     /// `d` is not of the handle's type.
     #[inline]
     pub fn bind<'v>(&'v self, d: &'v CData<'_>) -> Result<Bound<'v, T>, CDataError> {
-        self.spec.addr(d, 0).or_else(|e| {
-            if d.is_empty() && e.kind() == CDataErrorKind::OutOfBounds {
-                Ok(std::ptr::null_mut())
-            } else {
-                Err(e)
-            }
-        })?;
+        self.spec.check_type(d)?;
         let (base, count) = d.raw_parts();
         Ok(Bound {
             acc: self,
@@ -580,20 +596,9 @@ impl<T: FieldType> Bound<'_, T> {
     /// `i` out of bounds.
     #[inline]
     pub fn get(&self, i: usize) -> Result<T, CDataError> {
-        if i >= self.count {
-            return Err(self.acc.spec.out_of_bounds(self.data, i));
-        }
-        let a = self.base.wrapping_add(i * self.acc.spec.stride);
-        Ok(match self.acc.spec.bits {
-            // SAFETY: element `i` exists (checked) and holds the member, of `T`'s size and
-            // kind (checked when the accessor was made).
-            None => unsafe { a.cast::<T>().read_unaligned() },
-            Some((shift, width)) => {
-                // SAFETY: the covering bytes are inside element `i`.
-                let w = unsafe { read_bits(a, shift, width, self.acc.spec.signed()) };
-                T::from_word(w)
-            }
-        })
+        let a = self.addr(i)?;
+        // SAFETY: the type was checked by `bind`, the index by `addr`.
+        Ok(unsafe { self.acc.load(a) })
     }
 
     /// Writes the member of element `i`.
@@ -603,15 +608,16 @@ impl<T: FieldType> Bound<'_, T> {
     /// `i` out of bounds, a value outside a bit-field's range.
     #[inline]
     pub fn set(&self, i: usize, v: T) -> Result<(), CDataError> {
+        let a = self.addr(i)?;
+        // SAFETY: as in `get`.
+        unsafe { self.acc.store(self.data, a, v) }
+    }
+
+    #[inline]
+    fn addr(&self, i: usize) -> Result<*mut u8, CDataError> {
         if i >= self.count {
             return Err(self.acc.spec.out_of_bounds(self.data, i));
         }
-        if self.acc.spec.bits.is_some() || T::SHAPE == Kind::Ptr {
-            return self.acc.set_in(self.data, i, v);
-        }
-        let a = self.base.wrapping_add(i * self.acc.spec.stride);
-        // SAFETY: as in `get`.
-        unsafe { a.cast::<T>().write_unaligned(v) };
-        Ok(())
+        Ok(self.base.wrapping_add(i * self.acc.spec.stride))
     }
 }

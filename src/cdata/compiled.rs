@@ -15,7 +15,7 @@ use cranelift_codegen::ir::{
 use cranelift_frontend::FunctionBuilder;
 
 use super::access::{FieldSpec, FieldType, Kind, check_field_type};
-use super::{CData, CDataError, CDataErrorKind, CDataType, bits_range};
+use super::{CData, CDataError, CDataErrorKind, CDataType};
 use crate::jit::{JitEngine, JitError};
 
 type GetFn<T> = extern "C" fn(*const u8, usize) -> T;
@@ -190,10 +190,7 @@ impl<T: FieldType> CompiledField<T> {
     /// Checks `d`'s type and that elements `[i, i + n)` exist; returns the base address.
     #[inline]
     fn check(&self, d: &CData<'_>, i: usize, n: usize) -> Result<(*mut u8, usize), CDataError> {
-        let info = d.info();
-        if info.raw != self.spec.record || info.ffi_key != self.spec.ffi_key {
-            return Err(self.spec.wrong_type(d));
-        }
+        self.spec.check_type(d)?;
         let (base, count) = d.raw_parts();
         if i.checked_add(n).is_none_or(|end| end > count) {
             return Err(self.spec.out_of_bounds(d, i.max(count)));
@@ -203,14 +200,7 @@ impl<T: FieldType> CompiledField<T> {
 
     #[inline]
     fn check_value(&self, v: T) -> Result<(), CDataError> {
-        if let Some((_, width)) = self.spec.bits {
-            let x = v.to_i128();
-            let (lo, hi) = bits_range(width, self.spec.signed());
-            if x < lo || x > hi {
-                return Err(self.spec.range_error(x));
-            }
-        }
-        Ok(())
+        self.spec.check_range(v.to_i128())
     }
 }
 

@@ -47,7 +47,7 @@ pub use compiled::CompiledField;
 
 use crate::ctype::{CType as CTypeDef, Prim, TypeId, TypeTable};
 use crate::ffi::Ffi;
-use crate::layout::{self, PathError};
+use crate::layout::{self, PathError, PathTarget};
 use crate::value::{self, Conv, ConvError, Pointer, StructValue, Value};
 
 // -- Errors --
@@ -507,6 +507,12 @@ pub(crate) enum Shape {
     Array(usize),
 }
 
+/// A bit-field's first bit counted from the byte that holds it (0..8), from its bit offset
+/// and byte offset in the same object.
+pub(crate) fn bit_shift(bit_offset: u64, byte_offset: u64) -> u32 {
+    (bit_offset - byte_offset * 8) as u32
+}
+
 /// Reads a bit-field: `width` bits from bit `shift` of `addr`, sign-extended if `signed`.
 ///
 /// # Safety
@@ -541,15 +547,6 @@ pub(crate) unsafe fn write_bits(addr: *mut u8, shift: u32, width: u32, v: u64) {
     let new = (old & !mask) | ((u128::from(v) << shift) & mask);
     // SAFETY: as above.
     unsafe { std::ptr::copy_nonoverlapping(new.to_le_bytes().as_ptr(), addr, n) };
-}
-
-/// The range of a `width`-bit field of a signed or unsigned type.
-pub(crate) fn bits_range(width: u32, signed: bool) -> (i128, i128) {
-    if signed {
-        (-(1i128 << (width - 1)), (1i128 << (width - 1)) - 1)
-    } else {
-        (0, (1i128 << width) - 1)
-    }
 }
 
 // -- CData --
@@ -780,12 +777,22 @@ impl CDataType {
             for (v, &(off, conv)) in values.iter().zip(flat) {
                 // SAFETY: `off` plus the member's size lies inside the new object, and the
                 // value has the member's canonical variant.
-                unsafe { write_word(d.addr.add(off), conv_size(conv), payload_word(v)) };
+                unsafe { value::write_word(d.addr.add(off), conv.size(), value::payload_word(v)) };
             }
             return Ok(d);
         }
         d.write(d.root(), &Init::Values(values), false)?;
         Ok(d)
+    }
+
+    /// The element count of a view of this type over `bytes` bytes: `None` for one object,
+    /// the length of `T[n]`, or as many elements as fit for `T[]`.
+    fn count_in(&self, bytes: usize) -> Option<usize> {
+        match self.array {
+            None => None,
+            Some(Some(n)) => Some(n),
+            Some(None) => Some(bytes / self.info.size.max(1)),
+        }
     }
 
     /// The type, for [`Ffi`] queries.
@@ -816,82 +823,12 @@ impl CDataType {
     }
 }
 
-/// Reads a little-endian scalar of `size` (1, 2, 4 or 8) bytes, zero-extended.
-///
-/// # Safety
-///
-/// `size` bytes at `a` are readable.
-#[inline]
-pub(crate) unsafe fn read_word(a: *const u8, size: usize) -> u64 {
-    // SAFETY: the caller vouches for `size` readable bytes; fixed-size unaligned loads (a
-    // copy of a variable length would be a call to memcpy).
-    unsafe {
-        match size {
-            1 => u64::from(a.read()),
-            2 => u64::from(a.cast::<u16>().read_unaligned()),
-            4 => u64::from(a.cast::<u32>().read_unaligned()),
-            _ => a.cast::<u64>().read_unaligned(),
-        }
-    }
-}
-
-/// Writes the low `size` (1, 2, 4 or 8) bytes of `w`.
-///
-/// # Safety
-///
-/// `size` bytes at `a` are writable.
-#[inline]
-pub(crate) unsafe fn write_word(a: *mut u8, size: usize, w: u64) {
-    // SAFETY: the caller vouches for `size` writable bytes.
-    unsafe {
-        match size {
-            1 => a.write(w as u8),
-            2 => a.cast::<u16>().write_unaligned(w as u16),
-            4 => a.cast::<u32>().write_unaligned(w as u32),
-            _ => a.cast::<u64>().write_unaligned(w),
-        }
-    }
-}
-
-/// The payload of a scalar `Value` as a word (its low bytes are the C representation).
-#[inline]
-pub(crate) fn payload_word(v: &Value<'_>) -> u64 {
-    match *v {
-        Value::Bool(b) => u64::from(b),
-        Value::I8(x) => x as u8 as u64,
-        Value::U8(x) => u64::from(x),
-        Value::I16(x) => x as u16 as u64,
-        Value::U16(x) => u64::from(x),
-        Value::I32(x) => x as u32 as u64,
-        Value::U32(x) => u64::from(x),
-        Value::I64(x) => x as u64,
-        Value::U64(x) => x,
-        Value::F32(x) => u64::from(x.to_bits()),
-        Value::F64(x) => x.to_bits(),
-        Value::Ptr(p) => p.addr() as usize as u64,
-        _ => 0,
-    }
-}
-
 /// `char`, `signed char` or `unsigned char` (through typedefs and qualifiers).
 fn is_char_type(t: &TypeTable, ty: TypeId) -> bool {
     matches!(
         t.raw_type(ty),
         CTypeDef::Prim(Prim::Char | Prim::SChar | Prim::UChar)
     )
-}
-
-/// Bytes of a scalar conversion in memory.
-pub(crate) fn conv_size(c: Conv) -> usize {
-    match c {
-        Conv::Bool => 1,
-        Conv::Int { bytes, .. } => usize::from(bytes),
-        Conv::F32 => 4,
-        Conv::LongDouble => 16,
-        Conv::Struct { size, .. } => size as usize,
-        Conv::Void | Conv::Unsupported => 0,
-        Conv::F64 | Conv::Ptr { .. } => 8,
-    }
 }
 
 impl<'a> CData<'a> {
@@ -1024,15 +961,20 @@ impl<'a> CData<'a> {
             return Ok(self.normalize(base, ty));
         }
         let t = layout::resolve_path(&info.table, info.ffi.target(), ty, rest)?;
+        Ok(self.member_place(base, &t))
+    }
+
+    /// The place a resolved member path leads to from `base`.
+    fn member_place(&self, base: *mut u8, t: &PathTarget) -> Place {
         let addr = base.wrapping_add(t.offset as usize);
-        if let Some((bit, width)) = t.bitfield {
-            return Ok(Place {
+        match t.bitfield {
+            Some((bit, width)) => Place {
                 addr,
                 ty: t.ty,
-                shape: Shape::Bits((bit - t.offset * 8) as u32, width),
-            });
+                shape: Shape::Bits(bit_shift(bit, t.offset), width),
+            },
+            None => self.normalize(addr, t.ty),
         }
-        Ok(self.normalize(addr, t.ty))
     }
 
     /// A place of type `ty` at `addr`, with arrays as element type and count (a flexible
@@ -1155,11 +1097,7 @@ impl<'a> CData<'a> {
             self.info.ffi.ctype(ty).map_err(|e| {
                 CDataError::new(CDataErrorKind::Type, format!("cast to '{ty}': {e}"))
             })?;
-        let count = match ct.array {
-            None => None,
-            Some(Some(n)) => Some(n),
-            Some(None) => Some((self.end as usize - self.addr as usize) / ct.info.size.max(1)),
-        };
+        let count = ct.count_in(self.end as usize - self.addr as usize);
         let d = CData {
             addr: self.addr,
             info: ct.info,
@@ -1307,15 +1245,7 @@ impl<'a> CData<'a> {
                             )
                         },
                     )?;
-                    let addr = p.addr.wrapping_add(t2.offset as usize);
-                    let q = match t2.bitfield {
-                        Some((bit, width)) => Place {
-                            addr,
-                            ty: t2.ty,
-                            shape: Shape::Bits((bit - t2.offset * 8) as u32, width),
-                        },
-                        None => self.normalize(addr, t2.ty),
-                    };
+                    let q = self.member_place(p.addr, &t2);
                     self.write(q, init, false).map_err(|e| {
                         CDataError::new(
                             e.kind,
@@ -1390,7 +1320,7 @@ impl<'a> CData<'a> {
                             Some(w) => Place {
                                 addr,
                                 ty: f.ty,
-                                shape: Shape::Bits((f.bit_offset - f.offset * 8) as u32, w),
+                                shape: Shape::Bits(bit_shift(f.bit_offset, f.offset), w),
                             },
                             None => self.normalize(addr, f.ty),
                         }
@@ -1478,7 +1408,7 @@ impl<'a> CData<'a> {
         if let Shape::Bits(shift, width) = p.shape {
             let signed = matches!(conv, Conv::Int { signed: true, .. });
             let x = c.as_i128().unwrap_or(0);
-            let (lo, hi) = bits_range(width, signed);
+            let (lo, hi) = value::int_range(width, signed);
             if x < lo || x > hi {
                 return err(
                     CDataErrorKind::Range,
@@ -1505,14 +1435,9 @@ impl<'a> CData<'a> {
                 unsafe { std::ptr::copy_nonoverlapping(b.as_ptr(), p.addr, n.min(16)) };
             }
             (other, conv) => {
-                // SAFETY: the payload of a canonical scalar `Value` is at offset 8 and has
-                // `conv_size` bytes, which are inside the view (checked by the caller).
-                unsafe {
-                    let src = std::ptr::from_ref(other)
-                        .cast::<u8>()
-                        .add(value::PAYLOAD as usize);
-                    std::ptr::copy_nonoverlapping(src, p.addr, conv_size(conv).min(n));
-                }
+                // SAFETY: a canonical scalar `Value` has `conv.size()` bytes of C
+                // representation, which are inside the view (checked by the caller).
+                unsafe { value::write_word(p.addr, conv.size(), value::payload_word(other)) };
             }
         }
         Ok(())
@@ -1538,7 +1463,7 @@ impl<'a> CData<'a> {
                 let at = base + f.offset as usize;
                 if f.is_bitfield()
                     && at == want
-                    && (f.bit_offset - f.offset * 8) as u32 == shift
+                    && bit_shift(f.bit_offset, f.offset) == shift
                     && let Some(n) = &f.name
                 {
                     return Some(n.clone());
@@ -1997,11 +1922,7 @@ impl Ffi {
                 format!("the buffer at {addr:p} is not aligned to {align} bytes for '{ty}'"),
             );
         }
-        let count = match ct.array {
-            None => None,
-            Some(Some(n)) => Some(n),
-            Some(None) => Some(buf.len() / size.max(1)),
-        };
+        let count = ct.count_in(buf.len());
         let need = size * count.unwrap_or(1);
         if need > buf.len() || !ct.info.complete {
             return err(
@@ -2098,8 +2019,7 @@ impl Ffi {
         name: &str,
     ) -> Result<CData<'static>, crate::Error> {
         let g = self.global(library, name)?;
-        let t = self.types();
-        let ty = t.global(name).map(|d| d.ty).unwrap_or(t.void());
+        let ty = g.type_id();
         // SAFETY: vouched for by the caller.
         Ok(unsafe {
             view_at(
@@ -2155,15 +2075,9 @@ impl Ffi {
                     (Some(b), _) => b,
                     (None, Value::F32(_) | Value::F64(_)) => {
                         let f = v.as_f64().unwrap_or(0.0).trunc();
-                        if !(-1.8e19..1.9e19).contains(&f) {
-                            return err(
-                                CDataErrorKind::Range,
-                                format!("{f} does not fit in '{ty}'"),
-                            );
-                        }
                         let x = f as i128;
-                        let (lo, hi) = bits_range(u32::from(bytes) * 8, signed);
-                        if x < lo || x > hi {
+                        let (lo, hi) = value::int_range(u32::from(bytes) * 8, signed);
+                        if !f.is_finite() || x < lo || x > hi {
                             return err(
                                 CDataErrorKind::Range,
                                 format!("{f} does not fit in '{ty}'"),
@@ -2173,22 +2087,8 @@ impl Ffi {
                     }
                     _ => return Err(bad()),
                 };
-                let shift = 128 - 8 * u32::from(bytes);
-                let w = if signed {
-                    (x << shift) >> shift
-                } else {
-                    ((x as u128) << shift >> shift) as i128
-                };
-                match (bytes, signed) {
-                    (1, true) => Value::I8(w as i8),
-                    (1, false) => Value::U8(w as u8),
-                    (2, true) => Value::I16(w as i16),
-                    (2, false) => Value::U16(w as u16),
-                    (4, true) => Value::I32(w as i32),
-                    (4, false) => Value::U32(w as u32),
-                    (_, true) => Value::I64(w as i64),
-                    (_, false) => Value::U64(w as u64),
-                }
+                // Integers wrap to the width, as C's casts do.
+                value::int_value(bytes, signed, x)
             }
             Conv::F32 => Value::F32(v.as_f64().ok_or_else(bad)? as f32),
             Conv::F64 | Conv::LongDouble => Value::F64(v.as_f64().ok_or_else(bad)?),
