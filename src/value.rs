@@ -726,7 +726,7 @@ pub(crate) enum ConvError {
 /// Whether `from` (a pointer type of an argument) may be passed where `to` is expected:
 /// the same type, qualifiers added, or either side `void *`.
 pub(crate) fn pointer_compatible(t: &TypeTable, from: TypeId, to: TypeId) -> bool {
-    if from == to {
+    if from == to || to.0 == UNTYPED {
         return true;
     }
     if from.0 != UNTYPED && from.0 & POINTEE != 0 {

@@ -8,7 +8,7 @@ use std::cell::Cell;
 use std::rc::Rc;
 
 use jitffi::cdata::{CDataErrorKind, Init};
-use jitffi::{CData, CType, Ffi, Prim, TypeTable, Value};
+use jitffi::{CData, CType, Ffi, Library, Prim, TypeTable, Value};
 
 /// What a member holds, for making values and comparing with C's raw bits.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -1000,4 +1000,29 @@ fn cdata_goes_to_calls_and_comes_back() {
         0x1020
     );
     assert!(ffi.cast("struct fx_point", &Value::I32(1)).is_err());
+}
+
+#[test]
+fn cdata_pointers_go_through_variadic_tails() {
+    let ffi = Ffi::new();
+    ffi.cdef(
+        "struct point { double x, y; }; int snprintf(char *s, size_t n, const char *fmt, ...);",
+    )
+    .unwrap();
+    let p = ffi.alloc("struct point", Init::Zero).unwrap();
+    let buf = ffi.alloc_array("char", 32).unwrap();
+    let f = ffi.function(&Library::process(), "snprintf").unwrap();
+    // SAFETY: snprintf writes at most 32 bytes; %p reads one pointer.
+    let n = unsafe {
+        f.call(&[
+            (&buf).into(),
+            Value::U64(32),
+            Value::str(c"%p"),
+            (&p).into(),
+        ])
+    }
+    .unwrap();
+    let s = String::from_utf8(buf.string("").unwrap()).unwrap();
+    assert_eq!(n, Value::I32(s.len() as i32));
+    assert_eq!(s, format!("{:p}", p.addr()));
 }

@@ -591,7 +591,7 @@ impl Function {
                 Value::Ptr(p) => (
                     t.prim(Prim::ULong),
                     Conv::Ptr {
-                        ty: p.type_id().unwrap_or(TypeId(value::UNTYPED)),
+                        ty: TypeId(p.tag()),
                         chars: true,
                     },
                 ),
