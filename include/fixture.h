@@ -239,4 +239,50 @@ struct fx_list *fx_static_list(void);
 int fx_list_sum(const struct fx_list *l);
 extern struct fx_point fx_origin;
 
+/* -- Callbacks (tests/callbacks.rs): C calls Rust -- */
+
+/* Narrow integers at their extremes: cb(-128, 255, -32768, 65535, INT32_MIN, UINT32_MAX, 1, 'z'). */
+int64_t fx_cb_narrow(int64_t (*cb)(int8_t, uint8_t, int16_t, uint16_t, int32_t, uint32_t, _Bool, char));
+/* Narrow results, widened by C (code built by clang relies on the callee extending them). */
+int32_t fx_cb_ret_i8(int8_t (*cb)(int32_t), int32_t v);
+uint32_t fx_cb_ret_u16(uint16_t (*cb)(int32_t), int32_t v);
+int32_t fx_cb_ret_bool(_Bool (*cb)(int32_t), int32_t v);
+int32_t fx_cb_ret_i32(int32_t (*cb)(int32_t), int32_t v);
+/* Floats: cb(a, b, -a, -b); a float result. */
+double fx_cb_floats(double (*cb)(float, double, float, double), float a, double b);
+float fx_cb_ret_f32(float (*cb)(float), float v);
+/* Structs by value both ways, one per class: returns cb(7, v, 2.5). */
+struct fx_s1 fx_cb_s1(struct fx_s1 (*cb)(int, struct fx_s1, double), struct fx_s1 v);
+struct fx_s3 fx_cb_s3(struct fx_s3 (*cb)(int, struct fx_s3, double), struct fx_s3 v);
+struct fx_s4f fx_cb_s4f(struct fx_s4f (*cb)(int, struct fx_s4f, double), struct fx_s4f v);
+struct fx_s8m fx_cb_s8m(struct fx_s8m (*cb)(int, struct fx_s8m, double), struct fx_s8m v);
+struct fx_s12f fx_cb_s12f(struct fx_s12f (*cb)(int, struct fx_s12f, double), struct fx_s12f v);
+struct fx_s16d fx_cb_s16d(struct fx_s16d (*cb)(int, struct fx_s16d, double), struct fx_s16d v);
+struct fx_s16dl fx_cb_s16dl(struct fx_s16dl (*cb)(int, struct fx_s16dl, double), struct fx_s16dl v);
+struct fx_s16ld fx_cb_s16ld(struct fx_s16ld (*cb)(int, struct fx_s16ld, double), struct fx_s16ld v);
+struct fx_s24 fx_cb_s24(struct fx_s24 (*cb)(int, struct fx_s24, double), struct fx_s24 v);
+struct fx_s64 fx_cb_s64(struct fx_s64 (*cb)(int, struct fx_s64, double), struct fx_s64 v);
+struct fx_arr fx_cb_arr(struct fx_arr (*cb)(int, struct fx_arr, double), struct fx_arr v);
+struct fx_nest fx_cb_nest(struct fx_nest (*cb)(int, struct fx_nest, double), struct fx_nest v);
+struct fx_p5 fx_cb_p5(struct fx_p5 (*cb)(int, struct fx_p5, double), struct fx_p5 v);
+struct fx_p10 fx_cb_p10(struct fx_p10 (*cb)(int, struct fx_p10, double), struct fx_p10 v);
+union fx_u16 fx_cb_u16(union fx_u16 (*cb)(int, union fx_u16, double), union fx_u16 v);
+/* Past the registers: 16 integers cb(1, …, 16) (the integer registers are full); the 16
+ * arguments of fx_mix16 (fx_cb_mix16 passes 1, 2.5, 3, …); 7 integers and 9 doubles (every
+ * argument register full); a struct on the stack because the registers ran out. */
+int64_t fx_cb_ints16(int64_t (*cb)(int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t,
+    int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t));
+double fx_cb_mix16(double (*cb)(int8_t, double, uint16_t, float, int32_t, double, int64_t, float, uint8_t,
+    double, int16_t, float, uint32_t, double, uint64_t, float));
+double fx_cb_full(double (*cb)(int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, double,
+    double, double, double, double, double, double, double, double));
+uint64_t fx_cb_late(uint64_t (*cb)(long, long, long, long, long, struct fx_s16l, long), struct fx_s16l v);
+/* Threads: n pthreads, thread i calls cb(x + i) `calls` times; returns the sum of the results,
+ * or -1 if a thread could not be created. */
+int64_t fx_cb_threads(int32_t (*cb)(int32_t), int32_t x, int32_t n, int32_t calls);
+/* long double (libffi closures): cb(x, 3). */
+long double fx_cb_ld(long double (*cb)(long double, int), long double x);
+/* qsort-like use of a context: calls cb(i, ctx) for i in 0..n, returns the sum of results. */
+int64_t fx_cb_each(int (*cb)(int, void *), void *ctx, int n);
+
 #endif /* JITFFI_FIXTURE_H */

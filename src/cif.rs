@@ -395,6 +395,11 @@ impl FfiCall {
         }
     }
 
+    /// The prepared cif (for closures: libffi keeps the pointer).
+    pub(crate) fn cif(&self) -> *mut ffi_cif {
+        std::ptr::from_ref(&*self.cif).cast_mut()
+    }
+
     /// Bytes libffi may write for the result.
     pub(crate) fn ret_len(&self) -> usize {
         self.ret_buf

@@ -84,6 +84,8 @@ pub enum Error {
     TypeMismatch(TypeMismatch),
     /// A C data access was refused (NULL, out of bounds, wrong type, out of range).
     CData(CDataError),
+    /// A callback cannot be made (or, recorded on its handle, a call of it failed).
+    Callback(crate::callback::CallbackError),
 }
 
 impl fmt::Display for Error {
@@ -97,6 +99,7 @@ impl fmt::Display for Error {
             Error::Call(e) => e.fmt(f),
             Error::TypeMismatch(e) => e.fmt(f),
             Error::CData(e) => e.fmt(f),
+            Error::Callback(e) => e.fmt(f),
         }
     }
 }
@@ -112,6 +115,7 @@ impl std::error::Error for Error {
             Error::Call(e) => Some(e),
             Error::TypeMismatch(e) => Some(e),
             Error::CData(e) => Some(e),
+            Error::Callback(e) => Some(e),
         }
     }
 }

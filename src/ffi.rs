@@ -271,6 +271,20 @@ impl Ffi {
             .clone()
     }
 
+    /// The context's engine cell (made on first use), shared with what it creates.
+    pub(crate) fn shared_engine(&self) -> crate::call::SharedEngine {
+        self.shared.engine.clone()
+    }
+
+    /// The backend set by [`Ffi::set_backend`].
+    pub(crate) fn default_backend(&self) -> Backend {
+        *self
+            .shared
+            .backend
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+    }
+
     /// What this context's JIT has done so far: stubs compiled by Cranelift (one per call
     /// signature), stubs copied from one of the same signature, machine code installed.
     pub fn jit_stats(&self) -> crate::JitStats {

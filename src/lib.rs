@@ -81,6 +81,7 @@
 #![deny(missing_docs)]
 
 pub mod call;
+pub mod callback;
 pub mod cdata;
 pub mod cdef;
 mod cif;
@@ -99,6 +100,9 @@ pub mod value;
 pub use call::{
     Backend, CRepr, CallError, CallErrorKind, Function, Global, Shape, ShapeField, TypeMismatch,
     TypedArgs, TypedFunction,
+};
+pub use callback::{
+    Callback, CallbackError, CallbackErrorKind, CallbackType, LocalCallback, TypedClosure,
 };
 pub use cdata::{Accessor, CData, CDataError, CDataType, CompiledField, Init, Member};
 pub use cdef::{CdefError, CdefOptions, Diagnostic};

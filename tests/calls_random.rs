@@ -1,6 +1,8 @@
 //! Differential calls: random signatures (seeded; `JITFFI_RANDOM_SIGS` for more, default 500,
 //! `JITFFI_SEED` to vary) written as C functions that hash all their arguments into the result,
 //! called through the JIT and through libffi; both must equal the value computed on the Rust side.
+//! The same signatures also run the other way, C calling Rust: a C forwarder calls an untyped
+//! callback of the signature, which calls the hashing function through jitffi.
 
 mod common;
 
@@ -140,17 +142,11 @@ fn same_scalar(a: &Value<'_>, b: &Value<'_>) -> bool {
     }
 }
 
-#[test]
-fn random_signatures_jit_and_libffi_agree_with_c() {
-    let seed: u64 = std::env::var("JITFFI_SEED")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0x000c_a115);
-    let n = count();
-    let mut g = SigGen::new(seed, 24, n);
-    let dir = common::scratch_dir("random-sigs");
+/// Compiles generated C into a shared library in a scratch directory named `label`.
+fn compile(c: &str, label: &str) -> std::path::PathBuf {
+    let dir = common::scratch_dir(label);
     let c_file = dir.join("sigs.c");
-    std::fs::write(&c_file, g.definitions()).expect("write C");
+    std::fs::write(&c_file, c).expect("write C");
     let so = dir.join("libsigs.so");
     common::require_cc();
     let status = std::process::Command::new(std::env::var("CC").unwrap_or_else(|_| "cc".into()))
@@ -160,7 +156,113 @@ fn random_signatures_jit_and_libffi_agree_with_c() {
         .status()
         .expect("run cc");
     assert!(status.success(), "compiling {} failed", c_file.display());
+    so
+}
 
+/// The arguments of one call: scalars as values, records as bytes (in `owned`, in order).
+struct Args {
+    variadic: bool,
+    types: Vec<GType>,
+    scalars: Vec<Option<Value<'static>>>,
+}
+
+impl Args {
+    fn to_values<'a>(&self, ffi: &Ffi, owned: &'a [Vec<u8>], tail: &'a CString) -> Vec<Value<'a>> {
+        let mut args: Vec<Value<'_>> = Vec::new();
+        if self.variadic {
+            args.push(Value::str(tail));
+        }
+        let mut rec_iter = owned.iter();
+        for (t, s) in self.types.iter().zip(&self.scalars) {
+            match (t, s) {
+                (GType::Rec(j), None) => {
+                    let ty = ffi.type_of(&format!("rs_t{j}")).expect("type").id();
+                    args.push(Value::Struct(StructValue::borrowed(
+                        ty,
+                        rec_iter.next().expect("bytes"),
+                    )));
+                }
+                (_, Some(v)) => args.push(v.clone()),
+                _ => unreachable!(),
+            }
+        }
+        args
+    }
+}
+
+/// Random arguments for `f` (and a random variadic tail): the values, the records' bytes, the
+/// tail's type string and the words the C side hashes.
+fn arguments(g: &mut SigGen, ffi: &Ffi, f: &GFunc) -> (Args, Vec<Vec<u8>>, CString, Vec<u64>) {
+    let mut words = Vec::new();
+    let mut owned: Vec<Vec<u8>> = Vec::new();
+    let mut scalars: Vec<Option<Value<'static>>> = Vec::new();
+    let mut tail: Vec<GType> = Vec::new();
+    if f.variadic {
+        for _ in 0..g.rng().usize(0..4) {
+            tail.push(g.tail_type());
+        }
+    }
+    for t in f.params.iter().chain(&tail) {
+        match t {
+            GType::Rec(j) => {
+                let size = ffi.sizeof(&format!("rs_t{j}")).expect("size") as usize;
+                let mut bytes: Vec<u8> = (0..size).map(|_| g.rng().u8(..)).collect();
+                fill(g, ffi, *j, 0, &mut bytes, &mut words);
+                owned.push(bytes);
+                scalars.push(None);
+            }
+            t => {
+                let v = g.value(*t);
+                words.push(t.hash_word(&v));
+                scalars.push(Some(scalar_value(*t, &v)));
+            }
+        }
+    }
+    let tail_str =
+        CString::new(tail.iter().map(|t| tail_code(*t)).collect::<String>()).expect("cstring");
+    let types = f.params.iter().chain(&tail).copied().collect();
+    (
+        Args {
+            variadic: f.variadic,
+            types,
+            scalars,
+        },
+        owned,
+        tail_str,
+        words,
+    )
+}
+
+/// Checks a result against the hash `h` the C function computes from its arguments.
+fn check_result(g: &SigGen, ffi: &Ffi, f: &GFunc, r: &Value<'_>, h: u64, what: &str) {
+    match f.ret {
+        None => assert_eq!(*r, Value::Void, "{what}"),
+        Some(GType::Rec(j)) => {
+            let Value::Struct(s) = r else {
+                panic!("{what}: {r:?}")
+            };
+            let mut counter = 0;
+            check_rec(g, ffi, j, 0, s.bytes(), h, &mut counter, what);
+        }
+        Some(t) => {
+            let expect = scalar_value(t, &t.value_from_word(h));
+            assert!(
+                same_scalar(r, &expect),
+                "{what}: got {r:?}, expected {expect:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn random_signatures_jit_and_libffi_agree_with_c() {
+    let seed: u64 = std::env::var("JITFFI_SEED")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0x000c_a115);
+    let n = count();
+    let mut g = SigGen::new(seed, 24, n);
+    let so = compile(&g.definitions(), "random-sigs");
     let ffi = Ffi::new();
     ffi.cdef(&g.declarations()).expect("declarations parse");
     // SAFETY: the generated library has no initialisers.
@@ -174,52 +276,8 @@ fn random_signatures_jit_and_libffi_agree_with_c() {
             jit_compiled += 1;
         }
         for _round in 0..2 {
-            // Arguments, their bytes (records) and the words the C side hashes.
-            let mut words = Vec::new();
-            let mut owned: Vec<Vec<u8>> = Vec::new();
-            let mut scalars: Vec<Option<Value<'static>>> = Vec::new();
-            let mut tail: Vec<GType> = Vec::new();
-            if f.variadic {
-                for _ in 0..g.rng().usize(0..4) {
-                    tail.push(g.tail_type());
-                }
-            }
-            for t in f.params.iter().chain(&tail) {
-                match t {
-                    GType::Rec(j) => {
-                        let size = ffi.sizeof(&format!("rs_t{j}")).expect("size") as usize;
-                        let mut bytes: Vec<u8> = (0..size).map(|_| g.rng().u8(..)).collect();
-                        fill(&mut g, &ffi, *j, 0, &mut bytes, &mut words);
-                        owned.push(bytes);
-                        scalars.push(None);
-                    }
-                    t => {
-                        let v = g.value(*t);
-                        words.push(t.hash_word(&v));
-                        scalars.push(Some(scalar_value(*t, &v)));
-                    }
-                }
-            }
-            let tail_str = CString::new(tail.iter().map(|t| tail_code(*t)).collect::<String>())
-                .expect("cstring");
-            let mut args: Vec<Value<'_>> = Vec::new();
-            if f.variadic {
-                args.push(Value::str(&tail_str));
-            }
-            let mut rec_iter = owned.iter();
-            for (t, s) in f.params.iter().chain(&tail).zip(&scalars) {
-                match (t, s) {
-                    (GType::Rec(j), None) => {
-                        let ty = ffi.type_of(&format!("rs_t{j}")).expect("type").id();
-                        args.push(Value::Struct(StructValue::borrowed(
-                            ty,
-                            rec_iter.next().expect("bytes"),
-                        )));
-                    }
-                    (_, Some(v)) => args.push(v.clone()),
-                    _ => unreachable!(),
-                }
-            }
+            let (args, owned, tail_str, words) = arguments(&mut g, &ffi, f);
+            let args = args.to_values(&ffi, &owned, &tail_str);
             let h = fold(f.seed, &words);
             for b in [Backend::Jit, Backend::Libffi] {
                 let what = format!(
@@ -232,23 +290,7 @@ fn random_signatures_jit_and_libffi_agree_with_c() {
                     Ok(r) => r,
                     Err(e) => panic!("{what}: {e}"),
                 };
-                match f.ret {
-                    None => assert_eq!(r, Value::Void, "{what}"),
-                    Some(GType::Rec(j)) => {
-                        let Value::Struct(s) = &r else {
-                            panic!("{what}: {r:?}")
-                        };
-                        let mut counter = 0;
-                        check_rec(&g, &ffi, j, 0, s.bytes(), h, &mut counter, &what);
-                    }
-                    Some(t) => {
-                        let expect = scalar_value(t, &t.value_from_word(h));
-                        assert!(
-                            same_scalar(&r, &expect),
-                            "{what}: got {r:?}, expected {expect:?}"
-                        );
-                    }
-                }
+                check_result(&g, &ffi, f, &r, h, &what);
                 calls += 1;
             }
         }
@@ -257,4 +299,117 @@ fn random_signatures_jit_and_libffi_agree_with_c() {
     // Every generated signature is one the JIT handles (no long double, no 16-aligned stack
     // structs in the generator), so the JIT column really was the JIT.
     assert_eq!(jit_compiled, n, "some signatures fell back to libffi");
+}
+
+fn seed() -> u64 {
+    std::env::var("JITFFI_SEED")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0x000c_a115)
+}
+
+/// C calls Rust: for every non-variadic random signature, a C forwarder
+/// `rs_drvN(cb, args…) { return cb(args…); }` calls an untyped callback of the signature, which
+/// passes the `Value`s it receives to the hashing function `rs_fN` through jitffi and returns
+/// its result. The forwarder's result must be the hash of the arguments Rust gave the
+/// forwarder: an argument that reaches the closure wrong, or a result that reaches C wrong,
+/// changes it. Through the JIT thunks and through libffi closures.
+#[test]
+fn random_signatures_called_back_from_c() {
+    let seed = seed() ^ 0xcb;
+    let n = count() / 2;
+    let mut g = SigGen::new(seed, 24, n);
+    let mut c = g.definitions();
+    let mut decls = g.declarations();
+    let funcs: Vec<GFunc> = g.funcs.iter().filter(|f| !f.variadic).cloned().collect();
+    for f in &funcs {
+        let ret = f.ret.map_or("void".into(), GType::c);
+        let params: Vec<String> = f.params.iter().map(|t| t.c()).collect();
+        let list = if params.is_empty() {
+            "void".to_string()
+        } else {
+            params.join(", ")
+        };
+        let named: Vec<String> = params
+            .iter()
+            .enumerate()
+            .map(|(i, p)| format!(", {p} a{i}"))
+            .collect();
+        let pass: Vec<String> = (0..params.len()).map(|i| format!("a{i}")).collect();
+        let proto = format!(
+            "{ret} rs_drv_{}({ret} (*cb)({list}){})",
+            f.name,
+            named.concat()
+        );
+        let ret_kw = if f.ret.is_some() { "return " } else { "" };
+        c.push_str(&format!("{proto} {{ {ret_kw}cb({}); }}\n", pass.join(", ")));
+        decls.push_str(&format!("{proto};\n"));
+    }
+    let so = compile(&c, "random-callbacks");
+    let ffi = Ffi::new();
+    ffi.cdef(&decls).expect("declarations parse");
+    // SAFETY: the generated library has no initialisers.
+    let lib = unsafe { Library::open(&so.to_string_lossy(), &Default::default()) }.expect("load");
+    let (mut calls, mut through_jit) = (0, 0);
+    for f in &funcs {
+        let target = ffi.function(&lib, &f.name).expect("declared");
+        let driver = ffi
+            .function(&lib, &format!("rs_drv_{}", f.name))
+            .expect("declared");
+        let cb_type = format!(
+            "{} (*)({})",
+            f.ret.map_or("void".into(), GType::c),
+            if f.params.is_empty() {
+                "void".to_string()
+            } else {
+                f.params
+                    .iter()
+                    .map(|t| t.c())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            }
+        );
+        for backend in [Backend::Auto, Backend::Libffi] {
+            let t = target.clone();
+            let cb = ffi
+                .callback_type(&cb_type)
+                .expect("callback type")
+                .backend(backend)
+                .untyped(move |args: &[Value<'_>]| {
+                    // SAFETY: `rs_fN` is declared as generated; the arguments are what C passed.
+                    match unsafe { t.call(args) } {
+                        Ok(r) => r.into_owned(),
+                        Err(e) => panic!("forwarding to {}: {e}", t.name()),
+                    }
+                })
+                .expect("callback");
+            if cb.backend() == Some(Backend::Jit) {
+                through_jit += 1;
+            }
+            let (args, owned, tail, words) = arguments(&mut g, &ffi, f);
+            let mut values = vec![cb.value()];
+            values.extend(args.to_values(&ffi, &owned, &tail));
+            let h = fold(f.seed, &words);
+            let what = format!(
+                "{} called back via {:?} (seed {seed:#x}): {cb_type}",
+                f.name,
+                cb.backend()
+            );
+            // SAFETY: the forwarder is declared as generated; `cb` outlives the call.
+            let r = match unsafe { driver.call(&values) } {
+                Ok(r) => r,
+                Err(e) => panic!("{what}: {e}"),
+            };
+            assert_eq!(cb.errors(), 0, "{what}: {:?}", cb.last_error());
+            check_result(&g, &ffi, f, &r, h, &what);
+            calls += 1;
+        }
+    }
+    assert_eq!(calls, 2 * funcs.len());
+    // Only signatures with every argument register taken leave the JIT.
+    assert!(
+        through_jit * 10 >= funcs.len() * 9,
+        "{through_jit} of {} callbacks through the JIT",
+        funcs.len()
+    );
 }

@@ -248,7 +248,7 @@ impl fmt::Display for TypeMismatch {
 impl std::error::Error for TypeMismatch {}
 
 /// Compares a Rust shape with a C type; `Err` says what differs.
-fn check_shape(
+pub(crate) fn check_shape(
     t: &TypeTable,
     target: &Target,
     shape: &Shape,

@@ -21,7 +21,7 @@ pub(crate) use expr::hex_float;
 
 use std::fmt;
 
-use lang_c::ast::{Declaration, DeclarationSpecifier, ExternalDeclaration, TypeSpecifier};
+use lang_c::ast::{Declaration, ExternalDeclaration};
 use lang_c::driver::{Config, Flavor, parse_preprocessed};
 
 use crate::ctype::{ConstValue, TypeId, TypeTable};
@@ -348,8 +348,13 @@ pub(crate) fn parse_type_name(
     }
 }
 
-/// Parses `text` as a type name through lang-c (`extern __typeof__(TEXT) x;`) and lowers it.
+/// Parses `text` as a type name through lang-c (`int x = sizeof(TEXT);`) and lowers it.
+///
+/// `sizeof`, not `__typeof__`: lang-c 0.15 tries an expression first inside `__typeof__(…)`
+/// and then fails on a typedef name followed by a declarator (`int32_t *`,
+/// `int32_t (*)(int)`), while its `sizeof` rule reads those as type names.
 fn parse_type_name_with(lw: &mut lower::Lowerer<'_>, text: &str) -> Result<TypeId, String> {
+    use lang_c::ast::{Expression, Initializer};
     if text.contains(';') || text.contains('{') && !text.contains('}') {
         return Err(format!("'{text}' is not a type name"));
     }
@@ -358,10 +363,10 @@ fn parse_type_name_with(lw: &mut lower::Lowerer<'_>, text: &str) -> Result<TypeI
     }
     let pre = prelude(typedefs_used(lw.t, text).into_iter(), "<type>");
     let mut src = pre;
-    src.push_str("extern __typeof__(\n# 1 \"<type>\"\n");
+    src.push_str("int __jitffi_type_of = sizeof(\n# 1 \"<type>\"\n");
     let text_at = src.len();
     src.push_str(text);
-    src.push_str("\n) __jitffi_type_of;\n");
+    src.push_str("\n);\n");
     let unit = match parse_preprocessed(&lang_c_config(), src.clone()) {
         Ok(p) => p.unit,
         Err(e) => {
@@ -375,23 +380,21 @@ fn parse_type_name_with(lw: &mut lower::Lowerer<'_>, text: &str) -> Result<TypeI
         }
     };
     let decl: Option<&Declaration> = unit.0.iter().rev().find_map(|e| match &e.node {
-        ExternalDeclaration::Declaration(d) if d.span.start >= text_at.saturating_sub(40) => {
+        ExternalDeclaration::Declaration(d) if d.span.start >= text_at.saturating_sub(60) => {
             Some(&d.node)
         }
         _ => None,
     });
-    let tn = decl.and_then(|d| {
-        d.specifiers.iter().find_map(|s| match &s.node {
-            DeclarationSpecifier::TypeSpecifier(ts) => match &ts.node {
-                TypeSpecifier::TypeOf(to) => match &to.node {
-                    lang_c::ast::TypeOf::Type(tn) => Some(tn.clone()),
-                    lang_c::ast::TypeOf::Expression(_) => None,
-                },
+    let tn = decl
+        .and_then(|d| d.declarators.first())
+        .and_then(|d| d.node.initializer.as_ref())
+        .and_then(|i| match &i.node {
+            Initializer::Expression(e) => match &e.node {
+                Expression::SizeOfTy(s) => Some(s.node.0.clone()),
                 _ => None,
             },
-            _ => None,
-        })
-    });
+            Initializer::List(_) => None,
+        });
     let tn = tn.ok_or_else(|| format!("'{text}' is not a type name"))?;
     lw.type_name(&tn).map_err(|(_, m)| m)
 }

@@ -12,6 +12,7 @@
 //! double-mapped memfd chunks; elsewhere cranelift-jit's pages, read-write while emitting and
 //! read-execute after `finalize_definitions`).
 
+mod callback;
 mod memory;
 mod stub;
 
@@ -26,6 +27,7 @@ use cranelift_frontend::FunctionBuilderContext;
 use cranelift_jit::{JITBuilder, JITModule};
 use cranelift_module::{Linkage, Module};
 
+pub(crate) use callback::{Slot, ThunkKind};
 pub(crate) use stub::{StubFn, StubSpec, UntypedStub, variadic_thunk};
 
 /// Why the JIT could not compile something (the caller falls back to libffi).
@@ -47,6 +49,8 @@ struct EngineInner {
     counter: u64,
     /// Untyped stubs per call signature (see `stub.rs`).
     stubs: HashMap<stub::StubKey, stub::StubEntry>,
+    /// Callback entries (adapters, thunks) per signature (see `callback.rs`).
+    callbacks: HashMap<callback::EntryKey, usize>,
     stats: JitStats,
 }
 
@@ -157,6 +161,7 @@ impl JitEngine {
                 fctx: FunctionBuilderContext::new(),
                 counter: 0,
                 stubs: HashMap::new(),
+                callbacks: HashMap::new(),
                 stats: JitStats::default(),
             }),
             isa,

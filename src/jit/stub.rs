@@ -247,7 +247,7 @@ impl JitEngine {
     }
 
     /// The Cranelift signature of the C function as the plan lays it out.
-    fn callee_signature(&self, plan: &CallPlan) -> Signature {
+    pub(super) fn callee_signature(&self, plan: &CallPlan) -> Signature {
         let mut sig = Signature::new(self.call_conv());
         if let RetClass::Sret { .. } = plan.ret {
             sig.params.push(AbiParam::special(

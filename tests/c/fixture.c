@@ -4,6 +4,7 @@
  * computation with a known answer.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -239,3 +240,73 @@ int fx_list_sum(const struct fx_list *l) {
     return s;
 }
 struct fx_point fx_origin = { 1.25, -2.5 };
+
+/* -- Callbacks -- */
+
+int64_t fx_cb_narrow(int64_t (*cb)(int8_t, uint8_t, int16_t, uint16_t, int32_t, uint32_t, _Bool, char)) {
+    return cb(-128, 255, -32768, 65535, INT32_MIN, UINT32_MAX, 1, 'z');
+}
+int32_t fx_cb_ret_i8(int8_t (*cb)(int32_t), int32_t v) { return cb(v); }
+uint32_t fx_cb_ret_u16(uint16_t (*cb)(int32_t), int32_t v) { return cb(v); }
+int32_t fx_cb_ret_bool(_Bool (*cb)(int32_t), int32_t v) { return cb(v); }
+int32_t fx_cb_ret_i32(int32_t (*cb)(int32_t), int32_t v) { return cb(v); }
+double fx_cb_floats(double (*cb)(float, double, float, double), float a, double b) { return cb(a, b, -a, -b); }
+float fx_cb_ret_f32(float (*cb)(float), float v) { return cb(v); }
+struct fx_s1 fx_cb_s1(struct fx_s1 (*cb)(int, struct fx_s1, double), struct fx_s1 v) { return cb(7, v, 2.5); }
+struct fx_s3 fx_cb_s3(struct fx_s3 (*cb)(int, struct fx_s3, double), struct fx_s3 v) { return cb(7, v, 2.5); }
+struct fx_s4f fx_cb_s4f(struct fx_s4f (*cb)(int, struct fx_s4f, double), struct fx_s4f v) { return cb(7, v, 2.5); }
+struct fx_s8m fx_cb_s8m(struct fx_s8m (*cb)(int, struct fx_s8m, double), struct fx_s8m v) { return cb(7, v, 2.5); }
+struct fx_s12f fx_cb_s12f(struct fx_s12f (*cb)(int, struct fx_s12f, double), struct fx_s12f v) { return cb(7, v, 2.5); }
+struct fx_s16d fx_cb_s16d(struct fx_s16d (*cb)(int, struct fx_s16d, double), struct fx_s16d v) { return cb(7, v, 2.5); }
+struct fx_s16dl fx_cb_s16dl(struct fx_s16dl (*cb)(int, struct fx_s16dl, double), struct fx_s16dl v) { return cb(7, v, 2.5); }
+struct fx_s16ld fx_cb_s16ld(struct fx_s16ld (*cb)(int, struct fx_s16ld, double), struct fx_s16ld v) { return cb(7, v, 2.5); }
+struct fx_s24 fx_cb_s24(struct fx_s24 (*cb)(int, struct fx_s24, double), struct fx_s24 v) { return cb(7, v, 2.5); }
+struct fx_s64 fx_cb_s64(struct fx_s64 (*cb)(int, struct fx_s64, double), struct fx_s64 v) { return cb(7, v, 2.5); }
+struct fx_arr fx_cb_arr(struct fx_arr (*cb)(int, struct fx_arr, double), struct fx_arr v) { return cb(7, v, 2.5); }
+struct fx_nest fx_cb_nest(struct fx_nest (*cb)(int, struct fx_nest, double), struct fx_nest v) { return cb(7, v, 2.5); }
+struct fx_p5 fx_cb_p5(struct fx_p5 (*cb)(int, struct fx_p5, double), struct fx_p5 v) { return cb(7, v, 2.5); }
+struct fx_p10 fx_cb_p10(struct fx_p10 (*cb)(int, struct fx_p10, double), struct fx_p10 v) { return cb(7, v, 2.5); }
+union fx_u16 fx_cb_u16(union fx_u16 (*cb)(int, union fx_u16, double), union fx_u16 v) { return cb(7, v, 2.5); }
+int64_t fx_cb_ints16(int64_t (*cb)(int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t,
+    int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t)) {
+    return cb(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16);
+}
+double fx_cb_mix16(double (*cb)(int8_t, double, uint16_t, float, int32_t, double, int64_t, float, uint8_t,
+    double, int16_t, float, uint32_t, double, uint64_t, float)) {
+    return cb(-1, 2.5, 65535, 4.5f, -5, 6.5, -7, 8.5f, 255, 10.5, -11, 12.5f, 4000000000u, 14.5,
+              18000000000000000000ull, 16.5f);
+}
+double fx_cb_full(double (*cb)(int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, double,
+    double, double, double, double, double, double, double, double)) {
+    return cb(1, 2, 3, 4, 5, 6, 7, 0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, 8.5);
+}
+uint64_t fx_cb_late(uint64_t (*cb)(long, long, long, long, long, struct fx_s16l, long), struct fx_s16l v) {
+    return cb(1, 2, 3, 4, 5, v, 6);
+}
+
+struct fx_cb_job { int32_t (*cb)(int32_t); int32_t x; int32_t calls; int64_t sum; };
+static void *fx_cb_thread(void *p) {
+    struct fx_cb_job *j = p;
+    for (int32_t k = 0; k < j->calls; k++) j->sum += j->cb(j->x);
+    return NULL;
+}
+int64_t fx_cb_threads(int32_t (*cb)(int32_t), int32_t x, int32_t n, int32_t calls) {
+    pthread_t t[64];
+    struct fx_cb_job jobs[64];
+    if (n > 64) return -1;
+    int32_t started = 0;
+    for (int32_t i = 0; i < n; i++) {
+        jobs[i].cb = cb; jobs[i].x = x + i; jobs[i].calls = calls; jobs[i].sum = 0;
+        if (pthread_create(&t[i], NULL, fx_cb_thread, &jobs[i]) != 0) break;
+        started++;
+    }
+    int64_t sum = 0;
+    for (int32_t i = 0; i < started; i++) { pthread_join(t[i], NULL); sum += jobs[i].sum; }
+    return started == n ? sum : -1;
+}
+long double fx_cb_ld(long double (*cb)(long double, int), long double x) { return cb(x, 3); }
+int64_t fx_cb_each(int (*cb)(int, void *), void *ctx, int n) {
+    int64_t s = 0;
+    for (int i = 0; i < n; i++) s += cb(i, ctx);
+    return s;
+}

@@ -70,7 +70,9 @@ pub fn fixture_lib() -> PathBuf {
         let out = scratch_dir("fixture").join("libjitffi_fixture.so");
         let status =
             std::process::Command::new(std::env::var("CC").unwrap_or_else(|_| "cc".into()))
-                .args(["-O2", "-shared", "-fPIC", "-Wall", "-Werror", "-o"])
+                .args([
+                    "-O2", "-shared", "-fPIC", "-pthread", "-Wall", "-Werror", "-o",
+                ])
                 .arg(&out)
                 .arg("-I")
                 .arg(root.join("include"))
