@@ -932,6 +932,7 @@ pub(crate) fn c_from_value<'a>(
 
 /// Whether `v` is already the canonical value of conversion `conv` (what `c_from_value` would
 /// return unchanged): the checks the JIT stubs make, for the libffi path.
+#[inline]
 pub(crate) fn is_canonical(t: &TypeTable, conv: Conv, v: &Value<'_>) -> bool {
     match (conv, v) {
         (Conv::Ptr { ty, .. }, Value::Ptr(p)) => p.ty == UNTYPED || p.ty == ty.0,

@@ -203,9 +203,14 @@ impl Record {
     }
 
     /// Whether the closure may run on this thread; records the failure if not.
-    #[inline]
+    #[inline(always)]
     fn admits(&self) -> bool {
-        if self.owner == 0 || self.owner == thread_token() {
+        self.owner == 0 || self.admits_bound()
+    }
+
+    #[cold]
+    fn admits_bound(&self) -> bool {
+        if self.owner == thread_token() {
             return true;
         }
         self.fail(
@@ -240,6 +245,40 @@ impl Record {
     }
 }
 
+/// A scalar result's canonical variant and how its payload becomes the result word.
+#[derive(Copy, Clone, Debug)]
+struct FastRet {
+    tag: u8,
+    ptr_ty: u32,
+    /// Payload bytes.
+    size: u8,
+    /// `64 - 8 * size` for signed integers narrower than a word (0 otherwise).
+    shift: u32,
+    signed: bool,
+}
+
+impl FastRet {
+    fn of(conv: Conv) -> Option<FastRet> {
+        let (tag, ptr_ty) = match conv {
+            Conv::LongDouble | Conv::Void => return None,
+            c => c.scalar_tag()?,
+        };
+        let size = u8::try_from(conv.size()).ok()?;
+        let signed = matches!(conv, Conv::Int { signed: true, .. });
+        Some(FastRet {
+            tag,
+            ptr_ty,
+            size,
+            shift: if signed && size < 8 {
+                64 - 8 * u32::from(size)
+            } else {
+                0
+            },
+            signed,
+        })
+    }
+}
+
 /// An untyped closure, its type erased.
 type UntypedFn<'f> = Box<dyn Fn(&[Value<'_>]) -> Value<'static> + 'f>;
 
@@ -253,6 +292,9 @@ pub(crate) struct UntypedCtx<'f> {
     ret: Conv,
     /// The declared result type (for messages).
     ret_ty: TypeId,
+    /// How a scalar result of the canonical variant is written (`None` for void, structs
+    /// and `long double`).
+    fast_ret: Option<FastRet>,
     f: UntypedFn<'f>,
 }
 
@@ -261,6 +303,7 @@ pub(crate) struct UntypedCtx<'f> {
 /// # Safety
 ///
 /// `p` points to a C value of conversion `conv` that outlives `'a`.
+#[inline(always)]
 unsafe fn read_arg<'a>(conv: Conv, tag: u8, ptr_ty: u32, p: *const u8) -> Value<'a> {
     // SAFETY: the caller's contract: `p` holds a value of `conv`, of `conv.size()` bytes.
     unsafe {
@@ -276,12 +319,50 @@ unsafe fn read_arg<'a>(conv: Conv, tag: u8, ptr_ty: u32, p: *const u8) -> Value<
 }
 
 impl UntypedCtx<'_> {
+    /// Writes a scalar result of the canonical variant (the common case) to `ret`; false if
+    /// `v` is anything else.
+    ///
+    /// # Safety
+    ///
+    /// `ret` is writable for a word.
+    #[inline(always)]
+    unsafe fn write_fast(&self, v: &Value<'_>, ret: *mut u8) -> bool {
+        // Its payload as a word, read in place with the width the closure stored it with (a
+        // copy of the `Value` would load across the closure's narrower stores and stall).
+        if let Some(fast) = self.fast_ret
+            && v.tag() == fast.tag
+            && (fast.tag != value::tag::PTR
+                || matches!(v, Value::Ptr(p) if p.tag() == fast.ptr_ty || p.tag() == value::UNTYPED))
+        {
+            // SAFETY: `Value` is `repr(C, u64)` with the payload at `PAYLOAD`; the variant
+            // `fast.tag` has a payload of `fast.size` bytes there.
+            let w = unsafe {
+                value::read_word(
+                    std::ptr::from_ref(v)
+                        .cast::<u8>()
+                        .add(value::PAYLOAD as usize),
+                    usize::from(fast.size),
+                )
+            };
+            let w = if fast.signed && fast.shift != 0 {
+                (((w << fast.shift) as i64) >> fast.shift) as u64
+            } else {
+                w
+            };
+            // SAFETY: `ret` is writable for a word (caller's contract).
+            unsafe { ret.cast::<u64>().write_unaligned(w) };
+            return true;
+        }
+        false
+    }
+
     /// Converts the closure's result and writes its C bytes to `ret`.
     ///
     /// # Safety
     ///
     /// `ret` is writable for the result's size (16 bytes for `long double`, a word at least
     /// for scalars).
+    #[inline(never)]
     unsafe fn write_result(&self, v: &Value<'_>, ret: *mut u8) -> Result<(), String> {
         let t = &self.table;
         let c = || t.display(self.ret_ty);
@@ -293,6 +374,12 @@ impl UntypedCtx<'_> {
                     other.kind()
                 )),
             };
+        }
+        // Already the result type's canonical value: no conversion.
+        if value::is_canonical(t, self.ret, v) {
+            // SAFETY: `ret` is writable for the result's size (caller's contract).
+            unsafe { Self::store(v, self.ret, ret) };
+            return Ok(());
         }
         let v = c_from_value(t, self.ret, v).map_err(|e| match e {
             ConvError::Type => format!("returned {} where '{}' is expected", v.kind(), c()),
@@ -316,8 +403,22 @@ impl UntypedCtx<'_> {
             }
         })?;
         // SAFETY: `ret` is writable for the result's size (caller's contract).
+        unsafe { Self::store(&v, self.ret, ret) };
+        Ok(())
+    }
+
+    /// Writes the C bytes of `v`, a canonical value of `conv`, to `ret`: scalars as a word
+    /// extended by their signedness, `long double` as x87 extended precision.
+    ///
+    /// # Safety
+    ///
+    /// `ret` is writable for the result's size (16 bytes for `long double`, a word at least
+    /// for scalars).
+    #[inline]
+    unsafe fn store(v: &Value<'_>, conv: Conv, ret: *mut u8) {
+        // SAFETY: the caller's contract.
         unsafe {
-            match (&v, self.ret) {
+            match (v, conv) {
                 (Value::Struct(s), _) => {
                     std::ptr::copy_nonoverlapping(s.bytes().as_ptr(), ret, s.bytes().len());
                 }
@@ -329,49 +430,64 @@ impl UntypedCtx<'_> {
                     .write_unaligned(extend(conv, value::payload_word(v))),
             }
         }
-        Ok(())
     }
 
-    /// Runs the closure for one call: `argp[i]` points to argument `i`, the result goes to
+    /// Runs the closure for one call with `args` and writes its result (or the default) to
     /// `ret`.
+    ///
+    /// # Safety
+    ///
+    /// `ret` is writable for the result (see `write_result`).
+    #[inline]
+    unsafe fn call(&self, args: &[Value<'_>], ret: *mut u8) {
+        let failure = if self.record.admits() {
+            let outcome = catch_unwind(AssertUnwindSafe(|| {
+                let v = (self.f)(args);
+                // SAFETY: `ret` is writable for the result (caller's contract).
+                unsafe {
+                    if self.write_fast(&v, ret) {
+                        Ok(())
+                    } else {
+                        self.write_result(&v, ret)
+                    }
+                }
+            }));
+            match outcome {
+                Ok(Ok(())) => return,
+                Ok(Err(m)) => Some((CallbackErrorKind::Result, m)),
+                Err(p) => Some((CallbackErrorKind::Panic, panic_message(&*p))),
+            }
+        } else {
+            None
+        };
+        if let Some((kind, message)) = failure {
+            self.record.fail(kind, message);
+        }
+        // SAFETY: as above.
+        unsafe { self.record.write_default(ret) };
+    }
+
+    /// Runs the closure for one call from libffi: `argp[i]` points to argument `i`, the
+    /// result goes to `ret`.
     ///
     /// # Safety
     ///
     /// `argp` has one pointer per argument, each to a value of its conversion; `ret` is
     /// writable for the result (see `write_result`).
     unsafe fn run(&self, argp: *const *const u8, ret: *mut u8) {
-        if !self.record.admits() {
-            // SAFETY: `ret` is writable for the result (caller's contract).
-            unsafe { self.record.write_default(ret) };
-            return;
-        }
-        let n = self.args.len();
-        let mut small: [Value<'_>; 4] = [Value::Void, Value::Void, Value::Void, Value::Void];
-        let mut large = Vec::new();
-        let args: &mut [Value<'_>] = if n <= small.len() {
-            &mut small[..n]
-        } else {
-            large.resize(n, Value::Void);
-            &mut large
-        };
-        for (i, (slot, &(conv, tag, ptr_ty))) in args.iter_mut().zip(&self.args).enumerate() {
-            // SAFETY: `argp[i]` points to argument `i`, of conversion `conv` (caller's
-            // contract); the values do not outlive this call.
-            *slot = unsafe { read_arg(conv, tag, ptr_ty, *argp.add(i)) };
-        }
-        let args: &[Value<'_>] = args;
-        let outcome = catch_unwind(AssertUnwindSafe(|| (self.f)(args)));
-        let failure = match outcome {
-            // SAFETY: `ret` is writable for the result (caller's contract).
-            Ok(v) => match unsafe { self.write_result(&v, ret) } {
-                Ok(()) => return,
-                Err(m) => (CallbackErrorKind::Result, m),
-            },
-            Err(p) => (CallbackErrorKind::Panic, panic_message(&*p)),
-        };
-        self.record.fail(failure.0, failure.1);
-        // SAFETY: as above.
-        unsafe { self.record.write_default(ret) };
+        // The arguments own nothing (scalars, and structs borrowed in place): no drop needed.
+        let args: Vec<Value<'_>> = self
+            .args
+            .iter()
+            .enumerate()
+            .map(|(i, &(conv, tag, ptr_ty))| {
+                // SAFETY: `argp[i]` points to argument `i`, of conversion `conv` (caller's
+                // contract); the values do not outlive this call.
+                unsafe { read_arg(conv, tag, ptr_ty, *argp.add(i)) }
+            })
+            .collect();
+        // SAFETY: the caller's contract.
+        unsafe { self.call(&args, ret) };
     }
 }
 
@@ -401,16 +517,20 @@ fn extend(conv: Conv, w: u64) -> u64 {
     }
 }
 
-/// The entry of untyped thunks: `dispatch(ctx, argp, ret)`.
+/// The entry of untyped thunks: `dispatch(ctx, values, ret)`.
 unsafe extern "C" fn untyped_entry(
     ctx: *const UntypedCtx<'_>,
-    argp: *const *const u8,
+    values: *const Value<'_>,
     ret: *mut u8,
 ) {
     // SAFETY: the thunk passes the context its slot holds (alive while the slot points here),
-    // pointers to each argument as the plan lays them out, and a result buffer of 16 bytes or
-    // the hidden result pointer.
-    unsafe { (*ctx).run(argp, ret) }
+    // one `Value` per argument built in its frame (scalars, borrowed structs: nothing to
+    // drop) and a result buffer of 16 bytes or the hidden result pointer.
+    unsafe {
+        let ctx = &*ctx;
+        let args = std::slice::from_raw_parts(values, ctx.args.len());
+        ctx.call(args, ret);
+    }
 }
 
 /// The libffi entry of untyped callbacks.
@@ -603,6 +723,7 @@ impl CallbackType {
             args: Vec::new(),
             ret: self.ret,
             ret_ty: self.ret_ty,
+            fast_ret: FastRet::of(self.ret),
             f: Box::new(|_| Value::Void),
         };
         let mut bytes = vec![0u8; self.ret.size().max(16)];
@@ -663,6 +784,7 @@ impl CallbackType {
             args,
             ret: self.ret,
             ret_ty: self.ret_ty,
+            fast_ret: FastRet::of(self.ret),
             f,
         });
         let ctx = Box::into_raw(ctx);
@@ -672,7 +794,7 @@ impl CallbackType {
         self.finish(
             ctx.cast(),
             drop_ctx,
-            ThunkKind::Spill(untyped_entry as *const () as usize),
+            ThunkKind::Values(untyped_entry as *const () as usize),
             untyped_ffi_entry,
             has_long_double,
         )
@@ -722,7 +844,7 @@ impl CallbackType {
                 .get_or_init(|| JitEngine::new().map(Arc::new).map_err(|e| e.to_string()))
                 .clone()?;
             let entry = engine
-                .callback_entry(&self.plan, kind)
+                .callback_entry(&self.plan, &self.convs, kind)
                 .map_err(|e| e.to_string())?;
             let slot = Slot::new().map_err(|e| e.to_string())?;
             slot.set(ctx as usize, entry);

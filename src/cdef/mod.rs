@@ -873,3 +873,33 @@ impl<'a> SourceMap<'a> {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::Ffi;
+
+    #[test]
+    fn type_names_starting_with_a_typedef_name_parse() {
+        // lang-c's `__typeof__(…)` reads these as expressions and fails; `sizeof` does not.
+        let ffi = Ffi::new();
+        for (text, shown) in [
+            ("int32_t *", "int32_t *"),
+            ("int32_t (*)(int32_t)", "int32_t (*)(int32_t)"),
+            ("size_t[4]", "size_t[4]"),
+            ("int (*)(int32_t)", "int (*)(int32_t)"),
+            ("int (int)", "int (int)"),
+        ] {
+            assert_eq!(ffi.type_of(text).unwrap().to_string(), shown, "{text}");
+        }
+        for (text, message) in [
+            ("foo", "'foo' is not a type name"),
+            (
+                "int x",
+                "column 5: syntax error near 'x' in type name 'int x'",
+            ),
+        ] {
+            let e = ffi.type_of(text).unwrap_err();
+            assert_eq!(e.diagnostics[0].message, message, "{text}");
+        }
+    }
+}

@@ -5,7 +5,9 @@
 //! - `calls`: the call rows of ../shared/bench/peers (nop, add_i32, add_f64, sum10_i64, mix6,
 //!   cos, point_norm2, point_make, ptr_id, strlen) against the same C library
 //!   (`tests/c/peerlib.c`), each as a native Rust `extern "C"` pointer, a typed handle, an
-//!   untyped call through the JIT stub and through libffi; plus stub compile time;
+//!   untyped call through the JIT stub and through libffi; plus stub compile time, and the
+//!   `callback` row (`apply_cb(cb, i)`: a native Rust `extern "C" fn`, typed and untyped
+//!   jitffi callbacks, a typed callback over libffi);
 //! - `cdef`: parsing declarations: `cdefs/glpk.h` (hand-written cdef of the whole GLPK API)
 //!   and `sqlite3.h` after `cc -E -dD` (preprocessing not timed), plus `Ffi::new`.
 
@@ -239,6 +241,74 @@ struct CallRow {
     libffi: f64,
 }
 
+/// The callback row: ns per `apply_cb(cb, i)` (C calls `cb` once), with `cb` a native Rust
+/// `extern "C" fn`, a typed and an untyped jitffi callback, and a typed one over libffi.
+struct CallbackRow {
+    native: f64,
+    typed: f64,
+    untyped: f64,
+    libffi: f64,
+}
+
+extern "C" fn cb_inc(x: i32) -> i32 {
+    x.wrapping_add(1)
+}
+
+/// Times a loop of `n` operations (`ns_per_op` with the run's settings): ns per operation.
+type Bench<'a> = dyn Fn(&mut dyn FnMut(u64)) -> f64 + 'a;
+
+/// What the calls group measures: the call rows, stub compile times, the callback row.
+type CallsGroup = (Vec<CallRow>, Option<CompileTimes>, Option<CallbackRow>);
+
+/// Measures the callback row against peerlib's `apply_cb`.
+fn callback_row(ffi: &Ffi, lib: &Library, bench: &Bench<'_>) -> Result<CallbackRow, String> {
+    type Apply = unsafe extern "C" fn(*const std::ffi::c_void, i32) -> i32;
+    // SAFETY: peerlib defines `int32_t apply_cb(int32_t (*cb)(int32_t), int32_t x)`.
+    let apply: Apply = unsafe { native(lib, "apply_cb")? };
+    let ty = ffi
+        .callback_type("int32_t (*)(int32_t)")
+        .map_err(|e| e.to_string())?;
+    let typed = ty
+        .clone()
+        .backend(Backend::Jit)
+        .typed(|x: i32| x.wrapping_add(1))
+        .map_err(|e| e.to_string())?;
+    let untyped = ty
+        .clone()
+        .backend(Backend::Jit)
+        .untyped(|a: &[Value<'_>]| match a {
+            [Value::I32(x)] => Value::I32(x.wrapping_add(1)),
+            _ => Value::I32(0),
+        })
+        .map_err(|e| e.to_string())?;
+    let libffi = ty
+        .backend(Backend::Libffi)
+        .typed(|x: i32| x.wrapping_add(1))
+        .map_err(|e| e.to_string())?;
+    let native_ptr = cb_inc as *const () as *const std::ffi::c_void;
+    let run = |cb: *const std::ffi::c_void| {
+        move |n: u64| {
+            for i in 0..n {
+                // SAFETY: every pointer is a function `int32_t (int32_t)` that outlives the
+                // loop.
+                black_box(unsafe { apply(black_box(cb), i as i32) });
+            }
+        }
+    };
+    for cb in [native_ptr, typed.ptr(), untyped.ptr(), libffi.ptr()] {
+        // SAFETY: as above.
+        if unsafe { apply(cb, 41) } != 42 {
+            return Err("a callback returned a wrong result".into());
+        }
+    }
+    Ok(CallbackRow {
+        native: bench(&mut run(native_ptr)),
+        typed: bench(&mut run(typed.ptr())),
+        untyped: bench(&mut run(untyped.ptr())),
+        libffi: bench(&mut run(libffi.ptr())),
+    })
+}
+
 fn build_peerlib() -> Result<std::path::PathBuf, String> {
     let dir = std::env::temp_dir().join(format!("jitffi-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
@@ -279,7 +349,7 @@ unsafe fn native<F: Copy>(lib: &Library, name: &str) -> Result<F, String> {
     clippy::too_many_lines,
     reason = "one block per benchmark row, as in the peers"
 )]
-fn call_rows(reps: usize, target_s: f64) -> Result<(Vec<CallRow>, Option<CompileTimes>), String> {
+fn call_rows(reps: usize, target_s: f64) -> Result<CallsGroup, String> {
     let so = build_peerlib()?;
     let ffi = Ffi::new();
     ffi.cdef(&peerlib_cdef()).map_err(|e| e.to_string())?;
@@ -440,9 +510,12 @@ fn call_rows(reps: usize, target_s: f64) -> Result<(Vec<CallRow>, Option<Compile
             &lib, "c_strlen");
     }
 
+    let callback = callback_row(&ffi, &lib, &|g: &mut dyn FnMut(u64)| {
+        ns_per_op(reps, target_s, g)
+    })?;
     let compile = compile_times(&lib)?;
     let _ = std::fs::remove_dir_all(so.parent().unwrap_or(&so));
-    Ok((rows, Some(compile)))
+    Ok((rows, Some(compile), Some(callback)))
 }
 
 /// Stub compile times, µs per function, mean over 20 fresh contexts.
@@ -510,10 +583,10 @@ pub fn run(a: &BenchArgs) -> Result<(), String> {
         }
     }
     let wants = |g: &str| all || a.groups.iter().any(|x| x == g);
-    let (calls, compile) = if wants("calls") {
+    let (calls, compile, callback) = if wants("calls") {
         call_rows(a.reps, a.target_s)?
     } else {
-        (Vec::new(), None)
+        (Vec::new(), None, None)
     };
     let data = if wants("data") {
         super::bench_data::data_rows(a.reps, a.target_s, |r, t, f| ns_per_op(r, t, f))?
@@ -530,6 +603,9 @@ pub fn run(a: &BenchArgs) -> Result<(), String> {
             .iter()
             .map(|r| json!({ "name": r.name, "native_ns": r.native, "typed_ns": r.typed, "jit_ns": r.jit, "libffi_ns": r.libffi }))
             .collect();
+        if let Some(c) = &callback {
+            rows.push(json!({ "name": "callback", "native_ns": c.native, "typed_ns": c.typed, "untyped_ns": c.untyped, "libffi_ns": c.libffi }));
+        }
         for r in &data {
             let mut o = serde_json::Map::new();
             o.insert("name".into(), json!(r.name));
@@ -587,6 +663,21 @@ pub fn run(a: &BenchArgs) -> Result<(), String> {
                 c.new_signature, c.same_signature
             );
         }
+    }
+    if let Some(c) = &callback {
+        let cell = |v: f64| ratio_cell(Some(v), c.native);
+        println!("callbacks: ns per apply_cb(cb, i) round trip (C calls cb once), as above");
+        println!(
+            "| row | native (Rust extern \"C\" fn) | typed | untyped (JIT) | libffi closure (typed) |"
+        );
+        println!("|---|---|---|---|---|");
+        println!(
+            "| apply_cb(cb, i): callback round trip | {:.2} | {} | {} | {} |\n",
+            c.native,
+            cell(c.typed),
+            cell(c.untyped),
+            cell(c.libffi)
+        );
     }
     if !data.is_empty() {
         println!(

@@ -22,10 +22,11 @@
 //!   type): the C arguments stay in place and the context arrives as the last argument;
 //! - for untyped closures, and typed ones whose integer registers are full (the Rust function
 //!   then takes the context on the stack), a Cranelift *thunk* compiled once per signature
-//!   from the same [`CallPlan`] as call stubs. The untyped thunk spills the arguments to its
-//!   frame, calls the dispatcher with `(ctx, pointers to the arguments, result buffer)` and
-//!   loads the result into the return registers; the forwarding thunk calls the typed function
-//!   with the context appended.
+//!   from the same [`CallPlan`] as call stubs. The untyped thunk writes each argument as a
+//!   `Value` in its frame (scalars with their tag and extended payload, structs as borrowed
+//!   `StructValue`s pointing at their bytes), calls the dispatcher with `(ctx, values, result
+//!   buffer)` and loads the result into the return registers; the forwarding thunk calls the
+//!   typed function with the context appended.
 //!
 //! Signatures with every integer and every vector argument register taken have no free
 //! register for the context; they use libffi closures.
@@ -34,6 +35,7 @@ use std::io;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{
     AbiParam, InstBuilder, MemFlagsData, Signature, StackSlotData, StackSlotKind, Type, types,
 };
@@ -41,6 +43,7 @@ use cranelift_frontend::FunctionBuilder;
 
 use super::{JitEngine, JitError};
 use crate::plan::{ArgClass, CallPlan, Part, RegClass, RetClass};
+use crate::value::{self, Conv, tag};
 
 /// Integer and vector argument registers of System V x86-64.
 const INT_REGS: usize = 6;
@@ -114,8 +117,8 @@ fn adapter_code(reg: CtxReg, target: usize) -> Vec<u8> {
 /// What a Cranelift callback thunk does after taking its arguments.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum ThunkKind {
-    /// Spill the arguments and call `dispatch(ctx, argp, ret)` at this address.
-    Spill(usize),
+    /// Make the arguments `Value`s and call `dispatch(ctx, values, ret)` at this address.
+    Values(usize),
     /// Call the typed function at this address with the arguments and the context appended.
     Forward(usize),
 }
@@ -124,6 +127,8 @@ pub(crate) enum ThunkKind {
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub(crate) struct EntryKey {
     plan: CallPlan,
+    /// The arguments' conversions (the `Value`s an untyped thunk makes depend on them).
+    convs: Vec<Conv>,
     kind: ThunkKind,
     direct: bool,
 }
@@ -135,6 +140,7 @@ impl JitEngine {
     pub(crate) fn callback_entry(
         &self,
         plan: &CallPlan,
+        convs: &[Conv],
         kind: ThunkKind,
     ) -> Result<usize, JitError> {
         if cfg!(not(all(target_arch = "x86_64", target_os = "linux"))) {
@@ -169,6 +175,10 @@ impl JitEngine {
         let direct = matches!((kind, reg), (ThunkKind::Forward(_), CtxReg::Int(_)));
         let key = EntryKey {
             plan: plan.clone(),
+            convs: match kind {
+                ThunkKind::Values(_) => convs.to_vec(),
+                ThunkKind::Forward(_) => Vec::new(),
+            },
             kind,
             direct,
         };
@@ -178,7 +188,7 @@ impl JitEngine {
         let target = match kind {
             ThunkKind::Forward(f) if direct => f,
             _ => {
-                let code = self.codegen_thunk(plan, kind, reg)?;
+                let code = self.codegen_thunk(plan, convs, kind, reg)?;
                 self.install(&code)? as usize
             }
         };
@@ -204,6 +214,7 @@ impl JitEngine {
     fn codegen_thunk(
         &self,
         plan: &CallPlan,
+        convs: &[Conv],
         kind: ThunkKind,
         reg: CtxReg,
     ) -> Result<Vec<u8>, JitError> {
@@ -239,8 +250,14 @@ impl JitEngine {
                     let results = b.inst_results(call).to_vec();
                     b.ins().return_(&results);
                 }
-                ThunkKind::Spill(dispatch) => {
-                    spill_and_dispatch(&mut b, ptr, call_conv, plan, c_params, ctx, dispatch)?;
+                ThunkKind::Values(dispatch) => {
+                    let t = Thunk {
+                        ptr,
+                        call_conv,
+                        plan,
+                        convs,
+                    };
+                    t.values_and_dispatch(&mut b, c_params, ctx, dispatch)?;
                 }
             }
             b.finalize(config);
@@ -261,111 +278,190 @@ fn round8(n: u32) -> u32 {
     n.div_ceil(8) * 8
 }
 
-/// The body of an untyped thunk: every argument stored to the frame, an array of pointers to
-/// them (struct arguments on the stack are pointed to where the caller put them), a call of
-/// `dispatch(ctx, argp, ret)`, and the result loaded from `ret` (the hidden pointer for
-/// results in memory, a 16-byte buffer otherwise).
-fn spill_and_dispatch(
-    b: &mut FunctionBuilder<'_>,
+/// What an untyped thunk is built from.
+struct Thunk<'a> {
     ptr: Type,
     call_conv: cranelift_codegen::isa::CallConv,
-    plan: &CallPlan,
-    c_params: &[cranelift_codegen::ir::Value],
-    ctx: cranelift_codegen::ir::Value,
-    dispatch: usize,
-) -> Result<(), JitError> {
-    let flags = MemFlagsData::trusted();
-    let n = plan.args.len();
-    let mut storage = 0u32;
-    let mut offsets = Vec::with_capacity(n);
-    for a in &plan.args {
-        offsets.push(storage);
-        storage += match a {
-            ArgClass::StructRegs { size, .. } => round8(*size).max(8),
-            ArgClass::StructStack { .. } => 0,
-            _ => 8,
-        };
-    }
-    let slot = |b: &mut FunctionBuilder<'_>, size: u32| {
-        b.create_sized_stack_slot(StackSlotData::new(
-            StackSlotKind::ExplicitSlot,
-            size.max(8),
-            4,
-        ))
-    };
-    let values = slot(b, storage);
-    let argp = slot(
-        b,
-        u32::try_from(n * 8).map_err(|_| JitError("too many arguments".into()))?,
-    );
-    let result = slot(b, 16);
-    let mut params = c_params.iter().copied();
-    let sret = match plan.ret {
-        RetClass::Sret { .. } => params.next(),
-        _ => None,
-    };
-    let mut next = || {
-        params
-            .next()
-            .ok_or_else(|| JitError("internal: thunk parameters do not match the plan".into()))
-    };
-    for (i, (a, off)) in plan.args.iter().zip(&offsets).enumerate() {
-        let off = i32::try_from(*off).map_err(|_| JitError("arguments too large".into()))?;
-        let addr = match a {
-            ArgClass::StructStack { .. } => next()?,
-            ArgClass::StructRegs { parts, .. } => {
-                for p in parts {
-                    let v = next()?;
-                    let o = off + i32::try_from(p.offset).unwrap_or(0);
-                    debug_assert_eq!(b.func.dfg.value_type(v), part_type(*p));
-                    b.ins().stack_store(ptr, v, values, o);
-                }
-                b.ins().stack_addr(ptr, values, off)
-            }
-            ArgClass::StructRef { .. } | ArgClass::Unsupported(_) => {
-                return Err(JitError(format!("argument {} cannot be received", i + 1)));
-            }
-            _ => {
-                let v = next()?;
-                b.ins().stack_store(ptr, v, values, off);
-                b.ins().stack_addr(ptr, values, off)
-            }
-        };
-        let at = i32::try_from(i * 8).map_err(|_| JitError("too many arguments".into()))?;
-        b.ins().stack_store(ptr, addr, argp, at);
-    }
-    let argp_addr = b.ins().stack_addr(ptr, argp, 0);
-    let ret_addr = match sret {
-        Some(p) => p,
-        None => b.ins().stack_addr(ptr, result, 0),
-    };
-    let mut dsig = Signature::new(call_conv);
-    dsig.params
-        .extend([AbiParam::new(ptr), AbiParam::new(ptr), AbiParam::new(ptr)]);
-    let dsig = b.import_signature(dsig);
-    let addr = b.ins().iconst(ptr, dispatch as i64);
-    b.ins()
-        .call_indirect(dsig, addr, &[ctx, argp_addr, ret_addr]);
-    let load = |b: &mut FunctionBuilder<'_>, ty: Type, off: u32| {
-        b.ins()
-            .load(ty, flags, ret_addr, i32::try_from(off).unwrap_or(0))
-    };
-    let results: Vec<_> = match &plan.ret {
-        RetClass::Void | RetClass::Sret { .. } => Vec::new(),
-        RetClass::Int { bytes: 8, .. } => vec![load(b, types::I64, 0)],
-        RetClass::Int { .. } => vec![load(b, types::I32, 0)],
-        RetClass::F32 => vec![load(b, types::F32, 0)],
-        RetClass::F64 => vec![load(b, types::F64, 0)],
-        RetClass::Ptr => vec![load(b, ptr, 0)],
-        RetClass::StructRegs { parts, .. } => parts
-            .iter()
-            .map(|p| load(b, part_type(*p), p.offset))
-            .collect(),
-        RetClass::Unsupported(why) => return Err(JitError(why.clone())),
-    };
-    b.ins().return_(&results);
-    Ok(())
+    plan: &'a CallPlan,
+    convs: &'a [Conv],
 }
+
+impl Thunk<'_> {
+    /// The body of an untyped thunk: every argument written as a `Value` (40 bytes each) in
+    /// the frame, a call of `dispatch(ctx, values, ret)`, and the result loaded from `ret` (the
+    /// hidden pointer for results in memory, a 16-byte buffer otherwise).
+    ///
+    /// Scalars get their tag, their payload extended to 64 bits (`_Bool` normalised) and, for
+    /// pointers, the pointer type; structs become borrowed `StructValue`s whose bytes are the
+    /// register parts stored to the frame, or the caller's copy on the stack. Every store is
+    /// 8 bytes wide, so the closure's loads of tags and payloads forward from them.
+    fn values_and_dispatch(
+        &self,
+        b: &mut FunctionBuilder<'_>,
+        c_params: &[cranelift_codegen::ir::Value],
+        ctx: cranelift_codegen::ir::Value,
+        dispatch: usize,
+    ) -> Result<(), JitError> {
+        let (ptr, plan) = (self.ptr, self.plan);
+        let n = plan.args.len();
+        if self.convs.len() != n {
+            return Err(JitError(
+                "internal: conversions do not match the plan".into(),
+            ));
+        }
+        let slot = |b: &mut FunctionBuilder<'_>, size: usize| -> Result<_, JitError> {
+            let size = u32::try_from(size).map_err(|_| JitError("too many arguments".into()))?;
+            Ok(b.create_sized_stack_slot(StackSlotData::new(
+                StackSlotKind::ExplicitSlot,
+                size.max(8),
+                4,
+            )))
+        };
+        let bytes_len: usize = plan
+            .args
+            .iter()
+            .map(|a| match a {
+                ArgClass::StructRegs { size, .. } => round8(*size).max(8) as usize,
+                _ => 0,
+            })
+            .sum();
+        let values = slot(b, n * VALUE_SIZE)?;
+        let bytes = slot(b, bytes_len)?;
+        let result = slot(b, 16)?;
+        let mut params = c_params.iter().copied();
+        let sret = match plan.ret {
+            RetClass::Sret { .. } => params.next(),
+            _ => None,
+        };
+        let mut next = || {
+            params
+                .next()
+                .ok_or_else(|| JitError("internal: thunk parameters do not match the plan".into()))
+        };
+        let mut bytes_at = 0i32;
+        for (i, (a, conv)) in plan.args.iter().zip(self.convs).enumerate() {
+            let at =
+                i32::try_from(i * VALUE_SIZE).map_err(|_| JitError("too many arguments".into()))?;
+            let word = |b: &mut FunctionBuilder<'_>, v: cranelift_codegen::ir::Value, off: i32| {
+                b.ins().stack_store(ptr, v, values, at + off);
+            };
+            let konst = |b: &mut FunctionBuilder<'_>, k: i64, off: i32| {
+                let v = b.ins().iconst(types::I64, k);
+                b.ins().stack_store(ptr, v, values, at + off);
+            };
+            let data = match a {
+                ArgClass::StructStack { .. } => Some(next()?),
+                ArgClass::StructRegs { parts, size } => {
+                    for p in parts {
+                        let v = next()?;
+                        let o = bytes_at + i32::try_from(p.offset).unwrap_or(0);
+                        b.ins().stack_store(ptr, v, bytes, o);
+                    }
+                    let addr = b.ins().stack_addr(ptr, bytes, bytes_at);
+                    bytes_at += i32::try_from(round8(*size).max(8)).unwrap_or(0);
+                    Some(addr)
+                }
+                ArgClass::StructRef { .. } | ArgClass::Unsupported(_) => {
+                    return Err(JitError(format!("argument {} cannot be received", i + 1)));
+                }
+                _ => None,
+            };
+            if let Some(data) = data {
+                let Conv::Struct { ty, size } = *conv else {
+                    return Err(JitError(format!(
+                        "argument {}: a struct class without a struct type",
+                        i + 1
+                    )));
+                };
+                konst(b, i64::from(tag::STRUCT), 0);
+                konst(
+                    b,
+                    i64::from(ty.0) | (i64::from(size) << 32),
+                    value::STRUCT_TYPE,
+                );
+                word(b, data, value::STRUCT_DATA);
+                // `Store::heap` = None: the bytes are borrowed.
+                konst(b, 0, value::STRUCT_INLINE);
+                continue;
+            }
+            let v = next()?;
+            let (t, payload) = match (a, *conv) {
+                (ArgClass::Int { .. }, Conv::Bool) => {
+                    let low = b.ins().ireduce(types::I8, v);
+                    let nz = b.ins().icmp_imm_s(IntCC::NotEqual, low, 0);
+                    (tag::BOOL, b.ins().uextend(types::I64, nz))
+                }
+                (ArgClass::Int { bytes, signed }, c) => {
+                    let narrow = match bytes {
+                        1 => Some(types::I8),
+                        2 => Some(types::I16),
+                        _ => None,
+                    };
+                    let v = match narrow {
+                        Some(ty) => b.ins().ireduce(ty, v),
+                        None => v,
+                    };
+                    let v = match (*bytes, *signed) {
+                        (8, _) => v,
+                        (_, true) => b.ins().sextend(types::I64, v),
+                        (_, false) => b.ins().uextend(types::I64, v),
+                    };
+                    (c.canonical_tag(), v)
+                }
+                (ArgClass::F32, _) => {
+                    let i = b.ins().bitcast(types::I32, MemFlagsData::new(), v);
+                    (tag::F32, b.ins().uextend(types::I64, i))
+                }
+                (ArgClass::F64, _) => (
+                    tag::F64,
+                    b.ins().bitcast(types::I64, MemFlagsData::new(), v),
+                ),
+                (ArgClass::Ptr, _) => (tag::PTR, v),
+                _ => return Err(JitError(format!("argument {} cannot be received", i + 1))),
+            };
+            konst(b, i64::from(t), 0);
+            word(b, payload, value::PAYLOAD);
+            if let Conv::Ptr { ty, .. } = *conv {
+                konst(b, i64::from(ty.0), value::PTR_TYPE);
+            }
+        }
+        let values_addr = b.ins().stack_addr(ptr, values, 0);
+        let ret_addr = match sret {
+            Some(p) => p,
+            None => b.ins().stack_addr(ptr, result, 0),
+        };
+        let mut dsig = Signature::new(self.call_conv);
+        dsig.params
+            .extend([AbiParam::new(ptr), AbiParam::new(ptr), AbiParam::new(ptr)]);
+        let dsig = b.import_signature(dsig);
+        let addr = b.ins().iconst(ptr, dispatch as i64);
+        b.ins()
+            .call_indirect(dsig, addr, &[ctx, values_addr, ret_addr]);
+        let flags = MemFlagsData::trusted();
+        let load = |b: &mut FunctionBuilder<'_>, ty: Type, off: u32| {
+            b.ins()
+                .load(ty, flags, ret_addr, i32::try_from(off).unwrap_or(0))
+        };
+        let results: Vec<_> = match &plan.ret {
+            RetClass::Void | RetClass::Sret { .. } => Vec::new(),
+            RetClass::Int { bytes: 8, .. } => vec![load(b, types::I64, 0)],
+            RetClass::Int { .. } => vec![load(b, types::I32, 0)],
+            RetClass::F32 => vec![load(b, types::F32, 0)],
+            RetClass::F64 => vec![load(b, types::F64, 0)],
+            RetClass::Ptr => vec![load(b, ptr, 0)],
+            RetClass::StructRegs { parts, .. } => parts
+                .iter()
+                .map(|p| load(b, part_type(*p), p.offset))
+                .collect(),
+            RetClass::Unsupported(why) => return Err(JitError(why.clone())),
+        };
+        b.ins().return_(&results);
+        Ok(())
+    }
+}
+
+/// Bytes of one `Value`.
+const VALUE_SIZE: usize = std::mem::size_of::<value::Value<'static>>();
 
 // -- Trampoline slots --
 
