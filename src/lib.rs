@@ -74,6 +74,9 @@
 //! - [`plan`] classifies calls for the target's ABI; the JIT (private `jit` module) and
 //!   libffi (private `cif` module) turn plans into calls made by [`call`] ([`Function`],
 //!   [`TypedFunction`], [`Global`]) with [`value`]s, on symbols of a [`library`];
+//! - [`cdata`] gives C memory a checked, typed view ([`CData`]), and [`callback`] makes Rust
+//!   closures C function pointers ([`Callback`]: typed closures reached directly, untyped ones
+//!   through a Cranelift thunk, panics contained);
 //! - [`Ffi`] is the facade over all of it; [`probe`] writes C programs that check our layouts
 //!   against the C compiler; [`dump`] prints declarations; [`literal`] reads C literals and
 //!   prints C values (what `jitffi call` uses).
