@@ -41,8 +41,9 @@ use cranelift_codegen::ir::{
 };
 use cranelift_frontend::FunctionBuilder;
 
+use super::stub::{check_arg_classes, part_type, round8};
 use super::{JitEngine, JitError};
-use crate::plan::{ArgClass, CallPlan, Part, RegClass, RetClass};
+use crate::plan::{ArgClass, CallPlan, RegClass, RetClass};
 use crate::value::{self, Conv, tag};
 
 /// Integer and vector argument registers of System V x86-64.
@@ -154,21 +155,7 @@ impl JitEngine {
         if plan.variadic {
             return Err(JitError("variadic callbacks".into()));
         }
-        for a in &plan.args {
-            match a {
-                ArgClass::StructStack { align, .. } if *align > 8 => {
-                    return Err(JitError(
-                        "a struct aligned to more than 8 bytes passed on the stack".into(),
-                    ));
-                }
-                ArgClass::StructRef { .. } => {
-                    return Err(JitError(
-                        "structs passed by reference (not a System V case)".into(),
-                    ));
-                }
-                _ => {}
-            }
-        }
+        check_arg_classes(plan)?;
         let reg = ctx_reg(plan).ok_or_else(|| {
             JitError("every argument register is taken: no room for the context".into())
         })?;
@@ -264,18 +251,6 @@ impl JitEngine {
             Ok(())
         })
     }
-}
-
-fn part_type(p: Part) -> Type {
-    match (p.class, p.size) {
-        (RegClass::Float, 4) => types::F32,
-        (RegClass::Float, _) => types::F64,
-        (RegClass::Int, _) => types::I64,
-    }
-}
-
-fn round8(n: u32) -> u32 {
-    n.div_ceil(8) * 8
 }
 
 /// What an untyped thunk is built from.

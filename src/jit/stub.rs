@@ -76,8 +76,28 @@ fn unaligned() -> MemFlagsData {
     MemFlagsData::new().with_notrap()
 }
 
+/// Refuses the argument classes the JIT does not lower (stubs and callback thunks alike).
+pub(super) fn check_arg_classes(plan: &CallPlan) -> Result<(), JitError> {
+    for a in &plan.args {
+        match a {
+            ArgClass::StructStack { align, .. } if *align > 8 => {
+                return Err(JitError(
+                    "a struct aligned to more than 8 bytes passed on the stack".into(),
+                ));
+            }
+            ArgClass::StructRef { .. } => {
+                return Err(JitError(
+                    "structs passed by reference (not a System V case)".into(),
+                ));
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
 /// Rounds up to a multiple of 8.
-fn round8(n: u32) -> u32 {
+pub(super) fn round8(n: u32) -> u32 {
     n.div_ceil(8) * 8
 }
 
@@ -135,21 +155,7 @@ impl JitEngine {
         if let Some(why) = spec.plan.unsupported() {
             return Err(JitError(why));
         }
-        for a in &spec.plan.args {
-            match a {
-                ArgClass::StructStack { align, .. } if *align > 8 => {
-                    return Err(JitError(
-                        "a struct aligned to more than 8 bytes passed on the stack".into(),
-                    ));
-                }
-                ArgClass::StructRef { .. } => {
-                    return Err(JitError(
-                        "structs passed by reference (not a System V case)".into(),
-                    ));
-                }
-                _ => {}
-            }
-        }
+        check_arg_classes(spec.plan)?;
         let callee = match (spec.plan.variadic, spec.target) {
             (false, t) => t,
             (true, Some(t)) => {
@@ -305,7 +311,7 @@ fn int_type(bytes: u8) -> Type {
 }
 
 /// The register type of one part of a struct in registers.
-fn part_type(p: Part) -> Type {
+pub(super) fn part_type(p: Part) -> Type {
     match (p.class, p.size) {
         (RegClass::Float, 4) => types::F32,
         (RegClass::Float, _) => types::F64,
