@@ -265,10 +265,7 @@ impl Ffi {
 
     /// The context's JIT engine, made on first use.
     pub(crate) fn engine(&self) -> Result<Arc<JitEngine>, String> {
-        self.shared
-            .engine
-            .get_or_init(|| JitEngine::new().map(Arc::new).map_err(|e| e.to_string()))
-            .clone()
+        crate::call::engine_of(&self.shared.engine)
     }
 
     /// The context's engine cell (made on first use), shared with what it creates.
@@ -347,11 +344,7 @@ impl Ffi {
         };
         let addr = library.symbol(decl.symbol())?;
         let ty = decl.ty;
-        let backend = *self
-            .shared
-            .backend
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
+        let backend = self.default_backend();
         let f = Function::new(
             name,
             ty,
@@ -397,11 +390,7 @@ impl Ffi {
                 .into());
             }
         };
-        let backend = *self
-            .shared
-            .backend
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
+        let backend = self.default_backend();
         Ok(Function::new(
             &format!("<{}>", table.display(t.id())),
             func,

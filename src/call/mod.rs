@@ -135,6 +135,12 @@ type TailKey = Vec<(u8, u32)>;
 /// The JIT engine of an `Ffi`, made on first use and shared by its functions.
 pub(crate) type SharedEngine = Arc<OnceLock<Result<Arc<JitEngine>, String>>>;
 
+/// The engine of `cell`, made now if this is its first use (or why it cannot be made).
+pub(crate) fn engine_of(cell: &SharedEngine) -> Result<Arc<JitEngine>, String> {
+    cell.get_or_init(|| JitEngine::new().map(Arc::new).map_err(|e| e.to_string()))
+        .clone()
+}
+
 /// The compiled or prepared machinery for one call signature.
 struct Machine {
     plan: CallPlan,
@@ -405,11 +411,7 @@ impl Function {
     fn compiled_stub<'m>(&self, m: &'m Machine) -> Result<&'m UntypedStub, String> {
         m.jit
             .get_or_init(|| {
-                let engine = self
-                    .inner
-                    .engine
-                    .get_or_init(|| JitEngine::new().map(Arc::new).map_err(|e| e.to_string()));
-                let engine = engine.as_ref().map_err(Clone::clone)?;
+                let engine = engine_of(&self.inner.engine)?;
                 let spec = StubSpec {
                     plan: &m.plan,
                     convs: &m.convs,
@@ -858,10 +860,7 @@ impl Function {
     }
 
     pub(crate) fn engine(&self) -> Result<Arc<JitEngine>, String> {
-        self.inner
-            .engine
-            .get_or_init(|| JitEngine::new().map(Arc::new).map_err(|e| e.to_string()))
-            .clone()
+        engine_of(&self.inner.engine)
     }
 
     pub(crate) fn target(&self) -> &Target {

@@ -97,7 +97,7 @@ use libffi::low::{self, ffi_cif, ffi_closure};
 
 pub use typed::TypedClosure;
 
-use crate::call::{Backend, SharedEngine};
+use crate::call::{Backend, SharedEngine, engine_of};
 use crate::cif::{FfiCall, f64_to_x87, x87_to_f64};
 use crate::ctype::{CType, TypeId, TypeTable};
 use crate::error::Error;
@@ -245,16 +245,12 @@ impl Record {
     }
 }
 
-/// A scalar result's canonical variant and how its payload becomes the result word.
+/// A scalar result's canonical variant: what the fast path of `write_fast` checks and reads.
 #[derive(Copy, Clone, Debug)]
 struct FastRet {
+    conv: Conv,
     tag: u8,
     ptr_ty: u32,
-    /// Payload bytes.
-    size: u8,
-    /// `64 - 8 * size` for signed integers narrower than a word (0 otherwise).
-    shift: u32,
-    signed: bool,
 }
 
 impl FastRet {
@@ -263,19 +259,7 @@ impl FastRet {
             Conv::LongDouble | Conv::Void => return None,
             c => c.scalar_tag()?,
         };
-        let size = u8::try_from(conv.size()).ok()?;
-        let signed = matches!(conv, Conv::Int { signed: true, .. });
-        Some(FastRet {
-            tag,
-            ptr_ty,
-            size,
-            shift: if signed && size < 8 {
-                64 - 8 * u32::from(size)
-            } else {
-                0
-            },
-            signed,
-        })
+        Some(FastRet { conv, tag, ptr_ty })
     }
 }
 
@@ -335,20 +319,16 @@ impl UntypedCtx<'_> {
                 || matches!(v, Value::Ptr(p) if p.tag() == fast.ptr_ty || p.tag() == value::UNTYPED))
         {
             // SAFETY: `Value` is `repr(C, u64)` with the payload at `PAYLOAD`; the variant
-            // `fast.tag` has a payload of `fast.size` bytes there.
+            // `fast.tag` has a payload of `fast.conv.size()` bytes there.
             let w = unsafe {
                 value::read_word(
                     std::ptr::from_ref(v)
                         .cast::<u8>()
                         .add(value::PAYLOAD as usize),
-                    usize::from(fast.size),
+                    fast.conv.size(),
                 )
             };
-            let w = if fast.signed && fast.shift != 0 {
-                (((w << fast.shift) as i64) >> fast.shift) as u64
-            } else {
-                w
-            };
+            let w = extend(fast.conv, w);
             // SAFETY: `ret` is writable for a word (caller's contract).
             unsafe { ret.cast::<u64>().write_unaligned(w) };
             return true;
@@ -502,6 +482,7 @@ unsafe fn drop_untyped(p: *mut c_void) {
 }
 
 /// A scalar's payload word extended to 64 bits by its conversion's signedness.
+#[inline]
 fn extend(conv: Conv, w: u64) -> u64 {
     match conv {
         Conv::Int {
@@ -839,10 +820,7 @@ impl CallbackType {
             if needs_libffi {
                 return Err("'long double' is handled by libffi".into());
             }
-            let engine = self
-                .engine
-                .get_or_init(|| JitEngine::new().map(Arc::new).map_err(|e| e.to_string()))
-                .clone()?;
+            let engine = engine_of(&self.engine)?;
             let entry = engine
                 .callback_entry(&self.plan, &self.convs, kind)
                 .map_err(|e| e.to_string())?;

@@ -349,6 +349,28 @@ pub fn plan_call(
     }
 }
 
+/// The class of a scalar argument (`Unsupported` for what cannot be passed by value), counting
+/// the integer or floating-point register it takes (the callers cap the counts).
+pub(crate) fn scalar_arg(
+    t: &TypeTable,
+    target: &Target,
+    ty: TypeId,
+    ints: &mut usize,
+    floats: &mut usize,
+) -> ArgClass {
+    match scalar(t, target, ty) {
+        Some(a) => {
+            match a {
+                ArgClass::F32 | ArgClass::F64 => *floats += 1,
+                ArgClass::Int { .. } | ArgClass::Ptr => *ints += 1,
+                _ => {}
+            }
+            a
+        }
+        None => ArgClass::Unsupported(format!("cannot pass '{}' by value", t.display(ty))),
+    }
+}
+
 /// The scalar class of a non-aggregate type, shared by every ABI.
 pub(crate) fn scalar(t: &TypeTable, target: &Target, ty: TypeId) -> Option<ArgClass> {
     Some(match t.raw_type(ty) {

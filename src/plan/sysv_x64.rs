@@ -18,7 +18,10 @@
 #![forbid(unsafe_code)]
 #![warn(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
 
-use super::{ArgClass, CallPlan, LeafKind, Part, RegClass, RetClass, leaves, ret_from_arg, scalar};
+use super::{
+    ArgClass, CallPlan, LeafKind, Part, RegClass, RetClass, leaves, ret_from_arg, scalar,
+    scalar_arg,
+};
 use crate::ctype::{CType, TypeId, TypeTable};
 use crate::layout::{self, Target};
 
@@ -170,17 +173,7 @@ pub fn classify(
                     Agg::Unsupported(w) => ArgClass::Unsupported(w),
                 }
             }
-            _ => match scalar(t, target, ty) {
-                Some(a) => {
-                    match a {
-                        ArgClass::F32 | ArgClass::F64 => xmms += 1,
-                        ArgClass::Int { .. } | ArgClass::Ptr => gprs += 1,
-                        _ => {}
-                    }
-                    a
-                }
-                None => ArgClass::Unsupported(format!("cannot pass '{}' by value", t.display(ty))),
-            },
+            _ => scalar_arg(t, target, ty, &mut gprs, &mut xmms),
         };
         args.push(class);
     }
