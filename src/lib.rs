@@ -96,6 +96,7 @@ mod jit;
 pub mod layout;
 pub mod library;
 pub mod literal;
+pub mod lp;
 pub mod plan;
 pub mod probe;
 pub mod value;

@@ -1,0 +1,172 @@
+//! `jitffi::lp`: a symbolic linear-programming modeler over GLPK, which it loads at run time
+//! through a cdef (`cdefs/glpk.h`): no `-sys` crate, no link step.
+//!
+//! ```
+//! use jitffi::constraint;
+//! use jitffi::lp::{Problem, Status, VarDef};
+//!
+//! // The GLPK manual's example: maximize 10x1 + 6x2 + 4x3.
+//! let mut p = Problem::new()?;
+//! let x1 = p.add_var(VarDef::continuous().name("x1"))?;   // x ≥ 0 unless bounded otherwise
+//! let x2 = p.add_var(VarDef::continuous().name("x2"))?;
+//! let x3 = p.add_var(VarDef::continuous().name("x3"))?;
+//! p.maximize(10.0 * x1 + 6.0 * x2 + 4.0 * x3)?;
+//! let cap = p.add_constraint(constraint!(x1 + x2 + x3 <= 100).name("p"))?;
+//! p.add_constraint(constraint!(10.0 * x1 + 4.0 * x2 + 5.0 * x3 <= 600).name("q"))?;
+//! p.add_constraint(constraint!(2.0 * x1 + 2.0 * x2 + 6.0 * x3 <= 300).name("r"))?;
+//!
+//! let outcome = p.solve()?;                                  // dual simplex, no presolve
+//! assert_eq!(outcome.status, Status::Optimal);
+//! assert!((outcome.objective - 733.333333).abs() < 1e-5);
+//! assert!((p.value(x1)? - 33.333333).abs() < 1e-5);
+//! assert!((p.dual(cap)? - 3.333333).abs() < 1e-5);          // shadow price of p
+//! # Ok::<(), jitffi::lp::LpError>(())
+//! ```
+//!
+//! # How it maps to GLPK
+//!
+//! A [`Problem`] is a live `glp_prob`: each [`Problem::add_var`] / [`Problem::add_vars`] adds
+//! columns and sets their bounds and kinds at once, each [`Problem::add_constraint`] adds a
+//! row and hands GLPK its coefficients with one `glp_set_mat_row`, so a model costs the GLPK
+//! calls a C program building it would make (see the README's benchmark). The calls are typed
+//! jitffi calls, checked once against the cdef when GLPK is loaded ([`Glpk`]).
+//!
+//! # Validation, and GLPK errors
+//!
+//! GLPK `abort()`s the process on invalid input. The modeler checks everything before GLPK sees
+//! it: like terms are merged, NaN or infinite coefficients, NaN bounds, a lower bound above the
+//! upper one, variables or rows of another problem or deleted ones, duplicate terms in
+//! [`Problem::set_row`], and names GLPK would refuse are errors that leave the problem as it
+//! was. What slips through anyway (or a raw call, [`Problem::with_raw`]) is caught: jitffi
+//! installs `glp_error_hook`, and a GLPK error becomes [`LpError::Glpk`] with GLPK's message.
+//! GLPK then requires its per-thread environment to be freed, which ends every problem of
+//! the thread: they answer [`LpError::EnvReset`] from then on. The process lives.
+//!
+//! # Threads
+//!
+//! GLPK keeps a per-thread environment, and a problem belongs to the environment of the
+//! thread that made it, so [`Problem`] is not `Send`. Problems on different threads are
+//! independent. The environment is freed when the thread's last problem is dropped.
+//!
+//! # Defaults
+//!
+//! [`Problem::solve`] runs the dual simplex (falling back to the primal one if it fails), from
+//! the current basis, without presolve, then `glp_intopt` when there are integer variables.
+//! GLPK's own defaults (primal simplex) and its presolver are much slower on network models:
+//! the README's 154,072-node min-cost-flow model takes about 17 s with these settings and minutes
+//! with GLPK's (the issue tracker's measurements; see [`Simplex`]). Terminal output is dropped
+//! unless [`Problem::set_output`] chooses a sink.
+
+mod dimacs;
+mod expr;
+mod glpk;
+mod problem;
+
+pub use dimacs::{Arc as DimacsArc, McfInstance, McfSpec};
+pub use expr::{Constraint, Expr, Linear, Row, Term, Var};
+pub use glpk::{GLPK_CDEF, GLPK_DEFAULT, GLPK_ENV, Glpk, Output};
+pub use problem::{
+    Basis, Branching, Code, Interior, Kind, Method, Mip, MpsFormat, MsgLevel, Ordering, Outcome,
+    Pricing, Problem, RatioTest, Simplex, SolutionKind, Status, VarDef,
+};
+
+use std::fmt;
+
+/// Why a modeling or solving step failed. Nothing reached GLPK, except for
+/// [`LpError::Glpk`], [`LpError::Solver`] and [`LpError::Io`].
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum LpError {
+    /// GLPK could not be loaded or bound (with what was tried and an install hint).
+    Load(String),
+    /// A variable of another problem.
+    ForeignVar {
+        /// The variable, as `Var::index` and its problem's number.
+        var: String,
+        /// What it was used for.
+        context: String,
+    },
+    /// A row of another problem.
+    ForeignRow {
+        /// The row.
+        row: String,
+        /// What it was used for.
+        context: String,
+    },
+    /// A variable or row deleted from the problem.
+    Deleted(String),
+    /// A NaN or infinite coefficient, or a NaN bound.
+    NotFinite(String),
+    /// Bounds with `lower > upper`.
+    Bounds(String),
+    /// The same variable twice where GLPK takes each once ([`Problem::set_row`]).
+    DuplicateTerm(String),
+    /// Anything else the modeler refused (names, arguments), with the reason.
+    Invalid(String),
+    /// GLPK reported an error (its message, from its error routine), caught by the error hook.
+    /// This thread's GLPK environment was freed: every problem of the thread is gone.
+    Glpk {
+        /// The modeler operation that called GLPK.
+        what: String,
+        /// GLPK's message, with its source location.
+        message: String,
+    },
+    /// The problem belonged to a GLPK environment that a GLPK error (in any problem of the
+    /// thread) freed; it can only be dropped.
+    EnvReset,
+    /// A solver failed to start or to finish (`GLP_EBADB`, `GLP_ESING`, `GLP_EFAIL`, …).
+    Solver {
+        /// `glp_simplex`, `glp_interior` or `glp_intopt`.
+        solver: &'static str,
+        /// GLPK's return code, e.g. `GLP_ESING`.
+        code: &'static str,
+        /// What the code means, and GLPK's last message.
+        message: String,
+    },
+    /// A result was asked for that the last solve did not produce (no solve yet, duals of a
+    /// MIP).
+    NoSolution(String),
+    /// Reading or writing a file failed (GLPK's message).
+    Io {
+        /// The file.
+        path: String,
+        /// What GLPK said.
+        message: String,
+    },
+    /// A DIMACS file could not be read (`path:line: message`).
+    Dimacs(String),
+}
+
+impl fmt::Display for LpError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LpError::Load(m) => write!(f, "cannot load GLPK: {m}"),
+            LpError::ForeignVar { var, context } => {
+                write!(f, "{context}: variable {var} belongs to another problem")
+            }
+            LpError::ForeignRow { row, context } => {
+                write!(f, "{context}: row {row} belongs to another problem")
+            }
+            LpError::Deleted(m) => write!(f, "{m} was deleted"),
+            LpError::NotFinite(m) | LpError::Bounds(m) | LpError::Invalid(m) => f.write_str(m),
+            LpError::DuplicateTerm(m) => f.write_str(m),
+            LpError::Glpk { what, message } => write!(
+                f,
+                "{what}: GLPK error: {message} (this thread's GLPK problems were freed)"
+            ),
+            LpError::EnvReset => f.write_str(
+                "this problem was freed with its thread's GLPK environment after a GLPK error",
+            ),
+            LpError::Solver {
+                solver,
+                code,
+                message,
+            } => write!(f, "{solver} failed: {code}: {message}"),
+            LpError::NoSolution(m) => write!(f, "no solution: {m}"),
+            LpError::Io { path, message } => write!(f, "{path}: {message}"),
+            LpError::Dimacs(m) => f.write_str(m),
+        }
+    }
+}
+
+impl std::error::Error for LpError {}
