@@ -76,7 +76,7 @@ impl McfSpec {
             sinks: 20,
             total_supply: 400_000,
             max_cost: 100,
-            max_cap: 2_000,
+            max_cap: 100_000,
             seed: 1,
         }
     }

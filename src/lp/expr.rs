@@ -10,6 +10,11 @@
 use std::iter::Sum;
 use std::ops::{Add, AddAssign, Div, Mul, MulAssign, Neg, Sub, SubAssign};
 
+use smallvec::SmallVec;
+
+/// Terms an [`Expr`] holds without allocating.
+const INLINE_TERMS: usize = 8;
+
 /// A variable of a [`Problem`](super::Problem) (a column): a small `Copy` handle. Using it
 /// with another problem is an error ([`LpError::ForeignVar`](super::LpError::ForeignVar)).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -54,7 +59,7 @@ pub struct Term {
 /// Terms are kept as written (`x + x` has two terms) until a problem merges them.
 #[derive(Clone, Debug, Default)]
 pub struct Expr {
-    pub(crate) terms: Vec<Term>,
+    pub(crate) terms: SmallVec<[Term; INLINE_TERMS]>,
     pub(crate) constant: f64,
 }
 
@@ -67,7 +72,7 @@ impl Expr {
     /// An empty expression with room for `n` terms.
     pub fn with_capacity(n: usize) -> Expr {
         Expr {
-            terms: Vec::with_capacity(n),
+            terms: SmallVec::with_capacity(n),
             constant: 0.0,
         }
     }
@@ -143,7 +148,7 @@ impl From<&Var> for Expr {
 
 impl From<Term> for Expr {
     fn from(t: Term) -> Expr {
-        let mut terms = Vec::with_capacity(4);
+        let mut terms = SmallVec::new();
         terms.push(t);
         Expr {
             terms,
@@ -155,7 +160,7 @@ impl From<Term> for Expr {
 impl From<f64> for Expr {
     fn from(c: f64) -> Expr {
         Expr {
-            terms: Vec::new(),
+            terms: SmallVec::new(),
             constant: c,
         }
     }

@@ -1,5 +1,6 @@
 //! [`Problem`]: a live GLPK problem object behind a checked, symbolic API.
 
+use std::cell::RefCell;
 use std::ffi::{CStr, CString, c_void};
 use std::fmt;
 use std::marker::PhantomData;
@@ -381,6 +382,9 @@ pub enum MpsFormat {
 
 static NEXT_MODEL: AtomicU32 = AtomicU32::new(1);
 
+/// Expressions up to this many terms are merged by looking back instead of marking columns.
+const SMALL_EXPR: usize = 16;
+
 /// Columns sent to GLPK per guarded batch by [`Problem::add_vars`].
 const COL_BATCH: usize = 1024;
 
@@ -404,6 +408,25 @@ struct Merge {
     val: Vec<f64>,
 }
 
+/// A validated row waiting for [`Problem::flush`]: its terms are `ind/val[start..start + len]`
+/// of [`Pending`].
+struct PendingRow {
+    ty: i32,
+    lower: f64,
+    upper: f64,
+    start: usize,
+    len: i32,
+    name: Option<CString>,
+}
+
+/// Rows not yet in GLPK, with their terms in GLPK's `ind[]`/`val[]` form (element 0 unused).
+#[derive(Default)]
+struct Pending {
+    rows: Vec<PendingRow>,
+    ind: Vec<i32>,
+    val: Vec<f64>,
+}
+
 /// How [`Problem::merge`] treats a variable that appears twice.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Dups {
@@ -422,17 +445,15 @@ pub struct Problem {
     env_gen: u64,
     id: u32,
     output: Output,
-    /// Variable id → GLPK column (1-based), 0 once deleted.
-    var_cols: Vec<i32>,
-    /// GLPK column - 1 → variable id.
-    col_vars: Vec<u32>,
-    /// Row id → GLPK row (1-based), 0 once deleted.
-    row_nums: Vec<i32>,
-    /// GLPK row - 1 → row id.
-    num_rows: Vec<u32>,
+    /// Variable handles ↔ GLPK columns.
+    cols: Numbering,
+    /// Row handles ↔ GLPK rows (including pending ones).
+    rows: Numbering,
     /// Variables given an objective coefficient by the last `minimize`/`maximize`.
     obj_vars: Vec<u32>,
     merge: Merge,
+    /// Rows added but not yet handed to GLPK (see [`Problem::flush`]).
+    pending: RefCell<Pending>,
     solved: Option<SolutionKind>,
     /// A problem belongs to its thread's GLPK environment.
     _thread: PhantomData<*mut ()>,
@@ -442,8 +463,8 @@ impl fmt::Debug for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Problem")
             .field("id", &self.id)
-            .field("vars", &self.col_vars.len())
-            .field("rows", &self.num_rows.len())
+            .field("vars", &self.cols.len())
+            .field("rows", &self.rows.len())
             .field("solved", &self.solved)
             .finish_non_exhaustive()
     }
@@ -454,6 +475,7 @@ impl Drop for Problem {
         if self.env_gen != glpk::generation() {
             return;
         }
+        self.pending.take();
         let prob = self.prob;
         // SAFETY: the problem is live in this thread's environment (generation checked) and is
         // deleted once; the closure holds nothing. A failure cannot be reported from drop; it
@@ -490,12 +512,11 @@ impl Problem {
             env_gen: glpk::generation(),
             id: NEXT_MODEL.fetch_add(1, AtomicOrdering::Relaxed),
             output: Output::Silent,
-            var_cols: Vec::new(),
-            col_vars: Vec::new(),
-            row_nums: Vec::new(),
-            num_rows: Vec::new(),
+            cols: Numbering::default(),
+            rows: Numbering::default(),
             obj_vars: Vec::new(),
             merge: Merge::default(),
+            pending: RefCell::default(),
             solved: None,
             _thread: PhantomData,
         };
@@ -515,6 +536,7 @@ impl Problem {
         if self.env_gen != glpk::generation() {
             return Err(LpError::EnvReset);
         }
+        self.flush()?;
         let g = &*self.glpk;
         let prob = self.prob;
         // SAFETY: the caller's contract.
@@ -537,27 +559,27 @@ impl Problem {
 
     /// The number of variables (columns) in the problem.
     pub fn num_vars(&self) -> usize {
-        self.col_vars.len()
+        self.cols.len()
     }
 
     /// The number of rows (constraints) in the problem.
     pub fn num_rows(&self) -> usize {
-        self.num_rows.len()
+        self.rows.len()
     }
 
     /// The problem's variables, in column order.
     pub fn vars(&self) -> Vec<Var> {
-        self.col_vars
-            .iter()
-            .map(|&id| Var { model: self.id, id })
+        self.cols
+            .ids()
+            .map(|id| Var { model: self.id, id })
             .collect()
     }
 
     /// The problem's rows, in row order.
     pub fn rows(&self) -> Vec<Row> {
-        self.num_rows
-            .iter()
-            .map(|&id| Row { model: self.id, id })
+        self.rows
+            .ids()
+            .map(|id| Row { model: self.id, id })
             .collect()
     }
 
@@ -570,8 +592,8 @@ impl Problem {
                 context: context(),
             });
         }
-        match self.var_cols.get(v.id as usize) {
-            Some(&j) if j > 0 => Ok(j),
+        match self.cols.num(v.id) {
+            j if j > 0 => Ok(j),
             _ => Err(LpError::Deleted(format!(
                 "{}: variable #{}",
                 context(),
@@ -587,8 +609,8 @@ impl Problem {
                 context: context(),
             });
         }
-        match self.row_nums.get(r.id as usize) {
-            Some(&i) if i > 0 => Ok(i),
+        match self.rows.num(r.id) {
+            i if i > 0 => Ok(i),
             _ => Err(LpError::Deleted(format!("{}: row #{}", context(), r.id))),
         }
     }
@@ -630,21 +652,21 @@ impl Problem {
 
     /// The variable named `name`, if any (a linear search).
     pub fn var(&self, name: &str) -> Option<Var> {
-        (1..=self.col_vars.len() as i32)
+        (1..=self.cols.len() as i32)
             .find(|&j| self.name_of(j, false).as_deref() == Some(name))
             .map(|j| Var {
                 model: self.id,
-                id: self.col_vars[j as usize - 1],
+                id: self.cols.id(j),
             })
     }
 
     /// The row named `name`, if any (a linear search).
     pub fn row(&self, name: &str) -> Option<Row> {
-        (1..=self.num_rows.len() as i32)
+        (1..=self.rows.len() as i32)
             .find(|&i| self.name_of(i, true).as_deref() == Some(name))
             .map(|i| Row {
                 model: self.id,
-                id: self.num_rows[i as usize - 1],
+                id: self.rows.id(i),
             })
     }
 
@@ -698,39 +720,19 @@ impl Problem {
         dups: Dups,
         what: &dyn Fn() -> String,
     ) -> Result<usize, LpError> {
-        let n_cols = self.col_vars.len();
         let m = &mut self.merge;
-        if m.mark.len() < n_cols + 1 {
-            m.mark.resize(n_cols + 1, 0);
-            m.pos.resize(n_cols + 1, 0);
-        }
-        m.stamp = m.stamp.wrapping_add(1);
-        if m.stamp == 0 {
-            m.mark.fill(0);
-            m.stamp = 1;
-        }
         m.ind.clear();
         m.val.clear();
         m.ind.push(0);
         m.val.push(0.0);
+        // Short rows (the common case) look for repeats among the terms merged so far. Long
+        // ones are copied first; if their columns are not increasing (as a sum over variables
+        // made in order is), columns are marked, so merging stays linear.
+        let small = terms.len() <= SMALL_EXPR;
+        let mut sorted = true;
+        let mut last = 0;
         for t in terms {
-            let j = if t.var.model == self.id {
-                match self.var_cols.get(t.var.id as usize) {
-                    Some(&j) if j > 0 => j,
-                    _ => {
-                        return Err(LpError::Deleted(format!(
-                            "{}: variable #{}",
-                            what(),
-                            t.var.id
-                        )));
-                    }
-                }
-            } else {
-                return Err(LpError::ForeignVar {
-                    var: format!("#{} of problem {}", t.var.id, t.var.model),
-                    context: what(),
-                });
-            };
+            let j = self.term_col(t.var, what)?;
             if !t.coef.is_finite() {
                 let name = self.var_name(t.var);
                 return Err(LpError::NotFinite(format!(
@@ -740,22 +742,30 @@ impl Problem {
                 )));
             }
             let m = &mut self.merge;
-            let ju = j as usize;
-            if m.mark[ju] == m.stamp {
-                if dups == Dups::Reject {
+            if !small {
+                sorted &= j > last;
+                last = j;
+                m.ind.push(j);
+                m.val.push(t.coef);
+                continue;
+            }
+            match m.ind[1..].iter().position(|&k| k == j) {
+                None => {
+                    m.ind.push(j);
+                    m.val.push(t.coef);
+                }
+                Some(_) if dups == Dups::Reject => {
                     let name = self.var_name(t.var);
                     return Err(LpError::DuplicateTerm(format!(
                         "{}: variable {name} appears more than once",
                         what()
                     )));
                 }
-                m.val[m.pos[ju] as usize] += t.coef;
-            } else {
-                m.mark[ju] = m.stamp;
-                m.pos[ju] = m.ind.len() as u32;
-                m.ind.push(j);
-                m.val.push(t.coef);
+                Some(k) => m.val[k + 1] += t.coef,
             }
+        }
+        if !sorted {
+            self.merge_marked(dups, what)?;
         }
         let m = &mut self.merge;
         if m.val[1..].iter().any(|&v| v == 0.0 || !v.is_finite()) {
@@ -779,6 +789,67 @@ impl Problem {
             m.val.truncate(w);
         }
         Ok(m.ind.len() - 1)
+    }
+
+    /// Merges repeated columns of `self.merge.ind/val` in place, marking columns.
+    fn merge_marked(&mut self, dups: Dups, what: &dyn Fn() -> String) -> Result<(), LpError> {
+        let n_cols = self.cols.len();
+        let m = &mut self.merge;
+        if m.mark.len() < n_cols + 1 {
+            m.mark.resize(n_cols + 1, 0);
+            m.pos.resize(n_cols + 1, 0);
+        }
+        m.stamp = m.stamp.wrapping_add(1);
+        if m.stamp == 0 {
+            m.mark.fill(0);
+            m.stamp = 1;
+        }
+        let mut w = 1;
+        for r in 1..m.ind.len() {
+            let j = m.ind[r];
+            let ju = j as usize;
+            if m.mark[ju] == m.stamp {
+                if dups == Dups::Reject {
+                    let var = Var {
+                        model: self.id,
+                        id: self.cols.id(j),
+                    };
+                    let name = self.var_name(var);
+                    return Err(LpError::DuplicateTerm(format!(
+                        "{}: variable {name} appears more than once",
+                        what()
+                    )));
+                }
+                let k = m.pos[ju] as usize;
+                m.val[k] += m.val[r];
+            } else {
+                m.mark[ju] = m.stamp;
+                m.pos[ju] = w as u32;
+                m.ind[w] = j;
+                m.val[w] = m.val[r];
+                w += 1;
+            }
+        }
+        m.ind.truncate(w);
+        m.val.truncate(w);
+        Ok(())
+    }
+
+    /// The GLPK column of a term's variable, checked (this problem's, not deleted).
+    #[inline]
+    fn term_col(&self, v: Var, what: &dyn Fn() -> String) -> Result<i32, LpError> {
+        if v.model != self.id {
+            return Err(LpError::ForeignVar {
+                var: format!("#{} of problem {}", v.id, v.model),
+                context: what(),
+            });
+        }
+        let j = self.cols.num(v.id);
+        if j > 0 {
+            Ok(j)
+        } else {
+            Err(LpError::Deleted(format!("{}: variable #{}", what(), v.id)))
+        }
     }
 
     // -- Building --
@@ -820,8 +891,8 @@ impl Problem {
         n: usize,
         mut def: impl FnMut(usize) -> VarDef,
     ) -> Result<Vec<Var>, LpError> {
-        let first_id = self.var_cols.len();
-        let first_col = self.col_vars.len();
+        let first_id = self.cols.made();
+        let first_col = self.cols.len();
         if first_col + n > i32::MAX as usize / 2 {
             return Err(LpError::Invalid(format!(
                 "add_vars: {n} variables is too many for GLPK"
@@ -890,17 +961,16 @@ impl Problem {
                 first
             })
         }?;
-        for k in 0..n {
-            let id = self.var_cols.len() as u32;
-            self.var_cols.push(first + k);
-            self.col_vars.push(id);
+        debug_assert_eq!(first as usize, self.cols.len() + 1);
+        for _ in 0..n {
+            self.cols.push();
         }
         Ok(())
     }
 
     /// Removes the columns made since a failed `add_vars` started.
     fn truncate_cols(&mut self, first_id: usize, first_col: usize) {
-        let n_new = self.col_vars.len() - first_col;
+        let n_new = self.cols.len() - first_col;
         if n_new > 0 {
             let num: Vec<i32> = std::iter::once(0)
                 .chain((first_col + 1..=first_col + n_new).map(|j| j as i32))
@@ -912,8 +982,7 @@ impl Problem {
                 })
             };
         }
-        self.var_cols.truncate(first_id);
-        self.col_vars.truncate(first_col);
+        self.cols.truncate(first_id);
     }
 
     /// Adds a constraint as one row: its terms merged, its bounds from the comparison.
@@ -923,7 +992,7 @@ impl Problem {
     /// Foreign or deleted variables, NaN or infinite coefficients, NaN or crossed bounds, a
     /// name GLPK refuses; the problem is unchanged then.
     pub fn add_constraint(&mut self, c: Constraint) -> Result<Row, LpError> {
-        let next = self.row_nums.len();
+        let next = self.rows.made();
         let label = c.name.clone();
         let what = move || match &label {
             Some(n) => format!("constraint '{n}'"),
@@ -936,27 +1005,66 @@ impl Problem {
             .map(|n| Self::check_name(&what, n))
             .transpose()?;
         let len = self.merge(&c.expr.terms, Dups::Merge, &what)? as i32;
-        let (ind, val) = (&self.merge.ind, &self.merge.val);
-        // SAFETY: the closure borrows the merged row and the name; the column numbers are
-        // valid (checked by merge), without duplicates, `len` entries from index 1.
-        let i = unsafe {
-            self.run("add_constraint", |g, prob| {
-                let i = g.add_rows.call((prob, 1));
-                g.set_row_bnds.call((prob, i, ty, lower, upper));
-                if len > 0 {
-                    g.set_mat_row
-                        .call((prob, i, len, ind.as_ptr(), val.as_ptr()));
-                }
-                if let Some(name) = &name {
-                    g.set_row_name.call((prob, i, name.as_ptr()));
-                }
-                i
-            })
-        }?;
-        let id = self.row_nums.len() as u32;
-        self.row_nums.push(i);
-        self.num_rows.push(id);
+        let pending = self.pending.get_mut();
+        if pending.ind.is_empty() {
+            pending.ind.push(0);
+            pending.val.push(0.0);
+        }
+        let start = pending.ind.len();
+        pending.ind.extend_from_slice(&self.merge.ind[1..]);
+        pending.val.extend_from_slice(&self.merge.val[1..]);
+        pending.rows.push(PendingRow {
+            ty,
+            lower,
+            upper,
+            start,
+            len,
+            name,
+        });
+        // Rows are appended: this one will be GLPK's row number `rows so far + 1`.
+        let id = self.rows.push();
         Ok(Row { model: self.id, id })
+    }
+
+    /// Hands the rows added since the last GLPK call to GLPK: `glp_add_rows` once, then per
+    /// row its bounds and one `glp_set_mat_row`. Every other GLPK call flushes first, so this
+    /// only matters for timing (the benchmark's build time includes it).
+    ///
+    /// # Errors
+    ///
+    /// [`LpError::EnvReset`], or a GLPK error (none expected: the rows were validated).
+    pub fn flush(&self) -> Result<(), LpError> {
+        if self.pending.borrow().rows.is_empty() {
+            return Ok(());
+        }
+        let pending = self.pending.take();
+        let n = pending.rows.len() as i32;
+        let (rows, ind, val) = (&pending.rows, pending.ind.as_ptr(), pending.val.as_ptr());
+        // SAFETY: the closure borrows `pending`, owned by this frame (outside the guard);
+        // every row's `start..start + len` lies in `ind`/`val` (start ≥ 1), whose columns
+        // merge checked and made distinct; GLPK reads `ind[1..=len]` of the pointer it gets,
+        // so it gets `start - 1`.
+        unsafe {
+            self.run("add_constraint", |g, prob| {
+                let first = g.add_rows.call((prob, n));
+                for (k, r) in rows.iter().enumerate() {
+                    let i = first + k as i32;
+                    g.set_row_bnds.call((prob, i, r.ty, r.lower, r.upper));
+                    if r.len > 0 {
+                        g.set_mat_row.call((
+                            prob,
+                            i,
+                            r.len,
+                            ind.add(r.start - 1),
+                            val.add(r.start - 1),
+                        ));
+                    }
+                    if let Some(name) = &r.name {
+                        g.set_row_name.call((prob, i, name.as_ptr()));
+                    }
+                }
+            })
+        }
     }
 
     /// Minimizes `objective` (replacing the previous objective; its constant is kept).
@@ -1002,7 +1110,7 @@ impl Problem {
         let old: Vec<i32> = self
             .obj_vars
             .iter()
-            .map(|&id| self.var_cols[id as usize])
+            .map(|&id| self.cols.num(id))
             .filter(|&j| j > 0)
             .collect();
         let (ind, val, constant) = (&self.merge.ind, &self.merge.val, e.constant);
@@ -1022,7 +1130,7 @@ impl Problem {
         }?;
         self.obj_vars = self.merge.ind[1..]
             .iter()
-            .map(|&j| self.col_vars[j as usize - 1])
+            .map(|&j| self.cols.id(j))
             .collect();
         Ok(())
     }
@@ -1262,7 +1370,7 @@ impl Problem {
     /// A foreign or deleted row.
     pub fn row_coefs(&self, r: Row) -> Result<Vec<(Var, f64)>, LpError> {
         let i = self.row_num(r, &|| "row_coefs".to_owned())?;
-        let n = self.col_vars.len() + 1;
+        let n = self.cols.len() + 1;
         let (mut ind, mut val) = (vec![0i32; n], vec![0f64; n]);
         let (pi, pv) = (ind.as_mut_ptr(), val.as_mut_ptr());
         // SAFETY: `i` is a valid row; the buffers hold n_cols + 1 entries, the most a row
@@ -1276,7 +1384,7 @@ impl Problem {
             .map(|k| {
                 let var = Var {
                     model: self.id,
-                    id: self.col_vars[ind[k] as usize - 1],
+                    id: self.cols.id(ind[k]),
                 };
                 (var, val[k])
             })
@@ -1332,10 +1440,7 @@ impl Problem {
                 g.del_cols.call((prob, n, num.as_ptr()))
             })
         }?;
-        for &v in vars {
-            self.var_cols[v.id as usize] = 0;
-        }
-        renumber(&mut self.var_cols, &mut self.col_vars);
+        self.cols.delete(vars.iter().map(|v| v.id));
         self.solved = None;
         Ok(())
     }
@@ -1366,10 +1471,7 @@ impl Problem {
                 g.del_rows.call((prob, n, num.as_ptr()))
             })
         }?;
-        for &r in rows {
-            self.row_nums[r.id as usize] = 0;
-        }
-        renumber(&mut self.row_nums, &mut self.num_rows);
+        self.rows.delete(rows.iter().map(|r| r.id));
         self.solved = None;
         Ok(())
     }
@@ -1754,11 +1856,11 @@ impl Problem {
         let kind = self.solution("all_values")?;
         let by_col = self.col_results(
             kind,
-            &(1..=self.col_vars.len() as i32).collect::<Vec<_>>(),
+            &(1..=self.cols.len() as i32).collect::<Vec<_>>(),
             false,
         )?;
-        let mut out = vec![f64::NAN; self.var_cols.len()];
-        for (k, &id) in self.col_vars.iter().enumerate() {
+        let mut out = vec![f64::NAN; self.cols.made()];
+        for (k, id) in self.cols.ids().enumerate() {
             out[id as usize] = by_col[k];
         }
         Ok(out)
@@ -1989,16 +2091,14 @@ impl Problem {
                 (g.get_num_rows.call((prob,)), g.get_num_cols.call((prob,)))
             })
         }?;
-        for j in self.col_vars.len() as i32 + 1..=n {
-            self.col_vars.push(self.var_cols.len() as u32);
-            self.var_cols.push(j);
+        for _ in self.cols.len() as i32 + 1..=n {
+            self.cols.push();
         }
-        for i in self.num_rows.len() as i32 + 1..=m {
-            self.num_rows.push(self.row_nums.len() as u32);
-            self.row_nums.push(i);
+        for _ in self.rows.len() as i32 + 1..=m {
+            self.rows.push();
         }
         // The objective is GLPK's now: reset every column on the next minimize/maximize.
-        self.obj_vars = self.col_vars.clone();
+        self.obj_vars = self.cols.ids().collect();
         Ok(())
     }
 
@@ -2026,11 +2126,84 @@ impl Problem {
     }
 }
 
-/// After deletions (entries set to 0 in `num_of`), renumbers `num_of` (id → 1-based number)
-/// and rebuilds `id_at` (number - 1 → id): GLPK keeps the remaining ones in order.
-fn renumber(num_of: &mut [i32], id_at: &mut Vec<u32>) {
-    id_at.retain(|&id| num_of[id as usize] != 0);
-    for (k, &id) in id_at.iter().enumerate() {
-        num_of[id as usize] = k as i32 + 1;
+/// Handles ↔ GLPK numbers (1-based) of columns or rows. Until the first deletion, handle `k`
+/// is number `k + 1` and no table is kept; GLPK keeps the survivors of a deletion in order.
+#[derive(Default)]
+struct Numbering {
+    /// Handles made so far (ids `0..made`).
+    made: usize,
+    /// After a deletion: id → number (0 once deleted), and number - 1 → id.
+    map: Option<(Vec<i32>, Vec<u32>)>,
+}
+
+impl Numbering {
+    /// How many are in the problem.
+    fn len(&self) -> usize {
+        self.map.as_ref().map_or(self.made, |(_, ids)| ids.len())
+    }
+
+    /// How many handles were made (deleted ones included).
+    fn made(&self) -> usize {
+        self.made
+    }
+
+    /// The number of handle `id`, 0 if it was deleted (or never made).
+    #[inline]
+    fn num(&self, id: u32) -> i32 {
+        match &self.map {
+            None if (id as usize) < self.made => id as i32 + 1,
+            None => 0,
+            Some((nums, _)) => nums.get(id as usize).copied().unwrap_or(0),
+        }
+    }
+
+    /// The handle of number `num` (1-based, in range).
+    fn id(&self, num: i32) -> u32 {
+        match &self.map {
+            None => num as u32 - 1,
+            Some((_, ids)) => ids[num as usize - 1],
+        }
+    }
+
+    /// The handles, in number order.
+    fn ids(&self) -> impl Iterator<Item = u32> + '_ {
+        (1..=self.len() as i32).map(|k| self.id(k))
+    }
+
+    /// A new handle, numbered after the last.
+    fn push(&mut self) -> u32 {
+        let id = self.made as u32;
+        self.made += 1;
+        if let Some((nums, ids)) = &mut self.map {
+            ids.push(id);
+            nums.push(ids.len() as i32);
+        }
+        id
+    }
+
+    /// Forgets the handles from `made` on (the last ones made; none deleted since).
+    fn truncate(&mut self, made: usize) {
+        let dropped = self.made - made;
+        self.made = made;
+        if let Some((nums, ids)) = &mut self.map {
+            nums.truncate(made);
+            ids.truncate(ids.len() - dropped);
+        }
+    }
+
+    /// Marks `deleted` as deleted and renumbers the rest in order.
+    fn delete(&mut self, deleted: impl Iterator<Item = u32>) {
+        let (nums, ids) = self.map.get_or_insert_with(|| {
+            let nums = (1..=self.made as i32).collect();
+            let ids = (0..self.made as u32).collect();
+            (nums, ids)
+        });
+        for id in deleted {
+            nums[id as usize] = 0;
+        }
+        ids.retain(|&id| nums[id as usize] != 0);
+        for (k, &id) in ids.iter().enumerate() {
+            nums[id as usize] = k as i32 + 1;
+        }
     }
 }
