@@ -934,3 +934,29 @@ fn lp_uses_only_the_public_api() {
         bad.join("\n")
     );
 }
+
+#[test]
+fn glpk_is_found_or_the_error_says_what_was_tried() {
+    let glpk = jitffi::lp::Glpk::get().unwrap();
+    assert!(glpk.version().starts_with("5."), "{}", glpk.version());
+    let missing = jitffi::lp::Glpk::load_from("/nonexistent/libglpk.so.40").unwrap_err();
+    let text = missing.to_string();
+    assert!(
+        text.starts_with("cannot load GLPK: cannot load library '/nonexistent/libglpk.so.40'"),
+        "{text}"
+    );
+    assert!(text.contains("hint: install GLPK 5.0"), "{text}");
+    let not_glpk = jitffi::lp::Glpk::load_from("libm.so.6")
+        .unwrap_err()
+        .to_string();
+    assert!(not_glpk.contains("libm.so.6 is not GLPK"), "{not_glpk}");
+    // A second copy of the binding (another path, same library) makes working problems.
+    let path = glpk.library().path().map(|p| p.display().to_string());
+    let other = std::sync::Arc::new(
+        jitffi::lp::Glpk::load_from(path.as_deref().unwrap_or("libglpk.so.40")).unwrap(),
+    );
+    let mut p = Problem::with_glpk(&other).unwrap();
+    let x = p.add_var(VarDef::continuous().upper(2.0)).unwrap();
+    p.maximize(3.0 * x).unwrap();
+    close(p.solve().unwrap().objective, 6.0, "second binding");
+}

@@ -105,20 +105,17 @@ impl Expr {
 
     /// `self ≤ rhs`.
     pub fn le(self, rhs: impl Into<Expr>) -> Constraint {
-        let (expr, c) = (self - rhs.into()).split_constant();
-        Constraint::new(expr, f64::NEG_INFINITY, -c)
+        self.compare(rhs.into(), |c| (f64::NEG_INFINITY, -c))
     }
 
     /// `self ≥ rhs`.
     pub fn ge(self, rhs: impl Into<Expr>) -> Constraint {
-        let (expr, c) = (self - rhs.into()).split_constant();
-        Constraint::new(expr, -c, f64::INFINITY)
+        self.compare(rhs.into(), |c| (-c, f64::INFINITY))
     }
 
     /// `self = rhs`. (Not `PartialEq`: this builds a constraint.)
     pub fn eq(self, rhs: impl Into<Expr>) -> Constraint {
-        let (expr, c) = (self - rhs.into()).split_constant();
-        Constraint::new(expr, -c, -c)
+        self.compare(rhs.into(), |c| (-c, -c))
     }
 
     /// `lower ≤ self ≤ upper`: one ranged row (`GLP_DB`, or `GLP_FX` when equal). Either bound
@@ -131,6 +128,20 @@ impl Expr {
     fn split_constant(mut self) -> (Expr, f64) {
         let c = std::mem::take(&mut self.constant);
         (self, c)
+    }
+
+    /// `self - rhs` compared with 0: the bounds come from the difference's constant. Built in
+    /// place (an `Expr` is 150 bytes; a row of a big model should not be copied around).
+    #[inline]
+    fn compare(mut self, rhs: Expr, bounds: impl FnOnce(f64) -> (f64, f64)) -> Constraint {
+        (&rhs).add_to(&mut self, -1.0);
+        let (lower, upper) = bounds(std::mem::take(&mut self.constant));
+        Constraint {
+            expr: self,
+            lower,
+            upper,
+            name: None,
+        }
     }
 }
 
