@@ -735,15 +735,7 @@ impl Problem {
         let mut sorted = true;
         let mut last = 0;
         for t in terms {
-            let j = self.term_col(t.var, what)?;
-            if !t.coef.is_finite() {
-                let name = self.var_name(t.var);
-                return Err(LpError::NotFinite(format!(
-                    "{}: coefficient of {name} is {}",
-                    what(),
-                    t.coef
-                )));
-            }
+            let j = self.term_col(*t, what)?;
             let m = &mut self.merge;
             if !small {
                 sorted &= j > last;
@@ -838,9 +830,11 @@ impl Problem {
         Ok(())
     }
 
-    /// The GLPK column of a term's variable, checked (this problem's, not deleted).
+    /// The GLPK column of a term's variable, checked (this problem's, not deleted), and its
+    /// coefficient checked (finite).
     #[inline]
-    fn term_col(&self, v: Var, what: &dyn Fn() -> String) -> Result<i32, LpError> {
+    fn term_col(&self, t: Term, what: &dyn Fn() -> String) -> Result<i32, LpError> {
+        let v = t.var;
         if v.model != self.id {
             return Err(LpError::ForeignVar {
                 var: format!("#{} of problem {}", v.id, v.model),
@@ -848,11 +842,18 @@ impl Problem {
             });
         }
         let j = self.cols.num(v.id);
-        if j > 0 {
-            Ok(j)
-        } else {
-            Err(LpError::Deleted(format!("{}: variable #{}", what(), v.id)))
+        if j == 0 {
+            return Err(LpError::Deleted(format!("{}: variable #{}", what(), v.id)));
         }
+        if !t.coef.is_finite() {
+            let name = self.var_name(v);
+            return Err(LpError::NotFinite(format!(
+                "{}: coefficient of {name} is {}",
+                what(),
+                t.coef
+            )));
+        }
+        Ok(j)
     }
 
     // -- Building --
@@ -1177,15 +1178,7 @@ impl Problem {
         let mut last = 0;
         let mut sorted = true;
         for t in terms {
-            let j = self.term_col(t.var, what)?;
-            if !t.coef.is_finite() {
-                let name = self.var_name(t.var);
-                return Err(LpError::NotFinite(format!(
-                    "{}: coefficient of {name} is {}",
-                    what(),
-                    t.coef
-                )));
-            }
+            let j = self.term_col(*t, what)?;
             sorted &= j > last;
             last = j;
         }
@@ -1477,28 +1470,12 @@ impl Problem {
     ///
     /// Foreign, deleted or repeated variables; nothing is deleted then.
     pub fn delete_vars(&mut self, vars: &[Var]) -> Result<(), LpError> {
-        let mut num = vec![0];
-        for &v in vars {
-            num.push(self.col(v, &|| "delete_vars".to_owned())?);
-        }
-        num[1..].sort_unstable();
-        if num[1..].windows(2).any(|w| w[0] == w[1]) {
-            return Err(LpError::DuplicateTerm(
-                "delete_vars: a variable is listed twice".into(),
-            ));
-        }
-        let n = vars.len() as i32;
-        if n == 0 {
-            return Ok(());
-        }
-        // SAFETY: `num` (borrowed) holds distinct valid columns from index 1.
-        unsafe {
-            self.run("delete_vars", |g, prob| {
-                g.del_cols.call((prob, n, num.as_ptr()))
-            })
-        }?;
+        let nums = vars
+            .iter()
+            .map(|&v| self.col(v, &|| "delete_vars".to_owned()))
+            .collect::<Result<Vec<i32>, LpError>>()?;
+        self.delete(nums, false)?;
         self.cols.delete(vars.iter().map(|v| v.id));
-        self.solved = None;
         Ok(())
     }
 
@@ -1508,27 +1485,44 @@ impl Problem {
     ///
     /// As [`Problem::delete_vars`].
     pub fn delete_rows(&mut self, rows: &[Row]) -> Result<(), LpError> {
-        let mut num = vec![0];
-        for &r in rows {
-            num.push(self.row_num(r, &|| "delete_rows".to_owned())?);
+        let nums = rows
+            .iter()
+            .map(|&r| self.row_num(r, &|| "delete_rows".to_owned()))
+            .collect::<Result<Vec<i32>, LpError>>()?;
+        self.delete(nums, true)?;
+        self.rows.delete(rows.iter().map(|r| r.id));
+        Ok(())
+    }
+
+    /// Deletes GLPK rows or columns `nums` (valid numbers), refusing repeats.
+    fn delete(&mut self, mut nums: Vec<i32>, rows: bool) -> Result<(), LpError> {
+        nums.sort_unstable();
+        if nums.windows(2).any(|w| w[0] == w[1]) {
+            let what = if rows {
+                "delete_rows: a row"
+            } else {
+                "delete_vars: a variable"
+            };
+            return Err(LpError::DuplicateTerm(format!("{what} is listed twice")));
         }
-        num[1..].sort_unstable();
-        if num[1..].windows(2).any(|w| w[0] == w[1]) {
-            return Err(LpError::DuplicateTerm(
-                "delete_rows: a row is listed twice".into(),
-            ));
-        }
-        let n = rows.len() as i32;
-        if n == 0 {
+        if nums.is_empty() {
             return Ok(());
         }
-        // SAFETY: `num` (borrowed) holds distinct valid rows from index 1.
+        nums.insert(0, 0); // GLPK reads num[1..=n]
+        let n = nums.len() as i32 - 1;
+        // SAFETY: `nums` (borrowed) holds distinct valid numbers from index 1.
         unsafe {
-            self.run("delete_rows", |g, prob| {
-                g.del_rows.call((prob, n, num.as_ptr()))
-            })
+            self.run(
+                if rows { "delete_rows" } else { "delete_vars" },
+                |g, prob| {
+                    if rows {
+                        g.del_rows.call((prob, n, nums.as_ptr()));
+                    } else {
+                        g.del_cols.call((prob, n, nums.as_ptr()));
+                    }
+                },
+            )
         }?;
-        self.rows.delete(rows.iter().map(|r| r.id));
         self.solved = None;
         Ok(())
     }
@@ -1551,12 +1545,62 @@ impl Problem {
         }
     }
 
-    fn params(&self, ty: &str) -> Result<CData<'static>, LpError> {
-        self.glpk
+    /// A parameter block for `kind`'s solver (`glp_smcp`, `glp_iptcp` or `glp_iocp`), as C
+    /// data, initialised by GLPK (`glp_init_*`) to its defaults.
+    fn params(&self, kind: SolutionKind) -> Result<CData<'static>, LpError> {
+        let ty = match kind {
+            SolutionKind::Simplex => "glp_smcp",
+            SolutionKind::Interior => "glp_iptcp",
+            SolutionKind::Mip => "glp_iocp",
+        };
+        let data = self
+            .glpk
             .ffi()
             .ctype(ty)
             .and_then(|t| t.alloc_zeroed())
-            .map_err(|e| LpError::Invalid(format!("{ty}: {e}")))
+            .map_err(|e| LpError::Invalid(format!("{ty}: {e}")))?;
+        let addr = data.addr().cast_const();
+        // SAFETY: `addr` is a block of the type the init function takes, owned by `data`.
+        unsafe {
+            self.run(ty, |g, _| match kind {
+                SolutionKind::Simplex => g.init_smcp.call((addr,)),
+                SolutionKind::Interior => g.init_iptcp.call((addr,)),
+                SolutionKind::Mip => g.init_iocp.call((addr,)),
+            })
+        }?;
+        Ok(data)
+    }
+
+    /// The outcome of a solver that returned `ret`: its code, then the solution's status and
+    /// objective, which become the problem's current solution.
+    fn finish(
+        &mut self,
+        kind: SolutionKind,
+        solver: &'static str,
+        ret: i32,
+    ) -> Result<Outcome, LpError> {
+        let code = self.code(solver, ret)?;
+        self.solved = Some(kind);
+        // SAFETY: the closure holds nothing.
+        let (st, objective) = unsafe {
+            self.run(solver, |g, prob| match kind {
+                SolutionKind::Simplex => (g.get_status.call((prob,)), g.get_obj_val.call((prob,))),
+                SolutionKind::Interior => (g.ipt_status.call((prob,)), g.ipt_obj_val.call((prob,))),
+                SolutionKind::Mip => (g.mip_status.call((prob,)), g.mip_obj_val.call((prob,))),
+            })
+        }?;
+        let status = match code {
+            // What the presolver (or the interior-point method) found; GLPK leaves the status
+            // undefined.
+            Some(Code::NoPrimalFeasible | Code::NoFeasible) => Status::NoFeasible,
+            _ => self.status(st),
+        };
+        Ok(Outcome {
+            status,
+            code,
+            objective,
+            kind,
+        })
     }
 
     fn set_param(data: &CData<'_>, field: &str, v: i32) -> Result<(), LpError> {
@@ -1594,10 +1638,8 @@ impl Problem {
     /// [`Outcome::code`].
     pub fn simplex(&mut self, params: &Simplex) -> Result<Outcome, LpError> {
         let c = *self.c();
-        let smcp = self.params("glp_smcp")?;
+        let smcp = self.params(SolutionKind::Simplex)?;
         let addr = smcp.addr().cast_const();
-        // SAFETY: `addr` is a glp_smcp owned by `smcp`, alive for the call.
-        unsafe { self.run("simplex", |g, _| g.init_smcp.call((addr,))) }?;
         let meth = match params.method {
             Method::Primal => c.GLP_PRIMAL,
             Method::Dual => c.GLP_DUAL,
@@ -1647,24 +1689,7 @@ impl Problem {
                 unsafe { self.run("simplex", |g, prob| g.adv_basis.call((prob, 0))) }?;
                 continue;
             }
-            let code = self.code("glp_simplex", ret)?;
-            self.solved = Some(SolutionKind::Simplex);
-            // SAFETY: the closure holds nothing.
-            let (st, obj) = unsafe {
-                self.run("simplex", |g, prob| {
-                    (g.get_status.call((prob,)), g.get_obj_val.call((prob,)))
-                })
-            }?;
-            let mut status = self.status(st);
-            if code == Some(Code::NoPrimalFeasible) {
-                status = Status::NoFeasible;
-            }
-            return Ok(Outcome {
-                status,
-                code,
-                objective: obj,
-                kind: SolutionKind::Simplex,
-            });
+            return self.finish(SolutionKind::Simplex, "glp_simplex", ret);
         }
     }
 
@@ -1675,10 +1700,8 @@ impl Problem {
     /// [`LpError::Solver`] for `GLP_EFAIL` (e.g. an empty problem).
     pub fn interior(&mut self, params: &Interior) -> Result<Outcome, LpError> {
         let c = *self.c();
-        let iptcp = self.params("glp_iptcp")?;
+        let iptcp = self.params(SolutionKind::Interior)?;
         let addr = iptcp.addr().cast_const();
-        // SAFETY: `addr` is a glp_iptcp owned by `iptcp`, alive for the call.
-        unsafe { self.run("interior", |g, _| g.init_iptcp.call((addr,))) }?;
         let ord = match params.ordering {
             Ordering::Natural => c.GLP_ORD_NONE,
             Ordering::Qmd => c.GLP_ORD_QMD,
@@ -1687,26 +1710,9 @@ impl Problem {
         };
         Self::set_param(&iptcp, "msg_lev", self.msg_lev(params.messages))?;
         Self::set_param(&iptcp, "ord_alg", ord)?;
-        // SAFETY: as above.
+        // SAFETY: `addr` is the glp_iptcp owned by `iptcp`, alive for the call.
         let ret = unsafe { self.run("interior", |g, prob| g.interior.call((prob, addr))) }?;
-        let code = self.code("glp_interior", ret)?;
-        self.solved = Some(SolutionKind::Interior);
-        // SAFETY: the closure holds nothing.
-        let (st, obj) = unsafe {
-            self.run("interior", |g, prob| {
-                (g.ipt_status.call((prob,)), g.ipt_obj_val.call((prob,)))
-            })
-        }?;
-        let mut status = self.status(st);
-        if code == Some(Code::NoFeasible) {
-            status = Status::NoFeasible;
-        }
-        Ok(Outcome {
-            status,
-            code,
-            objective: obj,
-            kind: SolutionKind::Interior,
-        })
+        self.finish(SolutionKind::Interior, "glp_interior", ret)
     }
 
     /// Solves the MIP with `glp_intopt` (branch and cut). Without MIP presolve, the LP
@@ -1730,10 +1736,8 @@ impl Problem {
                 return Ok(Outcome { status, ..relaxed });
             }
         }
-        let iocp = self.params("glp_iocp")?;
+        let iocp = self.params(SolutionKind::Mip)?;
         let addr = iocp.addr().cast_const();
-        // SAFETY: `addr` is a glp_iocp owned by `iocp`, alive for the call.
-        unsafe { self.run("intopt", |g, _| g.init_iocp.call((addr,))) }?;
         let br = match params.branching {
             Branching::FirstFractional => c.GLP_BR_FFV,
             Branching::LastFractional => c.GLP_BR_LFV,
@@ -1757,28 +1761,9 @@ impl Problem {
         Self::set_param(&iocp, "cov_cuts", on(params.cover_cuts))?;
         Self::set_param(&iocp, "clq_cuts", on(params.clique_cuts))?;
         Self::set_param(&iocp, "presolve", on(params.presolve))?;
-        // SAFETY: as above.
+        // SAFETY: `addr` is the glp_iocp owned by `iocp`, alive for the call.
         let ret = unsafe { self.run("intopt", |g, prob| g.intopt.call((prob, addr))) }?;
-        let code = self.code("glp_intopt", ret)?;
-        self.solved = Some(SolutionKind::Mip);
-        // SAFETY: the closure holds nothing.
-        let (st, obj) = unsafe {
-            self.run("intopt", |g, prob| {
-                (g.mip_status.call((prob,)), g.mip_obj_val.call((prob,)))
-            })
-        }?;
-        let mut status = self.status(st);
-        match code {
-            Some(Code::NoPrimalFeasible) => status = Status::NoFeasible,
-            Some(Code::NoDualFeasible) if status == Status::Undefined => status = Status::Unbounded,
-            _ => {}
-        }
-        Ok(Outcome {
-            status,
-            code,
-            objective: obj,
-            kind: SolutionKind::Mip,
-        })
+        self.finish(SolutionKind::Mip, "glp_intopt", ret)
     }
 
     fn status(&self, st: i32) -> Status {
