@@ -960,3 +960,49 @@ fn glpk_is_found_or_the_error_says_what_was_tried() {
     p.maximize(3.0 * x).unwrap();
     close(p.solve().unwrap().objective, 6.0, "second binding");
 }
+
+#[test]
+fn raw_calls_may_use_the_modeler_and_errors_inside_still_come_back() {
+    let (mut p, [x1, _, _], _) = manual_example(false);
+    let mut q = Problem::new().unwrap();
+    let get_num_cols = p
+        .glpk()
+        .ffi()
+        .function(p.glpk().library(), "glp_get_num_cols")
+        .unwrap()
+        .typed::<(*mut std::ffi::c_void,), i32>()
+        .unwrap();
+    // SAFETY: a declared GLPK function on this problem; the closure holds only borrows
+    // across GLPK calls (q's methods run inside the outer guard).
+    let n = unsafe {
+        p.with_raw(|_, prob| {
+            let y = q.add_var(VarDef::continuous().upper(3.0)).unwrap();
+            q.maximize(y).unwrap();
+            get_num_cols.call((prob,))
+        })
+    }
+    .unwrap();
+    assert_eq!(n, 3);
+    close(
+        q.solve().unwrap().objective,
+        3.0,
+        "problem made inside a raw closure",
+    );
+    // Rows added by raw calls get handles; the problem stays consistent.
+    let add_rows = p
+        .glpk()
+        .ffi()
+        .function(p.glpk().library(), "glp_add_rows")
+        .unwrap()
+        .typed::<(*mut std::ffi::c_void, i32), i32>()
+        .unwrap();
+    // SAFETY: as above.
+    unsafe { p.with_raw(|_, prob| add_rows.call((prob, 1))) }.unwrap();
+    assert_eq!(p.num_rows(), 4);
+    let r = p.rows()[3];
+    p.set_row(r, &[(x1, 1.0)]).unwrap();
+    p.set_row_bounds(r, f64::NEG_INFINITY, 10.0).unwrap();
+    // x1 = 10, x2 = 90: 100 + 540.
+    close(p.solve().unwrap().objective, 640.0, "x1 ≤ 10");
+    assert_eq!(check_against_glpsol(&mut p, "raw_rows"), Status::Optimal);
+}

@@ -2035,6 +2035,11 @@ impl Problem {
 
     /// Writes the problem in MPS format (`glp_write_mps`).
     ///
+    /// MPS has no objective sense, and GLPK leaves the objective row out when the problem has
+    /// a free row (its reader would take the first free row as the objective); use
+    /// [`Problem::write_lp`] for such problems. The LP format, for its part, cannot hold an
+    /// objective constant and turns ranged rows into extra columns.
+    ///
     /// # Errors
     ///
     /// As [`Problem::write_lp`].
