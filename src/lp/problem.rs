@@ -1130,45 +1130,41 @@ impl Problem {
         let constant = e.constant;
         // A long sum in column order (over variables made in order) has no like terms: its
         // terms go to GLPK as they are, without a merged copy.
-        if e.terms.len() > SMALL_EXPR && self.in_column_order(&e.terms, &what)? {
-            let (terms, cols) = (&e.terms, &self.cols);
-            // SAFETY: the closure borrows `old`, the terms and the numbering; every column
-            // number is valid (checked by in_column_order).
-            unsafe {
-                self.run("set objective", |g, prob| {
-                    for &j in &old {
-                        g.set_obj_coef.call((prob, j, 0.0));
-                    }
-                    for t in terms.iter() {
-                        g.set_obj_coef.call((prob, cols.num(t.var.id), t.coef));
-                    }
-                    g.set_obj_coef.call((prob, 0, constant));
-                    g.set_obj_dir.call((prob, dir));
-                })
-            }?;
-            self.obj_vars = e.terms.iter().map(|t| t.var.id).collect();
-            return Ok(());
-        }
-        let len = self.merge(&e.terms, Dups::Merge, &what)?;
-        let (ind, val) = (&self.merge.ind, &self.merge.val);
-        // SAFETY: the closure borrows `old` and the merged row; every column number is
-        // valid (from the maps, checked by merge).
+        let direct = e.terms.len() > SMALL_EXPR && self.in_column_order(&e.terms, &what)?;
+        let len = if direct {
+            0
+        } else {
+            self.merge(&e.terms, Dups::Merge, &what)?
+        };
+        let (cols, terms, ind, val) = (&self.cols, &e.terms, &self.merge.ind, &self.merge.val);
+        // SAFETY: the closure borrows `old`, the terms, the merged row and the numbering;
+        // every column number is valid (checked by in_column_order or merge).
         unsafe {
             self.run("set objective", |g, prob| {
                 for &j in &old {
                     g.set_obj_coef.call((prob, j, 0.0));
                 }
-                for k in 1..=len {
-                    g.set_obj_coef.call((prob, ind[k], val[k]));
+                if direct {
+                    for t in terms.iter() {
+                        g.set_obj_coef.call((prob, cols.num(t.var.id), t.coef));
+                    }
+                } else {
+                    for k in 1..=len {
+                        g.set_obj_coef.call((prob, ind[k], val[k]));
+                    }
                 }
                 g.set_obj_coef.call((prob, 0, constant));
                 g.set_obj_dir.call((prob, dir));
             })
         }?;
-        self.obj_vars = self.merge.ind[1..]
-            .iter()
-            .map(|&j| self.cols.id(j))
-            .collect();
+        self.obj_vars = if direct {
+            e.terms.iter().map(|t| t.var.id).collect()
+        } else {
+            self.merge.ind[1..]
+                .iter()
+                .map(|&j| self.cols.id(j))
+                .collect()
+        };
         Ok(())
     }
 

@@ -18,11 +18,11 @@
 #![warn(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
 
 use super::{
-    ArgClass, CallPlan, LeafKind, Part, RegClass, RetClass, leaves, ret_from_arg, scalar,
-    scalar_arg,
+    ArgClass, CallPlan, LeafKind, Part, RegClass, RetClass, leaves, record_size, ret_from_arg,
+    scalar, scalar_arg,
 };
 use crate::ctype::{CType, TypeId, TypeTable};
-use crate::layout::{self, Target};
+use crate::layout::Target;
 
 const XREGS: usize = 8;
 const VREGS: usize = 8;
@@ -52,9 +52,9 @@ pub fn classify(
     variadic: bool,
 ) -> CallPlan {
     let (mut ngrn, mut nsrn) = (0usize, 0usize);
-    let aggregate_parts = |ty: TypeId| -> Result<(Vec<Part>, u32), String> {
-        let l = layout::layout_of(t, target, ty).map_err(|e| e.to_string())?;
-        let size = u32::try_from(l.size).map_err(|_| "aggregate too large".to_string())?;
+    // The register parts of an aggregate, its size and its alignment.
+    let aggregate_parts = |ty: TypeId| -> Result<(Vec<Part>, u32, u64), String> {
+        let (size, align) = record_size(t, target, ty)?;
         if let Some((n, each)) = hfa(t, target, ty) {
             let each = u32::try_from(each).unwrap_or(8);
             let parts = (0..n)
@@ -64,7 +64,7 @@ pub fn classify(
                     size: each,
                 })
                 .collect();
-            return Ok((parts, size));
+            return Ok((parts, size, align));
         }
         let parts = (0..size.div_ceil(8))
             .map(|i| Part {
@@ -73,15 +73,17 @@ pub fn classify(
                 size: (size - i * 8).min(8),
             })
             .collect();
-        Ok((parts, size))
+        Ok((parts, size, align))
     };
     let ret_class = match t.raw_type(ret) {
         CType::Void => RetClass::Void,
         CType::Record(_) => match aggregate_parts(ret) {
-            Ok((parts, size)) if size <= 16 || parts.iter().all(|p| p.class == RegClass::Float) => {
+            Ok((parts, size, _))
+                if size <= 16 || parts.iter().all(|p| p.class == RegClass::Float) =>
+            {
                 RetClass::StructRegs { parts, size }
             }
-            Ok((_, size)) => RetClass::Sret { size },
+            Ok((_, size, _)) => RetClass::Sret { size },
             Err(e) => RetClass::Unsupported(e),
         },
         _ => scalar(t, target, ret).map_or_else(
@@ -94,7 +96,7 @@ pub fn classify(
         let class = match t.raw_type(ty) {
             CType::Record(_) => match aggregate_parts(ty) {
                 Err(e) => ArgClass::Unsupported(e),
-                Ok((parts, size)) if parts.iter().all(|p| p.class == RegClass::Float) => {
+                Ok((parts, size, _)) if parts.iter().all(|p| p.class == RegClass::Float) => {
                     if nsrn + parts.len() <= VREGS {
                         nsrn += parts.len();
                         ArgClass::StructRegs { parts, size }
@@ -107,11 +109,8 @@ pub fn classify(
                         }
                     }
                 }
-                Ok((_, size)) if size > 16 => ArgClass::StructRef { size },
-                Ok((parts, size)) => {
-                    let align = layout::layout_of(t, target, ty)
-                        .map(|l| l.align)
-                        .unwrap_or(8);
+                Ok((_, size, _)) if size > 16 => ArgClass::StructRef { size },
+                Ok((parts, size, align)) => {
                     if align == 16 && ngrn % 2 == 1 {
                         ngrn += 1;
                     }

@@ -405,6 +405,17 @@ pub(crate) fn scalar(t: &TypeTable, target: &Target, ty: TypeId) -> Option<ArgCl
     })
 }
 
+/// A record's size (as the plan stores it) and alignment, or why it cannot be planned.
+pub(crate) fn record_size(
+    t: &TypeTable,
+    target: &Target,
+    ty: TypeId,
+) -> Result<(u32, u64), String> {
+    let l = layout::layout_of(t, target, ty).map_err(|e| e.to_string())?;
+    let size = u32::try_from(l.size).map_err(|_| "aggregate too large".to_string())?;
+    Ok((size, l.align))
+}
+
 pub(crate) fn ret_from_arg(a: ArgClass) -> RetClass {
     match a {
         ArgClass::Int { bytes, signed } => RetClass::Int { bytes, signed },

@@ -15,9 +15,9 @@
 #![forbid(unsafe_code)]
 #![warn(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
 
-use super::{ArgClass, CallPlan, Part, RegClass, RetClass, ret_from_arg, scalar};
+use super::{ArgClass, CallPlan, Part, RegClass, RetClass, record_size, ret_from_arg, scalar};
 use crate::ctype::{CType, TypeId, TypeTable};
-use crate::layout::{self, Target};
+use crate::layout::Target;
 
 /// Classifies a call for Windows x64: `all` are the C types of every argument.
 pub fn classify(
@@ -29,8 +29,7 @@ pub fn classify(
     variadic: bool,
 ) -> CallPlan {
     let small = |ty: TypeId| -> Result<(bool, u32), String> {
-        let l = layout::layout_of(t, target, ty).map_err(|e| e.to_string())?;
-        let size = u32::try_from(l.size).map_err(|_| "aggregate too large".to_string())?;
+        let (size, _) = record_size(t, target, ty)?;
         Ok((matches!(size, 1 | 2 | 4 | 8), size))
     };
     let ret_class = match t.raw_type(ret) {
