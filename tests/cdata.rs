@@ -1026,3 +1026,99 @@ fn cdata_pointers_go_through_variadic_tails() {
     assert_eq!(n, Value::I32(s.len() as i32));
     assert_eq!(s, format!("{:p}", p.addr()));
 }
+
+#[test]
+fn allocations_are_aligned_zeroed_and_fall_back_to_checked_initialization() {
+    let ffi = Ffi::new();
+    ffi.cdef(
+        "struct wide { char c; double d; } __attribute__((aligned(64)));
+         struct odd { char a[3]; };
+         struct point { double x, y; };
+         struct fwd;",
+    )
+    .unwrap();
+    // Over-aligned objects and arrays (posix_memalign), alive together.
+    let mut wides: Vec<CData<'static>> = (0..50)
+        .map(|i| {
+            let w = ffi.alloc("struct wide", Init::Zero).unwrap();
+            w.set("d", f64::from(i)).unwrap();
+            w
+        })
+        .collect();
+    for (i, w) in wides.iter_mut().enumerate() {
+        let at = w.addr() as usize;
+        assert_eq!(at % 64, 0, "struct wide #{i} at {at:#x}");
+        assert_eq!(w.get("d").unwrap(), Value::F64(i as f64));
+        assert_eq!(w.buffer().unwrap().len(), 64);
+    }
+    let mut arr = ffi.alloc_array("struct wide", 3).unwrap();
+    assert_eq!(arr.addr() as usize % 64, 0);
+    assert!(arr.buffer().unwrap().iter().all(|&b| b == 0));
+    // Sizes that are not a multiple of a word, and empty arrays.
+    let mut odd = ffi.alloc("struct odd", Init::Zero).unwrap();
+    assert_eq!(odd.buffer().unwrap(), &[0, 0, 0]);
+    let none = ffi.alloc_array("int", 0).unwrap();
+    assert_eq!(none.len(), Some(0));
+    assert!(none.get("[0]").is_err());
+    let mut big = ffi.alloc_array("double", 1000).unwrap();
+    assert!(big.buffer().unwrap().iter().all(|&b| b == 0));
+
+    // `alloc_values`: the positional fast path, and the checked path for the rest.
+    let point = ffi.ctype("struct point").unwrap();
+    let p = point
+        .alloc_values(&[Value::F64(1.5), Value::F64(2.5)])
+        .unwrap();
+    assert_eq!(
+        (p.get("x").unwrap(), p.get("y").unwrap()),
+        (Value::F64(1.5), Value::F64(2.5))
+    );
+    let p = point.alloc_values(&[Value::F64(1.5)]).unwrap();
+    assert_eq!(
+        p.get("y").unwrap(),
+        Value::F64(0.0),
+        "missing members are zero"
+    );
+    let p = point
+        .alloc_values(&[Value::I32(3), Value::F64(2.5)])
+        .unwrap();
+    assert_eq!(
+        p.get("x").unwrap(),
+        Value::F64(3.0),
+        "converted as a call would"
+    );
+    let e = |r: Result<CData<'static>, jitffi::CDataError>| r.unwrap_err().to_string();
+    assert_eq!(
+        e(point.alloc_values(&[Value::F64(1.0), Value::F64(2.0), Value::F64(3.0)])),
+        "3 initializers for 'struct point', which has 2 members"
+    );
+    assert_eq!(
+        e(point.alloc_values(&[Value::str(c"x")])),
+        "member 1: cannot convert string to 'double'"
+    );
+    assert_eq!(
+        e(ffi.ctype("struct fwd").unwrap().alloc_values(&[])),
+        "cannot allocate 'struct fwd': incomplete type"
+    );
+    let wide = ffi.ctype("struct wide").unwrap();
+    let w = wide.alloc_values(&[Value::I8(7), Value::F64(0.5)]).unwrap();
+    assert_eq!(w.addr() as usize % 64, 0);
+    assert_eq!(w.get("c").unwrap(), Value::I8(7));
+
+    // A compiled member bound to a view: the index is checked, the type once.
+    let y = point.compiled::<f64>("y").unwrap();
+    let pts = point.alloc_array(4).unwrap();
+    let ys = y.bind(&pts).unwrap();
+    for i in 0..ys.len() {
+        ys.set(i, i as f64 * 2.0).unwrap();
+    }
+    assert_eq!(pts.get("[3].y").unwrap(), Value::F64(6.0));
+    assert_eq!(ys.get(2).unwrap(), 4.0);
+    assert_eq!(
+        ys.get(4).unwrap_err().to_string(),
+        "struct point .y: index 4 is out of bounds for 'struct point[4]'"
+    );
+    assert_eq!(
+        y.bind(&w).unwrap_err().to_string(),
+        "struct point .y: used on 'struct wide'"
+    );
+}

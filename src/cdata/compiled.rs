@@ -187,6 +187,41 @@ impl<T: FieldType> CompiledField<T> {
         Ok(())
     }
 
+    /// The member over the elements of `d`, with the type checked once: a view whose `get`
+    /// and `set` check only the index before calling the compiled code (the form for loops).
+    ///
+    /// ```
+    /// let ffi = jitffi::Ffi::new();
+    /// ffi.cdef("struct point { double x, y; };")?;
+    /// let point = ffi.ctype("struct point")?;
+    /// let y = point.compiled::<f64>("y")?;
+    /// let pts = point.alloc_array(100)?;
+    /// let ys = y.bind(&pts)?;
+    /// for i in 0..ys.len() {
+    ///     ys.set(i, i as f64)?;
+    /// }
+    /// assert_eq!(ys.get(99)?, 99.0);
+    /// assert!(ys.get(100).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// `d` is not of the handle's type.
+    #[inline]
+    pub fn bind<'v>(&'v self, d: &'v CData<'_>) -> Result<CompiledBound<'v, T>, CDataError> {
+        self.spec.check_type(d)?;
+        let (base, count) = d.raw_parts();
+        Ok(CompiledBound {
+            field: self,
+            data: d,
+            base,
+            count,
+            get: self.get,
+            set: self.set,
+        })
+    }
+
     /// Checks `d`'s type and that elements `[i, i + n)` exist; returns the base address.
     #[inline]
     fn check(&self, d: &CData<'_>, i: usize, n: usize) -> Result<(*mut u8, usize), CDataError> {
@@ -201,6 +236,66 @@ impl<T: FieldType> CompiledField<T> {
     #[inline]
     fn check_value(&self, v: T) -> Result<(), CDataError> {
         self.spec.check_range(v.to_i128())
+    }
+}
+
+/// A [`CompiledField`] bound to one view ([`CompiledField::bind`]).
+#[derive(Clone, Copy, Debug)]
+pub struct CompiledBound<'v, T> {
+    field: &'v CompiledField<T>,
+    data: &'v CData<'v>,
+    /// Element 0.
+    base: *mut u8,
+    count: usize,
+    // Copies of the entry points, so that a loop keeps them in registers.
+    get: GetFn<T>,
+    set: SetFn<T>,
+}
+
+impl<T: FieldType> CompiledBound<'_, T> {
+    /// The number of elements.
+    #[inline]
+    pub fn len(&self) -> usize {
+        // As `Bound::len`: views never hold more than `isize::MAX` elements.
+        self.count.min(isize::MAX as usize)
+    }
+
+    /// True for no elements.
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    /// The member of element `i`, read by the compiled getter.
+    ///
+    /// # Errors
+    ///
+    /// `i` out of bounds.
+    #[inline]
+    pub fn get(&self, i: usize) -> Result<T, CDataError> {
+        if i >= self.count {
+            return Err(self.field.spec.out_of_bounds(self.data, i));
+        }
+        Ok((self.get)(self.base, i))
+    }
+
+    /// Writes the member of element `i` with the compiled setter.
+    ///
+    /// # Errors
+    ///
+    /// `i` out of bounds, a value outside a bit-field's range.
+    #[inline]
+    pub fn set(&self, i: usize, v: T) -> Result<(), CDataError> {
+        if i >= self.count {
+            return Err(self.field.spec.out_of_bounds(self.data, i));
+        }
+        self.field.check_value(v)?;
+        if T::SHAPE == Kind::Ptr {
+            let spec = &self.field.spec;
+            self.data
+                .forget_referent(self.base.wrapping_add(i * spec.stride + spec.offset));
+        }
+        (self.set)(self.base, i, v);
+        Ok(())
     }
 }
 
@@ -398,7 +493,7 @@ impl<'e> Code<'e> {
     fn getter(&self) -> Result<Vec<u8>, JitError> {
         let p = self.engine.pointer_type();
         let sig = self.sig(&[p, p], Some(self.ty()));
-        self.engine.codegen(sig, |func, fctx, config| {
+        self.engine.codegen_leaf(sig, |func, fctx, config| {
             let mut b = FunctionBuilder::new(func, fctx);
             let entry = b.create_block();
             b.append_block_params_for_function_params(entry);
@@ -416,7 +511,7 @@ impl<'e> Code<'e> {
     fn setter(&self) -> Result<Vec<u8>, JitError> {
         let p = self.engine.pointer_type();
         let sig = self.sig(&[p, p, self.ty()], None);
-        self.engine.codegen(sig, |func, fctx, config| {
+        self.engine.codegen_leaf(sig, |func, fctx, config| {
             let mut b = FunctionBuilder::new(func, fctx);
             let entry = b.create_block();
             b.append_block_params_for_function_params(entry);
@@ -438,7 +533,7 @@ impl<'e> Code<'e> {
         let ty = self.ty();
         let size = i64::from(ty.bytes());
         let stride = self.spec.stride as i64;
-        self.engine.codegen(sig, |func, fctx, config| {
+        self.engine.codegen_leaf(sig, |func, fctx, config| {
             let mut b = FunctionBuilder::new(func, fctx);
             let entry = b.create_block();
             let body = b.create_block();

@@ -43,7 +43,7 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 pub use access::{Accessor, Bound, FieldType, Member};
-pub use compiled::CompiledField;
+pub use compiled::{CompiledBound, CompiledField};
 
 use crate::ctype::{CType as CTypeDef, Prim, TypeId, TypeTable};
 use crate::ffi::Ffi;
@@ -203,7 +203,16 @@ impl TypeInfo {
     }
 
     /// Positional fast-path plan: `Some` when every member is a named non-bit-field scalar.
+    #[inline]
     fn flat(&self) -> Option<&[(usize, Conv)]> {
+        match self.flat.get() {
+            Some(plan) => plan.as_deref(),
+            None => self.flat_init(),
+        }
+    }
+
+    #[cold]
+    fn flat_init(&self) -> Option<&[(usize, Conv)]> {
         self.flat
             .get_or_init(|| {
                 let rec = self.table.as_record(self.raw)?;
@@ -239,13 +248,14 @@ impl TypeInfo {
 
 /// The header of an allocation made by jitffi (with the object's bytes after it), or of a
 /// foreign block (no bytes: memory owned by C or by a borrowed buffer). Reference counted
-/// by the views, not thread-safe (views are neither `Send` nor `Sync`). Kept small: what
-/// few blocks need lives in `extra`, allocated on first use.
+/// by the views, not thread-safe (views are neither `Send` nor `Sync`). Two words, so that a
+/// small object costs one malloc size class more than its bytes at most: what few blocks
+/// need lives in `extra`, allocated on first use. Every header comes from `malloc` (or
+/// `posix_memalign`), so one `free` releases any block without knowing its layout.
 struct Header {
     rc: Cell<usize>,
-    /// The whole allocation, for `dealloc`; `None` for a foreign block.
-    alloc: Option<std::alloc::Layout>,
-    extra: RefCell<Option<Box<Extra>>>,
+    /// Taken out while in use (never held across a call that could reach this header).
+    extra: Cell<Option<Box<Extra>>>,
 }
 
 #[derive(Default)]
@@ -261,41 +271,107 @@ struct Extra {
 /// A counted reference to a [`Header`].
 pub(crate) struct Owner(NonNull<Header>);
 
+/// Where an object's bytes start after its header: the header's size, rounded up to the
+/// object's alignment.
+#[inline(always)]
+fn data_offset(align: usize) -> usize {
+    std::mem::size_of::<Header>().max(align)
+}
+
+/// The allocation failure handler of `std` (aborts with a message).
+#[cold]
+fn out_of_memory(size: usize, align: usize) -> ! {
+    match std::alloc::Layout::from_size_align(size, align) {
+        Ok(layout) => std::alloc::handle_alloc_error(layout),
+        Err(_) => panic!("cannot allocate {size} bytes aligned to {align}"),
+    }
+}
+
+/// Zeroes `words` words at `p`: small objects with a few stores of constant size (a loop
+/// would become a `memset` call, which costs more than the allocation itself).
+///
+/// # Safety
+///
+/// `p` is valid for writes of `words` words and aligned for `u64`.
+#[inline(always)]
+unsafe fn zero_words(p: *mut u64, words: usize) {
+    /// # Safety
+    ///
+    /// As `zero_words`, for `N` words.
+    #[inline(always)]
+    unsafe fn z<const N: usize>(p: *mut u64) {
+        // SAFETY: vouched for by the caller.
+        unsafe { p.cast::<[u64; N]>().write([0; N]) }
+    }
+    // SAFETY: each arm writes exactly `words` words (vouched for by the caller).
+    unsafe {
+        match words {
+            0 => {}
+            1 => z::<1>(p),
+            2 => z::<2>(p),
+            3 => z::<3>(p),
+            4 => z::<4>(p),
+            5 => z::<5>(p),
+            6 => z::<6>(p),
+            7 => z::<7>(p),
+            8 => z::<8>(p),
+            _ => std::ptr::write_bytes(p, 0, words),
+        }
+    }
+}
+
 impl Owner {
     fn header(&self) -> &Header {
         // SAFETY: the header lives while any `Owner` of it does (reference count).
         unsafe { self.0.as_ref() }
     }
 
-    /// A zeroed allocation of `size` bytes aligned to `align`, and the address of its bytes.
-    #[inline]
-    fn alloc(size: usize, align: usize) -> Result<(Owner, *mut u8), CDataError> {
-        let too_big = || {
-            CDataError::new(
-                CDataErrorKind::Unsupported,
-                format!("cannot allocate {size} bytes aligned to {align}"),
-            )
+    /// A block from `malloc` (or `posix_memalign` for alignments above malloc's) of
+    /// `bytes` bytes, with a header written at its start; `None` when out of memory.
+    #[inline(always)]
+    fn block(bytes: usize, align: usize, extra: Option<Box<Extra>>) -> Option<NonNull<Header>> {
+        const MALLOC_ALIGN: usize = 16;
+        let p = if align <= MALLOC_ALIGN {
+            // SAFETY: plain malloc; the result is checked below.
+            unsafe { libc::malloc(bytes) }
+        } else {
+            let mut p = std::ptr::null_mut();
+            // SAFETY: `align` is a power of two (a C alignment) and a multiple of the
+            // pointer size; the result is checked below.
+            let rc = unsafe { libc::posix_memalign(&mut p, align, bytes) };
+            if rc != 0 { std::ptr::null_mut() } else { p }
         };
-        let data = std::alloc::Layout::from_size_align(size, align).map_err(|_| too_big())?;
-        let (whole, at) = std::alloc::Layout::new::<Header>()
-            .extend(data)
-            .map_err(|_| too_big())?;
-        // SAFETY: `whole` has a non-zero size (it contains the header).
-        let base = unsafe { std::alloc::alloc(whole) };
-        let Some(nn) = NonNull::new(base.cast::<Header>()) else {
-            std::alloc::handle_alloc_error(whole);
-        };
-        // SAFETY: `base` is a fresh allocation of `whole`, aligned for `Header` at offset 0,
-        // with `size` bytes at offset `at` that we zero.
+        let nn = NonNull::new(p.cast::<Header>())?;
+        // SAFETY: a fresh block of at least a header's size, aligned for it.
         unsafe {
             nn.as_ptr().write(Header {
                 rc: Cell::new(1),
-                alloc: Some(whole),
-                extra: RefCell::new(None),
-            });
-            let bytes = base.add(at);
-            std::ptr::write_bytes(bytes, 0, size);
-            Ok((Owner(nn), bytes))
+                extra: Cell::new(extra),
+            })
+        };
+        Some(nn)
+    }
+
+    /// A zeroed allocation of `size` bytes aligned to `align`, and the address of its bytes;
+    /// `None` if the size is too large for the address space.
+    #[inline(always)]
+    fn alloc(size: usize, align: usize) -> Option<(Owner, *mut u8)> {
+        let at = data_offset(align);
+        // The bytes are zeroed (and allocated) in whole words.
+        let words = size.div_ceil(8);
+        let total = words
+            .checked_mul(8)
+            .and_then(|b| b.checked_add(at))
+            .filter(|&t| t <= isize::MAX as usize)?;
+        let Some(nn) = Owner::block(total, align, None) else {
+            out_of_memory(total, align);
+        };
+        // SAFETY: the block has `total` bytes: the header, then `words` words at `at` (a
+        // multiple of 8), which we zero.
+        unsafe {
+            let bytes = nn.as_ptr().cast::<u8>().add(at);
+            zero_words(bytes.cast(), words);
+            Some((Owner(nn), bytes))
         }
     }
 
@@ -307,12 +383,11 @@ impl Owner {
                 ..Extra::default()
             })
         });
-        let b = Box::new(Header {
-            rc: Cell::new(1),
-            alloc: None,
-            extra: RefCell::new(extra),
-        });
-        Owner(NonNull::from(Box::leak(b)))
+        let size = std::mem::size_of::<Header>();
+        let Some(nn) = Owner::block(size, std::mem::align_of::<Header>(), extra) else {
+            out_of_memory(size, std::mem::align_of::<Header>());
+        };
+        Owner(nn)
     }
 
     fn same(&self, other: &Owner) -> bool {
@@ -323,19 +398,30 @@ impl Owner {
         self.header().rc.get()
     }
 
+    /// Runs `f` on the block's extra part (created if missing). `f` must not reach this
+    /// block's header (it sees the part taken out).
     fn with_extra<R>(&self, f: impl FnOnce(&mut Extra) -> R) -> R {
-        let mut e = self.header().extra.borrow_mut();
-        f(e.get_or_insert_with(Box::default))
+        let cell = &self.header().extra;
+        let mut e = cell.take().unwrap_or_default();
+        let r = f(&mut e);
+        cell.set(Some(e));
+        r
+    }
+
+    /// Whether any pointer member of the block keeps a referent alive.
+    #[inline]
+    fn keeps_any(&self) -> bool {
+        let cell = &self.header().extra;
+        let e = cell.take();
+        let any = e.as_ref().is_some_and(|e| !e.keep.is_empty());
+        cell.set(e);
+        any
     }
 
     /// Forgets the referents of pointer members in `[lo, hi)`.
     #[inline]
     fn unkeep(&self, lo: usize, hi: usize) {
-        let none = match &*self.header().extra.borrow() {
-            None => true,
-            Some(e) => e.keep.is_empty(),
-        };
-        if none {
+        if !self.keeps_any() {
             return;
         }
         let dropped: Vec<(usize, Owner)> = self.with_extra(|e| {
@@ -344,21 +430,22 @@ impl Owner {
             e.keep = stay;
             gone
         });
-        // Dropped outside the borrow: freeing a referent may run its destructor.
+        // Dropped outside `with_extra`: freeing a referent may run its destructor.
         drop(dropped);
     }
 
     /// The referents kept for pointer members in `[lo, hi)`.
     fn kept(&self, lo: usize, hi: usize) -> Vec<(usize, Owner)> {
-        match &*self.header().extra.borrow() {
-            None => Vec::new(),
-            Some(e) => e
-                .keep
+        if !self.keeps_any() {
+            return Vec::new();
+        }
+        self.with_extra(|e| {
+            e.keep
                 .iter()
                 .filter(|(a, _)| *a >= lo && *a < hi)
                 .map(|(a, o)| (*a, o.clone()))
-                .collect(),
-        }
+                .collect()
+        })
     }
 
     fn keep(&self, at: usize, other: Owner) {
@@ -389,26 +476,16 @@ impl Drop for Owner {
             return;
         }
         // The destructor runs first, while the memory and what it keeps are alive; the kept
-        // referents go next (outside any borrow: their destructors may run).
-        let extra = h.extra.borrow_mut().take();
-        if let Some(mut e) = extra {
+        // referents go next (with the header no longer reachable through `extra`).
+        if let Some(mut e) = h.extra.take() {
             if let Some(gc) = e.gc.take() {
                 gc();
             }
             drop(e);
         }
-        let alloc = h.alloc;
-        // SAFETY: the count reached zero: this was the last reference. The header is
-        // dropped in place and its memory released the way it was obtained.
-        unsafe {
-            match alloc {
-                Some(whole) => {
-                    std::ptr::drop_in_place(self.0.as_ptr());
-                    std::alloc::dealloc(self.0.as_ptr().cast(), whole);
-                }
-                None => drop(Box::from_raw(self.0.as_ptr())),
-            }
-        }
+        // SAFETY: the count reached zero: this was the last reference. The header (now
+        // without drop glue: `extra` is empty) came from malloc or posix_memalign.
+        unsafe { libc::free(self.0.as_ptr().cast()) };
     }
 }
 
@@ -745,7 +822,12 @@ impl CDataType {
             .checked_mul(count.unwrap_or(1))
             .and_then(|s| s.checked_add(extra))
             .ok_or_else(|| CDataError::new(CDataErrorKind::Unsupported, "array too large"))?;
-        let (owner, addr) = Owner::alloc(size, info.align)?;
+        let Some((owner, addr)) = Owner::alloc(size, info.align) else {
+            return err(
+                CDataErrorKind::Unsupported,
+                format!("cannot allocate {size} bytes aligned to {}", info.align),
+            );
+        };
         Ok(CData {
             addr,
             info: info.clone(),
@@ -764,23 +846,68 @@ impl CDataType {
     /// # Errors
     ///
     /// As [`CDataType::alloc`].
-    #[inline]
+    #[inline(always)]
     pub fn alloc_values(&self, values: &[Value<'_>]) -> Result<CData<'static>, CDataError> {
-        let d = self.alloc_raw(self.array.flatten(), 0)?;
-        if let (None, Some(flat)) = (self.array, self.info.flat())
-            && values.len() <= flat.len()
-            && values
-                .iter()
-                .zip(flat)
-                .all(|(v, (_, c))| v.tag() == c.canonical_tag() && !matches!(c, Conv::Ptr { .. }))
-        {
-            for (v, &(off, conv)) in values.iter().zip(flat) {
-                // SAFETY: `off` plus the member's size lies inside the new object, and the
-                // value has the member's canonical variant.
-                unsafe { value::write_word(d.addr.add(off), conv.size(), value::payload_word(v)) };
+        // Inlined into the caller, with the view built once at the end from scalars (the
+        // slow path's view is taken apart into them): a view merged through memory from two
+        // paths costs store-forwarding stalls worth a third of the allocation.
+        let info = &self.info;
+        let flat = match (self.array, info.flat()) {
+            (None, Some(flat))
+                if info.complete
+                    && values.len() <= flat.len()
+                    && values.iter().zip(flat).all(|(v, (_, c))| {
+                        v.tag() == c.canonical_tag() && !matches!(c, Conv::Ptr { .. })
+                    }) =>
+            {
+                Some(flat)
             }
-            return Ok(d);
-        }
+            _ => None,
+        };
+        let (addr, info, count, end, owner) = match flat.zip(Owner::alloc(info.size, info.align)) {
+            Some((flat, (owner, addr))) => {
+                for (v, &(off, conv)) in values.iter().zip(flat) {
+                    // SAFETY: `off` plus the member's size lies inside the new object, and
+                    // the value has the member's canonical variant.
+                    unsafe {
+                        value::write_word(addr.add(off), conv.size(), value::payload_word(v))
+                    };
+                }
+                // SAFETY: `addr` has the object's size.
+                (
+                    addr,
+                    info.clone(),
+                    None,
+                    unsafe { addr.add(info.size) },
+                    owner,
+                )
+            }
+            None => {
+                let d = self.alloc_raw_values(values)?;
+                let d = std::mem::ManuallyDrop::new(d);
+                // SAFETY: `d` is never used or dropped again: its type and owner move out
+                // once.
+                unsafe {
+                    let (info, owner) = (std::ptr::read(&d.info), std::ptr::read(&d.owner));
+                    (d.addr, info, d.count, d.end, owner)
+                }
+            }
+        };
+        Ok(CData {
+            addr,
+            info,
+            count,
+            start: addr,
+            end,
+            owner,
+            _life: PhantomData,
+        })
+    }
+
+    /// `alloc_values` for arrays, incomplete types and sizes that fail (the error messages).
+    #[inline(never)]
+    fn alloc_raw_values(&self, values: &[Value<'_>]) -> Result<CData<'static>, CDataError> {
+        let d = self.alloc_raw(self.array.flatten(), 0)?;
         d.write(d.root(), &Init::Values(values), false)?;
         Ok(d)
     }
@@ -1811,6 +1938,7 @@ unsafe fn view_at(
         .info
         .size
         .checked_mul(count.unwrap_or(1))
+        .filter(|&s| s <= isize::MAX as usize && count.unwrap_or(1) <= isize::MAX as usize)
         .ok_or_else(|| CDataError::new(CDataErrorKind::Unsupported, "view too large"))?;
     Ok(CData {
         addr,

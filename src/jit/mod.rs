@@ -76,6 +76,9 @@ pub struct JitStats {
 pub(crate) struct JitEngine {
     inner: Mutex<EngineInner>,
     isa: OwnedTargetIsa,
+    /// For leaf code (member accessors and their loops): optimised, without the frame
+    /// pointer setup, which would double the instructions of a one-load getter.
+    leaf_isa: OwnedTargetIsa,
     /// Writable-to-executable addresses when code lives in double-mapped memory.
     map: Option<memory::AddressMap>,
 }
@@ -136,8 +139,16 @@ impl JitEngine {
                 "false"
             },
         )?;
-        let isa_builder = cranelift_native::builder().map_err(|e| JitError(e.to_string()))?;
-        let isa = isa_builder
+        let isa = cranelift_native::builder()
+            .map_err(|e| JitError(e.to_string()))?
+            .finish(settings::Flags::new(flags.clone()))
+            .map_err(|e| JitError(e.to_string()))?;
+        // Leaf code calls nothing, so a profiler or debugger finds its caller at the top of
+        // the stack without a frame pointer.
+        set(&mut flags, "opt_level", "speed")?;
+        set(&mut flags, "preserve_frame_pointers", "false")?;
+        let leaf_isa = cranelift_native::builder()
+            .map_err(|e| JitError(e.to_string()))?
             .finish(settings::Flags::new(flags))
             .map_err(|e| JitError(e.to_string()))?;
         let mut builder =
@@ -165,6 +176,7 @@ impl JitEngine {
                 stats: JitStats::default(),
             }),
             isa,
+            leaf_isa,
             map,
         })
     }
@@ -199,15 +211,37 @@ impl JitEngine {
             cranelift_codegen::isa::TargetFrontendConfig,
         ) -> Result<(), JitError>,
     ) -> Result<Vec<u8>, JitError> {
+        self.codegen_with(&*self.isa, sig, build)
+    }
+
+    /// [`JitEngine::codegen`] for a function that calls nothing (optimised, no frame).
+    pub(crate) fn codegen_leaf(
+        &self,
+        sig: ir::Signature,
+        build: impl FnOnce(
+            &mut ir::Function,
+            &mut FunctionBuilderContext,
+            cranelift_codegen::isa::TargetFrontendConfig,
+        ) -> Result<(), JitError>,
+    ) -> Result<Vec<u8>, JitError> {
+        self.codegen_with(&*self.leaf_isa, sig, build)
+    }
+
+    fn codegen_with(
+        &self,
+        isa: &dyn cranelift_codegen::isa::TargetIsa,
+        sig: ir::Signature,
+        build: impl FnOnce(
+            &mut ir::Function,
+            &mut FunctionBuilderContext,
+            cranelift_codegen::isa::TargetFrontendConfig,
+        ) -> Result<(), JitError>,
+    ) -> Result<Vec<u8>, JitError> {
         let mut guard = self.lock();
         let inner = &mut *guard;
         inner.ctx.clear();
         inner.ctx.func.signature = sig;
-        build(
-            &mut inner.ctx.func,
-            &mut inner.fctx,
-            self.isa.frontend_config(),
-        )?;
+        build(&mut inner.ctx.func, &mut inner.fctx, isa.frontend_config())?;
         let trace = log::log_enabled!(log::Level::Trace);
         if trace {
             log::trace!("jitffi stub:\n{}", inner.ctx.func.display());
@@ -216,7 +250,7 @@ impl JitEngine {
         inner.stats.compiled += 1;
         let code = inner
             .ctx
-            .compile(&*self.isa, &mut Default::default())
+            .compile(isa, &mut Default::default())
             .map_err(|e| JitError(format!("{:?}", e.inner)))?;
         if trace && let Some(d) = code.vcode.as_ref() {
             log::trace!("jitffi stub machine code:\n{d}");
