@@ -163,6 +163,12 @@ pub struct Member {
     tag: u8,
     ptr_ty: u32,
     size: usize,
+    /// Read with one load and a `Value` built from the word: a scalar that is neither a
+    /// bit-field nor `long double`.
+    word_read: bool,
+    /// Written with one store from a value of the canonical variant: as `word_read`, pointers
+    /// excepted (their stores keep referents alive).
+    word_write: bool,
 }
 
 impl CDataType {
@@ -174,10 +180,13 @@ impl CDataType {
     pub fn member(&self, path: &str) -> Result<Member, CDataError> {
         let spec = FieldSpec::resolve(self, path)?;
         let (tag, ptr_ty) = spec.conv.scalar_tag().unwrap_or((u8::MAX, 0));
+        let word = spec.bits.is_none() && !matches!(spec.conv, Conv::LongDouble);
         Ok(Member {
             tag,
             ptr_ty,
             size: spec.conv.size(),
+            word_read: word && tag <= value::tag::PTR,
+            word_write: word && tag < value::tag::PTR,
             spec,
         })
     }
@@ -217,17 +226,29 @@ impl Member {
     #[inline]
     pub fn get_in(&self, d: &CData<'_>, i: usize) -> Result<Value<'static>, CDataError> {
         let a = self.spec.addr(d, i)?;
+        if self.word_read {
+            // SAFETY: `size` (1 to 8) bytes of the member are inside element `i`.
+            let raw = unsafe { value::read_word(a, self.size) };
+            return Ok(value::scalar_from_word(
+                self.spec.conv,
+                self.tag,
+                self.ptr_ty,
+                raw,
+            ));
+        }
+        self.get_other(d, a)
+    }
+
+    /// `get_in` of bit-fields, `long double` and aggregates (out of line: a call in the loop
+    /// of the common case would have the compiler keep the caller's accumulators in memory).
+    #[inline(never)]
+    fn get_other(&self, d: &CData<'_>, a: *mut u8) -> Result<Value<'static>, CDataError> {
         let s = &self.spec;
         if let Some((shift, width)) = s.bits {
-            // SAFETY: the member's covering bytes are inside element `i`, which is inside
+            // SAFETY: the member's covering bytes are inside the element, which is inside
             // the view's memory (`addr` checked the index).
             let b = unsafe { read_bits(a, shift, width, s.signed()) };
             return Ok(value::value_from_c(s.conv, &b.to_le_bytes()));
-        }
-        if self.tag <= value::tag::PTR && !matches!(s.conv, Conv::LongDouble) {
-            // SAFETY: `size` (1 to 8) bytes of the member are inside element `i`.
-            let raw = unsafe { value::read_word(a, self.size) };
-            return Ok(value::scalar_from_word(s.conv, self.tag, self.ptr_ty, raw));
         }
         d.read(
             &super::Place {
@@ -258,17 +279,19 @@ impl Member {
     #[inline]
     pub fn set_in(&self, d: &CData<'_>, i: usize, v: &Value<'_>) -> Result<(), CDataError> {
         let a = self.spec.addr(d, i)?;
-        let s = &self.spec;
-        if s.bits.is_none()
-            && v.tag() == self.tag
-            && self.tag < value::tag::PTR
-            && !matches!(s.conv, Conv::LongDouble)
-        {
+        if self.word_write && v.tag() == self.tag {
             // SAFETY: the value has the member's canonical variant, whose C representation has
             // the member's `size` bytes, inside element `i` (checked).
             unsafe { value::write_word(a, self.size, value::payload_word(v)) };
             return Ok(());
         }
+        self.set_other(d, a, v)
+    }
+
+    /// `set_in` with a conversion, or of a pointer, bit-field or aggregate.
+    #[inline(never)]
+    fn set_other(&self, d: &CData<'_>, a: *mut u8, v: &Value<'_>) -> Result<(), CDataError> {
+        let s = &self.spec;
         let place = super::Place {
             addr: a,
             ty: s.ty,
@@ -580,8 +603,12 @@ pub struct Bound<'v, T> {
 
 impl<T: FieldType> Bound<'_, T> {
     /// The number of elements.
+    #[inline]
     pub fn len(&self) -> usize {
-        self.count
+        // Views never hold more than `isize::MAX` elements; saying so lets the compiler
+        // treat indices below `len()` as non-negative `isize`s (a signed conversion of
+        // `i as f64` instead of the unsigned sequence, for one).
+        self.count.min(isize::MAX as usize)
     }
 
     /// True for no elements.
