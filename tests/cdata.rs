@@ -1122,3 +1122,132 @@ fn allocations_are_aligned_zeroed_and_fall_back_to_checked_initialization() {
         "struct point .y: used on 'struct wide'"
     );
 }
+
+#[test]
+fn compiled_gather_and_scatter_agree_with_the_checked_accessors() {
+    // Every member kind of the fixture, over arrays of lengths around the compiled loops'
+    // unrolling (four elements per iteration, then one at a time), filled with random bytes.
+    // The typed accessors are checked against C above; the batch loops must read what they
+    // read and write exactly the bytes a loop of their `set_in` writes, neighbours included.
+    let fx = fx_data();
+    let ct = fx.ffi.ctype("struct fx_data").unwrap();
+    let mut rng = fastrand::Rng::with_seed(5);
+    for path in FX_DATA_FIELDS {
+        let kind = kind_of(&fx.ffi, "struct fx_data", path).expect(path);
+        for n in [0usize, 1, 2, 3, 4, 5, 7, 8, 9, 13] {
+            let mut arr = ct.alloc_array(n).unwrap();
+            arr.buffer()
+                .unwrap()
+                .iter_mut()
+                .for_each(|b| *b = rng.u8(..));
+            let mut twin = ct.alloc_array(n).unwrap();
+            let bytes = arr.to_bytes();
+            twin.buffer().unwrap().copy_from_slice(&bytes);
+            let values: Vec<u64> = (0..n).map(|_| random_value(&mut rng, kind).1).collect();
+            macro_rules! batch {
+                ($t:ty, $from:expr) => {
+                    batch!($t, $from, |v: $t| v)
+                };
+                ($t:ty, $from:expr, $key:expr) => {{
+                    let a = ct.accessor::<$t>(path).unwrap();
+                    let c = ct.compiled::<$t>(path).unwrap();
+                    let mut got: Vec<$t> = (0..n).map(|_| $from(0)).collect();
+                    c.gather(&arr, &mut got).unwrap();
+                    for (i, g) in got.iter().enumerate() {
+                        assert_eq!(
+                            $key(*g),
+                            $key(a.get_in(&arr, i).unwrap()),
+                            "{path}[{i}] of {n}: gather"
+                        );
+                    }
+                    let src: Vec<$t> = values.iter().map(|&b| $from(b)).collect();
+                    c.scatter(&arr, &src).unwrap();
+                    for (i, &v) in src.iter().enumerate() {
+                        a.set_in(&twin, i, v).unwrap();
+                    }
+                    assert_eq!(arr.to_bytes(), twin.to_bytes(), "{path} of {n}: scatter");
+                    if n > 0 {
+                        assert!(c.gather(&arr, &mut vec![$from(0); n + 1]).is_err());
+                    }
+                }};
+            }
+            match kind {
+                K::Int {
+                    bytes: 1,
+                    signed: true,
+                }
+                | K::Bits {
+                    bytes: 1,
+                    signed: true,
+                    ..
+                } => {
+                    batch!(i8, |b: u64| b as i8)
+                }
+                K::Int {
+                    bytes: 1,
+                    signed: false,
+                }
+                | K::Bits {
+                    bytes: 1,
+                    signed: false,
+                    width: 2..,
+                } => batch!(u8, |b: u64| b as u8),
+                K::Int {
+                    bytes: 2,
+                    signed: true,
+                }
+                | K::Bits {
+                    bytes: 2,
+                    signed: true,
+                    ..
+                } => {
+                    batch!(i16, |b: u64| b as i16)
+                }
+                K::Int {
+                    bytes: 2,
+                    signed: false,
+                }
+                | K::Bits {
+                    bytes: 2,
+                    signed: false,
+                    ..
+                } => {
+                    batch!(u16, |b: u64| b as u16)
+                }
+                K::Int {
+                    bytes: 4,
+                    signed: true,
+                }
+                | K::Bits {
+                    bytes: 4,
+                    signed: true,
+                    ..
+                } => {
+                    batch!(i32, |b: u64| b as i32)
+                }
+                K::Int {
+                    bytes: 4,
+                    signed: false,
+                }
+                | K::Bits {
+                    bytes: 4,
+                    signed: false,
+                    ..
+                } => {
+                    batch!(u32, |b: u64| b as u32)
+                }
+                K::Int { signed: true, .. } | K::Bits { signed: true, .. } => {
+                    batch!(i64, |b: u64| b as i64)
+                }
+                K::Int { signed: false, .. } | K::Bits { .. } => batch!(u64, |b: u64| b),
+                K::Bool => match ct.accessor::<bool>(path) {
+                    Ok(_) => batch!(bool, |b: u64| b != 0),
+                    Err(_) => batch!(u8, |b: u64| b as u8),
+                },
+                K::F32 => batch!(f32, |b: u64| f32::from_bits(b as u32), f32::to_bits),
+                K::F64 => batch!(f64, |b: u64| f64::from_bits(b), f64::to_bits),
+                K::Ptr => batch!(*mut u8, |b: u64| b as usize as *mut u8),
+            }
+        }
+    }
+}

@@ -532,6 +532,11 @@ impl<T: FieldType> Accessor<T> {
     #[inline]
     unsafe fn load(&self, a: *mut u8) -> T {
         match self.spec.bits {
+            // Memory may hold any byte in a `_Bool` (written by C or through `buffer`): it
+            // is read as C reads it, non-zero as true, never as a Rust `bool` (which would
+            // be undefined behaviour for 2).
+            // SAFETY: the member's byte is inside an element (vouched for).
+            None if T::SHAPE == Kind::Bool => T::from_word(u64::from(unsafe { a.read() } != 0)),
             // SAFETY: the member is inside an element (vouched for), and its C type has
             // `T`'s size and kind (checked when the accessor was made); members of packed
             // records may be unaligned.

@@ -526,8 +526,10 @@ impl<'e> Code<'e> {
         })
     }
 
-    /// `for k in 0..n { out[k] = elem[k].member }` or the reverse (`scatter`).
+    /// `for k in 0..n { out[k] = elem[k].member }` or the reverse (`scatter`): four elements
+    /// per iteration while four are left, then one at a time.
     fn batch(&self, scatter: bool) -> Result<Vec<u8>, JitError> {
+        const UNROLL: i64 = 4;
         let p = self.engine.pointer_type();
         let sig = self.sig(&[p, p, p], None);
         let ty = self.ty();
@@ -536,40 +538,77 @@ impl<'e> Code<'e> {
         self.engine.codegen_leaf(sig, |func, fctx, config| {
             let mut b = FunctionBuilder::new(func, fctx);
             let entry = b.create_block();
-            let body = b.create_block();
+            let wide = b.create_block();
+            let rest = b.create_block();
+            let one = b.create_block();
             let exit = b.create_block();
             b.append_block_params_for_function_params(entry);
-            for _ in 0..3 {
-                b.append_block_param(body, p);
+            for block in [wide, rest, one] {
+                for _ in 0..3 {
+                    b.append_block_param(block, p);
+                }
             }
+            let args = |v: [IrValue; 3]| v.map(BlockArg::Value);
+            // Moves the member of the element at `elem + k * stride`.
+            let step = |b: &mut FunctionBuilder<'_>, elem: IrValue, at: IrValue, k: i64| {
+                let e = if k == 0 {
+                    elem
+                } else {
+                    b.ins().iadd_imm_s(elem, k * stride)
+                };
+                let off = (k * size) as i32;
+                if scatter {
+                    let v = b.ins().load(ty, MemFlagsData::trusted(), at, off);
+                    self.store(b, e, v);
+                } else {
+                    let v = self.load(b, e);
+                    b.ins().store(MemFlagsData::trusted(), v, at, off);
+                }
+            };
             b.switch_to_block(entry);
             let ps = b.block_params(entry).to_vec();
             let (base, n, slice) = (ps[0], ps[1], ps[2]);
-            let args = [
-                BlockArg::Value(base),
-                BlockArg::Value(slice),
-                BlockArg::Value(n),
-            ];
-            b.ins().brif(n, body, &args, exit, &[] as &[BlockArg]);
-            b.switch_to_block(body);
-            let bp = b.block_params(body).to_vec();
+            let many = b
+                .ins()
+                .icmp_imm_s(IntCC::UnsignedGreaterThanOrEqual, n, UNROLL);
+            let a = args([base, slice, n]);
+            b.ins().brif(many, wide, &a, rest, &a);
+
+            b.switch_to_block(wide);
+            let bp = b.block_params(wide).to_vec();
             let (elem, at, left) = (bp[0], bp[1], bp[2]);
-            if scatter {
-                let v = b.ins().load(ty, MemFlagsData::trusted(), at, 0);
-                self.store(&mut b, elem, v);
-            } else {
-                let v = self.load(&mut b, elem);
-                b.ins().store(MemFlagsData::trusted(), v, at, 0);
+            for k in 0..UNROLL {
+                step(&mut b, elem, at, k);
             }
+            let elem = b.ins().iadd_imm_s(elem, UNROLL * stride);
+            let at = b.ins().iadd_imm_s(at, UNROLL * size);
+            let left = b.ins().iadd_imm_s(left, -UNROLL);
+            let many = b
+                .ins()
+                .icmp_imm_s(IntCC::UnsignedGreaterThanOrEqual, left, UNROLL);
+            let a = args([elem, at, left]);
+            b.ins().brif(many, wide, &a, rest, &a);
+
+            b.switch_to_block(rest);
+            let bp = b.block_params(rest).to_vec();
+            b.ins().brif(
+                bp[2],
+                one,
+                &args([bp[0], bp[1], bp[2]]),
+                exit,
+                &[] as &[BlockArg],
+            );
+
+            b.switch_to_block(one);
+            let bp = b.block_params(one).to_vec();
+            let (elem, at, left) = (bp[0], bp[1], bp[2]);
+            step(&mut b, elem, at, 0);
             let elem = b.ins().iadd_imm_s(elem, stride);
             let at = b.ins().iadd_imm_s(at, size);
             let left = b.ins().iadd_imm_s(left, -1);
-            let args = [
-                BlockArg::Value(elem),
-                BlockArg::Value(at),
-                BlockArg::Value(left),
-            ];
-            b.ins().brif(left, body, &args, exit, &[] as &[BlockArg]);
+            b.ins()
+                .brif(left, one, &args([elem, at, left]), exit, &[] as &[BlockArg]);
+
             b.switch_to_block(exit);
             b.ins().return_(&[]);
             b.seal_all_blocks();
