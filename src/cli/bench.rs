@@ -611,6 +611,7 @@ pub fn run(a: &BenchArgs) -> Result<(), String> {
             o.insert("name".into(), json!(r.name));
             o.insert("native_ns".into(), json!(r.native));
             for (k, v) in [
+                ("native_call_ns", r.native_call),
                 ("typed_ns", r.typed),
                 ("jit_ns", r.jit),
                 ("untyped_ns", r.untyped),
@@ -684,14 +685,17 @@ pub fn run(a: &BenchArgs) -> Result<(), String> {
             "C data: ns per element (per struct for gather/scatter, per object for new), median of {} runs (ratio to native in the same run)",
             a.reps
         );
-        println!("| row | native | typed Accessor | compiled (JIT) | untyped Member |");
-        println!("|---|---|---|---|---|");
+        println!(
+            "| row | native | native, out-of-line call | typed Accessor | compiled (JIT) | untyped Member |"
+        );
+        println!("|---|---|---|---|---|---|");
         for r in &data {
             let cell = |v: Option<f64>| ratio_cell(v, r.native);
             println!(
-                "| {} | {:.2} | {} | {} | {} |",
+                "| {} | {:.2} | {} | {} | {} | {} |",
                 r.what,
                 r.native,
+                cell(r.native_call),
                 cell(r.typed),
                 cell(r.jit),
                 cell(r.untyped)
