@@ -1251,3 +1251,53 @@ fn compiled_gather_and_scatter_agree_with_the_checked_accessors() {
         }
     }
 }
+
+#[test]
+fn reused_small_blocks_come_back_zeroed_and_threads_free_their_cache() {
+    // Small objects are made from blocks the thread keeps after their last view goes. A block
+    // must come back as new memory: zeroed, or fully written by the values given.
+    let ffi = Ffi::new();
+    ffi.cdef("struct point { double x, y; }; struct pad { char c; double d; };")
+        .unwrap();
+    let point = ffi.ctype("struct point").unwrap();
+    let pad = ffi.ctype("struct pad").unwrap();
+    for round in 0..200 {
+        let full = point
+            .alloc_values(&[Value::F64(f64::from(round)), Value::F64(-1.0)])
+            .unwrap();
+        assert_eq!(full.get("y").unwrap(), Value::F64(-1.0));
+        drop(full);
+        let mut bytes = ffi.alloc_array("char", 16).unwrap();
+        assert!(
+            bytes.buffer().unwrap().iter().all(|&b| b == 0),
+            "round {round}"
+        );
+        bytes.buffer().unwrap().fill(0xAB);
+        drop(bytes);
+        let half = point.alloc_values(&[Value::F64(1.0)]).unwrap();
+        assert_eq!(half.get("y").unwrap(), Value::F64(0.0), "round {round}");
+        // Padding is zeroed too (the values do not cover it).
+        let mut p = pad.alloc_values(&[Value::I8(1), Value::F64(2.0)]).unwrap();
+        assert_eq!(&p.buffer().unwrap()[1..8], &[0; 7], "round {round}");
+        // Every size class, several alive at once.
+        let many: Vec<CData<'static>> = (1..=130)
+            .map(|n| ffi.alloc_array("char", n).unwrap())
+            .collect();
+        for mut m in many {
+            assert!(m.buffer().unwrap().iter().all(|&b| b == 0));
+            m.buffer().unwrap().fill(0xCD);
+        }
+    }
+    // A thread that fills its cache and ends frees it (valgrind checks this in CI).
+    std::thread::spawn(|| {
+        let ffi = Ffi::new();
+        ffi.cdef("struct point { double x, y; };").unwrap();
+        let point = ffi.ctype("struct point").unwrap();
+        let keep: Vec<CData<'static>> = (0..500)
+            .map(|i| point.alloc_values(&[Value::F64(f64::from(i))]).unwrap())
+            .collect();
+        assert_eq!(keep[499].get("x").unwrap(), Value::F64(499.0));
+    })
+    .join()
+    .unwrap();
+}

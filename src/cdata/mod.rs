@@ -118,7 +118,23 @@ fn err<T>(kind: CDataErrorKind, message: impl Into<String>) -> Result<T, CDataEr
 // -- Type information --
 
 /// Offsets and conversions of a struct's scalar members, in order.
-type FlatPlan = Box<[(usize, Conv)]>;
+/// How positional values of canonical variants are stored into a struct without a
+/// conversion: each member's offset, size and the `Value` tag it takes.
+struct FlatPlan {
+    members: Box<[FlatMember]>,
+    /// The members cover every byte (no padding): a full set of values leaves nothing to
+    /// zero.
+    dense: bool,
+}
+
+#[derive(Clone, Copy)]
+struct FlatMember {
+    off: usize,
+    size: usize,
+    /// The canonical tag; `u8::MAX` (no value has it) for pointers, which go through the
+    /// checked path (their stores keep referents alive).
+    tag: u8,
+}
 
 /// What a `CData` needs to know about its type, computed once per type and shared by views.
 pub(crate) struct TypeInfo {
@@ -204,15 +220,15 @@ impl TypeInfo {
 
     /// Positional fast-path plan: `Some` when every member is a named non-bit-field scalar.
     #[inline]
-    fn flat(&self) -> Option<&[(usize, Conv)]> {
+    fn flat(&self) -> Option<&FlatPlan> {
         match self.flat.get() {
-            Some(plan) => plan.as_deref(),
+            Some(plan) => plan.as_ref(),
             None => self.flat_init(),
         }
     }
 
     #[cold]
-    fn flat_init(&self) -> Option<&[(usize, Conv)]> {
+    fn flat_init(&self) -> Option<&FlatPlan> {
         self.flat
             .get_or_init(|| {
                 let rec = self.table.as_record(self.raw)?;
@@ -220,7 +236,7 @@ impl TypeInfo {
                     return None;
                 }
                 let body = rec.body.as_ref()?;
-                let mut out = Vec::with_capacity(body.fields.len());
+                let mut members = Vec::with_capacity(body.fields.len());
                 for f in &body.fields {
                     let conv = self.conv(f.ty);
                     let ok = f.name.is_some()
@@ -236,11 +252,27 @@ impl TypeInfo {
                     if !ok {
                         return None;
                     }
-                    out.push((f.offset as usize, conv));
+                    members.push(FlatMember {
+                        off: f.offset as usize,
+                        size: conv.size(),
+                        tag: match conv {
+                            Conv::Ptr { .. } => u8::MAX,
+                            c => c.canonical_tag(),
+                        },
+                    });
                 }
-                Some(out.into_boxed_slice())
+                let mut end = 0;
+                let dense = members.iter().all(|m| {
+                    let next = m.off == end;
+                    end = m.off + m.size;
+                    next
+                }) && end == self.size;
+                Some(FlatPlan {
+                    members: members.into_boxed_slice(),
+                    dense,
+                })
             })
-            .as_deref()
+            .as_ref()
     }
 }
 
@@ -253,9 +285,115 @@ impl TypeInfo {
 /// need lives in `extra`, allocated on first use. Every header comes from `malloc` (or
 /// `posix_memalign`), so one `free` releases any block without knowing its layout.
 struct Header {
-    rc: Cell<usize>,
+    rc: Cell<u32>,
+    /// The block's size class in the thread's cache of small blocks ([`cache`]); 0 for a
+    /// block that goes back to `free`.
+    class: u32,
     /// Taken out while in use (never held across a call that could reach this header).
     extra: Cell<Option<Box<Extra>>>,
+}
+
+/// Small blocks kept for reuse by each thread: allocating and freeing one object at a time
+/// (`new` in a loop) costs a list push and pop instead of a `malloc` and a `free`. Blocks
+/// of up to `CLASSES * 16` bytes (with alignment up to malloc's) are made in 16-byte size
+/// classes and, when their last view goes, kept in their class's list, `KEEP` at most;
+/// the rest go back to `free`, and so does the whole cache when the thread ends. A block
+/// freed on another thread than the one that made it (or while the thread's cache is being
+/// destroyed) simply joins that thread's lists or goes to `free`: they all come from malloc.
+mod cache {
+    use std::cell::Cell;
+
+    /// Size classes: 16, 32, … `CLASSES * 16` bytes.
+    pub(super) const CLASSES: usize = 8;
+    /// Blocks kept per class.
+    const KEEP: u32 = 64;
+
+    struct Cache {
+        /// The first free block of each class; each free block starts with the next.
+        heads: [Cell<*mut u8>; CLASSES],
+        counts: [Cell<u32>; CLASSES],
+    }
+
+    impl Drop for Cache {
+        fn drop(&mut self) {
+            for head in &self.heads {
+                let mut p = head.replace(std::ptr::null_mut());
+                while !p.is_null() {
+                    // SAFETY: every block in a list is a malloc'd block of at least a word,
+                    // whose first word links the next (written by `give`).
+                    unsafe {
+                        let next = p.cast::<*mut u8>().read();
+                        libc::free(p.cast());
+                        p = next;
+                    }
+                }
+            }
+        }
+    }
+
+    thread_local! {
+        static CACHE: Cache = const {
+            Cache {
+                heads: [const { Cell::new(std::ptr::null_mut()) }; CLASSES],
+                counts: [const { Cell::new(0) }; CLASSES],
+            }
+        };
+    }
+
+    /// The class (1 ..= CLASSES) of a block of `bytes` bytes aligned to `align`, if cached.
+    #[inline(always)]
+    pub(super) fn class_of(bytes: usize, align: usize) -> Option<usize> {
+        (align <= 16 && bytes <= CLASSES * 16).then(|| bytes.div_ceil(16).max(1))
+    }
+
+    /// A block of the class's size: a kept one or a new one from malloc (NULL if out of
+    /// memory).
+    #[inline(always)]
+    pub(super) fn take(class: usize) -> *mut u8 {
+        let kept = CACHE
+            .try_with(|c| {
+                let head = c.heads[class - 1].get();
+                if !head.is_null() {
+                    // SAFETY: a kept block starts with the link to the next (see `give`).
+                    c.heads[class - 1].set(unsafe { head.cast::<*mut u8>().read() });
+                    c.counts[class - 1].set(c.counts[class - 1].get() - 1);
+                }
+                head
+            })
+            .unwrap_or(std::ptr::null_mut());
+        if kept.is_null() {
+            // SAFETY: plain malloc; the caller checks the result.
+            unsafe { libc::malloc(class * 16).cast() }
+        } else {
+            kept
+        }
+    }
+
+    /// Keeps the block `p` (made by `take` for `class`) for reuse, or frees it.
+    ///
+    /// # Safety
+    ///
+    /// `p` is a block of `class` that nothing refers to any more.
+    #[inline(always)]
+    pub(super) unsafe fn give(class: usize, p: *mut u8) {
+        let kept = CACHE
+            .try_with(|c| {
+                let n = c.counts[class - 1].get();
+                if n >= KEEP {
+                    return false;
+                }
+                // SAFETY: the block is unused and at least 16 bytes (vouched for).
+                unsafe { p.cast::<*mut u8>().write(c.heads[class - 1].get()) };
+                c.heads[class - 1].set(p);
+                c.counts[class - 1].set(n + 1);
+                true
+            })
+            .unwrap_or(false);
+        if !kept {
+            // SAFETY: the block came from malloc (vouched for).
+            unsafe { libc::free(p.cast()) };
+        }
+    }
 }
 
 #[derive(Default)]
@@ -331,7 +469,10 @@ impl Owner {
     #[inline(always)]
     fn block(bytes: usize, align: usize, extra: Option<Box<Extra>>) -> Option<NonNull<Header>> {
         const MALLOC_ALIGN: usize = 16;
-        let p = if align <= MALLOC_ALIGN {
+        let class = cache::class_of(bytes, align);
+        let p = if let Some(class) = class {
+            cache::take(class).cast()
+        } else if align <= MALLOC_ALIGN {
             // SAFETY: plain malloc; the result is checked below.
             unsafe { libc::malloc(bytes) }
         } else {
@@ -346,16 +487,17 @@ impl Owner {
         unsafe {
             nn.as_ptr().write(Header {
                 rc: Cell::new(1),
+                class: class.unwrap_or(0) as u32,
                 extra: Cell::new(extra),
             })
         };
         Some(nn)
     }
 
-    /// A zeroed allocation of `size` bytes aligned to `align`, and the address of its bytes;
-    /// `None` if the size is too large for the address space.
+    /// An allocation of `size` bytes aligned to `align` (zeroed if `zero`), and the address
+    /// of its bytes; `None` if the size is too large for the address space.
     #[inline(always)]
-    fn alloc(size: usize, align: usize) -> Option<(Owner, *mut u8)> {
+    fn alloc(size: usize, align: usize, zero: bool) -> Option<(Owner, *mut u8)> {
         let at = data_offset(align);
         // The bytes are zeroed (and allocated) in whole words.
         let words = size.div_ceil(8);
@@ -367,10 +509,12 @@ impl Owner {
             out_of_memory(total, align);
         };
         // SAFETY: the block has `total` bytes: the header, then `words` words at `at` (a
-        // multiple of 8), which we zero.
+        // multiple of 8), which we may zero.
         unsafe {
             let bytes = nn.as_ptr().cast::<u8>().add(at);
-            zero_words(bytes.cast(), words);
+            if zero {
+                zero_words(bytes.cast(), words);
+            }
             Some((Owner(nn), bytes))
         }
     }
@@ -395,7 +539,7 @@ impl Owner {
     }
 
     fn count(&self) -> usize {
-        self.header().rc.get()
+        self.header().rc.get() as usize
     }
 
     /// Runs `f` on the block's extra part (created if missing). `f` must not reach this
@@ -461,7 +605,11 @@ impl Owner {
 impl Clone for Owner {
     fn clone(&self) -> Owner {
         let h = self.header();
-        h.rc.set(h.rc.get() + 1);
+        // As `Rc`: more views than a u32 counts can only come from leaking them.
+        let Some(n) = h.rc.get().checked_add(1) else {
+            std::process::abort();
+        };
+        h.rc.set(n);
         Owner(self.0)
     }
 }
@@ -484,8 +632,14 @@ impl Drop for Owner {
             drop(e);
         }
         // SAFETY: the count reached zero: this was the last reference. The header (now
-        // without drop glue: `extra` is empty) came from malloc or posix_memalign.
-        unsafe { libc::free(self.0.as_ptr().cast()) };
+        // without drop glue: `extra` is empty) came from the cache of its class, malloc or
+        // posix_memalign.
+        unsafe {
+            match h.class {
+                0 => libc::free(self.0.as_ptr().cast()),
+                class => cache::give(class as usize, self.0.as_ptr().cast()),
+            }
+        }
     }
 }
 
@@ -822,7 +976,7 @@ impl CDataType {
             .checked_mul(count.unwrap_or(1))
             .and_then(|s| s.checked_add(extra))
             .ok_or_else(|| CDataError::new(CDataErrorKind::Unsupported, "array too large"))?;
-        let Some((owner, addr)) = Owner::alloc(size, info.align) else {
+        let Some((owner, addr)) = Owner::alloc(size, info.align, true) else {
             return err(
                 CDataErrorKind::Unsupported,
                 format!("cannot allocate {size} bytes aligned to {}", info.align),
@@ -855,23 +1009,25 @@ impl CDataType {
         let flat = match (self.array, info.flat()) {
             (None, Some(flat))
                 if info.complete
-                    && values.len() <= flat.len()
-                    && values.iter().zip(flat).all(|(v, (_, c))| {
-                        v.tag() == c.canonical_tag() && !matches!(c, Conv::Ptr { .. })
-                    }) =>
+                    && values.len() <= flat.members.len()
+                    && values
+                        .iter()
+                        .zip(&flat.members)
+                        .all(|(v, m)| v.tag() == m.tag) =>
             {
                 Some(flat)
             }
             _ => None,
         };
-        let (addr, info, count, end, owner) = match flat.zip(Owner::alloc(info.size, info.align)) {
+        // A full set of values for a struct without padding writes every byte.
+        let zero = !flat.is_some_and(|f| f.dense && values.len() == f.members.len());
+        let block = flat.and_then(|flat| Some((flat, Owner::alloc(info.size, info.align, zero)?)));
+        let (addr, info, count, end, owner) = match block {
             Some((flat, (owner, addr))) => {
-                for (v, &(off, conv)) in values.iter().zip(flat) {
-                    // SAFETY: `off` plus the member's size lies inside the new object, and
-                    // the value has the member's canonical variant.
-                    unsafe {
-                        value::write_word(addr.add(off), conv.size(), value::payload_word(v))
-                    };
+                for (v, m) in values.iter().zip(&flat.members) {
+                    // SAFETY: the member's `size` bytes at `off` lie inside the new object,
+                    // and the value has the member's canonical variant.
+                    unsafe { value::write_word(addr.add(m.off), m.size, value::payload_word(v)) };
                 }
                 // SAFETY: `addr` has the object's size.
                 (
