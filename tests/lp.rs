@@ -15,7 +15,7 @@ use std::rc::Rc;
 use jitffi::constraint;
 use jitffi::lp::{
     Basis, Expr, Kind, LpError, McfInstance, McfSpec, Method, Mip, MpsFormat, Output, Problem, Row,
-    Simplex, SolutionKind, Status, Var, VarDef,
+    Simplex, SolutionKind, Status, Term, Var, VarDef,
 };
 
 const GLPSOL_HINT: &str = "these tests need glpsol (GLPK's solver) as the oracle: `apt-get install glpk-utils` (or run `bash .ci/deps`)";
@@ -615,7 +615,7 @@ fn modify_and_resolve_matches_glpsol_on_each_version() {
 #[test]
 fn warm_and_cold_starts_agree() {
     let inst = McfInstance::generate(&McfSpec::small(300, 1200)).unwrap();
-    let (mut p, x) = build_mcf(&inst);
+    let (mut p, x) = build_mcf(&inst, false);
     let first = p.solve().unwrap();
     assert_eq!(first.status, Status::Optimal);
     // Make the used arcs dearer and re-solve from the previous basis, then from scratch.
@@ -661,14 +661,34 @@ fn warm_and_cold_starts_agree() {
 }
 
 /// The benchmark's model, as examples/mincost_flow.rs builds it.
-fn build_mcf(inst: &McfInstance) -> (Problem, Vec<Var>) {
+/// The min-cost-flow LP, as examples/mincost_flow.rs builds it: costs with the variables and
+/// rows summed from incidence lists (`incidence`), or `minimize(Σ cost·x)` and one expression
+/// per node accumulated with `+=`.
+fn build_mcf(inst: &McfInstance, incidence: bool) -> (Problem, Vec<Var>) {
     let mut p = Problem::new().unwrap();
     let x = p
         .add_vars(inst.arcs.len(), |k| {
             let a = inst.arcs[k];
-            VarDef::continuous().bounds(a.low as f64, a.cap as f64)
+            let def = VarDef::continuous().bounds(a.low as f64, a.cap as f64);
+            if incidence {
+                def.obj(a.cost as f64)
+            } else {
+                def
+            }
         })
         .unwrap();
+    if incidence {
+        let mut rows: Vec<Vec<Term>> = vec![Vec::new(); inst.nodes()];
+        for (a, &v) in inst.arcs.iter().zip(&x) {
+            rows[a.src as usize - 1].push(1.0 * v);
+            rows[a.dst as usize - 1].push(-1.0 * v);
+        }
+        for (terms, &b) in rows.into_iter().zip(&inst.supply) {
+            let e: Expr = terms.into_iter().sum();
+            p.add_constraint(e.eq(b as f64)).unwrap();
+        }
+        return (p, x);
+    }
     p.minimize(
         inst.arcs
             .iter()
@@ -699,33 +719,85 @@ fn min_cost_flow_matches_glpsol_mincost() {
         let file = scratch(&format!("mcf{nodes}.min"));
         inst.write(&file).unwrap();
         assert_eq!(McfInstance::read(&file).unwrap(), inst);
-        let (mut p, x) = build_mcf(&inst);
-        let o = p.solve().unwrap();
-        assert_eq!(o.status, Status::Optimal, "{nodes} nodes");
         let oracle = glpsol(
             &["--mincost", file.to_str().unwrap(), "--nopresol"],
             &format!("mcf{nodes}"),
         );
-        close(
-            o.objective,
-            oracle.objective,
-            &format!("{nodes} nodes: objective vs glpsol --mincost"),
-        );
-        // The flow is integral (network matrix) and conserves supply at every node.
-        let flow = p.all_values().unwrap();
-        let mut net = inst
-            .supply
-            .iter()
-            .map(|&s| -(s as f64))
-            .collect::<Vec<f64>>();
-        for (k, a) in inst.arcs.iter().enumerate() {
-            let f = flow[x[k].index()];
-            assert!(f >= a.low as f64 - 1e-9 && f <= a.cap as f64 + 1e-9);
-            net[a.src as usize - 1] += f;
-            net[a.dst as usize - 1] -= f;
+        for incidence in [false, true] {
+            let (mut p, x) = build_mcf(&inst, incidence);
+            let o = p.solve().unwrap();
+            assert_eq!(o.status, Status::Optimal, "{nodes} nodes");
+            close(
+                o.objective,
+                oracle.objective,
+                &format!("{nodes} nodes: objective vs glpsol --mincost"),
+            );
+            // The flow is integral (network matrix) and conserves supply at every node.
+            let flow = p.all_values().unwrap();
+            let mut net = inst
+                .supply
+                .iter()
+                .map(|&s| -(s as f64))
+                .collect::<Vec<f64>>();
+            for (k, a) in inst.arcs.iter().enumerate() {
+                let f = flow[x[k].index()];
+                assert!(f >= a.low as f64 - 1e-9 && f <= a.cap as f64 + 1e-9);
+                net[a.src as usize - 1] += f;
+                net[a.dst as usize - 1] -= f;
+            }
+            assert!(net.iter().all(|n| n.abs() < 1e-6), "flow conservation");
         }
-        assert!(net.iter().all(|n| n.abs() < 1e-6), "flow conservation");
     }
+}
+
+#[test]
+fn objective_coefficients_set_with_the_variables() {
+    // The manual's example as a minimization of the negated profits, each coefficient given
+    // with its variable: the same optimum, negated.
+    let mut p = Problem::new().unwrap();
+    let profit = [10.0, 6.0, 4.0];
+    let x = p
+        .add_vars(3, |i| VarDef::continuous().obj(-profit[i]))
+        .unwrap();
+    p.add_constraint(constraint!(x[0] + x[1] + x[2] <= 100.0))
+        .unwrap();
+    p.add_constraint(constraint!(10.0 * x[0] + 4.0 * x[1] + 5.0 * x[2] <= 600.0))
+        .unwrap();
+    p.add_constraint(constraint!(2.0 * x[0] + 2.0 * x[1] + 6.0 * x[2] <= 300.0))
+        .unwrap();
+    assert!(!p.is_maximize().unwrap());
+    for (v, c) in x.iter().zip(profit) {
+        assert_eq!(p.obj_coef(*v).unwrap(), -c);
+    }
+    close(p.solve().unwrap().objective, -2200.0 / 3.0, "objective");
+    assert_eq!(
+        check_against_glpsol(&mut p, "obj_with_vars"),
+        Status::Optimal
+    );
+    // A refused coefficient adds nothing, and leaves no trace in the objective.
+    let err = p
+        .add_vars(2, |i| {
+            VarDef::continuous().obj(if i == 1 { f64::NAN } else { 1.0 })
+        })
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "add_vars: variable 1: objective coefficient is NaN"
+    );
+    assert_eq!(p.vars().len(), 3);
+    // `maximize` replaces the whole objective, the coefficients given with the variables
+    // included.
+    p.maximize(profit[0] * x[0] + profit[1] * x[1]).unwrap();
+    assert_eq!(p.obj_coef(x[2]).unwrap(), 0.0);
+    assert_eq!(p.obj_coef(x[0]).unwrap(), 10.0);
+    let y = p.add_var(VarDef::continuous().upper(5.0).obj(1.0)).unwrap();
+    assert_eq!(p.obj_coef(y).unwrap(), 1.0);
+    let o = p.solve().unwrap();
+    assert_eq!(o.status, Status::Optimal);
+    assert_eq!(
+        check_against_glpsol(&mut p, "obj_with_vars_max"),
+        Status::Optimal
+    );
 }
 
 #[test]
@@ -817,7 +889,7 @@ fn problems_on_threads_are_independent() {
                         ..McfSpec::small(200, 800)
                     })
                     .unwrap();
-                    let (mut p, _) = build_mcf(&inst);
+                    let (mut p, _) = build_mcf(&inst, false);
                     assert_eq!(p.solve().unwrap().status, Status::Optimal);
                 }
                 // A GLPK error on this thread does not touch the others.

@@ -33,6 +33,7 @@ pub struct VarDef {
     kind: Kind,
     lower: f64,
     upper: f64,
+    obj: f64,
     name: Option<String>,
 }
 
@@ -43,6 +44,7 @@ impl VarDef {
             kind: Kind::Continuous,
             lower: 0.0,
             upper: f64::INFINITY,
+            obj: 0.0,
             name: None,
         }
     }
@@ -61,6 +63,7 @@ impl VarDef {
             kind: Kind::Binary,
             lower: 0.0,
             upper: 1.0,
+            obj: 0.0,
             name: None,
         }
     }
@@ -87,6 +90,16 @@ impl VarDef {
     /// No bounds: `(-inf, +inf)`.
     pub fn free(self) -> VarDef {
         self.bounds(f64::NEG_INFINITY, f64::INFINITY)
+    }
+
+    /// The variable's coefficient in the objective (0 by default): the term `coef · x` is
+    /// in the objective from the start, set with the column as C sets it, without building
+    /// the objective as an expression. [`Problem::minimize`] and [`Problem::maximize`]
+    /// replace the whole objective, these terms included; the direction is minimize until
+    /// one of them is called.
+    pub fn obj(mut self, coef: f64) -> VarDef {
+        self.obj = coef;
+        self
     }
 
     /// The column's name, as GLPK and LP/MPS files show it (at most 255 bytes, no control
@@ -397,6 +410,7 @@ struct ColDef {
     integer: bool,
     lower: f64,
     upper: f64,
+    obj: f64,
     name: Option<CString>,
 }
 
@@ -860,6 +874,13 @@ impl Problem {
 
     fn col_def(&self, def: VarDef, what: &dyn Fn() -> String) -> Result<ColDef, LpError> {
         let (ty, lower, upper) = self.bound_type(def.lower, def.upper, what)?;
+        if !def.obj.is_finite() {
+            return Err(LpError::NotFinite(format!(
+                "{}: objective coefficient is {}",
+                what(),
+                def.obj
+            )));
+        }
         let name = def
             .name
             .as_deref()
@@ -870,6 +891,7 @@ impl Problem {
             lower,
             upper,
             integer: def.kind != Kind::Continuous,
+            obj: def.obj,
             name,
         })
     }
@@ -955,6 +977,9 @@ impl Problem {
                 for (k, d) in batch.iter().enumerate() {
                     let j = first + k as i32;
                     g.set_col_bnds.call((prob, j, d.ty, d.lower, d.upper));
+                    if d.obj != 0.0 {
+                        g.set_obj_coef.call((prob, j, d.obj));
+                    }
                     if d.integer {
                         g.set_col_kind.call((prob, j, c.GLP_IV));
                     }
@@ -966,8 +991,11 @@ impl Problem {
             })
         }?;
         debug_assert_eq!(first as usize, self.cols.len() + 1);
-        for _ in 0..n {
-            self.cols.push();
+        for d in batch {
+            let id = self.cols.push();
+            if d.obj != 0.0 {
+                self.obj_vars.push(id);
+            }
         }
         Ok(())
     }
@@ -987,6 +1015,7 @@ impl Problem {
             };
         }
         self.cols.truncate(first_id);
+        self.obj_vars.retain(|&id| (id as usize) < first_id);
     }
 
     /// Adds a constraint as one row: its terms merged, its bounds from the comparison.
