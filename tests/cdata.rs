@@ -236,101 +236,131 @@ impl FxData {
     }
 }
 
+/// Runs `$m!(T, from_bits, to_bits)` with the Rust type `T` of member `path` of kind `$k`
+/// (as the typed handles take it) and the conversions from and to the member's bits
+/// (`random_value`'s and `bits_of`'s form).
+macro_rules! with_rust_type {
+    ($k:expr, $ct:expr, $path:expr, $m:ident) => {
+        match $k {
+            K::Int {
+                bytes: 1,
+                signed: true,
+            }
+            | K::Bits {
+                bytes: 1,
+                signed: true,
+                ..
+            } => {
+                $m!(i8, |b: u64| b as i8, |v: i8| v as i64 as u64)
+            }
+            K::Int {
+                bytes: 1,
+                signed: false,
+            }
+            | K::Bits {
+                bytes: 1,
+                signed: false,
+                width: 2..,
+            } => {
+                $m!(u8, |b: u64| b as u8, u64::from)
+            }
+            K::Int {
+                bytes: 2,
+                signed: true,
+            }
+            | K::Bits {
+                bytes: 2,
+                signed: true,
+                ..
+            } => {
+                $m!(i16, |b: u64| b as i16, |v: i16| v as i64 as u64)
+            }
+            K::Int {
+                bytes: 2,
+                signed: false,
+            }
+            | K::Bits {
+                bytes: 2,
+                signed: false,
+                ..
+            } => {
+                $m!(u16, |b: u64| b as u16, u64::from)
+            }
+            K::Int {
+                bytes: 4,
+                signed: true,
+            }
+            | K::Bits {
+                bytes: 4,
+                signed: true,
+                ..
+            } => {
+                $m!(i32, |b: u64| b as i32, |v: i32| v as i64 as u64)
+            }
+            K::Int {
+                bytes: 4,
+                signed: false,
+            }
+            | K::Bits {
+                bytes: 4,
+                signed: false,
+                ..
+            } => {
+                $m!(u32, |b: u64| b as u32, u64::from)
+            }
+            K::Int { signed: true, .. } | K::Bits { signed: true, .. } => {
+                $m!(i64, |b: u64| b as i64, |v: i64| v as u64)
+            }
+            K::Int { signed: false, .. } => $m!(u64, |b: u64| b, |v: u64| v),
+            K::Bits {
+                bytes: 1, width: 1, ..
+            }
+            | K::Bool => {
+                // `_Bool` (and `_Bool x : 1`) read as bool; `unsigned char x : 1` as u8.
+                match $ct.accessor::<bool>($path) {
+                    Ok(_) => $m!(bool, |b: u64| b != 0, u64::from),
+                    Err(_) => $m!(u8, |b: u64| b as u8, u64::from),
+                }
+            }
+            K::Bits { .. } => $m!(u64, |b: u64| b, |v: u64| v),
+            K::F32 => $m!(f32, |b: u64| f32::from_bits(b as u32), |v: f32| u64::from(
+                v.to_bits()
+            )),
+            K::F64 => $m!(f64, f64::from_bits, f64::to_bits),
+            K::Ptr => $m!(
+                *mut u8,
+                |b: u64| b as usize as *mut u8,
+                |v: *mut u8| v as usize as u64
+            ),
+        }
+    };
+}
+
 /// Reads member `path` of `d` through the typed accessor, compiled accessor and untyped
 /// member handle of the kind's Rust type, and checks they all agree with `want` (C's bits).
 fn check_handles(ct: &jitffi::CDataType, d: &CData<'_>, path: &str, k: K, want: u64) {
     let m = ct.member(path).unwrap();
     assert_eq!(bits_of(&m.get(d).unwrap()), want, "{path}: Member");
     macro_rules! typed {
-        ($t:ty) => {{
+        ($t:ty, $from:expr, $to:expr) => {{
             let a = ct.accessor::<$t>(path).unwrap();
             let c = ct.compiled::<$t>(path).unwrap();
             let got_a = a.get(d).unwrap();
             let got_c = c.get(d).unwrap();
             assert_eq!(
-                got_a,
-                a.bind(d).unwrap().get(0).unwrap(),
+                $to(got_a),
+                $to(a.bind(d).unwrap().get(0).unwrap()),
                 "{path}: bound accessor"
             );
             assert_eq!(
-                got_a, got_c,
+                $to(got_a),
+                $to(got_c),
                 "{path}: accessor and compiled accessor differ"
             );
-            got_a
+            $to(got_a)
         }};
     }
-    let got = match k {
-        K::Int {
-            bytes: 1,
-            signed: true,
-        }
-        | K::Bits {
-            bytes: 1,
-            signed: true,
-            ..
-        } => typed!(i8) as i64 as u64,
-        K::Int {
-            bytes: 1,
-            signed: false,
-        }
-        | K::Bits {
-            bytes: 1,
-            signed: false,
-            width: 2..,
-        } => u64::from(typed!(u8)),
-        K::Int {
-            bytes: 2,
-            signed: true,
-        }
-        | K::Bits {
-            bytes: 2,
-            signed: true,
-            ..
-        } => typed!(i16) as i64 as u64,
-        K::Int {
-            bytes: 2,
-            signed: false,
-        }
-        | K::Bits {
-            bytes: 2,
-            signed: false,
-            ..
-        } => u64::from(typed!(u16)),
-        K::Int {
-            bytes: 4,
-            signed: true,
-        }
-        | K::Bits {
-            bytes: 4,
-            signed: true,
-            ..
-        } => typed!(i32) as i64 as u64,
-        K::Int {
-            bytes: 4,
-            signed: false,
-        }
-        | K::Bits {
-            bytes: 4,
-            signed: false,
-            ..
-        } => u64::from(typed!(u32)),
-        K::Int { signed: true, .. } | K::Bits { signed: true, .. } => typed!(i64) as u64,
-        K::Int { signed: false, .. } => typed!(u64),
-        K::Bits {
-            bytes: 1, width: 1, ..
-        }
-        | K::Bool => {
-            // `_Bool` (and `_Bool x : 1`) read as bool; `unsigned char x : 1` as u8.
-            match ct.accessor::<bool>(path) {
-                Ok(_) => u64::from(typed!(bool)),
-                Err(_) => u64::from(typed!(u8)),
-            }
-        }
-        K::Bits { .. } => typed!(u64),
-        K::F32 => u64::from(typed!(f32).to_bits()),
-        K::F64 => typed!(f64).to_bits(),
-        K::Ptr => typed!(*mut u8) as usize as u64,
-    };
+    let got = with_rust_type!(k, ct, path, typed);
     assert_eq!(got, want, "{path}: typed accessors");
 }
 
@@ -1145,9 +1175,6 @@ fn compiled_gather_and_scatter_agree_with_the_checked_accessors() {
             twin.buffer().unwrap().copy_from_slice(&bytes);
             let values: Vec<u64> = (0..n).map(|_| random_value(&mut rng, kind).1).collect();
             macro_rules! batch {
-                ($t:ty, $from:expr) => {
-                    batch!($t, $from, |v: $t| v)
-                };
                 ($t:ty, $from:expr, $key:expr) => {{
                     let a = ct.accessor::<$t>(path).unwrap();
                     let c = ct.compiled::<$t>(path).unwrap();
@@ -1171,83 +1198,7 @@ fn compiled_gather_and_scatter_agree_with_the_checked_accessors() {
                     }
                 }};
             }
-            match kind {
-                K::Int {
-                    bytes: 1,
-                    signed: true,
-                }
-                | K::Bits {
-                    bytes: 1,
-                    signed: true,
-                    ..
-                } => {
-                    batch!(i8, |b: u64| b as i8)
-                }
-                K::Int {
-                    bytes: 1,
-                    signed: false,
-                }
-                | K::Bits {
-                    bytes: 1,
-                    signed: false,
-                    width: 2..,
-                } => batch!(u8, |b: u64| b as u8),
-                K::Int {
-                    bytes: 2,
-                    signed: true,
-                }
-                | K::Bits {
-                    bytes: 2,
-                    signed: true,
-                    ..
-                } => {
-                    batch!(i16, |b: u64| b as i16)
-                }
-                K::Int {
-                    bytes: 2,
-                    signed: false,
-                }
-                | K::Bits {
-                    bytes: 2,
-                    signed: false,
-                    ..
-                } => {
-                    batch!(u16, |b: u64| b as u16)
-                }
-                K::Int {
-                    bytes: 4,
-                    signed: true,
-                }
-                | K::Bits {
-                    bytes: 4,
-                    signed: true,
-                    ..
-                } => {
-                    batch!(i32, |b: u64| b as i32)
-                }
-                K::Int {
-                    bytes: 4,
-                    signed: false,
-                }
-                | K::Bits {
-                    bytes: 4,
-                    signed: false,
-                    ..
-                } => {
-                    batch!(u32, |b: u64| b as u32)
-                }
-                K::Int { signed: true, .. } | K::Bits { signed: true, .. } => {
-                    batch!(i64, |b: u64| b as i64)
-                }
-                K::Int { signed: false, .. } | K::Bits { .. } => batch!(u64, |b: u64| b),
-                K::Bool => match ct.accessor::<bool>(path) {
-                    Ok(_) => batch!(bool, |b: u64| b != 0),
-                    Err(_) => batch!(u8, |b: u64| b as u8),
-                },
-                K::F32 => batch!(f32, |b: u64| f32::from_bits(b as u32), f32::to_bits),
-                K::F64 => batch!(f64, |b: u64| f64::from_bits(b), f64::to_bits),
-                K::Ptr => batch!(*mut u8, |b: u64| b as usize as *mut u8),
-            }
+            with_rust_type!(kind, ct, path, batch);
         }
     }
 }

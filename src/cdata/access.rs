@@ -596,6 +596,15 @@ impl<T: FieldType> Accessor<T> {
     }
 }
 
+/// The element count of a bound view, as its `len` returns it. Views never hold more than
+/// `isize::MAX` elements; saying so lets the compiler treat indices below `len()` as
+/// non-negative `isize`s (a signed conversion of `i as f64` instead of the unsigned
+/// sequence, for one).
+#[inline]
+pub(super) fn loop_len(count: usize) -> usize {
+    count.min(isize::MAX as usize)
+}
+
 /// An [`Accessor`] bound to one view ([`Accessor::bind`]).
 #[derive(Clone, Copy, Debug)]
 pub struct Bound<'v, T> {
@@ -610,10 +619,7 @@ impl<T: FieldType> Bound<'_, T> {
     /// The number of elements.
     #[inline]
     pub fn len(&self) -> usize {
-        // Views never hold more than `isize::MAX` elements; saying so lets the compiler
-        // treat indices below `len()` as non-negative `isize`s (a signed conversion of
-        // `i as f64` instead of the unsigned sequence, for one).
-        self.count.min(isize::MAX as usize)
+        loop_len(self.count)
     }
 
     /// True for no elements.

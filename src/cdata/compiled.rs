@@ -14,7 +14,7 @@ use cranelift_codegen::ir::{
 };
 use cranelift_frontend::FunctionBuilder;
 
-use super::access::{FieldSpec, FieldType, Kind, check_field_type};
+use super::access::{FieldSpec, FieldType, Kind, check_field_type, loop_len};
 use super::{CData, CDataError, CDataErrorKind, CDataType};
 use crate::jit::{JitEngine, JitError};
 
@@ -256,8 +256,7 @@ impl<T: FieldType> CompiledBound<'_, T> {
     /// The number of elements.
     #[inline]
     pub fn len(&self) -> usize {
-        // As `Bound::len`: views never hold more than `isize::MAX` elements.
-        self.count.min(isize::MAX as usize)
+        loop_len(self.count)
     }
 
     /// True for no elements.

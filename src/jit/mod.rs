@@ -113,6 +113,26 @@ fn resolve_relocation(
     }
 }
 
+/// What fills a function for [`JitEngine::codegen`]: its IR, through a `FunctionBuilder` made
+/// from the context, for the target's frontend configuration.
+pub(crate) trait BuildFn:
+    FnOnce(
+    &mut ir::Function,
+    &mut FunctionBuilderContext,
+    cranelift_codegen::isa::TargetFrontendConfig,
+) -> Result<(), JitError>
+{
+}
+
+impl<F> BuildFn for F where
+    F: FnOnce(
+        &mut ir::Function,
+        &mut FunctionBuilderContext,
+        cranelift_codegen::isa::TargetFrontendConfig,
+    ) -> Result<(), JitError>
+{
+}
+
 impl JitEngine {
     /// A new engine for the host.
     pub(crate) fn new() -> Result<JitEngine, JitError> {
@@ -205,11 +225,7 @@ impl JitEngine {
     pub(crate) fn codegen(
         &self,
         sig: ir::Signature,
-        build: impl FnOnce(
-            &mut ir::Function,
-            &mut FunctionBuilderContext,
-            cranelift_codegen::isa::TargetFrontendConfig,
-        ) -> Result<(), JitError>,
+        build: impl BuildFn,
     ) -> Result<Vec<u8>, JitError> {
         self.codegen_with(&*self.isa, sig, build)
     }
@@ -218,11 +234,7 @@ impl JitEngine {
     pub(crate) fn codegen_leaf(
         &self,
         sig: ir::Signature,
-        build: impl FnOnce(
-            &mut ir::Function,
-            &mut FunctionBuilderContext,
-            cranelift_codegen::isa::TargetFrontendConfig,
-        ) -> Result<(), JitError>,
+        build: impl BuildFn,
     ) -> Result<Vec<u8>, JitError> {
         self.codegen_with(&*self.leaf_isa, sig, build)
     }
@@ -231,11 +243,7 @@ impl JitEngine {
         &self,
         isa: &dyn cranelift_codegen::isa::TargetIsa,
         sig: ir::Signature,
-        build: impl FnOnce(
-            &mut ir::Function,
-            &mut FunctionBuilderContext,
-            cranelift_codegen::isa::TargetFrontendConfig,
-        ) -> Result<(), JitError>,
+        build: impl BuildFn,
     ) -> Result<Vec<u8>, JitError> {
         let mut guard = self.lock();
         let inner = &mut *guard;
