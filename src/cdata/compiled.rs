@@ -124,8 +124,7 @@ impl<T: FieldType> CompiledField<T> {
     /// `d` is not of the handle's type, `i` is out of bounds.
     #[inline]
     pub fn get_in(&self, d: &CData<'_>, i: usize) -> Result<T, CDataError> {
-        let (base, _) = self.check(d, i, 1)?;
-        Ok((self.get)(base, i))
+        self.bind(d)?.get(i)
     }
 
     /// Writes the member of `d` (one object).
@@ -145,13 +144,7 @@ impl<T: FieldType> CompiledField<T> {
     /// `d` not of the handle's type, `i` out of bounds, a value outside a bit-field's range.
     #[inline]
     pub fn set_in(&self, d: &CData<'_>, i: usize, v: T) -> Result<(), CDataError> {
-        let (base, _) = self.check(d, i, 1)?;
-        self.check_value(v)?;
-        if T::SHAPE == Kind::Ptr {
-            d.forget_referent(base.wrapping_add(i * self.spec.stride + self.spec.offset));
-        }
-        (self.set)(base, i, v);
-        Ok(())
+        self.bind(d)?.set(i, v)
     }
 
     /// Copies the member of the first `out.len()` elements of `d` into `out` (one compiled
@@ -161,7 +154,7 @@ impl<T: FieldType> CompiledField<T> {
     ///
     /// `d` not of the handle's type, or shorter than `out`.
     pub fn gather(&self, d: &CData<'_>, out: &mut [T]) -> Result<(), CDataError> {
-        let (base, _) = self.check(d, 0, out.len())?;
+        let base = self.check_first(d, out.len())?;
         (self.gather)(base, out.len(), out.as_mut_ptr());
         Ok(())
     }
@@ -173,7 +166,7 @@ impl<T: FieldType> CompiledField<T> {
     /// `d` not of the handle's type or shorter than `src`; for a bit-field, a value out of
     /// its range (then nothing is written).
     pub fn scatter(&self, d: &CData<'_>, src: &[T]) -> Result<(), CDataError> {
-        let (base, _) = self.check(d, 0, src.len())?;
+        let base = self.check_first(d, src.len())?;
         if self.spec.bits.is_some() {
             src.iter().try_for_each(|&v| self.check_value(v))?;
         }
@@ -222,15 +215,15 @@ impl<T: FieldType> CompiledField<T> {
         })
     }
 
-    /// Checks `d`'s type and that elements `[i, i + n)` exist; returns the base address.
+    /// Checks `d`'s type and that its first `n` elements exist; returns the base address.
     #[inline]
-    fn check(&self, d: &CData<'_>, i: usize, n: usize) -> Result<(*mut u8, usize), CDataError> {
+    fn check_first(&self, d: &CData<'_>, n: usize) -> Result<*mut u8, CDataError> {
         self.spec.check_type(d)?;
         let (base, count) = d.raw_parts();
-        if i.checked_add(n).is_none_or(|end| end > count) {
-            return Err(self.spec.out_of_bounds(d, i.max(count)));
+        if n > count {
+            return Err(self.spec.out_of_bounds(d, count));
         }
-        Ok((base, count))
+        Ok(base)
     }
 
     #[inline]

@@ -117,7 +117,6 @@ fn err<T>(kind: CDataErrorKind, message: impl Into<String>) -> Result<T, CDataEr
 
 // -- Type information --
 
-/// Offsets and conversions of a struct's scalar members, in order.
 /// How positional values of canonical variants are stored into a struct without a
 /// conversion: each member's offset, size and the `Value` tag it takes.
 struct FlatPlan {
@@ -343,7 +342,7 @@ mod cache {
     /// The class (1 ..= CLASSES) of a block of `bytes` bytes aligned to `align`, if cached.
     #[inline(always)]
     pub(super) fn class_of(bytes: usize, align: usize) -> Option<usize> {
-        (align <= 16 && bytes <= CLASSES * 16).then(|| bytes.div_ceil(16).max(1))
+        (align <= super::MALLOC_ALIGN && bytes <= CLASSES * 16).then(|| bytes.div_ceil(16).max(1))
     }
 
     /// A block of the class's size: a kept one or a new one from malloc (NULL if out of
@@ -409,6 +408,10 @@ struct Extra {
 /// A counted reference to a [`Header`].
 pub(crate) struct Owner(NonNull<Header>);
 
+/// The alignment `malloc` guarantees on the hosts jitffi runs on; blocks aligned more come
+/// from `posix_memalign`.
+const MALLOC_ALIGN: usize = 16;
+
 /// Where an object's bytes start after its header: the header's size, rounded up to the
 /// object's alignment.
 #[inline(always)]
@@ -468,7 +471,6 @@ impl Owner {
     /// `bytes` bytes, with a header written at its start; `None` when out of memory.
     #[inline(always)]
     fn block(bytes: usize, align: usize, extra: Option<Box<Extra>>) -> Option<NonNull<Header>> {
-        const MALLOC_ALIGN: usize = 16;
         let class = cache::class_of(bytes, align);
         let p = if let Some(class) = class {
             cache::take(class).cast()
@@ -1060,7 +1062,8 @@ impl CDataType {
         })
     }
 
-    /// `alloc_values` for arrays, incomplete types and sizes that fail (the error messages).
+    /// `alloc_values` with every check and conversion: arrays, incomplete types, values that
+    /// are not of their member's canonical variant, pointers, and the error messages.
     #[inline(never)]
     fn alloc_raw_values(&self, values: &[Value<'_>]) -> Result<CData<'static>, CDataError> {
         let d = self.alloc_raw(self.array.flatten(), 0)?;

@@ -59,7 +59,7 @@ fn ratio_cell(v: Option<f64>, native: f64) -> String {
     })
 }
 
-fn median(v: &mut [f64]) -> f64 {
+pub(super) fn median(v: &mut [f64]) -> f64 {
     v.sort_by(f64::total_cmp);
     if v.is_empty() { 0.0 } else { v[v.len() / 2] }
 }

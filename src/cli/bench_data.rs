@@ -187,13 +187,7 @@ pub(super) fn data_rows(
                 t.push(ns_per_op(1, target_s, &mut **f));
             }
         }
-        times
-            .into_iter()
-            .map(|mut t| {
-                t.sort_by(f64::total_cmp);
-                t[t.len() / 2]
-            })
-            .collect()
+        times.iter_mut().map(|t| super::bench::median(t)).collect()
     };
     let passes = |n: u64| (n as usize).div_ceil(ARR);
     let mut rows = Vec::new();
