@@ -8,6 +8,8 @@
 //! stub again. A signature the JIT cannot compile goes through libffi (`cif.rs`) instead, with
 //! the same conversions: the backend changes speed, never behaviour.
 
+mod error;
+mod global;
 mod typed;
 
 use std::collections::HashMap;
@@ -16,11 +18,13 @@ use std::fmt;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
+pub use error::{CallError, CallErrorKind};
+pub use global::Global;
 pub(crate) use typed::check_shape;
 pub use typed::{CRepr, Shape, ShapeField, TypeMismatch, TypedArgs, TypedFunction};
 
 use crate::cif::FfiCall;
-use crate::ctype::{CType, Prim, TypeId, TypeTable};
+use crate::ctype::{Prim, TypeId, TypeTable};
 use crate::jit::{JitEngine, StubSpec, UntypedStub};
 use crate::layout::{self, Target};
 use crate::library::Library;
@@ -38,96 +42,6 @@ pub enum Backend {
     /// Only libffi.
     Libffi,
 }
-
-/// Why an untyped call was refused. Nothing was called.
-///
-/// One pointer wide: `Result<Value, CallError>` is no larger than a [`Value`], which keeps the
-/// fast path of [`Function::call`] free of an extra discriminant. [`CallError::kind`] says what
-/// went wrong.
-#[derive(Clone, PartialEq, Eq)]
-pub struct CallError(Box<CallErrorKind>);
-
-/// What a [`CallError`] is about.
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum CallErrorKind {
-    /// The wrong number of arguments.
-    Arity {
-        /// The function.
-        function: String,
-        /// Parameters declared.
-        expected: usize,
-        /// Arguments given.
-        got: usize,
-        /// The function takes a variadic tail (so `expected` is a minimum).
-        variadic: bool,
-    },
-    /// An argument cannot be converted to its parameter's type.
-    Argument {
-        /// The function.
-        function: String,
-        /// 1-based position.
-        position: usize,
-        /// What was wrong, with both types.
-        message: String,
-    },
-    /// No backend can call this signature (or not the one forced).
-    Unsupported {
-        /// The function.
-        function: String,
-        /// Why.
-        reason: String,
-    },
-}
-
-impl CallError {
-    /// What went wrong.
-    pub fn kind(&self) -> &CallErrorKind {
-        &self.0
-    }
-}
-
-impl From<CallErrorKind> for CallError {
-    fn from(kind: CallErrorKind) -> CallError {
-        CallError(Box::new(kind))
-    }
-}
-
-impl fmt::Debug for CallError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&*self.0, f)
-    }
-}
-
-impl fmt::Display for CallError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &*self.0 {
-            CallErrorKind::Arity {
-                function,
-                expected,
-                got,
-                variadic,
-            } => {
-                let s = if *expected == 1 { "" } else { "s" };
-                let least = if *variadic { "at least " } else { "" };
-                write!(
-                    f,
-                    "{function}: expected {least}{expected} argument{s}, got {got}"
-                )
-            }
-            CallErrorKind::Argument {
-                function,
-                position,
-                message,
-            } => write!(f, "{function}: argument {position}: {message}"),
-            CallErrorKind::Unsupported { function, reason } => {
-                write!(f, "{function}: cannot be called: {reason}")
-            }
-        }
-    }
-}
-
-impl std::error::Error for CallError {}
 
 /// A variadic tail's promoted signature: `(canonical tag, type id)` per argument.
 type TailKey = Vec<(u8, u32)>;
@@ -874,152 +788,6 @@ impl Machine {
             Conv::Struct { size, .. } => size as usize,
             _ => 16,
         }
-    }
-}
-
-// -- Globals --
-
-/// A global variable declared in a cdef and resolved in a library.
-#[derive(Clone)]
-pub struct Global {
-    name: String,
-    ty: TypeId,
-    table: Arc<TypeTable>,
-    addr: usize,
-    conv: Conv,
-    _library: Option<Library>,
-}
-
-impl fmt::Debug for Global {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Global({})", self.table.declare(self.ty, &self.name))
-    }
-}
-
-impl Global {
-    pub(crate) fn new(
-        name: &str,
-        ty: TypeId,
-        table: Arc<TypeTable>,
-        target: &Target,
-        addr: *mut c_void,
-        library: Library,
-    ) -> Global {
-        let conv = match table.raw_type(ty) {
-            // An array global is used through a pointer to its first element (C's decay).
-            CType::Array { .. } => Conv::Ptr {
-                ty: TypeId(value::UNTYPED),
-                chars: true,
-            },
-            _ => Conv::of(&table, size_of_in(&table, target), ty, target.char_signed),
-        };
-        Global {
-            name: name.to_string(),
-            ty,
-            table,
-            addr: addr as usize,
-            conv,
-            _library: Some(library),
-        }
-    }
-
-    /// The variable's address.
-    pub fn address(&self) -> *mut c_void {
-        self.addr as *mut c_void
-    }
-
-    /// The variable's C type.
-    pub fn type_id(&self) -> TypeId {
-        self.ty
-    }
-
-    /// The variable's declaration in C syntax.
-    pub fn declaration(&self) -> String {
-        self.table.declare(self.ty, &self.name)
-    }
-
-    /// Reads the variable. An array reads as a pointer to its first element.
-    ///
-    /// # Errors
-    ///
-    /// [`CallError::Unsupported`] for a type that has no `Value` (`long double`).
-    ///
-    /// # Safety
-    ///
-    /// The declaration matches the definition, and no other thread writes the variable
-    /// concurrently.
-    pub unsafe fn get(&self) -> Result<Value<'static>, CallError> {
-        match self.conv {
-            Conv::Ptr { .. } if matches!(self.table.raw_type(self.ty), CType::Array { .. }) => {
-                Ok(Value::Ptr(value::Pointer::new(self.address())))
-            }
-            Conv::Void | Conv::Unsupported | Conv::LongDouble => {
-                Err(CallError::from(CallErrorKind::Unsupported {
-                    function: self.name.clone(),
-                    reason: format!(
-                        "cannot read a value of type '{}'",
-                        self.table.display(self.ty)
-                    ),
-                }))
-            }
-            conv => {
-                let size = conv.size();
-                let mut buf = vec![0u8; size.max(8)];
-                // SAFETY: the declaration says `size` bytes live at the address.
-                unsafe {
-                    std::ptr::copy_nonoverlapping(self.addr as *const u8, buf.as_mut_ptr(), size)
-                };
-                Ok(value_from_c(conv, &buf))
-            }
-        }
-    }
-
-    /// Writes the variable, converting `v` as an argument of its type would be.
-    ///
-    /// # Errors
-    ///
-    /// [`CallError::Argument`] if `v` cannot be converted; [`CallError::Unsupported`] for
-    /// arrays and types without a `Value`.
-    ///
-    /// # Safety
-    ///
-    /// The declaration matches the definition, the variable is writable, and no other thread
-    /// accesses it concurrently.
-    pub unsafe fn set(&self, v: &Value<'_>) -> Result<(), CallError> {
-        if matches!(self.table.raw_type(self.ty), CType::Array { .. }) {
-            return Err(CallError::from(CallErrorKind::Unsupported {
-                function: self.name.clone(),
-                reason: "cannot assign to an array".into(),
-            }));
-        }
-        let c = c_from_value(&self.table, self.conv, v).map_err(|_| {
-            CallError::from(CallErrorKind::Argument {
-                function: self.name.clone(),
-                position: 1,
-                message: format!(
-                    "cannot convert {} to '{}'",
-                    v.kind(),
-                    self.table.display(self.ty)
-                ),
-            })
-        })?;
-        match &c {
-            Value::Struct(s) => {
-                let b = s.bytes();
-                // SAFETY: the declaration says the struct's bytes live, writable, at the
-                // address (caller).
-                unsafe { std::ptr::copy_nonoverlapping(b.as_ptr(), self.addr as *mut u8, b.len()) };
-            }
-            // SAFETY: as above, for the scalar's `conv.size()` bytes.
-            other => unsafe {
-                value::write_word(
-                    self.addr as *mut u8,
-                    self.conv.size(),
-                    value::payload_word(other),
-                )
-            },
-        }
-        Ok(())
     }
 }
 
