@@ -13,13 +13,14 @@ use std::sync::{Arc, Mutex, OnceLock, RwLock};
 use std::collections::HashMap;
 use std::ffi::c_void;
 
-use crate::call::{Backend, CallError, CallErrorKind, Function, Global};
+use crate::call::{Backend, CallError, CallErrorKind, Function, Global, Namespace};
 use crate::cdef::{self, CdefError, CdefOptions, Mode};
-use crate::ctype::{CType, Field, TypeId, TypeTable};
+use crate::ctype::{CType, ConstValue, Constant, Field, Prim, TypeId, TypeTable};
 use crate::error::{Error, HeaderError};
 use crate::jit::JitEngine;
 use crate::layout::{self, Layout, LayoutError, PathError, PathTarget, Target};
 use crate::library::{Library, LoadError};
+use crate::value::{self, Conv, Pointer, Value};
 
 /// Options for [`Ffi::cdef_header`]: how to run the C preprocessor.
 #[derive(Clone, Debug, Default)]
@@ -364,6 +365,116 @@ impl Ffi {
         Ok(f)
     }
 
+    /// The functions declared in this context's cdefs, resolved in `library` and called by
+    /// name: CFFI's `lib` object (`z.call("crc32", args![0u32, buf, 16u32])`). See
+    /// [`Namespace`].
+    pub fn bind(&self, library: &Library) -> Namespace {
+        Namespace::new(self, library)
+    }
+
+    /// The value of the constant `name` (an enumerator or a `#define`d number or pointer) in
+    /// the canonical [`Value`] variant of its C type: `Z_OK` → `Value::I32(0)`,
+    /// `#define BIG 5000000000UL` → `Value::U64(…)`, `#define EPS 1e-9` → `Value::F64(…)`.
+    ///
+    /// # Errors
+    ///
+    /// [`LoadError::NotAConstant`] if no cdef defines the constant, or it is a string (see
+    /// [`Ffi::constant_str`]) or an `__int128` (see [`Ffi::constant_i64`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let ffi = jitffi::Ffi::new();
+    /// ffi.cdef("enum { Z_OK = 0, Z_STREAM_END = 1 };\n#define Z_NULL ((void *)0)\n#define LIMIT 5000000000UL\n#define NAME \"zlib\"")?;
+    /// assert_eq!(ffi.constant("Z_STREAM_END")?, jitffi::Value::I32(1));
+    /// assert_eq!(ffi.constant("LIMIT")?, jitffi::Value::U64(5_000_000_000));
+    /// assert!(ffi.constant("Z_NULL")?.as_ptr().unwrap().is_null());
+    /// assert_eq!(ffi.constant_i64("Z_OK")?, 0);
+    /// assert_eq!(ffi.constant_str("NAME")?, "zlib");
+    /// assert_eq!(
+    ///     ffi.constant("NAME").unwrap_err().to_string(),
+    ///     "'NAME' is declared as a string constant (use Ffi::constant_str), not as a number"
+    /// );
+    /// # Ok::<(), jitffi::Error>(())
+    /// ```
+    pub fn constant(&self, name: &str) -> Result<Value<'static>, Error> {
+        const WANTED: &str = "a number";
+        let table = self.types();
+        let c = constant_of(&table, name, WANTED)?;
+        let target = &self.shared.target;
+        Ok(match &c.value {
+            ConstValue::Int { value, ty } => {
+                let conv = Conv::of(
+                    &table,
+                    |id| layout::layout_of(&table, target, id).ok().map(|l| l.size),
+                    table.prim(*ty),
+                    target.char_signed,
+                );
+                match conv {
+                    Conv::Bool => Value::Bool(*value != 0),
+                    Conv::Int { bytes, signed } => value::int_value(bytes, signed, *value),
+                    _ => {
+                        let is = format!(
+                            "a constant of type '{}' (use Ffi::constant_i64)",
+                            table.display(table.prim(*ty))
+                        );
+                        return Err(not_a_constant(name, Some(is), WANTED));
+                    }
+                }
+            }
+            ConstValue::Float {
+                value,
+                ty: Prim::Float,
+            } => Value::F32(*value as f32),
+            ConstValue::Float { value, .. } => Value::F64(*value),
+            ConstValue::Pointer { value, ty } => {
+                Value::Ptr(Pointer::typed(*value as usize as *mut c_void, *ty))
+            }
+            ConstValue::Str(_) => {
+                let is = "a string constant (use Ffi::constant_str)".to_string();
+                return Err(not_a_constant(name, Some(is), WANTED));
+            }
+        })
+    }
+
+    /// The integer constant `name` (an enumerator or a `#define`) as an `i64`.
+    ///
+    /// # Errors
+    ///
+    /// [`LoadError::NotAConstant`] if no cdef defines an integer constant `name` or its value
+    /// does not fit an `i64`.
+    pub fn constant_i64(&self, name: &str) -> Result<i64, Error> {
+        const WANTED: &str = "an integer that fits an i64";
+        let table = self.types();
+        match constant_of(&table, name, WANTED)?.value {
+            ConstValue::Int { value, .. } => i64::try_from(value)
+                .map_err(|_| not_a_constant(name, Some(format!("the constant {value}")), WANTED)),
+            _ => Err(not_a_constant(
+                name,
+                Some("a constant of another kind".into()),
+                WANTED,
+            )),
+        }
+    }
+
+    /// The string constant `name` (`#define VERSION "1.2"`), invalid UTF-8 replaced by U+FFFD.
+    ///
+    /// # Errors
+    ///
+    /// [`LoadError::NotAConstant`] if no cdef defines a string constant `name`.
+    pub fn constant_str(&self, name: &str) -> Result<String, Error> {
+        const WANTED: &str = "a string";
+        let table = self.types();
+        match &constant_of(&table, name, WANTED)?.value {
+            ConstValue::Str(bytes) => Ok(String::from_utf8_lossy(bytes).into_owned()),
+            _ => Err(not_a_constant(
+                name,
+                Some("a constant of another kind".into()),
+                WANTED,
+            )),
+        }
+    }
+
     /// A function at a raw address, called as the declared function (pointer) type `ty`
     /// (`"int (*)(int, int)"` or `"int (int, int)"`). Stubs for such calls are compiled per
     /// address.
@@ -461,6 +572,35 @@ impl Ffi {
     pub fn offsetof(&self, ty: &str, path: &str) -> Result<u64, Error> {
         Ok(self.type_of(ty)?.resolve(path)?.offset)
     }
+}
+
+/// The constant `name`, or an error saying what the name is instead.
+fn constant_of<'t>(
+    table: &'t TypeTable,
+    name: &str,
+    wanted: &'static str,
+) -> Result<&'t Constant, Error> {
+    table.constant(name).ok_or_else(|| {
+        let is = if table.function(name).is_some() {
+            Some("a function".to_string())
+        } else if table.global(name).is_some() {
+            Some("a variable".to_string())
+        } else if table.typedef(name).is_some() {
+            Some("a typedef".to_string())
+        } else {
+            None
+        };
+        not_a_constant(name, is, wanted)
+    })
+}
+
+fn not_a_constant(name: &str, is: Option<String>, wanted: &'static str) -> Error {
+    LoadError::NotAConstant {
+        name: name.into(),
+        is,
+        wanted,
+    }
+    .into()
 }
 
 /// Looks up simple type names without parsing: typedef names, base types, `struct tag`.

@@ -102,8 +102,8 @@ pub mod probe;
 pub mod value;
 
 pub use call::{
-    Backend, CRepr, CallError, CallErrorKind, Function, Global, Shape, ShapeField, TypeMismatch,
-    TypedArgs, TypedFunction,
+    Backend, CRepr, CallError, CallErrorKind, Function, Global, Namespace, Shape, ShapeField,
+    TypeMismatch, TypedArgs, TypedFunction,
 };
 pub use callback::{
     Callback, CallbackError, CallbackErrorKind, CallbackType, LocalCallback, TypedClosure,

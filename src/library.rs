@@ -54,6 +54,17 @@ pub enum LoadError {
         /// What the name is declared as instead, if anything (`a typedef`).
         instead: Option<String>,
     },
+    /// A constant was asked for ([`Ffi::constant`](crate::Ffi::constant) and its typed
+    /// variants), but the name is not one of that kind.
+    NotAConstant {
+        /// The name asked for.
+        name: String,
+        /// What the name is instead (`a string constant (use Ffi::constant_str)`), or `None`
+        /// if no cdef declares it.
+        is: Option<String>,
+        /// What was asked for (`a number`, `a string`, `an integer that fits an i64`).
+        wanted: &'static str,
+    },
 }
 
 impl fmt::Display for LoadError {
@@ -89,6 +100,15 @@ impl fmt::Display for LoadError {
                     "'{name}' is not declared in any cdef (declare its prototype with Ffi::cdef first)"
                 )
             }
+            LoadError::NotAConstant { name, is: None, .. } => write!(
+                f,
+                "'{name}' is not declared in any cdef (define it with Ffi::cdef first)"
+            ),
+            LoadError::NotAConstant {
+                name,
+                is: Some(is),
+                wanted,
+            } => write!(f, "'{name}' is declared as {is}, not as {wanted}"),
             LoadError::NotDeclared {
                 name,
                 instead: Some(what),

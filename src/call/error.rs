@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use crate::library::LoadError;
+
 /// Why an untyped call was refused. Nothing was called.
 ///
 /// One pointer wide: `Result<Value, CallError>` is no larger than a [`Value`], which keeps the
@@ -33,6 +35,13 @@ pub enum CallErrorKind {
         position: usize,
         /// What was wrong, with both types.
         message: String,
+    },
+    /// The function could not be resolved by name ([`Namespace::call`](crate::Namespace::call)).
+    Lookup {
+        /// The name called.
+        function: String,
+        /// Why: not declared, or not in the library.
+        source: LoadError,
     },
     /// No backend can call this signature (or not the one forced).
     Unsupported {
@@ -83,6 +92,7 @@ impl fmt::Display for CallError {
                 position,
                 message,
             } => write!(f, "{function}: argument {position}: {message}"),
+            CallErrorKind::Lookup { source, .. } => source.fmt(f),
             CallErrorKind::Unsupported { function, reason } => {
                 write!(f, "{function}: cannot be called: {reason}")
             }
@@ -90,5 +100,5 @@ impl fmt::Display for CallError {
     }
 }
 
+// `Display` of a `Lookup` is the load error's own message, so no `source()` repeats it.
 impl std::error::Error for CallError {}
-

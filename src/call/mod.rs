@@ -10,6 +10,7 @@
 
 mod error;
 mod global;
+mod namespace;
 mod typed;
 
 use std::collections::HashMap;
@@ -20,6 +21,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 pub use error::{CallError, CallErrorKind};
 pub use global::Global;
+pub use namespace::Namespace;
 pub(crate) use typed::check_shape;
 pub use typed::{CRepr, Shape, ShapeField, TypeMismatch, TypedArgs, TypedFunction};
 

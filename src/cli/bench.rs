@@ -15,8 +15,11 @@ use std::hint::black_box;
 use std::time::Instant;
 
 use clap::Args;
+
+use super::measure::{median, ns_per_op};
 use jitffi::{
     Backend, CdefOptions, Ffi, Function, HeaderOptions, Library, LoadOptions, StructValue, Value,
+    args,
 };
 use serde_json::json;
 
@@ -57,11 +60,6 @@ fn ratio_cell(v: Option<f64>, native: f64) -> String {
     v.map_or("n/a".to_string(), |v| {
         format!("{v:.2} ({:.2}×)", v / native)
     })
-}
-
-pub(super) fn median(v: &mut [f64]) -> f64 {
-    v.sort_by(f64::total_cmp);
-    if v.is_empty() { 0.0 } else { v[v.len() / 2] }
 }
 
 /// A benchmark result: median per-operation time over repetitions, in microseconds.
@@ -185,48 +183,6 @@ fn peerlib_cdef() -> String {
     cdef
 }
 
-/// CPU time of this thread, in seconds (the peers' clock: time spent descheduled on the shared
-/// machine does not count).
-fn thread_cpu() -> f64 {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: clock_gettime writes one timespec through a valid pointer.
-    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
-    ts.tv_sec as f64 + ts.tv_nsec as f64 * 1e-9
-}
-
-/// ns per operation of `f(n)` (which runs `n` operations): calibrated until a run takes 0.1 s,
-/// two warm-up runs, then a timed run of about `target_s`, like ../shared/bench/peers; the
-/// median of `reps` such measurements.
-fn ns_per_op(reps: usize, target_s: f64, mut f: impl FnMut(u64)) -> f64 {
-    let mut n: u64 = 1024;
-    let mut t;
-    loop {
-        let t0 = thread_cpu();
-        f(n);
-        t = thread_cpu() - t0;
-        if t >= 0.1 {
-            break;
-        }
-        n *= if t < 0.1 / 16.0 { 8 } else { 2 };
-    }
-    for _ in 0..2 {
-        let t0 = thread_cpu();
-        f(n);
-        t = thread_cpu() - t0;
-    }
-    let big = ((n as f64 * target_s / t) as u64).max(1024);
-    let mut v = Vec::new();
-    for _ in 0..reps.max(1) {
-        let t0 = thread_cpu();
-        f(big);
-        v.push((thread_cpu() - t0) * 1e9 / big as f64);
-    }
-    median(&mut v)
-}
-
 jitffi::c_struct! {
     struct Point { x: f64, y: f64 }
 }
@@ -257,8 +213,14 @@ extern "C" fn cb_inc(x: i32) -> i32 {
 /// Times a loop of `n` operations (`ns_per_op` with the run's settings): ns per operation.
 type Bench<'a> = dyn Fn(&mut dyn FnMut(u64)) -> f64 + 'a;
 
-/// What the calls group measures: the call rows, stub compile times, the callback row.
-type CallsGroup = (Vec<CallRow>, Option<CompileTimes>, Option<CallbackRow>);
+/// What the calls group measures: the call rows, stub compile times, the callback row, the
+/// calls by name.
+type CallsGroup = (
+    Vec<CallRow>,
+    Option<CompileTimes>,
+    Option<CallbackRow>,
+    Vec<NamespaceRow>,
+);
 
 /// Measures the callback row against peerlib's `apply_cb`.
 fn callback_row(ffi: &Ffi, lib: &Library, bench: &Bench<'_>) -> Result<CallbackRow, String> {
@@ -510,16 +472,85 @@ fn call_rows(reps: usize, target_s: f64) -> Result<CallsGroup, String> {
             &lib, "c_strlen");
     }
 
+    let names = namespace_rows(&ffi, &lib, &libm, &bench)?;
     let callback = callback_row(&ffi, &lib, &|g: &mut dyn FnMut(u64)| {
         ns_per_op(reps, target_s, g)
     })?;
     let compile = compile_times(&lib)?;
     let _ = std::fs::remove_dir_all(so.parent().unwrap_or(&so));
-    Ok((rows, Some(compile), Some(callback)))
+    Ok((rows, Some(compile), Some(callback), names))
+}
+
+/// A call by name through a [`jitffi::Namespace`] next to the same call through the
+/// [`Function`] handle, both untyped with the default backend: what the lookup by name costs.
+struct NamespaceRow {
+    what: &'static str,
+    function: f64,
+    namespace: f64,
+}
+
+fn namespace_rows(
+    ffi: &Ffi,
+    lib: &Library,
+    libm: &Library,
+    bench: &Bench<'_>,
+) -> Result<Vec<NamespaceRow>, String> {
+    let (peer, m) = (ffi.bind(lib), ffi.bind(libm));
+    let add = ffi.function(lib, "add_i32").map_err(|e| e.to_string())?;
+    let cos = ffi.function(libm, "cos").map_err(|e| e.to_string())?;
+    // SAFETY: the cdef declares add_i32 and cos as peerlib.c and libm define them.
+    unsafe {
+        // The first call resolves the name and compiles the stub: outside the timings.
+        let warm = (peer.call("add_i32", args![1, 2]), m.call("cos", args![0.0]));
+        if warm != (Ok(Value::I32(3)), Ok(Value::F64(1.0))) {
+            return Err(format!("namespace calls returned {warm:?}"));
+        }
+        Ok(vec![
+            NamespaceRow {
+                what: "add_i32(i, 1)",
+                function: bench(&mut |n| {
+                    for i in 0..n {
+                        if let Ok(Value::I32(r)) = add.call(args![i as i32, 1]) {
+                            black_box(r);
+                        }
+                    }
+                }),
+                namespace: bench(&mut |n| {
+                    for i in 0..n {
+                        if let Ok(Value::I32(r)) =
+                            peer.call(black_box("add_i32"), args![i as i32, 1])
+                        {
+                            black_box(r);
+                        }
+                    }
+                }),
+            },
+            NamespaceRow {
+                what: "libm cos(0.5)",
+                function: bench(&mut |n| {
+                    for _ in 0..n {
+                        if let Ok(Value::F64(r)) = cos.call(args![black_box(0.5)]) {
+                            black_box(r);
+                        }
+                    }
+                }),
+                namespace: bench(&mut |n| {
+                    for _ in 0..n {
+                        if let Ok(Value::F64(r)) = m.call(black_box("cos"), args![black_box(0.5)]) {
+                            black_box(r);
+                        }
+                    }
+                }),
+            },
+        ])
+    }
 }
 
 /// Stub compile times, µs per function, mean over 20 fresh contexts.
 struct CompileTimes {
+    /// The first compile in a fresh context: the JIT engine starts (once per `Ffi`), then
+    /// Cranelift compiles the stub.
+    first_in_context: f64,
     /// The first function of a signature: Cranelift compiles the stub.
     new_signature: f64,
     /// Another function of a signature already compiled: a patched copy of that stub.
@@ -540,7 +571,7 @@ fn compile_times(lib: &Library) -> Result<CompileTimes, String> {
         "ptr_id",
         "c_strlen",
     ];
-    let (mut new, mut same, mut count) = (0.0, 0.0, 0u32);
+    let (mut first, mut new, mut same, mut count) = (0.0, 0.0, 0.0, 0u32);
     for _ in 0..20 {
         let ffi = Ffi::new();
         ffi.cdef(&peerlib_cdef()).map_err(|e| e.to_string())?;
@@ -552,7 +583,10 @@ fn compile_times(lib: &Library) -> Result<CompileTimes, String> {
                 .map(|f| f.with_backend(Backend::Jit))
                 .map_err(|e| e.to_string())
         };
-        f("jitffi_bench_warmup")?.compile()?;
+        let warmup = f("jitffi_bench_warmup")?;
+        let t0 = Instant::now();
+        warmup.compile().map_err(|e| e.to_string())?;
+        first += t0.elapsed().as_secs_f64();
         for (total, pass) in [(&mut new, "new"), (&mut same, "same")] {
             for n in names {
                 let fresh = f(n)?;
@@ -567,6 +601,7 @@ fn compile_times(lib: &Library) -> Result<CompileTimes, String> {
     }
     let us = |t: f64| t / f64::from(count) * 1e6;
     Ok(CompileTimes {
+        first_in_context: first / 20.0 * 1e6,
         new_signature: us(new),
         same_signature: us(same),
     })
@@ -583,10 +618,10 @@ pub fn run(a: &BenchArgs) -> Result<(), String> {
         }
     }
     let wants = |g: &str| all || a.groups.iter().any(|x| x == g);
-    let (calls, compile, callback) = if wants("calls") {
+    let (calls, compile, callback, names) = if wants("calls") {
         call_rows(a.reps, a.target_s)?
     } else {
-        (Vec::new(), None, None)
+        (Vec::new(), None, None, Vec::new())
     };
     let data = if wants("data") {
         super::bench_data::data_rows(a.reps, a.target_s, |r, t, f| ns_per_op(r, t, f))?
@@ -629,7 +664,14 @@ pub fn run(a: &BenchArgs) -> Result<(), String> {
         let mut doc = serde_json::Map::new();
         if wants("calls") || wants("data") {
             doc.insert("rows".into(), json!(rows));
+            for r in &names {
+                rows.push(json!({ "name": format!("namespace {}", r.what), "function_call_ns": r.function, "namespace_call_ns": r.namespace }));
+            }
             if let Some(c) = &compile {
+                doc.insert(
+                    "engine_start_and_first_stub_us".into(),
+                    json!(c.first_in_context),
+                );
                 doc.insert("compile_us".into(), json!(c.new_signature));
                 doc.insert("compile_same_signature_us".into(), json!(c.same_signature));
             }
@@ -660,9 +702,26 @@ pub fn run(a: &BenchArgs) -> Result<(), String> {
         }
         if let Some(c) = &compile {
             println!(
-                "stub compile (target ≤ 20 µs): {:.1} µs for a new signature (Cranelift), {:.1} µs for another function of a signature seen (patched copy)\n",
-                c.new_signature, c.same_signature
+                "stub compile: {:.1} µs for the first stub of a fresh Ffi (the JIT engine starts, once per context), {:.1} µs for a new signature (Cranelift), {:.1} µs for another function of a signature seen (patched copy)\n",
+                c.first_in_context, c.new_signature, c.same_signature
             );
+        }
+        if !names.is_empty() {
+            println!(
+                "calls by name: ns per untyped call, Namespace::call(\"name\", args![…]) beside Function::call(args![…]) (default backend)"
+            );
+            println!("| row | Function::call | Namespace::call | difference |");
+            println!("|---|---|---|---|");
+            for r in &names {
+                println!(
+                    "| {} | {:.2} | {:.2} | {:+.2} ns |",
+                    r.what,
+                    r.function,
+                    r.namespace,
+                    r.namespace - r.function
+                );
+            }
+            println!();
         }
     }
     if let Some(c) = &callback {

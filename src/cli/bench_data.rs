@@ -187,7 +187,10 @@ pub(super) fn data_rows(
                 t.push(ns_per_op(1, target_s, &mut **f));
             }
         }
-        times.iter_mut().map(|t| super::bench::median(t)).collect()
+        times
+            .iter_mut()
+            .map(|t| super::measure::median(t))
+            .collect()
     };
     let passes = |n: u64| (n as usize).div_ceil(ARR);
     let mut rows = Vec::new();

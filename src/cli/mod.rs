@@ -4,6 +4,7 @@ mod bench;
 mod bench_data;
 mod call;
 mod logger;
+mod measure;
 
 use std::io::Read;
 use std::path::PathBuf;

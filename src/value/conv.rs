@@ -1,7 +1,6 @@
 //! Conversions between `Value`s and C bytes: the canonical variant of each C type (`Conv`),
 //! the checked argument conversion (`c_from_value`) and the result conversion (`value_from_c`).
 
-
 use super::{PAYLOAD, POINTEE, PTR_TYPE, Pointer, StructValue, UNTYPED, Value, tag};
 use crate::ctype::{CType, Prim, TypeId, TypeTable};
 
@@ -523,6 +522,8 @@ pub(crate) fn scalar_from_word(conv: Conv, tag: u8, ptr_ty: u32, raw: u64) -> Va
 
 #[cfg(test)]
 mod tests {
+    use std::ffi::c_void;
+
     use super::*;
 
     #[test]

@@ -488,6 +488,51 @@ impl Value<'_> {
         }
     }
 
+    /// The NUL-terminated string a `char *` result (or any pointer value) points to; `None`
+    /// for NULL and for values that are not pointers.
+    ///
+    /// # Safety
+    ///
+    /// A non-null pointer points to a NUL-terminated string that stays valid and unchanged for
+    /// `'s` (C's documentation of the function says for how long: `getenv`'s until the next
+    /// `setenv`, `strerror`'s until the next call, a library's version string forever).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use jitffi::{Ffi, Library, args};
+    ///
+    /// let ffi = Ffi::new();
+    /// ffi.cdef("char *strchr(const char *s, int c);")?;
+    /// let libc = ffi.bind(&Library::process());
+    /// let s = c"key=value";
+    /// // SAFETY: strchr is declared right; its result points into `s` or is NULL.
+    /// unsafe {
+    ///     let r = libc.call("strchr", args![s, '=' as i32])?;
+    ///     assert_eq!(r.as_c_str().map(|c| c.to_str().unwrap()), Some("=value"));
+    ///     assert_eq!(libc.call("strchr", args![s, '#' as i32])?.as_c_str(), None);
+    /// }
+    /// # Ok::<(), jitffi::Error>(())
+    /// ```
+    pub unsafe fn as_c_str<'s>(&self) -> Option<&'s CStr> {
+        let p = self.as_ptr()?;
+        if p.is_null() {
+            return None;
+        }
+        // SAFETY: non-null, and NUL-terminated and valid for `'s` (the caller's contract).
+        Some(unsafe { CStr::from_ptr(p.cast::<c_char>()) })
+    }
+
+    /// [`Value::as_c_str`] copied into a `String` (invalid UTF-8 replaced by U+FFFD).
+    ///
+    /// # Safety
+    ///
+    /// As [`Value::as_c_str`], for the duration of the call.
+    pub unsafe fn to_string_lossy(&self) -> Option<String> {
+        // SAFETY: forwarded from this function's contract; the string is copied before return.
+        unsafe { self.as_c_str() }.map(|c| c.to_string_lossy().into_owned())
+    }
+
     /// The value with every borrow copied, so it may outlive its arguments.
     pub fn into_owned(self) -> Value<'static> {
         match self {
@@ -525,6 +570,51 @@ value_from!(bool => Bool, i8 => I8, u8 => U8, i16 => I16, u16 => U16, i32 => I32
 impl<'a> From<&'a CStr> for Value<'a> {
     fn from(s: &'a CStr) -> Self {
         Value::str(s)
+    }
+}
+
+impl<'a> From<Option<&'a CStr>> for Value<'a> {
+    /// `None` is NULL.
+    fn from(s: Option<&'a CStr>) -> Self {
+        s.map_or(Value::NULL, Value::str)
+    }
+}
+
+impl From<usize> for Value<'static> {
+    fn from(x: usize) -> Self {
+        Value::U64(x as u64)
+    }
+}
+
+impl From<isize> for Value<'static> {
+    fn from(x: isize) -> Self {
+        Value::I64(x as i64)
+    }
+}
+
+impl<T> From<*const T> for Value<'static> {
+    /// An untyped pointer: it converts to any pointer parameter.
+    fn from(p: *const T) -> Self {
+        Value::ptr(p)
+    }
+}
+
+impl<T> From<*mut T> for Value<'static> {
+    /// An untyped pointer: it converts to any pointer parameter.
+    fn from(p: *mut T) -> Self {
+        Value::ptr(p)
+    }
+}
+
+impl From<Pointer> for Value<'static> {
+    fn from(p: Pointer) -> Self {
+        Value::Ptr(p)
+    }
+}
+
+impl<'a> From<StructValue<'a>> for Value<'a> {
+    fn from(s: StructValue<'a>) -> Self {
+        Value::Struct(s)
     }
 }
 
