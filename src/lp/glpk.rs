@@ -40,7 +40,7 @@ pub const GLPK_CDEF: &str = include_str!("../../cdefs/glpk.h");
 /// name as [`Library::open`] takes it).
 pub const GLPK_ENV: &str = "JITFFI_GLPK";
 
-/// What [`Glpk::load`] opens when [`GLPK_ENV`] is not set.
+/// What [`Glpk::get`] opens when [`GLPK_ENV`] is not set.
 pub const GLPK_DEFAULT: &str = "libglpk.so.40";
 
 const INSTALL_HINT: &str = "install GLPK 5.0 (Debian/Ubuntu: `apt-get install libglpk40`, or \

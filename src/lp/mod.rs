@@ -57,18 +57,28 @@
 //! with GLPK's (the issue tracker's measurements; see [`Simplex`]). Terminal output is dropped
 //! unless [`Problem::set_output`] chooses a sink.
 
+mod build;
 mod dimacs;
+mod edit;
 mod expr;
+mod files;
 mod glpk;
+mod numbering;
+mod params;
 mod problem;
+mod results;
+mod solve;
 
+pub use build::{Kind, VarDef};
 pub use dimacs::{Arc as DimacsArc, McfInstance, McfSpec};
 pub use expr::{Constraint, Expr, Linear, Row, Term, Var};
+pub use files::MpsFormat;
 pub use glpk::{GLPK_CDEF, GLPK_DEFAULT, GLPK_ENV, Glpk, Output};
-pub use problem::{
-    Basis, Branching, Code, Interior, Kind, Method, Mip, MpsFormat, MsgLevel, Ordering, Outcome,
-    Pricing, Problem, RatioTest, Simplex, SolutionKind, Status, VarDef,
+pub use params::{
+    Basis, Branching, Interior, Method, Mip, MsgLevel, Ordering, Pricing, RatioTest, Simplex,
 };
+pub use problem::Problem;
+pub use solve::{Code, Outcome, SolutionKind, Status};
 
 use std::fmt;
 
