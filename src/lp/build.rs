@@ -122,8 +122,29 @@ struct ColDef {
 impl Problem {
     // -- Building --
 
-    fn col_def(&self, def: VarDef, what: &dyn Fn() -> String) -> Result<ColDef, LpError> {
-        let (ty, lower, upper) = self.bound_type(def.lower, def.upper, what)?;
+    /// Validates the definition of the variable that will be `id`, the `i`-th of an
+    /// `add_vars` call whose first is `first_id` (`single` for `add_var`), and names it.
+    fn col_def(
+        &mut self,
+        def: VarDef,
+        id: u32,
+        first_id: u32,
+        single: bool,
+    ) -> Result<ColDef, LpError> {
+        let i = id - first_id;
+        let position = || {
+            if single {
+                "add_var".to_owned()
+            } else {
+                format!("variable {} of add_vars", u64::from(i) + 1)
+            }
+        };
+        let what = || match (&def.name, single) {
+            (Some(n), true) => format!("add_var: variable '{}'", n.escape_debug()),
+            (Some(n), false) => format!("variable '{}' of add_vars", n.escape_debug()),
+            (None, _) => position(),
+        };
+        let (ty, lower, upper) = self.bound_type(def.lower, def.upper, &what)?;
         if !def.obj.is_finite() {
             return Err(LpError::NotFinite(format!(
                 "{}: objective coefficient is {}",
@@ -131,11 +152,27 @@ impl Problem {
                 def.obj
             )));
         }
-        let name = def
-            .name
-            .as_deref()
-            .map(|n| Self::check_name(what, n))
-            .transpose()?;
+        let name = match def.name.as_deref() {
+            None => None,
+            Some(n) => {
+                let c = self.check_name(&position, n, false).map_err(|e| match e {
+                    // The name is taken by a variable of this call: say which.
+                    LpError::DuplicateName { context, name, .. }
+                        if self.col_names.find(n).is_some_and(|k| k >= first_id) =>
+                    {
+                        let k = self.col_names.find(n).unwrap_or(first_id) - first_id;
+                        LpError::DuplicateName {
+                            context,
+                            name,
+                            first: format!("variable {} of add_vars", u64::from(k) + 1),
+                        }
+                    }
+                    e => e,
+                })?;
+                self.col_names.insert(id, n);
+                Some(c)
+            }
+        };
         Ok(ColDef {
             ty,
             lower,
@@ -153,7 +190,7 @@ impl Problem {
     /// NaN bounds, `lower > upper`, a name GLPK refuses; nothing is added then.
     pub fn add_var(&mut self, def: VarDef) -> Result<Var, LpError> {
         let mut def = Some(def);
-        let vars = self.add_vars(1, |_| def.take().unwrap_or_else(VarDef::continuous))?;
+        let vars = self.add_cols(1, |_| def.take().unwrap_or_else(VarDef::continuous), true)?;
         Ok(vars[0])
     }
 
@@ -165,7 +202,17 @@ impl Problem {
     pub fn add_vars(
         &mut self,
         n: usize,
+        def: impl FnMut(usize) -> VarDef,
+    ) -> Result<Vec<Var>, LpError> {
+        self.add_cols(n, def, false)
+    }
+
+    /// [`Problem::add_vars`], or [`Problem::add_var`] if `single`.
+    fn add_cols(
+        &mut self,
+        n: usize,
         mut def: impl FnMut(usize) -> VarDef,
+        single: bool,
     ) -> Result<Vec<Var>, LpError> {
         let first_id = self.cols.made();
         let first_col = self.cols.len();
@@ -175,9 +222,9 @@ impl Problem {
             )));
         }
         let mut batch = Vec::with_capacity(n.min(COL_BATCH));
+        let first = first_id as u32;
         for i in 0..n {
-            let what = || format!("add_vars: variable {i}");
-            match self.col_def(def(i), &what) {
+            match self.col_def(def(i), first + i as u32, first, single) {
                 Ok(c) => batch.push(c),
                 Err(e) => {
                     self.truncate_cols(first_id, first_col);
@@ -191,6 +238,9 @@ impl Problem {
                 }
                 batch.clear();
             }
+        }
+        if n > 0 {
+            self.changed(if single { "add_var" } else { "add_vars" });
         }
         Ok((first_id..first_id + n)
             .map(|id| Var {
@@ -265,6 +315,7 @@ impl Problem {
             };
         }
         self.cols.truncate(first_id);
+        self.col_names.truncate(first_id as u32);
         self.obj_vars.retain(|&id| (id as usize) < first_id);
     }
 
@@ -275,17 +326,17 @@ impl Problem {
     /// Foreign or deleted variables, NaN or infinite coefficients, NaN or crossed bounds, a
     /// name GLPK refuses; the problem is unchanged then.
     pub fn add_constraint(&mut self, c: Constraint) -> Result<Row, LpError> {
-        let next = self.rows.made();
+        let next = self.rows.made() as u64 + 1;
         let label = &c.name;
         let what = move || match label {
-            Some(n) => format!("constraint '{n}'"),
-            None => format!("constraint #{next}"),
+            Some(n) => format!("constraint '{}'", n.escape_debug()),
+            None => format!("constraint {next}"),
         };
         let (ty, lower, upper) = self.bound_type(c.lower, c.upper, &what)?;
         let name = c
             .name
             .as_deref()
-            .map(|n| Self::check_name(&what, n))
+            .map(|n| self.check_name(&|| "add_constraint".to_owned(), n, true))
             .transpose()?;
         let len = self.merge(&c.expr.terms, Dups::Merge, &what)? as i32;
         let pending = self.pending.get_mut();
@@ -307,6 +358,10 @@ impl Problem {
         let full = pending.rows.len() >= FLUSH_ROWS;
         // Rows are appended: this one will be GLPK's row number `rows so far + 1`.
         let id = self.rows.push();
+        if let Some(n) = c.name.as_deref() {
+            self.row_names.insert(id, n);
+        }
+        self.changed("add_constraint");
         if full {
             self.flush()?;
         }
@@ -444,6 +499,12 @@ impl Problem {
                 .map(|&j| self.cols.id(j))
                 .collect()
         };
+        let by = if dir == self.c().GLP_MAX {
+            "maximize"
+        } else {
+            "minimize"
+        };
+        self.changed(by);
         Ok(())
     }
 

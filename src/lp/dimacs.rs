@@ -236,7 +236,8 @@ impl McfInstance {
         let path = path.as_ref();
         std::fs::write(path, self.to_dimacs()).map_err(|e| LpError::Io {
             path: path.display().to_string(),
-            message: e.to_string(),
+            message: "cannot write the file".into(),
+            source: Some(std::sync::Arc::new(e)),
         })
     }
 
@@ -249,7 +250,8 @@ impl McfInstance {
         let path = path.as_ref();
         let text = std::fs::read_to_string(path).map_err(|e| LpError::Io {
             path: path.display().to_string(),
-            message: e.to_string(),
+            message: "cannot read the file".into(),
+            source: Some(std::sync::Arc::new(e)),
         })?;
         McfInstance::parse(&text)
             .map_err(|(line, m)| LpError::Dimacs(format!("{}:{line}: {m}", path.display())))

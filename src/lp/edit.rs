@@ -100,7 +100,7 @@ impl Problem {
     ///
     /// A foreign or deleted variable, NaN or crossed bounds.
     pub fn set_bounds(&mut self, v: Var, lower: f64, upper: f64) -> Result<(), LpError> {
-        let what = || format!("set_bounds({})", self.var_name(v));
+        let what = || format!("set_bounds: {}", self.var_desc(v));
         let j = self.col(v, &what)?;
         let (ty, lb, ub) = self.bound_type(lower, upper, &what)?;
         // SAFETY: `j` is a valid column; the closure holds only Copy values.
@@ -108,7 +108,9 @@ impl Problem {
             self.run("set_bounds", |g, prob| {
                 g.set_col_bnds.call((prob, j, ty, lb, ub))
             })
-        }
+        }?;
+        self.changed("set_bounds");
+        Ok(())
     }
 
     /// Changes a variable's kind ([`Kind::Binary`] also sets its bounds to `[0, 1]`).
@@ -132,7 +134,9 @@ impl Problem {
                     g.set_col_bnds.call((prob, j, c.GLP_DB, 0.0, 1.0));
                 }
             })
-        }
+        }?;
+        self.changed("set_kind");
+        Ok(())
     }
 
     /// Changes a row's bounds.
@@ -141,15 +145,23 @@ impl Problem {
     ///
     /// A foreign or deleted row, NaN or crossed bounds.
     pub fn set_row_bounds(&mut self, r: Row, lower: f64, upper: f64) -> Result<(), LpError> {
-        let what = || format!("set_row_bounds({})", self.row_name(r));
+        self.change_row_bounds(r, lower, upper, "set_row_bounds")
+    }
+
+    fn change_row_bounds(
+        &mut self,
+        r: Row,
+        lower: f64,
+        upper: f64,
+        by: &'static str,
+    ) -> Result<(), LpError> {
+        let what = || format!("{by}: {}", self.row_desc(r));
         let i = self.row_num(r, &what)?;
         let (ty, lb, ub) = self.bound_type(lower, upper, &what)?;
         // SAFETY: `i` is a valid row; the closure holds only Copy values.
-        unsafe {
-            self.run("set_row_bounds", |g, prob| {
-                g.set_row_bnds.call((prob, i, ty, lb, ub))
-            })
-        }
+        unsafe { self.run(by, |g, prob| g.set_row_bnds.call((prob, i, ty, lb, ub))) }?;
+        self.changed(by);
+        Ok(())
     }
 
     /// Changes the right-hand side of a `≤`, `≥` or `=` row, keeping its sense.
@@ -159,7 +171,7 @@ impl Problem {
     /// A foreign or deleted row, a non-finite `rhs`, or a ranged or free row (use
     /// [`Problem::set_row_bounds`]).
     pub fn set_rhs(&mut self, r: Row, rhs: f64) -> Result<(), LpError> {
-        let what = || format!("set_rhs({})", self.row_name(r));
+        let what = || format!("set_rhs: {}", self.row_desc(r));
         let i = self.row_num(r, &what)?;
         if !rhs.is_finite() {
             return Err(LpError::NotFinite(format!(
@@ -181,7 +193,7 @@ impl Problem {
                 )));
             }
         };
-        self.set_row_bounds(r, lower, upper)
+        self.change_row_bounds(r, lower, upper, "set_rhs")
     }
 
     /// Sets a variable's objective coefficient.
@@ -190,7 +202,7 @@ impl Problem {
     ///
     /// A foreign or deleted variable, a non-finite coefficient.
     pub fn set_obj_coef(&mut self, v: Var, coef: f64) -> Result<(), LpError> {
-        let what = || format!("set_obj_coef({})", self.var_name(v));
+        let what = || format!("set_obj_coef: {}", self.var_desc(v));
         let j = self.col(v, &what)?;
         if !coef.is_finite() {
             return Err(LpError::NotFinite(format!(
@@ -207,6 +219,7 @@ impl Problem {
         if coef != 0.0 {
             self.obj_vars.push(v.id);
         }
+        self.changed("set_obj_coef");
         Ok(())
     }
 
@@ -217,7 +230,16 @@ impl Problem {
     /// A variable given twice ([`LpError::DuplicateTerm`]; GLPK would abort), foreign or
     /// deleted handles, non-finite coefficients.
     pub fn set_row(&mut self, r: Row, terms: &[(Var, f64)]) -> Result<(), LpError> {
-        let label = format!("set_row({})", self.row_name(r));
+        self.change_row(r, terms, "set_row")
+    }
+
+    fn change_row(
+        &mut self,
+        r: Row,
+        terms: &[(Var, f64)],
+        by: &'static str,
+    ) -> Result<(), LpError> {
+        let label = format!("{by}: {}", self.row_desc(r));
         let what = || label.clone();
         let i = self.row_num(r, &what)?;
         let terms: Vec<Term> = terms
@@ -228,11 +250,13 @@ impl Problem {
         let (ind, val) = (&self.merge.ind, &self.merge.val);
         // SAFETY: as in add_constraint.
         unsafe {
-            self.run("set_row", |g, prob| {
+            self.run(by, |g, prob| {
                 g.set_mat_row
                     .call((prob, i, len, ind.as_ptr(), val.as_ptr()))
             })
-        }
+        }?;
+        self.changed(by);
+        Ok(())
     }
 
     /// The coefficients of a row, as `(variable, coefficient)` in column order.
@@ -269,7 +293,7 @@ impl Problem {
     ///
     /// Foreign or deleted handles, a non-finite coefficient.
     pub fn set_coef(&mut self, r: Row, v: Var, coef: f64) -> Result<(), LpError> {
-        let what = || format!("set_coef({}, {})", self.row_name(r), self.var_name(v));
+        let what = || format!("set_coef: {}, {}", self.row_desc(r), self.var_desc(v));
         self.col(v, &what)?;
         if !coef.is_finite() {
             return Err(LpError::NotFinite(format!(
@@ -283,7 +307,7 @@ impl Problem {
             None => terms.push((v, coef)),
         }
         terms.retain(|&(_, a)| a != 0.0);
-        self.set_row(r, &terms)
+        self.change_row(r, &terms, "set_coef")
     }
 
     /// Deletes variables (their handles become invalid; others keep theirs).
@@ -296,7 +320,8 @@ impl Problem {
             .iter()
             .map(|&v| self.col(v, &|| "delete_vars".to_owned()))
             .collect::<Result<Vec<i32>, LpError>>()?;
-        self.delete(nums, false)?;
+        let ids: Vec<u32> = vars.iter().map(|v| v.id).collect();
+        self.delete(&ids, nums, false)?;
         self.cols.delete(vars.iter().map(|v| v.id));
         Ok(())
     }
@@ -311,41 +336,51 @@ impl Problem {
             .iter()
             .map(|&r| self.row_num(r, &|| "delete_rows".to_owned()))
             .collect::<Result<Vec<i32>, LpError>>()?;
-        self.delete(nums, true)?;
+        let ids: Vec<u32> = rows.iter().map(|r| r.id).collect();
+        self.delete(&ids, nums, true)?;
         self.rows.delete(rows.iter().map(|r| r.id));
         Ok(())
     }
 
-    /// Deletes GLPK rows or columns `nums` (valid numbers), refusing repeats.
-    fn delete(&mut self, mut nums: Vec<i32>, rows: bool) -> Result<(), LpError> {
-        nums.sort_unstable();
-        if nums.windows(2).any(|w| w[0] == w[1]) {
-            let what = if rows {
-                "delete_rows: a row"
+    /// Deletes GLPK rows or columns `nums` (valid numbers, of the handles `ids`), refusing
+    /// repeats.
+    fn delete(&mut self, ids: &[u32], mut nums: Vec<i32>, rows: bool) -> Result<(), LpError> {
+        let what = if rows { "delete_rows" } else { "delete_vars" };
+        let mut order: Vec<usize> = (0..nums.len()).collect();
+        order.sort_unstable_by_key(|&k| nums[k]);
+        if let Some(w) = order.windows(2).find(|w| nums[w[0]] == nums[w[1]]) {
+            let id = ids[w[0]];
+            let item = if rows {
+                self.row_desc(Row { model: self.id, id })
             } else {
-                "delete_vars: a variable"
+                self.var_desc(Var { model: self.id, id })
             };
-            return Err(LpError::DuplicateTerm(format!("{what} is listed twice")));
+            return Err(LpError::DuplicateTerm(format!(
+                "{what}: {item} is listed twice"
+            )));
         }
         if nums.is_empty() {
             return Ok(());
         }
+        nums.sort_unstable();
         nums.insert(0, 0); // GLPK reads num[1..=n]
         let n = nums.len() as i32 - 1;
         // SAFETY: `nums` (borrowed) holds distinct valid numbers from index 1.
         unsafe {
-            self.run(
-                if rows { "delete_rows" } else { "delete_vars" },
-                |g, prob| {
-                    if rows {
-                        g.del_rows.call((prob, n, nums.as_ptr()));
-                    } else {
-                        g.del_cols.call((prob, n, nums.as_ptr()));
-                    }
-                },
-            )
+            self.run(what, |g, prob| {
+                if rows {
+                    g.del_rows.call((prob, n, nums.as_ptr()));
+                } else {
+                    g.del_cols.call((prob, n, nums.as_ptr()));
+                }
+            })
         }?;
-        self.solved = None;
+        if rows {
+            self.row_names.release(ids);
+        } else {
+            self.col_names.release(ids);
+        }
+        self.changed(what);
         Ok(())
     }
 }

@@ -24,6 +24,7 @@ impl Problem {
         let s = path.to_str().ok_or_else(|| LpError::Io {
             path: path.display().to_string(),
             message: "the path is not UTF-8".into(),
+            source: None,
         })?;
         c_string("path", s)
     }
@@ -46,6 +47,7 @@ impl Problem {
         Err(LpError::Io {
             path: path.display().to_string(),
             message: format!("{what} failed: {}", glpk::last_output()),
+            source: None,
         })
     }
 
@@ -174,12 +176,15 @@ impl Problem {
         }
         // The objective is GLPK's now: reset every column on the next minimize/maximize.
         self.obj_vars = self.cols.ids().collect();
-        Ok(())
+        self.reload_names()
     }
 
     /// Calls GLPK directly on this problem's `glp_prob *`, guarded: a GLPK error becomes
     /// [`LpError::Glpk`]. For what the modeler does not wrap; [`Glpk::ffi`] has every GLPK
-    /// function declared. Rows or columns the closure adds get handles afterwards.
+    /// function declared. Rows or columns the closure adds get handles afterwards, and the
+    /// names of all of them are read back from GLPK (a name the closure gives twice is found
+    /// by [`Problem::var`] or [`Problem::row`] as its first holder). The current solution is
+    /// discarded: the closure may have changed anything.
     ///
     /// # Safety
     ///
@@ -196,6 +201,7 @@ impl Problem {
         let glpk = self.glpk.clone();
         // SAFETY: the caller's contract.
         let r = unsafe { self.run("with_raw", |_, prob| f(&glpk, prob)) }?;
+        self.changed("with_raw");
         self.adopt()?;
         Ok(r)
     }

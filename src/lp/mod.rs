@@ -60,6 +60,7 @@
 mod build;
 mod dimacs;
 mod edit;
+mod error;
 mod expr;
 mod files;
 mod glpk;
@@ -71,6 +72,7 @@ mod solve;
 
 pub use build::{Kind, VarDef};
 pub use dimacs::{Arc as DimacsArc, McfInstance, McfSpec};
+pub use error::{LpError, Unsolved};
 pub use expr::{Constraint, Expr, Linear, Row, Term, Var};
 pub use files::MpsFormat;
 pub use glpk::{GLPK_CDEF, GLPK_DEFAULT, GLPK_ENV, Glpk, Output};
@@ -79,104 +81,3 @@ pub use params::{
 };
 pub use problem::Problem;
 pub use solve::{Code, Outcome, SolutionKind, Status};
-
-use std::fmt;
-
-/// Why a modeling or solving step failed. Nothing reached GLPK, except for
-/// [`LpError::Glpk`], [`LpError::Solver`] and [`LpError::Io`].
-#[derive(Clone, Debug, PartialEq)]
-#[non_exhaustive]
-pub enum LpError {
-    /// GLPK could not be loaded or bound (with what was tried and an install hint).
-    Load(String),
-    /// A variable of another problem.
-    ForeignVar {
-        /// The variable, as `Var::index` and its problem's number.
-        var: String,
-        /// What it was used for.
-        context: String,
-    },
-    /// A row of another problem.
-    ForeignRow {
-        /// The row.
-        row: String,
-        /// What it was used for.
-        context: String,
-    },
-    /// A variable or row deleted from the problem.
-    Deleted(String),
-    /// A NaN or infinite coefficient, or a NaN bound.
-    NotFinite(String),
-    /// Bounds with `lower > upper`.
-    Bounds(String),
-    /// The same variable twice where GLPK takes each once ([`Problem::set_row`]).
-    DuplicateTerm(String),
-    /// Anything else the modeler refused (names, arguments), with the reason.
-    Invalid(String),
-    /// GLPK reported an error (its message, from its error routine), caught by the error hook.
-    /// This thread's GLPK environment was freed: every problem of the thread is gone.
-    Glpk {
-        /// The modeler operation that called GLPK.
-        what: String,
-        /// GLPK's message, with its source location.
-        message: String,
-    },
-    /// The problem belonged to a GLPK environment that a GLPK error (in any problem of the
-    /// thread) freed; it can only be dropped.
-    EnvReset,
-    /// A solver failed to start or to finish (`GLP_EBADB`, `GLP_ESING`, `GLP_EFAIL`, …).
-    Solver {
-        /// `glp_simplex`, `glp_interior` or `glp_intopt`.
-        solver: &'static str,
-        /// GLPK's return code, e.g. `GLP_ESING`.
-        code: &'static str,
-        /// What the code means, and GLPK's last message.
-        message: String,
-    },
-    /// A result was asked for that the last solve did not produce (no solve yet, duals of a
-    /// MIP).
-    NoSolution(String),
-    /// Reading or writing a file failed (GLPK's message).
-    Io {
-        /// The file.
-        path: String,
-        /// What GLPK said.
-        message: String,
-    },
-    /// A DIMACS file could not be read (`path:line: message`).
-    Dimacs(String),
-}
-
-impl fmt::Display for LpError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            LpError::Load(m) => write!(f, "cannot load GLPK: {m}"),
-            LpError::ForeignVar { var, context } => {
-                write!(f, "{context}: variable {var} belongs to another problem")
-            }
-            LpError::ForeignRow { row, context } => {
-                write!(f, "{context}: row {row} belongs to another problem")
-            }
-            LpError::Deleted(m) => write!(f, "{m} was deleted"),
-            LpError::NotFinite(m) | LpError::Bounds(m) | LpError::Invalid(m) => f.write_str(m),
-            LpError::DuplicateTerm(m) => f.write_str(m),
-            LpError::Glpk { what, message } => write!(
-                f,
-                "{what}: GLPK error: {message} (this thread's GLPK problems were freed)"
-            ),
-            LpError::EnvReset => f.write_str(
-                "this problem was freed with its thread's GLPK environment after a GLPK error",
-            ),
-            LpError::Solver {
-                solver,
-                code,
-                message,
-            } => write!(f, "{solver} failed: {code}: {message}"),
-            LpError::NoSolution(m) => write!(f, "no solution: {m}"),
-            LpError::Io { path, message } => write!(f, "{path}: {message}"),
-            LpError::Dimacs(m) => f.write_str(m),
-        }
-    }
-}
-
-impl std::error::Error for LpError {}

@@ -1,5 +1,8 @@
 //! Handles of variables and rows ↔ GLPK's column and row numbers.
 
+use std::collections::HashMap;
+use std::rc::Rc;
+
 /// Handles ↔ GLPK numbers (1-based) of columns or rows. Until the first deletion, handle `k`
 /// is number `k + 1` and no table is kept; GLPK keeps the survivors of a deletion in order.
 #[derive(Default)]
@@ -79,5 +82,60 @@ impl Numbering {
         for (k, &id) in ids.iter().enumerate() {
             nums[id as usize] = k as i32 + 1;
         }
+    }
+}
+
+/// The names of a problem's variables (or rows), kept beside GLPK's so that a duplicate is
+/// refused when it is given and messages name deleted items too. Unnamed items cost nothing.
+#[derive(Default)]
+pub(super) struct Names {
+    /// Name → handle, for the live items (a deleted item's name is free again).
+    by_name: HashMap<Rc<str>, u32>,
+    /// Handle → name, deleted items included.
+    by_id: HashMap<u32, Rc<str>>,
+}
+
+impl Names {
+    /// The name of handle `id`, if it has (or had) one.
+    pub(super) fn get(&self, id: u32) -> Option<&str> {
+        self.by_id.get(&id).map(|n| &**n)
+    }
+
+    /// The live handle named `name`.
+    pub(super) fn find(&self, name: &str) -> Option<u32> {
+        self.by_name.get(name).copied()
+    }
+
+    /// Names handle `id` (its name must be free: [`Names::find`] said `None`).
+    pub(super) fn insert(&mut self, id: u32, name: &str) {
+        let name: Rc<str> = Rc::from(name);
+        self.by_name.insert(name.clone(), id);
+        self.by_id.insert(id, name);
+    }
+
+    /// Frees the names of deleted handles (messages still show them).
+    pub(super) fn release(&mut self, ids: &[u32]) {
+        for id in ids {
+            if let Some(name) = self.by_id.get(id)
+                && self.by_name.get(name) == Some(id)
+            {
+                self.by_name.remove(name);
+            }
+        }
+    }
+
+    /// Forgets handles from `first` on (an `add_vars` that failed).
+    pub(super) fn truncate(&mut self, first: u32) {
+        if self.by_id.is_empty() {
+            return;
+        }
+        self.by_id.retain(|&id, _| id < first);
+        self.by_name.retain(|_, id| *id < first);
+    }
+
+    /// Forgets every name.
+    pub(super) fn clear(&mut self) {
+        self.by_id.clear();
+        self.by_name.clear();
     }
 }

@@ -9,10 +9,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering as AtomicOrdering};
 
 use super::LpError;
+use super::error::Unsolved;
 use super::expr::{Row, Term, Var};
 use super::glpk::{self, Consts, Fns, Glpk, Output, Prob, c_string};
-use super::numbering::Numbering;
-use super::solve::SolutionKind;
+use super::numbering::{Names, Numbering};
+use super::solve::Outcome;
 
 static NEXT_MODEL: AtomicU32 = AtomicU32::new(1);
 
@@ -71,12 +72,17 @@ pub struct Problem {
     pub(super) cols: Numbering,
     /// Row handles ↔ GLPK rows (including pending ones).
     pub(super) rows: Numbering,
+    /// The variables' names.
+    pub(super) col_names: Names,
+    /// The rows' names.
+    pub(super) row_names: Names,
     /// Variables given an objective coefficient by the last `minimize`/`maximize`.
     pub(super) obj_vars: Vec<u32>,
     pub(super) merge: Merge,
     /// Rows added but not yet handed to GLPK (see [`Problem::flush`]).
     pub(super) pending: RefCell<Pending>,
-    pub(super) solved: Option<SolutionKind>,
+    /// The current solution's outcome, or why there is none.
+    pub(super) solved: Result<Outcome, Unsolved>,
     /// A problem belongs to its thread's GLPK environment.
     pub(super) _thread: PhantomData<*mut ()>,
 }
@@ -136,10 +142,12 @@ impl Problem {
             output: Output::Silent,
             cols: Numbering::default(),
             rows: Numbering::default(),
+            col_names: Names::default(),
+            row_names: Names::default(),
             obj_vars: Vec::new(),
             merge: Merge::default(),
             pending: RefCell::default(),
-            solved: None,
+            solved: Err(Unsolved::NotYet),
             _thread: PhantomData,
         };
         // SAFETY: the closure holds nothing; glp_create_prob takes no arguments.
@@ -167,6 +175,26 @@ impl Problem {
         let prob = self.prob;
         // SAFETY: the caller's contract.
         unsafe { glpk::guarded(g, &self.output, what, || f(&g.fns, prob)) }
+    }
+
+    /// Discards the current solution: the model was changed by `by`.
+    #[inline]
+    pub(super) fn changed(&mut self, by: &'static str) {
+        if self.solved.is_ok() {
+            self.solved = Err(Unsolved::Changed(by));
+        }
+    }
+
+    /// The outcome of the last solve, while its solution is current.
+    ///
+    /// # Errors
+    ///
+    /// [`LpError::NotSolved`] saying why there is no current solution.
+    pub fn outcome(&self) -> Result<Outcome, LpError> {
+        self.solved.map_err(|reason| LpError::NotSolved {
+            what: "outcome",
+            reason,
+        })
     }
 
     pub(super) fn c(&self) -> &Consts {
@@ -209,91 +237,168 @@ impl Problem {
             .collect()
     }
 
-    // -- Handles --
+    // -- Handles and names --
 
+    /// The GLPK column of `v`, checked: this problem's, not deleted.
     pub(super) fn col(&self, v: Var, context: &dyn Fn() -> String) -> Result<i32, LpError> {
         if v.model != self.id {
             return Err(LpError::ForeignVar {
-                var: format!("#{} of problem {}", v.id, v.model),
+                var: self.var_desc(v),
                 context: context(),
             });
         }
         match self.cols.num(v.id) {
             j if j > 0 => Ok(j),
             _ => Err(LpError::Deleted(format!(
-                "{}: variable #{}",
+                "{}: {}",
                 context(),
-                v.id
+                self.var_desc(v)
             ))),
         }
     }
 
+    /// The GLPK row of `r`, checked: this problem's, not deleted.
     pub(super) fn row_num(&self, r: Row, context: &dyn Fn() -> String) -> Result<i32, LpError> {
         if r.model != self.id {
             return Err(LpError::ForeignRow {
-                row: format!("#{} of problem {}", r.id, r.model),
+                row: self.row_desc(r),
                 context: context(),
             });
         }
         match self.rows.num(r.id) {
             i if i > 0 => Ok(i),
-            _ => Err(LpError::Deleted(format!("{}: row #{}", context(), r.id))),
+            _ => Err(LpError::Deleted(format!(
+                "{}: {}",
+                context(),
+                self.row_desc(r)
+            ))),
         }
     }
 
-    /// A variable's name, or `#N` if it has none.
-    pub fn var_name(&self, v: Var) -> String {
-        let name = self
-            .col(v, &String::new)
-            .ok()
-            .and_then(|j| self.name_of(j, false));
-        name.unwrap_or_else(|| format!("#{}", v.id))
-    }
-
-    /// A row's name, or `#N` if it has none.
-    pub fn row_name(&self, r: Row) -> String {
-        let name = self
-            .row_num(r, &String::new)
-            .ok()
-            .and_then(|i| self.name_of(i, true));
-        name.unwrap_or_else(|| format!("#{}", r.id))
-    }
-
-    fn name_of(&self, k: i32, row: bool) -> Option<String> {
-        // SAFETY: `k` is a valid row/column number (from the maps); the closure holds nothing;
-        // GLPK returns NULL or a string that lives until the name changes, copied at once.
-        unsafe {
-            self.run("name", |g, prob| {
-                let s = if row {
-                    g.get_row_name.call((prob, k))
-                } else {
-                    g.get_col_name.call((prob, k))
-                };
-                (!s.is_null()).then(|| CStr::from_ptr(s).to_string_lossy().into_owned())
-            })
+    /// `v` for messages: `variable 'x1'`, or by position counted from 1 (`variable 3` is
+    /// the third made), with its problem's number if it is another problem's.
+    pub(super) fn var_desc(&self, v: Var) -> String {
+        if v.model != self.id {
+            return format!("variable {} of problem {}", v.id as u64 + 1, v.model);
         }
-        .ok()
-        .flatten()
+        match self.col_names.get(v.id) {
+            Some(name) => format!("variable '{}'", name.escape_debug()),
+            None => format!("variable {}", v.id as u64 + 1),
+        }
     }
 
-    /// The variable named `name`, if any (a linear search).
+    /// `r` for messages, as [`Problem::var_desc`]: `row 'cap'` or `row 2`.
+    pub(super) fn row_desc(&self, r: Row) -> String {
+        if r.model != self.id {
+            return format!("row {} of problem {}", r.id as u64 + 1, r.model);
+        }
+        match self.row_names.get(r.id) {
+            Some(name) => format!("row '{}'", name.escape_debug()),
+            None => format!("row {}", r.id as u64 + 1),
+        }
+    }
+
+    /// A variable's name: `None` if it has none or is another problem's (a deleted variable
+    /// keeps the name it had).
+    pub fn var_name(&self, v: Var) -> Option<&str> {
+        if v.model != self.id {
+            return None;
+        }
+        self.col_names.get(v.id)
+    }
+
+    /// A row's name, as [`Problem::var_name`].
+    pub fn row_name(&self, r: Row) -> Option<&str> {
+        if r.model != self.id {
+            return None;
+        }
+        self.row_names.get(r.id)
+    }
+
+    /// The variable named `name`, if any.
     pub fn var(&self, name: &str) -> Option<Var> {
-        (1..=self.cols.len() as i32)
-            .find(|&j| self.name_of(j, false).as_deref() == Some(name))
-            .map(|j| Var {
-                model: self.id,
-                id: self.cols.id(j),
-            })
+        self.col_names
+            .find(name)
+            .map(|id| Var { model: self.id, id })
     }
 
-    /// The row named `name`, if any (a linear search).
+    /// The row named `name`, if any.
     pub fn row(&self, name: &str) -> Option<Row> {
-        (1..=self.rows.len() as i32)
-            .find(|&i| self.name_of(i, true).as_deref() == Some(name))
-            .map(|i| Row {
-                model: self.id,
-                id: self.rows.id(i),
+        self.row_names
+            .find(name)
+            .map(|id| Row { model: self.id, id })
+    }
+
+    /// Reads every column's and row's name back from GLPK (after a file was read or raw calls
+    /// ran). Names GLPK holds twice (only raw calls can do that) map to the first holder.
+    pub(super) fn reload_names(&mut self) -> Result<(), LpError> {
+        let (cols, rows) = (
+            self.cols.ids().collect::<Vec<_>>(),
+            self.rows.ids().collect::<Vec<_>>(),
+        );
+        let mut names: Vec<Option<String>> = Vec::with_capacity(cols.len() + rows.len());
+        let out: *mut Vec<Option<String>> = &mut names;
+        let (n_cols, n_rows) = (cols.len() as i32, rows.len() as i32);
+        // SAFETY: every number is a valid column or row (the numberings match GLPK's counts,
+        // adopt made them so). The closure holds a raw pointer to `names`, owned by this frame:
+        // if GLPK escaped, the strings pushed so far leak, nothing is dropped twice.
+        unsafe {
+            self.run("names", |g, prob| {
+                let get = |s: *const std::ffi::c_char| {
+                    (!s.is_null()).then(|| CStr::from_ptr(s).to_string_lossy().into_owned())
+                };
+                for j in 1..=n_cols {
+                    (*out).push(get(g.get_col_name.call((prob, j))));
+                }
+                for i in 1..=n_rows {
+                    (*out).push(get(g.get_row_name.call((prob, i))));
+                }
             })
+        }?;
+        self.col_names.clear();
+        self.row_names.clear();
+        let (col_names, row_names) = names.split_at(cols.len());
+        for (&id, name) in cols.iter().zip(col_names) {
+            if let Some(name) = name.as_deref().filter(|n| self.col_names.find(n).is_none()) {
+                self.col_names.insert(id, name);
+            }
+        }
+        for (&id, name) in rows.iter().zip(row_names) {
+            if let Some(name) = name.as_deref().filter(|n| self.row_names.find(n).is_none()) {
+                self.row_names.insert(id, name);
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks `name` for GLPK (1 to 255 bytes, no control characters, no NUL) and that no
+    /// live variable (`row` false) or row has it.
+    pub(super) fn check_name(
+        &self,
+        what: &dyn Fn() -> String,
+        name: &str,
+        row: bool,
+    ) -> Result<CString, LpError> {
+        let (names, noun) = if row {
+            (&self.row_names, "row")
+        } else {
+            (&self.col_names, "variable")
+        };
+        if let Some(id) = names.find(name) {
+            return Err(LpError::DuplicateName {
+                context: what(),
+                name: name.to_owned(),
+                first: format!("{noun} {}", id as u64 + 1),
+            });
+        }
+        if name.is_empty() || name.len() > 255 || name.chars().any(char::is_control) {
+            return Err(LpError::Invalid(format!(
+                "{}: name '{}' is not a GLPK name (1 to 255 bytes, no control characters)",
+                what(),
+                name.escape_debug()
+            )));
+        }
+        c_string(&what(), name)
     }
 
     // -- Validation --
@@ -325,17 +430,6 @@ impl Problem {
             (true, true) if lower == upper => (c.GLP_FX, lower, upper),
             (true, true) => (c.GLP_DB, lower, upper),
         })
-    }
-
-    pub(super) fn check_name(what: &dyn Fn() -> String, name: &str) -> Result<CString, LpError> {
-        if name.is_empty() || name.len() > 255 || name.chars().any(char::is_control) {
-            return Err(LpError::Invalid(format!(
-                "{}: name '{}' is not a GLPK name (1 to 255 bytes, no control characters)",
-                what(),
-                name.escape_debug()
-            )));
-        }
-        c_string(&what(), name)
     }
 
     /// Merges `terms` into `self.merge.ind/val` (1-based, length returned): like terms
@@ -373,9 +467,9 @@ impl Problem {
                     m.val.push(t.coef);
                 }
                 Some(_) if dups == Dups::Reject => {
-                    let name = self.var_name(t.var);
+                    let name = self.var_desc(t.var);
                     return Err(LpError::DuplicateTerm(format!(
-                        "{}: variable {name} appears more than once",
+                        "{}: {name} appears more than once",
                         what()
                     )));
                 }
@@ -388,11 +482,15 @@ impl Problem {
         let m = &mut self.merge;
         if m.val[1..].iter().any(|&v| v == 0.0 || !v.is_finite()) {
             if let Some(k) = m.val[1..].iter().position(|v| !v.is_finite()) {
+                let (j, coef) = (m.ind[k + 1], m.val[k + 1]);
+                let var = Var {
+                    model: self.id,
+                    id: self.cols.id(j),
+                };
                 return Err(LpError::NotFinite(format!(
-                    "{}: merged coefficient of column {} overflows to {}",
+                    "{}: merged coefficient of {} overflows to {coef}",
                     what(),
-                    m.ind[k + 1],
-                    m.val[k + 1]
+                    self.var_desc(var)
                 )));
             }
             let mut w = 1;
@@ -432,9 +530,9 @@ impl Problem {
                         model: self.id,
                         id: self.cols.id(j),
                     };
-                    let name = self.var_name(var);
+                    let name = self.var_desc(var);
                     return Err(LpError::DuplicateTerm(format!(
-                        "{}: variable {name} appears more than once",
+                        "{}: {name} appears more than once",
                         what()
                     )));
                 }
@@ -460,16 +558,20 @@ impl Problem {
         let v = t.var;
         if v.model != self.id {
             return Err(LpError::ForeignVar {
-                var: format!("#{} of problem {}", v.id, v.model),
+                var: self.var_desc(v),
                 context: what(),
             });
         }
         let j = self.cols.num(v.id);
         if j == 0 {
-            return Err(LpError::Deleted(format!("{}: variable #{}", what(), v.id)));
+            return Err(LpError::Deleted(format!(
+                "{}: {}",
+                what(),
+                self.var_desc(v)
+            )));
         }
         if !t.coef.is_finite() {
-            let name = self.var_name(v);
+            let name = self.var_desc(v);
             return Err(LpError::NotFinite(format!(
                 "{}: coefficient of {name} is {}",
                 what(),

@@ -6,18 +6,21 @@ use super::solve::SolutionKind;
 use super::{Row, Var};
 
 impl Problem {
-    // -- Results --
-
-    pub(super) fn solution(&self, what: &str) -> Result<SolutionKind, LpError> {
-        self.solved
-            .ok_or_else(|| LpError::NoSolution(format!("{what}: the problem has not been solved since it was made or rows/columns were deleted")))
+    /// The kind of the current solution.
+    pub(super) fn solution(&self, what: &'static str) -> Result<SolutionKind, LpError> {
+        match self.solved {
+            Ok(outcome) => Ok(outcome.kind),
+            Err(reason) => Err(LpError::NotSolved { what, reason }),
+        }
     }
 
-    /// The objective value of the last solution.
+    /// The objective value of the current solution (the same as [`Outcome::objective`]).
+    ///
+    /// [`Outcome::objective`]: super::Outcome::objective
     ///
     /// # Errors
     ///
-    /// [`LpError::NoSolution`] before a solve.
+    /// [`LpError::NotSolved`] when there is no current solution.
     pub fn objective(&self) -> Result<f64, LpError> {
         let kind = self.solution("objective")?;
         // SAFETY: the closure holds nothing.
@@ -34,9 +37,9 @@ impl Problem {
     ///
     /// # Errors
     ///
-    /// A foreign or deleted variable, [`LpError::NoSolution`].
+    /// A foreign or deleted variable, [`LpError::NotSolved`].
     pub fn value(&self, v: Var) -> Result<f64, LpError> {
-        Ok(self.values(&[v])?[0])
+        Ok(self.values_for("value", &[v])?[0])
     }
 
     /// The values of `vars` (one guarded pass over GLPK).
@@ -45,10 +48,14 @@ impl Problem {
     ///
     /// As [`Problem::value`].
     pub fn values(&self, vars: &[Var]) -> Result<Vec<f64>, LpError> {
-        let kind = self.solution("values")?;
+        self.values_for("values", vars)
+    }
+
+    fn values_for(&self, what: &'static str, vars: &[Var]) -> Result<Vec<f64>, LpError> {
+        let kind = self.solution(what)?;
         let cols = vars
             .iter()
-            .map(|&v| self.col(v, &|| "value".to_owned()))
+            .map(|&v| self.col(v, &|| what.to_owned()))
             .collect::<Result<Vec<i32>, LpError>>()?;
         self.col_results(kind, &cols, false)
     }
@@ -57,7 +64,7 @@ impl Problem {
     ///
     /// # Errors
     ///
-    /// [`LpError::NoSolution`].
+    /// [`LpError::NotSolved`].
     pub fn all_values(&self) -> Result<Vec<f64>, LpError> {
         let kind = self.solution("all_values")?;
         let by_col = self.col_results(
@@ -76,7 +83,7 @@ impl Problem {
     ///
     /// # Errors
     ///
-    /// As [`Problem::value`], and [`LpError::NoSolution`] after a MIP solve (no duals).
+    /// As [`Problem::value`], and [`LpError::NoDuals`] after a MIP solve.
     pub fn reduced_cost(&self, v: Var) -> Result<f64, LpError> {
         let kind = self.solution("reduced_cost")?;
         let j = self.col(v, &|| "reduced_cost".to_owned())?;
@@ -90,9 +97,9 @@ impl Problem {
         dual: bool,
     ) -> Result<Vec<f64>, LpError> {
         if dual && kind == SolutionKind::Mip {
-            return Err(LpError::NoSolution(
-                "a MIP solution has no duals or reduced costs".into(),
-            ));
+            return Err(LpError::NoDuals {
+                what: "reduced_cost",
+            });
         }
         let mut out = vec![0.0; cols.len()];
         let dst = out.as_mut_ptr();
@@ -115,11 +122,11 @@ impl Problem {
         Ok(out)
     }
 
-    fn row_result(&self, r: Row, dual: bool, what: &str) -> Result<f64, LpError> {
+    fn row_result(&self, r: Row, dual: bool, what: &'static str) -> Result<f64, LpError> {
         let kind = self.solution(what)?;
         let i = self.row_num(r, &|| what.to_owned())?;
         if dual && kind == SolutionKind::Mip {
-            return Err(LpError::NoSolution("a MIP solution has no duals".into()));
+            return Err(LpError::NoDuals { what });
         }
         // SAFETY: `i` is a valid row; the closure holds Copy values.
         unsafe {
@@ -140,7 +147,7 @@ impl Problem {
     ///
     /// # Errors
     ///
-    /// A foreign or deleted row, [`LpError::NoSolution`].
+    /// A foreign or deleted row, [`LpError::NotSolved`].
     pub fn row_value(&self, r: Row) -> Result<f64, LpError> {
         self.row_result(r, false, "row_value")
     }
@@ -149,7 +156,7 @@ impl Problem {
     ///
     /// # Errors
     ///
-    /// As [`Problem::row_value`], and [`LpError::NoSolution`] after a MIP solve.
+    /// As [`Problem::row_value`], and [`LpError::NoDuals`] after a MIP solve.
     pub fn dual(&self, r: Row) -> Result<f64, LpError> {
         self.row_result(r, true, "dual")
     }

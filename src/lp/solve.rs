@@ -1,18 +1,23 @@
 //! Solving: [`Problem::solve`], the three GLPK solvers, and what a solve ends with.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::{CData, Value};
 
-use super::LpError;
+use super::error::{LpError, Unsolved};
 use super::glpk;
 use super::params::{
     Basis, Branching, Interior, Method, Mip, MsgLevel, Ordering, Pricing, RatioTest, Simplex,
 };
 use super::problem::Problem;
 
-/// A solution's status (`glp_get_status`, `glp_ipt_status`, `glp_mip_status`).
+/// A solution's status (`glp_get_status`, `glp_ipt_status`, `glp_mip_status`), as GLPK
+/// distinguishes them. A solve that ends [`Optimal`](Status::Optimal) or
+/// [`Feasible`](Status::Feasible) has a solution ([`Outcome`]); any other status is
+/// [`LpError::NoSolution`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Status {
     /// Optimal (`GLP_OPT`).
     Optimal,
@@ -28,8 +33,40 @@ pub enum Status {
     Undefined,
 }
 
+impl Status {
+    /// GLPK's name for the status, e.g. `GLP_NOFEAS`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Status::Optimal => "GLP_OPT",
+            Status::Feasible => "GLP_FEAS",
+            Status::Infeasible => "GLP_INFEAS",
+            Status::NoFeasible => "GLP_NOFEAS",
+            Status::Unbounded => "GLP_UNBND",
+            Status::Undefined => "GLP_UNDEF",
+        }
+    }
+
+    /// Whether a solution with this status has values to read (optimal or feasible).
+    pub fn has_solution(self) -> bool {
+        matches!(self, Status::Optimal | Status::Feasible)
+    }
+
+    /// What the status means, for messages.
+    pub(super) fn meaning(self) -> &'static str {
+        match self {
+            Status::Optimal => "optimal (GLP_OPT)",
+            Status::Feasible => "feasible, optimality not proven (GLP_FEAS)",
+            Status::Infeasible => "the solver stopped at an infeasible point (GLP_INFEAS)",
+            Status::NoFeasible => "the problem has no feasible solution (GLP_NOFEAS)",
+            Status::Unbounded => "the problem is unbounded (GLP_UNBND)",
+            Status::Undefined => "the solver stopped before it had one (GLP_UNDEF)",
+        }
+    }
+}
+
 /// A solver's non-error return code: a limit reached, or what the presolver found.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Code {
     /// `GLP_EOBJLL`: the objective reached its lower limit.
     ObjLowerLimit,
@@ -72,6 +109,25 @@ impl Code {
             Code::Instability => "GLP_EINSTAB",
         }
     }
+
+    /// What the code means, for messages.
+    pub(super) fn meaning(self) -> &'static str {
+        match self {
+            Code::ObjLowerLimit => "the objective reached its lower limit (GLP_EOBJLL)",
+            Code::ObjUpperLimit => "the objective reached its upper limit (GLP_EOBJUL)",
+            Code::IterationLimit => "after the iteration limit (GLP_EITLIM)",
+            Code::TimeLimit => "after the time limit (GLP_ETMLIM)",
+            Code::NoPrimalFeasible => {
+                "the presolver found no primal feasible solution (GLP_ENOPFS)"
+            }
+            Code::NoDualFeasible => "the presolver found no dual feasible solution (GLP_ENODFS)",
+            Code::MipGap => "the MIP gap tolerance was reached (GLP_EMIPGAP)",
+            Code::Stopped => "the search was stopped (GLP_ESTOP)",
+            Code::NoFeasible => "no feasible solution (GLP_ENOFEAS)",
+            Code::NoConvergence => "very slow convergence or divergence (GLP_ENOCVG)",
+            Code::Instability => "numerical instability (GLP_EINSTAB)",
+        }
+    }
 }
 
 /// Which solver produced the current solution.
@@ -85,18 +141,31 @@ pub enum SolutionKind {
     Mip,
 }
 
-/// What a solve ended with.
+/// A solution a solve found: it exists only when there is one (the status is optimal or
+/// feasible); a solve without one is [`LpError::NoSolution`].
+///
+/// A feasible solution is one GLPK did not prove optimal: a MIP stopped by a limit or by the
+/// gap tolerance with an integer solution in hand, or an LP stopped by a limit at a primal
+/// feasible basis. Its values can be read like an optimal one's; [`Outcome::code`] says why
+/// the solver stopped.
 #[derive(Clone, Copy, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct Outcome {
-    /// The solution's status.
+    /// [`Status::Optimal`] or [`Status::Feasible`], never another.
     pub status: Status,
-    /// The solver's return code when it was not 0 and not an error: a limit, or what the
-    /// presolver found.
+    /// The solver's return code when it was not 0 and not an error: a limit, or the gap.
     pub code: Option<Code>,
-    /// The objective value of the solution (meaningful when `status` is optimal or feasible).
+    /// The objective value of the solution.
     pub objective: f64,
-    /// Which solver ran last.
+    /// Which solver found it.
     pub kind: SolutionKind,
+}
+
+impl Outcome {
+    /// Whether the solution is proven optimal.
+    pub fn is_optimal(&self) -> bool {
+        self.status == Status::Optimal
+    }
 }
 
 impl Problem {
@@ -107,7 +176,8 @@ impl Problem {
     ///
     /// # Errors
     ///
-    /// As [`Problem::simplex`] and [`Problem::intopt`].
+    /// As [`Problem::simplex`] and [`Problem::intopt`]: [`LpError::NoSolution`] when the
+    /// problem has no feasible solution, is unbounded, or the solver stopped without one.
     pub fn solve(&mut self) -> Result<Outcome, LpError> {
         // SAFETY: the closure holds nothing.
         let n_int = unsafe { self.run("solve", |g, prob| g.get_num_int.call((prob,))) }?;
@@ -131,7 +201,10 @@ impl Problem {
             .ffi()
             .ctype(ty)
             .and_then(|t| t.alloc_zeroed())
-            .map_err(|e| LpError::Invalid(format!("{ty}: {e}")))?;
+            .map_err(|e| LpError::Binding {
+                what: ty.to_owned(),
+                source: Arc::new(e.into()),
+            })?;
         let addr = data.addr().cast_const();
         // SAFETY: `addr` is a block of the type the init function takes, owned by `data`.
         unsafe {
@@ -145,15 +218,16 @@ impl Problem {
     }
 
     /// The outcome of a solver that returned `ret`: its code, then the solution's status and
-    /// objective, which become the problem's current solution.
+    /// objective. The solution, or its absence, becomes the problem's current one.
     fn finish(
         &mut self,
         kind: SolutionKind,
         solver: &'static str,
         ret: i32,
     ) -> Result<Outcome, LpError> {
-        let code = self.code(solver, ret)?;
-        self.solved = Some(kind);
+        let code = self.code(solver, ret).inspect_err(|_| {
+            self.solved = Err(Unsolved::SolverFailed(solver));
+        })?;
         // SAFETY: the closure holds nothing.
         let (st, objective) = unsafe {
             self.run(solver, |g, prob| match kind {
@@ -168,22 +242,44 @@ impl Problem {
             Some(Code::NoPrimalFeasible | Code::NoFeasible) => Status::NoFeasible,
             _ => self.status(st),
         };
-        Ok(Outcome {
+        if !status.has_solution() {
+            return Err(self.no_solution(solver, status, code));
+        }
+        let outcome = Outcome {
             status,
             code,
             objective,
             kind,
-        })
+        };
+        self.solved = Ok(outcome);
+        Ok(outcome)
+    }
+
+    /// Records that the last solve found no solution, and says so.
+    fn no_solution(&mut self, solver: &'static str, status: Status, code: Option<Code>) -> LpError {
+        self.solved = Err(Unsolved::NoSolution { status, code });
+        LpError::NoSolution {
+            solver,
+            status,
+            code,
+        }
     }
 
     fn set_param(data: &CData<'_>, field: &str, v: i32) -> Result<(), LpError> {
         data.set(field, v)
-            .map_err(|e| LpError::Invalid(format!("{}.{field}: {e}", data.type_name())))
+            .map_err(|e| Self::param_error(data, field, e.into()))
     }
 
     fn set_param_f64(data: &CData<'_>, field: &str, v: f64) -> Result<(), LpError> {
         data.set(field, Value::F64(v))
-            .map_err(|e| LpError::Invalid(format!("{}.{field}: {e}", data.type_name())))
+            .map_err(|e| Self::param_error(data, field, e.into()))
+    }
+
+    fn param_error(data: &CData<'_>, field: &str, e: crate::Error) -> LpError {
+        LpError::Binding {
+            what: format!("{}.{field}", data.type_name()),
+            source: Arc::new(e),
+        }
     }
 
     fn msg_lev(&self, m: MsgLevel) -> i32 {
@@ -206,9 +302,11 @@ impl Problem {
     ///
     /// # Errors
     ///
+    /// [`LpError::NoSolution`] when the LP has no feasible solution or is unbounded, or a limit
+    /// stopped the solver at an infeasible point (a limit that stops it at a feasible one is
+    /// an [`Outcome`] with status [`Status::Feasible`] and its [`Outcome::code`]).
     /// [`LpError::Solver`] when GLPK cannot start or finish (`GLP_EBADB` after the basis was
-    /// rebuilt, `GLP_ESING`, `GLP_ECOND`, `GLP_EBOUND`, `GLP_EFAIL`); limits are not errors but
-    /// [`Outcome::code`].
+    /// rebuilt, `GLP_ESING`, `GLP_ECOND`, `GLP_EBOUND`, `GLP_EFAIL`).
     pub fn simplex(&mut self, params: &Simplex) -> Result<Outcome, LpError> {
         let c = *self.c();
         let smcp = self.params(SolutionKind::Simplex)?;
@@ -270,6 +368,7 @@ impl Problem {
     ///
     /// # Errors
     ///
+    /// [`LpError::NoSolution`] when the interior-point method finds none,
     /// [`LpError::Solver`] for `GLP_EFAIL` (e.g. an empty problem).
     pub fn interior(&mut self, params: &Interior) -> Result<Outcome, LpError> {
         let c = *self.c();
@@ -289,24 +388,45 @@ impl Problem {
     }
 
     /// Solves the MIP with `glp_intopt` (branch and cut). Without MIP presolve, the LP
-    /// relaxation is solved first with [`Mip::relaxation`]; if it is not optimal, that outcome
-    /// is returned (no feasible or unbounded relaxation).
+    /// relaxation is solved first with [`Mip::relaxation`]; if it has no optimum, neither
+    /// has the MIP (solver `glp_intopt (LP relaxation)`: no feasible solution, unbounded, or,
+    /// after a limit, undefined).
+    ///
+    /// A limit or the gap tolerance that stops the search with an integer solution in hand
+    /// gives an [`Outcome`] with status [`Status::Feasible`] and the [`Outcome::code`].
     ///
     /// # Errors
     ///
-    /// As [`Problem::simplex`], and [`LpError::Solver`] for `glp_intopt`'s `GLP_EBOUND`,
-    /// `GLP_EROOT`, `GLP_EFAIL`.
+    /// [`LpError::NoSolution`] when there is no integer feasible solution (or none was found
+    /// before a limit: [`Status::Undefined`]), or the relaxation has no optimum;
+    /// [`LpError::Solver`] as for [`Problem::simplex`], and for `glp_intopt`'s `GLP_EBOUND`,
+    /// `GLP_EROOT`, `GLP_EFAIL`; [`LpError::Invalid`] for a bad [`Mip::gap`].
     pub fn intopt(&mut self, params: &Mip) -> Result<Outcome, LpError> {
         let c = *self.c();
+        if !params.gap.is_finite() || params.gap < 0.0 {
+            return Err(LpError::Invalid(format!(
+                "Mip::gap must be finite and ≥ 0, not {}",
+                params.gap
+            )));
+        }
         if !params.presolve {
-            let relaxed = self.simplex(&params.relaxation)?;
-            if relaxed.status != Status::Optimal {
-                let status = match relaxed.status {
-                    Status::Unbounded => Status::Unbounded,
-                    Status::Infeasible | Status::NoFeasible => Status::NoFeasible,
-                    other => other,
-                };
-                return Ok(Outcome { status, ..relaxed });
+            const RELAXATION: &str = "glp_intopt (LP relaxation)";
+            let (status, code) = match self.simplex(&params.relaxation) {
+                Ok(relaxed) if relaxed.is_optimal() => (Status::Optimal, None),
+                // Stopped by a limit: whether there is an integer solution is unknown.
+                Ok(relaxed) => (Status::Undefined, relaxed.code),
+                Err(LpError::NoSolution { status, code, .. }) => (
+                    match status {
+                        Status::Unbounded => Status::Unbounded,
+                        Status::Infeasible | Status::NoFeasible => Status::NoFeasible,
+                        _ => Status::Undefined,
+                    },
+                    code,
+                ),
+                Err(e) => return Err(e),
+            };
+            if status != Status::Optimal {
+                return Err(self.no_solution(RELAXATION, status, code));
             }
         }
         let iocp = self.params(SolutionKind::Mip)?;
@@ -319,12 +439,6 @@ impl Problem {
             Branching::Pseudocost => c.GLP_BR_PCH,
         };
         let on = |b: bool| if b { c.GLP_ON } else { c.GLP_OFF };
-        if !params.gap.is_finite() || params.gap < 0.0 {
-            return Err(LpError::Invalid(format!(
-                "Mip::gap must be finite and ≥ 0, not {}",
-                params.gap
-            )));
-        }
         Self::set_param(&iocp, "msg_lev", self.msg_lev(params.messages))?;
         Self::set_param(&iocp, "br_tech", br)?;
         Self::set_param(&iocp, "tm_lim", Self::millis(params.time_limit))?;
