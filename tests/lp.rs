@@ -1366,3 +1366,230 @@ fn raw_calls_may_use_the_modeler_and_errors_inside_still_come_back() {
     close(p.solve().unwrap().objective, 640.0, "x1 ≤ 10");
     assert_eq!(check_against_glpsol(&mut p, "raw_rows"), Status::Optimal);
 }
+
+#[test]
+fn duplicate_names_are_refused_where_they_are_given() {
+    let mut p = Problem::new().unwrap();
+    let x = p.add_var(VarDef::continuous().name("x")).unwrap();
+    let _unnamed = p.add_vars(2, |_| VarDef::continuous()).unwrap();
+    let e = p.add_var(VarDef::continuous().name("x")).unwrap_err();
+    assert!(
+        matches!(&e, LpError::DuplicateName { name, .. } if name == "x"),
+        "{e:?}"
+    );
+    assert_eq!(e.to_string(), "add_var: name 'x' already names variable 1");
+    // Within one call, the first holder is named by its place in the call; nothing is added.
+    let e = p
+        .add_vars(4, |i| VarDef::continuous().name(["a", "b", "c", "b"][i]))
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "variable 4 of add_vars: name 'b' already names variable 2 of add_vars"
+    );
+    assert_eq!(p.num_vars(), 3);
+    assert_eq!(p.var("b"), None, "the failed call's names are forgotten");
+    let [a, b] = p
+        .add_vars(2, |i| VarDef::continuous().upper(1.0).name(["a", "b"][i]))
+        .unwrap()[..]
+    else {
+        unreachable!()
+    };
+    assert_eq!(p.var("b"), Some(b));
+    let c1 = p
+        .add_constraint(constraint!(x + a <= 4).name("cap"))
+        .unwrap();
+    let e = p
+        .add_constraint(constraint!(x + b <= 3).name("cap"))
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "add_constraint: name 'cap' already names row 1"
+    );
+    assert_eq!(p.num_rows(), 1);
+    // A variable and a row may share a name (LP files keep them apart); unnamed items any
+    // number of times.
+    p.add_constraint(constraint!(x - a >= -2).name("x"))
+        .unwrap();
+    p.add_constraint(constraint!(x + b <= 5)).unwrap();
+    p.add_constraint(constraint!(a + b <= 5)).unwrap();
+    // What write_lp writes, read_lp reads, names and all (glpsol agrees on the optimum).
+    p.maximize(x + a + b).unwrap();
+    let lp = scratch("names.lp");
+    p.write_lp(&lp).unwrap();
+    let mut q = Problem::read_lp(&lp).unwrap();
+    assert_eq!((q.num_vars(), q.num_rows()), (p.num_vars(), p.num_rows()));
+    let (qx, qcap) = (q.var("x").unwrap(), q.row("cap").unwrap());
+    assert_eq!(q.var_name(qx), Some("x"));
+    assert_eq!(q.row_name(qcap), Some("cap"));
+    // A name read from a file is taken too.
+    let e = q.add_var(VarDef::continuous().name("a")).unwrap_err();
+    assert_eq!(e.to_string(), "add_var: name 'a' already names variable 4");
+    assert_eq!(check_against_glpsol(&mut p, "names"), Status::Optimal);
+    close(
+        q.solve().unwrap().objective,
+        p.objective().unwrap(),
+        "read back",
+    );
+    // A deleted variable's name is free again; messages still name the deleted one.
+    p.delete_vars(&[a]).unwrap();
+    let e = p.bounds(a).unwrap_err();
+    assert!(matches!(e, LpError::Deleted(_)), "{e:?}");
+    assert_eq!(e.to_string(), "bounds: variable 'a' was deleted");
+    let a2 = p.add_var(VarDef::continuous().name("a")).unwrap();
+    assert_eq!(p.var("a"), Some(a2));
+    assert_eq!(p.row("cap"), Some(c1));
+    // Unnamed ones are described by position, counted from 1.
+    let e = p.set_obj_coef(_unnamed[1], f64::NAN).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "set_obj_coef: variable 3: coefficient is NaN"
+    );
+    let r = p.rows()[2];
+    assert_eq!(p.row_name(r), None);
+    let e = p.set_row(r, &[(x, 1.0), (x, 1.0)]).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "set_row: row 3: variable 'x' appears more than once"
+    );
+}
+
+#[test]
+fn every_change_discards_the_solution_and_a_refused_one_keeps_it() {
+    type Change = fn(&mut Problem, &[Var; 3], &[Row; 3]) -> Result<(), LpError>;
+    let changes: [(&str, Change); 15] = [
+        ("add_var", |p, _, _| {
+            p.add_var(VarDef::continuous()).map(drop)
+        }),
+        ("add_vars", |p, _, _| {
+            p.add_vars(2, |_| VarDef::continuous()).map(drop)
+        }),
+        ("add_constraint", |p, x, _| {
+            p.add_constraint(constraint!(x[0] <= 50)).map(drop)
+        }),
+        ("minimize", |p, x, _| p.minimize(x[0])),
+        ("maximize", |p, x, _| p.maximize(x[1])),
+        ("set_bounds", |p, x, _| p.set_bounds(x[0], 0.0, 10.0)),
+        ("set_kind", |p, x, _| p.set_kind(x[0], Kind::Integer)),
+        ("set_row_bounds", |p, _, r| {
+            p.set_row_bounds(r[0], 0.0, 90.0)
+        }),
+        ("set_rhs", |p, _, r| p.set_rhs(r[0], 90.0)),
+        ("set_obj_coef", |p, x, _| p.set_obj_coef(x[2], 1.0)),
+        ("set_row", |p, x, r| p.set_row(r[0], &[(x[0], 1.0)])),
+        ("set_coef", |p, x, r| p.set_coef(r[0], x[2], 2.0)),
+        ("delete_vars", |p, x, _| p.delete_vars(&[x[2]])),
+        ("delete_rows", |p, _, r| p.delete_rows(&[r[2]])),
+        ("with_raw", |p, _, _| {
+            // SAFETY: the closure calls nothing.
+            unsafe { p.with_raw(|_, _| ()) }
+        }),
+    ];
+    for (name, change) in changes {
+        let (mut p, x, r) = manual_example(false);
+        let o = p.solve().unwrap();
+        // A refused change changes nothing, so the solution stays.
+        assert!(p.set_bounds(x[0], 2.0, 1.0).is_err());
+        assert!(p.add_var(VarDef::continuous().name("x1")).is_err());
+        assert_eq!(p.outcome().unwrap(), o);
+        change(&mut p, &x, &r).unwrap();
+        let e = p.objective().unwrap_err();
+        assert!(
+            matches!(
+                e,
+                LpError::NotSolved {
+                    what: "objective",
+                    reason: Unsolved::Changed(by)
+                } if by == name
+            ),
+            "{name}: {e:?}"
+        );
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "objective: no solution: the problem was changed by {name} after the last solve (solve it again)"
+            )
+        );
+        // Reading does not change the model.
+        p.bounds(x[0]).unwrap();
+        p.row_coefs(r[0]).unwrap();
+        p.write_lp(scratch("change.lp")).unwrap();
+        p.solve().unwrap();
+        p.objective().unwrap();
+    }
+    // Before any solve, and after a solver failure, the reason says so.
+    let (p, x, _) = manual_example(false);
+    assert_eq!(
+        p.value(x[0]).unwrap_err().to_string(),
+        "value: no solution: the problem has not been solved"
+    );
+    let mut empty = Problem::new().unwrap();
+    let e = empty.interior(&Default::default()).unwrap_err();
+    assert!(matches!(e, LpError::Solver { .. }), "{e:?}");
+    assert!(matches!(
+        empty.outcome().unwrap_err(),
+        LpError::NotSolved {
+            reason: Unsolved::SolverFailed("glp_interior"),
+            ..
+        }
+    ));
+}
+
+#[test]
+fn a_mip_stopped_by_the_gap_has_a_feasible_solution_as_glpsol_says() {
+    // A knapsack whose relaxation is fractional: with a 50% gap tolerance GLPK stops at the
+    // first integer solution good enough, status GLP_FEAS, as glpsol does with --mipgap.
+    let mut rng = fastrand::Rng::with_seed(11);
+    let items: Vec<(f64, f64)> = (0..40)
+        .map(|_| (f64::from(rng.u32(5..60)), f64::from(rng.u32(3..40))))
+        .collect();
+    let build = || {
+        let mut p = Problem::new().unwrap();
+        let x = p.add_vars(items.len(), |_| VarDef::binary()).unwrap();
+        p.maximize(
+            items
+                .iter()
+                .zip(&x)
+                .map(|(&(v, _), &b)| v * b)
+                .sum::<Expr>(),
+        )
+        .unwrap();
+        let weight: Expr = items.iter().zip(&x).map(|(&(_, w), &b)| w * b).sum();
+        p.add_constraint(weight.le(311)).unwrap();
+        (p, x)
+    };
+    let mut best = vec![0.0f64; 312];
+    for &(value, w) in &items {
+        for cap in (w as usize..=311).rev() {
+            best[cap] = best[cap].max(best[cap - w as usize] + value);
+        }
+    }
+    let (mut p, x) = build();
+    let gap = Mip {
+        gap: 0.5,
+        ..Mip::default()
+    };
+    assert_eq!(
+        check_against_glpsol_with(&mut p, "gap", &gap, &["--mipgap", "0.5"]),
+        Status::Feasible
+    );
+    let o = p.outcome().unwrap();
+    assert_eq!(o.code, Some(Code::MipGap));
+    assert!(!o.is_optimal());
+    // The solution is usable: integral, within capacity, its objective its value, within
+    // the gap of the optimum (by dynamic programming).
+    let values = p.values(&x).unwrap();
+    assert!(values.iter().all(|&v| v == 0.0 || v == 1.0), "{values:?}");
+    let weight: f64 = items.iter().zip(&values).map(|(&(_, w), v)| w * v).sum();
+    assert!(weight <= 311.0);
+    let value: f64 = items.iter().zip(&values).map(|(&(v, _), b)| v * b).sum();
+    close(o.objective, value, "objective of the solution");
+    assert!(
+        value >= 0.5 * best[311] && value <= best[311],
+        "{value} vs {}",
+        best[311]
+    );
+    // Without the tolerance the same model is solved to optimality.
+    let (mut p, _) = build();
+    assert_eq!(check_against_glpsol(&mut p, "gap_none"), Status::Optimal);
+    close(p.objective().unwrap(), best[311], "optimum");
+}
