@@ -62,6 +62,20 @@ pub(super) enum Dups {
 /// Variables ([`Var`]) and rows ([`Row`]) are `Copy` handles numbered in creation order; they
 /// stay valid when others are deleted. Every method validates its input before GLPK sees it
 /// (see the [module documentation](super)). Not `Send`: GLPK's environment is per thread.
+///
+/// # Results and changes
+///
+/// The results (`objective`, `value`, `values`, `all_values`, `reduced_cost`, `row_value`,
+/// `dual`, `outcome`, `write_report`, `write_solution`) read the current solution: the one
+/// the last solve found, if it found one ([`LpError::NoSolution`] otherwise), and if the model
+/// has not changed since. These methods change the model, and discard the current solution
+/// when they succeed: `add_var`, `add_vars`, `add_vars_keyed`, `add_constraint`, `minimize`,
+/// `maximize`, `set_bounds`, `set_kind`, `set_row_bounds`, `set_rhs`, `set_obj_coef`,
+/// `set_row`, `set_coef`, `delete_vars`, `delete_rows`, and `with_raw` (the raw calls may
+/// have changed anything). Reading the model (`bounds`, `row_coefs`, names, …), writing
+/// files, [`Problem::flush`] and [`Problem::set_output`] change nothing. After a discard the
+/// results are [`LpError::NotSolved`] with [`Unsolved::Changed`](super::Unsolved::Changed)
+/// naming the first change; the next solve starts from the last basis.
 pub struct Problem {
     pub(super) glpk: Arc<Glpk>,
     pub(super) prob: Prob,
