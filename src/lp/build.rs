@@ -155,20 +155,15 @@ impl Problem {
         let name = match def.name.as_deref() {
             None => None,
             Some(n) => {
-                let c = self.check_name(&position, n, false).map_err(|e| match e {
-                    // The name is taken by a variable of this call: say which.
-                    LpError::DuplicateName { context, name, .. }
-                        if self.col_names.find(n).is_some_and(|k| k >= first_id) =>
-                    {
-                        let k = self.col_names.find(n).unwrap_or(first_id) - first_id;
-                        LpError::DuplicateName {
-                            context,
-                            name,
-                            first: format!("variable {} of add_vars", u64::from(k) + 1),
-                        }
-                    }
-                    e => e,
-                })?;
+                // Taken by a variable of this call: say which, by its place in the call.
+                if let Some(k) = self.col_names.find(n).filter(|&k| k >= first_id) {
+                    return Err(LpError::DuplicateName {
+                        context: position(),
+                        name: n.to_owned(),
+                        first: format!("variable {} of add_vars", u64::from(k - first_id) + 1),
+                    });
+                }
+                let c = self.check_name(&position, n, false)?;
                 self.col_names.insert(id, n);
                 Some(c)
             }
@@ -187,7 +182,8 @@ impl Problem {
     ///
     /// # Errors
     ///
-    /// NaN bounds, `lower > upper`, a name GLPK refuses; nothing is added then.
+    /// NaN bounds, `lower > upper`, a non-finite objective coefficient, a name GLPK refuses or
+    /// one that already names a variable ([`LpError::DuplicateName`]); nothing is added then.
     pub fn add_var(&mut self, def: VarDef) -> Result<Var, LpError> {
         let mut def = Some(def);
         let vars = self.add_cols(1, |_| def.take().unwrap_or_else(VarDef::continuous), true)?;
@@ -198,7 +194,9 @@ impl Problem {
     ///
     /// # Errors
     ///
-    /// As [`Problem::add_var`], naming the index; nothing is added then.
+    /// As [`Problem::add_var`], naming the variable (`variable 'x3' of add_vars`, or
+    /// `variable 4 of add_vars` for `def(3)` unnamed), and a name given twice in the call;
+    /// nothing is added then.
     pub fn add_vars(
         &mut self,
         n: usize,
@@ -324,7 +322,8 @@ impl Problem {
     /// # Errors
     ///
     /// Foreign or deleted variables, NaN or infinite coefficients, NaN or crossed bounds, a
-    /// name GLPK refuses; the problem is unchanged then.
+    /// name GLPK refuses or one that already names a row ([`LpError::DuplicateName`]); the
+    /// problem is unchanged then.
     pub fn add_constraint(&mut self, c: Constraint) -> Result<Row, LpError> {
         let next = self.rows.made() as u64 + 1;
         let label = &c.name;

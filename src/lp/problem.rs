@@ -354,8 +354,10 @@ impl Problem {
         let out: *mut Vec<Option<String>> = &mut names;
         let (n_cols, n_rows) = (cols.len() as i32, rows.len() as i32);
         // SAFETY: every number is a valid column or row (the numberings match GLPK's counts,
-        // adopt made them so). The closure holds a raw pointer to `names`, owned by this frame:
-        // if GLPK escaped, the strings pushed so far leak, nothing is dropped twice.
+        // adopt made them so). The closure holds a raw pointer to `names`, owned by this
+        // frame, outside the guard; each string is made and pushed between GLPK calls, so
+        // nothing with a destructor is live across one (GLPK returns NULL or a string that
+        // lives until the name changes, copied at once).
         unsafe {
             self.run("names", |g, prob| {
                 let get = |s: *const std::ffi::c_char| {
