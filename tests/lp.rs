@@ -14,8 +14,8 @@ use std::rc::Rc;
 
 use jitffi::constraint;
 use jitffi::lp::{
-    Basis, Code, Expr, Kind, LpError, McfInstance, McfSpec, Method, Mip, MpsFormat, Outcome,
-    Output, Problem, Row, Simplex, SolutionKind, Status, Term, Unsolved, Var, VarDef,
+    Basis, Code, Expr, Interior, Kind, LpError, McfInstance, McfSpec, Method, Mip, MpsFormat,
+    Outcome, Output, Problem, Row, Simplex, SolutionKind, Status, Term, Unsolved, Var, VarDef,
 };
 
 const GLPSOL_HINT: &str = "these tests need glpsol (GLPK's solver) as the oracle: `apt-get install glpk-utils` (or run `bash .ci/deps`)";
@@ -23,7 +23,8 @@ const GLPSOL_HINT: &str = "these tests need glpsol (GLPK's solver) as the oracle
 /// A raw solution as `glpsol -w` writes it (`glp_write_sol` / `glp_write_mip` format).
 #[derive(Debug)]
 struct GlpsolSolution {
-    /// `(primal status, dual status)` letters for a basic solution; `("o"|"f"|"n"|"u", "")` for a MIP.
+    /// `(primal status, dual status)` letters for a basic solution; `("o"|"f"|"n"|"u", "")` for a
+    /// MIP or an interior-point solution.
     status: (String, String),
     objective: f64,
     /// Per row: (value, dual); per column: (value, reduced cost). Duals are 0 for a MIP.
@@ -60,12 +61,23 @@ fn read_raw_solution(path: &Path) -> GlpsolSolution {
         t.parse::<f64>()
             .unwrap_or_else(|_| panic!("{path:?}: bad number {t}"))
     };
+    let mut ipt = false;
     for line in text.lines() {
         let f: Vec<&str> = line.split_whitespace().collect();
         match f.first().copied() {
-            Some("s") if f[1] == "bas" || f[1] == "ipt" => {
+            Some("s") if f[1] == "bas" => {
                 s.status = (f[4].into(), f[5].into());
                 s.objective = num(f[6]);
+            }
+            // Interior point: `s ipt ROWS COLS STAT OBJ`, then `i ROW PRIM DUAL`.
+            Some("s") if f[1] == "ipt" => {
+                ipt = true;
+                s.status = (f[4].into(), String::new());
+                s.objective = num(f[5]);
+            }
+            Some(k @ ("i" | "j")) if ipt => {
+                let entry = (num(f[2]), num(f[3]));
+                if k == "i" { &mut s.rows } else { &mut s.cols }.push(entry);
             }
             Some("s") if f[1] == "mip" => {
                 s.status = (f[4].into(), String::new());
@@ -1592,4 +1604,81 @@ fn a_mip_stopped_by_the_gap_has_a_feasible_solution_as_glpsol_says() {
     let (mut p, _) = build();
     assert_eq!(check_against_glpsol(&mut p, "gap_none"), Status::Optimal);
     close(p.objective().unwrap(), best[311], "optimum");
+}
+
+#[test]
+fn interior_point_solutions_and_their_absence_match_glpsol_interior() {
+    let (mut p, x, rows) = manual_example(false);
+    let o = p.interior(&Interior::default()).unwrap();
+    assert_eq!(
+        (o.status, o.kind),
+        (Status::Optimal, SolutionKind::Interior)
+    );
+    let mps = scratch("ipt.mps");
+    p.write_mps(&mps, MpsFormat::Free).unwrap();
+    let oracle = glpsol(
+        &["--freemps", mps.to_str().unwrap(), "--max", "--interior"],
+        "ipt",
+    );
+    assert_eq!(oracle.status.0, "o");
+    let near = |a: f64, b: f64, what: &str| {
+        assert!(
+            (a - b).abs() <= 1e-5 * (1.0 + b.abs()),
+            "{what}: {a} vs {b}"
+        )
+    };
+    near(o.objective, oracle.objective, "objective");
+    for (k, &v) in x.iter().enumerate() {
+        near(p.value(v).unwrap(), oracle.cols[k].0, "value");
+        near(p.reduced_cost(v).unwrap(), oracle.cols[k].1, "reduced cost");
+    }
+    for (k, &r) in rows.iter().enumerate() {
+        near(p.row_value(r).unwrap(), oracle.rows[k].0, "activity");
+        near(p.dual(r).unwrap(), oracle.rows[k].1, "dual");
+    }
+
+    // No feasible solution: glpsol says "n"; glp_interior returns 0, its status GLP_NOFEAS.
+    let mut p = Problem::new().unwrap();
+    let x = p.add_var(VarDef::continuous()).unwrap();
+    let y = p.add_var(VarDef::continuous()).unwrap();
+    p.maximize(x).unwrap();
+    p.add_constraint(constraint!(x + y <= -1)).unwrap();
+    let res = p.interior(&Interior::default());
+    let (status, _) = solve_status(res, &p);
+    assert_eq!(status, Status::NoFeasible);
+    let e = p.interior(&Interior::default()).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            LpError::NoSolution {
+                solver: "glp_interior",
+                status: Status::NoFeasible,
+                code: None
+            }
+        ),
+        "{e:?}"
+    );
+    let mps = scratch("ipt_inf.mps");
+    p.write_mps(&mps, MpsFormat::Free).unwrap();
+    let oracle = glpsol(
+        &["--freemps", mps.to_str().unwrap(), "--max", "--interior"],
+        "ipt_inf",
+    );
+    assert_eq!(oracle.status.0, "n");
+}
+
+#[test]
+fn io_errors_keep_their_source() {
+    let e = McfInstance::read("/nonexistent/dir/x.min").unwrap_err();
+    assert!(matches!(e, LpError::Io { .. }), "{e:?}");
+    assert_eq!(
+        e.to_string(),
+        "/nonexistent/dir/x.min: cannot read the file"
+    );
+    let source = std::error::Error::source(&e).expect("the io::Error is the source");
+    let io = source.downcast_ref::<std::io::Error>().unwrap();
+    assert_eq!(io.kind(), std::io::ErrorKind::NotFound);
+    // GLPK's own readers: GLPK's message, no source.
+    let e = Problem::read_lp("/nonexistent/dir/x.lp").unwrap_err();
+    assert!(std::error::Error::source(&e).is_none());
 }
