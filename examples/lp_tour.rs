@@ -1,6 +1,6 @@
 //! A tour of `jitffi::lp`: the GLPK manual's example (values, duals, reduced costs), its
-//! integer version, a change and a re-solve, what happens to bad input, and a mid-size
-//! min-cost-flow model built and solved with timings.
+//! integer version, a change and a re-solve, a model with no solution, what happens to bad
+//! input, and a mid-size min-cost-flow model built and solved with timings.
 //!
 //! ```sh
 //! cargo run --release --example lp_tour
@@ -9,7 +9,7 @@
 use std::time::Instant;
 
 use jitffi::constraint;
-use jitffi::lp::{Expr, Kind, LpError, McfInstance, McfSpec, Problem, VarDef};
+use jitffi::lp::{Expr, Kind, LpError, McfInstance, McfSpec, Problem, Status, VarDef};
 
 fn main() -> Result<(), LpError> {
     let glpk = jitffi::lp::Glpk::get()?;
@@ -41,7 +41,7 @@ fn main() -> Result<(), LpError> {
     for v in [x1, x2, x3] {
         println!(
             "  {} = {:8.4}   reduced cost {:8.4}",
-            p.var_name(v),
+            p.var_name(v).unwrap_or("?"),
             p.value(v)?,
             p.reduced_cost(v)?
         );
@@ -49,14 +49,19 @@ fn main() -> Result<(), LpError> {
     for r in rows {
         println!(
             "  row {} = {:8.4}   dual {:8.4}",
-            p.row_name(r),
+            p.row_name(r).unwrap_or("?"),
             p.row_value(r)?,
             p.dual(r)?
         );
     }
 
-    // Change a right-hand side and re-solve from the last basis.
+    // Change a right-hand side: the solution is no longer current until the re-solve (from
+    // the last basis).
     p.set_rhs(rows[0], 90.0)?;
+    println!(
+        "after set_rhs, before solving: {}",
+        p.value(x1).unwrap_err()
+    );
     println!("with p ≤ 90: z = {:.4}", p.solve()?.objective);
 
     // Integer variables: solve() runs glp_intopt after the LP relaxation.
@@ -74,6 +79,20 @@ fn main() -> Result<(), LpError> {
         p.value(x3)?
     );
 
+    // No solution is an error, with GLPK's status; the results refuse to answer.
+    let mut q = Problem::new()?;
+    let a = q.add_var(VarDef::continuous().name("a"))?;
+    q.maximize(a)?;
+    q.add_constraint(constraint!(a <= -1).name("neg"))?;
+    match q.solve() {
+        Err(LpError::NoSolution { status, .. }) => {
+            assert_eq!(status, Status::NoFeasible);
+            println!("\nno solution: {}", q.solve().unwrap_err());
+            println!("  then: {}", q.value(a).unwrap_err());
+        }
+        other => panic!("an infeasible model solved: {other:?}"),
+    }
+
     // Bad input never reaches GLPK (which would abort the process).
     let e = p
         .add_constraint(constraint!(x1 + f64::NAN * x2 <= 1))
@@ -83,6 +102,8 @@ fn main() -> Result<(), LpError> {
     let y = other.add_var(VarDef::continuous())?;
     println!("refused: {}", p.minimize(x1 + y).unwrap_err());
     let e = p.set_row(rows[1], &[(x1, 1.0), (x1, 2.0)]).unwrap_err();
+    println!("refused: {e}");
+    let e = p.add_var(VarDef::continuous().name("x2")).unwrap_err();
     println!("refused: {e}");
 
     // A mid-size min-cost flow, built with the symbolic API.

@@ -16,7 +16,7 @@
 use std::process::ExitCode;
 use std::time::Instant;
 
-use jitffi::lp::{Expr, McfInstance, McfSpec, Output, Problem, Status, Term, VarDef};
+use jitffi::lp::{Expr, McfInstance, McfSpec, Output, Problem, Term, VarDef};
 
 fn cpu_seconds() -> f64 {
     let mut ts = libc::timespec {
@@ -200,10 +200,11 @@ fn run(args: &[String]) -> Result<(), String> {
             p.set_output(Output::Stdout);
         }
         let t = Instant::now();
+        // No solution (infeasible supplies, a limit) is an error of its own, with GLPK's status.
         let outcome = p.solve().map_err(|e| e.to_string())?;
         println!("solve_s={:.3}", t.elapsed().as_secs_f64());
-        if outcome.status != Status::Optimal {
-            return Err(format!("not optimal: {:?}", outcome.status));
+        if !outcome.is_optimal() {
+            return Err(format!("feasible, not proven optimal: {:?}", outcome.code));
         }
         println!("objective={}", outcome.objective);
     }

@@ -14,8 +14,8 @@ use std::rc::Rc;
 
 use jitffi::constraint;
 use jitffi::lp::{
-    Basis, Expr, Kind, LpError, McfInstance, McfSpec, Method, Mip, MpsFormat, Output, Problem, Row,
-    Simplex, SolutionKind, Status, Term, Var, VarDef,
+    Basis, Code, Expr, Interior, Kind, LpError, McfInstance, McfSpec, Method, Mip, MpsFormat,
+    Outcome, Output, Problem, Row, Simplex, SolutionKind, Status, Term, Unsolved, Var, VarDef,
 };
 
 const GLPSOL_HINT: &str = "these tests need glpsol (GLPK's solver) as the oracle: `apt-get install glpk-utils` (or run `bash .ci/deps`)";
@@ -23,7 +23,8 @@ const GLPSOL_HINT: &str = "these tests need glpsol (GLPK's solver) as the oracle
 /// A raw solution as `glpsol -w` writes it (`glp_write_sol` / `glp_write_mip` format).
 #[derive(Debug)]
 struct GlpsolSolution {
-    /// `(primal status, dual status)` letters for a basic solution; `("o"|"f"|"n"|"u", "")` for a MIP.
+    /// `(primal status, dual status)` letters for a basic solution; `("o"|"f"|"n"|"u", "")` for a
+    /// MIP or an interior-point solution.
     status: (String, String),
     objective: f64,
     /// Per row: (value, dual); per column: (value, reduced cost). Duals are 0 for a MIP.
@@ -60,12 +61,23 @@ fn read_raw_solution(path: &Path) -> GlpsolSolution {
         t.parse::<f64>()
             .unwrap_or_else(|_| panic!("{path:?}: bad number {t}"))
     };
+    let mut ipt = false;
     for line in text.lines() {
         let f: Vec<&str> = line.split_whitespace().collect();
         match f.first().copied() {
-            Some("s") if f[1] == "bas" || f[1] == "ipt" => {
+            Some("s") if f[1] == "bas" => {
                 s.status = (f[4].into(), f[5].into());
                 s.objective = num(f[6]);
+            }
+            // Interior point: `s ipt ROWS COLS STAT OBJ`, then `i ROW PRIM DUAL`.
+            Some("s") if f[1] == "ipt" => {
+                ipt = true;
+                s.status = (f[4].into(), String::new());
+                s.objective = num(f[5]);
+            }
+            Some(k @ ("i" | "j")) if ipt => {
+                let entry = (num(f[2]), num(f[3]));
+                if k == "i" { &mut s.rows } else { &mut s.cols }.push(entry);
             }
             Some("s") if f[1] == "mip" => {
                 s.status = (f[4].into(), String::new());
@@ -131,12 +143,62 @@ fn manual_example(integer: bool) -> (Problem, [Var; 3], [Row; 3]) {
 /// reduced cost.
 #[track_caller]
 fn check_against_glpsol(p: &mut Problem, label: &str) -> Status {
-    let outcome = p.solve().unwrap();
+    check_against_glpsol_with(p, label, &Mip::default(), &[])
+}
+
+/// The status of a solve: its outcome's, or the one `LpError::NoSolution` reports, after
+/// which every result refuses to answer, saying why.
+#[track_caller]
+fn solve_status(res: Result<Outcome, LpError>, p: &Problem) -> (Status, Option<Outcome>) {
+    match res {
+        Ok(o) => {
+            assert!(o.status.has_solution(), "{o:?}");
+            assert_eq!(p.outcome().unwrap(), o);
+            (o.status, Some(o))
+        }
+        Err(LpError::NoSolution { status, code, .. }) => {
+            assert!(!status.has_solution(), "{status:?}");
+            let want = Unsolved::NoSolution { status, code };
+            for e in [
+                p.objective().unwrap_err(),
+                p.outcome().unwrap_err(),
+                p.all_values().unwrap_err(),
+            ] {
+                assert!(
+                    matches!(e, LpError::NotSolved { reason, .. } if reason == want),
+                    "{e:?}"
+                );
+            }
+            if let Some(&v) = p.vars().first() {
+                assert!(matches!(p.value(v), Err(LpError::NotSolved { .. })));
+            }
+            if let Some(&r) = p.rows().first() {
+                assert!(matches!(p.dual(r), Err(LpError::NotSolved { .. })));
+                assert!(matches!(p.row_value(r), Err(LpError::NotSolved { .. })));
+            }
+            (status, None)
+        }
+        Err(e) => panic!("solve failed: {e}"),
+    }
+}
+
+/// [`check_against_glpsol`] with MIP parameters (`glpsol` gets `extra` for them) for a MIP.
+#[track_caller]
+fn check_against_glpsol_with(p: &mut Problem, label: &str, params: &Mip, extra: &[&str]) -> Status {
+    let mip = p
+        .vars()
+        .iter()
+        .any(|&v| p.kind(v).unwrap() != Kind::Continuous);
+    let res = if mip { p.intopt(params) } else { p.solve() };
+    let (status, outcome) = solve_status(res, p);
+    if let Some(o) = &outcome {
+        assert_eq!(o.kind == SolutionKind::Mip, mip, "{label}: solution kind");
+    }
     let mps = scratch(&format!("{label}.mps"));
     p.write_mps(&mps, MpsFormat::Free).unwrap();
     p.write_lp(scratch(&format!("{label}.lp"))).unwrap();
-    let mip = outcome.kind == SolutionKind::Mip;
     let mut args = vec!["--freemps", mps.to_str().unwrap()];
+    args.extend_from_slice(extra);
     args.push(if p.is_maximize().unwrap() {
         "--max"
     } else {
@@ -153,13 +215,19 @@ fn check_against_glpsol(p: &mut Problem, label: &str) -> Status {
         ("f", _, true) => Status::Feasible,
         other => panic!("{label}: unexpected glpsol status {other:?}"),
     };
-    let got = if outcome.status == Status::Infeasible {
+    // glpsol runs the primal simplex, which says GLP_NOFEAS where the dual simplex may stop
+    // at an infeasible point.
+    let got = if status == Status::Infeasible {
         Status::NoFeasible
     } else {
-        outcome.status
+        status
     };
     assert_eq!(got, want, "{label}: status");
-    if want != Status::Optimal {
+    let Some(outcome) = outcome else {
+        return want;
+    };
+    if want == Status::Feasible {
+        // Stopped early (the gap): GLPK's own search, not necessarily glpsol's incumbent.
         return want;
     }
     close(
@@ -229,8 +297,8 @@ fn manual_example_matches_the_manual_and_glpsol() {
     close(p.dual(r3).unwrap(), 0.0, "dual r");
     close(p.reduced_cost(x3).unwrap(), -8.0 / 3.0, "d3");
     close(p.row_value(r3).unwrap(), 200.0, "activity r");
-    assert_eq!(p.var_name(x2), "x2");
-    assert_eq!(p.row_name(r2), "q");
+    assert_eq!(p.var_name(x2), Some("x2"));
+    assert_eq!(p.row_name(r2), Some("q"));
     assert_eq!(p.var("x3"), Some(x3));
     assert_eq!(p.row("r"), Some(r3));
     assert_eq!(p.var("nope"), None);
@@ -250,46 +318,237 @@ fn integer_manual_example_matches_glpsol() {
         assert_eq!(x, x.round(), "integral");
     }
     let err = p.dual(p.rows()[0]).unwrap_err();
-    assert_eq!(err.to_string(), "no solution: a MIP solution has no duals");
+    assert!(matches!(err, LpError::NoDuals { what: "dual" }));
+    assert_eq!(
+        err.to_string(),
+        "dual: a MIP solution has no duals or reduced costs"
+    );
     assert_eq!(check_against_glpsol(&mut p, "manual_int"), Status::Optimal);
 }
 
 #[test]
-fn infeasible_and_unbounded_models_are_reported_as_glpsol_does() {
+fn no_solution_is_an_error_with_glpks_status_as_glpsol_reports_it() {
+    // No feasible solution: an error, not an Ok with a meaningless objective.
     let mut p = Problem::new().unwrap();
-    let x = p.add_var(VarDef::continuous()).unwrap();
+    let x = p.add_var(VarDef::continuous().name("x")).unwrap();
     let y = p.add_var(VarDef::continuous()).unwrap();
     p.maximize(x).unwrap();
     p.add_constraint(constraint!(x + y <= -1)).unwrap();
-    let outcome = p.solve().unwrap();
-    assert_eq!(outcome.status, Status::NoFeasible);
+    let e = p.solve().unwrap_err();
+    assert!(
+        matches!(
+            e,
+            LpError::NoSolution {
+                solver: "glp_simplex",
+                status: Status::NoFeasible,
+                code: None
+            }
+        ),
+        "{e:?}"
+    );
+    assert_eq!(
+        e.to_string(),
+        "glp_simplex: no solution: the problem has no feasible solution (GLP_NOFEAS)"
+    );
+    assert_eq!(
+        p.value(x).unwrap_err().to_string(),
+        "value: no solution: the last solve ended without one: the problem has no feasible \
+         solution (GLP_NOFEAS)"
+    );
     assert_eq!(
         check_against_glpsol(&mut p, "infeasible"),
         Status::NoFeasible
     );
 
+    // Unbounded.
     let mut p = Problem::new().unwrap();
     let x = p.add_var(VarDef::continuous()).unwrap();
     let y = p.add_var(VarDef::continuous()).unwrap();
     p.maximize(x + 0.5 * y).unwrap();
     p.add_constraint(constraint!(x - y <= 1)).unwrap();
-    assert_eq!(p.solve().unwrap().status, Status::Unbounded);
+    let e = p.solve().unwrap_err();
+    assert!(
+        matches!(
+            e,
+            LpError::NoSolution {
+                status: Status::Unbounded,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
     assert_eq!(check_against_glpsol(&mut p, "unbounded"), Status::Unbounded);
 
-    // With the presolver, GLPK answers through the return code.
+    // With the presolver, GLPK answers through the return code, the status undefined.
     let with_presolve = Simplex {
         presolve: true,
         ..Simplex::default()
     };
-    let o = p.simplex(&with_presolve).unwrap();
-    assert_eq!(o.code.map(|c| c.name()), Some("GLP_ENODFS"));
+    let e = p.simplex(&with_presolve).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            LpError::NoSolution {
+                status: Status::Undefined,
+                code: Some(Code::NoDualFeasible),
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    assert_eq!(
+        e.to_string(),
+        "glp_simplex: no solution: the solver stopped before it had one (GLP_UNDEF), the \
+         presolver found no dual feasible solution (GLP_ENODFS)"
+    );
 
-    // A MIP whose relaxation is infeasible.
+    // A MIP whose relaxation is infeasible, and one whose relaxation is feasible but that has
+    // no integer solution: glpsol says "no feasible" for both.
     let mut p = Problem::new().unwrap();
     let b = p.add_var(VarDef::binary()).unwrap();
     p.add_constraint(constraint!(2.0 * b >= 3)).unwrap();
     p.minimize(b).unwrap();
-    assert_eq!(p.solve().unwrap().status, Status::NoFeasible);
+    let e = p.solve().unwrap_err();
+    assert!(
+        matches!(
+            e,
+            LpError::NoSolution {
+                solver: "glp_intopt (LP relaxation)",
+                status: Status::NoFeasible,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    assert_eq!(
+        check_against_glpsol(&mut p, "mip_relax_infeasible"),
+        Status::NoFeasible
+    );
+    let mut p = Problem::new().unwrap();
+    let b = p.add_var(VarDef::integer().upper(5.0)).unwrap();
+    p.add_constraint(constraint!(2.0 * b == 1)).unwrap();
+    p.minimize(b).unwrap();
+    let e = p.solve().unwrap_err();
+    assert!(
+        matches!(
+            e,
+            LpError::NoSolution {
+                solver: "glp_intopt",
+                status: Status::NoFeasible,
+                code: None
+            }
+        ),
+        "{e:?}"
+    );
+    assert_eq!(
+        check_against_glpsol(&mut p, "mip_infeasible"),
+        Status::NoFeasible
+    );
+    // A solution found again after a change makes the results answer again.
+    p.set_row_bounds(p.rows()[0], 2.0, 2.0).unwrap();
+    assert_eq!(
+        check_against_glpsol(&mut p, "mip_feasible_again"),
+        Status::Optimal
+    );
+    assert_eq!(p.value(b).unwrap(), 1.0);
+}
+
+#[test]
+fn stopped_solves_keep_glpks_distinction_between_feasible_and_no_solution() {
+    // An LP stopped by the iteration limit at a primal feasible basis: a feasible solution,
+    // usable, not optimal. The primal simplex from the slack basis of the manual's example
+    // (the origin is feasible) stops after one iteration.
+    let (mut p, x, rows) = manual_example(false);
+    let limited = Simplex {
+        method: Method::Primal,
+        basis: Basis::Standard,
+        iteration_limit: Some(1),
+        ..Simplex::default()
+    };
+    let o = p.simplex(&limited).unwrap();
+    assert_eq!(o.status, Status::Feasible);
+    assert!(!o.is_optimal());
+    assert_eq!(o.code, Some(Code::IterationLimit));
+    assert!(o.objective < 2200.0 / 3.0 - 1.0, "{o:?}");
+    let values = p.values(&x).unwrap();
+    assert!(values.iter().all(|&v| v >= -1e-9), "{values:?}");
+    for r in rows {
+        let (lower, upper) = p.row_bounds(r).unwrap();
+        let activity: f64 = p
+            .row_coefs(r)
+            .unwrap()
+            .iter()
+            .map(|&(v, a)| a * p.value(v).unwrap())
+            .sum();
+        close(p.row_value(r).unwrap(), activity, "row activity");
+        assert!(activity >= lower - 1e-9 && activity <= upper + 1e-9);
+    }
+    close(
+        p.objective().unwrap(),
+        10.0 * values[0] + 6.0 * values[1] + 4.0 * values[2],
+        "objective of the feasible point",
+    );
+
+    // The dual simplex from the slack basis of a model whose origin is infeasible stops at
+    // an infeasible point: no solution, GLPK's own status (read back raw) is the one reported.
+    let inst = McfInstance::generate(&McfSpec::small(300, 1200)).unwrap();
+    let (mut p, _) = build_mcf(&inst, false);
+    let e = p
+        .simplex(&Simplex {
+            basis: Basis::Standard,
+            iteration_limit: Some(3),
+            ..Simplex::default()
+        })
+        .unwrap_err();
+    let LpError::NoSolution {
+        status,
+        code: Some(Code::IterationLimit),
+        ..
+    } = e
+    else {
+        panic!("{e:?}")
+    };
+    assert_eq!(status, Status::Infeasible);
+    let get_status = p
+        .glpk()
+        .ffi()
+        .function(p.glpk().library(), "glp_get_status")
+        .unwrap()
+        .typed::<(*mut std::ffi::c_void,), i32>()
+        .unwrap();
+    // SAFETY: a declared GLPK function on this problem; the closure holds nothing.
+    let raw = unsafe { p.with_raw(|_, prob| get_status.call((prob,))) }.unwrap();
+    assert_eq!(raw, 3, "GLP_INFEAS in glpk.h");
+
+    // A MIP whose relaxation stops at the limit: whether it has a solution is unknown.
+    let (mut p, _, _) = manual_example(true);
+    let e = p
+        .intopt(&Mip {
+            relaxation: limited.clone(),
+            ..Mip::default()
+        })
+        .unwrap_err();
+    assert!(
+        matches!(
+            e,
+            LpError::NoSolution {
+                solver: "glp_intopt (LP relaxation)",
+                status: Status::Undefined,
+                code: Some(Code::IterationLimit)
+            }
+        ),
+        "{e:?}"
+    );
+    assert!(matches!(
+        p.outcome(),
+        Err(LpError::NotSolved {
+            reason: Unsolved::NoSolution {
+                status: Status::Undefined,
+                ..
+            },
+            ..
+        })
+    ));
 }
 
 #[test]
@@ -415,37 +674,37 @@ fn bad_input_is_rejected_before_glpk_and_changes_nothing() {
     };
     check(
         p.add_constraint(constraint!(x + f64::NAN * y <= 1).name("nan")),
-        "constraint 'nan': coefficient of y is NaN",
+        "constraint 'nan': coefficient of variable 'y' is NaN",
     );
     check(
         p.add_constraint(constraint!(f64::INFINITY * x >= 1)),
-        "constraint #1: coefficient of x is inf",
+        "constraint 2: coefficient of variable 'x' is inf",
     );
     check(
         p.add_constraint(Expr::from(x).between(3.0, 2.0)),
-        "constraint #1: lower bound 3 is above upper bound 2",
+        "constraint 2: lower bound 3 is above upper bound 2",
     );
     check(
         p.add_constraint(Expr::from(x).le(f64::NAN)),
-        "constraint #1: bound is NaN ([-inf, NaN])",
+        "constraint 2: bound is NaN ([-inf, NaN])",
     );
     let foreign = p.add_constraint(constraint!(x + z <= 1)).unwrap_err();
     assert!(matches!(foreign, LpError::ForeignVar { .. }));
     assert!(
         foreign
             .to_string()
-            .starts_with("constraint #1: variable #0 of problem "),
+            .starts_with("constraint 2: variable 1 of problem "),
         "{foreign}"
     );
     check(
         p.add_constraint(constraint!(x <= 1).name("bad\nname")),
-        "constraint 'bad\nname': name 'bad\\nname' is not a GLPK name (1 to 255 bytes, no control characters)",
+        "add_constraint: name 'bad\\nname' is not a GLPK name (1 to 255 bytes, no control characters)",
     );
     // GLPK aborts on duplicate indices in glp_set_mat_row; set_row refuses them.
     let dup = p.set_row(r, &[(x, 1.0), (y, 2.0), (x, 3.0)]).unwrap_err();
     assert_eq!(
         dup.to_string(),
-        "set_row(c): variable x appears more than once"
+        "set_row: row 'c': variable 'x' appears more than once"
     );
     assert!(matches!(dup, LpError::DuplicateTerm(_)));
     assert!(p.set_row(r, &[(z, 1.0)]).is_err());
@@ -453,7 +712,7 @@ fn bad_input_is_rejected_before_glpk_and_changes_nothing() {
         p.add_var(VarDef::continuous().bounds(1.0, 0.0))
             .unwrap_err()
             .to_string(),
-        "add_vars: variable 0: lower bound 1 is above upper bound 0"
+        "add_var: lower bound 1 is above upper bound 0"
     );
     // A failed batch adds nothing, even after its first columns went to GLPK.
     let err = p
@@ -467,7 +726,7 @@ fn bad_input_is_rejected_before_glpk_and_changes_nothing() {
         .unwrap_err();
     assert_eq!(
         err.to_string(),
-        "add_vars: variable 2500: bound is NaN ([NaN, inf])"
+        "variable 2501 of add_vars: bound is NaN ([NaN, inf])"
     );
     assert!(p.set_bounds(z, 0.0, 1.0).is_err());
     assert!(p.minimize(x + z).is_err());
@@ -476,13 +735,22 @@ fn bad_input_is_rejected_before_glpk_and_changes_nothing() {
         p.set_obj_coef(x, f64::NEG_INFINITY)
             .unwrap_err()
             .to_string(),
-        "set_obj_coef(x): coefficient is -inf"
+        "set_obj_coef: variable 'x': coefficient is -inf"
     );
     assert_eq!(
         p.set_rhs(r, f64::NAN).unwrap_err().to_string(),
-        "set_rhs(c): right-hand side is NaN"
+        "set_rhs: row 'c': right-hand side is NaN"
     );
-    assert!(p.delete_vars(&[x, x]).is_err());
+    assert_eq!(
+        p.delete_vars(&[y, x, y]).unwrap_err().to_string(),
+        "delete_vars: variable 'y' is listed twice"
+    );
+    let foreign = p.set_bounds(z, 0.0, 1.0).unwrap_err().to_string();
+    assert!(
+        foreign.starts_with("set_bounds: variable 1 of problem ")
+            && foreign.ends_with(" belongs to another problem"),
+        "{foreign}"
+    );
     assert_eq!(
         (p.num_rows(), p.num_vars()),
         (rows, vars),
@@ -535,11 +803,11 @@ fn a_glpk_error_becomes_an_err_and_the_process_lives() {
         "the sink saw GLPK's message"
     );
     // Every problem of the thread is gone, and says so.
-    assert_eq!(
+    assert!(matches!(
         p.add_var(VarDef::continuous()).unwrap_err(),
         LpError::EnvReset
-    );
-    assert_eq!(survivor.solve().unwrap_err(), LpError::EnvReset);
+    ));
+    assert!(matches!(survivor.solve().unwrap_err(), LpError::EnvReset));
     drop(p);
     drop(survivor);
     // New problems work.
@@ -593,7 +861,17 @@ fn modify_and_resolve_matches_glpsol_on_each_version() {
     // Deleting keeps the other handles valid; the warm basis is rebuilt when invalid.
     p.delete_rows(&[r3]).unwrap();
     p.delete_vars(&[x2]).unwrap();
-    assert!(matches!(p.value(x1), Err(LpError::NoSolution(_))));
+    let e = p.value(x1).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            LpError::NotSolved {
+                what: "value",
+                reason: Unsolved::Changed("delete_rows")
+            }
+        ),
+        "{e:?}"
+    );
     assert!(matches!(
         p.set_bounds(x2, 0.0, 1.0),
         Err(LpError::Deleted(_))
@@ -649,15 +927,25 @@ fn warm_and_cold_starts_agree() {
         );
     }
     assert!(warm.objective >= first.objective - 1e-9);
-    // An iteration limit is a code, not an error.
+    // An iteration limit that stops the dual simplex at an infeasible point is no solution,
+    // with the limit as its code.
     let limited = p
         .simplex(&Simplex {
             basis: Basis::Standard,
             iteration_limit: Some(3),
             ..Simplex::default()
         })
-        .unwrap();
-    assert_eq!(limited.code.map(|c| c.name()), Some("GLP_EITLIM"));
+        .unwrap_err();
+    assert!(
+        matches!(
+            limited,
+            LpError::NoSolution {
+                code: Some(Code::IterationLimit),
+                ..
+            }
+        ),
+        "{limited:?}"
+    );
 }
 
 /// The benchmark's model, as examples/mincost_flow.rs builds it.
@@ -782,7 +1070,7 @@ fn objective_coefficients_set_with_the_variables() {
         .unwrap_err();
     assert_eq!(
         err.to_string(),
-        "add_vars: variable 1: objective coefficient is NaN"
+        "variable 2 of add_vars: objective coefficient is NaN"
     );
     assert_eq!(p.vars().len(), 3);
     // `maximize` replaces the whole objective, the coefficients given with the variables
@@ -1014,10 +1302,22 @@ fn glpk_is_found_or_the_error_says_what_was_tried() {
     let missing = jitffi::lp::Glpk::load_from("/nonexistent/libglpk.so.40").unwrap_err();
     let text = missing.to_string();
     assert!(
-        text.starts_with("cannot load GLPK: cannot load library '/nonexistent/libglpk.so.40'"),
+        text.starts_with("cannot load GLPK: cannot open '/nonexistent/libglpk.so.40'"),
         "{text}"
     );
     assert!(text.contains("hint: install GLPK 5.0"), "{text}");
+    // The jitffi error is the source, with what was tried; Display does not repeat it.
+    let source = std::error::Error::source(&missing).expect("the load error is the source");
+    assert!(
+        source.downcast_ref::<jitffi::Error>().is_some(),
+        "{source:?}"
+    );
+    let why = source.to_string();
+    assert!(
+        why.starts_with("cannot load library '/nonexistent/libglpk.so.40'"),
+        "{why}"
+    );
+    assert!(!text.contains(&why), "{text}");
     let not_glpk = jitffi::lp::Glpk::load_from("libm.so.6")
         .unwrap_err()
         .to_string();
@@ -1077,4 +1377,308 @@ fn raw_calls_may_use_the_modeler_and_errors_inside_still_come_back() {
     // x1 = 10, x2 = 90: 100 + 540.
     close(p.solve().unwrap().objective, 640.0, "x1 ≤ 10");
     assert_eq!(check_against_glpsol(&mut p, "raw_rows"), Status::Optimal);
+}
+
+#[test]
+fn duplicate_names_are_refused_where_they_are_given() {
+    let mut p = Problem::new().unwrap();
+    let x = p.add_var(VarDef::continuous().name("x")).unwrap();
+    let _unnamed = p.add_vars(2, |_| VarDef::continuous()).unwrap();
+    let e = p.add_var(VarDef::continuous().name("x")).unwrap_err();
+    assert!(
+        matches!(&e, LpError::DuplicateName { name, .. } if name == "x"),
+        "{e:?}"
+    );
+    assert_eq!(e.to_string(), "add_var: name 'x' already names variable 1");
+    // Within one call, the first holder is named by its place in the call; nothing is added.
+    let e = p
+        .add_vars(4, |i| VarDef::continuous().name(["a", "b", "c", "b"][i]))
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "variable 4 of add_vars: name 'b' already names variable 2 of add_vars"
+    );
+    assert_eq!(p.num_vars(), 3);
+    assert_eq!(p.var("b"), None, "the failed call's names are forgotten");
+    let [a, b] = p
+        .add_vars(2, |i| VarDef::continuous().upper(1.0).name(["a", "b"][i]))
+        .unwrap()[..]
+    else {
+        unreachable!()
+    };
+    assert_eq!(p.var("b"), Some(b));
+    let c1 = p
+        .add_constraint(constraint!(x + a <= 4).name("cap"))
+        .unwrap();
+    let e = p
+        .add_constraint(constraint!(x + b <= 3).name("cap"))
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "add_constraint: name 'cap' already names row 1"
+    );
+    assert_eq!(p.num_rows(), 1);
+    // A variable and a row may share a name (LP files keep them apart); unnamed items any
+    // number of times.
+    p.add_constraint(constraint!(x - a >= -2).name("x"))
+        .unwrap();
+    p.add_constraint(constraint!(x + b <= 5)).unwrap();
+    p.add_constraint(constraint!(a + b <= 5)).unwrap();
+    // What write_lp writes, read_lp reads, names and all (glpsol agrees on the optimum).
+    p.maximize(x + a + b).unwrap();
+    let lp = scratch("names.lp");
+    p.write_lp(&lp).unwrap();
+    let mut q = Problem::read_lp(&lp).unwrap();
+    assert_eq!((q.num_vars(), q.num_rows()), (p.num_vars(), p.num_rows()));
+    let (qx, qcap) = (q.var("x").unwrap(), q.row("cap").unwrap());
+    assert_eq!(q.var_name(qx), Some("x"));
+    assert_eq!(q.row_name(qcap), Some("cap"));
+    // A name read from a file is taken too.
+    let e = q.add_var(VarDef::continuous().name("a")).unwrap_err();
+    assert_eq!(e.to_string(), "add_var: name 'a' already names variable 4");
+    assert_eq!(check_against_glpsol(&mut p, "names"), Status::Optimal);
+    close(
+        q.solve().unwrap().objective,
+        p.objective().unwrap(),
+        "read back",
+    );
+    // A deleted variable's name is free again; messages still name the deleted one.
+    p.delete_vars(&[a]).unwrap();
+    let e = p.bounds(a).unwrap_err();
+    assert!(matches!(e, LpError::Deleted(_)), "{e:?}");
+    assert_eq!(e.to_string(), "bounds: variable 'a' was deleted");
+    let a2 = p.add_var(VarDef::continuous().name("a")).unwrap();
+    assert_eq!(p.var("a"), Some(a2));
+    assert_eq!(p.row("cap"), Some(c1));
+    // Unnamed ones are described by position, counted from 1.
+    let e = p.set_obj_coef(_unnamed[1], f64::NAN).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "set_obj_coef: variable 3: coefficient is NaN"
+    );
+    let r = p.rows()[2];
+    assert_eq!(p.row_name(r), None);
+    let e = p.set_row(r, &[(x, 1.0), (x, 1.0)]).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "set_row: row 3: variable 'x' appears more than once"
+    );
+}
+
+#[test]
+fn every_change_discards_the_solution_and_a_refused_one_keeps_it() {
+    type Change = fn(&mut Problem, &[Var; 3], &[Row; 3]) -> Result<(), LpError>;
+    let changes: [(&str, Change); 15] = [
+        ("add_var", |p, _, _| {
+            p.add_var(VarDef::continuous()).map(drop)
+        }),
+        ("add_vars", |p, _, _| {
+            p.add_vars(2, |_| VarDef::continuous()).map(drop)
+        }),
+        ("add_constraint", |p, x, _| {
+            p.add_constraint(constraint!(x[0] <= 50)).map(drop)
+        }),
+        ("minimize", |p, x, _| p.minimize(x[0])),
+        ("maximize", |p, x, _| p.maximize(x[1])),
+        ("set_bounds", |p, x, _| p.set_bounds(x[0], 0.0, 10.0)),
+        ("set_kind", |p, x, _| p.set_kind(x[0], Kind::Integer)),
+        ("set_row_bounds", |p, _, r| {
+            p.set_row_bounds(r[0], 0.0, 90.0)
+        }),
+        ("set_rhs", |p, _, r| p.set_rhs(r[0], 90.0)),
+        ("set_obj_coef", |p, x, _| p.set_obj_coef(x[2], 1.0)),
+        ("set_row", |p, x, r| p.set_row(r[0], &[(x[0], 1.0)])),
+        ("set_coef", |p, x, r| p.set_coef(r[0], x[2], 2.0)),
+        ("delete_vars", |p, x, _| p.delete_vars(&[x[2]])),
+        ("delete_rows", |p, _, r| p.delete_rows(&[r[2]])),
+        ("with_raw", |p, _, _| {
+            // SAFETY: the closure calls nothing.
+            unsafe { p.with_raw(|_, _| ()) }
+        }),
+    ];
+    for (name, change) in changes {
+        let (mut p, x, r) = manual_example(false);
+        let o = p.solve().unwrap();
+        // A refused change changes nothing, so the solution stays.
+        assert!(p.set_bounds(x[0], 2.0, 1.0).is_err());
+        assert!(p.add_var(VarDef::continuous().name("x1")).is_err());
+        assert_eq!(p.outcome().unwrap(), o);
+        change(&mut p, &x, &r).unwrap();
+        let e = p.objective().unwrap_err();
+        assert!(
+            matches!(
+                e,
+                LpError::NotSolved {
+                    what: "objective",
+                    reason: Unsolved::Changed(by)
+                } if by == name
+            ),
+            "{name}: {e:?}"
+        );
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "objective: no solution: the problem was changed by {name} after the last solve (solve it again)"
+            )
+        );
+        // Reading does not change the model.
+        p.bounds(x[0]).unwrap();
+        p.row_coefs(r[0]).unwrap();
+        p.write_lp(scratch("change.lp")).unwrap();
+        p.solve().unwrap();
+        p.objective().unwrap();
+    }
+    // Before any solve, and after a solver failure, the reason says so.
+    let (p, x, _) = manual_example(false);
+    assert_eq!(
+        p.value(x[0]).unwrap_err().to_string(),
+        "value: no solution: the problem has not been solved"
+    );
+    let mut empty = Problem::new().unwrap();
+    let e = empty.interior(&Default::default()).unwrap_err();
+    assert!(matches!(e, LpError::Solver { .. }), "{e:?}");
+    assert!(matches!(
+        empty.outcome().unwrap_err(),
+        LpError::NotSolved {
+            reason: Unsolved::SolverFailed("glp_interior"),
+            ..
+        }
+    ));
+}
+
+#[test]
+fn a_mip_stopped_by_the_gap_has_a_feasible_solution_as_glpsol_says() {
+    // A knapsack whose relaxation is fractional: with a 50% gap tolerance GLPK stops at the
+    // first integer solution good enough, status GLP_FEAS, as glpsol does with --mipgap.
+    let mut rng = fastrand::Rng::with_seed(11);
+    let items: Vec<(f64, f64)> = (0..40)
+        .map(|_| (f64::from(rng.u32(5..60)), f64::from(rng.u32(3..40))))
+        .collect();
+    let build = || {
+        let mut p = Problem::new().unwrap();
+        let x = p.add_vars(items.len(), |_| VarDef::binary()).unwrap();
+        p.maximize(
+            items
+                .iter()
+                .zip(&x)
+                .map(|(&(v, _), &b)| v * b)
+                .sum::<Expr>(),
+        )
+        .unwrap();
+        let weight: Expr = items.iter().zip(&x).map(|(&(_, w), &b)| w * b).sum();
+        p.add_constraint(weight.le(311)).unwrap();
+        (p, x)
+    };
+    let mut best = vec![0.0f64; 312];
+    for &(value, w) in &items {
+        for cap in (w as usize..=311).rev() {
+            best[cap] = best[cap].max(best[cap - w as usize] + value);
+        }
+    }
+    let (mut p, x) = build();
+    let gap = Mip {
+        gap: 0.5,
+        ..Mip::default()
+    };
+    assert_eq!(
+        check_against_glpsol_with(&mut p, "gap", &gap, &["--mipgap", "0.5"]),
+        Status::Feasible
+    );
+    let o = p.outcome().unwrap();
+    assert_eq!(o.code, Some(Code::MipGap));
+    assert!(!o.is_optimal());
+    // The solution is usable: integral, within capacity, its objective its value, within
+    // the gap of the optimum (by dynamic programming).
+    let values = p.values(&x).unwrap();
+    assert!(values.iter().all(|&v| v == 0.0 || v == 1.0), "{values:?}");
+    let weight: f64 = items.iter().zip(&values).map(|(&(_, w), v)| w * v).sum();
+    assert!(weight <= 311.0);
+    let value: f64 = items.iter().zip(&values).map(|(&(v, _), b)| v * b).sum();
+    close(o.objective, value, "objective of the solution");
+    assert!(
+        value >= 0.5 * best[311] && value <= best[311],
+        "{value} vs {}",
+        best[311]
+    );
+    // Without the tolerance the same model is solved to optimality.
+    let (mut p, _) = build();
+    assert_eq!(check_against_glpsol(&mut p, "gap_none"), Status::Optimal);
+    close(p.objective().unwrap(), best[311], "optimum");
+}
+
+#[test]
+fn interior_point_solutions_and_their_absence_match_glpsol_interior() {
+    let (mut p, x, rows) = manual_example(false);
+    let o = p.interior(&Interior::default()).unwrap();
+    assert_eq!(
+        (o.status, o.kind),
+        (Status::Optimal, SolutionKind::Interior)
+    );
+    let mps = scratch("ipt.mps");
+    p.write_mps(&mps, MpsFormat::Free).unwrap();
+    let oracle = glpsol(
+        &["--freemps", mps.to_str().unwrap(), "--max", "--interior"],
+        "ipt",
+    );
+    assert_eq!(oracle.status.0, "o");
+    let near = |a: f64, b: f64, what: &str| {
+        assert!(
+            (a - b).abs() <= 1e-5 * (1.0 + b.abs()),
+            "{what}: {a} vs {b}"
+        )
+    };
+    near(o.objective, oracle.objective, "objective");
+    for (k, &v) in x.iter().enumerate() {
+        near(p.value(v).unwrap(), oracle.cols[k].0, "value");
+        near(p.reduced_cost(v).unwrap(), oracle.cols[k].1, "reduced cost");
+    }
+    for (k, &r) in rows.iter().enumerate() {
+        near(p.row_value(r).unwrap(), oracle.rows[k].0, "activity");
+        near(p.dual(r).unwrap(), oracle.rows[k].1, "dual");
+    }
+
+    // No feasible solution: glpsol says "n"; glp_interior returns 0, its status GLP_NOFEAS.
+    let mut p = Problem::new().unwrap();
+    let x = p.add_var(VarDef::continuous()).unwrap();
+    let y = p.add_var(VarDef::continuous()).unwrap();
+    p.maximize(x).unwrap();
+    p.add_constraint(constraint!(x + y <= -1)).unwrap();
+    let res = p.interior(&Interior::default());
+    let (status, _) = solve_status(res, &p);
+    assert_eq!(status, Status::NoFeasible);
+    let e = p.interior(&Interior::default()).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            LpError::NoSolution {
+                solver: "glp_interior",
+                status: Status::NoFeasible,
+                code: None
+            }
+        ),
+        "{e:?}"
+    );
+    let mps = scratch("ipt_inf.mps");
+    p.write_mps(&mps, MpsFormat::Free).unwrap();
+    let oracle = glpsol(
+        &["--freemps", mps.to_str().unwrap(), "--max", "--interior"],
+        "ipt_inf",
+    );
+    assert_eq!(oracle.status.0, "n");
+}
+
+#[test]
+fn io_errors_keep_their_source() {
+    let e = McfInstance::read("/nonexistent/dir/x.min").unwrap_err();
+    assert!(matches!(e, LpError::Io { .. }), "{e:?}");
+    assert_eq!(
+        e.to_string(),
+        "/nonexistent/dir/x.min: cannot read the file"
+    );
+    let source = std::error::Error::source(&e).expect("the io::Error is the source");
+    let io = source.downcast_ref::<std::io::Error>().unwrap();
+    assert_eq!(io.kind(), std::io::ErrorKind::NotFound);
+    // GLPK's own readers: GLPK's message, no source.
+    let e = Problem::read_lp("/nonexistent/dir/x.lp").unwrap_err();
+    assert!(std::error::Error::source(&e).is_none());
 }

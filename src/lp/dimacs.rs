@@ -236,7 +236,8 @@ impl McfInstance {
         let path = path.as_ref();
         std::fs::write(path, self.to_dimacs()).map_err(|e| LpError::Io {
             path: path.display().to_string(),
-            message: e.to_string(),
+            message: "cannot write the file".into(),
+            source: Some(std::sync::Arc::new(e)),
         })
     }
 
@@ -244,18 +245,23 @@ impl McfInstance {
     ///
     /// # Errors
     ///
-    /// [`LpError::Io`], or [`LpError::Dimacs`] with `path:line: message`.
+    /// [`LpError::Io`], or [`LpError::Dimacs`] with `path:line: message` (`path: message` for
+    /// what concerns the whole file).
     pub fn read(path: impl AsRef<Path>) -> Result<McfInstance, LpError> {
         let path = path.as_ref();
         let text = std::fs::read_to_string(path).map_err(|e| LpError::Io {
             path: path.display().to_string(),
-            message: e.to_string(),
+            message: "cannot read the file".into(),
+            source: Some(std::sync::Arc::new(e)),
         })?;
-        McfInstance::parse(&text)
-            .map_err(|(line, m)| LpError::Dimacs(format!("{}:{line}: {m}", path.display())))
+        McfInstance::parse(&text).map_err(|(line, m)| match line {
+            0 => LpError::Dimacs(format!("{}: {m}", path.display())),
+            _ => LpError::Dimacs(format!("{}:{line}: {m}", path.display())),
+        })
     }
 
-    /// Parses DIMACS text; errors are `(line, message)`.
+    /// Parses DIMACS text; errors are `(line, message)`, lines counted from 1 (0 for what
+    /// concerns the whole file).
     ///
     /// # Errors
     ///

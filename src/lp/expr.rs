@@ -25,7 +25,9 @@ pub struct Var {
 
 impl Var {
     /// The variable's number in its problem: 0 for the first one made, in creation order
-    /// (stable when other variables are deleted; a read problem numbers its columns).
+    /// (stable when other variables are deleted; a read problem numbers its columns). A
+    /// subscript, so it counts from 0; messages name an unnamed variable by its ordinal,
+    /// from 1: index 2 is `variable 3`.
     pub fn index(self) -> usize {
         self.id as usize
     }
@@ -39,7 +41,8 @@ pub struct Row {
 }
 
 impl Row {
-    /// The row's number in its problem, in creation order.
+    /// The row's number in its problem, in creation order, from 0 as [`Var::index`]
+    /// (messages say `row 1` for index 0).
     pub fn index(self) -> usize {
         self.id as usize
     }

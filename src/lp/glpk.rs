@@ -40,7 +40,7 @@ pub const GLPK_CDEF: &str = include_str!("../../cdefs/glpk.h");
 /// name as [`Library::open`] takes it).
 pub const GLPK_ENV: &str = "JITFFI_GLPK";
 
-/// What [`Glpk::load`] opens when [`GLPK_ENV`] is not set.
+/// What [`Glpk::get`] opens when [`GLPK_ENV`] is not set.
 pub const GLPK_DEFAULT: &str = "libglpk.so.40";
 
 const INSTALL_HINT: &str = "install GLPK 5.0 (Debian/Ubuntu: `apt-get install libglpk40`, or \
@@ -155,9 +155,9 @@ macro_rules! glpk_constants {
                 let get = |name: &str| -> Result<i32, LpError> {
                     match types.constant(name).map(|c| &c.value) {
                         Some(ConstValue::Int { value, .. }) => i32::try_from(*value).map_err(|_| {
-                            LpError::Load(format!("cdefs/glpk.h: {name} = {value} is not an int"))
+                            LpError::load(format!("cdefs/glpk.h: {name} = {value} is not an int"), None)
                         }),
-                        _ => Err(LpError::Load(format!("cdefs/glpk.h does not define {name}"))),
+                        _ => Err(LpError::load(format!("cdefs/glpk.h does not define {name}"), None)),
                     }
                 };
                 Ok(Consts { $($name: get(stringify!($name))?,)* })
@@ -235,27 +235,42 @@ impl Glpk {
     pub fn load_from(name: &str) -> Result<Glpk, LpError> {
         // SAFETY: the library is GLPK (checked below through glp_version before anything else
         // is called); GLPK's initialisers only set up its thread-local storage.
-        let library = unsafe { Library::open(name, &LoadOptions::default()) }
-            .map_err(|e| LpError::Load(format!("{e}\n  hint: {INSTALL_HINT}")))?;
+        let library = unsafe { Library::open(name, &LoadOptions::default()) }.map_err(|e| {
+            LpError::load(
+                format!("cannot open '{name}'\n  hint: {INSTALL_HINT}"),
+                Some(e.into()),
+            )
+        })?;
         let ffi = Ffi::new();
         ffi.cdef(GLPK_CDEF)
-            .map_err(|e| LpError::Load(format!("cdefs/glpk.h: {e}")))?;
+            .map_err(|e| LpError::load("cdefs/glpk.h does not parse".into(), Some(e.into())))?;
         let version_fn = ffi
             .function(&library, "glp_version")
             .and_then(|f| f.typed::<(), Str>().map_err(Error::from))
             .map_err(|e| {
-                LpError::Load(format!("{name} is not GLPK: {e}\n  hint: {INSTALL_HINT}"))
+                LpError::load(
+                    format!("{name} is not GLPK (no glp_version)\n  hint: {INSTALL_HINT}"),
+                    Some(e),
+                )
             })?;
         // SAFETY: glp_version takes nothing and returns a static string.
         let version = unsafe { CStr::from_ptr(version_fn.call(())) }
             .to_string_lossy()
             .into_owned();
         if !version.starts_with("5.") {
-            return Err(LpError::Load(format!(
-                "{name} is GLPK {version}; jitffi::lp needs GLPK 5.x (the API of cdefs/glpk.h)\n  hint: {INSTALL_HINT}"
-            )));
+            return Err(LpError::load(
+                format!(
+                    "{name} is GLPK {version}; jitffi::lp needs GLPK 5.x (the API of cdefs/glpk.h)\n  hint: {INSTALL_HINT}"
+                ),
+                None,
+            ));
         }
-        let fns = Fns::load(&ffi, &library).map_err(|e| LpError::Load(format!("{name}: {e}")))?;
+        let fns = Fns::load(&ffi, &library).map_err(|e| {
+            LpError::load(
+                format!("{name} lacks a function cdefs/glpk.h declares"),
+                Some(e),
+            )
+        })?;
         let c = Consts::load(&ffi)?;
         let term = ffi
             .callback_typed(
@@ -269,7 +284,7 @@ impl Glpk {
                     1 // GLPK prints nothing itself
                 },
             )
-            .map_err(|e| LpError::Load(format!("glp_term_hook callback: {e}")))?;
+            .map_err(|e| LpError::load("cannot make the glp_term_hook callback".into(), Some(e)))?;
         Ok(Glpk {
             ffi,
             library,
@@ -615,4 +630,14 @@ fn error_message(tail: &str) -> String {
 pub(crate) fn c_string(what: &str, s: &str) -> Result<CString, LpError> {
     CString::new(s)
         .map_err(|_| LpError::Invalid(format!("{what} '{}' contains a NUL byte", s.escape_debug())))
+}
+
+impl LpError {
+    /// A [`LpError::Load`] with `message`, keeping the jitffi error behind it.
+    fn load(message: String, source: Option<Error>) -> LpError {
+        LpError::Load {
+            message,
+            source: source.map(Arc::new),
+        }
+    }
 }

@@ -23,6 +23,44 @@
 //! # Ok::<(), jitffi::lp::LpError>(())
 //! ```
 //!
+//! # A solution, or an error that says why there is none
+//!
+//! [`Problem::solve`] (and [`Problem::simplex`], [`Problem::interior`],
+//! [`Problem::intopt`]) returns an [`Outcome`] only when the solver found a solution: optimal,
+//! or feasible without a proof of optimality (a MIP stopped by a limit or the gap tolerance
+//! with an integer solution in hand, an LP stopped by a limit at a feasible basis;
+//! [`Outcome::code`] says which). Otherwise it is [`LpError::NoSolution`], with GLPK's
+//! [`Status`] (no feasible solution, unbounded, infeasible point, undefined) and return
+//! [`Code`], so `?` cannot carry a meaningless objective into a program, and a program that
+//! wants to tell the cases apart matches on the status:
+//!
+//! ```
+//! use jitffi::constraint;
+//! use jitffi::lp::{LpError, Problem, Status, Unsolved, VarDef};
+//!
+//! let mut p = Problem::new()?;
+//! let x = p.add_var(VarDef::continuous().name("x"))?;
+//! p.maximize(x)?;
+//! p.add_constraint(constraint!(x <= -1))?;                   // x ≥ 0: no feasible point
+//! match p.solve() {
+//!     Err(LpError::NoSolution { status: Status::NoFeasible, .. }) => {}
+//!     other => panic!("{other:?}"),
+//! }
+//! // The results refuse to answer, and say why.
+//! let e = p.value(x).unwrap_err();
+//! assert!(matches!(e, LpError::NotSolved {
+//!     reason: Unsolved::NoSolution { status: Status::NoFeasible, .. }, ..
+//! }));
+//! # Ok::<(), LpError>(())
+//! ```
+//!
+//! Results ([`Problem::objective`], [`Problem::value`], [`Problem::dual`], …) read the
+//! *current* solution: the last solve's, as long as the model has not changed since. A
+//! change discards it ([`Problem`] lists the methods that change the model), and the results
+//! answer [`LpError::NotSolved`] with [`Unsolved::Changed`] naming the first change until the
+//! next solve, which starts from the last basis (a warm start costs nothing more). A change
+//! the modeler refuses changes nothing and keeps the solution.
+//!
 //! # How it maps to GLPK
 //!
 //! A [`Problem`] is a live `glp_prob`: each [`Problem::add_var`] / [`Problem::add_vars`] adds
@@ -31,13 +69,29 @@
 //! calls a C program building it would make (see the README's benchmark). The calls are typed
 //! jitffi calls, checked once against the cdef when GLPK is loaded ([`Glpk`]).
 //!
+//! # Messages
+//!
+//! Errors name variables and rows by their names, `variable 'x1'`, `row 'cap'`; an unnamed
+//! one is named by its position. Positions in messages are ordinal words and count from 1,
+//! as C compilers count arguments (and as the rest of jitffi does): `variable 3` is the third
+//! variable made ([`Var::index`] 2; deleted ones keep their numbers), `constraint 2` the
+//! second row, `variable 4 of add_vars` the fourth of that call. A subscript written in code
+//! syntax (`x[0]`) is a subscript and counts from 0. Names are unique: a name already given to
+//! a live variable (or row) of the problem is refused where it is given
+//! ([`LpError::DuplicateName`]), since LP and MPS files could not tell the two apart.
+//!
+//! An [`LpError`] that wraps another error (a jitffi error behind [`LpError::Load`] or
+//! [`LpError::Binding`], an I/O error behind [`LpError::Io`]) keeps it as its
+//! [`source`](std::error::Error::source), and its `Display` does not repeat the source's text
+//! (libloading's rule): report the chain to show both.
+//!
 //! # Validation, and GLPK errors
 //!
 //! GLPK `abort()`s the process on invalid input. The modeler checks everything before GLPK sees
 //! it: like terms are merged, NaN or infinite coefficients, NaN bounds, a lower bound above the
 //! upper one, variables or rows of another problem or deleted ones, duplicate terms in
-//! [`Problem::set_row`], and names GLPK would refuse are errors that leave the problem as it
-//! was. What slips through anyway (or a raw call, [`Problem::with_raw`]) is caught: jitffi
+//! [`Problem::set_row`], duplicate names, and names GLPK would refuse are errors that leave
+//! the problem as it was. What slips through anyway (or a raw call, [`Problem::with_raw`]) is caught: jitffi
 //! installs `glp_error_hook`, and a GLPK error becomes [`LpError::Glpk`] with GLPK's message.
 //! GLPK then requires its per-thread environment to be freed, which ends every problem of
 //! the thread: they answer [`LpError::EnvReset`] from then on. The process lives.
@@ -57,116 +111,27 @@
 //! with GLPK's (the issue tracker's measurements; see [`Simplex`]). Terminal output is dropped
 //! unless [`Problem::set_output`] chooses a sink.
 
+mod build;
 mod dimacs;
+mod edit;
+mod error;
 mod expr;
+mod files;
 mod glpk;
+mod numbering;
+mod params;
 mod problem;
+mod results;
+mod solve;
 
+pub use build::{Kind, VarDef};
 pub use dimacs::{Arc as DimacsArc, McfInstance, McfSpec};
+pub use error::{LpError, Unsolved};
 pub use expr::{Constraint, Expr, Linear, Row, Term, Var};
+pub use files::MpsFormat;
 pub use glpk::{GLPK_CDEF, GLPK_DEFAULT, GLPK_ENV, Glpk, Output};
-pub use problem::{
-    Basis, Branching, Code, Interior, Kind, Method, Mip, MpsFormat, MsgLevel, Ordering, Outcome,
-    Pricing, Problem, RatioTest, Simplex, SolutionKind, Status, VarDef,
+pub use params::{
+    Basis, Branching, Interior, Method, Mip, MsgLevel, Ordering, Pricing, RatioTest, Simplex,
 };
-
-use std::fmt;
-
-/// Why a modeling or solving step failed. Nothing reached GLPK, except for
-/// [`LpError::Glpk`], [`LpError::Solver`] and [`LpError::Io`].
-#[derive(Clone, Debug, PartialEq)]
-#[non_exhaustive]
-pub enum LpError {
-    /// GLPK could not be loaded or bound (with what was tried and an install hint).
-    Load(String),
-    /// A variable of another problem.
-    ForeignVar {
-        /// The variable, as `Var::index` and its problem's number.
-        var: String,
-        /// What it was used for.
-        context: String,
-    },
-    /// A row of another problem.
-    ForeignRow {
-        /// The row.
-        row: String,
-        /// What it was used for.
-        context: String,
-    },
-    /// A variable or row deleted from the problem.
-    Deleted(String),
-    /// A NaN or infinite coefficient, or a NaN bound.
-    NotFinite(String),
-    /// Bounds with `lower > upper`.
-    Bounds(String),
-    /// The same variable twice where GLPK takes each once ([`Problem::set_row`]).
-    DuplicateTerm(String),
-    /// Anything else the modeler refused (names, arguments), with the reason.
-    Invalid(String),
-    /// GLPK reported an error (its message, from its error routine), caught by the error hook.
-    /// This thread's GLPK environment was freed: every problem of the thread is gone.
-    Glpk {
-        /// The modeler operation that called GLPK.
-        what: String,
-        /// GLPK's message, with its source location.
-        message: String,
-    },
-    /// The problem belonged to a GLPK environment that a GLPK error (in any problem of the
-    /// thread) freed; it can only be dropped.
-    EnvReset,
-    /// A solver failed to start or to finish (`GLP_EBADB`, `GLP_ESING`, `GLP_EFAIL`, …).
-    Solver {
-        /// `glp_simplex`, `glp_interior` or `glp_intopt`.
-        solver: &'static str,
-        /// GLPK's return code, e.g. `GLP_ESING`.
-        code: &'static str,
-        /// What the code means, and GLPK's last message.
-        message: String,
-    },
-    /// A result was asked for that the last solve did not produce (no solve yet, duals of a
-    /// MIP).
-    NoSolution(String),
-    /// Reading or writing a file failed (GLPK's message).
-    Io {
-        /// The file.
-        path: String,
-        /// What GLPK said.
-        message: String,
-    },
-    /// A DIMACS file could not be read (`path:line: message`).
-    Dimacs(String),
-}
-
-impl fmt::Display for LpError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            LpError::Load(m) => write!(f, "cannot load GLPK: {m}"),
-            LpError::ForeignVar { var, context } => {
-                write!(f, "{context}: variable {var} belongs to another problem")
-            }
-            LpError::ForeignRow { row, context } => {
-                write!(f, "{context}: row {row} belongs to another problem")
-            }
-            LpError::Deleted(m) => write!(f, "{m} was deleted"),
-            LpError::NotFinite(m) | LpError::Bounds(m) | LpError::Invalid(m) => f.write_str(m),
-            LpError::DuplicateTerm(m) => f.write_str(m),
-            LpError::Glpk { what, message } => write!(
-                f,
-                "{what}: GLPK error: {message} (this thread's GLPK problems were freed)"
-            ),
-            LpError::EnvReset => f.write_str(
-                "this problem was freed with its thread's GLPK environment after a GLPK error",
-            ),
-            LpError::Solver {
-                solver,
-                code,
-                message,
-            } => write!(f, "{solver} failed: {code}: {message}"),
-            LpError::NoSolution(m) => write!(f, "no solution: {m}"),
-            LpError::Io { path, message } => write!(f, "{path}: {message}"),
-            LpError::Dimacs(m) => f.write_str(m),
-        }
-    }
-}
-
-impl std::error::Error for LpError {}
+pub use problem::Problem;
+pub use solve::{Code, Outcome, SolutionKind, Status};
