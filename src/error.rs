@@ -86,6 +86,8 @@ pub enum Error {
     CData(CDataError),
     /// A callback cannot be made (or, recorded on its handle, a call of it failed).
     Callback(crate::callback::CallbackError),
+    /// The LP modeler refused a model or GLPK failed ([`crate::lp`]).
+    Lp(crate::lp::LpError),
 }
 
 impl fmt::Display for Error {
@@ -100,23 +102,28 @@ impl fmt::Display for Error {
             Error::TypeMismatch(e) => e.fmt(f),
             Error::CData(e) => e.fmt(f),
             Error::Callback(e) => e.fmt(f),
+            Error::Lp(e) => e.fmt(f),
         }
     }
 }
 
+/// Transparent: `Display` is the stage error's own message and `source()` is that error's
+/// source, so an error-chain printer shows each message once.
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Error::Cdef(e) => Some(e),
-            Error::Layout(e) => Some(e),
-            Error::Path(e) => Some(e),
-            Error::Header(e) => Some(e),
-            Error::Load(e) => Some(e),
-            Error::Call(e) => Some(e),
-            Error::TypeMismatch(e) => Some(e),
-            Error::CData(e) => Some(e),
-            Error::Callback(e) => Some(e),
-        }
+        let inner: &(dyn std::error::Error + 'static) = match self {
+            Error::Cdef(e) => e,
+            Error::Layout(e) => e,
+            Error::Path(e) => e,
+            Error::Header(e) => e,
+            Error::Load(e) => e,
+            Error::Call(e) => e,
+            Error::TypeMismatch(e) => e,
+            Error::CData(e) => e,
+            Error::Callback(e) => e,
+            Error::Lp(e) => e,
+        };
+        inner.source()
     }
 }
 
@@ -158,5 +165,10 @@ impl From<TypeMismatch> for Error {
 impl From<CDataError> for Error {
     fn from(e: CDataError) -> Self {
         Error::CData(e)
+    }
+}
+impl From<crate::lp::LpError> for Error {
+    fn from(e: crate::lp::LpError) -> Self {
+        Error::Lp(e)
     }
 }
