@@ -89,15 +89,18 @@ pub mod cdata;
 pub mod cdef;
 mod cif;
 pub mod ctype;
+#[cfg(feature = "cli")]
 pub mod dump;
 pub mod error;
 mod ffi;
 mod jit;
 pub mod layout;
 pub mod library;
+#[cfg(feature = "cli")]
 pub mod literal;
 pub mod lp;
 pub mod plan;
+#[cfg(feature = "cli")]
 pub mod probe;
 pub mod value;
 
@@ -117,3 +120,32 @@ pub use jit::{JitStats, errno, set_errno};
 pub use layout::{Layout, LayoutError, Target};
 pub use library::{Library, LoadError, LoadOptions};
 pub use value::{CStrRef, Pointer, StructValue, Value};
+
+/// What ARCHITECTURE.md promises about threads, as compile-time facts: the context, libraries,
+/// functions and their typed handles, namespaces, callbacks and the GLPK binding may be shared
+/// across threads; C data views and LP problems (GLPK's environment is per thread) may not.
+const _: () = {
+    const fn send_sync<T: Send + Sync>() {}
+    send_sync::<Ffi>();
+    send_sync::<Library>();
+    send_sync::<Function>();
+    send_sync::<TypedFunction<(i32, f64), f64>>();
+    send_sync::<Namespace>();
+    send_sync::<Global>();
+    send_sync::<Type>();
+    send_sync::<Callback<'static>>();
+    send_sync::<CallbackType>();
+    send_sync::<lp::Glpk>();
+    send_sync::<Error>();
+
+    /// `NotSend::<T>::check` is ambiguous (does not compile) exactly when `T: Send`: the
+    /// blanket impl and the `Send` impl then both apply.
+    trait NotSend<A> {
+        const CHECK: () = ();
+    }
+    impl<T: ?Sized> NotSend<()> for T {}
+    impl<T: ?Sized + Send> NotSend<u8> for T {}
+    let () = <CData<'static> as NotSend<_>>::CHECK;
+    let () = <LocalCallback<'static> as NotSend<_>>::CHECK;
+    let () = <lp::Problem as NotSend<_>>::CHECK;
+};

@@ -307,9 +307,17 @@ impl Function {
     ///
     /// # Errors
     ///
-    /// The reason the JIT cannot compile this signature.
-    pub fn compile(&self) -> Result<(), String> {
-        self.jit_stub(&self.inner.fixed).map(|_| ())
+    /// [`CallErrorKind::Unsupported`] with the reason the JIT cannot compile this signature
+    /// (calls still work: they go through libffi unless [`Backend::Jit`] is forced).
+    pub fn compile(&self) -> Result<(), CallError> {
+        self.jit_stub(&self.inner.fixed)
+            .map(|_| ())
+            .map_err(|reason| {
+                CallError::from(CallErrorKind::Unsupported {
+                    function: self.inner.name.clone(),
+                    reason,
+                })
+            })
     }
 
     fn jit_stub<'m>(&self, m: &'m Machine) -> Result<&'m UntypedStub, String> {

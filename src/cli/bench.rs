@@ -329,7 +329,7 @@ fn call_rows(reps: usize, target_s: f64) -> Result<CallsGroup, String> {
         ($name:expr, $what:expr, native: $n:expr, typed: $t:expr, untyped: $u:expr, $lib:expr, $sym:expr) => {{
             let (j, l) = (jit($lib, $sym)?, lffi($lib, $sym)?);
             // Compile and warm every path before timing.
-            j.compile().map_err(|e| format!("{}: {e}", $sym))?;
+            j.compile().map_err(|e| e.to_string())?;
             let native = bench(&mut $n);
             let typed = bench(&mut $t);
             let jit_ns = bench(&mut |n| $u(&j, n));
