@@ -6,8 +6,8 @@ use crate::library::LoadError;
 
 /// Why an untyped call was refused. Nothing was called.
 ///
-/// One pointer wide: `Result<Value, CallError>` is no larger than a [`Value`], which keeps the
-/// fast path of [`Function::call`] free of an extra discriminant. [`CallError::kind`] says what
+/// One pointer wide: `Result<Value, CallError>` is no larger than a [`Value`](crate::Value), which keeps the
+/// fast path of [`Function::call`](crate::Function::call) free of an extra discriminant. [`CallError::kind`] says what
 /// went wrong.
 #[derive(Clone, PartialEq, Eq)]
 pub struct CallError(Box<CallErrorKind>);

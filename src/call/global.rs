@@ -73,7 +73,7 @@ impl Global {
     ///
     /// # Errors
     ///
-    /// [`CallError::Unsupported`] for a type that has no `Value` (`long double`).
+    /// [`CallErrorKind::Unsupported`] for a type that has no `Value` (`long double`).
     ///
     /// # Safety
     ///
@@ -109,7 +109,7 @@ impl Global {
     ///
     /// # Errors
     ///
-    /// [`CallError::Argument`] if `v` cannot be converted; [`CallError::Unsupported`] for
+    /// [`CallErrorKind::Argument`] if `v` cannot be converted; [`CallErrorKind::Unsupported`] for
     /// arrays and types without a `Value`.
     ///
     /// # Safety

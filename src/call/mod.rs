@@ -438,7 +438,7 @@ impl Function {
     ///
     /// # Errors
     ///
-    /// As [`Function::call`]; also [`CallError::Unsupported`] if the forced backend cannot call
+    /// As [`Function::call`]; also [`CallErrorKind::Unsupported`] if the forced backend cannot call
     /// the signature.
     ///
     /// # Safety

@@ -3,7 +3,7 @@
 //! `Value` is `#[repr(C, u64)]`, so its layout is defined (RFC 2195): an 8-byte tag at offset 0
 //! and the payload at offset 8. JIT-compiled call stubs read arguments straight out of a
 //! `&[Value]` and the result is made without a branch, checking only the tag on the fast path;
-//! the conversions here ([`c_from_value`]) are the slow path that accepts every legal argument
+//! the conversions here (`c_from_value`) are the slow path that accepts every legal argument
 //! and explains every illegal one. (A one-byte tag would leave 7 bytes of padding, which Rust
 //! copies with loads that straddle the tag and the payload: those defeat store-to-load
 //! forwarding and cost more than the whole call stub.)
