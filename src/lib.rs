@@ -149,3 +149,8 @@ const _: () = {
     let () = <LocalCallback<'static> as NotSend<_>>::CHECK;
     let () = <lp::Problem as NotSend<_>>::CHECK;
 };
+
+/// The README's Rust snippets, run as doc tests so that each one works as written.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
