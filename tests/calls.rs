@@ -840,7 +840,7 @@ fn concurrent_calls_and_compilation() {
                         .expect("declared");
                     let args = [Value::I32(t as i32), Value::I32(i as i32), Value::I32(1)];
                     // SAFETY: the declarations match.
-                    let r = unsafe { f.call(&args[..f.plan().args.len()]) }.expect("call");
+                    let r = unsafe { f.call(&args[..f.param_count()]) }.expect("call");
                     let expect = if f.name() == "fx_add_i32" {
                         t + i
                     } else {

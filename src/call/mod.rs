@@ -297,9 +297,14 @@ impl Function {
         }
     }
 
-    /// The call plan of the fixed parameters (how each argument and the result travel).
-    pub fn plan(&self) -> &CallPlan {
-        &self.inner.fixed.plan
+    /// The number of declared (fixed) parameters.
+    pub fn param_count(&self) -> usize {
+        self.inner.fixed.convs.len()
+    }
+
+    /// Whether the function takes a variadic tail (`...`).
+    pub fn is_variadic(&self) -> bool {
+        self.inner.fixed.plan.variadic
     }
 
     /// Compiles the JIT stub of the fixed signature now instead of on the first call, and

@@ -540,15 +540,25 @@ impl<Args: TypedArgs, Ret: CRepr> TypedFunction<Args, Ret> {
         check_shape(t, target, &rs, ft.ret, 0)
             .map_err(|r| mismatch("result".into(), rs.to_string(), t.display(ft.ret), r))?;
         let (entry, keep) = if ft.variadic {
-            let engine = f
-                .engine()
-                .map_err(|e| mismatch("call".into(), String::new(), String::new(), e))?;
+            // A native variadic call needs `%al` set; Rust cannot set it through a non-variadic
+            // function pointer, so a 16-byte thunk does. It is the only JIT code a typed handle
+            // needs, and without executable memory there is no typed variadic call to offer.
+            let no_thunk = |e: String| {
+                let rust = shapes.iter().map(ToString::to_string).collect::<Vec<_>>();
+                mismatch(
+                    "call".into(),
+                    format!("({})", rust.join(", ")),
+                    t.declare(inner.ty, &inner.name),
+                    format!(
+                        "a typed variadic call needs a 16-byte thunk that sets %al, and no executable memory could be mapped for it ({e}); Function::call makes the call through libffi"
+                    ),
+                )
+            };
+            let engine = f.engine().map_err(no_thunk)?;
             // `%al` is an upper bound of the vector registers used: 8 is always right.
             let thunk = engine
                 .install(&crate::jit::variadic_thunk(8, inner.addr))
-                .map_err(|e| {
-                    mismatch("call".into(), String::new(), String::new(), e.to_string())
-                })?;
+                .map_err(|e| no_thunk(e.to_string()))?;
             (thunk.cast::<c_void>(), Some(engine))
         } else {
             (f.address(), None)
