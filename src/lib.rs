@@ -90,6 +90,7 @@ pub mod cdef;
 mod cif;
 pub mod ctype;
 pub mod dump;
+mod errno;
 pub mod error;
 mod ffi;
 mod jit;
@@ -100,6 +101,7 @@ pub mod lp;
 pub mod plan;
 pub mod probe;
 pub mod value;
+mod x87;
 
 pub use call::{
     Backend, CRepr, CallError, CallErrorKind, Function, Global, Shape, ShapeField, TypeMismatch,

@@ -98,7 +98,7 @@ use libffi::low::{self, ffi_cif, ffi_closure};
 pub use typed::TypedClosure;
 
 use crate::call::{Backend, SharedEngine, engine_of};
-use crate::cif::{FfiCall, f64_to_x87, x87_to_f64};
+use crate::cif::FfiCall;
 use crate::ctype::{CType, TypeId, TypeTable};
 use crate::error::Error;
 use crate::ffi::Ffi;
@@ -106,6 +106,7 @@ use crate::jit::{JitEngine, Slot, ThunkKind};
 use crate::layout::{self, Target};
 use crate::plan::{self, CallPlan, RetClass};
 use crate::value::{self, Conv, ConvError, Pointer, StructValue, Value, c_from_value};
+use crate::x87::{f64_to_x87, x87_to_f64};
 
 /// What went wrong in or around a callback.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -1431,7 +1431,7 @@ impl<'a> CData<'a> {
                 let mut b = [0u8; 16];
                 // SAFETY: `n` (16) bytes are inside the view (checked above).
                 unsafe { std::ptr::copy_nonoverlapping(p.addr, b.as_mut_ptr(), 10) };
-                Ok(Value::F64(crate::cif::x87_to_f64(&b)))
+                Ok(Value::F64(crate::x87::x87_to_f64(&b)))
             }
             (_, conv) => {
                 // SAFETY: `n` bytes are inside the view (checked above), and no `&mut` to
@@ -1716,7 +1716,7 @@ impl<'a> CData<'a> {
                 unsafe { std::ptr::copy_nonoverlapping(b.as_ptr(), p.addr, b.len().min(n)) };
             }
             (other, Conv::LongDouble) => {
-                let b = crate::cif::f64_to_x87(other.as_f64().unwrap_or(0.0));
+                let b = crate::x87::f64_to_x87(other.as_f64().unwrap_or(0.0));
                 // SAFETY: `long double` has 16 bytes, inside the view.
                 unsafe { std::ptr::copy_nonoverlapping(b.as_ptr(), p.addr, n.min(16)) };
             }
