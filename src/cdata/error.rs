@@ -1,0 +1,68 @@
+//! The error of C data accesses: [`CDataError`], a kind and a message in C terms.
+
+use std::fmt;
+
+use crate::layout::PathError;
+
+/// What went wrong with a C data access.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CDataErrorKind {
+    /// A NULL pointer where memory is needed.
+    Null,
+    /// An index, path or byte range outside the memory the view knows to be valid.
+    OutOfBounds,
+    /// A value or view of the wrong type.
+    Type,
+    /// An integer that does not fit the member (bit-fields included).
+    Range,
+    /// A member path that does not resolve.
+    Path,
+    /// A type without a size, or an operation the type does not support.
+    Unsupported,
+    /// Exclusive access asked for while other views of the memory exist.
+    Shared,
+}
+
+/// A refused C data access: what and why, in C terms.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CDataError {
+    pub(super) kind: CDataErrorKind,
+    pub(super) message: String,
+}
+
+impl CDataError {
+    pub(crate) fn new(kind: CDataErrorKind, message: impl Into<String>) -> CDataError {
+        CDataError {
+            kind,
+            message: message.into(),
+        }
+    }
+
+    /// The kind of error.
+    pub fn kind(&self) -> CDataErrorKind {
+        self.kind
+    }
+}
+
+impl fmt::Display for CDataError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for CDataError {}
+
+impl From<PathError> for CDataError {
+    fn from(e: PathError) -> CDataError {
+        let kind = match e {
+            PathError::OutOfBounds { .. } => CDataErrorKind::OutOfBounds,
+            _ => CDataErrorKind::Path,
+        };
+        CDataError::new(kind, e.to_string())
+    }
+}
+
+pub(super) fn err<T>(kind: CDataErrorKind, message: impl Into<String>) -> Result<T, CDataError> {
+    Err(CDataError::new(kind, message))
+}
