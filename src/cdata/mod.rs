@@ -3,9 +3,10 @@
 //!
 //! A [`CData`] is a view of one object or of an array of objects at an address, together
 //! with its C type and the byte range it may touch. Views made from an owned allocation
-//! ([`Ffi::alloc`](crate::Ffi::alloc), [`CDataType::alloc`]) keep the allocation alive: the memory is freed when
-//! the last view is dropped. Every access is checked against the view's range, its type and
-//! the value's range, so the safe API cannot read or write outside memory it knows is valid.
+//! ([`Ffi::alloc`](crate::Ffi::alloc), [`CDataType::alloc`]) keep the allocation alive: the
+//! memory is freed when the last view is dropped. Every access is checked against the view's
+//! range, its type and the value's range, so the safe API cannot read or write outside memory
+//! it knows is valid.
 //!
 //! Access paths, from the most flexible to the fastest:
 //! - [`CData::get`] / [`CData::set`] by member path (`"a.b[2].c"`), values as [`Value`],
@@ -63,10 +64,11 @@ use crate::value::{self, Conv, Pointer, Value};
 
 /// A view of C memory: one object, or an array of objects, of a declared C type.
 ///
-/// Made by [`Ffi::alloc`](crate::Ffi::alloc) / [`CDataType::alloc`] (owned, zeroed, freed with the last view),
-/// [`Ffi::from_buffer`](crate::Ffi::from_buffer) (a Rust buffer, for `'a`), [`Ffi::view`](crate::Ffi::view) (memory C owns; unsafe) or
-/// from another view ([`CData::at`], [`CData::index`], [`CData::offset`]). Cloning makes
-/// another view of the same memory.
+/// Made by [`Ffi::alloc`](crate::Ffi::alloc) / [`CDataType::alloc`] (owned, zeroed, freed
+/// with the last view), [`Ffi::from_buffer`](crate::Ffi::from_buffer) (a Rust buffer, for
+/// `'a`), [`Ffi::view`](crate::Ffi::view) (memory C owns; unsafe) or from another view
+/// ([`CData::at`], [`CData::index`], [`CData::offset`]). Cloning makes another view of the
+/// same memory.
 ///
 /// ```
 /// use jitffi::cdata::Init;
@@ -268,7 +270,8 @@ impl<'a> CData<'a> {
     /// # Errors
     ///
     /// [`CDataErrorKind::OutOfBounds`] if the object is not inside the memory this view knows
-    /// (an owned allocation, a buffer, or the extent given to [`Ffi::view`](crate::Ffi::view)).
+    /// (an owned allocation, a buffer, or the extent given to
+    /// [`Ffi::view`](crate::Ffi::view)).
     pub fn offset(&self, n: isize) -> Result<CData<'a>, CDataError> {
         let size = self.info.size as isize;
         let addr = (self.addr as isize).wrapping_add(n.wrapping_mul(size)) as *mut u8;
