@@ -160,3 +160,8 @@ impl From<CDataError> for Error {
         Error::CData(e)
     }
 }
+impl From<crate::callback::CallbackError> for Error {
+    fn from(e: crate::callback::CallbackError) -> Self {
+        Error::Callback(e)
+    }
+}

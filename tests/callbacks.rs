@@ -40,9 +40,10 @@ fn call(f: &Function, args: &[Value<'_>]) -> Value<'static> {
     unsafe { f.call(args) }.unwrap_or_else(|e| panic!("{e}"))
 }
 
-fn callback_error(e: Error) -> jitffi::CallbackError {
-    match e {
-        Error::Callback(c) => c,
+/// A callback error, after checking that it converts into `jitffi::Error` with its kind kept.
+fn callback_error(e: jitffi::CallbackError) -> jitffi::CallbackError {
+    match Error::from(e.clone()) {
+        Error::Callback(c) if c == e => e,
         other => panic!("expected a callback error, got {other}"),
     }
 }
@@ -842,10 +843,26 @@ fn creation_errors_are_precise() {
         .unwrap_err(),
     );
     assert!(e.message.contains("variadic"), "{e}");
-    assert!(matches!(
-        ffi.callback("int (*)(struct nope)", |_: &[Value<'_>]| Value::I32(0)),
-        Err(Error::Callback(_) | Error::Cdef(_))
-    ));
+    let e = callback_error(
+        ffi.callback("int (*)(struct nope)", |_: &[Value<'_>]| Value::I32(0))
+            .unwrap_err(),
+    );
+    assert_eq!(e.kind, CallbackErrorKind::Unsupported);
+    assert!(e.message.contains("struct nope"), "{e}");
+    // A type name that does not parse: the cdef error is the source.
+    let e = callback_error(
+        ffi.callback("int (*)(nope_t)", |_: &[Value<'_>]| Value::I32(0))
+            .unwrap_err(),
+    );
+    assert_eq!(e.kind, CallbackErrorKind::Type);
+    assert_eq!(
+        e.to_string(),
+        "callback 'int (*)(nope_t)' cannot be made: not a declared type"
+    );
+    let source = std::error::Error::source(&e)
+        .expect("the cdef error")
+        .to_string();
+    assert!(source.contains("nope_t"), "{source}");
     let e = callback_error(
         ffi.callback_typed("int (*)(int)", |x: f64| x as i32)
             .unwrap_err(),
