@@ -986,3 +986,72 @@ fn code_memory_is_never_writable_and_executable() {
         );
     }
 }
+
+#[test]
+fn quiet_panics_keep_contained_panics_from_the_hook_and_chain_to_it_for_others() {
+    thread_local! {
+        /// Panics the hook saw on this test's thread (the hook is global: the panics of other
+        /// tests go to the hook before it).
+        static SEEN: std::cell::RefCell<Option<Vec<String>>> = const { std::cell::RefCell::new(None) };
+    }
+    let before = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let mine = SEEN.with(|s| {
+            let mut s = s.borrow_mut();
+            let Some(seen) = s.as_mut() else {
+                return false;
+            };
+            let msg = info
+                .payload()
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| info.payload().downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_default();
+            seen.push(msg);
+            true
+        });
+        if !mine {
+            before(info);
+        }
+    }));
+    SEEN.with(|s| *s.borrow_mut() = Some(Vec::new()));
+    let seen = || SEEN.with(|s| s.borrow_mut().replace(Vec::new()).unwrap_or_default());
+    let (ffi, lib) = common::fixture();
+    let f = ffi.function(&lib, "fx_cb_ret_i32").unwrap();
+    for backend in BACKENDS {
+        let ty = ffi
+            .callback_type("int32_t (*)(int32_t)")
+            .unwrap()
+            .backend(backend);
+        let typed = ty.typed(|x: i32| -> i32 { panic!("typed {x}") }).unwrap();
+        let untyped = ty
+            .untyped(|a: &[Value<'_>]| panic!("untyped {}", a[0].as_i64().unwrap()))
+            .unwrap();
+
+        // Quiet: the hook does not run for contained panics, and the message is kept.
+        jitffi::callback::quiet_panics(true);
+        assert_eq!(call(&f, &[typed.value(), Value::I32(7)]), Value::I32(0));
+        assert_eq!(call(&f, &[untyped.value(), Value::I32(8)]), Value::I32(0));
+        assert_eq!(seen(), Vec::<String>::new());
+        assert_eq!(typed.take_error().unwrap().message, "typed 7");
+        let e = untyped.take_error().unwrap();
+        assert_eq!(e.kind, CallbackErrorKind::Panic);
+        assert_eq!(e.message, "untyped 8");
+        assert_eq!(
+            e.to_string(),
+            "callback 'int32_t (*)(int32_t)' panicked: untyped 8"
+        );
+        // A panic that is not a callback's reaches the previous hook.
+        let r = std::panic::catch_unwind(|| panic!("not a callback"));
+        assert!(r.is_err());
+        assert_eq!(seen(), ["not a callback"]);
+
+        // Loud again: contained panics reach the hook as before.
+        jitffi::callback::quiet_panics(false);
+        assert_eq!(call(&f, &[typed.value(), Value::I32(9)]), Value::I32(0));
+        assert_eq!(seen(), ["typed 9"]);
+        assert_eq!(typed.errors(), 2);
+        assert_eq!(untyped.errors(), 1);
+    }
+    SEEN.with(|s| s.borrow_mut().take());
+}

@@ -23,7 +23,8 @@
 //! # Errors inside the callback
 //!
 //! A panic never unwinds into C. It is caught, logged (`log::error!`) and recorded on the
-//! handle ([`Callback::errors`], [`Callback::last_error`]), and C gets the default result: all
+//! handle with its message ([`Callback::errors`], [`Callback::last_error`]; the panic hook
+//! still prints it unless [`quiet_panics`] is on), and C gets the default result: all
 //! zero bytes, or what [`CallbackType::on_error`] set (CFFI's `onerror`). An untyped closure
 //! returning a value that does not convert to the result type, and a thread-bound callback
 //! called from another thread, are handled the same way. (With `panic = "abort"` a panic
@@ -85,6 +86,7 @@
 
 mod callback_type;
 mod error;
+mod panic;
 mod record;
 mod typed;
 mod untyped;
@@ -96,6 +98,7 @@ use std::sync::atomic::Ordering;
 
 pub use callback_type::CallbackType;
 pub use error::{CallbackError, CallbackErrorKind};
+pub use panic::quiet_panics;
 pub use typed::TypedClosure;
 
 use callback_type::Backing;

@@ -10,6 +10,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use libffi::low::{RawCallback, ffi_cif};
 
+use super::panic::Contained;
 use super::record::{Record, panic_message};
 use super::untyped::extend;
 use super::{Callback, CallbackError, CallbackErrorKind, CallbackType};
@@ -31,6 +32,7 @@ impl<F> TypedCtx<F> {
             // SAFETY: `R` was checked against the C result when the callback was made.
             return unsafe { self.record.default() };
         }
+        let _contained = Contained::enter();
         match catch_unwind(AssertUnwindSafe(|| call(&self.f))) {
             Ok(r) => r,
             Err(p) => {

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use libffi::low::ffi_cif;
 
 use super::CallbackErrorKind;
+use super::panic::Contained;
 use super::record::{Record, panic_message};
 use crate::ctype::{TypeId, TypeTable};
 use crate::value::{self, Conv, ConvError, StructValue, Value, c_from_value};
@@ -190,6 +191,7 @@ impl UntypedCtx<'_> {
     #[inline]
     pub(super) unsafe fn call(&self, args: &[Value<'_>], ret: *mut u8) {
         let failure = if self.record.admits() {
+            let contained = Contained::enter();
             let outcome = catch_unwind(AssertUnwindSafe(|| {
                 let v = (self.f)(args);
                 // SAFETY: `ret` is writable for the result (caller's contract).
@@ -201,6 +203,7 @@ impl UntypedCtx<'_> {
                     }
                 }
             }));
+            drop(contained);
             match outcome {
                 Ok(Ok(())) => return,
                 Ok(Err(m)) => Some((CallbackErrorKind::Result, m)),
