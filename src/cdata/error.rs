@@ -22,6 +22,10 @@ pub enum CDataErrorKind {
     Unsupported,
     /// Exclusive access asked for while other views of the memory exist.
     Shared,
+    /// A pointer on a member path (`"next->v"`) leads to memory whose extent jitffi does not
+    /// know: neither the view's own memory nor a view the member was set to. The `unsafe`
+    /// `*_unchecked` methods ([`CData::get_unchecked`](super::CData::get_unchecked)) trust it.
+    Untracked,
 }
 
 /// A refused C data access: what and why, in C terms.

@@ -1,7 +1,9 @@
 //! Initializers ([`Init`]) and writes: values converted as call arguments are, lists and
 //! member maps for aggregates, another `CData` copied or stored by address (and kept alive).
 
+use super::owner::Kept;
 use super::place::{bit_shift, write_bits};
+use super::pointer::Trust;
 use super::{CData, CDataError, CDataErrorKind, Place, Shape, err, is_char_type};
 use crate::ctype::{CType as CTypeDef, TypeId, TypeTable};
 use crate::layout;
@@ -92,8 +94,12 @@ impl CData<'_> {
     /// As [`CData::get`], plus values that do not convert or fit. Nothing changes then: an
     /// aggregate that fails halfway gets its bytes (and kept referents) back.
     pub fn set<'i>(&self, path: &str, init: impl Into<Init<'i>>) -> Result<(), CDataError> {
-        let p = self.place(path)?;
         let init = init.into();
+        self.via(path, Trust::Checked, |d, rest| d.set_here(rest, init))
+    }
+
+    pub(super) fn set_here(&self, path: &str, init: Init<'_>) -> Result<(), CDataError> {
+        let p = self.place(path)?;
         // An aggregate is written member by member: keep what to restore if one fails.
         let saved = match init {
             Init::List(_) | Init::Values(_) | Init::Fields(_) => {
@@ -111,8 +117,8 @@ impl CData<'_> {
             unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), p.addr, bytes.len()) };
             let lo = p.addr as usize;
             self.owner.unkeep(lo, lo + bytes.len());
-            for (at, o) in kept {
-                self.owner.keep(at, o);
+            for k in kept {
+                self.owner.keep(k);
             }
         }
         r.map_err(|e| {
@@ -459,7 +465,12 @@ impl CData<'_> {
             // SAFETY: a pointer member has 8 bytes, inside the view (checked by the caller).
             unsafe { std::ptr::copy_nonoverlapping(addr.to_le_bytes().as_ptr(), p.addr, 8) };
             if !d.owner.same(&self.owner) {
-                self.owner.keep(p.addr as usize, d.owner.clone());
+                self.owner.keep(Kept {
+                    at: p.addr as usize,
+                    owner: d.owner.clone(),
+                    start: d.start as usize,
+                    end: d.end as usize,
+                });
             }
             return Ok(());
         }

@@ -40,6 +40,7 @@ mod info;
 mod init;
 mod owner;
 mod place;
+mod pointer;
 
 use std::ffi::c_void;
 use std::fmt;
@@ -58,6 +59,7 @@ use ffi::view_at;
 pub(crate) use info::TypeInfo;
 use owner::Owner;
 pub(crate) use place::{Place, Shape, bit_shift, read_bits, write_bits};
+use pointer::Trust;
 
 use crate::ctype::TypeId;
 use crate::value::{self, Conv, Pointer, Value};
@@ -223,6 +225,10 @@ impl<'a> CData<'a> {
     ///
     /// A path that does not resolve or leaves the memory; bit-fields (they have no address).
     pub fn at(&self, path: &str) -> Result<CData<'a>, CDataError> {
+        self.via(path, Trust::Checked, |d, rest| d.at_here(rest))
+    }
+
+    pub(super) fn at_here(&self, path: &str) -> Result<CData<'a>, CDataError> {
         let p = self.place(path)?;
         if let Shape::Bits(..) = p.shape {
             return err(
@@ -316,6 +322,10 @@ impl<'a> CData<'a> {
     /// A path that does not resolve, memory out of bounds, arrays (use [`CData::at`] and
     /// [`CData::unpack`]), types without a value (`void`, functions, incomplete types).
     pub fn get(&self, path: &str) -> Result<Value<'static>, CDataError> {
+        self.via(path, Trust::Checked, |d, rest| d.get_here(rest))
+    }
+
+    pub(super) fn get_here(&self, path: &str) -> Result<Value<'static>, CDataError> {
         let p = self.place(path)?;
         self.read(&p, path)
     }
@@ -361,6 +371,10 @@ impl<'a> CData<'a> {
     ///
     /// Not an array; elements without a value.
     pub fn unpack(&self, path: &str) -> Result<Vec<Value<'static>>, CDataError> {
+        self.via(path, Trust::Checked, |d, rest| d.unpack_here(rest))
+    }
+
+    fn unpack_here(&self, path: &str) -> Result<Vec<Value<'static>>, CDataError> {
         let p = self.place(path)?;
         let Shape::Array(count) = p.shape else {
             return err(
@@ -384,6 +398,10 @@ impl<'a> CData<'a> {
     ///
     /// Not an array of a character type.
     pub fn string(&self, path: &str) -> Result<Vec<u8>, CDataError> {
+        self.via(path, Trust::Checked, |d, rest| d.string_here(rest))
+    }
+
+    fn string_here(&self, path: &str) -> Result<Vec<u8>, CDataError> {
         let p = self.place(path)?;
         let t = &*self.info.table;
         let is_char = is_char_type(t, p.ty);
@@ -509,6 +527,18 @@ impl<'a> CData<'a> {
     /// The pointer points to `count` valid objects of its pointee type that stay valid, and
     /// are not accessed by anything else in conflicting ways, while the view is used.
     pub unsafe fn deref(&self, path: &str, count: Option<usize>) -> Result<CData<'a>, CDataError> {
+        // SAFETY: vouched for by the caller, for the pointer the whole path leads to.
+        self.via(path, Trust::Checked, |d, rest| unsafe {
+            d.deref_here(rest, count)
+        })
+    }
+
+    /// [`CData::deref`] of a path without `->`.
+    ///
+    /// # Safety
+    ///
+    /// As [`CData::deref`].
+    unsafe fn deref_here(&self, path: &str, count: Option<usize>) -> Result<CData<'a>, CDataError> {
         let p = self.place(path)?;
         let v = self.read(&p, path)?;
         let Value::Ptr(ptr) = v else {

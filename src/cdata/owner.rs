@@ -126,12 +126,23 @@ mod cache {
 
 #[derive(Default)]
 pub(super) struct Extra {
-    /// Objects kept alive by pointer members of this block: (address of the member, owner).
-    pub(super) keep: Vec<(usize, Owner)>,
+    /// Objects kept alive by pointer members of this block.
+    pub(super) keep: Vec<Kept>,
     /// A destructor attached with [`CData::gc`].
     pub(super) gc: Option<Box<dyn FnOnce()>>,
     /// Something the memory depends on (the `Library` of a global).
     pub(super) _hold: Option<Box<dyn Any>>,
+}
+
+/// A referent kept alive by a pointer member: the member's address, the referent's owner
+/// and the bytes the stored view knew to be valid (`[start, end)`), which paths through the
+/// member (`"next->v"`) are checked against.
+#[derive(Clone)]
+pub(super) struct Kept {
+    pub(super) at: usize,
+    pub(super) owner: Owner,
+    pub(super) start: usize,
+    pub(super) end: usize,
 }
 
 /// A counted reference to a [`Header`].
@@ -299,9 +310,9 @@ impl Owner {
         if !self.keeps_any() {
             return;
         }
-        let dropped: Vec<(usize, Owner)> = self.with_extra(|e| {
+        let dropped: Vec<Kept> = self.with_extra(|e| {
             let (gone, stay): (Vec<_>, Vec<_>) =
-                e.keep.drain(..).partition(|(a, _)| *a >= lo && *a < hi);
+                e.keep.drain(..).partition(|k| k.at >= lo && k.at < hi);
             e.keep = stay;
             gone
         });
@@ -310,21 +321,26 @@ impl Owner {
     }
 
     /// The referents kept for pointer members in `[lo, hi)`.
-    pub(super) fn kept(&self, lo: usize, hi: usize) -> Vec<(usize, Owner)> {
+    pub(super) fn kept(&self, lo: usize, hi: usize) -> Vec<Kept> {
         if !self.keeps_any() {
             return Vec::new();
         }
         self.with_extra(|e| {
             e.keep
                 .iter()
-                .filter(|(a, _)| *a >= lo && *a < hi)
-                .map(|(a, o)| (*a, o.clone()))
+                .filter(|k| k.at >= lo && k.at < hi)
+                .cloned()
                 .collect()
         })
     }
 
-    pub(super) fn keep(&self, at: usize, other: Owner) {
-        self.with_extra(|e| e.keep.push((at, other)));
+    /// The referent kept for the pointer member at `at`, if any.
+    pub(super) fn kept_at(&self, at: usize) -> Option<Kept> {
+        self.kept(at, at + 1).pop()
+    }
+
+    pub(super) fn keep(&self, kept: Kept) {
+        self.with_extra(|e| e.keep.push(kept));
     }
 
     pub(super) fn set_gc(&self, f: Box<dyn FnOnce()>) {
