@@ -1402,7 +1402,7 @@ fn pointer_members_in_paths_agree_with_c_both_ways() {
             CDataErrorKind::Null
         );
     }
-    assert_eq!(c_call(&sum, &[c_head.clone()]), Value::I64(8 + 90));
+    assert_eq!(c_call(&sum, std::slice::from_ref(&c_head)), Value::I64(8 + 90));
     owned
         .set("next", Value::Ptr(jitffi::Pointer::null()))
         .unwrap();
