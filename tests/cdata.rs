@@ -915,6 +915,22 @@ fn initializers_and_errors_are_checked_like_calls() {
         e(s.set("pts", Init::list([Init::Zero, Init::Zero, Init::Zero]))),
         "struct shape .pts: 3 initializers for 'struct point[2]'"
     );
+    // The crate's index convention: ordinals count from 1 ("member 2"), subscripts are C's
+    // ("[1]", counted from 0 as the user writes them).
+    assert_eq!(
+        e(s.set(
+            "pts",
+            Init::list([
+                Init::Zero,
+                Init::list([1.0.into(), Value::str(c"y").into()])
+            ])
+        )),
+        "struct shape .pts: [1]: member 2: cannot convert string to 'double'"
+    );
+    assert_eq!(
+        e(s.set("", Init::Values(&[Value::U8(1), Value::I64(1)]))),
+        "struct shape: member 2: cannot assign i64 to the array 'struct point[2]'"
+    );
     assert_eq!(
         e(s.set("", Init::fields([("pts[1].z", 1.0.into())]))),
         "struct shape: 'struct point' has no member named 'z'"
@@ -1402,7 +1418,10 @@ fn pointer_members_in_paths_agree_with_c_both_ways() {
             CDataErrorKind::Null
         );
     }
-    assert_eq!(c_call(&sum, std::slice::from_ref(&c_head)), Value::I64(8 + 90));
+    assert_eq!(
+        c_call(&sum, std::slice::from_ref(&c_head)),
+        Value::I64(8 + 90)
+    );
     owned
         .set("next", Value::Ptr(jitffi::Pointer::null()))
         .unwrap();

@@ -122,7 +122,7 @@ impl CData<'_> {
             }
         }
         r.map_err(|e| {
-            if path.is_empty() || e.message.starts_with(&self.whole()) {
+            if e.message.starts_with(&self.whole()) {
                 e
             } else {
                 CDataError::new(e.kind, format!("{}: {}", self.at_path(path), e.message))
