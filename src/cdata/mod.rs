@@ -16,6 +16,23 @@
 //! - [`CompiledField<T>`]: getters, setters and gather/scatter loops compiled by Cranelift
 //!   for one (type, field), bit-fields and packed fields included.
 //!
+//! # Paths through pointers
+//!
+//! A path may follow pointer members with `->`, as C does: `"next->v"`, `"items->[3].x"`,
+//! `"p->q->r"`. A step is checked when jitffi knows the memory the pointer lands in: the
+//! view's own memory (a list inside one allocation), or the view the member was set to
+//! (`set("next", &node)`, `set("items", &array)`: an array's elements are bounds-checked
+//! against its length). A NULL pointer is refused naming the step (`'next->next' is NULL`),
+//! and so ([`CDataErrorKind::Untracked`]) is a pointer into memory jitffi was never given (set
+//! by C, to memory C allocated): [`CData::get_unchecked`], [`CData::set_unchecked`] and
+//! [`CData::at_unchecked`] follow those, trusting them (`unsafe`).
+//!
+//! # Index convention
+//!
+//! Messages count ordinals from 1, as C compilers do (`member 2: …`, `argument 1: …`), and
+//! show subscripts as written in C, counted from 0 (`[3]: …`, `index 3 is out of bounds for
+//! 'int[3]'`).
+//!
 //! # Threads
 //!
 //! `CData` and its handles are neither `Send` nor `Sync`: views of one allocation alias, and
