@@ -51,7 +51,7 @@ pub(super) enum Backing {
 
 /// A C function type resolved once, from which callbacks are made.
 ///
-/// Made by [`Ffi::callback_type`]; cheap to clone. See the [module documentation](self).
+/// Made by [`Ffi::callback_type`]; cheap to clone. See the [module documentation](crate::callback).
 #[derive(Clone)]
 pub struct CallbackType {
     pub(super) table: Arc<TypeTable>,

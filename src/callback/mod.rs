@@ -13,7 +13,7 @@
 //! compiled once per signature (see `jit/callback.rs`). A typed closure is then one direct
 //! call away: its arguments are still in the registers C put them in, and the context arrives
 //! as one more argument of a Rust `extern "C"` function monomorphised for the closure. An
-//! untyped closure goes through a Cranelift thunk built from the signature's [`CallPlan`]
+//! untyped closure goes through a Cranelift thunk built from the signature's `CallPlan`
 //! (the same plan as calls, read in the other direction) that spills the arguments and calls
 //! the dispatcher, which makes the `Value`s, calls the closure and converts its result with
 //! the same checks as call arguments. libffi closures take what the JIT does not handle
@@ -267,8 +267,9 @@ impl Ffi {
     ///
     /// # Errors
     ///
-    /// [`Error::Cdef`] if `ty` does not parse; [`CallbackErrorKind::Unsupported`] if it is not
-    /// a function type, is variadic, or has a parameter or result jitffi cannot pass.
+    /// [`CallbackErrorKind::Type`] if `ty` does not parse (the `CdefError` is the source);
+    /// [`CallbackErrorKind::Unsupported`] if it is not a function type, is variadic, or has a
+    /// parameter or result jitffi cannot pass.
     pub fn callback_type(&self, ty: &str) -> Result<CallbackType, CallbackError> {
         CallbackType::new(self, ty)
     }
