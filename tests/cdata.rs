@@ -1322,6 +1322,11 @@ fn pointer_members_in_paths_agree_with_c_both_ways() {
         e.to_string(),
         "struct fx_node .v->x: 'v' is not a pointer ('int32_t')"
     );
+    assert_eq!(
+        head.get("next.v").unwrap_err().to_string(),
+        "cannot take member 'v' of 'struct fx_node *', which is not a struct or union \
+         (follow the pointer with '->v')"
+    );
     let e = head.get("next->w").unwrap_err();
     assert_eq!(e.kind(), CDataErrorKind::Path);
     assert!(

@@ -63,7 +63,14 @@ impl From<PathError> for CDataError {
             PathError::OutOfBounds { .. } => CDataErrorKind::OutOfBounds,
             _ => CDataErrorKind::Path,
         };
-        CDataError::new(kind, e.to_string())
+        let mut message = e.to_string();
+        if let PathError::NotARecord { ty, member } = &e
+            && ty.ends_with('*')
+        {
+            // `next.v` on a pointer member: C writes `next->v`, and so do paths.
+            message.push_str(&format!(" (follow the pointer with '->{member}')"));
+        }
+        CDataError::new(kind, message)
     }
 }
 
