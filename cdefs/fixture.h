@@ -274,3 +274,22 @@ int64_t fx_cb_threads(int32_t (*cb)(int32_t), int32_t x, int32_t n, int32_t call
 long double fx_cb_ld(long double (*cb)(long double, int), long double x);
 /* qsort-like use of a context: calls cb(i, ctx) for i in 0..n, returns the sum of results. */
 int64_t fx_cb_each(int (*cb)(int, void *), void *ctx, int n);
+/* Pointer members followed by C data paths ("next->v", "items->[3].x", "p->q->r"). */
+struct fx_node { int32_t v; struct fx_node *next; };
+struct fx_item { int32_t x; double w; };
+struct fx_bag { int32_t n; struct fx_item *items; struct fx_node *head; };
+struct fx_r { int64_t r; };
+struct fx_q { int32_t pad; struct fx_r *r; };
+struct fx_p { struct fx_q *q; };
+/* The sum of v along the list from n; sets v of the node `hops` links after n. */
+int64_t fx_node_sum(const struct fx_node *n);
+void fx_node_set(struct fx_node *n, int32_t hops, int32_t v);
+/* A node C allocates (malloc) and frees. */
+struct fx_node *fx_node_new(int32_t v, struct fx_node *next);
+void fx_node_free(struct fx_node *n);
+/* items[i].x of a bag, and the sum of items[i].x * items[i].w for i < n. */
+void fx_bag_set_x(struct fx_bag *l, int32_t i, int32_t x);
+double fx_bag_dot(const struct fx_bag *l);
+/* p->q->r->r. */
+int64_t fx_pqr_get(const struct fx_p *p);
+void fx_pqr_set(struct fx_p *p, int64_t r);

@@ -1,5 +1,6 @@
 //! A tour of C data: owned memory filled from initializers, passed to libc, read back by
-//! member path; bit-fields; keep-alive through pointer members; typed, untyped and compiled
+//! member path; bit-fields; keep-alive through pointer members and paths through them
+//! (`next->value`); typed, untyped and compiled
 //! member handles; errors.
 //!
 //! `cargo run --example cdata_tour`
@@ -75,6 +76,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!(
         "tail dropped by Rust, still alive through head.next: {}",
         !freed.get()
+    );
+    // Paths follow pointer members jitffi knows the extent of (here, the owned tail).
+    head.set("next->value", 20)?;
+    println!("head.next->value = {}", head.get("next->value")?);
+    println!(
+        "head.next->next->value: {}",
+        head.get("next->next->value").unwrap_err()
     );
     head.set("next", Value::Ptr(jitffi::Pointer::null()))?;
     println!("head.next = NULL: tail freed: {}", freed.get());

@@ -172,3 +172,8 @@ impl From<crate::lp::LpError> for Error {
         Error::Lp(e)
     }
 }
+impl From<crate::callback::CallbackError> for Error {
+    fn from(e: crate::callback::CallbackError) -> Self {
+        Error::Callback(e)
+    }
+}

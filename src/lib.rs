@@ -91,6 +91,7 @@ mod cif;
 pub mod ctype;
 #[cfg(feature = "cli")]
 pub mod dump;
+mod errno;
 pub mod error;
 mod ffi;
 mod jit;
@@ -103,6 +104,7 @@ pub mod plan;
 #[cfg(feature = "cli")]
 pub mod probe;
 pub mod value;
+mod x87;
 
 pub use call::{
     Backend, CRepr, CallError, CallErrorKind, Function, Global, Namespace, Shape, ShapeField,

@@ -40,9 +40,10 @@ fn call(f: &Function, args: &[Value<'_>]) -> Value<'static> {
     unsafe { f.call(args) }.unwrap_or_else(|e| panic!("{e}"))
 }
 
-fn callback_error(e: Error) -> jitffi::CallbackError {
-    match e {
-        Error::Callback(c) => c,
+/// A callback error, after checking that it converts into `jitffi::Error` with its kind kept.
+fn callback_error(e: jitffi::CallbackError) -> jitffi::CallbackError {
+    match Error::from(e.clone()) {
+        Error::Callback(c) if c == e => e,
         other => panic!("expected a callback error, got {other}"),
     }
 }
@@ -842,10 +843,26 @@ fn creation_errors_are_precise() {
         .unwrap_err(),
     );
     assert!(e.message.contains("variadic"), "{e}");
-    assert!(matches!(
-        ffi.callback("int (*)(struct nope)", |_: &[Value<'_>]| Value::I32(0)),
-        Err(Error::Callback(_) | Error::Cdef(_))
-    ));
+    let e = callback_error(
+        ffi.callback("int (*)(struct nope)", |_: &[Value<'_>]| Value::I32(0))
+            .unwrap_err(),
+    );
+    assert_eq!(e.kind, CallbackErrorKind::Unsupported);
+    assert!(e.message.contains("struct nope"), "{e}");
+    // A type name that does not parse: the cdef error is the source.
+    let e = callback_error(
+        ffi.callback("int (*)(nope_t)", |_: &[Value<'_>]| Value::I32(0))
+            .unwrap_err(),
+    );
+    assert_eq!(e.kind, CallbackErrorKind::Type);
+    assert_eq!(
+        e.to_string(),
+        "callback 'int (*)(nope_t)' cannot be made: not a declared type"
+    );
+    let source = std::error::Error::source(&e)
+        .expect("the cdef error")
+        .to_string();
+    assert!(source.contains("nope_t"), "{source}");
     let e = callback_error(
         ffi.callback_typed("int (*)(int)", |x: f64| x as i32)
             .unwrap_err(),
@@ -968,4 +985,73 @@ fn code_memory_is_never_writable_and_executable() {
             "writable and executable: {line}"
         );
     }
+}
+
+#[test]
+fn quiet_panics_keep_contained_panics_from_the_hook_and_chain_to_it_for_others() {
+    thread_local! {
+        /// Panics the hook saw on this test's thread (the hook is global: the panics of other
+        /// tests go to the hook before it).
+        static SEEN: std::cell::RefCell<Option<Vec<String>>> = const { std::cell::RefCell::new(None) };
+    }
+    let before = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let mine = SEEN.with(|s| {
+            let mut s = s.borrow_mut();
+            let Some(seen) = s.as_mut() else {
+                return false;
+            };
+            let msg = info
+                .payload()
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| info.payload().downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_default();
+            seen.push(msg);
+            true
+        });
+        if !mine {
+            before(info);
+        }
+    }));
+    SEEN.with(|s| *s.borrow_mut() = Some(Vec::new()));
+    let seen = || SEEN.with(|s| s.borrow_mut().replace(Vec::new()).unwrap_or_default());
+    let (ffi, lib) = common::fixture();
+    let f = ffi.function(&lib, "fx_cb_ret_i32").unwrap();
+    for backend in BACKENDS {
+        let ty = ffi
+            .callback_type("int32_t (*)(int32_t)")
+            .unwrap()
+            .backend(backend);
+        let typed = ty.typed(|x: i32| -> i32 { panic!("typed {x}") }).unwrap();
+        let untyped = ty
+            .untyped(|a: &[Value<'_>]| panic!("untyped {}", a[0].as_i64().unwrap()))
+            .unwrap();
+
+        // Quiet: the hook does not run for contained panics, and the message is kept.
+        jitffi::callback::quiet_panics(true);
+        assert_eq!(call(&f, &[typed.value(), Value::I32(7)]), Value::I32(0));
+        assert_eq!(call(&f, &[untyped.value(), Value::I32(8)]), Value::I32(0));
+        assert_eq!(seen(), Vec::<String>::new());
+        assert_eq!(typed.take_error().unwrap().message, "typed 7");
+        let e = untyped.take_error().unwrap();
+        assert_eq!(e.kind, CallbackErrorKind::Panic);
+        assert_eq!(e.message, "untyped 8");
+        assert_eq!(
+            e.to_string(),
+            "callback 'int32_t (*)(int32_t)' panicked: untyped 8"
+        );
+        // A panic that is not a callback's reaches the previous hook.
+        let r = std::panic::catch_unwind(|| panic!("not a callback"));
+        assert!(r.is_err());
+        assert_eq!(seen(), ["not a callback"]);
+
+        // Loud again: contained panics reach the hook as before.
+        jitffi::callback::quiet_panics(false);
+        assert_eq!(call(&f, &[typed.value(), Value::I32(9)]), Value::I32(0));
+        assert_eq!(seen(), ["typed 9"]);
+        assert_eq!(typed.errors(), 2);
+        assert_eq!(untyped.errors(), 1);
+    }
+    SEEN.with(|s| s.borrow_mut().take());
 }

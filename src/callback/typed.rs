@@ -10,9 +10,11 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use libffi::low::{RawCallback, ffi_cif};
 
-use super::{Callback, CallbackError, CallbackErrorKind, CallbackType, Record, panic_message};
+use super::panic::Contained;
+use super::record::{Record, panic_message};
+use super::untyped::extend;
+use super::{Callback, CallbackError, CallbackErrorKind, CallbackType};
 use crate::call::{CRepr, Shape, check_shape};
-use crate::error::Error;
 use crate::jit::ThunkKind;
 
 /// The context of a typed callback.
@@ -30,6 +32,7 @@ impl<F> TypedCtx<F> {
             // SAFETY: `R` was checked against the C result when the callback was made.
             return unsafe { self.record.default() };
         }
+        let _contained = Contained::enter();
         match catch_unwind(AssertUnwindSafe(|| call(&self.f))) {
             Ok(r) => r,
             Err(p) => {
@@ -59,7 +62,7 @@ impl<F> TypedCtx<F> {
             }
             if let Some((bytes, signed)) = self.record.ret_int {
                 let w = crate::value::read_word(std::ptr::from_ref(&r).cast(), usize::from(bytes));
-                let w = super::extend(crate::value::Conv::Int { bytes, signed }, w);
+                let w = extend(crate::value::Conv::Int { bytes, signed }, w);
                 result.cast::<u64>().write_unaligned(w);
             } else if std::mem::size_of::<R>() > 0 {
                 result.cast::<R>().write_unaligned(r);
@@ -168,17 +171,17 @@ pub(super) fn make<'f, Args, R, F: TypedClosure<Args, R> + 'f>(
     ty: &CallbackType,
     owner: usize,
     f: F,
-) -> Result<Callback<'f>, Error> {
+) -> Result<Callback<'f>, CallbackError> {
     let t = &ty.table;
     let ft = t
         .as_func(ty.func)
         .ok_or_else(|| ty.error("not a function type".into()))?;
     let mismatch = |what: String, rust: &Shape, c: String, reason: String| {
-        Error::from(CallbackError {
-            kind: CallbackErrorKind::Unsupported,
-            callback: ty.name.clone(),
-            message: format!("{what}: Rust type '{rust}' does not match C type '{c}' ({reason})"),
-        })
+        CallbackError::new(
+            CallbackErrorKind::Unsupported,
+            ty.name.clone(),
+            format!("{what}: Rust type '{rust}' does not match C type '{c}' ({reason})"),
+        )
     };
     let shapes = F::arg_shapes();
     if shapes.len() != ft.params.len() {

@@ -1,5 +1,5 @@
-//! The Cranelift JIT: one engine per `Ffi` context that compiles call stubs (and, later,
-//! accessors and callback thunks) and owns their code.
+//! The Cranelift JIT: one engine per `Ffi` context that compiles call stubs, C data accessors
+//! and callback thunks, and owns their code. All Cranelift IR of the crate is built here.
 //!
 //! **Invariant:** code memory lives as long as the engine, and every handle that can run JIT
 //! code holds an `Arc` to the engine; the memory is freed only when the last handle is gone.
@@ -12,6 +12,7 @@
 //! double-mapped memfd chunks; elsewhere cranelift-jit's pages, read-write while emitting and
 //! read-execute after `finalize_definitions`).
 
+mod accessor;
 mod callback;
 mod memory;
 mod stub;
@@ -27,8 +28,12 @@ use cranelift_frontend::FunctionBuilderContext;
 use cranelift_jit::{JITBuilder, JITModule};
 use cranelift_module::{Linkage, Module};
 
+pub(crate) use accessor::{MemberSpec, Scalar};
 pub(crate) use callback::{Slot, ThunkKind};
 pub(crate) use stub::{StubFn, StubSpec, UntypedStub, variadic_thunk};
+
+// The saved errno moved to `crate::errno`; this path stays until `lib.rs` re-exports it from there.
+pub use crate::errno::{errno, set_errno};
 
 /// Why the JIT could not compile something (the caller falls back to libffi).
 #[derive(Clone, Debug)]
@@ -319,36 +324,4 @@ impl Drop for JitEngine {
             unsafe { module.free_memory() };
         }
     }
-}
-
-// -- errno --
-
-thread_local! {
-    static SAVED_ERRNO: std::cell::Cell<i32> = const { std::cell::Cell::new(0) };
-}
-
-/// Called by stubs (and the libffi path) right before a call to a function with errno capture:
-/// C sees the errno the previous captured call left (CFFI semantics).
-pub(crate) extern "C" fn restore_errno() {
-    let e = errno();
-    // SAFETY: `__errno_location` returns the calling thread's errno slot, always valid.
-    unsafe { *libc::__errno_location() = e };
-}
-
-/// Called by stubs (and the libffi path) right after a call to a function with errno capture.
-pub(crate) extern "C" fn save_errno() {
-    // SAFETY: `__errno_location` returns the calling thread's errno slot, always valid.
-    let e = unsafe { *libc::__errno_location() };
-    SAVED_ERRNO.with(|c| c.set(e));
-}
-
-/// The `errno` saved by the last call, on this thread, to a function with errno capture
-/// (`Function::capture_errno`): CFFI's `ffi.errno`.
-pub fn errno() -> i32 {
-    SAVED_ERRNO.with(std::cell::Cell::get)
-}
-
-/// Sets the saved `errno` of this thread (to clear it before a call, for instance).
-pub fn set_errno(value: i32) {
-    SAVED_ERRNO.with(|c| c.set(value));
 }

@@ -23,7 +23,8 @@ use cranelift_codegen::ir::{
 };
 use cranelift_frontend::FunctionBuilder;
 
-use super::{JitEngine, JitError, restore_errno, save_errno};
+use super::{JitEngine, JitError};
+use crate::errno::{restore_errno, save_errno};
 use crate::plan::{ArgClass, CallPlan, Part, RegClass, RetClass};
 use crate::value::{self, Conv, tag};
 

@@ -284,7 +284,12 @@ impl Glpk {
                     1 // GLPK prints nothing itself
                 },
             )
-            .map_err(|e| LpError::load("cannot make the glp_term_hook callback".into(), Some(e)))?;
+            .map_err(|e| {
+                LpError::load(
+                    "cannot make the glp_term_hook callback".into(),
+                    Some(e.into()),
+                )
+            })?;
         Ok(Glpk {
             ffi,
             library,

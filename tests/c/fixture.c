@@ -310,3 +310,27 @@ int64_t fx_cb_each(int (*cb)(int, void *), void *ctx, int n) {
     for (int i = 0; i < n; i++) s += cb(i, ctx);
     return s;
 }
+
+int64_t fx_node_sum(const struct fx_node *n) {
+    int64_t s = 0;
+    for (; n; n = n->next) s += n->v;
+    return s;
+}
+void fx_node_set(struct fx_node *n, int32_t hops, int32_t v) {
+    while (hops-- > 0) n = n->next;
+    n->v = v;
+}
+struct fx_node *fx_node_new(int32_t v, struct fx_node *next) {
+    struct fx_node *n = malloc(sizeof *n);
+    if (n) { n->v = v; n->next = next; }
+    return n;
+}
+void fx_node_free(struct fx_node *n) { free(n); }
+void fx_bag_set_x(struct fx_bag *l, int32_t i, int32_t x) { l->items[i].x = x; }
+double fx_bag_dot(const struct fx_bag *l) {
+    double s = 0;
+    for (int32_t i = 0; i < l->n; i++) s += l->items[i].x * l->items[i].w;
+    return s;
+}
+int64_t fx_pqr_get(const struct fx_p *p) { return p->q->r->r; }
+void fx_pqr_set(struct fx_p *p, int64_t r) { p->q->r->r = r; }
