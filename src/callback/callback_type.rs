@@ -10,7 +10,7 @@ use std::sync::atomic::AtomicU64;
 
 use libffi::low::{self, ffi_closure};
 
-use super::record::{Record, thread_token};
+use super::record::{ContextHeader, thread_token};
 use super::untyped::{
     FastRet, UntypedCtx, UntypedFn, drop_untyped, untyped_entry, untyped_ffi_entry,
 };
@@ -214,8 +214,8 @@ impl CallbackType {
         self
     }
 
-    pub(super) fn record(&self, owner: usize) -> Record {
-        Record {
+    pub(super) fn record(&self, owner: usize) -> ContextHeader {
+        ContextHeader {
             name: self.name.clone(),
             owner,
             default: self.default.clone(),

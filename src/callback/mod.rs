@@ -102,7 +102,7 @@ pub use panic::quiet_panics;
 pub use typed::TypedClosure;
 
 use callback_type::Backing;
-use record::Record;
+use record::ContextHeader;
 
 use crate::call::Backend;
 use crate::ctype::TypeId;
@@ -120,7 +120,7 @@ use crate::value::{Pointer, Value};
 /// call) vouches that C does not call it after the handle is dropped.
 pub struct Callback<'f> {
     code: usize,
-    /// The context (`UntypedCtx` or `TypedCtx<F>`, both starting with a `Record`).
+    /// The context (`UntypedCtx` or `TypedCtx<F>`, both starting with a `ContextHeader`).
     ctx: *mut c_void,
     drop_ctx: unsafe fn(*mut c_void),
     /// `None` only while dropping.
@@ -152,10 +152,10 @@ impl fmt::Debug for Callback<'_> {
 }
 
 impl Callback<'_> {
-    fn record(&self) -> &Record {
-        // SAFETY: both context types are `#[repr(C)]` with the `Record` first; the context
+    fn record(&self) -> &ContextHeader {
+        // SAFETY: both context types are `#[repr(C)]` with the `ContextHeader` first; the context
         // lives as long as the handle.
-        unsafe { &*self.ctx.cast::<Record>() }
+        unsafe { &*self.ctx.cast::<ContextHeader>() }
     }
 
     /// The C function pointer.

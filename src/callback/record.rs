@@ -1,4 +1,4 @@
-//! The [`Record`] every callback context starts with: name, owner thread, default result and
+//! The [`ContextHeader`] every callback context starts with: name, owner thread, default result and
 //! the errors of its calls.
 
 use std::any::Any;
@@ -25,7 +25,7 @@ pub(super) fn panic_message(p: &(dyn Any + Send)) -> String {
 }
 
 /// The bookkeeping every callback context starts with (`#[repr(C)]` contexts put it first).
-pub(crate) struct Record {
+pub(crate) struct ContextHeader {
     pub(super) name: String,
     /// 0, or the token of the only thread allowed to run the closure.
     pub(super) owner: usize,
@@ -39,7 +39,7 @@ pub(crate) struct Record {
     pub(super) last: Mutex<Option<CallbackError>>,
 }
 
-impl Record {
+impl ContextHeader {
     /// Records and logs a failure.
     #[cold]
     pub(super) fn fail(&self, kind: CallbackErrorKind, message: String) {

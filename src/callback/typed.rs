@@ -11,7 +11,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use libffi::low::{RawCallback, ffi_cif};
 
 use super::panic::Contained;
-use super::record::{Record, panic_message};
+use super::record::{ContextHeader, panic_message};
 use super::untyped::extend;
 use super::{Callback, CallbackError, CallbackErrorKind, CallbackType};
 use crate::call::{CRepr, Shape, check_shape};
@@ -20,7 +20,7 @@ use crate::jit::ThunkKind;
 /// The context of a typed callback.
 #[repr(C)]
 pub(crate) struct TypedCtx<F> {
-    record: Record,
+    record: ContextHeader,
     f: F,
 }
 

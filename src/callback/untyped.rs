@@ -10,7 +10,7 @@ use libffi::low::ffi_cif;
 
 use super::CallbackErrorKind;
 use super::panic::Contained;
-use super::record::{Record, panic_message};
+use super::record::{ContextHeader, panic_message};
 use crate::ctype::{TypeId, TypeTable};
 use crate::value::{self, Conv, ConvError, StructValue, Value, c_from_value};
 use crate::x87::{f64_to_x87, x87_to_f64};
@@ -39,7 +39,7 @@ pub(super) type UntypedFn<'f> = Box<dyn Fn(&[Value<'_>]) -> Value<'static> + 'f>
 /// The context of an untyped callback.
 #[repr(C)]
 pub(crate) struct UntypedCtx<'f> {
-    pub(super) record: Record,
+    pub(super) record: ContextHeader,
     pub(super) table: Arc<TypeTable>,
     /// Per argument: its conversion, and the tag and pointer type of its `Value`.
     pub(super) args: Vec<(Conv, u8, u32)>,

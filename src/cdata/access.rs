@@ -7,7 +7,7 @@
 use std::marker::PhantomData;
 use std::rc::Rc;
 
-use super::{CData, CDataError, CDataErrorKind, CDataType, Shape, err, read_bits, write_bits};
+use super::{CData, CDataError, CDataErrorKind, CDataType, PlaceShape, err, read_bits, write_bits};
 use crate::ctype::{CType as CTypeDef, TypeId};
 use crate::layout;
 use crate::value::{self, Conv, Value};
@@ -254,7 +254,7 @@ impl Member {
             &super::Place {
                 addr: a,
                 ty: s.ty,
-                shape: Shape::One,
+                shape: PlaceShape::One,
             },
             "",
         )
@@ -296,8 +296,8 @@ impl Member {
             addr: a,
             ty: s.ty,
             shape: match s.bits {
-                Some((sh, w)) => Shape::Bits(sh, w),
-                None => Shape::One,
+                Some((sh, w)) => PlaceShape::Bits(sh, w),
+                None => PlaceShape::One,
             },
         };
         d.write_at(place, &super::Init::Value(v.clone()))

@@ -4,7 +4,7 @@
 use super::owner::Kept;
 use super::place::{bit_shift, write_bits};
 use super::pointer::Trust;
-use super::{CData, CDataError, CDataErrorKind, Place, Shape, err, is_char_type};
+use super::{CData, CDataError, CDataErrorKind, Place, PlaceShape, err, is_char_type};
 use crate::ctype::{CType as CTypeDef, TypeId, TypeTable};
 use crate::layout;
 use crate::value::{self, Conv, ConvError, Pointer, Value};
@@ -135,13 +135,13 @@ impl CData<'_> {
         self.check(p.addr, n, &|| self.describe(&p))?;
         let t = &*self.info.table;
         let lo = p.addr as usize;
-        let is_ptr = matches!(t.raw_type(p.ty), CTypeDef::Pointer(_)) && p.shape == Shape::One;
-        if is_ptr || !matches!(p.shape, Shape::Bits(..)) {
+        let is_ptr = matches!(t.raw_type(p.ty), CTypeDef::Pointer(_)) && p.shape == PlaceShape::One;
+        if is_ptr || !matches!(p.shape, PlaceShape::Bits(..)) {
             self.owner.unkeep(lo, lo + n);
         }
         match init {
             Init::Zero => {
-                if let Shape::Bits(shift, width) = p.shape {
+                if let PlaceShape::Bits(shift, width) = p.shape {
                     // SAFETY: the covering bytes are inside the view (checked above).
                     unsafe { write_bits(p.addr, shift, width, 0) };
                 } else {
@@ -158,7 +158,7 @@ impl CData<'_> {
             }
             Init::List(items) => self.write_list(&p, items, n, zero),
             Init::Fields(items) => {
-                if p.shape != Shape::One || t.as_record(p.ty).is_none() {
+                if p.shape != PlaceShape::One || t.as_record(p.ty).is_none() {
                     return err(
                         CDataErrorKind::Type,
                         format!("a member map cannot initialize '{}'", self.info.show(p.ty)),
@@ -200,7 +200,7 @@ impl CData<'_> {
         let t = &*self.info.table;
         // The places the items go to, in order.
         let slots: Vec<Place> = match p.shape {
-            Shape::Array(count) => {
+            PlaceShape::Array(count) => {
                 if items.len() > count {
                     return err(
                         CDataErrorKind::OutOfBounds,
@@ -216,7 +216,7 @@ impl CData<'_> {
                     .map(|i| self.normalize(p.addr.wrapping_add(i * esize), p.ty))
                     .collect()
             }
-            Shape::One if t.as_record(p.ty).is_some() => {
+            PlaceShape::One if t.as_record(p.ty).is_some() => {
                 let body = t
                     .as_record(p.ty)
                     .and_then(|r| r.body.as_ref())
@@ -252,7 +252,7 @@ impl CData<'_> {
                             Some(w) => Place {
                                 addr,
                                 ty: f.ty,
-                                shape: Shape::Bits(bit_shift(f.bit_offset, f.offset), w),
+                                shape: PlaceShape::Bits(bit_shift(f.bit_offset, f.offset), w),
                             },
                             None => self.normalize(addr, f.ty),
                         }
@@ -277,7 +277,7 @@ impl CData<'_> {
         for (i, (slot, item)) in slots.into_iter().zip(items).enumerate() {
             self.write(slot, item, false).map_err(|e| {
                 let at = match p.shape {
-                    Shape::Array(_) => format!("[{i}]"),
+                    PlaceShape::Array(_) => format!("[{i}]"),
                     _ => format!("member {}", i + 1),
                 };
                 CDataError::new(e.kind, format!("{at}: {}", e.message))
@@ -289,7 +289,7 @@ impl CData<'_> {
     pub(super) fn write_value(&self, p: &Place, v: &Value<'_>, n: usize) -> Result<(), CDataError> {
         let t = &*self.info.table;
         let ty_name = || self.info.show(p.ty);
-        if let Shape::Array(count) = p.shape {
+        if let PlaceShape::Array(count) = p.shape {
             // `char buf[N] = "…"`: the string and its NUL, if they fit.
             let is_char = is_char_type(t, p.ty);
             if let (true, Value::Str(s)) = (is_char, v) {
@@ -337,7 +337,7 @@ impl CData<'_> {
             );
         }
         let c = value::c_from_value(t, conv, v).map_err(|e| self.conv_error(p.ty, v, e))?;
-        if let Shape::Bits(shift, width) = p.shape {
+        if let PlaceShape::Bits(shift, width) = p.shape {
             let signed = matches!(conv, Conv::Int { signed: true, .. });
             let x = c.as_i128().unwrap_or(0);
             let (lo, hi) = value::int_range(width, signed);
@@ -382,7 +382,7 @@ impl CData<'_> {
             .find_member_name(p)
             .unwrap_or_else(|| "<bit-field>".into());
         let w = match p.shape {
-            Shape::Bits(_, w) => w,
+            PlaceShape::Bits(_, w) => w,
             _ => 0,
         };
         format!("{} : {w}", t.declare(p.ty, &name))
@@ -408,7 +408,7 @@ impl CData<'_> {
             }
             None
         }
-        let Shape::Bits(shift, _) = p.shape else {
+        let PlaceShape::Bits(shift, _) = p.shape else {
             return None;
         };
         let t = &*self.info.table;
@@ -452,7 +452,7 @@ impl CData<'_> {
 
     pub(super) fn write_data(&self, p: &Place, d: &CData<'_>, n: usize) -> Result<(), CDataError> {
         let t = &*self.info.table;
-        if p.shape == Shape::One
+        if p.shape == PlaceShape::One
             && let Some(to) = t.pointee(p.ty)
         {
             let _ = to;
@@ -477,9 +477,9 @@ impl CData<'_> {
         // A copy of an object of the same type.
         let same = t.raw(p.ty) == d.info.raw
             && match p.shape {
-                Shape::Array(k) => d.count == Some(k),
-                Shape::One => d.count.is_none(),
-                Shape::Bits(..) => false,
+                PlaceShape::Array(k) => d.count == Some(k),
+                PlaceShape::One => d.count.is_none(),
+                PlaceShape::Bits(..) => false,
             };
         if !same {
             return err(
@@ -488,7 +488,7 @@ impl CData<'_> {
                     "cannot assign '{}' to '{}'",
                     d.type_name(),
                     match p.shape {
-                        Shape::Array(k) => format!("{}[{k}]", self.info.show(p.ty)),
+                        PlaceShape::Array(k) => format!("{}[{k}]", self.info.show(p.ty)),
                         _ => self.info.show(p.ty),
                     }
                 ),

@@ -75,7 +75,7 @@ use error::err;
 use ffi::view_at;
 pub(crate) use info::TypeInfo;
 use owner::Owner;
-pub(crate) use place::{Place, Shape, bit_shift, read_bits, write_bits};
+pub(crate) use place::{Place, PlaceShape, bit_shift, read_bits, write_bits};
 use pointer::Trust;
 
 use crate::ctype::TypeId;
@@ -193,7 +193,7 @@ impl<'a> CData<'a> {
         Place {
             addr: self.addr,
             ty: self.info.id,
-            shape: self.count.map_or(Shape::One, Shape::Array),
+            shape: self.count.map_or(PlaceShape::One, PlaceShape::Array),
         }
     }
 
@@ -247,7 +247,7 @@ impl<'a> CData<'a> {
 
     pub(super) fn at_here(&self, path: &str) -> Result<CData<'a>, CDataError> {
         let p = self.place(path)?;
-        if let Shape::Bits(..) = p.shape {
+        if let PlaceShape::Bits(..) = p.shape {
             return err(
                 CDataErrorKind::Type,
                 format!(
@@ -262,7 +262,7 @@ impl<'a> CData<'a> {
             addr: p.addr,
             info: self.info.child(p.ty),
             count: match p.shape {
-                Shape::Array(n) => Some(n),
+                PlaceShape::Array(n) => Some(n),
                 _ => None,
             },
             start: self.start,
@@ -353,11 +353,11 @@ impl<'a> CData<'a> {
         self.check(p.addr, n, &what)?;
         let conv = self.info.conv(p.ty);
         match (p.shape, conv) {
-            (Shape::Array(_), _) => err(
+            (PlaceShape::Array(_), _) => err(
                 CDataErrorKind::Type,
                 format!("{}: an array has no value; use at() or unpack()", what()),
             ),
-            (Shape::Bits(shift, width), Conv::Bool | Conv::Int { .. }) => {
+            (PlaceShape::Bits(shift, width), Conv::Bool | Conv::Int { .. }) => {
                 let signed = matches!(conv, Conv::Int { signed: true, .. });
                 // SAFETY: the covering bytes are inside the view (checked above).
                 let bits = unsafe { read_bits(p.addr, shift, width, signed) };
@@ -393,7 +393,7 @@ impl<'a> CData<'a> {
 
     fn unpack_here(&self, path: &str) -> Result<Vec<Value<'static>>, CDataError> {
         let p = self.place(path)?;
-        let Shape::Array(count) = p.shape else {
+        let PlaceShape::Array(count) = p.shape else {
             return err(
                 CDataErrorKind::Type,
                 format!("{}: not an array", self.at_path(path)),
@@ -423,7 +423,7 @@ impl<'a> CData<'a> {
         let t = &*self.info.table;
         let is_char = is_char_type(t, p.ty);
         let count = match p.shape {
-            Shape::Array(n) if is_char => n,
+            PlaceShape::Array(n) if is_char => n,
             _ => {
                 return err(
                     CDataErrorKind::Type,

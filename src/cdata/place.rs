@@ -11,12 +11,12 @@ use crate::layout::{self, PathTarget};
 pub(crate) struct Place {
     pub(crate) addr: *mut u8,
     pub(crate) ty: TypeId,
-    pub(crate) shape: Shape,
+    pub(crate) shape: PlaceShape,
 }
 
 /// One object, a bit-field, or an array of objects of the place's type.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Shape {
+pub(crate) enum PlaceShape {
     One,
     /// Bit offset from `addr` (0..8) and width.
     Bits(u32, u32),
@@ -115,7 +115,7 @@ impl CData<'_> {
             Some((bit, width)) => Place {
                 addr,
                 ty: t.ty,
-                shape: Shape::Bits(bit_shift(bit, t.offset), width),
+                shape: PlaceShape::Bits(bit_shift(bit, t.offset), width),
             },
             None => self.normalize(addr, t.ty),
         }
@@ -135,21 +135,21 @@ impl CData<'_> {
             return Place {
                 addr,
                 ty: *elem,
-                shape: Shape::Array(n),
+                shape: PlaceShape::Array(n),
             };
         }
         Place {
             addr,
             ty,
-            shape: Shape::One,
+            shape: PlaceShape::One,
         }
     }
 
     pub(super) fn place_size(&self, p: &Place) -> Result<usize, CDataError> {
         Ok(match p.shape {
-            Shape::Bits(shift, width) => (shift + width).div_ceil(8) as usize,
-            Shape::One => self.info.size_of(p.ty)?,
-            Shape::Array(n) => self.info.size_of(p.ty)? * n,
+            PlaceShape::Bits(shift, width) => (shift + width).div_ceil(8) as usize,
+            PlaceShape::One => self.info.size_of(p.ty)?,
+            PlaceShape::Array(n) => self.info.size_of(p.ty)? * n,
         })
     }
 
@@ -157,7 +157,7 @@ impl CData<'_> {
         let off = p.addr as isize - self.addr as isize;
         let ty = self.info.show(p.ty);
         match p.shape {
-            Shape::Array(n) => format!("{}: '{ty}[{n}]' at offset {off}", self.whole()),
+            PlaceShape::Array(n) => format!("{}: '{ty}[{n}]' at offset {off}", self.whole()),
             _ => format!("{}: '{ty}' at offset {off}", self.whole()),
         }
     }

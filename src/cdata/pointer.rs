@@ -5,7 +5,7 @@
 
 use std::marker::PhantomData;
 
-use super::{CData, CDataError, CDataErrorKind, Init, Shape};
+use super::{CData, CDataError, CDataErrorKind, Init, PlaceShape};
 use crate::value::Value;
 
 /// How a `->` step into memory jitffi does not know is handled.
@@ -81,7 +81,7 @@ impl<'a> CData<'a> {
     fn follow(&self, seg: &str, next: &str, trust: Trust) -> Result<CData<'a>, StepError> {
         let p = self.place(seg)?;
         let table = &self.info.table;
-        let (Shape::One, Some(to)) = (p.shape, table.pointee(p.ty)) else {
+        let (PlaceShape::One, Some(to)) = (p.shape, table.pointee(p.ty)) else {
             return Err(StepError::Pointer(
                 CDataErrorKind::Type,
                 format!("is not a pointer ('{}')", self.info.show(p.ty)),
