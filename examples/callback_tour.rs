@@ -114,7 +114,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // A panic never unwinds into C: it is caught and logged, and C gets the default result.
     // `quiet_panics` keeps the panic hook from printing each one (with its backtrace); the
     // message stays on the handle.
-    jitffi::callback::quiet_panics(true);
+    jitffi::quiet_panics(true);
     let strict = ffi
         .callback_type("int (*)(const void *, const void *)")?
         .on_error(Value::I32(0))?

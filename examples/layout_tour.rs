@@ -3,7 +3,8 @@
 //!
 //! `cargo run --example layout_tour`
 
-use jitffi::{CType, Ffi, HeaderOptions};
+use jitffi::ctype::CType;
+use jitffi::{Ffi, HeaderOptions};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let ffi = Ffi::new();

@@ -5,11 +5,11 @@
 
 use std::fmt;
 
-pub use crate::call::{CallError, CallErrorKind, TypeMismatch};
-pub use crate::cdata::{CDataError, CDataErrorKind};
-pub use crate::cdef::{CdefError, Diagnostic};
-pub use crate::layout::{LayoutError, PathError};
-pub use crate::library::LoadError;
+use crate::call::{CallError, TypeMismatch};
+use crate::cdata::CDataError;
+use crate::cdef::CdefError;
+use crate::layout::{LayoutError, PathError};
+use crate::library::LoadError;
 
 /// Running the C preprocessor on a real header failed.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -83,27 +83,30 @@
 #![doc(test(attr(deny(warnings))))]
 #![deny(missing_docs)]
 
-pub mod call;
-pub mod callback;
+// The pipeline, in flow order (see ARCHITECTURE.md). Modules are private unless they are one
+// of the purposeful public ones (`ctype`, `cdata`, `lp`, and with the `cli` feature `dump`,
+// `literal`, `probe`); everything else is re-exported here, each item by one path.
+mod call;
+mod callback;
 pub mod cdata;
-pub mod cdef;
+mod cdef;
 mod cif;
 pub mod ctype;
 #[cfg(feature = "cli")]
 pub mod dump;
 mod errno;
-pub mod error;
+mod error;
 mod ffi;
 mod jit;
-pub mod layout;
-pub mod library;
+mod layout;
+mod library;
 #[cfg(feature = "cli")]
 pub mod literal;
 pub mod lp;
-pub mod plan;
+mod plan;
 #[cfg(feature = "cli")]
 pub mod probe;
-pub mod value;
+mod value;
 mod x87;
 
 pub use call::{
@@ -112,14 +115,16 @@ pub use call::{
 };
 pub use callback::{
     Callback, CallbackError, CallbackErrorKind, CallbackType, LocalCallback, TypedClosure,
+    quiet_panics,
 };
-pub use cdata::{Accessor, CData, CDataError, CDataType, CompiledField, Init, Member};
+pub use cdata::error::{CDataError, CDataErrorKind};
+pub use cdata::view::CData;
 pub use cdef::{CdefError, CdefOptions, Diagnostic};
-pub use ctype::{CType, Prim, TypeId, TypeTable};
+pub use errno::{errno, set_errno};
 pub use error::{Error, HeaderError};
 pub use ffi::{Ffi, HeaderOptions, Type, preprocess_header};
-pub use jit::{JitStats, errno, set_errno};
-pub use layout::{Layout, LayoutError, Target};
+pub use jit::JitStats;
+pub use layout::{Layout, LayoutError, PathError, PathTarget, Target};
 pub use library::{Library, LoadError, LoadOptions};
 pub use value::{CStrRef, Pointer, StructValue, Value};
 

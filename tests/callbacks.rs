@@ -1029,7 +1029,7 @@ fn quiet_panics_keep_contained_panics_from_the_hook_and_chain_to_it_for_others()
             .unwrap();
 
         // Quiet: the hook does not run for contained panics, and the message is kept.
-        jitffi::callback::quiet_panics(true);
+        jitffi::quiet_panics(true);
         assert_eq!(call(&f, &[typed.value(), Value::I32(7)]), Value::I32(0));
         assert_eq!(call(&f, &[untyped.value(), Value::I32(8)]), Value::I32(0));
         assert_eq!(seen(), Vec::<String>::new());
@@ -1047,7 +1047,7 @@ fn quiet_panics_keep_contained_panics_from_the_hook_and_chain_to_it_for_others()
         assert_eq!(seen(), ["not a callback"]);
 
         // Loud again: contained panics reach the hook as before.
-        jitffi::callback::quiet_panics(false);
+        jitffi::quiet_panics(false);
         assert_eq!(call(&f, &[typed.value(), Value::I32(9)]), Value::I32(0));
         assert_eq!(seen(), ["typed 9"]);
         assert_eq!(typed.errors(), 2);

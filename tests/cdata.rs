@@ -7,8 +7,9 @@ mod common;
 use std::cell::Cell;
 use std::rc::Rc;
 
-use jitffi::cdata::{CDataErrorKind, Init};
-use jitffi::{CData, CType, Ffi, Library, Prim, TypeTable, Value};
+use jitffi::cdata::Init;
+use jitffi::ctype::{CType, Prim, TypeTable};
+use jitffi::{CData, CDataErrorKind, Ffi, Library, Value};
 
 /// What a member holds, for making values and comparing with C's raw bits.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -338,7 +339,7 @@ macro_rules! with_rust_type {
 
 /// Reads member `path` of `d` through the typed accessor, compiled accessor and untyped
 /// member handle of the kind's Rust type, and checks they all agree with `want` (C's bits).
-fn check_handles(ct: &jitffi::CDataType, d: &CData<'_>, path: &str, k: K, want: u64) {
+fn check_handles(ct: &jitffi::cdata::CDataType, d: &CData<'_>, path: &str, k: K, want: u64) {
     let m = ct.member(path).unwrap();
     assert_eq!(bits_of(&m.get(d).unwrap()), want, "{path}: Member");
     macro_rules! typed {
@@ -365,7 +366,14 @@ fn check_handles(ct: &jitffi::CDataType, d: &CData<'_>, path: &str, k: K, want: 
 }
 
 /// Writes `bits` into member `path` through one of the four write paths (chosen by `how`).
-fn write_with(ct: &jitffi::CDataType, d: &CData<'_>, path: &str, k: K, v: &Value<'_>, how: u8) {
+fn write_with(
+    ct: &jitffi::cdata::CDataType,
+    d: &CData<'_>,
+    path: &str,
+    k: K,
+    v: &Value<'_>,
+    how: u8,
+) {
     if how == 0 {
         return d.set(path, v.clone()).unwrap();
     }
@@ -505,7 +513,7 @@ fn leaves(ffi: &Ffi, record: &str) -> Vec<(String, String, K)> {
         ffi: &Ffi,
         table: &TypeTable,
         record: &str,
-        ty: jitffi::TypeId,
+        ty: jitffi::ctype::TypeId,
         path: &str,
         cexpr: &str,
         out: &mut Vec<(String, String, K)>,

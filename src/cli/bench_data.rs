@@ -4,7 +4,8 @@
 use std::hint::black_box;
 
 use jitffi::cdata::Accessor;
-use jitffi::{CData, CompiledField, Ffi, Member, Value};
+use jitffi::cdata::{CompiledField, Member};
+use jitffi::{CData, Ffi, Value};
 
 /// Elements of the array the field rows walk (as in the peers' benchmarks).
 const ARR: usize = 1024;

@@ -77,7 +77,7 @@ pub fn run(a: &CallArgs) -> Result<(), String> {
         .collect::<Result<Vec<Literal>, String>>()?;
     // Casts in the variadic tail name types, which may add (pointer, array) types to the
     // table: resolve them first, then take the table everything is read from.
-    let mut types: Vec<Option<jitffi::TypeId>> = params.iter().copied().map(Some).collect();
+    let mut types: Vec<Option<jitffi::ctype::TypeId>> = params.iter().copied().map(Some).collect();
     for (i, lit) in lits.iter().enumerate().skip(params.len()) {
         types.push(match lit {
             Literal::Cast { ty, .. } => Some(
@@ -126,11 +126,11 @@ pub fn run(a: &CallArgs) -> Result<(), String> {
 
 /// A `char *` result as a C string literal (text output only), when its memory is readable.
 fn char_pointer_text(
-    table: &jitffi::TypeTable,
-    ret: jitffi::TypeId,
+    table: &jitffi::ctype::TypeTable,
+    ret: jitffi::ctype::TypeId,
     v: &Value<'_>,
 ) -> Option<String> {
-    use jitffi::{CType, Prim};
+    use jitffi::ctype::{CType, Prim};
     let pointee = table.pointee(ret)?;
     if !matches!(
         table.raw_type(pointee),

@@ -105,9 +105,14 @@ pub fn mix(h: u64, v: u64) -> u64 {
 /// The byte ranges of the scalar members of a struct type (padding excluded), for comparing
 /// struct values member by member.
 pub fn member_ranges(ty: &jitffi::Type) -> Vec<(usize, usize)> {
-    fn walk(t: &jitffi::TypeTable, id: jitffi::TypeId, base: u64, out: &mut Vec<(usize, usize)>) {
+    fn walk(
+        t: &jitffi::ctype::TypeTable,
+        id: jitffi::ctype::TypeId,
+        base: u64,
+        out: &mut Vec<(usize, usize)>,
+    ) {
         match t.raw_type(id) {
-            jitffi::CType::Record(r) => {
+            jitffi::ctype::CType::Record(r) => {
                 let body = r.body.as_ref().expect("complete");
                 // A union: its first member.
                 let fields = if r.kind == jitffi::ctype::RecordKind::Union {
@@ -119,16 +124,16 @@ pub fn member_ranges(ty: &jitffi::Type) -> Vec<(usize, usize)> {
                     walk(t, f.ty, base + f.offset, out);
                 }
             }
-            jitffi::CType::Array { elem, len: Some(n) } => {
+            jitffi::ctype::CType::Array { elem, len: Some(n) } => {
                 let size = match t.raw_type(*elem) {
-                    jitffi::CType::Prim(p) => jitffi::Target::host().prim(*p).0,
+                    jitffi::ctype::CType::Prim(p) => jitffi::Target::host().prim(*p).0,
                     _ => panic!("arrays of aggregates not used here"),
                 };
                 for i in 0..*n {
                     walk(t, *elem, base + i * size, out);
                 }
             }
-            jitffi::CType::Prim(p) => {
+            jitffi::ctype::CType::Prim(p) => {
                 out.push((base as usize, jitffi::Target::host().prim(*p).0 as usize));
             }
             _ => out.push((base as usize, 8)),

@@ -4,7 +4,8 @@
 
 use std::fmt::Write as _;
 
-use jitffi::{CdefError, TypeTable};
+use jitffi::CdefError;
+use jitffi::ctype::TypeTable;
 
 /// What a table holds: types, typedefs, functions, globals, constants.
 pub fn counts(t: &TypeTable) -> [usize; 5] {
