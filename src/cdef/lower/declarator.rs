@@ -1,0 +1,218 @@
+//! Declarators: pointers, arrays and functions applied to a base type, parameter lists and type names.
+#![forbid(unsafe_code)]
+
+use super::*;
+
+impl Lowerer<'_> {
+    // -- Declarators --
+
+    pub(super) fn declarator(&mut self, base: TypeId, d: &Node<Declarator>) -> LResult<Declared> {
+        let mut ty = base;
+        let mut param_names = None;
+        for dd in &d.node.derived {
+            if let DerivedDeclarator::Pointer(quals) = &dd.node {
+                ty = self.t.pointer(ty);
+                let mut q = Quals::NONE;
+                for pq in quals {
+                    if let ast::PointerQualifier::TypeQualifier(tq) = &pq.node {
+                        match tq.node {
+                            TypeQualifier::Const => q = q.union(Quals::CONST),
+                            TypeQualifier::Volatile => q = q.union(Quals::VOLATILE),
+                            TypeQualifier::Restrict => q = q.union(Quals::RESTRICT),
+                            TypeQualifier::Atomic => {
+                                return Err((
+                                    tq.span.start,
+                                    "_Atomic types are not supported".into(),
+                                ));
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+                ty = self.t.qualified(ty, q);
+            }
+        }
+        for dd in d.node.derived.iter().rev() {
+            match &dd.node {
+                DerivedDeclarator::Pointer(_) => {}
+                DerivedDeclarator::Array(a) => {
+                    let len = match &a.node.size {
+                        ArraySize::Unknown => None,
+                        ArraySize::VariableExpression(e) | ArraySize::StaticExpression(e) => {
+                            let v = self.eval_int(e, "array size")?;
+                            if v < 0 {
+                                return Err((
+                                    e.span.start,
+                                    format!("array size is negative ({v})"),
+                                ));
+                            }
+                            let n = u64::try_from(v).unwrap_or(u64::MAX);
+                            if n > MAX_ARRAY_LEN {
+                                return Err((e.span.start, format!("array size {n} is too large")));
+                            }
+                            Some(n)
+                        }
+                        ArraySize::VariableUnknown => {
+                            return Err((
+                                dd.span.start,
+                                "variable length arrays are not supported".into(),
+                            ));
+                        }
+                    };
+                    match self.t.raw_type(ty) {
+                        CType::Func(_) => {
+                            return Err((
+                                dd.span.start,
+                                format!(
+                                    "declaration of an array of functions ('{}')",
+                                    self.t.display(ty)
+                                ),
+                            ));
+                        }
+                        _ if self.t.is_incomplete(ty) => {
+                            return Err((
+                                dd.span.start,
+                                format!(
+                                    "array has incomplete element type '{}'",
+                                    self.t.display(ty)
+                                ),
+                            ));
+                        }
+                        _ => {}
+                    }
+                    ty = self.t.array(ty, len);
+                }
+                DerivedDeclarator::Function(f) => {
+                    if matches!(self.t.raw_type(ty), CType::Func(_) | CType::Array { .. }) {
+                        return Err((
+                            dd.span.start,
+                            format!("function cannot return '{}'", self.t.display(ty)),
+                        ));
+                    }
+                    let (params, names, variadic) = self.params(&f.node)?;
+                    ty = self.t.func(FuncType {
+                        ret: ty,
+                        params,
+                        variadic,
+                    });
+                    param_names = Some(names);
+                }
+                DerivedDeclarator::KRFunction(ids) => {
+                    if !ids.is_empty() {
+                        return Err((
+                            dd.span.start,
+                            "K&R-style parameter lists are not supported".into(),
+                        ));
+                    }
+                    // `f()` is taken as `f(void)`, as CFFI and LuaJIT do.
+                    ty = self.t.func(FuncType {
+                        ret: ty,
+                        params: Vec::new(),
+                        variadic: false,
+                    });
+                    param_names = Some(Vec::new());
+                }
+                DerivedDeclarator::Block(_) => {
+                    return Err((dd.span.start, "block pointers (^) are not supported".into()));
+                }
+            }
+        }
+        let (mut attrs, asm) = self.extensions(&d.node.extensions)?;
+        match &d.node.kind.node {
+            DeclaratorKind::Abstract => Ok(Declared {
+                ty,
+                name: None,
+                attrs,
+                asm,
+                param_names,
+            }),
+            DeclaratorKind::Identifier(id) => Ok(Declared {
+                ty,
+                name: Some((id.node.name.clone(), id.span.start)),
+                attrs,
+                asm,
+                param_names,
+            }),
+            DeclaratorKind::Declarator(inner) => {
+                let mut res = self.declarator(ty, inner)?;
+                res.attrs.append(&mut attrs);
+                if res.asm.is_none() {
+                    res.asm = asm;
+                }
+                if res.param_names.is_none() {
+                    res.param_names = param_names;
+                }
+                Ok(res)
+            }
+        }
+    }
+
+    pub(super) fn params(
+        &mut self,
+        f: &FunctionDeclarator,
+    ) -> LResult<(Vec<TypeId>, Vec<Option<String>>, bool)> {
+        let variadic = f.ellipsis == Ellipsis::Some;
+        let mut types = Vec::with_capacity(f.parameters.len());
+        let mut names = Vec::with_capacity(f.parameters.len());
+        let mut errors: Vec<LErr> = Vec::new();
+        for (i, p) in f.parameters.iter().enumerate() {
+            let param = |(at, m): LErr| (at, format!("parameter {}: {m}", i + 1));
+            // Every bad parameter is reported, not just the first.
+            let specs = match self.decl_specifiers(&p.node.specifiers, p.span.start) {
+                Ok(s) => s,
+                Err(e) => {
+                    errors.push(param(e));
+                    continue;
+                }
+            };
+            let (ty, name) = match &p.node.declarator {
+                Some(d) => match self.declarator(specs.ty, d) {
+                    Ok(dd) => (dd.ty, dd.name.map(|n| n.0)),
+                    Err(e) => {
+                        errors.push(param(e));
+                        continue;
+                    }
+                },
+                None => (specs.ty, None),
+            };
+            if matches!(self.t.get(ty), CType::Void) {
+                if f.parameters.len() == 1 && name.is_none() && !variadic {
+                    return Ok((Vec::new(), Vec::new(), false));
+                }
+                return Err((p.span.start, format!("parameter {} has type 'void'", i + 1)));
+            }
+            // Array and function parameters are adjusted to pointers (C11 6.7.6.3p7-8), and
+            // top-level qualifiers are not part of the function type (6.7.6.3p15).
+            let ty = match self.t.raw_type(ty).clone() {
+                CType::Array { elem, .. } => self.t.pointer(elem),
+                CType::Func(_) => self.t.pointer(ty),
+                _ => match self.t.get(ty) {
+                    CType::Qualified { base, .. } => *base,
+                    _ => ty,
+                },
+            };
+            types.push(ty);
+            names.push(name);
+        }
+        if !errors.is_empty() {
+            let first = errors.remove(0);
+            let prefix = self.decl_name.clone();
+            self.diags
+                .extend(errors.into_iter().map(|(at, m)| match &prefix {
+                    Some(p) => (at, format!("{p}: {m}")),
+                    None => (at, m),
+                }));
+            return Err(first);
+        }
+        Ok((types, names, variadic))
+    }
+
+    /// A type name (abstract declarator): `sizeof(struct s *)`, casts, `type_of`.
+    pub(crate) fn type_name(&mut self, tn: &Node<TypeName>) -> LResult<TypeId> {
+        let specs = self.field_specifiers(&tn.node.specifiers, tn.span.start)?;
+        match &tn.node.declarator {
+            Some(d) => Ok(self.declarator(specs.ty, d)?.ty),
+            None => Ok(specs.ty),
+        }
+    }
+}
