@@ -14,9 +14,11 @@
 #![forbid(unsafe_code)]
 
 mod expr;
+mod lex;
 mod lower;
 mod nesting;
 mod pp;
+mod pp_expr;
 mod recover;
 mod source_map;
 

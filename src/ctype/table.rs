@@ -397,7 +397,7 @@ impl TypeTable {
     }
 
     /// A pointer to `to`.
-    pub fn pointer(&mut self, to: TypeId) -> TypeId {
+    pub(crate) fn pointer(&mut self, to: TypeId) -> TypeId {
         self.intern(InternKey::Pointer(to), CType::Pointer(to))
     }
 
@@ -407,18 +407,18 @@ impl TypeTable {
     }
 
     /// An array of `len` elements (`None`: `elem[]`). Qualifiers on `elem` stay on the element.
-    pub fn array(&mut self, elem: TypeId, len: Option<u64>) -> TypeId {
+    pub(crate) fn array(&mut self, elem: TypeId, len: Option<u64>) -> TypeId {
         self.intern(InternKey::Array(elem, len), CType::Array { elem, len })
     }
 
     /// A function type.
-    pub fn func(&mut self, f: FuncType) -> TypeId {
+    pub(crate) fn func(&mut self, f: FuncType) -> TypeId {
         self.intern(InternKey::Func(f.clone()), CType::Func(f))
     }
 
     /// `base` with qualifiers added. Qualifying an array qualifies its elements (C11 6.7.3p9);
     /// qualifiers on function types are dropped; empty qualifier sets return `base`.
-    pub fn qualified(&mut self, base: TypeId, quals: Quals) -> TypeId {
+    pub(crate) fn qualified(&mut self, base: TypeId, quals: Quals) -> TypeId {
         if quals.is_empty() {
             return base;
         }
@@ -440,7 +440,7 @@ impl TypeTable {
     }
 
     /// A new incomplete struct or union (nominal: every call makes a distinct type).
-    pub fn new_record(&mut self, kind: RecordKind, tag: Option<String>) -> TypeId {
+    pub(crate) fn new_record(&mut self, kind: RecordKind, tag: Option<String>) -> TypeId {
         self.push(CType::Record(Record {
             kind,
             tag,
@@ -449,12 +449,17 @@ impl TypeTable {
     }
 
     /// A new incomplete enum (nominal).
-    pub fn new_enum(&mut self, tag: Option<String>) -> TypeId {
+    pub(crate) fn new_enum(&mut self, tag: Option<String>) -> TypeId {
         self.push(CType::Enum(EnumType { tag, body: None }))
     }
 
     /// A new typedef node (nominal). It is not bound to its name; see [`TypeTable::bind_typedef`].
-    pub fn new_typedef(&mut self, name: String, target: TypeId, align: Option<u64>) -> TypeId {
+    pub(crate) fn new_typedef(
+        &mut self,
+        name: String,
+        target: TypeId,
+        align: Option<u64>,
+    ) -> TypeId {
         self.push(CType::Typedef(Typedef {
             name,
             target,
