@@ -7,7 +7,8 @@
 use super::{CType, FunctionDecl, Quals, TypeId, TypeTable};
 
 impl Quals {
-    /// The qualifier keywords, space separated, in the order `const volatile restrict`.
+    /// The qualifier keywords, space separated, in the order `const volatile restrict _Atomic`
+    /// (gcc's).
     pub fn words(self) -> String {
         let mut w = Vec::new();
         if self.contains(Quals::CONST) {
@@ -18,6 +19,9 @@ impl Quals {
         }
         if self.contains(Quals::RESTRICT) {
             w.push("restrict");
+        }
+        if self.contains(Quals::ATOMIC) {
+            w.push("_Atomic");
         }
         w.join(" ")
     }

@@ -165,7 +165,11 @@ impl Prim {
     }
 }
 
-/// `const`, `volatile` and `restrict`, as a small bit set.
+/// `const`, `volatile`, `restrict` and `_Atomic`, as a small bit set.
+///
+/// `_Atomic` is kept as a qualifier (C11 6.7.3) for both spellings, `_Atomic int` and
+/// `_Atomic(int)`, which denote the same type; unlike the others it can change the layout: gcc
+/// raises the alignment of an atomic type of 1, 2, 4, 8 or 16 bytes to its size.
 #[derive(Copy, Clone, PartialEq, Eq, Hash, Debug, Default)]
 pub struct Quals(u8);
 
@@ -178,6 +182,8 @@ impl Quals {
     pub const VOLATILE: Quals = Quals(2);
     /// `restrict`.
     pub const RESTRICT: Quals = Quals(4);
+    /// `_Atomic`.
+    pub const ATOMIC: Quals = Quals(8);
 
     /// True when no qualifier is set.
     pub fn is_empty(self) -> bool {
@@ -190,6 +196,10 @@ impl Quals {
     /// The union of two sets.
     pub fn union(self, other: Quals) -> Quals {
         Quals(self.0 | other.0)
+    }
+    /// `self` without the qualifiers of `other`.
+    pub fn without(self, other: Quals) -> Quals {
+        Quals(self.0 & !other.0)
     }
 }
 

@@ -19,12 +19,7 @@ impl Lowerer<'_> {
                             TypeQualifier::Const => q = q.union(Quals::CONST),
                             TypeQualifier::Volatile => q = q.union(Quals::VOLATILE),
                             TypeQualifier::Restrict => q = q.union(Quals::RESTRICT),
-                            TypeQualifier::Atomic => {
-                                return Err((
-                                    tq.span.start,
-                                    "_Atomic types are not supported".into(),
-                                ));
-                            }
+                            TypeQualifier::Atomic => q = q.union(Quals::ATOMIC),
                             _ => {}
                         }
                     }
@@ -186,8 +181,14 @@ impl Lowerer<'_> {
             let ty = match self.t.raw_type(ty).clone() {
                 CType::Array { elem, .. } => self.t.pointer(elem),
                 CType::Func(_) => self.t.pointer(ty),
-                _ => match self.t.get(ty) {
-                    CType::Qualified { base, .. } => *base,
+                // gcc keeps `_Atomic` in the type of a parameter (`void f(_Atomic int)` is not
+                // compatible with `void f(int)`); it is passed as its unqualified type.
+                _ => match self.t.get(ty).clone() {
+                    CType::Qualified { base, quals } => {
+                        let atomic = quals.contains(Quals::ATOMIC);
+                        self.t
+                            .qualified(base, if atomic { Quals::ATOMIC } else { Quals::NONE })
+                    }
                     _ => ty,
                 },
             };

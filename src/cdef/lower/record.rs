@@ -287,6 +287,15 @@ impl Lowerer<'_> {
                 None => format!("{display}: unnamed member"),
             };
             let bit_width = match &sd.node.bit_width {
+                Some(_) if self.t.quals(ty).contains(Quals::ATOMIC) => {
+                    return Err((
+                        at,
+                        format!(
+                            "{member}: bit-field has atomic type '{}'",
+                            self.t.display(ty)
+                        ),
+                    ));
+                }
                 Some(w) => {
                     let p = self.t.as_integer(ty).ok_or_else(|| {
                         (

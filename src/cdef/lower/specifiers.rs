@@ -68,9 +68,7 @@ impl Lowerer<'_> {
                     TypeQualifier::Const => quals = quals.union(Quals::CONST),
                     TypeQualifier::Volatile => quals = quals.union(Quals::VOLATILE),
                     TypeQualifier::Restrict => quals = quals.union(Quals::RESTRICT),
-                    TypeQualifier::Atomic => {
-                        return Err((q.span.start, "_Atomic types are not supported".into()));
-                    }
+                    TypeQualifier::Atomic => quals = quals.union(Quals::ATOMIC),
                     _ => {}
                 },
                 SpecItem::Align(a) => {
@@ -95,8 +93,11 @@ impl Lowerer<'_> {
                         TypeSpecifier::Unsigned => "unsigned",
                         TypeSpecifier::Bool => "_Bool",
                         TypeSpecifier::Complex => "_Complex",
-                        TypeSpecifier::Atomic(_) => {
-                            return Err((start, "_Atomic types are not supported".into()));
+                        TypeSpecifier::Atomic(tn) => {
+                            let inner = self.type_name(tn)?;
+                            let id = self.atomic(inner, start, true)?;
+                            self.set_named(&mut named, id, start)?;
+                            continue;
                         }
                         TypeSpecifier::Struct(st) => {
                             let trailing = self.trailing_attrs(&items[idx + 1..])?;
@@ -184,7 +185,12 @@ impl Lowerer<'_> {
         } else {
             attrs
         };
-        let ty = self.t.qualified(ty, quals);
+        let ty = if quals.contains(Quals::ATOMIC) {
+            let ty = self.atomic(ty, at, false)?;
+            self.t.qualified(ty, quals.without(Quals::ATOMIC))
+        } else {
+            self.t.qualified(ty, quals)
+        };
         Ok(Specs {
             ty,
             storage: None,
@@ -193,6 +199,28 @@ impl Lowerer<'_> {
             defines_tag,
             anonymous_record,
         })
+    }
+
+    /// `_Atomic T`, for the qualifier and (`specifier`) the `_Atomic(T)` spelling: refused for
+    /// arrays and functions (C11 6.7.3p3), and in the specifier form for qualified types
+    /// (6.7.2.4p3). Incomplete types may be atomic (`_Atomic struct s *p`).
+    pub(super) fn atomic(&mut self, ty: TypeId, at: usize, specifier: bool) -> LResult<TypeId> {
+        let what = match self.t.raw_type(ty) {
+            CType::Array { .. } => Some("an array type"),
+            CType::Func(_) => Some("a function type"),
+            _ if specifier && !self.t.quals(ty).is_empty() => Some("a qualified type"),
+            _ => None,
+        };
+        if let Some(what) = what {
+            return Err((
+                at,
+                format!(
+                    "_Atomic cannot be applied to {what} ('{}')",
+                    self.t.display(ty)
+                ),
+            ));
+        }
+        Ok(self.t.qualified(ty, Quals::ATOMIC))
     }
 
     pub(super) fn set_named(
