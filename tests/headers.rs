@@ -57,3 +57,44 @@ fn lapacke() {
 fn libpng() {
     check_header("png.h");
 }
+#[test]
+fn regex() {
+    // glibc declares `regexec(..., regmatch_t __pmatch[_Restrict_arr_ _REGEX_NELTS (__nmatch)], ...)`:
+    // a variable length array parameter.
+    check_header("regex.h");
+    let ffi = Ffi::new();
+    ffi.cdef_header("regex.h", &HeaderOptions::default())
+        .expect("regex.h");
+    let f = ffi.types();
+    let regexec = f.function("regexec").expect("regexec declared");
+    assert_eq!(
+        f.declare_function(regexec),
+        "int regexec(const regex_t *__preg, const char *__String, size_t __nmatch, regmatch_t *__pmatch, int __eflags)"
+    );
+}
+#[test]
+fn stdatomic() {
+    // `atomic_int` and friends are `_Atomic` typedefs; their sizes and alignments are checked.
+    check_header("stdatomic.h");
+    let ffi = Ffi::new();
+    ffi.cdef_header("stdatomic.h", &HeaderOptions::default())
+        .expect("stdatomic.h");
+    let ty = ffi.type_of("atomic_llong").unwrap();
+    let jitffi::CType::Typedef(td) = ty.ctype() else {
+        panic!("atomic_llong is not a typedef: {ty}");
+    };
+    assert_eq!(ty.table().display(td.target), "_Atomic long long");
+}
+
+#[test]
+fn restrict_arr_in_cdef_text() {
+    // The glibc spelling works in hand-written cdef text too (it stands for `restrict`).
+    let ffi = Ffi::new();
+    ffi.cdef("int regexec_like(unsigned long n, int m[_Restrict_arr_ n], double (*p)[n]);")
+        .unwrap();
+    let t = ffi.types();
+    assert_eq!(
+        t.declare_function(t.function("regexec_like").unwrap()),
+        "int regexec_like(unsigned long n, int *m, double (*p)[])"
+    );
+}

@@ -9,6 +9,9 @@ impl Lowerer<'_> {
     pub(super) fn declarator(&mut self, base: TypeId, d: &Node<Declarator>) -> LResult<Declared> {
         let mut ty = base;
         let mut param_names = None;
+        // A variable length array dimension seen (parameters only): every array around it has
+        // an unknown length too, since `T[n]` has no size; the outermost decays to a pointer.
+        let mut variable = false;
         for dd in &d.node.derived {
             if let DerivedDeclarator::Pointer(quals) = &dd.node {
                 ty = self.t.pointer(ty);
@@ -33,6 +36,16 @@ impl Lowerer<'_> {
                 DerivedDeclarator::Array(a) => {
                     let len = match &a.node.size {
                         ArraySize::Unknown => None,
+                        ArraySize::VariableExpression(e) | ArraySize::StaticExpression(e)
+                            if self.in_params > 0 && self.is_run_time(e)? =>
+                        {
+                            variable = true;
+                            None
+                        }
+                        ArraySize::VariableUnknown if self.in_params > 0 => {
+                            variable = true;
+                            None
+                        }
                         ArraySize::VariableExpression(e) | ArraySize::StaticExpression(e) => {
                             let v = self.eval_int(e, "array size")?;
                             if v < 0 {
@@ -64,6 +77,7 @@ impl Lowerer<'_> {
                                 ),
                             ));
                         }
+                        _ if variable => {}
                         _ if self.t.is_incomplete(ty) => {
                             return Err((
                                 dd.span.start,
@@ -75,7 +89,7 @@ impl Lowerer<'_> {
                         }
                         _ => {}
                     }
-                    ty = self.t.array(ty, len);
+                    ty = self.t.array(ty, if variable { None } else { len });
                 }
                 DerivedDeclarator::Function(f) => {
                     if matches!(self.t.raw_type(ty), CType::Func(_) | CType::Array { .. }) {
@@ -160,8 +174,15 @@ impl Lowerer<'_> {
                     continue;
                 }
             };
-            let (ty, name) = match &p.node.declarator {
-                Some(d) => match self.declarator(specs.ty, d) {
+            self.in_params += 1;
+            let res = p
+                .node
+                .declarator
+                .as_ref()
+                .map(|d| self.declarator(specs.ty, d));
+            self.in_params -= 1;
+            let (ty, name) = match res {
+                Some(res) => match res {
                     Ok(dd) => (dd.ty, dd.name.map(|n| n.0)),
                     Err(e) => {
                         errors.push(param(e));

@@ -4,6 +4,40 @@
 use super::*;
 
 impl Lowerer<'_> {
+    /// True if an array size names something only known at run time: an identifier that is no
+    /// constant (an earlier parameter, `double a[n]`), a call, a member access or an assignment.
+    /// Such a size is fine in a parameter (C99 6.7.6.2: the array decays to a pointer).
+    pub(super) fn is_run_time(&mut self, e: &Node<Expression>) -> LResult<bool> {
+        let x = self.convert(e, 0)?;
+        Ok(self.mentions_run_time(&x, 0))
+    }
+
+    fn mentions_run_time(&mut self, e: &Expr, depth: u32) -> bool {
+        if depth > expr::MAX_DEPTH {
+            return false;
+        }
+        let d = depth + 1;
+        match e {
+            Expr::Ident(name) => matches!(self.lookup(name, d), Ok(None)),
+            Expr::Unsupported(_) => true,
+            Expr::Unary(_, a) | Expr::Cast(_, a) | Expr::SizeofExpr(a) => {
+                self.mentions_run_time(a, d)
+            }
+            Expr::Binary(_, a, b) => self.mentions_run_time(a, d) || self.mentions_run_time(b, d),
+            Expr::Cond(a, b, c) => {
+                self.mentions_run_time(a, d)
+                    || self.mentions_run_time(b, d)
+                    || self.mentions_run_time(c, d)
+            }
+            Expr::Comma(items) => items.iter().any(|x| self.mentions_run_time(x, d)),
+            Expr::Val(_)
+            | Expr::Defined(_)
+            | Expr::SizeofType(_)
+            | Expr::AlignofType(_)
+            | Expr::OffsetOf(..) => false,
+        }
+    }
+
     // -- Expressions --
 
     pub(super) fn eval(&mut self, e: &Node<Expression>) -> LResult<Val> {

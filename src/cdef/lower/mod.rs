@@ -93,6 +93,9 @@ pub(crate) struct Lowerer<'a> {
     poisoned: HashSet<String>,
     /// The name of the declaration being lowered, for messages recorded on the side.
     decl_name: Option<String>,
+    /// Above 0 while a parameter's declarator is lowered: array sizes may then be run-time
+    /// values (`double a[n]`, C99 6.7.6.2), because the array decays to a pointer.
+    in_params: u32,
 }
 
 /// The largest array length accepted (sizes are checked again in `layout`).
@@ -130,6 +133,7 @@ impl<'a> Lowerer<'a> {
             cur: base,
             poisoned: HashSet::new(),
             decl_name: None,
+            in_params: 0,
         }
     }
 

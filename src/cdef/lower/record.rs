@@ -7,6 +7,14 @@ impl Lowerer<'_> {
     // -- Records --
 
     pub(super) fn record(&mut self, st: &Node<StructType>, trailing: &[Attr]) -> LResult<TypeId> {
+        // Members are never parameters, even in a struct defined inside a parameter list.
+        let in_params = std::mem::replace(&mut self.in_params, 0);
+        let res = self.record_inner(st, trailing);
+        self.in_params = in_params;
+        res
+    }
+
+    fn record_inner(&mut self, st: &Node<StructType>, trailing: &[Attr]) -> LResult<TypeId> {
         let kind = match st.node.kind.node {
             StructKind::Struct => RecordKind::Struct,
             StructKind::Union => RecordKind::Union,
