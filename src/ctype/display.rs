@@ -95,6 +95,10 @@ impl TypeTable {
                 None => "enum <anonymous>".into(),
             },
             CType::Typedef(t) => t.name.clone(),
+            CType::Vector { elem, size } => format!(
+                "{} __attribute__((vector_size({size})))",
+                self.base_name(*elem)
+            ),
             _ => self.display(id),
         }
     }

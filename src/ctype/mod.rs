@@ -238,6 +238,14 @@ pub enum CType {
         /// The number of elements, if known.
         len: Option<u64>,
     },
+    /// A GCC vector type, `ELEM __attribute__((vector_size(SIZE)))`: `size / sizeof(elem)`
+    /// elements (a power of two) of an integer or floating base type. Interned structurally.
+    Vector {
+        /// The element type (an integer or real floating primitive, unqualified).
+        elem: TypeId,
+        /// `sizeof` of the vector, in bytes (the attribute's argument).
+        size: u64,
+    },
     /// A function type (never a value: functions are called through pointers or declarations).
     Func(FuncType),
     /// A qualified type (`const int`). Never wraps another `Qualified` nor an array.

@@ -197,6 +197,7 @@ enum InternKey {
     Array(TypeId, Option<u64>),
     Func(FuncType),
     Qualified(TypeId, Quals),
+    Vector(TypeId, u64),
 }
 
 /// The arena of C types and the names declared into it.
@@ -409,6 +410,11 @@ impl TypeTable {
     /// An array of `len` elements (`None`: `elem[]`). Qualifiers on `elem` stay on the element.
     pub(crate) fn array(&mut self, elem: TypeId, len: Option<u64>) -> TypeId {
         self.intern(InternKey::Array(elem, len), CType::Array { elem, len })
+    }
+
+    /// A GCC vector of `size` bytes of `elem` (validated by `cdef`).
+    pub(crate) fn vector(&mut self, elem: TypeId, size: u64) -> TypeId {
+        self.intern(InternKey::Vector(elem, size), CType::Vector { elem, size })
     }
 
     /// A function type.
@@ -670,6 +676,9 @@ impl TypeTable {
         match (self.get(a), self.get(b)) {
             (CType::Pointer(x), CType::Pointer(y)) => self.same_type_depth(*x, *y, same, d),
             (CType::Array { elem: x, len: n }, CType::Array { elem: y, len: m }) => {
+                n == m && self.same_type_depth(*x, *y, same, d)
+            }
+            (CType::Vector { elem: x, size: n }, CType::Vector { elem: y, size: m }) => {
                 n == m && self.same_type_depth(*x, *y, same, d)
             }
             (CType::Qualified { base: x, quals: q }, CType::Qualified { base: y, quals: r }) => {

@@ -118,6 +118,13 @@ fn layout_depth(
                 align: unqualified_align(table, target, *elem, e.align, depth + 1)?,
             })
         }
+        CType::Vector { elem, size } => {
+            let e = layout_depth(table, target, *elem, depth + 1)?;
+            Ok(Layout {
+                size: *size,
+                align: vector_align(target, *size, e.align),
+            })
+        }
         CType::Func(_) => Err(LayoutError::Function {
             ty: table.display(id),
         }),
@@ -151,6 +158,13 @@ fn layout_depth(
             })
         }
     }
+}
+
+/// The alignment gcc gives a vector of `size` bytes: its size (`cdef` accepts vectors of at most
+/// 16 bytes; wider ones are placed at their size's alignment by gcc but report `_Alignof` 16),
+/// never below its element's.
+fn vector_align(target: &Target, size: u64, elem_align: u64) -> u64 {
+    size.min(target.biggest_align).max(elem_align)
 }
 
 /// The layout of `_Atomic T` from that of `T`: gcc gives an atomic type of 1, 2, 4, 8 or 16 bytes

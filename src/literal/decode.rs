@@ -86,7 +86,9 @@ pub(super) fn decode_at(
         ]),
         CType::Prim(p) => return err(format!("values of type '{}' cannot be shown", p.c_name())),
         CType::Pointer(_) => CValue::Pointer(read_uint(bytes, at, cx.target.pointer_size)? as u64),
-        CType::Array { elem, len } => {
+        CType::Array { .. } | CType::Vector { .. } => {
+            let (elem, len) = cx.elements(raw)?;
+            let elem = &elem;
             let len = len.unwrap_or(0);
             let es = cx.size(*elem)?;
             let mut v = Vec::with_capacity(usize::try_from(len).unwrap_or(0).min(1 << 16));

@@ -23,6 +23,15 @@ impl Types<'_> {
             .map_err(|e| LiteralError(e.to_string()))
     }
 
+    /// The element type and length of an array or (as an array of its elements) a vector.
+    pub(super) fn elements(&self, id: TypeId) -> Result<(TypeId, Option<u64>), LiteralError> {
+        match self.table.raw_type(id) {
+            CType::Array { elem, len } => Ok((*elem, *len)),
+            CType::Vector { elem, size } => Ok((*elem, Some(size / self.size(*elem)?.max(1)))),
+            _ => err(format!("'{}' is not an array", self.show(id))),
+        }
+    }
+
     pub(super) fn int_info(&self, ty: TypeId) -> Option<(u64, bool)> {
         let p = match self.table.raw_type(ty) {
             CType::Prim(p) if p.is_integer() => *p,
@@ -229,13 +238,14 @@ pub(super) fn encode_at(
             let size = cx.target.pointer_size as usize;
             put(out, at, &addr.to_le_bytes()[..size])
         }
-        CType::Array { elem, len } => {
-            let Some(len) = *len else {
+        CType::Array { .. } | CType::Vector { .. } => {
+            let (elem, len) = cx.elements(raw)?;
+            let Some(len) = len else {
                 return err(format!("'{what}' has no length"));
             };
-            let elem_size = cx.size(*elem)?;
+            let elem_size = cx.size(elem)?;
             let is_char = matches!(
-                t.raw_type(*elem),
+                t.raw_type(elem),
                 CType::Prim(Prim::Char | Prim::SChar | Prim::UChar)
             );
             match lit {
@@ -269,7 +279,7 @@ pub(super) fn encode_at(
                             designators: rest.to_vec(),
                             value: item.value.clone(),
                         };
-                        encode_designated(cx, *elem, &sub, out, at + index * elem_size)
+                        encode_designated(cx, elem, &sub, out, at + index * elem_size)
                             .map_err(|e| LiteralError(format!("[{index}]{}", prefix_path(&e.0))))?;
                         next = index + 1;
                     }

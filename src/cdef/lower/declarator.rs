@@ -6,7 +6,26 @@ use super::*;
 impl Lowerer<'_> {
     // -- Declarators --
 
+    /// Applies a declarator to `base`. A `vector_size` attribute anywhere on the declarator
+    /// applies to the base type, as in gcc (`float *p __attribute__((vector_size(8)))` is a
+    /// pointer to a vector).
     pub(super) fn declarator(&mut self, base: TypeId, d: &Node<Declarator>) -> LResult<Declared> {
+        let mut found = Vec::new();
+        vector_attrs(d, &mut found);
+        let mut base = base;
+        for (arg, at) in found {
+            let size = match arg {
+                Some(e) => self.eval_int(e, "vector_size")?,
+                None => return Err((at, "vector_size needs a size in bytes".into())),
+            };
+            base = self.vector(base, size, at)?;
+        }
+        let mut res = self.declarator_inner(base, d)?;
+        res.attrs.retain(|a| a.name != "vector_size");
+        Ok(res)
+    }
+
+    fn declarator_inner(&mut self, base: TypeId, d: &Node<Declarator>) -> LResult<Declared> {
         let mut ty = base;
         let mut param_names = None;
         // A variable length array dimension seen (parameters only): every array around it has
@@ -143,7 +162,7 @@ impl Lowerer<'_> {
                 param_names,
             }),
             DeclaratorKind::Declarator(inner) => {
-                let mut res = self.declarator(ty, inner)?;
+                let mut res = self.declarator_inner(ty, inner)?;
                 res.attrs.append(&mut attrs);
                 if res.asm.is_none() {
                     res.asm = asm;
@@ -236,5 +255,20 @@ impl Lowerer<'_> {
             Some(d) => Ok(self.declarator(specs.ty, d)?.ty),
             None => Ok(specs.ty),
         }
+    }
+}
+
+/// The `vector_size` attributes on a declarator and the declarators nested in it: the argument
+/// (if any) and the attribute's offset.
+fn vector_attrs<'d>(d: &'d Node<Declarator>, out: &mut Vec<(Option<&'d Node<Expression>>, usize)>) {
+    for e in &d.node.extensions {
+        if let Extension::Attribute(a) = &e.node
+            && norm_attr(&a.name.node) == "vector_size"
+        {
+            out.push((a.arguments.first(), e.span.start));
+        }
+    }
+    if let DeclaratorKind::Declarator(inner) = &d.node.kind.node {
+        vector_attrs(inner, out);
     }
 }

@@ -461,8 +461,17 @@ impl<'a> Lowerer<'a> {
             match a.name.as_str() {
                 "aligned" => td_align = Some(self.attr_align(a)?),
                 "mode" => ty = self.apply_mode(ty, a)?,
-                "vector_size" | "ext_vector_type" => {
-                    return Err((a.offset, "vector types are not supported".into()));
+                "vector_size" => {
+                    return Err((
+                        a.offset,
+                        format!("vector_size cannot be applied to '{}'", self.t.display(ty)),
+                    ));
+                }
+                "ext_vector_type" => {
+                    return Err((
+                        a.offset,
+                        "clang's ext_vector_type is not supported (use vector_size)".into(),
+                    ));
                 }
                 _ => {}
             }

@@ -165,6 +165,20 @@ impl Lowerer<'_> {
             }
             (None, _) => self.base_type(&words, at)?,
         };
+        // `__attribute__((vector_size(N))) float`, `float __attribute__((vector_size(N)))`.
+        let mut ty = ty;
+        if !defines_tag {
+            for a in attrs.iter().filter(|a| a.name == "vector_size") {
+                let size = match a.args.first() {
+                    Some(e) => expr::eval(e, self, 0)
+                        .and_then(|v| v.as_int())
+                        .map_err(|m| (a.offset, format!("vector_size: {m}")))?,
+                    None => return Err((a.offset, "vector_size needs a size in bytes".into())),
+                };
+                ty = self.vector(ty, size, a.offset)?;
+            }
+            attrs.retain(|a| a.name != "vector_size");
+        }
         // Attributes that followed a struct/enum definition were consumed by it; what remains
         // applies to the declared entities.
         let decl_attrs = if defines_tag {
@@ -221,6 +235,70 @@ impl Lowerer<'_> {
             ));
         }
         Ok(self.t.qualified(ty, Quals::ATOMIC))
+    }
+
+    /// `elem __attribute__((vector_size(size)))`, checked as gcc does: an integer or real
+    /// floating element type, a size that is a multiple of the element's and a power-of-two
+    /// number of elements. Qualifiers of `elem` stay outside the vector.
+    pub(super) fn vector(&mut self, elem: TypeId, size: i128, at: usize) -> LResult<TypeId> {
+        let quals = self.t.quals(elem);
+        let (base, _) = self.t.strip_typedefs(elem);
+        let elem = match self.t.get(elem) {
+            CType::Qualified { base, .. } => *base,
+            _ => elem,
+        };
+        let scalar = match self.t.get(base) {
+            CType::Prim(p) => !p.is_complex() && *p != Prim::Bool,
+            _ => false,
+        };
+        if !scalar {
+            return Err((
+                at,
+                format!(
+                    "vector_size cannot be applied to '{}' (only to integer and floating types)",
+                    self.t.display(elem)
+                ),
+            ));
+        }
+        let elem_size = layout::layout_of(self.t, self.target, elem)
+            .map_err(|e| (at, e.to_string()))?
+            .size;
+        let size = u64::try_from(size)
+            .ok()
+            .filter(|&s| s > 0 && s <= 1 << 20)
+            .ok_or_else(|| {
+                (
+                    at,
+                    format!("vector_size({size}) is not a valid vector size"),
+                )
+            })?;
+        if size % elem_size != 0 {
+            return Err((
+                at,
+                format!(
+                    "vector_size({size}) is not a multiple of the size of '{}' ({elem_size} bytes)",
+                    self.t.display(elem)
+                ),
+            ));
+        }
+        if size > 16 {
+            // gcc places such a vector at an offset aligned to its size and rounds records
+            // holding it to that, but reports `_Alignof` 16 (x86-64 without AVX): one `Layout`
+            // cannot say both, so refuse rather than get one of them wrong.
+            return Err((
+                at,
+                format!("vector_size({size}): vectors wider than 16 bytes are not supported"),
+            ));
+        }
+        let n = size / elem_size;
+        if !n.is_power_of_two() {
+            return Err((
+                at,
+                format!("vector_size({size}): the number of elements ({n}) is not a power of two"),
+            ));
+        }
+        let v = self.t.vector(elem, size);
+        Ok(self.t.qualified(v, quals))
     }
 
     pub(super) fn set_named(
