@@ -1,7 +1,6 @@
 //! Unit tests of literal parsing, encoding and argument conversion.
 
 use super::*;
-use super::*;
 
 fn int(value: i128, decimal: bool, unsigned: bool, long: u8) -> Literal {
     Literal::Int {
