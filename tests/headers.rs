@@ -98,3 +98,43 @@ fn restrict_arr_in_cdef_text() {
         "int regexec_like(unsigned long n, int *m, double (*p)[])"
     );
 }
+
+#[test]
+fn function_like_macro_is_named_as_such() {
+    // zlib's `deflateInit` is a macro over `deflateInit_`: asking for it says so, with its
+    // location in the header and the function to call instead.
+    let ffi = Ffi::new();
+    ffi.cdef_header("zlib.h", &HeaderOptions::default())
+        .expect("zlib.h");
+    // SAFETY: zlib's initialisers are sound to run.
+    let lib = unsafe { jitffi::Library::open("z", &Default::default()) }.expect("libz");
+    let e = ffi.function(&lib, "deflateInit").unwrap_err().to_string();
+    assert!(
+        e.starts_with(
+            "'deflateInit' is declared as a function-like macro in /usr/include/zlib.h:18"
+        ),
+        "{e}"
+    );
+    assert!(
+        e.contains("`#define deflateInit(strm,level) deflateInit_((strm), (level), ZLIB_VERSION, (int)sizeof(z_stream))`"),
+        "{e}"
+    );
+    assert!(
+        e.ends_with("; call 'deflateInit_', what it expands to), not as a function or variable"),
+        "{e}"
+    );
+    ffi.function(&lib, "deflateInit_")
+        .expect("the function it expands to");
+    // A failed cdef keeps no macro: the table is transactional for them too.
+    let other = Ffi::new();
+    assert!(
+        other
+            .cdef_preprocessed(
+                "#define twice(x) ((x) * 2)\nint broken(;",
+                &Default::default()
+            )
+            .is_err()
+    );
+    let e = other.function(&lib, "twice").unwrap_err().to_string();
+    assert!(e.contains("is not declared in any cdef"), "{e}");
+}

@@ -34,7 +34,7 @@ use std::fmt;
 use lang_c::ast::{Declaration, ExternalDeclaration};
 use lang_c::driver::{Config, Flavor, parse_preprocessed};
 
-use crate::ctype::{ConstValue, TypeId, TypeTable};
+use crate::ctype::{self, ConstValue, TypeId, TypeTable};
 use crate::layout::Target;
 
 /// Options for [`crate::Ffi::cdef_with`].
@@ -306,6 +306,9 @@ fn parse_and_lower(
                         .into_iter()
                         .map(|(o, m)| (o.saturating_sub(base), m)),
                 );
+                if mode == Mode::Header {
+                    record_fn_macros(table, pp_out, &source, base, file);
+                }
                 return (source, base);
             }
             Err(e) => e,
@@ -325,6 +328,38 @@ fn parse_and_lower(
                 }
             }
         }
+    }
+}
+
+/// Records the function-like macros of a header (`cc -E -dD` output) with their location.
+fn record_fn_macros(
+    table: &mut TypeTable,
+    pp_out: &pp::PpOutput,
+    source: &str,
+    base: usize,
+    file: &str,
+) {
+    let mut map = None;
+    for ev in &pp_out.macros {
+        let pp::MacroEvent::Define(d) = ev else {
+            continue;
+        };
+        if !d.function_like {
+            continue;
+        }
+        let Some(close) = d.body.find(')') else {
+            continue;
+        };
+        let map = map.get_or_insert_with(|| source_map::SourceMap::new(source, file));
+        let (f, line, _) = map.locate(d.offset + base);
+        table.fn_macros.insert(
+            d.name.clone(),
+            ctype::FnMacro {
+                params: d.body[..=close].to_string(),
+                body: d.body[close + 1..].trim().to_string(),
+                location: format!("{f}:{line}"),
+            },
+        );
     }
 }
 

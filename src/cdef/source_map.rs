@@ -43,7 +43,7 @@ pub(super) struct SourceMap<'a> {
 }
 
 impl<'a> SourceMap<'a> {
-    fn new(src: &'a str, default_file: &str) -> Self {
+    pub(super) fn new(src: &'a str, default_file: &str) -> Self {
         let mut line_starts = vec![0];
         for (i, c) in src.bytes().enumerate() {
             if c == b'\n' {
@@ -73,7 +73,7 @@ impl<'a> SourceMap<'a> {
         }
     }
 
-    fn locate(&self, off: usize) -> (String, u32, u32) {
+    pub(super) fn locate(&self, off: usize) -> (String, u32, u32) {
         let off = off.min(self.src.len());
         let idx = match self.line_starts.binary_search(&off) {
             Ok(i) => i,

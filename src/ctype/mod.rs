@@ -10,6 +10,7 @@
 mod display;
 mod table;
 
+pub(crate) use table::FnMacro;
 pub use table::{ConstValue, Constant, FunctionDecl, GlobalDecl, TypeTable};
 
 /// A type in a [`TypeTable`]: a small integer index, cheap to copy and compare.

@@ -87,6 +87,18 @@ impl GlobalDecl {
     }
 }
 
+/// A function-like macro of a real header (`#define deflateInit(strm, level) deflateInit_(…)`),
+/// kept so that asking for it as a function can say what it is.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct FnMacro {
+    /// The parameter list with its parentheses: `(strm, level)`.
+    pub(crate) params: String,
+    /// The replacement text.
+    pub(crate) body: String,
+    /// Where it is defined: `/usr/include/zlib.h:1797`.
+    pub(crate) location: String,
+}
+
 /// Names in declaration order with O(1) lookup; removal leaves a tombstone.
 ///
 /// During a transaction every change is journaled so [`TypeTable::rollback`] can undo it.
@@ -215,6 +227,8 @@ pub struct TypeTable {
     pub(crate) constants: NameMap<Constant>,
     /// `#define NAME` without a value (visible to `#ifdef` in later cdefs).
     pub(crate) macro_flags: NameMap<()>,
+    /// Function-like macros of headers read by `cdef_header` (never expanded).
+    pub(crate) fn_macros: NameMap<FnMacro>,
     /// Builtin typedef names a later declaration may replace silently (a real header's
     /// `wchar_t` wins over jitffi's guess).
     pub(crate) weak_typedefs: FxHashSet<String>,
@@ -256,6 +270,7 @@ impl TypeTable {
             globals: NameMap::default(),
             constants: NameMap::default(),
             macro_flags: NameMap::default(),
+            fn_macros: NameMap::default(),
             weak_typedefs: FxHashSet::default(),
             builtin_count: 0,
             journal: None,
@@ -304,6 +319,7 @@ impl TypeTable {
         self.globals.begin();
         self.constants.begin();
         self.macro_flags.begin();
+        self.fn_macros.begin();
     }
 
     /// Keeps the changes made since [`TypeTable::begin`].
@@ -314,6 +330,7 @@ impl TypeTable {
         self.globals.commit();
         self.constants.commit();
         self.macro_flags.commit();
+        self.fn_macros.commit();
     }
 
     /// Undoes every change made since [`TypeTable::begin`].
@@ -323,6 +340,7 @@ impl TypeTable {
         self.globals.rollback();
         self.constants.rollback();
         self.macro_flags.rollback();
+        self.fn_macros.rollback();
         let Some(j) = self.journal.take() else { return };
         for key in &j.interned {
             self.interned.remove(key);
@@ -529,6 +547,28 @@ impl TypeTable {
     /// A named constant (enumerator or `#define`).
     pub fn constant(&self, name: &str) -> Option<&Constant> {
         self.constants.get(name)
+    }
+
+    /// What `name` is when it is a function-like macro of a header read by `cdef_header`: a
+    /// sentence for messages, with the function to call instead when the macro expands to a
+    /// call of a declared function (`'deflateInit_'`).
+    pub(crate) fn describe_fn_macro(&self, name: &str) -> Option<String> {
+        let m = self.fn_macros.get(name)?;
+        let callee: String = m
+            .body
+            .trim_start_matches(['(', ' '])
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect();
+        let hint = if self.function(&callee).is_some() {
+            format!("; call '{callee}', what it expands to")
+        } else {
+            String::new()
+        };
+        Some(format!(
+            "a function-like macro in {} (`#define {name}{} {}`{hint})",
+            m.location, m.params, m.body
+        ))
     }
 
     /// Constants in declaration order.
