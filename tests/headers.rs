@@ -138,3 +138,38 @@ fn function_like_macro_is_named_as_such() {
     let e = other.function(&lib, "twice").unwrap_err().to_string();
     assert!(e.contains("is not declared in any cdef"), "{e}");
 }
+
+#[test]
+fn atomic_scalar_parameters_are_passed_as_the_scalar() {
+    // gcc keeps `_Atomic` in a parameter's type, and passes the value as the plain scalar: libc's
+    // functions declared with atomic parameters are called like the plain declarations.
+    let ffi = Ffi::new();
+    ffi.cdef("int abs(_Atomic int x); double difftime(_Atomic long t1, _Atomic(long) t0); long labs(const _Atomic long x);")
+        .unwrap();
+    let libc = jitffi::Library::process();
+    let abs = ffi.function(&libc, "abs").unwrap();
+    let difftime = ffi.function(&libc, "difftime").unwrap();
+    let labs = ffi.function(&libc, "labs").unwrap();
+    // SAFETY: the declarations match libc's functions, up to `_Atomic`, which the ABI ignores.
+    unsafe {
+        assert_eq!(
+            abs.call(&[jitffi::Value::I32(-7)]).unwrap(),
+            jitffi::Value::I32(7)
+        );
+        assert_eq!(
+            difftime
+                .call(&[jitffi::Value::I64(7), jitffi::Value::I64(2)])
+                .unwrap(),
+            jitffi::Value::F64(5.0)
+        );
+        assert_eq!(
+            labs.call(&[jitffi::Value::I64(-1 << 40)]).unwrap(),
+            jitffi::Value::I64(1 << 40)
+        );
+    }
+    let t = ffi.types();
+    assert_eq!(
+        t.declare_function(t.function("labs").unwrap()),
+        "long labs(_Atomic long x)"
+    );
+}
