@@ -335,7 +335,7 @@ impl Ffi {
             } else if table.constant(name).is_some() {
                 Some("a constant".to_string())
             } else {
-                None
+                table.describe_fn_macro(name)
             };
             return Err(LoadError::NotDeclared {
                 name: name.into(),

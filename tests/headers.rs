@@ -57,3 +57,119 @@ fn lapacke() {
 fn libpng() {
     check_header("png.h");
 }
+#[test]
+fn regex() {
+    // glibc declares `regexec(..., regmatch_t __pmatch[_Restrict_arr_ _REGEX_NELTS (__nmatch)], ...)`:
+    // a variable length array parameter.
+    check_header("regex.h");
+    let ffi = Ffi::new();
+    ffi.cdef_header("regex.h", &HeaderOptions::default())
+        .expect("regex.h");
+    let f = ffi.types();
+    let regexec = f.function("regexec").expect("regexec declared");
+    assert_eq!(
+        f.declare_function(regexec),
+        "int regexec(const regex_t *__preg, const char *__String, size_t __nmatch, regmatch_t *__pmatch, int __eflags)"
+    );
+}
+#[test]
+fn stdatomic() {
+    // `atomic_int` and friends are `_Atomic` typedefs; their sizes and alignments are checked.
+    check_header("stdatomic.h");
+    let ffi = Ffi::new();
+    ffi.cdef_header("stdatomic.h", &HeaderOptions::default())
+        .expect("stdatomic.h");
+    let ty = ffi.type_of("atomic_llong").unwrap();
+    let jitffi::CType::Typedef(td) = ty.ctype() else {
+        panic!("atomic_llong is not a typedef: {ty}");
+    };
+    assert_eq!(ty.table().display(td.target), "_Atomic long long");
+}
+
+#[test]
+fn restrict_arr_in_cdef_text() {
+    // The glibc spelling works in hand-written cdef text too (it stands for `restrict`).
+    let ffi = Ffi::new();
+    ffi.cdef("int regexec_like(unsigned long n, int m[_Restrict_arr_ n], double (*p)[n]);")
+        .unwrap();
+    let t = ffi.types();
+    assert_eq!(
+        t.declare_function(t.function("regexec_like").unwrap()),
+        "int regexec_like(unsigned long n, int *m, double (*p)[])"
+    );
+}
+
+#[test]
+fn function_like_macro_is_named_as_such() {
+    // zlib's `deflateInit` is a macro over `deflateInit_`: asking for it says so, with its
+    // location in the header and the function to call instead.
+    let ffi = Ffi::new();
+    ffi.cdef_header("zlib.h", &HeaderOptions::default())
+        .expect("zlib.h");
+    // SAFETY: zlib's initialisers are sound to run.
+    let lib = unsafe { jitffi::Library::open("z", &Default::default()) }.expect("libz");
+    let e = ffi.function(&lib, "deflateInit").unwrap_err().to_string();
+    assert!(
+        e.starts_with(
+            "'deflateInit' is declared as a function-like macro in /usr/include/zlib.h:18"
+        ),
+        "{e}"
+    );
+    assert!(
+        e.contains("`#define deflateInit(strm,level) deflateInit_((strm), (level), ZLIB_VERSION, (int)sizeof(z_stream))`"),
+        "{e}"
+    );
+    assert!(
+        e.ends_with("; call 'deflateInit_', what it expands to), not as a function or variable"),
+        "{e}"
+    );
+    ffi.function(&lib, "deflateInit_")
+        .expect("the function it expands to");
+    // A failed cdef keeps no macro: the table is transactional for them too.
+    let other = Ffi::new();
+    assert!(
+        other
+            .cdef_preprocessed(
+                "#define twice(x) ((x) * 2)\nint broken(;",
+                &Default::default()
+            )
+            .is_err()
+    );
+    let e = other.function(&lib, "twice").unwrap_err().to_string();
+    assert!(e.contains("is not declared in any cdef"), "{e}");
+}
+
+#[test]
+fn atomic_scalar_parameters_are_passed_as_the_scalar() {
+    // gcc keeps `_Atomic` in a parameter's type, and passes the value as the plain scalar: libc's
+    // functions declared with atomic parameters are called like the plain declarations.
+    let ffi = Ffi::new();
+    ffi.cdef("int abs(_Atomic int x); double difftime(_Atomic long t1, _Atomic(long) t0); long labs(const _Atomic long x);")
+        .unwrap();
+    let libc = jitffi::Library::process();
+    let abs = ffi.function(&libc, "abs").unwrap();
+    let difftime = ffi.function(&libc, "difftime").unwrap();
+    let labs = ffi.function(&libc, "labs").unwrap();
+    // SAFETY: the declarations match libc's functions, up to `_Atomic`, which the ABI ignores.
+    unsafe {
+        assert_eq!(
+            abs.call(&[jitffi::Value::I32(-7)]).unwrap(),
+            jitffi::Value::I32(7)
+        );
+        assert_eq!(
+            difftime
+                .call(&[jitffi::Value::I64(7), jitffi::Value::I64(2)])
+                .unwrap(),
+            jitffi::Value::F64(5.0)
+        );
+        assert_eq!(
+            labs.call(&[jitffi::Value::I64(-1 << 40)]).unwrap(),
+            jitffi::Value::I64(1 << 40)
+        );
+    }
+    let t = ffi.types();
+    assert_eq!(
+        t.declare_function(t.function("labs").unwrap()),
+        "long labs(_Atomic long x)"
+    );
+}

@@ -14,8 +14,18 @@
 #![forbid(unsafe_code)]
 
 mod expr;
+mod lex;
 mod lower;
+mod nesting;
 mod pp;
+mod pp_expr;
+mod recover;
+mod source_map;
+
+use nesting::check_nesting;
+pub(crate) use nesting::{NestCounter, Nesting};
+use recover::{SyntaxError, blank_range, classify_syntax_error, recovery_span, token_at};
+use source_map::finish;
 
 pub(crate) use expr::hex_float;
 
@@ -24,7 +34,7 @@ use std::fmt;
 use lang_c::ast::{Declaration, ExternalDeclaration};
 use lang_c::driver::{Config, Flavor, parse_preprocessed};
 
-use crate::ctype::{ConstValue, TypeId, TypeTable};
+use crate::ctype::{self, ConstValue, TypeId, TypeTable};
 use crate::layout::Target;
 
 /// Options for [`crate::Ffi::cdef_with`].
@@ -296,6 +306,9 @@ fn parse_and_lower(
                         .into_iter()
                         .map(|(o, m)| (o.saturating_sub(base), m)),
                 );
+                if mode == Mode::Header {
+                    record_fn_macros(table, pp_out, &source, base, file);
+                }
                 return (source, base);
             }
             Err(e) => e,
@@ -315,6 +328,38 @@ fn parse_and_lower(
                 }
             }
         }
+    }
+}
+
+/// Records the function-like macros of a header (`cc -E -dD` output) with their location.
+fn record_fn_macros(
+    table: &mut TypeTable,
+    pp_out: &pp::PpOutput,
+    source: &str,
+    base: usize,
+    file: &str,
+) {
+    let mut map = None;
+    for ev in &pp_out.macros {
+        let pp::MacroEvent::Define(d) = ev else {
+            continue;
+        };
+        if !d.function_like {
+            continue;
+        }
+        let Some(close) = d.body.find(')') else {
+            continue;
+        };
+        let map = map.get_or_insert_with(|| source_map::SourceMap::new(source, file));
+        let (f, line, _) = map.locate(d.offset + base);
+        table.fn_macros.insert(
+            d.name.clone(),
+            ctype::FnMacro {
+                params: d.body[..=close].to_string(),
+                body: d.body[close + 1..].trim().to_string(),
+                location: format!("{f}:{line}"),
+            },
+        );
     }
 }
 
@@ -397,481 +442,6 @@ fn parse_type_name_with(lw: &mut lower::Lowerer<'_>, text: &str) -> Result<TypeI
         });
     let tn = tn.ok_or_else(|| format!("'{text}' is not a type name"))?;
     lw.type_name(&tn).map_err(|(_, m)| m)
-}
-
-/// How deep an input nests: the most brackets open at once and the most recursion-inducing
-/// tokens in one declaration or expression.
-#[derive(Clone, Copy, Debug, Default)]
-pub(crate) struct Nesting {
-    pub(crate) brackets: usize,
-    pub(crate) links: usize,
-}
-
-/// Counts what makes lang-c's recursive parser go deeper, token by token (shared by the
-/// preprocessor's fixups pass and `type_of`), and records the first limit exceeded.
-#[derive(Debug, Default)]
-pub(crate) struct NestCounter {
-    depth: usize,
-    parens: usize,
-    run: usize,
-    pub(crate) seen: Nesting,
-    pub(crate) error: Option<(usize, String)>,
-}
-
-impl NestCounter {
-    /// An opening bracket at `at`.
-    pub(crate) fn open(&mut self, at: usize) {
-        self.depth += 1;
-        self.seen.brackets = self.seen.brackets.max(self.depth);
-        if self.depth > MAX_NESTING && self.error.is_none() {
-            self.error = Some((
-                at,
-                format!("nesting deeper than {MAX_NESTING} levels of (, [ and {{"),
-            ));
-        }
-        self.link(at);
-    }
-
-    /// A closing bracket.
-    pub(crate) fn close(&mut self) {
-        self.depth = self.depth.saturating_sub(1);
-    }
-
-    /// An opening parenthesis at `at` (also counted by [`NestCounter::open`]).
-    fn open_paren(&mut self, at: usize) {
-        self.parens += 1;
-        if self.parens > MAX_PAREN_NESTING && self.error.is_none() {
-            self.error = Some((
-                at,
-                format!(
-                    "parentheses nested deeper than {MAX_PAREN_NESTING} levels (jitffi's limit; real headers nest at most 4)"
-                ),
-            ));
-        }
-        self.open(at);
-    }
-
-    /// A token that adds a level of recursion (operator, `sizeof`, bracket).
-    pub(crate) fn link(&mut self, at: usize) {
-        self.run += 1;
-        self.seen.links = self.seen.links.max(self.run);
-        if self.run > MAX_LINKS && self.error.is_none() {
-            self.error = Some((
-                at,
-                format!(
-                    "more than {MAX_LINKS} operators, casts and brackets in one declaration or expression"
-                ),
-            ));
-        }
-    }
-
-    /// A delimiter of declarations and expressions (`;`, `,`, `{`, `}`).
-    pub(crate) fn delimiter(&mut self) {
-        self.run = 0;
-    }
-
-    /// Feeds one punctuation byte.
-    pub(crate) fn punct(&mut self, c: u8, at: usize) {
-        match c {
-            b'(' => self.open_paren(at),
-            b'[' => self.open(at),
-            b'{' => {
-                self.open(at);
-                self.delimiter();
-            }
-            b')' => {
-                self.parens = self.parens.saturating_sub(1);
-                self.close();
-            }
-            b']' => self.close(),
-            b'}' => {
-                self.close();
-                self.delimiter();
-            }
-            b';' | b',' => self.delimiter(),
-            b'-' | b'+' | b'!' | b'~' | b'*' | b'&' => self.link(at),
-            _ => {}
-        }
-    }
-
-    /// Feeds one word (identifier or keyword).
-    pub(crate) fn word(&mut self, w: &[u8], at: usize) {
-        if matches!(
-            w,
-            b"sizeof" | b"_Alignof" | b"alignof" | b"__alignof__" | b"__alignof"
-        ) {
-            self.link(at);
-        }
-    }
-}
-
-/// Rejects input nested deeper than [`MAX_NESTING`] or with more than [`MAX_LINKS`]
-/// recursion-inducing tokens in one declaration, before the recursive parser sees it; returns
-/// how deep it nests.
-fn check_nesting(src: &str, from: usize) -> Result<Nesting, (usize, String)> {
-    let b = src.as_bytes();
-    let mut n = NestCounter::default();
-    for lx in lexemes(b, from) {
-        match lx {
-            Lexeme::Word(start, end) => n.word(&b[start..end], start),
-            Lexeme::Punct(at, c) => n.punct(c, at),
-        }
-        if let Some(e) = n.error {
-            return Err(e);
-        }
-    }
-    Ok(n.seen)
-}
-
-/// A word (identifier, keyword, number) at `start..end`, or a punctuation byte at its offset.
-enum Lexeme {
-    Word(usize, usize),
-    Punct(usize, u8),
-}
-
-/// The lexemes of C text from `from` on, skipping white space, `#` directive lines and string
-/// and character literals: what the nesting check and error recovery look at.
-fn lexemes(b: &[u8], from: usize) -> impl Iterator<Item = Lexeme> + '_ {
-    let mut i = from;
-    let mut line_start = true;
-    std::iter::from_fn(move || {
-        while i < b.len() {
-            let c = b[i];
-            if c == b'\n' {
-                line_start = true;
-                i += 1;
-                continue;
-            }
-            if c == b'#' && line_start {
-                while i < b.len() && b[i] != b'\n' {
-                    i += 1;
-                }
-                continue;
-            }
-            if c.is_ascii_whitespace() {
-                i += 1;
-                continue;
-            }
-            line_start = false;
-            if c == b'"' || c == b'\'' {
-                i += 1;
-                while i < b.len() && b[i] != c && b[i] != b'\n' {
-                    if b[i] == b'\\' {
-                        i += 1;
-                    }
-                    i += 1;
-                }
-                i += 1;
-                continue;
-            }
-            let start = i;
-            if c.is_ascii_alphanumeric() || c == b'_' {
-                while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_') {
-                    i += 1;
-                }
-                return Some(Lexeme::Word(start, i));
-            }
-            i += 1;
-            return Some(Lexeme::Punct(start, c));
-        }
-        None
-    })
-}
-
-fn blank_range(s: &mut String, from: usize, to: usize) {
-    let mut bytes = std::mem::take(s).into_bytes();
-    for c in &mut bytes[from..to] {
-        if *c != b'\n' {
-            *c = b' ';
-        }
-    }
-    *s = String::from_utf8(bytes)
-        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
-}
-
-/// The top-level declaration around a syntax error: from the end of the previous one to the
-/// `;` that ends it (or the end of the text).
-fn recovery_span(src: &str, err: usize, base: usize) -> Option<(usize, usize)> {
-    let b = src.as_bytes();
-    let mut depth = 0i64;
-    let mut last_end = base;
-    let mut end = None;
-    for lx in lexemes(b, base) {
-        let Lexeme::Punct(i, c) = lx else { continue };
-        match c {
-            b'(' | b'[' | b'{' => depth += 1,
-            b')' | b']' | b'}' => depth -= 1,
-            b';' if depth <= 0 => {
-                if i < err {
-                    last_end = i + 1;
-                } else {
-                    end = Some(i + 1);
-                    break;
-                }
-                depth = 0;
-            }
-            _ => {}
-        }
-    }
-    let end = end.unwrap_or(b.len());
-    if end <= last_end || last_end > err {
-        return None;
-    }
-    if src[last_end..end].trim().is_empty() {
-        return None;
-    }
-    Some((last_end, end))
-}
-
-fn token_at(src: &str, off: usize) -> String {
-    let rest = src.get(off..).unwrap_or("");
-    let rest = rest.trim_start();
-    if rest.is_empty() {
-        // Not an identifier, so no caller takes it for a type name.
-        return "<end of input>".into();
-    }
-    let first = rest.chars().next().unwrap_or(' ');
-    if first.is_ascii_alphanumeric() || first == '_' {
-        rest.chars()
-            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-            .collect()
-    } else {
-        first.to_string()
-    }
-}
-
-fn word_before(src: &str, off: usize) -> Option<&str> {
-    let head = src.get(..off)?.trim_end();
-    // `rfind` gives the byte index of the character before the word, which may be multi-byte.
-    let start = head
-        .char_indices()
-        .rev()
-        .find(|(_, c)| !(c.is_ascii_alphanumeric() || *c == '_'))
-        .map_or(0, |(p, c)| p + c.len_utf8());
-    let w = &head[start..];
-    (!w.is_empty() && !w.as_bytes()[0].is_ascii_digit()).then_some(w)
-}
-
-const KEYWORDS: [&str; 40] = [
-    "auto",
-    "break",
-    "case",
-    "char",
-    "const",
-    "continue",
-    "default",
-    "do",
-    "double",
-    "else",
-    "enum",
-    "extern",
-    "float",
-    "for",
-    "goto",
-    "if",
-    "inline",
-    "int",
-    "long",
-    "register",
-    "restrict",
-    "return",
-    "short",
-    "signed",
-    "sizeof",
-    "static",
-    "struct",
-    "switch",
-    "typedef",
-    "union",
-    "unsigned",
-    "void",
-    "volatile",
-    "while",
-    "_Bool",
-    "_Complex",
-    "_Alignof",
-    "_Static_assert",
-    "__attribute__",
-    "__extension__",
-];
-
-/// Keywords that name or qualify a type: a word after one is a declarator name.
-const TYPE_KEYWORDS: [&str; 15] = [
-    "void", "char", "short", "int", "long", "float", "double", "signed", "unsigned", "_Bool",
-    "_Complex", "struct", "union", "enum", "__int128",
-];
-
-/// What a syntax error most likely is.
-enum SyntaxError {
-    /// An identifier used as a type name that no declaration made one.
-    UnknownType(String),
-    /// Anything else, with its message.
-    Other(String),
-}
-
-/// Names the likely cause of a syntax error: an unknown type name is the common case.
-fn classify_syntax_error(
-    src: &str,
-    off: usize,
-    expected: &std::collections::HashSet<&'static str>,
-    table: &TypeTable,
-    assumed: &[String],
-) -> SyntaxError {
-    let tok = token_at(src, off);
-    let is_ident = |w: &str| {
-        w.chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-            && !KEYWORDS.contains(&w)
-            && table.typedef(w).is_none()
-            && !assumed.iter().any(|a| a == w)
-    };
-    // A word right after a type specifier is a declarator name, not an unknown type
-    // (`int also broken;`).
-    let is_type_word = |w: &str| {
-        TYPE_KEYWORDS.contains(&w) || table.typedef(w).is_some() || assumed.iter().any(|a| a == w)
-    };
-    let after_type = |at: usize| word_before(src, at).is_some_and(is_type_word);
-    // `foo_t x;`: the error is reported at `x`, after the unknown name.
-    if let Some(prev) = word_before(src, off)
-        && is_ident(prev)
-        && (is_ident(&tok) || tok == "*")
-    {
-        let prev_at = src[..off].trim_end().len() - prev.len();
-        if !after_type(prev_at) {
-            return SyntaxError::UnknownType(prev.to_string());
-        }
-    }
-    // `int f(foo_t x)`: reported at `foo_t`, where a declaration or parameter starts.
-    let starts_declaration = {
-        let head = src[..off].trim_end();
-        let last_line = head.rsplit('\n').next().unwrap_or("");
-        head.is_empty()
-            || last_line.trim_start().starts_with('#')
-            || head.ends_with(['(', ',', ';', '{', '}'])
-            || word_before(src, off).is_some_and(|w| {
-                matches!(
-                    w,
-                    "const" | "volatile" | "static" | "extern" | "register" | "typedef" | "inline"
-                )
-            })
-    };
-    if is_ident(&tok) && starts_declaration {
-        let rest = src.get(off..).unwrap_or("").trim_start();
-        let after = rest.get(tok.len()..).unwrap_or("").trim_start();
-        if after.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_' || c == '*') {
-            return SyntaxError::UnknownType(tok);
-        }
-    }
-    // lang-c lists character classes ('[_a-zA-Z0-9]') and rule names among the expected
-    // tokens; only literal tokens help the reader.
-    let mut exp: Vec<&str> = expected
-        .iter()
-        .copied()
-        .filter(|e| !e.is_empty() && !e.starts_with('[') && !e.starts_with('<'))
-        .collect();
-    exp.sort_unstable();
-    let list = exp
-        .iter()
-        .take(8)
-        .map(|e| format!("'{e}'"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    SyntaxError::Other(if list.is_empty() {
-        format!("syntax error near '{tok}'")
-    } else {
-        format!("syntax error near '{tok}' (expected {list})")
-    })
-}
-
-/// Converts `(offset in the preprocessed text, message)` pairs into located diagnostics;
-/// `base` is the length of the prelude in front of that text in `source`.
-fn finish(
-    source: &str,
-    default_file: &str,
-    base: usize,
-    mut diags: Vec<(usize, String)>,
-) -> CdefError {
-    for d in &mut diags {
-        d.0 += base;
-    }
-    diags.sort_by_key(|d| d.0);
-    diags.dedup();
-    let map = SourceMap::new(source, default_file);
-    CdefError {
-        diagnostics: diags
-            .into_iter()
-            .map(|(off, message)| {
-                let (file, line, column) = map.locate(off);
-                Diagnostic {
-                    file,
-                    line,
-                    column,
-                    message,
-                }
-            })
-            .collect(),
-    }
-}
-
-/// Maps offsets of the parsed source to `(file, line, column)` through linemarkers.
-struct SourceMap<'a> {
-    src: &'a str,
-    line_starts: Vec<usize>,
-    /// `(index of the line after the marker, file, line number of that line)`.
-    markers: Vec<(usize, String, u32)>,
-    default_file: String,
-}
-
-impl<'a> SourceMap<'a> {
-    fn new(src: &'a str, default_file: &str) -> Self {
-        let mut line_starts = vec![0];
-        for (i, c) in src.bytes().enumerate() {
-            if c == b'\n' {
-                line_starts.push(i + 1);
-            }
-        }
-        let mut markers = Vec::new();
-        for (idx, &st) in line_starts.iter().enumerate() {
-            let line = src[st..].split('\n').next().unwrap_or("");
-            let t = line.trim_start();
-            if let Some(rest) = t.strip_prefix('#') {
-                let rest = rest.trim_start();
-                let rest = rest.strip_prefix("line").map_or(rest, str::trim_start);
-                let num: String = rest.chars().take_while(char::is_ascii_digit).collect();
-                if let (Ok(n), Some(q1)) = (num.parse::<u32>(), rest.find('"'))
-                    && let Some(q2) = rest[q1 + 1..].find('"')
-                {
-                    markers.push((idx + 1, rest[q1 + 1..q1 + 1 + q2].to_string(), n));
-                }
-            }
-        }
-        SourceMap {
-            src,
-            line_starts,
-            markers,
-            default_file: default_file.to_string(),
-        }
-    }
-
-    fn locate(&self, off: usize) -> (String, u32, u32) {
-        let off = off.min(self.src.len());
-        let idx = match self.line_starts.binary_search(&off) {
-            Ok(i) => i,
-            Err(i) => i - 1,
-        };
-        let col = self.src[self.line_starts[idx]..off].chars().count() + 1;
-        let marker = self.markers.iter().rev().find(|m| m.0 <= idx);
-        let (file, line) = match marker {
-            Some((mi, f, n)) => (f.clone(), *n as usize + (idx - mi)),
-            None => (self.default_file.clone(), idx + 1),
-        };
-        (
-            file,
-            u32::try_from(line).unwrap_or(u32::MAX),
-            u32::try_from(col).unwrap_or(u32::MAX),
-        )
-    }
 }
 
 #[cfg(test)]

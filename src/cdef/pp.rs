@@ -711,6 +711,12 @@ fn fixups(buf: &mut [u8], out: &mut PpOutput, ctx: &dyn PpContext) {
                     i = end;
                 }
             }
+            b"_Restrict_arr_" => {
+                // glibc's macro for `restrict` in array parameters (`char *s[_Restrict_arr_ n]`),
+                // which `cc -E` expands; in cdef text it stands for the keyword.
+                buf[i..end].copy_from_slice(b"__restrict    ");
+                i = end;
+            }
             b"__int128" => {
                 // `__int128 unsigned` (specifiers in any order).
                 let j = skip_ws(buf, end);

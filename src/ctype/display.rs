@@ -7,7 +7,8 @@
 use super::{CType, FunctionDecl, Quals, TypeId, TypeTable};
 
 impl Quals {
-    /// The qualifier keywords, space separated, in the order `const volatile restrict`.
+    /// The qualifier keywords, space separated, in the order `const volatile restrict _Atomic`
+    /// (gcc's).
     pub fn words(self) -> String {
         let mut w = Vec::new();
         if self.contains(Quals::CONST) {
@@ -18,6 +19,9 @@ impl Quals {
         }
         if self.contains(Quals::RESTRICT) {
             w.push("restrict");
+        }
+        if self.contains(Quals::ATOMIC) {
+            w.push("_Atomic");
         }
         w.join(" ")
     }
@@ -91,6 +95,10 @@ impl TypeTable {
                 None => "enum <anonymous>".into(),
             },
             CType::Typedef(t) => t.name.clone(),
+            CType::Vector { elem, size } => format!(
+                "{} __attribute__((vector_size({size})))",
+                self.base_name(*elem)
+            ),
             _ => self.display(id),
         }
     }

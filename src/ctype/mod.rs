@@ -10,6 +10,7 @@
 mod display;
 mod table;
 
+pub(crate) use table::FnMacro;
 pub use table::{ConstValue, Constant, FunctionDecl, GlobalDecl, TypeTable};
 
 /// A type in a [`TypeTable`]: a small integer index, cheap to copy and compare.
@@ -165,7 +166,11 @@ impl Prim {
     }
 }
 
-/// `const`, `volatile` and `restrict`, as a small bit set.
+/// `const`, `volatile`, `restrict` and `_Atomic`, as a small bit set.
+///
+/// `_Atomic` is kept as a qualifier (C11 6.7.3) for both spellings, `_Atomic int` and
+/// `_Atomic(int)`, which denote the same type; unlike the others it can change the layout: gcc
+/// raises the alignment of an atomic type of 1, 2, 4, 8 or 16 bytes to its size.
 #[derive(Copy, Clone, PartialEq, Eq, Hash, Debug, Default)]
 pub struct Quals(u8);
 
@@ -178,6 +183,8 @@ impl Quals {
     pub const VOLATILE: Quals = Quals(2);
     /// `restrict`.
     pub const RESTRICT: Quals = Quals(4);
+    /// `_Atomic`.
+    pub const ATOMIC: Quals = Quals(8);
 
     /// True when no qualifier is set.
     pub fn is_empty(self) -> bool {
@@ -190,6 +197,10 @@ impl Quals {
     /// The union of two sets.
     pub fn union(self, other: Quals) -> Quals {
         Quals(self.0 | other.0)
+    }
+    /// `self` without the qualifiers of `other`.
+    pub fn without(self, other: Quals) -> Quals {
+        Quals(self.0 & !other.0)
     }
 }
 
@@ -227,6 +238,14 @@ pub enum CType {
         elem: TypeId,
         /// The number of elements, if known.
         len: Option<u64>,
+    },
+    /// A GCC vector type, `ELEM __attribute__((vector_size(SIZE)))`: `size / sizeof(elem)`
+    /// elements (a power of two) of an integer or floating base type. Interned structurally.
+    Vector {
+        /// The element type (an integer or real floating primitive, unqualified).
+        elem: TypeId,
+        /// `sizeof` of the vector, in bytes (the attribute's argument).
+        size: u64,
     },
     /// A function type (never a value: functions are called through pointers or declarations).
     Func(FuncType),

@@ -87,6 +87,18 @@ impl GlobalDecl {
     }
 }
 
+/// A function-like macro of a real header (`#define deflateInit(strm, level) deflateInit_(…)`),
+/// kept so that asking for it as a function can say what it is.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct FnMacro {
+    /// The parameter list with its parentheses: `(strm, level)`.
+    pub(crate) params: String,
+    /// The replacement text.
+    pub(crate) body: String,
+    /// Where it is defined: `/usr/include/zlib.h:1797`.
+    pub(crate) location: String,
+}
+
 /// Names in declaration order with O(1) lookup; removal leaves a tombstone.
 ///
 /// During a transaction every change is journaled so [`TypeTable::rollback`] can undo it.
@@ -197,6 +209,7 @@ enum InternKey {
     Array(TypeId, Option<u64>),
     Func(FuncType),
     Qualified(TypeId, Quals),
+    Vector(TypeId, u64),
 }
 
 /// The arena of C types and the names declared into it.
@@ -214,6 +227,8 @@ pub struct TypeTable {
     pub(crate) constants: NameMap<Constant>,
     /// `#define NAME` without a value (visible to `#ifdef` in later cdefs).
     pub(crate) macro_flags: NameMap<()>,
+    /// Function-like macros of headers read by `cdef_header` (never expanded).
+    pub(crate) fn_macros: NameMap<FnMacro>,
     /// Builtin typedef names a later declaration may replace silently (a real header's
     /// `wchar_t` wins over jitffi's guess).
     pub(crate) weak_typedefs: FxHashSet<String>,
@@ -255,6 +270,7 @@ impl TypeTable {
             globals: NameMap::default(),
             constants: NameMap::default(),
             macro_flags: NameMap::default(),
+            fn_macros: NameMap::default(),
             weak_typedefs: FxHashSet::default(),
             builtin_count: 0,
             journal: None,
@@ -303,6 +319,7 @@ impl TypeTable {
         self.globals.begin();
         self.constants.begin();
         self.macro_flags.begin();
+        self.fn_macros.begin();
     }
 
     /// Keeps the changes made since [`TypeTable::begin`].
@@ -313,6 +330,7 @@ impl TypeTable {
         self.globals.commit();
         self.constants.commit();
         self.macro_flags.commit();
+        self.fn_macros.commit();
     }
 
     /// Undoes every change made since [`TypeTable::begin`].
@@ -322,6 +340,7 @@ impl TypeTable {
         self.globals.rollback();
         self.constants.rollback();
         self.macro_flags.rollback();
+        self.fn_macros.rollback();
         let Some(j) = self.journal.take() else { return };
         for key in &j.interned {
             self.interned.remove(key);
@@ -397,7 +416,7 @@ impl TypeTable {
     }
 
     /// A pointer to `to`.
-    pub fn pointer(&mut self, to: TypeId) -> TypeId {
+    pub(crate) fn pointer(&mut self, to: TypeId) -> TypeId {
         self.intern(InternKey::Pointer(to), CType::Pointer(to))
     }
 
@@ -407,18 +426,23 @@ impl TypeTable {
     }
 
     /// An array of `len` elements (`None`: `elem[]`). Qualifiers on `elem` stay on the element.
-    pub fn array(&mut self, elem: TypeId, len: Option<u64>) -> TypeId {
+    pub(crate) fn array(&mut self, elem: TypeId, len: Option<u64>) -> TypeId {
         self.intern(InternKey::Array(elem, len), CType::Array { elem, len })
     }
 
+    /// A GCC vector of `size` bytes of `elem` (validated by `cdef`).
+    pub(crate) fn vector(&mut self, elem: TypeId, size: u64) -> TypeId {
+        self.intern(InternKey::Vector(elem, size), CType::Vector { elem, size })
+    }
+
     /// A function type.
-    pub fn func(&mut self, f: FuncType) -> TypeId {
+    pub(crate) fn func(&mut self, f: FuncType) -> TypeId {
         self.intern(InternKey::Func(f.clone()), CType::Func(f))
     }
 
     /// `base` with qualifiers added. Qualifying an array qualifies its elements (C11 6.7.3p9);
     /// qualifiers on function types are dropped; empty qualifier sets return `base`.
-    pub fn qualified(&mut self, base: TypeId, quals: Quals) -> TypeId {
+    pub(crate) fn qualified(&mut self, base: TypeId, quals: Quals) -> TypeId {
         if quals.is_empty() {
             return base;
         }
@@ -440,7 +464,7 @@ impl TypeTable {
     }
 
     /// A new incomplete struct or union (nominal: every call makes a distinct type).
-    pub fn new_record(&mut self, kind: RecordKind, tag: Option<String>) -> TypeId {
+    pub(crate) fn new_record(&mut self, kind: RecordKind, tag: Option<String>) -> TypeId {
         self.push(CType::Record(Record {
             kind,
             tag,
@@ -449,12 +473,17 @@ impl TypeTable {
     }
 
     /// A new incomplete enum (nominal).
-    pub fn new_enum(&mut self, tag: Option<String>) -> TypeId {
+    pub(crate) fn new_enum(&mut self, tag: Option<String>) -> TypeId {
         self.push(CType::Enum(EnumType { tag, body: None }))
     }
 
     /// A new typedef node (nominal). It is not bound to its name; see [`TypeTable::bind_typedef`].
-    pub fn new_typedef(&mut self, name: String, target: TypeId, align: Option<u64>) -> TypeId {
+    pub(crate) fn new_typedef(
+        &mut self,
+        name: String,
+        target: TypeId,
+        align: Option<u64>,
+    ) -> TypeId {
         self.push(CType::Typedef(Typedef {
             name,
             target,
@@ -518,6 +547,28 @@ impl TypeTable {
     /// A named constant (enumerator or `#define`).
     pub fn constant(&self, name: &str) -> Option<&Constant> {
         self.constants.get(name)
+    }
+
+    /// What `name` is when it is a function-like macro of a header read by `cdef_header`: a
+    /// sentence for messages, with the function to call instead when the macro expands to a
+    /// call of a declared function (`'deflateInit_'`).
+    pub(crate) fn describe_fn_macro(&self, name: &str) -> Option<String> {
+        let m = self.fn_macros.get(name)?;
+        let callee: String = m
+            .body
+            .trim_start_matches(['(', ' '])
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect();
+        let hint = if self.function(&callee).is_some() {
+            format!("; call '{callee}', what it expands to")
+        } else {
+            String::new()
+        };
+        Some(format!(
+            "a function-like macro in {} (`#define {name}{} {}`{hint})",
+            m.location, m.params, m.body
+        ))
     }
 
     /// Constants in declaration order.
@@ -665,6 +716,9 @@ impl TypeTable {
         match (self.get(a), self.get(b)) {
             (CType::Pointer(x), CType::Pointer(y)) => self.same_type_depth(*x, *y, same, d),
             (CType::Array { elem: x, len: n }, CType::Array { elem: y, len: m }) => {
+                n == m && self.same_type_depth(*x, *y, same, d)
+            }
+            (CType::Vector { elem: x, size: n }, CType::Vector { elem: y, size: m }) => {
                 n == m && self.same_type_depth(*x, *y, same, d)
             }
             (CType::Qualified { base: x, quals: q }, CType::Qualified { base: y, quals: r }) => {

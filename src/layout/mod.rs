@@ -14,7 +14,7 @@ use std::fmt;
 pub(crate) use target::builtin_text;
 pub use target::{Arch, Target};
 
-use crate::ctype::{CType, Field, RecordAttrs, RecordKind, TypeId, TypeTable};
+use crate::ctype::{CType, Field, Quals, RecordAttrs, RecordKind, TypeId, TypeTable};
 
 /// `sizeof` and `_Alignof` of a type, in bytes.
 #[derive(Copy, Clone, PartialEq, Eq, Debug)]
@@ -115,13 +115,27 @@ fn layout_depth(
             })?;
             Ok(Layout {
                 size,
-                align: e.align,
+                align: unqualified_align(table, target, *elem, e.align, depth + 1)?,
+            })
+        }
+        CType::Vector { elem, size } => {
+            let e = layout_depth(table, target, *elem, depth + 1)?;
+            Ok(Layout {
+                size: *size,
+                align: vector_align(target, *size, e.align),
             })
         }
         CType::Func(_) => Err(LayoutError::Function {
             ty: table.display(id),
         }),
-        CType::Qualified { base, .. } => layout_depth(table, target, *base, depth + 1),
+        CType::Qualified { base, quals } => {
+            let l = layout_depth(table, target, *base, depth + 1)?;
+            Ok(if quals.contains(Quals::ATOMIC) {
+                atomic_layout(l)
+            } else {
+                l
+            })
+        }
         CType::Record(r) => match &r.body {
             Some(b) => Ok(Layout {
                 size: b.size,
@@ -142,6 +156,55 @@ fn layout_depth(
                 size: l.size,
                 align: t.align.unwrap_or(l.align),
             })
+        }
+    }
+}
+
+/// The alignment gcc gives a vector of `size` bytes: its size (`cdef` accepts vectors of at most
+/// 16 bytes; wider ones are placed at their size's alignment by gcc but report `_Alignof` 16),
+/// never below its element's.
+fn vector_align(target: &Target, size: u64, elem_align: u64) -> u64 {
+    size.min(target.biggest_align).max(elem_align)
+}
+
+/// The layout of `_Atomic T` from that of `T`: gcc gives an atomic type of 1, 2, 4, 8 or 16 bytes
+/// the alignment of the integer of that size (`build_qualified_type` through
+/// `find_atomic_core_type`), so `_Atomic struct { char c[2]; }` is 2-aligned and a 16-byte
+/// struct 16-aligned; other sizes keep their alignment (`_Atomic struct { char c[3]; }` is
+/// 1-aligned, `_Atomic long double _Complex` 16-aligned).
+fn atomic_layout(l: Layout) -> Layout {
+    if matches!(l.size, 1 | 2 | 4 | 8 | 16) {
+        Layout {
+            size: l.size,
+            align: l.align.max(l.size),
+        }
+    } else {
+        l
+    }
+}
+
+/// The alignment gcc gives an array of `elem`: that of the element's unqualified type, so an
+/// array of `_Atomic struct { char c[2]; }` is 1-aligned although each element is 2-aligned
+/// (gcc lays arrays out from the main variant of the element type; checked by
+/// `tests/data/cdef/ok/0018_atomic.h`). `elem_align` is the element's own alignment.
+fn unqualified_align(
+    table: &TypeTable,
+    target: &Target,
+    elem: TypeId,
+    elem_align: u64,
+    depth: u32,
+) -> Result<u64, LayoutError> {
+    let (mut id, quals) = (elem, table.quals(elem));
+    if !quals.contains(Quals::ATOMIC) {
+        return Ok(elem_align);
+    }
+    // Follow typedefs and qualifiers to the first alignment that does not come from `_Atomic`.
+    loop {
+        match table.get(id) {
+            CType::Typedef(t) if t.align.is_some() => return Ok(t.align.unwrap_or(elem_align)),
+            CType::Typedef(t) => id = t.target,
+            CType::Qualified { base, .. } => id = *base,
+            _ => return Ok(layout_depth(table, target, id, depth)?.align),
         }
     }
 }

@@ -55,6 +55,16 @@ pub fn classify(
     // The register parts of an aggregate, its size and its alignment.
     let aggregate_parts = |ty: TypeId| -> Result<(Vec<Part>, u32, u64), String> {
         let (size, align) = record_size(t, target, ty)?;
+        let mut vector = false;
+        leaves(t, target, ty, 0, &mut |l| {
+            vector |= l.kind == LeafKind::Vector
+        });
+        if vector {
+            return Err(format!(
+                "'{}' has a vector member (not planned on AArch64)",
+                t.display(ty)
+            ));
+        }
         if let Some((n, each)) = hfa(t, target, ty) {
             let each = u32::try_from(each).unwrap_or(8);
             let parts = (0..n)

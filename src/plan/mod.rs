@@ -191,6 +191,8 @@ pub(crate) enum LeafKind {
     LongDouble,
     /// `_Float128`, `__int128`: 16-byte scalars.
     Wide,
+    /// A GCC vector (`__attribute__((vector_size(N)))`), of `size` bytes.
+    Vector,
 }
 
 /// Walks the scalar members of `ty` at `base`, calling `f` for each.
@@ -255,6 +257,12 @@ fn leaves_depth(
             }
         }
         CType::Array { len: None, .. } => {}
+        CType::Vector { .. } => f(Leaf {
+            offset: base,
+            size: l.size,
+            kind: LeafKind::Vector,
+            unaligned,
+        }),
         CType::Prim(p) => {
             let kind = match p {
                 Prim::Float | Prim::Double => LeafKind::Float,
@@ -391,8 +399,20 @@ pub(crate) fn scalar(t: &TypeTable, target: &Target, ty: TypeId) -> Option<ArgCl
             None => ArgClass::Unsupported(format!("'{}' is an incomplete enum", t.display(ty))),
         },
         CType::Pointer(_) => ArgClass::Ptr,
+        CType::Vector { .. } => ArgClass::Unsupported(vector_not_callable(t, ty)),
         _ => return None,
     })
+}
+
+/// Why a vector cannot be passed: System V x86-64 passes 16- and 32-byte vectors whole in one
+/// vector register (classes SSE + SSEUP), which a plan of 8-byte parts cannot express, and
+/// smaller ones by rules gcc does not apply uniformly (a 4-byte `float` vector goes on the
+/// stack, a 4-byte `char` vector in a general register); `Value` has no vector payload yet.
+pub(crate) fn vector_not_callable(t: &TypeTable, ty: TypeId) -> String {
+    format!(
+        "vector type '{}' is not callable: jitffi's call plans cannot express vector registers (System V class SSEUP)",
+        t.display(ty)
+    )
 }
 
 /// A record's size (as the plan stores it) and alignment, or why it cannot be planned.
@@ -414,5 +434,38 @@ pub(crate) fn ret_from_arg(a: ArgClass) -> RetClass {
         ArgClass::Ptr => RetClass::Ptr,
         ArgClass::Unsupported(w) => RetClass::Unsupported(w),
         other => RetClass::Unsupported(format!("internal: {other:?} as a result")),
+    }
+}
+
+#[cfg(test)]
+mod vector_tests {
+    use super::{ArgClass, RetClass, plan_call};
+    use crate::Ffi;
+
+    #[test]
+    fn vectors_are_refused_with_the_type_and_the_reason() {
+        let ffi = Ffi::new();
+        ffi.cdef(
+            "typedef float v4sf __attribute__((vector_size(16)));
+             typedef float v2sf __attribute__((vector_size(8)));
+             struct wrap { v2sf v; };
+             v4sf scale(v4sf x, float k);
+             struct wrap wrapped(struct wrap w);",
+        )
+        .unwrap();
+        let t = ffi.types();
+        let target = ffi.target();
+        let scale = plan_call(&t, target, t.function("scale").unwrap().ty, &[]).unwrap();
+        let why = "vector type 'v4sf' is not callable: jitffi's call plans cannot express vector registers (System V class SSEUP)";
+        assert_eq!(scale.args[0], ArgClass::Unsupported(why.into()));
+        assert_eq!(scale.ret, RetClass::Unsupported(why.into()));
+        assert_eq!(scale.args[1], ArgClass::F32);
+        let wrapped = plan_call(&t, target, t.function("wrapped").unwrap().ty, &[]).unwrap();
+        assert!(
+            wrapped
+                .unsupported()
+                .is_some_and(|w| w.contains("vector member") && w.contains("'struct wrap'")),
+            "{wrapped:?}"
+        );
     }
 }

@@ -61,6 +61,12 @@ fn classify_aggregate(t: &TypeTable, target: &Target, ty: TypeId) -> Agg {
         }
         match leaf.kind {
             LeafKind::LongDouble => memory = true,
+            LeafKind::Vector => {
+                unsupported = Some(format!(
+                    "'{}' has a vector member, which jitffi's call plans cannot pass (System V vector classes)",
+                    t.display(ty)
+                ));
+            }
             LeafKind::Wide => {
                 unsupported = Some("a 16-byte scalar member ('__int128' or '_Float128')".into())
             }

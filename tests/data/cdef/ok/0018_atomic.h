@@ -1,0 +1,45 @@
+// C11 _Atomic, as qualifier and as specifier, with gcc's alignment for atomic types of 1, 2, 4,
+// 8 and 16 bytes; the layout probe checks every size and offset against cc.
+struct c2 { char c[2]; };
+struct c3 { char c[3]; };
+struct c8 { char c[8]; };
+struct c12 { char c[12]; };
+struct c16 { char c[16]; };
+struct c32 { char c[32]; };
+struct __attribute__((packed)) p8 { char a; int b; short c; char d; };
+typedef _Atomic int atomic_int_t;
+typedef _Atomic(long) atomic_long_t;
+typedef _Atomic struct c2 atomic_c2;
+typedef _Atomic(struct c3) atomic_c3;
+typedef _Atomic long double atomic_ld;
+typedef _Atomic(double _Complex) atomic_dc;
+typedef _Atomic float _Complex atomic_fc;
+typedef _Atomic long double _Complex atomic_ldc;
+typedef int *_Atomic atomic_ptr;
+typedef _Atomic(int *) atomic_ptr2;
+typedef const _Atomic int const_atomic_int;
+struct holds_atomics {
+    char a;
+    _Atomic struct c2 c2;
+    char b;
+    _Atomic struct c3 c3;
+    char c;
+    _Atomic struct c8 c8;
+    char d;
+    _Atomic struct c12 c12;
+    char e;
+    _Atomic struct c16 c16;
+    char f;
+    _Atomic struct c32 c32;
+    char g;
+    _Atomic struct p8 p8;
+    char h;
+    _Atomic long double ld;
+    _Atomic(char) ch;
+    _Atomic struct c2 pair[3];
+    _Atomic float _Complex fc;
+    int *_Atomic p;
+    unsigned short us : 3;
+};
+struct opaque;
+_Atomic struct opaque *atomic_opaque_ptr(_Atomic int n, _Atomic(double) x);
