@@ -18,7 +18,10 @@ pub(crate) mod sysv_x64;
 // against a compiler (issue 17 keeps it out of the public API until that is done).
 #[cfg_attr(
     not(test),
-    allow(dead_code, reason = "unit-tested; reachable once a Windows target is proven")
+    allow(
+        dead_code,
+        reason = "unit-tested; reachable once a Windows target is proven"
+    )
 )]
 pub(crate) mod win64;
 
