@@ -93,7 +93,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // nftw: C strings and a struct pointer in, an int out; the closure borrows a local.
     let count = std::cell::Cell::new(0u64);
     let visit = ffi
-        .callback_type("int (*)(const char *, const struct stat *, int, struct FTW *)")?
+        .callbacks("int (*)(const char *, const struct stat *, int, struct FTW *)")?
         .typed_local(
             |path: *const c_char, _sb: *const c_void, flag: i32, ftw: *mut [i32; 2]| {
                 // SAFETY: nftw passes a NUL-terminated path and its struct FTW.
@@ -116,7 +116,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // message stays on the handle.
     jitffi::quiet_panics(true);
     let strict = ffi
-        .callback_type("int (*)(const void *, const void *)")?
+        .callbacks("int (*)(const void *, const void *)")?
         .on_error(Value::I32(0))?
         .typed(|a: *const c_void, _b: *const c_void| -> i32 {
             // SAFETY: as above.

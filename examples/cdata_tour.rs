@@ -88,7 +88,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("head.next = NULL: tail freed: {}", freed.get());
 
     // Member handles over an array of structs.
-    let point = ffi.ctype("struct point")?;
+    let point = ffi.type_of("struct point")?;
     let pts = point.alloc_array(1000)?;
     let x = point.accessor::<f64>("x")?;
     let xs = x.bind(&pts)?;

@@ -15,11 +15,12 @@ use std::ffi::c_void;
 
 use crate::call::{Backend, CallError, CallErrorKind, Function, Global, Namespace};
 use crate::cdef::{self, CdefError, CdefOptions, Mode};
-use crate::ctype::{CType, ConstValue, Constant, Field, Prim, TypeId, TypeTable};
+use crate::ctype::{CType, ConstValue, Constant, Prim, TypeId, TypeTable};
 use crate::error::{Error, HeaderError};
 use crate::jit::JitEngine;
-use crate::layout::{self, Layout, LayoutError, PathError, PathTarget, Target};
+use crate::layout::{self, Target};
 use crate::library::{Library, LoadError};
+use crate::ty::Type;
 use crate::value::{self, Conv, Pointer, Value};
 
 /// Options for [`Ffi::cdef_header`]: how to run the C preprocessor.
@@ -244,19 +245,11 @@ impl Ffi {
         {
             let snapshot = self.types();
             if let Some(id) = quick_type(&snapshot, name) {
-                return Ok(Type {
-                    table: snapshot,
-                    target: self.shared.clone(),
-                    id,
-                });
+                return Ok(Type::new(self, snapshot, id));
             }
         }
         let id = self.transaction(|t| cdef::parse_type_name(t, target, name))?;
-        Ok(Type {
-            table: self.types(),
-            target: self.shared.clone(),
-            id,
-        })
+        Ok(Type::new(self, self.types(), id))
     }
 
     /// A number that identifies this context (and its clones) while it lives.
@@ -711,103 +704,4 @@ pub fn preprocess_header(header: &str, opts: &HeaderOptions) -> Result<String, H
         });
     }
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
-}
-
-/// A C type of an [`Ffi`] context: a type id plus the table version it belongs to.
-///
-/// Displays as its C spelling.
-#[derive(Clone)]
-pub struct Type {
-    table: Arc<TypeTable>,
-    target: Arc<Shared>,
-    id: TypeId,
-}
-
-impl Type {
-    /// The id in the table.
-    pub fn id(&self) -> TypeId {
-        self.id
-    }
-
-    /// The table (version) the type belongs to.
-    pub fn table(&self) -> &TypeTable {
-        &self.table
-    }
-
-    /// The type itself.
-    pub fn ctype(&self) -> &CType {
-        self.table.get(self.id)
-    }
-
-    /// The type with typedefs and qualifiers removed.
-    pub fn raw(&self) -> Type {
-        Type {
-            table: self.table.clone(),
-            target: self.target.clone(),
-            id: self.table.raw(self.id),
-        }
-    }
-
-    /// `sizeof` and `_Alignof`.
-    ///
-    /// # Errors
-    ///
-    /// [`LayoutError`] for incomplete and function types.
-    pub fn layout(&self) -> Result<Layout, LayoutError> {
-        layout::layout_of(&self.table, &self.target.target, self.id)
-    }
-
-    /// `sizeof`.
-    ///
-    /// # Errors
-    ///
-    /// As [`Type::layout`].
-    pub fn size(&self) -> Result<u64, LayoutError> {
-        Ok(self.layout()?.size)
-    }
-
-    /// `_Alignof`.
-    ///
-    /// # Errors
-    ///
-    /// As [`Type::layout`].
-    pub fn align(&self) -> Result<u64, LayoutError> {
-        Ok(self.layout()?.align)
-    }
-
-    /// The members of a struct or union (through typedefs), in declaration order, with their
-    /// offsets; `None` for other and incomplete types.
-    pub fn fields(&self) -> Option<&[Field]> {
-        self.table
-            .as_record(self.id)?
-            .body
-            .as_ref()
-            .map(|b| b.fields.as_slice())
-    }
-
-    /// Where a member path (`"a.b[3].c"`) leads: its type, byte offset and bit-field position.
-    ///
-    /// # Errors
-    ///
-    /// [`PathError`] naming the step that does not resolve.
-    pub fn resolve(&self, path: &str) -> Result<PathTarget, PathError> {
-        layout::resolve_path(&self.table, &self.target.target, self.id, path)
-    }
-
-    /// The C declaration of `name` with this type (`char *argv[]`).
-    pub fn declare(&self, name: &str) -> String {
-        self.table.declare(self.id, name)
-    }
-}
-
-impl fmt::Display for Type {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.table.display(self.id))
-    }
-}
-
-impl fmt::Debug for Type {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Type({:?}, '{}')", self.id, self.table.display(self.id))
-    }
 }

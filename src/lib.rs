@@ -49,7 +49,7 @@
 //!
 //! # Backends
 //!
-//! Untyped calls go through a stub compiled by Cranelift for the call signature ([`plan`]
+//! Untyped calls go through a stub compiled by Cranelift for the call signature (the planner
 //! classifies every argument and the result by the System V x86-64 rules) or, for what the JIT
 //! does not compile (`long double`, `_Complex`, other architectures), through libffi. Both
 //! accept and refuse the same arguments; [`Backend`] forces one per [`Ffi`]
@@ -64,22 +64,24 @@
 //! initialisers, so [`Library::open`] is `unsafe` too. Everything else (cdef, layouts, type
 //! queries, literal parsing) is safe.
 //!
-//! # Organization
+//! # One handle per thing
 //!
-//! The crate is a pipeline, one module per stage (see `ARCHITECTURE.md`):
-//! - [`cdef`] parses declarations (with lang-c) and lowers them into
-//! - [`ctype`], the [`TypeTable`] of C types indexed by [`TypeId`], whose
-//! - [`layout`] (sizes, alignments, offsets, bit-fields) reproduces the C compiler's for a
-//!   [`Target`];
-//! - [`plan`] classifies calls for the target's ABI; the JIT (private `jit` module) and
-//!   libffi (private `cif` module) turn plans into calls made by [`call`] ([`Function`],
-//!   [`TypedFunction`], [`Global`]) with [`value`]s, on symbols of a [`library`];
-//! - [`cdata`] gives C memory a checked, typed view ([`CData`]), and [`callback`] makes Rust
-//!   closures C function pointers ([`Callback`]: typed closures reached directly, untyped ones
-//!   through a Cranelift thunk, panics contained);
-//! - [`Ffi`] is the facade over all of it; [`probe`] writes C programs that check our layouts
-//!   against the C compiler; [`dump`] prints declarations; [`literal`] reads C literals and
-//!   prints C values (what `jitffi call` uses).
+//! - [`Ffi`]: a context, the C declarations made so far ([`Ffi::cdef`], [`Ffi::cdef_header`]).
+//! - [`Type`]: a C type of a context ([`Ffi::type_of`]): its layout, C data of it
+//!   ([`Type::alloc`], [`Type::accessor`], [`Type::compiled`]) and, for a function pointer
+//!   type, callbacks ([`Type::callback_typed`]); what it derives is computed once and kept.
+//! - [`Library`]: a loaded shared object; [`Function`] / [`TypedFunction`] / [`Global`]: its
+//!   symbols as declared; [`Namespace`] ([`Ffi::bind`]): calls by name, CFFI's `lib.f(…)`.
+//! - [`Value`]: a C value of an untyped call; [`CData`]: C memory with checked access;
+//!   [`Callback`]: a Rust closure as a C function pointer.
+//! - [`Error`]: every error of the crate, each stage's error ([`CdefError`], [`CallError`],
+//!   [`CDataError`], [`CallbackError`], [`LoadError`], [`lp::LpError`] …) converting into it
+//!   with its source kept.
+//!
+//! The public modules are [`cdata`] (handles on C data), [`ctype`] (the read-only model of the
+//! type table, for tools that walk declarations) and [`lp`] (a linear programming modeler over
+//! GLPK, loaded at run time). Inside, the crate is a pipeline, one private module per stage:
+//! `cdef` → `ctype` → `layout` → `plan` → `jit` | `cif` → `call` (see `ARCHITECTURE.md`).
 #![doc(test(attr(deny(warnings))))]
 #![deny(missing_docs)]
 
@@ -106,6 +108,7 @@ pub mod lp;
 mod plan;
 #[cfg(feature = "cli")]
 pub mod probe;
+mod ty;
 mod value;
 mod x87;
 
@@ -114,7 +117,7 @@ pub use call::{
     TypeMismatch, TypedArgs, TypedFunction,
 };
 pub use callback::{
-    Callback, CallbackError, CallbackErrorKind, CallbackType, LocalCallback, TypedClosure,
+    Callback, CallbackBuilder, CallbackError, CallbackErrorKind, LocalCallback, TypedClosure,
     quiet_panics,
 };
 pub use cdata::error::{CDataError, CDataErrorKind};
@@ -122,10 +125,11 @@ pub use cdata::view::CData;
 pub use cdef::{CdefError, CdefOptions, Diagnostic};
 pub use errno::{errno, set_errno};
 pub use error::{Error, HeaderError};
-pub use ffi::{Ffi, HeaderOptions, Type, preprocess_header};
+pub use ffi::{Ffi, HeaderOptions, preprocess_header};
 pub use jit::JitStats;
 pub use layout::{Layout, LayoutError, PathError, PathTarget, Target};
 pub use library::{Library, LoadError, LoadOptions};
+pub use ty::Type;
 pub use value::{CStrRef, Pointer, StructValue, Value};
 
 /// What ARCHITECTURE.md promises about threads, as compile-time facts: the context, libraries,
@@ -141,7 +145,7 @@ const _: () = {
     send_sync::<Global>();
     send_sync::<Type>();
     send_sync::<Callback<'static>>();
-    send_sync::<CallbackType>();
+    send_sync::<CallbackBuilder>();
     send_sync::<lp::Glpk>();
     send_sync::<Error>();
 

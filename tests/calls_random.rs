@@ -372,7 +372,7 @@ fn random_signatures_called_back_from_c() {
         for backend in [Backend::Auto, Backend::Libffi] {
             let t = target.clone();
             let cb = ffi
-                .callback_type(&cb_type)
+                .callbacks(&cb_type)
                 .expect("callback type")
                 .backend(backend)
                 .untyped(move |args: &[Value<'_>]| {

@@ -339,7 +339,7 @@ macro_rules! with_rust_type {
 
 /// Reads member `path` of `d` through the typed accessor, compiled accessor and untyped
 /// member handle of the kind's Rust type, and checks they all agree with `want` (C's bits).
-fn check_handles(ct: &jitffi::cdata::CDataType, d: &CData<'_>, path: &str, k: K, want: u64) {
+fn check_handles(ct: &jitffi::Type, d: &CData<'_>, path: &str, k: K, want: u64) {
     let m = ct.member(path).unwrap();
     assert_eq!(bits_of(&m.get(d).unwrap()), want, "{path}: Member");
     macro_rules! typed {
@@ -366,14 +366,7 @@ fn check_handles(ct: &jitffi::cdata::CDataType, d: &CData<'_>, path: &str, k: K,
 }
 
 /// Writes `bits` into member `path` through one of the four write paths (chosen by `how`).
-fn write_with(
-    ct: &jitffi::cdata::CDataType,
-    d: &CData<'_>,
-    path: &str,
-    k: K,
-    v: &Value<'_>,
-    how: u8,
-) {
+fn write_with(ct: &jitffi::Type, d: &CData<'_>, path: &str, k: K, v: &Value<'_>, how: u8) {
     if how == 0 {
         return d.set(path, v.clone()).unwrap();
     }
@@ -446,7 +439,7 @@ fn write_with(
 #[test]
 fn every_member_kind_agrees_with_c_bit_for_bit() {
     let fx = fx_data();
-    let ct = fx.ffi.ctype("struct fx_data").unwrap();
+    let ct = fx.ffi.type_of("struct fx_data").unwrap();
     let mut rng = fastrand::Rng::with_seed(41);
     for (k, path) in FX_DATA_FIELDS.iter().enumerate() {
         let kind = kind_of(&fx.ffi, "struct fx_data", path).expect(path);
@@ -483,7 +476,7 @@ fn every_member_kind_agrees_with_c_bit_for_bit() {
 #[test]
 fn interleaved_writes_from_both_sides_leave_the_same_bytes() {
     let fx = fx_data();
-    let ct = fx.ffi.ctype("struct fx_data").unwrap();
+    let ct = fx.ffi.type_of("struct fx_data").unwrap();
     let kinds: Vec<K> = FX_DATA_FIELDS
         .iter()
         .map(|p| kind_of(&fx.ffi, "struct fx_data", p).unwrap())
@@ -654,7 +647,7 @@ fn random_layouts_agree_with_c() {
         if ls.is_empty() {
             continue;
         }
-        let ct = ffi.ctype(name).unwrap();
+        let ct = ffi.type_of(name).unwrap();
         let get = ffi
             .function(&lib, &format!("get_{i}"))
             .unwrap()
@@ -759,7 +752,7 @@ fn storing_owned_data_into_a_pointer_member_keeps_it_alive() {
     };
     head.set("next", &other).unwrap();
     drop(other);
-    let node = ffi.ctype("struct node").unwrap();
+    let node = ffi.type_of("struct node").unwrap();
     node.accessor::<*mut u8>("next")
         .unwrap()
         .set(&head, std::ptr::null_mut())
@@ -823,7 +816,7 @@ fn buffers_and_views_check_bounds_and_null() {
             .is_err()
     );
     // Flexible array members: bounds from the allocation.
-    let v = ffi.ctype("struct vec").unwrap().alloc_flex(3).unwrap();
+    let v = ffi.type_of("struct vec").unwrap().alloc_flex(3).unwrap();
     v.set("v[2]", 1.0).unwrap();
     let e = v.set("v[3]", 1.0).unwrap_err();
     assert_eq!(e.kind(), CDataErrorKind::OutOfBounds, "{e}");
@@ -948,7 +941,7 @@ fn initializers_and_errors_are_checked_like_calls() {
     // Nothing was written by the failed scalar sets.
     assert_eq!(s.get("kind").unwrap(), Value::U8(3));
     // Errors of handles name the member; handles refuse other types.
-    let point = ffi.ctype("struct point").unwrap();
+    let point = ffi.type_of("struct point").unwrap();
     let x = point.accessor::<f64>("x").unwrap();
     assert_eq!(
         x.get(&s).unwrap_err().to_string(),
@@ -958,7 +951,7 @@ fn initializers_and_errors_are_checked_like_calls() {
         point.accessor::<i64>("x").unwrap_err().to_string(),
         "struct point .x: 'double' is not i64"
     );
-    let shape = ffi.ctype("struct shape").unwrap();
+    let shape = ffi.type_of("struct shape").unwrap();
     assert!(shape.accessor::<i32>("flags").is_ok());
     assert!(shape.accessor::<u32>("flags").is_err());
 }
@@ -966,7 +959,7 @@ fn initializers_and_errors_are_checked_like_calls() {
 #[test]
 fn cdata_goes_to_calls_and_comes_back() {
     let (ffi, lib) = common::fixture();
-    let point = ffi.ctype("struct fx_point").unwrap();
+    let point = ffi.type_of("struct fx_point").unwrap();
     let pts = point.alloc_array(4).unwrap();
     let x = point.accessor::<f64>("x").unwrap();
     for i in 0..4 {
@@ -998,7 +991,7 @@ fn cdata_goes_to_calls_and_comes_back() {
     assert_eq!(made.get("y").unwrap(), Value::F64(2.0));
     // Flexible arrays written by C.
     let buf = ffi
-        .ctype("struct fx_buffer")
+        .type_of("struct fx_buffer")
         .unwrap()
         .alloc_flex(5)
         .unwrap();
@@ -1118,7 +1111,7 @@ fn allocations_are_aligned_zeroed_and_fall_back_to_checked_initialization() {
     assert!(big.buffer().unwrap().iter().all(|&b| b == 0));
 
     // `alloc_values`: the positional fast path, and the checked path for the rest.
-    let point = ffi.ctype("struct point").unwrap();
+    let point = ffi.type_of("struct point").unwrap();
     let p = point
         .alloc_values(&[Value::F64(1.5), Value::F64(2.5)])
         .unwrap();
@@ -1150,10 +1143,10 @@ fn allocations_are_aligned_zeroed_and_fall_back_to_checked_initialization() {
         "member 1: cannot convert string to 'double'"
     );
     assert_eq!(
-        e(ffi.ctype("struct fwd").unwrap().alloc_values(&[])),
+        e(ffi.type_of("struct fwd").unwrap().alloc_values(&[])),
         "cannot allocate 'struct fwd': incomplete type"
     );
-    let wide = ffi.ctype("struct wide").unwrap();
+    let wide = ffi.type_of("struct wide").unwrap();
     let w = wide.alloc_values(&[Value::I8(7), Value::F64(0.5)]).unwrap();
     assert_eq!(w.addr() as usize % 64, 0);
     assert_eq!(w.get("c").unwrap(), Value::I8(7));
@@ -1184,7 +1177,7 @@ fn compiled_gather_and_scatter_agree_with_the_checked_accessors() {
     // The typed accessors are checked against C above; the batch loops must read what they
     // read and write exactly the bytes a loop of their `set_in` writes, neighbours included.
     let fx = fx_data();
-    let ct = fx.ffi.ctype("struct fx_data").unwrap();
+    let ct = fx.ffi.type_of("struct fx_data").unwrap();
     let mut rng = fastrand::Rng::with_seed(5);
     for path in FX_DATA_FIELDS {
         let kind = kind_of(&fx.ffi, "struct fx_data", path).expect(path);
@@ -1234,8 +1227,8 @@ fn reused_small_blocks_come_back_zeroed_and_threads_free_their_cache() {
     let ffi = Ffi::new();
     ffi.cdef("struct point { double x, y; }; struct pad { char c; double d; };")
         .unwrap();
-    let point = ffi.ctype("struct point").unwrap();
-    let pad = ffi.ctype("struct pad").unwrap();
+    let point = ffi.type_of("struct point").unwrap();
+    let pad = ffi.type_of("struct pad").unwrap();
     for round in 0..200 {
         let full = point
             .alloc_values(&[Value::F64(f64::from(round)), Value::F64(-1.0)])
@@ -1267,7 +1260,7 @@ fn reused_small_blocks_come_back_zeroed_and_threads_free_their_cache() {
     std::thread::spawn(|| {
         let ffi = Ffi::new();
         ffi.cdef("struct point { double x, y; };").unwrap();
-        let point = ffi.ctype("struct point").unwrap();
+        let point = ffi.type_of("struct point").unwrap();
         let keep: Vec<CData<'static>> = (0..500)
             .map(|i| point.alloc_values(&[Value::F64(f64::from(i))]).unwrap())
             .collect();

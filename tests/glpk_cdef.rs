@@ -116,7 +116,7 @@ fn describe(ffi: &Ffi, name: &str) -> String {
         Err(e) => return format!("<not declared: {e}>"),
     };
     let t = ty.table();
-    let mut s = match ty.ctype() {
+    let mut s = match ty.kind() {
         CType::Typedef(td) => format!("typedef {}", t.display(td.target)),
         _ => ty.to_string(),
     };

@@ -80,7 +80,7 @@ fn stdatomic() {
     ffi.cdef_header("stdatomic.h", &HeaderOptions::default())
         .expect("stdatomic.h");
     let ty = ffi.type_of("atomic_llong").unwrap();
-    let jitffi::ctype::CType::Typedef(td) = ty.ctype() else {
+    let jitffi::ctype::CType::Typedef(td) = ty.kind() else {
         panic!("atomic_llong is not a typedef: {ty}");
     };
     assert_eq!(ty.table().display(td.target), "_Atomic long long");

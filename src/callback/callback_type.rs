@@ -1,4 +1,4 @@
-//! [`CallbackType`]: a C function type resolved and planned once, and the machinery behind a
+//! [`CallbackBuilder`]: a C function type resolved and planned once, and the machinery behind a
 //! callback (a JIT trampoline slot or a libffi closure).
 
 use std::ffi::c_void;
@@ -18,10 +18,10 @@ use super::{Callback, CallbackError, CallbackErrorKind, LocalCallback, TypedClos
 use crate::call::{Backend, SharedEngine, engine_of};
 use crate::cif::FfiCall;
 use crate::ctype::{CType, TypeId, TypeTable};
-use crate::ffi::Ffi;
 use crate::jit::{JitEngine, Slot, ThunkKind};
 use crate::layout::{self, Target};
 use crate::plan::{self, CallPlan, RetClass};
+use crate::ty::Type;
 use crate::value::{self, Conv, Value};
 
 /// A libffi closure and the cif it was prepared with.
@@ -49,11 +49,13 @@ pub(super) enum Backing {
     Ffi { _closure: FfiClosure },
 }
 
-/// A C function type resolved once, from which callbacks are made.
+/// Makes callbacks of one C function pointer type, planned once, with the options they share:
+/// the result C gets when a closure fails ([`CallbackBuilder::on_error`]) and the machinery
+/// ([`CallbackBuilder::backend`]).
 ///
-/// Made by [`Ffi::callback_type`]; cheap to clone. See the [module documentation](crate::callback).
+/// Made by [`Type::callbacks`]; cheap to clone. See [`Callback`] for how callbacks behave.
 #[derive(Clone)]
-pub struct CallbackType {
+pub struct CallbackBuilder {
     pub(super) table: Arc<TypeTable>,
     pub(super) target: Target,
     /// The function type.
@@ -70,17 +72,17 @@ pub struct CallbackType {
     pub(super) default: Box<[u8]>,
 }
 
-impl fmt::Debug for CallbackType {
+impl fmt::Debug for CallbackBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "CallbackType({})", self.name)
+        write!(f, "CallbackBuilder({})", self.name)
     }
 }
 
-impl CallbackType {
-    pub(crate) fn new(ffi: &Ffi, ty: &str) -> Result<CallbackType, CallbackError> {
-        let t = ffi
-            .type_of(ty)
-            .map_err(|e| CallbackError::bad_type(ty, e))?;
+impl CallbackBuilder {
+    pub(crate) fn of(t: &Type) -> Result<CallbackBuilder, CallbackError> {
+        let ffi = t.ffi();
+        let ty = t.to_string();
+        let ty = ty.as_str();
         let table = ffi.types();
         let unsupported = |name: &str, message: String| {
             CallbackError::new(CallbackErrorKind::Unsupported, name.to_string(), message)
@@ -149,7 +151,7 @@ impl CallbackType {
             ));
         }
         let default = vec![0u8; ret.size().max(16)].into_boxed_slice();
-        Ok(CallbackType {
+        Ok(CallbackBuilder {
             ptr_tag,
             name,
             plan,
@@ -170,11 +172,6 @@ impl CallbackType {
         &self.name
     }
 
-    /// The call plan C uses to call callbacks of this type.
-    pub fn plan(&self) -> &CallPlan {
-        &self.plan
-    }
-
     /// Sets the result C gets when the closure panics, returns a bad value or runs on the wrong
     /// thread (default: zero, `NULL`, all-zero struct). Checked against the result type like
     /// a call argument.
@@ -183,7 +180,7 @@ impl CallbackType {
     ///
     /// [`CallbackErrorKind::Unsupported`] if `value` does not convert to the result type (a
     /// `void` callback takes only [`Value::Void`]; strings are refused: they would dangle).
-    pub fn on_error(mut self, value: Value<'static>) -> Result<CallbackType, CallbackError> {
+    pub fn on_error(mut self, value: Value<'static>) -> Result<CallbackBuilder, CallbackError> {
         let probe = UntypedCtx {
             record: self.record(0),
             table: self.table.clone(),
@@ -208,8 +205,8 @@ impl CallbackType {
 
     /// Chooses the machinery: [`Backend::Auto`] (the JIT, libffi for what it cannot compile,
     /// logged), [`Backend::Jit`] (an error instead of the fallback) or [`Backend::Libffi`].
-    /// The default is the context's ([`Ffi::set_backend`]).
-    pub fn backend(mut self, backend: Backend) -> CallbackType {
+    /// The default is the context's ([`Ffi::set_backend`](crate::Ffi::set_backend)).
+    pub fn backend(mut self, backend: Backend) -> CallbackBuilder {
         self.backend = backend;
         self
     }

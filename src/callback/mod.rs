@@ -1,88 +1,5 @@
-//! Callbacks: Rust closures as C function pointers.
-//!
-//! [`Ffi::callback`] (untyped: the closure takes `&[Value]` and returns a [`Value`]) and
-//! [`Ffi::callback_typed`] (typed: `|a: i32, b: i32| -> i32`, checked once against the
-//! declaration) return a [`Callback`] that owns the closure and hands out a C function pointer
-//! ([`Callback::ptr`], or [`Callback::value`] to pass it to an untyped call). [`CallbackType`]
-//! resolves a function pointer type once, sets the result returned when the closure fails
-//! ([`CallbackType::on_error`]) and makes any number of callbacks of it.
-//!
-//! # How a call arrives
-//!
-//! C calls a 16-byte trampoline slot that loads the callback's context and jumps to code
-//! compiled once per signature (see `jit/callback.rs`). A typed closure is then one direct
-//! call away: its arguments are still in the registers C put them in, and the context arrives
-//! as one more argument of a Rust `extern "C"` function monomorphised for the closure. An
-//! untyped closure goes through a Cranelift thunk built from the signature's `CallPlan`
-//! (the same plan as calls, read in the other direction) that spills the arguments and calls
-//! the dispatcher, which makes the `Value`s, calls the closure and converts its result with
-//! the same checks as call arguments. libffi closures take what the JIT does not handle
-//! (`long double`, every argument register taken, other architectures), or everything with
-//! [`Backend::Libffi`].
-//!
-//! # Errors inside the callback
-//!
-//! A panic never unwinds into C. It is caught, logged (`log::error!`) and recorded on the
-//! handle with its message ([`Callback::errors`], [`Callback::last_error`]; the panic hook
-//! still prints it unless [`quiet_panics`] is on), and C gets the default result: all
-//! zero bytes, or what [`CallbackType::on_error`] set (CFFI's `onerror`). An untyped closure
-//! returning a value that does not convert to the result type, and a thread-bound callback
-//! called from another thread, are handled the same way. (With `panic = "abort"` a panic
-//! aborts before anything can catch it.)
-//!
-//! # Threads
-//!
-//! [`Ffi::callback`] and [`Ffi::callback_typed`] take `Send + Sync` closures: C may call them
-//! from any thread, its own threads included, and concurrently (the closure takes `&self`:
-//! use atomics or a `Mutex` for state). Closures that are not `Send + Sync` (an `Rc`, a
-//! `RefCell`, a non-`Send` [`CData`](crate::CData)) go through [`CallbackType::untyped_local`]
-//! or [`CallbackType::typed_local`]: the [`LocalCallback`] handle stays on the thread that made
-//! it, and a call from any other thread runs nothing and returns the default result
-//! (recorded as [`CallbackErrorKind::Thread`]).
-//!
-//! # Lifetime
-//!
-//! The function pointer is valid while the handle lives. A closure may borrow (`Callback<'f>`
-//! lives at most as long as what it borrows). Dropping the handle while C may still call the
-//! pointer is the caller's responsibility: handing the pointer to C happens in an `unsafe`
-//! call, whose caller vouches that C stops using it before the handle is dropped (as for any
-//! pointer passed to C). A dropped callback's slot, until it is reused, aborts the process
-//! with a message instead of running freed memory. [`Callback::leak`] keeps a `'static`
-//! callback forever.
-//!
-//! # Examples
-//!
-//! ```
-//! use jitffi::{Ffi, Library, Value};
-//! use std::ffi::c_void;
-//!
-//! let ffi = Ffi::new();
-//! ffi.cdef("void qsort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *));")?;
-//! let qsort = ffi.function(&Library::process(), "qsort")?;
-//!
-//! // Typed: checked once against the declaration, no conversion per call.
-//! let cmp = ffi.callback_typed(
-//!     "int (*)(const void *, const void *)",
-//!     |a: *const c_void, b: *const c_void| {
-//!         // SAFETY: qsort passes pointers to two elements of the i32 array below.
-//!         let (a, b) = unsafe { (*a.cast::<i32>(), *b.cast::<i32>()) };
-//!         a.cmp(&b) as i32
-//!     },
-//! )?;
-//! let mut v = [5i32, -1, 3, 0];
-//! // SAFETY: `v` has 4 elements of 4 bytes; `cmp` outlives the call.
-//! unsafe { qsort.call(&[Value::ptr(v.as_mut_ptr()), Value::U64(4), Value::U64(4), cmp.value()])? };
-//! assert_eq!(v, [-1, 0, 3, 5]);
-//!
-//! // Untyped: `Value`s in, a `Value` out, converted with the checks of call arguments.
-//! let cb = ffi.callback("int (*)(int)", |args: &[Value]| match args {
-//!     [Value::I32(x)] => Value::I32(x + 1),
-//!     _ => unreachable!("the declaration says one int"),
-//! })?;
-//! let f: extern "C" fn(i32) -> i32 = unsafe { std::mem::transmute(cb.ptr()) };
-//! assert_eq!(f(41), 42);
-//! # Ok::<(), jitffi::Error>(())
-//! ```
+//! Callbacks: Rust closures as C function pointers ([`Callback`], whose documentation is the
+//! guide), made from a function pointer [`Type`](crate::Type) or through [`Ffi`].
 
 mod callback_type;
 mod error;
@@ -96,7 +13,7 @@ use std::fmt;
 use std::marker::PhantomData;
 use std::sync::atomic::Ordering;
 
-pub use callback_type::CallbackType;
+pub use callback_type::CallbackBuilder;
 pub use error::{CallbackError, CallbackErrorKind};
 pub use panic::quiet_panics;
 pub use typed::TypedClosure;
@@ -112,7 +29,92 @@ use crate::value::{Pointer, Value};
 /// A Rust closure callable from C through a function pointer.
 ///
 /// Owns the closure and the code C calls. `Send + Sync` (its closure is). Made by
-/// [`Ffi::callback`], [`Ffi::callback_typed`] or a [`CallbackType`].
+/// [`Ffi::callback`], [`Ffi::callback_typed`], [`Type::callback`](crate::Type::callback),
+/// [`Type::callback_typed`](crate::Type::callback_typed) or a [`CallbackBuilder`].
+///
+/// [`Ffi::callback`] (untyped: the closure takes `&[Value]` and returns a [`Value`]) and
+/// [`Ffi::callback_typed`] (typed: `|a: i32, b: i32| -> i32`, checked once against the
+/// declaration) return a [`Callback`] that owns the closure and hands out a C function pointer
+/// ([`Callback::ptr`], or [`Callback::value`] to pass it to an untyped call). [`CallbackBuilder`]
+/// resolves a function pointer type once, sets the result returned when the closure fails
+/// ([`CallbackBuilder::on_error`]) and makes any number of callbacks of it.
+///
+/// # How a call arrives
+///
+/// C calls a 16-byte trampoline slot that loads the callback's context and jumps to code
+/// compiled once per signature (see `jit/callback.rs`). A typed closure is then one direct
+/// call away: its arguments are still in the registers C put them in, and the context arrives
+/// as one more argument of a Rust `extern "C"` function monomorphised for the closure. An
+/// untyped closure goes through a Cranelift thunk built from the signature's `CallPlan`
+/// (the same plan as calls, read in the other direction) that spills the arguments and calls
+/// the dispatcher, which makes the `Value`s, calls the closure and converts its result with
+/// the same checks as call arguments. libffi closures take what the JIT does not handle
+/// (`long double`, every argument register taken, other architectures), or everything with
+/// [`Backend::Libffi`].
+///
+/// # Errors inside the callback
+///
+/// A panic never unwinds into C. It is caught, logged (`log::error!`) and recorded on the
+/// handle with its message ([`Callback::errors`], [`Callback::last_error`]; the panic hook
+/// still prints it unless [`quiet_panics`] is on), and C gets the default result: all
+/// zero bytes, or what [`CallbackBuilder::on_error`] set (CFFI's `onerror`). An untyped closure
+/// returning a value that does not convert to the result type, and a thread-bound callback
+/// called from another thread, are handled the same way. (With `panic = "abort"` a panic
+/// aborts before anything can catch it.)
+///
+/// # Threads
+///
+/// [`Ffi::callback`] and [`Ffi::callback_typed`] take `Send + Sync` closures: C may call them
+/// from any thread, its own threads included, and concurrently (the closure takes `&self`:
+/// use atomics or a `Mutex` for state). Closures that are not `Send + Sync` (an `Rc`, a
+/// `RefCell`, a non-`Send` [`CData`](crate::CData)) go through [`CallbackBuilder::untyped_local`]
+/// or [`CallbackBuilder::typed_local`]: the [`LocalCallback`] handle stays on the thread that made
+/// it, and a call from any other thread runs nothing and returns the default result
+/// (recorded as [`CallbackErrorKind::Thread`]).
+///
+/// # Lifetime
+///
+/// The function pointer is valid while the handle lives. A closure may borrow (`Callback<'f>`
+/// lives at most as long as what it borrows). Dropping the handle while C may still call the
+/// pointer is the caller's responsibility: handing the pointer to C happens in an `unsafe`
+/// call, whose caller vouches that C stops using it before the handle is dropped (as for any
+/// pointer passed to C). A dropped callback's slot, until it is reused, aborts the process
+/// with a message instead of running freed memory. [`Callback::leak`] keeps a `'static`
+/// callback forever.
+///
+/// # Examples
+///
+/// ```
+/// use jitffi::{Ffi, Library, Value};
+/// use std::ffi::c_void;
+///
+/// let ffi = Ffi::new();
+/// ffi.cdef("void qsort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *));")?;
+/// let qsort = ffi.function(&Library::process(), "qsort")?;
+///
+/// // Typed: checked once against the declaration, no conversion per call.
+/// let cmp = ffi.callback_typed(
+///     "int (*)(const void *, const void *)",
+///     |a: *const c_void, b: *const c_void| {
+///         // SAFETY: qsort passes pointers to two elements of the i32 array below.
+///         let (a, b) = unsafe { (*a.cast::<i32>(), *b.cast::<i32>()) };
+///         a.cmp(&b) as i32
+///     },
+/// )?;
+/// let mut v = [5i32, -1, 3, 0];
+/// // SAFETY: `v` has 4 elements of 4 bytes; `cmp` outlives the call.
+/// unsafe { qsort.call(&[Value::ptr(v.as_mut_ptr()), Value::U64(4), Value::U64(4), cmp.value()])? };
+/// assert_eq!(v, [-1, 0, 3, 5]);
+///
+/// // Untyped: `Value`s in, a `Value` out, converted with the checks of call arguments.
+/// let cb = ffi.callback("int (*)(int)", |args: &[Value]| match args {
+///     [Value::I32(x)] => Value::I32(x + 1),
+///     _ => unreachable!("the declaration says one int"),
+/// })?;
+/// let f: extern "C" fn(i32) -> i32 = unsafe { std::mem::transmute(cb.ptr()) };
+/// assert_eq!(f(41), 42);
+/// # Ok::<(), jitffi::Error>(())
+/// ```
 ///
 /// # Safety
 ///
@@ -262,35 +264,25 @@ impl From<&LocalCallback<'_>> for Value<'static> {
 }
 
 impl Ffi {
-    /// A callback type for `ty`: a function pointer type (`"int (*)(int)"`), a function type
-    /// (`"int (int)"`) or a typedef of either, resolved and planned once.
+    /// An untyped callback of type `ty` (see [`CallbackBuilder::untyped`]).
     ///
     /// # Errors
     ///
-    /// [`CallbackErrorKind::Type`] if `ty` does not parse (the `CdefError` is the source);
-    /// [`CallbackErrorKind::Unsupported`] if it is not a function type, is variadic, or has a
-    /// parameter or result jitffi cannot pass.
-    pub fn callback_type(&self, ty: &str) -> Result<CallbackType, CallbackError> {
-        CallbackType::new(self, ty)
-    }
-
-    /// An untyped callback of type `ty` (see [`CallbackType::untyped`]).
-    ///
-    /// # Errors
-    ///
-    /// As [`Ffi::callback_type`] and [`CallbackType::untyped`].
+    /// [`CallbackErrorKind::Type`] if `ty` does not parse (the `CdefError` is the source); as
+    /// [`Type::callbacks`](crate::Type::callbacks) and [`CallbackBuilder::untyped`].
     pub fn callback<'f, F>(&self, ty: &str, f: F) -> Result<Callback<'f>, CallbackError>
     where
         F: Fn(&[Value<'_>]) -> Value<'static> + Send + Sync + 'f,
     {
-        self.callback_type(ty)?.untyped(f)
+        self.callback_type(ty)?.callback(f)
     }
 
-    /// A typed callback of type `ty` (see [`CallbackType::typed`]).
+    /// A typed callback of type `ty` (see [`CallbackBuilder::typed`]).
     ///
     /// # Errors
     ///
-    /// As [`Ffi::callback_type`] and [`CallbackType::typed`].
+    /// [`CallbackErrorKind::Type`] if `ty` does not parse (the `CdefError` is the source); as
+    /// [`Type::callbacks`](crate::Type::callbacks) and [`CallbackBuilder::typed`].
     pub fn callback_typed<'f, Args, R, F>(
         &self,
         ty: &str,
@@ -299,6 +291,23 @@ impl Ffi {
     where
         F: TypedClosure<Args, R> + Send + Sync + 'f,
     {
-        self.callback_type(ty)?.typed(f)
+        self.callback_type(ty)?.callback_typed(f)
+    }
+
+    /// The callback factory of the function pointer type named `ty`: [`Ffi::type_of`] and
+    /// [`Type::callbacks`](crate::Type::callbacks) in one step, for setting options
+    /// ([`CallbackBuilder::on_error`], [`CallbackBuilder::backend`]) or making thread-bound
+    /// callbacks ([`CallbackBuilder::typed_local`]).
+    ///
+    /// # Errors
+    ///
+    /// [`CallbackErrorKind::Type`] if `ty` does not parse (the `CdefError` is the source); as
+    /// [`Type::callbacks`](crate::Type::callbacks).
+    pub fn callbacks(&self, ty: &str) -> Result<CallbackBuilder, CallbackError> {
+        self.callback_type(ty)?.callbacks()
+    }
+
+    fn callback_type(&self, ty: &str) -> Result<crate::Type, CallbackError> {
+        self.type_of(ty).map_err(|e| CallbackError::bad_type(ty, e))
     }
 }

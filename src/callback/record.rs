@@ -76,7 +76,7 @@ impl ContextHeader {
     pub(super) unsafe fn default<R>(&self) -> R {
         debug_assert!(self.default.len() >= std::mem::size_of::<R>());
         // SAFETY: the default holds at least `size_of::<R>()` bytes of a C value of the
-        // result type (`CallbackType::on_error` converted it), which the caller vouches is a
+        // result type (`CallbackBuilder::on_error` converted it), which the caller vouches is a
         // valid `R`.
         unsafe { self.default.as_ptr().cast::<R>().read_unaligned() }
     }

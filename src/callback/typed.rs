@@ -13,7 +13,7 @@ use libffi::low::{RawCallback, ffi_cif};
 use super::panic::Contained;
 use super::record::{ContextHeader, panic_message};
 use super::untyped::extend;
-use super::{Callback, CallbackError, CallbackErrorKind, CallbackType};
+use super::{Callback, CallbackBuilder, CallbackError, CallbackErrorKind};
 use crate::call::{CRepr, Shape, check_shape};
 use crate::jit::ThunkKind;
 
@@ -168,7 +168,7 @@ typed_closure!(a1: A1, a2: A2, a3: A3, a4: A4, a5: A5, a6: A6, a7: A7, a8: A8, a
 
 /// Checks `F`'s types against the callback type and makes the callback.
 pub(super) fn make<'f, Args, R, F: TypedClosure<Args, R> + 'f>(
-    ty: &CallbackType,
+    ty: &CallbackBuilder,
     owner: usize,
     f: F,
 ) -> Result<Callback<'f>, CallbackError> {

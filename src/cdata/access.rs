@@ -148,7 +148,7 @@ impl FieldSpec {
 /// ```
 /// let ffi = jitffi::Ffi::new();
 /// ffi.cdef("struct point { double x, y; };")?;
-/// let point = ffi.ctype("struct point")?;
+/// let point = ffi.type_of("struct point")?;
 /// let x = point.member("x")?;
 /// let pts = point.alloc_array(3)?;
 /// x.set_in(&pts, 2, &jitffi::Value::F64(1.5))?;
@@ -455,7 +455,7 @@ pub(crate) fn check_field_type<T: FieldType>(spec: &FieldSpec, c: &str) -> Resul
 /// ```
 /// let ffi = jitffi::Ffi::new();
 /// ffi.cdef("struct point { double x, y; };")?;
-/// let point = ffi.ctype("struct point")?;
+/// let point = ffi.type_of("struct point")?;
 /// let x = point.accessor::<f64>("x")?;
 /// let pts = point.alloc_array(1000)?;
 /// for i in 0..1000 {

@@ -21,7 +21,7 @@ type ScatterFn<T> = extern "C" fn(*mut u8, usize, *const T);
 /// ```
 /// let ffi = jitffi::Ffi::new();
 /// ffi.cdef("struct flags { unsigned char tag; int level : 5; unsigned mode : 3; } __attribute__((packed));")?;
-/// let flags = ffi.ctype("struct flags")?;
+/// let flags = ffi.type_of("struct flags")?;
 /// let level = flags.compiled::<i32>("level")?;
 /// let arr = flags.alloc_array(4)?;
 /// level.scatter(&arr, &[-16, -1, 0, 15])?;
@@ -181,7 +181,7 @@ impl<T: FieldType> CompiledField<T> {
     /// ```
     /// let ffi = jitffi::Ffi::new();
     /// ffi.cdef("struct point { double x, y; };")?;
-    /// let point = ffi.ctype("struct point")?;
+    /// let point = ffi.type_of("struct point")?;
     /// let y = point.compiled::<f64>("y")?;
     /// let pts = point.alloc_array(100)?;
     /// let ys = y.bind(&pts)?;

@@ -3,7 +3,6 @@
 
 use std::fmt;
 use std::marker::PhantomData;
-use std::rc::Rc;
 
 use super::owner::Owner;
 use super::{CData, CDataError, CDataErrorKind, Init, TypeInfo, err};
@@ -11,11 +10,11 @@ use crate::ctype::{CType as CTypeDef, Prim, TypeId, TypeTable};
 use crate::ffi::Ffi;
 use crate::value::{self, Value};
 
-/// A pre-resolved C type for making [`CData`] and accessors without parsing type names
-/// again ([`Ffi::ctype`](crate::Ffi::ctype)).
+/// What C data needs of a C type, resolved once: the [`TypeInfo`] views share and, for an
+/// array type, its length. Cached in a [`Type`](crate::Type), whose methods are the public face.
 #[derive(Clone)]
 pub struct CDataType {
-    pub(crate) info: Rc<TypeInfo>,
+    pub(crate) info: std::sync::Arc<TypeInfo>,
     /// For an array type: `Some(len)`, with `info` the element type.
     pub(super) array: Option<Option<usize>>,
     /// The type as named.
@@ -256,16 +255,6 @@ impl CDataType {
             Some(Some(n)) => Some(n),
             Some(None) => Some(bytes / self.info.size.max(1)),
         }
-    }
-
-    /// The type, for [`Ffi`] queries.
-    pub fn type_id(&self) -> TypeId {
-        self.id
-    }
-
-    /// `sizeof` (of the element, for `T[]`).
-    pub fn size(&self) -> usize {
-        self.info.size * self.array.flatten().unwrap_or(1)
     }
 
     pub(crate) fn of(ffi: &Ffi, id: TypeId) -> CDataType {

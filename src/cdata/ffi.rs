@@ -66,15 +66,9 @@ pub(super) fn type_error(ty: &str, e: impl fmt::Display) -> CDataError {
 }
 
 impl Ffi {
-    /// A pre-resolved type for [`CDataType::alloc`], [`CDataType::member`], [`CDataType::accessor`] and
-    /// [`CDataType::compiled`].
-    ///
-    /// # Errors
-    ///
-    /// A type name that does not parse or is not declared.
-    pub fn ctype(&self, ty: &str) -> Result<CDataType, CDataError> {
-        let t = self.type_of(ty).map_err(|e| type_error(ty, e))?;
-        Ok(CDataType::of(self, t.id()))
+    /// The C data handle of a type name, with type errors as `CDataError`s.
+    pub(crate) fn data_type(&self, ty: &str) -> Result<crate::Type, CDataError> {
+        self.type_of(ty).map_err(|e| type_error(ty, e))
     }
 
     /// A new zeroed object of type `ty` filled from `init` (CFFI's `ffi.new`): `"struct
@@ -82,13 +76,13 @@ impl Ffi {
     ///
     /// # Errors
     ///
-    /// As [`Ffi::ctype`] and [`CDataType::alloc`].
+    /// As [`Ffi::type_of`] and [`Type::alloc`](crate::Type::alloc).
     pub fn alloc<'i>(
         &self,
         ty: &str,
         init: impl Into<Init<'i>>,
     ) -> Result<CData<'static>, CDataError> {
-        self.ctype(ty)?.alloc(init)
+        self.data_type(ty)?.alloc(init)
     }
 
     /// A new zeroed array of `n` objects: `alloc_array("double", n)` or
@@ -96,9 +90,9 @@ impl Ffi {
     ///
     /// # Errors
     ///
-    /// As [`Ffi::ctype`] and [`CDataType::alloc_array`].
+    /// As [`Ffi::type_of`] and [`Type::alloc_array`](crate::Type::alloc_array).
     pub fn alloc_array(&self, ty: &str, n: usize) -> Result<CData<'static>, CDataError> {
-        self.ctype(ty)?.alloc_array(n)
+        self.data_type(ty)?.alloc_array(n)
     }
 
     /// A struct or scalar value (the result of a call) copied into new owned memory.
@@ -142,7 +136,7 @@ impl Ffi {
     ///
     /// A buffer too small or not aligned for the type.
     pub fn from_buffer<'b>(&self, ty: &str, buf: &'b mut [u8]) -> Result<CData<'b>, CDataError> {
-        let ct = self.ctype(ty)?;
+        let ct = CDataType::of(self, self.data_type(ty)?.id());
         let (size, align) = (ct.info.size, ct.info.align);
         let addr = buf.as_mut_ptr();
         if !(addr as usize).is_multiple_of(align) {

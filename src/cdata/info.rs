@@ -1,9 +1,7 @@
 //! [`TypeInfo`]: what a view needs to know about its C type (size, alignment, pointer type,
 //! conversions), computed once per type and shared by views; the positional fast path.
 
-use std::cell::{OnceCell, RefCell};
-use std::rc::Rc;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use super::{CDataError, CDataErrorKind};
 use crate::ctype::{CType as CTypeDef, TypeId, TypeTable};
@@ -45,14 +43,14 @@ pub(crate) struct TypeInfo {
     /// `id *` in the table, or `id | POINTEE` (for passing views as pointer arguments).
     pub(crate) ptr_ty: TypeId,
     /// Infos of member and element types, made on demand.
-    children: RefCell<Vec<(TypeId, Rc<TypeInfo>)>>,
+    children: Mutex<Vec<(TypeId, Arc<TypeInfo>)>>,
     /// Offsets and conversions of the members, when every member is a named scalar (the
     /// fast path of positional initializers).
-    flat: OnceCell<Option<FlatPlan>>,
+    flat: OnceLock<Option<FlatPlan>>,
 }
 
 impl TypeInfo {
-    pub(crate) fn new(ffi: &Ffi, id: TypeId) -> Rc<TypeInfo> {
+    pub(crate) fn new(ffi: &Ffi, id: TypeId) -> Arc<TypeInfo> {
         let table = ffi.types();
         // A pointer type the table has, or the pointee tagged (see `Pointer::to_object`):
         // CData never changes the table (functions hold older snapshots of it).
@@ -62,7 +60,7 @@ impl TypeInfo {
         let lay = layout::layout_of(&table, ffi.target(), id).ok();
         let raw = table.raw(id);
         let complete = lay.is_some() && !matches!(table.get(raw), CTypeDef::Func(_));
-        Rc::new(TypeInfo {
+        Arc::new(TypeInfo {
             ffi: ffi.clone(),
             ffi_key: ffi.identity(),
             id,
@@ -72,21 +70,22 @@ impl TypeInfo {
             complete,
             ptr_ty,
             table,
-            children: RefCell::new(Vec::new()),
-            flat: OnceCell::new(),
+            children: Mutex::new(Vec::new()),
+            flat: OnceLock::new(),
         })
     }
 
     /// The info of a member or element type.
-    pub(super) fn child(self: &Rc<TypeInfo>, id: TypeId) -> Rc<TypeInfo> {
+    pub(super) fn child(self: &Arc<TypeInfo>, id: TypeId) -> Arc<TypeInfo> {
         if id == self.id {
             return self.clone();
         }
-        if let Some((_, c)) = self.children.borrow().iter().find(|(k, _)| *k == id) {
+        let mut children = self.children.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((_, c)) = children.iter().find(|(k, _)| *k == id) {
             return c.clone();
         }
         let c = TypeInfo::new(&self.ffi, id);
-        self.children.borrow_mut().push((id, c.clone()));
+        children.push((id, c.clone()));
         c
     }
 

@@ -3,13 +3,13 @@
 //!
 //! A [`CData`] is a view of one object or of an array of objects at an address, together
 //! with its C type and the byte range it may touch. Views made from an owned allocation
-//! ([`Ffi::alloc`](crate::Ffi::alloc), [`CDataType::alloc`]) keep the allocation alive: the
+//! ([`Ffi::alloc`](crate::Ffi::alloc), [`Type::alloc`](crate::Type::alloc)) keep the allocation alive: the
 //! memory is freed when the last view is dropped. Every access is checked against the view's
 //! range, its type and the value's range, so the safe API cannot read or write outside memory
 //! it knows is valid.
 //!
 //! Access paths, from the most flexible to the fastest:
-//! - [`CData::get`] / [`CData::set`] by member path (`"a.b[2].c"`), values as [`Value`],
+//! - [`CData::get`] / [`CData::set`] by member path (`"a.b[2].c"`), values as [`Value`](crate::Value),
 //!   initializers as [`Init`];
 //! - pre-resolved handles: [`Member`] (untyped, no name lookup), [`Accessor<T>`] (typed,
 //!   checked once: a load or a store);
@@ -37,7 +37,7 @@
 //!
 //! `CData` and its handles are neither `Send` nor `Sync`: views of one allocation alias, and
 //! writes through `&self` (like `Cell`) would race across threads. Copy values out
-//! ([`CData::to_bytes`], [`Value`]s) to hand them to another thread.
+//! ([`CData::to_bytes`], [`Value`](crate::Value)s) to hand them to another thread.
 //!
 //! # Keep-alive
 //!
@@ -63,7 +63,7 @@ pub(crate) mod view;
 
 pub use access::{Accessor, Bound, FieldType, Member};
 pub use compiled::{CompiledBound, CompiledField};
-pub use data_type::CDataType;
+pub(crate) use data_type::CDataType;
 pub use init::Init;
 
 use data_type::is_char_type;

@@ -4,7 +4,6 @@
 use std::ffi::c_void;
 use std::fmt;
 use std::marker::PhantomData;
-use std::rc::Rc;
 
 use super::{
     CDataError, CDataErrorKind, Init, Owner, Place, PlaceShape, Trust, TypeInfo, err, is_char_type,
@@ -15,7 +14,7 @@ use crate::value::{self, Conv, Pointer, Value};
 
 /// A view of C memory: one object, or an array of objects, of a declared C type.
 ///
-/// Made by [`Ffi::alloc`](crate::Ffi::alloc) / [`CDataType::alloc`] (owned, zeroed, freed
+/// Made by [`Ffi::alloc`](crate::Ffi::alloc) / [`Type::alloc`](crate::Type::alloc) (owned, zeroed, freed
 /// with the last view), [`Ffi::from_buffer`](crate::Ffi::from_buffer) (a Rust buffer, for
 /// `'a`), [`Ffi::view`](crate::Ffi::view) (memory C owns; unsafe) or from another view
 /// ([`CData::at`], [`CData::index`], [`CData::offset`]). Cloning makes another view of the
@@ -41,7 +40,7 @@ use crate::value::{self, Conv, Pointer, Value};
 /// ```
 pub struct CData<'a> {
     pub(super) addr: *mut u8,
-    pub(super) info: Rc<TypeInfo>,
+    pub(super) info: std::sync::Arc<TypeInfo>,
     /// `Some(n)`: an array of `n` objects of `info`'s type.
     pub(super) count: Option<usize>,
     /// The bytes this view knows to be valid: `[start, end)`.
@@ -247,10 +246,11 @@ impl<'a> CData<'a> {
     ///
     /// A bad type name, an incomplete type, a type that does not fit.
     pub fn cast(&self, ty: &str) -> Result<CData<'a>, CDataError> {
-        let ct =
-            self.info.ffi.ctype(ty).map_err(|e| {
+        let t =
+            self.info.ffi.data_type(ty).map_err(|e| {
                 CDataError::new(CDataErrorKind::Type, format!("cast to '{ty}': {e}"))
             })?;
+        let ct = super::CDataType::of(&self.info.ffi, t.id());
         let count = ct.count_in(self.end as usize - self.addr as usize);
         let d = CData {
             addr: self.addr,
@@ -520,7 +520,7 @@ impl<'a> CData<'a> {
         self.get("")
     }
 
-    pub(crate) fn info(&self) -> &Rc<TypeInfo> {
+    pub(crate) fn info(&self) -> &std::sync::Arc<TypeInfo> {
         &self.info
     }
 

@@ -228,7 +228,9 @@ fn callback_row(ffi: &Ffi, lib: &Library, bench: &Bench<'_>) -> Result<CallbackR
     // SAFETY: peerlib defines `int32_t apply_cb(int32_t (*cb)(int32_t), int32_t x)`.
     let apply: Apply = unsafe { native(lib, "apply_cb")? };
     let ty = ffi
-        .callback_type("int32_t (*)(int32_t)")
+        .type_of("int32_t (*)(int32_t)")
+        .map_err(|e| e.to_string())?
+        .callbacks()
         .map_err(|e| e.to_string())?;
     let typed = ty
         .clone()

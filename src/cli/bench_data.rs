@@ -157,7 +157,7 @@ pub(super) fn data_rows(
     let ffi = Ffi::new();
     ffi.cdef("struct point { double x, y; };")
         .map_err(|e| e.to_string())?;
-    let point = ffi.ctype("struct point").map_err(|e| e.to_string())?;
+    let point = ffi.type_of("struct point").map_err(|e| e.to_string())?;
     let e = |e: jitffi::CDataError| e.to_string();
     let (ax, ay) = (
         point.accessor::<f64>("x").map_err(e)?,

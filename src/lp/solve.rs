@@ -199,7 +199,7 @@ impl Problem {
         let data = self
             .glpk
             .ffi()
-            .ctype(ty)
+            .data_type(ty)
             .and_then(|t| t.alloc_zeroed())
             .map_err(|e| LpError::Binding {
                 what: ty.to_owned(),
