@@ -56,6 +56,15 @@ struct Shared {
 /// Cheap to clone (clones share the context); `Send + Sync`. Declarations accumulate: later
 /// [`Ffi::cdef`] calls see the typedefs, structs and constants of earlier ones.
 ///
+/// # Errors
+///
+/// Every fallible method returns [`Error`], whose variant is the stage that refused:
+/// [`Error::Cdef`] for declarations and type names, [`Error::Load`] for libraries, symbols and
+/// names not declared, [`Error::Layout`] / [`Error::Path`] for layout queries,
+/// [`Error::CData`] for C data (a bad type name there is a `CDataError` of kind `Type`, naming
+/// the type), [`Error::Callback`] for callbacks. Match on it to reach the stage's error and
+/// its fields; its `Display` is the stage error's message.
+///
 /// # Examples
 ///
 /// ```
@@ -183,7 +192,7 @@ impl Ffi {
     ///
     /// # Errors
     ///
-    /// [`CdefError`] with every problem found, each as `<cdef>:LINE:COL: message`. On error
+    /// [`Error::Cdef`] with every problem found, each as `<cdef>:LINE:COL: message`. On error
     /// nothing is declared.
     ///
     /// # Examples
@@ -193,7 +202,7 @@ impl Ffi {
     /// let err = ffi.cdef("struct s { int a; };\nstruct s { long a; };").unwrap_err();
     /// assert!(err.to_string().starts_with("<cdef>:2:1: redefinition of 'struct s'"));
     /// ```
-    pub fn cdef(&self, src: &str) -> Result<(), CdefError> {
+    pub fn cdef(&self, src: &str) -> Result<(), Error> {
         self.cdef_with(src, &CdefOptions::default())
     }
 
@@ -202,9 +211,9 @@ impl Ffi {
     /// # Errors
     ///
     /// As [`Ffi::cdef`].
-    pub fn cdef_with(&self, src: &str, opts: &CdefOptions) -> Result<(), CdefError> {
+    pub fn cdef_with(&self, src: &str, opts: &CdefOptions) -> Result<(), Error> {
         let target = &self.shared.target;
-        self.transaction(|t| cdef::run(t, target, src, opts, Mode::Cdef, "<cdef>"))
+        Ok(self.transaction(|t| cdef::run(t, target, src, opts, Mode::Cdef, "<cdef>"))?)
     }
 
     /// Declares everything a real header declares, by running the system C preprocessor
@@ -227,18 +236,23 @@ impl Ffi {
     ///
     /// # Errors
     ///
-    /// [`CdefError`] if the declarations are rejected; nothing is declared then.
-    pub fn cdef_preprocessed(&self, text: &str, opts: &CdefOptions) -> Result<(), CdefError> {
+    /// [`Error::Cdef`] if the declarations are rejected; nothing is declared then.
+    pub fn cdef_preprocessed(&self, text: &str, opts: &CdefOptions) -> Result<(), Error> {
         let target = &self.shared.target;
-        self.transaction(|t| cdef::run(t, target, text, opts, Mode::Header, "<header>"))
+        Ok(self.transaction(|t| cdef::run(t, target, text, opts, Mode::Header, "<header>"))?)
     }
 
     /// The type a C type name denotes: `"int"`, `"struct point *"`, `"int (*)(const char *, ...)"`.
     ///
     /// # Errors
     ///
-    /// [`CdefError`] (file `<type>`) if the name does not parse or names an unknown type.
-    pub fn type_of(&self, name: &str) -> Result<Type, CdefError> {
+    /// [`Error::Cdef`] (file `<type>`) if the name does not parse or names an unknown type.
+    pub fn type_of(&self, name: &str) -> Result<Type, Error> {
+        Ok(self.parse_type(name)?)
+    }
+
+    /// [`Ffi::type_of`] with the stage's own error, for the crate's modules.
+    pub(crate) fn parse_type(&self, name: &str) -> Result<Type, CdefError> {
         let target = &self.shared.target;
         // Fast path: the type already exists; no change to the table needed. The snapshot is
         // dropped before the transaction so the table is not copied on write.

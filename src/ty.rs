@@ -36,7 +36,7 @@ use crate::value::Value;
 /// assert_eq!((point.size()?, point.align()?), (16, 8));
 /// assert_eq!(point.resolve("y")?.offset, 8);
 ///
-/// let p = point.alloc(&[Value::F64(3.0), Value::F64(4.0)][..])?;
+/// let p = point.alloc_values(&[Value::F64(3.0), Value::F64(4.0)])?;
 /// let y = point.accessor::<f64>("y")?;
 /// assert_eq!(y.get(&p)?, 4.0);
 /// # Ok::<(), jitffi::Error>(())

@@ -40,10 +40,11 @@ fn call(f: &Function, args: &[Value<'_>]) -> Value<'static> {
     unsafe { f.call(args) }.unwrap_or_else(|e| panic!("{e}"))
 }
 
-/// A callback error, after checking that it converts into `jitffi::Error` with its kind kept.
-fn callback_error(e: jitffi::CallbackError) -> jitffi::CallbackError {
-    match Error::from(e.clone()) {
-        Error::Callback(c) if c == e => e,
+/// The callback error inside an error of `Ffi` (a `jitffi::Error`) or of a `CallbackBuilder`
+/// (converted into one, which must keep it whole).
+fn callback_error(e: impl Into<Error>) -> jitffi::CallbackError {
+    match e.into() {
+        Error::Callback(c) => c,
         other => panic!("expected a callback error, got {other}"),
     }
 }

@@ -1689,10 +1689,14 @@ fn call_step(ffi: &Ffi, step: &Step) -> Result<bool, String> {
                 )),
             }
         }
-        Err(e) => {
+        Err(jitffi::Error::Cdef(e)) => {
             check_error(&e).map_err(|m| format!("{}: {m}", step.call()))?;
             Ok(false)
         }
+        Err(other) => Err(format!(
+            "{}: a cdef error that is not a CdefError: {other:?}",
+            step.call()
+        )),
     }
 }
 

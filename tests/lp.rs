@@ -1276,6 +1276,7 @@ fn lp_uses_only_the_public_api() {
                             lib.contains(&format!("{item},"))
                                 || lib.contains(&format!("{item}}}"))
                                 || lib.contains(&format!(" {item};"))
+                                || lib.contains(&format!("::{item};"))
                                 || own_macros.contains(&format!("macro_rules! {item} "))
                         }
                         [module, ..] => lib.contains(&format!("pub mod {module};")),

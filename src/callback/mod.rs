@@ -268,30 +268,32 @@ impl Ffi {
     ///
     /// # Errors
     ///
-    /// [`CallbackErrorKind::Type`] if `ty` does not parse (the `CdefError` is the source); as
+    /// [`Error::Callback`](crate::Error::Callback): of kind [`CallbackErrorKind::Type`] if `ty`
+    /// does not parse (the `CdefError` is the source); as
     /// [`Type::callbacks`](crate::Type::callbacks) and [`CallbackBuilder::untyped`].
-    pub fn callback<'f, F>(&self, ty: &str, f: F) -> Result<Callback<'f>, CallbackError>
+    pub fn callback<'f, F>(&self, ty: &str, f: F) -> Result<Callback<'f>, crate::Error>
     where
         F: Fn(&[Value<'_>]) -> Value<'static> + Send + Sync + 'f,
     {
-        self.callback_type(ty)?.callback(f)
+        Ok(self.callback_type(ty)?.callback(f)?)
     }
 
     /// A typed callback of type `ty` (see [`CallbackBuilder::typed`]).
     ///
     /// # Errors
     ///
-    /// [`CallbackErrorKind::Type`] if `ty` does not parse (the `CdefError` is the source); as
+    /// [`Error::Callback`](crate::Error::Callback): of kind [`CallbackErrorKind::Type`] if `ty`
+    /// does not parse (the `CdefError` is the source); as
     /// [`Type::callbacks`](crate::Type::callbacks) and [`CallbackBuilder::typed`].
     pub fn callback_typed<'f, Args, R, F>(
         &self,
         ty: &str,
         f: F,
-    ) -> Result<Callback<'f>, CallbackError>
+    ) -> Result<Callback<'f>, crate::Error>
     where
         F: TypedClosure<Args, R> + Send + Sync + 'f,
     {
-        self.callback_type(ty)?.callback_typed(f)
+        Ok(self.callback_type(ty)?.callback_typed(f)?)
     }
 
     /// The callback factory of the function pointer type named `ty`: [`Ffi::type_of`] and
@@ -301,13 +303,15 @@ impl Ffi {
     ///
     /// # Errors
     ///
-    /// [`CallbackErrorKind::Type`] if `ty` does not parse (the `CdefError` is the source); as
+    /// [`Error::Callback`](crate::Error::Callback): of kind [`CallbackErrorKind::Type`] if `ty`
+    /// does not parse (the `CdefError` is the source); as
     /// [`Type::callbacks`](crate::Type::callbacks).
-    pub fn callbacks(&self, ty: &str) -> Result<CallbackBuilder, CallbackError> {
-        self.callback_type(ty)?.callbacks()
+    pub fn callbacks(&self, ty: &str) -> Result<CallbackBuilder, crate::Error> {
+        Ok(self.callback_type(ty)?.callbacks()?)
     }
 
     fn callback_type(&self, ty: &str) -> Result<crate::Type, CallbackError> {
-        self.type_of(ty).map_err(|e| CallbackError::bad_type(ty, e))
+        self.parse_type(ty)
+            .map_err(|e| CallbackError::bad_type(ty, e))
     }
 }

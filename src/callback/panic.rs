@@ -30,7 +30,7 @@ thread_local! {
 ///
 /// ```
 /// let ffi = jitffi::Ffi::new();
-/// jitffi::callback::quiet_panics(true);
+/// jitffi::quiet_panics(true);
 /// let cb = ffi.callback_typed("int (*)(int)", |x: i32| -> i32 {
 ///     assert!(x >= 0, "negative: {x}");
 ///     x
@@ -39,8 +39,8 @@ thread_local! {
 /// let f: extern "C" fn(i32) -> i32 = unsafe { std::mem::transmute(cb.ptr()) };
 /// assert_eq!(f(-1), 0); // the default result, and nothing printed
 /// assert_eq!(cb.last_error().unwrap().message, "negative: -1");
-/// jitffi::callback::quiet_panics(false);
-/// # Ok::<(), jitffi::CallbackError>(())
+/// jitffi::quiet_panics(false);
+/// # Ok::<(), jitffi::Error>(())
 /// ```
 pub fn quiet_panics(quiet: bool) {
     QUIET.store(quiet, Ordering::Relaxed);

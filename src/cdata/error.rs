@@ -74,6 +74,9 @@ impl From<PathError> for CDataError {
     }
 }
 
-pub(super) fn err<T>(kind: CDataErrorKind, message: impl Into<String>) -> Result<T, CDataError> {
-    Err(CDataError::new(kind, message))
+pub(super) fn err<T, E: From<CDataError>>(
+    kind: CDataErrorKind,
+    message: impl Into<String>,
+) -> Result<T, E> {
+    Err(CDataError::new(kind, message).into())
 }

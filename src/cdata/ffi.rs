@@ -68,7 +68,7 @@ pub(super) fn type_error(ty: &str, e: impl fmt::Display) -> CDataError {
 impl Ffi {
     /// The C data handle of a type name, with type errors as `CDataError`s.
     pub(crate) fn data_type(&self, ty: &str) -> Result<crate::Type, CDataError> {
-        self.type_of(ty).map_err(|e| type_error(ty, e))
+        self.parse_type(ty).map_err(|e| type_error(ty, e))
     }
 
     /// A new zeroed object of type `ty` filled from `init` (CFFI's `ffi.new`): `"struct
@@ -81,8 +81,8 @@ impl Ffi {
         &self,
         ty: &str,
         init: impl Into<Init<'i>>,
-    ) -> Result<CData<'static>, CDataError> {
-        self.data_type(ty)?.alloc(init)
+    ) -> Result<CData<'static>, crate::Error> {
+        Ok(self.data_type(ty)?.alloc(init)?)
     }
 
     /// A new zeroed array of `n` objects: `alloc_array("double", n)` or
@@ -91,8 +91,8 @@ impl Ffi {
     /// # Errors
     ///
     /// As [`Ffi::type_of`] and [`Type::alloc_array`](crate::Type::alloc_array).
-    pub fn alloc_array(&self, ty: &str, n: usize) -> Result<CData<'static>, CDataError> {
-        self.data_type(ty)?.alloc_array(n)
+    pub fn alloc_array(&self, ty: &str, n: usize) -> Result<CData<'static>, crate::Error> {
+        Ok(self.data_type(ty)?.alloc_array(n)?)
     }
 
     /// A struct or scalar value (the result of a call) copied into new owned memory.
@@ -100,7 +100,7 @@ impl Ffi {
     /// # Errors
     ///
     /// Values without a C type of their own (`Value::Str`, `Value::Void`).
-    pub fn from_value(&self, v: &Value<'_>) -> Result<CData<'static>, CDataError> {
+    pub fn from_value(&self, v: &Value<'_>) -> Result<CData<'static>, crate::Error> {
         let t = self.types();
         let id = match v {
             Value::Struct(s) => s.type_id(),
@@ -126,7 +126,7 @@ impl Ffi {
                 );
             }
         };
-        CDataType::of(self, id).alloc(Init::Value(v.clone()))
+        Ok(CDataType::of(self, id).alloc(Init::Value(v.clone()))?)
     }
 
     /// A view of a Rust buffer as `ty` (`"double[]"` covers as many elements as fit; `T`
@@ -135,7 +135,7 @@ impl Ffi {
     /// # Errors
     ///
     /// A buffer too small or not aligned for the type.
-    pub fn from_buffer<'b>(&self, ty: &str, buf: &'b mut [u8]) -> Result<CData<'b>, CDataError> {
+    pub fn from_buffer<'b>(&self, ty: &str, buf: &'b mut [u8]) -> Result<CData<'b>, crate::Error> {
         let ct = CDataType::of(self, self.data_type(ty)?.id());
         let (size, align) = (ct.info.size, ct.info.align);
         let addr = buf.as_mut_ptr();
@@ -179,10 +179,10 @@ impl Ffi {
         addr: *mut c_void,
         ty: &str,
         count: Option<usize>,
-    ) -> Result<CData<'static>, CDataError> {
-        let t = self.type_of(ty).map_err(|e| type_error(ty, e))?;
+    ) -> Result<CData<'static>, crate::Error> {
+        let t = self.parse_type(ty).map_err(|e| type_error(ty, e))?;
         // SAFETY: vouched for by the caller.
-        unsafe { view_at(self, addr.cast(), t.id(), count, None) }
+        Ok(unsafe { view_at(self, addr.cast(), t.id(), count, None) }?)
     }
 
     /// A view of what a typed pointer (a call result) points to: `count` objects (`None`:
@@ -199,7 +199,7 @@ impl Ffi {
         &self,
         p: &Value<'_>,
         count: Option<usize>,
-    ) -> Result<CData<'static>, CDataError> {
+    ) -> Result<CData<'static>, crate::Error> {
         let Value::Ptr(ptr) = p else {
             return err(
                 CDataErrorKind::Type,
@@ -222,7 +222,7 @@ impl Ffi {
             );
         };
         // SAFETY: vouched for by the caller.
-        unsafe { view_at(self, ptr.addr().cast(), to, count, None) }
+        Ok(unsafe { view_at(self, ptr.addr().cast(), to, count, None) }?)
     }
 
     /// A view of a global variable declared in a cdef (`extern struct config cfg;`). The
@@ -263,8 +263,8 @@ impl Ffi {
     ///
     /// Bad type names; conversions C does not have (a struct to an integer, a float to a
     /// pointer, …).
-    pub fn cast(&self, ty: &str, v: &Value<'_>) -> Result<Value<'static>, CDataError> {
-        let t = self.type_of(ty).map_err(|e| type_error(ty, e))?;
+    pub fn cast(&self, ty: &str, v: &Value<'_>) -> Result<Value<'static>, crate::Error> {
+        let t = self.parse_type(ty).map_err(|e| type_error(ty, e))?;
         let table = t.table();
         let conv = Conv::of(
             table,
@@ -291,7 +291,7 @@ impl Ffi {
             Conv::Bool => Value::Bool(match (bits, v.as_f64()) {
                 (Some(b), _) => b != 0,
                 (None, Some(f)) => f != 0.0,
-                _ => return Err(bad()),
+                _ => return Err(bad().into()),
             }),
             Conv::Int { bytes, signed } => {
                 let x = match (bits, v) {
@@ -308,7 +308,7 @@ impl Ffi {
                         }
                         x
                     }
-                    _ => return Err(bad()),
+                    _ => return Err(bad().into()),
                 };
                 // Integers wrap to the width, as C's casts do.
                 value::int_value(bytes, signed, x)
@@ -323,9 +323,9 @@ impl Ffi {
                 Value::Struct(s) if table.raw(s.type_id()) == table.raw(t.id()) => {
                     Value::Struct(StructValue::owned_copy(s.type_id(), s.bytes()))
                 }
-                _ => return Err(bad()),
+                _ => return Err(bad().into()),
             },
-            Conv::Void | Conv::Unsupported => return Err(bad()),
+            Conv::Void | Conv::Unsupported => return Err(bad().into()),
         };
         Ok(out)
     }
@@ -335,7 +335,7 @@ impl Ffi {
     /// # Errors
     ///
     /// Not a typed pointer, or a pointee without a size.
-    pub fn ptr_add(&self, p: &Value<'_>, n: isize) -> Result<Value<'static>, CDataError> {
+    pub fn ptr_add(&self, p: &Value<'_>, n: isize) -> Result<Value<'static>, crate::Error> {
         let t = self.types();
         let (Value::Ptr(ptr), Some(pty)) = (p, p.as_ptr().and(ptr_type(p))) else {
             return err(
@@ -369,7 +369,11 @@ impl Ffi {
     /// # Safety
     ///
     /// The pointer points to a NUL-terminated string (or to `len` readable bytes).
-    pub unsafe fn string(&self, p: &Value<'_>, len: Option<usize>) -> Result<Vec<u8>, CDataError> {
+    pub unsafe fn string(
+        &self,
+        p: &Value<'_>,
+        len: Option<usize>,
+    ) -> Result<Vec<u8>, crate::Error> {
         let addr = match p {
             Value::Ptr(x) => x.addr().cast::<u8>(),
             Value::Str(s) => s.as_ptr().cast::<u8>().cast_mut(),

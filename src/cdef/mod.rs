@@ -468,7 +468,7 @@ mod tests {
                 "column 5: syntax error near 'x' in type name 'int x'",
             ),
         ] {
-            let e = ffi.type_of(text).unwrap_err();
+            let e = ffi.parse_type(text).unwrap_err();
             assert_eq!(e.diagnostics[0].message, message, "{text}");
         }
     }

@@ -243,7 +243,7 @@ impl Glpk {
         })?;
         let ffi = Ffi::new();
         ffi.cdef(GLPK_CDEF)
-            .map_err(|e| LpError::load("cdefs/glpk.h does not parse".into(), Some(e.into())))?;
+            .map_err(|e| LpError::load("cdefs/glpk.h does not parse".into(), Some(e)))?;
         let version_fn = ffi
             .function(&library, "glp_version")
             .and_then(|f| f.typed::<(), Str>().map_err(Error::from))
@@ -284,12 +284,7 @@ impl Glpk {
                     1 // GLPK prints nothing itself
                 },
             )
-            .map_err(|e| {
-                LpError::load(
-                    "cannot make the glp_term_hook callback".into(),
-                    Some(e.into()),
-                )
-            })?;
+            .map_err(|e| LpError::load("cannot make the glp_term_hook callback".into(), Some(e)))?;
         Ok(Glpk {
             ffi,
             library,

@@ -199,11 +199,11 @@ impl Problem {
         let data = self
             .glpk
             .ffi()
-            .data_type(ty)
-            .and_then(|t| t.alloc_zeroed())
+            .type_of(ty)
+            .and_then(|t| Ok(t.alloc_zeroed()?))
             .map_err(|e| LpError::Binding {
                 what: ty.to_owned(),
-                source: Arc::new(e.into()),
+                source: Arc::new(e),
             })?;
         let addr = data.addr().cast_const();
         // SAFETY: `addr` is a block of the type the init function takes, owned by `data`.
