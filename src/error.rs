@@ -88,6 +88,10 @@ pub enum Error {
     Callback(crate::callback::CallbackError),
     /// The LP modeler refused a model or GLPK failed ([`crate::lp`]).
     Lp(crate::lp::LpError),
+    /// A C literal did not parse or does not fit its type ([`crate::literal`], with the
+    /// `cli` feature).
+    #[cfg(feature = "cli")]
+    Literal(crate::literal::LiteralError),
 }
 
 impl fmt::Display for Error {
@@ -103,6 +107,8 @@ impl fmt::Display for Error {
             Error::CData(e) => e.fmt(f),
             Error::Callback(e) => e.fmt(f),
             Error::Lp(e) => e.fmt(f),
+            #[cfg(feature = "cli")]
+            Error::Literal(e) => e.fmt(f),
         }
     }
 }
@@ -122,6 +128,8 @@ impl std::error::Error for Error {
             Error::CData(e) => e,
             Error::Callback(e) => e,
             Error::Lp(e) => e,
+            #[cfg(feature = "cli")]
+            Error::Literal(e) => e,
         };
         inner.source()
     }
@@ -170,6 +178,12 @@ impl From<CDataError> for Error {
 impl From<crate::lp::LpError> for Error {
     fn from(e: crate::lp::LpError) -> Self {
         Error::Lp(e)
+    }
+}
+#[cfg(feature = "cli")]
+impl From<crate::literal::LiteralError> for Error {
+    fn from(e: crate::literal::LiteralError) -> Self {
+        Error::Literal(e)
     }
 }
 impl From<crate::callback::CallbackError> for Error {

@@ -339,14 +339,14 @@ fn structs_of_every_class_by_value_both_ways() {
                         panic!("{args:?}")
                     };
                     *got.lock().unwrap() = Some(s.bytes().to_vec());
-                    Value::Struct(StructValue::owned_copy(ty.id(), &answer))
+                    Value::Struct(StructValue::owned_copy(&ty, &answer))
                 })
                 .unwrap();
             let r = call(
                 &f,
                 &[
                     cb.value(),
-                    Value::Struct(StructValue::borrowed(ty.id(), &input)),
+                    Value::Struct(StructValue::borrowed(&ty, &input)),
                 ],
             );
             let what = format!("{name} via {backend:?} ({:?})", cb.backend());
@@ -372,7 +372,7 @@ fn structs_of_every_class_by_value_both_ways() {
             &[
                 s1.value(),
                 Value::Struct(StructValue::owned_copy(
-                    ffi.type_of("struct fx_s1").unwrap().id(),
+                    &ffi.type_of("struct fx_s1").unwrap(),
                     &[0xfd],
                 )),
             ],
@@ -402,10 +402,10 @@ fn structs_of_every_class_by_value_both_ways() {
                         std::mem::size_of::<$rust>(),
                     )
                 };
-                let ty = ffi.type_of(concat!("struct ", $cty)).unwrap().id();
+                let ty = ffi.type_of(concat!("struct ", $cty)).unwrap();
                 let r = call(
                     &ffi.function(&lib, $fx).unwrap(),
-                    &[cb.value(), Value::Struct(StructValue::borrowed(ty, bytes))],
+                    &[cb.value(), Value::Struct(StructValue::borrowed(&ty, bytes))],
                 );
                 let Value::Struct(r) = r else { panic!() };
                 // SAFETY: `r` holds the C struct's bytes, which are a valid `$rust`.
@@ -632,7 +632,7 @@ fn many_arguments_past_the_registers() {
             .unwrap();
         assert_eq!(call(&f("fx_cb_full"), &[typed.value()]), Value::F64(68.5));
 
-        let s16l = ffi.type_of("struct fx_s16l").unwrap().id();
+        let s16l = ffi.type_of("struct fx_s16l").unwrap();
         let input = S16l { a: -99, b: 1 << 40 };
         let bytes: Vec<u8> = [input.a, input.b]
             .iter()
@@ -656,7 +656,7 @@ fn many_arguments_past_the_registers() {
                 Value::U64(u64::MAX)
             })
             .unwrap();
-        let arg = Value::Struct(StructValue::borrowed(s16l, &bytes));
+        let arg = Value::Struct(StructValue::borrowed(&s16l, &bytes));
         assert_eq!(
             call(&f("fx_cb_late"), &[untyped.value(), arg.clone()]),
             Value::U64(u64::MAX)
@@ -805,19 +805,22 @@ fn panics_and_bad_results_return_the_default() {
         assert_eq!(untyped.errors(), 4);
 
         // Struct results: the default is the struct on_error set.
-        let pt = ffi.type_of("struct fx_s16d").unwrap().id();
+        let pt = ffi.type_of("struct fx_s16d").unwrap();
         let bytes: Vec<u8> = [1.0f64, 2.0].iter().flat_map(|x| x.to_le_bytes()).collect();
         let st = ffi
             .callbacks("struct fx_s16d (*)(int, struct fx_s16d, double)")
             .unwrap()
             .backend(backend)
-            .on_error(Value::Struct(StructValue::owned_copy(pt, &bytes)))
+            .on_error(Value::Struct(StructValue::owned_copy(&pt, &bytes)))
             .unwrap()
             .typed(|_: i32, _: S16d, _: f64| -> S16d { panic!("no") })
             .unwrap();
         let r = call(
             &ffi.function(&lib, "fx_cb_s16d").unwrap(),
-            &[st.value(), Value::Struct(StructValue::borrowed(pt, &bytes))],
+            &[
+                st.value(),
+                Value::Struct(StructValue::borrowed(&pt, &bytes)),
+            ],
         );
         let Value::Struct(r) = r else { panic!() };
         assert_eq!(r.bytes(), &bytes[..]);

@@ -250,7 +250,7 @@ fn structs_of_every_class_echo_back() {
         };
         for seed in [1u8, 77, 200] {
             let (t, bytes) = pattern(&ffi, &ty, seed);
-            let v = Value::Struct(StructValue::borrowed(t.id(), &bytes));
+            let v = Value::Struct(StructValue::borrowed(&t, &bytes));
             for b in BACKENDS {
                 let f = ffi
                     .function(&lib, &format!("fx_echo_{k}"))
@@ -292,7 +292,7 @@ fn struct_arguments_arrive_between_scalars() {
     for b in BACKENDS {
         // Mixed SSE + INTEGER eightbytes.
         let bytes = s16dl(&ffi, 2.5, -9);
-        let ty = ffi.type_of("struct fx_s16dl").expect("type").id();
+        let ty = ffi.type_of("struct fx_s16dl").expect("type");
         let r = call(
             &ffi,
             &lib,
@@ -300,7 +300,7 @@ fn struct_arguments_arrive_between_scalars() {
             b,
             &[
                 Value::I32(-3),
-                Value::Struct(StructValue::borrowed(ty, &bytes)),
+                Value::Struct(StructValue::borrowed(&ty, &bytes)),
                 Value::F64(0.5),
             ],
         );
@@ -310,7 +310,7 @@ fn struct_arguments_arrive_between_scalars() {
         );
         assert_eq!(r, Value::U64(expect), "fx_hash_s16dl via {b:?}");
         // Float + int in one eightbyte (INTEGER class).
-        let ty = ffi.type_of("struct fx_s8m").expect("type").id();
+        let ty = ffi.type_of("struct fx_s8m").expect("type");
         let mut bytes = 1.75f32.to_le_bytes().to_vec();
         bytes.extend_from_slice(&(-42i32).to_le_bytes());
         let r = call(
@@ -320,14 +320,14 @@ fn struct_arguments_arrive_between_scalars() {
             b,
             &[
                 Value::I32(9),
-                Value::Struct(StructValue::borrowed(ty, &bytes)),
+                Value::Struct(StructValue::borrowed(&ty, &bytes)),
                 Value::F64(-1.0),
             ],
         );
         let expect = mix(mix(mix(mix(0, 9), fbits(1.75)), -42i64 as u64), dbits(-1.0));
         assert_eq!(r, Value::U64(expect), "fx_hash_s8m via {b:?}");
         // Three floats: SSE, SSE (the second eightbyte holds 4 bytes).
-        let ty = ffi.type_of("struct fx_s12f").expect("type").id();
+        let ty = ffi.type_of("struct fx_s12f").expect("type");
         let bytes: Vec<u8> = [1.0f32, -2.0, 3.5]
             .iter()
             .flat_map(|f| f.to_le_bytes())
@@ -339,7 +339,7 @@ fn struct_arguments_arrive_between_scalars() {
             b,
             &[
                 Value::I32(1),
-                Value::Struct(StructValue::borrowed(ty, &bytes)),
+                Value::Struct(StructValue::borrowed(&ty, &bytes)),
                 Value::F64(2.0),
             ],
         );
@@ -349,7 +349,7 @@ fn struct_arguments_arrive_between_scalars() {
         );
         assert_eq!(r, Value::U64(expect), "fx_hash_s12f via {b:?}");
         // MEMORY class (24 bytes) on the stack.
-        let ty = ffi.type_of("struct fx_s24").expect("type").id();
+        let ty = ffi.type_of("struct fx_s24").expect("type");
         let bytes: Vec<u8> = [5i64, -6, 7].iter().flat_map(|v| v.to_le_bytes()).collect();
         let r = call(
             &ffi,
@@ -358,7 +358,7 @@ fn struct_arguments_arrive_between_scalars() {
             b,
             &[
                 Value::I32(4),
-                Value::Struct(StructValue::borrowed(ty, &bytes)),
+                Value::Struct(StructValue::borrowed(&ty, &bytes)),
                 Value::F64(8.0),
             ],
         );
@@ -366,13 +366,13 @@ fn struct_arguments_arrive_between_scalars() {
         assert_eq!(r, Value::U64(expect), "fx_hash_s24 via {b:?}");
         // A two-eightbyte integer struct after five integers no longer fits r9 alone: it goes on
         // the stack, and the long after it still takes r9.
-        let ty = ffi.type_of("struct fx_s16l").expect("type").id();
+        let ty = ffi.type_of("struct fx_s16l").expect("type");
         let bytes: Vec<u8> = [100i64, 200].iter().flat_map(|v| v.to_le_bytes()).collect();
         let args: Vec<Value> = [1i64, 2, 3, 4, 5]
             .iter()
             .map(|&v| Value::I64(v))
             .chain([
-                Value::Struct(StructValue::borrowed(ty, &bytes)),
+                Value::Struct(StructValue::borrowed(&ty, &bytes)),
                 Value::I64(6),
             ])
             .collect();
@@ -385,13 +385,13 @@ fn struct_arguments_arrive_between_scalars() {
             "fx_hash_late via {b:?}"
         );
         // The same with SSE registers: seven doubles leave one xmm, a two-double struct needs two.
-        let ty = ffi.type_of("struct fx_s16d").expect("type").id();
+        let ty = ffi.type_of("struct fx_s16d").expect("type");
         let bytes: Vec<u8> = [0.25f64, 0.75]
             .iter()
             .flat_map(|v| v.to_le_bytes())
             .collect();
         let mut args: Vec<Value> = (1..=7).map(|i| Value::F64(f64::from(i))).collect();
-        args.push(Value::Struct(StructValue::borrowed(ty, &bytes)));
+        args.push(Value::Struct(StructValue::borrowed(&ty, &bytes)));
         args.push(Value::F64(8.5));
         let expect = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 0.25, 0.75, 8.5]
             .iter()
@@ -403,7 +403,7 @@ fn struct_arguments_arrive_between_scalars() {
         );
     }
     // A packed struct (MEMORY class because of an unaligned member) through the JIT.
-    let ty = ffi.type_of("struct fx_p5").expect("type").id();
+    let ty = ffi.type_of("struct fx_p5").expect("type");
     let mut bytes = vec![b'x'];
     bytes.extend_from_slice(&(-77i32).to_le_bytes());
     let r = call(
@@ -413,7 +413,7 @@ fn struct_arguments_arrive_between_scalars() {
         Backend::Jit,
         &[
             Value::I32(2),
-            Value::Struct(StructValue::borrowed(ty, &bytes)),
+            Value::Struct(StructValue::borrowed(&ty, &bytes)),
             Value::F64(1.0),
         ],
     );
@@ -595,7 +595,7 @@ fn variadic_calls() {
         );
         // Every promoted class, a struct by value and a pointer in the tail.
         let byte = [42u8];
-        let ty = ffi.type_of("struct fx_s16dl").expect("type").id();
+        let ty = ffi.type_of("struct fx_s16dl").expect("type");
         let s = s16dl(&ffi, 1.5, 7);
         let r = call(
             &ffi,
@@ -609,7 +609,7 @@ fn variadic_calls() {
                 Value::I64(-3),
                 Value::F64(0.25),
                 Value::ptr(byte.as_ptr()),
-                Value::Struct(StructValue::borrowed(ty, &s)),
+                Value::Struct(StructValue::borrowed(&ty, &s)),
             ],
         );
         assert_eq!(
@@ -790,10 +790,10 @@ fn argument_and_lookup_errors_name_everything() {
             assert_eq!(err.to_string(), msg, "via {b:?}");
         }
     }
-    let pt = ffi.type_of("struct fx_s16l").expect("type").id();
+    let pt = ffi.type_of("struct fx_s16l").expect("type");
     let bytes = [0u8; 16];
     // SAFETY: refused before the call.
-    let err = unsafe { f("fx_norm2").call(&[Value::Struct(StructValue::borrowed(pt, &bytes))]) }
+    let err = unsafe { f("fx_norm2").call(&[Value::Struct(StructValue::borrowed(&pt, &bytes))]) }
         .unwrap_err();
     assert_eq!(
         err.to_string(),
@@ -879,7 +879,7 @@ fn one_signature_is_compiled_once_and_each_function_calls_its_own_address() {
     assert_eq!(after.copied - before.copied, 2, "{after:?}");
 
     // Struct arguments and results in registers, same signature.
-    let pt = ffi.type_of("struct fx_point").expect("type").id();
+    let pt = ffi.type_of("struct fx_point").expect("type");
     let bytes: Vec<u8> = [1.5f64, -4.0]
         .iter()
         .flat_map(|v| v.to_le_bytes())
@@ -896,7 +896,7 @@ fn one_signature_is_compiled_once_and_each_function_calls_its_own_address() {
         ("fx_swap_point", (-4.0, 1.5)),
         ("fx_scale_point", (3.0, -12.0)),
     ] {
-        let arg = [Value::Struct(StructValue::borrowed(pt, &bytes))];
+        let arg = [Value::Struct(StructValue::borrowed(&pt, &bytes))];
         // SAFETY: as above.
         let r = unsafe { jit(name).call(&arg) }.expect(name);
         assert_eq!(point(&r), expect, "{name}");

@@ -176,9 +176,9 @@ impl Args {
         for (t, s) in self.types.iter().zip(&self.scalars) {
             match (t, s) {
                 (GType::Rec(j), None) => {
-                    let ty = ffi.type_of(&format!("rs_t{j}")).expect("type").id();
+                    let ty = ffi.type_of(&format!("rs_t{j}")).expect("type");
                     args.push(Value::Struct(StructValue::borrowed(
-                        ty,
+                        &ty,
                         rec_iter.next().expect("bytes"),
                     )));
                 }

@@ -752,7 +752,7 @@ impl Function {
             let mut bytes = vec![0u8; size as usize].into_boxed_slice();
             // SAFETY: `args` has one `Value` per parameter, `bytes` holds the whole result.
             let r = unsafe { (stub.f)(args.as_ptr(), bytes.as_mut_ptr(), target) };
-            return (r.status == 0).then(|| Value::Struct(value::StructValue::owned(ty, bytes)));
+            return (r.status == 0).then(|| Value::Struct(value::StructValue::owned_id(ty, bytes)));
         }
         // SAFETY: `args` has one `Value` per parameter; scalar results come back in registers.
         let r = unsafe { (stub.f)(args.as_ptr(), std::ptr::null_mut(), target) };

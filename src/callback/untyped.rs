@@ -62,7 +62,7 @@ pub(super) unsafe fn read_arg<'a>(conv: Conv, tag: u8, ptr_ty: u32, p: *const u8
     // SAFETY: the caller's contract: `p` holds a value of `conv`, of `conv.size()` bytes.
     unsafe {
         match conv {
-            Conv::Struct { ty, size } => Value::Struct(StructValue::borrowed(
+            Conv::Struct { ty, size } => Value::Struct(StructValue::borrowed_id(
                 ty,
                 std::slice::from_raw_parts(p, size as usize),
             )),

@@ -321,7 +321,7 @@ impl Ffi {
             }
             Conv::Struct { .. } => match v {
                 Value::Struct(s) if table.raw(s.type_id()) == table.raw(t.id()) => {
-                    Value::Struct(StructValue::owned_copy(s.type_id(), s.bytes()))
+                    Value::Struct(StructValue::owned_copy_id(s.type_id(), s.bytes()))
                 }
                 _ => return Err(bad().into()),
             },

@@ -421,7 +421,7 @@ fn call_rows(reps: usize, target_s: f64) -> Result<CallsGroup, String> {
 
         let pt = Point { x: 3.0, y: 4.0 };
         let pt_bytes: Vec<u8> = [3.0f64, 4.0].iter().flat_map(|v| v.to_le_bytes()).collect();
-        let pt_ty = ffi.type_of("struct point").map_err(|e| e.to_string())?.id();
+        let pt_ty = ffi.type_of("struct point").map_err(|e| e.to_string())?;
         let norm_n: unsafe extern "C" fn(Point) -> f64 = native(&lib, "point_norm2")?;
         let norm_t = f(&lib, "point_norm2")?
             .typed::<(Point,), f64>()
@@ -430,7 +430,7 @@ fn call_rows(reps: usize, target_s: f64) -> Result<CallsGroup, String> {
             native: |n| { let p = black_box(&pt); for _ in 0..n { black_box(norm_n(*black_box(p))); } },
             typed: |n| { let p = black_box(&pt); for _ in 0..n { black_box(norm_t.call((*black_box(p),))); } },
             untyped: |f: &Function, n| {
-                let a = [Value::Struct(StructValue::borrowed(pt_ty, &pt_bytes))];
+                let a = [Value::Struct(StructValue::borrowed(&pt_ty, &pt_bytes))];
                 for _ in 0..n { if let Ok(Value::F64(r)) = f.call(black_box(&a)) { black_box(r); } }
             },
             &lib, "point_norm2");

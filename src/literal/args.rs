@@ -33,7 +33,7 @@ pub fn argument<'a>(
         CType::Prim(Prim::Float) => Value::F32(float_value(cx, lit, &what)? as f32),
         CType::Prim(Prim::Double | Prim::LongDouble) => Value::F64(float_value(cx, lit, &what)?),
         CType::Pointer(_) => pointer_arg(cx, lit, &what)?,
-        CType::Record(_) => Value::Struct(StructValue::owned(raw, encode(cx, raw, lit)?.into())),
+        CType::Record(_) => Value::Struct(StructValue::owned_id(raw, encode(cx, raw, lit)?.into())),
         _ => {
             return err(format!(
                 "parameters of type '{what}' cannot be written from text"

@@ -491,7 +491,7 @@ pub(crate) fn value_from_c(conv: Conv, bytes: &[u8]) -> Value<'static> {
         Conv::F32 => word(4),
         Conv::F64 | Conv::LongDouble | Conv::Ptr { .. } => word(8),
         Conv::Struct { ty, size } => {
-            return Value::Struct(StructValue::owned_copy(ty, &bytes[..size as usize]));
+            return Value::Struct(StructValue::owned_copy_id(ty, &bytes[..size as usize]));
         }
     };
     let (tag, ptr_ty) = conv.scalar_tag().unwrap_or((tag::VOID, UNTYPED));
@@ -531,9 +531,9 @@ mod tests {
         let ty = TypeId(7);
         let small: Vec<u8> = (1..=16).collect();
         let large: Vec<u8> = (1..=17).collect();
-        let inline = StructValue::owned_copy(ty, &small);
-        let heap = StructValue::owned_copy(ty, &large);
-        let borrowed = StructValue::borrowed(ty, &large);
+        let inline = StructValue::owned_copy_id(ty, &small);
+        let heap = StructValue::owned_copy_id(ty, &large);
+        let borrowed = StructValue::borrowed_id(ty, &large);
         assert!(inline.data.is_null());
         assert!(!heap.data.is_null() && heap.data != large.as_ptr());
         assert_eq!(borrowed.data, large.as_ptr());
@@ -547,7 +547,7 @@ mod tests {
             assert_eq!(&moved[0], v);
             assert_eq!(v.to_owned().bytes(), &bytes[..]);
         }
-        assert_eq!(StructValue::owned_copy(ty, &[]).bytes(), &[] as &[u8]);
+        assert_eq!(StructValue::owned_copy_id(ty, &[]).bytes(), &[] as &[u8]);
     }
 
     #[test]

@@ -233,7 +233,12 @@ impl<'a> StructValue<'a> {
     /// # Panics
     ///
     /// Panics if `bytes` is longer than 4 GiB.
-    pub fn borrowed(ty: TypeId, bytes: &'a [u8]) -> StructValue<'a> {
+    pub fn borrowed(ty: &crate::Type, bytes: &'a [u8]) -> StructValue<'a> {
+        Self::borrowed_id(ty.id(), bytes)
+    }
+
+    /// [`StructValue::borrowed`] by type id.
+    pub(crate) fn borrowed_id(ty: TypeId, bytes: &'a [u8]) -> StructValue<'a> {
         StructValue {
             ty: ty.0,
             len: u32::try_from(bytes.len()).expect("struct values are smaller than 4 GiB"),
@@ -251,7 +256,12 @@ impl<'a> StructValue<'a> {
     /// # Panics
     ///
     /// Panics if `bytes` is longer than 4 GiB.
-    pub fn owned(ty: TypeId, bytes: Box<[u8]>) -> StructValue<'static> {
+    pub fn owned(ty: &crate::Type, bytes: Box<[u8]>) -> StructValue<'static> {
+        Self::owned_id(ty.id(), bytes)
+    }
+
+    /// [`StructValue::owned`] by type id.
+    pub(crate) fn owned_id(ty: TypeId, bytes: Box<[u8]>) -> StructValue<'static> {
         StructValue {
             ty: ty.0,
             len: u32::try_from(bytes.len()).expect("struct values are smaller than 4 GiB"),
@@ -269,13 +279,18 @@ impl<'a> StructValue<'a> {
     /// # Panics
     ///
     /// Panics if `bytes` is longer than 4 GiB.
-    pub fn owned_copy(ty: TypeId, bytes: &[u8]) -> StructValue<'static> {
+    pub fn owned_copy(ty: &crate::Type, bytes: &[u8]) -> StructValue<'static> {
+        Self::owned_copy_id(ty.id(), bytes)
+    }
+
+    /// [`StructValue::owned_copy`] by type id.
+    pub(crate) fn owned_copy_id(ty: TypeId, bytes: &[u8]) -> StructValue<'static> {
         if bytes.len() <= Self::INLINE {
             let mut inline = [0u8; Self::INLINE];
             inline[..bytes.len()].copy_from_slice(bytes);
             Self::inline(ty, bytes.len(), inline)
         } else {
-            Self::owned(ty, bytes.into())
+            Self::owned_id(ty, bytes.into())
         }
     }
 
@@ -297,7 +312,7 @@ impl<'a> StructValue<'a> {
         }
     }
 
-    /// The struct's C type.
+    /// The struct's C type, as [`Type::id`](crate::Type::id) names it.
     pub fn type_id(&self) -> TypeId {
         TypeId(self.ty)
     }
@@ -317,7 +332,7 @@ impl<'a> StructValue<'a> {
 
     /// An owned copy.
     pub fn to_owned(&self) -> StructValue<'static> {
-        StructValue::owned_copy(self.type_id(), self.bytes())
+        StructValue::owned_copy_id(self.type_id(), self.bytes())
     }
 }
 
