@@ -93,6 +93,7 @@ mod callback;
 pub mod cdata;
 mod cdef;
 mod cif;
+mod context;
 pub mod ctype;
 #[cfg(feature = "cli")]
 pub mod dump;
@@ -113,8 +114,8 @@ mod value;
 mod x87;
 
 pub use call::{
-    Backend, CRepr, CallError, CallErrorKind, Function, Global, Namespace, Shape, ShapeField,
-    TypeMismatch, TypedArgs, TypedFunction,
+    Backend, CRepr, CallError, CallErrorKind, Function, Global, Shape, ShapeField, TypeMismatch,
+    TypedArgs, TypedFunction,
 };
 pub use callback::{
     Callback, CallbackBuilder, CallbackError, CallbackErrorKind, LocalCallback, TypedClosure,
@@ -125,7 +126,7 @@ pub use cdata::view::CData;
 pub use cdef::{CdefError, CdefOptions, Diagnostic};
 pub use errno::{errno, set_errno};
 pub use error::{Error, HeaderError};
-pub use ffi::{Ffi, HeaderOptions, preprocess_header};
+pub use ffi::{Ffi, HeaderOptions, Namespace, preprocess_header};
 pub use jit::JitStats;
 pub use layout::{Layout, LayoutError, PathError, PathTarget, Target};
 pub use library::{Library, LoadError, LoadOptions};

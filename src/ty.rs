@@ -1,4 +1,4 @@
-//! [`Type`]: the one handle on a C type of an [`Ffi`] context. Layout queries, C data
+//! [`Type`]: the one handle on a C type of an [`Ffi`](crate::Ffi) context. Layout queries, C data
 //! (allocation, member handles, compiled accessors) and callbacks all start from it, and what
 //! each of them derives from the type (its layout, the view information of C data, the call
 //! plan of a function pointer type) is computed on first use and kept in the handle, as CFFI
@@ -11,12 +11,12 @@ use crate::callback::{Callback, CallbackBuilder, CallbackError, TypedClosure};
 use crate::cdata::{
     Accessor, CData, CDataError, CDataType, CompiledField, FieldType, Init, Member,
 };
+use crate::context::Context;
 use crate::ctype::{CType, Field, TypeId, TypeTable};
-use crate::ffi::Ffi;
 use crate::layout::{self, Layout, LayoutError, PathError, PathTarget};
 use crate::value::Value;
 
-/// A C type of an [`Ffi`] context, made by [`Ffi::type_of`]: `int`, `struct point`,
+/// A C type of an [`Ffi`](crate::Ffi) context, made by [`Ffi::type_of`](crate::Ffi::type_of): `int`, `struct point`,
 /// `double[4]`, `int (*)(const void *, const void *)`.
 ///
 /// Cheap to clone (clones share one handle and its caches), `Send + Sync`. Displays as its C
@@ -47,7 +47,7 @@ pub struct Type(Arc<Inner>);
 struct Inner {
     /// The table version the type was made in (append-only: it stays valid).
     table: Arc<TypeTable>,
-    ffi: Ffi,
+    cx: Context,
     id: TypeId,
     layout: OnceLock<Result<Layout, LayoutError>>,
     data: OnceLock<CDataType>,
@@ -55,20 +55,15 @@ struct Inner {
 }
 
 impl Type {
-    pub(crate) fn new(ffi: &Ffi, table: Arc<TypeTable>, id: TypeId) -> Type {
+    pub(crate) fn new(cx: &Context, table: Arc<TypeTable>, id: TypeId) -> Type {
         Type(Arc::new(Inner {
             table,
-            ffi: ffi.clone(),
+            cx: cx.clone(),
             id,
             layout: OnceLock::new(),
             data: OnceLock::new(),
             callbacks: OnceLock::new(),
         }))
-    }
-
-    /// The context the type belongs to.
-    pub(crate) fn ffi(&self) -> &Ffi {
-        &self.0.ffi
     }
 
     /// The index of the type in its context's [`TypeTable`]: for introspection through
@@ -95,7 +90,7 @@ impl Type {
         if raw == self.0.id {
             return self.clone();
         }
-        Type::new(&self.0.ffi, self.0.table.clone(), raw)
+        Type::new(&self.0.cx, self.0.table.clone(), raw)
     }
 
     /// `sizeof` and `_Alignof`, computed once.
@@ -106,7 +101,7 @@ impl Type {
     pub fn layout(&self) -> Result<Layout, LayoutError> {
         self.0
             .layout
-            .get_or_init(|| layout::layout_of(&self.0.table, self.0.ffi.target(), self.0.id))
+            .get_or_init(|| layout::layout_of(&self.0.table, self.0.cx.target(), self.0.id))
             .clone()
     }
 
@@ -145,7 +140,7 @@ impl Type {
     ///
     /// [`PathError`] naming the step that does not resolve.
     pub fn resolve(&self, path: &str) -> Result<PathTarget, PathError> {
-        layout::resolve_path(&self.0.table, self.0.ffi.target(), self.0.id, path)
+        layout::resolve_path(&self.0.table, self.0.cx.target(), self.0.id, path)
     }
 
     /// The C declaration of `name` with this type (`char *argv[]`).
@@ -159,7 +154,7 @@ impl Type {
     fn data(&self) -> &CDataType {
         self.0
             .data
-            .get_or_init(|| CDataType::of(&self.0.ffi, self.0.id))
+            .get_or_init(|| CDataType::of(&self.0.cx, self.0.id))
     }
 
     /// A new zeroed object (or array, for an array type of known length) filled from `init`
@@ -264,7 +259,7 @@ impl Type {
         if let Some(b) = self.0.callbacks.get() {
             return Ok(b);
         }
-        let b = CallbackBuilder::of(self)?;
+        let b = CallbackBuilder::of(&self.0.cx, self.0.id)?;
         Ok(self.0.callbacks.get_or_init(|| b))
     }
 
@@ -295,11 +290,18 @@ impl Type {
     }
 }
 
+/// A struct value names its type by id: `StructValue::borrowed(&ty, bytes)`.
+impl From<&Type> for TypeId {
+    fn from(t: &Type) -> TypeId {
+        t.0.id
+    }
+}
+
 impl PartialEq for Type {
     /// The same type of the same context (typedef names count: `size_t` is not
     /// `unsigned long`; compare [`Type::raw`]s to see through them).
     fn eq(&self, other: &Type) -> bool {
-        self.0.id == other.0.id && self.0.ffi.identity() == other.0.ffi.identity()
+        self.0.id == other.0.id && self.0.cx.identity() == other.0.cx.identity()
     }
 }
 

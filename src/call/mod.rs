@@ -10,7 +10,6 @@
 
 mod error;
 mod global;
-mod namespace;
 mod typed;
 
 use std::collections::HashMap;
@@ -21,7 +20,6 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 pub use error::{CallError, CallErrorKind};
 pub use global::Global;
-pub use namespace::Namespace;
 pub(crate) use typed::check_shape;
 pub use typed::{CRepr, Shape, ShapeField, TypeMismatch, TypedArgs, TypedFunction};
 

@@ -17,11 +17,11 @@ use super::untyped::{
 use super::{Callback, CallbackError, CallbackErrorKind, LocalCallback, TypedClosure, typed};
 use crate::call::{Backend, SharedEngine, engine_of};
 use crate::cif::FfiCall;
+use crate::context::Context;
 use crate::ctype::{CType, TypeId, TypeTable};
 use crate::jit::{JitEngine, Slot, ThunkKind};
 use crate::layout::{self, Target};
 use crate::plan::{self, CallPlan, RetClass};
-use crate::ty::Type;
 use crate::value::{self, Conv, Value};
 
 /// A libffi closure and the cif it was prepared with.
@@ -53,7 +53,7 @@ pub(super) enum Backing {
 /// the result C gets when a closure fails ([`CallbackBuilder::on_error`]) and the machinery
 /// ([`CallbackBuilder::backend`]).
 ///
-/// Made by [`Type::callbacks`]; cheap to clone. See [`Callback`] for how callbacks behave.
+/// Made by [`Type::callbacks`](crate::Type::callbacks); cheap to clone. See [`Callback`] for how callbacks behave.
 #[derive(Clone)]
 pub struct CallbackBuilder {
     pub(super) table: Arc<TypeTable>,
@@ -79,20 +79,17 @@ impl fmt::Debug for CallbackBuilder {
 }
 
 impl CallbackBuilder {
-    pub(crate) fn of(t: &Type) -> Result<CallbackBuilder, CallbackError> {
-        let ffi = t.ffi();
-        let ty = t.to_string();
-        let ty = ty.as_str();
+    pub(crate) fn of(ffi: &Context, id: TypeId) -> Result<CallbackBuilder, CallbackError> {
         let table = ffi.types();
+        let ty = table.display(id);
+        let ty = ty.as_str();
         let unsupported = |name: &str, message: String| {
             CallbackError::new(CallbackErrorKind::Unsupported, name.to_string(), message)
         };
-        let (func, ptr_tag) = match table.raw_type(t.id()) {
-            CType::Pointer(to) if table.as_func(*to).is_some() => {
-                (table.raw(*to), table.raw(t.id()).0)
-            }
+        let (func, ptr_tag) = match table.raw_type(id) {
+            CType::Pointer(to) if table.as_func(*to).is_some() => (table.raw(*to), table.raw(id).0),
             CType::Func(_) => {
-                let f = table.raw(t.id());
+                let f = table.raw(id);
                 (
                     f,
                     table.find_pointer(f).map_or(f.0 | value::POINTEE, |p| p.0),
@@ -103,7 +100,7 @@ impl CallbackBuilder {
                     ty,
                     format!(
                         "'{}' is not a function or function pointer type",
-                        table.display(t.id())
+                        table.display(id)
                     ),
                 ));
             }

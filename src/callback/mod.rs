@@ -1,5 +1,5 @@
 //! Callbacks: Rust closures as C function pointers ([`Callback`], whose documentation is the
-//! guide), made from a function pointer [`Type`](crate::Type) or through [`Ffi`].
+//! guide), made from a function pointer [`Type`](crate::Type) or through [`Ffi`](crate::Ffi).
 
 mod callback_type;
 mod error;
@@ -23,17 +23,16 @@ use record::ContextHeader;
 
 use crate::call::Backend;
 use crate::ctype::TypeId;
-use crate::ffi::Ffi;
 use crate::value::{Pointer, Value};
 
 /// A Rust closure callable from C through a function pointer.
 ///
 /// Owns the closure and the code C calls. `Send + Sync` (its closure is). Made by
-/// [`Ffi::callback`], [`Ffi::callback_typed`], [`Type::callback`](crate::Type::callback),
+/// [`Ffi::callback`](crate::Ffi::callback), [`Ffi::callback_typed`](crate::Ffi::callback_typed), [`Type::callback`](crate::Type::callback),
 /// [`Type::callback_typed`](crate::Type::callback_typed) or a [`CallbackBuilder`].
 ///
-/// [`Ffi::callback`] (untyped: the closure takes `&[Value]` and returns a [`Value`]) and
-/// [`Ffi::callback_typed`] (typed: `|a: i32, b: i32| -> i32`, checked once against the
+/// [`Ffi::callback`](crate::Ffi::callback) (untyped: the closure takes `&[Value]` and returns a [`Value`]) and
+/// [`Ffi::callback_typed`](crate::Ffi::callback_typed) (typed: `|a: i32, b: i32| -> i32`, checked once against the
 /// declaration) return a [`Callback`] that owns the closure and hands out a C function pointer
 /// ([`Callback::ptr`], or [`Callback::value`] to pass it to an untyped call). [`CallbackBuilder`]
 /// resolves a function pointer type once, sets the result returned when the closure fails
@@ -64,7 +63,7 @@ use crate::value::{Pointer, Value};
 ///
 /// # Threads
 ///
-/// [`Ffi::callback`] and [`Ffi::callback_typed`] take `Send + Sync` closures: C may call them
+/// [`Ffi::callback`](crate::Ffi::callback) and [`Ffi::callback_typed`](crate::Ffi::callback_typed) take `Send + Sync` closures: C may call them
 /// from any thread, its own threads included, and concurrently (the closure takes `&self`:
 /// use atomics or a `Mutex` for state). Closures that are not `Send + Sync` (an `Rc`, a
 /// `RefCell`, a non-`Send` [`CData`](crate::CData)) go through [`CallbackBuilder::untyped_local`]
@@ -260,58 +259,5 @@ impl fmt::Debug for LocalCallback<'_> {
 impl From<&LocalCallback<'_>> for Value<'static> {
     fn from(cb: &LocalCallback<'_>) -> Value<'static> {
         cb.value()
-    }
-}
-
-impl Ffi {
-    /// An untyped callback of type `ty` (see [`CallbackBuilder::untyped`]).
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Callback`](crate::Error::Callback): of kind [`CallbackErrorKind::Type`] if `ty`
-    /// does not parse (the `CdefError` is the source); as
-    /// [`Type::callbacks`](crate::Type::callbacks) and [`CallbackBuilder::untyped`].
-    pub fn callback<'f, F>(&self, ty: &str, f: F) -> Result<Callback<'f>, crate::Error>
-    where
-        F: Fn(&[Value<'_>]) -> Value<'static> + Send + Sync + 'f,
-    {
-        Ok(self.callback_type(ty)?.callback(f)?)
-    }
-
-    /// A typed callback of type `ty` (see [`CallbackBuilder::typed`]).
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Callback`](crate::Error::Callback): of kind [`CallbackErrorKind::Type`] if `ty`
-    /// does not parse (the `CdefError` is the source); as
-    /// [`Type::callbacks`](crate::Type::callbacks) and [`CallbackBuilder::typed`].
-    pub fn callback_typed<'f, Args, R, F>(
-        &self,
-        ty: &str,
-        f: F,
-    ) -> Result<Callback<'f>, crate::Error>
-    where
-        F: TypedClosure<Args, R> + Send + Sync + 'f,
-    {
-        Ok(self.callback_type(ty)?.callback_typed(f)?)
-    }
-
-    /// The callback factory of the function pointer type named `ty`: [`Ffi::type_of`] and
-    /// [`Type::callbacks`](crate::Type::callbacks) in one step, for setting options
-    /// ([`CallbackBuilder::on_error`], [`CallbackBuilder::backend`]) or making thread-bound
-    /// callbacks ([`CallbackBuilder::typed_local`]).
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Callback`](crate::Error::Callback): of kind [`CallbackErrorKind::Type`] if `ty`
-    /// does not parse (the `CdefError` is the source); as
-    /// [`Type::callbacks`](crate::Type::callbacks).
-    pub fn callbacks(&self, ty: &str) -> Result<CallbackBuilder, crate::Error> {
-        Ok(self.callback_type(ty)?.callbacks()?)
-    }
-
-    fn callback_type(&self, ty: &str) -> Result<crate::Type, CallbackError> {
-        self.parse_type(ty)
-            .map_err(|e| CallbackError::bad_type(ty, e))
     }
 }

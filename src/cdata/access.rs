@@ -17,7 +17,7 @@ use crate::value::{self, Conv, Value};
 pub(crate) struct FieldSpec {
     /// The record's raw type and context.
     pub(crate) record: TypeId,
-    pub(crate) ffi_key: usize,
+    pub(crate) cx_key: usize,
     /// `sizeof` the record: the distance between elements of an array of it.
     pub(crate) stride: usize,
     pub(crate) offset: usize,
@@ -40,7 +40,7 @@ impl FieldSpec {
         }
         let what: Rc<str> =
             format!("{} .{}", info.show(info.id), path.trim_start_matches('.')).into();
-        let t = layout::resolve_path(&info.table, info.ffi.target(), info.id, path)
+        let t = layout::resolve_path(&info.table, info.cx.target(), info.id, path)
             .map_err(CDataError::from)?;
         if matches!(info.table.raw_type(t.ty), CTypeDef::Array { .. }) {
             return err(
@@ -57,7 +57,7 @@ impl FieldSpec {
         }
         Ok(FieldSpec {
             record: info.raw,
-            ffi_key: info.ffi_key,
+            cx_key: info.cx_key,
             stride: info.size,
             offset: t.offset as usize,
             bits: t
@@ -83,7 +83,7 @@ impl FieldSpec {
     #[inline]
     pub(crate) fn check_type(&self, d: &CData<'_>) -> Result<(), CDataError> {
         let info = d.info();
-        if info.raw != self.record || info.ffi_key != self.ffi_key {
+        if info.raw != self.record || info.cx_key != self.cx_key {
             return Err(self.wrong_type(d));
         }
         Ok(())

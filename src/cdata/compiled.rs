@@ -60,7 +60,7 @@ impl CDataType {
     pub fn compiled<T: FieldType>(&self, path: &str) -> Result<CompiledField<T>, CDataError> {
         let spec = FieldSpec::resolve(self, path)?;
         check_field_type::<T>(&spec, &self.info.show(spec.ty))?;
-        let engine = self.info.ffi.engine().map_err(|e| jit_error(&spec, &e))?;
+        let engine = self.info.cx.engine().map_err(|e| jit_error(&spec, &e))?;
         let member = MemberSpec {
             offset: spec.offset,
             stride: spec.stride,

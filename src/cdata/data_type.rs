@@ -6,8 +6,8 @@ use std::marker::PhantomData;
 
 use super::owner::Owner;
 use super::{CData, CDataError, CDataErrorKind, Init, TypeInfo, err};
+use crate::context::Context;
 use crate::ctype::{CType as CTypeDef, Prim, TypeId, TypeTable};
-use crate::ffi::Ffi;
 use crate::value::{self, Value};
 
 /// What C data needs of a C type, resolved once: the [`TypeInfo`] views share and, for an
@@ -90,7 +90,7 @@ impl CDataType {
         if self.array.is_some_and(|len| len.is_some()) {
             // `T[k]` elements: the array type itself is the element.
             let whole = CDataType {
-                info: TypeInfo::new(&self.info.ffi, self.id),
+                info: TypeInfo::new(&self.info.cx, self.id),
                 array: None,
                 id: self.id,
             };
@@ -257,18 +257,18 @@ impl CDataType {
         }
     }
 
-    pub(crate) fn of(ffi: &Ffi, id: TypeId) -> CDataType {
-        let table = ffi.types();
+    pub(crate) fn of(cx: &Context, id: TypeId) -> CDataType {
+        let table = cx.types();
         if let CTypeDef::Array { elem, len } = table.raw_type(id) {
             let (elem, len) = (*elem, *len);
             return CDataType {
-                info: TypeInfo::new(ffi, elem),
+                info: TypeInfo::new(cx, elem),
                 array: Some(len.map(|n| n as usize)),
                 id,
             };
         }
         CDataType {
-            info: TypeInfo::new(ffi, id),
+            info: TypeInfo::new(cx, id),
             array: None,
             id,
         }

@@ -4,8 +4,8 @@
 use std::sync::{Arc, Mutex, OnceLock};
 
 use super::{CDataError, CDataErrorKind};
+use crate::context::Context;
 use crate::ctype::{CType as CTypeDef, TypeId, TypeTable};
-use crate::ffi::Ffi;
 use crate::layout;
 use crate::value::{self, Conv};
 
@@ -29,9 +29,9 @@ pub(super) struct FlatMember {
 
 /// What a `CData` needs to know about its type, computed once per type and shared by views.
 pub(crate) struct TypeInfo {
-    pub(crate) ffi: Ffi,
+    pub(crate) cx: Context,
     /// `Ffi::identity` of `ffi` (type ids are per context).
-    pub(crate) ffi_key: usize,
+    pub(crate) cx_key: usize,
     pub(crate) table: Arc<TypeTable>,
     /// The type as declared (for messages).
     pub(crate) id: TypeId,
@@ -50,19 +50,19 @@ pub(crate) struct TypeInfo {
 }
 
 impl TypeInfo {
-    pub(crate) fn new(ffi: &Ffi, id: TypeId) -> Arc<TypeInfo> {
-        let table = ffi.types();
+    pub(crate) fn new(cx: &Context, id: TypeId) -> Arc<TypeInfo> {
+        let table = cx.types();
         // A pointer type the table has, or the pointee tagged (see `Pointer::to_object`):
         // CData never changes the table (functions hold older snapshots of it).
         let ptr_ty = table
             .find_pointer(id)
             .unwrap_or(TypeId(id.0 | value::POINTEE));
-        let lay = layout::layout_of(&table, ffi.target(), id).ok();
+        let lay = layout::layout_of(&table, cx.target(), id).ok();
         let raw = table.raw(id);
         let complete = lay.is_some() && !matches!(table.get(raw), CTypeDef::Func(_));
         Arc::new(TypeInfo {
-            ffi: ffi.clone(),
-            ffi_key: ffi.identity(),
+            cx: cx.clone(),
+            cx_key: cx.identity(),
             id,
             raw,
             size: lay.map_or(0, |l| l.size as usize),
@@ -84,7 +84,7 @@ impl TypeInfo {
         if let Some((_, c)) = children.iter().find(|(k, _)| *k == id) {
             return c.clone();
         }
-        let c = TypeInfo::new(&self.ffi, id);
+        let c = TypeInfo::new(&self.cx, id);
         children.push((id, c.clone()));
         c
     }
@@ -95,7 +95,7 @@ impl TypeInfo {
 
     pub(crate) fn conv(&self, id: TypeId) -> Conv {
         let t = &*self.table;
-        let target = self.ffi.target();
+        let target = self.cx.target();
         Conv::of(
             t,
             |i| layout::layout_of(t, target, i).ok().map(|l| l.size),
@@ -105,7 +105,7 @@ impl TypeInfo {
     }
 
     pub(super) fn size_of(&self, id: TypeId) -> Result<usize, CDataError> {
-        layout::layout_of(&self.table, self.ffi.target(), id)
+        layout::layout_of(&self.table, self.cx.target(), id)
             .map(|l| l.size as usize)
             .map_err(|e| CDataError::new(CDataErrorKind::Unsupported, e.to_string()))
     }

@@ -169,7 +169,7 @@ impl CData<'_> {
                     unsafe { std::ptr::write_bytes(p.addr, 0, n) };
                 }
                 for (name, init) in items {
-                    let t2 = layout::resolve_path(t, self.info.ffi.target(), p.ty, name).map_err(
+                    let t2 = layout::resolve_path(t, self.info.cx.target(), p.ty, name).map_err(
                         |e| {
                             CDataError::new(
                                 CDataErrorKind::Path,

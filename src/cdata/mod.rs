@@ -51,8 +51,8 @@
 mod access;
 mod compiled;
 mod data_type;
+pub(crate) mod entry;
 pub(crate) mod error;
-mod ffi;
 mod info;
 mod init;
 mod owner;
@@ -67,9 +67,9 @@ pub(crate) use data_type::CDataType;
 pub use init::Init;
 
 use data_type::is_char_type;
+use entry::view_at;
 use error::err;
 pub(crate) use error::{CDataError, CDataErrorKind};
-use ffi::view_at;
 pub(crate) use info::TypeInfo;
 use owner::Owner;
 pub(crate) use place::{Place, PlaceShape, bit_shift, read_bits, write_bits};

@@ -104,7 +104,7 @@ impl CData<'_> {
         if rest.is_empty() {
             return Ok(self.normalize(base, ty));
         }
-        let t = layout::resolve_path(&info.table, info.ffi.target(), ty, rest)?;
+        let t = layout::resolve_path(&info.table, info.cx.target(), ty, rest)?;
         Ok(self.member_place(base, &t))
     }
 

@@ -246,11 +246,10 @@ impl<'a> CData<'a> {
     ///
     /// A bad type name, an incomplete type, a type that does not fit.
     pub fn cast(&self, ty: &str) -> Result<CData<'a>, CDataError> {
-        let t =
-            self.info.ffi.data_type(ty).map_err(|e| {
+        let ct =
+            self.info.cx.data_type(ty).map_err(|e| {
                 CDataError::new(CDataErrorKind::Type, format!("cast to '{ty}': {e}"))
             })?;
-        let ct = super::CDataType::of(&self.info.ffi, t.id());
         let count = ct.count_in(self.end as usize - self.addr as usize);
         let d = CData {
             addr: self.addr,
@@ -504,7 +503,7 @@ impl<'a> CData<'a> {
             return err(CDataErrorKind::Type, "not a pointer");
         };
         // SAFETY: vouched for by the caller.
-        let d = unsafe { view_at(&self.info.ffi, ptr.addr().cast(), to, count, None)? };
+        let d = unsafe { view_at(&self.info.cx, ptr.addr().cast(), to, count, None)? };
         Ok(CData {
             owner: self.owner.clone(),
             ..d

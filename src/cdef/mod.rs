@@ -14,7 +14,7 @@
 #![forbid(unsafe_code)]
 
 mod expr;
-mod lex;
+pub(crate) mod lex;
 mod lower;
 mod nesting;
 mod pp;
@@ -26,8 +26,6 @@ use nesting::check_nesting;
 pub(crate) use nesting::{NestCounter, Nesting};
 use recover::{SyntaxError, blank_range, classify_syntax_error, recovery_span, token_at};
 use source_map::finish;
-
-pub(crate) use expr::hex_float;
 
 use std::fmt;
 
@@ -468,7 +466,7 @@ mod tests {
                 "column 5: syntax error near 'x' in type name 'int x'",
             ),
         ] {
-            let e = ffi.parse_type(text).unwrap_err();
+            let e = ffi.cx.resolve(text).unwrap_err();
             assert_eq!(e.diagnostics[0].message, message, "{text}");
         }
     }

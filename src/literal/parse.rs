@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 
 use super::*;
+use crate::cdef::lex::{self, Dialect, Escape, LexError, Number};
 
 /// Parses one literal.
 ///
@@ -20,6 +21,7 @@ use super::*;
 /// ```
 pub fn parse(text: &str) -> Result<Literal, LiteralError> {
     let mut p = Parser {
+        text,
         s: text.as_bytes(),
         i: 0,
     };
@@ -32,6 +34,7 @@ pub fn parse(text: &str) -> Result<Literal, LiteralError> {
 }
 
 struct Parser<'a> {
+    text: &'a str,
     s: &'a [u8],
     i: usize,
 }
@@ -39,6 +42,12 @@ struct Parser<'a> {
 impl Parser<'_> {
     fn fail<T>(&self, msg: &str) -> Result<T, LiteralError> {
         err(format!("col {}: {msg}", self.i + 1))
+    }
+
+    /// Fails with the lexer's error, whose offset counts from `start`.
+    fn lex_fail<T>(&mut self, start: usize, e: LexError) -> Result<T, LiteralError> {
+        self.i = start + e.at;
+        self.fail(&e.msg)
     }
 
     fn here(&self) -> String {
@@ -246,77 +255,19 @@ impl Parser<'_> {
         })
     }
 
+    /// The bytes of the escape sequence after a backslash.
     fn escape(&mut self) -> Result<Vec<u8>, LiteralError> {
-        // After the backslash.
-        let c = match self.peek() {
-            Some(c) => c,
-            None => return self.fail("unfinished escape sequence"),
+        let start = self.i;
+        let (escape, len) = match lex::escape(&self.text[start..], Dialect::Literal) {
+            Ok(e) => e,
+            Err(e) => return self.lex_fail(start, e),
         };
-        self.i += 1;
-        let byte = match c {
-            b'n' => b'\n',
-            b't' => b'\t',
-            b'r' => b'\r',
-            b'a' => 0x07,
-            b'b' => 0x08,
-            b'f' => 0x0c,
-            b'v' => 0x0b,
-            b'e' => 0x1b,
-            b'\\' | b'\'' | b'"' | b'?' => c,
-            b'0'..=b'7' => {
-                let mut v = u32::from(c - b'0');
-                for _ in 0..2 {
-                    match self.peek() {
-                        Some(d @ b'0'..=b'7') => {
-                            v = v * 8 + u32::from(d - b'0');
-                            self.i += 1;
-                        }
-                        _ => break,
-                    }
-                }
-                match u8::try_from(v) {
-                    Ok(b) => b,
-                    Err(_) => return self.fail("octal escape sequence out of range"),
-                }
-            }
-            b'x' => {
-                let start = self.i;
-                let mut v: u32 = 0;
-                while let Some(d) = self.peek().and_then(|d| (d as char).to_digit(16)) {
-                    v = v.saturating_mul(16).saturating_add(d);
-                    self.i += 1;
-                }
-                if self.i == start {
-                    return self.fail("\\x used with no following hex digits");
-                }
-                match u8::try_from(v) {
-                    Ok(b) => b,
-                    Err(_) => return self.fail("hex escape sequence out of range"),
-                }
-            }
-            b'u' | b'U' => {
-                let n = if c == b'u' { 4 } else { 8 };
-                let digits = self.s.get(self.i..self.i + n).unwrap_or_default();
-                let v = std::str::from_utf8(digits)
-                    .ok()
-                    .filter(|d| d.len() == n)
-                    .and_then(|d| u32::from_str_radix(d, 16).ok())
-                    .and_then(char::from_u32);
-                let Some(ch) = v else {
-                    return self.fail(&format!(
-                        "\\{} needs {n} hex digits of a character",
-                        c as char
-                    ));
-                };
-                self.i += n;
-                return Ok(ch.to_string().into_bytes());
-            }
-            _ => {
-                self.i -= 1;
-                return self.fail(&format!("unknown escape sequence '\\{}'", c as char));
-            }
-        };
-        Ok(vec![byte])
+        self.i = start + len;
+        Ok(match escape {
+            // The literal dialect keeps octal and hex escapes to one byte.
+            Escape::Unit(u) => vec![u8::try_from(u).unwrap_or(u8::MAX)],
+            Escape::Char(c) => c.to_string().into_bytes(),
+        })
     }
 
     fn strings(&mut self) -> Result<Literal, LiteralError> {
@@ -376,124 +327,27 @@ impl Parser<'_> {
 
     fn number(&mut self) -> Result<Literal, LiteralError> {
         let start = self.i;
-        let s = self.s;
-        let rest = &s[start..];
-        let lower = |k: usize| rest.get(k).map(u8::to_ascii_lowercase);
-        let (radix, digits_at) = match (rest.first(), lower(1)) {
-            (Some(b'0'), Some(b'x')) => (16, 2),
-            (Some(b'0'), Some(b'b')) => (2, 2),
-            _ => (10, 0),
+        let (number, len) = match lex::number(&self.text[start..], Dialect::Literal) {
+            Ok(n) => n,
+            Err(e) => return self.lex_fail(start, e),
         };
-        let mut j = digits_at;
-        let is_digit = |c: u8| match radix {
-            16 => c.is_ascii_hexdigit(),
-            2 => c == b'0' || c == b'1',
-            _ => c.is_ascii_digit(),
-        };
-        while rest.get(j).is_some_and(|&c| is_digit(c) || c == b'\'') {
-            j += 1;
-        }
-        let int_end = j;
-        let mut is_float = false;
-        if radix != 2 && rest.get(j) == Some(&b'.') {
-            is_float = true;
-            j += 1;
-            while rest.get(j).is_some_and(|&c| is_digit(c)) {
-                j += 1;
-            }
-        }
-        let exp = if radix == 16 { b'p' } else { b'e' };
-        if radix != 2 && lower(j) == Some(exp) {
-            let mut k = j + 1;
-            if matches!(rest.get(k), Some(b'+' | b'-')) {
-                k += 1;
-            }
-            if rest.get(k).is_some_and(u8::is_ascii_digit) {
-                is_float = true;
-                j = k;
-                while rest.get(j).is_some_and(u8::is_ascii_digit) {
-                    j += 1;
-                }
-            } else {
-                self.i = start + k;
-                return self.fail("exponent has no digits");
-            }
-        }
-        if radix == 16 && is_float && !rest[..j].iter().any(|c| c.eq_ignore_ascii_case(&b'p')) {
-            self.i = start + j;
-            return self.fail("hexadecimal floating constant requires an exponent ('p')");
-        }
-        let body: String = String::from_utf8_lossy(&rest[..j]).replace('\'', "");
-        let suffix_start = j;
-        while rest.get(j).is_some_and(u8::is_ascii_alphabetic) {
-            j += 1;
-        }
-        let suffix = String::from_utf8_lossy(&rest[suffix_start..j]).to_ascii_lowercase();
-        self.i = start + j;
-        if rest
-            .get(j)
-            .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_' || *c == b'.')
-        {
-            return self.fail(&format!("invalid character {} in the number", self.here()));
-        }
-        if is_float {
-            let float = match suffix.as_str() {
-                "" | "l" => false,
-                "f" => true,
-                _ => {
-                    self.i = start + suffix_start;
-                    return self.fail(&format!("invalid suffix '{suffix}' on a floating constant"));
-                }
-            };
-            let value = if radix == 16 {
-                crate::cdef::hex_float(&body[2..].to_ascii_lowercase())
-            } else {
-                body.parse::<f64>().ok()
-            };
-            let Some(value) = value else {
-                self.i = start;
-                return self.fail("invalid floating constant");
-            };
-            return Ok(Literal::Float { value, float });
-        }
-        let (unsigned, long) = match suffix.as_str() {
-            "" => (false, 0),
-            "u" => (true, 0),
-            "l" => (false, 1),
-            "ul" | "lu" => (true, 1),
-            "ll" => (false, 2),
-            "ull" | "llu" => (true, 2),
-            _ => {
-                self.i = start + suffix_start;
-                return self.fail(&format!("invalid suffix '{suffix}' on an integer constant"));
-            }
-        };
-        let digits = &body[digits_at..int_end.min(body.len())];
-        let (radix, digits) = if radix == 10 && digits.starts_with('0') {
-            (8, &digits[1..])
-        } else {
-            (radix, digits)
-        };
-        if digits.is_empty() && radix != 8 {
-            self.i = start;
-            return self.fail("a number needs digits");
-        }
-        let value = if digits.is_empty() {
-            Some(0)
-        } else {
-            u128::from_str_radix(digits, radix)
-                .ok()
-                .and_then(|v| i128::try_from(v).ok())
-        };
-        let Some(value) = value.filter(|v| *v <= i128::from(u64::MAX)) else {
-            self.i = start;
-            return self.fail("integer constant is too large for any C integer type");
-        };
-        Ok(Literal::Int {
-            value,
-            decimal: radix == 10,
-            unsigned,
-            long,
+        self.i = start + len;
+        Ok(match number {
+            Number::Int {
+                value,
+                radix,
+                unsigned,
+                longs,
+            } => Literal::Int {
+                value: i128::from(value),
+                decimal: radix == 10,
+                unsigned,
+                long: longs,
+            },
+            Number::Float { value, ty } => Literal::Float {
+                value,
+                float: ty == Prim::Float,
+            },
         })
     }
 }

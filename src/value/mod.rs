@@ -228,13 +228,13 @@ impl<'a> StructValue<'a> {
     /// The largest struct kept inline by [`StructValue::owned_copy`] and call results.
     pub const INLINE: usize = INLINE_BYTES;
 
-    /// A struct value of type `ty` made of `bytes`, borrowed.
+    /// A struct value of type `ty` (a `&Type`) made of `bytes`, borrowed.
     ///
     /// # Panics
     ///
     /// Panics if `bytes` is longer than 4 GiB.
-    pub fn borrowed(ty: &crate::Type, bytes: &'a [u8]) -> StructValue<'a> {
-        Self::borrowed_id(ty.id(), bytes)
+    pub fn borrowed(ty: impl Into<TypeId>, bytes: &'a [u8]) -> StructValue<'a> {
+        Self::borrowed_id(ty.into(), bytes)
     }
 
     /// [`StructValue::borrowed`] by type id.
@@ -256,8 +256,8 @@ impl<'a> StructValue<'a> {
     /// # Panics
     ///
     /// Panics if `bytes` is longer than 4 GiB.
-    pub fn owned(ty: &crate::Type, bytes: Box<[u8]>) -> StructValue<'static> {
-        Self::owned_id(ty.id(), bytes)
+    pub fn owned(ty: impl Into<TypeId>, bytes: Box<[u8]>) -> StructValue<'static> {
+        Self::owned_id(ty.into(), bytes)
     }
 
     /// [`StructValue::owned`] by type id.
@@ -279,8 +279,8 @@ impl<'a> StructValue<'a> {
     /// # Panics
     ///
     /// Panics if `bytes` is longer than 4 GiB.
-    pub fn owned_copy(ty: &crate::Type, bytes: &[u8]) -> StructValue<'static> {
-        Self::owned_copy_id(ty.id(), bytes)
+    pub fn owned_copy(ty: impl Into<TypeId>, bytes: &[u8]) -> StructValue<'static> {
+        Self::owned_copy_id(ty.into(), bytes)
     }
 
     /// [`StructValue::owned_copy`] by type id.

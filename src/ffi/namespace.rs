@@ -12,9 +12,9 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use rustc_hash::FxHashMap;
 
-use super::{CallError, CallErrorKind, Function};
+use super::Ffi;
+use crate::call::{CallError, CallErrorKind, Function};
 use crate::error::Error;
-use crate::ffi::Ffi;
 use crate::library::Library;
 use crate::value::Value;
 

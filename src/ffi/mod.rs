@@ -8,20 +8,25 @@
 use std::fmt;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
-use std::sync::{Arc, Mutex, OnceLock, RwLock};
+use std::sync::{Arc, OnceLock};
 
-use std::collections::HashMap;
 use std::ffi::c_void;
 
-use crate::call::{Backend, CallError, CallErrorKind, Function, Global, Namespace};
-use crate::cdef::{self, CdefError, CdefOptions, Mode};
-use crate::ctype::{CType, ConstValue, Constant, Prim, TypeId, TypeTable};
+use crate::call::{Backend, CallError, CallErrorKind, Function, Global};
+use crate::cdef::{self, CdefOptions, Mode};
+use crate::context::Context;
+use crate::ctype::{CType, ConstValue, Constant, Prim, TypeTable};
 use crate::error::{Error, HeaderError};
-use crate::jit::JitEngine;
 use crate::layout::{self, Target};
 use crate::library::{Library, LoadError};
 use crate::ty::Type;
 use crate::value::{self, Conv, Pointer, Value};
+
+mod callbacks;
+mod cdata;
+mod namespace;
+
+pub use namespace::Namespace;
 
 /// Options for [`Ffi::cdef_header`]: how to run the C preprocessor.
 #[derive(Clone, Debug, Default)]
@@ -36,19 +41,6 @@ pub struct HeaderOptions {
     pub cc: Option<String>,
     /// Options for the declarations themselves.
     pub cdef: CdefOptions,
-}
-
-struct Shared {
-    target: Target,
-    table: RwLock<Arc<TypeTable>>,
-    /// Serialises writers (cdef, type_of) so none loses another's types.
-    write: Mutex<()>,
-    /// The JIT engine, created on first use (shared by every function of this context).
-    engine: Arc<OnceLock<Result<Arc<JitEngine>, String>>>,
-    /// The default backend of untyped calls.
-    backend: Mutex<Backend>,
-    /// Functions already resolved, per (library, name).
-    functions: Mutex<HashMap<(usize, String), Function>>,
 }
 
 /// A jitffi context: the C declarations made so far and their layouts.
@@ -77,14 +69,14 @@ struct Shared {
 /// ```
 #[derive(Clone)]
 pub struct Ffi {
-    shared: Arc<Shared>,
+    pub(crate) cx: Context,
 }
 
 impl fmt::Debug for Ffi {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let t = self.types();
         f.debug_struct("Ffi")
-            .field("target", &self.shared.target.arch)
+            .field("target", &self.cx.shared.target.arch)
             .field("types", &t.len())
             .finish()
     }
@@ -138,50 +130,18 @@ impl Ffi {
 
     fn from_parts(target: Target, table: Arc<TypeTable>) -> Ffi {
         Ffi {
-            shared: Arc::new(Shared {
-                target,
-                table: RwLock::new(table),
-                write: Mutex::new(()),
-                engine: Arc::new(OnceLock::new()),
-                backend: Mutex::new(Backend::Auto),
-                functions: Mutex::new(HashMap::new()),
-            }),
+            cx: Context::new(target, table),
         }
     }
 
     /// The target whose data model this context uses.
     pub fn target(&self) -> &Target {
-        &self.shared.target
+        self.cx.target()
     }
 
     /// A snapshot of the type table. Later declarations do not change it.
     pub fn types(&self) -> Arc<TypeTable> {
-        self.shared
-            .table
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
-    }
-
-    /// Runs `f` on the table in a transaction: its changes are kept if it returns `Ok` and
-    /// undone otherwise. The table is modified in place unless a snapshot of it is still held
-    /// (a [`Type`], a `types()` result), in which case it is copied first (copy on write), so
-    /// snapshots never change.
-    fn transaction<T, E>(&self, f: impl FnOnce(&mut TypeTable) -> Result<T, E>) -> Result<T, E> {
-        let _writer = self.shared.write.lock().unwrap_or_else(|e| e.into_inner());
-        let mut guard = self.shared.table.write().unwrap_or_else(|e| e.into_inner());
-        let table = Arc::make_mut(&mut guard);
-        table.begin();
-        match f(table) {
-            Ok(v) => {
-                table.commit();
-                Ok(v)
-            }
-            Err(e) => {
-                table.rollback();
-                Err(e)
-            }
-        }
+        self.cx.types()
     }
 
     /// Declares C types, functions, globals and constants.
@@ -212,8 +172,10 @@ impl Ffi {
     ///
     /// As [`Ffi::cdef`].
     pub fn cdef_with(&self, src: &str, opts: &CdefOptions) -> Result<(), Error> {
-        let target = &self.shared.target;
-        Ok(self.transaction(|t| cdef::run(t, target, src, opts, Mode::Cdef, "<cdef>"))?)
+        let target = &self.cx.shared.target;
+        Ok(self
+            .cx
+            .transaction(|t| cdef::run(t, target, src, opts, Mode::Cdef, "<cdef>"))?)
     }
 
     /// Declares everything a real header declares, by running the system C preprocessor
@@ -238,8 +200,10 @@ impl Ffi {
     ///
     /// [`Error::Cdef`] if the declarations are rejected; nothing is declared then.
     pub fn cdef_preprocessed(&self, text: &str, opts: &CdefOptions) -> Result<(), Error> {
-        let target = &self.shared.target;
-        Ok(self.transaction(|t| cdef::run(t, target, text, opts, Mode::Header, "<header>"))?)
+        let target = &self.cx.shared.target;
+        Ok(self
+            .cx
+            .transaction(|t| cdef::run(t, target, text, opts, Mode::Header, "<header>"))?)
     }
 
     /// The type a C type name denotes: `"int"`, `"struct point *"`, `"int (*)(const char *, ...)"`.
@@ -248,52 +212,14 @@ impl Ffi {
     ///
     /// [`Error::Cdef`] (file `<type>`) if the name does not parse or names an unknown type.
     pub fn type_of(&self, name: &str) -> Result<Type, Error> {
-        Ok(self.parse_type(name)?)
-    }
-
-    /// [`Ffi::type_of`] with the stage's own error, for the crate's modules.
-    pub(crate) fn parse_type(&self, name: &str) -> Result<Type, CdefError> {
-        let target = &self.shared.target;
-        // Fast path: the type already exists; no change to the table needed. The snapshot is
-        // dropped before the transaction so the table is not copied on write.
-        {
-            let snapshot = self.types();
-            if let Some(id) = quick_type(&snapshot, name) {
-                return Ok(Type::new(self, snapshot, id));
-            }
-        }
-        let id = self.transaction(|t| cdef::parse_type_name(t, target, name))?;
-        Ok(Type::new(self, self.types(), id))
-    }
-
-    /// A number that identifies this context (and its clones) while it lives.
-    pub(crate) fn identity(&self) -> usize {
-        Arc::as_ptr(&self.shared) as usize
-    }
-
-    /// The context's JIT engine, made on first use.
-    pub(crate) fn engine(&self) -> Result<Arc<JitEngine>, String> {
-        crate::call::engine_of(&self.shared.engine)
-    }
-
-    /// The context's engine cell (made on first use), shared with what it creates.
-    pub(crate) fn shared_engine(&self) -> crate::call::SharedEngine {
-        self.shared.engine.clone()
-    }
-
-    /// The backend set by [`Ffi::set_backend`].
-    pub(crate) fn default_backend(&self) -> Backend {
-        *self
-            .shared
-            .backend
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
+        let (table, id) = self.cx.resolve(name)?;
+        Ok(Type::new(&self.cx, table, id))
     }
 
     /// What this context's JIT has done so far: stubs compiled by Cranelift (one per call
     /// signature), stubs copied from one of the same signature, machine code installed.
     pub fn jit_stats(&self) -> crate::JitStats {
-        match self.shared.engine.get() {
+        match self.cx.shared.engine.get() {
             Some(Ok(engine)) => engine.stats(),
             _ => crate::JitStats::default(),
         }
@@ -303,11 +229,13 @@ impl Ffi {
     /// [`Backend::Auto`]).
     pub fn set_backend(&self, backend: Backend) {
         *self
+            .cx
             .shared
             .backend
             .lock()
             .unwrap_or_else(|e| e.into_inner()) = backend;
-        self.shared
+        self.cx
+            .shared
             .functions
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -325,6 +253,7 @@ impl Ffi {
     pub fn function(&self, library: &Library, name: &str) -> Result<Function, Error> {
         let key = (library.id(), name.to_string());
         if let Some(f) = self
+            .cx
             .shared
             .functions
             .lock()
@@ -352,19 +281,20 @@ impl Ffi {
         };
         let addr = library.symbol(decl.symbol())?;
         let ty = decl.ty;
-        let backend = self.default_backend();
+        let backend = self.cx.default_backend();
         let f = Function::new(
             name,
             ty,
             table,
-            self.shared.target.clone(),
+            self.cx.shared.target.clone(),
             addr,
             Some(library.clone()),
-            self.shared.engine.clone(),
+            self.cx.shared.engine.clone(),
             backend,
             false,
         )?;
-        self.shared
+        self.cx
+            .shared
             .functions
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -408,7 +338,7 @@ impl Ffi {
         const WANTED: &str = "a number";
         let table = self.types();
         let c = constant_of(&table, name, WANTED)?;
-        let target = &self.shared.target;
+        let target = &self.cx.shared.target;
         Ok(match &c.value {
             ConstValue::Int { value, ty } => {
                 let conv = Conv::of(
@@ -508,15 +438,15 @@ impl Ffi {
                 .into());
             }
         };
-        let backend = self.default_backend();
+        let backend = self.cx.default_backend();
         Ok(Function::new(
             &format!("<{}>", table.display(t.id())),
             func,
             table,
-            self.shared.target.clone(),
+            self.cx.shared.target.clone(),
             addr,
             None,
-            self.shared.engine.clone(),
+            self.cx.shared.engine.clone(),
             backend,
             true,
         )?)
@@ -546,7 +476,7 @@ impl Ffi {
             name,
             ty,
             table.clone(),
-            &self.shared.target,
+            &self.cx.shared.target,
             addr,
             library.clone(),
         ))
@@ -608,33 +538,6 @@ fn not_a_constant(name: &str, is: Option<String>, wanted: &'static str) -> Error
         wanted,
     }
     .into()
-}
-
-/// Looks up simple type names without parsing: typedef names, base types, `struct tag`.
-fn quick_type(t: &TypeTable, name: &str) -> Option<TypeId> {
-    let name = name.trim();
-    if let Some(id) = t.typedef(name) {
-        return Some(id);
-    }
-    if let Some(p) = crate::ctype::Prim::ALL.iter().find(|p| p.c_name() == name) {
-        return Some(t.prim(*p));
-    }
-    if name == "void" {
-        return Some(t.void());
-    }
-    let mut words = name.split_whitespace();
-    match (words.next(), words.next(), words.next()) {
-        (Some("struct" | "union" | "enum"), Some(tag), None) => {
-            let id = t.tag(tag)?;
-            let kw = match t.get(id) {
-                CType::Record(r) => r.kind.keyword(),
-                CType::Enum(_) => "enum",
-                _ => return None,
-            };
-            name.starts_with(kw).then_some(id)
-        }
-        _ => None,
-    }
 }
 
 /// A package that provides a well-known header, for install hints.
