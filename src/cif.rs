@@ -17,8 +17,7 @@ use libffi::raw;
 use crate::errno::{restore_errno, save_errno};
 use crate::plan::{ArgClass, CallPlan, Part, RegClass, RetClass};
 use crate::value::{Conv, Value};
-// `literal.rs` still names these `crate::cif::…`; they live in `crate::x87` now.
-pub(crate) use crate::x87::{f64_to_x87, x87_to_f64};
+use crate::x87::{f64_to_x87, x87_to_f64};
 
 /// A prepared libffi call.
 pub(crate) struct FfiCall {

@@ -32,8 +32,6 @@ pub(crate) use accessor::{MemberSpec, Scalar};
 pub(crate) use callback::{Slot, ThunkKind};
 pub(crate) use stub::{StubFn, StubSpec, UntypedStub, variadic_thunk};
 
-// The saved errno moved to `crate::errno`; this path stays until `lib.rs` re-exports it from there.
-
 /// Why the JIT could not compile something (the caller falls back to libffi).
 #[derive(Clone, Debug)]
 pub struct JitError(pub String);

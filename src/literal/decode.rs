@@ -70,7 +70,7 @@ pub(super) fn decode_at(
         CType::Prim(Prim::Double) => CValue::Float(f64::from_bits(read_uint(bytes, at, 8)? as u64)),
         CType::Prim(Prim::LongDouble) if cx.target.arch == layout::Arch::X86_64 => {
             let v = read_uint(bytes, at, 16)?;
-            CValue::Float(crate::cif::x87_to_f64(&v.to_le_bytes()))
+            CValue::Float(crate::x87::x87_to_f64(&v.to_le_bytes()))
         }
         CType::Prim(Prim::FloatComplex) => CValue::Array(vec![
             CValue::Float(f32_shortest(

@@ -188,7 +188,7 @@ pub(super) fn encode_at(
         CType::Prim(Prim::LongDouble) if cx.target.arch == layout::Arch::X86_64 => put(
             out,
             at,
-            &crate::cif::f64_to_x87(float_value(cx, lit, &what)?)[..10],
+            &crate::x87::f64_to_x87(float_value(cx, lit, &what)?)[..10],
         ),
         CType::Prim(Prim::FloatComplex | Prim::DoubleComplex) => {
             let Literal::Init(items) = lit else {

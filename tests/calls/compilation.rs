@@ -1,0 +1,116 @@
+//! Compilation of call stubs: concurrent calls and compilation, one stub per signature with
+//! each function calling its own address.
+
+use crate::common::fixture;
+use jitffi::{Backend, StructValue, Value};
+
+#[test]
+fn concurrent_calls_and_compilation() {
+    let (ffi, lib) = fixture();
+    let names = [
+        "fx_add_i32",
+        "fx_add3",
+        "fx_widen_i16",
+        "fx_sum_ints16",
+        "fx_hash_s24",
+        "fx_sum_var",
+    ];
+    std::thread::scope(|s| {
+        for t in 0..8i64 {
+            let (ffi, lib) = (&ffi, &lib);
+            s.spawn(move || {
+                for i in 0..200i64 {
+                    let f = ffi
+                        .function(lib, names[(t as usize + i as usize) % 2])
+                        .expect("declared");
+                    let args = [Value::I32(t as i32), Value::I32(i as i32), Value::I32(1)];
+                    // SAFETY: the declarations match.
+                    let r = unsafe { f.call(&args[..f.param_count()]) }.expect("call");
+                    let expect = if f.name() == "fx_add_i32" {
+                        t + i
+                    } else {
+                        t + 10 * i + 100
+                    };
+                    assert_eq!(r, Value::I32(expect as i32));
+                }
+            });
+        }
+        // Compilation of new stubs races with calls.
+        for n in names {
+            let (ffi, lib) = (&ffi, &lib);
+            s.spawn(move || {
+                let _ = ffi.function(lib, n).expect("declared").compile();
+            });
+        }
+    });
+}
+
+#[test]
+fn one_signature_is_compiled_once_and_each_function_calls_its_own_address() {
+    let (ffi, lib) = fixture();
+    let jit = |n: &str| {
+        ffi.function(&lib, n)
+            .unwrap_or_else(|e| panic!("{n}: {e}"))
+            .with_backend(Backend::Jit)
+    };
+    let before = ffi.jit_stats();
+    for (name, expect) in [("fx_add_i32", 9), ("fx_sub_i32", 3), ("fx_mul_i32", 18)] {
+        // SAFETY: the fixture declarations match tests/c/fixture.c.
+        let r = unsafe { jit(name).call(&[Value::I32(6), Value::I32(3)]) };
+        assert_eq!(r.expect(name), Value::I32(expect), "{name}");
+    }
+    let after = ffi.jit_stats();
+    assert_eq!(after.compiled - before.compiled, 1, "{after:?}");
+    assert_eq!(after.copied - before.copied, 2, "{after:?}");
+
+    // Struct arguments and results in registers, same signature.
+    let pt = ffi.type_of("struct fx_point").expect("type");
+    let bytes: Vec<u8> = [1.5f64, -4.0]
+        .iter()
+        .flat_map(|v| v.to_le_bytes())
+        .collect();
+    let point = |v: &Value<'_>| match v {
+        Value::Struct(s) => {
+            let b = s.bytes();
+            let f = |i: usize| f64::from_le_bytes(b[i..i + 8].try_into().expect("8 bytes"));
+            (f(0), f(8))
+        }
+        other => panic!("{other:?}"),
+    };
+    for (name, expect) in [
+        ("fx_swap_point", (-4.0, 1.5)),
+        ("fx_scale_point", (3.0, -12.0)),
+    ] {
+        let arg = [Value::Struct(StructValue::borrowed(&pt, &bytes))];
+        // SAFETY: as above.
+        let r = unsafe { jit(name).call(&arg) }.expect(name);
+        assert_eq!(point(&r), expect, "{name}");
+        // A result fed back as an argument (inline bytes, not a borrowed pointer).
+        // SAFETY: as above.
+        let again = unsafe { jit(name).call(std::slice::from_ref(&r)) }.expect(name);
+        let twice = if name == "fx_swap_point" {
+            (1.5, -4.0)
+        } else {
+            (6.0, -36.0)
+        };
+        assert_eq!(point(&again), twice, "{name} twice");
+    }
+
+    // Function pointers of one type share one stub that takes the address.
+    let before = ffi.jit_stats();
+    for (name, expect) in [("fx_add_i32", 9), ("fx_sub_i32", 3), ("fx_mul_i32", 18)] {
+        let addr = jit(name).address();
+        // SAFETY: `addr` is the function `name`, of this type; the library stays loaded.
+        let f = unsafe { ffi.function_at(addr, "int (*)(int, int)") }.expect("cast");
+        // SAFETY: as above.
+        let r = unsafe { f.call_with(Backend::Jit, &[Value::I32(6), Value::I32(3)]) };
+        assert_eq!(
+            r.expect(name),
+            Value::I32(expect),
+            "{name} through a pointer"
+        );
+    }
+    let after = ffi.jit_stats();
+    assert_eq!(after.compiled - before.compiled, 1, "{after:?}");
+    assert_eq!(after.shared - before.shared, 2, "{after:?}");
+}

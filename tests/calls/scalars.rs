@@ -1,0 +1,299 @@
+//! Scalar arguments and results: every class at its extremes, widening of narrow results,
+//! long double (libffi only), arguments past the registers, variadic calls.
+
+use std::ffi::CStr;
+
+use crate::common::fixture;
+use crate::structs::s16dl;
+use crate::{BACKENDS, call};
+use jitffi::{Backend, StructValue, Value};
+
+#[test]
+fn scalars_at_their_extremes() {
+    let (ffi, lib) = fixture();
+    let cases: Vec<(&str, Vec<Value<'static>>)> = vec![
+        (
+            "fx_id_i8",
+            vec![
+                Value::I8(i8::MIN),
+                Value::I8(i8::MAX),
+                Value::I8(0),
+                Value::I8(-1),
+            ],
+        ),
+        (
+            "fx_id_u8",
+            vec![Value::U8(0), Value::U8(u8::MAX), Value::U8(0x80)],
+        ),
+        (
+            "fx_id_i16",
+            vec![Value::I16(i16::MIN), Value::I16(i16::MAX), Value::I16(-1)],
+        ),
+        ("fx_id_u16", vec![Value::U16(0), Value::U16(u16::MAX)]),
+        (
+            "fx_id_i32",
+            vec![Value::I32(i32::MIN), Value::I32(i32::MAX), Value::I32(-1)],
+        ),
+        ("fx_id_u32", vec![Value::U32(0), Value::U32(u32::MAX)]),
+        (
+            "fx_id_i64",
+            vec![Value::I64(i64::MIN), Value::I64(i64::MAX)],
+        ),
+        ("fx_id_u64", vec![Value::U64(0), Value::U64(u64::MAX)]),
+        ("fx_id_bool", vec![Value::Bool(true), Value::Bool(false)]),
+        ("fx_id_char", vec![Value::I8(-128), Value::I8(127)]),
+        (
+            "fx_id_f32",
+            vec![
+                Value::F32(f32::MIN_POSITIVE),
+                Value::F32(-0.0),
+                Value::F32(f32::MAX),
+                Value::F32(f32::INFINITY),
+            ],
+        ),
+        (
+            "fx_id_f64",
+            vec![
+                Value::F64(f64::MIN_POSITIVE),
+                Value::F64(-0.0),
+                Value::F64(f64::MAX),
+                Value::F64(5e-324),
+            ],
+        ),
+        ("fx_id_enum", vec![Value::I32(-100), Value::I32(100)]),
+    ];
+    for (name, values) in cases {
+        for v in values {
+            for b in BACKENDS {
+                let r = call(&ffi, &lib, name, b, std::slice::from_ref(&v));
+                // Compare bit patterns for floats (-0.0 == 0.0 otherwise).
+                match (&r, &v) {
+                    (Value::F32(x), Value::F32(y)) => {
+                        assert_eq!(x.to_bits(), y.to_bits(), "{name}({v:?}) via {b:?}")
+                    }
+                    (Value::F64(x), Value::F64(y)) => {
+                        assert_eq!(x.to_bits(), y.to_bits(), "{name}({v:?}) via {b:?}")
+                    }
+                    _ => assert_eq!(r, v, "{name}({v:?}) via {b:?}"),
+                }
+            }
+        }
+    }
+    // Widening on the C side sees correctly extended arguments.
+    for b in BACKENDS {
+        assert_eq!(
+            call(&ffi, &lib, "fx_widen_i8", b, &[Value::I8(-5)]),
+            Value::I64(-5)
+        );
+        assert_eq!(
+            call(&ffi, &lib, "fx_widen_u8", b, &[Value::U8(250)]),
+            Value::U64(250)
+        );
+        assert_eq!(
+            call(&ffi, &lib, "fx_widen_i16", b, &[Value::I16(-30000)]),
+            Value::I64(-30000)
+        );
+        assert_eq!(
+            call(&ffi, &lib, "fx_widen_u16", b, &[Value::U16(65000)]),
+            Value::U64(65000)
+        );
+        assert_eq!(
+            call(&ffi, &lib, "fx_widen_i32", b, &[Value::I32(i32::MIN)]),
+            Value::I64(i32::MIN.into())
+        );
+        assert_eq!(
+            call(&ffi, &lib, "fx_widen_u32", b, &[Value::U32(u32::MAX)]),
+            Value::U64(u32::MAX.into())
+        );
+        assert_eq!(
+            call(&ffi, &lib, "fx_widen_bool", b, &[Value::Bool(true)]),
+            Value::I64(1)
+        );
+        // Conversions on the slow path: an i64 that fits an int8_t, a u8 into an int.
+        assert_eq!(
+            call(&ffi, &lib, "fx_widen_i8", b, &[Value::I64(-128)]),
+            Value::I64(-128)
+        );
+        assert_eq!(
+            call(
+                &ffi,
+                &lib,
+                "fx_add_i32",
+                b,
+                &[Value::U8(200), Value::I64(-1)]
+            ),
+            Value::I32(199)
+        );
+    }
+}
+
+#[test]
+fn long_double_goes_through_libffi() {
+    let (ffi, lib) = fixture();
+    let f = ffi.function(&lib, "fx_id_ld").expect("declared");
+    assert!(f.compile().is_err(), "the JIT does not do long double");
+    for v in [1.5, -2.25e300, 0.1] {
+        // SAFETY: the declaration matches; Auto falls back to libffi.
+        let r = unsafe { f.call(&[Value::F64(v)]) };
+        assert_eq!(r.expect("call"), Value::F64(v));
+    }
+    // SAFETY: as above.
+    let err = unsafe { f.call_with(Backend::Jit, &[Value::F64(1.0)]) }.unwrap_err();
+    assert!(
+        err.to_string().starts_with("fx_id_ld: cannot be called: "),
+        "{err}"
+    );
+}
+
+#[test]
+fn many_arguments_past_the_registers() {
+    let (ffi, lib) = fixture();
+    let ints: Vec<Value> = (1..=16).map(|i| Value::I64(i * 1000 + i)).collect();
+    let expect_i: i64 = (1..=16).map(|i: i64| i * (i * 1000 + i)).sum();
+    let doubles: Vec<Value> = (1..=16).map(|i| Value::F64(f64::from(i) * 0.5)).collect();
+    let expect_d: f64 = (1..=16).map(|i| f64::from(i) * f64::from(i) * 0.5).sum();
+    let mixed = vec![
+        Value::I8(-3),
+        Value::F64(1.25),
+        Value::U16(60000),
+        Value::F32(2.5),
+        Value::I32(-70000),
+        Value::F64(-3.5),
+        Value::I64(1 << 40),
+        Value::F32(0.75),
+        Value::U8(200),
+        Value::F64(9.0),
+        Value::I16(-12345),
+        Value::F32(-1.5),
+        Value::U32(4_000_000_000),
+        Value::F64(0.125),
+        Value::U64(1 << 50),
+        Value::F32(6.0),
+    ];
+    let expect_m = -3.0
+        + 2.0 * 1.25
+        + 3.0 * 60000.0
+        + 4.0 * 2.5
+        + 5.0 * -70000.0
+        + 6.0 * -3.5
+        + 7.0 * (1u64 << 40) as f64
+        + 8.0 * 0.75
+        + 9.0 * 200.0
+        + 10.0 * 9.0
+        + 11.0 * -12345.0
+        + 12.0 * -1.5
+        + 13.0 * 4e9
+        + 14.0 * 0.125
+        + 15.0 * (1u64 << 50) as f64
+        + 16.0 * 6.0;
+    for b in BACKENDS {
+        assert_eq!(
+            call(&ffi, &lib, "fx_sum_ints16", b, &ints),
+            Value::I64(expect_i)
+        );
+        assert_eq!(
+            call(&ffi, &lib, "fx_sum_doubles16", b, &doubles),
+            Value::F64(expect_d)
+        );
+        assert_eq!(
+            call(&ffi, &lib, "fx_mix16", b, &mixed),
+            Value::F64(expect_m)
+        );
+        assert_eq!(call(&ffi, &lib, "fx_nop", b, &[]), Value::Void);
+    }
+}
+
+#[test]
+fn variadic_calls() {
+    let (ffi, lib) = fixture();
+    for b in BACKENDS {
+        assert_eq!(
+            call(
+                &ffi,
+                &lib,
+                "fx_sum_var",
+                b,
+                &[
+                    Value::I32(4),
+                    Value::I32(1),
+                    Value::I8(2),
+                    Value::U16(3),
+                    Value::Bool(true)
+                ]
+            ),
+            Value::I32(7)
+        );
+        assert_eq!(
+            call(&ffi, &lib, "fx_sum_var", b, &[Value::I32(0)]),
+            Value::I32(0)
+        );
+        // Floats are promoted to double.
+        assert_eq!(
+            call(
+                &ffi,
+                &lib,
+                "fx_sum_var_double",
+                b,
+                &[
+                    Value::I32(3),
+                    Value::F32(1.5),
+                    Value::F64(2.0),
+                    Value::F64(-1.0)
+                ]
+            ),
+            Value::F64(1.5 + 4.0 - 3.0)
+        );
+        // Every promoted class, a struct by value and a pointer in the tail.
+        let byte = [42u8];
+        let ty = ffi.type_of("struct fx_s16dl").expect("type");
+        let s = s16dl(&ffi, 1.5, 7);
+        let r = call(
+            &ffi,
+            &lib,
+            "fx_sum_var_mixed",
+            b,
+            &[
+                Value::str(c"iuldps"),
+                Value::I32(-1),
+                Value::U32(2),
+                Value::I64(-3),
+                Value::F64(0.25),
+                Value::ptr(byte.as_ptr()),
+                Value::Struct(StructValue::borrowed(&ty, &s)),
+            ],
+        );
+        assert_eq!(
+            r,
+            Value::I64(-1 + 2 * 2 + 3 * -3 + 4 * 250 + 5 * 42 + 6 * (1500 + 7)),
+            "via {b:?}"
+        );
+        // printf-like formatting into a buffer.
+        let mut buf = [0u8; 64];
+        let n = call(
+            &ffi,
+            &lib,
+            "fx_format",
+            b,
+            &[
+                Value::ptr(buf.as_mut_ptr()),
+                Value::U64(64),
+                Value::str(c"%d|%s|%.3f|%lu|%c"),
+                Value::I32(-12),
+                Value::str(c"str"),
+                Value::F64(2.5),
+                Value::U64(u64::MAX),
+                Value::I32(i32::from(b'Z')),
+            ],
+        );
+        let text = format!("-12|str|2.500|{}|Z", u64::MAX);
+        assert_eq!(n, Value::I32(text.len() as i32));
+        assert_eq!(
+            CStr::from_bytes_until_nul(&buf)
+                .expect("nul")
+                .to_str()
+                .expect("utf8"),
+            text,
+            "via {b:?}"
+        );
+    }
+}

@@ -1,0 +1,212 @@
+//! Structs of every class by value: echoed back byte for byte, and struct arguments between
+//! scalars, in registers and on the stack.
+
+use crate::common::{fixture, member_ranges, mix};
+use crate::{BACKENDS, call};
+use jitffi::{Backend, Ffi, StructValue, Value};
+
+/// Struct bytes with every member set to a distinct pattern.
+fn pattern(ffi: &Ffi, ty: &str, seed: u8) -> (jitffi::Type, Vec<u8>) {
+    let t = ffi.type_of(ty).expect("type");
+    let size = t.size().expect("size") as usize;
+    let mut bytes = vec![0u8; size];
+    for (i, (off, len)) in member_ranges(&t).into_iter().enumerate() {
+        for k in 0..len {
+            bytes[off + k] = seed.wrapping_mul(31).wrapping_add((i * 7 + k) as u8) | 1;
+        }
+    }
+    // Floats must be real floats for echo through xmm registers to be bit-exact; the pattern
+    // bytes make normal floats (exponent bits set) in practice, NaNs are avoided by `| 1`.
+    (t, bytes)
+}
+
+#[test]
+fn structs_of_every_class_echo_back() {
+    let (ffi, lib) = fixture();
+    let kinds = [
+        "s1", "s3", "s4f", "s8i", "s8f", "s8m", "s12i", "s12f", "s16l", "s16d", "s16dl", "s16ld",
+        "s16f", "s24", "s32d", "s64", "arr", "nest", "p5", "p10", "u8", "u16",
+    ];
+    for k in kinds {
+        let ty = if k.starts_with('u') {
+            format!("union fx_{k}")
+        } else {
+            format!("struct fx_{k}")
+        };
+        for seed in [1u8, 77, 200] {
+            let (t, bytes) = pattern(&ffi, &ty, seed);
+            let v = Value::Struct(StructValue::borrowed(&t, &bytes));
+            for b in BACKENDS {
+                let f = ffi
+                    .function(&lib, &format!("fx_echo_{k}"))
+                    .expect("declared");
+                // SAFETY: the declaration matches tests/c/fixture.c.
+                let r = match unsafe { f.call_with(b, std::slice::from_ref(&v)) } {
+                    Ok(r) => r,
+                    Err(e) => panic!("fx_echo_{k} via {b:?}: {e}"),
+                };
+                let Value::Struct(s) = r else {
+                    panic!("fx_echo_{k} returned {r:?}")
+                };
+                assert_eq!(s.type_id(), t.id());
+                for (off, len) in member_ranges(&t) {
+                    assert_eq!(
+                        &s.bytes()[off..off + len],
+                        &bytes[off..off + len],
+                        "{ty} member at {off} via {b:?}"
+                    );
+                }
+            }
+        }
+    }
+}
+
+pub(crate) fn s16dl(ffi: &Ffi, a: f64, b: i64) -> Vec<u8> {
+    let t = ffi.type_of("struct fx_s16dl").expect("type");
+    assert_eq!(t.size().expect("size"), 16);
+    let mut v = a.to_le_bytes().to_vec();
+    v.extend_from_slice(&b.to_le_bytes());
+    v
+}
+
+#[test]
+fn struct_arguments_arrive_between_scalars() {
+    let (ffi, lib) = fixture();
+    let dbits = |d: f64| d.to_bits();
+    let fbits = |f: f32| u64::from(f.to_bits());
+    for b in BACKENDS {
+        // Mixed SSE + INTEGER eightbytes.
+        let bytes = s16dl(&ffi, 2.5, -9);
+        let ty = ffi.type_of("struct fx_s16dl").expect("type");
+        let r = call(
+            &ffi,
+            &lib,
+            "fx_hash_s16dl",
+            b,
+            &[
+                Value::I32(-3),
+                Value::Struct(StructValue::borrowed(&ty, &bytes)),
+                Value::F64(0.5),
+            ],
+        );
+        let expect = mix(
+            mix(mix(mix(0, -3i64 as u64), dbits(2.5)), -9i64 as u64),
+            dbits(0.5),
+        );
+        assert_eq!(r, Value::U64(expect), "fx_hash_s16dl via {b:?}");
+        // Float + int in one eightbyte (INTEGER class).
+        let ty = ffi.type_of("struct fx_s8m").expect("type");
+        let mut bytes = 1.75f32.to_le_bytes().to_vec();
+        bytes.extend_from_slice(&(-42i32).to_le_bytes());
+        let r = call(
+            &ffi,
+            &lib,
+            "fx_hash_s8m",
+            b,
+            &[
+                Value::I32(9),
+                Value::Struct(StructValue::borrowed(&ty, &bytes)),
+                Value::F64(-1.0),
+            ],
+        );
+        let expect = mix(mix(mix(mix(0, 9), fbits(1.75)), -42i64 as u64), dbits(-1.0));
+        assert_eq!(r, Value::U64(expect), "fx_hash_s8m via {b:?}");
+        // Three floats: SSE, SSE (the second eightbyte holds 4 bytes).
+        let ty = ffi.type_of("struct fx_s12f").expect("type");
+        let bytes: Vec<u8> = [1.0f32, -2.0, 3.5]
+            .iter()
+            .flat_map(|f| f.to_le_bytes())
+            .collect();
+        let r = call(
+            &ffi,
+            &lib,
+            "fx_hash_s12f",
+            b,
+            &[
+                Value::I32(1),
+                Value::Struct(StructValue::borrowed(&ty, &bytes)),
+                Value::F64(2.0),
+            ],
+        );
+        let expect = mix(
+            mix(mix(mix(mix(0, 1), fbits(1.0)), fbits(-2.0)), fbits(3.5)),
+            dbits(2.0),
+        );
+        assert_eq!(r, Value::U64(expect), "fx_hash_s12f via {b:?}");
+        // MEMORY class (24 bytes) on the stack.
+        let ty = ffi.type_of("struct fx_s24").expect("type");
+        let bytes: Vec<u8> = [5i64, -6, 7].iter().flat_map(|v| v.to_le_bytes()).collect();
+        let r = call(
+            &ffi,
+            &lib,
+            "fx_hash_s24",
+            b,
+            &[
+                Value::I32(4),
+                Value::Struct(StructValue::borrowed(&ty, &bytes)),
+                Value::F64(8.0),
+            ],
+        );
+        let expect = mix(mix(mix(mix(mix(0, 4), 5), -6i64 as u64), 7), dbits(8.0));
+        assert_eq!(r, Value::U64(expect), "fx_hash_s24 via {b:?}");
+        // A two-eightbyte integer struct after five integers no longer fits r9 alone: it goes on
+        // the stack, and the long after it still takes r9.
+        let ty = ffi.type_of("struct fx_s16l").expect("type");
+        let bytes: Vec<u8> = [100i64, 200].iter().flat_map(|v| v.to_le_bytes()).collect();
+        let args: Vec<Value> = [1i64, 2, 3, 4, 5]
+            .iter()
+            .map(|&v| Value::I64(v))
+            .chain([
+                Value::Struct(StructValue::borrowed(&ty, &bytes)),
+                Value::I64(6),
+            ])
+            .collect();
+        let expect = [1u64, 2, 3, 4, 5, 100, 200, 6]
+            .iter()
+            .fold(0, |h, &v| mix(h, v));
+        assert_eq!(
+            call(&ffi, &lib, "fx_hash_late", b, &args),
+            Value::U64(expect),
+            "fx_hash_late via {b:?}"
+        );
+        // The same with SSE registers: seven doubles leave one xmm, a two-double struct needs two.
+        let ty = ffi.type_of("struct fx_s16d").expect("type");
+        let bytes: Vec<u8> = [0.25f64, 0.75]
+            .iter()
+            .flat_map(|v| v.to_le_bytes())
+            .collect();
+        let mut args: Vec<Value> = (1..=7).map(|i| Value::F64(f64::from(i))).collect();
+        args.push(Value::Struct(StructValue::borrowed(&ty, &bytes)));
+        args.push(Value::F64(8.5));
+        let expect = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 0.25, 0.75, 8.5]
+            .iter()
+            .fold(0, |h, &v: &f64| mix(h, v.to_bits()));
+        assert_eq!(
+            call(&ffi, &lib, "fx_hash_late_sse", b, &args),
+            Value::U64(expect),
+            "fx_hash_late_sse via {b:?}"
+        );
+    }
+    // A packed struct (MEMORY class because of an unaligned member) through the JIT.
+    let ty = ffi.type_of("struct fx_p5").expect("type");
+    let mut bytes = vec![b'x'];
+    bytes.extend_from_slice(&(-77i32).to_le_bytes());
+    let r = call(
+        &ffi,
+        &lib,
+        "fx_hash_p5",
+        Backend::Jit,
+        &[
+            Value::I32(2),
+            Value::Struct(StructValue::borrowed(&ty, &bytes)),
+            Value::F64(1.0),
+        ],
+    );
+    assert_eq!(
+        r,
+        Value::U64(mix(
+            mix(mix(mix(0, 2), u64::from(b'x')), -77i64 as u64),
+            1f64.to_bits()
+        ))
+    );
+}
