@@ -126,7 +126,7 @@ pub use cdata::view::CData;
 pub use cdef::{CdefError, CdefOptions, Diagnostic};
 pub use errno::{errno, set_errno};
 pub use error::{Error, HeaderError};
-pub use ffi::{Ffi, HeaderOptions, Namespace, preprocess_header};
+pub use ffi::{Ffi, HeaderOptions, HeaderReport, Namespace, preprocess_header};
 pub use jit::JitStats;
 pub use layout::{Layout, LayoutError, PathError, PathTarget, Target};
 pub use library::{Library, LoadError, LoadOptions};

@@ -170,6 +170,34 @@ impl Type {
         self.data().alloc(init)
     }
 
+    /// A value a call returned (a struct by value, a scalar) copied into a new object of this
+    /// type, to read its members (`get("quot")`) or print it (`Debug` shows the contents:
+    /// `div_t {quot: 3, rem: 2}`).
+    ///
+    /// # Errors
+    ///
+    /// [`CDataError`] if the value is not of this type (a struct of another type, a value
+    /// that does not convert).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use jitffi::{Ffi, Library, Value, args};
+    ///
+    /// let ffi = Ffi::new();
+    /// ffi.cdef("typedef struct { int quot, rem; } div_t; div_t div(int, int);")?;
+    /// let libc = ffi.bind(&Library::process());
+    /// // SAFETY: the declaration matches the C library's `div`.
+    /// let v = unsafe { libc.call("div", args![17, 5])? };
+    /// let d = ffi.type_of("div_t")?.from_value(&v)?;
+    /// assert_eq!(d.get("quot")?, Value::I32(3));
+    /// assert_eq!(format!("{d:?}"), "div_t {quot: 3, rem: 2}");
+    /// # Ok::<(), jitffi::Error>(())
+    /// ```
+    pub fn from_value(&self, v: &Value<'_>) -> Result<CData<'static>, CDataError> {
+        self.data().alloc(Init::Value(v.clone()))
+    }
+
     /// A new zeroed object: [`Type::alloc`] without an initializer.
     ///
     /// # Errors

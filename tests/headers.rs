@@ -173,3 +173,112 @@ fn atomic_scalar_parameters_are_passed_as_the_scalar() {
         "long labs(_Atomic long x)"
     );
 }
+
+fn unreadable_opts() -> HeaderOptions {
+    HeaderOptions {
+        include_dirs: vec![concat!(env!("CARGO_MANIFEST_DIR"), "/include").into()],
+        ..HeaderOptions::default()
+    }
+}
+
+#[test]
+fn a_header_with_unreadable_declarations_is_all_or_nothing_by_default() {
+    let ffi = Ffi::new();
+    let err = ffi
+        .cdef_header("unreadable.h", &unreadable_opts())
+        .unwrap_err();
+    let shown = err.to_string();
+    assert!(shown.contains("unreadable.h:8:"), "{shown}");
+    assert!(shown.contains("_Decimal64"), "{shown}");
+    // Nothing was declared.
+    assert!(ffi.sizeof("struct pair").is_err());
+}
+
+#[test]
+fn skip_unreadable_declares_the_rest_and_reports_each_skipped_declaration() {
+    let ffi = Ffi::new();
+    let opts = HeaderOptions {
+        skip_unreadable: true,
+        ..unreadable_opts()
+    };
+    let report = ffi.cdef_header("unreadable.h", &opts).unwrap();
+    let lines: Vec<u32> = report.skipped.iter().map(|d| d.line).collect();
+    // dec_scale, struct money, rate: each whole, with its line in the header.
+    assert_eq!(lines, [8, 9, 11], "{:#?}", report.skipped);
+    assert!(
+        report
+            .skipped
+            .iter()
+            .all(|d| d.file.ends_with("unreadable.h")),
+        "{:#?}",
+        report.skipped
+    );
+    assert_eq!(
+        report.skipped[0].message,
+        "dec_scale: floating type _Decimal64 is not supported"
+    );
+    assert!(
+        report.skipped[2].message.contains("_Decimal32"),
+        "{}",
+        report.skipped[2]
+    );
+    // The rest is declared, with the compiler's layout.
+    assert_eq!(ffi.sizeof("struct pair").unwrap(), 16);
+    assert_eq!(ffi.sizeof("pair_t").unwrap(), 16);
+    assert_eq!(ffi.constant_i64("PAIR_MAX").unwrap(), 16);
+    let t = ffi.types();
+    assert!(t.function("pair_sum").is_some());
+    assert!(t.function("dec_scale").is_none());
+    assert!(t.global("rate").is_none());
+    // GCC's `__thread` is C11's `_Thread_local`: declared.
+    assert!(t.global("last_error").is_some());
+    // A skipped struct leaves no partial definition: `struct money` is only the incomplete
+    // type that money_cmp's parameters name, as in C.
+    assert!(t.function("money_cmp").is_some());
+    assert!(ffi.sizeof("struct money").is_err());
+}
+
+#[test]
+fn only_declares_the_chosen_names_and_says_why_one_is_missing() {
+    let ffi = Ffi::new();
+    ffi.cdef("int earlier(int);").unwrap();
+    let opts = HeaderOptions {
+        only: Some(vec!["pair_sum".into(), "PAIR_MAX".into()]),
+        ..unreadable_opts()
+    };
+    let report = ffi.cdef_header("unreadable.h", &opts).unwrap();
+    assert_eq!(report.skipped.len(), 3, "{:#?}", report.skipped);
+    let t = ffi.types();
+    assert!(t.function("pair_sum").is_some());
+    assert!(t.function("money_cmp").is_none());
+    assert!(
+        t.function("earlier").is_some(),
+        "declarations of earlier cdefs stay"
+    );
+    assert_eq!(ffi.constant_i64("PAIR_MAX").unwrap(), 16);
+    // Types come along as far as they could be read.
+    assert_eq!(ffi.offsetof("struct pair", "b").unwrap(), 8);
+
+    let fails = |name: &str| {
+        let ffi = Ffi::new();
+        let opts = HeaderOptions {
+            only: Some(vec![name.into()]),
+            ..unreadable_opts()
+        };
+        let err = ffi.cdef_header("unreadable.h", &opts).unwrap_err();
+        assert!(ffi.sizeof("struct pair").is_err(), "nothing declared");
+        err.to_string()
+    };
+    let e = fails("dec_scale");
+    assert!(
+        e.contains("'dec_scale' was skipped: ") && e.contains("_Decimal64"),
+        "{e}"
+    );
+    let e = fails("pair_first");
+    assert!(
+        e.contains("'pair_first' is a function-like macro (") && e.contains("unreadable.h:16)"),
+        "{e}"
+    );
+    let e = fails("nope");
+    assert_eq!(e, "<header>:1:1: 'nope' is not declared in the header");
+}

@@ -58,6 +58,7 @@ mod init;
 mod owner;
 mod place;
 mod pointer;
+mod show;
 
 pub(crate) mod view;
 

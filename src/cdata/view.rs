@@ -2,7 +2,6 @@
 //! path.
 
 use std::ffi::c_void;
-use std::fmt;
 use std::marker::PhantomData;
 
 use super::{
@@ -61,12 +60,6 @@ impl Clone for CData<'_> {
             owner: self.owner.clone(),
             _life: PhantomData,
         }
-    }
-}
-
-impl fmt::Debug for CData<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "CData('{}' at {:p})", self.type_name(), self.addr)
     }
 }
 

@@ -20,6 +20,7 @@ mod nesting;
 mod pp;
 mod pp_expr;
 mod recover;
+pub(crate) mod skip;
 mod source_map;
 
 use nesting::check_nesting;
@@ -285,6 +286,8 @@ fn parse_and_lower(
 ) -> (String, usize) {
     let mut text = pp_out.text.clone();
     let mut assumed: Vec<String> = Vec::new();
+    // Where each assumed name was met, in the preprocessed text.
+    let mut assumed_at: Vec<usize> = Vec::new();
     let mut n_syntax = 0;
     loop {
         let names = pp_out
@@ -315,9 +318,24 @@ fn parse_and_lower(
         if n_syntax >= MAX_SYNTAX_ERRORS {
             return (source, base);
         }
+        if err.offset < base
+            && let Some((name, at)) = assumed.pop().zip(assumed_at.pop())
+        {
+            // The prelude itself no longer parses: the word taken for an unknown type name
+            // cannot be one (a keyword lang-c reserves but does not parse). Report it there.
+            diags.push((at, format!("'{name}' is not supported here")));
+            match recovery_span(&text, at, 0) {
+                Some((from, to)) => blank_range(&mut text, from, to),
+                None => return (source, base),
+            }
+            continue;
+        }
         let off = err.offset.saturating_sub(base);
         match classify_syntax_error(&source, err.offset, &err.expected, table, &assumed) {
-            SyntaxError::UnknownType(name) => assumed.push(name),
+            SyntaxError::UnknownType(name) => {
+                assumed.push(name);
+                assumed_at.push(off);
+            }
             SyntaxError::Other(message) => {
                 diags.push((off, message));
                 match recovery_span(&text, off, 0) {
@@ -469,5 +487,29 @@ mod tests {
             let e = ffi.cx.resolve(text).unwrap_err();
             assert_eq!(e.diagnostics[0].message, message, "{text}");
         }
+    }
+
+    #[test]
+    fn gnu_keywords_lang_c_reserves_but_does_not_parse() {
+        // `__thread` is GCC's `_Thread_local`: the variable is declared.
+        let ffi = Ffi::new();
+        ffi.cdef("extern __thread int last_error;\nint after(void);")
+            .unwrap();
+        let t = ffi.types();
+        assert!(t.global("last_error").is_some() && t.function("after").is_some());
+        // Others are reported at their declaration (not taken for type names, which would
+        // break the parser's prelude), and the rest of the text is still checked.
+        let Err(crate::Error::Cdef(e)) = ffi.cdef("int a;\nint f(__null x);\nint g(nope_t x);")
+        else {
+            panic!("a cdef error expected");
+        };
+        let shown: Vec<String> = e.diagnostics.iter().map(|d| d.to_string()).collect();
+        assert_eq!(
+            shown,
+            [
+                "<cdef>:2:13: '__null' is not supported here",
+                "<cdef>:3:7: g: parameter 1: unknown type name 'nope_t'",
+            ]
+        );
     }
 }

@@ -711,6 +711,13 @@ fn fixups(buf: &mut [u8], out: &mut PpOutput, ctx: &dyn PpContext) {
                     i = end;
                 }
             }
+            b"__thread" => {
+                // GCC's thread-local storage class. lang-c reserves the word but parses only
+                // C11's `_Thread_local`, which `lower` treats like `extern` (a symbol lookup
+                // finds the calling thread's instance): the same without the word.
+                blank(buf, i, end);
+                i = end;
+            }
             b"_Restrict_arr_" => {
                 // glibc's macro for `restrict` in array parameters (`char *s[_Restrict_arr_ n]`),
                 // which `cc -E` expands; in cdef text it stands for the keyword.

@@ -32,8 +32,9 @@ enum Command {
     /// Call a function of a shared library, declared in C, with arguments written as C
     /// literals; print the result (as C, or as JSON with --json).
     Call(call::CallArgs),
-    /// Run benchmarks: calls (native, typed, untyped JIT, libffi; stub compile time) and cdef
-    /// parsing.
+    /// Run benchmarks: calls (native, typed, untyped JIT, libffi; calls by name; callbacks;
+    /// engine start and stub compile time), C data (accessors, gather/scatter, allocation) and
+    /// cdef parsing.
     Bench(bench::BenchArgs),
 }
 

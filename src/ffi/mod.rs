@@ -13,7 +13,7 @@ use std::sync::{Arc, OnceLock};
 use std::ffi::c_void;
 
 use crate::call::{Backend, CallError, CallErrorKind, Function, Global};
-use crate::cdef::{self, CdefOptions, Mode};
+use crate::cdef::{self, CdefOptions, Diagnostic, Mode};
 use crate::context::Context;
 use crate::ctype::{CType, ConstValue, Constant, Prim, TypeTable};
 use crate::error::{Error, HeaderError};
@@ -41,6 +41,24 @@ pub struct HeaderOptions {
     pub cc: Option<String>,
     /// Options for the declarations themselves.
     pub cdef: CdefOptions,
+    /// Skip the declarations jitffi cannot read (each one whole: a struct with an unreadable
+    /// member is not declared at all, nor what uses it) and declare the rest; each skipped one
+    /// is listed in the [`HeaderReport`] with its location. Off: a header is all or nothing.
+    pub skip_unreadable: bool,
+    /// Declare only these functions, globals and constants of the header (types are declared
+    /// as far as the header's declarations can be read); declarations of other names may be
+    /// unreadable. Each name must end up declared: a name that is not, or is a function-like
+    /// macro, is an error saying so.
+    pub only: Option<Vec<String>>,
+}
+
+/// What [`Ffi::cdef_header`] left out.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct HeaderReport {
+    /// The problem of each declaration that was skipped
+    /// ([`HeaderOptions::skip_unreadable`], [`HeaderOptions::only`]), located in the header.
+    pub skipped: Vec<Diagnostic>,
 }
 
 /// A jitffi context: the C declarations made so far and their layouts.
@@ -181,16 +199,41 @@ impl Ffi {
     /// Declares everything a real header declares, by running the system C preprocessor
     /// (`cc -E -dD`) on `#include <header>` (or `"header"` for a path) and reading its output:
     /// types, functions, globals and the macros that are constants. Static inline functions and
-    /// macros that are not constants are skipped.
+    /// macros that are not constants are skipped. With [`HeaderOptions::skip_unreadable`] or
+    /// [`HeaderOptions::only`], declarations jitffi cannot read are skipped and reported.
     ///
     /// # Errors
     ///
     /// [`Error::Header`] if the preprocessor cannot run or fails (with an install hint for
-    /// well-known headers), [`Error::Cdef`] if the output has declarations jitffi rejects.
-    pub fn cdef_header(&self, header: &str, opts: &HeaderOptions) -> Result<(), Error> {
+    /// well-known headers), [`Error::Cdef`] if the output has declarations jitffi rejects (or,
+    /// with [`HeaderOptions::only`], a chosen name that is not declared); nothing is declared
+    /// then.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use jitffi::{Ffi, HeaderOptions};
+    ///
+    /// let ffi = Ffi::new();
+    /// let opts = HeaderOptions { only: Some(vec!["strlen".into()]), ..Default::default() };
+    /// let report = ffi.cdef_header("string.h", &opts)?;
+    /// let types = ffi.types();
+    /// assert!(types.function("strlen").is_some() && types.function("strcmp").is_none());
+    /// assert!(report.skipped.is_empty());
+    /// # Ok::<(), jitffi::Error>(())
+    /// ```
+    pub fn cdef_header(&self, header: &str, opts: &HeaderOptions) -> Result<HeaderReport, Error> {
         let text = preprocess_header(header, opts)?;
-        self.cdef_preprocessed(&text, &opts.cdef)?;
-        Ok(())
+        if !opts.skip_unreadable && opts.only.is_none() {
+            self.cdef_preprocessed(&text, &opts.cdef)?;
+            return Ok(HeaderReport::default());
+        }
+        let target = self.cx.target();
+        let only = opts.only.as_deref();
+        let skipped = self
+            .cx
+            .transaction(|t| cdef::skip::run(t, target, &text, &opts.cdef, "<header>", only))?;
+        Ok(HeaderReport { skipped })
     }
 
     /// Declares the output of a C preprocessor run (`cc -E -dD header.h`) the way

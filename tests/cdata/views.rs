@@ -176,3 +176,57 @@ fn initializers_and_errors_are_checked_like_calls() {
     assert!(shape.accessor::<i32>("flags").is_ok());
     assert!(shape.accessor::<u32>("flags").is_err());
 }
+
+#[test]
+fn values_become_readable_objects_and_debug_shows_contents() {
+    let ffi = Ffi::new();
+    ffi.cdef(
+        "typedef struct { int quot, rem; } div_t;
+         typedef struct { long quot, rem; } ldiv_t;
+         div_t div(int, int);
+         ldiv_t ldiv(long, long);
+         struct inner { unsigned char tag; double xs[3]; };
+         struct outer { struct inner in; int flags : 3; void *next; union { int i; float f; } u; };",
+    )
+    .unwrap();
+    let libc = ffi.bind(&jitffi::Library::process());
+    // SAFETY: the declarations match the C library.
+    let (d, l) = unsafe {
+        (
+            libc.call("div", jitffi::args![17, 5]).unwrap(),
+            libc.call("ldiv", jitffi::args![-17i64, 5i64]).unwrap(),
+        )
+    };
+    // C computed these; the struct values read back through a Type.
+    let div = ffi.type_of("div_t").unwrap().from_value(&d).unwrap();
+    assert_eq!(div.get("quot").unwrap(), Value::I32(3));
+    assert_eq!(format!("{div:?}"), "div_t {quot: 3, rem: 2}");
+    let ldiv = ffi.type_of("ldiv_t").unwrap().from_value(&l).unwrap();
+    assert_eq!(format!("{ldiv:?}"), "ldiv_t {quot: -3, rem: -2}");
+    // A struct value of another type is refused, naming both.
+    let e = ffi.type_of("ldiv_t").unwrap().from_value(&d).unwrap_err();
+    assert_eq!(e.kind(), CDataErrorKind::Type, "{e}");
+    assert!(e.to_string().contains("div_t"), "{e}");
+
+    // Nested records, arrays, bit-fields, NULL pointers and unions.
+    let o = ffi
+        .alloc(
+            "struct outer",
+            Init::fields([
+                ("in.tag", 7.into()),
+                ("in.xs[1]", 2.5.into()),
+                ("flags", (-2).into()),
+                ("u.i", 1.into()),
+            ]),
+        )
+        .unwrap();
+    assert_eq!(
+        format!("{o:?}"),
+        "struct outer {in: {tag: 7, xs: [0.0, 2.5, 0.0]}, flags: -2, next: NULL, u: {i: 1, f: 1e-45}}"
+    );
+    let arr = ffi.alloc_array("int", 20).unwrap();
+    assert_eq!(
+        format!("{arr:?}"),
+        "int[20] [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, … (20 elements)]"
+    );
+}

@@ -138,10 +138,24 @@ impl Lowerer<'_> {
                                 (TS18661FloatFormat::BinaryExtended, 32) => Prim::Double,
                                 (TS18661FloatFormat::BinaryInterchange, 128) => Prim::Float128,
                                 (TS18661FloatFormat::BinaryExtended, 64) => Prim::LongDouble,
-                                _ => {
+                                (format, width) => {
+                                    let name = match format {
+                                        TS18661FloatFormat::BinaryInterchange => {
+                                            format!("_Float{width}")
+                                        }
+                                        TS18661FloatFormat::BinaryExtended => {
+                                            format!("_Float{width}x")
+                                        }
+                                        TS18661FloatFormat::DecimalInterchange => {
+                                            format!("_Decimal{width}")
+                                        }
+                                        TS18661FloatFormat::DecimalExtended => {
+                                            format!("_Decimal{width}x")
+                                        }
+                                    };
                                     return Err((
                                         start,
-                                        format!("floating type _Float{} is not supported", f.width),
+                                        format!("floating type {name} is not supported"),
                                     ));
                                 }
                             };
