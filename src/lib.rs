@@ -100,6 +100,7 @@ pub mod dump;
 mod errno;
 mod error;
 mod ffi;
+pub mod fortran;
 mod jit;
 mod layout;
 mod library;

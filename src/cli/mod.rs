@@ -3,6 +3,7 @@
 mod bench;
 mod bench_data;
 mod call;
+mod f2rs;
 mod logger;
 mod measure;
 
@@ -36,6 +37,9 @@ enum Command {
     /// engine start and stub compile time), C data (accessors, gather/scatter, allocation) and
     /// cdef parsing.
     Bench(bench::BenchArgs),
+    /// Read Fortran sources (fixed or free form) and write the C-ABI prototypes of their
+    /// routines as a cdef, hidden CHARACTER lengths included; report what cannot be wrapped.
+    F2rs(f2rs::F2rsArgs),
 }
 
 #[derive(Args, Debug)]
@@ -67,6 +71,7 @@ pub fn run(cli: Cli) -> Result<(), String> {
         Command::Probe(a) => probe(&a),
         Command::Call(a) => call::run(&a),
         Command::Bench(a) => bench::run(&a),
+        Command::F2rs(a) => f2rs::run(&a),
     }
 }
 

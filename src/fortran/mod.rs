@@ -1,0 +1,305 @@
+//! Fortran routines through jitffi: read Fortran sources, derive each routine's C-ABI
+//! prototype, and declare them in a cdef (numpy's f2py and f2pypy are the models).
+//!
+//! - [`Sources`] names the files (`.f` fixed form, `.f90` free form, directories of them);
+//!   [`read`] finds every `SUBROUTINE` and `FUNCTION` with its dummies' types, kinds, shapes
+//!   and intents (declared `INTENT`, or the doxygen `\param[in,out]` lines Reference LAPACK
+//!   documents every argument with), and lists what it cannot wrap with the reason
+//!   ([`Skipped`]): assumed-shape, allocatable, pointer and derived-type dummies, alternate
+//!   returns, `ENTRY`.
+//! - [`Abi`] says how a library was compiled (gfortran or f2c result convention, LP64 or
+//!   ILP64, symbol prefix and suffix); [`Signatures::cdef`] writes the C prototypes, hidden
+//!   `CHARACTER` lengths included, for [`Ffi::cdef`](crate::Ffi::cdef).
+//! - `jitffi f2rs SOURCES… --cdef OUT.h` does the same from the command line.
+//!
+//! # Examples
+//!
+//! ```
+//! use jitffi::fortran::{Abi, Form, Signatures};
+//!
+//! let sigs = Signatures::from_text(
+//!     "      SUBROUTINE DAXPY(N, DA, DX, INCX, DY, INCY)
+//!       INTEGER N, INCX, INCY
+//!       DOUBLE PRECISION DA, DX(*), DY(*)
+//!       END
+//! ",
+//!     Form::Fixed,
+//!     "daxpy.f",
+//! )?;
+//! let (cdef, skipped) = sigs.cdef(&Abi::default());
+//! assert!(skipped.is_empty());
+//! assert!(cdef.contains(
+//!     "void daxpy_(int32_t *n, double *da, double *dx, int32_t *incx, double *dy, int32_t *incy);"
+//! ));
+//! jitffi::Ffi::new().cdef(&cdef)?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod abi;
+mod doc;
+mod model;
+mod parse;
+mod source;
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+pub use abi::{Abi, CParam, Convention, Prototype, Role};
+pub use model::{
+    Bound, CharLen, Dim, Doc, Dummy, FType, Intent, IntentSource, ParamDoc, ProcSig, Routine,
+    Skipped,
+};
+pub use source::{Form, Location, SourceError};
+
+/// The Fortran files to read.
+#[derive(Clone, Debug, Default)]
+pub struct Sources {
+    files: Vec<PathBuf>,
+    dirs: Vec<PathBuf>,
+    include_dirs: Vec<PathBuf>,
+    kinds: Vec<(String, i64)>,
+}
+
+impl Sources {
+    /// No files yet.
+    pub fn new() -> Sources {
+        Sources::default()
+    }
+
+    /// A source file: fixed form for `.f`, `.for`, `.ftn`, `.f77`, free form otherwise.
+    pub fn file(mut self, path: impl Into<PathBuf>) -> Sources {
+        self.files.push(path.into());
+        self
+    }
+
+    /// Source files.
+    pub fn files<P: Into<PathBuf>>(mut self, paths: impl IntoIterator<Item = P>) -> Sources {
+        self.files.extend(paths.into_iter().map(Into::into));
+        self
+    }
+
+    /// Every Fortran file in a directory (`.f`, `.for`, `.f77`, `.f90`, `.f95`, `.f03`,
+    /// `.f08`, any case), in name order.
+    pub fn dir(mut self, path: impl Into<PathBuf>) -> Sources {
+        self.dirs.push(path.into());
+        self
+    }
+
+    /// A directory searched for `INCLUDE` files (after the including file's own).
+    pub fn include_dir(mut self, path: impl Into<PathBuf>) -> Sources {
+        self.include_dirs.push(path.into());
+        self
+    }
+
+    /// A kind parameter the sources use without defining it (`real(wp)` with `wp` from a
+    /// module that is not among the sources): its value in bytes.
+    pub fn kind(mut self, name: &str, bytes: i64) -> Sources {
+        self.kinds.push((name.to_ascii_uppercase(), bytes));
+        self
+    }
+
+    /// The files to read, directories expanded.
+    ///
+    /// # Errors
+    ///
+    /// A directory that cannot be listed.
+    pub fn paths(&self) -> Result<Vec<PathBuf>, FortranError> {
+        let mut out = self.files.clone();
+        for d in &self.dirs {
+            let entries = std::fs::read_dir(d).map_err(|e| FortranError::Dir {
+                dir: d.clone(),
+                message: e.to_string(),
+            })?;
+            let mut found: Vec<PathBuf> = entries
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| is_fortran(p))
+                .collect();
+            found.sort();
+            out.extend(found);
+        }
+        Ok(out)
+    }
+}
+
+fn is_fortran(p: &Path) -> bool {
+    p.is_file()
+        && p.extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+            .is_some_and(|e| {
+                matches!(
+                    e.as_str(),
+                    "f" | "for" | "f77" | "ftn" | "f90" | "f95" | "f03" | "f08"
+                )
+            })
+}
+
+/// A source that cannot be read at all.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum FortranError {
+    /// A file (or an `INCLUDE`) that cannot be read.
+    Source(SourceError),
+    /// A directory that cannot be listed.
+    Dir {
+        /// The directory.
+        dir: PathBuf,
+        /// Why.
+        message: String,
+    },
+}
+
+impl fmt::Display for FortranError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FortranError::Source(e) => e.fmt(f),
+            FortranError::Dir { dir, message } => {
+                write!(f, "cannot list {}: {message}", dir.display())
+            }
+        }
+    }
+}
+
+impl std::error::Error for FortranError {}
+
+/// Every routine the sources define, and what could not be wrapped.
+#[derive(Clone, Debug, Default)]
+pub struct Signatures {
+    /// The routines, in file order (a name defined twice keeps its first definition).
+    pub routines: Vec<Routine>,
+    /// What could not be wrapped, with the reason (and files that could not be read, named
+    /// by their path).
+    pub skipped: Vec<Skipped>,
+    /// How many files were read.
+    pub files: usize,
+}
+
+/// Reads every routine of `sources`. One bad routine or file never stops the rest: it is
+/// listed in [`Signatures::skipped`].
+///
+/// # Errors
+///
+/// Only a directory that cannot be listed.
+pub fn read(sources: &Sources) -> Result<Signatures, FortranError> {
+    read_with_progress(sources, &mut |_, _| {})
+}
+
+/// [`read`], calling `progress(done, total)` after each file.
+///
+/// # Errors
+///
+/// As [`read`].
+pub fn read_with_progress(
+    sources: &Sources,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<Signatures, FortranError> {
+    let paths = sources.paths()?;
+    let mut kinds = parse::Kinds::default();
+    kinds.user.extend(sources.kinds.iter().cloned());
+    let mut sigs = Signatures::default();
+    let mut stmts = Vec::with_capacity(paths.len());
+    for p in &paths {
+        match source::read_file(p, &sources.include_dirs) {
+            Ok(s) => stmts.push(Some(s)),
+            Err(e) => {
+                sigs.skipped.push(Skipped {
+                    name: p.display().to_string(),
+                    loc: e.loc.clone(),
+                    reason: e.message,
+                });
+                stmts.push(None);
+            }
+        }
+    }
+    // Modules first, so that files using their kind parameters find them.
+    for s in stmts.iter().flatten() {
+        if s.iter().any(|st| {
+            let c = parse::compress(&st.text);
+            c.starts_with("MODULE") && !c.starts_with("MODULEPROCEDURE")
+        }) {
+            parse::read_units(s, &mut kinds);
+        }
+    }
+    let mut seen: HashMap<String, Location> = HashMap::new();
+    let total = stmts.len();
+    for (i, s) in stmts.iter().enumerate() {
+        if let Some(s) = s {
+            let unit = parse::read_units(s, &mut kinds);
+            for r in unit.routines {
+                let key = match &r.module {
+                    Some(m) => format!("{m}::{}", r.name),
+                    None => r.name.clone(),
+                };
+                if let Some(first) = seen.get(&key) {
+                    sigs.skipped.push(Skipped {
+                        name: r.name.clone(),
+                        loc: r.loc.clone(),
+                        reason: format!("defined again (first at {first})"),
+                    });
+                    continue;
+                }
+                seen.insert(key, r.loc.clone());
+                sigs.routines.push(r);
+            }
+            sigs.skipped.extend(unit.skipped);
+        }
+        sigs.files += 1;
+        progress(i + 1, total);
+    }
+    Ok(sigs)
+}
+
+impl Signatures {
+    /// The routines of one source text.
+    ///
+    /// # Errors
+    ///
+    /// An `INCLUDE` line (there is no file to resolve it against).
+    pub fn from_text(text: &str, form: Form, file: &str) -> Result<Signatures, FortranError> {
+        let (stmts, errors) = source::read_text(text, form, file);
+        if let Some(e) = errors.into_iter().next() {
+            return Err(FortranError::Source(e));
+        }
+        let unit = parse::read_units(&stmts, &mut parse::Kinds::default());
+        Ok(Signatures {
+            routines: unit.routines,
+            skipped: unit.skipped,
+            files: 1,
+        })
+    }
+
+    /// The routine named `name` (any case).
+    pub fn routine(&self, name: &str) -> Option<&Routine> {
+        self.routines
+            .iter()
+            .find(|r| r.name.eq_ignore_ascii_case(name))
+    }
+
+    /// The C declarations of every routine for `abi`, each after a comment with its brief
+    /// description and location; and the routines whose types have no C counterpart.
+    pub fn cdef(&self, abi: &Abi) -> (String, Vec<Skipped>) {
+        let mut out = String::new();
+        let mut skipped = Vec::new();
+        for r in &self.routines {
+            match abi.prototype(r) {
+                Ok(p) => {
+                    let brief = r.doc.brief.replace("*/", "* /");
+                    if brief.is_empty() {
+                        out.push_str(&format!("/* {} ({}) */\n", r.name, r.loc));
+                    } else {
+                        out.push_str(&format!("/* {} ({}) */\n", brief, r.loc));
+                    }
+                    out.push_str(&p.decl);
+                    out.push('\n');
+                }
+                Err(reason) => skipped.push(Skipped {
+                    name: r.name.clone(),
+                    loc: r.loc.clone(),
+                    reason,
+                }),
+            }
+        }
+        (out, skipped)
+    }
+}
