@@ -104,7 +104,7 @@ void fx_apply(fx_callback cb, void *ctx);
 extern int fx_counter;
 extern const char fx_greeting[];
 
-/* -- Calls: every argument class (tests/calls.rs) -- */
+/* -- Calls: every argument class (tests/calls/) -- */
 
 /* Narrow and wide scalars, at their extremes: echo and widen. */
 int8_t fx_id_i8(int8_t v);
@@ -217,7 +217,7 @@ int fx_mul_i32(int a, int b);
 struct fx_point fx_swap_point(struct fx_point p);
 struct fx_point fx_scale_point(struct fx_point p);
 
-/* C data: member k of struct fx_data (see FX_DATA_FIELDS in tests/cdata.rs) as raw bits:
+/* C data: member k of struct fx_data (see FX_DATA_FIELDS in tests/cdata/kinds.rs) as raw bits:
  * integers sign- or zero-extended to 64 bits, floats as their IEEE bits, pointers as
  * addresses. fx_data_set stores the value the bits stand for. */
 uint64_t fx_data_get(const struct fx_data *p, int k);
@@ -229,7 +229,7 @@ struct fx_list *fx_static_list(void);
 int fx_list_sum(const struct fx_list *l);
 extern struct fx_point fx_origin;
 
-/* -- Callbacks (tests/callbacks.rs): C calls Rust -- */
+/* -- Callbacks (tests/callbacks/): C calls Rust -- */
 
 /* Narrow integers at their extremes: cb(-128, 255, -32768, 65535, INT32_MIN, UINT32_MAX, 1, 'z'). */
 int64_t fx_cb_narrow(int64_t (*cb)(int8_t, uint8_t, int16_t, uint16_t, int32_t, uint32_t, _Bool, char));

@@ -10,7 +10,8 @@
 //!    overflow the stack; a syntax error is reported and the failing declaration blanked out so
 //!    parsing resumes and finds the next error;
 //! 4. `lower` walks the AST into the table, collecting every error;
-//! 5. on any error the caller drops the (cloned) table: `cdef` is transactional.
+//! 5. on any error the caller's transaction (`Context::transaction`) rolls the table back:
+//!    `cdef` is transactional.
 #![forbid(unsafe_code)]
 
 mod expr;
@@ -107,7 +108,7 @@ pub const MAX_NESTING: usize = 256;
 /// The deepest nesting of parentheses accepted. lang-c's parser backtracks through the
 /// alternatives of every `(` in a declarator or attribute (parameter list, abstract declarator,
 /// cast, expression), which takes time exponential in the depth: about 1.6× per level on
-/// malformed declarators, 4 ms at 16 levels and seconds past 28 (`tests/fuzz_cdef.rs` found it).
+/// malformed declarators, 4 ms at 16 levels and seconds past 28 (`tests/fuzz_cdef/` found it).
 /// Real headers nest at most 4 (the 150 headers of `/usr/include` on Debian 12, after `cc -E`).
 pub const MAX_PAREN_NESTING: usize = 16;
 /// The most tokens that make the parser recurse (unary-capable operators, `sizeof` and

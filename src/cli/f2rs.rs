@@ -29,6 +29,10 @@ pub struct F2rsArgs {
     /// Put after every symbol (OpenBLAS's ILP64 build: `_64_`).
     #[arg(long, default_value = "_")]
     suffix: String,
+    /// Names with an underscore inside get a second one (`la_foo__`): f2c, g77, and gfortran
+    /// with -ff2c.
+    #[arg(long)]
+    second_underscore: bool,
     /// A kind parameter the sources use but do not define, `NAME=BYTES` (repeatable).
     #[arg(long = "kind", value_name = "NAME=BYTES")]
     kinds: Vec<String>,
@@ -70,6 +74,7 @@ pub fn run(a: &F2rsArgs) -> Result<(), String> {
         },
         prefix: a.prefix.clone(),
         suffix: a.suffix.clone(),
+        second_underscore: a.second_underscore,
     };
     let start = std::time::Instant::now();
     let bar = std::io::stderr().is_terminal();

@@ -17,6 +17,16 @@
 
 use super::model::{CharLen, Dummy, FType, Intent, ProcSig, Routine};
 
+/// The C types of Fortran's `COMPLEX` and `COMPLEX*16` scalars: structs of two parts, which
+/// have the layout and the calling convention of C's `float _Complex` and `double _Complex` on
+/// x86-64 (System V: one or two SSE eightbytes) and AArch64 (a homogeneous aggregate of two),
+/// and which jitffi passes and returns by value like any struct. Every cdef of
+/// [`Signatures::cdef`](super::Signatures::cdef) starts with them.
+pub const COMPLEX_TYPEDEFS: &str = "\
+typedef struct { float re, im; } fortran_complex8;    /* COMPLEX: C's float _Complex */
+typedef struct { double re, im; } fortran_complex16;  /* COMPLEX*16: C's double _Complex */
+";
+
 /// How a library's routines are called.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Abi {
@@ -26,8 +36,12 @@ pub struct Abi {
     pub convention: Convention,
     /// Put before every symbol (`scipy_`).
     pub prefix: String,
-    /// Put after every symbol (`_`; OpenBLAS's ILP64 build uses `_64_`).
+    /// Put after every symbol (`_`; OpenBLAS's ILP64 builds for other distributions use
+    /// `_64_`).
     pub suffix: String,
+    /// Names with an underscore inside get a second one (`la_foo__`): f2c and g77, and
+    /// gfortran with `-ff2c` or `-fsecond-underscore`.
+    pub second_underscore: bool,
 }
 
 impl Default for Abi {
@@ -37,6 +51,7 @@ impl Default for Abi {
             convention: Convention::Gfortran,
             prefix: String::new(),
             suffix: "_".into(),
+            second_underscore: false,
         }
     }
 }
@@ -101,8 +116,13 @@ impl Abi {
                 r.name.to_ascii_lowercase()
             );
         }
+        let second = if self.second_underscore && r.name.contains('_') {
+            "_"
+        } else {
+            ""
+        };
         format!(
-            "{}{}{}",
+            "{}{}{}{second}",
             self.prefix,
             r.name.to_ascii_lowercase(),
             self.suffix
@@ -131,8 +151,8 @@ impl Abi {
                 k => return Err(format!("REAL(KIND={k}) is not supported")),
             },
             FType::Complex { kind } => match kind.unwrap_or(4) {
-                4 => "float _Complex".into(),
-                8 => "double _Complex".into(),
+                4 => "fortran_complex8".into(),
+                8 => "fortran_complex16".into(),
                 10 => "long double _Complex".into(),
                 k => return Err(format!("COMPLEX(KIND={k}) is not supported")),
             },
@@ -337,7 +357,7 @@ mod tests {
             protos(SRC, &Abi::default()),
             [
                 "void dfoo_(const char *trans, const int32_t *n, double *a, char *uplo, int32_t *info, size_t trans_len, size_t uplo_len);",
-                "double _Complex zdotc_(int32_t *n, double _Complex *zx, int32_t *incx, double _Complex *zy, int32_t *incy);",
+                "fortran_complex16 zdotc_(int32_t *n, fortran_complex16 *zx, int32_t *incx, fortran_complex16 *zy, int32_t *incy);",
                 "float sdot_(int32_t *n, float *sx, int32_t *incx, float *sy, int32_t *incy);",
                 "void name_(char *ret, size_t ret_len, int32_t *k);",
             ]
@@ -351,11 +371,12 @@ mod tests {
             convention: Convention::F2c,
             prefix: String::new(),
             suffix: "_64_".into(),
+            second_underscore: false,
         };
         let p = protos(SRC, &abi);
         assert_eq!(
             p[1],
-            "void zdotc_64_(double _Complex *ret, int64_t *n, double _Complex *zx, int64_t *incx, double _Complex *zy, int64_t *incy);"
+            "void zdotc_64_(fortran_complex16 *ret, int64_t *n, fortran_complex16 *zx, int64_t *incx, fortran_complex16 *zy, int64_t *incy);"
         );
         assert_eq!(
             p[2],

@@ -45,7 +45,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-pub use abi::{Abi, CParam, Convention, Prototype, Role};
+pub use abi::{Abi, COMPLEX_TYPEDEFS, CParam, Convention, Prototype, Role};
 pub use model::{
     Bound, CharLen, Dim, Doc, Dummy, FType, Intent, IntentSource, ParamDoc, ProcSig, Routine,
     Skipped,
@@ -279,7 +279,7 @@ impl Signatures {
     /// The C declarations of every routine for `abi`, each after a comment with its brief
     /// description and location; and the routines whose types have no C counterpart.
     pub fn cdef(&self, abi: &Abi) -> (String, Vec<Skipped>) {
-        let mut out = String::new();
+        let mut out = String::from(COMPLEX_TYPEDEFS);
         let mut skipped = Vec::new();
         for r in &self.routines {
             match abi.prototype(r) {

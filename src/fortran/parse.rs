@@ -587,9 +587,9 @@ fn header(c: &str) -> Option<Header> {
     let mut result = None;
     let mut bind_c = None;
     while !r.is_empty() {
-        if let Some(x) = r.strip_prefix("RESULT(") {
+        if r.starts_with("RESULT(") {
             let close = close_paren(r, 6)?;
-            result = Some(x[..close - 7].to_string());
+            result = Some(r[7..close - 1].to_string());
             r = &r[close..];
         } else if r.starts_with("BIND(") {
             let close = close_paren(r, 4)?;

@@ -299,6 +299,10 @@ fn fixed_piece(raw: &str) -> Line<'_> {
         return Line::Blank;
     }
     let first = raw.as_bytes()[0];
+    if first == b'#' {
+        // A C preprocessor line (`#if defined(_OPENMP)` in a `.F` file): every branch is read.
+        return Line::Comment("");
+    }
     if matches!(first, b'C' | b'c' | b'*' | b'!') {
         // `Cf2py` / `!f2py` (any case): a directive whose text starts in column 6.
         if raw.len() > 5 && raw[1..5].eq_ignore_ascii_case("f2py") {

@@ -1,4 +1,4 @@
-//! The property the cdef fuzzers check, shared by `tests/fuzz_cdef.rs` (through `common`) and
+//! The property the cdef fuzzers check, shared by `tests/fuzz_cdef/` (through `common`) and
 //! the cargo-fuzz target `tests/fuzz/fuzz_targets/cdef.rs` (through `#[path]`): what a failed
 //! call must leave unchanged, and what every error must say.
 

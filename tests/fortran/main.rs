@@ -1,0 +1,27 @@
+//! `jitffi::fortran` against its oracles: gfortran compiles a corpus of tricky Fortran (and a
+//! driver that calls it and prints every result bit for bit), jitffi reads the same sources,
+//! declares their prototypes for each ABI (gfortran, `-ff2c`, `-fdefault-integer-8`) and calls
+//! the compiled library; the results must be the driver's. The Reference LAPACK tree is read
+//! whole and its prototypes resolved in the system's libraries.
+//!
+//! Modules: `corpus` (the gfortran corpus in `tests/f/`), `lapack` (Reference LAPACK 3.12's
+//! sources, from the `netlib-src` crate: `bash .ci/lapack-src`).
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod corpus;
+mod lapack;
+
+/// gfortran, or a failure that says how to install it.
+pub(crate) fn require_gfortran() {
+    let ok = std::process::Command::new("gfortran")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(
+        ok,
+        "these tests compile Fortran with gfortran, the oracle of the Fortran ABI: \
+         `apt-get install gfortran` (or run `bash .ci/deps`)"
+    );
+}
