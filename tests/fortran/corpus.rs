@@ -192,9 +192,17 @@ fn call_all(v: &Variant, lib_path: &Path) -> Vec<String> {
     let f2c = v.abi.convention == Convention::F2c;
     let ints = Ints { ilp64: v.abi.ilp64 };
     let mut lines = Vec::new();
-    // SAFETY (every call below): the prototypes are the ones jitffi derived from the sources
-    // the library was compiled from; every pointer is to a live buffer of the dummy's type and
-    // extent, hidden lengths are the buffers' lengths.
+    // An EXTERNAL callback for APPLY: `double (*)(const double *)`.
+    let sq = ffi
+        .callback_typed("double (*)(const double *)", |x: *const f64| {
+            // SAFETY: APPLY passes a pointer to an element of X.
+            let x = unsafe { *x };
+            x * x + 1.0
+        })
+        .unwrap();
+    // SAFETY: the prototypes are the ones jitffi derived from the sources the library was
+    // compiled from; every pointer is to a live buffer of the dummy's type and extent, hidden
+    // lengths are the buffers' lengths, and `sq` outlives the calls.
     unsafe {
         // CHARACTER*(*), CHARACTER and CHARACTER*1 dummies: one hidden size_t length each.
         let (mut k, mut out) = (ints.buf(&[7]), ints.buf(&[0]));
@@ -257,14 +265,7 @@ fn call_all(v: &Variant, lib_path: &Path) -> Vec<String> {
         let v = f("ISUM").call(&[p(&mut n), p(&mut xs)]).unwrap();
         lines.push(format!("isum {}", ints.value(&v)));
 
-        // An EXTERNAL callback: `double (*)(const double *)`.
-        let sq = ffi
-            .callback_typed("double (*)(const double *)", |x: *const f64| {
-                // SAFETY: APPLY passes a pointer to an element of X.
-                let x = unsafe { *x };
-                x * x + 1.0
-            })
-            .unwrap();
+        // The EXTERNAL callback.
         let (mut n, mut x, mut y) = (ints.buf(&[3]), [0.5f64, -2.0, 3.0], [0f64; 3]);
         f("APPLY")
             .call(&[sq.value(), p(&mut n), p(&mut x), p(&mut y)])
