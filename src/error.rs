@@ -88,6 +88,8 @@ pub enum Error {
     Callback(crate::callback::CallbackError),
     /// The LP modeler refused a model or GLPK failed ([`crate::lp`]).
     Lp(crate::lp::LpError),
+    /// Fortran sources cannot be read or a Fortran library used ([`crate::fortran`]).
+    Fortran(crate::fortran::FortranError),
     /// A C literal did not parse or does not fit its type ([`crate::literal`], with the
     /// `cli` feature).
     #[cfg(feature = "cli")]
@@ -107,6 +109,7 @@ impl fmt::Display for Error {
             Error::CData(e) => e.fmt(f),
             Error::Callback(e) => e.fmt(f),
             Error::Lp(e) => e.fmt(f),
+            Error::Fortran(e) => e.fmt(f),
             #[cfg(feature = "cli")]
             Error::Literal(e) => e.fmt(f),
         }
@@ -128,6 +131,7 @@ impl std::error::Error for Error {
             Error::CData(e) => e,
             Error::Callback(e) => e,
             Error::Lp(e) => e,
+            Error::Fortran(e) => e,
             #[cfg(feature = "cli")]
             Error::Literal(e) => e,
         };
@@ -184,6 +188,11 @@ impl From<crate::lp::LpError> for Error {
 impl From<crate::literal::LiteralError> for Error {
     fn from(e: crate::literal::LiteralError) -> Self {
         Error::Literal(e)
+    }
+}
+impl From<crate::fortran::FortranError> for Error {
+    fn from(e: crate::fortran::FortranError) -> Self {
+        Error::Fortran(e)
     }
 }
 impl From<crate::callback::CallbackError> for Error {

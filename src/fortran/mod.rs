@@ -37,6 +37,7 @@
 
 mod abi;
 mod doc;
+mod library;
 mod model;
 mod parse;
 mod source;
@@ -46,6 +47,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 pub use abi::{Abi, COMPLEX_TYPEDEFS, CParam, Convention, Prototype, Role};
+pub use library::{Library, OpenOptions, probe_abi};
 pub use model::{
     Bound, CharLen, Dim, Doc, Dummy, FType, Intent, IntentSource, ParamDoc, ProcSig, Routine,
     Skipped,
@@ -135,8 +137,8 @@ fn is_fortran(p: &Path) -> bool {
             })
 }
 
-/// A source that cannot be read at all.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// Why Fortran sources cannot be read or a Fortran library cannot be used.
+#[derive(Debug)]
 #[non_exhaustive]
 pub enum FortranError {
     /// A file (or an `INCLUDE`) that cannot be read.
@@ -148,6 +150,30 @@ pub enum FortranError {
         /// Why.
         message: String,
     },
+    /// The shared library cannot be loaded.
+    Load(crate::LoadError),
+    /// The derived declarations do not parse (a bug: please report it with the sources).
+    Cdef(Box<crate::Error>),
+    /// No routine of that name in the sources.
+    NoRoutine(String),
+    /// A routine whose types have no C counterpart.
+    Unsupported {
+        /// The routine.
+        routine: String,
+        /// Why.
+        reason: String,
+    },
+    /// The library does not define a routine's symbol.
+    Symbol {
+        /// The routine.
+        routine: String,
+        /// The symbol looked up.
+        symbol: String,
+        /// What the lookup said.
+        source: Box<crate::Error>,
+    },
+    /// The ABI probe could not tell how the library was built.
+    Probe(String),
 }
 
 impl fmt::Display for FortranError {
@@ -157,11 +183,30 @@ impl fmt::Display for FortranError {
             FortranError::Dir { dir, message } => {
                 write!(f, "cannot list {}: {message}", dir.display())
             }
+            FortranError::Load(e) => e.fmt(f),
+            FortranError::Cdef(e) => write!(f, "the derived declarations do not parse: {e}"),
+            FortranError::NoRoutine(n) => write!(f, "no routine '{n}' in the sources"),
+            FortranError::Unsupported { routine, reason } => {
+                write!(f, "{routine} cannot be called: {reason}")
+            }
+            FortranError::Symbol {
+                routine, symbol, ..
+            } => write!(f, "{routine}: the library has no symbol '{symbol}'"),
+            FortranError::Probe(m) => write!(f, "ABI probe: {m}"),
         }
     }
 }
 
-impl std::error::Error for FortranError {}
+impl std::error::Error for FortranError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            FortranError::Load(e) => Some(e),
+            FortranError::Cdef(e) => Some(&**e),
+            FortranError::Symbol { source, .. } => Some(&**source),
+            _ => None,
+        }
+    }
+}
 
 /// Every routine the sources define, and what could not be wrapped.
 #[derive(Clone, Debug, Default)]

@@ -9,7 +9,7 @@ use jitffi::fortran::{self, Abi, Sources};
 use jitffi::{Ffi, Library};
 
 /// The `source/` directory of the netlib-src crate.
-fn lapack_source() -> PathBuf {
+pub(crate) fn lapack_source() -> PathBuf {
     let dir = std::env::var_os("JITFFI_LAPACK_SRC").map_or_else(
         || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/netlib-src/source"),
         PathBuf::from,

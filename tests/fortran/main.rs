@@ -5,13 +5,15 @@
 //! whole and its prototypes resolved in the system's libraries.
 //!
 //! Modules: `corpus` (the gfortran corpus in `tests/f/`), `lapack` (Reference LAPACK 3.12's
-//! sources, from the `netlib-src` crate: `bash .ci/lapack-src`).
+//! sources, from the `netlib-src` crate: `bash .ci/lapack-src`), `probe` (LP64/ILP64 and
+//! gfortran/f2c told apart at run time, against gfortran builds and the system's libraries).
 
 #[path = "../common/mod.rs"]
 mod common;
 
 mod corpus;
 mod lapack;
+mod probe;
 
 /// gfortran, or a failure that says how to install it.
 pub(crate) fn require_gfortran() {
