@@ -110,7 +110,7 @@ fn a_library_opened_with_its_sources_solves_a_system() {
             Value::ptr(ipiv.as_mut_ptr()),
             Value::ptr(b.as_mut_ptr()),
             Value::ptr(&n),
-            Value::ptr(&mut info),
+            Value::ptr(&raw mut info),
         ])
     }
     .unwrap();
