@@ -1,9 +1,10 @@
 //! The `Ffi` facade: one context holding the type table, with `cdef`, `cdef_header`, `type_of`
 //! and the layout queries.
 //!
-//! The table lives behind an `Arc` that `cdef` replaces: a `cdef` works on a copy and publishes
-//! it only on success (transactional), and every [`Type`] handle keeps the version of the table
-//! it was made from, which stays valid because tables are append-only.
+//! The table lives behind an `Arc` in the context (`crate::context`): a `cdef` is a
+//! transaction on it (journaled, rolled back on error), done in place unless a snapshot is
+//! held (a [`Type`], a `types()` result), in which case the table is copied first, so every
+//! snapshot keeps the version it was made from, valid because tables are append-only.
 
 use std::fmt;
 use std::path::PathBuf;
