@@ -37,6 +37,7 @@
 
 mod abi;
 mod doc;
+pub mod expr;
 mod library;
 mod model;
 mod parse;
