@@ -150,8 +150,8 @@ impl fmt::Display for Tok {
 
 fn lex(s: &str) -> Result<Vec<(usize, Tok)>, ExprError> {
     const OPS: [&str; 22] = [
-        "&&", "||", "<=", ">=", "==", "!=", "/=", "(", ")", ",", "?", ":", "*", "/", "%", "+",
-        "-", "<", ">", "!", "=", ".",
+        "&&", "||", "<=", ">=", "==", "!=", "/=", "(", ")", ",", "?", ":", "*", "/", "%", "+", "-",
+        "<", ">", "!", "=", ".",
     ];
     let b = s.as_bytes();
     let mut out = Vec::new();
@@ -185,12 +185,10 @@ fn lex(s: &str) -> Result<Vec<(usize, Tok)>, ExprError> {
             continue;
         }
         if c == b'\'' || c == b'"' {
-            let close = s[i + 1..]
-                .find(c as char)
-                .ok_or_else(|| ExprError {
-                    at: start,
-                    message: "unterminated character literal".into(),
-                })?;
+            let close = s[i + 1..].find(c as char).ok_or_else(|| ExprError {
+                at: start,
+                message: "unterminated character literal".into(),
+            })?;
             out.push((start, Tok::Str(s[i + 1..i + 1 + close].to_string())));
             i += close + 2;
             continue;
@@ -404,12 +402,10 @@ impl Expr {
             Expr::Int(i) => Val::Int(*i),
             Expr::Float(f) => Val::Float(*f),
             Expr::Str(s) => Val::Str(s.clone()),
-            Expr::Name(n) => env
-                .value(n)
-                .ok_or_else(|| ExprError {
-                    at: 0,
-                    message: format!("'{}' has no value", n.to_ascii_lowercase()),
-                })?,
+            Expr::Name(n) => env.value(n).ok_or_else(|| ExprError {
+                at: 0,
+                message: format!("'{}' has no value", n.to_ascii_lowercase()),
+            })?,
             Expr::Unary(op, e) => {
                 let v = ev(e)?;
                 match (op, v) {
@@ -473,9 +469,9 @@ fn binary(op: &str, a: Val, b: Val) -> Result<Val, ExprError> {
         },
         (Str(x), Str(y)) if matches!(op, "<" | "<=" | ">" | ">=" | "==" | "!=") => {
             // Characters compare case-insensitively, as LAPACK's LSAME does.
-            Int(i64::from(cmp(
-                x.to_ascii_uppercase().cmp(&y.to_ascii_uppercase()),
-            )))
+            Int(i64::from(cmp(x
+                .to_ascii_uppercase()
+                .cmp(&y.to_ascii_uppercase()))))
         }
         (x @ (Int(_) | Float(_)), y @ (Int(_) | Float(_))) => {
             let f = |v: Val| match v {
@@ -491,7 +487,7 @@ fn binary(op: &str, a: Val, b: Val) -> Result<Val, ExprError> {
                 "/" => Float(x / y),
                 "%" => Float(x % y),
                 _ => Int(i64::from(
-                    x.partial_cmp(&y).is_some_and(|o| cmp(o)) || (op == "!=" && x.is_nan()),
+                    x.partial_cmp(&y).is_some_and(cmp) || (op == "!=" && x.is_nan()),
                 )),
             }
         }
@@ -529,7 +525,10 @@ fn call(f: &str, args: &[Expr], env: &dyn Env) -> Result<Val, ExprError> {
             if args.len() == 2 && f == "size" {
                 let d = int_arg(1)?;
                 // Fortran's size(a, dim) counts dimensions from 1.
-                Val::Int(env.shape(&n, (d - 1).max(0) as usize).ok_or_else(|| unknown(&n))?)
+                Val::Int(
+                    env.shape(&n, (d - 1).max(0) as usize)
+                        .ok_or_else(|| unknown(&n))?,
+                )
             } else {
                 Val::Int(env.size(&n).ok_or_else(|| unknown(&n))?)
             }

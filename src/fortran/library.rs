@@ -6,7 +6,7 @@ use std::ffi::c_void;
 use std::fmt;
 
 use super::abi::{Abi, COMPLEX_TYPEDEFS, Convention};
-use super::{FortranError, Routine, Signatures, Sources};
+use super::{Arg, FortranError, Out, Routine, Sig, Signatures, Sources};
 use crate::{Ffi, Function, LoadOptions, Value};
 
 /// How to open a Fortran library.
@@ -165,6 +165,41 @@ impl Library {
         self.index
             .get(&name.to_ascii_uppercase())
             .map(|&i| &self.sigs.routines[i])
+    }
+
+    /// The f2py-style signature of `name`: `ipiv, x = dgesv(a, b, [n, nrhs, lda, ldb])`.
+    ///
+    /// # Errors
+    ///
+    /// A name the sources do not define.
+    pub fn signature(&self, name: &str) -> Result<Sig, FortranError> {
+        let r = self
+            .routine(name)
+            .ok_or_else(|| FortranError::NoRoutine(name.to_string()))?;
+        Ok(Sig::of(r))
+    }
+
+    /// Calls `name` the f2py way: `args` are the signature's visible arguments in order
+    /// ([`Library::signature`]; optional ones may be left out or [`Arg::Default`]); extents
+    /// are computed from array shapes and every array is checked to hold the elements the
+    /// routine will touch; `intent(out)` arrays are allocated, workspace sizes queried,
+    /// `INFO` checked; the function result (if any) and the outputs come back in order.
+    ///
+    /// Arrays given read-only are copied when the routine writes them (f2py's default);
+    /// [`Arg::vec_mut`] / [`Arg::matrix_mut`] are updated in place.
+    ///
+    /// # Errors
+    ///
+    /// [`FortranError::Argument`] for a missing, mistyped or too short argument, or one the
+    /// routine found illegal (`INFO < 0`); [`FortranError::Failed`] when it ran and failed
+    /// (`INFO > 0`, with what its documentation says that means).
+    pub fn call(&self, name: &str, args: &[Arg<'_>]) -> Result<Vec<Out>, FortranError> {
+        let r = self
+            .routine(name)
+            .ok_or_else(|| FortranError::NoRoutine(name.to_string()))?;
+        let sig = Sig::of(r);
+        let f = self.function(name)?;
+        super::call::call(r, &sig, &self.abi, &f, args)
     }
 
     /// The routine `name` as a jitffi [`Function`] of its C prototype (every argument by

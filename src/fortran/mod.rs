@@ -36,11 +36,13 @@
 //! ```
 
 mod abi;
+mod call;
 mod doc;
 pub mod expr;
 mod library;
 mod model;
 mod parse;
+mod sig;
 mod source;
 
 use std::collections::HashMap;
@@ -48,11 +50,13 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 pub use abi::{Abi, COMPLEX_TYPEDEFS, CParam, Convention, Prototype, Role};
+pub use call::{Arg, ArrayArg, Complex32, Complex64, Elem, Element, Out, OutArray};
 pub use library::{Library, OpenOptions, probe_abi};
 pub use model::{
     Bound, CharLen, Dim, Doc, Dummy, FType, Intent, IntentSource, ParamDoc, ProcSig, Routine,
     Skipped,
 };
+pub use sig::{Check, Role as SigRole, Sig, SigArg};
 pub use source::{Form, Location, SourceError};
 
 /// The Fortran files to read.
@@ -175,6 +179,25 @@ pub enum FortranError {
     },
     /// The ABI probe could not tell how the library was built.
     Probe(String),
+    /// An argument of a call is missing, of the wrong type or too short for the extents the
+    /// routine uses, or the routine said it was illegal (`INFO < 0`).
+    Argument {
+        /// The routine, lower case.
+        routine: String,
+        /// The argument, lower case (empty for the call as a whole).
+        argument: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// The routine ran and failed (`INFO > 0`): a singular matrix, no convergence.
+    Failed {
+        /// The routine, lower case.
+        routine: String,
+        /// `INFO`.
+        info: i64,
+        /// What the routine's documentation says `INFO > 0` means.
+        meaning: String,
+    },
 }
 
 impl fmt::Display for FortranError {
@@ -194,6 +217,28 @@ impl fmt::Display for FortranError {
                 routine, symbol, ..
             } => write!(f, "{routine}: the library has no symbol '{symbol}'"),
             FortranError::Probe(m) => write!(f, "ABI probe: {m}"),
+            FortranError::Argument {
+                routine,
+                argument,
+                message,
+            } => {
+                if argument.is_empty() {
+                    write!(f, "{routine}: {message}")
+                } else {
+                    write!(f, "{routine}: argument {argument} {message}")
+                }
+            }
+            FortranError::Failed {
+                routine,
+                info,
+                meaning,
+            } => {
+                if meaning.is_empty() {
+                    write!(f, "{routine} failed: INFO = {info}")
+                } else {
+                    write!(f, "{routine} failed: INFO = {info}: {meaning}")
+                }
+            }
         }
     }
 }

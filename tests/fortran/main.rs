@@ -11,6 +11,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod calls;
 mod corpus;
 mod lapack;
 mod probe;

@@ -1,0 +1,335 @@
+//! f2py-style call signatures: which arguments a caller gives, which are computed
+//! (dimensions from array shapes, workspace sizes from a query), which come back, and what is
+//! checked before the call. [`Sig::of`] derives one from a routine the way f2py's crackfortran
+//! does for plain Fortran, plus Reference LAPACK's conventions (doxygen dimensions, `LWORK =
+//! -1` workspace queries, `INFO`).
+
+use std::fmt;
+
+use super::expr::{self, Expr};
+use super::model::{Bound, FType, Intent, ProcSig, Routine};
+
+/// How an argument takes part in a call.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Role {
+    /// Given by the caller (an input, or an array updated in place or copied).
+    Given,
+    /// Given by the caller or, when left out, computed from `init`.
+    Optional(Expr),
+    /// Computed from `init`, never given (f2py's `intent(hide)`).
+    Hidden(Expr),
+    /// A workspace array whose size comes from a workspace query (the `LWORK = -1` call),
+    /// with the name of its size argument.
+    Workspace(String),
+    /// The size of a workspace array (set by the query).
+    WorkSize(String),
+    /// LAPACK's `INFO`: an error when negative (an illegal argument) or positive.
+    Info,
+    /// Allocated by the call and returned (`intent(out)` with computable dimensions).
+    Out,
+}
+
+/// One argument of a signature.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SigArg {
+    /// The dummy's name, upper case.
+    pub name: String,
+    /// Its type (`None` for a dummy procedure).
+    pub ty: Option<FType>,
+    /// The extents of an array, outermost last (column-major); empty for a scalar.
+    pub dims: Vec<Expr>,
+    /// Direction.
+    pub intent: Intent,
+    /// How it takes part.
+    pub role: Role,
+    /// A dummy procedure's interface.
+    pub callback: Option<Option<ProcSig>>,
+    /// Returned after the call (outputs and in,out arrays).
+    pub returned: bool,
+    /// Conditions checked before the call, from the documentation (`LDA >= max(1,N)`,
+    /// `N >= 0`, the option letters of a `CHARACTER*1`): what would otherwise reach XERBLA.
+    pub checks: Vec<Check>,
+}
+
+/// A condition on an argument, checked before the call.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Check {
+    /// `NAME >= expr`.
+    AtLeast(Expr),
+    /// One of these letters (any case, as LAPACK's LSAME compares).
+    OneOf(Vec<char>),
+}
+
+/// A routine's call signature.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Sig {
+    /// The routine's name, upper case.
+    pub name: String,
+    /// Its arguments, in the routine's order.
+    pub args: Vec<SigArg>,
+    /// A function's result type.
+    pub result: Option<FType>,
+}
+
+impl Sig {
+    /// The signature f2py would give `r`: integer scalars that are a bare extent of an array
+    /// argument become optional (their value the array's shape), `LWORK`-style sizes of
+    /// workspace arrays (documented with `= -1`) are queried, `INFO` is checked, and
+    /// `intent(out)` arrays whose extents are known are allocated and returned. Extents come
+    /// from the declarations or, where those say `*`, from the doxygen `dimension (…)` line.
+    pub fn of(r: &Routine) -> Sig {
+        let mut args: Vec<SigArg> = r
+            .dummies
+            .iter()
+            .map(|d| {
+                let doc = r.doc.params.get(&d.name);
+                let doc_dims = doc.and_then(|p| p.dims.clone());
+                let dims = extents(&d.dims, doc_dims.as_deref());
+                let intent = d.intent.map_or(Intent::In, |i| i.0);
+                let checks =
+                    doc.map_or_else(Vec::new, |p| doc_checks(&d.name, &p.text, d.ty.as_ref()));
+                SigArg {
+                    name: d.name.clone(),
+                    ty: d.ty.clone(),
+                    dims,
+                    intent,
+                    role: Role::Given,
+                    callback: d.external.clone(),
+                    returned: intent != Intent::In,
+                    checks,
+                }
+            })
+            .collect();
+        // INFO.
+        for a in &mut args {
+            if a.name == "INFO"
+                && a.dims.is_empty()
+                && matches!(a.ty, Some(FType::Integer { .. }))
+                && a.intent == Intent::Out
+            {
+                a.role = Role::Info;
+                a.returned = false;
+            }
+        }
+        // Workspace pairs: an array whose only extent is MAX(1,L) or L for an integer scalar
+        // L documented with a `= -1` query.
+        let n = args.len();
+        for i in 0..n {
+            let Some(size) = workspace_size(&args[i]) else {
+                continue;
+            };
+            let Some(j) = args.iter().position(|a| a.name == size) else {
+                continue;
+            };
+            let queried = r
+                .doc
+                .params
+                .get(&size)
+                .is_some_and(|p| p.text.contains("= -1") || p.text.contains("=-1"));
+            if !queried || !args[j].dims.is_empty() {
+                continue;
+            }
+            args[i].role = Role::Workspace(size.clone());
+            args[i].returned = false;
+            args[j].role = Role::WorkSize(args[i].name.clone());
+            args[j].returned = false;
+        }
+        // Bare extents: N in A(LDA,N) is shape(a,1), LDA is shape(a,0).
+        for j in 0..n {
+            if args[j].role != Role::Given
+                || !args[j].dims.is_empty()
+                || !matches!(args[j].ty, Some(FType::Integer { .. }))
+                || args[j].intent != Intent::In
+            {
+                continue;
+            }
+            let name = args[j].name.clone();
+            let source = args.iter().find_map(|a| {
+                if a.intent == Intent::Out && !matches!(a.role, Role::Given) {
+                    return None;
+                }
+                if a.intent == Intent::Out {
+                    return None;
+                }
+                a.dims.iter().enumerate().find_map(|(k, d)| {
+                    (*d == Expr::Name(name.clone())).then(|| (a.name.clone(), k, a.dims.len()))
+                })
+            });
+            if let Some((array, k, rank)) = source {
+                let a = Expr::Name(array);
+                let init = if rank == 1 {
+                    Expr::Call("len".into(), vec![a])
+                } else {
+                    Expr::Call("shape".into(), vec![a, Expr::Int(k as i64)])
+                };
+                args[j].role = Role::Optional(init);
+            }
+        }
+        // Outputs allocated by the call: intent(out) arrays and scalars whose extents only
+        // name scalars that are given, optional or set by a query.
+        for i in 0..n {
+            if args[i].intent != Intent::Out || args[i].role != Role::Given {
+                continue;
+            }
+            if args[i].callback.is_some() {
+                continue;
+            }
+            let known = args[i].dims.iter().all(|d| {
+                d.names()
+                    .iter()
+                    .all(|x| args.iter().any(|a| &a.name == x && a.dims.is_empty()))
+            });
+            if known {
+                args[i].role = Role::Out;
+            }
+        }
+        Sig {
+            name: r.name.clone(),
+            args,
+            result: r.result.clone(),
+        }
+    }
+
+    /// The arguments a caller gives, in order: the required ones in the routine's order, then
+    /// the optional ones (as f2py orders them).
+    pub fn given(&self) -> impl Iterator<Item = &SigArg> {
+        let req = self.args.iter().filter(|a| a.role == Role::Given);
+        let opt = self
+            .args
+            .iter()
+            .filter(|a| matches!(a.role, Role::Optional(_)));
+        req.chain(opt)
+    }
+
+    /// The values a call returns, in order: the function result (named after the routine),
+    /// then outputs and updated arrays.
+    pub fn returns(&self) -> impl Iterator<Item = &SigArg> {
+        self.args.iter().filter(|a| a.returned)
+    }
+}
+
+impl fmt::Display for Sig {
+    /// f2py's docstring line: `ipiv, info = dgesv(a, b, [n, nrhs, lda, ldb])` (optional
+    /// arguments in brackets, `INFO` becomes an error).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let lower = |s: &str| s.to_ascii_lowercase();
+        let mut outs: Vec<String> = Vec::new();
+        if self.result.is_some() {
+            outs.push(lower(&self.name));
+        }
+        outs.extend(self.returns().map(|a| lower(&a.name)));
+        let req: Vec<String> = self
+            .args
+            .iter()
+            .filter(|a| a.role == Role::Given)
+            .map(|a| lower(&a.name))
+            .collect();
+        let opt: Vec<String> = self
+            .args
+            .iter()
+            .filter(|a| matches!(a.role, Role::Optional(_)))
+            .map(|a| lower(&a.name))
+            .collect();
+        if !outs.is_empty() {
+            write!(f, "{} = ", outs.join(", "))?;
+        }
+        write!(f, "{}({}", lower(&self.name), req.join(", "))?;
+        if !opt.is_empty() {
+            if !req.is_empty() {
+                f.write_str(", ")?;
+            }
+            write!(f, "[{}]", opt.join(", "))?;
+        }
+        f.write_str(")")
+    }
+}
+
+/// What an argument's documentation says must hold: `NAME >= expr` in a clause without an
+/// "if" (`LDA >= max(1,N).`; not `if JOBZ = 'V', LDZ >= N`), and the option letters
+/// (`= 'N':`) of a `CHARACTER*1`.
+fn doc_checks(name: &str, text: &str, ty: Option<&FType>) -> Vec<Check> {
+    let mut out = Vec::new();
+    let flat = text.replace('\n', " ");
+    for clause in flat.split(['.', ';']) {
+        let lower = clause.to_ascii_lowercase();
+        if lower.contains("if ") || lower.contains("when ") || lower.contains("otherwise") {
+            continue;
+        }
+        let upper = clause.to_ascii_uppercase();
+        let head = format!("{name} >=");
+        let Some(i) = upper.find(&head) else { continue };
+        // The name stands alone (not the end of a longer name).
+        if upper[..i]
+            .chars()
+            .next_back()
+            .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
+        {
+            continue;
+        }
+        let rest = clause[i + head.len()..].trim();
+        let rest = rest.split(" and ").next().unwrap_or(rest).trim();
+        if let Ok(e) = expr::parse(rest) {
+            out.push(Check::AtLeast(e));
+        }
+    }
+    if matches!(ty, Some(FType::Character { .. })) {
+        let mut letters = Vec::new();
+        for l in text.lines() {
+            let t = l.trim_start();
+            if let Some(r) = t.strip_prefix("= '") {
+                let mut cs = r.chars();
+                if let (Some(c), Some('\'')) = (cs.next(), cs.next())
+                    && c.is_ascii_alphanumeric()
+                    && !letters.contains(&c.to_ascii_uppercase())
+                {
+                    letters.push(c.to_ascii_uppercase());
+                }
+            }
+        }
+        if letters.len() >= 2 {
+            out.push(Check::OneOf(letters));
+        }
+    }
+    out
+}
+
+/// The extents of a dummy: the declared bounds, with `*` replaced by the documented extent
+/// when the doc gives one of the same rank; lower bounds make `u - l + 1`.
+fn extents(dims: &[super::model::Dim], doc: Option<&[String]>) -> Vec<Expr> {
+    dims.iter()
+        .enumerate()
+        .map(|(k, d)| {
+            let upper = match &d.upper {
+                Bound::Expr(e) => expr::parse(e).ok(),
+                Bound::Star | Bound::Colon => doc
+                    .filter(|doc| doc.len() == dims.len())
+                    .and_then(|doc| expr::parse(&doc[k]).ok()),
+            };
+            let upper = upper.unwrap_or(Expr::Int(-1));
+            match d.lower.as_deref().and_then(|l| expr::parse(l).ok()) {
+                Some(l) => Expr::Binary(
+                    "+",
+                    Box::new(Expr::Binary("-", Box::new(upper), Box::new(l))),
+                    Box::new(Expr::Int(1)),
+                ),
+                None => upper,
+            }
+        })
+        .collect()
+}
+
+/// The size argument of a workspace-looking array: `WORK(MAX(1,LWORK))` or `WORK(LWORK)`.
+fn workspace_size(a: &SigArg) -> Option<String> {
+    if a.dims.len() != 1 || a.intent == Intent::In {
+        return None;
+    }
+    match &a.dims[0] {
+        Expr::Name(n) => Some(n.clone()),
+        Expr::Call(f, args) if f == "max" && args.len() == 2 => match (&args[0], &args[1]) {
+            (Expr::Int(1), Expr::Name(n)) | (Expr::Name(n), Expr::Int(1)) => Some(n.clone()),
+            _ => None,
+        },
+        _ => None,
+    }
+    .filter(|n| n.starts_with('L') && n.contains("WORK"))
+}

@@ -1,0 +1,338 @@
+//! f2py-style calls (`fortran::Library::call`) of Reference LAPACK through its own sources:
+//! dimensions from array shapes, outputs allocated, workspace queried, INFO checked, bad
+//! arguments refused before they reach XERBLA (which ends the process in Reference LAPACK).
+//! Results are checked by identities computed here (residuals, A v = λ v, P L U = A,
+//! Z T Zᵀ = A), not by re-running LAPACK.
+
+use std::sync::OnceLock;
+
+use jitffi::fortran::{Arg, Library, OpenOptions, Out, Sources};
+
+/// Reference LAPACK (`lapack/liblapack.so.3`, not the alternatives' OpenBLAS), with every
+/// BLAS and LAPACK routine declared from the sources.
+fn lapack() -> &'static Library {
+    static LIB: OnceLock<Library> = OnceLock::new();
+    LIB.get_or_init(|| {
+        let src = super::lapack::lapack_source();
+        let sources = Sources::new()
+            .dir(src.join("BLAS/SRC"))
+            .dir(src.join("SRC"));
+        // SAFETY: the reference LAPACK built from these sources (3.11 lacks a few 3.12
+        // routines, which are then missing symbols); its ABI is probed.
+        unsafe {
+            Library::open(
+                "/usr/lib/x86_64-linux-gnu/lapack/liblapack.so.3",
+                &sources,
+                &OpenOptions::default(),
+            )
+        }
+        .unwrap_or_else(|e| panic!("{e} (`bash .ci/deps` installs liblapack-dev)"))
+    })
+}
+
+/// `a` (n × n, column-major) times `x`.
+fn matvec(a: &[f64], n: usize, x: &[f64]) -> Vec<f64> {
+    (0..n)
+        .map(|i| (0..n).map(|j| a[i + n * j] * x[j]).sum())
+        .collect()
+}
+
+fn close(a: f64, b: f64, what: &str) {
+    assert!(
+        (a - b).abs() <= 1e-12 * (1.0 + b.abs()),
+        "{what}: {a} vs {b}"
+    );
+}
+
+#[test]
+fn dgesv_infers_dimensions_and_returns_the_factors() {
+    let lib = lapack();
+    assert_eq!(
+        lib.signature("dgesv").unwrap().to_string(),
+        "a, ipiv, b = dgesv(a, b, [n, nrhs, lda, ldb])"
+    );
+    let a0 = [4.0, 2.0, 1.0, 1.0, 5.0, 2.0, 0.5, 1.0, 6.0];
+    let b0 = [1.0, 2.0, 3.0, -1.0, 0.0, 4.0];
+    let out = lib
+        .call("dgesv", &[Arg::matrix(&a0, 3, 3), Arg::matrix(&b0, 3, 2)])
+        .unwrap();
+    let [lu, ipiv, x] = &out[..] else {
+        panic!("{out:?}")
+    };
+    let (lu, ipiv, x) = (
+        lu.array::<f64>().unwrap(),
+        ipiv.array::<i32>().unwrap(),
+        x.array::<f64>().unwrap(),
+    );
+    // Each column of X solves A x = b.
+    for k in 0..2 {
+        let ax = matvec(&a0, 3, &x[3 * k..3 * k + 3]);
+        for i in 0..3 {
+            close(ax[i], b0[3 * k + i], "A x");
+        }
+    }
+    // P L U = A: apply the row interchanges to A and compare with L U.
+    let mut pa = a0;
+    for (i, &p) in ipiv.iter().enumerate() {
+        let p = p as usize - 1;
+        for j in 0..3 {
+            pa.swap(i + 3 * j, p + 3 * j);
+        }
+    }
+    for i in 0..3 {
+        for j in 0..3 {
+            let luij: f64 = (0..3)
+                .map(|k| {
+                    let l = if i == k {
+                        1.0
+                    } else if i > k {
+                        lu[i + 3 * k]
+                    } else {
+                        0.0
+                    };
+                    let u = if k <= j { lu[k + 3 * j] } else { 0.0 };
+                    l * u
+                })
+                .sum();
+            close(luij, pa[i + 3 * j], "L U");
+        }
+    }
+    // The caller's arrays were copied, not overwritten (f2py's default).
+    assert_eq!(a0[0], 4.0);
+    // In place: the caller's B becomes X.
+    let mut a = a0;
+    let mut b = b0;
+    lib.call(
+        "dgesv",
+        &[Arg::matrix_mut(&mut a, 3, 3), Arg::matrix_mut(&mut b, 3, 2)],
+    )
+    .unwrap();
+    assert_eq!(&b[..], x);
+}
+
+#[test]
+fn dsyev_queries_its_workspace() {
+    let lib = lapack();
+    assert_eq!(
+        lib.signature("dsyev").unwrap().to_string(),
+        "a, w = dsyev(jobz, uplo, a, [n, lda])"
+    );
+    let n = 4;
+    let a0: Vec<f64> = (0..n * n)
+        .map(|k| {
+            let (i, j) = (k % n, k / n);
+            1.0 / (1 + i + j) as f64 + if i == j { 2.0 } else { 0.0 }
+        })
+        .collect();
+    let out = lib
+        .call(
+            "dsyev",
+            &[Arg::Str("V"), Arg::Str("U"), Arg::matrix(&a0, n, n)],
+        )
+        .unwrap();
+    let (v, w) = (
+        out[0].array::<f64>().unwrap(),
+        out[1].array::<f64>().unwrap(),
+    );
+    assert!(w.windows(2).all(|p| p[0] <= p[1]), "ascending: {w:?}");
+    for k in 0..n {
+        let vk = &v[n * k..n * k + n];
+        let av = matvec(&a0, n, vk);
+        for i in 0..n {
+            close(av[i], w[k] * vk[i], "A v = λ v");
+        }
+    }
+}
+
+#[test]
+fn dgees_calls_a_rust_select_callback() {
+    let lib = lapack();
+    let n = 4;
+    // Eigenvalues 3, -1, 2, -4 (a similarity transform of a diagonal matrix).
+    let a0 = [
+        3.0, 0.5, 0.0, 0.0, 0.0, -1.0, 0.3, 0.0, 0.0, 0.0, 2.0, 0.2, 0.1, 0.0, 0.0, -4.0,
+    ];
+    let select = lib
+        .ffi()
+        .callback_typed(
+            "int32_t (*)(const double *, const double *)",
+            |wr: *const f64, _wi: *const f64| {
+                // SAFETY: DGEES passes pointers to an element of WR and of WI.
+                i32::from(unsafe { *wr } > 0.0)
+            },
+        )
+        .unwrap();
+    let sig = lib.signature("dgees").unwrap();
+    assert_eq!(
+        sig.to_string(),
+        "a, sdim, wr, wi, vs, bwork = dgees(jobvs, sort, select, a, ldvs, [n, lda])"
+    );
+    let out = lib
+        .call(
+            "dgees",
+            &[
+                Arg::Str("V"),
+                Arg::Str("S"),
+                Arg::Callback(&select),
+                Arg::matrix(&a0, n, n),
+                Arg::Int(n as i64),
+            ],
+        )
+        .unwrap();
+    assert_eq!(out.len(), sig.returns().count(), "{sig}");
+    let get = |name: &str| {
+        let i = sig.returns().position(|a| a.name == name).unwrap();
+        &out[i]
+    };
+    let t = get("A").array::<f64>().unwrap();
+    let sdim = get("SDIM").int().unwrap();
+    let wr = get("WR").array::<f64>().unwrap();
+    let z = get("VS").array::<f64>().unwrap();
+    assert_eq!(
+        sdim, 2,
+        "two eigenvalues with a positive real part, sorted first"
+    );
+    assert!(
+        wr[0] > 0.0 && wr[1] > 0.0 && wr[2] < 0.0 && wr[3] < 0.0,
+        "{wr:?}"
+    );
+    // Z T Zᵀ = A.
+    for i in 0..n {
+        for j in 0..n {
+            let v: f64 = (0..n)
+                .flat_map(|k| (0..n).map(move |l| (k, l)))
+                .map(|(k, l)| z[i + n * k] * t[k + n * l] * z[j + n * l])
+                .sum();
+            close(v, a0[i + n * j], "Z T Zᵀ");
+        }
+    }
+}
+
+#[test]
+fn blas_functions_and_scalars() {
+    let lib = lapack();
+    let (x, y) = ([1.0f64, 2.0, 3.0], [4.0f64, -5.0, 6.0]);
+    let out = lib
+        .call(
+            "ddot",
+            &[
+                Arg::Int(3),
+                Arg::vec(&x),
+                Arg::Int(1),
+                Arg::vec(&y),
+                Arg::Int(1),
+            ],
+        )
+        .unwrap();
+    assert_eq!(out, [Out::Real(12.0)]);
+    // A strided view: every other element.
+    let out = lib
+        .call(
+            "ddot",
+            &[
+                Arg::Int(2),
+                Arg::vec(&x),
+                Arg::Int(2),
+                Arg::vec(&y),
+                Arg::Int(2),
+            ],
+        )
+        .unwrap();
+    assert_eq!(out, [Out::Real(1.0 * 4.0 + 3.0 * 6.0)]);
+    // A complex function result.
+    let z = [
+        jitffi::fortran::Complex64 { re: 1.0, im: 2.0 },
+        jitffi::fortran::Complex64 { re: 3.0, im: 4.0 },
+    ];
+    let out = lib
+        .call(
+            "zdotc",
+            &[
+                Arg::Int(2),
+                Arg::vec(&z),
+                Arg::Int(1),
+                Arg::vec(&z),
+                Arg::Int(1),
+            ],
+        )
+        .unwrap();
+    assert_eq!(out, [Out::Complex(30.0, 0.0)]);
+}
+
+#[test]
+fn bad_arguments_are_refused_before_the_call() {
+    let lib = lapack();
+    let a = [1.0f64; 9];
+    let e = |name: &str, args: &[Arg<'_>]| lib.call(name, args).unwrap_err().to_string();
+    // A vector is an n x 1 matrix, and LAPACK's documented LDB >= max(1,N) is checked here
+    // (Reference XERBLA would end the process).
+    assert_eq!(
+        e("dgesv", &[Arg::matrix(&a, 3, 3), Arg::vec(&[1.0, 2.0])]),
+        "dgesv: argument ldb is 2; it must be >= max(1,n) = 3"
+    );
+    // Arrays too short for the extents the routine uses.
+    let x = [1.0f64, 2.0, 3.0];
+    assert_eq!(
+        e(
+            "ddot",
+            &[
+                Arg::Int(4),
+                Arg::vec(&x),
+                Arg::Int(1),
+                Arg::vec(&x),
+                Arg::Int(1)
+            ]
+        ),
+        "ddot: argument dx has 3 elements; the routine uses 4 (1+(n-1)*abs(incx) = 4)"
+    );
+    assert_eq!(
+        e(
+            "ddot",
+            &[
+                Arg::Int(2),
+                Arg::vec(&x),
+                Arg::Int(-3),
+                Arg::vec(&x),
+                Arg::Int(1)
+            ]
+        ),
+        "ddot: argument dx has 3 elements; the routine uses 4 (1+(n-1)*abs(incx) = 4)"
+    );
+    // Option letters from the documentation.
+    let s = [2.0f64, 0.0, 0.0, 2.0];
+    assert_eq!(
+        e(
+            "dsyev",
+            &[Arg::Str("X"), Arg::Str("U"), Arg::matrix(&s, 2, 2)]
+        ),
+        "dsyev: argument jobz is 'X'; it must be one of 'N', 'V'"
+    );
+    // Types, arity, missing arguments.
+    let f = [1.0f32; 9];
+    assert_eq!(
+        e("dgesv", &[Arg::matrix(&f, 3, 3), Arg::vec(&x)]),
+        "dgesv: argument a is an array of DOUBLE PRECISION, got one of REAL"
+    );
+    assert_eq!(
+        e("dgesv", &[Arg::matrix(&a, 3, 3)]),
+        "dgesv: argument b is required (a, ipiv, b = dgesv(a, b, [n, nrhs, lda, ldb]))"
+    );
+    assert_eq!(
+        e("dgesv", &[Arg::Int(3), Arg::vec(&x)]),
+        "dgesv: argument a is an array of DOUBLE PRECISION"
+    );
+    assert_eq!(
+        e("ddot", &[Arg::Int(1 << 40), Arg::vec(&x)]),
+        "ddot: argument n 1099511627776 does not fit a 4-byte INTEGER"
+    );
+    // INFO > 0: a singular matrix, with what LAPACK's documentation says.
+    let singular = [1.0f64, 2.0, 2.0, 4.0];
+    let msg = e(
+        "dgesv",
+        &[Arg::matrix(&singular, 2, 2), Arg::vec(&[1.0, 1.0])],
+    );
+    assert!(
+        msg.starts_with("dgesv failed: INFO = 2: if INFO = i, U(i,i) is exactly zero."),
+        "{msg}"
+    );
+}
