@@ -244,7 +244,10 @@ pub struct OutArray {
     pub elem: Elem,
     /// Its extents.
     pub shape: Vec<usize>,
-    bytes: Vec<u8>,
+    /// The elements, in 16-byte-aligned storage.
+    buf: Vec<u128>,
+    /// How many bytes of `buf` are elements.
+    bytes: usize,
 }
 
 impl OutArray {
@@ -253,9 +256,10 @@ impl OutArray {
         if T::ELEM != self.elem {
             return None;
         }
-        let n = self.bytes.len() / self.elem.size();
-        // SAFETY: the buffer was allocated as `n` elements of this type (aligned to 16).
-        Some(unsafe { std::slice::from_raw_parts(self.bytes.as_ptr().cast::<T>(), n) })
+        let n = self.bytes / self.elem.size();
+        // SAFETY: `buf` is aligned to 16 bytes (more than any element needs) and holds `n`
+        // elements of `T` (its element type), all initialised.
+        Some(unsafe { std::slice::from_raw_parts(self.buf.as_ptr().cast::<T>(), n) })
     }
 }
 
@@ -626,9 +630,13 @@ pub(crate) fn call(
                 } else {
                     let shape = env.shapes.get(&a.name).cloned().unwrap_or_default();
                     let n: usize = shape.iter().product();
-                    let mut bytes = slot.bytes().to_vec();
-                    bytes.truncate(n * elem.size());
-                    outs.push(Out::Array(OutArray { elem, shape, bytes }));
+                    let bytes = (n * elem.size()).min(slot.bytes);
+                    outs.push(Out::Array(OutArray {
+                        elem,
+                        shape,
+                        buf: slot.buf,
+                        bytes,
+                    }));
                 }
             }
             Some(Place::Borrowed(..)) | Some(Place::Code(_)) | None => {}

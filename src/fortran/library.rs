@@ -82,8 +82,11 @@ impl Library {
     ///
     /// # Safety
     ///
-    /// Loading runs the library's initialisers; with `opts.abi` given, it must be the
-    /// library's.
+    /// Loading runs the library's initialisers. The sources must be the library's: the same
+    /// routines with the same arguments, whose documented array extents (the doxygen
+    /// `dimension (…)` lines where the declarations say `*`) are the ones the routines use,
+    /// since [`Library::call`] checks arrays against them. With `opts.abi` given, it must be
+    /// the library's.
     pub unsafe fn open(
         name: &str,
         sources: &Sources,
