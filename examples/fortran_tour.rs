@@ -47,12 +47,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Eigenvalues of a symmetric matrix (DSYEV asks for its workspace size first).
     println!("{}", lapack.signature("dsyev")?);
     let s = [2.0, -1.0, 0.0, -1.0, 2.0, -1.0, 0.0, -1.0, 2.0];
-    let out = lapack.call("dsyev", &[Arg::Str("N"), Arg::Str("U"), Arg::matrix(&s, 3, 3)])?;
+    let out = lapack.call(
+        "dsyev",
+        &[Arg::Str("N"), Arg::Str("U"), Arg::matrix(&s, 3, 3)],
+    )?;
     println!("eigenvalues = {:?}", out[1].array::<f64>().ok_or("w")?);
 
     // What Reference LAPACK's XERBLA would end the process for is an error here.
     let e = lapack
-        .call("dsyev", &[Arg::Str("Q"), Arg::Str("U"), Arg::matrix(&s, 3, 3)])
+        .call(
+            "dsyev",
+            &[Arg::Str("Q"), Arg::Str("U"), Arg::matrix(&s, 3, 3)],
+        )
         .unwrap_err();
     println!("refused: {e}");
     Ok(())
