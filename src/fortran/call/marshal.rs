@@ -1,0 +1,365 @@
+//! Marshalling: each argument's storage during a call ([`Slot`], [`Place`]), scalars and given
+//! arguments into it, scalar outputs out of it, and the raw call through the routine's C
+//! prototype (`VALUE` dummies, hidden lengths, the function result).
+
+use std::collections::HashMap;
+use std::ffi::c_void;
+use std::marker::PhantomData;
+
+use super::values::{Arg, Elem, Out};
+use super::{CallEnv, arg_err};
+use crate::fortran::FortranError;
+use crate::fortran::abi::{Abi, Role as CRole};
+use crate::fortran::expr::Val;
+use crate::fortran::model::{FType, Intent, Routine};
+use crate::fortran::sig::{Role, Sig, SigArg};
+use crate::{Function, Value};
+
+/// Storage of one argument during a call, 16-byte aligned.
+pub(super) struct Slot {
+    pub(super) buf: Vec<u128>,
+    pub(super) bytes: usize,
+}
+
+impl Slot {
+    pub(super) fn zeroed(bytes: usize) -> Slot {
+        Slot {
+            buf: vec![0u128; bytes.div_ceil(16).max(1)],
+            bytes,
+        }
+    }
+
+    pub(super) fn ptr(&mut self) -> *mut u8 {
+        self.buf.as_mut_ptr().cast()
+    }
+
+    pub(super) fn bytes(&self) -> &[u8] {
+        // SAFETY: `buf` holds at least `bytes` bytes.
+        unsafe { std::slice::from_raw_parts(self.buf.as_ptr().cast::<u8>(), self.bytes) }
+    }
+
+    pub(super) fn bytes_mut(&mut self) -> &mut [u8] {
+        // SAFETY: as above.
+        unsafe { std::slice::from_raw_parts_mut(self.buf.as_mut_ptr().cast::<u8>(), self.bytes) }
+    }
+}
+
+/// Where an argument's data is during a call.
+pub(super) enum Place<'a> {
+    /// Owned by the call (scalars, copies, outputs).
+    Owned(Slot),
+    /// The caller's array, updated in place.
+    Borrowed(*mut u8, PhantomData<&'a mut [u8]>),
+    /// A callback's code.
+    Code(Value<'static>),
+}
+
+pub(super) fn scalar_out(elem: Elem, b: &[u8], a: &SigArg) -> Out {
+    let logical = matches!(a.ty, Some(FType::Logical { .. }));
+    let o = match elem {
+        Elem::I32 => Out::Int(i64::from(i32::from_le_bytes(
+            b[..4].try_into().unwrap_or_default(),
+        ))),
+        Elem::I64 => Out::Int(i64::from_le_bytes(b[..8].try_into().unwrap_or_default())),
+        Elem::F32 => Out::Real(f64::from(f32::from_le_bytes(
+            b[..4].try_into().unwrap_or_default(),
+        ))),
+        Elem::F64 => Out::Real(f64::from_le_bytes(b[..8].try_into().unwrap_or_default())),
+        Elem::C32 => Out::Complex(
+            f64::from(f32::from_le_bytes(b[..4].try_into().unwrap_or_default())),
+            f64::from(f32::from_le_bytes(b[4..8].try_into().unwrap_or_default())),
+        ),
+        Elem::C64 => Out::Complex(
+            f64::from_le_bytes(b[..8].try_into().unwrap_or_default()),
+            f64::from_le_bytes(b[8..16].try_into().unwrap_or_default()),
+        ),
+        Elem::U8 => Out::Str(String::from_utf8_lossy(b).into_owned()),
+    };
+    match (logical, o) {
+        (true, Out::Int(i)) => Out::Int(i64::from(i != 0)),
+        (_, o) => o,
+    }
+}
+
+/// A scalar argument's storage from a value.
+pub(super) fn scalar_slot(
+    routine: &str,
+    a: &SigArg,
+    v: &Val,
+    abi: &Abi,
+) -> Result<Slot, FortranError> {
+    let t =
+        a.ty.as_ref()
+            .ok_or_else(|| arg_err(routine, &a.name, "is a procedure, not a value"))?;
+    let elem = Elem::of(t, abi).ok_or_else(|| {
+        arg_err(
+            routine,
+            &a.name,
+            format!("{} is not supported", t.fortran()),
+        )
+    })?;
+    let mut s = Slot::zeroed(elem.size().max(1));
+    let b = s.bytes_mut();
+    let int = || {
+        v.as_int()
+            .ok_or_else(|| arg_err(routine, &a.name, format!("{v} is not an integer")))
+    };
+    let real = || match v {
+        Val::Int(i) => Ok(*i as f64),
+        Val::Float(f) => Ok(*f),
+        Val::Str(_) => Err(arg_err(routine, &a.name, format!("{v} is not a number"))),
+    };
+    match elem {
+        Elem::I32 => {
+            let i = int()?;
+            let x = i32::try_from(i).map_err(|_| {
+                arg_err(
+                    routine,
+                    &a.name,
+                    format!("{i} does not fit a 4-byte INTEGER"),
+                )
+            })?;
+            b.copy_from_slice(&x.to_le_bytes());
+        }
+        Elem::I64 => b.copy_from_slice(&int()?.to_le_bytes()),
+        Elem::F32 => b.copy_from_slice(&(real()? as f32).to_le_bytes()),
+        Elem::F64 => b.copy_from_slice(&real()?.to_le_bytes()),
+        Elem::C32 => b[..4].copy_from_slice(&(real()? as f32).to_le_bytes()),
+        Elem::C64 => b[..8].copy_from_slice(&real()?.to_le_bytes()),
+        Elem::U8 => match v {
+            Val::Str(s) if !s.is_empty() => b[0] = s.as_bytes()[0],
+            _ => return Err(arg_err(routine, &a.name, format!("{v} is not a character"))),
+        },
+    }
+    Ok(s)
+}
+
+/// A given argument's storage, its value or shape recorded in `env`.
+pub(super) fn given_place<'a>(
+    routine: &str,
+    a: &SigArg,
+    arg: &Arg<'a>,
+    abi: &Abi,
+    env: &mut CallEnv<'_>,
+    lens: &mut HashMap<String, usize>,
+) -> Result<Place<'a>, FortranError> {
+    if a.callback.is_some() {
+        return match arg {
+            Arg::Callback(cb) => Ok(Place::Code(cb.value())),
+            _ => Err(arg_err(
+                routine,
+                &a.name,
+                "is a procedure: pass Arg::Callback",
+            )),
+        };
+    }
+    let t =
+        a.ty.as_ref()
+            .ok_or_else(|| arg_err(routine, &a.name, "has no type"))?;
+    let elem = Elem::of(t, abi).ok_or_else(|| {
+        arg_err(
+            routine,
+            &a.name,
+            format!("{} is not supported", t.fortran()),
+        )
+    })?;
+    if !a.dims.is_empty() {
+        let Arg::Array(arr) = arg else {
+            return Err(arg_err(
+                routine,
+                &a.name,
+                format!("is an array of {}", elem.fortran()),
+            ));
+        };
+        if arr.elem != elem {
+            return Err(arg_err(
+                routine,
+                &a.name,
+                format!(
+                    "is an array of {}, got one of {}",
+                    elem.fortran(),
+                    arr.elem.fortran()
+                ),
+            ));
+        }
+        env.shapes.insert(a.name.clone(), arr.shape.clone());
+        let bytes = arr.len * elem.size();
+        if arr.writable {
+            return Ok(Place::Borrowed(arr.ptr, PhantomData));
+        }
+        // A copy: read-only input the routine may write (f2py's default copy).
+        let mut s = Slot::zeroed(bytes);
+        // SAFETY: `arr.ptr` points to `arr.len` elements borrowed for 'a.
+        let src = unsafe { std::slice::from_raw_parts(arr.ptr, bytes) };
+        s.bytes_mut().copy_from_slice(src);
+        return Ok(Place::Owned(s));
+    }
+    let v = match (arg, t) {
+        (Arg::Int(i), _) => Val::Int(*i),
+        (Arg::Real(x), _) => Val::Float(*x),
+        (Arg::Logical(l), FType::Logical { .. }) => Val::Int(i64::from(*l)),
+        (Arg::Str(s), FType::Character { .. }) => {
+            lens.insert(a.name.clone(), s.len());
+            env.scalars.insert(a.name.clone(), Val::Str(s.to_string()));
+            let mut slot = Slot::zeroed(s.len().max(1));
+            slot.bytes_mut()[..s.len()].copy_from_slice(s.as_bytes());
+            return Ok(Place::Owned(slot));
+        }
+        (Arg::Complex(re, im), FType::Complex { .. }) => {
+            let mut slot = Slot::zeroed(elem.size());
+            let b = slot.bytes_mut();
+            if elem == Elem::C32 {
+                b[..4].copy_from_slice(&(*re as f32).to_le_bytes());
+                b[4..8].copy_from_slice(&(*im as f32).to_le_bytes());
+            } else {
+                b[..8].copy_from_slice(&re.to_le_bytes());
+                b[8..16].copy_from_slice(&im.to_le_bytes());
+            }
+            return Ok(Place::Owned(slot));
+        }
+        _ => {
+            return Err(arg_err(
+                routine,
+                &a.name,
+                format!("is a {} scalar", t.fortran()),
+            ));
+        }
+    };
+    let slot = scalar_slot(routine, a, &v, abi)?;
+    env.scalars.insert(a.name.clone(), v);
+    Ok(Place::Owned(slot))
+}
+
+/// Calls the routine with the arguments in `places`; the function result.
+pub(super) fn raw_call(
+    r: &Routine,
+    sig: &Sig,
+    abi: &Abi,
+    f: &Function,
+    places: &mut HashMap<String, Place<'_>>,
+    lens: &HashMap<String, usize>,
+    routine: &str,
+) -> Result<Option<Out>, FortranError> {
+    let proto = abi
+        .prototype(r)
+        .map_err(|reason| FortranError::Unsupported {
+            routine: r.name.clone(),
+            reason,
+        })?;
+    let mut result = r.result.as_ref().map(|t| {
+        let bytes = match t {
+            FType::Character {
+                len: crate::fortran::model::CharLen::Fixed(n),
+            } => *n as usize,
+            FType::Character { .. } => 256,
+            t => Elem::of(t, abi).map_or(16, Elem::size),
+        };
+        Slot::zeroed(bytes.max(16))
+    });
+    let mut values = Vec::with_capacity(proto.params.len());
+    for p in &proto.params {
+        let v = match &p.role {
+            CRole::Dummy(i) => {
+                let a = &sig.args[*i];
+                let d = &r.dummies[*i];
+                match places.get_mut(&a.name) {
+                    Some(Place::Owned(s)) if d.value => by_value(s, a, abi),
+                    Some(Place::Owned(s)) => Value::ptr(s.ptr().cast::<c_void>()),
+                    Some(Place::Borrowed(p, _)) => Value::ptr(p.cast::<c_void>()),
+                    Some(Place::Code(v)) => v.clone(),
+                    None => {
+                        return Err(arg_err(routine, &a.name, format!("is required ({sig})")));
+                    }
+                }
+            }
+            CRole::Length(i) => {
+                let a = &sig.args[*i];
+                Value::U64(lens.get(&a.name).copied().unwrap_or(1) as u64)
+            }
+            CRole::Result => Value::ptr(
+                result
+                    .as_mut()
+                    .map_or(std::ptr::null_mut(), Slot::ptr)
+                    .cast::<c_void>(),
+            ),
+            CRole::ResultLength => Value::U64(result.as_ref().map_or(0, |s| s.bytes) as u64),
+        };
+        values.push(v);
+    }
+    // SAFETY: `Library::open`'s caller vouched that the sources are the library's; every
+    // array holds at least the elements its extents span (checked above), every scalar and
+    // output has storage of its type, hidden lengths are the buffers' lengths.
+    let v = unsafe { f.call(&values) }.map_err(|e| arg_err(routine, "", e.to_string()))?;
+    let Some(t) = &r.result else {
+        return Ok(None);
+    };
+    let hidden = proto.params.iter().any(|p| p.role == CRole::Result);
+    if hidden {
+        let s = result.as_ref().map(Slot::bytes).unwrap_or_default();
+        return Ok(Some(match t {
+            FType::Character { .. } => Out::Str(String::from_utf8_lossy(s).into_owned()),
+            _ => scalar_out(
+                Elem::of(t, abi).unwrap_or(Elem::F64),
+                s,
+                &SigArg {
+                    name: r.name.clone(),
+                    ty: Some(t.clone()),
+                    dims: Vec::new(),
+                    intent: Intent::Out,
+                    role: Role::Out,
+                    callback: None,
+                    returned: true,
+                    checks: Vec::new(),
+                },
+            ),
+        }));
+    }
+    Ok(Some(match v {
+        Value::I32(i) => Out::Int(if matches!(t, FType::Logical { .. }) {
+            i64::from(i != 0)
+        } else {
+            i64::from(i)
+        }),
+        Value::I64(i) => Out::Int(if matches!(t, FType::Logical { .. }) {
+            i64::from(i != 0)
+        } else {
+            i
+        }),
+        Value::F32(x) => Out::Real(f64::from(x)),
+        Value::F64(x) => Out::Real(x),
+        Value::Struct(s) => {
+            let b = s.bytes();
+            if b.len() == 8 {
+                Out::Complex(
+                    f64::from(f32::from_le_bytes(b[..4].try_into().unwrap_or_default())),
+                    f64::from(f32::from_le_bytes(b[4..8].try_into().unwrap_or_default())),
+                )
+            } else {
+                Out::Complex(
+                    f64::from_le_bytes(b[..8].try_into().unwrap_or_default()),
+                    f64::from_le_bytes(b[8..16].try_into().unwrap_or_default()),
+                )
+            }
+        }
+        other => {
+            return Err(arg_err(
+                routine,
+                "",
+                format!("returned {other:?}, not a {}", t.fortran()),
+            ));
+        }
+    }))
+}
+
+/// A `VALUE` dummy's value.
+fn by_value(s: &Slot, a: &SigArg, abi: &Abi) -> Value<'static> {
+    let b = s.bytes();
+    match a.ty.as_ref().and_then(|t| Elem::of(t, abi)) {
+        Some(Elem::I32) => Value::I32(i32::from_le_bytes(b[..4].try_into().unwrap_or_default())),
+        Some(Elem::I64) => Value::I64(i64::from_le_bytes(b[..8].try_into().unwrap_or_default())),
+        Some(Elem::F32) => Value::F32(f32::from_le_bytes(b[..4].try_into().unwrap_or_default())),
+        Some(Elem::F64) => Value::F64(f64::from_le_bytes(b[..8].try_into().unwrap_or_default())),
+        Some(Elem::U8) => Value::I8(b[0] as i8),
+        _ => Value::Void,
+    }
+}

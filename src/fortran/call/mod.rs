@@ -1,0 +1,457 @@
+//! Calling a routine the f2py way: the caller gives the [`Sig`]'s visible arguments as
+//! Rust values and slices; dimensions are computed from array shapes, every array is checked
+//! to be long enough for the extents the routine will use, `intent(out)` arrays are allocated,
+//! workspace sizes are queried (`LWORK = -1`), `INFO` becomes an error, and the outputs come
+//! back as [`Out`] values.
+//!
+//! This module holds the call engine ([`call`]: arguments, checks, allocation, workspace
+//! query, outputs), the expression environment of a call, and `INFO`'s meaning; [`values`]
+//! has the public argument and result types, [`marshal`] the storage of arguments and the
+//! raw call through the routine's C prototype.
+
+mod marshal;
+mod values;
+
+use std::collections::HashMap;
+
+use super::FortranError;
+use super::abi::Abi;
+use super::expr::{Env, Expr, Val};
+use super::model::Routine;
+use super::sig::{Check, Role, Sig, SigArg};
+use crate::Function;
+use marshal::{Place, Slot, given_place, raw_call, scalar_out, scalar_slot};
+pub use values::{Arg, ArrayArg, Complex32, Complex64, Elem, Element, Out, OutArray};
+
+/// What the expression environment knows during a call.
+struct CallEnv<'s> {
+    sig: &'s Sig,
+    scalars: HashMap<String, Val>,
+    shapes: HashMap<String, Vec<usize>>,
+}
+
+impl Env for CallEnv<'_> {
+    fn value(&self, n: &str) -> Option<Val> {
+        self.scalars.get(n).cloned()
+    }
+    fn shape(&self, n: &str, d: usize) -> Option<i64> {
+        // Past an array's rank its extents are 1: a vector is an n × 1 matrix.
+        let s = self.shapes.get(n)?;
+        Some(s.get(d).map_or(1, |&x| x as i64))
+    }
+    fn size(&self, n: &str) -> Option<i64> {
+        Some(self.shapes.get(n)?.iter().product::<usize>() as i64)
+    }
+    fn rank(&self, n: &str) -> Option<i64> {
+        let _ = self.sig;
+        Some(self.shapes.get(n)?.len() as i64)
+    }
+}
+
+fn arg_err(routine: &str, argument: &str, message: impl Into<String>) -> FortranError {
+    FortranError::Argument {
+        routine: routine.to_string(),
+        argument: argument.to_ascii_lowercase(),
+        message: message.into(),
+    }
+}
+
+/// The extents of an array argument, evaluated.
+fn extents(a: &SigArg, env: &CallEnv<'_>, routine: &str) -> Result<Vec<i64>, FortranError> {
+    a.dims
+        .iter()
+        .map(|d| {
+            let v = d
+                .eval(env)
+                .map_err(|e| arg_err(routine, &a.name, format!("its extent: {}", e.message)))?;
+            v.as_int()
+                .ok_or_else(|| arg_err(routine, &a.name, format!("its extent is {v}")))
+        })
+        .collect()
+}
+
+/// Elements a column-major array with these extents spans (the last extent counts fully).
+fn span(ext: &[i64]) -> Option<usize> {
+    ext.iter().try_fold(1usize, |acc, &e| {
+        if e < 0 {
+            None
+        } else {
+            acc.checked_mul(e as usize)
+        }
+    })
+}
+
+/// Runs one f2py-style call. `f` is the routine's function of `abi`'s prototype.
+pub(crate) fn call(
+    r: &Routine,
+    sig: &Sig,
+    abi: &Abi,
+    f: &Function,
+    args: &[Arg<'_>],
+) -> Result<Vec<Out>, FortranError> {
+    let routine = r.name.to_ascii_lowercase();
+    let routine = routine.as_str();
+    let given: Vec<&SigArg> = sig.given().collect();
+    if args.len() > given.len() {
+        return Err(arg_err(
+            routine,
+            "",
+            format!(
+                "takes at most {} arguments ({}), got {}",
+                given.len(),
+                sig,
+                args.len()
+            ),
+        ));
+    }
+    let mut env = CallEnv {
+        sig,
+        scalars: HashMap::new(),
+        shapes: HashMap::new(),
+    };
+    let mut places: HashMap<String, Place<'_>> = HashMap::new();
+    let mut lens: HashMap<String, usize> = HashMap::new();
+    // The caller's arguments.
+    for (i, a) in given.iter().enumerate() {
+        let arg = args.get(i).unwrap_or(&Arg::Default);
+        if matches!(arg, Arg::Default) {
+            if a.role == Role::Given {
+                return Err(arg_err(routine, &a.name, format!("is required ({sig})")));
+            }
+            continue;
+        }
+        let place = given_place(routine, a, arg, abi, &mut env, &mut lens)?;
+        places.insert(a.name.clone(), place);
+    }
+    // Optional and hidden scalars, in dependency order.
+    let mut pending: Vec<&SigArg> = sig
+        .args
+        .iter()
+        .filter(|a| {
+            matches!(a.role, Role::Optional(_) | Role::Hidden(_)) && !places.contains_key(&a.name)
+        })
+        .collect();
+    while !pending.is_empty() {
+        let before = pending.len();
+        let mut rest = Vec::new();
+        for a in pending {
+            let (Role::Optional(init) | Role::Hidden(init)) = &a.role else {
+                continue;
+            };
+            match init.eval(&env) {
+                Ok(v) => {
+                    let slot = scalar_slot(routine, a, &v, abi)?;
+                    env.scalars.insert(a.name.clone(), v);
+                    places.insert(a.name.clone(), Place::Owned(slot));
+                }
+                Err(_) => rest.push(a),
+            }
+        }
+        if rest.len() == before {
+            let a = rest[0];
+            let (Role::Optional(init) | Role::Hidden(init)) = &a.role else {
+                unreachable!()
+            };
+            let e = init.eval(&env).err().map(|e| e.message).unwrap_or_default();
+            return Err(arg_err(
+                routine,
+                &a.name,
+                format!("cannot be computed: {e}"),
+            ));
+        }
+        pending = rest;
+    }
+    // What the documentation says must hold (what would otherwise reach XERBLA, which ends
+    // the process in Reference LAPACK).
+    for a in &sig.args {
+        if !matches!(a.role, Role::Given | Role::Optional(_) | Role::Hidden(_)) {
+            continue;
+        }
+        let Some(v) = env.scalars.get(&a.name).cloned() else {
+            continue;
+        };
+        for c in &a.checks {
+            match c {
+                Check::AtLeast(e) => {
+                    // A bound naming something unknown here is not checked.
+                    let Ok(b) = e.eval(&env) else { continue };
+                    if let (Some(x), Some(y)) = (v.as_int(), b.as_int())
+                        && x < y
+                    {
+                        return Err(arg_err(
+                            routine,
+                            &a.name,
+                            format!("is {x}; it must be >= {} = {y}", show(e)),
+                        ));
+                    }
+                }
+                Check::OneOf(letters) => {
+                    let Val::Str(s) = &v else { continue };
+                    let c = s.chars().next().map(|c| c.to_ascii_uppercase());
+                    if !c.is_some_and(|c| letters.contains(&c)) {
+                        let list: Vec<String> = letters.iter().map(|l| format!("'{l}'")).collect();
+                        return Err(arg_err(
+                            routine,
+                            &a.name,
+                            format!("is '{s}'; it must be one of {}", list.join(", ")),
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    // Check given arrays against the extents the routine uses; allocate outputs.
+    let ty_elem = |a: &SigArg| a.ty.as_ref().and_then(|t| Elem::of(t, abi));
+    for a in &sig.args {
+        match &a.role {
+            Role::Given | Role::Optional(_) if !a.dims.is_empty() => {
+                if !places.contains_key(&a.name) {
+                    continue;
+                }
+                let ext = extents(a, &env, routine)?;
+                let need = span(&ext).ok_or_else(|| {
+                    arg_err(
+                        routine,
+                        &a.name,
+                        format!("its extents {ext:?} are negative"),
+                    )
+                })?;
+                let have = env.shapes.get(&a.name).map_or(0, |s| s.iter().product());
+                if have < need {
+                    let dims: Vec<String> = a
+                        .dims
+                        .iter()
+                        .zip(&ext)
+                        .map(|(d, e)| format!("{} = {e}", show(d)))
+                        .collect();
+                    return Err(arg_err(
+                        routine,
+                        &a.name,
+                        format!(
+                            "has {have} elements; the routine uses {need} ({})",
+                            dims.join(", ")
+                        ),
+                    ));
+                }
+            }
+            Role::Out => {
+                let elem = ty_elem(a)
+                    .ok_or_else(|| arg_err(routine, &a.name, "has a type with no element here"))?;
+                let ext = extents(a, &env, routine)?;
+                let n = span(&ext).ok_or_else(|| {
+                    arg_err(
+                        routine,
+                        &a.name,
+                        format!("its extents {ext:?} are negative"),
+                    )
+                })?;
+                let bytes = n
+                    .checked_mul(elem.size())
+                    .ok_or_else(|| arg_err(routine, &a.name, "is too large to allocate"))?;
+                env.shapes
+                    .insert(a.name.clone(), ext.iter().map(|&e| e as usize).collect());
+                places.insert(a.name.clone(), Place::Owned(Slot::zeroed(bytes)));
+            }
+            Role::Info => {
+                let elem = ty_elem(a).unwrap_or(Elem::I32);
+                places.insert(a.name.clone(), Place::Owned(Slot::zeroed(elem.size())));
+            }
+            _ => {}
+        }
+    }
+    // Workspace: query the optimal sizes, then allocate.
+    let work: Vec<(&SigArg, &SigArg)> = sig
+        .args
+        .iter()
+        .filter_map(|a| match &a.role {
+            Role::Workspace(size) => sig.args.iter().find(|s| &s.name == size).map(|s| (a, s)),
+            _ => None,
+        })
+        .collect();
+    if !work.is_empty() {
+        for (w, s) in &work {
+            let elem = ty_elem(w).unwrap_or(Elem::F64);
+            places.insert(w.name.clone(), Place::Owned(Slot::zeroed(elem.size())));
+            let slot = scalar_slot(routine, s, &Val::Int(-1), abi)?;
+            places.insert(s.name.clone(), Place::Owned(slot));
+        }
+        raw_call(r, sig, abi, f, &mut places, &lens, routine)?;
+        check_info(r, sig, abi, &places, routine)?;
+        for (w, s) in &work {
+            let elem = ty_elem(w).unwrap_or(Elem::F64);
+            let Some(Place::Owned(q)) = places.get(&w.name) else {
+                continue;
+            };
+            let optimal = match elem {
+                Elem::F32 | Elem::C32 => f64::from(f32::from_le_bytes(
+                    q.bytes()[..4].try_into().unwrap_or_default(),
+                )),
+                Elem::F64 | Elem::C64 => {
+                    f64::from_le_bytes(q.bytes()[..8].try_into().unwrap_or_default())
+                }
+                Elem::I32 => f64::from(i32::from_le_bytes(
+                    q.bytes()[..4].try_into().unwrap_or_default(),
+                )),
+                Elem::I64 => {
+                    i64::from_le_bytes(q.bytes()[..8].try_into().unwrap_or_default()) as f64
+                }
+                Elem::U8 => 1.0,
+            };
+            // Single-precision sizes round down above 2^24: take one more, as LAPACK's
+            // SROUNDUP_LWORK intends.
+            let n = (optimal.ceil().max(1.0) as usize)
+                .saturating_add(usize::from(matches!(elem, Elem::F32 | Elem::C32)));
+            let bytes = n.checked_mul(elem.size()).ok_or_else(|| {
+                arg_err(routine, &w.name, "the workspace query asked for too much")
+            })?;
+            places.insert(w.name.clone(), Place::Owned(Slot::zeroed(bytes)));
+            let slot = scalar_slot(routine, s, &Val::Int(n as i64), abi)?;
+            places.insert(s.name.clone(), Place::Owned(slot));
+        }
+    }
+    let result = raw_call(r, sig, abi, f, &mut places, &lens, routine)?;
+    check_info(r, sig, abi, &places, routine)?;
+    // Outputs: the function result, then returned arguments.
+    let mut outs = Vec::new();
+    if let Some(v) = result {
+        outs.push(v);
+    }
+    for a in sig.returns() {
+        let Some(elem) = ty_elem(a) else { continue };
+        match places.remove(&a.name) {
+            Some(Place::Owned(slot)) => {
+                if a.dims.is_empty() {
+                    outs.push(scalar_out(elem, slot.bytes(), a));
+                } else {
+                    let shape = env.shapes.get(&a.name).cloned().unwrap_or_default();
+                    let n: usize = shape.iter().product();
+                    let bytes = (n * elem.size()).min(slot.bytes);
+                    outs.push(Out::Array(OutArray {
+                        elem,
+                        shape,
+                        buf: slot.buf,
+                        bytes,
+                    }));
+                }
+            }
+            Some(Place::Borrowed(..)) | Some(Place::Code(_)) | None => {}
+        }
+    }
+    Ok(outs)
+}
+
+/// An expression as the sources wrote it (lower case, parenthesised where precedence needs
+/// it).
+fn show(e: &Expr) -> String {
+    fn prec(e: &Expr) -> u8 {
+        match e {
+            Expr::Cond(..) => 0,
+            Expr::Binary(op, ..) => match *op {
+                "||" => 1,
+                "&&" => 2,
+                "==" | "!=" => 3,
+                "<" | "<=" | ">" | ">=" => 4,
+                "+" | "-" => 5,
+                _ => 6,
+            },
+            Expr::Unary(..) => 7,
+            _ => 8,
+        }
+    }
+    let wrap = |x: &Expr, min: u8| {
+        if prec(x) < min {
+            format!("({})", show(x))
+        } else {
+            show(x)
+        }
+    };
+    match e {
+        Expr::Int(i) => i.to_string(),
+        Expr::Float(f) => f.to_string(),
+        Expr::Str(s) => format!("'{s}'"),
+        Expr::Name(n) => n.to_ascii_lowercase(),
+        Expr::Call(f, args) => format!(
+            "{f}({})",
+            args.iter().map(show).collect::<Vec<_>>().join(",")
+        ),
+        Expr::Unary(op, x) => format!("{op}{}", wrap(x, 7)),
+        Expr::Binary(op, a, b) => {
+            let p = prec(e);
+            // Left-associative: the right operand needs parentheses at equal precedence.
+            format!("{}{op}{}", wrap(a, p), wrap(b, p + 1))
+        }
+        Expr::Cond(c, a, b) => format!("{}?{}:{}", wrap(c, 1), show(a), show(b)),
+    }
+}
+
+/// `INFO < 0`: the argument at that position was illegal; `INFO > 0`: the routine's failure.
+fn check_info(
+    r: &Routine,
+    sig: &Sig,
+    abi: &Abi,
+    places: &HashMap<String, Place<'_>>,
+    routine: &str,
+) -> Result<(), FortranError> {
+    let Some(info) = sig.args.iter().find(|a| a.role == Role::Info) else {
+        return Ok(());
+    };
+    let Some(Place::Owned(s)) = places.get(&info.name) else {
+        return Ok(());
+    };
+    let v = match info.ty.as_ref().and_then(|t| Elem::of(t, abi)) {
+        Some(Elem::I64) => i64::from_le_bytes(s.bytes()[..8].try_into().unwrap_or_default()),
+        _ => i64::from(i32::from_le_bytes(
+            s.bytes()[..4].try_into().unwrap_or_default(),
+        )),
+    };
+    if v < 0 {
+        let pos = (-v) as usize;
+        let name = r
+            .dummies
+            .get(pos - 1)
+            .map_or_else(|| format!("#{pos}"), |d| d.name.to_ascii_lowercase());
+        return Err(FortranError::Argument {
+            routine: routine.to_string(),
+            argument: name,
+            message: format!("has an illegal value (INFO = {v})"),
+        });
+    }
+    if v > 0 {
+        let meaning = r
+            .doc
+            .params
+            .get(&info.name)
+            .map(|p| info_meaning(&p.text))
+            .unwrap_or_default();
+        return Err(FortranError::Failed {
+            routine: routine.to_string(),
+            info: v,
+            meaning,
+        });
+    }
+    Ok(())
+}
+
+/// What LAPACK's doc says `INFO > 0` means (the lines after `> 0:`).
+fn info_meaning(text: &str) -> String {
+    let mut out = Vec::new();
+    let mut on = false;
+    for l in text.lines() {
+        let t = l.trim();
+        if t.starts_with("> 0") || t.starts_with(">0") {
+            on = true;
+            let rest = t.trim_start_matches(['>', ' ', '0', ':']).trim();
+            if !rest.is_empty() {
+                out.push(rest.to_string());
+            }
+            continue;
+        }
+        if on {
+            if t.starts_with('<') || t.starts_with('=') || t.is_empty() {
+                break;
+            }
+            out.push(t.to_string());
+        }
+    }
+    out.join(" ")
+}

@@ -1,0 +1,283 @@
+//! The values a call takes and gives: element types ([`Elem`], [`Element`] and the Rust types
+//! that are Fortran elements, [`Complex32`], [`Complex64`]), arguments ([`Arg`],
+//! [`ArrayArg`]) and results ([`Out`], [`OutArray`]).
+
+use std::marker::PhantomData;
+
+use crate::Callback;
+use crate::fortran::abi::Abi;
+use crate::fortran::model::FType;
+
+/// The element type of a Fortran array.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Elem {
+    /// `INTEGER` / `LOGICAL` of 4 bytes.
+    I32,
+    /// `INTEGER` / `LOGICAL` of 8 bytes (ILP64, `INTEGER*8`).
+    I64,
+    /// `REAL`.
+    F32,
+    /// `DOUBLE PRECISION`.
+    F64,
+    /// `COMPLEX`.
+    C32,
+    /// `COMPLEX*16`.
+    C64,
+    /// `CHARACTER`.
+    U8,
+}
+
+impl Elem {
+    /// Bytes per element.
+    pub fn size(self) -> usize {
+        match self {
+            Elem::U8 => 1,
+            Elem::I32 | Elem::F32 => 4,
+            Elem::I64 | Elem::F64 | Elem::C32 => 8,
+            Elem::C64 => 16,
+        }
+    }
+
+    /// The Fortran type, for messages.
+    pub fn fortran(self) -> &'static str {
+        match self {
+            Elem::I32 => "INTEGER(4)",
+            Elem::I64 => "INTEGER(8)",
+            Elem::F32 => "REAL",
+            Elem::F64 => "DOUBLE PRECISION",
+            Elem::C32 => "COMPLEX",
+            Elem::C64 => "COMPLEX*16",
+            Elem::U8 => "CHARACTER",
+        }
+    }
+
+    pub(super) fn of(t: &FType, abi: &Abi) -> Option<Elem> {
+        let int = |k: Option<u8>| match k.unwrap_or(if abi.ilp64 { 8 } else { 4 }) {
+            4 => Some(Elem::I32),
+            8 => Some(Elem::I64),
+            _ => None,
+        };
+        match t {
+            FType::Integer { kind } | FType::Logical { kind } => int(*kind),
+            FType::Real { kind } => match kind.unwrap_or(4) {
+                4 => Some(Elem::F32),
+                8 => Some(Elem::F64),
+                _ => None,
+            },
+            FType::Complex { kind } => match kind.unwrap_or(4) {
+                4 => Some(Elem::C32),
+                8 => Some(Elem::C64),
+                _ => None,
+            },
+            FType::Character { .. } => Some(Elem::U8),
+        }
+    }
+}
+
+/// A Fortran `COMPLEX` element.
+#[repr(C)]
+#[derive(Copy, Clone, Debug, Default, PartialEq)]
+pub struct Complex32 {
+    /// Real part.
+    pub re: f32,
+    /// Imaginary part.
+    pub im: f32,
+}
+
+/// A Fortran `COMPLEX*16` element.
+#[repr(C)]
+#[derive(Copy, Clone, Debug, Default, PartialEq)]
+pub struct Complex64 {
+    /// Real part.
+    pub re: f64,
+    /// Imaginary part.
+    pub im: f64,
+}
+
+/// Rust types that are Fortran array elements.
+pub trait Element: Copy + 'static + private::Sealed {
+    /// Its element type.
+    const ELEM: Elem;
+}
+
+mod private {
+    pub trait Sealed {}
+}
+
+macro_rules! element {
+    ($($t:ty => $e:ident),*) => {$(
+        impl private::Sealed for $t {}
+        impl Element for $t {
+            const ELEM: Elem = Elem::$e;
+        }
+    )*};
+}
+element!(i32 => I32, i64 => I64, f32 => F32, f64 => F64, Complex32 => C32, Complex64 => C64, u8 => U8);
+
+/// An argument of [`Library::call`](crate::fortran::Library::call).
+pub enum Arg<'a> {
+    /// An `INTEGER` (range-checked for 4-byte integers).
+    Int(i64),
+    /// A `REAL` or `DOUBLE PRECISION` (an `Int` converts too).
+    Real(f64),
+    /// A `COMPLEX` or `COMPLEX*16`.
+    Complex(f64, f64),
+    /// A `LOGICAL`.
+    Logical(bool),
+    /// A `CHARACTER` argument (an option letter: `"N"`, `"T"`).
+    Str(&'a str),
+    /// An array (see [`Arg::vec`], [`Arg::matrix`], and the `_mut` forms).
+    Array(ArrayArg<'a>),
+    /// A dummy procedure: a jitffi callback of the dummy's function pointer type.
+    Callback(&'a Callback<'a>),
+    /// An optional argument left to its default (f2py's `None`).
+    Default,
+}
+
+/// An array argument: borrowed read-only (copied if the routine writes it, as f2py does by
+/// default) or mutably (updated in place, f2py's `overwrite_x=1`).
+pub struct ArrayArg<'a> {
+    pub(super) ptr: *mut u8,
+    pub(super) len: usize,
+    pub(super) elem: Elem,
+    pub(super) shape: Vec<usize>,
+    pub(super) writable: bool,
+    _life: PhantomData<&'a mut [u8]>,
+}
+
+impl<'a> Arg<'a> {
+    /// A vector.
+    pub fn vec<T: Element>(data: &'a [T]) -> Arg<'a> {
+        Arg::Array(ArrayArg {
+            ptr: data.as_ptr() as *mut u8,
+            len: data.len(),
+            elem: T::ELEM,
+            shape: vec![data.len()],
+            writable: false,
+            _life: PhantomData,
+        })
+    }
+
+    /// A vector the routine updates in place.
+    pub fn vec_mut<T: Element>(data: &'a mut [T]) -> Arg<'a> {
+        Arg::Array(ArrayArg {
+            ptr: data.as_mut_ptr().cast(),
+            len: data.len(),
+            elem: T::ELEM,
+            shape: vec![data.len()],
+            writable: true,
+            _life: PhantomData,
+        })
+    }
+
+    /// A column-major matrix of `rows` × `cols` (its leading dimension is `rows`).
+    ///
+    /// # Panics
+    ///
+    /// If `data` has fewer than `rows * cols` elements.
+    pub fn matrix<T: Element>(data: &'a [T], rows: usize, cols: usize) -> Arg<'a> {
+        assert!(
+            rows.checked_mul(cols).is_some_and(|n| n <= data.len()),
+            "a {rows}x{cols} matrix needs {} elements, the slice has {}",
+            rows.saturating_mul(cols),
+            data.len()
+        );
+        Arg::Array(ArrayArg {
+            ptr: data.as_ptr() as *mut u8,
+            len: data.len(),
+            elem: T::ELEM,
+            shape: vec![rows, cols],
+            writable: false,
+            _life: PhantomData,
+        })
+    }
+
+    /// A column-major matrix the routine updates in place.
+    ///
+    /// # Panics
+    ///
+    /// As [`Arg::matrix`].
+    pub fn matrix_mut<T: Element>(data: &'a mut [T], rows: usize, cols: usize) -> Arg<'a> {
+        assert!(
+            rows.checked_mul(cols).is_some_and(|n| n <= data.len()),
+            "a {rows}x{cols} matrix needs {} elements, the slice has {}",
+            rows.saturating_mul(cols),
+            data.len()
+        );
+        Arg::Array(ArrayArg {
+            ptr: data.as_mut_ptr().cast(),
+            len: data.len(),
+            elem: T::ELEM,
+            shape: vec![rows, cols],
+            writable: true,
+            _life: PhantomData,
+        })
+    }
+}
+
+/// A value a call returns.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Out {
+    /// An `INTEGER` or `LOGICAL` (1 or 0) scalar.
+    Int(i64),
+    /// A `REAL` / `DOUBLE PRECISION` scalar.
+    Real(f64),
+    /// A `COMPLEX` scalar.
+    Complex(f64, f64),
+    /// A `CHARACTER` result or scalar, trailing blanks kept.
+    Str(String),
+    /// An array, column-major, with its shape.
+    Array(OutArray),
+}
+
+/// An array a call returns.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OutArray {
+    /// Its element type.
+    pub elem: Elem,
+    /// Its extents.
+    pub shape: Vec<usize>,
+    /// The elements, in 16-byte-aligned storage.
+    pub(super) buf: Vec<u128>,
+    /// How many bytes of `buf` are elements.
+    pub(super) bytes: usize,
+}
+
+impl OutArray {
+    /// The elements as `T`, if `T` is the element type.
+    pub fn as_slice<T: Element>(&self) -> Option<&[T]> {
+        if T::ELEM != self.elem {
+            return None;
+        }
+        let n = self.bytes / self.elem.size();
+        // SAFETY: `buf` is aligned to 16 bytes (more than any element needs) and holds `n`
+        // elements of `T` (its element type), all initialised.
+        Some(unsafe { std::slice::from_raw_parts(self.buf.as_ptr().cast::<T>(), n) })
+    }
+}
+
+impl Out {
+    /// An array's elements as `T`.
+    pub fn array<T: Element>(&self) -> Option<&[T]> {
+        match self {
+            Out::Array(a) => a.as_slice(),
+            _ => None,
+        }
+    }
+
+    /// An integer scalar.
+    pub fn int(&self) -> Option<i64> {
+        match self {
+            Out::Int(i) => Some(*i),
+            _ => None,
+        }
+    }
+
+    /// A real scalar.
+    pub fn real(&self) -> Option<f64> {
+        match self {
+            Out::Real(x) => Some(*x),
+            _ => None,
+        }
+    }
+}

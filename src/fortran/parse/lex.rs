@@ -1,0 +1,109 @@
+//! Lexical helpers on compressed statements: the compressed form itself, top-level splitting,
+//! matching parentheses, spotting an assignment, and identifier lengths.
+
+/// Compressed form: upper case, no blanks, outside strings.
+pub(crate) fn compress(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut quote: Option<char> = None;
+    for c in s.chars() {
+        match quote {
+            Some(q) => {
+                out.push(c);
+                if c == q {
+                    quote = None;
+                }
+            }
+            None if c == '\'' || c == '"' => {
+                quote = Some(c);
+                out.push(c);
+            }
+            None if c.is_whitespace() => {}
+            None => out.push(c.to_ascii_uppercase()),
+        }
+    }
+    out
+}
+
+/// Splits at top-level commas (outside parentheses and strings).
+pub(crate) fn split_top(s: &str, sep: char) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let (mut depth, mut start) = (0i32, 0);
+    let mut quote: Option<char> = None;
+    for (i, c) in s.char_indices() {
+        match quote {
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None => match c {
+                '\'' | '"' => quote = Some(c),
+                '(' | '[' => depth += 1,
+                ')' | ']' => depth -= 1,
+                c if c == sep && depth == 0 => {
+                    parts.push(&s[start..i]);
+                    start = i + c.len_utf8();
+                }
+                _ => {}
+            },
+        }
+    }
+    parts.push(&s[start..]);
+    parts
+}
+
+/// The index just after the parenthesised group starting at `open` (which is `(`).
+pub(super) fn close_paren(s: &str, open: usize) -> Option<usize> {
+    let mut depth = 0i32;
+    let mut quote: Option<char> = None;
+    for (i, c) in s[open..].char_indices() {
+        match quote {
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None => match c {
+                '\'' | '"' => quote = Some(c),
+                '(' => depth += 1,
+                ')' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        return Some(open + i + 1);
+                    }
+                }
+                _ => {}
+            },
+        }
+    }
+    None
+}
+
+/// A top-level `=` (not inside parentheses or strings, not part of `==`, `<=`, `>=`, `/=`,
+/// `=>`): an assignment, a `DO` loop, a statement function.
+pub(super) fn has_top_level_assign(s: &str) -> bool {
+    let b = s.as_bytes();
+    let mut depth = 0i32;
+    let mut quote: Option<u8> = None;
+    for (i, &c) in b.iter().enumerate() {
+        match quote {
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None => match c {
+                b'\'' | b'"' => quote = Some(c),
+                b'(' => depth += 1,
+                b')' => depth -= 1,
+                b'=' if depth == 0 => {
+                    let prev = if i > 0 { b[i - 1] } else { 0 };
+                    let next = b.get(i + 1).copied().unwrap_or(0);
+                    if !matches!(prev, b'=' | b'<' | b'>' | b'/') && next != b'=' && next != b'>' {
+                        return true;
+                    }
+                }
+                _ => {}
+            },
+        }
+    }
+    false
+}
+
+/// An identifier at the start of `s`: its length.
+pub(super) fn ident_len(s: &str) -> usize {
+    s.char_indices()
+        .find(|&(i, c)| !(c.is_ascii_alphanumeric() || c == '_' || (i > 0 && c == '$')))
+        .map_or(s.len(), |(i, _)| i)
+}
