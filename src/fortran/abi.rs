@@ -87,12 +87,12 @@ pub struct CParam {
     /// Its C type.
     pub ty: String,
     /// What it is.
-    pub role: Role,
+    pub role: ParamRole,
 }
 
 /// What a C parameter carries.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Role {
+pub enum ParamRole {
     /// The dummy with this index (by reference, or by value with `VALUE`).
     Dummy(usize),
     /// The hidden length of the `CHARACTER` dummy with this index.
@@ -174,19 +174,19 @@ impl Abi {
                     params.push(CParam {
                         name: "ret".into(),
                         ty: "char *".into(),
-                        role: Role::Result,
+                        role: ParamRole::Result,
                     });
                     params.push(CParam {
                         name: "ret_len".into(),
                         ty: "size_t".into(),
-                        role: Role::ResultLength,
+                        role: ParamRole::ResultLength,
                     });
                 }
                 FType::Complex { .. } if self.convention == Convention::F2c => {
                     params.push(CParam {
                         name: "ret".into(),
                         ty: format!("{} *", self.c_type(t)?),
-                        role: Role::Result,
+                        role: ParamRole::Result,
                     });
                 }
                 FType::Real { kind }
@@ -207,7 +207,7 @@ impl Abi {
             params.push(CParam {
                 name,
                 ty,
-                role: Role::Dummy(i),
+                role: ParamRole::Dummy(i),
             });
         }
         for (i, d) in r.dummies.iter().enumerate() {
@@ -217,7 +217,7 @@ impl Abi {
                 params.push(CParam {
                     name,
                     ty: "size_t".into(),
-                    role: Role::Length(i),
+                    role: ParamRole::Length(i),
                 });
             }
         }

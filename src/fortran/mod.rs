@@ -49,14 +49,14 @@ use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-pub use abi::{Abi, COMPLEX_TYPEDEFS, CParam, Convention, Prototype, Role};
+pub use abi::{Abi, COMPLEX_TYPEDEFS, CParam, Convention, ParamRole, Prototype};
 pub use call::{Arg, ArrayArg, Complex32, Complex64, Elem, Element, Out, OutArray};
 pub use library::{Library, OpenOptions, probe_abi};
 pub use model::{
     Bound, CharLen, Dim, Doc, Dummy, FType, Intent, IntentSource, ParamDoc, ProcSig, Routine,
     Skipped,
 };
-pub use sig::{Check, Role as SigRole, Sig, SigArg};
+pub use sig::{ArgRole, Check, Sig, SigArg};
 pub use source::{Form, Location, SourceError};
 
 /// The Fortran files to read.

@@ -11,7 +11,7 @@ use super::model::{Bound, FType, Intent, ProcSig, Routine};
 
 /// How an argument takes part in a call.
 #[derive(Clone, Debug, PartialEq)]
-pub enum Role {
+pub enum ArgRole {
     /// Given by the caller (an input, or an array updated in place or copied).
     Given,
     /// Given by the caller or, when left out, computed from `init`.
@@ -41,7 +41,7 @@ pub struct SigArg {
     /// Direction.
     pub intent: Intent,
     /// How it takes part.
-    pub role: Role,
+    pub role: ArgRole,
     /// A dummy procedure's interface.
     pub callback: Option<Option<ProcSig>>,
     /// Returned after the call (outputs and in,out arrays).
@@ -93,7 +93,7 @@ impl Sig {
                     ty: d.ty.clone(),
                     dims,
                     intent,
-                    role: Role::Given,
+                    role: ArgRole::Given,
                     callback: d.external.clone(),
                     returned: intent != Intent::In,
                     checks,
@@ -107,7 +107,7 @@ impl Sig {
                 && matches!(a.ty, Some(FType::Integer { .. }))
                 && a.intent == Intent::Out
             {
-                a.role = Role::Info;
+                a.role = ArgRole::Info;
                 a.returned = false;
             }
         }
@@ -129,14 +129,14 @@ impl Sig {
             if !queried || !args[j].dims.is_empty() {
                 continue;
             }
-            args[i].role = Role::Workspace(size.clone());
+            args[i].role = ArgRole::Workspace(size.clone());
             args[i].returned = false;
-            args[j].role = Role::WorkSize(args[i].name.clone());
+            args[j].role = ArgRole::WorkSize(args[i].name.clone());
             args[j].returned = false;
         }
         // Bare extents: N in A(LDA,N) is shape(a,1), LDA is shape(a,0).
         for j in 0..n {
-            if args[j].role != Role::Given
+            if args[j].role != ArgRole::Given
                 || !args[j].dims.is_empty()
                 || !matches!(args[j].ty, Some(FType::Integer { .. }))
                 || args[j].intent != Intent::In
@@ -145,7 +145,7 @@ impl Sig {
             }
             let name = args[j].name.clone();
             let source = args.iter().find_map(|a| {
-                if a.intent == Intent::Out && !matches!(a.role, Role::Given) {
+                if a.intent == Intent::Out && !matches!(a.role, ArgRole::Given) {
                     return None;
                 }
                 if a.intent == Intent::Out {
@@ -162,13 +162,13 @@ impl Sig {
                 } else {
                     Expr::Call("shape".into(), vec![a, Expr::Int(k as i64)])
                 };
-                args[j].role = Role::Optional(init);
+                args[j].role = ArgRole::Optional(init);
             }
         }
         // Outputs allocated by the call: intent(out) arrays and scalars whose extents only
         // name scalars that are given, optional or set by a query.
         for i in 0..n {
-            if args[i].intent != Intent::Out || args[i].role != Role::Given {
+            if args[i].intent != Intent::Out || args[i].role != ArgRole::Given {
                 continue;
             }
             if args[i].callback.is_some() {
@@ -180,7 +180,7 @@ impl Sig {
                     .all(|x| args.iter().any(|a| &a.name == x && a.dims.is_empty()))
             });
             if known {
-                args[i].role = Role::Out;
+                args[i].role = ArgRole::Out;
             }
         }
         Sig {
@@ -193,11 +193,11 @@ impl Sig {
     /// The arguments a caller gives, in order: the required ones in the routine's order, then
     /// the optional ones (as f2py orders them).
     pub fn given(&self) -> impl Iterator<Item = &SigArg> {
-        let req = self.args.iter().filter(|a| a.role == Role::Given);
+        let req = self.args.iter().filter(|a| a.role == ArgRole::Given);
         let opt = self
             .args
             .iter()
-            .filter(|a| matches!(a.role, Role::Optional(_)));
+            .filter(|a| matches!(a.role, ArgRole::Optional(_)));
         req.chain(opt)
     }
 
@@ -221,13 +221,13 @@ impl fmt::Display for Sig {
         let req: Vec<String> = self
             .args
             .iter()
-            .filter(|a| a.role == Role::Given)
+            .filter(|a| a.role == ArgRole::Given)
             .map(|a| lower(&a.name))
             .collect();
         let opt: Vec<String> = self
             .args
             .iter()
-            .filter(|a| matches!(a.role, Role::Optional(_)))
+            .filter(|a| matches!(a.role, ArgRole::Optional(_)))
             .map(|a| lower(&a.name))
             .collect();
         if !outs.is_empty() {

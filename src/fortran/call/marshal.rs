@@ -9,10 +9,10 @@ use std::marker::PhantomData;
 use super::values::{Arg, Elem, Out};
 use super::{CallEnv, arg_err};
 use crate::fortran::FortranError;
-use crate::fortran::abi::{Abi, Role as CRole};
+use crate::fortran::abi::{Abi, ParamRole as CRole};
 use crate::fortran::expr::Val;
 use crate::fortran::model::{FType, Intent, Routine};
-use crate::fortran::sig::{Role, Sig, SigArg};
+use crate::fortran::sig::{ArgRole as Role, Sig, SigArg};
 use crate::{Function, Value};
 
 /// Storage of one argument during a call, 16-byte aligned.

@@ -18,7 +18,7 @@ use super::FortranError;
 use super::abi::Abi;
 use super::expr::{Env, Expr, Val};
 use super::model::Routine;
-use super::sig::{Check, Role, Sig, SigArg};
+use super::sig::{ArgRole as Role, Check, Sig, SigArg};
 use crate::Function;
 use marshal::{Place, Slot, given_place, raw_call, scalar_out, scalar_slot};
 pub use values::{Arg, ArrayArg, Complex32, Complex64, Elem, Element, Out, OutArray};
