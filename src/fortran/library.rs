@@ -205,6 +205,53 @@ impl Library {
         super::call::call(r, &sig, &self.abi, &f, args)
     }
 
+    /// [`Library::call`] with the arguments named (any case, any order): `[("x",
+    /// Arg::vec(&x)), ("incx", Arg::Int(1))]`. Arguments left out are optional ones' defaults.
+    ///
+    /// # Errors
+    ///
+    /// As [`Library::call`]; a name the routine does not take, or one it computes itself
+    /// (an output, `INFO`, a workspace size), is an argument error.
+    pub fn call_named(
+        &self,
+        name: &str,
+        args: &[(&str, Arg<'_>)],
+    ) -> Result<Vec<Out>, FortranError> {
+        let r = self
+            .routine(name)
+            .ok_or_else(|| FortranError::NoRoutine(name.to_string()))?;
+        let sig = Sig::of(r);
+        let given: Vec<&str> = sig.given().map(|a| a.name.as_str()).collect();
+        let mut slots: Vec<Option<&Arg<'_>>> = vec![None; given.len()];
+        for (n, a) in args {
+            let up = n.to_ascii_uppercase();
+            match given.iter().position(|g| *g == up) {
+                Some(i) => slots[i] = Some(a),
+                None => {
+                    let why = if sig.args.iter().any(|x| x.name == up) {
+                        format!("is computed by the call ({sig})")
+                    } else {
+                        format!(
+                            "is not an argument of {} ({sig})",
+                            r.name.to_ascii_lowercase()
+                        )
+                    };
+                    return Err(FortranError::Argument {
+                        routine: r.name.to_ascii_lowercase(),
+                        argument: n.to_ascii_lowercase(),
+                        message: why,
+                    });
+                }
+            }
+        }
+        let ordered: Vec<Arg<'_>> = slots
+            .into_iter()
+            .map(|a| a.map_or(Arg::Default, Arg::reborrow))
+            .collect();
+        let f = self.function(name)?;
+        super::call::call(r, &sig, &self.abi, &f, &ordered)
+    }
+
     /// The routine `name` as a jitffi [`Function`] of its C prototype (every argument by
     /// reference, hidden lengths last): the raw call, for callers that marshal themselves.
     ///

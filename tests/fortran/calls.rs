@@ -9,9 +9,25 @@ use std::sync::OnceLock;
 use jitffi::fortran::{Arg, Library, OpenOptions, Out, Sources};
 
 /// Reference LAPACK (`lapack/liblapack.so.3`, not the alternatives' OpenBLAS), with every
-/// BLAS and LAPACK routine declared from the sources.
-fn lapack() -> &'static Library {
+/// BLAS and LAPACK routine declared from the sources, over Reference BLAS: its `libblas.so.3`
+/// is loaded first, so that LAPACK's dependency of that soname is it and not whichever BLAS
+/// the system's alternatives name (OpenBLAS on Debian, whose kernels round differently).
+pub(crate) fn lapack() -> &'static Library {
+    static BLAS: OnceLock<jitffi::Library> = OnceLock::new();
     static LIB: OnceLock<Library> = OnceLock::new();
+    BLAS.get_or_init(|| {
+        // SAFETY: Reference BLAS has no initialisers.
+        unsafe {
+            jitffi::Library::open(
+                "/usr/lib/x86_64-linux-gnu/blas/libblas.so.3",
+                &jitffi::LoadOptions {
+                    global: true,
+                    ..Default::default()
+                },
+            )
+        }
+        .unwrap_or_else(|e| panic!("{e} (`bash .ci/deps` installs libblas-dev)"))
+    });
     LIB.get_or_init(|| {
         let src = super::lapack::lapack_source();
         let sources = Sources::new()
@@ -319,7 +335,7 @@ fn bad_arguments_are_refused_before_the_call() {
     );
     assert_eq!(
         e("dgesv", &[Arg::Int(3), Arg::vec(&x)]),
-        "dgesv: argument a is an array of DOUBLE PRECISION"
+        "dgesv: argument a is an array of DOUBLE PRECISION, got the integer 3"
     );
     assert_eq!(
         e("ddot", &[Arg::Int(1 << 40), Arg::vec(&x)]),

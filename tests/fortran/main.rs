@@ -14,6 +14,7 @@ mod common;
 mod calls;
 mod corpus;
 mod lapack;
+mod numerics;
 mod probe;
 
 /// gfortran, or a failure that says how to install it.

@@ -168,7 +168,7 @@ pub(super) fn given_place<'a>(
             return Err(arg_err(
                 routine,
                 &a.name,
-                format!("is an array of {}", elem.fortran()),
+                format!("is an array of {}, got {}", elem.fortran(), describe(arg)),
             ));
         };
         if arr.elem != elem {
@@ -221,7 +221,7 @@ pub(super) fn given_place<'a>(
             return Err(arg_err(
                 routine,
                 &a.name,
-                format!("is a {} scalar", t.fortran()),
+                format!("is a {} scalar, got {}", t.fortran(), describe(arg)),
             ));
         }
     };
@@ -361,5 +361,19 @@ fn by_value(s: &Slot, a: &SigArg, abi: &Abi) -> Value<'static> {
         Some(Elem::F64) => Value::F64(f64::from_le_bytes(b[..8].try_into().unwrap_or_default())),
         Some(Elem::U8) => Value::I8(b[0] as i8),
         _ => Value::Void,
+    }
+}
+
+/// What a caller gave, for messages.
+fn describe(arg: &Arg<'_>) -> String {
+    match arg {
+        Arg::Int(i) => format!("the integer {i}"),
+        Arg::Real(x) => format!("the real {x}"),
+        Arg::Complex(re, im) => format!("the complex ({re}, {im})"),
+        Arg::Logical(l) => format!("the logical {l}"),
+        Arg::Str(s) => format!("the string '{s}'"),
+        Arg::Array(a) => format!("an array of {}", a.elem.fortran()),
+        Arg::Callback(_) => "a callback".into(),
+        Arg::Default => "nothing".into(),
     }
 }

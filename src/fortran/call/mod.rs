@@ -297,10 +297,14 @@ pub(crate) fn call(
                 }
                 Elem::U8 => 1.0,
             };
-            // Single-precision sizes round down above 2^24: take one more, as LAPACK's
-            // SROUNDUP_LWORK intends.
-            let n = (optimal.ceil().max(1.0) as usize)
-                .saturating_add(usize::from(matches!(elem, Elem::F32 | Elem::C32)));
+            // A single-precision size above 2^24 may have been rounded down to a float (LAPACK
+            // before 3.12 has no SROUNDUP_LWORK): take the next float up. Exact below.
+            let optimal = if matches!(elem, Elem::F32 | Elem::C32) && optimal >= 16_777_216.0 {
+                f64::from(f32::from_bits((optimal as f32).to_bits() + 1))
+            } else {
+                optimal
+            };
+            let n = optimal.ceil().max(1.0) as usize;
             let bytes = n.checked_mul(elem.size()).ok_or_else(|| {
                 arg_err(routine, &w.name, "the workspace query asked for too much")
             })?;

@@ -146,6 +146,27 @@ pub struct ArrayArg<'a> {
 }
 
 impl<'a> Arg<'a> {
+    /// The same argument, borrowed again (arrays keep pointing at the caller's data).
+    pub(crate) fn reborrow<'b>(&'b self) -> Arg<'b> {
+        match self {
+            Arg::Int(i) => Arg::Int(*i),
+            Arg::Real(x) => Arg::Real(*x),
+            Arg::Complex(re, im) => Arg::Complex(*re, *im),
+            Arg::Logical(l) => Arg::Logical(*l),
+            Arg::Str(s) => Arg::Str(s),
+            Arg::Array(a) => Arg::Array(ArrayArg {
+                ptr: a.ptr,
+                len: a.len,
+                elem: a.elem,
+                shape: a.shape.clone(),
+                writable: a.writable,
+                _life: std::marker::PhantomData,
+            }),
+            Arg::Callback(c) => Arg::Callback(c),
+            Arg::Default => Arg::Default,
+        }
+    }
+
     /// A vector.
     pub fn vec<T: Element>(data: &'a [T]) -> Arg<'a> {
         Arg::Array(ArrayArg {
