@@ -613,9 +613,9 @@ fn compile_times(lib: &Library) -> Result<CompileTimes, String> {
 pub fn run(a: &BenchArgs) -> Result<(), String> {
     let all = a.groups.is_empty();
     for g in &a.groups {
-        if g != "cdef" && g != "calls" && g != "data" {
+        if g != "cdef" && g != "calls" && g != "data" && g != "fortran" {
             return Err(format!(
-                "unknown benchmark group '{g}' (known: calls, data, cdef)"
+                "unknown benchmark group '{g}' (known: calls, data, cdef, fortran)"
             ));
         }
     }
@@ -632,6 +632,11 @@ pub fn run(a: &BenchArgs) -> Result<(), String> {
     };
     let cdef = if wants("cdef") {
         cdef_rows(a.reps)?
+    } else {
+        Vec::new()
+    };
+    let fortran = if wants("fortran") {
+        super::bench_fortran::fortran_rows(a.reps, a.target_s, |r, t, f| ns_per_op(r, t, f))?
     } else {
         Vec::new()
     };
@@ -680,6 +685,13 @@ pub fn run(a: &BenchArgs) -> Result<(), String> {
         }
         if wants("cdef") {
             doc.insert("cdef".into(), json!(cdef_rows));
+        }
+        if wants("fortran") {
+            let f: Vec<_> = fortran
+                .iter()
+                .map(|r| json!({ "name": r.what, "native_ns": r.native, "typed_ns": r.typed, "call_ns": r.call }))
+                .collect();
+            doc.insert("fortran".into(), json!(f));
         }
         println!("{}", serde_json::Value::Object(doc));
         return Ok(());
@@ -781,6 +793,10 @@ pub fn run(a: &BenchArgs) -> Result<(), String> {
                 r.name, r.what, r.bytes, r.cpu_us, r.wall_us
             );
         }
+    }
+    if !fortran.is_empty() {
+        println!();
+        super::bench_fortran::print(&fortran, a.reps);
     }
     Ok(())
 }

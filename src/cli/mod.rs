@@ -2,6 +2,7 @@
 
 mod bench;
 mod bench_data;
+mod bench_fortran;
 mod call;
 mod f2rs;
 mod logger;
@@ -34,8 +35,8 @@ enum Command {
     /// literals; print the result (as C, or as JSON with --json).
     Call(call::CallArgs),
     /// Run benchmarks: calls (native, typed, untyped JIT, libffi; calls by name; callbacks;
-    /// engine start and stub compile time), C data (accessors, gather/scatter, allocation) and
-    /// cdef parsing.
+    /// engine start and stub compile time), C data (accessors, gather/scatter, allocation),
+    /// cdef parsing and Fortran (BLAS/LAPACK through jitffi::fortran).
     Bench(bench::BenchArgs),
     /// Read Fortran sources (fixed or free form) and write the C-ABI prototypes of their
     /// routines as a cdef, hidden CHARACTER lengths included; report what cannot be wrapped.

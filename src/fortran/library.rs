@@ -4,8 +4,9 @@
 use std::collections::HashMap;
 use std::ffi::c_void;
 use std::fmt;
+use std::sync::OnceLock;
 
-use super::abi::{Abi, COMPLEX_TYPEDEFS, Convention};
+use super::abi::{Abi, COMPLEX_TYPEDEFS, Convention, Prototype};
 use super::{Arg, FortranError, Out, Routine, Sig, Signatures, Sources};
 use crate::{Ffi, Function, LoadOptions, Value};
 
@@ -59,6 +60,8 @@ pub struct Library {
     abi: Abi,
     sigs: Signatures,
     index: HashMap<String, usize>,
+    /// Each routine's call signature and function, made on its first call.
+    prepared: Vec<OnceLock<(Sig, Function, Prototype)>>,
 }
 
 impl fmt::Debug for Library {
@@ -138,12 +141,14 @@ impl Library {
         }
         ffi.cdef(&decls)
             .map_err(|e| FortranError::Cdef(Box::new(e)))?;
+        let prepared = (0..sigs.routines.len()).map(|_| OnceLock::new()).collect();
         Ok(Library {
             ffi,
             lib,
             abi,
             sigs,
             index,
+            prepared,
         })
     }
 
@@ -197,12 +202,35 @@ impl Library {
     /// routine found illegal (`INFO < 0`); [`FortranError::Failed`] when it ran and failed
     /// (`INFO > 0`, with what its documentation says that means).
     pub fn call(&self, name: &str, args: &[Arg<'_>]) -> Result<Vec<Out>, FortranError> {
-        let r = self
-            .routine(name)
+        let (r, sig, f, proto) = self.prepared(name)?;
+        super::call::call(r, sig, &self.abi, proto, f, args)
+    }
+
+    /// A routine with its signature and function, made once.
+    fn prepared(
+        &self,
+        name: &str,
+    ) -> Result<(&Routine, &Sig, &Function, &Prototype), FortranError> {
+        let i = *self
+            .index
+            .get(&name.to_ascii_uppercase())
             .ok_or_else(|| FortranError::NoRoutine(name.to_string()))?;
-        let sig = Sig::of(r);
-        let f = self.function(name)?;
-        super::call::call(r, &sig, &self.abi, &f, args)
+        let r = &self.sigs.routines[i];
+        let (sig, f, proto) = match self.prepared[i].get() {
+            Some(p) => p,
+            None => {
+                let proto = self
+                    .abi
+                    .prototype(r)
+                    .map_err(|reason| FortranError::Unsupported {
+                        routine: r.name.clone(),
+                        reason,
+                    })?;
+                let made = (Sig::of(r), self.function(name)?, proto);
+                self.prepared[i].get_or_init(|| made)
+            }
+        };
+        Ok((r, sig, f, proto))
     }
 
     /// [`Library::call`] with the arguments named (any case, any order): `[("x",
@@ -217,10 +245,7 @@ impl Library {
         name: &str,
         args: &[(&str, Arg<'_>)],
     ) -> Result<Vec<Out>, FortranError> {
-        let r = self
-            .routine(name)
-            .ok_or_else(|| FortranError::NoRoutine(name.to_string()))?;
-        let sig = Sig::of(r);
+        let (r, sig, f, proto) = self.prepared(name)?;
         let given: Vec<&str> = sig.given().map(|a| a.name.as_str()).collect();
         let mut slots: Vec<Option<&Arg<'_>>> = vec![None; given.len()];
         for (n, a) in args {
@@ -248,8 +273,7 @@ impl Library {
             .into_iter()
             .map(|a| a.map_or(Arg::Default, Arg::reborrow))
             .collect();
-        let f = self.function(name)?;
-        super::call::call(r, &sig, &self.abi, &f, &ordered)
+        super::call::call(r, sig, &self.abi, proto, f, &ordered)
     }
 
     /// The routine `name` as a jitffi [`Function`] of its C prototype (every argument by

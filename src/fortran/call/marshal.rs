@@ -9,7 +9,7 @@ use std::marker::PhantomData;
 use super::values::{Arg, Elem, Out};
 use super::{CallEnv, arg_err};
 use crate::fortran::FortranError;
-use crate::fortran::abi::{Abi, ParamRole as CRole};
+use crate::fortran::abi::{Abi, ParamRole as CRole, Prototype};
 use crate::fortran::expr::Val;
 use crate::fortran::model::{FType, Intent, Routine};
 use crate::fortran::sig::{ArgRole as Role, Sig, SigArg};
@@ -231,21 +231,17 @@ pub(super) fn given_place<'a>(
 }
 
 /// Calls the routine with the arguments in `places`; the function result.
+#[allow(clippy::too_many_arguments)]
 pub(super) fn raw_call(
     r: &Routine,
     sig: &Sig,
     abi: &Abi,
+    proto: &Prototype,
     f: &Function,
     places: &mut HashMap<String, Place<'_>>,
     lens: &HashMap<String, usize>,
     routine: &str,
 ) -> Result<Option<Out>, FortranError> {
-    let proto = abi
-        .prototype(r)
-        .map_err(|reason| FortranError::Unsupported {
-            routine: r.name.clone(),
-            reason,
-        })?;
     let mut result = r.result.as_ref().map(|t| {
         let bytes = match t {
             FType::Character {

@@ -15,7 +15,7 @@ mod values;
 use std::collections::HashMap;
 
 use super::FortranError;
-use super::abi::Abi;
+use super::abi::{Abi, Prototype};
 use super::expr::{Env, Expr, Val};
 use super::model::Routine;
 use super::sig::{ArgRole as Role, Check, Sig, SigArg};
@@ -86,6 +86,7 @@ pub(crate) fn call(
     r: &Routine,
     sig: &Sig,
     abi: &Abi,
+    proto: &Prototype,
     f: &Function,
     args: &[Arg<'_>],
 ) -> Result<Vec<Out>, FortranError> {
@@ -275,7 +276,7 @@ pub(crate) fn call(
             let slot = scalar_slot(routine, s, &Val::Int(-1), abi)?;
             places.insert(s.name.clone(), Place::Owned(slot));
         }
-        raw_call(r, sig, abi, f, &mut places, &lens, routine)?;
+        raw_call(r, sig, abi, proto, f, &mut places, &lens, routine)?;
         check_info(r, sig, abi, &places, routine)?;
         for (w, s) in &work {
             let elem = ty_elem(w).unwrap_or(Elem::F64);
@@ -313,7 +314,7 @@ pub(crate) fn call(
             places.insert(s.name.clone(), Place::Owned(slot));
         }
     }
-    let result = raw_call(r, sig, abi, f, &mut places, &lens, routine)?;
+    let result = raw_call(r, sig, abi, proto, f, &mut places, &lens, routine)?;
     check_info(r, sig, abi, &places, routine)?;
     // Outputs: the function result, then returned arguments.
     let mut outs = Vec::new();

@@ -1,0 +1,189 @@
+//! `jitffi bench fortran`: BLAS and LAPACK routines through `jitffi::fortran` against direct
+//! calls of the same symbols from Rust, in the same run: `ddot` (n = 1, 10, 1000) and `dgesv`
+//! (n = 4, 100), on Reference LAPACK over Reference BLAS.
+
+use std::hint::black_box;
+use std::path::Path;
+
+use jitffi::fortran::{Arg, Library, OpenOptions, Sources};
+
+/// One row: ns per call.
+pub struct FortranRow {
+    pub what: String,
+    /// The routine's symbol called from Rust through a function pointer.
+    pub native: f64,
+    /// jitffi's typed handle of the derived prototype (`Function::typed`).
+    pub typed: Option<f64>,
+    /// `fortran::Library::call`: dimensions inferred, arrays checked and copied, outputs
+    /// allocated, INFO checked.
+    pub call: f64,
+}
+
+const LIB: &str = "/usr/lib/x86_64-linux-gnu";
+
+type Ddot = unsafe extern "C" fn(*const i32, *const f64, *const i32, *const f64, *const i32) -> f64;
+type Dgesv = unsafe extern "C" fn(
+    *const i32,
+    *const i32,
+    *mut f64,
+    *const i32,
+    *mut i32,
+    *mut f64,
+    *const i32,
+    *mut i32,
+);
+
+pub fn fortran_rows(
+    reps: usize,
+    target_s: f64,
+    ns_per_op: impl Fn(usize, f64, &mut dyn FnMut(u64)) -> f64,
+) -> Result<Vec<FortranRow>, String> {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/netlib-src/source");
+    if !src.join("SRC/dgesv.f").exists() {
+        return Err(format!(
+            "bench fortran reads Reference LAPACK's sources from {}: run `bash .ci/lapack-src`",
+            src.display()
+        ));
+    }
+    let fe = |e: jitffi::fortran::FortranError| e.to_string();
+    // SAFETY: Reference BLAS, loaded first so that LAPACK's libblas.so.3 is it.
+    let _blas = unsafe {
+        jitffi::Library::open(
+            &format!("{LIB}/blas/libblas.so.3"),
+            &jitffi::LoadOptions {
+                global: true,
+                ..Default::default()
+            },
+        )
+    }
+    .map_err(|e| format!("{e} (`bash .ci/deps` installs libblas-dev)"))?;
+    let path = format!("{LIB}/lapack/liblapack.so.3");
+    let sources = Sources::new()
+        .file(src.join("BLAS/SRC/ddot.f"))
+        .file(src.join("SRC/dgesv.f"));
+    // SAFETY: the sources are the reference LAPACK's; its ABI is probed.
+    let lapack = unsafe { Library::open(&path, &sources, &OpenOptions::default()) }.map_err(fe)?;
+    // SAFETY: the same library, for its raw symbols.
+    let raw =
+        unsafe { jitffi::Library::open(&path, &Default::default()) }.map_err(|e| e.to_string())?;
+    let sym = |s: &str| raw.symbol(s).map_err(|e| e.to_string());
+    // SAFETY: ddot_ and dgesv_ have these C prototypes (the gfortran ABI, LP64).
+    let (ddot, dgesv): (Ddot, Dgesv) = unsafe {
+        (
+            std::mem::transmute::<*mut std::ffi::c_void, Ddot>(sym("ddot_")?),
+            std::mem::transmute::<*mut std::ffi::c_void, Dgesv>(sym("dgesv_")?),
+        )
+    };
+    let typed_ddot = lapack
+        .function("ddot")
+        .map_err(fe)?
+        .typed::<(*const i32, *const f64, *const i32, *const f64, *const i32), f64>()
+        .map_err(|e| e.to_string())?;
+    let mut rows = Vec::new();
+    for n in [1usize, 10, 1000] {
+        let x: Vec<f64> = (0..n).map(|i| 1.0 + i as f64 * 0.5).collect();
+        let y: Vec<f64> = (0..n).map(|i| 2.0 - i as f64 * 0.25).collect();
+        let (nn, one) = (n as i32, 1i32);
+        let native = ns_per_op(reps, target_s, &mut |iters| {
+            for _ in 0..iters {
+                // SAFETY: x and y have n elements.
+                black_box(unsafe { ddot(&nn, x.as_ptr(), &one, y.as_ptr(), &one) });
+            }
+        });
+        let typed = ns_per_op(reps, target_s, &mut |iters| {
+            for _ in 0..iters {
+                // SAFETY: as above.
+                black_box(unsafe { typed_ddot.call((&nn, x.as_ptr(), &one, y.as_ptr(), &one)) });
+            }
+        });
+        let call = ns_per_op(reps, target_s, &mut |iters| {
+            for _ in 0..iters {
+                let r = lapack.call(
+                    "ddot",
+                    &[
+                        Arg::Int(n as i64),
+                        Arg::vec(&x),
+                        Arg::Int(1),
+                        Arg::vec(&y),
+                        Arg::Int(1),
+                    ],
+                );
+                black_box(r.ok());
+            }
+        });
+        rows.push(FortranRow {
+            what: format!("ddot, n = {n}"),
+            native,
+            typed: Some(typed),
+            call,
+        });
+    }
+    for n in [4usize, 100] {
+        let a: Vec<f64> = (0..n * n)
+            .map(|k| {
+                let (i, j) = (k % n, k / n);
+                ((i * 31 + j * 17) % 23) as f64 / 7.0 + if i == j { n as f64 } else { 0.0 }
+            })
+            .collect();
+        let b: Vec<f64> = (0..n).map(|i| i as f64 + 1.0).collect();
+        let (mut wa, mut wb, mut ipiv) = (a.clone(), b.clone(), vec![0i32; n]);
+        let (nn, one) = (n as i32, 1i32);
+        // Both sides copy A and B each call: DGESV overwrites them.
+        let native = ns_per_op(reps, target_s, &mut |iters| {
+            for _ in 0..iters {
+                wa.copy_from_slice(&a);
+                wb.copy_from_slice(&b);
+                let mut info = 0i32;
+                // SAFETY: A is n x n, B n x 1, IPIV n.
+                unsafe {
+                    dgesv(
+                        &nn,
+                        &one,
+                        wa.as_mut_ptr(),
+                        &nn,
+                        ipiv.as_mut_ptr(),
+                        wb.as_mut_ptr(),
+                        &nn,
+                        &mut info,
+                    );
+                }
+                black_box(info);
+            }
+        });
+        let call = ns_per_op(reps, target_s, &mut |iters| {
+            for _ in 0..iters {
+                let r = lapack.call("dgesv", &[Arg::matrix(&a, n, n), Arg::vec(&b)]);
+                black_box(r.ok());
+            }
+        });
+        rows.push(FortranRow {
+            what: format!("dgesv, n = {n}"),
+            native,
+            typed: None,
+            call,
+        });
+    }
+    Ok(rows)
+}
+
+/// Prints the table.
+pub fn print(rows: &[FortranRow], reps: usize) {
+    println!(
+        "fortran: ns per call, thread CPU time, median of {reps} runs (ratio to the direct call in the same run)"
+    );
+    println!("| row | direct call | typed (jitffi) | fortran::Library::call |");
+    println!("|---|---|---|---|");
+    let cell = |v: Option<f64>, base: f64| match v {
+        Some(v) => format!("{v:.1} ({:.2}×)", v / base),
+        None => "n/a".into(),
+    };
+    for r in rows {
+        println!(
+            "| {} | {:.1} | {} | {} |",
+            r.what,
+            r.native,
+            cell(r.typed, r.native),
+            cell(Some(r.call), r.native)
+        );
+    }
+}
