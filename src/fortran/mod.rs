@@ -44,6 +44,7 @@ mod model;
 mod parse;
 mod sig;
 mod source;
+mod xerbla;
 
 use std::collections::HashMap;
 use std::fmt;
@@ -58,6 +59,7 @@ pub use model::{
 };
 pub use sig::{ArgRole, Check, Sig, SigArg};
 pub use source::{Form, Location, SourceError};
+pub use xerbla::{last_xerbla, xerbla_handler};
 
 /// The Fortran files to read.
 #[derive(Clone, Debug, Default)]

@@ -16,6 +16,11 @@ mod corpus;
 mod lapack;
 mod numerics;
 mod probe;
+mod xerbla;
+
+// Reference LAPACK's illegal-argument handler returns instead of ending the process (the
+// symbol is exported from this binary by build.rs).
+jitffi::export_xerbla!();
 
 /// gfortran, or a failure that says how to install it.
 pub(crate) fn require_gfortran() {

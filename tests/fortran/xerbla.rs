@@ -1,0 +1,61 @@
+//! Reference LAPACK's XERBLA ends the process (`STOP`) on an illegal argument; with
+//! `jitffi::export_xerbla!()` in the test binary (exported by `build.rs`), it returns, the
+//! routine returns `INFO < 0`, and `Library::call` reports the argument.
+
+use jitffi::Value;
+use jitffi::fortran::{Arg, last_xerbla};
+
+#[test]
+fn an_illegal_argument_is_an_error_and_the_process_survives() {
+    let lib = super::calls::lapack();
+    // A raw call the documented checks do not see: N = -1.
+    let dgesv = lib.function("dgesv").unwrap();
+    let (n, one) = (-1i32, 1i32);
+    let (mut a, mut b, mut ipiv, mut info) = ([0f64; 1], [0f64; 1], [0i32; 1], 0i32);
+    // SAFETY: DGESV's prototype; with N = -1 it checks its arguments and touches no array.
+    unsafe {
+        dgesv
+            .call(&[
+                Value::ptr(&n),
+                Value::ptr(&one),
+                Value::ptr(a.as_mut_ptr()),
+                Value::ptr(&one),
+                Value::ptr(ipiv.as_mut_ptr()),
+                Value::ptr(b.as_mut_ptr()),
+                Value::ptr(&one),
+                Value::ptr(&raw mut info),
+            ])
+            .unwrap();
+    }
+    assert_eq!(info, -1);
+    assert_eq!(last_xerbla(), Some(("DGESV".to_string(), 1)));
+    assert_eq!(last_xerbla(), None, "taken");
+
+    // Through Library::call: DGEES documents "LDVS >= 1; if JOBVS = 'V', LDVS >= N", of
+    // which only the unconditional part is checked before the call; LAPACK finds the rest.
+    let select = lib
+        .ffi()
+        .callback_typed(
+            "int32_t (*)(const double *, const double *)",
+            |_: *const f64, _: *const f64| 0,
+        )
+        .unwrap();
+    let a = [1.0f64, 0.0, 0.0, 1.0];
+    let e = lib
+        .call(
+            "dgees",
+            &[
+                Arg::Str("V"),
+                Arg::Str("N"),
+                Arg::Callback(&select),
+                Arg::matrix(&a, 2, 2),
+                Arg::Int(1),
+            ],
+        )
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "dgees: argument ldvs has an illegal value (INFO = -11)"
+    );
+    assert_eq!(last_xerbla(), Some(("DGEES".to_string(), 11)));
+}
