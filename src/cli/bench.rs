@@ -488,7 +488,10 @@ fn call_rows(reps: usize, target_s: f64) -> Result<CallsGroup, String> {
 struct NamespaceRow {
     what: &'static str,
     function: f64,
+    /// The name opaque to the compiler (as an interpreter's would be).
     namespace: f64,
+    /// The name a literal in the calling code (as CFFI's `lib.f(…)` names it).
+    literal: f64,
 }
 
 fn namespace_rows(
@@ -526,6 +529,13 @@ fn namespace_rows(
                         }
                     }
                 }),
+                literal: bench(&mut |n| {
+                    for i in 0..n {
+                        if let Ok(Value::I32(r)) = peer.call("add_i32", args![i as i32, 1]) {
+                            black_box(r);
+                        }
+                    }
+                }),
             },
             NamespaceRow {
                 what: "libm cos(0.5)",
@@ -539,6 +549,13 @@ fn namespace_rows(
                 namespace: bench(&mut |n| {
                     for _ in 0..n {
                         if let Ok(Value::F64(r)) = m.call(black_box("cos"), args![black_box(0.5)]) {
+                            black_box(r);
+                        }
+                    }
+                }),
+                literal: bench(&mut |n| {
+                    for _ in 0..n {
+                        if let Ok(Value::F64(r)) = m.call("cos", args![black_box(0.5)]) {
                             black_box(r);
                         }
                     }
@@ -672,7 +689,7 @@ pub fn run(a: &BenchArgs) -> Result<(), String> {
         if wants("calls") || wants("data") {
             doc.insert("rows".into(), json!(rows));
             for r in &names {
-                rows.push(json!({ "name": format!("namespace {}", r.what), "function_call_ns": r.function, "namespace_call_ns": r.namespace }));
+                rows.push(json!({ "name": format!("namespace {}", r.what), "function_call_ns": r.function, "namespace_call_ns": r.namespace, "namespace_literal_call_ns": r.literal }));
             }
             if let Some(c) = &compile {
                 doc.insert(
@@ -724,13 +741,17 @@ pub fn run(a: &BenchArgs) -> Result<(), String> {
             println!(
                 "calls by name: ns per untyped call, Namespace::call(\"name\", args![…]) beside Function::call(args![…]) (default backend)"
             );
-            println!("| row | Function::call | Namespace::call | difference |");
-            println!("|---|---|---|---|");
+            println!(
+                "| row | Function::call | Namespace::call, literal name | difference | Namespace::call, opaque name | difference |"
+            );
+            println!("|---|---|---|---|---|---|");
             for r in &names {
                 println!(
-                    "| {} | {:.2} | {:.2} | {:+.2} ns |",
+                    "| {} | {:.2} | {:.2} | {:+.2} ns | {:.2} | {:+.2} ns |",
                     r.what,
                     r.function,
+                    r.literal,
+                    r.literal - r.function,
                     r.namespace,
                     r.namespace - r.function
                 );
