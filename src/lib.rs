@@ -149,6 +149,7 @@ const _: () = {
     send_sync::<Callback<'static>>();
     send_sync::<CallbackBuilder>();
     send_sync::<lp::Glpk>();
+    send_sync::<fortran::Library>();
     send_sync::<Error>();
 
     /// `NotSend::<T>::check` is ambiguous (does not compile) exactly when `T: Send`: the
