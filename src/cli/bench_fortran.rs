@@ -14,6 +14,8 @@ pub struct FortranRow {
     pub native: f64,
     /// jitffi's typed handle of the derived prototype (`Function::typed`).
     pub typed: Option<f64>,
+    /// jitffi's untyped call of the derived prototype (`Function::call` with pointers).
+    pub untyped: Option<f64>,
     /// `fortran::Library::call`: dimensions inferred, arrays checked and copied, outputs
     /// allocated, INFO checked.
     pub call: f64,
@@ -74,6 +76,7 @@ pub fn fortran_rows(
             std::mem::transmute::<*mut std::ffi::c_void, Dgesv>(sym("dgesv_")?),
         )
     };
+    let untyped_ddot = lapack.function("ddot").map_err(fe)?;
     let typed_ddot = lapack
         .function("ddot")
         .map_err(fe)?
@@ -96,6 +99,19 @@ pub fn fortran_rows(
                 black_box(unsafe { typed_ddot.call((&nn, x.as_ptr(), &one, y.as_ptr(), &one)) });
             }
         });
+        let untyped = ns_per_op(reps, target_s, &mut |iters| {
+            let args = [
+                jitffi::Value::ptr(&nn),
+                jitffi::Value::ptr(x.as_ptr()),
+                jitffi::Value::ptr(&one),
+                jitffi::Value::ptr(y.as_ptr()),
+                jitffi::Value::ptr(&one),
+            ];
+            for _ in 0..iters {
+                // SAFETY: as above.
+                black_box(unsafe { untyped_ddot.call(black_box(&args)) }.ok());
+            }
+        });
         let call = ns_per_op(reps, target_s, &mut |iters| {
             for _ in 0..iters {
                 let r = lapack.call(
@@ -115,6 +131,7 @@ pub fn fortran_rows(
             what: format!("ddot, n = {n}"),
             native,
             typed: Some(typed),
+            untyped: Some(untyped),
             call,
         });
     }
@@ -160,6 +177,7 @@ pub fn fortran_rows(
             what: format!("dgesv, n = {n}"),
             native,
             typed: None,
+            untyped: None,
             call,
         });
     }
@@ -171,18 +189,19 @@ pub fn print(rows: &[FortranRow], reps: usize) {
     println!(
         "fortran: ns per call, thread CPU time, median of {reps} runs (ratio to the direct call in the same run)"
     );
-    println!("| row | direct call | typed (jitffi) | fortran::Library::call |");
-    println!("|---|---|---|---|");
+    println!("| row | direct call | typed (jitffi) | untyped (jitffi) | fortran::Library::call |");
+    println!("|---|---|---|---|---|");
     let cell = |v: Option<f64>, base: f64| match v {
         Some(v) => format!("{v:.1} ({:.2}×)", v / base),
         None => "n/a".into(),
     };
     for r in rows {
         println!(
-            "| {} | {:.1} | {} | {} |",
+            "| {} | {:.1} | {} | {} | {} |",
             r.what,
             r.native,
             cell(r.typed, r.native),
+            cell(r.untyped, r.native),
             cell(Some(r.call), r.native)
         );
     }

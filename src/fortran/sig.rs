@@ -46,6 +46,9 @@ pub struct SigArg {
     pub callback: Option<Option<ProcSig>>,
     /// Returned after the call (outputs and in,out arrays).
     pub returned: bool,
+    /// The intent was stated (declared, documented or in a signature file), not assumed: an
+    /// `intent(in)` array is then passed without a copy.
+    pub intent_stated: bool,
     /// Conditions checked before the call, from the documentation (`LDA >= max(1,N)`,
     /// `N >= 0`, the option letters of a `CHARACTER*1`): what would otherwise reach XERBLA.
     pub checks: Vec<Check>,
@@ -96,6 +99,7 @@ impl Sig {
                     role: ArgRole::Given,
                     callback: d.external.clone(),
                     returned: intent != Intent::In,
+                    intent_stated: d.intent.is_some(),
                     checks,
                 }
             })

@@ -2,12 +2,11 @@
 //! arguments into it, scalar outputs out of it, and the raw call through the routine's C
 //! prototype (`VALUE` dummies, hidden lengths, the function result).
 
-use std::collections::HashMap;
 use std::ffi::c_void;
 use std::marker::PhantomData;
 
 use super::values::{Arg, Elem, Out};
-use super::{CallEnv, arg_err};
+use super::{ByName, CallEnv, arg_err};
 use crate::fortran::FortranError;
 use crate::fortran::abi::{Abi, ParamRole as CRole, Prototype};
 use crate::fortran::expr::Val;
@@ -15,16 +14,17 @@ use crate::fortran::model::{FType, Intent, Routine};
 use crate::fortran::sig::{ArgRole as Role, Sig, SigArg};
 use crate::{Function, Value};
 
-/// Storage of one argument during a call, 16-byte aligned.
+/// Storage of one argument during a call, 16-byte aligned; scalars (up to 16 bytes) inline.
+/// Pointers into it are taken for one raw call at a time, while it stays in place.
 pub(super) struct Slot {
-    pub(super) buf: Vec<u128>,
+    pub(super) buf: smallvec::SmallVec<[u128; 1]>,
     pub(super) bytes: usize,
 }
 
 impl Slot {
     pub(super) fn zeroed(bytes: usize) -> Slot {
         Slot {
-            buf: vec![0u128; bytes.div_ceil(16).max(1)],
+            buf: smallvec::smallvec![0u128; bytes.div_ceil(16).max(1)],
             bytes,
         }
     }
@@ -141,7 +141,7 @@ pub(super) fn given_place<'a>(
     arg: &Arg<'a>,
     abi: &Abi,
     env: &mut CallEnv<'_>,
-    lens: &mut HashMap<String, usize>,
+    lens: &mut ByName<'_, usize>,
 ) -> Result<Place<'a>, FortranError> {
     if a.callback.is_some() {
         return match arg {
@@ -182,12 +182,17 @@ pub(super) fn given_place<'a>(
                 ),
             ));
         }
-        env.shapes.insert(a.name.clone(), arr.shape.clone());
+        env.shapes.insert(&a.name, arr.shape.clone());
         let bytes = arr.len * elem.size();
         if arr.writable {
             return Ok(Place::Borrowed(arr.ptr, PhantomData));
         }
-        // A copy: read-only input the routine may write (f2py's default copy).
+        // An array the sources say the routine only reads is passed as it is (its prototype
+        // parameter is `const`); `Library::open`'s caller vouched for the sources.
+        if a.intent == Intent::In && a.intent_stated {
+            return Ok(Place::Borrowed(arr.ptr, PhantomData));
+        }
+        // A copy: a read-only input the routine may write (f2py's default copy).
         let mut s = Slot::zeroed(bytes);
         // SAFETY: `arr.ptr` points to `arr.len` elements borrowed for 'a.
         let src = unsafe { std::slice::from_raw_parts(arr.ptr, bytes) };
@@ -199,8 +204,8 @@ pub(super) fn given_place<'a>(
         (Arg::Real(x), _) => Val::Float(*x),
         (Arg::Logical(l), FType::Logical { .. }) => Val::Int(i64::from(*l)),
         (Arg::Str(s), FType::Character { .. }) => {
-            lens.insert(a.name.clone(), s.len());
-            env.scalars.insert(a.name.clone(), Val::Str(s.to_string()));
+            lens.insert(&a.name, s.len());
+            env.scalars.insert(&a.name, Val::Str(s.to_string()));
             let mut slot = Slot::zeroed(s.len().max(1));
             slot.bytes_mut()[..s.len()].copy_from_slice(s.as_bytes());
             return Ok(Place::Owned(slot));
@@ -226,7 +231,7 @@ pub(super) fn given_place<'a>(
         }
     };
     let slot = scalar_slot(routine, a, &v, abi)?;
-    env.scalars.insert(a.name.clone(), v);
+    env.scalars.insert(&a.name, v);
     Ok(Place::Owned(slot))
 }
 
@@ -238,8 +243,8 @@ pub(super) fn raw_call(
     abi: &Abi,
     proto: &Prototype,
     f: &Function,
-    places: &mut HashMap<String, Place<'_>>,
-    lens: &HashMap<String, usize>,
+    places: &mut ByName<'_, Place<'_>>,
+    lens: &ByName<'_, usize>,
     routine: &str,
 ) -> Result<Option<Out>, FortranError> {
     let mut result = r.result.as_ref().map(|t| {
@@ -305,6 +310,7 @@ pub(super) fn raw_call(
                     role: Role::Out,
                     callback: None,
                     returned: true,
+                    intent_stated: true,
                     checks: Vec::new(),
                 },
             ),

@@ -12,8 +12,6 @@
 mod marshal;
 mod values;
 
-use std::collections::HashMap;
-
 use super::FortranError;
 use super::abi::{Abi, Prototype};
 use super::expr::{Env, Expr, Val};
@@ -21,13 +19,57 @@ use super::model::Routine;
 use super::sig::{ArgRole as Role, Check, Sig, SigArg};
 use crate::Function;
 use marshal::{Place, Slot, given_place, raw_call, scalar_out, scalar_slot};
+
 pub use values::{Arg, ArrayArg, Complex32, Complex64, Elem, Element, Out, OutArray};
 
-/// What the expression environment knows during a call.
-struct CallEnv<'s> {
+/// Per-argument values of one call, found by the argument's name: a vector indexed like the
+/// signature's arguments (names are compared in place; nothing is hashed or copied).
+pub(super) struct ByName<'s, T> {
     sig: &'s Sig,
-    scalars: HashMap<String, Val>,
-    shapes: HashMap<String, Vec<usize>>,
+    v: Vec<Option<T>>,
+}
+
+impl<'s, T> ByName<'s, T> {
+    fn new(sig: &'s Sig) -> ByName<'s, T> {
+        ByName {
+            sig,
+            v: (0..sig.args.len()).map(|_| None).collect(),
+        }
+    }
+
+    fn index(&self, name: &str) -> Option<usize> {
+        self.sig.args.iter().position(|a| a.name == name)
+    }
+
+    pub(super) fn get(&self, name: &str) -> Option<&T> {
+        self.v[self.index(name)?].as_ref()
+    }
+
+    pub(super) fn get_mut(&mut self, name: &str) -> Option<&mut T> {
+        let i = self.index(name)?;
+        self.v[i].as_mut()
+    }
+
+    pub(super) fn insert(&mut self, name: &str, value: T) {
+        if let Some(i) = self.index(name) {
+            self.v[i] = Some(value);
+        }
+    }
+
+    fn remove(&mut self, name: &str) -> Option<T> {
+        let i = self.index(name)?;
+        self.v[i].take()
+    }
+
+    fn contains_key(&self, name: &str) -> bool {
+        self.get(name).is_some()
+    }
+}
+
+/// What the expression environment knows during a call.
+pub(super) struct CallEnv<'s> {
+    pub(super) scalars: ByName<'s, Val>,
+    pub(super) shapes: ByName<'s, Vec<usize>>,
 }
 
 impl Env for CallEnv<'_> {
@@ -43,7 +85,6 @@ impl Env for CallEnv<'_> {
         Some(self.shapes.get(n)?.iter().product::<usize>() as i64)
     }
     fn rank(&self, n: &str) -> Option<i64> {
-        let _ = self.sig;
         Some(self.shapes.get(n)?.len() as i64)
     }
 }
@@ -106,12 +147,11 @@ pub(crate) fn call(
         ));
     }
     let mut env = CallEnv {
-        sig,
-        scalars: HashMap::new(),
-        shapes: HashMap::new(),
+        scalars: ByName::new(sig),
+        shapes: ByName::new(sig),
     };
-    let mut places: HashMap<String, Place<'_>> = HashMap::new();
-    let mut lens: HashMap<String, usize> = HashMap::new();
+    let mut places: ByName<'_, Place<'_>> = ByName::new(sig);
+    let mut lens: ByName<'_, usize> = ByName::new(sig);
     // The caller's arguments.
     for (i, a) in given.iter().enumerate() {
         let arg = args.get(i).unwrap_or(&Arg::Default);
@@ -122,7 +162,7 @@ pub(crate) fn call(
             continue;
         }
         let place = given_place(routine, a, arg, abi, &mut env, &mut lens)?;
-        places.insert(a.name.clone(), place);
+        places.insert(&a.name, place);
     }
     // Optional and hidden scalars, in dependency order.
     let mut pending: Vec<&SigArg> = sig
@@ -142,8 +182,8 @@ pub(crate) fn call(
             match init.eval(&env) {
                 Ok(v) => {
                     let slot = scalar_slot(routine, a, &v, abi)?;
-                    env.scalars.insert(a.name.clone(), v);
-                    places.insert(a.name.clone(), Place::Owned(slot));
+                    env.scalars.insert(&a.name, v);
+                    places.insert(&a.name, Place::Owned(slot));
                 }
                 Err(_) => rest.push(a),
             }
@@ -250,12 +290,12 @@ pub(crate) fn call(
                     .checked_mul(elem.size())
                     .ok_or_else(|| arg_err(routine, &a.name, "is too large to allocate"))?;
                 env.shapes
-                    .insert(a.name.clone(), ext.iter().map(|&e| e as usize).collect());
-                places.insert(a.name.clone(), Place::Owned(Slot::zeroed(bytes)));
+                    .insert(&a.name, ext.iter().map(|&e| e as usize).collect());
+                places.insert(&a.name, Place::Owned(Slot::zeroed(bytes)));
             }
             Role::Info => {
                 let elem = ty_elem(a).unwrap_or(Elem::I32);
-                places.insert(a.name.clone(), Place::Owned(Slot::zeroed(elem.size())));
+                places.insert(&a.name, Place::Owned(Slot::zeroed(elem.size())));
             }
             _ => {}
         }
@@ -272,9 +312,9 @@ pub(crate) fn call(
     if !work.is_empty() {
         for (w, s) in &work {
             let elem = ty_elem(w).unwrap_or(Elem::F64);
-            places.insert(w.name.clone(), Place::Owned(Slot::zeroed(elem.size())));
+            places.insert(&w.name, Place::Owned(Slot::zeroed(elem.size())));
             let slot = scalar_slot(routine, s, &Val::Int(-1), abi)?;
-            places.insert(s.name.clone(), Place::Owned(slot));
+            places.insert(&s.name, Place::Owned(slot));
         }
         raw_call(r, sig, abi, proto, f, &mut places, &lens, routine)?;
         check_info(r, sig, abi, &places, routine)?;
@@ -309,9 +349,9 @@ pub(crate) fn call(
             let bytes = n.checked_mul(elem.size()).ok_or_else(|| {
                 arg_err(routine, &w.name, "the workspace query asked for too much")
             })?;
-            places.insert(w.name.clone(), Place::Owned(Slot::zeroed(bytes)));
+            places.insert(&w.name, Place::Owned(Slot::zeroed(bytes)));
             let slot = scalar_slot(routine, s, &Val::Int(n as i64), abi)?;
-            places.insert(s.name.clone(), Place::Owned(slot));
+            places.insert(&s.name, Place::Owned(slot));
         }
     }
     let result = raw_call(r, sig, abi, proto, f, &mut places, &lens, routine)?;
@@ -334,7 +374,7 @@ pub(crate) fn call(
                     outs.push(Out::Array(OutArray {
                         elem,
                         shape,
-                        buf: slot.buf,
+                        buf: slot.buf.into_vec(),
                         bytes,
                     }));
                 }
@@ -394,7 +434,7 @@ fn check_info(
     r: &Routine,
     sig: &Sig,
     abi: &Abi,
-    places: &HashMap<String, Place<'_>>,
+    places: &ByName<'_, Place<'_>>,
     routine: &str,
 ) -> Result<(), FortranError> {
     let Some(info) = sig.args.iter().find(|a| a.role == Role::Info) else {
