@@ -83,16 +83,27 @@ pub fn parse(comments: &[(u32, String)]) -> Doc {
             let mut is = rest.to_string();
             if let Some(i) = find_ci(&is, "dimension") {
                 let mut spec = is[i + "dimension".len()..].to_string();
-                while paren_depth(&spec) > 0 || spec.trim().is_empty() {
+                // The first parenthesised group, then the rest of its sentence when it goes
+                // on with a condition (`when TRANS = 'N' …`, `where ka is …`).
+                loop {
+                    let more = match spec.find('(') {
+                        None => true,
+                        Some(_) if paren_depth(&spec) > 0 => true,
+                        Some(_) => continues(&spec, lines.peek().copied()),
+                    };
+                    if !more {
+                        break;
+                    }
                     match lines.peek() {
                         Some(next) if !next.starts_with('\\') => {
+                            spec.push(' ');
                             spec.push_str(next);
                             lines.next();
                         }
                         _ => break,
                     }
                 }
-                p.dims = dims_of(&spec);
+                p.dims = conditional_dims(&spec).or_else(|| dims_of(&spec));
                 is.truncate(i);
             }
             p.is = is.trim().trim_end_matches(',').trim().to_string();
@@ -135,9 +146,160 @@ fn paren_depth(s: &str) -> i32 {
     })
 }
 
+/// Whether a `dimension` phrase goes on past its first group: its sentence is not over and
+/// it, or the next line, carries a condition.
+fn continues(spec: &str, next: Option<&str>) -> bool {
+    let close = match group_end(spec) {
+        Some(c) => c,
+        None => return true,
+    };
+    let tail = spec[close..].trim().to_ascii_lowercase();
+    if tail.contains('.') {
+        return false;
+    }
+    let next = next
+        .map(|n| n.trim().to_ascii_lowercase())
+        .unwrap_or_default();
+    tail.ends_with(" is")
+        || tail.ends_with(" and")
+        || tail.ends_with("at least")
+        || tail.ends_with(',')
+        || tail.contains(" when ")
+        || tail.starts_with("when")
+        || tail.contains("where")
+        || ["when", "where", "and", "("]
+            .iter()
+            .any(|w| next.starts_with(w))
+}
+
+/// The byte just after the first balanced parenthesised group.
+fn group_end(s: &str) -> Option<usize> {
+    let open = s.find('(')?;
+    let mut depth = 0;
+    for (i, c) in s[open..].char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(open + i + 1);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// The dimensions of BLAS's conditional phrases, as f2py expressions:
+/// `at least ( 1 + ( n - 1 )*abs( INCX ) ) when TRANS = 'N' or 'n' and at least
+/// ( 1 + ( m - 1 )*abs( INCX ) ) otherwise` becomes `(TRANS=='N')?(…):(…)`, and
+/// `( LDA, ka ), where ka is k when TRANSA = 'N' or 'n', and is m otherwise` puts
+/// `(TRANSA=='N')?(K):(M)` for `ka`. `None` when there is no condition.
+fn conditional_dims(spec: &str) -> Option<Vec<String>> {
+    let s = spec.trim_start();
+    let s = strip_ci(s, "at least").unwrap_or(s).trim_start();
+    let close = group_end(s)?;
+    let open = s.find('(')?;
+    let first = &s[open + 1..close - 1];
+    let tail = s[close..].trim_start();
+    // `(G1) when X = 'c' [or 'c'] and at least (G2) otherwise`.
+    if let Some(rest) = strip_ci(tail, "when") {
+        let (cond, rest) = condition(rest)?;
+        let rest = rest.trim_start().trim_start_matches(',').trim_start();
+        let rest = strip_ci(rest, "and")?.trim_start();
+        let rest = strip_ci(rest, "at least").unwrap_or(rest).trim_start();
+        let c2 = group_end(rest)?;
+        let o2 = rest.find('(')?;
+        let second = &rest[o2 + 1..c2 - 1];
+        if !rest[c2..]
+            .trim_start()
+            .to_ascii_lowercase()
+            .starts_with("otherwise")
+        {
+            return None;
+        }
+        return Some(vec![compress(&format!("({cond})?({first}):({second})"))]);
+    }
+    // `(LDA, ka), where ka is A when X = 'c' …, and is B otherwise` (or `and ka is B when …`).
+    let rest = tail.trim_start_matches(',').trim_start();
+    let rest = strip_ci(rest, "where")?.trim_start();
+    let name_len = rest
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .unwrap_or(rest.len());
+    let name = &rest[..name_len];
+    let rest = strip_ci(rest[name_len..].trim_start(), "is")?.trim_start();
+    let when = find_ci(rest, "when")?;
+    let a = rest[..when].trim();
+    let (cond, rest) = condition(&rest[when + 4..])?;
+    let rest = rest.trim_start().trim_start_matches(',').trim_start();
+    let rest = strip_ci(rest, "and")?.trim_start();
+    // `and is B otherwise` or `and NAME is B when …`.
+    let rest = strip_ci(rest, name).map_or(rest, str::trim_start);
+    let rest = strip_ci(rest, "is")?.trim_start();
+    let end = rest
+        .find(|c: char| c.is_whitespace() || c == '.' || c == ',')
+        .unwrap_or(rest.len());
+    let b = &rest[..end];
+    if a.is_empty() || b.is_empty() || a.contains(' ') {
+        return None;
+    }
+    let dims: Vec<String> = split_top(&compress(first), ',')
+        .into_iter()
+        .map(|d| {
+            if d.eq_ignore_ascii_case(name) {
+                compress(&format!("({cond})?({a}):({b})"))
+            } else {
+                d.to_string()
+            }
+        })
+        .collect();
+    dims.iter().any(|d| d.contains('?')).then_some(dims)
+}
+
+/// `X = 'c' [or 'c']`: `X=='C'` and the rest.
+fn condition(s: &str) -> Option<(String, &str)> {
+    let s = s.trim_start();
+    let n = s
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .unwrap_or(s.len());
+    let name = &s[..n];
+    let rest = s[n..].trim_start().strip_prefix('=')?.trim_start();
+    let rest = rest.strip_prefix('\'')?;
+    let letter = rest.chars().next()?;
+    let mut rest = rest[letter.len_utf8()..].strip_prefix('\'')?;
+    // `or 'n'`: the same letter in the other case.
+    let t = rest.trim_start();
+    if let Some(r) = strip_ci(t, "or") {
+        let r = r.trim_start();
+        if let Some(r) = r.strip_prefix('\'') {
+            let c = r.chars().next()?;
+            if c.eq_ignore_ascii_case(&letter) {
+                rest = r[c.len_utf8()..].strip_prefix('\'')?;
+            }
+        }
+    }
+    (!name.is_empty()).then(|| {
+        (
+            format!(
+                "{}=='{}'",
+                name.to_ascii_uppercase(),
+                letter.to_ascii_uppercase()
+            ),
+            rest,
+        )
+    })
+}
+
+/// `s` without a leading word (any case).
+fn strip_ci<'a>(s: &'a str, w: &str) -> Option<&'a str> {
+    (s.len() >= w.len() && s[..w.len()].eq_ignore_ascii_case(w)).then(|| &s[w.len()..])
+}
+
 /// `(LDA,N)` / ` (max(1,LWORK))`: the dimensions, compressed.
 fn dims_of(spec: &str) -> Option<Vec<String>> {
     let s = spec.trim_start();
+    let s = strip_ci(s, "at least").unwrap_or(s).trim_start();
     let open = s.find('(')?;
     if !s[..open].trim().is_empty() {
         return None;
@@ -261,6 +423,58 @@ DGESV computes the solution to a real system of linear equations
         assert_eq!(a.is, "DOUBLE PRECISION array");
         assert_eq!(a.dims, Some(vec!["LDA".into(), "N".into()]));
         assert_eq!(d.params["WORK"].dims, Some(vec!["MAX(1,LWORK)".into()]));
+    }
+
+    #[test]
+    fn blas_conditional_dimensions() {
+        let d = parse(&lines(
+            "\
+\\param[in] A
+\\verbatim
+         A is DOUBLE PRECISION array, dimension ( LDA, ka ), where ka is
+          k  when  TRANSA = 'N' or 'n',  and is  m  otherwise.
+          Before entry with  TRANSA = 'N' or 'n',  the leading  m by k
+\\endverbatim
+\\param[in] X
+\\verbatim
+         X is DOUBLE PRECISION array, dimension at least
+          ( 1 + ( n - 1 )*abs( INCX ) ) when TRANS = 'N' or 'n'
+          and at least
+          ( 1 + ( m - 1 )*abs( INCX ) ) otherwise.
+          Before entry, the incremented array X must contain the
+\\endverbatim
+\\param[in] T
+\\verbatim
+         T is DOUBLE PRECISION array, dimension ( LDA, k ),
+          where k is m when SIDE = 'L' or 'l'
+            and k is n when SIDE = 'R' or 'r'.
+\\endverbatim
+\\param[in] Y
+\\verbatim
+         Y is DOUBLE PRECISION array, dimension at least
+          ( 1 + ( n - 1 )*abs( INCY ) ).
+          Before entry, the incremented array Y must contain the n
+\\endverbatim",
+        ));
+        assert_eq!(
+            d.params["A"].dims,
+            Some(vec!["LDA".into(), "(TRANSA=='N')?(K):(M)".into()])
+        );
+        assert_eq!(
+            d.params["X"].dims,
+            Some(vec![
+                "(TRANS=='N')?(1+(N-1)*ABS(INCX)):(1+(M-1)*ABS(INCX))".into()
+            ])
+        );
+        assert_eq!(
+            d.params["T"].dims,
+            Some(vec!["LDA".into(), "(SIDE=='L')?(M):(N)".into()])
+        );
+        assert_eq!(d.params["Y"].dims, Some(vec!["1+(N-1)*ABS(INCY)".into()]));
+        assert_eq!(
+            d.params["A"].text,
+            "Before entry with  TRANSA = 'N' or 'n',  the leading  m by k"
+        );
     }
 
     #[test]

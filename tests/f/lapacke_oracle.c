@@ -26,6 +26,11 @@ static void pi(lapack_int x) { printf(" %d", (int)x); }
 
 /* Hand-written Fortran BLAS prototypes (hidden lengths for CHARACTER arguments). */
 #define BLAS(T, P) \
+  void P##gemm_(const char *, const char *, const int *, const int *, const int *, const T *, \
+                const T *, const int *, const T *, const int *, const T *, T *, const int *, \
+                size_t, size_t); \
+  void P##gemv_(const char *, const int *, const int *, const T *, const T *, const int *, \
+                const T *, const int *, const T *, T *, const int *, size_t); \
   void P##axpy_(const int *, const T *, const T *, const int *, T *, const int *); \
   void P##scal_(const int *, const T *, T *, const int *);
 BLAS(float, s)
@@ -117,10 +122,18 @@ double dznrm2_(const int *, const double _Complex *, const int *);
     for (int j = 0; j < M; j++) for (int i = 0; i < 3; i++) a[i + 3 * j] = MK(i, j, 0);      \
     LAPACKE_##P##gelqf(LAPACK_COL_MAJOR, 3, M, a, 3, b);                                      \
     printf(#P "gelqf"); for (k = 0; k < 3 * M; k++) PR(a[k]); for (k = 0; k < 3; k++) PR(b[k]); printf("\n"); \
-    /* BLAS 1: axpy with strides, scal. */                                                    \
+    /* BLAS: gemm (A 4x4 times B^T, B 2x4, beta on C 4x2), gemv (transposed), axpy with     \
+     * strides, scal. */                                                                      \
     {                                                                                         \
-      T alpha = MK(1, 2, 0), beta = MK(2, 1, 0), x[N], y[N];                                  \
+      T alpha = MK(1, 2, 0), beta = MK(2, 1, 0), x[N], y[N], c[N * 2];                        \
       int in = N, i2 = 2, i1 = 1;                                                             \
+      for (int j = 0; j < N; j++) for (int i = 0; i < N; i++) a[i + N * j] = MK(i, j, 0);    \
+      for (k = 0; k < 2 * N; k++) { b[k] = MK(k % 2, k / 2 + 1, 0); c[k] = MK(k / N, k % N, 0); } \
+      P##gemm_("N", "T", &in, &i2, &in, &alpha, a, &in, b, &i2, &beta, c, &in, 1, 1);        \
+      printf(#P "gemm"); for (k = 0; k < 2 * N; k++) PR(c[k]); printf("\n");                \
+      for (k = 0; k < N; k++) { x[k] = MK(k, 0, 0); y[k] = MK(0, k, 0); }                     \
+      P##gemv_("T", &in, &in, &alpha, a, &in, x, &i1, &beta, y, &i1, 1);                      \
+      printf(#P "gemv"); for (k = 0; k < N; k++) PR(y[k]); printf("\n");                    \
       for (k = 0; k < N; k++) { x[k] = MK(k, 0, 0); y[k] = MK(0, k, 0); }                     \
       P##axpy_(&i2, &alpha, x, &i2, y, &i2);                                                  \
       printf(#P "axpy"); for (k = 0; k < N; k++) PR(y[k]); printf("\n");                    \

@@ -1,6 +1,6 @@
-//! Numerical checks against an independent oracle: 64 LAPACK and BLAS calls (16 routines in
+//! Numerical checks against an independent oracle: 72 LAPACK and BLAS calls (18 routines in
 //! four precisions: gesv, posv, potrf, syev/heev, gels, getrf, getri, geqrf, orgqr/ungqr, trtrs,
-//! getrs, trtri, potrs, gelqf, axpy, scal) and the dot products and norms, made through
+//! getrs, trtri, potrs, gelqf, gemm, gemv, axpy, scal) and the dot products and norms, made through
 //! `fortran::Library::call`, print every output element's bits; `tests/f/lapacke_oracle.c`
 //! makes the same calls on the same inputs through LAPACKE and hand-written BLAS prototypes,
 //! linked against the same Reference LAPACK, and prints the same lines. They must be equal.
@@ -337,8 +337,52 @@ fn cases<T: Num>(lib: &Library, lines: &mut Vec<String>) {
     let a: Vec<T> = (0..3 * M).map(|k| T::mk(k % 3, k / 3, 0)).collect();
     let o = call(lib, &name("gelqf"), &[Arg::Int(3), Arg::matrix(&a, 3, M)]);
     lines.push(line(&name("gelqf"), &o, &["A", "TAU"], single));
-    // axpy with strides, then scal.
+    // gemm (A B^T, by the conditional extents of BLAS's documentation), gemv (transposed).
     let (alpha, beta) = (T::mk(1, 2, 0), T::mk(2, 1, 0));
+    let a: Vec<T> = (0..N * N).map(|k| T::mk(k % N, k / N, 0)).collect();
+    let b: Vec<T> = (0..2 * N).map(|k| T::mk(k % 2, k / 2 + 1, 0)).collect();
+    let c: Vec<T> = (0..2 * N).map(|k| T::mk(k / N, k % N, 0)).collect();
+    let o = lib
+        .call_named(
+            &name("gemm"),
+            &[
+                ("transa", Arg::Str("N")),
+                ("transb", Arg::Str("T")),
+                ("m", Arg::Int(N as i64)),
+                ("k", Arg::Int(N as i64)),
+                ("alpha", alpha.scalar()),
+                ("a", Arg::matrix(&a, N, N)),
+                ("b", Arg::matrix(&b, 2, N)),
+                ("beta", beta.scalar()),
+                ("c", Arg::matrix(&c, N, 2)),
+            ],
+        )
+        .unwrap_or_else(|e| panic!("{e}: {}", lib.signature(&name("gemm")).unwrap()));
+    let mut s = name("gemm");
+    show(&o[0], single, &mut s);
+    lines.push(s);
+    let x: Vec<T> = (0..N).map(|k| T::mk(k, 0, 0)).collect();
+    let y: Vec<T> = (0..N).map(|k| T::mk(0, k, 0)).collect();
+    let o = lib
+        .call_named(
+            &name("gemv"),
+            &[
+                ("trans", Arg::Str("T")),
+                ("m", Arg::Int(N as i64)),
+                ("alpha", alpha.scalar()),
+                ("a", Arg::matrix(&a, N, N)),
+                ("x", Arg::vec(&x)),
+                ("incx", Arg::Int(1)),
+                ("beta", beta.scalar()),
+                ("y", Arg::vec(&y)),
+                ("incy", Arg::Int(1)),
+            ],
+        )
+        .unwrap_or_else(|e| panic!("{e}: {}", lib.signature(&name("gemv")).unwrap()));
+    let mut s = name("gemv");
+    show(&o[0], single, &mut s);
+    lines.push(s);
+    // axpy with strides, then scal.
     let x: Vec<T> = (0..N).map(|k| T::mk(k, 0, 0)).collect();
     let y: Vec<T> = (0..N).map(|k| T::mk(0, k, 0)).collect();
     let (xn, yn) = if T::COMPLEX {
@@ -523,7 +567,7 @@ fn oracle() -> Vec<String> {
 }
 
 #[test]
-fn sixty_four_lapack_and_blas_calls_match_lapacke_bit_for_bit() {
+fn seventy_two_lapack_and_blas_calls_match_lapacke_bit_for_bit() {
     let lib = super::calls::lapack();
     let mut lines = Vec::new();
     cases::<f32>(lib, &mut lines);
@@ -532,7 +576,7 @@ fn sixty_four_lapack_and_blas_calls_match_lapacke_bit_for_bit() {
     cases::<Complex64>(lib, &mut lines);
     dots(lib, &mut lines);
     let expected = oracle();
-    assert_eq!(lines.len(), 72);
+    assert_eq!(lines.len(), 80);
     for (got, want) in lines.iter().zip(&expected) {
         assert_eq!(got, want);
     }
