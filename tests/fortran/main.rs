@@ -22,6 +22,13 @@ mod xerbla;
 // symbol is exported from this binary by build.rs).
 jitffi::export_xerbla!();
 
+/// The library `numerics` checks: Reference LAPACK over Reference BLAS, and the directories
+/// that make the C oracle load the same.
+pub(crate) fn stack() -> (&'static jitffi::fortran::Library, String) {
+    let lib = "/usr/lib/x86_64-linux-gnu";
+    (calls::lapack(), format!("{lib}/lapack:{lib}/blas"))
+}
+
 /// gfortran, or a failure that says how to install it.
 pub(crate) fn require_gfortran() {
     let ok = std::process::Command::new("gfortran")

@@ -532,8 +532,9 @@ fn dots(lib: &Library, lines: &mut Vec<String>) {
     );
 }
 
-/// The oracle's lines.
-fn oracle() -> Vec<String> {
+/// The oracle's lines, run over the LAPACK and BLAS of `stack` (directories searched first for
+/// `liblapack.so.3` and `libblas.so.3`).
+fn oracle(stack: &str) -> Vec<String> {
     common::require_cc();
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let dir = common::scratch_dir("lapacke-oracle");
@@ -554,9 +555,10 @@ fn oracle() -> Vec<String> {
          `bash .ci/deps`):\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    // The reference libraries, not the alternatives' OpenBLAS.
+    // The libraries under test, not whichever the system's alternatives name.
     let run = Command::new(&exe)
-        .env("LD_LIBRARY_PATH", format!("{lib}/lapack:{lib}/blas"))
+        .env("LD_LIBRARY_PATH", stack)
+        .env("OPENBLAS_NUM_THREADS", "1")
         .output()
         .expect("the oracle runs");
     assert!(run.status.success());
@@ -568,14 +570,16 @@ fn oracle() -> Vec<String> {
 
 #[test]
 fn seventy_two_lapack_and_blas_calls_match_lapacke_bit_for_bit() {
-    let lib = super::calls::lapack();
+    // The test crate that includes this file says which LAPACK: Reference LAPACK over
+    // Reference BLAS (tests/fortran) or OpenBLAS (tests/fortran_openblas).
+    let (lib, stack) = super::stack();
     let mut lines = Vec::new();
     cases::<f32>(lib, &mut lines);
     cases::<f64>(lib, &mut lines);
     cases::<Complex32>(lib, &mut lines);
     cases::<Complex64>(lib, &mut lines);
     dots(lib, &mut lines);
-    let expected = oracle();
+    let expected = oracle(&stack);
     assert_eq!(lines.len(), 80);
     for (got, want) in lines.iter().zip(&expected) {
         assert_eq!(got, want);
