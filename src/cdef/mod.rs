@@ -137,14 +137,40 @@ pub(crate) fn run(
     mode: Mode,
     file: &str,
 ) -> Result<(), CdefError> {
-    // The preprocessor's expression parser and the lowering recurse too (bounded by
-    // `expr::MAX_DEPTH` and `MAX_NESTING`): make sure the whole run has stack to spare.
+    guarded(file, || run_inner(table, target, src, opts, mode, file))
+}
+
+/// Runs a whole cdef run `f` with stack to spare (the preprocessor's expression parser and the
+/// lowering recurse too, bounded by `expr::MAX_DEPTH` and `MAX_NESTING`), a panic in it
+/// reported as an internal error.
+fn guarded<T>(file: &str, f: impl FnOnce() -> Result<T, CdefError>) -> Result<T, CdefError> {
     let res = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        stacker::maybe_grow(RUN_RED_ZONE, PARSE_STACK, || {
-            run_inner(table, target, src, opts, mode, file)
-        })
+        stacker::maybe_grow(RUN_RED_ZONE, PARSE_STACK, f)
     }));
     res.unwrap_or_else(|_| Err(internal_error(file)))
+}
+
+/// `what` (`cdef text`, `header text`) over the size limit, as the run's error.
+fn too_large(src: &str, what: &str, file: &str) -> Option<CdefError> {
+    (src.len() > MAX_INPUT_BYTES).then(|| CdefError {
+        diagnostics: vec![Diagnostic {
+            file: file.into(),
+            line: 1,
+            column: 1,
+            message: format!(
+                "{what} is {} bytes, more than the limit of {MAX_INPUT_BYTES}",
+                src.len()
+            ),
+        }],
+    })
+}
+
+/// The error of a text nested too deeply to parse: `diags` (relative to the preprocessed
+/// text) located in it.
+fn nesting_failure(pp_out: &pp::PpOutput, file: &str, diags: Vec<(usize, String)>) -> CdefError {
+    let source = prelude(pp_out.used_typedefs.iter().map(String::as_str), file) + &pp_out.text;
+    let base = source.len() - pp_out.text.len();
+    finish(&source, file, base, diags)
 }
 
 fn internal_error(file: &str) -> CdefError {
@@ -239,27 +265,15 @@ fn run_inner(
     mode: Mode,
     file: &str,
 ) -> Result<(), CdefError> {
-    if src.len() > MAX_INPUT_BYTES {
-        return Err(CdefError {
-            diagnostics: vec![Diagnostic {
-                file: file.into(),
-                line: 1,
-                column: 1,
-                message: format!(
-                    "cdef text is {} bytes, more than the limit of {MAX_INPUT_BYTES}",
-                    src.len()
-                ),
-            }],
-        });
+    if let Some(e) = too_large(src, "cdef text", file) {
+        return Err(e);
     }
     let pp_out = pp::preprocess(src, mode, &TablePp { t: table, target }, opts.pack);
     // Offsets below are relative to the preprocessed text until `finish` adds the prelude.
     let mut diags: Vec<(usize, String)> = pp_out.errors.clone();
     if let Some(err) = &pp_out.nesting_error {
         diags.push(err.clone());
-        let source = prelude(pp_out.used_typedefs.iter().map(String::as_str), file) + &pp_out.text;
-        let base = source.len() - pp_out.text.len();
-        return Err(finish(&source, file, base, diags));
+        return Err(nesting_failure(&pp_out, file, diags));
     }
     let (source, base) = with_stack(pp_out.nesting, || {
         parse_and_lower(table, target, opts, mode, file, &pp_out, &mut diags)

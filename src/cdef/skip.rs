@@ -13,8 +13,8 @@
 use std::collections::HashSet;
 
 use super::{
-    CdefError, CdefOptions, Diagnostic, MAX_INPUT_BYTES, Mode, PARSE_STACK, RUN_RED_ZONE, TablePp,
-    finish, parse_and_lower, pp, prelude, recovery_span, with_stack,
+    CdefError, CdefOptions, Diagnostic, Mode, TablePp, finish, parse_and_lower, pp, recovery_span,
+    with_stack,
 };
 use crate::ctype::TypeTable;
 use crate::layout::Target;
@@ -35,12 +35,7 @@ pub(crate) fn run(
     file: &str,
     only: Option<&[String]>,
 ) -> Result<Vec<Diagnostic>, CdefError> {
-    let res = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        stacker::maybe_grow(RUN_RED_ZONE, PARSE_STACK, || {
-            run_inner(table, target, text, opts, file, only)
-        })
-    }));
-    res.unwrap_or_else(|_| Err(super::internal_error(file)))
+    super::guarded(file, || run_inner(table, target, text, opts, file, only))
 }
 
 fn run_inner(
@@ -51,22 +46,13 @@ fn run_inner(
     file: &str,
     only: Option<&[String]>,
 ) -> Result<Vec<Diagnostic>, CdefError> {
-    if text.len() > MAX_INPUT_BYTES {
-        return Err(one(
-            file,
-            format!(
-                "header text is {} bytes, more than the limit of {MAX_INPUT_BYTES}",
-                text.len()
-            ),
-        ));
+    if let Some(e) = super::too_large(text, "header text", file) {
+        return Err(e);
     }
     let before = Names::of(table);
     let mut pp_out = pp::preprocess(text, Mode::Header, &TablePp { t: table, target }, opts.pack);
     if let Some(err) = &pp_out.nesting_error {
-        let names = pp_out.used_typedefs.iter().map(String::as_str);
-        let source = prelude(names, file) + &pp_out.text;
-        let base = source.len() - pp_out.text.len();
-        return Err(finish(&source, file, base, vec![err.clone()]));
+        return Err(super::nesting_failure(&pp_out, file, vec![err.clone()]));
     }
     let mut skipped = Vec::new();
     // Directive problems (a `#define` whose value does not evaluate, …) cost no declaration.
@@ -207,15 +193,4 @@ fn mentions(message: &str, name: &str) -> bool {
         .strip_prefix(name)
         .is_some_and(|rest| rest.starts_with(':'))
         || message.contains(&format!("'{name}'"))
-}
-
-fn one(file: &str, message: String) -> CdefError {
-    CdefError {
-        diagnostics: vec![Diagnostic {
-            file: file.into(),
-            line: 1,
-            column: 1,
-            message,
-        }],
-    }
 }
