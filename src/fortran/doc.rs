@@ -3,7 +3,7 @@
 //! (LDA,N)`.
 
 use super::model::{Doc, FType, Intent, ParamDoc, ProcSig};
-use super::parse::{compress, split_top};
+use super::parse::{close_paren, compress, split_top};
 
 /// Reads the comment lines before a routine.
 pub fn parse(comments: &[(u32, String)]) -> Doc {
@@ -174,21 +174,7 @@ fn continues(spec: &str, next: Option<&str>) -> bool {
 
 /// The byte just after the first balanced parenthesised group.
 fn group_end(s: &str) -> Option<usize> {
-    let open = s.find('(')?;
-    let mut depth = 0;
-    for (i, c) in s[open..].char_indices() {
-        match c {
-            '(' => depth += 1,
-            ')' => {
-                depth -= 1;
-                if depth == 0 {
-                    return Some(open + i + 1);
-                }
-            }
-            _ => {}
-        }
-    }
-    None
+    close_paren(s, s.find('(')?)
 }
 
 /// The dimensions of BLAS's conditional phrases, as f2py expressions:
@@ -304,22 +290,7 @@ fn dims_of(spec: &str) -> Option<Vec<String>> {
     if !s[..open].trim().is_empty() {
         return None;
     }
-    let mut depth = 0;
-    let mut end = None;
-    for (i, c) in s[open..].char_indices() {
-        match c {
-            '(' => depth += 1,
-            ')' => {
-                depth -= 1;
-                if depth == 0 {
-                    end = Some(open + i);
-                    break;
-                }
-            }
-            _ => {}
-        }
-    }
-    let inner = compress(&s[open + 1..end?]);
+    let inner = compress(&s[open + 1..group_end(s)? - 1]);
     Some(
         split_top(&inner, ',')
             .into_iter()

@@ -6,6 +6,8 @@
 
 use std::fmt;
 
+use crate::cdef::lex::{Dialect, Number, number};
+
 /// A parsed expression.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Expr {
@@ -164,24 +166,30 @@ fn lex(s: &str) -> Result<Vec<(usize, Tok)>, ExprError> {
         }
         let start = i;
         if c.is_ascii_digit() || (c == b'.' && b.get(i + 1).is_some_and(u8::is_ascii_digit)) {
-            while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'.') {
-                // An exponent sign: 1e-5, 1.0d+3.
-                if matches!(b[i], b'e' | b'E' | b'd' | b'D')
-                    && matches!(b.get(i + 1), Some(b'+' | b'-'))
-                {
-                    i += 1;
-                }
-                i += 1;
-            }
-            let text = &s[start..i];
-            let t = text.trim_end_matches(['l', 'L', 'u', 'U']);
-            if let Ok(v) = t.parse::<i64>() {
-                out.push((start, Tok::Int(v)));
-            } else if let Ok(v) = t.replace(['d', 'D'], "e").parse::<f64>() {
+            // Fortran's double-precision exponent (`1.0d-3`), then C's numbers through the
+            // crate's one C lexer.
+            if let Some((v, len)) = fortran_double(&s[i..]) {
                 out.push((start, Tok::Float(v)));
-            } else {
-                return err(start, format!("bad number '{text}'"));
+                i += len;
+                continue;
             }
+            let (n, len) = number(&s[i..], Dialect::Literal).map_err(|e| ExprError {
+                at: start + e.at,
+                message: e.msg,
+            })?;
+            out.push((
+                start,
+                match n {
+                    Number::Int { value, .. } => {
+                        Tok::Int(i64::try_from(value).map_err(|_| ExprError {
+                            at: start,
+                            message: format!("'{}' is too large", &s[i..i + len]),
+                        })?)
+                    }
+                    Number::Float { value, .. } => Tok::Float(value),
+                },
+            ));
+            i += len;
             continue;
         }
         if c == b'\'' || c == b'"' {
@@ -235,6 +243,29 @@ fn lex(s: &str) -> Result<Vec<(usize, Tok)>, ExprError> {
         }
     }
     Ok(out)
+}
+
+/// `1.5d3`, `2.d-1`, `3d0`: a Fortran double-precision literal and its length.
+fn fortran_double(s: &str) -> Option<(f64, usize)> {
+    let b = s.as_bytes();
+    let mant = b
+        .iter()
+        .take_while(|c| c.is_ascii_digit() || **c == b'.')
+        .count();
+    if !matches!(b.get(mant), Some(b'd' | b'D')) {
+        return None;
+    }
+    let mut end = mant + 1;
+    if matches!(b.get(end), Some(b'+' | b'-')) {
+        end += 1;
+    }
+    let digits = b[end..].iter().take_while(|c| c.is_ascii_digit()).count();
+    if digits == 0 {
+        return None;
+    }
+    end += digits;
+    let text = format!("{}e{}", &s[..mant], &s[mant + 1..end]);
+    text.parse().ok().map(|v| (v, end))
 }
 
 struct Parser {
@@ -659,6 +690,18 @@ mod tests {
         assert_eq!(
             parse(&deep).unwrap_err().message,
             "expression nested too deeply"
+        );
+    }
+
+    #[test]
+    fn numbers_through_the_c_lexer_and_fortran_exponents() {
+        assert_eq!(ev("1.5d3").unwrap(), Val::Float(1500.0));
+        assert_eq!(ev("2.D-1").unwrap(), Val::Float(0.2));
+        assert_eq!(ev(".5+0x10").unwrap(), Val::Float(16.5));
+        assert_eq!(ev("10L").unwrap(), Val::Int(10));
+        assert_eq!(
+            ev("99999999999999999999").unwrap_err().to_string(),
+            "column 1: integer constant is too large for any C integer type"
         );
     }
 

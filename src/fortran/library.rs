@@ -219,15 +219,9 @@ impl Library {
         let (sig, f, proto) = match self.prepared[i].get() {
             Some(p) => p,
             None => {
-                let proto = self
-                    .abi
-                    .prototype(r)
-                    .map_err(|reason| FortranError::Unsupported {
-                        routine: r.name.clone(),
-                        reason,
-                    })?;
-                let made = (Sig::of(r), self.function(name)?, proto);
-                self.prepared[i].get_or_init(|| made)
+                let proto = self.prototype(r)?;
+                let f = self.resolve(r, &proto)?;
+                self.prepared[i].get_or_init(|| (Sig::of(r), f, proto))
             }
         };
         Ok((r, sig, f, proto))
@@ -287,18 +281,25 @@ impl Library {
         let r = self
             .routine(name)
             .ok_or_else(|| FortranError::NoRoutine(name.to_string()))?;
-        let p = self
-            .abi
+        self.resolve(r, &self.prototype(r)?)
+    }
+
+    fn prototype(&self, r: &Routine) -> Result<Prototype, FortranError> {
+        self.abi
             .prototype(r)
             .map_err(|reason| FortranError::Unsupported {
                 routine: r.name.clone(),
                 reason,
-            })?;
+            })
+    }
+
+    /// The function of a routine's prototype, its symbol resolved in the library.
+    fn resolve(&self, r: &Routine, p: &Prototype) -> Result<Function, FortranError> {
         self.ffi
             .function(&self.lib, &p.symbol)
             .map_err(|e| FortranError::Symbol {
                 routine: r.name.clone(),
-                symbol: p.symbol,
+                symbol: p.symbol.clone(),
                 source: Box::new(e),
             })
     }

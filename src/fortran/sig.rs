@@ -44,8 +44,6 @@ pub struct SigArg {
     pub role: ArgRole,
     /// A dummy procedure's interface.
     pub callback: Option<Option<ProcSig>>,
-    /// Returned after the call (outputs and in,out arrays).
-    pub returned: bool,
     /// The intent was stated (declared, documented or in a signature file), not assumed: an
     /// `intent(in)` array is then passed without a copy.
     pub intent_stated: bool,
@@ -61,6 +59,17 @@ pub enum Check {
     AtLeast(Expr),
     /// One of these letters (any case, as LAPACK's LSAME compares).
     OneOf(Vec<char>),
+}
+
+impl SigArg {
+    /// Whether the call returns it: outputs and in,out arguments, not `INFO` nor workspace.
+    pub fn returned(&self) -> bool {
+        self.intent != Intent::In
+            && !matches!(
+                self.role,
+                ArgRole::Info | ArgRole::Workspace(_) | ArgRole::WorkSize(_)
+            )
+    }
 }
 
 /// A routine's call signature.
@@ -98,7 +107,6 @@ impl Sig {
                     intent,
                     role: ArgRole::Given,
                     callback: d.external.clone(),
-                    returned: intent != Intent::In,
                     intent_stated: d.intent.is_some(),
                     checks,
                 }
@@ -112,7 +120,6 @@ impl Sig {
                 && a.intent == Intent::Out
             {
                 a.role = ArgRole::Info;
-                a.returned = false;
             }
         }
         // Workspace pairs: an array whose only extent is MAX(1,L) or L for an integer scalar
@@ -134,9 +141,7 @@ impl Sig {
                 continue;
             }
             args[i].role = ArgRole::Workspace(size.clone());
-            args[i].returned = false;
             args[j].role = ArgRole::WorkSize(args[i].name.clone());
-            args[j].returned = false;
         }
         // Bare extents: N in A(LDA,N) is shape(a,1), LDA is shape(a,0).
         for j in 0..n {
@@ -208,7 +213,7 @@ impl Sig {
     /// The values a call returns, in order: the function result (named after the routine),
     /// then outputs and updated arrays.
     pub fn returns(&self) -> impl Iterator<Item = &SigArg> {
-        self.args.iter().filter(|a| a.returned)
+        self.args.iter().filter(|a| a.returned())
     }
 }
 

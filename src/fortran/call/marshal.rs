@@ -82,15 +82,16 @@ pub(super) fn scalar_out(elem: Elem, b: &[u8], a: &SigArg) -> Out {
 }
 
 /// A scalar argument's storage from a value.
-pub(super) fn scalar_slot(
+/// An argument's type and its element type; `untyped` says why a dummy without one is refused.
+fn typed<'s>(
     routine: &str,
-    a: &SigArg,
-    v: &Val,
+    a: &'s SigArg,
     abi: &Abi,
-) -> Result<Slot, FortranError> {
+    untyped: &str,
+) -> Result<(&'s FType, Elem), FortranError> {
     let t =
         a.ty.as_ref()
-            .ok_or_else(|| arg_err(routine, &a.name, "is a procedure, not a value"))?;
+            .ok_or_else(|| arg_err(routine, &a.name, untyped))?;
     let elem = Elem::of(t, abi).ok_or_else(|| {
         arg_err(
             routine,
@@ -98,6 +99,16 @@ pub(super) fn scalar_slot(
             format!("{} is not supported", t.fortran()),
         )
     })?;
+    Ok((t, elem))
+}
+
+pub(super) fn scalar_slot(
+    routine: &str,
+    a: &SigArg,
+    v: &Val,
+    abi: &Abi,
+) -> Result<Slot, FortranError> {
+    let (_, elem) = typed(routine, a, abi, "is a procedure, not a value")?;
     let mut s = Slot::zeroed(elem.size().max(1));
     let b = s.bytes_mut();
     let int = || {
@@ -153,16 +164,7 @@ pub(super) fn given_place<'a>(
             )),
         };
     }
-    let t =
-        a.ty.as_ref()
-            .ok_or_else(|| arg_err(routine, &a.name, "has no type"))?;
-    let elem = Elem::of(t, abi).ok_or_else(|| {
-        arg_err(
-            routine,
-            &a.name,
-            format!("{} is not supported", t.fortran()),
-        )
-    })?;
+    let (t, elem) = typed(routine, a, abi, "has no type")?;
     if !a.dims.is_empty() {
         let Arg::Array(arr) = arg else {
             return Err(arg_err(
@@ -309,7 +311,6 @@ pub(super) fn raw_call(
                     intent: Intent::Out,
                     role: Role::Out,
                     callback: None,
-                    returned: true,
                     intent_stated: true,
                     checks: Vec::new(),
                 },

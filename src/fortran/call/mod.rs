@@ -122,6 +122,23 @@ fn span(ext: &[i64]) -> Option<usize> {
     })
 }
 
+/// An array argument's extents, evaluated, and the elements they span.
+fn spanned(
+    a: &SigArg,
+    env: &CallEnv<'_>,
+    routine: &str,
+) -> Result<(Vec<i64>, usize), FortranError> {
+    let ext = extents(a, env, routine)?;
+    let n = span(&ext).ok_or_else(|| {
+        arg_err(
+            routine,
+            &a.name,
+            format!("its extents {ext:?} are negative"),
+        )
+    })?;
+    Ok((ext, n))
+}
+
 /// Runs one f2py-style call. `f` is the routine's function of `abi`'s prototype.
 pub(crate) fn call(
     r: &Routine,
@@ -249,14 +266,7 @@ pub(crate) fn call(
                 if !places.contains_key(&a.name) {
                     continue;
                 }
-                let ext = extents(a, &env, routine)?;
-                let need = span(&ext).ok_or_else(|| {
-                    arg_err(
-                        routine,
-                        &a.name,
-                        format!("its extents {ext:?} are negative"),
-                    )
-                })?;
+                let (ext, need) = spanned(a, &env, routine)?;
                 let have = env.shapes.get(&a.name).map_or(0, |s| s.iter().product());
                 if have < need {
                     let dims: Vec<String> = a
@@ -278,14 +288,7 @@ pub(crate) fn call(
             Role::Out => {
                 let elem = ty_elem(a)
                     .ok_or_else(|| arg_err(routine, &a.name, "has a type with no element here"))?;
-                let ext = extents(a, &env, routine)?;
-                let n = span(&ext).ok_or_else(|| {
-                    arg_err(
-                        routine,
-                        &a.name,
-                        format!("its extents {ext:?} are negative"),
-                    )
-                })?;
+                let (ext, n) = spanned(a, &env, routine)?;
                 let bytes = n
                     .checked_mul(elem.size())
                     .ok_or_else(|| arg_err(routine, &a.name, "is too large to allocate"))?;

@@ -145,6 +145,28 @@ pub struct ArrayArg<'a> {
     _life: PhantomData<&'a mut [u8]>,
 }
 
+impl<'a> ArrayArg<'a> {
+    fn new(ptr: *mut u8, len: usize, elem: Elem, shape: Vec<usize>, writable: bool) -> Self {
+        ArrayArg {
+            ptr,
+            len,
+            elem,
+            shape,
+            writable,
+            _life: PhantomData,
+        }
+    }
+}
+
+/// Panics unless `len` elements hold a `rows` × `cols` matrix.
+fn check_matrix(rows: usize, cols: usize, len: usize) {
+    assert!(
+        rows.checked_mul(cols).is_some_and(|n| n <= len),
+        "a {rows}x{cols} matrix needs {} elements, the slice has {len}",
+        rows.saturating_mul(cols),
+    );
+}
+
 impl<'a> Arg<'a> {
     /// The same argument, borrowed again (arrays keep pointing at the caller's data).
     pub(crate) fn reborrow<'b>(&'b self) -> Arg<'b> {
@@ -154,14 +176,13 @@ impl<'a> Arg<'a> {
             Arg::Complex(re, im) => Arg::Complex(*re, *im),
             Arg::Logical(l) => Arg::Logical(*l),
             Arg::Str(s) => Arg::Str(s),
-            Arg::Array(a) => Arg::Array(ArrayArg {
-                ptr: a.ptr,
-                len: a.len,
-                elem: a.elem,
-                shape: a.shape.clone(),
-                writable: a.writable,
-                _life: std::marker::PhantomData,
-            }),
+            Arg::Array(a) => Arg::Array(ArrayArg::new(
+                a.ptr,
+                a.len,
+                a.elem,
+                a.shape.clone(),
+                a.writable,
+            )),
             Arg::Callback(c) => Arg::Callback(c),
             Arg::Default => Arg::Default,
         }
@@ -169,26 +190,26 @@ impl<'a> Arg<'a> {
 
     /// A vector.
     pub fn vec<T: Element>(data: &'a [T]) -> Arg<'a> {
-        Arg::Array(ArrayArg {
-            ptr: data.as_ptr() as *mut u8,
-            len: data.len(),
-            elem: T::ELEM,
-            shape: vec![data.len()],
-            writable: false,
-            _life: PhantomData,
-        })
+        let n = data.len();
+        Arg::Array(ArrayArg::new(
+            data.as_ptr() as *mut u8,
+            n,
+            T::ELEM,
+            vec![n],
+            false,
+        ))
     }
 
     /// A vector the routine updates in place.
     pub fn vec_mut<T: Element>(data: &'a mut [T]) -> Arg<'a> {
-        Arg::Array(ArrayArg {
-            ptr: data.as_mut_ptr().cast(),
-            len: data.len(),
-            elem: T::ELEM,
-            shape: vec![data.len()],
-            writable: true,
-            _life: PhantomData,
-        })
+        let n = data.len();
+        Arg::Array(ArrayArg::new(
+            data.as_mut_ptr().cast(),
+            n,
+            T::ELEM,
+            vec![n],
+            true,
+        ))
     }
 
     /// A column-major matrix of `rows` × `cols` (its leading dimension is `rows`).
@@ -197,20 +218,9 @@ impl<'a> Arg<'a> {
     ///
     /// If `data` has fewer than `rows * cols` elements.
     pub fn matrix<T: Element>(data: &'a [T], rows: usize, cols: usize) -> Arg<'a> {
-        assert!(
-            rows.checked_mul(cols).is_some_and(|n| n <= data.len()),
-            "a {rows}x{cols} matrix needs {} elements, the slice has {}",
-            rows.saturating_mul(cols),
-            data.len()
-        );
-        Arg::Array(ArrayArg {
-            ptr: data.as_ptr() as *mut u8,
-            len: data.len(),
-            elem: T::ELEM,
-            shape: vec![rows, cols],
-            writable: false,
-            _life: PhantomData,
-        })
+        check_matrix(rows, cols, data.len());
+        let (ptr, n) = (data.as_ptr() as *mut u8, data.len());
+        Arg::Array(ArrayArg::new(ptr, n, T::ELEM, vec![rows, cols], false))
     }
 
     /// A column-major matrix the routine updates in place.
@@ -219,20 +229,15 @@ impl<'a> Arg<'a> {
     ///
     /// As [`Arg::matrix`].
     pub fn matrix_mut<T: Element>(data: &'a mut [T], rows: usize, cols: usize) -> Arg<'a> {
-        assert!(
-            rows.checked_mul(cols).is_some_and(|n| n <= data.len()),
-            "a {rows}x{cols} matrix needs {} elements, the slice has {}",
-            rows.saturating_mul(cols),
-            data.len()
-        );
-        Arg::Array(ArrayArg {
-            ptr: data.as_mut_ptr().cast(),
-            len: data.len(),
-            elem: T::ELEM,
-            shape: vec![rows, cols],
-            writable: true,
-            _life: PhantomData,
-        })
+        check_matrix(rows, cols, data.len());
+        let n = data.len();
+        Arg::Array(ArrayArg::new(
+            data.as_mut_ptr().cast(),
+            n,
+            T::ELEM,
+            vec![rows, cols],
+            true,
+        ))
     }
 }
 

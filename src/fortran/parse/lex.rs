@@ -50,7 +50,7 @@ pub(crate) fn split_top(s: &str, sep: char) -> Vec<&str> {
 }
 
 /// The index just after the parenthesised group starting at `open` (which is `(`).
-pub(super) fn close_paren(s: &str, open: usize) -> Option<usize> {
+pub(crate) fn close_paren(s: &str, open: usize) -> Option<usize> {
     let mut depth = 0i32;
     let mut quote: Option<char> = None;
     for (i, c) in s[open..].char_indices() {

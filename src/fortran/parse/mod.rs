@@ -26,8 +26,8 @@ use super::source::{Location, Stmt};
 use decl::{Decls, TypeSpec, declaration, type_spec};
 pub use kinds::Kinds;
 use kinds::{ftype, resolve_type};
-use lex::{close_paren, has_top_level_assign, ident_len};
-pub(crate) use lex::{compress, split_top};
+pub(crate) use lex::{close_paren, compress, split_top};
+use lex::{has_top_level_assign, ident_len};
 
 /// What reading one file's statements gave.
 #[derive(Debug, Default)]
@@ -263,14 +263,7 @@ fn header(c: &str) -> Option<Header> {
     let mut prefix_type = None;
     loop {
         let mut progressed = false;
-        for w in [
-            "RECURSIVE",
-            "PURE",
-            "ELEMENTAL",
-            "IMPURE",
-            "NON_RECURSIVE",
-            "MODULE",
-        ] {
+        for w in PREFIX_WORDS {
             if let Some(r) = rest.strip_prefix(w)
                 && (r.starts_with("SUBROUTINE")
                     || r.starts_with("FUNCTION")
@@ -357,19 +350,21 @@ fn header(c: &str) -> Option<Header> {
     })
 }
 
+/// The words that may stand before `SUBROUTINE` or `FUNCTION` (besides a type).
+const PREFIX_WORDS: [&str; 6] = [
+    "RECURSIVE",
+    "PURE",
+    "ELEMENTAL",
+    "IMPURE",
+    "NON_RECURSIVE",
+    "MODULE",
+];
+
 fn starts_with_prefix_word(r: &str) -> bool {
-    [
-        "RECURSIVE",
-        "PURE",
-        "ELEMENTAL",
-        "IMPURE",
-        "NON_RECURSIVE",
-        "MODULE",
-        "SUBROUTINE",
-        "FUNCTION",
-    ]
-    .iter()
-    .any(|w| r.starts_with(w))
+    PREFIX_WORDS
+        .iter()
+        .chain(&["SUBROUTINE", "FUNCTION"])
+        .any(|w| r.starts_with(w))
         || type_spec(r).is_some_and(|(_, rest)| rest.starts_with("FUNCTION"))
 }
 
