@@ -391,7 +391,7 @@ fn flatten_fields(t: &TypeTable, ty: TypeId) -> Vec<(String, u64, TypeId, bool)>
     out
 }
 
-/// Argument tuples of typed calls: `()`, `(A,)`, `(A, B)`, … up to 16 elements, each a [`CRepr`].
+/// Argument tuples of typed calls: `()`, `(A,)`, `(A, B)`, … up to 48 elements, each a [`CRepr`].
 ///
 /// # Safety
 ///
@@ -429,26 +429,22 @@ macro_rules! typed_args {
     };
 }
 
-typed_args!();
-typed_args!(A1);
-typed_args!(A1, A2);
-typed_args!(A1, A2, A3);
-typed_args!(A1, A2, A3, A4);
-typed_args!(A1, A2, A3, A4, A5);
-typed_args!(A1, A2, A3, A4, A5, A6);
-typed_args!(A1, A2, A3, A4, A5, A6, A7);
-typed_args!(A1, A2, A3, A4, A5, A6, A7, A8);
-typed_args!(A1, A2, A3, A4, A5, A6, A7, A8, A9);
-typed_args!(A1, A2, A3, A4, A5, A6, A7, A8, A9, A10);
-typed_args!(A1, A2, A3, A4, A5, A6, A7, A8, A9, A10, A11);
-typed_args!(A1, A2, A3, A4, A5, A6, A7, A8, A9, A10, A11, A12);
-typed_args!(A1, A2, A3, A4, A5, A6, A7, A8, A9, A10, A11, A12, A13);
-typed_args!(A1, A2, A3, A4, A5, A6, A7, A8, A9, A10, A11, A12, A13, A14);
-typed_args!(
-    A1, A2, A3, A4, A5, A6, A7, A8, A9, A10, A11, A12, A13, A14, A15
-);
-typed_args!(
-    A1, A2, A3, A4, A5, A6, A7, A8, A9, A10, A11, A12, A13, A14, A15, A16
+// Every arity up to 48 (LAPACK's longest prototypes take 41 arguments, hidden lengths
+// included): each tuple's type parameters are named from its length down.
+macro_rules! typed_args_upto {
+    () => {
+        typed_args!();
+    };
+    ($head:ident $(, $tail:ident)*) => {
+        typed_args_upto!($($tail),*);
+        typed_args!($head $(, $tail)*);
+    };
+}
+
+typed_args_upto!(
+    A48, A47, A46, A45, A44, A43, A42, A41, A40, A39, A38, A37, A36, A35, A34, A33, A32, A31, A30,
+    A29, A28, A27, A26, A25, A24, A23, A22, A21, A20, A19, A18, A17, A16, A15, A14, A13, A12, A11,
+    A10, A9, A8, A7, A6, A5, A4, A3, A2, A1
 );
 
 /// A function whose Rust signature was checked against its declaration: calls are native.

@@ -1,4 +1,5 @@
-//! `jitffi f2rs`: Fortran sources to a cdef of their routines' C-ABI prototypes.
+//! `jitffi f2rs`: Fortran sources to a Rust module of safe wrappers (`-o`) and a cdef of
+//! their routines' C-ABI prototypes (`--cdef`).
 
 use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
@@ -13,6 +14,16 @@ pub struct F2rsArgs {
     /// Fortran files (`.f` fixed form, `.f90` free form) or directories of them.
     #[arg(required = true, value_name = "SOURCES")]
     sources: Vec<PathBuf>,
+    /// Write a Rust module of safe wrappers here (`mod lapack;` in your crate, with jitffi as
+    /// a dependency); `-` for standard output.
+    #[arg(short = 'o', long = "out", value_name = "OUT.rs")]
+    out: Option<PathBuf>,
+    /// The library the module's `Library::open_default` opens (`lapack`, `openblas`, a path).
+    #[arg(long, value_name = "NAME")]
+    lib: Option<String>,
+    /// Leave the Rust module unformatted (default: formatted with rustfmt when installed).
+    #[arg(long)]
+    no_rustfmt: bool,
     /// Write the C prototypes (a cdef for `Ffi::cdef`) here; `-` for standard output.
     #[arg(long, value_name = "OUT.h")]
     cdef: Option<PathBuf>,
@@ -107,8 +118,50 @@ pub fn run(a: &F2rsArgs) -> Result<(), String> {
         Some(p) => std::fs::write(p, &cdef).map_err(|e| format!("{}: {e}", p.display()))?,
         None => {}
     }
-    let skipped: Vec<_> = sigs.skipped.iter().chain(&unmapped).collect();
-    let wrapped = sigs.routines.len() - unmapped.len();
+    let generated = a.out.as_ref().map(|_| {
+        sigs.rust(
+            &abi,
+            &fortran::RustOptions {
+                lib: a.lib.clone(),
+                source: source_line(a),
+                rustfmt: !a.no_rustfmt,
+            },
+        )
+    });
+    if let (Some(p), Some(g)) = (a.out.as_deref(), &generated) {
+        if let Err(e) = &g.formatted {
+            eprintln!("f2rs: the module is not formatted: {e}");
+        }
+        if p.as_os_str() == "-" {
+            std::io::stdout()
+                .write_all(g.code.as_bytes())
+                .map_err(|e| e.to_string())?;
+        } else {
+            std::fs::write(p, &g.code).map_err(|e| format!("{}: {e}", p.display()))?;
+        }
+    }
+    // A routine the cdef has is wrapped unless the Rust module could not take it.
+    let skipped: Vec<_> = match &generated {
+        Some(g) => sigs.skipped.iter().chain(&g.skipped).collect(),
+        None => sigs.skipped.iter().chain(&unmapped).collect(),
+    };
+    let wrapped = match &generated {
+        Some(g) => g.wrapped.len(),
+        None => sigs.routines.len() - unmapped.len(),
+    };
+    if let Some(g) = &generated {
+        eprintln!(
+            "f2rs: {} generic families; {} methods unsafe (extents the documentation does not \
+             give in terms of the arguments{})",
+            g.families.len(),
+            g.unchecked.len(),
+            if a.verbose {
+                format!(": {}", g.unchecked.join(" "))
+            } else {
+                String::new()
+            }
+        );
+    }
     if a.verbose {
         for s in &skipped {
             eprintln!("skipped {s}");
@@ -130,6 +183,28 @@ pub fn run(a: &F2rsArgs) -> Result<(), String> {
         start.elapsed().as_secs_f64()
     );
     Ok(())
+}
+
+/// The sources as the module's header names them: file names, not the machine's paths.
+fn source_line(a: &F2rsArgs) -> String {
+    let names: Vec<String> = a
+        .sources
+        .iter()
+        .map(|p| {
+            p.file_name().map_or_else(
+                || p.display().to_string(),
+                |n| n.to_string_lossy().into_owned(),
+            )
+        })
+        .collect();
+    let mut s = names.join(" ");
+    if a.ilp64 {
+        s.push_str(" --ilp64");
+    }
+    if a.f2c {
+        s.push_str(" --f2c");
+    }
+    s
 }
 
 /// A reason without the names in it, to count alike ones together.

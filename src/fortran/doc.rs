@@ -81,6 +81,16 @@ pub fn parse(comments: &[(u32, String)]) -> Doc {
         {
             // `A is DOUBLE PRECISION array, dimension (LDA,N)`, possibly continued.
             let mut is = rest.to_string();
+            // `RWORK is REAL array,` with `dimension (LRWORK)` on the next line.
+            if find_ci(&is, "dimension").is_none()
+                && is.trim_end().to_ascii_lowercase().ends_with("array,")
+                && lines
+                    .peek()
+                    .is_some_and(|n| strip_ci(n.trim_start(), "dimension").is_some())
+            {
+                is.push(' ');
+                is.push_str(lines.next().unwrap_or_default().trim_start());
+            }
             if let Some(i) = find_ci(&is, "dimension") {
                 let mut spec = is[i + "dimension".len()..].to_string();
                 // The first parenthesised group, then the rest of its sentence when it goes
@@ -286,6 +296,18 @@ fn strip_ci<'a>(s: &'a str, w: &str) -> Option<&'a str> {
 fn dims_of(spec: &str) -> Option<Vec<String>> {
     let s = spec.trim_start();
     let s = strip_ci(s, "at least").unwrap_or(s).trim_start();
+    // `dimension NPARAMS`: one extent, unparenthesised.
+    let word: String = s
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect();
+    if !word.is_empty()
+        && !s.starts_with('(')
+        && word.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+        && s[word.len()..].trim().trim_end_matches('.').is_empty()
+    {
+        return Some(vec![word.to_ascii_uppercase()]);
+    }
     let open = s.find('(')?;
     if !s[..open].trim().is_empty() {
         return None;

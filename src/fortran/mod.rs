@@ -42,8 +42,10 @@ pub mod expr;
 mod library;
 mod model;
 mod parse;
+mod rustgen;
 mod sig;
 mod source;
+pub mod wrap;
 mod xerbla;
 
 use std::collections::HashMap;
@@ -57,6 +59,7 @@ pub use model::{
     Bound, CharLen, Dim, Doc, Dummy, FType, Intent, IntentSource, ParamDoc, ProcSig, Routine,
     Skipped,
 };
+pub use rustgen::{Generated, RustOptions};
 pub use sig::{ArgRole, Check, Sig, SigArg};
 pub use source::{Form, Location, SourceError};
 pub use xerbla::{last_xerbla, xerbla_handler};

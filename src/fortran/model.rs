@@ -173,6 +173,9 @@ pub struct Routine {
     pub loc: Location,
     /// The doxygen documentation before it.
     pub doc: Doc,
+    /// Its body calls `XERBLA` (the illegal-argument handler), which Reference LAPACK's
+    /// version ends the process in.
+    pub calls_xerbla: bool,
 }
 
 impl Routine {

@@ -59,6 +59,8 @@ pub enum Check {
     AtLeast(Expr),
     /// One of these letters (any case, as LAPACK's LSAME compares).
     OneOf(Vec<char>),
+    /// Not zero (BLAS's increments: `INCX must not be zero`).
+    NonZero,
 }
 
 impl SigArg {
@@ -112,6 +114,37 @@ impl Sig {
                 }
             })
             .collect();
+        // BLAS's strided vectors: X with INCX touches 1+(n-1)*|incx| elements, also where
+        // the documentation says `dimension (N)` (the .f90 norms do).
+        let incs: Vec<String> = args
+            .iter()
+            .filter(|a| a.dims.is_empty() && a.name.starts_with("INC"))
+            .map(|a| a.name.clone())
+            .collect();
+        for a in &mut args {
+            let Some(last) = a.name.chars().last() else {
+                continue;
+            };
+            let inc = format!("INC{last}");
+            if a.dims.len() != 1
+                || a.name.len() > 2
+                || !incs.contains(&inc)
+                || a.dims[0] == Expr::Int(-1)
+                || a.dims[0].names().contains(&inc)
+            {
+                continue;
+            }
+            let n = a.dims[0].clone();
+            a.dims[0] = Expr::Binary(
+                "+",
+                Box::new(Expr::Int(1)),
+                Box::new(Expr::Binary(
+                    "*",
+                    Box::new(Expr::Binary("-", Box::new(n), Box::new(Expr::Int(1)))),
+                    Box::new(Expr::Call("abs".into(), vec![Expr::Name(inc)])),
+                )),
+            );
+        }
         // INFO.
         for a in &mut args {
             if a.name == "INFO"
@@ -265,8 +298,13 @@ fn doc_checks(name: &str, text: &str, ty: Option<&FType>) -> Vec<Check> {
             continue;
         }
         let upper = clause.to_ascii_uppercase();
-        let head = format!("{name} >=");
-        let Some(i) = upper.find(&head) else { continue };
+        // `LDA >= max(1,N)` (LAPACK) or `LDA must be at least max( 1, m )` (BLAS).
+        let Some((i, head)) = [format!("{name} >="), format!("{name} MUST BE AT LEAST")]
+            .into_iter()
+            .find_map(|h| upper.find(&h).map(|i| (i, h)))
+        else {
+            continue;
+        };
         // The name stands alone (not the end of a longer name).
         if upper[..i]
             .chars()
@@ -281,10 +319,25 @@ fn doc_checks(name: &str, text: &str, ty: Option<&FType>) -> Vec<Check> {
             out.push(Check::AtLeast(e));
         }
     }
+    if matches!(ty, Some(FType::Integer { .. })) {
+        let upper = flat.to_ascii_uppercase();
+        let needle = format!("{name} MUST NOT BE ZERO");
+        if upper
+            .find(&needle)
+            .is_some_and(|i| strip_word(&upper[i..], name).is_some())
+        {
+            out.push(Check::NonZero);
+        }
+    }
     if matches!(ty, Some(FType::Character { .. })) {
         let mut letters = Vec::new();
         for l in text.lines() {
             let t = l.trim_start();
+            // `= 'N':  No transpose` (LAPACK) or `TRANS = 'N' or 'n'   y := …` (BLAS).
+            let t = match strip_word(t, name) {
+                Some(r) => r.trim_start(),
+                None => t,
+            };
             if let Some(r) = t.strip_prefix("= '") {
                 let mut cs = r.chars();
                 if let (Some(c), Some('\'')) = (cs.next(), cs.next())
@@ -300,6 +353,18 @@ fn doc_checks(name: &str, text: &str, ty: Option<&FType>) -> Vec<Check> {
         }
     }
     out
+}
+
+/// `s` without a leading `name` (any case) that is followed by a non-identifier character.
+fn strip_word<'a>(s: &'a str, name: &str) -> Option<&'a str> {
+    let head = s.get(..name.len())?;
+    let rest = &s[name.len()..];
+    (head.eq_ignore_ascii_case(name)
+        && !rest
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_'))
+    .then_some(rest)
 }
 
 /// The extents of a dummy: the declared bounds, with `*` replaced by the documented extent

@@ -13,9 +13,11 @@ mod common;
 
 mod calls;
 mod corpus;
+mod generated_lapack;
 mod lapack;
 mod numerics;
 mod probe;
+mod wrappers;
 mod xerbla;
 
 // Reference LAPACK's illegal-argument handler returns instead of ending the process (the

@@ -13,15 +13,15 @@ use jitffi::fortran::{Arg, Complex32, Complex64, Element, Library, Out};
 
 use super::common;
 
-const N: usize = 4;
-const M: usize = 5;
+pub(super) const N: usize = 4;
+pub(super) const M: usize = 5;
 
 fn v(i: usize, j: usize) -> f64 {
     ((i * 31 + j * 17) % 23) as f64 / 7.0 - 1.5
 }
 
 /// One precision's element type.
-trait Num: Element + Copy + Default {
+pub(super) trait Num: Element + Copy + Default {
     /// The LAPACK prefix.
     const P: &'static str;
     const COMPLEX: bool;
@@ -534,7 +534,7 @@ fn dots(lib: &Library, lines: &mut Vec<String>) {
 
 /// The oracle's lines, run over the LAPACK and BLAS of `stack` (directories searched first for
 /// `liblapack.so.3` and `libblas.so.3`).
-fn oracle(stack: &str) -> Vec<String> {
+pub(super) fn oracle(stack: &str) -> Vec<String> {
     common::require_cc();
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let dir = common::scratch_dir("lapacke-oracle");

@@ -243,6 +243,11 @@ pub(crate) fn call(
                         ));
                     }
                 }
+                Check::NonZero => {
+                    if v.as_int() == Some(0) {
+                        return Err(arg_err(routine, &a.name, "is 0; it must not be zero"));
+                    }
+                }
                 Check::OneOf(letters) => {
                     let Val::Str(s) = &v else { continue };
                     let c = s.chars().next().map(|c| c.to_ascii_uppercase());
@@ -390,7 +395,7 @@ pub(crate) fn call(
 
 /// An expression as the sources wrote it (lower case, parenthesised where precedence needs
 /// it).
-fn show(e: &Expr) -> String {
+pub(crate) fn show(e: &Expr) -> String {
     fn prec(e: &Expr) -> u8 {
         match e {
             Expr::Cond(..) => 0,
@@ -481,7 +486,7 @@ fn check_info(
 }
 
 /// What LAPACK's doc says `INFO > 0` means (the lines after `> 0:`).
-fn info_meaning(text: &str) -> String {
+pub(crate) fn info_meaning(text: &str) -> String {
     let mut out = Vec::new();
     let mut on = false;
     for l in text.lines() {

@@ -94,6 +94,32 @@ pub struct Complex64 {
     pub im: f64,
 }
 
+macro_rules! complex_crepr {
+    ($($t:ty => $shape:ident, $c:literal);*) => {$(
+        // SAFETY: the shape is the `#[repr(C)]` definition's: two parts of the same float
+        // type at their `offset_of!` offsets, the struct's size and alignment.
+        unsafe impl crate::CRepr for $t {
+            fn shape() -> crate::Shape {
+                let part = |name, offset| crate::ShapeField {
+                    name,
+                    offset,
+                    shape: crate::Shape::$shape,
+                };
+                crate::Shape::Record {
+                    name: $c,
+                    size: std::mem::size_of::<$t>(),
+                    align: std::mem::align_of::<$t>(),
+                    fields: vec![
+                        part("re", std::mem::offset_of!($t, re)),
+                        part("im", std::mem::offset_of!($t, im)),
+                    ],
+                }
+            }
+        }
+    )*};
+}
+complex_crepr!(Complex32 => F32, "fortran_complex8"; Complex64 => F64, "fortran_complex16");
+
 /// Rust types that are Fortran array elements.
 pub trait Element: Copy + 'static + private::Sealed {
     /// Its element type.

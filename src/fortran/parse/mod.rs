@@ -66,6 +66,8 @@ struct Open {
     iface: Option<IfaceBody>,
     /// Internal procedures follow (`CONTAINS`): their ends are not this unit's.
     nested: usize,
+    /// A `CALL XERBLA` was seen in its body.
+    calls_xerbla: bool,
 }
 
 /// Reads the routines of one file's statements. `kinds` gains the parameters of the modules
@@ -138,6 +140,10 @@ pub fn read_units(stmts: &[Stmt], kinds: &mut Kinds) -> Unit {
                 o.refused = Some("has an ENTRY statement (several entry points)".into());
                 continue;
             }
+            if c.contains("CALLXERBLA(") {
+                o.calls_xerbla = true;
+                continue;
+            }
             declaration(&c, &mut o.decls, kinds, module.as_ref().map(|m| &m.1));
             continue;
         }
@@ -167,6 +173,7 @@ pub fn read_units(stmts: &[Stmt], kinds: &mut Kinds) -> Unit {
                 interface_depth: 0,
                 iface: None,
                 nested: 0,
+                calls_xerbla: false,
             });
             continue;
         }
@@ -532,5 +539,6 @@ fn finish(
         dummies,
         loc: o.loc.clone(),
         doc: o.doc.clone(),
+        calls_xerbla: o.calls_xerbla,
     });
 }

@@ -1,0 +1,523 @@
+//! The wrappers `jitffi f2rs -o` generates, for 40 BLAS and LAPACK families in their four
+//! precisions: the module in `generated_lapack.rs` is what the generator writes today for
+//! these sources (regenerate it with `JITFFI_BLESS=1 cargo test --test fortran wrappers`), it
+//! compiles here as part of this test crate, and its methods and generic families are called
+//! on the inputs of `numerics` and must print the LAPACKE oracle's lines bit for bit. Bad
+//! arguments are clear errors and the process lives on.
+
+use std::path::Path;
+
+use jitffi::fortran::{self, Abi, Complex32, Complex64, FortranError, RustOptions, Sources};
+
+use super::generated_lapack as g;
+use super::generated_lapack::{Mat, MatMut};
+use super::numerics::Num;
+
+/// The families: every precision of each that Reference LAPACK has.
+const STEMS: &[&str] = &[
+    "axpy", "scal", "copy", "swap", "dot", "dotc", "dotu", "nrm2", "asum", "amax", "rot", "gemv",
+    "ger", "gerc", "trsv", "symv", "hemv", "gemm", "trsm", "syrk", "herk", "gesv", "getrf",
+    "getri", "getrs", "potrf", "potrs", "posv", "gels", "geqrf", "orgqr", "ungqr", "trtrs",
+    "trtri", "gelqf", "syev", "heev", "gesvd", "geev", "gees",
+];
+
+/// The source files of [`STEMS`], relative to the LAPACK tree.
+fn files(root: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    for stem in STEMS {
+        for p in [
+            "s", "d", "c", "z", "sc", "dz", "cs", "zd", "is", "id", "ic", "iz",
+        ] {
+            for dir in ["BLAS/SRC", "SRC"] {
+                for ext in ["f", "f90"] {
+                    let f = format!("{dir}/{p}{stem}.{ext}");
+                    if root.join(&f).exists() {
+                        out.push(f);
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+fn generate() -> fortran::Generated {
+    let root = super::lapack::lapack_source();
+    let mut sources = Sources::new();
+    let files = files(&root);
+    for f in &files {
+        sources = sources.file(root.join(f));
+    }
+    let sigs = fortran::read(&sources).expect("the sources read");
+    assert!(sigs.skipped.is_empty(), "{:?}", sigs.skipped);
+    sigs.rust(
+        &Abi::default(),
+        &RustOptions {
+            lib: Some("lapack".into()),
+            source: format!(
+                "{} files of Reference LAPACK 3.12 (tests/fortran/wrappers.rs)",
+                files.len()
+            ),
+            rustfmt: true,
+        },
+    )
+}
+
+#[test]
+fn generated_module_is_current() {
+    let g = generate();
+    assert_eq!(g.formatted, Ok(true), "rustfmt formats the module");
+    assert!(g.skipped.is_empty(), "{:?}", g.skipped);
+    // 40 stems: 142 routines, every one wrapped; the SVD's U and VT extents depend on JOBU
+    // and JOBVT in a way the documentation states in prose: those four are `unsafe`.
+    assert_eq!(g.wrapped.len(), 142, "{:?}", g.wrapped);
+    assert_eq!(g.unchecked, ["sgesvd", "dgesvd", "cgesvd", "zgesvd"]);
+    for f in [
+        "Gesv", "Gemm", "Axpy", "Posv", "Getrf", "Geqrf", "Trtrs", "Nrm2",
+    ] {
+        assert!(g.families.iter().any(|x| x == f), "{f}: {:?}", g.families);
+    }
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fortran/generated_lapack.rs");
+    if std::env::var_os("JITFFI_BLESS").is_some() {
+        std::fs::write(&path, &g.code).unwrap();
+        return;
+    }
+    let old = std::fs::read_to_string(&path).unwrap_or_default();
+    if old != g.code {
+        let at = old
+            .lines()
+            .zip(g.code.lines())
+            .position(|(a, b)| a != b)
+            .unwrap_or(old.lines().count().min(g.code.lines().count()));
+        panic!(
+            "{} is not what f2rs generates now (first difference at line {}); regenerate it \
+             with `JITFFI_BLESS=1 cargo test --test fortran wrappers` and review the diff",
+            path.display(),
+            at + 1
+        );
+    }
+}
+
+/// Reference LAPACK over Reference BLAS, through the generated module.
+fn lib() -> &'static g::Library {
+    static LIB: std::sync::OnceLock<g::Library> = std::sync::OnceLock::new();
+    // Reference BLAS first (loaded globally by the run-time library's test setup).
+    let _ = super::calls::lapack();
+    LIB.get_or_init(|| {
+        // SAFETY: the reference LAPACK built from the sources the module was generated from.
+        unsafe { g::Library::open("/usr/lib/x86_64-linux-gnu/lapack/liblapack.so.3") }
+            .unwrap_or_else(|e| panic!("{e} (`bash .ci/deps` installs liblapack-dev)"))
+    })
+}
+
+#[test]
+fn bad_arguments_are_errors_and_the_process_lives_on() {
+    let l = lib();
+    let mut a = vec![1.0f64; 16];
+    let mut b = [1.0f64; 4];
+    // A view that does not fit its slice.
+    let e = MatMut::new(&mut a[..15], 4, 4).unwrap_err().to_string();
+    assert!(e.contains("needs 16 elements, the slice has 15"), "{e}");
+    // A right-hand side shorter than the matrix: ldb < n.
+    let e = l
+        .dgesv(
+            MatMut::new(&mut a, 4, 4).unwrap(),
+            MatMut::new(&mut b[..3], 3, 1).unwrap(),
+        )
+        .unwrap_err()
+        .to_string();
+    assert_eq!(e, "dgesv: argument ldb is 3; it must be >= max(1,n) = 4");
+    // A bad option letter never reaches XERBLA.
+    let x = vec![1.0f64; 4];
+    let mut y = vec![0.0f64; 4];
+    let e = l
+        .dgemv(
+            b'X',
+            4,
+            1.0,
+            Mat::new(&a, 4, 4).unwrap(),
+            &x,
+            1,
+            0.0,
+            &mut y,
+            1,
+        )
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("dgemv: argument trans is 'X'; it must be one of 'N', 'T', 'C'"),
+        "{e}"
+    );
+    // A vector too short for n and its increment.
+    let e = l.ddot(4, &x, 2, &y, 1).unwrap_err().to_string();
+    assert_eq!(
+        e,
+        "ddot: argument dx has 4 elements; the routine uses 7 (1+(n-1)*abs(incx) = 7)"
+    );
+    // A zero increment, which dgemv would hand to XERBLA (level 1 routines accept it).
+    let e = l
+        .dgemv(
+            b'N',
+            4,
+            1.0,
+            Mat::new(&a, 4, 4).unwrap(),
+            &x,
+            0,
+            0.0,
+            &mut y,
+            1,
+        )
+        .unwrap_err()
+        .to_string();
+    assert_eq!(e, "dgemv: argument incx is 0; it must not be zero");
+    assert!(l.daxpy(4, 1.0, &x, 0, &mut y, 1).is_ok());
+    // A singular matrix: INFO > 0 with the documentation's meaning.
+    let mut z = vec![0.0f64; 4];
+    let mut r = vec![1.0f64; 2];
+    match l.dgesv(
+        MatMut::new(&mut z, 2, 2).unwrap(),
+        MatMut::new(&mut r, 2, 1).unwrap(),
+    ) {
+        Err(FortranError::Failed {
+            routine,
+            info,
+            meaning,
+        }) => {
+            assert_eq!((routine.as_str(), info), ("dgesv", 1));
+            assert!(meaning.contains("exactly zero"), "{meaning}");
+        }
+        other => panic!("{other:?}"),
+    }
+    // Empty inputs are fine.
+    assert_eq!(l.ddot(0, &[], 1, &[], 1).unwrap(), 0.0);
+    let mut e0: Vec<f64> = Vec::new();
+    let mut e1: Vec<f64> = Vec::new();
+    assert!(
+        l.dgesv(
+            MatMut::new(&mut e0, 0, 0).unwrap(),
+            MatMut::new(&mut e1, 0, 0).unwrap()
+        )
+        .unwrap()
+        .is_empty()
+    );
+    let _ = (Complex32::default(), Complex64::default());
+}
+
+/// An element as the oracle prints it.
+trait Bits: Copy {
+    fn bits(self, out: &mut String);
+}
+
+impl Bits for f32 {
+    fn bits(self, out: &mut String) {
+        out.push_str(&format!(" {:08X}", self.to_bits()));
+    }
+}
+
+impl Bits for f64 {
+    fn bits(self, out: &mut String) {
+        out.push_str(&format!(" {:016X}", self.to_bits()));
+    }
+}
+
+impl Bits for Complex32 {
+    fn bits(self, out: &mut String) {
+        self.re.bits(out);
+        self.im.bits(out);
+    }
+}
+
+impl Bits for Complex64 {
+    fn bits(self, out: &mut String) {
+        self.re.bits(out);
+        self.im.bits(out);
+    }
+}
+
+impl Bits for i32 {
+    fn bits(self, out: &mut String) {
+        out.push_str(&format!(" {self}"));
+    }
+}
+
+fn push<E: Bits>(s: &mut String, v: &[E]) {
+    v.iter().for_each(|x| x.bits(s));
+}
+
+/// What differs between the real and the complex members of the families below: the
+/// symmetric (Hermitian) eigensolver and the Q of a QR factorization.
+trait Sym: Num + Bits + g::Scalar<Real: Bits> {
+    fn eig(l: &g::Library, a: MatMut<'_, Self>) -> Result<Vec<Self::Real>, FortranError>;
+    fn q(l: &g::Library, m: g::Int, a: MatMut<'_, Self>, tau: &[Self]) -> Result<(), FortranError>;
+}
+
+impl Sym for f32 {
+    fn eig(l: &g::Library, a: MatMut<'_, f32>) -> Result<Vec<f32>, FortranError> {
+        l.ssyev(b'V', b'U', a)
+    }
+    fn q(l: &g::Library, m: g::Int, a: MatMut<'_, f32>, tau: &[f32]) -> Result<(), FortranError> {
+        l.sorgqr(m, a, tau)
+    }
+}
+
+impl Sym for f64 {
+    fn eig(l: &g::Library, a: MatMut<'_, f64>) -> Result<Vec<f64>, FortranError> {
+        l.syev::<f64>(b'V', b'U', a)
+    }
+    fn q(l: &g::Library, m: g::Int, a: MatMut<'_, f64>, tau: &[f64]) -> Result<(), FortranError> {
+        l.orgqr::<f64>(m, a, tau)
+    }
+}
+
+impl Sym for Complex32 {
+    fn eig(l: &g::Library, a: MatMut<'_, Complex32>) -> Result<Vec<f32>, FortranError> {
+        l.cheev(b'V', b'U', a)
+    }
+    fn q(
+        l: &g::Library,
+        m: g::Int,
+        a: MatMut<'_, Complex32>,
+        tau: &[Complex32],
+    ) -> Result<(), FortranError> {
+        l.ungqr::<Complex32>(m, a, tau)
+    }
+}
+
+impl Sym for Complex64 {
+    fn eig(l: &g::Library, a: MatMut<'_, Complex64>) -> Result<Vec<f64>, FortranError> {
+        l.heev::<Complex64>(b'V', b'U', a)
+    }
+    fn q(
+        l: &g::Library,
+        m: g::Int,
+        a: MatMut<'_, Complex64>,
+        tau: &[Complex64],
+    ) -> Result<(), FortranError> {
+        l.zungqr(m, a, tau)
+    }
+}
+
+/// `numerics`' 18 cases of one precision, through the generated generic methods, as lines.
+fn cases<T>(l: &g::Library, lines: &mut Vec<String>)
+where
+    T: Sym
+        + g::Gesv
+        + g::Posv
+        + g::Potrf
+        + g::Gels
+        + g::Getrf
+        + g::Getri
+        + g::Geqrf
+        + g::Trtrs
+        + g::Getrs
+        + g::Trtri
+        + g::Potrs
+        + g::Gelqf
+        + g::Gemm
+        + g::Gemv
+        + g::Axpy
+        + g::Scal,
+{
+    use super::numerics::{M, N};
+    let name = |r: &str| format!("{}{r}", T::P);
+    let mut line = |case: String, parts: &[&dyn Fn(&mut String)]| {
+        let mut s = case;
+        for p in parts {
+            p(&mut s);
+        }
+        lines.push(s);
+    };
+    fn m<T: Num>(v: &mut [T], r: usize, c: usize) -> MatMut<'_, T> {
+        MatMut::new(v, r, c).unwrap()
+    }
+    let gen_sq = || -> Vec<T> {
+        (0..N * N)
+            .map(|k| T::mk(k % N, k / N, if k % N == k / N { N } else { 0 }))
+            .collect()
+    };
+    // gesv.
+    let mut a = gen_sq();
+    let mut b: Vec<T> = (0..2 * N).map(|k| T::mk(k / N, k % N, 0)).collect();
+    let ipiv = l.gesv::<T>(m(&mut a, N, N), m(&mut b, N, 2)).unwrap();
+    line(
+        name("gesv"),
+        &[&|s| push(s, &a), &|s| push(s, &ipiv), &|s| push(s, &b)],
+    );
+    // posv, potrf, syev/heev on a symmetric (Hermitian) diagonally dominant matrix.
+    let w2: Vec<T> = (0..N * N)
+        .map(|k| {
+            let (i, j) = (k % N, k / N);
+            let x = T::mk(i.min(j), i.max(j), if i == j { 2 * N } else { 0 });
+            if T::COMPLEX && i > j {
+                x.conj()
+            } else if T::COMPLEX && i == j {
+                x.real_only()
+            } else {
+                x
+            }
+        })
+        .collect();
+    let (mut a, mut b) = (
+        w2.clone(),
+        (0..N).map(|k| T::mk(k, 1, 0)).collect::<Vec<T>>(),
+    );
+    l.posv::<T>(b'U', m(&mut a, N, N), m(&mut b, N, 1)).unwrap();
+    line(name("posv"), &[&|s| push(s, &a), &|s| push(s, &b)]);
+    let mut chol = w2.clone();
+    l.potrf::<T>(b'L', m(&mut chol, N, N)).unwrap();
+    line(name("potrf"), &[&|s| push(s, &chol)]);
+    let mut a = w2.clone();
+    let w = T::eig(l, m(&mut a, N, N)).unwrap();
+    let sy = if T::COMPLEX { "heev" } else { "syev" };
+    line(name(sy), &[&|s| push(s, &a), &|s| push(s, &w)]);
+    // gels, 5 x 3.
+    let mut a: Vec<T> = (0..M * 3)
+        .map(|k| T::mk(k % M, k / M, if k % M == k / M { 3 } else { 0 }))
+        .collect();
+    let mut b: Vec<T> = (0..M).map(|k| T::mk(k, 2, 0)).collect();
+    l.gels::<T>(b'N', M as g::Int, m(&mut a, M, 3), m(&mut b, M, 1))
+        .unwrap();
+    line(name("gels"), &[&|s| push(s, &a), &|s| push(s, &b)]);
+    // getrf, getri.
+    let mut lu = gen_sq();
+    let ipiv = l.getrf::<T>(N as g::Int, m(&mut lu, N, N)).unwrap();
+    line(name("getrf"), &[&|s| push(s, &lu), &|s| push(s, &ipiv)]);
+    let mut inv = lu.clone();
+    l.getri::<T>(m(&mut inv, N, N), &ipiv).unwrap();
+    line(name("getri"), &[&|s| push(s, &inv)]);
+    // geqrf, orgqr/ungqr on 5 x 3.
+    let mut qr: Vec<T> = (0..M * 3).map(|k| T::mk(k % M, k / M, 0)).collect();
+    let tau = l.geqrf::<T>(M as g::Int, m(&mut qr, M, 3)).unwrap();
+    line(name("geqrf"), &[&|s| push(s, &qr), &|s| push(s, &tau)]);
+    T::q(l, M as g::Int, m(&mut qr, M, 3), &tau).unwrap();
+    let or = if T::COMPLEX { "ungqr" } else { "orgqr" };
+    line(name(or), &[&|s| push(s, &qr)]);
+    // trtrs: upper, transposed, non-unit.
+    let a = gen_sq();
+    let mut b: Vec<T> = (0..N).map(|k| T::mk(k, 3, 0)).collect();
+    l.trtrs::<T>(
+        b'U',
+        b'T',
+        b'N',
+        Mat::new(&a, N, N).unwrap(),
+        m(&mut b, N, 1),
+    )
+    .unwrap();
+    line(name("trtrs"), &[&|s| push(s, &b)]);
+    // getrs with the LU above; trtri; potrs with the Cholesky factor above.
+    let mut b: Vec<T> = (0..N).map(|k| T::mk(2, k, 0)).collect();
+    l.getrs::<T>(b'N', Mat::new(&lu, N, N).unwrap(), &ipiv, m(&mut b, N, 1))
+        .unwrap();
+    line(name("getrs"), &[&|s| push(s, &b)]);
+    let mut t = a.clone();
+    l.trtri::<T>(b'U', b'N', m(&mut t, N, N)).unwrap();
+    line(name("trtri"), &[&|s| push(s, &t)]);
+    let mut b: Vec<T> = (0..N).map(|k| T::mk(k, 2, 0)).collect();
+    l.potrs::<T>(b'L', Mat::new(&chol, N, N).unwrap(), m(&mut b, N, 1))
+        .unwrap();
+    line(name("potrs"), &[&|s| push(s, &b)]);
+    // gelqf on 3 x 5.
+    let mut a: Vec<T> = (0..3 * M).map(|k| T::mk(k % 3, k / 3, 0)).collect();
+    let tau = l.gelqf::<T>(3, m(&mut a, 3, M)).unwrap();
+    line(name("gelqf"), &[&|s| push(s, &a), &|s| push(s, &tau)]);
+    // gemm (A B^T), gemv (transposed).
+    let (alpha, beta) = (T::mk(1, 2, 0), T::mk(2, 1, 0));
+    let a: Vec<T> = (0..N * N).map(|k| T::mk(k % N, k / N, 0)).collect();
+    let b: Vec<T> = (0..2 * N).map(|k| T::mk(k % 2, k / 2 + 1, 0)).collect();
+    let mut c: Vec<T> = (0..2 * N).map(|k| T::mk(k / N, k % N, 0)).collect();
+    l.gemm::<T>(
+        b'N',
+        b'T',
+        N as g::Int,
+        N as g::Int,
+        alpha,
+        Mat::new(&a, N, N).unwrap(),
+        Mat::new(&b, 2, N).unwrap(),
+        beta,
+        m(&mut c, N, 2),
+    )
+    .unwrap();
+    line(name("gemm"), &[&|s| push(s, &c)]);
+    let x: Vec<T> = (0..N).map(|k| T::mk(k, 0, 0)).collect();
+    let mut y: Vec<T> = (0..N).map(|k| T::mk(0, k, 0)).collect();
+    l.gemv::<T>(
+        b'T',
+        N as g::Int,
+        alpha,
+        Mat::new(&a, N, N).unwrap(),
+        &x,
+        1,
+        beta,
+        &mut y,
+        1,
+    )
+    .unwrap();
+    line(name("gemv"), &[&|s| push(s, &y)]);
+    // axpy with strides, then scal.
+    let mut y: Vec<T> = (0..N).map(|k| T::mk(0, k, 0)).collect();
+    l.axpy::<T>(2, alpha, &x, 2, &mut y, 2).unwrap();
+    line(name("axpy"), &[&|s| push(s, &y)]);
+    l.scal::<T>(N as g::Int, beta, &mut y, 1).unwrap();
+    line(name("scal"), &[&|s| push(s, &y)]);
+}
+
+#[test]
+fn generated_wrappers_match_lapacke_bit_for_bit() {
+    let l = lib();
+    let mut lines = Vec::new();
+    cases::<f32>(l, &mut lines);
+    cases::<f64>(l, &mut lines);
+    cases::<Complex32>(l, &mut lines);
+    cases::<Complex64>(l, &mut lines);
+    // The dot products and norms, by their concrete methods.
+    let xy = |i: usize| -> (usize, usize) { (i, 0) };
+    let _ = xy;
+    {
+        fn v<T: Num>(row: bool) -> Vec<T> {
+            (0..super::numerics::N)
+                .map(|k| if row { T::mk(k, 0, 0) } else { T::mk(0, k, 0) })
+                .collect()
+        }
+        let n = super::numerics::N as g::Int;
+        let mut s = "sdot".to_string();
+        push(
+            &mut s,
+            &[l.sdot(n, &v::<f32>(true), 1, &v::<f32>(false), 1).unwrap()],
+        );
+        lines.push(s);
+        let mut s = "ddot".to_string();
+        push(
+            &mut s,
+            &[l.dot::<f64>(n, &v(true), 1, &v(false), 1).unwrap()],
+        );
+        lines.push(s);
+        let mut s = "cdotc".to_string();
+        push(&mut s, &[l.cdotc(n, &v(true), 1, &v(false), 1).unwrap()]);
+        lines.push(s);
+        let mut s = "zdotc".to_string();
+        push(
+            &mut s,
+            &[l.dotc::<Complex64>(n, &v(true), 1, &v(false), 1).unwrap()],
+        );
+        lines.push(s);
+        let mut s = "snrm2".to_string();
+        push(&mut s, &[l.snrm2(n, &v(true), 1).unwrap()]);
+        lines.push(s);
+        let mut s = "dnrm2".to_string();
+        push(&mut s, &[l.dnrm2(n, &v(true), 1).unwrap()]);
+        lines.push(s);
+        let mut s = "scnrm2".to_string();
+        push(&mut s, &[l.scnrm2(n, &v(true), 1).unwrap()]);
+        lines.push(s);
+        let mut s = "dznrm2".to_string();
+        push(&mut s, &[l.dznrm2(n, &v(true), 1).unwrap()]);
+        lines.push(s);
+    }
+    let (_, stack) = super::stack();
+    let expected = super::numerics::oracle(&stack);
+    assert_eq!(lines.len(), 80);
+    assert_eq!(lines.len(), expected.len());
+    for (got, want) in lines.iter().zip(&expected) {
+        assert_eq!(got, want);
+    }
+}
