@@ -706,7 +706,7 @@ pub fn run(a: &BenchArgs) -> Result<(), String> {
         if wants("fortran") {
             let f: Vec<_> = fortran
                 .iter()
-                .map(|r| json!({ "name": r.what, "native_ns": r.native, "typed_ns": r.typed, "untyped_ns": r.untyped, "call_ns": r.call }))
+                .map(|r| json!({ "name": r.what, "native_ns": r.native, "typed_ns": r.typed, "untyped_ns": r.untyped, "call_ns": r.call, "generated_ns": r.generated }))
                 .collect();
             doc.insert("fortran".into(), json!(f));
         }

@@ -1,11 +1,19 @@
 //! `jitffi bench fortran`: BLAS and LAPACK routines through `jitffi::fortran` against direct
 //! calls of the same symbols from Rust, in the same run: `ddot` (n = 1, 10, 1000) and `dgesv`
-//! (n = 4, 100), on Reference LAPACK over Reference BLAS.
+//! (n = 4, 100), on Reference LAPACK over Reference BLAS. The generated column calls the
+//! wrappers `jitffi f2rs -o` writes (the module tests/fortran checks against its oracle).
 
 use std::hint::black_box;
 use std::path::Path;
 
 use jitffi::fortran::{Arg, Library, OpenOptions, Sources};
+
+/// The wrappers `jitffi f2rs -o` generates for 142 BLAS and LAPACK routines (tests/fortran
+/// regenerates and checks them).
+#[path = "../../tests/fortran/generated_lapack.rs"]
+mod generated_lapack;
+
+use generated_lapack::MatMut;
 
 /// One row: ns per call.
 pub struct FortranRow {
@@ -19,6 +27,9 @@ pub struct FortranRow {
     /// `fortran::Library::call`: dimensions inferred, arrays checked and copied, outputs
     /// allocated, INFO checked.
     pub call: f64,
+    /// The generated safe wrapper: the same checks, written out as Rust, through a typed
+    /// handle.
+    pub generated: f64,
 }
 
 const LIB: &str = "/usr/lib/x86_64-linux-gnu";
@@ -76,6 +87,8 @@ pub fn fortran_rows(
             std::mem::transmute::<*mut std::ffi::c_void, Dgesv>(sym("dgesv_")?),
         )
     };
+    // SAFETY: the reference LAPACK the module was generated from.
+    let generated = unsafe { generated_lapack::Library::open(&path) }.map_err(fe)?;
     let untyped_ddot = lapack.function("ddot").map_err(fe)?;
     let typed_ddot = lapack
         .function("ddot")
@@ -127,12 +140,18 @@ pub fn fortran_rows(
                 black_box(r.ok());
             }
         });
+        let wrapped = ns_per_op(reps, target_s, &mut |iters| {
+            for _ in 0..iters {
+                black_box(generated.ddot(black_box(nn), &x, 1, &y, 1).ok());
+            }
+        });
         rows.push(FortranRow {
             what: format!("ddot, n = {n}"),
             native,
             typed: Some(typed),
             untyped: Some(untyped),
             call,
+            generated: wrapped,
         });
     }
     for n in [4usize, 100] {
@@ -173,12 +192,24 @@ pub fn fortran_rows(
                 black_box(r.ok());
             }
         });
+        let wrapped = ns_per_op(reps, target_s, &mut |iters| {
+            for _ in 0..iters {
+                wa.copy_from_slice(&a);
+                wb.copy_from_slice(&b);
+                let r = match (MatMut::new(&mut wa, n, n), MatMut::new(&mut wb, n, 1)) {
+                    (Ok(ma), Ok(mb)) => generated.dgesv(ma, mb).ok(),
+                    _ => None,
+                };
+                black_box(r);
+            }
+        });
         rows.push(FortranRow {
             what: format!("dgesv, n = {n}"),
             native,
             typed: None,
             untyped: None,
             call,
+            generated: wrapped,
         });
     }
     Ok(rows)
@@ -189,17 +220,20 @@ pub fn print(rows: &[FortranRow], reps: usize) {
     println!(
         "fortran: ns per call, thread CPU time, median of {reps} runs (ratio to the direct call in the same run)"
     );
-    println!("| row | direct call | typed (jitffi) | untyped (jitffi) | fortran::Library::call |");
-    println!("|---|---|---|---|---|");
+    println!(
+        "| row | direct call | generated wrapper (f2rs -o) | typed (jitffi) | untyped (jitffi) | fortran::Library::call |"
+    );
+    println!("|---|---|---|---|---|---|");
     let cell = |v: Option<f64>, base: f64| match v {
         Some(v) => format!("{v:.1} ({:.2}×)", v / base),
         None => "n/a".into(),
     };
     for r in rows {
         println!(
-            "| {} | {:.1} | {} | {} | {} |",
+            "| {} | {:.1} | {} | {} | {} | {} |",
             r.what,
             r.native,
+            cell(Some(r.generated), r.native),
             cell(r.typed, r.native),
             cell(r.untyped, r.native),
             cell(Some(r.call), r.native)
