@@ -1885,7 +1885,7 @@ struct Slots {
 impl Library {
     /// `SAXPY`: SAXPY
     ///
-    /// From `/work/main/target/netlib-src/source/BLAS/SRC/saxpy.f:88:7`.
+    /// From `saxpy.f:88`.
     ///
     /// ```text
     /// SAXPY constant times a vector plus a vector.
@@ -1948,7 +1948,7 @@ impl Library {
 
     /// `DAXPY`: DAXPY
     ///
-    /// From `/work/main/target/netlib-src/source/BLAS/SRC/daxpy.f:88:7`.
+    /// From `daxpy.f:88`.
     ///
     /// ```text
     /// DAXPY constant times a vector plus a vector.
@@ -2011,7 +2011,7 @@ impl Library {
 
     /// `CAXPY`: CAXPY
     ///
-    /// From `/work/main/target/netlib-src/source/BLAS/SRC/caxpy.f:87:7`.
+    /// From `caxpy.f:87`.
     ///
     /// ```text
     /// CAXPY constant times a vector plus a vector.
@@ -2073,7 +2073,7 @@ impl Library {
 
     /// `ZAXPY`: ZAXPY
     ///
-    /// From `/work/main/target/netlib-src/source/BLAS/SRC/zaxpy.f:87:7`.
+    /// From `zaxpy.f:87`.
     ///
     /// ```text
     /// ZAXPY constant times a vector plus a vector.
@@ -2135,7 +2135,7 @@ impl Library {
 
     /// `SSCAL`: SSCAL
     ///
-    /// From `/work/main/target/netlib-src/source/BLAS/SRC/sscal.f:78:7`.
+    /// From `sscal.f:78`.
     ///
     /// ```text
     /// SSCAL scales a vector by a constant.
@@ -2184,7 +2184,7 @@ impl Library {
 
     /// `DSCAL`: DSCAL
     ///
-    /// From `/work/main/target/netlib-src/source/BLAS/SRC/dscal.f:78:7`.
+    /// From `dscal.f:78`.
     ///
     /// ```text
     /// DSCAL scales a vector by a constant.
@@ -2233,7 +2233,7 @@ impl Library {
 
     /// `CSCAL`: CSCAL
     ///
-    /// From `/work/main/target/netlib-src/source/BLAS/SRC/cscal.f:77:7`.
+    /// From `cscal.f:77`.
     ///
     /// ```text
     /// CSCAL scales a vector by a constant.
@@ -2282,7 +2282,7 @@ impl Library {
 
     /// `ZSCAL`: ZSCAL
     ///
-    /// From `/work/main/target/netlib-src/source/BLAS/SRC/zscal.f:77:7`.
+    /// From `zscal.f:77`.
     ///
     /// ```text
     /// ZSCAL scales a vector by a constant.
@@ -2331,7 +2331,7 @@ impl Library {
 
     /// `CSSCAL`: CSSCAL
     ///
-    /// From `/work/main/target/netlib-src/source/BLAS/SRC/csscal.f:77:7`.
+    /// From `csscal.f:77`.
     ///
     /// ```text
     /// CSSCAL scales a complex vector by a real constant.
@@ -2380,7 +2380,7 @@ impl Library {
 
     /// `ZDSCAL`: ZDSCAL
     ///
-    /// From `/work/main/target/netlib-src/source/BLAS/SRC/zdscal.f:77:7`.
+    /// From `zdscal.f:77`.
     ///
     /// ```text
     /// ZDSCAL scales a vector by a constant.
@@ -2429,7 +2429,7 @@ impl Library {
 
     /// `SCOPY`: SCOPY
     ///
-    /// From `/work/main/target/netlib-src/source/BLAS/SRC/scopy.f:81:7`.
+    /// From `scopy.f:81`.
     ///
     /// ```text
     /// SCOPY copies a vector, x, to a vector, y.
@@ -2484,7 +2484,7 @@ impl Library {
 
     /// `DCOPY`: DCOPY
     ///
-    /// From `/work/main/target/netlib-src/source/BLAS/SRC/dcopy.f:81:7`.
+    /// From `dcopy.f:81`.
     ///
     /// ```text
     /// DCOPY copies a vector, x, to a vector, y.
@@ -2539,7 +2539,7 @@ impl Library {
 
     /// `CCOPY`: CCOPY
     ///
-    /// From `/work/main/target/netlib-src/source/BLAS/SRC/ccopy.f:80:7`.
+    /// From `ccopy.f:80`.
     ///
     /// ```text
     /// CCOPY copies a vector x to a vector y.
@@ -2593,7 +2593,7 @@ impl Library {
 
     /// `ZCOPY`: ZCOPY
     ///
-    /// From `/work/main/target/netlib-src/source/BLAS/SRC/zcopy.f:80:7`.
+    /// From `zcopy.f:80`.
     ///
     /// ```text
     /// ZCOPY copies a vector, x, to a vector, y.
@@ -2647,7 +2647,7 @@ impl Library {
 
     /// `SSWAP`: SSWAP
     ///
-    /// From `/work/main/target/netlib-src/source/BLAS/SRC/sswap.f:81:7`.
+    /// From `sswap.f:81`.
     ///
     /// ```text
     /// SSWAP interchanges two vectors.
@@ -2706,7 +2706,7 @@ impl Library {
 
     /// `DSWAP`: DSWAP
     ///
-    /// From `/work/main/target/netlib-src/source/BLAS/SRC/dswap.f:81:7`.
+    /// From `dswap.f:81`.
     ///
     /// ```text
     /// DSWAP interchanges two vectors.
@@ -2765,7 +2765,7 @@ impl Library {
 
     /// `CSWAP`: CSWAP
     ///
-    /// From `/work/main/target/netlib-src/source/BLAS/SRC/cswap.f:80:7`.
+    /// From `cswap.f:80`.
     ///
     /// ```text
     /// CSWAP interchanges two vectors.
@@ -2823,7 +2823,7 @@ impl Library {
 
     /// `ZSWAP`: ZSWAP
     ///
-    /// From `/work/main/target/netlib-src/source/BLAS/SRC/zswap.f:80:7`.
+    /// From `zswap.f:80`.
     ///
     /// ```text
     /// ZSWAP interchanges two vectors.
@@ -2881,7 +2881,7 @@ impl Library {
 
     /// `SDOT`: SDOT
     ///
-    /// From `/work/main/target/netlib-src/source/BLAS/SRC/sdot.f:81:7`.
+    /// From `sdot.f:81`.
     ///
     /// ```text
     /// SDOT forms the dot product of two vectors.
@@ -2942,7 +2942,7 @@ impl Library {
 
     /// `DDOT`: DDOT
     ///
-    /// From `/work/main/target/netlib-src/source/BLAS/SRC/ddot.f:81:7`.
+    /// From `ddot.f:81`.
     ///
     /// ```text
     /// DDOT forms the dot product of two vectors.
@@ -3003,7 +3003,7 @@ impl Library {
 
     /// `CDOTC`: CDOTC
     ///
-    /// From `/work/main/target/netlib-src/source/BLAS/SRC/cdotc.f:82:7`.
+    /// From `cdotc.f:82`.
     ///
     /// ```text
     /// CDOTC forms the dot product of two complex vectors
@@ -3064,7 +3064,7 @@ impl Library {
 
     /// `ZDOTC`: ZDOTC
     ///
-    /// From `/work/main/target/netlib-src/source/BLAS/SRC/zdotc.f:82:7`.
+    /// From `zdotc.f:82`.
     ///
     /// ```text
     /// ZDOTC forms the dot product of two complex vectors
@@ -3125,7 +3125,7 @@ impl Library {
 
     /// `CDOTU`: CDOTU
     ///
-    /// From `/work/main/target/netlib-src/source/BLAS/SRC/cdotu.f:82:7`.
+    /// From `cdotu.f:82`.
     ///
     /// ```text
     /// CDOTU forms the dot product of two complex vectors
@@ -3186,7 +3186,7 @@ impl Library {
 
     /// `ZDOTU`: ZDOTU
     ///
-    /// From `/work/main/target/netlib-src/source/BLAS/SRC/zdotu.f:82:7`.
+    /// From `zdotu.f:82`.
     ///
     /// ```text
     /// ZDOTU forms the dot product of two complex vectors
@@ -3247,7 +3247,7 @@ impl Library {
 
     /// `SNRM2`: SNRM2
     ///
-    /// From `/work/main/target/netlib-src/source/BLAS/SRC/snrm2.f90:88:1`.
+    /// From `snrm2.f90:88`.
     ///
     /// ```text
     /// SNRM2 returns the euclidean norm of a vector via the function
@@ -3301,7 +3301,7 @@ impl Library {
 
     /// `DNRM2`: DNRM2
     ///
-    /// From `/work/main/target/netlib-src/source/BLAS/SRC/dnrm2.f90:88:1`.
+    /// From `dnrm2.f90:88`.
     ///
     /// ```text
     /// DNRM2 returns the euclidean norm of a vector via the function
@@ -3355,7 +3355,7 @@ impl Library {
 
     /// `SCNRM2`: SCNRM2
     ///
-    /// From `/work/main/target/netlib-src/source/BLAS/SRC/scnrm2.f90:89:1`.
+    /// From `scnrm2.f90:89`.
     ///
     /// ```text
     /// SCNRM2 returns the euclidean norm of a vector via the function
@@ -3410,7 +3410,7 @@ impl Library {
 
     /// `DZNRM2`: DZNRM2
     ///
-    /// From `/work/main/target/netlib-src/source/BLAS/SRC/dznrm2.f90:89:1`.
+    /// From `dznrm2.f90:89`.
     ///
     /// ```text
     /// DZNRM2 returns the euclidean norm of a vector via the function
@@ -3465,7 +3465,7 @@ impl Library {
 
     /// `SASUM`: SASUM
     ///
-    /// From `/work/main/target/netlib-src/source/BLAS/SRC/sasum.f:71:7`.
+    /// From `sasum.f:71`.
     ///
     /// ```text
     /// SASUM takes the sum of the absolute values.
@@ -3513,7 +3513,7 @@ impl Library {
 
     /// `DASUM`: DASUM
     ///
-    /// From `/work/main/target/netlib-src/source/BLAS/SRC/dasum.f:70:7`.
+    /// From `dasum.f:70`.
     ///
     /// ```text
     /// DASUM takes the sum of the absolute values.
@@ -3560,7 +3560,7 @@ impl Library {
 
     /// `SCASUM`: SCASUM
     ///
-    /// From `/work/main/target/netlib-src/source/BLAS/SRC/scasum.f:71:7`.
+    /// From `scasum.f:71`.
     ///
     /// ```text
     /// SCASUM takes the sum of the (|Re(.)| + |Im(.)|)'s of a complex vector and
@@ -3608,7 +3608,7 @@ impl Library {
 
     /// `DZASUM`: DZASUM
     ///
-    /// From `/work/main/target/netlib-src/source/BLAS/SRC/dzasum.f:71:7`.
+    /// From `dzasum.f:71`.
     ///
     /// ```text
     /// DZASUM takes the sum of the (|Re(.)| + |Im(.)|)'s of a complex vector and
@@ -3656,7 +3656,7 @@ impl Library {
 
     /// `ISAMAX`: ISAMAX
     ///
-    /// From `/work/main/target/netlib-src/source/BLAS/SRC/isamax.f:70:7`.
+    /// From `isamax.f:70`.
     ///
     /// ```text
     /// ISAMAX finds the index of the first element having maximum absolute value.
@@ -3703,7 +3703,7 @@ impl Library {
 
     /// `IDAMAX`: IDAMAX
     ///
-    /// From `/work/main/target/netlib-src/source/BLAS/SRC/idamax.f:70:7`.
+    /// From `idamax.f:70`.
     ///
     /// ```text
     /// IDAMAX finds the index of the first element having maximum absolute value.
@@ -3750,7 +3750,7 @@ impl Library {
 
     /// `ICAMAX`: ICAMAX
     ///
-    /// From `/work/main/target/netlib-src/source/BLAS/SRC/icamax.f:70:7`.
+    /// From `icamax.f:70`.
     ///
     /// ```text
     /// ICAMAX finds the index of the first element having maximum |Re(.)| + |Im(.)|
@@ -3797,7 +3797,7 @@ impl Library {
 
     /// `IZAMAX`: IZAMAX
     ///
-    /// From `/work/main/target/netlib-src/source/BLAS/SRC/izamax.f:70:7`.
+    /// From `izamax.f:70`.
     ///
     /// ```text
     /// IZAMAX finds the index of the first element having maximum |Re(.)| + |Im(.)|
@@ -3844,7 +3844,7 @@ impl Library {
 
     /// `SROT`: SROT
     ///
-    /// From `/work/main/target/netlib-src/source/BLAS/SRC/srot.f:91:7`.
+    /// From `srot.f:91`.
     ///
     /// ```text
     /// applies a plane rotation.
@@ -3917,7 +3917,7 @@ impl Library {
 
     /// `DROT`: DROT
     ///
-    /// From `/work/main/target/netlib-src/source/BLAS/SRC/drot.f:91:7`.
+    /// From `drot.f:91`.
     ///
     /// ```text
     /// DROT applies a plane rotation.
@@ -3990,7 +3990,7 @@ impl Library {
 
     /// `CROT`: CROT applies a plane rotation with real cosine and complex sine to a pair of complex vectors.
     ///
-    /// From `/work/main/target/netlib-src/source/SRC/crot.f:102:7`.
+    /// From `crot.f:102`.
     ///
     /// ```text
     /// CROT applies a plane rotation, where the cos (C) is real and the
@@ -4073,7 +4073,7 @@ impl Library {
 
     /// `ZROT`: ZROT applies a plane rotation with real cosine and complex sine to a pair of complex vectors.
     ///
-    /// From `/work/main/target/netlib-src/source/SRC/zrot.f:102:7`.
+    /// From `zrot.f:102`.
     ///
     /// ```text
     /// ZROT applies a plane rotation, where the cos (C) is real and the
@@ -4156,7 +4156,7 @@ impl Library {
 
     /// `CSROT`: CSROT
     ///
-    /// From `/work/main/target/netlib-src/source/BLAS/SRC/csrot.f:97:7`.
+    /// From `csrot.f:97`.
     ///
     /// ```text
     /// CSROT applies a plane rotation, where the cos and sin (c and s) are real
@@ -4245,7 +4245,7 @@ impl Library {
 
     /// `ZDROT`: ZDROT
     ///
-    /// From `/work/main/target/netlib-src/source/BLAS/SRC/zdrot.f:97:7`.
+    /// From `zdrot.f:97`.
     ///
     /// ```text
     /// Applies a plane rotation, where the cos and sin (c and s) are real
@@ -4334,7 +4334,7 @@ impl Library {
 
     /// `SGEMV`: SGEMV
     ///
-    /// From `/work/main/target/netlib-src/source/BLAS/SRC/sgemv.f:157:7`.
+    /// From `sgemv.f:157`.
     ///
     /// ```text
     /// SGEMV  performs one of the matrix-vector operations
@@ -4481,7 +4481,7 @@ impl Library {
 
     /// `DGEMV`: DGEMV
     ///
-    /// From `/work/main/target/netlib-src/source/BLAS/SRC/dgemv.f:157:7`.
+    /// From `dgemv.f:157`.
     ///
     /// ```text
     /// DGEMV  performs one of the matrix-vector operations
@@ -4628,7 +4628,7 @@ impl Library {
 
     /// `CGEMV`: CGEMV
     ///
-    /// From `/work/main/target/netlib-src/source/BLAS/SRC/cgemv.f:159:7`.
+    /// From `cgemv.f:159`.
     ///
     /// ```text
     /// CGEMV performs one of the matrix-vector operations
@@ -4777,7 +4777,7 @@ impl Library {
 
     /// `ZGEMV`: ZGEMV
     ///
-    /// From `/work/main/target/netlib-src/source/BLAS/SRC/zgemv.f:159:7`.
+    /// From `zgemv.f:159`.
     ///
     /// ```text
     /// ZGEMV  performs one of the matrix-vector operations
@@ -4926,7 +4926,7 @@ impl Library {
 
     /// `SGER`: SGER
     ///
-    /// From `/work/main/target/netlib-src/source/BLAS/SRC/sger.f:129:7`.
+    /// From `sger.f:129`.
     ///
     /// ```text
     /// SGER   performs the rank 1 operation
@@ -5039,7 +5039,7 @@ impl Library {
 
     /// `DGER`: DGER
     ///
-    /// From `/work/main/target/netlib-src/source/BLAS/SRC/dger.f:129:7`.
+    /// From `dger.f:129`.
     ///
     /// ```text
     /// DGER   performs the rank 1 operation
@@ -5152,7 +5152,7 @@ impl Library {
 
     /// `CGERC`: CGERC
     ///
-    /// From `/work/main/target/netlib-src/source/BLAS/SRC/cgerc.f:129:7`.
+    /// From `cgerc.f:129`.
     ///
     /// ```text
     /// CGERC  performs the rank 1 operation
@@ -5265,7 +5265,7 @@ impl Library {
 
     /// `ZGERC`: ZGERC
     ///
-    /// From `/work/main/target/netlib-src/source/BLAS/SRC/zgerc.f:129:7`.
+    /// From `zgerc.f:129`.
     ///
     /// ```text
     /// ZGERC  performs the rank 1 operation
@@ -5378,7 +5378,7 @@ impl Library {
 
     /// `STRSV`: STRSV
     ///
-    /// From `/work/main/target/netlib-src/source/BLAS/SRC/strsv.f:148:7`.
+    /// From `strsv.f:148`.
     ///
     /// ```text
     /// STRSV  solves one of the systems of equations
@@ -5510,7 +5510,7 @@ impl Library {
 
     /// `DTRSV`: DTRSV
     ///
-    /// From `/work/main/target/netlib-src/source/BLAS/SRC/dtrsv.f:142:7`.
+    /// From `dtrsv.f:142`.
     ///
     /// ```text
     /// DTRSV  solves one of the systems of equations
@@ -5650,7 +5650,7 @@ impl Library {
 
     /// `CTRSV`: CTRSV
     ///
-    /// From `/work/main/target/netlib-src/source/BLAS/SRC/ctrsv.f:148:7`.
+    /// From `ctrsv.f:148`.
     ///
     /// ```text
     /// CTRSV  solves one of the systems of equations
@@ -5782,7 +5782,7 @@ impl Library {
 
     /// `ZTRSV`: ZTRSV
     ///
-    /// From `/work/main/target/netlib-src/source/BLAS/SRC/ztrsv.f:148:7`.
+    /// From `ztrsv.f:148`.
     ///
     /// ```text
     /// ZTRSV  solves one of the systems of equations
@@ -5914,7 +5914,7 @@ impl Library {
 
     /// `SSYMV`: SSYMV
     ///
-    /// From `/work/main/target/netlib-src/source/BLAS/SRC/ssymv.f:151:7`.
+    /// From `ssymv.f:151`.
     ///
     /// ```text
     /// SSYMV  performs the matrix-vector  operation
@@ -6052,7 +6052,7 @@ impl Library {
 
     /// `DSYMV`: DSYMV
     ///
-    /// From `/work/main/target/netlib-src/source/BLAS/SRC/dsymv.f:151:7`.
+    /// From `dsymv.f:151`.
     ///
     /// ```text
     /// DSYMV  performs the matrix-vector  operation
@@ -6190,7 +6190,7 @@ impl Library {
 
     /// `CSYMV`: CSYMV computes a matrix-vector product for a complex symmetric matrix.
     ///
-    /// From `/work/main/target/netlib-src/source/SRC/csymv.f:156:7`.
+    /// From `csymv.f:156`.
     ///
     /// ```text
     /// CSYMV  performs the matrix-vector  operation
@@ -6336,7 +6336,7 @@ impl Library {
 
     /// `ZSYMV`: ZSYMV computes a matrix-vector product for a complex symmetric matrix.
     ///
-    /// From `/work/main/target/netlib-src/source/SRC/zsymv.f:156:7`.
+    /// From `zsymv.f:156`.
     ///
     /// ```text
     /// ZSYMV  performs the matrix-vector  operation
@@ -6482,7 +6482,7 @@ impl Library {
 
     /// `CHEMV`: CHEMV
     ///
-    /// From `/work/main/target/netlib-src/source/BLAS/SRC/chemv.f:153:7`.
+    /// From `chemv.f:153`.
     ///
     /// ```text
     /// CHEMV  performs the matrix-vector  operation
@@ -6622,7 +6622,7 @@ impl Library {
 
     /// `ZHEMV`: ZHEMV
     ///
-    /// From `/work/main/target/netlib-src/source/BLAS/SRC/zhemv.f:153:7`.
+    /// From `zhemv.f:153`.
     ///
     /// ```text
     /// ZHEMV  performs the matrix-vector  operation
@@ -6762,7 +6762,7 @@ impl Library {
 
     /// `SGEMM`: SGEMM
     ///
-    /// From `/work/main/target/netlib-src/source/BLAS/SRC/sgemm.f:186:7`.
+    /// From `sgemm.f:186`.
     ///
     /// ```text
     /// SGEMM  performs one of the matrix-matrix operations
@@ -6926,7 +6926,7 @@ impl Library {
 
     /// `DGEMM`: DGEMM
     ///
-    /// From `/work/main/target/netlib-src/source/BLAS/SRC/dgemm.f:186:7`.
+    /// From `dgemm.f:186`.
     ///
     /// ```text
     /// DGEMM  performs one of the matrix-matrix operations
@@ -7090,7 +7090,7 @@ impl Library {
 
     /// `CGEMM`: CGEMM
     ///
-    /// From `/work/main/target/netlib-src/source/BLAS/SRC/cgemm.f:186:7`.
+    /// From `cgemm.f:186`.
     ///
     /// ```text
     /// CGEMM  performs one of the matrix-matrix operations
@@ -7254,7 +7254,7 @@ impl Library {
 
     /// `ZGEMM`: ZGEMM
     ///
-    /// From `/work/main/target/netlib-src/source/BLAS/SRC/zgemm.f:186:7`.
+    /// From `zgemm.f:186`.
     ///
     /// ```text
     /// ZGEMM  performs one of the matrix-matrix operations
@@ -7418,7 +7418,7 @@ impl Library {
 
     /// `STRSM`: STRSM
     ///
-    /// From `/work/main/target/netlib-src/source/BLAS/SRC/strsm.f:180:7`.
+    /// From `strsm.f:180`.
     ///
     /// ```text
     /// STRSM  solves one of the matrix equations
@@ -7574,7 +7574,7 @@ impl Library {
 
     /// `DTRSM`: DTRSM
     ///
-    /// From `/work/main/target/netlib-src/source/BLAS/SRC/dtrsm.f:180:7`.
+    /// From `dtrsm.f:180`.
     ///
     /// ```text
     /// DTRSM  solves one of the matrix equations
@@ -7730,7 +7730,7 @@ impl Library {
 
     /// `CTRSM`: CTRSM
     ///
-    /// From `/work/main/target/netlib-src/source/BLAS/SRC/ctrsm.f:179:7`.
+    /// From `ctrsm.f:179`.
     ///
     /// ```text
     /// CTRSM  solves one of the matrix equations
@@ -7886,7 +7886,7 @@ impl Library {
 
     /// `ZTRSM`: ZTRSM
     ///
-    /// From `/work/main/target/netlib-src/source/BLAS/SRC/ztrsm.f:179:7`.
+    /// From `ztrsm.f:179`.
     ///
     /// ```text
     /// ZTRSM  solves one of the matrix equations
@@ -8042,7 +8042,7 @@ impl Library {
 
     /// `SSYRK`: SSYRK
     ///
-    /// From `/work/main/target/netlib-src/source/BLAS/SRC/ssyrk.f:168:7`.
+    /// From `ssyrk.f:168`.
     ///
     /// ```text
     /// SSYRK  performs one of the symmetric rank k operations
@@ -8185,7 +8185,7 @@ impl Library {
 
     /// `DSYRK`: DSYRK
     ///
-    /// From `/work/main/target/netlib-src/source/BLAS/SRC/dsyrk.f:168:7`.
+    /// From `dsyrk.f:168`.
     ///
     /// ```text
     /// DSYRK  performs one of the symmetric rank k operations
@@ -8328,7 +8328,7 @@ impl Library {
 
     /// `CSYRK`: CSYRK
     ///
-    /// From `/work/main/target/netlib-src/source/BLAS/SRC/csyrk.f:166:7`.
+    /// From `csyrk.f:166`.
     ///
     /// ```text
     /// CSYRK  performs one of the symmetric rank k operations
@@ -8469,7 +8469,7 @@ impl Library {
 
     /// `ZSYRK`: ZSYRK
     ///
-    /// From `/work/main/target/netlib-src/source/BLAS/SRC/zsyrk.f:166:7`.
+    /// From `zsyrk.f:166`.
     ///
     /// ```text
     /// ZSYRK  performs one of the symmetric rank k operations
@@ -8610,7 +8610,7 @@ impl Library {
 
     /// `CHERK`: CHERK
     ///
-    /// From `/work/main/target/netlib-src/source/BLAS/SRC/cherk.f:172:7`.
+    /// From `cherk.f:172`.
     ///
     /// ```text
     /// CHERK  performs one of the hermitian rank k operations
@@ -8754,7 +8754,7 @@ impl Library {
 
     /// `ZHERK`: ZHERK
     ///
-    /// From `/work/main/target/netlib-src/source/BLAS/SRC/zherk.f:172:7`.
+    /// From `zherk.f:172`.
     ///
     /// ```text
     /// ZHERK  performs one of the hermitian rank k operations
@@ -8898,7 +8898,7 @@ impl Library {
 
     /// `SGESV`: SGESV computes the solution to system of linear equations A \* X = B for GE matrices (simple driver)
     ///
-    /// From `/work/main/target/netlib-src/source/SRC/sgesv.f:123:7`.
+    /// From `sgesv.f:123`.
     ///
     /// ```text
     /// SGESV computes the solution to a real system of linear equations
@@ -9001,7 +9001,7 @@ impl Library {
 
     /// `DGESV`: DGESV computes the solution to system of linear equations A \* X = B for GE matrices
     ///
-    /// From `/work/main/target/netlib-src/source/SRC/dgesv.f:123:7`.
+    /// From `dgesv.f:123`.
     ///
     /// ```text
     /// DGESV computes the solution to a real system of linear equations
@@ -9104,7 +9104,7 @@ impl Library {
 
     /// `CGESV`: CGESV computes the solution to system of linear equations A \* X = B for GE matrices (simple driver)
     ///
-    /// From `/work/main/target/netlib-src/source/SRC/cgesv.f:123:7`.
+    /// From `cgesv.f:123`.
     ///
     /// ```text
     /// CGESV computes the solution to a complex system of linear equations
@@ -9207,7 +9207,7 @@ impl Library {
 
     /// `ZGESV`: ZGESV computes the solution to system of linear equations A \* X = B for GE matrices (simple driver)
     ///
-    /// From `/work/main/target/netlib-src/source/SRC/zgesv.f:123:7`.
+    /// From `zgesv.f:123`.
     ///
     /// ```text
     /// ZGESV computes the solution to a complex system of linear equations
@@ -9310,7 +9310,7 @@ impl Library {
 
     /// `SGETRF`: SGETRF
     ///
-    /// From `/work/main/target/netlib-src/source/SRC/sgetrf.f:107:7`.
+    /// From `sgetrf.f:107`.
     ///
     /// ```text
     /// SGETRF computes an LU factorization of a general M-by-N matrix A
@@ -9391,7 +9391,7 @@ impl Library {
 
     /// `DGETRF`: DGETRF
     ///
-    /// From `/work/main/target/netlib-src/source/SRC/dgetrf.f:107:7`.
+    /// From `dgetrf.f:107`.
     ///
     /// ```text
     /// DGETRF computes an LU factorization of a general M-by-N matrix A
@@ -9472,7 +9472,7 @@ impl Library {
 
     /// `CGETRF`: CGETRF
     ///
-    /// From `/work/main/target/netlib-src/source/SRC/cgetrf.f:107:7`.
+    /// From `cgetrf.f:107`.
     ///
     /// ```text
     /// CGETRF computes an LU factorization of a general M-by-N matrix A
@@ -9553,7 +9553,7 @@ impl Library {
 
     /// `ZGETRF`: ZGETRF
     ///
-    /// From `/work/main/target/netlib-src/source/SRC/zgetrf.f:107:7`.
+    /// From `zgetrf.f:107`.
     ///
     /// ```text
     /// ZGETRF computes an LU factorization of a general M-by-N matrix A
@@ -9634,7 +9634,7 @@ impl Library {
 
     /// `SGETRI`: SGETRI
     ///
-    /// From `/work/main/target/netlib-src/source/SRC/sgetri.f:113:7`.
+    /// From `sgetri.f:113`.
     ///
     /// ```text
     /// SGETRI computes the inverse of a matrix using the LU factorization
@@ -9731,7 +9731,7 @@ impl Library {
 
     /// `DGETRI`: DGETRI
     ///
-    /// From `/work/main/target/netlib-src/source/SRC/dgetri.f:113:7`.
+    /// From `dgetri.f:113`.
     ///
     /// ```text
     /// DGETRI computes the inverse of a matrix using the LU factorization
@@ -9828,7 +9828,7 @@ impl Library {
 
     /// `CGETRI`: CGETRI
     ///
-    /// From `/work/main/target/netlib-src/source/SRC/cgetri.f:113:7`.
+    /// From `cgetri.f:113`.
     ///
     /// ```text
     /// CGETRI computes the inverse of a matrix using the LU factorization
@@ -9925,7 +9925,7 @@ impl Library {
 
     /// `ZGETRI`: ZGETRI
     ///
-    /// From `/work/main/target/netlib-src/source/SRC/zgetri.f:113:7`.
+    /// From `zgetri.f:113`.
     ///
     /// ```text
     /// ZGETRI computes the inverse of a matrix using the LU factorization
@@ -10022,7 +10022,7 @@ impl Library {
 
     /// `SGETRS`: SGETRS
     ///
-    /// From `/work/main/target/netlib-src/source/SRC/sgetrs.f:120:7`.
+    /// From `sgetrs.f:120`.
     ///
     /// ```text
     /// SGETRS solves a system of linear equations
@@ -10129,7 +10129,7 @@ impl Library {
 
     /// `DGETRS`: DGETRS
     ///
-    /// From `/work/main/target/netlib-src/source/SRC/dgetrs.f:120:7`.
+    /// From `dgetrs.f:120`.
     ///
     /// ```text
     /// DGETRS solves a system of linear equations
@@ -10236,7 +10236,7 @@ impl Library {
 
     /// `CGETRS`: CGETRS
     ///
-    /// From `/work/main/target/netlib-src/source/SRC/cgetrs.f:120:7`.
+    /// From `cgetrs.f:120`.
     ///
     /// ```text
     /// CGETRS solves a system of linear equations
@@ -10343,7 +10343,7 @@ impl Library {
 
     /// `ZGETRS`: ZGETRS
     ///
-    /// From `/work/main/target/netlib-src/source/SRC/zgetrs.f:120:7`.
+    /// From `zgetrs.f:120`.
     ///
     /// ```text
     /// ZGETRS solves a system of linear equations
@@ -10450,7 +10450,7 @@ impl Library {
 
     /// `SPOTRF`: SPOTRF
     ///
-    /// From `/work/main/target/netlib-src/source/SRC/spotrf.f:106:7`.
+    /// From `spotrf.f:106`.
     ///
     /// ```text
     /// SPOTRF computes the Cholesky factorization of a real symmetric
@@ -10525,7 +10525,7 @@ impl Library {
 
     /// `DPOTRF`: DPOTRF
     ///
-    /// From `/work/main/target/netlib-src/source/SRC/dpotrf.f:106:7`.
+    /// From `dpotrf.f:106`.
     ///
     /// ```text
     /// DPOTRF computes the Cholesky factorization of a real symmetric
@@ -10600,7 +10600,7 @@ impl Library {
 
     /// `CPOTRF`: CPOTRF
     ///
-    /// From `/work/main/target/netlib-src/source/SRC/cpotrf.f:106:7`.
+    /// From `cpotrf.f:106`.
     ///
     /// ```text
     /// CPOTRF computes the Cholesky factorization of a complex Hermitian
@@ -10675,7 +10675,7 @@ impl Library {
 
     /// `ZPOTRF`: ZPOTRF
     ///
-    /// From `/work/main/target/netlib-src/source/SRC/zpotrf.f:106:7`.
+    /// From `zpotrf.f:106`.
     ///
     /// ```text
     /// ZPOTRF computes the Cholesky factorization of a complex Hermitian
@@ -10750,7 +10750,7 @@ impl Library {
 
     /// `SPOTRS`: SPOTRS
     ///
-    /// From `/work/main/target/netlib-src/source/SRC/spotrs.f:109:7`.
+    /// From `spotrs.f:109`.
     ///
     /// ```text
     /// SPOTRS solves a system of linear equations A*X = B with a symmetric
@@ -10848,7 +10848,7 @@ impl Library {
 
     /// `DPOTRS`: DPOTRS
     ///
-    /// From `/work/main/target/netlib-src/source/SRC/dpotrs.f:109:7`.
+    /// From `dpotrs.f:109`.
     ///
     /// ```text
     /// DPOTRS solves a system of linear equations A*X = B with a symmetric
@@ -10946,7 +10946,7 @@ impl Library {
 
     /// `CPOTRS`: CPOTRS
     ///
-    /// From `/work/main/target/netlib-src/source/SRC/cpotrs.f:109:7`.
+    /// From `cpotrs.f:109`.
     ///
     /// ```text
     /// CPOTRS solves a system of linear equations A*X = B with a Hermitian
@@ -11044,7 +11044,7 @@ impl Library {
 
     /// `ZPOTRS`: ZPOTRS
     ///
-    /// From `/work/main/target/netlib-src/source/SRC/zpotrs.f:109:7`.
+    /// From `zpotrs.f:109`.
     ///
     /// ```text
     /// ZPOTRS solves a system of linear equations A*X = B with a Hermitian
@@ -11142,7 +11142,7 @@ impl Library {
 
     /// `SPOSV`: SPOSV computes the solution to system of linear equations A \* X = B for PO matrices
     ///
-    /// From `/work/main/target/netlib-src/source/SRC/sposv.f:129:7`.
+    /// From `sposv.f:129`.
     ///
     /// ```text
     /// SPOSV computes the solution to a real system of linear equations
@@ -11256,7 +11256,7 @@ impl Library {
 
     /// `DPOSV`: DPOSV computes the solution to system of linear equations A \* X = B for PO matrices
     ///
-    /// From `/work/main/target/netlib-src/source/SRC/dposv.f:129:7`.
+    /// From `dposv.f:129`.
     ///
     /// ```text
     /// DPOSV computes the solution to a real system of linear equations
@@ -11370,7 +11370,7 @@ impl Library {
 
     /// `CPOSV`: CPOSV computes the solution to system of linear equations A \* X = B for PO matrices
     ///
-    /// From `/work/main/target/netlib-src/source/SRC/cposv.f:129:7`.
+    /// From `cposv.f:129`.
     ///
     /// ```text
     /// CPOSV computes the solution to a complex system of linear equations
@@ -11484,7 +11484,7 @@ impl Library {
 
     /// `ZPOSV`: ZPOSV computes the solution to system of linear equations A \* X = B for PO matrices
     ///
-    /// From `/work/main/target/netlib-src/source/SRC/zposv.f:129:7`.
+    /// From `zposv.f:129`.
     ///
     /// ```text
     /// ZPOSV computes the solution to a complex system of linear equations
@@ -11598,7 +11598,7 @@ impl Library {
 
     /// `SGELS`: SGELS solves overdetermined or underdetermined systems for GE matrices
     ///
-    /// From `/work/main/target/netlib-src/source/SRC/sgels.f:191:7`.
+    /// From `sgels.f:191`.
     ///
     /// ```text
     /// SGELS solves overdetermined or underdetermined real linear systems
@@ -11787,7 +11787,7 @@ impl Library {
 
     /// `DGELS`: DGELS solves overdetermined or underdetermined systems for GE matrices
     ///
-    /// From `/work/main/target/netlib-src/source/SRC/dgels.f:191:7`.
+    /// From `dgels.f:191`.
     ///
     /// ```text
     /// DGELS solves overdetermined or underdetermined real linear systems
@@ -11976,7 +11976,7 @@ impl Library {
 
     /// `CGELS`: CGELS solves overdetermined or underdetermined systems for GE matrices
     ///
-    /// From `/work/main/target/netlib-src/source/SRC/cgels.f:190:7`.
+    /// From `cgels.f:190`.
     ///
     /// ```text
     /// CGELS solves overdetermined or underdetermined complex linear systems
@@ -12164,7 +12164,7 @@ impl Library {
 
     /// `ZGELS`: ZGELS solves overdetermined or underdetermined systems for GE matrices
     ///
-    /// From `/work/main/target/netlib-src/source/SRC/zgels.f:190:7`.
+    /// From `zgels.f:190`.
     ///
     /// ```text
     /// ZGELS solves overdetermined or underdetermined complex linear systems
@@ -12352,7 +12352,7 @@ impl Library {
 
     /// `SGEQRF`: SGEQRF
     ///
-    /// From `/work/main/target/netlib-src/source/SRC/sgeqrf.f:145:7`.
+    /// From `sgeqrf.f:145`.
     ///
     /// ```text
     /// SGEQRF computes a QR factorization of a real M-by-N matrix A:
@@ -12464,7 +12464,7 @@ impl Library {
 
     /// `DGEQRF`: DGEQRF
     ///
-    /// From `/work/main/target/netlib-src/source/SRC/dgeqrf.f:145:7`.
+    /// From `dgeqrf.f:145`.
     ///
     /// ```text
     /// DGEQRF computes a QR factorization of a real M-by-N matrix A:
@@ -12576,7 +12576,7 @@ impl Library {
 
     /// `CGEQRF`: CGEQRF
     ///
-    /// From `/work/main/target/netlib-src/source/SRC/cgeqrf.f:145:7`.
+    /// From `cgeqrf.f:145`.
     ///
     /// ```text
     /// CGEQRF computes a QR factorization of a complex M-by-N matrix A:
@@ -12692,7 +12692,7 @@ impl Library {
 
     /// `ZGEQRF`: ZGEQRF
     ///
-    /// From `/work/main/target/netlib-src/source/SRC/zgeqrf.f:145:7`.
+    /// From `zgeqrf.f:145`.
     ///
     /// ```text
     /// ZGEQRF computes a QR factorization of a complex M-by-N matrix A:
@@ -12808,7 +12808,7 @@ impl Library {
 
     /// `SORGQR`: SORGQR
     ///
-    /// From `/work/main/target/netlib-src/source/SRC/sorgqr.f:127:7`.
+    /// From `sorgqr.f:127`.
     ///
     /// ```text
     /// SORGQR generates an M-by-N real matrix Q with orthonormal columns,
@@ -12919,7 +12919,7 @@ impl Library {
 
     /// `DORGQR`: DORGQR
     ///
-    /// From `/work/main/target/netlib-src/source/SRC/dorgqr.f:127:7`.
+    /// From `dorgqr.f:127`.
     ///
     /// ```text
     /// DORGQR generates an M-by-N real matrix Q with orthonormal columns,
@@ -13030,7 +13030,7 @@ impl Library {
 
     /// `CUNGQR`: CUNGQR
     ///
-    /// From `/work/main/target/netlib-src/source/SRC/cungqr.f:127:7`.
+    /// From `cungqr.f:127`.
     ///
     /// ```text
     /// CUNGQR generates an M-by-N complex matrix Q with orthonormal columns,
@@ -13146,7 +13146,7 @@ impl Library {
 
     /// `ZUNGQR`: ZUNGQR
     ///
-    /// From `/work/main/target/netlib-src/source/SRC/zungqr.f:127:7`.
+    /// From `zungqr.f:127`.
     ///
     /// ```text
     /// ZUNGQR generates an M-by-N complex matrix Q with orthonormal columns,
@@ -13262,7 +13262,7 @@ impl Library {
 
     /// `STRTRS`: STRTRS
     ///
-    /// From `/work/main/target/netlib-src/source/SRC/strtrs.f:144:7`.
+    /// From `strtrs.f:144`.
     ///
     /// ```text
     /// STRTRS solves a triangular system of the form
@@ -13395,7 +13395,7 @@ impl Library {
 
     /// `DTRTRS`: DTRTRS
     ///
-    /// From `/work/main/target/netlib-src/source/SRC/dtrtrs.f:144:7`.
+    /// From `dtrtrs.f:144`.
     ///
     /// ```text
     /// DTRTRS solves a triangular system of the form
@@ -13528,7 +13528,7 @@ impl Library {
 
     /// `CTRTRS`: CTRTRS
     ///
-    /// From `/work/main/target/netlib-src/source/SRC/ctrtrs.f:144:7`.
+    /// From `ctrtrs.f:144`.
     ///
     /// ```text
     /// CTRTRS solves a triangular system of the form
@@ -13661,7 +13661,7 @@ impl Library {
 
     /// `ZTRTRS`: ZTRTRS
     ///
-    /// From `/work/main/target/netlib-src/source/SRC/ztrtrs.f:144:7`.
+    /// From `ztrtrs.f:144`.
     ///
     /// ```text
     /// ZTRTRS solves a triangular system of the form
@@ -13794,7 +13794,7 @@ impl Library {
 
     /// `STRTRI`: STRTRI
     ///
-    /// From `/work/main/target/netlib-src/source/SRC/strtri.f:108:7`.
+    /// From `strtri.f:108`.
     ///
     /// ```text
     /// STRTRI computes the inverse of a real upper or lower triangular
@@ -13870,7 +13870,7 @@ impl Library {
 
     /// `DTRTRI`: DTRTRI
     ///
-    /// From `/work/main/target/netlib-src/source/SRC/dtrtri.f:108:7`.
+    /// From `dtrtri.f:108`.
     ///
     /// ```text
     /// DTRTRI computes the inverse of a real upper or lower triangular
@@ -13946,7 +13946,7 @@ impl Library {
 
     /// `CTRTRI`: CTRTRI
     ///
-    /// From `/work/main/target/netlib-src/source/SRC/ctrtri.f:108:7`.
+    /// From `ctrtri.f:108`.
     ///
     /// ```text
     /// CTRTRI computes the inverse of a complex upper or lower triangular
@@ -14027,7 +14027,7 @@ impl Library {
 
     /// `ZTRTRI`: ZTRTRI
     ///
-    /// From `/work/main/target/netlib-src/source/SRC/ztrtri.f:108:7`.
+    /// From `ztrtri.f:108`.
     ///
     /// ```text
     /// ZTRTRI computes the inverse of a complex upper or lower triangular
@@ -14108,7 +14108,7 @@ impl Library {
 
     /// `SGELQF`: SGELQF
     ///
-    /// From `/work/main/target/netlib-src/source/SRC/sgelqf.f:143:7`.
+    /// From `sgelqf.f:143`.
     ///
     /// ```text
     /// SGELQF computes an LQ factorization of a real M-by-N matrix A:
@@ -14218,7 +14218,7 @@ impl Library {
 
     /// `DGELQF`: DGELQF
     ///
-    /// From `/work/main/target/netlib-src/source/SRC/dgelqf.f:143:7`.
+    /// From `dgelqf.f:143`.
     ///
     /// ```text
     /// DGELQF computes an LQ factorization of a real M-by-N matrix A:
@@ -14328,7 +14328,7 @@ impl Library {
 
     /// `CGELQF`: CGELQF
     ///
-    /// From `/work/main/target/netlib-src/source/SRC/cgelqf.f:143:7`.
+    /// From `cgelqf.f:143`.
     ///
     /// ```text
     /// CGELQF computes an LQ factorization of a complex M-by-N matrix A:
@@ -14442,7 +14442,7 @@ impl Library {
 
     /// `ZGELQF`: ZGELQF
     ///
-    /// From `/work/main/target/netlib-src/source/SRC/zgelqf.f:143:7`.
+    /// From `zgelqf.f:143`.
     ///
     /// ```text
     /// ZGELQF computes an LQ factorization of a complex M-by-N matrix A:
@@ -14556,7 +14556,7 @@ impl Library {
 
     /// `SSYEV`: SSYEV computes the eigenvalues and, optionally, the left and/or right eigenvectors for SY matrices
     ///
-    /// From `/work/main/target/netlib-src/source/SRC/ssyev.f:131:7`.
+    /// From `ssyev.f:131`.
     ///
     /// ```text
     /// SSYEV computes all eigenvalues and, optionally, eigenvectors of a
@@ -14684,7 +14684,7 @@ impl Library {
 
     /// `DSYEV`: DSYEV computes the eigenvalues and, optionally, the left and/or right eigenvectors for SY matrices
     ///
-    /// From `/work/main/target/netlib-src/source/SRC/dsyev.f:131:7`.
+    /// From `dsyev.f:131`.
     ///
     /// ```text
     /// DSYEV computes all eigenvalues and, optionally, eigenvectors of a
@@ -14812,7 +14812,7 @@ impl Library {
 
     /// `CHEEV`: CHEEV computes the eigenvalues and, optionally, the left and/or right eigenvectors for HE matrices
     ///
-    /// From `/work/main/target/netlib-src/source/SRC/cheev.f:138:7`.
+    /// From `cheev.f:138`.
     ///
     /// ```text
     /// CHEEV computes all eigenvalues and, optionally, eigenvectors of a
@@ -14944,7 +14944,7 @@ impl Library {
 
     /// `ZHEEV`: ZHEEV computes the eigenvalues and, optionally, the left and/or right eigenvectors for HE matrices
     ///
-    /// From `/work/main/target/netlib-src/source/SRC/zheev.f:138:7`.
+    /// From `zheev.f:138`.
     ///
     /// ```text
     /// ZHEEV computes all eigenvalues and, optionally, eigenvectors of a
@@ -15076,7 +15076,7 @@ impl Library {
 
     /// `SGESVD`: SGESVD computes the singular value decomposition (SVD) for GE matrices
     ///
-    /// From `/work/main/target/netlib-src/source/SRC/sgesvd.f:209:7`.
+    /// From `sgesvd.f:209`.
     ///
     /// ```text
     /// SGESVD computes the singular value decomposition (SVD) of a real
@@ -15273,7 +15273,7 @@ impl Library {
 
     /// `DGESVD`: DGESVD computes the singular value decomposition (SVD) for GE matrices
     ///
-    /// From `/work/main/target/netlib-src/source/SRC/dgesvd.f:209:7`.
+    /// From `dgesvd.f:209`.
     ///
     /// ```text
     /// DGESVD computes the singular value decomposition (SVD) of a real
@@ -15470,7 +15470,7 @@ impl Library {
 
     /// `CGESVD`: CGESVD computes the singular value decomposition (SVD) for GE matrices
     ///
-    /// From `/work/main/target/netlib-src/source/SRC/cgesvd.f:212:7`.
+    /// From `cgesvd.f:212`.
     ///
     /// ```text
     /// CGESVD computes the singular value decomposition (SVD) of a complex
@@ -15671,7 +15671,7 @@ impl Library {
 
     /// `ZGESVD`: ZGESVD computes the singular value decomposition (SVD) for GE matrices
     ///
-    /// From `/work/main/target/netlib-src/source/SRC/zgesvd.f:212:7`.
+    /// From `zgesvd.f:212`.
     ///
     /// ```text
     /// ZGESVD computes the singular value decomposition (SVD) of a complex
@@ -15872,7 +15872,7 @@ impl Library {
 
     /// `SGEEV`: SGEEV computes the eigenvalues and, optionally, the left and/or right eigenvectors for GE matrices
     ///
-    /// From `/work/main/target/netlib-src/source/SRC/sgeev.f:190:7`.
+    /// From `sgeev.f:190`.
     ///
     /// ```text
     /// SGEEV computes for an N-by-N real nonsymmetric matrix A, the
@@ -16032,7 +16032,7 @@ impl Library {
 
     /// `DGEEV`: DGEEV computes the eigenvalues and, optionally, the left and/or right eigenvectors for GE matrices
     ///
-    /// From `/work/main/target/netlib-src/source/SRC/dgeev.f:190:7`.
+    /// From `dgeev.f:190`.
     ///
     /// ```text
     /// DGEEV computes for an N-by-N real nonsymmetric matrix A, the
@@ -16192,7 +16192,7 @@ impl Library {
 
     /// `CGEEV`: CGEEV computes the eigenvalues and, optionally, the left and/or right eigenvectors for GE matrices
     ///
-    /// From `/work/main/target/netlib-src/source/SRC/cgeev.f:178:7`.
+    /// From `cgeev.f:178`.
     ///
     /// ```text
     /// CGEEV computes for an N-by-N complex nonsymmetric matrix A, the
@@ -16352,7 +16352,7 @@ impl Library {
 
     /// `ZGEEV`: ZGEEV computes the eigenvalues and, optionally, the left and/or right eigenvectors for GE matrices
     ///
-    /// From `/work/main/target/netlib-src/source/SRC/zgeev.f:178:7`.
+    /// From `zgeev.f:178`.
     ///
     /// ```text
     /// ZGEEV computes for an N-by-N complex nonsymmetric matrix A, the
@@ -16512,7 +16512,7 @@ impl Library {
 
     /// `SGEES`: SGEES computes the eigenvalues, the Schur form, and, optionally, the matrix of Schur vectors for GE matrices
     ///
-    /// From `/work/main/target/netlib-src/source/SRC/sgees.f:214:7`.
+    /// From `sgees.f:214`.
     ///
     /// ```text
     /// SGEES computes for an N-by-N real nonsymmetric matrix A, the
@@ -16690,7 +16690,7 @@ impl Library {
 
     /// `DGEES`: DGEES computes the eigenvalues, the Schur form, and, optionally, the matrix of Schur vectors for GE matrices
     ///
-    /// From `/work/main/target/netlib-src/source/SRC/dgees.f:214:7`.
+    /// From `dgees.f:214`.
     ///
     /// ```text
     /// DGEES computes for an N-by-N real nonsymmetric matrix A, the
@@ -16868,7 +16868,7 @@ impl Library {
 
     /// `CGEES`: CGEES computes the eigenvalues, the Schur form, and, optionally, the matrix of Schur vectors for GE matrices
     ///
-    /// From `/work/main/target/netlib-src/source/SRC/cgees.f:195:7`.
+    /// From `cgees.f:195`.
     ///
     /// ```text
     /// CGEES computes for an N-by-N complex nonsymmetric matrix A, the
@@ -17032,7 +17032,7 @@ impl Library {
 
     /// `ZGEES`: ZGEES computes the eigenvalues, the Schur form, and, optionally, the matrix of Schur vectors for GE matrices
     ///
-    /// From `/work/main/target/netlib-src/source/SRC/zgees.f:195:7`.
+    /// From `zgees.f:195`.
     ///
     /// ```text
     /// ZGEES computes for an N-by-N complex nonsymmetric matrix A, the

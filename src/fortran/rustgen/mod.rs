@@ -281,7 +281,12 @@ pub(super) fn doc_comment(
         }
     };
     let brief = r.doc.brief.split_whitespace().collect::<Vec<_>>().join(" ");
-    let file = r.loc.to_string();
+    // The file's name, not the machine's path: the module is the same wherever it is made.
+    let name = std::path::Path::new(&*r.loc.file).file_name().map_or_else(
+        || r.loc.file.to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let file = format!("{name}:{}", r.loc.line);
     if brief.is_empty() {
         line(&mut d, &format!("`{}`.", r.name));
     } else {
