@@ -12,16 +12,8 @@
 #include <string.h>
 #include <lapacke.h>
 
-#define N 4
-#define M 5
+#include "oracle_inputs.h"
 
-static double v(int i, int j) { return (double)((i * 31 + j * 17) % 23) / 7.0 - 1.5; }
-
-/* Printing: reals as hex bits, complex as two, integers in decimal. */
-static void ps(float x) { uint32_t b; memcpy(&b, &x, 4); printf(" %08" PRIX32, b); }
-static void pd(double x) { uint64_t b; memcpy(&b, &x, 8); printf(" %016" PRIX64, b); }
-static void pc(float _Complex x) { ps(crealf(x)); ps(cimagf(x)); }
-static void pz(double _Complex x) { pd(creal(x)); pd(cimag(x)); }
 static void pi(lapack_int x) { printf(" %d", (int)x); }
 
 /* Hand-written Fortran BLAS prototypes (hidden lengths for CHARACTER arguments). */
@@ -142,11 +134,6 @@ double dznrm2_(const int *, const double _Complex *, const int *);
     }                                                                                         \
     (void)n; (void)one; (void)two;                                                            \
   }
-
-static float mks(int i, int j, int d) { return (float)(v(i, j) + d); }
-static double mkd(int i, int j, int d) { return v(i, j) + d; }
-static float _Complex mkc(int i, int j, int d) { return (float)(v(i, j) + d) + (float)v(j, i + 1) * I; }
-static double _Complex mkz(int i, int j, int d) { return (v(i, j) + d) + v(j, i + 1) * I; }
 
 int main(void) {
   CASES(float, float, s, ps, ps, mks, syev, orgqr, 0)

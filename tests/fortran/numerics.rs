@@ -535,15 +535,20 @@ fn dots(lib: &Library, lines: &mut Vec<String>) {
 /// The oracle's lines, run over the LAPACK and BLAS of `stack` (directories searched first for
 /// `liblapack.so.3` and `libblas.so.3`).
 pub(super) fn oracle(stack: &str) -> Vec<String> {
+    oracle_of("lapacke_oracle", stack)
+}
+
+/// The lines of the C oracle `tests/f/{name}.c`, run over the LAPACK and BLAS of `stack`.
+pub(super) fn oracle_of(name: &str, stack: &str) -> Vec<String> {
     common::require_cc();
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let dir = common::scratch_dir("lapacke-oracle");
+    let dir = common::scratch_dir(name);
     let exe = dir.join("oracle");
     let lib = "/usr/lib/x86_64-linux-gnu";
     let out = Command::new("cc")
         .args(["-O0", "-ffp-contract=off", "-o"])
         .arg(&exe)
-        .arg(root.join("tests/f/lapacke_oracle.c"))
+        .arg(root.join(format!("tests/f/{name}.c")))
         .arg(format!("-L{lib}/lapack"))
         .arg(format!("-L{lib}/blas"))
         .args(["-llapacke", "-l:liblapack.so.3", "-l:libblas.so.3", "-lm"])

@@ -2,8 +2,11 @@
 //! precisions: the module in `generated_lapack.rs` is what the generator writes today for
 //! these sources (regenerate it with `JITFFI_BLESS=1 cargo test --test fortran wrappers`), it
 //! compiles here as part of this test crate, and its methods and generic families are called
-//! on the inputs of `numerics` and must print the LAPACKE oracle's lines bit for bit. Bad
-//! arguments are clear errors and the process lives on.
+//! on the inputs of `numerics` and must print the C oracles' lines bit for bit: the 80 of
+//! `tests/f/lapacke_oracle.c` (18 LAPACK and BLAS routines in four precisions, dot products,
+//! norms) and the 56 of `tests/f/wrappers_oracle.c` (BLAS levels 1-3: copy, swap, asum, iamax,
+//! rot, ger/gerc, trsv, symv, hemv, trsm, syrk, herk; the drivers gesvd, geev and gees with a
+//! Rust SELECT callback). Bad arguments are clear errors and the process lives on.
 
 use std::path::Path;
 
@@ -520,4 +523,278 @@ fn generated_wrappers_match_lapacke_bit_for_bit() {
     for (got, want) in lines.iter().zip(&expected) {
         assert_eq!(got, want);
     }
+}
+
+/// BLAS levels 1-3 of one precision, by the concrete methods (`?copy` has no family trait:
+/// `Copy` is the prelude's), in the order of `tests/f/wrappers_oracle.c`.
+macro_rules! blas_cases {
+    ($l:expr, $lines:expr, $T:ty, $R:ty, $p:literal, $copy:ident, $swap:ident, $asum:ident,
+     $iamax:ident, $rot:ident, $ger:ident, $trsv:ident, $symv:ident, $trsm:ident,
+     $syrk:ident) => {{
+        use super::numerics::N;
+        let l: &g::Library = $l;
+        let lines: &mut Vec<String> = $lines;
+        let mk = <$T as Num>::mk;
+        let n = N as g::Int;
+        let (alpha, beta) = (mk(1, 2, 0), mk(2, 1, 0));
+        let mut x: Vec<$T> = (0..N).map(|k| mk(k, 0, 0)).collect();
+        let mut y: Vec<$T> = (0..N).map(|k| mk(0, k, 0)).collect();
+        let mut s = format!("{}copy", $p);
+        push(&mut s, &l.$copy(n, &x, 1, 2).unwrap());
+        lines.push(s);
+        l.$swap(n, &mut x, 1, &mut y, 1).unwrap();
+        let mut s = format!("{}swap", $p);
+        push(&mut s, &x);
+        push(&mut s, &y);
+        lines.push(s);
+        let mut s = stringify!($asum).to_string();
+        push(&mut s, &[l.$asum(n, &mut x, 1).unwrap()]);
+        lines.push(s);
+        let mut s = stringify!($iamax).to_string();
+        push(&mut s, &[l.$iamax(n, &x, 1).unwrap()]);
+        lines.push(s);
+        l.$rot(n, &mut x, 1, &mut y, 1, 0.6 as $R, 0.8 as $R)
+            .unwrap();
+        let mut s = stringify!($rot).to_string();
+        push(&mut s, &x);
+        push(&mut s, &y);
+        lines.push(s);
+        let mut a: Vec<$T> = (0..N * N).map(|k| mk(k % N, k / N, 0)).collect();
+        l.$ger(n, alpha, &x, 1, &y, 1, MatMut::new(&mut a, N, N).unwrap())
+            .unwrap();
+        let mut s = stringify!($ger).to_string();
+        push(&mut s, &a);
+        lines.push(s);
+        let a: Vec<$T> = (0..N * N)
+            .map(|k| mk(k % N, k / N, if k % N == k / N { N } else { 0 }))
+            .collect();
+        let mut x: Vec<$T> = (0..N).map(|k| mk(k, 0, 0)).collect();
+        l.$trsv(b'L', b'N', b'N', Mat::new(&a, N, N).unwrap(), &mut x, 1)
+            .unwrap();
+        let mut s = format!("{}trsv", $p);
+        push(&mut s, &x);
+        lines.push(s);
+        let x: Vec<$T> = (0..N).map(|k| mk(k, 0, 0)).collect();
+        let mut y: Vec<$T> = (0..N).map(|k| mk(0, k, 0)).collect();
+        l.$symv(
+            b'U',
+            alpha,
+            Mat::new(&a, N, N).unwrap(),
+            &x,
+            1,
+            beta,
+            &mut y,
+            1,
+        )
+        .unwrap();
+        let mut s = format!("{}symv", $p);
+        push(&mut s, &y);
+        lines.push(s);
+        let mut b: Vec<$T> = (0..2 * N).map(|k| mk(k % N, k / N + 1, 0)).collect();
+        l.$trsm(
+            b'L',
+            b'U',
+            b'N',
+            b'U',
+            n,
+            alpha,
+            Mat::new(&a, N, N).unwrap(),
+            MatMut::new(&mut b, N, 2).unwrap(),
+        )
+        .unwrap();
+        let mut s = format!("{}trsm", $p);
+        push(&mut s, &b);
+        lines.push(s);
+        let b: Vec<$T> = (0..2 * N).map(|k| mk(k % N, k / N + 1, 0)).collect();
+        let mut c: Vec<$T> = (0..N * N).map(|k| mk(k / N, k % N, 0)).collect();
+        l.$syrk(
+            b'L',
+            b'N',
+            2,
+            alpha,
+            Mat::new(&b, N, 2).unwrap(),
+            beta,
+            MatMut::new(&mut c, N, N).unwrap(),
+        )
+        .unwrap();
+        let mut s = format!("{}syrk", $p);
+        push(&mut s, &c);
+        lines.push(s);
+    }};
+}
+
+/// `?hemv` and `?herk` (complex only).
+macro_rules! hermitian_cases {
+    ($l:expr, $lines:expr, $T:ty, $R:ty, $p:literal, $hemv:ident, $herk:ident) => {{
+        use super::numerics::N;
+        let l: &g::Library = $l;
+        let lines: &mut Vec<String> = $lines;
+        let mk = <$T as Num>::mk;
+        let (alpha, beta) = (mk(1, 2, 0), mk(2, 1, 0));
+        let a: Vec<$T> = (0..N * N)
+            .map(|k| mk(k % N, k / N, if k % N == k / N { N } else { 0 }))
+            .collect();
+        let x: Vec<$T> = (0..N).map(|k| mk(k, 0, 0)).collect();
+        let mut y: Vec<$T> = (0..N).map(|k| mk(0, k, 0)).collect();
+        l.$hemv(
+            b'U',
+            alpha,
+            Mat::new(&a, N, N).unwrap(),
+            &x,
+            1,
+            beta,
+            &mut y,
+            1,
+        )
+        .unwrap();
+        let mut s = format!("{}hemv", $p);
+        push(&mut s, &y);
+        lines.push(s);
+        let b: Vec<$T> = (0..2 * N).map(|k| mk(k % N, k / N + 1, 0)).collect();
+        let mut c: Vec<$T> = (0..N * N).map(|k| mk(k / N, k % N, 0)).collect();
+        l.$herk(
+            b'L',
+            b'N',
+            2,
+            1.5 as $R,
+            Mat::new(&b, N, 2).unwrap(),
+            0.5 as $R,
+            MatMut::new(&mut c, N, N).unwrap(),
+        )
+        .unwrap();
+        let mut s = format!("{}herk", $p);
+        push(&mut s, &c);
+        lines.push(s);
+    }};
+}
+
+/// The SVD (an `unsafe` method: U's extent is stated in prose), the eigenvalue driver and the
+/// Schur factorization with a Rust SELECT callback, of one precision.
+macro_rules! driver_cases {
+    ($l:expr, $lines:expr, $T:ty, $p:literal, $gesvd:ident, $geev:ident, $gees:ident,
+     $select:literal, $sel:expr, real: $real:tt) => {{
+        use super::numerics::{M, N};
+        let l: &g::Library = $l;
+        let lines: &mut Vec<String> = $lines;
+        let mk = <$T as Num>::mk;
+        let mut a: Vec<$T> = (0..M * 3)
+            .map(|k| mk(k % M, k / M, if k % M == k / M { 3 } else { 0 }))
+            .collect();
+        let mut u: Vec<$T> = vec![Default::default(); M * M];
+        // SAFETY: JOBU = 'A': U is M x M, as given (LDU = M).
+        let (sv, vt) = unsafe {
+            l.$gesvd(
+                b'A',
+                b'A',
+                M as g::Int,
+                MatMut::new(&mut a, M, 3).unwrap(),
+                MatMut::new(&mut u, M, M).unwrap(),
+                M as g::Int,
+                3,
+            )
+        }
+        .unwrap();
+        let mut s = format!("{}gesvd", $p);
+        push(&mut s, &sv);
+        push(&mut s, &u);
+        push(&mut s, &vt);
+        lines.push(s);
+        let sq = || -> Vec<$T> {
+            (0..N * N)
+                .map(|k| mk(k % N, k / N, if k % N == k / N { N } else { 0 }))
+                .collect()
+        };
+        let mut ge = sq();
+        let ev = l
+            .$geev(b'N', b'V', MatMut::new(&mut ge, N, N).unwrap(), 1, N as g::Int)
+            .unwrap();
+        let mut s = format!("{}geev", $p);
+        driver_cases!(@geev s, ev, $real);
+        lines.push(s);
+        let ffi = jitffi::Ffi::new();
+        let select = ffi.callback_typed($select, $sel).unwrap();
+        let mut t = sq();
+        let sc = l
+            .$gees(b'V', b'S', &select, MatMut::new(&mut t, N, N).unwrap(), N as g::Int)
+            .unwrap();
+        let mut s = format!("{}gees", $p);
+        push(&mut s, &[sc.0]);
+        push(&mut s, &t);
+        driver_cases!(@gees s, sc, $real);
+        lines.push(s);
+    }};
+    (@geev $s:ident, $ev:ident, true) => {{
+        push(&mut $s, &$ev.0);
+        push(&mut $s, &$ev.1);
+        push(&mut $s, &$ev.3);
+    }};
+    (@geev $s:ident, $ev:ident, false) => {{
+        push(&mut $s, &$ev.0);
+        push(&mut $s, &$ev.2);
+    }};
+    (@gees $s:ident, $sc:ident, true) => {{
+        push(&mut $s, &$sc.1);
+        push(&mut $s, &$sc.2);
+        push(&mut $s, &$sc.3);
+    }};
+    (@gees $s:ident, $sc:ident, false) => {{
+        push(&mut $s, &$sc.1);
+        push(&mut $s, &$sc.2);
+    }};
+}
+
+#[test]
+fn blas_and_drivers_through_the_wrappers_match_c_bit_for_bit() {
+    let l = lib();
+    let mut lines = Vec::new();
+    blas_cases!(
+        l, &mut lines, f32, f32, "s", scopy, sswap, sasum, isamax, srot, sger, strsv, ssymv, strsm,
+        ssyrk
+    );
+    blas_cases!(
+        l, &mut lines, f64, f64, "d", dcopy, dswap, dasum, idamax, drot, dger, dtrsv, dsymv, dtrsm,
+        dsyrk
+    );
+    blas_cases!(
+        l, &mut lines, Complex32, f32, "c", ccopy, cswap, scasum, icamax, csrot, cgerc, ctrsv,
+        csymv, ctrsm, csyrk
+    );
+    blas_cases!(
+        l, &mut lines, Complex64, f64, "z", zcopy, zswap, dzasum, izamax, zdrot, zgerc, ztrsv,
+        zsymv, ztrsm, zsyrk
+    );
+    hermitian_cases!(l, &mut lines, Complex32, f32, "c", chemv, cherk);
+    hermitian_cases!(l, &mut lines, Complex64, f64, "z", zhemv, zherk);
+    // SELECT: eigenvalues with a real part above N (= 4) first.
+    driver_cases!(l, &mut lines, f32, "s", sgesvd, sgeev, sgees,
+        "int32_t (*)(const float *, const float *)",
+        |re: *const f32, _im: *const f32| {
+            // SAFETY: SGEES passes pointers to an element of WR and of WI.
+            i32::from(unsafe { *re } > 4.0)
+        }, real: true);
+    driver_cases!(l, &mut lines, f64, "d", dgesvd, dgeev, dgees,
+        "int32_t (*)(const double *, const double *)",
+        |re: *const f64, _im: *const f64| {
+            // SAFETY: DGEES passes pointers to an element of WR and of WI.
+            i32::from(unsafe { *re } > 4.0)
+        }, real: true);
+    driver_cases!(l, &mut lines, Complex32, "c", cgesvd, cgeev, cgees,
+        "int32_t (*)(const void *)",
+        |w: *const std::ffi::c_void| {
+            // SAFETY: CGEES passes a pointer to an element of W.
+            i32::from(unsafe { *w.cast::<Complex32>() }.re > 4.0)
+        }, real: false);
+    driver_cases!(l, &mut lines, Complex64, "z", zgesvd, zgeev, zgees,
+        "int32_t (*)(const void *)",
+        |w: *const std::ffi::c_void| {
+            // SAFETY: ZGEES passes a pointer to an element of W.
+            i32::from(unsafe { *w.cast::<Complex64>() }.re > 4.0)
+        }, real: false);
+    let (_, stack) = super::stack();
+    let expected = super::numerics::oracle_of("wrappers_oracle", &stack);
+    assert_eq!(lines.len(), 56);
+    for (got, want) in lines.iter().zip(&expected) {
+        assert_eq!(got, want);
+    }
+    assert_eq!(lines.len(), expected.len());
 }
