@@ -125,6 +125,9 @@ impl Library {
                 unsafe { probe_abi(&lib, &opts.prefix, &suffix) }?
             }
         };
+        // Reference XERBLA ends the process: its callers' GOT slots are pointed at a handler
+        // that returns (the call then reports INFO < 0).
+        super::hook_xerbla(&format!("{}xerbla{}", abi.prefix, abi.suffix));
         let ffi = Ffi::new();
         ffi.cdef(COMPLEX_TYPEDEFS)
             .map_err(|e| FortranError::Cdef(Box::new(e)))?;

@@ -62,7 +62,7 @@ pub use model::{
 pub use rustgen::{Generated, RustOptions};
 pub use sig::{ArgRole, Check, Sig, SigArg};
 pub use source::{Form, Location, SourceError};
-pub use xerbla::{last_xerbla, xerbla_handler};
+pub use xerbla::{hook_xerbla, last_xerbla, xerbla_handler};
 
 /// The Fortran files to read.
 #[derive(Clone, Debug, Default)]

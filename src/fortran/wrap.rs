@@ -82,6 +82,9 @@ impl Loaded {
                 },
             )));
         }
+        // Reference XERBLA ends the process: its callers' GOT slots are pointed at a handler
+        // that returns (see `wrap::xerbla` and `wrap::info`).
+        super::hook_xerbla(&format!("{}xerbla{}", abi.prefix, abi.suffix));
         let ffi = Ffi::new();
         ffi.cdef(COMPLEX_TYPEDEFS)
             .map_err(|e| FortranError::Cdef(Box::new(e)))?;

@@ -29,6 +29,11 @@ fn an_illegal_argument_is_an_error_and_the_process_survives() {
     }
     assert_eq!(info, -1);
     assert_eq!(last_xerbla(), Some(("DGESV".to_string(), 1)));
+    // Opening the library pointed LAPACK's and BLAS's calls of xerbla_ at jitffi's handler.
+    let hooked = jitffi::fortran::hook_xerbla("xerbla_");
+    for lib in ["lapack/liblapack.so.3", "blas/libblas.so.3"] {
+        assert!(hooked.iter().any(|h| h.ends_with(lib)), "{hooked:?}");
+    }
     assert_eq!(last_xerbla(), None, "taken");
 
     // Through Library::call: DGEES documents "LDVS >= 1; if JOBVS = 'V', LDVS >= N", of
