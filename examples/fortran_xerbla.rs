@@ -8,7 +8,10 @@
 //! `xerbla_` at jitffi's handler (`fortran::hook_xerbla`), so a raw call with `N = -1` returns
 //! `INFO = -1` and the handler records which routine and argument (with
 //! `JITFFI_KEEP_XERBLA=1` the library's own XERBLA runs instead: nothing is recorded). The
-//! safe call checks before calling. `.ci/test` runs it and checks what it prints.
+//! safe call checks before calling. First, netlib's own `xerbla.f` (with its `STOP`) is built
+//! with gfortran into a library with `dgemv.f` and given an illegal argument: with the hook
+//! the program goes on; with `JITFFI_KEEP_XERBLA=1` it ends there, after XERBLA's message.
+//! `.ci/test` runs it and checks what it prints.
 
 use jitffi::Value;
 use jitffi::fortran::{Arg, Library, OpenOptions, Sources, hook_xerbla, last_xerbla};
@@ -22,6 +25,59 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         )
         .into());
     }
+    // Netlib's own XERBLA, which executes STOP: built with gfortran into a library with
+    // DGEMV, opened first (before any BLAS whose xerbla_ would come first in the lookup), and
+    // given an illegal argument: LDA < M.
+    let (m, lda, one, a, x, mut y) = (3i32, 1i32, 1i32, [0f64; 1], [1f64; 3], [0f64; 3]);
+    let tmp = std::env::temp_dir().join(format!("jitffi-xerbla-{}", std::process::id()));
+    std::fs::create_dir_all(&tmp)?;
+    let so = tmp.join("libnetlib_dgemv.so");
+    let blas = src.join("BLAS/SRC");
+    let built = std::process::Command::new("gfortran")
+        .args(["-shared", "-fPIC", "-O1", "-o"])
+        .arg(&so)
+        .args(["xerbla.f", "lsame.f", "dgemv.f"].map(|f| blas.join(f)))
+        .status()
+        .map_err(|e| format!("gfortran: {e} (`apt-get install gfortran`, or `bash .ci/deps`)"))?;
+    if !built.success() {
+        return Err("gfortran could not build netlib's xerbla.f, lsame.f and dgemv.f".into());
+    }
+    // SAFETY: the library was just built from these sources.
+    let netlib = unsafe {
+        Library::open(
+            &so.to_string_lossy(),
+            &Sources::new().file(blas.join("dgemv.f")),
+            &OpenOptions {
+                abi: Some(Default::default()),
+                ..Default::default()
+            },
+        )?
+    };
+    let dgemv = netlib.function("dgemv")?;
+    // SAFETY: as above: DGEMV returns before touching an array.
+    unsafe {
+        dgemv.call(&[
+            Value::ptr(c"N".as_ptr()),
+            Value::ptr(&m),
+            Value::ptr(&m),
+            Value::ptr(&1.0f64),
+            Value::ptr(a.as_ptr()),
+            Value::ptr(&lda),
+            Value::ptr(x.as_ptr()),
+            Value::ptr(&one),
+            Value::ptr(&0.0f64),
+            Value::ptr(y.as_mut_ptr()),
+            Value::ptr(&one),
+            Value::U64(1),
+        ])?;
+    }
+    println!(
+        "netlib's XERBLA (STOP) from {}: XERBLA said {:?}",
+        so.display(),
+        last_xerbla()
+    );
+    let _ = std::fs::remove_dir_all(&tmp);
+
     let dir = "/usr/lib/x86_64-linux-gnu";
     // SAFETY: Reference BLAS (LAPACK's libblas.so.3), loaded first and globally so that it is
     // the BLAS LAPACK binds to.
@@ -72,8 +128,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         return Err("DGESV did not report its first argument".into());
     }
     // BLAS has no INFO: DGEMV with LDA < M calls XERBLA and returns.
+    let a = [0f64; 1];
     let dgemv = lapack.function("dgemv")?;
-    let (m, lda, x, mut y) = (3i32, 1i32, [1f64; 3], [0f64; 3]);
     // SAFETY: DGEMV's prototype; with LDA < M it returns before touching an array.
     unsafe {
         dgemv.call(&[
