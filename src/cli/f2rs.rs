@@ -12,8 +12,12 @@ use jitffi::fortran::{self, Abi, Convention, Sources};
 #[derive(Args, Debug)]
 pub struct F2rsArgs {
     /// Fortran files (`.f` fixed form, `.f90` free form) or directories of them.
-    #[arg(required = true, value_name = "SOURCES")]
+    #[arg(required_unless_present = "pyf", value_name = "SOURCES")]
     sources: Vec<PathBuf>,
+    /// An f2py signature file (`.pyf`, or a `.pyf.src` template): its routines' call
+    /// signatures replace the ones derived from the sources (repeatable).
+    #[arg(long, value_name = "FILE")]
+    pyf: Vec<PathBuf>,
     /// Write a Rust module of safe wrappers here (`mod lapack;` in your crate, with jitffi as
     /// a dependency); `-` for standard output.
     #[arg(short = 'o', long = "out", value_name = "OUT.rs")]
@@ -65,6 +69,12 @@ pub fn run(a: &F2rsArgs) -> Result<(), String> {
         } else {
             return Err(format!("{}: no such file or directory", p.display()));
         }
+    }
+    for p in &a.pyf {
+        if !p.exists() {
+            return Err(format!("{}: no such file", p.display()));
+        }
+        sources = sources.pyf(p);
     }
     for d in &a.include_dirs {
         sources = sources.include_dir(d);

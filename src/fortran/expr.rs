@@ -42,7 +42,7 @@ pub enum Val {
 }
 
 impl Val {
-    fn truthy(&self) -> bool {
+    pub(crate) fn truthy(&self) -> bool {
         match self {
             Val::Int(i) => *i != 0,
             Val::Float(f) => *f != 0.0,

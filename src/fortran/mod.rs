@@ -42,6 +42,7 @@ pub mod expr;
 mod library;
 mod model;
 mod parse;
+mod pyf;
 mod rustgen;
 mod sig;
 mod source;
@@ -71,6 +72,7 @@ pub struct Sources {
     dirs: Vec<PathBuf>,
     include_dirs: Vec<PathBuf>,
     kinds: Vec<(String, i64)>,
+    pyfs: Vec<PathBuf>,
 }
 
 impl Sources {
@@ -79,9 +81,23 @@ impl Sources {
         Sources::default()
     }
 
-    /// A source file: fixed form for `.f`, `.for`, `.ftn`, `.f77`, free form otherwise.
+    /// A source file: fixed form for `.f`, `.for`, `.ftn`, `.f77`, free form otherwise; a
+    /// `.pyf` or `.pyf.src` is a signature file ([`Sources::pyf`]).
     pub fn file(mut self, path: impl Into<PathBuf>) -> Sources {
-        self.files.push(path.into());
+        let path = path.into();
+        if is_pyf(&path) {
+            self.pyfs.push(path);
+        } else {
+            self.files.push(path);
+        }
+        self
+    }
+
+    /// An f2py signature file (`.pyf`, or a `.pyf.src` template, expanded): its routines'
+    /// call signatures are the file's, not derived from sources and documentation. A routine
+    /// a signature file defines replaces the one of the same name in the sources.
+    pub fn pyf(mut self, path: impl Into<PathBuf>) -> Sources {
+        self.pyfs.push(path.into());
         self
     }
 
@@ -132,6 +148,11 @@ impl Sources {
         }
         Ok(out)
     }
+}
+
+fn is_pyf(p: &Path) -> bool {
+    let n = p.to_string_lossy().to_ascii_lowercase();
+    n.ends_with(".pyf") || n.ends_with(".pyf.src")
 }
 
 fn is_fortran(p: &Path) -> bool {
@@ -343,7 +364,56 @@ pub fn read_with_progress(
         sigs.files += 1;
         progress(i + 1, total);
     }
+    // Signature files: their routines replace the sources' of the same name.
+    for p in &sources.pyfs {
+        sigs.files += 1;
+        let file = p.display().to_string();
+        let text = match std::fs::read_to_string(p) {
+            Ok(t) => t,
+            Err(e) => {
+                sigs.skipped.push(Skipped {
+                    name: file.clone(),
+                    loc: Location {
+                        file: file.as_str().into(),
+                        line: 0,
+                        col: 0,
+                    },
+                    reason: format!("cannot be read: {e}"),
+                });
+                continue;
+            }
+        };
+        let (routines, skipped) = match pyf_routines(&text, &file) {
+            Ok(x) => x,
+            Err(e) => {
+                sigs.skipped.push(Skipped {
+                    name: file.clone(),
+                    loc: e.loc,
+                    reason: e.message,
+                });
+                continue;
+            }
+        };
+        sigs.skipped.extend(skipped);
+        for r in routines {
+            sigs.routines
+                .retain(|x| x.name != r.name || x.module.is_some());
+            sigs.routines.push(r);
+        }
+    }
     Ok(sigs)
+}
+
+/// The routines of a signature file's text (a template when `file` ends with `.src`).
+fn pyf_routines(text: &str, file: &str) -> Result<(Vec<Routine>, Vec<Skipped>), SourceError> {
+    let expanded;
+    let text = if file.to_ascii_lowercase().ends_with(".src") {
+        expanded = pyf::expand(text, file)?;
+        &expanded
+    } else {
+        text
+    };
+    Ok(pyf::read(text, file))
 }
 
 impl Signatures {
@@ -361,6 +431,21 @@ impl Signatures {
         Ok(Signatures {
             routines: unit.routines,
             skipped: unit.skipped,
+            files: 1,
+        })
+    }
+
+    /// The routines of an f2py signature file's text (`file` ending in `.src`: a template,
+    /// expanded first); see [`Sources::pyf`].
+    ///
+    /// # Errors
+    ///
+    /// A template that cannot be expanded.
+    pub fn from_pyf(text: &str, file: &str) -> Result<Signatures, FortranError> {
+        let (routines, skipped) = pyf_routines(text, file).map_err(FortranError::Source)?;
+        Ok(Signatures {
+            routines,
+            skipped,
             files: 1,
         })
     }

@@ -157,7 +157,7 @@ pub struct Dummy {
 }
 
 /// A subroutine or function.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Routine {
     /// The name, upper case.
     pub name: String,
@@ -176,6 +176,9 @@ pub struct Routine {
     /// Its body calls `XERBLA` (the illegal-argument handler), which Reference LAPACK's
     /// version ends the process in.
     pub calls_xerbla: bool,
+    /// The call signature a `.pyf` file states for it (then [`Sig::of`](super::Sig::of)
+    /// returns it instead of deriving one).
+    pub pyf: Option<super::sig::Sig>,
 }
 
 impl Routine {

@@ -61,6 +61,8 @@ pub enum Check {
     OneOf(Vec<char>),
     /// Not zero (BLAS's increments: `INCX must not be zero`).
     NonZero,
+    /// A condition that must be true (a `.pyf`'s `check(…)`), in f2py's expression language.
+    Expr(Expr),
 }
 
 impl SigArg {
@@ -92,6 +94,9 @@ impl Sig {
     /// `intent(out)` arrays whose extents are known are allocated and returned. Extents come
     /// from the declarations or, where those say `*`, from the doxygen `dimension (…)` line.
     pub fn of(r: &Routine) -> Sig {
+        if let Some(sig) = &r.pyf {
+            return sig.clone();
+        }
         let mut args: Vec<SigArg> = r
             .dummies
             .iter()
@@ -369,7 +374,7 @@ fn strip_word<'a>(s: &'a str, name: &str) -> Option<&'a str> {
 
 /// The extents of a dummy: the declared bounds, with `*` replaced by the documented extent
 /// when the doc gives one of the same rank; lower bounds make `u - l + 1`.
-fn extents(dims: &[super::model::Dim], doc: Option<&[String]>) -> Vec<Expr> {
+pub(super) fn extents(dims: &[super::model::Dim], doc: Option<&[String]>) -> Vec<Expr> {
     dims.iter()
         .enumerate()
         .map(|(k, d)| {

@@ -548,6 +548,24 @@ pub fn at_least(
     Ok(())
 }
 
+/// A `.pyf`'s `check(…)` (`shown`), which must hold.
+///
+/// # Errors
+///
+/// `ok` is false.
+#[inline]
+pub fn check(routine: &str, argument: &str, ok: bool, shown: &str) -> Result<(), FortranError> {
+    if ok {
+        Ok(())
+    } else {
+        Err(arg_error(
+            routine,
+            argument,
+            format!("fails check({shown})"),
+        ))
+    }
+}
+
 /// Checks `x != 0` (BLAS's increments).
 ///
 /// # Errors

@@ -14,9 +14,11 @@ mod common;
 mod calls;
 mod corpus;
 mod generated_lapack;
+mod generated_pyf;
 mod lapack;
 mod numerics;
 mod probe;
+mod pyf;
 mod wrappers;
 mod xerbla;
 

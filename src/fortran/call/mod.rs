@@ -222,6 +222,19 @@ pub(crate) fn call(
     // What the documentation says must hold (what would otherwise reach XERBLA, which ends
     // the process in Reference LAPACK).
     for a in &sig.args {
+        // A `.pyf`'s conditions, on any argument given or computed before the call.
+        for c in &a.checks {
+            let Check::Expr(e) = c else { continue };
+            if let Ok(v) = e.eval(&env)
+                && !v.truthy()
+            {
+                return Err(arg_err(
+                    routine,
+                    &a.name,
+                    format!("fails check({})", show(e)),
+                ));
+            }
+        }
         if !matches!(a.role, Role::Given | Role::Optional(_) | Role::Hidden(_)) {
             continue;
         }
@@ -243,6 +256,7 @@ pub(crate) fn call(
                         ));
                     }
                 }
+                Check::Expr(_) => {}
                 Check::NonZero => {
                     if v.as_int() == Some(0) {
                         return Err(arg_err(routine, &a.name, "is 0; it must not be zero"));

@@ -540,5 +540,6 @@ fn finish(
         loc: o.loc.clone(),
         doc: o.doc.clone(),
         calls_xerbla: o.calls_xerbla,
+        pyf: None,
     });
 }

@@ -35,6 +35,12 @@ pub(super) fn int(e: &Expr, look: &dyn Fn(&str) -> Option<Sym>) -> Result<String
     coerce(s, k, Kind::Int)
 }
 
+/// Renders `e` as a `bool` expression (a condition).
+pub(super) fn cond(e: &Expr, look: &dyn Fn(&str) -> Option<Sym>) -> Result<String, String> {
+    let (s, k) = render(e, look)?;
+    coerce(s, k, Kind::Bool)
+}
+
 fn coerce(s: String, from: Kind, to: Kind) -> Result<String, String> {
     Ok(match (from, to) {
         (a, b) if a == b => s,

@@ -565,6 +565,7 @@ pub(super) fn wrapper(r: &Routine, abi: &Abi) -> Result<Wrapper, String> {
                         show(e)
                     );
                 }
+                Check::Expr(_) => {}
                 Check::NonZero => {
                     let Some(Sym::Int(x)) = before(&a.name) else {
                         continue;
@@ -579,6 +580,15 @@ pub(super) fn wrapper(r: &Routine, abi: &Abi) -> Result<Wrapper, String> {
                     let _ = writeln!(w, "wrap::one_of(R, {v:?}, {x}, b{l:?})?;");
                 }
             }
+        }
+    }
+    // A `.pyf`'s conditions.
+    for (i, a) in sig.args.iter().enumerate() {
+        for c in &a.checks {
+            let Check::Expr(e) = c else { continue };
+            let cond = gexpr::cond(e, &before)
+                .map_err(|x| format!("check({}) of {}: {x}", show(e), a.name))?;
+            let _ = writeln!(w, "wrap::check(R, {:?}, {cond}, {:?})?;", names[i], show(e));
         }
     }
     // Arrays against the extents the routine uses; where those cannot be computed (the

@@ -1,0 +1,666 @@
+//! f2py signature files (`.pyf`) and their templates (`.pyf.src`): the subset scipy's
+//! `fblas`/`flapack` signature files use, read into [`Routine`]s whose call signature is the
+//! file's ([`Routine::pyf`]) instead of one derived by [`Sig::of`]'s heuristics.
+//!
+//! - Templates: `<name=a,b,c>` defines a list anywhere in the file (items may name other
+//!   lists: `<ftype=<ftype2>,<ftype2c>>`); each `subroutine`/`function` block is repeated once
+//!   per item of the lists it uses (`<prefix>`), all of one length; an inline `<a,b,\0,c>`
+//!   picks the item of the copy (`\N` repeats item N, `\,` is a comma, `\<` a `<`).
+//! - Structure: `python module`, `interface`, their `end`s; `subroutine` and `function`
+//!   blocks, whose argument list must be the Fortran routine's.
+//! - Declarations: a type, then `intent(in|out|inout|in,out|hide|copy|overwrite|cache|c|
+//!   out=NAME)`, `dimension(…)`, `depend(…)`, `check(…)`, `optional`, `external`, and
+//!   `:: name = init`. Standalone `check(…) :: name`, `fortranname NAME`, `threadsafe`,
+//!   `callprotoargument`, `usercode`, `pymethoddef` and `note` are accepted. A
+//!   `callstatement` (a call that is not the routine's own argument list, as scipy writes
+//!   for offsets and pivots) makes the routine skipped, with that reason.
+
+use std::collections::HashMap;
+
+use super::expr::{self, Expr};
+use super::model::{FType, Intent, IntentSource, Routine, Skipped};
+use super::parse;
+use super::sig::{ArgRole, Check, Sig, SigArg, extents};
+use super::source::{self, Form, Location, SourceError, Stmt};
+
+/// Expands the templates of a `.pyf.src` text.
+///
+/// # Errors
+///
+/// An unknown list name, an unclosed `<`, or a block whose lists differ in length.
+pub fn expand(text: &str, file: &str) -> Result<String, SourceError> {
+    let err = |line: usize, message: String| SourceError {
+        loc: Location {
+            file: file.into(),
+            line: line as u32,
+            col: 1,
+        },
+        message,
+    };
+    // Definitions, removed from the text.
+    let mut lists: HashMap<String, Vec<String>> = HashMap::new();
+    let mut body = String::new();
+    for (i, line) in text.lines().enumerate() {
+        let mut out = String::new();
+        let mut rest = line;
+        while let Some(start) = find_unescaped(rest, '<') {
+            let Some(len) = group_len(&rest[start..]) else {
+                return Err(err(i + 1, "a '<' without its '>'".into()));
+            };
+            let inner = &rest[start + 1..start + len - 1];
+            if let Some((name, items)) = inner.split_once('=')
+                && is_ident(name.trim())
+            {
+                let mut expanded = Vec::new();
+                for item in split_items(items) {
+                    let t = item.trim();
+                    match t
+                        .strip_prefix('<')
+                        .and_then(|x| x.strip_suffix('>'))
+                        .filter(|x| is_ident(x))
+                    {
+                        Some(n) => expanded.extend(
+                            lists
+                                .get(n)
+                                .ok_or_else(|| err(i + 1, format!("<{n}> is not defined")))?
+                                .iter()
+                                .cloned(),
+                        ),
+                        None => match t.strip_prefix('\\').and_then(|d| d.parse::<usize>().ok()) {
+                            // `\N`: item N of this list again.
+                            Some(j) => {
+                                let again = expanded.get(j).cloned().ok_or_else(|| {
+                                    err(i + 1, format!("<{}>: no item {j} before {t}", name.trim()))
+                                })?;
+                                expanded.push(again);
+                            }
+                            None => expanded.push(unescape(t)),
+                        },
+                    }
+                }
+                lists.insert(name.trim().to_string(), expanded);
+            } else {
+                out.push_str(&rest[..start + len]);
+                rest = &rest[start + len..];
+                continue;
+            }
+            out.push_str(&rest[..start]);
+            rest = &rest[start + len..];
+        }
+        out.push_str(rest);
+        body.push_str(&out);
+        body.push('\n');
+    }
+    // Blocks: from a `subroutine`/`function` line to its `end`.
+    let mut result = String::new();
+    let mut block: Vec<(usize, &str)> = Vec::new();
+    let mut depth = 0;
+    for (i, line) in body.lines().enumerate() {
+        let head = header_word(line);
+        if depth == 0 && head.is_none() {
+            result.push_str(line);
+            result.push('\n');
+            continue;
+        }
+        if head.is_some() {
+            depth += 1;
+        }
+        block.push((i + 1, line));
+        if is_end_of_procedure(line) {
+            depth -= 1;
+            if depth == 0 {
+                result.push_str(&replicate(&block, &lists, &err)?);
+                block.clear();
+            }
+        }
+    }
+    for (_, l) in &block {
+        result.push_str(l);
+        result.push('\n');
+    }
+    Ok(result)
+}
+
+fn replicate(
+    block: &[(usize, &str)],
+    lists: &HashMap<String, Vec<String>>,
+    err: &dyn Fn(usize, String) -> SourceError,
+) -> Result<String, SourceError> {
+    // How many copies: the length of the named lists the block uses.
+    let mut n: Option<(usize, String)> = None;
+    for (line, l) in block {
+        let mut rest = *l;
+        while let Some(start) = find_unescaped(rest, '<') {
+            let Some(len) = group_len(&rest[start..]) else {
+                return Err(err(*line, "a '<' without its '>'".into()));
+            };
+            let inner = &rest[start + 1..start + len - 1];
+            let count = if is_ident(inner) {
+                lists
+                    .get(inner)
+                    .ok_or_else(|| err(*line, format!("<{inner}> is not defined")))?
+                    .len()
+            } else {
+                split_items(inner).len()
+            };
+            match &n {
+                Some((m, first)) if *m != count && is_ident(inner) => {
+                    return Err(err(
+                        *line,
+                        format!("<{inner}> has {count} items, {first} has {m}"),
+                    ));
+                }
+                None if is_ident(inner) => n = Some((count, format!("<{inner}>"))),
+                _ => {}
+            }
+            rest = &rest[start + len..];
+        }
+    }
+    let copies = n.as_ref().map_or(1, |(m, _)| *m);
+    let mut out = String::new();
+    for k in 0..copies {
+        for (line, l) in block {
+            let mut rest = *l;
+            while let Some(start) = find_unescaped(rest, '<') {
+                let len = group_len(&rest[start..]).unwrap_or(rest.len() - start);
+                out.push_str(&unescape_lt(&rest[..start]));
+                let inner = &rest[start + 1..start + len - 1];
+                let item = if is_ident(inner) {
+                    lists.get(inner).and_then(|v| v.get(k)).cloned()
+                } else {
+                    let items = split_items(inner);
+                    pick(&items, k)
+                };
+                out.push_str(
+                    &item.ok_or_else(|| err(*line, format!("<{inner}> has no item {}", k + 1)))?,
+                );
+                rest = &rest[start + len..];
+            }
+            out.push_str(&unescape_lt(rest));
+            out.push('\n');
+        }
+    }
+    Ok(out)
+}
+
+/// Item `k` of an inline list, `\N` repeating item N.
+fn pick(items: &[String], k: usize) -> Option<String> {
+    let mut k = k;
+    for _ in 0..items.len() {
+        let t = items.get(k)?.trim();
+        match t.strip_prefix('\\').and_then(|d| d.parse::<usize>().ok()) {
+            Some(j) => k = j,
+            None => return Some(unescape(t)),
+        }
+    }
+    None
+}
+
+fn is_ident(s: &str) -> bool {
+    let mut c = s.chars();
+    c.next()
+        .is_some_and(|f| f.is_ascii_alphabetic() || f == '_')
+        && c.all(|x| x.is_ascii_alphanumeric() || x == '_')
+}
+
+fn find_unescaped(s: &str, ch: char) -> Option<usize> {
+    let b = s.as_bytes();
+    (0..b.len()).find(|&i| b[i] == ch as u8 && (i == 0 || b[i - 1] != b'\\'))
+}
+
+/// The length of the `<…>` group at the start of `s` (nested groups included).
+fn group_len(s: &str) -> Option<usize> {
+    let mut depth = 0;
+    let b = s.as_bytes();
+    for (i, &c) in b.iter().enumerate() {
+        if i > 0 && b[i - 1] == b'\\' {
+            continue;
+        }
+        match c {
+            b'<' => depth += 1,
+            b'>' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(i + 1);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Splits a list at commas that are neither escaped nor inside `<…>` or `(…)`.
+fn split_items(s: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut depth = 0i32;
+    let mut prev = '\0';
+    for c in s.chars() {
+        match c {
+            '<' | '(' if prev != '\\' => depth += 1,
+            '>' | ')' if prev != '\\' => depth -= 1,
+            ',' if depth == 0 && prev != '\\' => {
+                out.push(std::mem::take(&mut cur));
+                prev = c;
+                continue;
+            }
+            _ => {}
+        }
+        cur.push(c);
+        prev = c;
+    }
+    out.push(cur);
+    out
+}
+
+fn unescape(s: &str) -> String {
+    s.replace("\\,", ",")
+        .replace("\\<", "<")
+        .replace("\\>", ">")
+}
+
+fn unescape_lt(s: &str) -> String {
+    s.replace("\\<", "<").replace("\\>", ">")
+}
+
+/// `subroutine`/`function` opening a procedure (any case, with a type prefix).
+fn header_word(line: &str) -> Option<()> {
+    let l = line.trim_start().to_ascii_lowercase();
+    let l = l.split('!').next().unwrap_or("");
+    let words: Vec<&str> = l.split(|c: char| c.is_whitespace() || c == '(').collect();
+    let first = words
+        .iter()
+        .position(|w| *w == "subroutine" || *w == "function")?;
+    // `end subroutine`, or a word before it that is not a type or a prefix.
+    (words[..first]
+        .iter()
+        .all(|w| !w.is_empty() && *w != "end" && !w.contains("::")))
+    .then_some(())
+}
+
+fn is_end_of_procedure(line: &str) -> bool {
+    let l = line.trim().to_ascii_lowercase();
+    let l = l.split('!').next().unwrap_or("").trim().to_string();
+    let c: String = l.chars().filter(|c| !c.is_whitespace()).collect();
+    c.starts_with("endsubroutine") || c.starts_with("endfunction")
+}
+
+/// What a `.pyf` says about one argument beyond its Fortran declaration.
+#[derive(Clone, Debug, Default)]
+struct Attrs {
+    hide: bool,
+    optional: bool,
+    cache: bool,
+    inp: bool,
+    out: bool,
+    inout: bool,
+    init: Option<Expr>,
+    checks: Vec<Expr>,
+}
+
+/// One routine being read.
+#[derive(Default)]
+struct Pending {
+    stmts: Vec<Stmt>,
+    attrs: HashMap<String, Attrs>,
+    refused: Option<String>,
+    fortranname: Option<String>,
+}
+
+/// Reads the routines of a `.pyf` text (templates already expanded).
+pub fn read(text: &str, file: &str) -> (Vec<Routine>, Vec<Skipped>) {
+    let (stmts, errors) = source::read_text(text, Form::Free, file);
+    let mut skipped: Vec<Skipped> = errors
+        .into_iter()
+        .map(|e| Skipped {
+            name: file.to_string(),
+            loc: e.loc,
+            reason: e.message,
+        })
+        .collect();
+    let mut routines = Vec::new();
+    let mut cur: Option<Pending> = None;
+    for st in stmts {
+        let c = parse::compress(&st.text);
+        if c.starts_with("PYTHONMODULE")
+            || c.starts_with("ENDPYTHONMODULE")
+            || c == "INTERFACE"
+            || c.starts_with("ENDINTERFACE")
+        {
+            continue;
+        }
+        let Some(p) = &mut cur else {
+            if header_word(&st.text).is_some() {
+                cur = Some(Pending {
+                    stmts: vec![st],
+                    ..Pending::default()
+                });
+            }
+            continue;
+        };
+        let lower = st.text.trim().to_ascii_lowercase();
+        let word = lower.split([' ', '(', '\t']).next().unwrap_or("");
+        match word {
+            "callstatement" => {
+                p.refused = Some(
+                    "its callstatement calls the routine with other arguments than its own \
+                     (not supported)"
+                        .into(),
+                );
+                continue;
+            }
+            "callprotoargument" | "threadsafe" | "usercode" | "pymethoddef" | "note" => {
+                continue;
+            }
+            "fortranname" => {
+                p.fortranname = Some(st.text.trim()[11..].trim().to_string());
+                continue;
+            }
+            "check" => {
+                // `check(cond) :: name`.
+                if let Some((attr, names)) = st.text.split_once("::") {
+                    let cond = attr.trim()[5..].trim();
+                    let cond = cond
+                        .strip_prefix('(')
+                        .and_then(|x| x.strip_suffix(')'))
+                        .unwrap_or(cond);
+                    match expr::parse(cond) {
+                        Ok(e) => {
+                            for n in names.split(',') {
+                                p.attrs
+                                    .entry(n.trim().to_ascii_uppercase())
+                                    .or_default()
+                                    .checks
+                                    .push(e.clone());
+                            }
+                        }
+                        Err(e) => p.refused = Some(format!("check({cond}): {}", e.message)),
+                    }
+                }
+                continue;
+            }
+            _ => {}
+        }
+        if is_end_of_procedure(&st.text) {
+            p.stmts.push(st);
+            let done = cur.take().unwrap_or_default();
+            finish(done, &mut routines, &mut skipped);
+            continue;
+        }
+        match declaration(&st.text, p) {
+            Ok(Some(text)) => p.stmts.push(Stmt { text, ..st }),
+            Ok(None) => p.stmts.push(st),
+            Err(e) => p.refused = Some(e),
+        }
+    }
+    (routines, skipped)
+}
+
+/// A declaration with its f2py attributes taken out (into `p.attrs`); `None` when there are
+/// none.
+fn declaration(text: &str, p: &mut Pending) -> Result<Option<String>, String> {
+    let Some((spec, names)) = text.split_once("::") else {
+        return Ok(None);
+    };
+    // `integer intent(hide),depend(a)`: the first attribute may follow the type without a
+    // comma.
+    let mut parts = split_items(spec);
+    if let Some(first) = parts.first().cloned() {
+        let lower = first.to_ascii_lowercase();
+        let at = [
+            "intent",
+            "depend",
+            "check",
+            "optional",
+            "dimension",
+            "external",
+        ]
+        .iter()
+        .filter_map(|w| {
+            lower.match_indices(w).map(|(i, _)| i).find(|&i| {
+                i > 0
+                    && lower[..i].ends_with(|c: char| c.is_whitespace() || c == ')')
+                    && !lower[i + w.len()..].starts_with(|c: char| c.is_ascii_alphanumeric())
+            })
+        })
+        .min();
+        if let Some(i) = at {
+            parts[0] = first[..i].trim().to_string();
+            parts.insert(1, first[i..].trim().to_string());
+        }
+    }
+    let mut kept: Vec<String> = Vec::new();
+    let mut a = Attrs::default();
+    let mut fortran_intent: Vec<&str> = Vec::new();
+    for (i, part) in parts.iter().enumerate() {
+        let t = part.trim();
+        let lower = t.to_ascii_lowercase();
+        let (word, args) = match lower.split_once('(') {
+            Some((w, r)) => (w.trim().to_string(), r.trim_end_matches(')').to_string()),
+            None => (lower.clone(), String::new()),
+        };
+        if i == 0 && !matches!(word.as_str(), "intent" | "depend" | "check" | "optional") {
+            kept.push(t.to_string());
+            continue;
+        }
+        match word.as_str() {
+            "intent" => {
+                for it in args.split(',').map(str::trim) {
+                    match it {
+                        "in" => a.inp = true,
+                        "out" => a.out = true,
+                        "inout" | "inplace" => a.inout = true,
+                        "hide" => a.hide = true,
+                        "cache" => a.cache = true,
+                        "copy" | "overwrite" | "c" | "aligned4" | "aligned8" | "aligned16" => {}
+                        o if o.starts_with("out=") => a.out = true,
+                        o => return Err(format!("intent({o}) is not supported")),
+                    }
+                }
+                fortran_intent.clear();
+                fortran_intent.push(match (a.inp || a.hide, a.out, a.inout) {
+                    (_, _, true) | (true, true, _) => "inout",
+                    (false, true, _) => "out",
+                    _ => "in",
+                });
+            }
+            "depend" => {}
+            "optional" => a.optional = true,
+            "check" => {
+                let inner = &t[t.find('(').unwrap_or(0) + 1..];
+                let cond = inner.strip_suffix(')').unwrap_or(inner);
+                a.checks
+                    .push(expr::parse(cond).map_err(|e| format!("check({cond}): {}", e.message))?);
+            }
+            _ => kept.push(t.to_string()),
+        }
+    }
+    if let Some(i) = fortran_intent.first() {
+        kept.push(format!("intent({i})"));
+    }
+    let mut out_names = Vec::new();
+    for n in split_items(names) {
+        let (name, init) = match n.split_once('=') {
+            Some((x, e)) => (x.trim().to_string(), Some(e.trim().to_string())),
+            None => (n.trim().to_string(), None),
+        };
+        let mut attrs = a.clone();
+        if let Some(e) = init {
+            attrs.init = Some(expr::parse(&e).map_err(|x| format!("{name} = {e}: {}", x.message))?);
+        }
+        let entry = p.attrs.entry(name.to_ascii_uppercase()).or_default();
+        let checks = std::mem::take(&mut entry.checks);
+        *entry = attrs;
+        entry.checks.extend(checks);
+        out_names.push(name);
+    }
+    Ok(Some(format!(
+        "{} :: {}",
+        kept.join(", "),
+        out_names.join(", ")
+    )))
+}
+
+/// Parses one routine's Fortran part and attaches its signature.
+fn finish(p: Pending, routines: &mut Vec<Routine>, skipped: &mut Vec<Skipped>) {
+    let unit = parse::read_units(&p.stmts, &mut parse::Kinds::default());
+    skipped.extend(unit.skipped);
+    for mut r in unit.routines {
+        if let Some(why) = &p.refused {
+            skipped.push(Skipped {
+                name: r.name.clone(),
+                loc: r.loc.clone(),
+                reason: why.clone(),
+            });
+            continue;
+        }
+        if let Some(f) = &p.fortranname {
+            r.name = f.to_ascii_uppercase();
+        }
+        for d in &mut r.dummies {
+            if let Some((_, src)) = &mut d.intent {
+                *src = IntentSource::Pyf;
+            }
+            if p.attrs.get(&d.name).is_some_and(|a| a.optional) {
+                // f2py's optional is a default, not Fortran's OPTIONAL.
+                d.optional = false;
+            }
+        }
+        match signature(&r, &p.attrs) {
+            Ok(sig) => {
+                r.pyf = Some(sig);
+                routines.push(r);
+            }
+            Err(reason) => skipped.push(Skipped {
+                name: r.name.clone(),
+                loc: r.loc.clone(),
+                reason,
+            }),
+        }
+    }
+}
+
+/// The call signature a `.pyf` states.
+fn signature(r: &Routine, attrs: &HashMap<String, Attrs>) -> Result<Sig, String> {
+    let none = Attrs::default();
+    let mut args = Vec::new();
+    for d in &r.dummies {
+        let a = attrs.get(&d.name).unwrap_or(&none);
+        let dims = extents(&d.dims, None);
+        let intent = match (a.inp || (!a.out && !a.inout), a.out, a.inout) {
+            (_, _, true) | (true, true, _) => Intent::InOut,
+            (false, true, _) => Intent::Out,
+            _ => Intent::In,
+        };
+        let info = d.name == "INFO"
+            && dims.is_empty()
+            && matches!(d.ty, Some(FType::Integer { .. }))
+            && intent == Intent::Out;
+        let role = if info {
+            ArgRole::Info
+        } else if a.hide && a.init.is_some() && dims.is_empty() {
+            ArgRole::Hidden(a.init.clone().unwrap_or(Expr::Int(0)))
+        } else if (a.hide || intent == Intent::Out) && (!dims.is_empty() || a.init.is_none()) {
+            ArgRole::Out
+        } else if a.optional || a.init.is_some() {
+            ArgRole::Optional(
+                a.init
+                    .clone()
+                    .ok_or_else(|| format!("{} is optional without a value", d.name))?,
+            )
+        } else {
+            ArgRole::Given
+        };
+        if matches!(role, ArgRole::Out) && dims.contains(&Expr::Int(-1)) {
+            return Err(format!(
+                "{} is allocated by the call but its dimension is '*'",
+                d.name
+            ));
+        }
+        args.push(SigArg {
+            name: d.name.clone(),
+            ty: d.ty.clone(),
+            dims,
+            // A cache array is scratch space: allocated, not returned.
+            intent: if a.cache { Intent::In } else { intent },
+            role,
+            callback: d.external.clone(),
+            intent_stated: true,
+            checks: a.checks.iter().cloned().map(Check::Expr).collect(),
+        });
+    }
+    Ok(Sig {
+        name: r.name.clone(),
+        args,
+        result: r.result.clone(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn templates_expand_per_precision() {
+        let src = "\
+<prefix=s,d,c,z> <ftype=real,double precision,complex,double complex>
+<rtype=real,double precision,\\0,\\1>
+subroutine <prefix>scal(n,a,x,incx)
+  <ftype> :: a
+  <ftype> dimension(*), intent(in,out) :: x
+  integer :: n, incx
+  <rtype> :: r ! <1.0,\\0,(1.0\\,0.0),\\2>
+end subroutine <prefix>scal
+";
+        let out = expand(src, "t.pyf.src").unwrap();
+        assert!(out.contains("subroutine sscal(n,a,x,incx)"), "{out}");
+        assert!(out.contains("subroutine zscal(n,a,x,incx)"));
+        assert!(out.contains("double complex :: a"));
+        assert!(out.contains("double precision :: r ! 1.0"), "{out}");
+        assert!(out.contains("real :: r ! (1.0,0.0)"), "{out}");
+        assert_eq!(out.matches("end subroutine").count(), 4);
+        let e = expand("subroutine <p>x()\nend subroutine\n", "t").unwrap_err();
+        assert!(e.message.contains("<p> is not defined"), "{e:?}");
+    }
+
+    #[test]
+    fn declarations_give_the_signature() {
+        let src = "\
+python module m
+interface
+subroutine dgesv(n,nrhs,a,lda,ipiv,b,ldb,info)
+  threadsafe
+  integer depend(a),intent(hide):: n = shape(a,0)
+  integer depend(b),intent(hide):: nrhs = shape(b,1)
+  double precision dimension(n,n),check(shape(a,0)==shape(a,1)),intent(in,out,copy) :: a
+  integer intent(hide),depend(a) :: lda = max(shape(a,0),1)
+  integer dimension(n),depend(n),intent(out) :: ipiv
+  double precision dimension(ldb,nrhs),intent(in,out,copy,out=x) :: b
+  integer intent(hide),depend(b) :: ldb = max(shape(b,0),1)
+  check(shape(b,0)==n) :: b
+  integer intent(out) :: info
+end subroutine dgesv
+subroutine zskip(n)
+  callstatement (*f2py_func)(&n)
+  integer :: n
+end subroutine zskip
+end interface
+end python module m
+";
+        let (rs, skipped) = read(src, "t.pyf");
+        assert_eq!(rs.len(), 1, "{skipped:?}");
+        assert_eq!(skipped.len(), 1);
+        assert!(skipped[0].reason.contains("callstatement"));
+        let sig = Sig::of(&rs[0]);
+        assert_eq!(
+            sig.to_string(),
+            "a, ipiv, b = dgesv(a, b)",
+            "{:?}",
+            sig.args
+        );
+        let a = &sig.args[2];
+        assert_eq!(a.checks.len(), 1);
+        assert_eq!(sig.args[5].checks.len(), 1, "the standalone check");
+    }
+}
