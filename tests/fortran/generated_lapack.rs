@@ -6,7 +6,8 @@
     clippy::too_many_arguments,
     clippy::type_complexity,
     clippy::possible_missing_comma,
-    clippy::identity_op
+    clippy::identity_op,
+    clippy::useless_conversion
 )]
 #![allow(dead_code, unused_imports, non_camel_case_types, non_snake_case)]
 
