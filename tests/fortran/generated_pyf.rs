@@ -491,20 +491,32 @@ impl Library {
     /// x (in,out):
     /// ```
     ///
-    /// Computed here: `n` = `(len(x)-1)/incx+1`, `incx` = `1`.
+    /// Computed here: `n` = `(len(x)-1)/incx+1` unless given (`Some`), `incx` = `1` unless given (`Some`).
     ///
     /// # Errors
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
-    pub fn sscal(&self, a: f32, x: &mut [f32]) -> Result<(), FortranError> {
+    pub fn sscal(
+        &self,
+        n: Option<Int>,
+        a: f32,
+        x: &mut [f32],
+        incx: Option<Int>,
+    ) -> Result<(), FortranError> {
         const R: &str = "sscal";
         let a_c = a;
-        let incx_c: Int = wrap::int(R, "incx", 1_i64)?;
-        let n_c: Int = wrap::int(
-            R,
-            "n",
-            (wrap::div((wrap::len(x.len())) - (1_i64), i64::from(incx_c))) + (1_i64),
-        )?;
+        let incx_c: Int = match incx {
+            Some(v) => v,
+            None => wrap::int(R, "incx", 1_i64)?,
+        };
+        let n_c: Int = match n {
+            Some(v) => v,
+            None => wrap::int(
+                R,
+                "n",
+                (wrap::div((wrap::len(x.len())) - (1_i64), i64::from(incx_c))) + (1_i64),
+            )?,
+        };
         wrap::check(
             R,
             "n",
@@ -542,20 +554,32 @@ impl Library {
     /// x (in,out):
     /// ```
     ///
-    /// Computed here: `n` = `(len(x)-1)/incx+1`, `incx` = `1`.
+    /// Computed here: `n` = `(len(x)-1)/incx+1` unless given (`Some`), `incx` = `1` unless given (`Some`).
     ///
     /// # Errors
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
-    pub fn dscal(&self, a: f64, x: &mut [f64]) -> Result<(), FortranError> {
+    pub fn dscal(
+        &self,
+        n: Option<Int>,
+        a: f64,
+        x: &mut [f64],
+        incx: Option<Int>,
+    ) -> Result<(), FortranError> {
         const R: &str = "dscal";
         let a_c = a;
-        let incx_c: Int = wrap::int(R, "incx", 1_i64)?;
-        let n_c: Int = wrap::int(
-            R,
-            "n",
-            (wrap::div((wrap::len(x.len())) - (1_i64), i64::from(incx_c))) + (1_i64),
-        )?;
+        let incx_c: Int = match incx {
+            Some(v) => v,
+            None => wrap::int(R, "incx", 1_i64)?,
+        };
+        let n_c: Int = match n {
+            Some(v) => v,
+            None => wrap::int(
+                R,
+                "n",
+                (wrap::div((wrap::len(x.len())) - (1_i64), i64::from(incx_c))) + (1_i64),
+            )?,
+        };
         wrap::check(
             R,
             "n",
@@ -659,18 +683,36 @@ pub trait Scal: Scalar {
     /// # Errors
     ///
     /// As the routine's method.
-    fn scal(lib: &Library, a: Self, x: &mut [Self]) -> Result<(), FortranError>;
+    fn scal(
+        lib: &Library,
+        n: Option<Int>,
+        a: Self,
+        x: &mut [Self],
+        incx: Option<Int>,
+    ) -> Result<(), FortranError>;
 }
 
 impl Scal for f32 {
-    fn scal(lib: &Library, a: f32, x: &mut [f32]) -> Result<(), FortranError> {
-        lib.sscal(a, x)
+    fn scal(
+        lib: &Library,
+        n: Option<Int>,
+        a: f32,
+        x: &mut [f32],
+        incx: Option<Int>,
+    ) -> Result<(), FortranError> {
+        lib.sscal(n, a, x, incx)
     }
 }
 
 impl Scal for f64 {
-    fn scal(lib: &Library, a: f64, x: &mut [f64]) -> Result<(), FortranError> {
-        lib.dscal(a, x)
+    fn scal(
+        lib: &Library,
+        n: Option<Int>,
+        a: f64,
+        x: &mut [f64],
+        incx: Option<Int>,
+    ) -> Result<(), FortranError> {
+        lib.dscal(n, a, x, incx)
     }
 }
 
@@ -680,7 +722,13 @@ impl Library {
     /// # Errors
     ///
     /// As the routine's method.
-    pub fn scal<T: Scal>(&self, a: T, x: &mut [T]) -> Result<(), FortranError> {
-        T::scal(self, a, x)
+    pub fn scal<T: Scal>(
+        &self,
+        n: Option<Int>,
+        a: T,
+        x: &mut [T],
+        incx: Option<Int>,
+    ) -> Result<(), FortranError> {
+        T::scal(self, n, a, x, incx)
     }
 }

@@ -162,7 +162,17 @@ fn generated_calls_follow_the_file() {
         e.to_string(),
         "dgesv: argument a fails check(shape(a,0)==shape(a,1))"
     );
+    // Optional arguments: the file's defaults (n from x, incx = 1), or given.
     let mut x = vec![1.0f32, 2.0, 3.0];
-    l.sscal(2.0, &mut x).unwrap();
+    l.sscal(None, 2.0, &mut x, None).unwrap();
     assert_eq!(x, [2.0, 4.0, 6.0]);
+    l.sscal(Some(2), 0.5, &mut x, Some(2)).unwrap();
+    assert_eq!(x, [1.0, 4.0, 3.0]);
+    let e = l.sscal(Some(3), 0.5, &mut x, Some(2)).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "sscal: argument n fails check(len(x)>=1+(n-1)*incx)"
+    );
+    let e = l.sscal(None, 0.5, &mut x, Some(0)).unwrap_err();
+    assert_eq!(e.to_string(), "sscal: argument incx fails check(incx>0)");
 }

@@ -329,6 +329,11 @@ pub(super) fn doc_comment(
         .enumerate()
         .filter_map(|(i, a)| match &a.role {
             _ if visible[i] => None,
+            ArgRole::Optional(e) if r.pyf.is_some() => Some(format!(
+                "`{}` = `{}` unless given (`Some`)",
+                names[i],
+                show(e)
+            )),
             ArgRole::Optional(e) | ArgRole::Hidden(e) => {
                 Some(format!("`{}` = `{}`", names[i], show(e)))
             }

@@ -362,6 +362,13 @@ pub(super) fn wrapper(r: &Routine, abi: &Abi) -> Result<Wrapper, String> {
             };
         }
     }
+    // A `.pyf`'s optional arguments may be given (`Some`), a derived signature's optional
+    // extents are always taken from the arrays.
+    let overridable = |i: usize| {
+        r.pyf.is_some()
+            && matches!(sig.args[i].role, ArgRole::Optional(_))
+            && forms[i] == Form::Computed
+    };
     let look = |allocs: bool| {
         let f = forms.clone();
         move |n: &str| sym(n, allocs, &f)
@@ -394,6 +401,8 @@ pub(super) fn wrapper(r: &Routine, abi: &Abi) -> Result<Wrapper, String> {
             Form::Mat { write: false } => format!("Mat<'_, {}>", ty_of(a)?),
             Form::Mat { write: true } => format!("MatMut<'_, {}>", ty_of(a)?),
             Form::Proc => "&jitffi::Callback<'_>".into(),
+            // A signature file's optional argument: given, or its default.
+            Form::Computed if overridable(i) => format!("Option<{}>", ty_of(a)?),
             _ => continue,
         };
         params.push((v.clone(), t));
@@ -535,13 +544,23 @@ pub(super) fn wrapper(r: &Routine, abi: &Abi) -> Result<Wrapper, String> {
     for (i, init) in &computed {
         let a = &sig.args[*i];
         let v = &names[*i];
-        let _ = writeln!(
-            w,
-            "let {}{v}_c: {} = wrap::int(R, {:?}, {init})?;",
-            m(*i),
-            ty_of(a)?,
-            v
-        );
+        if overridable(*i) {
+            let _ = writeln!(
+                w,
+                "let {}{v}_c: {} = match {v} {{ Some(v) => v, None => wrap::int(R, {:?}, {init})? }};",
+                m(*i),
+                ty_of(a)?,
+                v
+            );
+        } else {
+            let _ = writeln!(
+                w,
+                "let {}{v}_c: {} = wrap::int(R, {:?}, {init})?;",
+                m(*i),
+                ty_of(a)?,
+                v
+            );
+        }
     }
     // What the documentation says must hold.
     let before = look(false);
