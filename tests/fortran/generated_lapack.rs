@@ -1913,6 +1913,7 @@ impl Library {
     /// # Errors
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
+    #[inline]
     pub fn saxpy(
         &self,
         n: Int,
@@ -1976,6 +1977,7 @@ impl Library {
     /// # Errors
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
+    #[inline]
     pub fn daxpy(
         &self,
         n: Int,
@@ -2038,6 +2040,7 @@ impl Library {
     /// # Errors
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
+    #[inline]
     pub fn caxpy(
         &self,
         n: Int,
@@ -2100,6 +2103,7 @@ impl Library {
     /// # Errors
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
+    #[inline]
     pub fn zaxpy(
         &self,
         n: Int,
@@ -2160,6 +2164,7 @@ impl Library {
     /// # Errors
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
+    #[inline]
     pub fn sscal(&self, n: Int, sa: f32, sx: &mut [f32], incx: Int) -> Result<(), FortranError> {
         const R: &str = "sscal";
         let n_c = n;
@@ -2209,6 +2214,7 @@ impl Library {
     /// # Errors
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
+    #[inline]
     pub fn dscal(&self, n: Int, da: f64, dx: &mut [f64], incx: Int) -> Result<(), FortranError> {
         const R: &str = "dscal";
         let n_c = n;
@@ -2257,6 +2263,7 @@ impl Library {
     /// # Errors
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
+    #[inline]
     pub fn cscal(
         &self,
         n: Int,
@@ -2306,6 +2313,7 @@ impl Library {
     /// # Errors
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
+    #[inline]
     pub fn zscal(
         &self,
         n: Int,
@@ -2355,6 +2363,7 @@ impl Library {
     /// # Errors
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
+    #[inline]
     pub fn csscal(
         &self,
         n: Int,
@@ -2404,6 +2413,7 @@ impl Library {
     /// # Errors
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
+    #[inline]
     pub fn zdscal(
         &self,
         n: Int,
@@ -2456,6 +2466,7 @@ impl Library {
     /// # Errors
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
+    #[inline]
     pub fn scopy(
         &self,
         n: Int,
@@ -2511,6 +2522,7 @@ impl Library {
     /// # Errors
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
+    #[inline]
     pub fn dcopy(
         &self,
         n: Int,
@@ -2565,6 +2577,7 @@ impl Library {
     /// # Errors
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
+    #[inline]
     pub fn ccopy(
         &self,
         n: Int,
@@ -2619,6 +2632,7 @@ impl Library {
     /// # Errors
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
+    #[inline]
     pub fn zcopy(
         &self,
         n: Int,
@@ -2673,6 +2687,7 @@ impl Library {
     /// # Errors
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
+    #[inline]
     pub fn sswap(
         &self,
         n: Int,
@@ -2732,6 +2747,7 @@ impl Library {
     /// # Errors
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
+    #[inline]
     pub fn dswap(
         &self,
         n: Int,
@@ -2790,6 +2806,7 @@ impl Library {
     /// # Errors
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
+    #[inline]
     pub fn cswap(
         &self,
         n: Int,
@@ -2848,6 +2865,7 @@ impl Library {
     /// # Errors
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
+    #[inline]
     pub fn zswap(
         &self,
         n: Int,
@@ -2909,6 +2927,7 @@ impl Library {
     /// # Errors
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
+    #[inline]
     pub fn sdot(
         &self,
         n: Int,
@@ -2970,6 +2989,7 @@ impl Library {
     /// # Errors
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
+    #[inline]
     pub fn ddot(
         &self,
         n: Int,
@@ -3031,6 +3051,7 @@ impl Library {
     /// # Errors
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
+    #[inline]
     pub fn cdotc(
         &self,
         n: Int,
@@ -3092,6 +3113,7 @@ impl Library {
     /// # Errors
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
+    #[inline]
     pub fn zdotc(
         &self,
         n: Int,
@@ -3153,6 +3175,7 @@ impl Library {
     /// # Errors
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
+    #[inline]
     pub fn cdotu(
         &self,
         n: Int,
@@ -3214,6 +3237,7 @@ impl Library {
     /// # Errors
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
+    #[inline]
     pub fn zdotu(
         &self,
         n: Int,
@@ -3278,6 +3302,7 @@ impl Library {
     /// # Errors
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
+    #[inline]
     pub fn snrm2(&self, n: Int, x: &[f32], incx: Int) -> Result<f32, FortranError> {
         const R: &str = "snrm2";
         let n_c = n;
@@ -3332,6 +3357,7 @@ impl Library {
     /// # Errors
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
+    #[inline]
     pub fn dnrm2(&self, n: Int, x: &[f64], incx: Int) -> Result<f64, FortranError> {
         const R: &str = "dnrm2";
         let n_c = n;
@@ -3387,6 +3413,7 @@ impl Library {
     /// # Errors
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
+    #[inline]
     pub fn scnrm2(&self, n: Int, x: &[Complex32], incx: Int) -> Result<f32, FortranError> {
         const R: &str = "scnrm2";
         let n_c = n;
@@ -3442,6 +3469,7 @@ impl Library {
     /// # Errors
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
+    #[inline]
     pub fn dznrm2(&self, n: Int, x: &[Complex64], incx: Int) -> Result<f64, FortranError> {
         const R: &str = "dznrm2";
         let n_c = n;
@@ -3490,6 +3518,7 @@ impl Library {
     /// # Errors
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
+    #[inline]
     pub fn sasum(&self, n: Int, sx: &[f32], incx: Int) -> Result<f32, FortranError> {
         const R: &str = "sasum";
         let n_c = n;
@@ -3537,6 +3566,7 @@ impl Library {
     /// # Errors
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
+    #[inline]
     pub fn dasum(&self, n: Int, dx: &[f64], incx: Int) -> Result<f64, FortranError> {
         const R: &str = "dasum";
         let n_c = n;
@@ -3585,6 +3615,7 @@ impl Library {
     /// # Errors
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
+    #[inline]
     pub fn scasum(&self, n: Int, cx: &mut [Complex32], incx: Int) -> Result<f32, FortranError> {
         const R: &str = "scasum";
         let n_c = n;
@@ -3633,6 +3664,7 @@ impl Library {
     /// # Errors
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
+    #[inline]
     pub fn dzasum(&self, n: Int, zx: &mut [Complex64], incx: Int) -> Result<f64, FortranError> {
         const R: &str = "dzasum";
         let n_c = n;
@@ -3680,6 +3712,7 @@ impl Library {
     /// # Errors
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
+    #[inline]
     pub fn isamax(&self, n: Int, sx: &[f32], incx: Int) -> Result<Int, FortranError> {
         const R: &str = "isamax";
         let n_c = n;
@@ -3727,6 +3760,7 @@ impl Library {
     /// # Errors
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
+    #[inline]
     pub fn idamax(&self, n: Int, dx: &[f64], incx: Int) -> Result<Int, FortranError> {
         const R: &str = "idamax";
         let n_c = n;
@@ -3774,6 +3808,7 @@ impl Library {
     /// # Errors
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
+    #[inline]
     pub fn icamax(&self, n: Int, cx: &[Complex32], incx: Int) -> Result<Int, FortranError> {
         const R: &str = "icamax";
         let n_c = n;
@@ -3821,6 +3856,7 @@ impl Library {
     /// # Errors
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
+    #[inline]
     pub fn izamax(&self, n: Int, zx: &[Complex64], incx: Int) -> Result<Int, FortranError> {
         const R: &str = "izamax";
         let n_c = n;
@@ -3870,6 +3906,7 @@ impl Library {
     /// # Errors
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
+    #[inline]
     pub fn srot(
         &self,
         n: Int,
@@ -3943,6 +3980,7 @@ impl Library {
     /// # Errors
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
+    #[inline]
     pub fn drot(
         &self,
         n: Int,
@@ -4026,6 +4064,7 @@ impl Library {
     /// # Errors
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
+    #[inline]
     pub fn crot(
         &self,
         n: Int,
@@ -4109,6 +4148,7 @@ impl Library {
     /// # Errors
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
+    #[inline]
     pub fn zrot(
         &self,
         n: Int,
@@ -4196,6 +4236,7 @@ impl Library {
     /// # Errors
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
+    #[inline]
     pub fn csrot(
         &self,
         n: Int,
@@ -4285,6 +4326,7 @@ impl Library {
     /// # Errors
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
+    #[inline]
     pub fn zdrot(
         &self,
         n: Int,
@@ -4393,6 +4435,7 @@ impl Library {
     /// # Errors
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
+    #[inline]
     pub fn sgemv(
         &self,
         trans: u8,
@@ -4540,6 +4583,7 @@ impl Library {
     /// # Errors
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
+    #[inline]
     pub fn dgemv(
         &self,
         trans: u8,
@@ -4689,6 +4733,7 @@ impl Library {
     /// # Errors
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
+    #[inline]
     pub fn cgemv(
         &self,
         trans: u8,
@@ -4838,6 +4883,7 @@ impl Library {
     /// # Errors
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
+    #[inline]
     pub fn zgemv(
         &self,
         trans: u8,
@@ -4969,6 +5015,7 @@ impl Library {
     /// # Errors
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
+    #[inline]
     pub fn sger(
         &self,
         m: Int,
@@ -5082,6 +5129,7 @@ impl Library {
     /// # Errors
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
+    #[inline]
     pub fn dger(
         &self,
         m: Int,
@@ -5195,6 +5243,7 @@ impl Library {
     /// # Errors
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
+    #[inline]
     pub fn cgerc(
         &self,
         m: Int,
@@ -5308,6 +5357,7 @@ impl Library {
     /// # Errors
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
+    #[inline]
     pub fn zgerc(
         &self,
         m: Int,
@@ -5447,6 +5497,7 @@ impl Library {
     /// # Errors
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
+    #[inline]
     pub fn strsv(
         &self,
         uplo: u8,
@@ -5587,6 +5638,7 @@ impl Library {
     /// # Errors
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
+    #[inline]
     pub fn dtrsv(
         &self,
         uplo: u8,
@@ -5719,6 +5771,7 @@ impl Library {
     /// # Errors
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
+    #[inline]
     pub fn ctrsv(
         &self,
         uplo: u8,
@@ -5851,6 +5904,7 @@ impl Library {
     /// # Errors
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
+    #[inline]
     pub fn ztrsv(
         &self,
         uplo: u8,
@@ -5975,6 +6029,7 @@ impl Library {
     /// # Errors
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
+    #[inline]
     pub fn ssymv(
         &self,
         uplo: u8,
@@ -6113,6 +6168,7 @@ impl Library {
     /// # Errors
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
+    #[inline]
     pub fn dsymv(
         &self,
         uplo: u8,
@@ -6259,6 +6315,7 @@ impl Library {
     /// # Errors
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
+    #[inline]
     pub fn csymv(
         &self,
         uplo: u8,
@@ -6405,6 +6462,7 @@ impl Library {
     /// # Errors
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
+    #[inline]
     pub fn zsymv(
         &self,
         uplo: u8,
@@ -6545,6 +6603,7 @@ impl Library {
     /// # Errors
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
+    #[inline]
     pub fn chemv(
         &self,
         uplo: u8,
@@ -6685,6 +6744,7 @@ impl Library {
     /// # Errors
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
+    #[inline]
     pub fn zhemv(
         &self,
         uplo: u8,
@@ -6834,6 +6894,7 @@ impl Library {
     /// # Errors
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
+    #[inline]
     pub fn sgemm(
         &self,
         transa: u8,
@@ -6998,6 +7059,7 @@ impl Library {
     /// # Errors
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
+    #[inline]
     pub fn dgemm(
         &self,
         transa: u8,
@@ -7162,6 +7224,7 @@ impl Library {
     /// # Errors
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
+    #[inline]
     pub fn cgemm(
         &self,
         transa: u8,
@@ -7326,6 +7389,7 @@ impl Library {
     /// # Errors
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
+    #[inline]
     pub fn zgemm(
         &self,
         transa: u8,
@@ -7497,6 +7561,7 @@ impl Library {
     /// # Errors
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
+    #[inline]
     pub fn strsm(
         &self,
         side: u8,
@@ -7653,6 +7718,7 @@ impl Library {
     /// # Errors
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
+    #[inline]
     pub fn dtrsm(
         &self,
         side: u8,
@@ -7809,6 +7875,7 @@ impl Library {
     /// # Errors
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
+    #[inline]
     pub fn ctrsm(
         &self,
         side: u8,
@@ -7965,6 +8032,7 @@ impl Library {
     /// # Errors
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
+    #[inline]
     pub fn ztrsm(
         &self,
         side: u8,
@@ -8115,6 +8183,7 @@ impl Library {
     /// # Errors
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
+    #[inline]
     pub fn ssyrk(
         &self,
         uplo: u8,
@@ -8258,6 +8327,7 @@ impl Library {
     /// # Errors
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
+    #[inline]
     pub fn dsyrk(
         &self,
         uplo: u8,
@@ -8399,6 +8469,7 @@ impl Library {
     /// # Errors
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
+    #[inline]
     pub fn csyrk(
         &self,
         uplo: u8,
@@ -8540,6 +8611,7 @@ impl Library {
     /// # Errors
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
+    #[inline]
     pub fn zsyrk(
         &self,
         uplo: u8,
@@ -8684,6 +8756,7 @@ impl Library {
     /// # Errors
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
+    #[inline]
     pub fn cherk(
         &self,
         uplo: u8,
@@ -8828,6 +8901,7 @@ impl Library {
     /// # Errors
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
+    #[inline]
     pub fn zherk(
         &self,
         uplo: u8,
@@ -8934,6 +9008,7 @@ impl Library {
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
     /// `INFO < 0` is an argument error; `INFO > 0` is [`FortranError::Failed`]: if INFO = i, U(i,i) is exactly zero.  The factorization has been completed, but the factor U is exactly singular, so the solution could not be computed.
+    #[inline]
     pub fn sgesv(
         &self,
         mut a: MatMut<'_, f32>,
@@ -9037,6 +9112,7 @@ impl Library {
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
     /// `INFO < 0` is an argument error; `INFO > 0` is [`FortranError::Failed`]: if INFO = i, U(i,i) is exactly zero.  The factorization has been completed, but the factor U is exactly singular, so the solution could not be computed.
+    #[inline]
     pub fn dgesv(
         &self,
         mut a: MatMut<'_, f64>,
@@ -9140,6 +9216,7 @@ impl Library {
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
     /// `INFO < 0` is an argument error; `INFO > 0` is [`FortranError::Failed`]: if INFO = i, U(i,i) is exactly zero.  The factorization has been completed, but the factor U is exactly singular, so the solution could not be computed.
+    #[inline]
     pub fn cgesv(
         &self,
         mut a: MatMut<'_, Complex32>,
@@ -9243,6 +9320,7 @@ impl Library {
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
     /// `INFO < 0` is an argument error; `INFO > 0` is [`FortranError::Failed`]: if INFO = i, U(i,i) is exactly zero.  The factorization has been completed, but the factor U is exactly singular, so the solution could not be computed.
+    #[inline]
     pub fn zgesv(
         &self,
         mut a: MatMut<'_, Complex64>,
@@ -9345,6 +9423,7 @@ impl Library {
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
     /// `INFO < 0` is an argument error; `INFO > 0` is [`FortranError::Failed`]: if INFO = i, U(i,i) is exactly zero. The factorization has been completed, but the factor U is exactly singular, and division by zero will occur if it is used to solve a system of equations.
+    #[inline]
     pub fn sgetrf(&self, m: Int, mut a: MatMut<'_, f32>) -> Result<Vec<Int>, FortranError> {
         const R: &str = "sgetrf";
         let m_c = m;
@@ -9426,6 +9505,7 @@ impl Library {
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
     /// `INFO < 0` is an argument error; `INFO > 0` is [`FortranError::Failed`]: if INFO = i, U(i,i) is exactly zero. The factorization has been completed, but the factor U is exactly singular, and division by zero will occur if it is used to solve a system of equations.
+    #[inline]
     pub fn dgetrf(&self, m: Int, mut a: MatMut<'_, f64>) -> Result<Vec<Int>, FortranError> {
         const R: &str = "dgetrf";
         let m_c = m;
@@ -9507,6 +9587,7 @@ impl Library {
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
     /// `INFO < 0` is an argument error; `INFO > 0` is [`FortranError::Failed`]: if INFO = i, U(i,i) is exactly zero. The factorization has been completed, but the factor U is exactly singular, and division by zero will occur if it is used to solve a system of equations.
+    #[inline]
     pub fn cgetrf(&self, m: Int, mut a: MatMut<'_, Complex32>) -> Result<Vec<Int>, FortranError> {
         const R: &str = "cgetrf";
         let m_c = m;
@@ -9588,6 +9669,7 @@ impl Library {
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
     /// `INFO < 0` is an argument error; `INFO > 0` is [`FortranError::Failed`]: if INFO = i, U(i,i) is exactly zero. The factorization has been completed, but the factor U is exactly singular, and division by zero will occur if it is used to solve a system of equations.
+    #[inline]
     pub fn zgetrf(&self, m: Int, mut a: MatMut<'_, Complex64>) -> Result<Vec<Int>, FortranError> {
         const R: &str = "zgetrf";
         let m_c = m;
@@ -9663,6 +9745,7 @@ impl Library {
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
     /// `INFO < 0` is an argument error; `INFO > 0` is [`FortranError::Failed`]: if INFO = i, U(i,i) is exactly zero; the matrix is singular and its inverse could not be computed.
+    #[inline]
     pub fn sgetri(&self, mut a: MatMut<'_, f32>, ipiv: &[Int]) -> Result<(), FortranError> {
         const R: &str = "sgetri";
         let n_c: Int = wrap::int(R, "n", wrap::len(a.cols()))?;
@@ -9760,6 +9843,7 @@ impl Library {
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
     /// `INFO < 0` is an argument error; `INFO > 0` is [`FortranError::Failed`]: if INFO = i, U(i,i) is exactly zero; the matrix is singular and its inverse could not be computed.
+    #[inline]
     pub fn dgetri(&self, mut a: MatMut<'_, f64>, ipiv: &[Int]) -> Result<(), FortranError> {
         const R: &str = "dgetri";
         let n_c: Int = wrap::int(R, "n", wrap::len(a.cols()))?;
@@ -9857,6 +9941,7 @@ impl Library {
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
     /// `INFO < 0` is an argument error; `INFO > 0` is [`FortranError::Failed`]: if INFO = i, U(i,i) is exactly zero; the matrix is singular and its inverse could not be computed.
+    #[inline]
     pub fn cgetri(&self, mut a: MatMut<'_, Complex32>, ipiv: &[Int]) -> Result<(), FortranError> {
         const R: &str = "cgetri";
         let n_c: Int = wrap::int(R, "n", wrap::len(a.cols()))?;
@@ -9954,6 +10039,7 @@ impl Library {
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
     /// `INFO < 0` is an argument error; `INFO > 0` is [`FortranError::Failed`]: if INFO = i, U(i,i) is exactly zero; the matrix is singular and its inverse could not be computed.
+    #[inline]
     pub fn zgetri(&self, mut a: MatMut<'_, Complex64>, ipiv: &[Int]) -> Result<(), FortranError> {
         const R: &str = "zgetri";
         let n_c: Int = wrap::int(R, "n", wrap::len(a.cols()))?;
@@ -10057,6 +10143,7 @@ impl Library {
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
     /// `INFO < 0` is an argument error; `INFO > 0` is [`FortranError::Failed`].
+    #[inline]
     pub fn sgetrs(
         &self,
         trans: u8,
@@ -10164,6 +10251,7 @@ impl Library {
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
     /// `INFO < 0` is an argument error; `INFO > 0` is [`FortranError::Failed`].
+    #[inline]
     pub fn dgetrs(
         &self,
         trans: u8,
@@ -10271,6 +10359,7 @@ impl Library {
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
     /// `INFO < 0` is an argument error; `INFO > 0` is [`FortranError::Failed`].
+    #[inline]
     pub fn cgetrs(
         &self,
         trans: u8,
@@ -10378,6 +10467,7 @@ impl Library {
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
     /// `INFO < 0` is an argument error; `INFO > 0` is [`FortranError::Failed`].
+    #[inline]
     pub fn zgetrs(
         &self,
         trans: u8,
@@ -10490,6 +10580,7 @@ impl Library {
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
     /// `INFO < 0` is an argument error; `INFO > 0` is [`FortranError::Failed`]: if INFO = i, the leading principal minor of order i is not positive, and the factorization could not be completed.
+    #[inline]
     pub fn spotrf(&self, uplo: u8, mut a: MatMut<'_, f32>) -> Result<(), FortranError> {
         const R: &str = "spotrf";
         let uplo_c = uplo;
@@ -10565,6 +10656,7 @@ impl Library {
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
     /// `INFO < 0` is an argument error; `INFO > 0` is [`FortranError::Failed`]: if INFO = i, the leading principal minor of order i is not positive, and the factorization could not be completed.
+    #[inline]
     pub fn dpotrf(&self, uplo: u8, mut a: MatMut<'_, f64>) -> Result<(), FortranError> {
         const R: &str = "dpotrf";
         let uplo_c = uplo;
@@ -10640,6 +10732,7 @@ impl Library {
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
     /// `INFO < 0` is an argument error; `INFO > 0` is [`FortranError::Failed`]: if INFO = i, the leading principal minor of order i is not positive, and the factorization could not be completed.
+    #[inline]
     pub fn cpotrf(&self, uplo: u8, mut a: MatMut<'_, Complex32>) -> Result<(), FortranError> {
         const R: &str = "cpotrf";
         let uplo_c = uplo;
@@ -10715,6 +10808,7 @@ impl Library {
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
     /// `INFO < 0` is an argument error; `INFO > 0` is [`FortranError::Failed`]: if INFO = i, the leading principal minor of order i is not positive, and the factorization could not be completed.
+    #[inline]
     pub fn zpotrf(&self, uplo: u8, mut a: MatMut<'_, Complex64>) -> Result<(), FortranError> {
         const R: &str = "zpotrf";
         let uplo_c = uplo;
@@ -10779,6 +10873,7 @@ impl Library {
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
     /// `INFO < 0` is an argument error; `INFO > 0` is [`FortranError::Failed`].
+    #[inline]
     pub fn spotrs(
         &self,
         uplo: u8,
@@ -10877,6 +10972,7 @@ impl Library {
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
     /// `INFO < 0` is an argument error; `INFO > 0` is [`FortranError::Failed`].
+    #[inline]
     pub fn dpotrs(
         &self,
         uplo: u8,
@@ -10975,6 +11071,7 @@ impl Library {
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
     /// `INFO < 0` is an argument error; `INFO > 0` is [`FortranError::Failed`].
+    #[inline]
     pub fn cpotrs(
         &self,
         uplo: u8,
@@ -11073,6 +11170,7 @@ impl Library {
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
     /// `INFO < 0` is an argument error; `INFO > 0` is [`FortranError::Failed`].
+    #[inline]
     pub fn zpotrs(
         &self,
         uplo: u8,
@@ -11187,6 +11285,7 @@ impl Library {
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
     /// `INFO < 0` is an argument error; `INFO > 0` is [`FortranError::Failed`]: if INFO = i, the leading principal minor of order i of A is not positive, so the factorization could not be completed, and the solution has not been computed.
+    #[inline]
     pub fn sposv(
         &self,
         uplo: u8,
@@ -11301,6 +11400,7 @@ impl Library {
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
     /// `INFO < 0` is an argument error; `INFO > 0` is [`FortranError::Failed`]: if INFO = i, the leading principal minor of order i of A is not positive, so the factorization could not be completed, and the solution has not been computed.
+    #[inline]
     pub fn dposv(
         &self,
         uplo: u8,
@@ -11415,6 +11515,7 @@ impl Library {
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
     /// `INFO < 0` is an argument error; `INFO > 0` is [`FortranError::Failed`]: if INFO = i, the leading principal minor of order i of A is not positive, so the factorization could not be completed, and the solution has not been computed.
+    #[inline]
     pub fn cposv(
         &self,
         uplo: u8,
@@ -11529,6 +11630,7 @@ impl Library {
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
     /// `INFO < 0` is an argument error; `INFO > 0` is [`FortranError::Failed`]: if INFO = i, the leading principal minor of order i of A is not positive, so the factorization could not be completed, and the solution has not been computed.
+    #[inline]
     pub fn zposv(
         &self,
         uplo: u8,
@@ -11679,6 +11781,7 @@ impl Library {
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
     /// `INFO < 0` is an argument error; `INFO > 0` is [`FortranError::Failed`]: if INFO =  i, the i-th diagonal element of the triangular factor of A is exactly zero, so that A does not have full rank; the least squares solution could not be computed.
+    #[inline]
     pub fn sgels(
         &self,
         trans: u8,
@@ -11868,6 +11971,7 @@ impl Library {
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
     /// `INFO < 0` is an argument error; `INFO > 0` is [`FortranError::Failed`]: if INFO =  i, the i-th diagonal element of the triangular factor of A is exactly zero, so that A does not have full rank; the least squares solution could not be computed.
+    #[inline]
     pub fn dgels(
         &self,
         trans: u8,
@@ -12056,6 +12160,7 @@ impl Library {
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
     /// `INFO < 0` is an argument error; `INFO > 0` is [`FortranError::Failed`]: if INFO =  i, the i-th diagonal element of the triangular factor of A is exactly zero, so that A does not have full rank; the least squares solution could not be computed.
+    #[inline]
     pub fn cgels(
         &self,
         trans: u8,
@@ -12244,6 +12349,7 @@ impl Library {
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
     /// `INFO < 0` is an argument error; `INFO > 0` is [`FortranError::Failed`]: if INFO =  i, the i-th diagonal element of the triangular factor of A is exactly zero, so that A does not have full rank; the least squares solution could not be computed.
+    #[inline]
     pub fn zgels(
         &self,
         trans: u8,
@@ -12391,6 +12497,7 @@ impl Library {
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
     /// `INFO < 0` is an argument error; `INFO > 0` is [`FortranError::Failed`].
+    #[inline]
     pub fn sgeqrf(&self, m: Int, mut a: MatMut<'_, f32>) -> Result<Vec<f32>, FortranError> {
         const R: &str = "sgeqrf";
         let m_c = m;
@@ -12503,6 +12610,7 @@ impl Library {
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
     /// `INFO < 0` is an argument error; `INFO > 0` is [`FortranError::Failed`].
+    #[inline]
     pub fn dgeqrf(&self, m: Int, mut a: MatMut<'_, f64>) -> Result<Vec<f64>, FortranError> {
         const R: &str = "dgeqrf";
         let m_c = m;
@@ -12615,6 +12723,7 @@ impl Library {
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
     /// `INFO < 0` is an argument error; `INFO > 0` is [`FortranError::Failed`].
+    #[inline]
     pub fn cgeqrf(
         &self,
         m: Int,
@@ -12731,6 +12840,7 @@ impl Library {
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
     /// `INFO < 0` is an argument error; `INFO > 0` is [`FortranError::Failed`].
+    #[inline]
     pub fn zgeqrf(
         &self,
         m: Int,
@@ -12843,6 +12953,7 @@ impl Library {
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
     /// `INFO < 0` is an argument error; `INFO > 0` is [`FortranError::Failed`].
+    #[inline]
     pub fn sorgqr(&self, m: Int, mut a: MatMut<'_, f32>, tau: &[f32]) -> Result<(), FortranError> {
         const R: &str = "sorgqr";
         let m_c = m;
@@ -12954,6 +13065,7 @@ impl Library {
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
     /// `INFO < 0` is an argument error; `INFO > 0` is [`FortranError::Failed`].
+    #[inline]
     pub fn dorgqr(&self, m: Int, mut a: MatMut<'_, f64>, tau: &[f64]) -> Result<(), FortranError> {
         const R: &str = "dorgqr";
         let m_c = m;
@@ -13065,6 +13177,7 @@ impl Library {
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
     /// `INFO < 0` is an argument error; `INFO > 0` is [`FortranError::Failed`].
+    #[inline]
     pub fn cungqr(
         &self,
         m: Int,
@@ -13181,6 +13294,7 @@ impl Library {
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
     /// `INFO < 0` is an argument error; `INFO > 0` is [`FortranError::Failed`].
+    #[inline]
     pub fn zungqr(
         &self,
         m: Int,
@@ -13314,6 +13428,7 @@ impl Library {
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
     /// `INFO < 0` is an argument error; `INFO > 0` is [`FortranError::Failed`]: if INFO = i, the i-th diagonal element of A is exactly zero, indicating that the matrix is singular and the solutions X have not been computed.
+    #[inline]
     pub fn strtrs(
         &self,
         uplo: u8,
@@ -13447,6 +13562,7 @@ impl Library {
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
     /// `INFO < 0` is an argument error; `INFO > 0` is [`FortranError::Failed`]: if INFO = i, the i-th diagonal element of A is exactly zero, indicating that the matrix is singular and the solutions X have not been computed.
+    #[inline]
     pub fn dtrtrs(
         &self,
         uplo: u8,
@@ -13580,6 +13696,7 @@ impl Library {
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
     /// `INFO < 0` is an argument error; `INFO > 0` is [`FortranError::Failed`]: if INFO = i, the i-th diagonal element of A is exactly zero, indicating that the matrix is singular and the solutions X have not been computed.
+    #[inline]
     pub fn ctrtrs(
         &self,
         uplo: u8,
@@ -13713,6 +13830,7 @@ impl Library {
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
     /// `INFO < 0` is an argument error; `INFO > 0` is [`FortranError::Failed`]: if INFO = i, the i-th diagonal element of A is exactly zero, indicating that the matrix is singular and the solutions X have not been computed.
+    #[inline]
     pub fn ztrtrs(
         &self,
         uplo: u8,
@@ -13833,6 +13951,7 @@ impl Library {
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
     /// `INFO < 0` is an argument error; `INFO > 0` is [`FortranError::Failed`]: if INFO = i, A(i,i) is exactly zero.  The triangular matrix is singular and its inverse can not be computed.
+    #[inline]
     pub fn strtri(&self, uplo: u8, diag: u8, mut a: MatMut<'_, f32>) -> Result<(), FortranError> {
         const R: &str = "strtri";
         let uplo_c = uplo;
@@ -13909,6 +14028,7 @@ impl Library {
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
     /// `INFO < 0` is an argument error; `INFO > 0` is [`FortranError::Failed`]: if INFO = i, A(i,i) is exactly zero.  The triangular matrix is singular and its inverse can not be computed.
+    #[inline]
     pub fn dtrtri(&self, uplo: u8, diag: u8, mut a: MatMut<'_, f64>) -> Result<(), FortranError> {
         const R: &str = "dtrtri";
         let uplo_c = uplo;
@@ -13985,6 +14105,7 @@ impl Library {
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
     /// `INFO < 0` is an argument error; `INFO > 0` is [`FortranError::Failed`]: if INFO = i, A(i,i) is exactly zero.  The triangular matrix is singular and its inverse can not be computed.
+    #[inline]
     pub fn ctrtri(
         &self,
         uplo: u8,
@@ -14066,6 +14187,7 @@ impl Library {
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
     /// `INFO < 0` is an argument error; `INFO > 0` is [`FortranError::Failed`]: if INFO = i, A(i,i) is exactly zero.  The triangular matrix is singular and its inverse can not be computed.
+    #[inline]
     pub fn ztrtri(
         &self,
         uplo: u8,
@@ -14145,6 +14267,7 @@ impl Library {
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
     /// `INFO < 0` is an argument error; `INFO > 0` is [`FortranError::Failed`].
+    #[inline]
     pub fn sgelqf(&self, m: Int, mut a: MatMut<'_, f32>) -> Result<Vec<f32>, FortranError> {
         const R: &str = "sgelqf";
         let m_c = m;
@@ -14255,6 +14378,7 @@ impl Library {
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
     /// `INFO < 0` is an argument error; `INFO > 0` is [`FortranError::Failed`].
+    #[inline]
     pub fn dgelqf(&self, m: Int, mut a: MatMut<'_, f64>) -> Result<Vec<f64>, FortranError> {
         const R: &str = "dgelqf";
         let m_c = m;
@@ -14365,6 +14489,7 @@ impl Library {
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
     /// `INFO < 0` is an argument error; `INFO > 0` is [`FortranError::Failed`].
+    #[inline]
     pub fn cgelqf(
         &self,
         m: Int,
@@ -14479,6 +14604,7 @@ impl Library {
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
     /// `INFO < 0` is an argument error; `INFO > 0` is [`FortranError::Failed`].
+    #[inline]
     pub fn zgelqf(
         &self,
         m: Int,
@@ -14594,6 +14720,7 @@ impl Library {
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
     /// `INFO < 0` is an argument error; `INFO > 0` is [`FortranError::Failed`]: if INFO = i, the algorithm failed to converge; i off-diagonal elements of an intermediate tridiagonal form did not converge to zero.
+    #[inline]
     pub fn ssyev(
         &self,
         jobz: u8,
@@ -14722,6 +14849,7 @@ impl Library {
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
     /// `INFO < 0` is an argument error; `INFO > 0` is [`FortranError::Failed`]: if INFO = i, the algorithm failed to converge; i off-diagonal elements of an intermediate tridiagonal form did not converge to zero.
+    #[inline]
     pub fn dsyev(
         &self,
         jobz: u8,
@@ -14850,6 +14978,7 @@ impl Library {
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
     /// `INFO < 0` is an argument error; `INFO > 0` is [`FortranError::Failed`]: if INFO = i, the algorithm failed to converge; i off-diagonal elements of an intermediate tridiagonal form did not converge to zero.
+    #[inline]
     pub fn cheev(
         &self,
         jobz: u8,
@@ -14982,6 +15111,7 @@ impl Library {
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
     /// `INFO < 0` is an argument error; `INFO > 0` is [`FortranError::Failed`]: if INFO = i, the algorithm failed to converge; i off-diagonal elements of an intermediate tridiagonal form did not converge to zero.
+    #[inline]
     pub fn zheev(
         &self,
         jobz: u8,
@@ -15159,6 +15289,7 @@ impl Library {
     ///
     /// Each of these arrays must hold the elements the routine uses, which this wrapper cannot check:
     /// - `u` (ldu, ucol): its extent ucol cannot be computed here ('ucol' is not known here).
+    #[inline]
     pub unsafe fn sgesvd(
         &self,
         jobu: u8,
@@ -15356,6 +15487,7 @@ impl Library {
     ///
     /// Each of these arrays must hold the elements the routine uses, which this wrapper cannot check:
     /// - `u` (ldu, ucol): its extent ucol cannot be computed here ('ucol' is not known here).
+    #[inline]
     pub unsafe fn dgesvd(
         &self,
         jobu: u8,
@@ -15553,6 +15685,7 @@ impl Library {
     ///
     /// Each of these arrays must hold the elements the routine uses, which this wrapper cannot check:
     /// - `u` (ldu, ucol): its extent ucol cannot be computed here ('ucol' is not known here).
+    #[inline]
     pub unsafe fn cgesvd(
         &self,
         jobu: u8,
@@ -15754,6 +15887,7 @@ impl Library {
     ///
     /// Each of these arrays must hold the elements the routine uses, which this wrapper cannot check:
     /// - `u` (ldu, ucol): its extent ucol cannot be computed here ('ucol' is not known here).
+    #[inline]
     pub unsafe fn zgesvd(
         &self,
         jobu: u8,
@@ -15918,6 +16052,7 @@ impl Library {
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
     /// `INFO < 0` is an argument error; `INFO > 0` is [`FortranError::Failed`]: if INFO = i, the QR algorithm failed to compute all the eigenvalues, and no eigenvectors have been computed; elements i+1:N of WR and WI contain eigenvalues which have converged.
+    #[inline]
     pub fn sgeev(
         &self,
         jobvl: u8,
@@ -16078,6 +16213,7 @@ impl Library {
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
     /// `INFO < 0` is an argument error; `INFO > 0` is [`FortranError::Failed`]: if INFO = i, the QR algorithm failed to compute all the eigenvalues, and no eigenvectors have been computed; elements i+1:N of WR and WI contain eigenvalues which have converged.
+    #[inline]
     pub fn dgeev(
         &self,
         jobvl: u8,
@@ -16238,6 +16374,7 @@ impl Library {
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
     /// `INFO < 0` is an argument error; `INFO > 0` is [`FortranError::Failed`]: if INFO = i, the QR algorithm failed to compute all the eigenvalues, and no eigenvectors have been computed; elements i+1:N of W contain eigenvalues which have converged.
+    #[inline]
     pub fn cgeev(
         &self,
         jobvl: u8,
@@ -16398,6 +16535,7 @@ impl Library {
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
     /// `INFO < 0` is an argument error; `INFO > 0` is [`FortranError::Failed`]: if INFO = i, the QR algorithm failed to compute all the eigenvalues, and no eigenvectors have been computed; elements i+1:N of W contain eigenvalues which have converged.
+    #[inline]
     pub fn zgeev(
         &self,
         jobvl: u8,
@@ -16575,6 +16713,7 @@ impl Library {
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
     /// `INFO < 0` is an argument error; `INFO > 0` is [`FortranError::Failed`]: if INFO = i, and i is
+    #[inline]
     pub fn sgees(
         &self,
         jobvs: u8,
@@ -16753,6 +16892,7 @@ impl Library {
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
     /// `INFO < 0` is an argument error; `INFO > 0` is [`FortranError::Failed`]: if INFO = i, and i is
+    #[inline]
     pub fn dgees(
         &self,
         jobvs: u8,
@@ -16917,6 +17057,7 @@ impl Library {
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
     /// `INFO < 0` is an argument error; `INFO > 0` is [`FortranError::Failed`]: if INFO = i, and i is
+    #[inline]
     pub fn cgees(
         &self,
         jobvs: u8,
@@ -17081,6 +17222,7 @@ impl Library {
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
     /// `INFO < 0` is an argument error; `INFO > 0` is [`FortranError::Failed`]: if INFO = i, and i is
+    #[inline]
     pub fn zgees(
         &self,
         jobvs: u8,

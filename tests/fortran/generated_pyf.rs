@@ -175,6 +175,7 @@ impl Library {
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
     /// `INFO < 0` is an argument error; `INFO > 0` is [`FortranError::Failed`].
+    #[inline]
     pub fn sgesv(
         &self,
         mut a: MatMut<'_, f32>,
@@ -256,6 +257,7 @@ impl Library {
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
     /// `INFO < 0` is an argument error; `INFO > 0` is [`FortranError::Failed`].
+    #[inline]
     pub fn dgesv(
         &self,
         mut a: MatMut<'_, f64>,
@@ -337,6 +339,7 @@ impl Library {
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
     /// `INFO < 0` is an argument error; `INFO > 0` is [`FortranError::Failed`].
+    #[inline]
     pub fn cgesv(
         &self,
         mut a: MatMut<'_, Complex32>,
@@ -418,6 +421,7 @@ impl Library {
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
     /// `INFO < 0` is an argument error; `INFO > 0` is [`FortranError::Failed`].
+    #[inline]
     pub fn zgesv(
         &self,
         mut a: MatMut<'_, Complex64>,
@@ -496,6 +500,7 @@ impl Library {
     /// # Errors
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
+    #[inline]
     pub fn sscal(
         &self,
         n: Option<Int>,
@@ -559,6 +564,7 @@ impl Library {
     /// # Errors
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
+    #[inline]
     pub fn dscal(
         &self,
         n: Option<Int>,

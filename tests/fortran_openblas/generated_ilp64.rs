@@ -170,6 +170,7 @@ impl Library {
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
     /// `INFO < 0` is an argument error; `INFO > 0` is [`FortranError::Failed`]: if INFO = i, U(i,i) is exactly zero.  The factorization has been completed, but the factor U is exactly singular, so the solution could not be computed.
+    #[inline]
     pub fn dgesv(
         &self,
         mut a: MatMut<'_, f64>,
@@ -265,6 +266,7 @@ impl Library {
     /// # Errors
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
+    #[inline]
     pub fn ddot(
         &self,
         n: Int,
@@ -357,6 +359,7 @@ impl Library {
     /// # Errors
     ///
     /// An argument too short for the extents the routine uses, or against what its documentation requires; the library has no such symbol.
+    #[inline]
     pub fn dgemv(
         &self,
         trans: u8,

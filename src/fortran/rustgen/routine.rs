@@ -837,7 +837,7 @@ pub(super) fn wrapper(r: &Routine, abi: &Abi) -> Result<Wrapper, String> {
         .collect();
     let _ = writeln!(
         code,
-        "pub {unsafe_kw}fn {method}(&self, {}) -> Result<{}, FortranError> {{\n{b}}}",
+        "#[inline]\npub {unsafe_kw}fn {method}(&self, {}) -> Result<{}, FortranError> {{\n{b}}}",
         plist.join(", "),
         concrete(&ret, fam.map(|f| f.0)),
         b = concrete(&b, fam.map(|f| f.0)),
