@@ -13,15 +13,15 @@ use jitffi::{Ffi, Library, Value};
 
 use super::common;
 
-const CORPUS: [&str; 2] = ["tests/f/corpus.f", "tests/f/corpus.f90"];
+pub(super) const CORPUS: [&str; 2] = ["tests/f/corpus.f", "tests/f/corpus.f90"];
 
-struct Variant {
-    name: &'static str,
+pub(super) struct Variant {
+    pub(super) name: &'static str,
     flags: &'static [&'static str],
-    abi: Abi,
+    pub(super) abi: Abi,
 }
 
-fn variants() -> Vec<Variant> {
+pub(super) fn variants() -> Vec<Variant> {
     vec![
         Variant {
             name: "gfortran",
@@ -62,7 +62,7 @@ fn run(cmd: &mut Command, what: &str) -> String {
 }
 
 /// Builds the corpus library and runs the driver: the library's path and the driver's lines.
-fn build(v: &Variant) -> (PathBuf, Vec<String>) {
+pub(super) fn build(v: &Variant) -> (PathBuf, Vec<String>) {
     super::require_gfortran();
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let dir = common::scratch_dir(&format!("fortran-{}", v.name));

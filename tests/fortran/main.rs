@@ -13,6 +13,7 @@ mod common;
 
 mod calls;
 mod corpus;
+mod corpus_wrappers;
 mod generated_lapack;
 mod generated_pyf;
 mod lapack;
