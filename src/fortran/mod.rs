@@ -226,6 +226,43 @@ pub enum FortranError {
     },
 }
 
+/// What kind of failure a routine's `INFO > 0` reports, read from its documentation's meaning
+/// of `INFO > 0` ([`FortranError::failure`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Failure {
+    /// A singular matrix (`U(i,i) is exactly zero`, "singular").
+    Singular,
+    /// Not positive definite (`the leading principal minor of order i is not positive`).
+    NotPositiveDefinite,
+    /// An iteration did not converge (eigenvalue and singular value drivers).
+    NoConvergence,
+    /// Another meaning (see the error's text).
+    Other,
+}
+
+impl FortranError {
+    /// For [`FortranError::Failed`]: the kind of failure and `INFO` (1-based, as the routine
+    /// reports it: the order of the minor, the index of the zero pivot, the number of values
+    /// that did not converge).
+    pub fn failure(&self) -> Option<(Failure, i64)> {
+        let FortranError::Failed { info, meaning, .. } = self else {
+            return None;
+        };
+        let m = meaning.to_ascii_lowercase();
+        let kind = if m.contains("not positive") {
+            Failure::NotPositiveDefinite
+        } else if m.contains("converge") {
+            Failure::NoConvergence
+        } else if m.contains("singular") || m.contains("exactly zero") {
+            Failure::Singular
+        } else {
+            Failure::Other
+        };
+        Some((kind, *info))
+    }
+}
+
 impl fmt::Display for FortranError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

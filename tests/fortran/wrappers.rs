@@ -191,6 +191,32 @@ fn bad_arguments_are_errors_and_the_process_lives_on() {
         }
         other => panic!("{other:?}"),
     }
+    assert_eq!(
+        l.dgesv(
+            MatMut::new(&mut z, 2, 2).unwrap(),
+            MatMut::new(&mut r, 2, 1).unwrap(),
+        )
+        .unwrap_err()
+        .failure(),
+        Some((fortran::Failure::Singular, 1))
+    );
+    // Not positive definite: the order of the failing minor.
+    let mut npd = vec![1.0, 2.0, 2.0, 1.0];
+    let e = l
+        .dpotrf(b'U', MatMut::new(&mut npd, 2, 2).unwrap())
+        .unwrap_err();
+    assert_eq!(
+        e.failure(),
+        Some((fortran::Failure::NotPositiveDefinite, 2)),
+        "{e}"
+    );
+    // A negative increment walks the vector backwards (1+(n-1)*|incx| elements).
+    let v = [1.0, 2.0, 3.0];
+    assert_eq!(l.ddot(3, &v, -1, &v, 1).unwrap(), 3.0 + 4.0 + 3.0);
+    assert!(l.ddot(3, &v[..2], -1, &v, 1).is_err());
+    // Offsets are sub-slices: every other element from the second.
+    let w = [9.0, 1.0, 9.0, 2.0, 9.0, 3.0];
+    assert_eq!(l.ddot(3, &w[1..], 2, &v, 1).unwrap(), 14.0);
     // Empty inputs are fine.
     assert_eq!(l.ddot(0, &[], 1, &[], 1).unwrap(), 0.0);
     let mut e0: Vec<f64> = Vec::new();
