@@ -116,7 +116,8 @@ impl Abi {
                 r.name.to_ascii_lowercase()
             );
         }
-        let second = if self.second_underscore && r.name.contains('_') {
+        let name = r.fortran_name.as_deref().unwrap_or(&r.name);
+        let second = if self.second_underscore && name.contains('_') {
             "_"
         } else {
             ""
@@ -124,7 +125,7 @@ impl Abi {
         format!(
             "{}{}{}{second}",
             self.prefix,
-            r.name.to_ascii_lowercase(),
+            name.to_ascii_lowercase(),
             self.suffix
         )
     }

@@ -151,9 +151,9 @@ impl fmt::Display for Tok {
 }
 
 fn lex(s: &str) -> Result<Vec<(usize, Tok)>, ExprError> {
-    const OPS: [&str; 22] = [
+    const OPS: [&str; 24] = [
         "&&", "||", "<=", ">=", "==", "!=", "/=", "(", ")", ",", "?", ":", "*", "/", "%", "+", "-",
-        "<", ">", "!", "=", ".",
+        "<", ">", "!", "=", ".", "[", "]",
     ];
     let b = s.as_bytes();
     let mut out = Vec::new();
@@ -340,6 +340,11 @@ impl Parser {
     }
 
     fn unary(&mut self) -> Result<Expr, ExprError> {
+        // C's `*uplo` in a signature file: the first character of a character argument,
+        // which is what a character value is here.
+        if self.eat("*") {
+            return self.unary();
+        }
         for op in ['-', '!', '+'] {
             if self.eat(&op.to_string()) {
                 self.depth += 1;
@@ -382,6 +387,14 @@ impl Parser {
                         }
                     }
                     Ok(Expr::Call(name.to_ascii_lowercase(), args))
+                } else if self.eat("[") {
+                    // C's `side[0]`: the first character, as `*side`.
+                    let at = self.at();
+                    if !matches!(self.cond()?, Expr::Int(0)) {
+                        return err(at, "only [0] (the first character) can be indexed");
+                    }
+                    self.expect("]")?;
+                    Ok(Expr::Name(name.to_ascii_uppercase()))
                 } else {
                     Ok(Expr::Name(name.to_ascii_uppercase()))
                 }

@@ -133,10 +133,14 @@ impl Library {
             .map_err(|e| FortranError::Cdef(Box::new(e)))?;
         let mut index = HashMap::new();
         let mut decls = String::new();
+        let mut declared = std::collections::HashSet::new();
         for (i, r) in sigs.routines.iter().enumerate() {
             // Routines whose types have no C counterpart are not declared; `function` says
-            // why.
-            if let Ok(p) = abi.prototype(r) {
+            // why. A symbol two routines share (a signature file's `fortranname`: a routine
+            // and its workspace query) is declared once.
+            if let Ok(p) = abi.prototype(r)
+                && declared.insert(p.symbol.clone())
+            {
                 decls.push_str(&p.decl);
                 decls.push('\n');
             }

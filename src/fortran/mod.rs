@@ -405,17 +405,13 @@ pub fn read_with_progress(
     for p in &sources.pyfs {
         sigs.files += 1;
         let file = p.display().to_string();
-        let text = match std::fs::read_to_string(p) {
+        let text = match pyf_text(p, 0) {
             Ok(t) => t,
             Err(e) => {
                 sigs.skipped.push(Skipped {
                     name: file.clone(),
-                    loc: Location {
-                        file: file.as_str().into(),
-                        line: 0,
-                        col: 0,
-                    },
-                    reason: format!("cannot be read: {e}"),
+                    loc: e.loc,
+                    reason: e.message,
                 });
                 continue;
             }
@@ -439,6 +435,48 @@ pub fn read_with_progress(
         }
     }
     Ok(sigs)
+}
+
+/// A signature file's text with its `include 'file'` lines replaced by the files (relative to
+/// the including one), as scipy's `flapack.pyf.src` includes its parts.
+fn pyf_text(path: &Path, depth: usize) -> Result<String, SourceError> {
+    let file = path.display().to_string();
+    let err = |line: usize, message: String| SourceError {
+        loc: Location {
+            file: file.as_str().into(),
+            line: line as u32,
+            col: 1,
+        },
+        message,
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| err(0, format!("cannot be read: {e}")))?;
+    let mut out = String::with_capacity(text.len());
+    for (i, line) in text.lines().enumerate() {
+        let t = line.trim_start();
+        let named = t
+            .get(..7)
+            .filter(|w| w.eq_ignore_ascii_case("include"))
+            .map(|_| t[7..].trim())
+            .and_then(|r| {
+                let q = r.chars().next().filter(|c| *c == '\'' || *c == '"')?;
+                r[1..].split(q).next()
+            });
+        match named {
+            Some(name) if depth < 8 => {
+                let inc = path.parent().unwrap_or(Path::new(".")).join(name);
+                out.push_str(
+                    &pyf_text(&inc, depth + 1)
+                        .map_err(|e| err(i + 1, format!("include '{name}': {}", e.message)))?,
+                );
+            }
+            Some(_) => return Err(err(i + 1, "includes nested more than 8 deep".into())),
+            None => {
+                out.push_str(line);
+                out.push('\n');
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// The routines of a signature file's text (a template when `file` ends with `.src`).
@@ -499,8 +537,14 @@ impl Signatures {
     pub fn cdef(&self, abi: &Abi) -> (String, Vec<Skipped>) {
         let mut out = String::from(COMPLEX_TYPEDEFS);
         let mut skipped = Vec::new();
+        let mut declared = std::collections::HashSet::new();
         for r in &self.routines {
             match abi.prototype(r) {
+                // A symbol two routines share (a signature file's `fortranname`) is declared
+                // once, by the first.
+                Ok(p) if !declared.insert(p.symbol.clone()) => {
+                    out.push_str(&format!("/* {} calls {} too */\n", r.name, p.symbol));
+                }
                 Ok(p) => {
                     let brief = r.doc.brief.replace("*/", "* /");
                     if brief.is_empty() {

@@ -176,6 +176,9 @@ pub struct Routine {
     /// Its body calls `XERBLA` (the illegal-argument handler), which Reference LAPACK's
     /// version ends the process in.
     pub calls_xerbla: bool,
+    /// The name its symbol is made from when that is not `name` (a signature file's
+    /// `fortranname`: `dgehrd_lwork` calls `dgehrd_`).
+    pub fortran_name: Option<String>,
     /// The call signature a `.pyf` file states for it (then [`Sig::of`](super::Sig::of)
     /// returns it instead of deriving one).
     pub pyf: Option<super::sig::Sig>,

@@ -43,10 +43,7 @@ pub fn expand(text: &str, file: &str) -> Result<String, SourceError> {
     for (i, line) in text.lines().enumerate() {
         let mut out = String::new();
         let mut rest = line;
-        while let Some(start) = find_unescaped(rest, '<') {
-            let Some(len) = group_len(&rest[start..]) else {
-                return Err(err(i + 1, "a '<' without its '>'".into()));
-            };
+        while let Some((start, len)) = next_template(rest) {
             let inner = &rest[start + 1..start + len - 1];
             if let Some((name, items)) = inner.split_once('=')
                 && is_ident(name.trim())
@@ -130,10 +127,7 @@ fn replicate(
     let mut n: Option<(usize, String)> = None;
     for (line, l) in block {
         let mut rest = *l;
-        while let Some(start) = find_unescaped(rest, '<') {
-            let Some(len) = group_len(&rest[start..]) else {
-                return Err(err(*line, "a '<' without its '>'".into()));
-            };
+        while let Some((start, len)) = next_template(rest) {
             let inner = &rest[start + 1..start + len - 1];
             let count = if is_ident(inner) {
                 lists
@@ -161,8 +155,7 @@ fn replicate(
     for k in 0..copies {
         for (line, l) in block {
             let mut rest = *l;
-            while let Some(start) = find_unescaped(rest, '<') {
-                let len = group_len(&rest[start..]).unwrap_or(rest.len() - start);
+            while let Some((start, len)) = next_template(rest) {
                 out.push_str(&unescape_lt(&rest[..start]));
                 let inner = &rest[start + 1..start + len - 1];
                 let item = if is_ident(inner) {
@@ -203,9 +196,38 @@ fn is_ident(s: &str) -> bool {
         && c.all(|x| x.is_ascii_alphanumeric() || x == '_')
 }
 
+/// The next template group of `s`, as (start, length): a `<…>` holding a list name, a list
+/// definition (`name=…`) or a list (a comma at its top level). Any other `<` is text (the
+/// comparisons of a `check(…)`, C code in a `callstatement`).
+fn next_template(s: &str) -> Option<(usize, usize)> {
+    let mut from = 0;
+    while let Some(i) = find_unescaped(&s[from..], '<') {
+        let start = from + i;
+        if let Some(len) = group_len(&s[start..]) {
+            let inner = &s[start + 1..start + len - 1];
+            let definition = inner
+                .split_once('=')
+                .is_some_and(|(n, _)| is_ident(n.trim()));
+            if is_ident(inner) || definition || split_items(inner).len() > 1 {
+                return Some((start, len));
+            }
+        }
+        from = start + 1;
+    }
+    None
+}
+
+/// The first `ch` not escaped with a backslash; for `<`, one that can open a template (not
+/// the comparisons `<=`, `< n`, `<<`).
 fn find_unescaped(s: &str, ch: char) -> Option<usize> {
     let b = s.as_bytes();
-    (0..b.len()).find(|&i| b[i] == ch as u8 && (i == 0 || b[i - 1] != b'\\'))
+    (0..b.len()).find(|&i| {
+        b[i] == ch as u8
+            && (i == 0 || b[i - 1] != b'\\')
+            && (ch != '<'
+                || b.get(i + 1)
+                    .is_some_and(|&n| !n.is_ascii_whitespace() && n != b'=' && n != b'<'))
+    })
 }
 
 /// The length of the `<…>` group at the start of `s` (nested groups included).
@@ -230,7 +252,33 @@ fn group_len(s: &str) -> Option<usize> {
     None
 }
 
-/// Splits a list at commas that are neither escaped nor inside `<…>` or `(…)`.
+/// Splits a declaration's attributes or a call's arguments at the commas outside parentheses
+/// and quotes (`check(a >= (b+1)),depend(a)`: a `>` there is a comparison).
+fn split_top(s: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut depth = 0i32;
+    let mut quote: Option<char> = None;
+    for c in s.chars() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '"' | '\'') => quote = Some(c),
+            (None, '(' | '[') => depth += 1,
+            (None, ')' | ']') => depth -= 1,
+            (None, ',') if depth == 0 => {
+                out.push(std::mem::take(&mut cur));
+                continue;
+            }
+            _ => {}
+        }
+        cur.push(c);
+    }
+    out.push(cur);
+    out
+}
+
+/// Splits a template list at commas that are neither escaped nor inside `<…>` or `(…)`.
 fn split_items(s: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut cur = String::new();
@@ -306,6 +354,8 @@ struct Pending {
     attrs: HashMap<String, Attrs>,
     refused: Option<String>,
     fortranname: Option<String>,
+    /// The `callstatement` text.
+    call: Option<String>,
 }
 
 /// Reads the routines of a `.pyf` text (templates already expanded).
@@ -321,7 +371,19 @@ pub fn read(text: &str, file: &str) -> (Vec<Routine>, Vec<Skipped>) {
         .collect();
     let mut routines = Vec::new();
     let mut cur: Option<Pending> = None;
+    // The line of the last callstatement: `;` splits a line into statements, and C code after
+    // the call belongs to the callstatement.
+    let mut call_line: Option<u32> = None;
     for st in stmts {
+        if let (Some(line), Some(p)) = (call_line, &mut cur)
+            && st.loc.line == line
+            && let Some(call) = &mut p.call
+        {
+            call.push_str("; ");
+            call.push_str(st.text.trim());
+            continue;
+        }
+        call_line = None;
         let c = parse::compress(&st.text);
         if c.starts_with("PYTHONMODULE")
             || c.starts_with("ENDPYTHONMODULE")
@@ -343,11 +405,8 @@ pub fn read(text: &str, file: &str) -> (Vec<Routine>, Vec<Skipped>) {
         let word = lower.split([' ', '(', '\t']).next().unwrap_or("");
         match word {
             "callstatement" => {
-                p.refused = Some(
-                    "its callstatement calls the routine with other arguments than its own \
-                     (not supported)"
-                        .into(),
-                );
+                p.call = Some(st.text.trim()["callstatement".len()..].trim().to_string());
+                call_line = Some(st.loc.line);
                 continue;
             }
             "callprotoargument" | "threadsafe" | "usercode" | "pymethoddef" | "note" => {
@@ -389,6 +448,7 @@ pub fn read(text: &str, file: &str) -> (Vec<Routine>, Vec<Skipped>) {
             continue;
         }
         match declaration(&st.text, p) {
+            Ok(Some(text)) if text.is_empty() => {}
             Ok(Some(text)) => p.stmts.push(Stmt { text, ..st }),
             Ok(None) => p.stmts.push(st),
             Err(e) => p.refused = Some(e),
@@ -401,11 +461,11 @@ pub fn read(text: &str, file: &str) -> (Vec<Routine>, Vec<Skipped>) {
 /// none.
 fn declaration(text: &str, p: &mut Pending) -> Result<Option<String>, String> {
     let Some((spec, names)) = text.split_once("::") else {
-        return Ok(None);
+        return attribute_statement(text, p);
     };
     // `integer intent(hide),depend(a)`: the first attribute may follow the type without a
     // comma.
-    let mut parts = split_items(spec);
+    let mut parts = split_top(spec);
     if let Some(first) = parts.first().cloned() {
         let lower = first.to_ascii_lowercase();
         let at = [
@@ -452,6 +512,7 @@ fn declaration(text: &str, p: &mut Pending) -> Result<Option<String>, String> {
                         "out" => a.out = true,
                         "inout" | "inplace" => a.inout = true,
                         "hide" => a.hide = true,
+                        "optional" => a.optional = true,
                         "cache" => a.cache = true,
                         "copy" | "overwrite" | "c" | "aligned4" | "aligned8" | "aligned16" => {}
                         o if o.starts_with("out=") => a.out = true,
@@ -480,7 +541,7 @@ fn declaration(text: &str, p: &mut Pending) -> Result<Option<String>, String> {
         kept.push(format!("intent({i})"));
     }
     let mut out_names = Vec::new();
-    for n in split_items(names) {
+    for n in split_top(names) {
         let (name, init) = match n.split_once('=') {
             Some((x, e)) => (x.trim().to_string(), Some(e.trim().to_string())),
             None => (n.trim().to_string(), None),
@@ -489,10 +550,18 @@ fn declaration(text: &str, p: &mut Pending) -> Result<Option<String>, String> {
         if let Some(e) = init {
             attrs.init = Some(expr::parse(&e).map_err(|x| format!("{name} = {e}: {}", x.message))?);
         }
-        let entry = p.attrs.entry(name.to_ascii_uppercase()).or_default();
-        let checks = std::mem::take(&mut entry.checks);
-        *entry = attrs;
-        entry.checks.extend(checks);
+        // A name declared again (scipy does) keeps what the first declaration said.
+        let e = p.attrs.entry(name.to_ascii_uppercase()).or_default();
+        e.hide |= attrs.hide;
+        e.optional |= attrs.optional;
+        e.cache |= attrs.cache;
+        e.inp |= attrs.inp;
+        e.out |= attrs.out;
+        e.inout |= attrs.inout;
+        if attrs.init.is_some() {
+            e.init = attrs.init;
+        }
+        e.checks.extend(attrs.checks);
         out_names.push(name);
     }
     Ok(Some(format!(
@@ -500,6 +569,63 @@ fn declaration(text: &str, p: &mut Pending) -> Result<Option<String>, String> {
         kept.join(", "),
         out_names.join(", ")
     )))
+}
+
+/// `intent(in,out,copy,out=x) b` or `optional lwork` without `::`: attributes added to
+/// declared arguments (merged, not replacing what their declarations said); the Fortran
+/// intent goes on to the Fortran reader.
+fn attribute_statement(text: &str, p: &mut Pending) -> Result<Option<String>, String> {
+    let t = text.trim();
+    let lower = t.to_ascii_lowercase();
+    let (attr, names) = if lower.starts_with("intent") || lower.starts_with("depend") {
+        let Some(end) = t.find(')') else {
+            return Ok(None);
+        };
+        (&t[..end + 1], &t[end + 1..])
+    } else if lower.starts_with("optional") {
+        (&t[..8], &t[8..])
+    } else {
+        return Ok(None);
+    };
+    let names: Vec<String> = split_top(names)
+        .iter()
+        .map(|n| n.trim().to_string())
+        .filter(|n| !n.is_empty())
+        .collect();
+    if names.is_empty() || !names.iter().all(|n| is_ident(n)) {
+        return Ok(None);
+    }
+    // The attribute's effect, read as a declaration of its own, merged into each name's.
+    let mut scratch = Pending::default();
+    let rebuilt = declaration(
+        &format!("integer, {attr} :: {}", names.join(", ")),
+        &mut scratch,
+    )?;
+    for n in &names {
+        let key = n.to_ascii_uppercase();
+        let add = scratch.attrs.remove(&key).unwrap_or_default();
+        let e = p.attrs.entry(key).or_default();
+        e.hide |= add.hide;
+        e.optional |= add.optional;
+        e.cache |= add.cache;
+        e.inp |= add.inp;
+        e.out |= add.out;
+        e.inout |= add.inout;
+        e.checks.extend(add.checks);
+    }
+    // Only an intent reaches the Fortran reader (`INTENT(INOUT) :: B`).
+    if !lower.starts_with("intent") {
+        return Ok(Some(String::new()));
+    }
+    Ok(rebuilt.map(|r| {
+        let spec = r.split_once("::").map_or("", |x| x.0);
+        let intent = spec
+            .split(',')
+            .map(str::trim)
+            .find(|x| x.to_ascii_lowercase().starts_with("intent"))
+            .unwrap_or("intent(in)");
+        format!("{intent} :: {}", names.join(", "))
+    }))
 }
 
 /// Parses one routine's Fortran part and attaches its signature.
@@ -516,7 +642,7 @@ fn finish(p: Pending, routines: &mut Vec<Routine>, skipped: &mut Vec<Skipped>) {
             continue;
         }
         if let Some(f) = &p.fortranname {
-            r.name = f.to_ascii_uppercase();
+            r.fortran_name = Some(f.to_ascii_uppercase());
         }
         for d in &mut r.dummies {
             if let Some((_, src)) = &mut d.intent {
@@ -527,7 +653,11 @@ fn finish(p: Pending, routines: &mut Vec<Routine>, skipped: &mut Vec<Skipped>) {
                 d.optional = false;
             }
         }
-        match signature(&r, &p.attrs) {
+        let sig = signature(&r, &p.attrs).and_then(|sig| match &p.call {
+            Some(call) => with_call(&mut r, sig, call),
+            None => Ok(sig),
+        });
+        match sig {
             Ok(sig) => {
                 r.pyf = Some(sig);
                 routines.push(r);
@@ -539,6 +669,141 @@ fn finish(p: Pending, routines: &mut Vec<Routine>, skipped: &mut Vec<Skipped>) {
             }),
         }
     }
+}
+
+/// A `callstatement` of the shape scipy writes, `(*f2py_func)(ARG, …)` with each `ARG` an
+/// argument (`&x` or `x`), possibly again (`&n` for a leading dimension), or a character
+/// chosen by a condition (`(lower?"L":"U")`): the routine's dummies become the call's
+/// arguments in its order, the file's other arguments stay in the signature without being
+/// passed (`lower`), and the rest are computed.
+fn with_call(r: &mut Routine, sig: Sig, call: &str) -> Result<Sig, String> {
+    let unsupported = |what: &str| format!("its callstatement {what} (not supported)");
+    let rest = call
+        .strip_prefix("(*f2py_func)")
+        .ok_or_else(|| unsupported("is not a plain (*f2py_func)(…) call"))?
+        .trim_start();
+    if !rest.starts_with('(') {
+        return Err(unsupported("is not a plain (*f2py_func)(…) call"));
+    }
+    let end = paren_end(rest).ok_or_else(|| unsupported("has unbalanced parentheses"))?;
+    if !rest[end..].trim().trim_end_matches(';').trim().is_empty() {
+        return Err(unsupported("runs C code after the call"));
+    }
+    let inner = &rest[1..end - 1];
+    let mut used = vec![false; r.dummies.len()];
+    let mut dummies = Vec::new();
+    let mut args = Vec::new();
+    for (pos, a) in split_top(inner).iter().enumerate() {
+        let a = a.trim();
+        let name = a.strip_prefix('&').unwrap_or(a).trim().to_ascii_uppercase();
+        if let Some(j) = r.dummies.iter().position(|d| d.name == name) {
+            if !used[j] {
+                used[j] = true;
+                dummies.push(r.dummies[j].clone());
+                args.push(sig.args[j].clone());
+                continue;
+            }
+            if !r.dummies[j].dims.is_empty() {
+                return Err(unsupported(&format!("passes the array {a} twice")));
+            }
+            // The same scalar again (`&n` for LDA): a copy.
+            let mut d = r.dummies[j].clone();
+            d.name = format!("{name}_{}", pos + 1);
+            d.intent = Some((Intent::In, IntentSource::Pyf));
+            let mut s = sig.args[j].clone();
+            s.name = d.name.clone();
+            s.role = ArgRole::Hidden(Expr::Name(name));
+            s.intent = Intent::In;
+            s.checks.clear();
+            dummies.push(d);
+            args.push(s);
+            continue;
+        }
+        // A character chosen by a condition.
+        let e = expr::parse(a).map_err(|_| unsupported(&format!("passes {a}")))?;
+        if !strings_only(&e) {
+            return Err(unsupported(&format!("passes {a}")));
+        }
+        let d = super::model::Dummy {
+            name: format!("ARG{}", pos + 1),
+            ty: Some(FType::Character {
+                len: super::model::CharLen::Fixed(1),
+            }),
+            dims: Vec::new(),
+            intent: Some((Intent::In, IntentSource::Pyf)),
+            value: false,
+            optional: false,
+            external: None,
+            implicit: false,
+            refused: None,
+        };
+        args.push(SigArg {
+            name: d.name.clone(),
+            ty: d.ty.clone(),
+            dims: Vec::new(),
+            intent: Intent::In,
+            role: ArgRole::Hidden(e),
+            callback: None,
+            intent_stated: true,
+            checks: Vec::new(),
+        });
+        dummies.push(d);
+    }
+    // The file's arguments the call does not pass: inputs that the others' values use.
+    for (j, a) in sig.args.iter().enumerate() {
+        if used[j] {
+            continue;
+        }
+        if !a.dims.is_empty()
+            || matches!(a.role, ArgRole::Out | ArgRole::Info)
+            || a.callback.is_some()
+        {
+            return Err(unsupported(&format!(
+                "does not pass {}, which is not a scalar input",
+                a.name.to_ascii_lowercase()
+            )));
+        }
+        let mut a = a.clone();
+        a.intent = Intent::In;
+        args.push(a);
+    }
+    r.dummies = dummies;
+    Ok(Sig {
+        name: r.name.clone(),
+        args,
+        result: sig.result,
+    })
+}
+
+/// Whether every value `e` can take is a string (`c ? "L" : "U"`, nested).
+fn strings_only(e: &Expr) -> bool {
+    match e {
+        Expr::Str(s) => s.len() == 1,
+        Expr::Cond(_, a, b) => strings_only(a) && strings_only(b),
+        _ => false,
+    }
+}
+
+/// The length of the parenthesised group at the start of `s`.
+fn paren_end(s: &str) -> Option<usize> {
+    let mut depth = 0;
+    let mut quote: Option<char> = None;
+    for (i, c) in s.char_indices() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '"' | '\'') => quote = Some(c),
+            (None, '(') => depth += 1,
+            (None, ')') => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(i + 1);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
 }
 
 /// The call signature a `.pyf` states.
@@ -625,6 +890,34 @@ end subroutine <prefix>scal
     }
 
     #[test]
+    fn scipy_idioms() {
+        // Comparisons are not templates; `*uplo` and `side[0]` are the first character;
+        // `intent(…) b` without `::` and a second declaration add to the first.
+        let src = "\
+<prefix=s,d> <ftype=real,double precision>
+subroutine <prefix>trsv(uplo,n,a,b,k)
+  character optional,intent(in),check(*uplo=='U'||uplo[0]=='L') :: uplo = 'U'
+  integer intent(hide),depend(a) :: n = shape(a,0)
+  <ftype> dimension(n,n),check(shape(a,0)<=n && n>0) :: a
+  <ftype> dimension(n) :: b
+  intent(in,out) b
+  integer optional,check(k<n) :: k = 0
+  integer intent(hide) :: k
+end subroutine <prefix>trsv
+";
+        let text = expand(src, "t.pyf.src").unwrap();
+        assert!(text.contains("check(shape(a,0)<=n && n>0)"), "{text}");
+        let (rs, skipped) = read(&text, "t.pyf");
+        assert!(skipped.is_empty(), "{skipped:?}");
+        assert_eq!(rs.len(), 2);
+        let sig = Sig::of(&rs[1]);
+        assert_eq!(sig.to_string(), "b = dtrsv(a, b, [uplo])", "{:?}", sig.args);
+        assert_eq!(sig.args[0].checks.len(), 1);
+        assert_eq!(sig.args[3].intent, Intent::InOut);
+        assert!(matches!(sig.args[4].role, ArgRole::Hidden(_)), "{:?}", sig.args[4]);
+    }
+
+    #[test]
     fn declarations_give_the_signature() {
         let src = "\
 python module m
@@ -642,7 +935,7 @@ subroutine dgesv(n,nrhs,a,lda,ipiv,b,ldb,info)
   integer intent(out) :: info
 end subroutine dgesv
 subroutine zskip(n)
-  callstatement (*f2py_func)(&n)
+  callstatement (*f2py_func)(&n); n++
   integer :: n
 end subroutine zskip
 end interface

@@ -119,9 +119,17 @@ impl Loaded {
             symbol: symbol.to_string(),
             source: Box::new(e),
         };
-        // Declaring the same prototype twice (two threads racing on a first call) is allowed.
+        // Declaring the same prototype twice (two threads racing on a first call) is allowed;
+        // a routine sharing its symbol with another (a signature file's `fortranname`)
+        // declares its own prototype in its place.
         self.ffi
-            .cdef(decl)
+            .cdef_with(
+                decl,
+                &crate::CdefOptions {
+                    allow_redefinition: true,
+                    ..Default::default()
+                },
+            )
             .map_err(|e| FortranError::Cdef(Box::new(e)))?;
         let f = self.ffi.function(&self.lib, symbol).map_err(sym)?;
         f.typed::<A, R>().map_err(|e| FortranError::Unsupported {

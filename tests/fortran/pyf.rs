@@ -1,5 +1,5 @@
 //! f2py signature files: `tests/f/lapack_subset.pyf.src` (a scipy-style `.pyf.src` template
-//! for `?gesv` and `?scal`) read at run time by `fortran::Library` and by the generator
+//! for `?gesv`, `?scal` and `?posv`, the last through a `callstatement`) read at run time by `fortran::Library` and by the generator
 //! (`generated_pyf.rs`, what `jitffi f2rs --pyf … -o` writes for it, regenerated and compared
 //! like `generated_lapack.rs`), both called on Reference LAPACK: the file's semantics (hidden
 //! dimensions, `check(…)`, optional arguments with defaults), not the derived ones.
@@ -42,14 +42,24 @@ fn the_template_expands_and_the_signatures_are_the_files() {
         .collect();
     assert_eq!(
         names,
-        ["SGESV", "DGESV", "CGESV", "ZGESV", "SSCAL", "DSCAL"]
+        [
+            "SGESV", "DGESV", "CGESV", "ZGESV", "SSCAL", "DSCAL", "SPOSV", "DPOSV", "CPOSV",
+            "ZPOSV"
+        ]
     );
     let skipped = &lib.signatures().skipped;
     assert_eq!(skipped.len(), 1, "{skipped:?}");
     assert!(
         skipped[0]
             .to_string()
-            .contains("DGETRS_OFFSET: its callstatement")
+            .contains("DSCAL_OFFSET: its callstatement passes x+offx (not supported)"),
+        "{skipped:?}"
+    );
+    // The callstatement's arguments are the routine's: UPLO a letter from `lower`, N again
+    // for LDA and LDB; `lower` is the file's and is not passed.
+    assert_eq!(
+        lib.signature("dposv").unwrap().to_string(),
+        "a, b = dposv(a, b, [lower])"
     );
     assert_eq!(
         lib.signature("zgesv").unwrap().to_string(),
@@ -86,6 +96,34 @@ fn run_time_calls_follow_the_file() {
             .contains("argument a fails check(shape(a,0)==shape(a,1))"),
         "{e}"
     );
+    // posv through its callstatement, upper (the default) and lower: the same solution of
+    // a symmetric positive definite system, whichever triangle is read.
+    let spd = [4.0, 1.0, 1.0, 3.0];
+    let rhs = [1.0, 2.0];
+    for lower in [None, Some(1)] {
+        let mut args = vec![Arg::matrix(&spd, 2, 2), Arg::matrix(&rhs, 2, 1)];
+        if let Some(l) = lower {
+            args.push(Arg::Int(l));
+        }
+        let out = lib.call("dposv", &args).unwrap();
+        let x = out[1].array::<f64>().unwrap();
+        assert!((4.0 * x[0] + x[1] - 1.0).abs() < 1e-14, "{lower:?}: {x:?}");
+        assert!((x[0] + 3.0 * x[1] - 2.0).abs() < 1e-14, "{lower:?}: {x:?}");
+    }
+    let e = lib
+        .call(
+            "dposv",
+            &[
+                Arg::matrix(&spd, 2, 2),
+                Arg::matrix(&rhs, 2, 1),
+                Arg::Int(2),
+            ],
+        )
+        .unwrap_err();
+    assert!(
+        e.to_string().contains("fails check(lower==0||lower==1)"),
+        "{e}"
+    );
     // Defaults: n from x, incx = 1; and a given incx.
     let out = lib
         .call("dscal", &[Arg::Real(2.0), Arg::vec(&[1.0, 2.0, 3.0])])
@@ -117,7 +155,7 @@ fn generated_module_is_current() {
         },
     );
     assert_eq!(g.formatted, Ok(true));
-    assert_eq!(g.wrapped.len(), 6, "{:?}", g.skipped);
+    assert_eq!(g.wrapped.len(), 10, "{:?}", g.skipped);
     assert!(g.unchecked.is_empty(), "{:?}", g.unchecked);
     assert!(g.families.iter().any(|f| f == "Gesv"), "{:?}", g.families);
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fortran/generated_pyf.rs");
@@ -162,6 +200,18 @@ fn generated_calls_follow_the_file() {
         e.to_string(),
         "dgesv: argument a fails check(shape(a,0)==shape(a,1))"
     );
+    // posv's callstatement: `lower` chooses the letter; N is passed for LDA and LDB.
+    for lower in [None, Some(0), Some(1)] {
+        let (mut spd, mut x) = (vec![4.0, 1.0, 1.0, 3.0], vec![1.0, 2.0]);
+        l.posv::<f64>(
+            gp::MatMut::new(&mut spd, 2, 2).unwrap(),
+            gp::MatMut::new(&mut x, 2, 1).unwrap(),
+            lower,
+        )
+        .unwrap();
+        assert!((4.0 * x[0] + x[1] - 1.0).abs() < 1e-14, "{lower:?}: {x:?}");
+        assert!((x[0] + 3.0 * x[1] - 2.0).abs() < 1e-14, "{lower:?}: {x:?}");
+    }
     // Optional arguments: the file's defaults (n from x, incx = 1), or given.
     let mut x = vec![1.0f32, 2.0, 3.0];
     l.sscal(None, 2.0, &mut x, None).unwrap();

@@ -540,6 +540,7 @@ fn finish(
         loc: o.loc.clone(),
         doc: o.doc.clone(),
         calls_xerbla: o.calls_xerbla,
+        fortran_name: None,
         pyf: None,
     });
 }

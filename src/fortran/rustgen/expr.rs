@@ -35,6 +35,14 @@ pub(super) fn int(e: &Expr, look: &dyn Fn(&str) -> Option<Sym>) -> Result<String
     coerce(s, k, Kind::Int)
 }
 
+/// Renders `e` as a `u8` expression (a `CHARACTER*1` value).
+pub(super) fn chr(e: &Expr, look: &dyn Fn(&str) -> Option<Sym>) -> Result<String, String> {
+    match render(e, look)? {
+        (s, Kind::Char) => Ok(s),
+        _ => Err("not a character".into()),
+    }
+}
+
 /// Renders `e` as a `bool` expression (a condition).
 pub(super) fn cond(e: &Expr, look: &dyn Fn(&str) -> Option<Sym>) -> Result<String, String> {
     let (s, k) = render(e, look)?;
@@ -134,14 +142,20 @@ fn render(e: &Expr, look: &dyn Fn(&str) -> Option<Sym>) -> Result<(String, Kind)
             let (sc, kc) = render(c, look)?;
             let (sa, ka) = render(a, look)?;
             let (sb, kb) = render(b, look)?;
+            // Characters on both sides stay characters (`lower ? "L" : "U"`).
+            let k = if ka == Kind::Char && kb == Kind::Char {
+                Kind::Char
+            } else {
+                Kind::Int
+            };
             (
                 format!(
                     "if {} {{ {} }} else {{ {} }}",
                     coerce(sc, kc, Kind::Bool)?,
-                    coerce(sa, ka, Kind::Int)?,
-                    coerce(sb, kb, Kind::Int)?
+                    coerce(sa, ka, k)?,
+                    coerce(sb, kb, k)?
                 ),
-                Kind::Int,
+                k,
             )
         }
         Expr::Call(f, args) => (call(f, args, look)?, Kind::Int),

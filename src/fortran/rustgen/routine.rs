@@ -190,7 +190,8 @@ pub(super) fn wrapper(r: &Routine, abi: &Abi) -> Result<Wrapper, String> {
     // Forms; an optional whose default cannot be written in Rust becomes required.
     let mut forms: Vec<Form> = Vec::with_capacity(sig.args.len());
     for (i, a) in sig.args.iter().enumerate() {
-        let d = &r.dummies[i];
+        // A signature file's Python-level argument that the call does not pass has no dummy.
+        let by_value = r.dummies.get(i).is_some_and(|d| d.value);
         let f = if a.callback.is_some() {
             Form::Proc
         } else {
@@ -202,7 +203,7 @@ pub(super) fn wrapper(r: &Routine, abi: &Abi) -> Result<Wrapper, String> {
                 ArgRole::Out => Form::OutArray,
                 ArgRole::Optional(_) | ArgRole::Hidden(_) => Form::Computed,
                 ArgRole::Given if a.dims.is_empty() => {
-                    if d.value {
+                    if by_value {
                         Form::Value
                     } else if matches!(a.ty, Some(FType::Character { .. }))
                         && !is_char1(a.ty.as_ref())
@@ -241,7 +242,7 @@ pub(super) fn wrapper(r: &Routine, abi: &Abi) -> Result<Wrapper, String> {
                 | Form::OutScalar
                 | Form::OutArray
                 | Form::Info
-        ) && d.value
+        ) && by_value
         {
             return Err(format!(
                 "{} is a VALUE dummy the wrapper would compute",
@@ -298,6 +299,8 @@ pub(super) fn wrapper(r: &Routine, abi: &Abi) -> Result<Wrapper, String> {
     };
     // Computed scalars in dependency order; those that cannot be written become required.
     let mut computed: Vec<(usize, String)> = Vec::new();
+    // Computed `CHARACTER*1` values (a signature file's `lower ? "L" : "U"`).
+    let mut computed_chars: HashSet<usize> = HashSet::new();
     let mut done: HashSet<usize> = HashSet::new();
     loop {
         let mut progress = false;
@@ -316,10 +319,18 @@ pub(super) fn wrapper(r: &Routine, abi: &Abi) -> Result<Wrapper, String> {
                 continue;
             }
             let f2 = forms.clone();
-            match gexpr::int(init, &|n| sym(n, false, &f2)) {
-                Ok(s) if matches!(sig.args[i].ty, Some(FType::Integer { .. })) => {
-                    computed.push((i, s));
-                }
+            let look_now = |n: &str| sym(n, false, &f2);
+            let rendered = if is_char1(sig.args[i].ty.as_ref()) {
+                gexpr::chr(init, &look_now).ok().inspect(|_| {
+                    computed_chars.insert(i);
+                })
+            } else if matches!(sig.args[i].ty, Some(FType::Integer { .. })) {
+                gexpr::int(init, &look_now).ok()
+            } else {
+                None
+            };
+            match rendered {
+                Some(s) => computed.push((i, s)),
                 _ => {
                     if matches!(sig.args[i].role, ArgRole::Hidden(_)) {
                         return Err(format!(
@@ -388,7 +399,9 @@ pub(super) fn wrapper(r: &Routine, abi: &Abi) -> Result<Wrapper, String> {
         let v = &names[i];
         let t = match forms[i] {
             Form::Value => {
-                if matches!(a.ty, Some(FType::Logical { .. })) && !r.dummies[i].value {
+                if matches!(a.ty, Some(FType::Logical { .. }))
+                    && !r.dummies.get(i).is_some_and(|d| d.value)
+                {
                     "bool".to_string()
                 } else {
                     ty_of(a)?
@@ -463,7 +476,9 @@ pub(super) fn wrapper(r: &Routine, abi: &Abi) -> Result<Wrapper, String> {
                 let v = &names[i];
                 let (arg, ty) = match forms[i] {
                     Form::Proc => (format!("{v}.ptr()"), "*const std::ffi::c_void".to_string()),
-                    Form::Value if r.dummies[i].value => (format!("{v}_c"), ty_of(a)?),
+                    Form::Value if r.dummies.get(i).is_some_and(|d| d.value) => {
+                        (format!("{v}_c"), ty_of(a)?)
+                    }
                     Form::Str => (format!("{v}.as_ptr()"), ptr("u8")),
                     Form::InOut => (format!("{v} as *mut _"), ptr(&ty_of(a)?)),
                     Form::Slice { write: false } => (format!("{v}.as_ptr()"), ptr(&ty_of(a)?)),
@@ -532,7 +547,10 @@ pub(super) fn wrapper(r: &Routine, abi: &Abi) -> Result<Wrapper, String> {
     for (i, a) in sig.args.iter().enumerate() {
         let v = &names[i];
         match forms[i] {
-            Form::Value if matches!(a.ty, Some(FType::Logical { .. })) && !r.dummies[i].value => {
+            Form::Value
+                if matches!(a.ty, Some(FType::Logical { .. }))
+                    && !r.dummies.get(i).is_some_and(|d| d.value) =>
+            {
                 let _ = writeln!(w, "let {}{v}_c: {} = {v}.into();", m(i), ty_of(a)?);
             }
             Form::Value => {
@@ -544,6 +562,18 @@ pub(super) fn wrapper(r: &Routine, abi: &Abi) -> Result<Wrapper, String> {
     for (i, init) in &computed {
         let a = &sig.args[*i];
         let v = &names[*i];
+        if computed_chars.contains(i) {
+            if overridable(*i) {
+                let _ = writeln!(
+                    w,
+                    "let {}{v}_c: u8 = match {v} {{ Some(v) => v, None => {init} }};",
+                    m(*i)
+                );
+            } else {
+                let _ = writeln!(w, "let {}{v}_c: u8 = {init};", m(*i));
+            }
+            continue;
+        }
         if overridable(*i) {
             let _ = writeln!(
                 w,
