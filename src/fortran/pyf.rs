@@ -914,7 +914,11 @@ end subroutine <prefix>trsv
         assert_eq!(sig.to_string(), "b = dtrsv(a, b, [uplo])", "{:?}", sig.args);
         assert_eq!(sig.args[0].checks.len(), 1);
         assert_eq!(sig.args[3].intent, Intent::InOut);
-        assert!(matches!(sig.args[4].role, ArgRole::Hidden(_)), "{:?}", sig.args[4]);
+        assert!(
+            matches!(sig.args[4].role, ArgRole::Hidden(_)),
+            "{:?}",
+            sig.args[4]
+        );
     }
 
     #[test]
