@@ -301,6 +301,8 @@ pub(super) fn wrapper(r: &Routine, abi: &Abi) -> Result<Wrapper, String> {
     let mut computed: Vec<(usize, String)> = Vec::new();
     // Computed `CHARACTER*1` values (a signature file's `lower ? "L" : "U"`).
     let mut computed_chars: HashSet<usize> = HashSet::new();
+    // Computed real constants.
+    let mut computed_reals: HashSet<usize> = HashSet::new();
     let mut done: HashSet<usize> = HashSet::new();
     loop {
         let mut progress = false;
@@ -311,6 +313,8 @@ pub(super) fn wrapper(r: &Routine, abi: &Abi) -> Result<Wrapper, String> {
             let (ArgRole::Optional(init) | ArgRole::Hidden(init)) = &sig.args[i].role else {
                 continue;
             };
+            // `shape(z,0)` of an array the call allocates is its extent's expression.
+            let init = &shape_of_outputs(init, &sig);
             let pending = init
                 .names()
                 .iter()
@@ -324,8 +328,21 @@ pub(super) fn wrapper(r: &Routine, abi: &Abi) -> Result<Wrapper, String> {
                 gexpr::chr(init, &look_now).ok().inspect(|_| {
                     computed_chars.insert(i);
                 })
-            } else if matches!(sig.args[i].ty, Some(FType::Integer { .. })) {
+            } else if matches!(
+                sig.args[i].ty,
+                Some(FType::Integer { .. } | FType::Logical { .. })
+            ) {
                 gexpr::int(init, &look_now).ok()
+            } else if matches!(sig.args[i].ty, Some(FType::Real { .. })) {
+                // A real default is a constant (`vl = 0.0`).
+                match init {
+                    Expr::Float(f) => Some(format!("{f:?}")),
+                    Expr::Int(n) => Some(format!("{n}.0")),
+                    _ => None,
+                }
+                .inspect(|_| {
+                    computed_reals.insert(i);
+                })
             } else {
                 None
             };
@@ -562,6 +579,19 @@ pub(super) fn wrapper(r: &Routine, abi: &Abi) -> Result<Wrapper, String> {
     for (i, init) in &computed {
         let a = &sig.args[*i];
         let v = &names[*i];
+        if computed_reals.contains(i) {
+            let t = ty_of(a)?;
+            if overridable(*i) {
+                let _ = writeln!(
+                    w,
+                    "let {}{v}_c: {t} = match {v} {{ Some(v) => v, None => {init} }};",
+                    m(*i)
+                );
+            } else {
+                let _ = writeln!(w, "let {}{v}_c: {t} = {init};", m(*i));
+            }
+            continue;
+        }
         if computed_chars.contains(i) {
             if overridable(*i) {
                 let _ = writeln!(
@@ -882,6 +912,40 @@ pub(super) fn wrapper(r: &Routine, abi: &Abi) -> Result<Wrapper, String> {
         ret,
         family,
     })
+}
+
+/// `init` with `shape(x, k)` of an array the call allocates replaced by its `k`-th extent
+/// (f2py computes those extents first: `ldz = max(1,shape(z,0))`).
+fn shape_of_outputs(init: &Expr, sig: &Sig) -> Expr {
+    match init {
+        Expr::Call(f, args) if f == "shape" && args.len() == 2 => {
+            if let (Expr::Name(x), Expr::Int(k)) = (&args[0], &args[1])
+                && let Some(a) = sig.args.iter().find(|a| &a.name == x)
+                && a.role == ArgRole::Out
+                && let Some(d) = a.dims.get(*k as usize)
+                && *d != Expr::Int(-1)
+            {
+                return d.clone();
+            }
+            init.clone()
+        }
+        Expr::Call(f, args) => Expr::Call(
+            f.clone(),
+            args.iter().map(|a| shape_of_outputs(a, sig)).collect(),
+        ),
+        Expr::Unary(op, x) => Expr::Unary(*op, Box::new(shape_of_outputs(x, sig))),
+        Expr::Binary(op, a, b) => Expr::Binary(
+            op,
+            Box::new(shape_of_outputs(a, sig)),
+            Box::new(shape_of_outputs(b, sig)),
+        ),
+        Expr::Cond(c, a, b) => Expr::Cond(
+            Box::new(shape_of_outputs(c, sig)),
+            Box::new(shape_of_outputs(a, sig)),
+            Box::new(shape_of_outputs(b, sig)),
+        ),
+        _ => init.clone(),
+    }
 }
 
 /// Which arguments are visible, for the documentation.
