@@ -163,6 +163,12 @@ pub fn hook_xerbla(symbol: &str) -> Vec<String> {
     if GOT_RELOCS.is_empty() || std::env::var_os("JITFFI_KEEP_XERBLA").is_some() {
         return Vec::new();
     }
+    // One hook at a time: two threads flipping the same RELRO page's protection could leave
+    // it read-only under the other's store.
+    static HOOKING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _one = HOOKING
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let mut hook = Hook {
         symbol: symbol.as_bytes(),
         target: hooked_xerbla as *const () as u64,
