@@ -714,6 +714,23 @@ pub fn iwork_size(routine: &str, argument: &str, q: i64) -> Result<usize, Fortra
         .map_err(|_| arg_error(routine, argument, format!("the query returned {q}")))
 }
 
+/// Adds `by` to every pivot index (`1` before a call that takes 0-based pivots, `-1` after
+/// one that returns them).
+pub fn shift<I: Copy + Into<i64> + TryFrom<i64>>(v: &mut [I], by: i64) {
+    for p in v {
+        if let Ok(x) = I::try_from((*p).into() + by) {
+            *p = x;
+        }
+    }
+}
+
+/// 0-based pivot indices as the 1-based ones a routine takes.
+pub fn one_based<I: Copy + Into<i64> + TryFrom<i64>>(v: &[I]) -> Vec<I> {
+    let mut out = v.to_vec();
+    shift(&mut out, 1);
+    out
+}
+
 /// Integer division as in C, except that dividing by zero gives 0 (an extent of zero, which
 /// the length checks then accept and the routine's own checks reject).
 #[inline]

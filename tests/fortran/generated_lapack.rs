@@ -35,6 +35,7 @@ pub fn abi() -> Abi {
 pub struct Library {
     lib: Loaded,
     s: Slots,
+    zero_based: bool,
 }
 
 impl std::fmt::Debug for Slots {
@@ -73,7 +74,14 @@ impl Library {
         Ok(Library {
             lib,
             s: Slots::default(),
+            zero_based: false,
         })
+    }
+
+    /// LU pivot indices (the `IPIV` of `getrf`, `getrs`, `gesv`, …: "row i was interchanged with row IPIV(i)") 0-based, as Rust indexes, in what the methods take and return, instead of LAPACK's 1-based ones.
+    pub fn zero_based_pivots(mut self, yes: bool) -> Library {
+        self.zero_based = yes;
+        self
     }
 
     /// Opens `lapack`, the library these wrappers were generated for.
@@ -9066,6 +9074,9 @@ impl Library {
                 &mut info_c,
             ))
         };
+        if self.zero_based {
+            wrap::shift(&mut ipiv, -1);
+        }
         wrap::info(
             R,
             i64::from(info_c),
@@ -9170,6 +9181,9 @@ impl Library {
                 &mut info_c,
             ))
         };
+        if self.zero_based {
+            wrap::shift(&mut ipiv, -1);
+        }
         wrap::info(
             R,
             i64::from(info_c),
@@ -9274,6 +9288,9 @@ impl Library {
                 &mut info_c,
             ))
         };
+        if self.zero_based {
+            wrap::shift(&mut ipiv, -1);
+        }
         wrap::info(
             R,
             i64::from(info_c),
@@ -9378,6 +9395,9 @@ impl Library {
                 &mut info_c,
             ))
         };
+        if self.zero_based {
+            wrap::shift(&mut ipiv, -1);
+        }
         wrap::info(
             R,
             i64::from(info_c),
@@ -9460,6 +9480,9 @@ impl Library {
                 &mut info_c,
             ))
         };
+        if self.zero_based {
+            wrap::shift(&mut ipiv, -1);
+        }
         wrap::info(
             R,
             i64::from(info_c),
@@ -9542,6 +9565,9 @@ impl Library {
                 &mut info_c,
             ))
         };
+        if self.zero_based {
+            wrap::shift(&mut ipiv, -1);
+        }
         wrap::info(
             R,
             i64::from(info_c),
@@ -9624,6 +9650,9 @@ impl Library {
                 &mut info_c,
             ))
         };
+        if self.zero_based {
+            wrap::shift(&mut ipiv, -1);
+        }
         wrap::info(
             R,
             i64::from(info_c),
@@ -9706,6 +9735,9 @@ impl Library {
                 &mut info_c,
             ))
         };
+        if self.zero_based {
+            wrap::shift(&mut ipiv, -1);
+        }
         wrap::info(
             R,
             i64::from(info_c),
@@ -9770,6 +9802,13 @@ impl Library {
         let mut lwork_c: Int = -1;
         let mut info_c: Int = 0;
         let func_ = self.s.sgetri.get(&self.lib, R, "void sgetri_(const int32_t *n, float *a, const int32_t *lda, const int32_t *ipiv, float *work, const int32_t *lwork, int32_t *info);", "sgetri_")?;
+        let ipiv_b: Vec<Int>;
+        let ipiv_p: *const Int = if self.zero_based {
+            ipiv_b = wrap::one_based(ipiv);
+            ipiv_b.as_ptr()
+        } else {
+            ipiv.as_ptr()
+        };
         // The workspace query (LWORK = -1).
         // SAFETY: the prototype is the routine's (its Rust types were checked against it when resolved); every array holds the extents the routine uses (checked above) and every scalar is a live local.
         unsafe {
@@ -9777,7 +9816,7 @@ impl Library {
                 &n_c,
                 a.raw().0,
                 &lda_c,
-                ipiv.as_ptr(),
+                ipiv_p,
                 work.as_mut_ptr(),
                 &lwork_c,
                 &mut info_c,
@@ -9798,7 +9837,7 @@ impl Library {
                 &n_c,
                 a.raw().0,
                 &lda_c,
-                ipiv.as_ptr(),
+                ipiv_p,
                 work.as_mut_ptr(),
                 &lwork_c,
                 &mut info_c,
@@ -9868,6 +9907,13 @@ impl Library {
         let mut lwork_c: Int = -1;
         let mut info_c: Int = 0;
         let func_ = self.s.dgetri.get(&self.lib, R, "void dgetri_(const int32_t *n, double *a, const int32_t *lda, const int32_t *ipiv, double *work, const int32_t *lwork, int32_t *info);", "dgetri_")?;
+        let ipiv_b: Vec<Int>;
+        let ipiv_p: *const Int = if self.zero_based {
+            ipiv_b = wrap::one_based(ipiv);
+            ipiv_b.as_ptr()
+        } else {
+            ipiv.as_ptr()
+        };
         // The workspace query (LWORK = -1).
         // SAFETY: the prototype is the routine's (its Rust types were checked against it when resolved); every array holds the extents the routine uses (checked above) and every scalar is a live local.
         unsafe {
@@ -9875,7 +9921,7 @@ impl Library {
                 &n_c,
                 a.raw().0,
                 &lda_c,
-                ipiv.as_ptr(),
+                ipiv_p,
                 work.as_mut_ptr(),
                 &lwork_c,
                 &mut info_c,
@@ -9896,7 +9942,7 @@ impl Library {
                 &n_c,
                 a.raw().0,
                 &lda_c,
-                ipiv.as_ptr(),
+                ipiv_p,
                 work.as_mut_ptr(),
                 &lwork_c,
                 &mut info_c,
@@ -9966,6 +10012,13 @@ impl Library {
         let mut lwork_c: Int = -1;
         let mut info_c: Int = 0;
         let func_ = self.s.cgetri.get(&self.lib, R, "void cgetri_(const int32_t *n, fortran_complex8 *a, const int32_t *lda, const int32_t *ipiv, fortran_complex8 *work, const int32_t *lwork, int32_t *info);", "cgetri_")?;
+        let ipiv_b: Vec<Int>;
+        let ipiv_p: *const Int = if self.zero_based {
+            ipiv_b = wrap::one_based(ipiv);
+            ipiv_b.as_ptr()
+        } else {
+            ipiv.as_ptr()
+        };
         // The workspace query (LWORK = -1).
         // SAFETY: the prototype is the routine's (its Rust types were checked against it when resolved); every array holds the extents the routine uses (checked above) and every scalar is a live local.
         unsafe {
@@ -9973,7 +10026,7 @@ impl Library {
                 &n_c,
                 a.raw().0,
                 &lda_c,
-                ipiv.as_ptr(),
+                ipiv_p,
                 work.as_mut_ptr(),
                 &lwork_c,
                 &mut info_c,
@@ -9994,7 +10047,7 @@ impl Library {
                 &n_c,
                 a.raw().0,
                 &lda_c,
-                ipiv.as_ptr(),
+                ipiv_p,
                 work.as_mut_ptr(),
                 &lwork_c,
                 &mut info_c,
@@ -10064,6 +10117,13 @@ impl Library {
         let mut lwork_c: Int = -1;
         let mut info_c: Int = 0;
         let func_ = self.s.zgetri.get(&self.lib, R, "void zgetri_(const int32_t *n, fortran_complex16 *a, const int32_t *lda, const int32_t *ipiv, fortran_complex16 *work, const int32_t *lwork, int32_t *info);", "zgetri_")?;
+        let ipiv_b: Vec<Int>;
+        let ipiv_p: *const Int = if self.zero_based {
+            ipiv_b = wrap::one_based(ipiv);
+            ipiv_b.as_ptr()
+        } else {
+            ipiv.as_ptr()
+        };
         // The workspace query (LWORK = -1).
         // SAFETY: the prototype is the routine's (its Rust types were checked against it when resolved); every array holds the extents the routine uses (checked above) and every scalar is a live local.
         unsafe {
@@ -10071,7 +10131,7 @@ impl Library {
                 &n_c,
                 a.raw().0,
                 &lda_c,
-                ipiv.as_ptr(),
+                ipiv_p,
                 work.as_mut_ptr(),
                 &lwork_c,
                 &mut info_c,
@@ -10092,7 +10152,7 @@ impl Library {
                 &n_c,
                 a.raw().0,
                 &lda_c,
-                ipiv.as_ptr(),
+                ipiv_p,
                 work.as_mut_ptr(),
                 &lwork_c,
                 &mut info_c,
@@ -10191,6 +10251,13 @@ impl Library {
         )?;
         let mut info_c: Int = 0;
         let func_ = self.s.sgetrs.get(&self.lib, R, "void sgetrs_(const char *trans, const int32_t *n, const int32_t *nrhs, const float *a, const int32_t *lda, const int32_t *ipiv, float *b, const int32_t *ldb, int32_t *info, size_t trans_len);", "sgetrs_")?;
+        let ipiv_b: Vec<Int>;
+        let ipiv_p: *const Int = if self.zero_based {
+            ipiv_b = wrap::one_based(ipiv);
+            ipiv_b.as_ptr()
+        } else {
+            ipiv.as_ptr()
+        };
         // SAFETY: the prototype is the routine's (its Rust types were checked against it when resolved); every array holds the extents the routine uses (checked above) and every scalar is a live local.
         unsafe {
             func_.call((
@@ -10199,7 +10266,7 @@ impl Library {
                 &nrhs_c,
                 a.data().as_ptr(),
                 &lda_c,
-                ipiv.as_ptr(),
+                ipiv_p,
                 b.raw().0,
                 &ldb_c,
                 &mut info_c,
@@ -10299,6 +10366,13 @@ impl Library {
         )?;
         let mut info_c: Int = 0;
         let func_ = self.s.dgetrs.get(&self.lib, R, "void dgetrs_(const char *trans, const int32_t *n, const int32_t *nrhs, const double *a, const int32_t *lda, const int32_t *ipiv, double *b, const int32_t *ldb, int32_t *info, size_t trans_len);", "dgetrs_")?;
+        let ipiv_b: Vec<Int>;
+        let ipiv_p: *const Int = if self.zero_based {
+            ipiv_b = wrap::one_based(ipiv);
+            ipiv_b.as_ptr()
+        } else {
+            ipiv.as_ptr()
+        };
         // SAFETY: the prototype is the routine's (its Rust types were checked against it when resolved); every array holds the extents the routine uses (checked above) and every scalar is a live local.
         unsafe {
             func_.call((
@@ -10307,7 +10381,7 @@ impl Library {
                 &nrhs_c,
                 a.data().as_ptr(),
                 &lda_c,
-                ipiv.as_ptr(),
+                ipiv_p,
                 b.raw().0,
                 &ldb_c,
                 &mut info_c,
@@ -10407,6 +10481,13 @@ impl Library {
         )?;
         let mut info_c: Int = 0;
         let func_ = self.s.cgetrs.get(&self.lib, R, "void cgetrs_(const char *trans, const int32_t *n, const int32_t *nrhs, const fortran_complex8 *a, const int32_t *lda, const int32_t *ipiv, fortran_complex8 *b, const int32_t *ldb, int32_t *info, size_t trans_len);", "cgetrs_")?;
+        let ipiv_b: Vec<Int>;
+        let ipiv_p: *const Int = if self.zero_based {
+            ipiv_b = wrap::one_based(ipiv);
+            ipiv_b.as_ptr()
+        } else {
+            ipiv.as_ptr()
+        };
         // SAFETY: the prototype is the routine's (its Rust types were checked against it when resolved); every array holds the extents the routine uses (checked above) and every scalar is a live local.
         unsafe {
             func_.call((
@@ -10415,7 +10496,7 @@ impl Library {
                 &nrhs_c,
                 a.data().as_ptr(),
                 &lda_c,
-                ipiv.as_ptr(),
+                ipiv_p,
                 b.raw().0,
                 &ldb_c,
                 &mut info_c,
@@ -10515,6 +10596,13 @@ impl Library {
         )?;
         let mut info_c: Int = 0;
         let func_ = self.s.zgetrs.get(&self.lib, R, "void zgetrs_(const char *trans, const int32_t *n, const int32_t *nrhs, const fortran_complex16 *a, const int32_t *lda, const int32_t *ipiv, fortran_complex16 *b, const int32_t *ldb, int32_t *info, size_t trans_len);", "zgetrs_")?;
+        let ipiv_b: Vec<Int>;
+        let ipiv_p: *const Int = if self.zero_based {
+            ipiv_b = wrap::one_based(ipiv);
+            ipiv_b.as_ptr()
+        } else {
+            ipiv.as_ptr()
+        };
         // SAFETY: the prototype is the routine's (its Rust types were checked against it when resolved); every array holds the extents the routine uses (checked above) and every scalar is a live local.
         unsafe {
             func_.call((
@@ -10523,7 +10611,7 @@ impl Library {
                 &nrhs_c,
                 a.data().as_ptr(),
                 &lda_c,
-                ipiv.as_ptr(),
+                ipiv_p,
                 b.raw().0,
                 &ldb_c,
                 &mut info_c,

@@ -35,6 +35,7 @@ pub fn abi() -> Abi {
 pub struct Library {
     lib: Loaded,
     s: Slots,
+    zero_based: bool,
 }
 
 impl std::fmt::Debug for Slots {
@@ -73,7 +74,14 @@ impl Library {
         Ok(Library {
             lib,
             s: Slots::default(),
+            zero_based: false,
         })
+    }
+
+    /// LU pivot indices (the `IPIV` of `getrf`, `getrs`, `gesv`, …: "row i was interchanged with row IPIV(i)") 0-based, as Rust indexes, in what the methods take and return, instead of LAPACK's 1-based ones.
+    pub fn zero_based_pivots(mut self, yes: bool) -> Library {
+        self.zero_based = yes;
+        self
     }
 
     /// Opens `lapack`, the library these wrappers were generated for.

@@ -824,3 +824,55 @@ fn blas_and_drivers_through_the_wrappers_match_c_bit_for_bit() {
     }
     assert_eq!(lines.len(), expected.len());
 }
+
+#[test]
+fn pivots_can_be_zero_based() {
+    let l1 = lib();
+    // SAFETY: as `lib`.
+    let l0 = unsafe { g::Library::open("/usr/lib/x86_64-linux-gnu/lapack/liblapack.so.3") }
+        .unwrap()
+        .zero_based_pivots(true);
+    // Rows [1 2 3], [4 5 6], [7 8 10]: the first pivot is the third row.
+    let a = [1.0, 4.0, 7.0, 2.0, 5.0, 8.0, 3.0, 6.0, 10.0];
+    let (mut lu1, mut lu0) = (a.to_vec(), a.to_vec());
+    let p1 = l1.dgetrf(3, MatMut::new(&mut lu1, 3, 3).unwrap()).unwrap();
+    let p0 = l0.dgetrf(3, MatMut::new(&mut lu0, 3, 3).unwrap()).unwrap();
+    assert_eq!(p1[0], 3);
+    assert_eq!(p0, p1.iter().map(|p| p - 1).collect::<Vec<_>>());
+    assert_eq!(lu0, lu1);
+    // The 0-based pivots go back in: the same solution.
+    let (mut b1, mut b0) = (vec![1.0, 2.0, 3.0], vec![1.0, 2.0, 3.0]);
+    l1.dgetrs(
+        b'N',
+        Mat::new(&lu1, 3, 3).unwrap(),
+        &p1,
+        MatMut::new(&mut b1, 3, 1).unwrap(),
+    )
+    .unwrap();
+    l0.dgetrs(
+        b'N',
+        Mat::new(&lu0, 3, 3).unwrap(),
+        &p0,
+        MatMut::new(&mut b0, 3, 1).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(b0, b1);
+    for i in 0..3 {
+        let ax: f64 = (0..3).map(|j| a[i + 3 * j] * b1[j]).sum();
+        assert!((ax - [1.0, 2.0, 3.0][i]).abs() < 1e-12);
+    }
+    // getri (a workspace query and a call, both with the converted pivots) and gesv.
+    l0.dgetri(MatMut::new(&mut lu0, 3, 3).unwrap(), &p0)
+        .unwrap();
+    l1.dgetri(MatMut::new(&mut lu1, 3, 3).unwrap(), &p1)
+        .unwrap();
+    assert_eq!(lu0, lu1);
+    let (mut s, mut x) = (a.to_vec(), vec![1.0, 2.0, 3.0]);
+    let p = l0
+        .gesv::<f64>(
+            MatMut::new(&mut s, 3, 3).unwrap(),
+            MatMut::new(&mut x, 3, 1).unwrap(),
+        )
+        .unwrap();
+    assert_eq!(p, p0);
+}

@@ -226,7 +226,7 @@ fn header(out: &mut String, abi: &Abi, opts: &RustOptions, routines: usize, fami
     ));
     out.push_str(
         "/// The library, opened.\n#[derive(Debug)]\npub struct Library {\n    lib: Loaded,\n    \
-         s: Slots,\n}\n\n\
+         s: Slots,\n    zero_based: bool,\n}\n\n\
          impl std::fmt::Debug for Slots {\n    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) \
          -> std::fmt::Result {\n        f.write_str(\"Slots\")\n    }\n}\n\n\
          impl Library {\n    \
@@ -244,7 +244,12 @@ fn header(out: &mut String, abi: &Abi, opts: &RustOptions, routines: usize, fami
          pub unsafe fn open_with(name: &str, opts: &OpenOptions) -> Result<Library, FortranError> {\n        \
          // SAFETY: forwarded from this function's contract.\n        \
          let lib = unsafe { Loaded::open(name, opts, abi()) }?;\n        \
-         Ok(Library { lib, s: Slots::default() })\n    }\n\n",
+         Ok(Library { lib, s: Slots::default(), zero_based: false })\n    }\n\n    \
+         /// LU pivot indices (the `IPIV` of `getrf`, `getrs`, `gesv`, …: \"row i was \
+         interchanged with row IPIV(i)\") 0-based, as Rust indexes, in what the methods take \
+         and return, instead of LAPACK's 1-based ones.\n    \
+         pub fn zero_based_pivots(mut self, yes: bool) -> Library {\n        \
+         self.zero_based = yes;\n        self\n    }\n\n",
     );
     if let Some(lib) = &opts.lib {
         let _ = writeln!(

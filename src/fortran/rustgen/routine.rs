@@ -410,6 +410,25 @@ pub(super) fn wrapper(r: &Routine, abi: &Abi) -> Result<Wrapper, String> {
             .map_err(|e| format!("{}: {e}", a.name))
     };
 
+    // LU pivot indices (`row i was interchanged with row IPIV(i)`), which
+    // `Library::zero_based_pivots` converts.
+    let pivot: Vec<bool> = sig
+        .args
+        .iter()
+        .map(|a| {
+            a.dims.len() == 1
+                && matches!(a.ty, Some(FType::Integer { .. }))
+                && r.doc.params.get(&a.name).is_some_and(|p| {
+                    p.text
+                        .split_whitespace()
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                        .to_ascii_lowercase()
+                        .contains("interchanged with row")
+                })
+        })
+        .collect();
+
     // The signature.
     let mut params: Vec<(String, String)> = Vec::new();
     for (i, a) in sig.args.iter().enumerate() {
@@ -498,6 +517,7 @@ pub(super) fn wrapper(r: &Routine, abi: &Abi) -> Result<Wrapper, String> {
                     }
                     Form::Str => (format!("{v}.as_ptr()"), ptr("u8")),
                     Form::InOut => (format!("{v} as *mut _"), ptr(&ty_of(a)?)),
+                    Form::Slice { write: false } if pivot[i] => (format!("{v}_p"), ptr(&ty_of(a)?)),
                     Form::Slice { write: false } => (format!("{v}.as_ptr()"), ptr(&ty_of(a)?)),
                     Form::Slice { write: true } | Form::OutArray | Form::Work => {
                         (format!("{v}.as_mut_ptr()"), ptr(&ty_of(a)?))
@@ -760,6 +780,26 @@ pub(super) fn wrapper(r: &Routine, abi: &Abi) -> Result<Wrapper, String> {
         "let func_ = self.s.{method}.get(&self.lib, R, {:?}, {symbol:?})?;",
         proto.decl
     );
+    // Pivots given 0-based are passed 1-based.
+    for i in 0..sig.args.len() {
+        if !pivot[i] {
+            continue;
+        }
+        let v = &names[i];
+        let t = ty_of(&sig.args[i])?;
+        match forms[i] {
+            Form::Slice { write: false } => {
+                let _ = writeln!(
+                    w,
+                    "let {v}_b: Vec<{t}>;\nlet {v}_p: *const {t} = if self.zero_based {{ {v}_b = wrap::one_based({v}); {v}_b.as_ptr() }} else {{ {v}.as_ptr() }};"
+                );
+            }
+            Form::Slice { write: true } => {
+                let _ = writeln!(w, "if self.zero_based {{ wrap::shift({v}, 1); }}");
+            }
+            _ => {}
+        }
+    }
     let info = (0..sig.args.len()).find(|&i| forms[i] == Form::Info);
     let dummies: Vec<String> = r
         .dummies
@@ -828,6 +868,18 @@ pub(super) fn wrapper(r: &Routine, abi: &Abi) -> Result<Wrapper, String> {
         ""
     };
     let _ = writeln!(w, "{res}unsafe {{ {call} }};");
+    // Pivots back to 0-based.
+    for i in 0..sig.args.len() {
+        if pivot[i] && matches!(forms[i], Form::Slice { write: true } | Form::OutArray) {
+            let v = &names[i];
+            let r = if forms[i] == Form::OutArray {
+                "&mut "
+            } else {
+                ""
+            };
+            let _ = writeln!(w, "if self.zero_based {{ wrap::shift({r}{v}, -1); }}");
+        }
+    }
     if let Some(c) = &info_check {
         w.push_str(c);
     } else if r.calls_xerbla {
