@@ -128,26 +128,17 @@ impl Library {
         // Reference XERBLA ends the process: its callers' GOT slots are pointed at a handler
         // that returns (the call then reports INFO < 0).
         super::hook_xerbla(&format!("{}xerbla{}", abi.prefix, abi.suffix));
+        // The declarations `Signatures::cdef` writes (routines whose types have no C
+        // counterpart are left out: `function` says why).
         let ffi = Ffi::new();
-        ffi.cdef(COMPLEX_TYPEDEFS)
+        ffi.cdef(&sigs.cdef(&abi).0)
             .map_err(|e| FortranError::Cdef(Box::new(e)))?;
-        let mut index = HashMap::new();
-        let mut decls = String::new();
-        let mut declared = std::collections::HashSet::new();
-        for (i, r) in sigs.routines.iter().enumerate() {
-            // Routines whose types have no C counterpart are not declared; `function` says
-            // why. A symbol two routines share (a signature file's `fortranname`: a routine
-            // and its workspace query) is declared once.
-            if let Ok(p) = abi.prototype(r)
-                && declared.insert(p.symbol.clone())
-            {
-                decls.push_str(&p.decl);
-                decls.push('\n');
-            }
-            index.insert(r.name.clone(), i);
-        }
-        ffi.cdef(&decls)
-            .map_err(|e| FortranError::Cdef(Box::new(e)))?;
+        let index: HashMap<String, usize> = sigs
+            .routines
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.name.clone(), i))
+            .collect();
         let prepared = (0..sigs.routines.len()).map(|_| OnceLock::new()).collect();
         Ok(Library {
             ffi,

@@ -405,22 +405,12 @@ pub fn read_with_progress(
     for p in &sources.pyfs {
         sigs.files += 1;
         let file = p.display().to_string();
-        let text = match pyf_text(p, 0) {
-            Ok(t) => t,
-            Err(e) => {
-                sigs.skipped.push(Skipped {
-                    name: file.clone(),
-                    loc: e.loc,
-                    reason: e.message,
-                });
-                continue;
-            }
-        };
-        let (routines, skipped) = match pyf_routines(&text, &file) {
+        let read = pyf_text(p, 0).and_then(|text| pyf_routines(&text, &file));
+        let (routines, skipped) = match read {
             Ok(x) => x,
             Err(e) => {
                 sigs.skipped.push(Skipped {
-                    name: file.clone(),
+                    name: file,
                     loc: e.loc,
                     reason: e.message,
                 });

@@ -347,6 +347,22 @@ struct Attrs {
     checks: Vec<Expr>,
 }
 
+impl Attrs {
+    /// Adds what another declaration or attribute statement of the same name says.
+    fn merge(&mut self, add: Attrs) {
+        self.hide |= add.hide;
+        self.optional |= add.optional;
+        self.cache |= add.cache;
+        self.inp |= add.inp;
+        self.out |= add.out;
+        self.inout |= add.inout;
+        if add.init.is_some() {
+            self.init = add.init;
+        }
+        self.checks.extend(add.checks);
+    }
+}
+
 /// One routine being read.
 #[derive(Default)]
 struct Pending {
@@ -551,17 +567,10 @@ fn declaration(text: &str, p: &mut Pending) -> Result<Option<String>, String> {
             attrs.init = Some(expr::parse(&e).map_err(|x| format!("{name} = {e}: {}", x.message))?);
         }
         // A name declared again (scipy does) keeps what the first declaration said.
-        let e = p.attrs.entry(name.to_ascii_uppercase()).or_default();
-        e.hide |= attrs.hide;
-        e.optional |= attrs.optional;
-        e.cache |= attrs.cache;
-        e.inp |= attrs.inp;
-        e.out |= attrs.out;
-        e.inout |= attrs.inout;
-        if attrs.init.is_some() {
-            e.init = attrs.init;
-        }
-        e.checks.extend(attrs.checks);
+        p.attrs
+            .entry(name.to_ascii_uppercase())
+            .or_default()
+            .merge(attrs);
         out_names.push(name);
     }
     Ok(Some(format!(
@@ -604,14 +613,7 @@ fn attribute_statement(text: &str, p: &mut Pending) -> Result<Option<String>, St
     for n in &names {
         let key = n.to_ascii_uppercase();
         let add = scratch.attrs.remove(&key).unwrap_or_default();
-        let e = p.attrs.entry(key).or_default();
-        e.hide |= add.hide;
-        e.optional |= add.optional;
-        e.cache |= add.cache;
-        e.inp |= add.inp;
-        e.out |= add.out;
-        e.inout |= add.inout;
-        e.checks.extend(add.checks);
+        p.attrs.entry(key).or_default().merge(add);
     }
     // Only an intent reaches the Fortran reader (`INTENT(INOUT) :: B`).
     if !lower.starts_with("intent") {

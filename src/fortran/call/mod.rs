@@ -484,12 +484,7 @@ fn check_info(
         });
     }
     if v > 0 {
-        let meaning = r
-            .doc
-            .params
-            .get(&info.name)
-            .map(|p| info_meaning(&p.text))
-            .unwrap_or_default();
+        let meaning = info_meaning(r, &info.name);
         return Err(FortranError::Failed {
             routine: routine.to_string(),
             info: v,
@@ -499,8 +494,18 @@ fn check_info(
     Ok(())
 }
 
+/// What `r`'s documentation of its `INFO` argument `info` says `INFO > 0` means (empty when
+/// it says nothing).
+pub(crate) fn info_meaning(r: &Routine, info: &str) -> String {
+    r.doc
+        .params
+        .get(info)
+        .map(|p| meaning_in(&p.text))
+        .unwrap_or_default()
+}
+
 /// What LAPACK's doc says `INFO > 0` means (the lines after `> 0:`).
-pub(crate) fn info_meaning(text: &str) -> String {
+fn meaning_in(text: &str) -> String {
     let mut out = Vec::new();
     let mut on = false;
     for l in text.lines() {

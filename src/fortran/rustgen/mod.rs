@@ -368,12 +368,7 @@ pub(super) fn doc_comment(
          documentation requires; the library has no such symbol.",
     );
     if let Some(info) = sig.args.iter().find(|a| a.role == ArgRole::Info) {
-        let meaning = r
-            .doc
-            .params
-            .get(&info.name)
-            .map(|p| info_meaning(&p.text))
-            .unwrap_or_default();
+        let meaning = info_meaning(r, &info.name);
         line(
             &mut d,
             &format!(

@@ -299,10 +299,6 @@ pub(super) fn wrapper(r: &Routine, abi: &Abi) -> Result<Wrapper, String> {
     };
     // Computed scalars in dependency order; those that cannot be written become required.
     let mut computed: Vec<(usize, String)> = Vec::new();
-    // Computed `CHARACTER*1` values (a signature file's `lower ? "L" : "U"`).
-    let mut computed_chars: HashSet<usize> = HashSet::new();
-    // Computed real constants.
-    let mut computed_reals: HashSet<usize> = HashSet::new();
     let mut done: HashSet<usize> = HashSet::new();
     loop {
         let mut progress = false;
@@ -324,25 +320,23 @@ pub(super) fn wrapper(r: &Routine, abi: &Abi) -> Result<Wrapper, String> {
             }
             let f2 = forms.clone();
             let look_now = |n: &str| sym(n, false, &f2);
+            // The local's value: a character, an integer (range-checked), a real constant
+            // (`vl = 0.0`).
             let rendered = if is_char1(sig.args[i].ty.as_ref()) {
-                gexpr::chr(init, &look_now).ok().inspect(|_| {
-                    computed_chars.insert(i);
-                })
+                gexpr::chr(init, &look_now).ok()
             } else if matches!(
                 sig.args[i].ty,
                 Some(FType::Integer { .. } | FType::Logical { .. })
             ) {
-                gexpr::int(init, &look_now).ok()
+                gexpr::int(init, &look_now)
+                    .ok()
+                    .map(|e| format!("wrap::int(R, {:?}, {e})?", names[i]))
             } else if matches!(sig.args[i].ty, Some(FType::Real { .. })) {
-                // A real default is a constant (`vl = 0.0`).
                 match init {
                     Expr::Float(f) => Some(format!("{f:?}")),
                     Expr::Int(n) => Some(format!("{n}.0")),
                     _ => None,
                 }
-                .inspect(|_| {
-                    computed_reals.insert(i);
-                })
             } else {
                 None
             };
@@ -596,51 +590,19 @@ pub(super) fn wrapper(r: &Routine, abi: &Abi) -> Result<Wrapper, String> {
             _ => {}
         }
     }
-    for (i, init) in &computed {
-        let a = &sig.args[*i];
+    for (i, value) in &computed {
         let v = &names[*i];
-        if computed_reals.contains(i) {
-            let t = ty_of(a)?;
-            if overridable(*i) {
-                let _ = writeln!(
-                    w,
-                    "let {}{v}_c: {t} = match {v} {{ Some(v) => v, None => {init} }};",
-                    m(*i)
-                );
-            } else {
-                let _ = writeln!(w, "let {}{v}_c: {t} = {init};", m(*i));
-            }
-            continue;
-        }
-        if computed_chars.contains(i) {
-            if overridable(*i) {
-                let _ = writeln!(
-                    w,
-                    "let {}{v}_c: u8 = match {v} {{ Some(v) => v, None => {init} }};",
-                    m(*i)
-                );
-            } else {
-                let _ = writeln!(w, "let {}{v}_c: u8 = {init};", m(*i));
-            }
-            continue;
-        }
-        if overridable(*i) {
-            let _ = writeln!(
-                w,
-                "let {}{v}_c: {} = match {v} {{ Some(v) => v, None => wrap::int(R, {:?}, {init})? }};",
-                m(*i),
-                ty_of(a)?,
-                v
-            );
+        let value = if overridable(*i) {
+            format!("match {v} {{ Some(v) => v, None => {value} }}")
         } else {
-            let _ = writeln!(
-                w,
-                "let {}{v}_c: {} = wrap::int(R, {:?}, {init})?;",
-                m(*i),
-                ty_of(a)?,
-                v
-            );
-        }
+            value.clone()
+        };
+        let _ = writeln!(
+            w,
+            "let {}{v}_c: {} = {value};",
+            m(*i),
+            ty_of(&sig.args[*i])?
+        );
     }
     // What the documentation says must hold.
     let before = look(false);
@@ -807,12 +769,7 @@ pub(super) fn wrapper(r: &Routine, abi: &Abi) -> Result<Wrapper, String> {
         .map(|d| format!("{:?}", d.name.to_ascii_lowercase()))
         .collect();
     let info_check = info.map(|i| {
-        let meaning = r
-            .doc
-            .params
-            .get(&sig.args[i].name)
-            .map(|p| info_meaning(&p.text))
-            .unwrap_or_default();
+        let meaning = info_meaning(r, &sig.args[i].name);
         format!(
             "wrap::info(R, i64::from({}_c), &[{}], {meaning:?})?;\n",
             names[i],
