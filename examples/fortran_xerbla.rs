@@ -28,7 +28,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Netlib's own XERBLA, which executes STOP: built with gfortran into a library with
     // DGEMV, opened first (before any BLAS whose xerbla_ would come first in the lookup), and
     // given an illegal argument: LDA < M.
-    let (m, lda, one, a, x, mut y) = (3i32, 1i32, 1i32, [0f64; 1], [1f64; 3], [0f64; 3]);
     let tmp = std::env::temp_dir().join(format!("jitffi-xerbla-{}", std::process::id()));
     std::fs::create_dir_all(&tmp)?;
     let so = tmp.join("libnetlib_dgemv.so");
@@ -53,24 +52,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             },
         )?
     };
-    let dgemv = netlib.function("dgemv")?;
-    // SAFETY: as above: DGEMV returns before touching an array.
-    unsafe {
-        dgemv.call(&[
-            Value::ptr(c"N".as_ptr()),
-            Value::ptr(&m),
-            Value::ptr(&m),
-            Value::ptr(&1.0f64),
-            Value::ptr(a.as_ptr()),
-            Value::ptr(&lda),
-            Value::ptr(x.as_ptr()),
-            Value::ptr(&one),
-            Value::ptr(&0.0f64),
-            Value::ptr(y.as_mut_ptr()),
-            Value::ptr(&one),
-            Value::U64(1),
-        ])?;
-    }
+    illegal_dgemv(&netlib.function("dgemv")?)?;
     println!(
         "netlib's XERBLA (STOP) from {}: XERBLA said {:?}",
         so.display(),
@@ -128,9 +110,25 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         return Err("DGESV did not report its first argument".into());
     }
     // BLAS has no INFO: DGEMV with LDA < M calls XERBLA and returns.
-    let a = [0f64; 1];
-    let dgemv = lapack.function("dgemv")?;
-    // SAFETY: DGEMV's prototype; with LDA < M it returns before touching an array.
+    illegal_dgemv(&lapack.function("dgemv")?)?;
+    println!("dgemv with LDA < M: XERBLA said {:?}", last_xerbla());
+    // The safe call checks before calling.
+    let e = lapack
+        .call(
+            "dgesv",
+            &[Arg::matrix(&[1.0, 2.0, 3.0, 4.0], 2, 2), Arg::vec(&[1.0])],
+        )
+        .unwrap_err();
+    println!("the safe call: {e}");
+    println!("the process lives on");
+    Ok(())
+}
+
+/// DGEMV with LDA < M (an illegal argument 6), which returns before touching an array.
+fn illegal_dgemv(dgemv: &jitffi::Function) -> Result<(), Box<dyn std::error::Error>> {
+    let (m, lda, one, a, x, mut y) = (3i32, 1i32, 1i32, [0f64; 1], [1f64; 3], [0f64; 3]);
+    // SAFETY: DGEMV's prototype (gfortran: the hidden length of TRANS last); it checks LDA
+    // against M first.
     unsafe {
         dgemv.call(&[
             Value::ptr(c"N".as_ptr()),
@@ -145,17 +143,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             Value::ptr(y.as_mut_ptr()),
             Value::ptr(&one),
             Value::U64(1),
-        ])?;
-    }
-    println!("dgemv with LDA < M: XERBLA said {:?}", last_xerbla());
-    // The safe call checks before calling.
-    let e = lapack
-        .call(
-            "dgesv",
-            &[Arg::matrix(&[1.0, 2.0, 3.0, 4.0], 2, 2), Arg::vec(&[1.0])],
-        )
-        .unwrap_err();
-    println!("the safe call: {e}");
-    println!("the process lives on");
+        ])
+    }?;
     Ok(())
 }
