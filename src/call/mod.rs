@@ -790,6 +790,11 @@ impl Function {
         engine_of(&self.inner.engine)
     }
 
+    /// How the fixed parameters and the result are passed.
+    pub(crate) fn call_plan(&self) -> &CallPlan {
+        &self.inner.fixed.plan
+    }
+
     pub(crate) fn target(&self) -> &Target {
         &self.inner.target
     }

@@ -27,6 +27,9 @@ pub struct FortranRow {
     /// `fortran::Library::call`: dimensions inferred, arrays checked and copied, outputs
     /// allocated, INFO checked.
     pub call: f64,
+    /// The same through a [`jitffi::fortran::Prepared`] handle (no name lookup): the compiled
+    /// call.
+    pub prepared: Option<f64>,
     /// The generated safe wrapper: the same checks, written out as Rust, through a typed
     /// handle.
     pub generated: f64,
@@ -90,6 +93,10 @@ pub fn fortran_rows(
     // SAFETY: the reference LAPACK the module was generated from.
     let generated = unsafe { generated_lapack::Library::open(&path) }.map_err(fe)?;
     let untyped_ddot = lapack.function("ddot").map_err(fe)?;
+    let ddot_prepared = lapack.prepare("ddot").map_err(fe)?;
+    if !ddot_prepared.is_compiled() {
+        return Err("ddot's call was not compiled (RUST_LOG=debug says why)".into());
+    }
     let typed_ddot = lapack
         .function("ddot")
         .map_err(fe)?
@@ -128,7 +135,7 @@ pub fn fortran_rows(
         let call = ns_per_op(reps, target_s, &mut |iters| {
             for _ in 0..iters {
                 let r = lapack.call(
-                    "ddot",
+                    black_box("ddot"),
                     &[
                         Arg::Int(n as i64),
                         Arg::vec(&x),
@@ -137,6 +144,18 @@ pub fn fortran_rows(
                         Arg::Int(1),
                     ],
                 );
+                black_box(r.ok());
+            }
+        });
+        let prepared = ns_per_op(reps, target_s, &mut |iters| {
+            for _ in 0..iters {
+                let r = ddot_prepared.call(&[
+                    Arg::Int(n as i64),
+                    Arg::vec(&x),
+                    Arg::Int(1),
+                    Arg::vec(&y),
+                    Arg::Int(1),
+                ]);
                 black_box(r.ok());
             }
         });
@@ -151,6 +170,7 @@ pub fn fortran_rows(
             typed: Some(typed),
             untyped: Some(untyped),
             call,
+            prepared: Some(prepared),
             generated: wrapped,
         });
     }
@@ -209,6 +229,7 @@ pub fn fortran_rows(
             typed: None,
             untyped: None,
             call,
+            prepared: None,
             generated: wrapped,
         });
     }
@@ -221,22 +242,23 @@ pub fn print(rows: &[FortranRow], reps: usize) {
         "fortran: ns per call, thread CPU time, median of {reps} runs (ratio to the direct call in the same run)"
     );
     println!(
-        "| row | direct call | generated wrapper (f2rs -o) | typed (jitffi) | untyped (jitffi) | fortran::Library::call |"
+        "| row | direct call | generated wrapper (f2rs -o) | typed (jitffi) | untyped (jitffi) | fortran::Library::call | Prepared::call |"
     );
-    println!("|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|");
     let cell = |v: Option<f64>, base: f64| match v {
         Some(v) => format!("{v:.1} ({:.2}×)", v / base),
         None => "n/a".into(),
     };
     for r in rows {
         println!(
-            "| {} | {:.1} | {} | {} | {} | {} |",
+            "| {} | {:.1} | {} | {} | {} | {} | {} |",
             r.what,
             r.native,
             cell(Some(r.generated), r.native),
             cell(r.typed, r.native),
             cell(r.untyped, r.native),
-            cell(Some(r.call), r.native)
+            cell(Some(r.call), r.native),
+            cell(r.prepared, r.native)
         );
     }
 }

@@ -1,13 +1,15 @@
 //! [`Library`]: a Fortran library opened at run time with the routines its sources declare,
 //! its ABI probed (LP64 or ILP64, gfortran or f2c results) unless given.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::ffi::c_void;
 use std::fmt;
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::abi::{Abi, COMPLEX_TYPEDEFS, Convention, Prototype};
-use super::{Arg, FortranError, Out, Routine, Sig, Signatures, Sources};
+use super::call::{Compiled, Fast};
+use super::{Arg, FortranError, Outs, Routine, Sig, Signatures, Sources};
 use crate::{Ffi, Function, LoadOptions, Value};
 
 /// How to open a Fortran library.
@@ -21,6 +23,12 @@ pub struct OpenOptions {
     pub suffix: Option<String>,
     /// How to load the shared library.
     pub load: LoadOptions,
+    /// Make every call through the interpreter. By default a routine whose call allocates
+    /// nothing (every array the caller's; no `intent(out)` array, workspace query or
+    /// callback) gets its call compiled on first use, with the same checks and results;
+    /// this turns that off (to compare the two, or to save the compile time, about 0.1 ms
+    /// per routine, of routines called once).
+    pub interpret: bool,
 }
 
 /// A Fortran library with the routines of its sources declared: CFFI's `ffi.dlopen` for
@@ -59,9 +67,24 @@ pub struct Library {
     lib: crate::Library,
     abi: Abi,
     sigs: Signatures,
-    index: HashMap<String, usize>,
-    /// Each routine's call signature and function, made on its first call.
-    prepared: Vec<OnceLock<(Sig, Function, Prototype)>>,
+    /// Routines by upper-case name.
+    index: FxHashMap<String, usize>,
+    /// The same, by lower-case name (names as callers write them, without a conversion).
+    lower: FxHashMap<String, usize>,
+    /// Each routine's call, made on its first call.
+    prepared: Vec<OnceLock<Entry>>,
+    /// Every call through the interpreter (`OpenOptions::interpret`).
+    interpret: bool,
+}
+
+/// A routine's call signature, function and, where it qualifies, compiled call.
+struct Entry {
+    sig: Sig,
+    f: Function,
+    proto: Prototype,
+    compiled: Option<Compiled>,
+    /// Calls the compiled code handed to the interpreter.
+    fallbacks: AtomicU64,
 }
 
 impl fmt::Debug for Library {
@@ -133,11 +156,15 @@ impl Library {
         let ffi = Ffi::new();
         ffi.cdef(&sigs.cdef(&abi).0)
             .map_err(|e| FortranError::Cdef(Box::new(e)))?;
-        let index: HashMap<String, usize> = sigs
+        let index: FxHashMap<String, usize> = sigs
             .routines
             .iter()
             .enumerate()
             .map(|(i, r)| (r.name.clone(), i))
+            .collect();
+        let lower = index
+            .iter()
+            .map(|(n, &i)| (n.to_ascii_lowercase(), i))
             .collect();
         let prepared = (0..sigs.routines.len()).map(|_| OnceLock::new()).collect();
         Ok(Library {
@@ -146,7 +173,9 @@ impl Library {
             abi,
             sigs,
             index,
+            lower,
             prepared,
+            interpret: opts.interpret,
         })
     }
 
@@ -168,9 +197,15 @@ impl Library {
 
     /// The routine named `name` (any case).
     pub fn routine(&self, name: &str) -> Option<&Routine> {
-        self.index
-            .get(&name.to_ascii_uppercase())
-            .map(|&i| &self.sigs.routines[i])
+        self.find(name).map(|i| &self.sigs.routines[i])
+    }
+
+    /// The index of the routine named `name` (any case).
+    fn find(&self, name: &str) -> Option<usize> {
+        match self.lower.get(name) {
+            Some(&i) => Some(i),
+            None => self.index.get(&name.to_ascii_uppercase()).copied(),
+        }
     }
 
     /// The f2py-style signature of `name`: `ipiv, x = dgesv(a, b, [n, nrhs, lda, ldb])`.
@@ -199,30 +234,45 @@ impl Library {
     /// [`FortranError::Argument`] for a missing, mistyped or too short argument, or one the
     /// routine found illegal (`INFO < 0`); [`FortranError::Failed`] when it ran and failed
     /// (`INFO > 0`, with what its documentation says that means).
-    pub fn call(&self, name: &str, args: &[Arg<'_>]) -> Result<Vec<Out>, FortranError> {
-        let (r, sig, f, proto) = self.prepared(name)?;
-        super::call::call(r, sig, &self.abi, proto, f, args)
+    pub fn call(&self, name: &str, args: &[Arg<'_>]) -> Result<Outs, FortranError> {
+        self.prepare(name)?.call(args)
     }
 
-    /// A routine with its signature and function, made once.
-    fn prepared(
-        &self,
-        name: &str,
-    ) -> Result<(&Routine, &Sig, &Function, &Prototype), FortranError> {
-        let i = *self
-            .index
-            .get(&name.to_ascii_uppercase())
+    /// The routine `name` ready to call: [`Library::call`] without looking the name up
+    /// (f2py's `get_lapack_funcs`). Its signature and C function are made on the first use
+    /// of the routine, and its call compiled where it qualifies (see
+    /// [`OpenOptions::interpret`]).
+    ///
+    /// # Errors
+    ///
+    /// A name the sources do not define, a routine whose types have no C counterpart, a
+    /// symbol the library lacks.
+    pub fn prepare(&self, name: &str) -> Result<Prepared<'_>, FortranError> {
+        let i = self
+            .find(name)
             .ok_or_else(|| FortranError::NoRoutine(name.to_string()))?;
         let r = &self.sigs.routines[i];
-        let (sig, f, proto) = match self.prepared[i].get() {
-            Some(p) => p,
+        let e = match self.prepared[i].get() {
+            Some(e) => e,
             None => {
                 let proto = self.prototype(r)?;
                 let f = self.resolve(r, &proto)?;
-                self.prepared[i].get_or_init(|| (Sig::of(r), f, proto))
+                let sig = Sig::of(r);
+                let compiled = if self.interpret {
+                    None
+                } else {
+                    super::call::compile(r, &sig, &self.abi, &proto, &f)
+                };
+                self.prepared[i].get_or_init(|| Entry {
+                    sig,
+                    f,
+                    proto,
+                    compiled,
+                    fallbacks: AtomicU64::new(0),
+                })
             }
         };
-        Ok((r, sig, f, proto))
+        Ok(Prepared { lib: self, r, e })
     }
 
     /// [`Library::call`] with the arguments named (any case, any order): `[("x",
@@ -232,40 +282,8 @@ impl Library {
     ///
     /// As [`Library::call`]; a name the routine does not take, or one it computes itself
     /// (an output, `INFO`, a workspace size), is an argument error.
-    pub fn call_named(
-        &self,
-        name: &str,
-        args: &[(&str, Arg<'_>)],
-    ) -> Result<Vec<Out>, FortranError> {
-        let (r, sig, f, proto) = self.prepared(name)?;
-        let given: Vec<&str> = sig.given().map(|a| a.name.as_str()).collect();
-        let mut slots: Vec<Option<&Arg<'_>>> = vec![None; given.len()];
-        for (n, a) in args {
-            let up = n.to_ascii_uppercase();
-            match given.iter().position(|g| *g == up) {
-                Some(i) => slots[i] = Some(a),
-                None => {
-                    let why = if sig.args.iter().any(|x| x.name == up) {
-                        format!("is computed by the call ({sig})")
-                    } else {
-                        format!(
-                            "is not an argument of {} ({sig})",
-                            r.name.to_ascii_lowercase()
-                        )
-                    };
-                    return Err(FortranError::Argument {
-                        routine: r.name.to_ascii_lowercase(),
-                        argument: n.to_ascii_lowercase(),
-                        message: why,
-                    });
-                }
-            }
-        }
-        let ordered: Vec<Arg<'_>> = slots
-            .into_iter()
-            .map(|a| a.map_or(Arg::Default, Arg::reborrow))
-            .collect();
-        super::call::call(r, sig, &self.abi, proto, f, &ordered)
+    pub fn call_named(&self, name: &str, args: &[(&str, Arg<'_>)]) -> Result<Outs, FortranError> {
+        self.prepare(name)?.call_named(args)
     }
 
     /// The routine `name` as a jitffi [`Function`] of its C prototype (every argument by
@@ -300,6 +318,148 @@ impl Library {
                 symbol: p.symbol.clone(),
                 source: Box::new(e),
             })
+    }
+}
+
+/// A routine of a [`Library`] ready to call ([`Library::prepare`]): [`Library::call`] without
+/// the name lookup. A routine whose call allocates nothing has it compiled, and calls whose
+/// arrays need no copy run that code ([`Prepared::is_compiled`], [`Prepared::fallbacks`]).
+///
+/// # Examples
+///
+/// ```
+/// use jitffi::fortran::{Arg, Library, OpenOptions, Signatures, Form};
+///
+/// // DDOT as Reference BLAS documents it: the extents of DX and DY are what calls are
+/// // checked against.
+/// let sigs = Signatures::from_text(
+///     "*> \\param[in] DX
+/// *>          DX is DOUBLE PRECISION array, dimension ( 1 + ( N - 1 )*abs( INCX ) )
+/// *> \\param[in] DY
+/// *>          DY is DOUBLE PRECISION array, dimension ( 1 + ( N - 1 )*abs( INCY ) )
+///       DOUBLE PRECISION FUNCTION DDOT(N, DX, INCX, DY, INCY)
+///       INTEGER N, INCX, INCY
+///       DOUBLE PRECISION DX(*), DY(*)
+///       END
+/// ",
+///     Form::Fixed,
+///     "ddot.f",
+/// )?;
+/// // SAFETY: loading a BLAS runs no initialisers that matter; the documented extents are
+/// // DDOT's.
+/// let blas = unsafe { Library::with_signatures("blas", sigs, &OpenOptions::default())? };
+/// let ddot = blas.prepare("ddot")?;
+/// let (x, y) = ([1.0f64, 2.0, 3.0], [4.0f64, 5.0, 6.0]);
+/// for n in 1..=3 {
+///     let r = ddot.call(&[Arg::Int(n), Arg::vec(&x), Arg::Int(1), Arg::vec(&y), Arg::Int(1)])?;
+///     assert_eq!(r[0].real(), Some([4.0, 14.0, 32.0][n as usize - 1]));
+/// }
+/// // Four elements are more than x has: an error, before DDOT runs.
+/// assert!(ddot.call(&[Arg::Int(4), Arg::vec(&x), Arg::Int(1), Arg::vec(&y), Arg::Int(1)]).is_err());
+/// # #[cfg(target_arch = "x86_64")]
+/// assert!(ddot.is_compiled());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Copy)]
+pub struct Prepared<'l> {
+    lib: &'l Library,
+    r: &'l Routine,
+    e: &'l Entry,
+}
+
+impl fmt::Debug for Prepared<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("fortran::Prepared")
+            .field("signature", &self.e.sig.to_string())
+            .field("compiled", &self.is_compiled())
+            .finish()
+    }
+}
+
+impl<'l> Prepared<'l> {
+    /// The routine read from the sources.
+    pub fn routine(&self) -> &'l Routine {
+        self.r
+    }
+
+    /// Its f2py-style signature.
+    pub fn signature(&self) -> &'l Sig {
+        &self.e.sig
+    }
+
+    /// Whether its call was compiled (it qualifies and [`OpenOptions::interpret`] is off).
+    /// Calls the compiled code does not handle (arrays to copy, an argument of another kind,
+    /// a failed check) still go through the interpreter.
+    pub fn is_compiled(&self) -> bool {
+        self.e.compiled.is_some()
+    }
+
+    /// How many calls so far the compiled code handed to the interpreter (an argument of a
+    /// kind it was not compiled for, a read-only array the routine writes, a failed check):
+    /// to see whether a loop takes the compiled path.
+    pub fn fallbacks(&self) -> u64 {
+        self.e.fallbacks.load(Ordering::Relaxed)
+    }
+
+    /// [`Library::call`].
+    ///
+    /// # Errors
+    ///
+    /// As [`Library::call`].
+    pub fn call(&self, args: &[Arg<'_>]) -> Result<Outs, FortranError> {
+        let e = self.e;
+        if let Some(c) = &e.compiled {
+            let mut outs = Outs::default();
+            match c.run(args, &mut outs) {
+                Fast::Done => return Ok(outs),
+                Fast::Info(v) => {
+                    let name = self.r.name.to_ascii_lowercase();
+                    return super::call::info_error(self.r, &e.sig, v, &name)
+                        .map(|()| Outs::default());
+                }
+                Fast::Slow => {
+                    e.fallbacks.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+        }
+        super::call::call(self.r, &e.sig, &self.lib.abi, &e.proto, &e.f, args)
+    }
+
+    /// [`Library::call_named`].
+    ///
+    /// # Errors
+    ///
+    /// As [`Library::call_named`].
+    pub fn call_named(&self, args: &[(&str, Arg<'_>)]) -> Result<Outs, FortranError> {
+        let (r, sig) = (self.r, &self.e.sig);
+        let given: Vec<&str> = sig.given().map(|a| a.name.as_str()).collect();
+        let mut slots: Vec<Option<&Arg<'_>>> = vec![None; given.len()];
+        for (n, a) in args {
+            let up = n.to_ascii_uppercase();
+            match given.iter().position(|g| *g == up) {
+                Some(i) => slots[i] = Some(a),
+                None => {
+                    let why = if sig.args.iter().any(|x| x.name == up) {
+                        format!("is computed by the call ({sig})")
+                    } else {
+                        format!(
+                            "is not an argument of {} ({sig})",
+                            r.name.to_ascii_lowercase()
+                        )
+                    };
+                    return Err(FortranError::Argument {
+                        routine: r.name.to_ascii_lowercase(),
+                        argument: n.to_ascii_lowercase(),
+                        message: why,
+                    });
+                }
+            }
+        }
+        let ordered: Vec<Arg<'_>> = slots
+            .into_iter()
+            .map(|a| a.map_or(Arg::Default, Arg::reborrow))
+            .collect();
+        self.call(&ordered)
     }
 }
 

@@ -54,8 +54,8 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 pub use abi::{Abi, COMPLEX_TYPEDEFS, CParam, Convention, ParamRole, Prototype};
-pub use call::{Arg, ArrayArg, Complex32, Complex64, Elem, Element, Out, OutArray};
-pub use library::{Library, OpenOptions, probe_abi};
+pub use call::{Arg, ArrayArg, Complex32, Complex64, Elem, Element, Out, OutArray, Outs};
+pub use library::{Library, OpenOptions, Prepared, probe_abi};
 pub use model::{
     Bound, CharLen, Dim, Doc, Dummy, FType, Intent, IntentSource, ParamDoc, ProcSig, Routine,
     Skipped,

@@ -83,6 +83,9 @@ pub(crate) struct JitEngine {
     /// leaf function does (Cranelift's x86-64 backend still sets one up: a one-store setter
     /// is three instructions plus four of frame).
     leaf_isa: OwnedTargetIsa,
+    /// Optimised, with frame pointers: larger functions that call out (compiled Fortran
+    /// calls), where the optimiser pays for itself.
+    opt_isa: OwnedTargetIsa,
     /// Writable-to-executable addresses when code lives in double-mapped memory.
     map: Option<memory::AddressMap>,
 }
@@ -167,9 +170,13 @@ impl JitEngine {
             .map_err(|e| JitError(e.to_string()))?
             .finish(settings::Flags::new(flags.clone()))
             .map_err(|e| JitError(e.to_string()))?;
+        set(&mut flags, "opt_level", "speed")?;
+        let opt_isa = cranelift_native::builder()
+            .map_err(|e| JitError(e.to_string()))?
+            .finish(settings::Flags::new(flags.clone()))
+            .map_err(|e| JitError(e.to_string()))?;
         // Leaf code calls nothing, so a profiler or debugger finds its caller at the top of
         // the stack without a frame pointer.
-        set(&mut flags, "opt_level", "speed")?;
         set(&mut flags, "preserve_frame_pointers", "false")?;
         let leaf_isa = cranelift_native::builder()
             .map_err(|e| JitError(e.to_string()))?
@@ -201,6 +208,7 @@ impl JitEngine {
             }),
             isa,
             leaf_isa,
+            opt_isa,
             map,
         })
     }
@@ -242,6 +250,16 @@ impl JitEngine {
         build: impl BuildFn,
     ) -> Result<Vec<u8>, JitError> {
         self.codegen_with(&*self.leaf_isa, sig, build)
+    }
+
+    /// [`JitEngine::codegen`], optimised (for functions with branches and arithmetic, not
+    /// straight-line stubs).
+    pub(crate) fn codegen_optimized(
+        &self,
+        sig: ir::Signature,
+        build: impl BuildFn,
+    ) -> Result<Vec<u8>, JitError> {
+        self.codegen_with(&*self.opt_isa, sig, build)
     }
 
     fn codegen_with(

@@ -254,7 +254,7 @@ impl JitEngine {
     }
 
     /// The Cranelift signature of the C function as the plan lays it out.
-    pub(super) fn callee_signature(&self, plan: &CallPlan) -> Signature {
+    pub(crate) fn callee_signature(&self, plan: &CallPlan) -> Signature {
         let mut sig = Signature::new(self.call_conv());
         if let RetClass::Sret { .. } = plan.ret {
             sig.params.push(AbiParam::special(

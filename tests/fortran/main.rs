@@ -12,6 +12,7 @@
 mod common;
 
 mod calls;
+mod compiled;
 mod corpus;
 mod corpus_wrappers;
 mod generated_lapack;

@@ -184,7 +184,7 @@ pub(super) fn given_place<'a>(
                 ),
             ));
         }
-        env.shapes.insert(&a.name, arr.shape.clone());
+        env.shapes.insert(&a.name, arr.shape().to_vec());
         let bytes = arr.len * elem.size();
         if arr.writable {
             return Ok(Place::Borrowed(arr.ptr, PhantomData));

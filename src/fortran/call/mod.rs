@@ -9,8 +9,11 @@
 //! has the public argument and result types, [`marshal`] the storage of arguments and the
 //! raw call through the routine's C prototype.
 
+mod compiled;
 mod marshal;
 mod values;
+
+pub(crate) use compiled::{Compiled, Fast, compile};
 
 use super::FortranError;
 use super::abi::{Abi, Prototype};
@@ -20,7 +23,7 @@ use super::sig::{ArgRole as Role, Check, Sig, SigArg};
 use crate::Function;
 use marshal::{Place, Slot, given_place, raw_call, scalar_out, scalar_slot};
 
-pub use values::{Arg, ArrayArg, Complex32, Complex64, Elem, Element, Out, OutArray};
+pub use values::{Arg, ArrayArg, Complex32, Complex64, Elem, Element, Out, OutArray, Outs};
 
 /// Per-argument values of one call, found by the argument's name: a vector indexed like the
 /// signature's arguments (names are compared in place; nothing is hashed or copied).
@@ -147,7 +150,7 @@ pub(crate) fn call(
     proto: &Prototype,
     f: &Function,
     args: &[Arg<'_>],
-) -> Result<Vec<Out>, FortranError> {
+) -> Result<Outs, FortranError> {
     let routine = r.name.to_ascii_lowercase();
     let routine = routine.as_str();
     let given: Vec<&SigArg> = sig.given().collect();
@@ -379,26 +382,26 @@ pub(crate) fn call(
     let result = raw_call(r, sig, abi, proto, f, &mut places, &lens, routine)?;
     check_info(r, sig, abi, &places, routine)?;
     // Outputs: the function result, then returned arguments.
-    let mut outs = Vec::new();
+    let mut outs = Outs::default();
     if let Some(v) = result {
-        outs.push(v);
+        outs.0.push(v);
     }
     for a in sig.returns() {
         let Some(elem) = ty_elem(a) else { continue };
         match places.remove(&a.name) {
             Some(Place::Owned(slot)) => {
                 if a.dims.is_empty() {
-                    outs.push(scalar_out(elem, slot.bytes(), a));
+                    outs.0.push(scalar_out(elem, slot.bytes(), a));
                 } else {
                     let shape = env.shapes.get(&a.name).cloned().unwrap_or_default();
                     let n: usize = shape.iter().product();
                     let bytes = (n * elem.size()).min(slot.bytes);
-                    outs.push(Out::Array(OutArray {
+                    outs.0.push(Out::Array(Box::new(OutArray {
                         elem,
                         shape,
                         buf: slot.buf.into_vec(),
                         bytes,
-                    }));
+                    })));
                 }
             }
             Some(Place::Borrowed(..)) | Some(Place::Code(_)) | None => {}
@@ -470,6 +473,19 @@ fn check_info(
         _ => i64::from(i32::from_le_bytes(
             s.bytes()[..4].try_into().unwrap_or_default(),
         )),
+    };
+    info_error(r, sig, v, routine)
+}
+
+/// The error `INFO = v` of `r` means (`Ok` for 0).
+pub(crate) fn info_error(
+    r: &Routine,
+    sig: &Sig,
+    v: i64,
+    routine: &str,
+) -> Result<(), FortranError> {
+    let Some(info) = sig.args.iter().find(|a| a.role == Role::Info) else {
+        return Ok(());
     };
     if v < 0 {
         let pos = (-v) as usize;

@@ -10,6 +10,7 @@ use crate::fortran::model::FType;
 
 /// The element type of a Fortran array.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[repr(u8)]
 pub enum Elem {
     /// `INTEGER` / `LOGICAL` of 4 bytes.
     I32,
@@ -141,6 +142,9 @@ macro_rules! element {
 element!(i32 => I32, i64 => I64, f32 => F32, f64 => F64, Complex32 => C32, Complex64 => C64, u8 => U8);
 
 /// An argument of [`Library::call`](crate::fortran::Library::call).
+///
+/// (Its layout is fixed, `repr(C, u8)`, because the compiled fast path of a call reads it.)
+#[repr(C, u8)]
 pub enum Arg<'a> {
     /// An `INTEGER` (range-checked for 4-byte integers).
     Int(i64),
@@ -162,25 +166,37 @@ pub enum Arg<'a> {
 
 /// An array argument: borrowed read-only (copied if the routine writes it, as f2py does by
 /// default) or mutably (updated in place, f2py's `overwrite_x=1`).
+#[repr(C)]
 pub struct ArrayArg<'a> {
     pub(super) ptr: *mut u8,
     pub(super) len: usize,
+    /// The extents; those past `rank` are 1.
+    pub(super) dims: [usize; 2],
+    pub(super) rank: u8,
     pub(super) elem: Elem,
-    pub(super) shape: Vec<usize>,
     pub(super) writable: bool,
     _life: PhantomData<&'a mut [u8]>,
 }
 
 impl<'a> ArrayArg<'a> {
-    fn new(ptr: *mut u8, len: usize, elem: Elem, shape: Vec<usize>, writable: bool) -> Self {
+    #[inline]
+    fn new(ptr: *mut u8, len: usize, elem: Elem, shape: &[usize], writable: bool) -> Self {
+        let mut dims = [1; 2];
+        dims[..shape.len()].copy_from_slice(shape);
         ArrayArg {
             ptr,
             len,
+            dims,
+            rank: shape.len() as u8,
             elem,
-            shape,
             writable,
             _life: PhantomData,
         }
+    }
+
+    /// Its extents.
+    pub(super) fn shape(&self) -> &[usize] {
+        &self.dims[..usize::from(self.rank)]
     }
 }
 
@@ -202,38 +218,34 @@ impl<'a> Arg<'a> {
             Arg::Complex(re, im) => Arg::Complex(*re, *im),
             Arg::Logical(l) => Arg::Logical(*l),
             Arg::Str(s) => Arg::Str(s),
-            Arg::Array(a) => Arg::Array(ArrayArg::new(
-                a.ptr,
-                a.len,
-                a.elem,
-                a.shape.clone(),
-                a.writable,
-            )),
+            Arg::Array(a) => Arg::Array(ArrayArg::new(a.ptr, a.len, a.elem, a.shape(), a.writable)),
             Arg::Callback(c) => Arg::Callback(c),
             Arg::Default => Arg::Default,
         }
     }
 
     /// A vector.
+    #[inline]
     pub fn vec<T: Element>(data: &'a [T]) -> Arg<'a> {
         let n = data.len();
         Arg::Array(ArrayArg::new(
             data.as_ptr() as *mut u8,
             n,
             T::ELEM,
-            vec![n],
+            &[n],
             false,
         ))
     }
 
     /// A vector the routine updates in place.
+    #[inline]
     pub fn vec_mut<T: Element>(data: &'a mut [T]) -> Arg<'a> {
         let n = data.len();
         Arg::Array(ArrayArg::new(
             data.as_mut_ptr().cast(),
             n,
             T::ELEM,
-            vec![n],
+            &[n],
             true,
         ))
     }
@@ -243,10 +255,11 @@ impl<'a> Arg<'a> {
     /// # Panics
     ///
     /// If `data` has fewer than `rows * cols` elements.
+    #[inline]
     pub fn matrix<T: Element>(data: &'a [T], rows: usize, cols: usize) -> Arg<'a> {
         check_matrix(rows, cols, data.len());
         let (ptr, n) = (data.as_ptr() as *mut u8, data.len());
-        Arg::Array(ArrayArg::new(ptr, n, T::ELEM, vec![rows, cols], false))
+        Arg::Array(ArrayArg::new(ptr, n, T::ELEM, &[rows, cols], false))
     }
 
     /// A column-major matrix the routine updates in place.
@@ -254,6 +267,7 @@ impl<'a> Arg<'a> {
     /// # Panics
     ///
     /// As [`Arg::matrix`].
+    #[inline]
     pub fn matrix_mut<T: Element>(data: &'a mut [T], rows: usize, cols: usize) -> Arg<'a> {
         check_matrix(rows, cols, data.len());
         let n = data.len();
@@ -261,7 +275,7 @@ impl<'a> Arg<'a> {
             data.as_mut_ptr().cast(),
             n,
             T::ELEM,
-            vec![rows, cols],
+            &[rows, cols],
             true,
         ))
     }
@@ -278,8 +292,8 @@ pub enum Out {
     Complex(f64, f64),
     /// A `CHARACTER` result or scalar, trailing blanks kept.
     Str(String),
-    /// An array, column-major, with its shape.
-    Array(OutArray),
+    /// An array, column-major, with its shape (boxed: scalar results stay small).
+    Array(Box<OutArray>),
 }
 
 /// An array a call returns.
@@ -331,5 +345,59 @@ impl Out {
             Out::Real(x) => Some(*x),
             _ => None,
         }
+    }
+}
+
+/// What a call returns: the function result (if any), then the outputs, in the order of the
+/// signature ([`Sig`](crate::fortran::Sig)'s display lists them). A slice of [`Out`] (two are
+/// kept inline, so scalar results cost no allocation).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Outs(pub(super) smallvec::SmallVec<[Out; 2]>);
+
+impl Outs {
+    /// The values as a vector.
+    pub fn into_vec(self) -> Vec<Out> {
+        self.0.into_vec()
+    }
+}
+
+impl std::ops::Deref for Outs {
+    type Target = [Out];
+    fn deref(&self) -> &[Out] {
+        &self.0
+    }
+}
+
+impl IntoIterator for Outs {
+    type Item = Out;
+    type IntoIter = smallvec::IntoIter<[Out; 2]>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
+}
+
+impl<'a> IntoIterator for &'a Outs {
+    type Item = &'a Out;
+    type IntoIter = std::slice::Iter<'a, Out>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
+impl<const N: usize> PartialEq<[Out; N]> for Outs {
+    fn eq(&self, other: &[Out; N]) -> bool {
+        self.0[..] == other[..]
+    }
+}
+
+impl PartialEq<[Out]> for Outs {
+    fn eq(&self, other: &[Out]) -> bool {
+        self.0[..] == *other
+    }
+}
+
+impl PartialEq<Vec<Out>> for Outs {
+    fn eq(&self, other: &Vec<Out>) -> bool {
+        self.0[..] == other[..]
     }
 }

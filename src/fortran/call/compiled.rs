@@ -1,0 +1,1335 @@
+//! The compiled fast path of a call. For a routine whose call allocates nothing (every array
+//! is the caller's, no `intent(out)` array, no workspace query, no callback), Cranelift
+//! compiles one function that does what the interpreter in [`super::call`] does, for this
+//! routine's signature only: it reads the [`Arg`]s in place, computes the optional and hidden
+//! scalars, checks the documented conditions and every array's extents, stores the scalars,
+//! calls the routine, and reads `INFO`, the function result and the scalar outputs.
+//!
+//! The compiled code never decides an error. An argument of a kind it was not compiled for,
+//! an arithmetic overflow, a failed check: each returns [`Fast::Slow`] before the routine
+//! runs, and the interpreter then makes the call (or the error, with its message) as it
+//! always does. Only `INFO` after the call is reported from here ([`Fast::Info`]), since the
+//! routine has then run.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use cranelift_codegen::ir::condcodes::IntCC;
+use cranelift_codegen::ir::{
+    self, AbiParam, InstBuilder, MemFlagsData, Signature, StackSlotData, StackSlotKind, types,
+};
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
+
+use super::values::{Arg, ArrayArg, Elem, Out, Outs};
+use crate::Function;
+use crate::fortran::abi::{Abi, ParamRole as CRole, Prototype};
+use crate::fortran::expr::Expr;
+use crate::fortran::model::{FType, Intent, Routine};
+use crate::fortran::sig::{ArgRole as Role, Check, Sig, SigArg};
+use crate::jit::JitEngine;
+use crate::plan::{ArgClass, RetClass};
+
+/// What the compiled code returns: the call was made and the outputs are written.
+const DONE: u32 = 0;
+/// The interpreter must make this call (nothing has run).
+const SLOW: u32 = 1;
+/// The routine ran and set `INFO` to a value other than 0 (written to the last entry).
+const INFO: u32 = 2;
+
+/// Values a compiled call returns at most (the function result and scalar outputs), each in
+/// a 16-byte entry of the output buffer; one more entry holds `INFO`.
+const MAX_OUTS: usize = 8;
+
+type Code = unsafe extern "C" fn(*const Arg<'_>, usize, *mut u64) -> u32;
+
+/// How a compiled call ended.
+pub(crate) enum Fast {
+    /// The routine ran; its outputs are written.
+    Done,
+    /// The routine ran and returned this `INFO` (not 0).
+    Info(i64),
+    /// Nothing ran: the interpreter must make the call.
+    Slow,
+}
+
+/// How to read one output from its entry of the output buffer (two words, as the routine
+/// stored the value).
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum OutKind {
+    Int32,
+    Int64,
+    /// A `LOGICAL`: 1 or 0, whatever non-zero value the routine stored.
+    Logical32,
+    Logical64,
+    Real32,
+    Real64,
+    Complex32,
+    Complex64,
+}
+
+impl OutKind {
+    fn of(elem: Elem, t: Option<&FType>) -> Result<OutKind, String> {
+        let logical = matches!(t, Some(FType::Logical { .. }));
+        Ok(match (elem, logical) {
+            (Elem::I32, false) => OutKind::Int32,
+            (Elem::I64, false) => OutKind::Int64,
+            (Elem::I32, true) => OutKind::Logical32,
+            (Elem::I64, true) => OutKind::Logical64,
+            (Elem::F32, _) => OutKind::Real32,
+            (Elem::F64, _) => OutKind::Real64,
+            (Elem::C32, _) => OutKind::Complex32,
+            (Elem::C64, _) => OutKind::Complex64,
+            (Elem::U8, _) => return Err("a CHARACTER output".into()),
+        })
+    }
+
+    #[inline]
+    fn read(self, lo: u64, hi: u64) -> Out {
+        let f32_at = |bits: u64| f64::from(f32::from_bits(bits as u32));
+        match self {
+            OutKind::Int32 => Out::Int(i64::from(lo as u32 as i32)),
+            OutKind::Int64 => Out::Int(lo as i64),
+            OutKind::Logical32 => Out::Int(i64::from(lo as u32 != 0)),
+            OutKind::Logical64 => Out::Int(i64::from(lo != 0)),
+            OutKind::Real32 => Out::Real(f32_at(lo)),
+            OutKind::Real64 => Out::Real(f64::from_bits(lo)),
+            OutKind::Complex32 => Out::Complex(f32_at(lo), f32_at(lo >> 32)),
+            OutKind::Complex64 => Out::Complex(f64::from_bits(lo), f64::from_bits(hi)),
+        }
+    }
+}
+
+/// A routine's call, compiled.
+pub(crate) struct Compiled {
+    code: Code,
+    outs: Vec<OutKind>,
+    /// Character constants the code points at (hidden `CHARACTER` scalars' defaults).
+    _consts: Vec<Box<[u8]>>,
+    /// Keeps the code memory mapped.
+    _engine: Arc<JitEngine>,
+}
+
+// SAFETY: the code is immutable machine code and the constants are never written; running
+// it from several threads at once is as safe as running the interpreter.
+unsafe impl Send for Compiled {}
+// SAFETY: as above.
+unsafe impl Sync for Compiled {}
+
+impl Compiled {
+    /// Runs the compiled call; when it ran, its outputs are pushed to `outs`.
+    #[inline]
+    pub(crate) fn run(&self, args: &[Arg<'_>], outs: &mut Outs) -> Fast {
+        let mut out = [std::mem::MaybeUninit::<u64>::uninit(); 2 * (MAX_OUTS + 1)];
+        // SAFETY: the code was compiled for this routine's signature: it reads at most
+        // `args.len()` `Arg`s at their fixed (`repr(C, u8)`) layout, the payload of a variant
+        // only after its tag, writes within `out`, and calls the routine only with arrays it
+        // checked to hold the elements their extents span (`Library::open`'s caller vouched
+        // for the sources).
+        let status = unsafe { (self.code)(args.as_ptr(), args.len(), out.as_mut_ptr().cast()) };
+        match status {
+            DONE => {
+                for (k, o) in self.outs.iter().enumerate() {
+                    // SAFETY: on DONE the code wrote both words of every output's entry.
+                    let (lo, hi) =
+                        unsafe { (out[2 * k].assume_init(), out[2 * k + 1].assume_init()) };
+                    outs.0.push(o.read(lo, hi));
+                }
+                Fast::Done
+            }
+            // SAFETY: on INFO the code wrote the first word of the last entry.
+            INFO => Fast::Info(unsafe { out[2 * MAX_OUTS].assume_init() } as i64),
+            _ => Fast::Slow,
+        }
+    }
+}
+
+/// Where the parts of an [`Arg`] are, found from values (Rust does not let `offset_of!`
+/// name an enum variant's field).
+struct ArgLayout {
+    size: i32,
+    tag_int: u8,
+    tag_real: u8,
+    tag_complex: u8,
+    tag_logical: u8,
+    tag_str: u8,
+    tag_array: u8,
+    tag_default: u8,
+    /// Offset of every variant's first field (`repr(C, u8)`: the same for all).
+    payload: i32,
+    /// Offset of the second `f64` of `Complex`.
+    complex_im: i32,
+    /// Offsets of a `&str`'s pointer and length within its payload.
+    str_ptr: i32,
+    str_len: i32,
+}
+
+fn tag_of(a: &Arg<'_>) -> u8 {
+    // SAFETY: `Arg` is `repr(C, u8)`: its first byte is the tag.
+    unsafe { *(a as *const Arg<'_>).cast::<u8>() }
+}
+
+fn arg_layout() -> ArgLayout {
+    fn off<T>(base: &Arg<'_>, field: &T) -> i32 {
+        (field as *const T as usize - base as *const Arg<'_> as usize) as i32
+    }
+    let int = Arg::Int(7);
+    let payload = match &int {
+        Arg::Int(v) => off(&int, v),
+        _ => 8,
+    };
+    let cx = Arg::Complex(1.0, 2.0);
+    let complex_im = match &cx {
+        Arg::Complex(_, im) => off(&cx, im),
+        _ => payload + 8,
+    };
+    let text = "xyz";
+    let s = Arg::Str(text);
+    let (mut str_ptr, mut str_len) = (0, 8);
+    if let Arg::Str(r) = &s {
+        let at = off(&s, r);
+        // SAFETY: a `&str` is two words (pointer, length) in some order, at `at`.
+        let words: [usize; 2] = unsafe {
+            std::ptr::read_unaligned((&s as *const Arg<'_>).cast::<u8>().add(at as usize).cast())
+        };
+        if words[0] == text.len() && words[1] == text.as_ptr() as usize {
+            (str_ptr, str_len) = (8, 0);
+        }
+        str_ptr += at - payload;
+        str_len += at - payload;
+    }
+    let none: [f64; 0] = [];
+    ArgLayout {
+        size: std::mem::size_of::<Arg<'_>>() as i32,
+        tag_int: tag_of(&int),
+        tag_real: tag_of(&Arg::Real(0.0)),
+        tag_complex: tag_of(&cx),
+        tag_logical: tag_of(&Arg::Logical(true)),
+        tag_str: tag_of(&s),
+        tag_array: tag_of(&Arg::vec(&none)),
+        tag_default: tag_of(&Arg::Default),
+        payload,
+        complex_im,
+        str_ptr,
+        str_len,
+    }
+}
+
+/// What the code knows about a name.
+#[derive(Clone, Copy)]
+enum Known {
+    /// An integer (or logical) scalar, as `i64`.
+    Int(Variable),
+    /// A real scalar, as `f64` (not usable in expressions).
+    Real(Variable),
+    /// A complex scalar, as two `f64`.
+    Complex(Variable, Variable),
+    /// A character scalar: its bytes and length.
+    Str { ptr: Variable, len: Variable },
+    /// An array given by the caller.
+    Array {
+        ptr: Variable,
+        d0: Variable,
+        d1: Variable,
+        rank: Variable,
+    },
+}
+
+/// Why an expression was not compiled.
+enum Miss {
+    /// It names something that has no value at this point of the call (as the interpreter
+    /// would find at run time: a check on it is skipped).
+    Unknown,
+    /// It needs what the compiled code does not do (reals, strings): the routine stays
+    /// interpreted.
+    Unsupported(String),
+}
+
+fn unsupported<T>(why: impl Into<String>) -> Result<T, Miss> {
+    Err(Miss::Unsupported(why.into()))
+}
+
+/// Compiles the call of `r` when it qualifies; `Ok(None)` (with the reason logged) when the
+/// interpreter must make it.
+pub(crate) fn compile(
+    r: &Routine,
+    sig: &Sig,
+    abi: &Abi,
+    proto: &Prototype,
+    f: &Function,
+) -> Option<Compiled> {
+    match try_compile(r, sig, abi, proto, f) {
+        Ok(c) => Some(c),
+        Err(why) => {
+            log::debug!("jitffi::fortran: {} is interpreted: {why}", r.name);
+            None
+        }
+    }
+}
+
+fn try_compile(
+    r: &Routine,
+    sig: &Sig,
+    abi: &Abi,
+    proto: &Prototype,
+    f: &Function,
+) -> Result<Compiled, String> {
+    if cfg!(not(target_arch = "x86_64")) {
+        return Err("compiled calls are x86-64 only".into());
+    }
+    let plan = f.call_plan();
+    if plan.variadic || plan.unsupported().is_some() {
+        return Err("its C prototype is not plain".into());
+    }
+    for (p, class) in proto.params.iter().zip(&plan.args) {
+        match (&p.role, class) {
+            (CRole::Dummy(i), ArgClass::Ptr) if !r.dummies[*i].value => {}
+            (CRole::Length(_), ArgClass::Int { bytes: 8, .. }) => {}
+            _ => return Err(format!("parameter {} is not a pointer or a length", p.name)),
+        }
+    }
+    let engine = f.engine()?;
+    let ptr = engine.pointer_type();
+    let mut fsig = Signature::new(engine.call_conv());
+    fsig.params
+        .extend([AbiParam::new(ptr), AbiParam::new(ptr), AbiParam::new(ptr)]);
+    fsig.returns.push(AbiParam::new(types::I32));
+    let callee = engine.callee_signature(plan);
+    let mut result = None;
+    let code = engine
+        .codegen_optimized(fsig, |func, fctx, config| {
+            let mut b = FunctionBuilder::new(func, fctx);
+            let mut c = Compiler::new(&mut b, r, sig, abi, ptr);
+            match c.build(proto, f.address() as i64, callee, plan.ret.clone()) {
+                Ok(built) => {
+                    result = Some(built);
+                    b.seal_all_blocks();
+                    b.finalize(config);
+                    Ok(())
+                }
+                Err(why) => {
+                    // The half-built function is abandoned; the builder context must be
+                    // empty for the engine's next function.
+                    *fctx = FunctionBuilderContext::new();
+                    Err(crate::jit::JitError(why))
+                }
+            }
+        })
+        .map_err(|e| e.0)?;
+    let (outs, consts) = result.ok_or("no code")?;
+    let addr = engine.install(&code).map_err(|e| e.0)?;
+    // SAFETY: the code was compiled with exactly `Code`'s signature.
+    let code = unsafe { std::mem::transmute::<*const u8, Code>(addr) };
+    Ok(Compiled {
+        code,
+        outs,
+        _consts: consts,
+        _engine: engine,
+    })
+}
+
+/// Builds the IR of one compiled call.
+struct Compiler<'a, 'b> {
+    b: &'a mut FunctionBuilder<'b>,
+    r: &'a Routine,
+    sig: &'a Sig,
+    abi: &'a Abi,
+    ptr: ir::Type,
+    lay: ArgLayout,
+    args: ir::Value,
+    nargs: ir::Value,
+    out: ir::Value,
+    slow: ir::Block,
+    known: HashMap<&'a str, Known>,
+    /// Optional scalars whose default is not computed yet (their value is not known on the
+    /// path where they were left out).
+    unready: std::collections::HashSet<&'a str>,
+    /// Offsets of the scalars' storage in `frame`.
+    stored: HashMap<&'a str, i32>,
+    frame: Option<ir::StackSlot>,
+    consts: Vec<Box<[u8]>>,
+}
+
+type Built = Result<(Vec<OutKind>, Vec<Box<[u8]>>), String>;
+
+impl<'a, 'b> Compiler<'a, 'b> {
+    fn new(
+        b: &'a mut FunctionBuilder<'b>,
+        r: &'a Routine,
+        sig: &'a Sig,
+        abi: &'a Abi,
+        ptr: ir::Type,
+    ) -> Self {
+        let entry = b.create_block();
+        b.append_block_params_for_function_params(entry);
+        b.switch_to_block(entry);
+        let p = b.block_params(entry).to_vec();
+        let slow = b.create_block();
+        Compiler {
+            b,
+            r,
+            sig,
+            abi,
+            ptr,
+            lay: arg_layout(),
+            args: p[0],
+            nargs: p[1],
+            out: p[2],
+            slow,
+            known: HashMap::new(),
+            unready: Default::default(),
+            stored: HashMap::new(),
+            frame: None,
+            consts: Vec::new(),
+        }
+    }
+
+    fn flags() -> MemFlagsData {
+        MemFlagsData::trusted()
+    }
+
+    fn var(&mut self, ty: ir::Type, v: ir::Value) -> Variable {
+        let var = self.b.declare_var(ty);
+        self.b.def_var(var, v);
+        var
+    }
+
+    /// Continues only if `bad` is false; otherwise the interpreter makes the call.
+    fn slow_if(&mut self, bad: ir::Value) {
+        let next = self.b.create_block();
+        self.b.ins().brif(bad, self.slow, &[], next, &[]);
+        self.b.switch_to_block(next);
+    }
+
+    fn int(&mut self, v: i64) -> ir::Value {
+        self.b.ins().iconst(types::I64, v)
+    }
+
+    fn elem(&self, a: &SigArg) -> Result<Elem, String> {
+        a.ty.as_ref()
+            .and_then(|t| Elem::of(t, self.abi))
+            .ok_or_else(|| format!("{} has no element type", a.name))
+    }
+
+    fn build(&mut self, proto: &Prototype, addr: i64, callee: Signature, ret: RetClass) -> Built {
+        let sig = self.sig;
+        for a in &sig.args {
+            if a.callback.is_some() {
+                return Err(format!("{} is a procedure", a.name));
+            }
+            match &a.role {
+                Role::Workspace(_) | Role::WorkSize(_) => {
+                    return Err("it queries a workspace".into());
+                }
+                Role::Out if !a.dims.is_empty() => {
+                    return Err(format!("{} is an array it allocates", a.name));
+                }
+                Role::Hidden(_) if !a.dims.is_empty() => {
+                    return Err(format!("{} is a hidden array", a.name));
+                }
+                _ => {}
+            }
+        }
+        // Storage for every scalar passed by reference.
+        let scalars = sig
+            .args
+            .iter()
+            .filter(|a| a.dims.is_empty() && !is_char(a))
+            .count();
+        let frame = self.b.create_sized_stack_slot(StackSlotData::new(
+            StackSlotKind::ExplicitSlot,
+            16 * scalars.max(1) as u32,
+            4,
+        ));
+        self.frame = Some(frame);
+        let mut at = 0;
+        for a in sig.args.iter().filter(|a| a.dims.is_empty() && !is_char(a)) {
+            self.stored.insert(&a.name, at);
+            at += 16;
+        }
+        // More arguments than the signature takes: the interpreter says so.
+        let given: Vec<&SigArg> = sig.given().collect();
+        let too_many =
+            self.b
+                .ins()
+                .icmp_imm_s(IntCC::UnsignedGreaterThan, self.nargs, given.len() as i64);
+        self.slow_if(too_many);
+        // The caller's arguments; optional ones left out are computed below.
+        let mut flags: HashMap<&str, Variable> = HashMap::new();
+        for (i, a) in given.iter().enumerate() {
+            let tag = self.tag(i)?;
+            let default =
+                self.b
+                    .ins()
+                    .icmp_imm_s(IntCC::Equal, tag, i64::from(self.lay.tag_default));
+            match &a.role {
+                Role::Given => {
+                    self.slow_if(default);
+                    self.read(a, tag, i)?;
+                }
+                _ => {
+                    if !a.dims.is_empty() {
+                        return Err(format!("{} is an optional array", a.name));
+                    }
+                    let flag = self.var(types::I8, default);
+                    flags.insert(&a.name, flag);
+                    self.unready.insert(&a.name);
+                    let (read, join) = (self.b.create_block(), self.b.create_block());
+                    // Declared on both paths (the frontend then needs no value for a path
+                    // that does not define it).
+                    self.declare(a)?;
+                    self.b.ins().brif(default, join, &[], read, &[]);
+                    self.b.switch_to_block(read);
+                    self.read(a, tag, i)?;
+                    self.b.ins().jump(join, &[]);
+                    self.b.switch_to_block(join);
+                }
+            }
+        }
+        // Optional scalars left out and hidden ones, in dependency order.
+        let mut pending: Vec<&SigArg> = sig
+            .args
+            .iter()
+            .filter(|a| matches!(a.role, Role::Optional(_) | Role::Hidden(_)))
+            .collect();
+        while !pending.is_empty() {
+            let before = pending.len();
+            let mut rest = Vec::new();
+            for a in pending {
+                let (Role::Optional(init) | Role::Hidden(init)) = &a.role else {
+                    continue;
+                };
+                if !self.ready(init) {
+                    rest.push(a);
+                    continue;
+                }
+                match flags.get(a.name.as_str()).copied() {
+                    Some(flag) => {
+                        let (compute, join) = (self.b.create_block(), self.b.create_block());
+                        let left_out = self.b.use_var(flag);
+                        self.b.ins().brif(left_out, compute, &[], join, &[]);
+                        self.b.switch_to_block(compute);
+                        self.init(a, init)?;
+                        self.b.ins().jump(join, &[]);
+                        self.b.switch_to_block(join);
+                        self.unready.remove(a.name.as_str());
+                    }
+                    None => {
+                        self.declare(a)?;
+                        self.init(a, init)?;
+                    }
+                }
+            }
+            if rest.len() == before {
+                return Err(format!("{} cannot be computed", rest[0].name));
+            }
+            pending = rest;
+        }
+        self.checks()?;
+        self.extents()?;
+        self.store_scalars()?;
+        self.call(proto, addr, callee, ret)
+    }
+
+    /// Whether every name `e` needs is known now.
+    fn ready(&self, e: &Expr) -> bool {
+        match e {
+            Expr::Name(n) => {
+                self.known.contains_key(n.as_str()) && !self.unready.contains(n.as_str())
+            }
+            Expr::Call(_, args) => args.iter().all(|x| self.ready(x)),
+            Expr::Unary(_, x) => self.ready(x),
+            Expr::Binary(_, x, y) => self.ready(x) && self.ready(y),
+            Expr::Cond(c, x, y) => self.ready(c) && self.ready(x) && self.ready(y),
+            Expr::Int(_) | Expr::Float(_) | Expr::Str(_) => true,
+        }
+    }
+
+    /// The tag of given argument `i`, or `Default`'s past the ones given.
+    fn tag(&mut self, i: usize) -> Result<ir::Value, String> {
+        let (load, join) = (self.b.create_block(), self.b.create_block());
+        let t = self.b.append_block_param(join, types::I8);
+        let present = self
+            .b
+            .ins()
+            .icmp_imm_s(IntCC::UnsignedGreaterThan, self.nargs, i as i64);
+        let default = self
+            .b
+            .ins()
+            .iconst(types::I8, i64::from(self.lay.tag_default));
+        self.b
+            .ins()
+            .brif(present, load, &[], join, &[ir::BlockArg::Value(default)]);
+        self.b.switch_to_block(load);
+        let at = i as i32 * self.lay.size;
+        let v = self.b.ins().load(types::I8, Self::flags(), self.args, at);
+        self.b.ins().jump(join, &[ir::BlockArg::Value(v)]);
+        self.b.switch_to_block(join);
+        Ok(t)
+    }
+
+    /// Declares the variables of a scalar (so that both paths of an optional one define
+    /// them).
+    fn declare(&mut self, a: &'a SigArg) -> Result<(), String> {
+        let elem = self.elem(a)?;
+        let k = match elem {
+            Elem::I32 | Elem::I64 => Known::Int(self.b.declare_var(types::I64)),
+            Elem::F32 | Elem::F64 => Known::Real(self.b.declare_var(types::F64)),
+            Elem::C32 | Elem::C64 => Known::Complex(
+                self.b.declare_var(types::F64),
+                self.b.declare_var(types::F64),
+            ),
+            Elem::U8 => Known::Str {
+                ptr: self.b.declare_var(self.ptr),
+                len: self.b.declare_var(types::I64),
+            },
+        };
+        self.known.insert(&a.name, k);
+        Ok(())
+    }
+
+    /// Reads given argument `i` (`a`) into its variables; any other kind goes to the
+    /// interpreter.
+    fn read(&mut self, a: &'a SigArg, tag: ir::Value, i: usize) -> Result<(), String> {
+        let base = i as i32 * self.lay.size;
+        let pay = base + self.lay.payload;
+        let elem = self.elem(a)?;
+        let is = |c: &mut Self, t: u8| c.b.ins().icmp_imm_s(IntCC::Equal, tag, i64::from(t));
+        let fl = Self::flags();
+        let (t_array, t_int, t_logical, t_complex, t_str) = (
+            self.lay.tag_array,
+            self.lay.tag_int,
+            self.lay.tag_logical,
+            self.lay.tag_complex,
+            self.lay.tag_str,
+        );
+        if !a.dims.is_empty() {
+            let not_array = is(self, t_array);
+            let not_array = self.b.ins().bxor_imm_s(not_array, 1);
+            self.slow_if(not_array);
+            let field = |o: usize| pay + o as i32;
+            let e = self.b.ins().load(
+                types::I8,
+                fl,
+                self.args,
+                field(std::mem::offset_of!(ArrayArg<'_>, elem)),
+            );
+            let wrong = self
+                .b
+                .ins()
+                .icmp_imm_s(IntCC::NotEqual, e, i64::from(elem as u8));
+            self.slow_if(wrong);
+            // An array the routine may write is passed only if the caller lent it mutably
+            // (a read-only one is copied by the interpreter); one it only reads, as it is,
+            // when the sources say so.
+            if !(a.intent == Intent::In && a.intent_stated) {
+                if a.intent == Intent::In {
+                    return Err(format!("{}'s intent is not stated (it is copied)", a.name));
+                }
+                let w = self.b.ins().load(
+                    types::I8,
+                    fl,
+                    self.args,
+                    field(std::mem::offset_of!(ArrayArg<'_>, writable)),
+                );
+                let ro = self.b.ins().icmp_imm_s(IntCC::Equal, w, 0);
+                self.slow_if(ro);
+            }
+            let p = self.b.ins().load(
+                self.ptr,
+                fl,
+                self.args,
+                field(std::mem::offset_of!(ArrayArg<'_>, ptr)),
+            );
+            let dims = field(std::mem::offset_of!(ArrayArg<'_>, dims));
+            let d0 = self.b.ins().load(types::I64, fl, self.args, dims);
+            let d1 = self.b.ins().load(types::I64, fl, self.args, dims + 8);
+            let rank = self.b.ins().load(
+                types::I8,
+                fl,
+                self.args,
+                field(std::mem::offset_of!(ArrayArg<'_>, rank)),
+            );
+            let rank = self.b.ins().uextend(types::I64, rank);
+            let k = Known::Array {
+                ptr: self.var(self.ptr, p),
+                d0: self.var(types::I64, d0),
+                d1: self.var(types::I64, d1),
+                rank: self.var(types::I64, rank),
+            };
+            self.known.insert(&a.name, k);
+            return Ok(());
+        }
+        if !self.known.contains_key(a.name.as_str()) {
+            self.declare(a)?;
+        }
+        let k = self.known[a.name.as_str()];
+        let logical = matches!(a.ty, Some(FType::Logical { .. }));
+        match k {
+            Known::Int(v) => {
+                // An integer; a logical may also be given as one.
+                let join = self.b.create_block();
+                let x = self.b.append_block_param(join, types::I64);
+                let int = is(self, t_int);
+                let (take, other) = (self.b.create_block(), self.b.create_block());
+                self.b.ins().brif(int, take, &[], other, &[]);
+                self.b.switch_to_block(take);
+                let i = self.b.ins().load(types::I64, fl, self.args, pay);
+                self.b.ins().jump(join, &[ir::BlockArg::Value(i)]);
+                self.b.switch_to_block(other);
+                if logical {
+                    let l = is(self, t_logical);
+                    let not = self.b.ins().bxor_imm_s(l, 1);
+                    self.slow_if(not);
+                    let b = self.b.ins().load(types::I8, fl, self.args, pay);
+                    let b = self.b.ins().uextend(types::I64, b);
+                    self.b.ins().jump(join, &[ir::BlockArg::Value(b)]);
+                } else {
+                    self.b.ins().jump(self.slow, &[]);
+                }
+                self.b.switch_to_block(join);
+                self.b.def_var(v, x);
+            }
+            Known::Real(v) => {
+                let x = self.real(tag, pay)?;
+                self.b.def_var(v, x);
+            }
+            Known::Complex(re, im) => {
+                let join = self.b.create_block();
+                let xr = self.b.append_block_param(join, types::F64);
+                let xi = self.b.append_block_param(join, types::F64);
+                let c = is(self, t_complex);
+                let (take, other) = (self.b.create_block(), self.b.create_block());
+                self.b.ins().brif(c, take, &[], other, &[]);
+                self.b.switch_to_block(take);
+                let r = self.b.ins().load(types::F64, fl, self.args, pay);
+                let i = self
+                    .b
+                    .ins()
+                    .load(types::F64, fl, self.args, base + self.lay.complex_im);
+                self.b
+                    .ins()
+                    .jump(join, &[ir::BlockArg::Value(r), ir::BlockArg::Value(i)]);
+                self.b.switch_to_block(other);
+                // A real or an integer is a complex with no imaginary part.
+                let r = self.real(tag, pay)?;
+                let zero = self.b.ins().f64const(0.0);
+                self.b
+                    .ins()
+                    .jump(join, &[ir::BlockArg::Value(r), ir::BlockArg::Value(zero)]);
+                self.b.switch_to_block(join);
+                self.b.def_var(re, xr);
+                self.b.def_var(im, xi);
+            }
+            Known::Str { ptr, len } => {
+                if a.intent != Intent::In || !a.intent_stated {
+                    return Err(format!("{} is a CHARACTER the routine may write", a.name));
+                }
+                let s = is(self, t_str);
+                let not = self.b.ins().bxor_imm_s(s, 1);
+                self.slow_if(not);
+                let p = self
+                    .b
+                    .ins()
+                    .load(self.ptr, fl, self.args, pay + self.lay.str_ptr);
+                let n = self
+                    .b
+                    .ins()
+                    .load(types::I64, fl, self.args, pay + self.lay.str_len);
+                let empty = self.b.ins().icmp_imm_s(IntCC::Equal, n, 0);
+                self.slow_if(empty);
+                self.b.def_var(ptr, p);
+                self.b.def_var(len, n);
+            }
+            Known::Array { .. } => unreachable!("scalars only"),
+        }
+        Ok(())
+    }
+
+    /// A real given as `Real` or `Int` (converted, as the interpreter does).
+    fn real(&mut self, tag: ir::Value, pay: i32) -> Result<ir::Value, String> {
+        let fl = Self::flags();
+        let join = self.b.create_block();
+        let x = self.b.append_block_param(join, types::F64);
+        let real = self
+            .b
+            .ins()
+            .icmp_imm_s(IntCC::Equal, tag, i64::from(self.lay.tag_real));
+        let (take, other) = (self.b.create_block(), self.b.create_block());
+        self.b.ins().brif(real, take, &[], other, &[]);
+        self.b.switch_to_block(take);
+        let f = self.b.ins().load(types::F64, fl, self.args, pay);
+        self.b.ins().jump(join, &[ir::BlockArg::Value(f)]);
+        self.b.switch_to_block(other);
+        let int = self
+            .b
+            .ins()
+            .icmp_imm_s(IntCC::Equal, tag, i64::from(self.lay.tag_int));
+        let not = self.b.ins().bxor_imm_s(int, 1);
+        self.slow_if(not);
+        let i = self.b.ins().load(types::I64, fl, self.args, pay);
+        let f = self.b.ins().fcvt_from_sint(types::F64, i);
+        self.b.ins().jump(join, &[ir::BlockArg::Value(f)]);
+        self.b.switch_to_block(join);
+        Ok(x)
+    }
+
+    /// Computes an optional or hidden scalar from its `init`.
+    fn init(&mut self, a: &'a SigArg, init: &Expr) -> Result<(), String> {
+        let k = self.known[a.name.as_str()];
+        match (k, init) {
+            (Known::Int(v), e) => {
+                let x = self.expr(e).map_err(|m| miss(a, m))?;
+                self.b.def_var(v, x);
+            }
+            (Known::Str { ptr, len }, Expr::Str(s)) if !s.is_empty() => {
+                // The interpreter stores the first character, with length 1.
+                let c: Box<[u8]> = Box::new([s.as_bytes()[0]]);
+                let p = self.b.ins().iconst(self.ptr, c.as_ptr() as i64);
+                self.consts.push(c);
+                let one = self.int(1);
+                self.b.def_var(ptr, p);
+                self.b.def_var(len, one);
+            }
+            _ => return Err(format!("{}'s default is not an integer", a.name)),
+        }
+        Ok(())
+    }
+
+    /// The documented conditions (what would reach XERBLA): any failure goes to the
+    /// interpreter, which reports it.
+    fn checks(&mut self) -> Result<(), String> {
+        let sig = self.sig;
+        for a in &sig.args {
+            for c in &a.checks {
+                if let Check::Expr(e) = c {
+                    match self.expr(e) {
+                        Ok(v) => {
+                            let bad = self.b.ins().icmp_imm_s(IntCC::Equal, v, 0);
+                            self.slow_if(bad);
+                        }
+                        Err(Miss::Unknown) => {}
+                        Err(m) => return Err(miss(a, m)),
+                    }
+                }
+            }
+            if !matches!(a.role, Role::Given | Role::Optional(_) | Role::Hidden(_))
+                || !a.dims.is_empty()
+            {
+                continue;
+            }
+            let Some(k) = self.known.get(a.name.as_str()).copied() else {
+                continue;
+            };
+            for c in &a.checks {
+                match (c, k) {
+                    (Check::Expr(_), _) => {}
+                    (Check::AtLeast(e), Known::Int(v)) => match self.expr(e) {
+                        Ok(bound) => {
+                            let x = self.b.use_var(v);
+                            let bad = self.b.ins().icmp(IntCC::SignedLessThan, x, bound);
+                            self.slow_if(bad);
+                        }
+                        Err(Miss::Unknown) => {}
+                        Err(m) => return Err(miss(a, m)),
+                    },
+                    (Check::NonZero, Known::Int(v)) => {
+                        let x = self.b.use_var(v);
+                        let bad = self.b.ins().icmp_imm_s(IntCC::Equal, x, 0);
+                        self.slow_if(bad);
+                    }
+                    (Check::OneOf(letters), Known::Str { ptr, .. }) => {
+                        let p = self.b.use_var(ptr);
+                        let c = self.b.ins().load(types::I8, Self::flags(), p, 0);
+                        // ASCII upper case, as the interpreter compares.
+                        let c = self.upper(c);
+                        let mut ok = self.b.ins().iconst(types::I8, 0);
+                        for l in letters {
+                            if !l.is_ascii() {
+                                continue;
+                            }
+                            let is = self.b.ins().icmp_imm_s(IntCC::Equal, c, *l as i64);
+                            ok = self.b.ins().bor(ok, is);
+                        }
+                        let bad = self.b.ins().icmp_imm_s(IntCC::Equal, ok, 0);
+                        self.slow_if(bad);
+                    }
+                    (c, _) => {
+                        return Err(format!(
+                            "{}: check {c:?} on a value of another kind",
+                            a.name
+                        ));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Every array holds the elements its extents span.
+    fn extents(&mut self) -> Result<(), String> {
+        let sig = self.sig;
+        for a in &sig.args {
+            if a.dims.is_empty() || !matches!(a.role, Role::Given | Role::Optional(_)) {
+                continue;
+            }
+            let Some(Known::Array { d0, d1, .. }) = self.known.get(a.name.as_str()).copied() else {
+                return Err(format!("{} is not a known array", a.name));
+            };
+            let mut need = self.int(1);
+            for d in &a.dims {
+                let e = self.expr(d).map_err(|m| miss(a, m))?;
+                let neg = self.b.ins().icmp_imm_s(IntCC::SignedLessThan, e, 0);
+                self.slow_if(neg);
+                let (p, of) = self.b.ins().smul_overflow(need, e);
+                self.slow_if(of);
+                need = p;
+            }
+            let (x, y) = (self.b.use_var(d0), self.b.use_var(d1));
+            let have = self.b.ins().imul(x, y);
+            let short = self.b.ins().icmp(IntCC::UnsignedLessThan, have, need);
+            self.slow_if(short);
+        }
+        Ok(())
+    }
+
+    /// Stores every scalar passed by reference (INFO and outputs zeroed).
+    fn store_scalars(&mut self) -> Result<(), String> {
+        let frame = self.frame.ok_or("no frame")?;
+        let sig = self.sig;
+        for a in &sig.args {
+            let Some(&at) = self.stored.get(a.name.as_str()) else {
+                continue;
+            };
+            let elem = self.elem(a)?;
+            let k = self.known.get(a.name.as_str()).copied();
+            match (elem, k) {
+                (Elem::I32, Some(Known::Int(v))) => {
+                    // A value that does not fit: the interpreter says so.
+                    let x = self.b.use_var(v);
+                    let t = self.b.ins().ireduce(types::I32, x);
+                    let back = self.b.ins().sextend(types::I64, t);
+                    let bad = self.b.ins().icmp(IntCC::NotEqual, back, x);
+                    self.slow_if(bad);
+                    self.b.ins().stack_store(self.ptr, t, frame, at);
+                }
+                (Elem::I64, Some(Known::Int(v))) => {
+                    let x = self.b.use_var(v);
+                    self.b.ins().stack_store(self.ptr, x, frame, at);
+                }
+                (Elem::F64, Some(Known::Real(v))) => {
+                    let x = self.b.use_var(v);
+                    self.b.ins().stack_store(self.ptr, x, frame, at);
+                }
+                (Elem::F32, Some(Known::Real(v))) => {
+                    let x = self.b.use_var(v);
+                    let x = self.b.ins().fdemote(types::F32, x);
+                    self.b.ins().stack_store(self.ptr, x, frame, at);
+                }
+                (Elem::C64, Some(Known::Complex(re, im))) => {
+                    let (x, y) = (self.b.use_var(re), self.b.use_var(im));
+                    self.b.ins().stack_store(self.ptr, x, frame, at);
+                    self.b.ins().stack_store(self.ptr, y, frame, at + 8);
+                }
+                (Elem::C32, Some(Known::Complex(re, im))) => {
+                    let (x, y) = (self.b.use_var(re), self.b.use_var(im));
+                    let x = self.b.ins().fdemote(types::F32, x);
+                    let y = self.b.ins().fdemote(types::F32, y);
+                    self.b.ins().stack_store(self.ptr, x, frame, at);
+                    self.b.ins().stack_store(self.ptr, y, frame, at + 4);
+                }
+                (_, None) if matches!(a.role, Role::Info | Role::Out) => {
+                    let z = self.int(0);
+                    self.b.ins().stack_store(self.ptr, z, frame, at);
+                    self.b.ins().stack_store(self.ptr, z, frame, at + 8);
+                }
+                _ => return Err(format!("{} has no value of its type here", a.name)),
+            }
+        }
+        Ok(())
+    }
+
+    /// The call, then `INFO` and the outputs.
+    fn call(&mut self, proto: &Prototype, addr: i64, callee: Signature, ret: RetClass) -> Built {
+        let frame = self.frame.ok_or("no frame")?;
+        let sig = self.sig;
+        let mut vals = Vec::with_capacity(proto.params.len());
+        for p in &proto.params {
+            let v = match &p.role {
+                CRole::Dummy(i) => {
+                    let a = &sig.args[*i];
+                    match (
+                        self.stored.get(a.name.as_str()),
+                        self.known.get(a.name.as_str()),
+                    ) {
+                        (Some(&at), _) => self.b.ins().stack_addr(self.ptr, frame, at),
+                        (None, Some(Known::Array { ptr, .. } | Known::Str { ptr, .. })) => {
+                            self.b.use_var(*ptr)
+                        }
+                        _ => return Err(format!("{} has no storage", a.name)),
+                    }
+                }
+                CRole::Length(i) => match self.known.get(sig.args[*i].name.as_str()) {
+                    Some(Known::Str { len, .. }) => self.b.use_var(*len),
+                    _ => self.int(1),
+                },
+                CRole::Result | CRole::ResultLength => {
+                    return Err("its result is returned through a pointer".into());
+                }
+            };
+            vals.push(v);
+        }
+        let sref = self.b.import_signature(callee);
+        let target = self.b.ins().iconst(self.ptr, addr);
+        let call = self.b.ins().call_indirect(sref, target, &vals);
+        let results = self.b.inst_results(call).to_vec();
+        let fl = Self::flags();
+        let mut outs = Vec::new();
+        if let Some(t) = &self.r.result {
+            // Both words of the entry are written (the result may fill fewer bytes).
+            let z = self.int(0);
+            self.b.ins().store(fl, z, self.out, 0);
+            self.b.ins().store(fl, z, self.out, 8);
+            let elem = Elem::of(t, self.abi).ok_or("a result of no element type")?;
+            match (&ret, results.as_slice()) {
+                (RetClass::Int { .. } | RetClass::F32 | RetClass::F64 | RetClass::Ptr, [v]) => {
+                    self.b.ins().store(fl, *v, self.out, 0);
+                }
+                (RetClass::StructRegs { parts, .. }, vs) if parts.len() == vs.len() => {
+                    for (p, v) in parts.iter().zip(vs) {
+                        self.b.ins().store(fl, *v, self.out, p.offset as i32);
+                    }
+                }
+                _ => return Err(format!("a result of class {ret:?}")),
+            }
+            outs.push(OutKind::of(elem, Some(t))?);
+        }
+        // INFO: the interpreter's meaning of it is made from the value.
+        if let Some(info) = sig.args.iter().find(|a| a.role == Role::Info) {
+            let at = self.stored[info.name.as_str()];
+            let v = match self.elem(info)? {
+                Elem::I64 => self.b.ins().stack_load(self.ptr, types::I64, frame, at),
+                _ => {
+                    let v = self.b.ins().stack_load(self.ptr, types::I32, frame, at);
+                    self.b.ins().sextend(types::I64, v)
+                }
+            };
+            let (failed, fine) = (self.b.create_block(), self.b.create_block());
+            self.b.ins().brif(v, failed, &[], fine, &[]);
+            self.b.switch_to_block(failed);
+            self.b.ins().store(fl, v, self.out, 16 * MAX_OUTS as i32);
+            let s = self.b.ins().iconst(types::I32, i64::from(INFO));
+            self.b.ins().return_(&[s]);
+            self.b.switch_to_block(fine);
+        }
+        // Scalar outputs, copied from their storage.
+        for a in sig.returns() {
+            if !a.dims.is_empty() {
+                continue;
+            }
+            let at = *self
+                .stored
+                .get(a.name.as_str())
+                .ok_or_else(|| format!("{} is returned but not stored", a.name))?;
+            let k = outs.len() as i32;
+            for half in [0, 8] {
+                let v = self
+                    .b
+                    .ins()
+                    .stack_load(self.ptr, types::I64, frame, at + half);
+                self.b.ins().store(fl, v, self.out, 16 * k + half);
+            }
+            outs.push(OutKind::of(self.elem(a)?, a.ty.as_ref())?);
+        }
+        if outs.len() > MAX_OUTS {
+            return Err(format!("{} outputs", outs.len()));
+        }
+        let s = self.b.ins().iconst(types::I32, i64::from(DONE));
+        self.b.ins().return_(&[s]);
+        self.b.switch_to_block(self.slow);
+        let s = self.b.ins().iconst(types::I32, i64::from(SLOW));
+        self.b.ins().return_(&[s]);
+        Ok((outs, std::mem::take(&mut self.consts)))
+    }
+
+    /// An integer expression, in C's semantics; overflow and division by zero go to the
+    /// interpreter (which reports them).
+    fn expr(&mut self, e: &Expr) -> Result<ir::Value, Miss> {
+        Ok(match e {
+            Expr::Int(i) => self.int(*i),
+            Expr::Float(_) => return unsupported("a real constant"),
+            Expr::Str(_) => return unsupported("a character constant"),
+            Expr::Name(n) => match self.known.get(n.as_str()) {
+                Some(Known::Int(v)) => self.b.use_var(*v),
+                Some(_) => return unsupported(format!("{n} is not an integer")),
+                None => return Err(Miss::Unknown),
+            },
+            Expr::Unary(op, x) => {
+                let v = self.expr(x)?;
+                match op {
+                    '+' => v,
+                    '-' => {
+                        let min = self.b.ins().icmp_imm_s(IntCC::Equal, v, i64::MIN);
+                        self.slow_if(min);
+                        self.b.ins().ineg(v)
+                    }
+                    '!' => {
+                        let z = self.b.ins().icmp_imm_s(IntCC::Equal, v, 0);
+                        self.b.ins().uextend(types::I64, z)
+                    }
+                    _ => return unsupported(format!("operator {op}")),
+                }
+            }
+            Expr::Binary(op @ ("==" | "!="), x, y)
+                if matches!(**x, Expr::Str(_)) || matches!(**y, Expr::Str(_)) =>
+            {
+                let (name, lit) = match (&**x, &**y) {
+                    (Expr::Name(n), Expr::Str(l)) | (Expr::Str(l), Expr::Name(n)) => (n, l),
+                    _ => return unsupported("a comparison of two character values"),
+                };
+                let (ptr, len) = match self.known.get(name.as_str()) {
+                    Some(Known::Str { ptr, len }) => (*ptr, *len),
+                    Some(_) => return unsupported(format!("{name} compared with a character")),
+                    None => return Err(Miss::Unknown),
+                };
+                let eq = self.str_eq(ptr, len, lit.as_bytes());
+                let v = if *op == "==" {
+                    eq
+                } else {
+                    self.b.ins().bxor_imm_s(eq, 1)
+                };
+                self.b.ins().uextend(types::I64, v)
+            }
+            Expr::Binary(op @ ("&&" | "||"), x, y) => {
+                // Short-circuit, as in C.
+                let join = self.b.create_block();
+                let r = self.b.append_block_param(join, types::I64);
+                let a = self.expr(x)?;
+                let a = self.b.ins().icmp_imm_s(IntCC::NotEqual, a, 0);
+                let a = self.b.ins().uextend(types::I64, a);
+                let rhs = self.b.create_block();
+                if *op == "&&" {
+                    self.b
+                        .ins()
+                        .brif(a, rhs, &[], join, &[ir::BlockArg::Value(a)]);
+                } else {
+                    self.b
+                        .ins()
+                        .brif(a, join, &[ir::BlockArg::Value(a)], rhs, &[]);
+                }
+                self.b.switch_to_block(rhs);
+                let v = self.expr(y)?;
+                let v = self.b.ins().icmp_imm_s(IntCC::NotEqual, v, 0);
+                let v = self.b.ins().uextend(types::I64, v);
+                self.b.ins().jump(join, &[ir::BlockArg::Value(v)]);
+                self.b.switch_to_block(join);
+                r
+            }
+            Expr::Binary(op, x, y) => {
+                let (a, b) = (self.expr(x)?, self.expr(y)?);
+                let cmp = |c: &mut Self, cc: IntCC| {
+                    let v = c.b.ins().icmp(cc, a, b);
+                    c.b.ins().uextend(types::I64, v)
+                };
+                match *op {
+                    "+" | "-" | "*" => {
+                        let (v, of) = match *op {
+                            "+" => self.b.ins().sadd_overflow(a, b),
+                            "-" => self.b.ins().ssub_overflow(a, b),
+                            _ => self.b.ins().smul_overflow(a, b),
+                        };
+                        self.slow_if(of);
+                        v
+                    }
+                    "/" | "%" => {
+                        self.division_ok(a, b);
+                        if *op == "/" {
+                            self.b.ins().sdiv(a, b)
+                        } else {
+                            self.b.ins().srem(a, b)
+                        }
+                    }
+                    "<" => cmp(self, IntCC::SignedLessThan),
+                    "<=" => cmp(self, IntCC::SignedLessThanOrEqual),
+                    ">" => cmp(self, IntCC::SignedGreaterThan),
+                    ">=" => cmp(self, IntCC::SignedGreaterThanOrEqual),
+                    "==" => cmp(self, IntCC::Equal),
+                    "!=" => cmp(self, IntCC::NotEqual),
+                    _ => return unsupported(format!("operator {op}")),
+                }
+            }
+            Expr::Cond(c, x, y) => {
+                let join = self.b.create_block();
+                let r = self.b.append_block_param(join, types::I64);
+                let (then, other) = (self.b.create_block(), self.b.create_block());
+                let c = self.expr(c)?;
+                self.b.ins().brif(c, then, &[], other, &[]);
+                self.b.switch_to_block(then);
+                let v = self.expr(x)?;
+                self.b.ins().jump(join, &[ir::BlockArg::Value(v)]);
+                self.b.switch_to_block(other);
+                let v = self.expr(y)?;
+                self.b.ins().jump(join, &[ir::BlockArg::Value(v)]);
+                self.b.switch_to_block(join);
+                r
+            }
+            Expr::Call(f, args) => self.call_expr(f, args)?,
+        })
+    }
+
+    /// Whether the character value `ptr`/`len` is `lit`, ignoring ASCII case (as the
+    /// interpreter compares): an `I8`, 1 or 0.
+    fn str_eq(&mut self, ptr: Variable, len: Variable, lit: &[u8]) -> ir::Value {
+        let join = self.b.create_block();
+        let r = self.b.append_block_param(join, types::I8);
+        let bytes = self.b.create_block();
+        let no = self.b.ins().iconst(types::I8, 0);
+        let n = self.b.use_var(len);
+        let same_len = self.b.ins().icmp_imm_s(IntCC::Equal, n, lit.len() as i64);
+        self.b
+            .ins()
+            .brif(same_len, bytes, &[], join, &[ir::BlockArg::Value(no)]);
+        self.b.switch_to_block(bytes);
+        let p = self.b.use_var(ptr);
+        let mut all = self.b.ins().iconst(types::I8, 1);
+        for (i, l) in lit.iter().enumerate() {
+            let c = self.b.ins().load(types::I8, Self::flags(), p, i as i32);
+            let c = self.upper(c);
+            let is = self
+                .b
+                .ins()
+                .icmp_imm_s(IntCC::Equal, c, i64::from(l.to_ascii_uppercase()));
+            all = self.b.ins().band(all, is);
+        }
+        self.b.ins().jump(join, &[ir::BlockArg::Value(all)]);
+        self.b.switch_to_block(join);
+        r
+    }
+
+    /// An ASCII byte in upper case.
+    fn upper(&mut self, c: ir::Value) -> ir::Value {
+        let off = self.b.ins().iadd_imm_s(c, -i64::from(b'a'));
+        let lower =
+            self.b
+                .ins()
+                .icmp_imm_s(IntCC::UnsignedLessThanOrEqual, off, i64::from(b'z' - b'a'));
+        let up = self.b.ins().iadd_imm_s(c, -32);
+        self.b.ins().select(lower, up, c)
+    }
+
+    /// Division by zero and `MIN / -1` go to the interpreter.
+    fn division_ok(&mut self, a: ir::Value, b: ir::Value) {
+        let zero = self.b.ins().icmp_imm_s(IntCC::Equal, b, 0);
+        self.slow_if(zero);
+        let min = self.b.ins().icmp_imm_s(IntCC::Equal, a, i64::MIN);
+        let neg1 = self.b.ins().icmp_imm_s(IntCC::Equal, b, -1);
+        let both = self.b.ins().band(min, neg1);
+        self.slow_if(both);
+    }
+
+    fn call_expr(&mut self, f: &str, args: &[Expr]) -> Result<ir::Value, Miss> {
+        let array = |c: &Self, i: usize| -> Result<Known, Miss> {
+            match args.get(i) {
+                Some(Expr::Name(n)) => match c.known.get(n.as_str()) {
+                    Some(k @ Known::Array { .. }) => Ok(*k),
+                    _ => Err(Miss::Unknown),
+                },
+                _ => unsupported(format!("{f}() of something other than a name")),
+            }
+        };
+        let constant = |i: usize| -> Result<i64, Miss> {
+            match args.get(i) {
+                Some(Expr::Int(d)) => Ok(*d),
+                _ => unsupported(format!("{f}() with a computed dimension")),
+            }
+        };
+        let dim = |c: &mut Self, k: Known, d: i64| -> ir::Value {
+            let Known::Array { d0, d1, .. } = k else {
+                unreachable!("arrays only")
+            };
+            match d {
+                0 => c.b.use_var(d0),
+                1 => c.b.use_var(d1),
+                _ => c.int(1),
+            }
+        };
+        Ok(match f {
+            "len" | "size" if args.len() == 1 => {
+                let Known::Array { d0, d1, .. } = array(self, 0)? else {
+                    unreachable!("arrays only")
+                };
+                let (x, y) = (self.b.use_var(d0), self.b.use_var(d1));
+                self.b.ins().imul(x, y)
+            }
+            "size" => {
+                let k = array(self, 0)?;
+                let d = constant(1)?;
+                dim(self, k, (d - 1).max(0))
+            }
+            "shape" => {
+                let k = array(self, 0)?;
+                let d = constant(1)?;
+                if d < 0 {
+                    return unsupported("shape() of a negative dimension");
+                }
+                dim(self, k, d)
+            }
+            "rank" => {
+                let Known::Array { rank, .. } = array(self, 0)? else {
+                    unreachable!("arrays only")
+                };
+                self.b.use_var(rank)
+            }
+            "abs" | "int" if args.len() == 1 => {
+                let v = self.expr(&args[0])?;
+                if f == "int" {
+                    v
+                } else {
+                    let min = self.b.ins().icmp_imm_s(IntCC::Equal, v, i64::MIN);
+                    self.slow_if(min);
+                    self.b.ins().iabs(v)
+                }
+            }
+            "max" | "min" if !args.is_empty() => {
+                let mut best = self.expr(&args[0])?;
+                for a in &args[1..] {
+                    let v = self.expr(a)?;
+                    best = if f == "max" {
+                        self.b.ins().smax(best, v)
+                    } else {
+                        self.b.ins().smin(best, v)
+                    };
+                }
+                best
+            }
+            "mod" if args.len() == 2 => {
+                let (a, b) = (self.expr(&args[0])?, self.expr(&args[1])?);
+                self.division_ok(a, b);
+                self.b.ins().srem(a, b)
+            }
+            "sign" if args.len() == 2 => {
+                let (a, b) = (self.expr(&args[0])?, self.expr(&args[1])?);
+                let min = self.b.ins().icmp_imm_s(IntCC::Equal, a, i64::MIN);
+                self.slow_if(min);
+                let m = self.b.ins().iabs(a);
+                let n = self.b.ins().ineg(m);
+                let pos = self
+                    .b
+                    .ins()
+                    .icmp_imm_s(IntCC::SignedGreaterThanOrEqual, b, 0);
+                self.b.ins().select(pos, m, n)
+            }
+            _ => return unsupported(format!("{f}()")),
+        })
+    }
+}
+
+fn is_char(a: &SigArg) -> bool {
+    matches!(a.ty, Some(FType::Character { .. }))
+}
+
+fn miss(a: &SigArg, m: Miss) -> String {
+    match m {
+        Miss::Unknown => format!("{} depends on something unknown before the call", a.name),
+        Miss::Unsupported(why) => format!("{}: {why}", a.name),
+    }
+}

@@ -1,0 +1,441 @@
+//! The compiled calls of `fortran::Library` against its interpreter: the same routines called
+//! with the same arguments through a library that compiles calls (the default) and one that
+//! interprets every call (`OpenOptions::interpret`) must return the same values bit for bit,
+//! leave arrays updated in place bit for bit the same, and fail with the same error messages
+//! (the compiled code hands every doubtful call back to the interpreter before the routine
+//! runs). The interpreter is itself checked against LAPACKE and identities in `numerics` and
+//! `calls`.
+
+use std::sync::OnceLock;
+
+use jitffi::fortran::{Arg, Complex64, Library, OpenOptions, Outs, Sources};
+
+/// Reference BLAS and a few LAPACK routines, compiled (`false`) or interpreted (`true`).
+fn lib(interpret: bool) -> &'static Library {
+    static LIBS: [OnceLock<Library>; 2] = [OnceLock::new(), OnceLock::new()];
+    LIBS[usize::from(interpret)].get_or_init(|| {
+        // Reference BLAS first, as `calls::lapack` explains.
+        let _ = super::calls::lapack();
+        let src = super::lapack::lapack_source();
+        let mut sources = Sources::new().dir(src.join("BLAS/SRC"));
+        for f in ["dpotrf", "zpotrf", "spotrf", "dgesv", "dsyev", "dtrtrs"] {
+            sources = sources.file(src.join(format!("SRC/{f}.f")));
+        }
+        // SAFETY: the reference LAPACK these sources are of; its ABI is probed.
+        unsafe {
+            Library::open(
+                "/usr/lib/x86_64-linux-gnu/lapack/liblapack.so.3",
+                &sources,
+                &OpenOptions {
+                    interpret,
+                    ..Default::default()
+                },
+            )
+        }
+        .unwrap_or_else(|e| panic!("{e}"))
+    })
+}
+
+/// Runs `case` on both libraries (each on fresh data: `case` builds its arguments) and
+/// compares what they return and what they leave in the arrays they update.
+fn same(name: &str, case: impl Fn(&Library) -> (Result<Outs, String>, Vec<u64>)) {
+    same_via(name, true, case)
+}
+
+/// [`same`], where `fast` says whether the compiled code makes the call (or hands it to the
+/// interpreter: read-only arrays to copy).
+fn same_via(name: &str, fast: bool, case: impl Fn(&Library) -> (Result<Outs, String>, Vec<u64>)) {
+    // (Every case here is a good call but the one that fails by INFO.)
+    let routine = name.split(' ').next().unwrap_or(name);
+    let p = lib(false).prepare(routine).unwrap();
+    let before = p.fallbacks();
+    let (compiled, interpreted) = (case(lib(false)), case(lib(true)));
+    assert_eq!(
+        p.fallbacks() == before,
+        fast,
+        "{name}: the compiled call was {}taken",
+        if fast { "not " } else { "" }
+    );
+    assert_eq!(
+        format!("{:?}", compiled.0),
+        format!("{:?}", interpreted.0),
+        "{name}: results"
+    );
+    assert!(
+        compiled.0.is_ok() || name.contains("indefinite"),
+        "{name}: {:?}",
+        compiled.0
+    );
+    assert_eq!(compiled.1, interpreted.1, "{name}: arrays updated in place");
+}
+
+fn bits(x: &[f64]) -> Vec<u64> {
+    x.iter().map(|v| v.to_bits()).collect()
+}
+
+fn run(l: &Library, name: &str, args: &[Arg<'_>]) -> Result<Outs, String> {
+    l.call(name, args).map_err(|e| e.to_string())
+}
+
+fn data(n: usize, seed: u64) -> Vec<f64> {
+    (0..n)
+        .map(|i| (((i as u64 + 1) * 2_654_435_761 + seed * 40_503) % 1000) as f64 / 97.0 - 5.0)
+        .collect()
+}
+
+/// A symmetric positive definite matrix (diagonally dominant), column-major.
+fn spd(n: usize) -> Vec<f64> {
+    let r = data(n * n, 9);
+    let mut a = vec![0.0; n * n];
+    for i in 0..n {
+        for j in 0..n {
+            a[i + n * j] =
+                (r[i + n * j] + r[j + n * i]) / 2.0 + if i == j { 4.0 * n as f64 } else { 0.0 };
+        }
+    }
+    a
+}
+
+#[test]
+fn routines_that_allocate_nothing_are_compiled() {
+    let l = lib(false);
+    let compiled = [
+        "ddot", "sdot", "zdotc", "cdotu", "daxpy", "dscal", "idamax", "dnrm2", "dgemv", "dgemm",
+        "dtrsv", "lsame", "drotg", "dpotrf", "zpotrf", "dtrtrs",
+    ];
+    for name in compiled {
+        let p = l.prepare(name).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert!(
+            p.is_compiled(),
+            "{name} ({}) is not compiled",
+            p.signature()
+        );
+    }
+    // An output array to allocate (IPIV), a workspace query: the interpreter's.
+    for name in ["dgesv", "dsyev"] {
+        assert!(!l.prepare(name).unwrap().is_compiled(), "{name}");
+    }
+    assert!(!lib(true).prepare("ddot").unwrap().is_compiled());
+}
+
+#[test]
+fn level_1_results_are_the_interpreters_bit_for_bit() {
+    let (x, y) = (data(7, 1), data(7, 2));
+    for (n, incx, incy) in [(7, 1, 1), (4, 2, -2), (3, -3, 3), (0, 1, 1), (1, 5, 5)] {
+        same(&format!("ddot n={n} incx={incx} incy={incy}"), |l| {
+            let args = [
+                Arg::Int(n),
+                Arg::vec(&x),
+                Arg::Int(incx),
+                Arg::vec(&y),
+                Arg::Int(incy),
+            ];
+            (run(l, "ddot", &args), vec![])
+        });
+    }
+    let (xs, ys): (Vec<f32>, Vec<f32>) = (
+        x.iter().map(|&v| v as f32).collect(),
+        y.iter().map(|&v| v as f32).collect(),
+    );
+    same("sdot", |l| {
+        let args = [
+            Arg::Int(5),
+            Arg::vec(&xs),
+            Arg::Int(1),
+            Arg::vec(&ys),
+            Arg::Int(1),
+        ];
+        (run(l, "sdot", &args), vec![])
+    });
+    let zx: Vec<Complex64> = (0..4).map(|i| Complex64 { re: x[i], im: y[i] }).collect();
+    let zy: Vec<Complex64> = (0..4)
+        .map(|i| Complex64 {
+            re: y[i],
+            im: -x[i],
+        })
+        .collect();
+    same("zdotc", |l| {
+        let args = [
+            Arg::Int(4),
+            Arg::vec(&zx),
+            Arg::Int(1),
+            Arg::vec(&zy),
+            Arg::Int(1),
+        ];
+        (run(l, "zdotc", &args), vec![])
+    });
+    let cx: Vec<jitffi::fortran::Complex32> = zx
+        .iter()
+        .map(|z| jitffi::fortran::Complex32 {
+            re: z.re as f32,
+            im: z.im as f32,
+        })
+        .collect();
+    same("cdotu", |l| {
+        let args = [
+            Arg::Int(4),
+            Arg::vec(&cx),
+            Arg::Int(1),
+            Arg::vec(&cx),
+            Arg::Int(1),
+        ];
+        (run(l, "cdotu", &args), vec![])
+    });
+    same("idamax", |l| {
+        (
+            run(l, "idamax", &[Arg::Int(7), Arg::vec(&x), Arg::Int(1)]),
+            vec![],
+        )
+    });
+    same("dnrm2", |l| {
+        (
+            run(l, "dnrm2", &[Arg::Int(7), Arg::vec(&x), Arg::Int(1)]),
+            vec![],
+        )
+    });
+    // In place (a mutable slice) and copied and returned (a read-only one).
+    same("daxpy in place", |l| {
+        let mut yy = y.clone();
+        let args = [
+            Arg::Int(7),
+            Arg::Real(0.5),
+            Arg::vec(&x),
+            Arg::Int(1),
+            Arg::vec_mut(&mut yy),
+            Arg::Int(1),
+        ];
+        let r = run(l, "daxpy", &args);
+        (r, bits(&yy))
+    });
+    same_via("daxpy copied", false, |l| {
+        let args = [
+            Arg::Int(7),
+            Arg::Int(2),
+            Arg::vec(&x),
+            Arg::Int(1),
+            Arg::vec(&y),
+            Arg::Int(1),
+        ];
+        (run(l, "daxpy", &args), vec![])
+    });
+    same("dscal", |l| {
+        let mut xx = x.clone();
+        let r = run(
+            l,
+            "dscal",
+            &[
+                Arg::Int(3),
+                Arg::Real(-1.5),
+                Arg::vec_mut(&mut xx),
+                Arg::Int(2),
+            ],
+        );
+        (r, bits(&xx))
+    });
+    // CHARACTER arguments and a LOGICAL result; in,out and out scalars returned.
+    for (a, b) in [("a", "A"), ("N", "t"), ("z", "Z")] {
+        same(&format!("lsame {a} {b}"), |l| {
+            (run(l, "lsame", &[Arg::Str(a), Arg::Str(b)]), vec![])
+        });
+    }
+    same("drotg", |l| {
+        (run(l, "drotg", &[Arg::Real(3.0), Arg::Real(4.0)]), vec![])
+    });
+}
+
+#[test]
+fn level_2_and_3_with_defaults_and_letters() {
+    let n = 5;
+    let (a, b) = (data(n * n, 3), data(n * n, 4));
+    for (ta, tb) in [("N", "N"), ("t", "N"), ("C", "t")] {
+        same(
+            &format!("dgemm {ta}{tb} (lda, ldb, ldc left to their defaults)"),
+            |l| {
+                let mut c = data(n * n, 5);
+                let args = [
+                    Arg::Str(ta),
+                    Arg::Str(tb),
+                    Arg::Int(n as i64),
+                    Arg::Int(n as i64),
+                    Arg::Real(1.25),
+                    Arg::matrix(&a, n, n),
+                    Arg::matrix(&b, n, n),
+                    Arg::Real(-0.5),
+                    Arg::matrix_mut(&mut c, n, n),
+                ];
+                let r = run(l, "dgemm", &args);
+                assert!(r.is_ok(), "{r:?}");
+                (r, bits(&c))
+            },
+        );
+    }
+    same("dgemv with every optional given", |l| {
+        let x = data(n, 6);
+        let mut y = data(n, 7);
+        let sig = l.prepare("dgemv").unwrap().signature().to_string();
+        assert!(sig.ends_with("[n, lda])"), "{sig}");
+        let args = [
+            Arg::Str("T"),
+            Arg::Int(n as i64),
+            Arg::Real(2.0),
+            Arg::matrix(&a, n, n),
+            Arg::vec(&x),
+            Arg::Int(1),
+            Arg::Real(1.0),
+            Arg::vec_mut(&mut y),
+            Arg::Int(1),
+            Arg::Int(n as i64),
+            Arg::Int(n as i64),
+        ];
+        let r = run(l, "dgemv", &args);
+        (r, bits(&y))
+    });
+    same("dtrsv", |l| {
+        let mut x = data(n, 8);
+        let t = spd(n);
+        let args = [
+            Arg::Str("U"),
+            Arg::Str("N"),
+            Arg::Str("N"),
+            Arg::matrix(&t, n, n),
+            Arg::vec_mut(&mut x),
+            Arg::Int(1),
+        ];
+        let r = run(l, "dtrsv", &args);
+        (r, bits(&x))
+    });
+}
+
+#[test]
+fn info_and_factorisations_in_place() {
+    let n = 4;
+    same("dpotrf of an SPD matrix", |l| {
+        let mut a = spd(n);
+        let r = run(l, "dpotrf", &[Arg::Str("L"), Arg::matrix_mut(&mut a, n, n)]);
+        (r, bits(&a))
+    });
+    // INFO > 0 after the routine ran: the compiled call reports it, with the meaning.
+    same("dpotrf of an indefinite matrix", |l| {
+        let mut a = spd(n);
+        a[2 + n * 2] = -100.0;
+        let r = run(l, "dpotrf", &[Arg::Str("U"), Arg::matrix_mut(&mut a, n, n)]);
+        assert!(r.as_ref().is_err_and(|e| e.contains("INFO = 3")), "{r:?}");
+        (r, bits(&a))
+    });
+    // A read-only matrix is copied (and returned) by the interpreter.
+    same_via("dpotrf of a read-only matrix", false, |l| {
+        let a = spd(n);
+        (
+            run(l, "dpotrf", &[Arg::Str("L"), Arg::matrix(&a, n, n)]),
+            vec![],
+        )
+    });
+    same("zpotrf", |l| {
+        let re = spd(n);
+        let mut z: Vec<Complex64> = re.iter().map(|&v| Complex64 { re: v, im: 0.0 }).collect();
+        let r = run(l, "zpotrf", &[Arg::Str("U"), Arg::matrix_mut(&mut z, n, n)]);
+        (
+            r,
+            z.iter()
+                .flat_map(|c| [c.re.to_bits(), c.im.to_bits()])
+                .collect(),
+        )
+    });
+}
+
+#[test]
+fn bad_calls_fail_as_the_interpreter_says() {
+    let x = data(6, 1);
+    let a = spd(3);
+    let cases: Vec<(&str, Vec<Arg<'_>>)> = vec![
+        // Too short for n and the increment.
+        (
+            "ddot",
+            vec![
+                Arg::Int(4),
+                Arg::vec(&x),
+                Arg::Int(2),
+                Arg::vec(&x),
+                Arg::Int(1),
+            ],
+        ),
+        // A real with a fraction where an integer goes, a missing argument, one too many.
+        (
+            "ddot",
+            vec![
+                Arg::Real(4.5),
+                Arg::vec(&x),
+                Arg::Int(1),
+                Arg::vec(&x),
+                Arg::Int(1),
+            ],
+        ),
+        ("ddot", vec![Arg::Int(4), Arg::vec(&x)]),
+        (
+            "idamax",
+            vec![Arg::Int(1), Arg::vec(&x), Arg::Int(1), Arg::Int(1)],
+        ),
+        // Beyond a 4-byte INTEGER.
+        (
+            "ddot",
+            vec![
+                Arg::Int(1 << 40),
+                Arg::vec(&x),
+                Arg::Int(1),
+                Arg::vec(&x),
+                Arg::Int(1),
+            ],
+        ),
+        // An array of the wrong element type, a scalar for an array.
+        (
+            "idamax",
+            vec![Arg::Int(2), Arg::vec(&[1.0f32, 2.0]), Arg::Int(1)],
+        ),
+        ("idamax", vec![Arg::Int(2), Arg::Int(3), Arg::Int(1)]),
+        // A bad option letter, an empty one, a negative dimension, a short leading dimension.
+        ("dpotrf", vec![Arg::Str("X"), Arg::matrix(&a, 3, 3)]),
+        ("dpotrf", vec![Arg::Str(""), Arg::matrix(&a, 3, 3)]),
+        (
+            "dtrsv",
+            vec![
+                Arg::Str("U"),
+                Arg::Str("N"),
+                Arg::Str("N"),
+                Arg::matrix(&a, 3, 3),
+                Arg::vec(&x),
+                Arg::Int(1),
+                Arg::Int(-1),
+            ],
+        ),
+        (
+            "dpotrf",
+            vec![
+                Arg::Str("L"),
+                Arg::matrix(&a, 3, 3),
+                Arg::Int(3),
+                Arg::Int(2),
+            ],
+        ),
+        // An increment of zero.
+        (
+            "dscal",
+            vec![Arg::Int(2), Arg::Real(1.0), Arg::vec(&x), Arg::Int(0)],
+        ),
+    ];
+    for (name, args) in &cases {
+        let p = lib(false).prepare(name).unwrap();
+        let before = p.fallbacks();
+        let (c, i) = (run(lib(false), name, args), run(lib(true), name, args));
+        // Every bad call is the interpreter's to report (the fine ones here are fine only in
+        // its eyes: a real truncated to an integer).
+        assert_eq!(
+            p.fallbacks(),
+            before + 1,
+            "{name}: not handed to the interpreter"
+        );
+        assert_eq!(format!("{c:?}"), format!("{i:?}"), "{name}");
+        // (A real for an integer is truncated, as C converts: 4.5 is 4.)
+        let fine = *name == "dscal" || matches!(args[0], Arg::Real(_));
+        assert!(c.is_err() != fine, "{name}: {c:?}");
+    }
+}
