@@ -738,6 +738,47 @@ pub fn div(a: i64, b: i64) -> i64 {
     a.checked_div(b).unwrap_or(0)
 }
 
+/// `a + b` in an extent, a default or a check: an error when it overflows (a wrapped value
+/// could let a too-short slice through; arguments that large cannot be meant).
+#[inline]
+pub fn add(routine: &str, a: i64, b: i64) -> Result<i64, FortranError> {
+    a.checked_add(b).ok_or_else(|| overflow(routine))
+}
+
+/// `a - b`, as [`add`].
+#[inline]
+pub fn sub(routine: &str, a: i64, b: i64) -> Result<i64, FortranError> {
+    a.checked_sub(b).ok_or_else(|| overflow(routine))
+}
+
+/// `a * b`, as [`add`].
+#[inline]
+pub fn mul(routine: &str, a: i64, b: i64) -> Result<i64, FortranError> {
+    a.checked_mul(b).ok_or_else(|| overflow(routine))
+}
+
+/// `-a`, as [`add`].
+#[inline]
+pub fn neg(routine: &str, a: i64) -> Result<i64, FortranError> {
+    a.checked_neg().ok_or_else(|| overflow(routine))
+}
+
+/// `|a|`, as [`add`].
+#[inline]
+pub fn abs(routine: &str, a: i64) -> Result<i64, FortranError> {
+    a.checked_abs().ok_or_else(|| overflow(routine))
+}
+
+#[cold]
+#[inline(never)]
+fn overflow(routine: &str) -> FortranError {
+    arg_error(
+        routine,
+        "",
+        "an extent, default or check computed from the arguments overflows a 64-bit integer".into(),
+    )
+}
+
 /// Remainder as in C (0 for a zero divisor, as [`div`]).
 #[inline]
 pub fn rem(a: i64, b: i64) -> i64 {

@@ -1940,14 +1940,30 @@ impl Library {
             R,
             "sx",
             sx.len(),
-            &[(1_i64) + (((i64::from(n_c)) - (1_i64)) * ((i64::from(incx_c)).abs()))],
+            &[wrap::add(
+                R,
+                1_i64,
+                wrap::mul(
+                    R,
+                    wrap::sub(R, i64::from(n_c), 1_i64)?,
+                    wrap::abs(R, i64::from(incx_c))?,
+                )?,
+            )?],
             &["1+(n-1)*abs(incx)"],
         )?;
         wrap::need(
             R,
             "sy",
             sy.len(),
-            &[(1_i64) + (((i64::from(n_c)) - (1_i64)) * ((i64::from(incy_c)).abs()))],
+            &[wrap::add(
+                R,
+                1_i64,
+                wrap::mul(
+                    R,
+                    wrap::sub(R, i64::from(n_c), 1_i64)?,
+                    wrap::abs(R, i64::from(incy_c))?,
+                )?,
+            )?],
             &["1+(n-1)*abs(incy)"],
         )?;
         let func_ = self.s.saxpy.get(&self.lib, R, "void saxpy_(const int32_t *n, const float *sa, const float *sx, const int32_t *incx, float *sy, const int32_t *incy);", "saxpy_")?;
@@ -2004,14 +2020,30 @@ impl Library {
             R,
             "dx",
             dx.len(),
-            &[(1_i64) + (((i64::from(n_c)) - (1_i64)) * ((i64::from(incx_c)).abs()))],
+            &[wrap::add(
+                R,
+                1_i64,
+                wrap::mul(
+                    R,
+                    wrap::sub(R, i64::from(n_c), 1_i64)?,
+                    wrap::abs(R, i64::from(incx_c))?,
+                )?,
+            )?],
             &["1+(n-1)*abs(incx)"],
         )?;
         wrap::need(
             R,
             "dy",
             dy.len(),
-            &[(1_i64) + (((i64::from(n_c)) - (1_i64)) * ((i64::from(incy_c)).abs()))],
+            &[wrap::add(
+                R,
+                1_i64,
+                wrap::mul(
+                    R,
+                    wrap::sub(R, i64::from(n_c), 1_i64)?,
+                    wrap::abs(R, i64::from(incy_c))?,
+                )?,
+            )?],
             &["1+(n-1)*abs(incy)"],
         )?;
         let func_ = self.s.daxpy.get(&self.lib, R, "void daxpy_(const int32_t *n, const double *da, const double *dx, const int32_t *incx, double *dy, const int32_t *incy);", "daxpy_")?;
@@ -2067,14 +2099,30 @@ impl Library {
             R,
             "cx",
             cx.len(),
-            &[(1_i64) + (((i64::from(n_c)) - (1_i64)) * ((i64::from(incx_c)).abs()))],
+            &[wrap::add(
+                R,
+                1_i64,
+                wrap::mul(
+                    R,
+                    wrap::sub(R, i64::from(n_c), 1_i64)?,
+                    wrap::abs(R, i64::from(incx_c))?,
+                )?,
+            )?],
             &["1+(n-1)*abs(incx)"],
         )?;
         wrap::need(
             R,
             "cy",
             cy.len(),
-            &[(1_i64) + (((i64::from(n_c)) - (1_i64)) * ((i64::from(incy_c)).abs()))],
+            &[wrap::add(
+                R,
+                1_i64,
+                wrap::mul(
+                    R,
+                    wrap::sub(R, i64::from(n_c), 1_i64)?,
+                    wrap::abs(R, i64::from(incy_c))?,
+                )?,
+            )?],
             &["1+(n-1)*abs(incy)"],
         )?;
         let func_ = self.s.caxpy.get(&self.lib, R, "void caxpy_(const int32_t *n, const fortran_complex8 *ca, const fortran_complex8 *cx, const int32_t *incx, fortran_complex8 *cy, const int32_t *incy);", "caxpy_")?;
@@ -2130,14 +2178,30 @@ impl Library {
             R,
             "zx",
             zx.len(),
-            &[(1_i64) + (((i64::from(n_c)) - (1_i64)) * ((i64::from(incx_c)).abs()))],
+            &[wrap::add(
+                R,
+                1_i64,
+                wrap::mul(
+                    R,
+                    wrap::sub(R, i64::from(n_c), 1_i64)?,
+                    wrap::abs(R, i64::from(incx_c))?,
+                )?,
+            )?],
             &["1+(n-1)*abs(incx)"],
         )?;
         wrap::need(
             R,
             "zy",
             zy.len(),
-            &[(1_i64) + (((i64::from(n_c)) - (1_i64)) * ((i64::from(incy_c)).abs()))],
+            &[wrap::add(
+                R,
+                1_i64,
+                wrap::mul(
+                    R,
+                    wrap::sub(R, i64::from(n_c), 1_i64)?,
+                    wrap::abs(R, i64::from(incy_c))?,
+                )?,
+            )?],
             &["1+(n-1)*abs(incy)"],
         )?;
         let func_ = self.s.zaxpy.get(&self.lib, R, "void zaxpy_(const int32_t *n, const fortran_complex16 *za, const fortran_complex16 *zx, const int32_t *incx, fortran_complex16 *zy, const int32_t *incy);", "zaxpy_")?;
@@ -2182,7 +2246,15 @@ impl Library {
             R,
             "sx",
             sx.len(),
-            &[(1_i64) + (((i64::from(n_c)) - (1_i64)) * ((i64::from(incx_c)).abs()))],
+            &[wrap::add(
+                R,
+                1_i64,
+                wrap::mul(
+                    R,
+                    wrap::sub(R, i64::from(n_c), 1_i64)?,
+                    wrap::abs(R, i64::from(incx_c))?,
+                )?,
+            )?],
             &["1+(n-1)*abs(incx)"],
         )?;
         let func_ = self.s.sscal.get(
@@ -2232,7 +2304,15 @@ impl Library {
             R,
             "dx",
             dx.len(),
-            &[(1_i64) + (((i64::from(n_c)) - (1_i64)) * ((i64::from(incx_c)).abs()))],
+            &[wrap::add(
+                R,
+                1_i64,
+                wrap::mul(
+                    R,
+                    wrap::sub(R, i64::from(n_c), 1_i64)?,
+                    wrap::abs(R, i64::from(incx_c))?,
+                )?,
+            )?],
             &["1+(n-1)*abs(incx)"],
         )?;
         let func_ = self.s.dscal.get(
@@ -2287,7 +2367,15 @@ impl Library {
             R,
             "cx",
             cx.len(),
-            &[(1_i64) + (((i64::from(n_c)) - (1_i64)) * ((i64::from(incx_c)).abs()))],
+            &[wrap::add(
+                R,
+                1_i64,
+                wrap::mul(
+                    R,
+                    wrap::sub(R, i64::from(n_c), 1_i64)?,
+                    wrap::abs(R, i64::from(incx_c))?,
+                )?,
+            )?],
             &["1+(n-1)*abs(incx)"],
         )?;
         let func_ = self.s.cscal.get(&self.lib, R, "void cscal_(const int32_t *n, const fortran_complex8 *ca, fortran_complex8 *cx, const int32_t *incx);", "cscal_")?;
@@ -2337,7 +2425,15 @@ impl Library {
             R,
             "zx",
             zx.len(),
-            &[(1_i64) + (((i64::from(n_c)) - (1_i64)) * ((i64::from(incx_c)).abs()))],
+            &[wrap::add(
+                R,
+                1_i64,
+                wrap::mul(
+                    R,
+                    wrap::sub(R, i64::from(n_c), 1_i64)?,
+                    wrap::abs(R, i64::from(incx_c))?,
+                )?,
+            )?],
             &["1+(n-1)*abs(incx)"],
         )?;
         let func_ = self.s.zscal.get(&self.lib, R, "void zscal_(const int32_t *n, const fortran_complex16 *za, fortran_complex16 *zx, const int32_t *incx);", "zscal_")?;
@@ -2387,7 +2483,15 @@ impl Library {
             R,
             "cx",
             cx.len(),
-            &[(1_i64) + (((i64::from(n_c)) - (1_i64)) * ((i64::from(incx_c)).abs()))],
+            &[wrap::add(
+                R,
+                1_i64,
+                wrap::mul(
+                    R,
+                    wrap::sub(R, i64::from(n_c), 1_i64)?,
+                    wrap::abs(R, i64::from(incx_c))?,
+                )?,
+            )?],
             &["1+(n-1)*abs(incx)"],
         )?;
         let func_ = self.s.csscal.get(&self.lib, R, "void csscal_(const int32_t *n, const float *sa, fortran_complex8 *cx, const int32_t *incx);", "csscal_")?;
@@ -2437,7 +2541,15 @@ impl Library {
             R,
             "zx",
             zx.len(),
-            &[(1_i64) + (((i64::from(n_c)) - (1_i64)) * ((i64::from(incx_c)).abs()))],
+            &[wrap::add(
+                R,
+                1_i64,
+                wrap::mul(
+                    R,
+                    wrap::sub(R, i64::from(n_c), 1_i64)?,
+                    wrap::abs(R, i64::from(incx_c))?,
+                )?,
+            )?],
             &["1+(n-1)*abs(incx)"],
         )?;
         let func_ = self.s.zdscal.get(&self.lib, R, "void zdscal_(const int32_t *n, const double *da, fortran_complex16 *zx, const int32_t *incx);", "zdscal_")?;
@@ -2490,11 +2602,26 @@ impl Library {
             R,
             "sx",
             sx.len(),
-            &[(1_i64) + (((i64::from(n_c)) - (1_i64)) * ((i64::from(incx_c)).abs()))],
+            &[wrap::add(
+                R,
+                1_i64,
+                wrap::mul(
+                    R,
+                    wrap::sub(R, i64::from(n_c), 1_i64)?,
+                    wrap::abs(R, i64::from(incx_c))?,
+                )?,
+            )?],
             &["1+(n-1)*abs(incx)"],
         )?;
-        let sy_e: [i64; 1] =
-            [(1_i64) + (((i64::from(n_c)) - (1_i64)) * ((i64::from(incy_c)).abs()))];
+        let sy_e: [i64; 1] = [wrap::add(
+            R,
+            1_i64,
+            wrap::mul(
+                R,
+                wrap::sub(R, i64::from(n_c), 1_i64)?,
+                wrap::abs(R, i64::from(incy_c))?,
+            )?,
+        )?];
         let mut sy: Vec<f32> = vec![Default::default(); wrap::count(R, "sy", &sy_e)?];
         let func_ = self.s.scopy.get(&self.lib, R, "void scopy_(const int32_t *n, const float *sx, const int32_t *incx, float *sy, const int32_t *incy);", "scopy_")?;
         // SAFETY: the prototype is the routine's (its Rust types were checked against it when resolved); every array holds the extents the routine uses (checked above) and every scalar is a live local.
@@ -2546,11 +2673,26 @@ impl Library {
             R,
             "dx",
             dx.len(),
-            &[(1_i64) + (((i64::from(n_c)) - (1_i64)) * ((i64::from(incx_c)).abs()))],
+            &[wrap::add(
+                R,
+                1_i64,
+                wrap::mul(
+                    R,
+                    wrap::sub(R, i64::from(n_c), 1_i64)?,
+                    wrap::abs(R, i64::from(incx_c))?,
+                )?,
+            )?],
             &["1+(n-1)*abs(incx)"],
         )?;
-        let dy_e: [i64; 1] =
-            [(1_i64) + (((i64::from(n_c)) - (1_i64)) * ((i64::from(incy_c)).abs()))];
+        let dy_e: [i64; 1] = [wrap::add(
+            R,
+            1_i64,
+            wrap::mul(
+                R,
+                wrap::sub(R, i64::from(n_c), 1_i64)?,
+                wrap::abs(R, i64::from(incy_c))?,
+            )?,
+        )?];
         let mut dy: Vec<f64> = vec![Default::default(); wrap::count(R, "dy", &dy_e)?];
         let func_ = self.s.dcopy.get(&self.lib, R, "void dcopy_(const int32_t *n, const double *dx, const int32_t *incx, double *dy, const int32_t *incy);", "dcopy_")?;
         // SAFETY: the prototype is the routine's (its Rust types were checked against it when resolved); every array holds the extents the routine uses (checked above) and every scalar is a live local.
@@ -2601,11 +2743,26 @@ impl Library {
             R,
             "cx",
             cx.len(),
-            &[(1_i64) + (((i64::from(n_c)) - (1_i64)) * ((i64::from(incx_c)).abs()))],
+            &[wrap::add(
+                R,
+                1_i64,
+                wrap::mul(
+                    R,
+                    wrap::sub(R, i64::from(n_c), 1_i64)?,
+                    wrap::abs(R, i64::from(incx_c))?,
+                )?,
+            )?],
             &["1+(n-1)*abs(incx)"],
         )?;
-        let cy_e: [i64; 1] =
-            [(1_i64) + (((i64::from(n_c)) - (1_i64)) * ((i64::from(incy_c)).abs()))];
+        let cy_e: [i64; 1] = [wrap::add(
+            R,
+            1_i64,
+            wrap::mul(
+                R,
+                wrap::sub(R, i64::from(n_c), 1_i64)?,
+                wrap::abs(R, i64::from(incy_c))?,
+            )?,
+        )?];
         let mut cy: Vec<Complex32> = vec![Default::default(); wrap::count(R, "cy", &cy_e)?];
         let func_ = self.s.ccopy.get(&self.lib, R, "void ccopy_(const int32_t *n, const fortran_complex8 *cx, const int32_t *incx, fortran_complex8 *cy, const int32_t *incy);", "ccopy_")?;
         // SAFETY: the prototype is the routine's (its Rust types were checked against it when resolved); every array holds the extents the routine uses (checked above) and every scalar is a live local.
@@ -2656,11 +2813,26 @@ impl Library {
             R,
             "zx",
             zx.len(),
-            &[(1_i64) + (((i64::from(n_c)) - (1_i64)) * ((i64::from(incx_c)).abs()))],
+            &[wrap::add(
+                R,
+                1_i64,
+                wrap::mul(
+                    R,
+                    wrap::sub(R, i64::from(n_c), 1_i64)?,
+                    wrap::abs(R, i64::from(incx_c))?,
+                )?,
+            )?],
             &["1+(n-1)*abs(incx)"],
         )?;
-        let zy_e: [i64; 1] =
-            [(1_i64) + (((i64::from(n_c)) - (1_i64)) * ((i64::from(incy_c)).abs()))];
+        let zy_e: [i64; 1] = [wrap::add(
+            R,
+            1_i64,
+            wrap::mul(
+                R,
+                wrap::sub(R, i64::from(n_c), 1_i64)?,
+                wrap::abs(R, i64::from(incy_c))?,
+            )?,
+        )?];
         let mut zy: Vec<Complex64> = vec![Default::default(); wrap::count(R, "zy", &zy_e)?];
         let func_ = self.s.zcopy.get(&self.lib, R, "void zcopy_(const int32_t *n, const fortran_complex16 *zx, const int32_t *incx, fortran_complex16 *zy, const int32_t *incy);", "zcopy_")?;
         // SAFETY: the prototype is the routine's (its Rust types were checked against it when resolved); every array holds the extents the routine uses (checked above) and every scalar is a live local.
@@ -2712,14 +2884,30 @@ impl Library {
             R,
             "sx",
             sx.len(),
-            &[(1_i64) + (((i64::from(n_c)) - (1_i64)) * ((i64::from(incx_c)).abs()))],
+            &[wrap::add(
+                R,
+                1_i64,
+                wrap::mul(
+                    R,
+                    wrap::sub(R, i64::from(n_c), 1_i64)?,
+                    wrap::abs(R, i64::from(incx_c))?,
+                )?,
+            )?],
             &["1+(n-1)*abs(incx)"],
         )?;
         wrap::need(
             R,
             "sy",
             sy.len(),
-            &[(1_i64) + (((i64::from(n_c)) - (1_i64)) * ((i64::from(incy_c)).abs()))],
+            &[wrap::add(
+                R,
+                1_i64,
+                wrap::mul(
+                    R,
+                    wrap::sub(R, i64::from(n_c), 1_i64)?,
+                    wrap::abs(R, i64::from(incy_c))?,
+                )?,
+            )?],
             &["1+(n-1)*abs(incy)"],
         )?;
         let func_ = self.s.sswap.get(&self.lib, R, "void sswap_(const int32_t *n, float *sx, const int32_t *incx, float *sy, const int32_t *incy);", "sswap_")?;
@@ -2772,14 +2960,30 @@ impl Library {
             R,
             "dx",
             dx.len(),
-            &[(1_i64) + (((i64::from(n_c)) - (1_i64)) * ((i64::from(incx_c)).abs()))],
+            &[wrap::add(
+                R,
+                1_i64,
+                wrap::mul(
+                    R,
+                    wrap::sub(R, i64::from(n_c), 1_i64)?,
+                    wrap::abs(R, i64::from(incx_c))?,
+                )?,
+            )?],
             &["1+(n-1)*abs(incx)"],
         )?;
         wrap::need(
             R,
             "dy",
             dy.len(),
-            &[(1_i64) + (((i64::from(n_c)) - (1_i64)) * ((i64::from(incy_c)).abs()))],
+            &[wrap::add(
+                R,
+                1_i64,
+                wrap::mul(
+                    R,
+                    wrap::sub(R, i64::from(n_c), 1_i64)?,
+                    wrap::abs(R, i64::from(incy_c))?,
+                )?,
+            )?],
             &["1+(n-1)*abs(incy)"],
         )?;
         let func_ = self.s.dswap.get(&self.lib, R, "void dswap_(const int32_t *n, double *dx, const int32_t *incx, double *dy, const int32_t *incy);", "dswap_")?;
@@ -2831,14 +3035,30 @@ impl Library {
             R,
             "cx",
             cx.len(),
-            &[(1_i64) + (((i64::from(n_c)) - (1_i64)) * ((i64::from(incx_c)).abs()))],
+            &[wrap::add(
+                R,
+                1_i64,
+                wrap::mul(
+                    R,
+                    wrap::sub(R, i64::from(n_c), 1_i64)?,
+                    wrap::abs(R, i64::from(incx_c))?,
+                )?,
+            )?],
             &["1+(n-1)*abs(incx)"],
         )?;
         wrap::need(
             R,
             "cy",
             cy.len(),
-            &[(1_i64) + (((i64::from(n_c)) - (1_i64)) * ((i64::from(incy_c)).abs()))],
+            &[wrap::add(
+                R,
+                1_i64,
+                wrap::mul(
+                    R,
+                    wrap::sub(R, i64::from(n_c), 1_i64)?,
+                    wrap::abs(R, i64::from(incy_c))?,
+                )?,
+            )?],
             &["1+(n-1)*abs(incy)"],
         )?;
         let func_ = self.s.cswap.get(&self.lib, R, "void cswap_(const int32_t *n, fortran_complex8 *cx, const int32_t *incx, fortran_complex8 *cy, const int32_t *incy);", "cswap_")?;
@@ -2890,14 +3110,30 @@ impl Library {
             R,
             "zx",
             zx.len(),
-            &[(1_i64) + (((i64::from(n_c)) - (1_i64)) * ((i64::from(incx_c)).abs()))],
+            &[wrap::add(
+                R,
+                1_i64,
+                wrap::mul(
+                    R,
+                    wrap::sub(R, i64::from(n_c), 1_i64)?,
+                    wrap::abs(R, i64::from(incx_c))?,
+                )?,
+            )?],
             &["1+(n-1)*abs(incx)"],
         )?;
         wrap::need(
             R,
             "zy",
             zy.len(),
-            &[(1_i64) + (((i64::from(n_c)) - (1_i64)) * ((i64::from(incy_c)).abs()))],
+            &[wrap::add(
+                R,
+                1_i64,
+                wrap::mul(
+                    R,
+                    wrap::sub(R, i64::from(n_c), 1_i64)?,
+                    wrap::abs(R, i64::from(incy_c))?,
+                )?,
+            )?],
             &["1+(n-1)*abs(incy)"],
         )?;
         let func_ = self.s.zswap.get(&self.lib, R, "void zswap_(const int32_t *n, fortran_complex16 *zx, const int32_t *incx, fortran_complex16 *zy, const int32_t *incy);", "zswap_")?;
@@ -2952,14 +3188,30 @@ impl Library {
             R,
             "sx",
             sx.len(),
-            &[(1_i64) + (((i64::from(n_c)) - (1_i64)) * ((i64::from(incx_c)).abs()))],
+            &[wrap::add(
+                R,
+                1_i64,
+                wrap::mul(
+                    R,
+                    wrap::sub(R, i64::from(n_c), 1_i64)?,
+                    wrap::abs(R, i64::from(incx_c))?,
+                )?,
+            )?],
             &["1+(n-1)*abs(incx)"],
         )?;
         wrap::need(
             R,
             "sy",
             sy.len(),
-            &[(1_i64) + (((i64::from(n_c)) - (1_i64)) * ((i64::from(incy_c)).abs()))],
+            &[wrap::add(
+                R,
+                1_i64,
+                wrap::mul(
+                    R,
+                    wrap::sub(R, i64::from(n_c), 1_i64)?,
+                    wrap::abs(R, i64::from(incy_c))?,
+                )?,
+            )?],
             &["1+(n-1)*abs(incy)"],
         )?;
         let func_ = self.s.sdot.get(&self.lib, R, "float sdot_(const int32_t *n, const float *sx, const int32_t *incx, const float *sy, const int32_t *incy);", "sdot_")?;
@@ -3014,14 +3266,30 @@ impl Library {
             R,
             "dx",
             dx.len(),
-            &[(1_i64) + (((i64::from(n_c)) - (1_i64)) * ((i64::from(incx_c)).abs()))],
+            &[wrap::add(
+                R,
+                1_i64,
+                wrap::mul(
+                    R,
+                    wrap::sub(R, i64::from(n_c), 1_i64)?,
+                    wrap::abs(R, i64::from(incx_c))?,
+                )?,
+            )?],
             &["1+(n-1)*abs(incx)"],
         )?;
         wrap::need(
             R,
             "dy",
             dy.len(),
-            &[(1_i64) + (((i64::from(n_c)) - (1_i64)) * ((i64::from(incy_c)).abs()))],
+            &[wrap::add(
+                R,
+                1_i64,
+                wrap::mul(
+                    R,
+                    wrap::sub(R, i64::from(n_c), 1_i64)?,
+                    wrap::abs(R, i64::from(incy_c))?,
+                )?,
+            )?],
             &["1+(n-1)*abs(incy)"],
         )?;
         let func_ = self.s.ddot.get(&self.lib, R, "double ddot_(const int32_t *n, const double *dx, const int32_t *incx, const double *dy, const int32_t *incy);", "ddot_")?;
@@ -3076,14 +3344,30 @@ impl Library {
             R,
             "cx",
             cx.len(),
-            &[(1_i64) + (((i64::from(n_c)) - (1_i64)) * ((i64::from(incx_c)).abs()))],
+            &[wrap::add(
+                R,
+                1_i64,
+                wrap::mul(
+                    R,
+                    wrap::sub(R, i64::from(n_c), 1_i64)?,
+                    wrap::abs(R, i64::from(incx_c))?,
+                )?,
+            )?],
             &["1+(n-1)*abs(incx)"],
         )?;
         wrap::need(
             R,
             "cy",
             cy.len(),
-            &[(1_i64) + (((i64::from(n_c)) - (1_i64)) * ((i64::from(incy_c)).abs()))],
+            &[wrap::add(
+                R,
+                1_i64,
+                wrap::mul(
+                    R,
+                    wrap::sub(R, i64::from(n_c), 1_i64)?,
+                    wrap::abs(R, i64::from(incy_c))?,
+                )?,
+            )?],
             &["1+(n-1)*abs(incy)"],
         )?;
         let func_ = self.s.cdotc.get(&self.lib, R, "fortran_complex8 cdotc_(const int32_t *n, const fortran_complex8 *cx, const int32_t *incx, const fortran_complex8 *cy, const int32_t *incy);", "cdotc_")?;
@@ -3138,14 +3422,30 @@ impl Library {
             R,
             "zx",
             zx.len(),
-            &[(1_i64) + (((i64::from(n_c)) - (1_i64)) * ((i64::from(incx_c)).abs()))],
+            &[wrap::add(
+                R,
+                1_i64,
+                wrap::mul(
+                    R,
+                    wrap::sub(R, i64::from(n_c), 1_i64)?,
+                    wrap::abs(R, i64::from(incx_c))?,
+                )?,
+            )?],
             &["1+(n-1)*abs(incx)"],
         )?;
         wrap::need(
             R,
             "zy",
             zy.len(),
-            &[(1_i64) + (((i64::from(n_c)) - (1_i64)) * ((i64::from(incy_c)).abs()))],
+            &[wrap::add(
+                R,
+                1_i64,
+                wrap::mul(
+                    R,
+                    wrap::sub(R, i64::from(n_c), 1_i64)?,
+                    wrap::abs(R, i64::from(incy_c))?,
+                )?,
+            )?],
             &["1+(n-1)*abs(incy)"],
         )?;
         let func_ = self.s.zdotc.get(&self.lib, R, "fortran_complex16 zdotc_(const int32_t *n, const fortran_complex16 *zx, const int32_t *incx, const fortran_complex16 *zy, const int32_t *incy);", "zdotc_")?;
@@ -3200,14 +3500,30 @@ impl Library {
             R,
             "cx",
             cx.len(),
-            &[(1_i64) + (((i64::from(n_c)) - (1_i64)) * ((i64::from(incx_c)).abs()))],
+            &[wrap::add(
+                R,
+                1_i64,
+                wrap::mul(
+                    R,
+                    wrap::sub(R, i64::from(n_c), 1_i64)?,
+                    wrap::abs(R, i64::from(incx_c))?,
+                )?,
+            )?],
             &["1+(n-1)*abs(incx)"],
         )?;
         wrap::need(
             R,
             "cy",
             cy.len(),
-            &[(1_i64) + (((i64::from(n_c)) - (1_i64)) * ((i64::from(incy_c)).abs()))],
+            &[wrap::add(
+                R,
+                1_i64,
+                wrap::mul(
+                    R,
+                    wrap::sub(R, i64::from(n_c), 1_i64)?,
+                    wrap::abs(R, i64::from(incy_c))?,
+                )?,
+            )?],
             &["1+(n-1)*abs(incy)"],
         )?;
         let func_ = self.s.cdotu.get(&self.lib, R, "fortran_complex8 cdotu_(const int32_t *n, const fortran_complex8 *cx, const int32_t *incx, const fortran_complex8 *cy, const int32_t *incy);", "cdotu_")?;
@@ -3262,14 +3578,30 @@ impl Library {
             R,
             "zx",
             zx.len(),
-            &[(1_i64) + (((i64::from(n_c)) - (1_i64)) * ((i64::from(incx_c)).abs()))],
+            &[wrap::add(
+                R,
+                1_i64,
+                wrap::mul(
+                    R,
+                    wrap::sub(R, i64::from(n_c), 1_i64)?,
+                    wrap::abs(R, i64::from(incx_c))?,
+                )?,
+            )?],
             &["1+(n-1)*abs(incx)"],
         )?;
         wrap::need(
             R,
             "zy",
             zy.len(),
-            &[(1_i64) + (((i64::from(n_c)) - (1_i64)) * ((i64::from(incy_c)).abs()))],
+            &[wrap::add(
+                R,
+                1_i64,
+                wrap::mul(
+                    R,
+                    wrap::sub(R, i64::from(n_c), 1_i64)?,
+                    wrap::abs(R, i64::from(incy_c))?,
+                )?,
+            )?],
             &["1+(n-1)*abs(incy)"],
         )?;
         let func_ = self.s.zdotu.get(&self.lib, R, "fortran_complex16 zdotu_(const int32_t *n, const fortran_complex16 *zx, const int32_t *incx, const fortran_complex16 *zy, const int32_t *incy);", "zdotu_")?;
@@ -3319,7 +3651,15 @@ impl Library {
             R,
             "x",
             x.len(),
-            &[(1_i64) + (((i64::from(n_c)) - (1_i64)) * ((i64::from(incx_c)).abs()))],
+            &[wrap::add(
+                R,
+                1_i64,
+                wrap::mul(
+                    R,
+                    wrap::sub(R, i64::from(n_c), 1_i64)?,
+                    wrap::abs(R, i64::from(incx_c))?,
+                )?,
+            )?],
             &["1+(n-1)*abs(incx)"],
         )?;
         let func_ = self.s.snrm2.get(
@@ -3374,7 +3714,15 @@ impl Library {
             R,
             "x",
             x.len(),
-            &[(1_i64) + (((i64::from(n_c)) - (1_i64)) * ((i64::from(incx_c)).abs()))],
+            &[wrap::add(
+                R,
+                1_i64,
+                wrap::mul(
+                    R,
+                    wrap::sub(R, i64::from(n_c), 1_i64)?,
+                    wrap::abs(R, i64::from(incx_c))?,
+                )?,
+            )?],
             &["1+(n-1)*abs(incx)"],
         )?;
         let func_ = self.s.dnrm2.get(
@@ -3430,7 +3778,15 @@ impl Library {
             R,
             "x",
             x.len(),
-            &[(1_i64) + (((i64::from(n_c)) - (1_i64)) * ((i64::from(incx_c)).abs()))],
+            &[wrap::add(
+                R,
+                1_i64,
+                wrap::mul(
+                    R,
+                    wrap::sub(R, i64::from(n_c), 1_i64)?,
+                    wrap::abs(R, i64::from(incx_c))?,
+                )?,
+            )?],
             &["1+(n-1)*abs(incx)"],
         )?;
         let func_ = self.s.scnrm2.get(
@@ -3486,7 +3842,15 @@ impl Library {
             R,
             "x",
             x.len(),
-            &[(1_i64) + (((i64::from(n_c)) - (1_i64)) * ((i64::from(incx_c)).abs()))],
+            &[wrap::add(
+                R,
+                1_i64,
+                wrap::mul(
+                    R,
+                    wrap::sub(R, i64::from(n_c), 1_i64)?,
+                    wrap::abs(R, i64::from(incx_c))?,
+                )?,
+            )?],
             &["1+(n-1)*abs(incx)"],
         )?;
         let func_ = self.s.dznrm2.get(
@@ -3535,7 +3899,15 @@ impl Library {
             R,
             "sx",
             sx.len(),
-            &[(1_i64) + (((i64::from(n_c)) - (1_i64)) * ((i64::from(incx_c)).abs()))],
+            &[wrap::add(
+                R,
+                1_i64,
+                wrap::mul(
+                    R,
+                    wrap::sub(R, i64::from(n_c), 1_i64)?,
+                    wrap::abs(R, i64::from(incx_c))?,
+                )?,
+            )?],
             &["1+(n-1)*abs(incx)"],
         )?;
         let func_ = self.s.sasum.get(
@@ -3583,7 +3955,15 @@ impl Library {
             R,
             "dx",
             dx.len(),
-            &[(1_i64) + (((i64::from(n_c)) - (1_i64)) * ((i64::from(incx_c)).abs()))],
+            &[wrap::add(
+                R,
+                1_i64,
+                wrap::mul(
+                    R,
+                    wrap::sub(R, i64::from(n_c), 1_i64)?,
+                    wrap::abs(R, i64::from(incx_c))?,
+                )?,
+            )?],
             &["1+(n-1)*abs(incx)"],
         )?;
         let func_ = self.s.dasum.get(
@@ -3632,7 +4012,15 @@ impl Library {
             R,
             "cx",
             cx.len(),
-            &[(1_i64) + (((i64::from(n_c)) - (1_i64)) * ((i64::from(incx_c)).abs()))],
+            &[wrap::add(
+                R,
+                1_i64,
+                wrap::mul(
+                    R,
+                    wrap::sub(R, i64::from(n_c), 1_i64)?,
+                    wrap::abs(R, i64::from(incx_c))?,
+                )?,
+            )?],
             &["1+(n-1)*abs(incx)"],
         )?;
         let func_ = self.s.scasum.get(
@@ -3681,7 +4069,15 @@ impl Library {
             R,
             "zx",
             zx.len(),
-            &[(1_i64) + (((i64::from(n_c)) - (1_i64)) * ((i64::from(incx_c)).abs()))],
+            &[wrap::add(
+                R,
+                1_i64,
+                wrap::mul(
+                    R,
+                    wrap::sub(R, i64::from(n_c), 1_i64)?,
+                    wrap::abs(R, i64::from(incx_c))?,
+                )?,
+            )?],
             &["1+(n-1)*abs(incx)"],
         )?;
         let func_ = self.s.dzasum.get(
@@ -3729,7 +4125,15 @@ impl Library {
             R,
             "sx",
             sx.len(),
-            &[(1_i64) + (((i64::from(n_c)) - (1_i64)) * ((i64::from(incx_c)).abs()))],
+            &[wrap::add(
+                R,
+                1_i64,
+                wrap::mul(
+                    R,
+                    wrap::sub(R, i64::from(n_c), 1_i64)?,
+                    wrap::abs(R, i64::from(incx_c))?,
+                )?,
+            )?],
             &["1+(n-1)*abs(incx)"],
         )?;
         let func_ = self.s.isamax.get(
@@ -3777,7 +4181,15 @@ impl Library {
             R,
             "dx",
             dx.len(),
-            &[(1_i64) + (((i64::from(n_c)) - (1_i64)) * ((i64::from(incx_c)).abs()))],
+            &[wrap::add(
+                R,
+                1_i64,
+                wrap::mul(
+                    R,
+                    wrap::sub(R, i64::from(n_c), 1_i64)?,
+                    wrap::abs(R, i64::from(incx_c))?,
+                )?,
+            )?],
             &["1+(n-1)*abs(incx)"],
         )?;
         let func_ = self.s.idamax.get(
@@ -3825,7 +4237,15 @@ impl Library {
             R,
             "cx",
             cx.len(),
-            &[(1_i64) + (((i64::from(n_c)) - (1_i64)) * ((i64::from(incx_c)).abs()))],
+            &[wrap::add(
+                R,
+                1_i64,
+                wrap::mul(
+                    R,
+                    wrap::sub(R, i64::from(n_c), 1_i64)?,
+                    wrap::abs(R, i64::from(incx_c))?,
+                )?,
+            )?],
             &["1+(n-1)*abs(incx)"],
         )?;
         let func_ = self.s.icamax.get(
@@ -3873,7 +4293,15 @@ impl Library {
             R,
             "zx",
             zx.len(),
-            &[(1_i64) + (((i64::from(n_c)) - (1_i64)) * ((i64::from(incx_c)).abs()))],
+            &[wrap::add(
+                R,
+                1_i64,
+                wrap::mul(
+                    R,
+                    wrap::sub(R, i64::from(n_c), 1_i64)?,
+                    wrap::abs(R, i64::from(incx_c))?,
+                )?,
+            )?],
             &["1+(n-1)*abs(incx)"],
         )?;
         let func_ = self.s.izamax.get(
@@ -3935,14 +4363,30 @@ impl Library {
             R,
             "sx",
             sx.len(),
-            &[(1_i64) + (((i64::from(n_c)) - (1_i64)) * ((i64::from(incx_c)).abs()))],
+            &[wrap::add(
+                R,
+                1_i64,
+                wrap::mul(
+                    R,
+                    wrap::sub(R, i64::from(n_c), 1_i64)?,
+                    wrap::abs(R, i64::from(incx_c))?,
+                )?,
+            )?],
             &["1+(n-1)*abs(incx)"],
         )?;
         wrap::need(
             R,
             "sy",
             sy.len(),
-            &[(1_i64) + (((i64::from(n_c)) - (1_i64)) * ((i64::from(incy_c)).abs()))],
+            &[wrap::add(
+                R,
+                1_i64,
+                wrap::mul(
+                    R,
+                    wrap::sub(R, i64::from(n_c), 1_i64)?,
+                    wrap::abs(R, i64::from(incy_c))?,
+                )?,
+            )?],
             &["1+(n-1)*abs(incy)"],
         )?;
         let func_ = self.s.srot.get(&self.lib, R, "void srot_(const int32_t *n, float *sx, const int32_t *incx, float *sy, const int32_t *incy, const float *c, const float *s);", "srot_")?;
@@ -4009,14 +4453,30 @@ impl Library {
             R,
             "dx",
             dx.len(),
-            &[(1_i64) + (((i64::from(n_c)) - (1_i64)) * ((i64::from(incx_c)).abs()))],
+            &[wrap::add(
+                R,
+                1_i64,
+                wrap::mul(
+                    R,
+                    wrap::sub(R, i64::from(n_c), 1_i64)?,
+                    wrap::abs(R, i64::from(incx_c))?,
+                )?,
+            )?],
             &["1+(n-1)*abs(incx)"],
         )?;
         wrap::need(
             R,
             "dy",
             dy.len(),
-            &[(1_i64) + (((i64::from(n_c)) - (1_i64)) * ((i64::from(incy_c)).abs()))],
+            &[wrap::add(
+                R,
+                1_i64,
+                wrap::mul(
+                    R,
+                    wrap::sub(R, i64::from(n_c), 1_i64)?,
+                    wrap::abs(R, i64::from(incy_c))?,
+                )?,
+            )?],
             &["1+(n-1)*abs(incy)"],
         )?;
         let func_ = self.s.drot.get(&self.lib, R, "void drot_(const int32_t *n, double *dx, const int32_t *incx, double *dy, const int32_t *incy, const double *c, const double *s);", "drot_")?;
@@ -4093,14 +4553,30 @@ impl Library {
             R,
             "cx",
             cx.len(),
-            &[(1_i64) + (((i64::from(n_c)) - (1_i64)) * ((i64::from(incx_c)).abs()))],
+            &[wrap::add(
+                R,
+                1_i64,
+                wrap::mul(
+                    R,
+                    wrap::sub(R, i64::from(n_c), 1_i64)?,
+                    wrap::abs(R, i64::from(incx_c))?,
+                )?,
+            )?],
             &["1+(n-1)*abs(incx)"],
         )?;
         wrap::need(
             R,
             "cy",
             cy.len(),
-            &[(1_i64) + (((i64::from(n_c)) - (1_i64)) * ((i64::from(incy_c)).abs()))],
+            &[wrap::add(
+                R,
+                1_i64,
+                wrap::mul(
+                    R,
+                    wrap::sub(R, i64::from(n_c), 1_i64)?,
+                    wrap::abs(R, i64::from(incy_c))?,
+                )?,
+            )?],
             &["1+(n-1)*abs(incy)"],
         )?;
         let func_ = self.s.crot.get(&self.lib, R, "void crot_(const int32_t *n, fortran_complex8 *cx, const int32_t *incx, fortran_complex8 *cy, const int32_t *incy, const float *c, const fortran_complex8 *s);", "crot_")?;
@@ -4177,14 +4653,30 @@ impl Library {
             R,
             "cx",
             cx.len(),
-            &[(1_i64) + (((i64::from(n_c)) - (1_i64)) * ((i64::from(incx_c)).abs()))],
+            &[wrap::add(
+                R,
+                1_i64,
+                wrap::mul(
+                    R,
+                    wrap::sub(R, i64::from(n_c), 1_i64)?,
+                    wrap::abs(R, i64::from(incx_c))?,
+                )?,
+            )?],
             &["1+(n-1)*abs(incx)"],
         )?;
         wrap::need(
             R,
             "cy",
             cy.len(),
-            &[(1_i64) + (((i64::from(n_c)) - (1_i64)) * ((i64::from(incy_c)).abs()))],
+            &[wrap::add(
+                R,
+                1_i64,
+                wrap::mul(
+                    R,
+                    wrap::sub(R, i64::from(n_c), 1_i64)?,
+                    wrap::abs(R, i64::from(incy_c))?,
+                )?,
+            )?],
             &["1+(n-1)*abs(incy)"],
         )?;
         let func_ = self.s.zrot.get(&self.lib, R, "void zrot_(const int32_t *n, fortran_complex16 *cx, const int32_t *incx, fortran_complex16 *cy, const int32_t *incy, const double *c, const fortran_complex16 *s);", "zrot_")?;
@@ -4267,14 +4759,30 @@ impl Library {
             R,
             "cx",
             cx.len(),
-            &[(1_i64) + (((i64::from(n_c)) - (1_i64)) * ((i64::from(incx_c)).abs()))],
+            &[wrap::add(
+                R,
+                1_i64,
+                wrap::mul(
+                    R,
+                    wrap::sub(R, i64::from(n_c), 1_i64)?,
+                    wrap::abs(R, i64::from(incx_c))?,
+                )?,
+            )?],
             &["1+(n-1)*abs(incx)"],
         )?;
         wrap::need(
             R,
             "cy",
             cy.len(),
-            &[(1_i64) + (((i64::from(n_c)) - (1_i64)) * ((i64::from(incy_c)).abs()))],
+            &[wrap::add(
+                R,
+                1_i64,
+                wrap::mul(
+                    R,
+                    wrap::sub(R, i64::from(n_c), 1_i64)?,
+                    wrap::abs(R, i64::from(incy_c))?,
+                )?,
+            )?],
             &["1+(n-1)*abs(incy)"],
         )?;
         let func_ = self.s.csrot.get(&self.lib, R, "void csrot_(const int32_t *n, fortran_complex8 *cx, const int32_t *incx, fortran_complex8 *cy, const int32_t *incy, const float *c, const float *s);", "csrot_")?;
@@ -4357,14 +4865,30 @@ impl Library {
             R,
             "zx",
             zx.len(),
-            &[(1_i64) + (((i64::from(n_c)) - (1_i64)) * ((i64::from(incx_c)).abs()))],
+            &[wrap::add(
+                R,
+                1_i64,
+                wrap::mul(
+                    R,
+                    wrap::sub(R, i64::from(n_c), 1_i64)?,
+                    wrap::abs(R, i64::from(incx_c))?,
+                )?,
+            )?],
             &["1+(n-1)*abs(incx)"],
         )?;
         wrap::need(
             R,
             "zy",
             zy.len(),
-            &[(1_i64) + (((i64::from(n_c)) - (1_i64)) * ((i64::from(incy_c)).abs()))],
+            &[wrap::add(
+                R,
+                1_i64,
+                wrap::mul(
+                    R,
+                    wrap::sub(R, i64::from(n_c), 1_i64)?,
+                    wrap::abs(R, i64::from(incy_c))?,
+                )?,
+            )?],
             &["1+(n-1)*abs(incy)"],
         )?;
         let func_ = self.s.zdrot.get(&self.lib, R, "void zdrot_(const int32_t *n, fortran_complex16 *zx, const int32_t *incx, fortran_complex16 *zy, const int32_t *incy, const double *c, const double *s);", "zdrot_")?;
@@ -4487,9 +5011,25 @@ impl Library {
             "x",
             x.len(),
             &[if (trans_c).eq_ignore_ascii_case(&b'N') {
-                (1_i64) + (((i64::from(n_c)) - (1_i64)) * ((i64::from(incx_c)).abs()))
+                wrap::add(
+                    R,
+                    1_i64,
+                    wrap::mul(
+                        R,
+                        wrap::sub(R, i64::from(n_c), 1_i64)?,
+                        wrap::abs(R, i64::from(incx_c))?,
+                    )?,
+                )?
             } else {
-                (1_i64) + (((i64::from(m_c)) - (1_i64)) * ((i64::from(incx_c)).abs()))
+                wrap::add(
+                    R,
+                    1_i64,
+                    wrap::mul(
+                        R,
+                        wrap::sub(R, i64::from(m_c), 1_i64)?,
+                        wrap::abs(R, i64::from(incx_c))?,
+                    )?,
+                )?
             }],
             &["trans=='N'?1+(n-1)*abs(incx):1+(m-1)*abs(incx)"],
         )?;
@@ -4498,9 +5038,25 @@ impl Library {
             "y",
             y.len(),
             &[if (trans_c).eq_ignore_ascii_case(&b'N') {
-                (1_i64) + (((i64::from(m_c)) - (1_i64)) * ((i64::from(incy_c)).abs()))
+                wrap::add(
+                    R,
+                    1_i64,
+                    wrap::mul(
+                        R,
+                        wrap::sub(R, i64::from(m_c), 1_i64)?,
+                        wrap::abs(R, i64::from(incy_c))?,
+                    )?,
+                )?
             } else {
-                (1_i64) + (((i64::from(n_c)) - (1_i64)) * ((i64::from(incy_c)).abs()))
+                wrap::add(
+                    R,
+                    1_i64,
+                    wrap::mul(
+                        R,
+                        wrap::sub(R, i64::from(n_c), 1_i64)?,
+                        wrap::abs(R, i64::from(incy_c))?,
+                    )?,
+                )?
             }],
             &["trans=='N'?1+(m-1)*abs(incy):1+(n-1)*abs(incy)"],
         )?;
@@ -4635,9 +5191,25 @@ impl Library {
             "x",
             x.len(),
             &[if (trans_c).eq_ignore_ascii_case(&b'N') {
-                (1_i64) + (((i64::from(n_c)) - (1_i64)) * ((i64::from(incx_c)).abs()))
+                wrap::add(
+                    R,
+                    1_i64,
+                    wrap::mul(
+                        R,
+                        wrap::sub(R, i64::from(n_c), 1_i64)?,
+                        wrap::abs(R, i64::from(incx_c))?,
+                    )?,
+                )?
             } else {
-                (1_i64) + (((i64::from(m_c)) - (1_i64)) * ((i64::from(incx_c)).abs()))
+                wrap::add(
+                    R,
+                    1_i64,
+                    wrap::mul(
+                        R,
+                        wrap::sub(R, i64::from(m_c), 1_i64)?,
+                        wrap::abs(R, i64::from(incx_c))?,
+                    )?,
+                )?
             }],
             &["trans=='N'?1+(n-1)*abs(incx):1+(m-1)*abs(incx)"],
         )?;
@@ -4646,9 +5218,25 @@ impl Library {
             "y",
             y.len(),
             &[if (trans_c).eq_ignore_ascii_case(&b'N') {
-                (1_i64) + (((i64::from(m_c)) - (1_i64)) * ((i64::from(incy_c)).abs()))
+                wrap::add(
+                    R,
+                    1_i64,
+                    wrap::mul(
+                        R,
+                        wrap::sub(R, i64::from(m_c), 1_i64)?,
+                        wrap::abs(R, i64::from(incy_c))?,
+                    )?,
+                )?
             } else {
-                (1_i64) + (((i64::from(n_c)) - (1_i64)) * ((i64::from(incy_c)).abs()))
+                wrap::add(
+                    R,
+                    1_i64,
+                    wrap::mul(
+                        R,
+                        wrap::sub(R, i64::from(n_c), 1_i64)?,
+                        wrap::abs(R, i64::from(incy_c))?,
+                    )?,
+                )?
             }],
             &["trans=='N'?1+(m-1)*abs(incy):1+(n-1)*abs(incy)"],
         )?;
@@ -4785,9 +5373,25 @@ impl Library {
             "x",
             x.len(),
             &[if (trans_c).eq_ignore_ascii_case(&b'N') {
-                (1_i64) + (((i64::from(n_c)) - (1_i64)) * ((i64::from(incx_c)).abs()))
+                wrap::add(
+                    R,
+                    1_i64,
+                    wrap::mul(
+                        R,
+                        wrap::sub(R, i64::from(n_c), 1_i64)?,
+                        wrap::abs(R, i64::from(incx_c))?,
+                    )?,
+                )?
             } else {
-                (1_i64) + (((i64::from(m_c)) - (1_i64)) * ((i64::from(incx_c)).abs()))
+                wrap::add(
+                    R,
+                    1_i64,
+                    wrap::mul(
+                        R,
+                        wrap::sub(R, i64::from(m_c), 1_i64)?,
+                        wrap::abs(R, i64::from(incx_c))?,
+                    )?,
+                )?
             }],
             &["trans=='N'?1+(n-1)*abs(incx):1+(m-1)*abs(incx)"],
         )?;
@@ -4796,9 +5400,25 @@ impl Library {
             "y",
             y.len(),
             &[if (trans_c).eq_ignore_ascii_case(&b'N') {
-                (1_i64) + (((i64::from(m_c)) - (1_i64)) * ((i64::from(incy_c)).abs()))
+                wrap::add(
+                    R,
+                    1_i64,
+                    wrap::mul(
+                        R,
+                        wrap::sub(R, i64::from(m_c), 1_i64)?,
+                        wrap::abs(R, i64::from(incy_c))?,
+                    )?,
+                )?
             } else {
-                (1_i64) + (((i64::from(n_c)) - (1_i64)) * ((i64::from(incy_c)).abs()))
+                wrap::add(
+                    R,
+                    1_i64,
+                    wrap::mul(
+                        R,
+                        wrap::sub(R, i64::from(n_c), 1_i64)?,
+                        wrap::abs(R, i64::from(incy_c))?,
+                    )?,
+                )?
             }],
             &["trans=='N'?1+(m-1)*abs(incy):1+(n-1)*abs(incy)"],
         )?;
@@ -4935,9 +5555,25 @@ impl Library {
             "x",
             x.len(),
             &[if (trans_c).eq_ignore_ascii_case(&b'N') {
-                (1_i64) + (((i64::from(n_c)) - (1_i64)) * ((i64::from(incx_c)).abs()))
+                wrap::add(
+                    R,
+                    1_i64,
+                    wrap::mul(
+                        R,
+                        wrap::sub(R, i64::from(n_c), 1_i64)?,
+                        wrap::abs(R, i64::from(incx_c))?,
+                    )?,
+                )?
             } else {
-                (1_i64) + (((i64::from(m_c)) - (1_i64)) * ((i64::from(incx_c)).abs()))
+                wrap::add(
+                    R,
+                    1_i64,
+                    wrap::mul(
+                        R,
+                        wrap::sub(R, i64::from(m_c), 1_i64)?,
+                        wrap::abs(R, i64::from(incx_c))?,
+                    )?,
+                )?
             }],
             &["trans=='N'?1+(n-1)*abs(incx):1+(m-1)*abs(incx)"],
         )?;
@@ -4946,9 +5582,25 @@ impl Library {
             "y",
             y.len(),
             &[if (trans_c).eq_ignore_ascii_case(&b'N') {
-                (1_i64) + (((i64::from(m_c)) - (1_i64)) * ((i64::from(incy_c)).abs()))
+                wrap::add(
+                    R,
+                    1_i64,
+                    wrap::mul(
+                        R,
+                        wrap::sub(R, i64::from(m_c), 1_i64)?,
+                        wrap::abs(R, i64::from(incy_c))?,
+                    )?,
+                )?
             } else {
-                (1_i64) + (((i64::from(n_c)) - (1_i64)) * ((i64::from(incy_c)).abs()))
+                wrap::add(
+                    R,
+                    1_i64,
+                    wrap::mul(
+                        R,
+                        wrap::sub(R, i64::from(n_c), 1_i64)?,
+                        wrap::abs(R, i64::from(incy_c))?,
+                    )?,
+                )?
             }],
             &["trans=='N'?1+(m-1)*abs(incy):1+(n-1)*abs(incy)"],
         )?;
@@ -5054,14 +5706,30 @@ impl Library {
             R,
             "x",
             x.len(),
-            &[(1_i64) + (((i64::from(m_c)) - (1_i64)) * ((i64::from(incx_c)).abs()))],
+            &[wrap::add(
+                R,
+                1_i64,
+                wrap::mul(
+                    R,
+                    wrap::sub(R, i64::from(m_c), 1_i64)?,
+                    wrap::abs(R, i64::from(incx_c))?,
+                )?,
+            )?],
             &["1+(m-1)*abs(incx)"],
         )?;
         wrap::need(
             R,
             "y",
             y.len(),
-            &[(1_i64) + (((i64::from(n_c)) - (1_i64)) * ((i64::from(incy_c)).abs()))],
+            &[wrap::add(
+                R,
+                1_i64,
+                wrap::mul(
+                    R,
+                    wrap::sub(R, i64::from(n_c), 1_i64)?,
+                    wrap::abs(R, i64::from(incy_c))?,
+                )?,
+            )?],
             &["1+(n-1)*abs(incy)"],
         )?;
         wrap::need(
@@ -5168,14 +5836,30 @@ impl Library {
             R,
             "x",
             x.len(),
-            &[(1_i64) + (((i64::from(m_c)) - (1_i64)) * ((i64::from(incx_c)).abs()))],
+            &[wrap::add(
+                R,
+                1_i64,
+                wrap::mul(
+                    R,
+                    wrap::sub(R, i64::from(m_c), 1_i64)?,
+                    wrap::abs(R, i64::from(incx_c))?,
+                )?,
+            )?],
             &["1+(m-1)*abs(incx)"],
         )?;
         wrap::need(
             R,
             "y",
             y.len(),
-            &[(1_i64) + (((i64::from(n_c)) - (1_i64)) * ((i64::from(incy_c)).abs()))],
+            &[wrap::add(
+                R,
+                1_i64,
+                wrap::mul(
+                    R,
+                    wrap::sub(R, i64::from(n_c), 1_i64)?,
+                    wrap::abs(R, i64::from(incy_c))?,
+                )?,
+            )?],
             &["1+(n-1)*abs(incy)"],
         )?;
         wrap::need(
@@ -5282,14 +5966,30 @@ impl Library {
             R,
             "x",
             x.len(),
-            &[(1_i64) + (((i64::from(m_c)) - (1_i64)) * ((i64::from(incx_c)).abs()))],
+            &[wrap::add(
+                R,
+                1_i64,
+                wrap::mul(
+                    R,
+                    wrap::sub(R, i64::from(m_c), 1_i64)?,
+                    wrap::abs(R, i64::from(incx_c))?,
+                )?,
+            )?],
             &["1+(m-1)*abs(incx)"],
         )?;
         wrap::need(
             R,
             "y",
             y.len(),
-            &[(1_i64) + (((i64::from(n_c)) - (1_i64)) * ((i64::from(incy_c)).abs()))],
+            &[wrap::add(
+                R,
+                1_i64,
+                wrap::mul(
+                    R,
+                    wrap::sub(R, i64::from(n_c), 1_i64)?,
+                    wrap::abs(R, i64::from(incy_c))?,
+                )?,
+            )?],
             &["1+(n-1)*abs(incy)"],
         )?;
         wrap::need(
@@ -5396,14 +6096,30 @@ impl Library {
             R,
             "x",
             x.len(),
-            &[(1_i64) + (((i64::from(m_c)) - (1_i64)) * ((i64::from(incx_c)).abs()))],
+            &[wrap::add(
+                R,
+                1_i64,
+                wrap::mul(
+                    R,
+                    wrap::sub(R, i64::from(m_c), 1_i64)?,
+                    wrap::abs(R, i64::from(incx_c))?,
+                )?,
+            )?],
             &["1+(m-1)*abs(incx)"],
         )?;
         wrap::need(
             R,
             "y",
             y.len(),
-            &[(1_i64) + (((i64::from(n_c)) - (1_i64)) * ((i64::from(incy_c)).abs()))],
+            &[wrap::add(
+                R,
+                1_i64,
+                wrap::mul(
+                    R,
+                    wrap::sub(R, i64::from(n_c), 1_i64)?,
+                    wrap::abs(R, i64::from(incy_c))?,
+                )?,
+            )?],
             &["1+(n-1)*abs(incy)"],
         )?;
         wrap::need(
@@ -5544,7 +6260,15 @@ impl Library {
             R,
             "x",
             x.len(),
-            &[(1_i64) + (((i64::from(n_c)) - (1_i64)) * ((i64::from(incx_c)).abs()))],
+            &[wrap::add(
+                R,
+                1_i64,
+                wrap::mul(
+                    R,
+                    wrap::sub(R, i64::from(n_c), 1_i64)?,
+                    wrap::abs(R, i64::from(incx_c))?,
+                )?,
+            )?],
             &["1+(n-1)*abs(incx)"],
         )?;
         let func_ = self.s.strsv.get(&self.lib, R, "void strsv_(const char *uplo, const char *trans, const char *diag, const int32_t *n, const float *a, const int32_t *lda, float *x, const int32_t *incx, size_t uplo_len, size_t trans_len, size_t diag_len);", "strsv_")?;
@@ -5685,7 +6409,15 @@ impl Library {
             R,
             "x",
             x.len(),
-            &[(1_i64) + (((i64::from(n_c)) - (1_i64)) * ((i64::from(incx_c)).abs()))],
+            &[wrap::add(
+                R,
+                1_i64,
+                wrap::mul(
+                    R,
+                    wrap::sub(R, i64::from(n_c), 1_i64)?,
+                    wrap::abs(R, i64::from(incx_c))?,
+                )?,
+            )?],
             &["1+(n-1)*abs(incx)"],
         )?;
         let func_ = self.s.dtrsv.get(&self.lib, R, "void dtrsv_(const char *uplo, const char *trans, const char *diag, const int32_t *n, const double *a, const int32_t *lda, double *x, const int32_t *incx, size_t uplo_len, size_t trans_len, size_t diag_len);", "dtrsv_")?;
@@ -5818,7 +6550,15 @@ impl Library {
             R,
             "x",
             x.len(),
-            &[(1_i64) + (((i64::from(n_c)) - (1_i64)) * ((i64::from(incx_c)).abs()))],
+            &[wrap::add(
+                R,
+                1_i64,
+                wrap::mul(
+                    R,
+                    wrap::sub(R, i64::from(n_c), 1_i64)?,
+                    wrap::abs(R, i64::from(incx_c))?,
+                )?,
+            )?],
             &["1+(n-1)*abs(incx)"],
         )?;
         let func_ = self.s.ctrsv.get(&self.lib, R, "void ctrsv_(const char *uplo, const char *trans, const char *diag, const int32_t *n, const fortran_complex8 *a, const int32_t *lda, fortran_complex8 *x, const int32_t *incx, size_t uplo_len, size_t trans_len, size_t diag_len);", "ctrsv_")?;
@@ -5951,7 +6691,15 @@ impl Library {
             R,
             "x",
             x.len(),
-            &[(1_i64) + (((i64::from(n_c)) - (1_i64)) * ((i64::from(incx_c)).abs()))],
+            &[wrap::add(
+                R,
+                1_i64,
+                wrap::mul(
+                    R,
+                    wrap::sub(R, i64::from(n_c), 1_i64)?,
+                    wrap::abs(R, i64::from(incx_c))?,
+                )?,
+            )?],
             &["1+(n-1)*abs(incx)"],
         )?;
         let func_ = self.s.ztrsv.get(&self.lib, R, "void ztrsv_(const char *uplo, const char *trans, const char *diag, const int32_t *n, const fortran_complex16 *a, const int32_t *lda, fortran_complex16 *x, const int32_t *incx, size_t uplo_len, size_t trans_len, size_t diag_len);", "ztrsv_")?;
@@ -6078,14 +6826,30 @@ impl Library {
             R,
             "x",
             x.len(),
-            &[(1_i64) + (((i64::from(n_c)) - (1_i64)) * ((i64::from(incx_c)).abs()))],
+            &[wrap::add(
+                R,
+                1_i64,
+                wrap::mul(
+                    R,
+                    wrap::sub(R, i64::from(n_c), 1_i64)?,
+                    wrap::abs(R, i64::from(incx_c))?,
+                )?,
+            )?],
             &["1+(n-1)*abs(incx)"],
         )?;
         wrap::need(
             R,
             "y",
             y.len(),
-            &[(1_i64) + (((i64::from(n_c)) - (1_i64)) * ((i64::from(incy_c)).abs()))],
+            &[wrap::add(
+                R,
+                1_i64,
+                wrap::mul(
+                    R,
+                    wrap::sub(R, i64::from(n_c), 1_i64)?,
+                    wrap::abs(R, i64::from(incy_c))?,
+                )?,
+            )?],
             &["1+(n-1)*abs(incy)"],
         )?;
         let func_ = self.s.ssymv.get(&self.lib, R, "void ssymv_(const char *uplo, const int32_t *n, const float *alpha, const float *a, const int32_t *lda, const float *x, const int32_t *incx, const float *beta, float *y, const int32_t *incy, size_t uplo_len);", "ssymv_")?;
@@ -6217,14 +6981,30 @@ impl Library {
             R,
             "x",
             x.len(),
-            &[(1_i64) + (((i64::from(n_c)) - (1_i64)) * ((i64::from(incx_c)).abs()))],
+            &[wrap::add(
+                R,
+                1_i64,
+                wrap::mul(
+                    R,
+                    wrap::sub(R, i64::from(n_c), 1_i64)?,
+                    wrap::abs(R, i64::from(incx_c))?,
+                )?,
+            )?],
             &["1+(n-1)*abs(incx)"],
         )?;
         wrap::need(
             R,
             "y",
             y.len(),
-            &[(1_i64) + (((i64::from(n_c)) - (1_i64)) * ((i64::from(incy_c)).abs()))],
+            &[wrap::add(
+                R,
+                1_i64,
+                wrap::mul(
+                    R,
+                    wrap::sub(R, i64::from(n_c), 1_i64)?,
+                    wrap::abs(R, i64::from(incy_c))?,
+                )?,
+            )?],
             &["1+(n-1)*abs(incy)"],
         )?;
         let func_ = self.s.dsymv.get(&self.lib, R, "void dsymv_(const char *uplo, const int32_t *n, const double *alpha, const double *a, const int32_t *lda, const double *x, const int32_t *incx, const double *beta, double *y, const int32_t *incy, size_t uplo_len);", "dsymv_")?;
@@ -6364,14 +7144,30 @@ impl Library {
             R,
             "x",
             x.len(),
-            &[(1_i64) + (((i64::from(n_c)) - (1_i64)) * ((i64::from(incx_c)).abs()))],
+            &[wrap::add(
+                R,
+                1_i64,
+                wrap::mul(
+                    R,
+                    wrap::sub(R, i64::from(n_c), 1_i64)?,
+                    wrap::abs(R, i64::from(incx_c))?,
+                )?,
+            )?],
             &["1+(n-1)*abs(incx)"],
         )?;
         wrap::need(
             R,
             "y",
             y.len(),
-            &[(1_i64) + (((i64::from(n_c)) - (1_i64)) * ((i64::from(incy_c)).abs()))],
+            &[wrap::add(
+                R,
+                1_i64,
+                wrap::mul(
+                    R,
+                    wrap::sub(R, i64::from(n_c), 1_i64)?,
+                    wrap::abs(R, i64::from(incy_c))?,
+                )?,
+            )?],
             &["1+(n-1)*abs(incy)"],
         )?;
         let func_ = self.s.csymv.get(&self.lib, R, "void csymv_(const char *uplo, const int32_t *n, const fortran_complex8 *alpha, const fortran_complex8 *a, const int32_t *lda, const fortran_complex8 *x, const int32_t *incx, const fortran_complex8 *beta, fortran_complex8 *y, const int32_t *incy, size_t uplo_len);", "csymv_")?;
@@ -6511,14 +7307,30 @@ impl Library {
             R,
             "x",
             x.len(),
-            &[(1_i64) + (((i64::from(n_c)) - (1_i64)) * ((i64::from(incx_c)).abs()))],
+            &[wrap::add(
+                R,
+                1_i64,
+                wrap::mul(
+                    R,
+                    wrap::sub(R, i64::from(n_c), 1_i64)?,
+                    wrap::abs(R, i64::from(incx_c))?,
+                )?,
+            )?],
             &["1+(n-1)*abs(incx)"],
         )?;
         wrap::need(
             R,
             "y",
             y.len(),
-            &[(1_i64) + (((i64::from(n_c)) - (1_i64)) * ((i64::from(incy_c)).abs()))],
+            &[wrap::add(
+                R,
+                1_i64,
+                wrap::mul(
+                    R,
+                    wrap::sub(R, i64::from(n_c), 1_i64)?,
+                    wrap::abs(R, i64::from(incy_c))?,
+                )?,
+            )?],
             &["1+(n-1)*abs(incy)"],
         )?;
         let func_ = self.s.zsymv.get(&self.lib, R, "void zsymv_(const char *uplo, const int32_t *n, const fortran_complex16 *alpha, const fortran_complex16 *a, const int32_t *lda, const fortran_complex16 *x, const int32_t *incx, const fortran_complex16 *beta, fortran_complex16 *y, const int32_t *incy, size_t uplo_len);", "zsymv_")?;
@@ -6652,14 +7464,30 @@ impl Library {
             R,
             "x",
             x.len(),
-            &[(1_i64) + (((i64::from(n_c)) - (1_i64)) * ((i64::from(incx_c)).abs()))],
+            &[wrap::add(
+                R,
+                1_i64,
+                wrap::mul(
+                    R,
+                    wrap::sub(R, i64::from(n_c), 1_i64)?,
+                    wrap::abs(R, i64::from(incx_c))?,
+                )?,
+            )?],
             &["1+(n-1)*abs(incx)"],
         )?;
         wrap::need(
             R,
             "y",
             y.len(),
-            &[(1_i64) + (((i64::from(n_c)) - (1_i64)) * ((i64::from(incy_c)).abs()))],
+            &[wrap::add(
+                R,
+                1_i64,
+                wrap::mul(
+                    R,
+                    wrap::sub(R, i64::from(n_c), 1_i64)?,
+                    wrap::abs(R, i64::from(incy_c))?,
+                )?,
+            )?],
             &["1+(n-1)*abs(incy)"],
         )?;
         let func_ = self.s.chemv.get(&self.lib, R, "void chemv_(const char *uplo, const int32_t *n, const fortran_complex8 *alpha, const fortran_complex8 *a, const int32_t *lda, const fortran_complex8 *x, const int32_t *incx, const fortran_complex8 *beta, fortran_complex8 *y, const int32_t *incy, size_t uplo_len);", "chemv_")?;
@@ -6793,14 +7621,30 @@ impl Library {
             R,
             "x",
             x.len(),
-            &[(1_i64) + (((i64::from(n_c)) - (1_i64)) * ((i64::from(incx_c)).abs()))],
+            &[wrap::add(
+                R,
+                1_i64,
+                wrap::mul(
+                    R,
+                    wrap::sub(R, i64::from(n_c), 1_i64)?,
+                    wrap::abs(R, i64::from(incx_c))?,
+                )?,
+            )?],
             &["1+(n-1)*abs(incx)"],
         )?;
         wrap::need(
             R,
             "y",
             y.len(),
-            &[(1_i64) + (((i64::from(n_c)) - (1_i64)) * ((i64::from(incy_c)).abs()))],
+            &[wrap::add(
+                R,
+                1_i64,
+                wrap::mul(
+                    R,
+                    wrap::sub(R, i64::from(n_c), 1_i64)?,
+                    wrap::abs(R, i64::from(incy_c))?,
+                )?,
+            )?],
             &["1+(n-1)*abs(incy)"],
         )?;
         let func_ = self.s.zhemv.get(&self.lib, R, "void zhemv_(const char *uplo, const int32_t *n, const fortran_complex16 *alpha, const fortran_complex16 *a, const int32_t *lda, const fortran_complex16 *x, const int32_t *incx, const fortran_complex16 *beta, fortran_complex16 *y, const int32_t *incy, size_t uplo_len);", "zhemv_")?;
@@ -15099,7 +15943,8 @@ impl Library {
         let mut w: Vec<f32> = vec![Default::default(); wrap::count(R, "w", &w_e)?];
         let mut work: Vec<Complex32> = vec![Default::default(); 1];
         let mut lwork_c: Int = -1;
-        let rwork_e: [i64; 1] = [(1_i64).max(((3_i64) * (i64::from(n_c))) - (2_i64))];
+        let rwork_e: [i64; 1] =
+            [(1_i64).max(wrap::sub(R, wrap::mul(R, 3_i64, i64::from(n_c))?, 2_i64)?)];
         let mut rwork: Vec<f32> = vec![Default::default(); wrap::count(R, "rwork", &rwork_e)?];
         let mut info_c: Int = 0;
         let func_ = self.s.cheev.get(&self.lib, R, "void cheev_(const char *jobz, const char *uplo, const int32_t *n, fortran_complex8 *a, const int32_t *lda, float *w, fortran_complex8 *work, const int32_t *lwork, float *rwork, int32_t *info, size_t jobz_len, size_t uplo_len);", "cheev_")?;
@@ -15232,7 +16077,8 @@ impl Library {
         let mut w: Vec<f64> = vec![Default::default(); wrap::count(R, "w", &w_e)?];
         let mut work: Vec<Complex64> = vec![Default::default(); 1];
         let mut lwork_c: Int = -1;
-        let rwork_e: [i64; 1] = [(1_i64).max(((3_i64) * (i64::from(n_c))) - (2_i64))];
+        let rwork_e: [i64; 1] =
+            [(1_i64).max(wrap::sub(R, wrap::mul(R, 3_i64, i64::from(n_c))?, 2_i64)?)];
         let mut rwork: Vec<f64> = vec![Default::default(); wrap::count(R, "rwork", &rwork_e)?];
         let mut info_c: Int = 0;
         let func_ = self.s.zheev.get(&self.lib, R, "void zheev_(const char *jobz, const char *uplo, const int32_t *n, fortran_complex16 *a, const int32_t *lda, double *w, fortran_complex16 *work, const int32_t *lwork, double *rwork, int32_t *info, size_t jobz_len, size_t uplo_len);", "zheev_")?;
@@ -15818,7 +16664,7 @@ impl Library {
         let mut vt: Vec<Complex32> = vec![Default::default(); wrap::count(R, "vt", &vt_e)?];
         let mut work: Vec<Complex32> = vec![Default::default(); 1];
         let mut lwork_c: Int = -1;
-        let rwork_e: [i64; 1] = [(5_i64) * ((i64::from(m_c)).min(i64::from(n_c)))];
+        let rwork_e: [i64; 1] = [wrap::mul(R, 5_i64, (i64::from(m_c)).min(i64::from(n_c)))?];
         let mut rwork: Vec<f32> = vec![Default::default(); wrap::count(R, "rwork", &rwork_e)?];
         let mut info_c: Int = 0;
         let func_ = self.s.cgesvd.get(&self.lib, R, "void cgesvd_(const char *jobu, const char *jobvt, const int32_t *m, const int32_t *n, fortran_complex8 *a, const int32_t *lda, float *s, fortran_complex8 *u, const int32_t *ldu, fortran_complex8 *vt, const int32_t *ldvt, fortran_complex8 *work, const int32_t *lwork, float *rwork, int32_t *info, size_t jobu_len, size_t jobvt_len);", "cgesvd_")?;
@@ -16020,7 +16866,7 @@ impl Library {
         let mut vt: Vec<Complex64> = vec![Default::default(); wrap::count(R, "vt", &vt_e)?];
         let mut work: Vec<Complex64> = vec![Default::default(); 1];
         let mut lwork_c: Int = -1;
-        let rwork_e: [i64; 1] = [(5_i64) * ((i64::from(m_c)).min(i64::from(n_c)))];
+        let rwork_e: [i64; 1] = [wrap::mul(R, 5_i64, (i64::from(m_c)).min(i64::from(n_c)))?];
         let mut rwork: Vec<f64> = vec![Default::default(); wrap::count(R, "rwork", &rwork_e)?];
         let mut info_c: Int = 0;
         let func_ = self.s.zgesvd.get(&self.lib, R, "void zgesvd_(const char *jobu, const char *jobvt, const int32_t *m, const int32_t *n, fortran_complex16 *a, const int32_t *lda, double *s, fortran_complex16 *u, const int32_t *ldu, fortran_complex16 *vt, const int32_t *ldvt, fortran_complex16 *work, const int32_t *lwork, double *rwork, int32_t *info, size_t jobu_len, size_t jobvt_len);", "zgesvd_")?;
@@ -16505,7 +17351,7 @@ impl Library {
         let mut vr: Vec<Complex32> = vec![Default::default(); wrap::count(R, "vr", &vr_e)?];
         let mut work: Vec<Complex32> = vec![Default::default(); 1];
         let mut lwork_c: Int = -1;
-        let rwork_e: [i64; 1] = [(2_i64) * (i64::from(n_c))];
+        let rwork_e: [i64; 1] = [wrap::mul(R, 2_i64, i64::from(n_c))?];
         let mut rwork: Vec<f32> = vec![Default::default(); wrap::count(R, "rwork", &rwork_e)?];
         let mut info_c: Int = 0;
         let func_ = self.s.cgeev.get(&self.lib, R, "void cgeev_(const char *jobvl, const char *jobvr, const int32_t *n, fortran_complex8 *a, const int32_t *lda, fortran_complex8 *w, fortran_complex8 *vl, const int32_t *ldvl, fortran_complex8 *vr, const int32_t *ldvr, fortran_complex8 *work, const int32_t *lwork, float *rwork, int32_t *info, size_t jobvl_len, size_t jobvr_len);", "cgeev_")?;
@@ -16666,7 +17512,7 @@ impl Library {
         let mut vr: Vec<Complex64> = vec![Default::default(); wrap::count(R, "vr", &vr_e)?];
         let mut work: Vec<Complex64> = vec![Default::default(); 1];
         let mut lwork_c: Int = -1;
-        let rwork_e: [i64; 1] = [(2_i64) * (i64::from(n_c))];
+        let rwork_e: [i64; 1] = [wrap::mul(R, 2_i64, i64::from(n_c))?];
         let mut rwork: Vec<f64> = vec![Default::default(); wrap::count(R, "rwork", &rwork_e)?];
         let mut info_c: Int = 0;
         let func_ = self.s.zgeev.get(&self.lib, R, "void zgeev_(const char *jobvl, const char *jobvr, const int32_t *n, fortran_complex16 *a, const int32_t *lda, fortran_complex16 *w, fortran_complex16 *vl, const int32_t *ldvl, fortran_complex16 *vr, const int32_t *ldvr, fortran_complex16 *work, const int32_t *lwork, double *rwork, int32_t *info, size_t jobvl_len, size_t jobvr_len);", "zgeev_")?;

@@ -583,14 +583,22 @@ impl Library {
             None => wrap::int(
                 R,
                 "n",
-                (wrap::div((wrap::len(x.len())) - (1_i64), i64::from(incx_c))) + (1_i64),
+                wrap::add(
+                    R,
+                    wrap::div(wrap::sub(R, wrap::len(x.len()), 1_i64)?, i64::from(incx_c)),
+                    1_i64,
+                )?,
             )?,
         };
         wrap::check(
             R,
             "n",
             (wrap::len(x.len()))
-                >= ((1_i64) + (((i64::from(n_c)) - (1_i64)) * (i64::from(incx_c)))),
+                >= (wrap::add(
+                    R,
+                    1_i64,
+                    wrap::mul(R, wrap::sub(R, i64::from(n_c), 1_i64)?, i64::from(incx_c))?,
+                )?),
             "len(x)>=1+(n-1)*incx",
         )?;
         wrap::check(R, "incx", (i64::from(incx_c)) > (0_i64), "incx>0")?;
@@ -598,7 +606,11 @@ impl Library {
             R,
             "x",
             x.len(),
-            &[(1_i64) + (((i64::from(n_c)) - (1_i64)) * (i64::from(incx_c)))],
+            &[wrap::add(
+                R,
+                1_i64,
+                wrap::mul(R, wrap::sub(R, i64::from(n_c), 1_i64)?, i64::from(incx_c))?,
+            )?],
             &["1+(n-1)*incx"],
         )?;
         let func_ = self.s.sscal.get(
@@ -647,14 +659,22 @@ impl Library {
             None => wrap::int(
                 R,
                 "n",
-                (wrap::div((wrap::len(x.len())) - (1_i64), i64::from(incx_c))) + (1_i64),
+                wrap::add(
+                    R,
+                    wrap::div(wrap::sub(R, wrap::len(x.len()), 1_i64)?, i64::from(incx_c)),
+                    1_i64,
+                )?,
             )?,
         };
         wrap::check(
             R,
             "n",
             (wrap::len(x.len()))
-                >= ((1_i64) + (((i64::from(n_c)) - (1_i64)) * (i64::from(incx_c)))),
+                >= (wrap::add(
+                    R,
+                    1_i64,
+                    wrap::mul(R, wrap::sub(R, i64::from(n_c), 1_i64)?, i64::from(incx_c))?,
+                )?),
             "len(x)>=1+(n-1)*incx",
         )?;
         wrap::check(R, "incx", (i64::from(incx_c)) > (0_i64), "incx>0")?;
@@ -662,7 +682,11 @@ impl Library {
             R,
             "x",
             x.len(),
-            &[(1_i64) + (((i64::from(n_c)) - (1_i64)) * (i64::from(incx_c)))],
+            &[wrap::add(
+                R,
+                1_i64,
+                wrap::mul(R, wrap::sub(R, i64::from(n_c), 1_i64)?, i64::from(incx_c))?,
+            )?],
             &["1+(n-1)*incx"],
         )?;
         let func_ = self.s.dscal.get(

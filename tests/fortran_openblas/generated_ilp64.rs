@@ -294,14 +294,30 @@ impl Library {
             R,
             "dx",
             dx.len(),
-            &[(1_i64) + (((i64::from(n_c)) - (1_i64)) * ((i64::from(incx_c)).abs()))],
+            &[wrap::add(
+                R,
+                1_i64,
+                wrap::mul(
+                    R,
+                    wrap::sub(R, i64::from(n_c), 1_i64)?,
+                    wrap::abs(R, i64::from(incx_c))?,
+                )?,
+            )?],
             &["1+(n-1)*abs(incx)"],
         )?;
         wrap::need(
             R,
             "dy",
             dy.len(),
-            &[(1_i64) + (((i64::from(n_c)) - (1_i64)) * ((i64::from(incy_c)).abs()))],
+            &[wrap::add(
+                R,
+                1_i64,
+                wrap::mul(
+                    R,
+                    wrap::sub(R, i64::from(n_c), 1_i64)?,
+                    wrap::abs(R, i64::from(incy_c))?,
+                )?,
+            )?],
             &["1+(n-1)*abs(incy)"],
         )?;
         let func_ = self.s.ddot.get(&self.lib, R, "double ddot_(const int64_t *n, const double *dx, const int64_t *incx, const double *dy, const int64_t *incy);", "ddot_")?;
@@ -414,9 +430,25 @@ impl Library {
             "x",
             x.len(),
             &[if (trans_c).eq_ignore_ascii_case(&b'N') {
-                (1_i64) + (((i64::from(n_c)) - (1_i64)) * ((i64::from(incx_c)).abs()))
+                wrap::add(
+                    R,
+                    1_i64,
+                    wrap::mul(
+                        R,
+                        wrap::sub(R, i64::from(n_c), 1_i64)?,
+                        wrap::abs(R, i64::from(incx_c))?,
+                    )?,
+                )?
             } else {
-                (1_i64) + (((i64::from(m_c)) - (1_i64)) * ((i64::from(incx_c)).abs()))
+                wrap::add(
+                    R,
+                    1_i64,
+                    wrap::mul(
+                        R,
+                        wrap::sub(R, i64::from(m_c), 1_i64)?,
+                        wrap::abs(R, i64::from(incx_c))?,
+                    )?,
+                )?
             }],
             &["trans=='N'?1+(n-1)*abs(incx):1+(m-1)*abs(incx)"],
         )?;
@@ -425,9 +457,25 @@ impl Library {
             "y",
             y.len(),
             &[if (trans_c).eq_ignore_ascii_case(&b'N') {
-                (1_i64) + (((i64::from(m_c)) - (1_i64)) * ((i64::from(incy_c)).abs()))
+                wrap::add(
+                    R,
+                    1_i64,
+                    wrap::mul(
+                        R,
+                        wrap::sub(R, i64::from(m_c), 1_i64)?,
+                        wrap::abs(R, i64::from(incy_c))?,
+                    )?,
+                )?
             } else {
-                (1_i64) + (((i64::from(n_c)) - (1_i64)) * ((i64::from(incy_c)).abs()))
+                wrap::add(
+                    R,
+                    1_i64,
+                    wrap::mul(
+                        R,
+                        wrap::sub(R, i64::from(n_c), 1_i64)?,
+                        wrap::abs(R, i64::from(incy_c))?,
+                    )?,
+                )?
             }],
             &["trans=='N'?1+(m-1)*abs(incy):1+(n-1)*abs(incy)"],
         )?;

@@ -163,6 +163,17 @@ fn generated_wrappers_pick_their_library_at_run_time() {
     assert!(ipiv.iter().all(|&p| (1..=3).contains(&p)), "{ipiv:?}");
     assert!(residual(&x) < 1e-14, "{x:?}");
     assert_eq!(l64.ddot(3, &b, 1, &b, 1).unwrap(), 14.0);
+    // 1+(n-1)*|incx| past i64: an error, not a wrapped (small) extent that lets three
+    // elements pass for 2^62.
+    for (n, inc) in [(1i64 << 62, 4i64), (2, i64::MIN), (i64::MIN, 1)] {
+        let r = l64.ddot(n, &b, inc, &b, 1);
+        assert!(
+            n < 0 && r.is_ok()
+                || r.as_ref()
+                    .is_err_and(|e| e.to_string().contains("overflows")),
+            "n = {n}, incx = {inc}: {r:?}"
+        );
+    }
     // Each refuses the other's library: its probed ABI is not the module's.
     // SAFETY: as above (refused before any routine is called).
     let e = unsafe { generated_lapack::Library::open(&ilp64) }.unwrap_err();

@@ -1,7 +1,8 @@
 //! f2py expressions (extents, defaults, checks) as Rust expressions over a wrapper's locals,
-//! with the evaluator's semantics (`fortran::expr`): integers are `i64`, comparisons give
-//! C truth values, characters compare case-insensitively, division by zero gives 0 (see
-//! `wrap::div`).
+//! with the evaluator's semantics (`fortran::expr`): integers are `i64` and overflow is an
+//! error (`wrap::add` …, each with `?`: the expressions live in methods returning
+//! `Result`), comparisons give C truth values, characters compare case-insensitively,
+//! division by zero gives 0 (see `wrap::div`).
 
 use crate::fortran::expr::Expr;
 
@@ -82,7 +83,10 @@ fn render(e: &Expr, look: &dyn Fn(&str) -> Option<Sym>) -> Result<(String, Kind)
         Expr::Unary(op, x) => {
             let (s, k) = render(x, look)?;
             match op {
-                '-' => (format!("-({})", coerce(s, k, Kind::Int)?), Kind::Int),
+                '-' => (
+                    format!("wrap::neg(R, {})?", coerce(s, k, Kind::Int)?),
+                    Kind::Int,
+                ),
                 '+' => (coerce(s, k, Kind::Int)?, Kind::Int),
                 _ => (format!("!({})", coerce(s, k, Kind::Bool)?), Kind::Bool),
             }
@@ -128,14 +132,23 @@ fn render(e: &Expr, look: &dyn Fn(&str) -> Option<Sym>) -> Result<(String, Kind)
                         Kind::Int,
                     )
                 }
-                _ => (
-                    format!(
-                        "({}) {op} ({})",
-                        coerce(sa, ka, Kind::Int)?,
-                        coerce(sb, kb, Kind::Int)?
-                    ),
-                    Kind::Int,
-                ),
+                "+" | "-" | "*" => {
+                    // Checked: a wrapped extent could let a too-short slice through.
+                    let f = match *op {
+                        "+" => "add",
+                        "-" => "sub",
+                        _ => "mul",
+                    };
+                    (
+                        format!(
+                            "wrap::{f}(R, {}, {})?",
+                            coerce(sa, ka, Kind::Int)?,
+                            coerce(sb, kb, Kind::Int)?
+                        ),
+                        Kind::Int,
+                    )
+                }
+                _ => return Err(format!("the operator {op}")),
             }
         }
         Expr::Cond(c, a, b) => {
@@ -208,7 +221,7 @@ fn call(f: &str, args: &[Expr], look: &dyn Fn(&str) -> Option<Sym>) -> Result<St
             Sym::Alloc(_, r) => format!("{r}_i64"),
             _ => return Err("rank() of a scalar".into()),
         },
-        "abs" if args.len() == 1 => format!("({}).abs()", int(&args[0], look)?),
+        "abs" if args.len() == 1 => format!("wrap::abs(R, {})?", int(&args[0], look)?),
         "max" | "min" if !args.is_empty() => {
             let v = ints()?;
             let mut s = v[0].clone();
@@ -224,7 +237,7 @@ fn call(f: &str, args: &[Expr], look: &dyn Fn(&str) -> Option<Sym>) -> Result<St
         "sign" if args.len() == 2 => {
             let v = ints()?;
             format!(
-                "if ({}) >= 0 {{ ({a}).abs() }} else {{ -({a}).abs() }}",
+                "if ({}) >= 0 {{ wrap::abs(R, {a})? }} else {{ -wrap::abs(R, {a})? }}",
                 v[1],
                 a = v[0]
             )
