@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::abi::{Abi, COMPLEX_TYPEDEFS, Convention, Prototype};
 use super::call::{Compiled, Fast};
+use super::sig::is_pivot;
 use super::{Arg, FortranError, Outs, Routine, Sig, Signatures, Sources};
 use crate::{Ffi, Function, LoadOptions, Value};
 
@@ -29,6 +30,10 @@ pub struct OpenOptions {
     /// this turns that off (to compare the two, or to save the compile time, about 0.1 ms
     /// per routine, of routines called once).
     pub interpret: bool,
+    /// LU pivot indices (the `IPIV` of `getrf`, `getrs`, `gesv` …: "row i was interchanged
+    /// with row IPIV(i)") 0-based, as Rust indexes, in the arguments and the outputs
+    /// (f2py's and LAPACK's are 1-based). Calls of those routines are then interpreted.
+    pub zero_based_pivots: bool,
 }
 
 /// A Fortran library with the routines of its sources declared: CFFI's `ffi.dlopen` for
@@ -75,6 +80,8 @@ pub struct Library {
     prepared: Vec<OnceLock<Entry>>,
     /// Every call through the interpreter (`OpenOptions::interpret`).
     interpret: bool,
+    /// `OpenOptions::zero_based_pivots`.
+    zero_based: bool,
 }
 
 /// A routine's call signature, function and, where it qualifies, compiled call.
@@ -176,6 +183,7 @@ impl Library {
             lower,
             prepared,
             interpret: opts.interpret,
+            zero_based: opts.zero_based_pivots,
         })
     }
 
@@ -258,7 +266,9 @@ impl Library {
                 let proto = self.prototype(r)?;
                 let f = self.resolve(r, &proto)?;
                 let sig = Sig::of(r);
-                let compiled = if self.interpret {
+                // (The compiled code passes pivots as they are.)
+                let shifted = self.zero_based && sig.args.iter().any(|a| is_pivot(r, a));
+                let compiled = if self.interpret || shifted {
                     None
                 } else {
                     super::call::compile(r, &sig, &self.abi, &proto, &f)
@@ -422,7 +432,15 @@ impl<'l> Prepared<'l> {
                 }
             }
         }
-        super::call::call(self.r, &e.sig, &self.lib.abi, &e.proto, &e.f, args)
+        super::call::call(
+            self.r,
+            &e.sig,
+            &self.lib.abi,
+            &e.proto,
+            &e.f,
+            args,
+            self.lib.zero_based,
+        )
     }
 
     /// [`Library::call_named`].

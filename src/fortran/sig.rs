@@ -255,6 +255,22 @@ impl Sig {
     }
 }
 
+/// Whether `a` holds LU pivot indices: an INTEGER vector that `r`'s documentation describes
+/// as "row i was interchanged with row IPIV(i)" (the `IPIV` of `getrf`, `getrs`, `gesv` …),
+/// which callers may ask to be 0-based.
+pub(crate) fn is_pivot(r: &Routine, a: &SigArg) -> bool {
+    a.dims.len() == 1
+        && matches!(a.ty, Some(FType::Integer { .. }))
+        && r.doc.params.get(&a.name).is_some_and(|p| {
+            p.text
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+                .to_ascii_lowercase()
+                .contains("interchanged with row")
+        })
+}
+
 impl fmt::Display for Sig {
     /// f2py's docstring line: `ipiv, info = dgesv(a, b, [n, nrhs, lda, ldb])` (optional
     /// arguments in brackets, `INFO` becomes an error).

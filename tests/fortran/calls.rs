@@ -352,3 +352,96 @@ fn bad_arguments_are_refused_before_the_call() {
         "{msg}"
     );
 }
+
+/// `OpenOptions::zero_based_pivots`: LU pivots come back 0-based and are taken 0-based, the
+/// same factorisation as the 1-based library's (which `lapack()` is).
+#[test]
+fn pivots_can_be_zero_based() {
+    let _ = lapack();
+    let src = super::lapack::lapack_source();
+    let sources = Sources::new()
+        .file(src.join("SRC/dgetrf.f"))
+        .file(src.join("SRC/dgetrs.f"))
+        .file(src.join("SRC/dgesv.f"));
+    // SAFETY: as `lapack()`.
+    let zero = unsafe {
+        Library::open(
+            "/usr/lib/x86_64-linux-gnu/lapack/liblapack.so.3",
+            &sources,
+            &OpenOptions {
+                zero_based_pivots: true,
+                ..Default::default()
+            },
+        )
+    }
+    .unwrap();
+    let n = 4;
+    let a: Vec<f64> = (0..n * n)
+        .map(|k| ((k * 7 + 3) % 11) as f64 - 5.0 + if k % (n + 1) == 0 { 0.5 } else { 0.0 })
+        .collect();
+    let b: Vec<f64> = (0..n).map(|i| i as f64 - 1.5).collect();
+    let one = lapack()
+        .call("dgetrf", &[Arg::Int(n as i64), Arg::matrix(&a, n, n)])
+        .unwrap();
+    let zer = zero
+        .call("dgetrf", &[Arg::Int(n as i64), Arg::matrix(&a, n, n)])
+        .unwrap();
+    // Outputs: the factors, then the pivots.
+    assert_eq!(one[0], zer[0]);
+    let (p1, p0) = (
+        one[1].array::<i32>().unwrap(),
+        zer[1].array::<i32>().unwrap(),
+    );
+    assert_eq!(
+        p1.iter().map(|p| p - 1).collect::<Vec<_>>(),
+        p0,
+        "{p1:?} {p0:?}"
+    );
+    assert!(p0.iter().all(|&p| (0..n as i32).contains(&p)), "{p0:?}");
+    // The 0-based pivots solve with the factors; the caller's pivots are left as given.
+    let lu = one[0].array::<f64>().unwrap();
+    let p0 = p0.to_vec();
+    let x0 = zero
+        .call(
+            "dgetrs",
+            &[
+                Arg::Str("N"),
+                Arg::matrix(lu, n, n),
+                Arg::vec(&p0),
+                Arg::matrix(&b, n, 1),
+            ],
+        )
+        .unwrap();
+    let x1 = lapack()
+        .call(
+            "dgetrs",
+            &[
+                Arg::Str("N"),
+                Arg::matrix(lu, n, n),
+                Arg::vec(p1),
+                Arg::matrix(&b, n, 1),
+            ],
+        )
+        .unwrap();
+    assert_eq!(x0, x1);
+    assert_eq!(p0, p1.iter().map(|p| p - 1).collect::<Vec<_>>());
+    // Lent mutably, the caller's pivots are as they were after the call.
+    let mut piv = p0.clone();
+    let x2 = zero
+        .call(
+            "dgetrs",
+            &[
+                Arg::Str("N"),
+                Arg::matrix(lu, n, n),
+                Arg::vec_mut(&mut piv),
+                Arg::matrix(&b, n, 1),
+            ],
+        )
+        .unwrap();
+    assert_eq!((x2, piv), (x1, p0.clone()));
+    // dgesv: its IPIV output 0-based too.
+    let s = zero
+        .call("dgesv", &[Arg::matrix(&a, n, n), Arg::matrix(&b, n, 1)])
+        .unwrap();
+    assert_eq!(s[1].array::<i32>().unwrap(), p0.as_slice());
+}

@@ -228,7 +228,7 @@ pub(super) fn given_place<'a>(
             return Err(arg_err(
                 routine,
                 &a.name,
-                format!("is a {} scalar, got {}", t.fortran(), describe(arg)),
+                format!("is {} scalar, got {}", article(&t.fortran()), describe(arg)),
             ));
         }
     };
@@ -365,6 +365,15 @@ fn by_value(s: &Slot, a: &SigArg, abi: &Abi) -> Value<'static> {
         Some(Elem::U8) => Value::I8(b[0] as i8),
         _ => Value::Void,
     }
+}
+
+/// `name` after "a" or "an".
+fn article(name: &str) -> String {
+    let an = name
+        .chars()
+        .next()
+        .is_some_and(|c| "AEIOUaeiou".contains(c));
+    format!("{} {name}", if an { "an" } else { "a" })
 }
 
 /// What a caller gave, for messages.

@@ -18,8 +18,9 @@ pub(crate) use compiled::{Compiled, Fast, compile};
 use super::FortranError;
 use super::abi::{Abi, Prototype};
 use super::expr::{Env, Expr, Val};
+use super::model::Intent;
 use super::model::Routine;
-use super::sig::{ArgRole as Role, Check, Sig, SigArg};
+use super::sig::{ArgRole as Role, Check, Sig, SigArg, is_pivot};
 use crate::Function;
 use marshal::{Place, Slot, given_place, raw_call, scalar_out, scalar_slot};
 
@@ -142,7 +143,8 @@ fn spanned(
     Ok((ext, n))
 }
 
-/// Runs one f2py-style call. `f` is the routine's function of `abi`'s prototype.
+/// Runs one f2py-style call. `f` is the routine's function of `abi`'s prototype; with
+/// `zero_based`, LU pivot indices ([`is_pivot`]) are 0-based in the arguments and outputs.
 pub(crate) fn call(
     r: &Routine,
     sig: &Sig,
@@ -150,6 +152,7 @@ pub(crate) fn call(
     proto: &Prototype,
     f: &Function,
     args: &[Arg<'_>],
+    zero_based: bool,
 ) -> Result<Outs, FortranError> {
     let routine = r.name.to_ascii_lowercase();
     let routine = routine.as_str();
@@ -379,7 +382,61 @@ pub(crate) fn call(
             places.insert(&s.name, Place::Owned(slot));
         }
     }
-    let result = raw_call(r, sig, abi, proto, f, &mut places, &lens, routine)?;
+    // 0-based pivots: 1-based for the routine (inputs copied, so that the caller's stay as
+    // they were), 0-based again after it (in place, and the outputs).
+    let pivots: Vec<&SigArg> = if zero_based {
+        sig.args.iter().filter(|a| is_pivot(r, a)).collect()
+    } else {
+        Vec::new()
+    };
+    for a in &pivots {
+        let Some(elem) = ty_elem(a) else { continue };
+        let n = env
+            .shapes
+            .get(&a.name)
+            .map_or(0, |s| s.iter().product::<usize>());
+        match places.get_mut(&a.name) {
+            Some(Place::Borrowed(p, _)) if a.intent == Intent::In => {
+                let mut copy = Slot::zeroed(n * elem.size());
+                // SAFETY: a given array of `n` elements of `elem`, borrowed for the call.
+                let src = unsafe { std::slice::from_raw_parts(*p, n * elem.size()) };
+                copy.bytes_mut().copy_from_slice(src);
+                shift(copy.bytes_mut(), elem, 1);
+                places.insert(&a.name, Place::Owned(copy));
+            }
+            Some(Place::Borrowed(p, _)) => {
+                // SAFETY: as above, lent mutably.
+                shift(
+                    unsafe { std::slice::from_raw_parts_mut(*p, n * elem.size()) },
+                    elem,
+                    1,
+                );
+            }
+            Some(Place::Owned(s)) if a.role != Role::Out => shift(s.bytes_mut(), elem, 1),
+            _ => {}
+        }
+    }
+    let result = raw_call(r, sig, abi, proto, f, &mut places, &lens, routine);
+    for a in &pivots {
+        let Some(elem) = ty_elem(a) else { continue };
+        let n = env
+            .shapes
+            .get(&a.name)
+            .map_or(0, |s| s.iter().product::<usize>());
+        match places.get_mut(&a.name) {
+            Some(Place::Borrowed(p, _)) => {
+                // SAFETY: as above.
+                shift(
+                    unsafe { std::slice::from_raw_parts_mut(*p, n * elem.size()) },
+                    elem,
+                    -1,
+                );
+            }
+            Some(Place::Owned(s)) if a.intent != Intent::In => shift(s.bytes_mut(), elem, -1),
+            _ => {}
+        }
+    }
+    let result = result?;
     check_info(r, sig, abi, &places, routine)?;
     // Outputs: the function result, then returned arguments.
     let mut outs = Outs::default();
@@ -408,6 +465,25 @@ pub(crate) fn call(
         }
     }
     Ok(outs)
+}
+
+/// Adds `by` to every `elem` integer in `bytes` (pivot indices between 0- and 1-based).
+fn shift(bytes: &mut [u8], elem: Elem, by: i64) {
+    match elem {
+        Elem::I32 => {
+            for c in bytes.chunks_exact_mut(4) {
+                let v = i32::from_le_bytes(c.try_into().unwrap_or_default());
+                c.copy_from_slice(&v.wrapping_add(by as i32).to_le_bytes());
+            }
+        }
+        Elem::I64 => {
+            for c in bytes.chunks_exact_mut(8) {
+                let v = i64::from_le_bytes(c.try_into().unwrap_or_default());
+                c.copy_from_slice(&v.wrapping_add(by).to_le_bytes());
+            }
+        }
+        _ => {}
+    }
 }
 
 /// An expression as the sources wrote it (lower case, parenthesised where precedence needs

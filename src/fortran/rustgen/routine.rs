@@ -13,7 +13,7 @@ use crate::fortran::abi::{Abi, ParamRole, Prototype};
 use crate::fortran::call::{info_meaning, show};
 use crate::fortran::expr::Expr;
 use crate::fortran::model::{CharLen, FType, Intent, Routine};
-use crate::fortran::sig::{ArgRole, Check, Sig, SigArg};
+use crate::fortran::sig::{ArgRole, Check, Sig, SigArg, is_pivot};
 
 /// A generated wrapper.
 pub(super) struct Wrapper {
@@ -406,22 +406,7 @@ pub(super) fn wrapper(r: &Routine, abi: &Abi) -> Result<Wrapper, String> {
 
     // LU pivot indices (`row i was interchanged with row IPIV(i)`), which
     // `Library::zero_based_pivots` converts.
-    let pivot: Vec<bool> = sig
-        .args
-        .iter()
-        .map(|a| {
-            a.dims.len() == 1
-                && matches!(a.ty, Some(FType::Integer { .. }))
-                && r.doc.params.get(&a.name).is_some_and(|p| {
-                    p.text
-                        .split_whitespace()
-                        .collect::<Vec<_>>()
-                        .join(" ")
-                        .to_ascii_lowercase()
-                        .contains("interchanged with row")
-                })
-        })
-        .collect();
+    let pivot: Vec<bool> = sig.args.iter().map(|a| is_pivot(r, a)).collect();
 
     // The signature.
     let mut params: Vec<(String, String)> = Vec::new();
