@@ -17,7 +17,6 @@ use libffi::raw;
 use crate::errno::{restore_errno, save_errno};
 use crate::plan::{ArgClass, CallPlan, Part, RegClass, RetClass};
 use crate::value::{Conv, Value};
-use crate::x87::{f64_to_x87, x87_to_f64};
 
 /// A prepared libffi call.
 pub(crate) struct FfiCall {
@@ -346,7 +345,7 @@ impl FfiCall {
             *slot = match a {
                 Value::Struct(s) => s.bytes().as_ptr() as *mut c_void,
                 Value::F64(v) if self.long_double_args.as_ref().is_some_and(|ld| ld[i]) => {
-                    ld_storage[i] = f64_to_x87(*v);
+                    ld_storage[i][..10].copy_from_slice(&crate::F80::from_f64(*v).to_le_bytes());
                     ld_storage[i].as_mut_ptr().cast()
                 }
                 // Scalars, pointers and strings: the payload, 8 bytes into the `Value`.
@@ -391,9 +390,9 @@ impl FfiCall {
             save_errno();
         }
         if self.long_double_ret {
-            let v = x87_to_f64(&ret_tmp);
+            // The x87 value as C stored it (`value_from_c` reads its 10 bytes).
             // SAFETY: `ret` is writable for at least 16 bytes (the caller's contract).
-            unsafe { std::ptr::copy_nonoverlapping(v.to_le_bytes().as_ptr(), ret, 8) };
+            unsafe { std::ptr::copy_nonoverlapping(ret_tmp.as_ptr(), ret, 16) };
         }
     }
 

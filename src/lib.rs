@@ -112,7 +112,6 @@ mod plan;
 pub mod probe;
 mod ty;
 mod value;
-mod x87;
 
 pub use call::{
     Backend, CRepr, CallError, CallErrorKind, Function, Global, Shape, ShapeField, TypeMismatch,
@@ -132,7 +131,7 @@ pub use jit::JitStats;
 pub use layout::{Layout, LayoutError, PathError, PathTarget, Target};
 pub use library::{Library, LoadError, LoadOptions};
 pub use ty::Type;
-pub use value::{CStrRef, Pointer, StructValue, Value};
+pub use value::{CStrRef, F80, Pointer, StructValue, Value};
 
 /// What ARCHITECTURE.md promises about threads, as compile-time facts: the context, libraries,
 /// functions and their typed handles, namespaces, callbacks and the GLPK binding may be shared

@@ -204,3 +204,47 @@ fn bad_input_exits_non_zero_with_the_reason() {
         "{err}"
     );
 }
+
+/// A `long double` cast in a variadic tail reaches C as one (it used to be passed as a double,
+/// and printf read garbage), and a `long double` result prints exactly, as `%.21Lg` does.
+#[test]
+fn long_double_is_exact_and_stays_long_double_in_variadic_tails() {
+    let run = |lib: &str, cdef: &str, args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_jitffi"))
+            .args(["call", "--lib", lib, "--cdef", cdef])
+            .args(args)
+            .output()
+            .expect("run jitffi");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).trim_end().to_string()
+    };
+    let printf = "int printf(const char *, ...);";
+    assert_eq!(
+        run(
+            "libc.so.6",
+            printf,
+            &[
+                "printf",
+                "\"%.1Lf|%La|%d\\n\"",
+                "(long double)7",
+                "(long double)-3",
+                "5"
+            ]
+        ),
+        "7.0|-0xcp-2|5\n14"
+    );
+    // nextafterl(1, 2) = 1 + LDBL_EPSILON: a double would print 1.
+    let next = "long double nextafterl(long double, long double);";
+    assert_eq!(
+        run("libm.so.6", next, &["nextafterl", "1", "2"]),
+        "1.00000000000000000011"
+    );
+    assert_eq!(
+        run("libm.so.6", next, &["--json", "nextafterl", "1", "2"]),
+        "\"1.00000000000000000011\""
+    );
+}

@@ -84,15 +84,13 @@ impl Global {
             Conv::Ptr { .. } if matches!(self.table.raw_type(self.ty), CType::Array { .. }) => {
                 Ok(Value::Ptr(value::Pointer::new(self.address())))
             }
-            Conv::Void | Conv::Unsupported | Conv::LongDouble => {
-                Err(CallError::from(CallErrorKind::Unsupported {
-                    function: self.name.clone(),
-                    reason: format!(
-                        "cannot read a value of type '{}'",
-                        self.table.display(self.ty)
-                    ),
-                }))
-            }
+            Conv::Void | Conv::Unsupported => Err(CallError::from(CallErrorKind::Unsupported {
+                function: self.name.clone(),
+                reason: format!(
+                    "cannot read a value of type '{}'",
+                    self.table.display(self.ty)
+                ),
+            })),
             conv => {
                 let size = conv.size();
                 let mut buf = vec![0u8; size.max(8)];
@@ -135,6 +133,12 @@ impl Global {
             })
         })?;
         match &c {
+            Value::F80(x) => {
+                let b = x.to_le_bytes();
+                // SAFETY: the declaration says a long double (10 significant bytes) lives,
+                // writable, at the address (caller).
+                unsafe { std::ptr::copy_nonoverlapping(b.as_ptr(), self.addr as *mut u8, 10) };
+            }
             Value::Struct(s) => {
                 let b = s.bytes();
                 // SAFETY: the declaration says the struct's bytes live, writable, at the

@@ -11,9 +11,9 @@ use libffi::low::ffi_cif;
 use super::CallbackErrorKind;
 use super::panic::Contained;
 use super::record::{ContextHeader, panic_message};
+use crate::F80;
 use crate::ctype::{TypeId, TypeTable};
 use crate::value::{self, Conv, ConvError, StructValue, Value, c_from_value};
-use crate::x87::{f64_to_x87, x87_to_f64};
 
 /// A scalar result's canonical variant: what the fast path of `write_fast` checks and reads.
 #[derive(Copy, Clone, Debug)]
@@ -66,7 +66,9 @@ pub(super) unsafe fn read_arg<'a>(conv: Conv, tag: u8, ptr_ty: u32, p: *const u8
                 ty,
                 std::slice::from_raw_parts(p, size as usize),
             )),
-            Conv::LongDouble => Value::F64(x87_to_f64(&p.cast::<[u8; 16]>().read_unaligned())),
+            Conv::LongDouble => {
+                Value::F80(F80::from_le_bytes(p.cast::<[u8; 10]>().read_unaligned()))
+            }
             _ => value::scalar_from_word(conv, tag, ptr_ty, value::read_word(p, conv.size())),
         }
     }
@@ -172,8 +174,15 @@ impl UntypedCtx<'_> {
                 (Value::Struct(s), _) => {
                     std::ptr::copy_nonoverlapping(s.bytes().as_ptr(), ret, s.bytes().len());
                 }
+                (Value::F80(x), Conv::LongDouble) => {
+                    let mut b = [0u8; 16];
+                    b[..10].copy_from_slice(&x.to_le_bytes());
+                    std::ptr::copy_nonoverlapping(b.as_ptr(), ret, 16);
+                }
                 (Value::F64(x), Conv::LongDouble) => {
-                    std::ptr::copy_nonoverlapping(f64_to_x87(*x).as_ptr(), ret, 16);
+                    let mut b = [0u8; 16];
+                    b[..10].copy_from_slice(&F80::from_f64(*x).to_le_bytes());
+                    std::ptr::copy_nonoverlapping(b.as_ptr(), ret, 16);
                 }
                 (v, conv) => ret
                     .cast::<u64>()

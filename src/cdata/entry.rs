@@ -252,7 +252,8 @@ pub(crate) fn cast(cx: &Context, ty: &str, v: &Value<'_>) -> Result<Value<'stati
             value::int_value(bytes, signed, x)
         }
         Conv::F32 => Value::F32(v.as_f64().ok_or_else(bad)? as f32),
-        Conv::F64 | Conv::LongDouble => Value::F64(v.as_f64().ok_or_else(bad)?),
+        Conv::F64 => Value::F64(v.as_f64().ok_or_else(bad)?),
+        Conv::LongDouble => Value::F80(value::f80_of(v).ok_or_else(bad)?),
         Conv::Ptr { ty: pty, .. } => {
             let b = bits.ok_or_else(bad)?;
             Value::Ptr(Pointer::typed(b as usize as *mut c_void, pty))

@@ -362,7 +362,9 @@ impl CData<'_> {
                 unsafe { std::ptr::copy_nonoverlapping(b.as_ptr(), p.addr, b.len().min(n)) };
             }
             (other, Conv::LongDouble) => {
-                let b = crate::x87::f64_to_x87(other.as_f64().unwrap_or(0.0));
+                let x = value::f80_of(other).unwrap_or_default();
+                let mut b = [0u8; 16];
+                b[..10].copy_from_slice(&x.to_le_bytes());
                 // SAFETY: `long double` has 16 bytes, inside the view.
                 unsafe { std::ptr::copy_nonoverlapping(b.as_ptr(), p.addr, n.min(16)) };
             }

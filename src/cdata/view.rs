@@ -292,10 +292,10 @@ impl<'a> CData<'a> {
                 format!("{}: '{}' has no value", what(), self.info.show(p.ty)),
             ),
             (_, Conv::LongDouble) => {
-                let mut b = [0u8; 16];
+                let mut b = [0u8; 10];
                 // SAFETY: `n` (16) bytes are inside the view (checked above).
                 unsafe { std::ptr::copy_nonoverlapping(p.addr, b.as_mut_ptr(), 10) };
-                Ok(Value::F64(crate::x87::x87_to_f64(&b)))
+                Ok(Value::F80(crate::F80::from_le_bytes(b)))
             }
             (_, conv) => {
                 // SAFETY: `n` bytes are inside the view (checked above), and no `&mut` to

@@ -31,7 +31,16 @@ pub fn argument<'a>(
         CType::Prim(p) if p.is_integer() => int_arg(int_value(cx, lit, &what)?, &what)?,
         CType::Enum(_) => int_arg(int_value(cx, lit, &what)?, &what)?,
         CType::Prim(Prim::Float) => Value::F32(float_value(cx, lit, &what)? as f32),
-        CType::Prim(Prim::Double | Prim::LongDouble) => Value::F64(float_value(cx, lit, &what)?),
+        CType::Prim(Prim::Double) => Value::F64(float_value(cx, lit, &what)?),
+        // Integers exactly; decimal literals as the nearest double (the parser keeps no more).
+        CType::Prim(Prim::LongDouble) => Value::F80(match float_or_int(cx, lit, &what)? {
+            Ok(f) => crate::F80::from_f64(f),
+            Err(i) => match (i64::try_from(i), u64::try_from(i)) {
+                (Ok(v), _) => crate::F80::from(v),
+                (_, Ok(u)) => crate::F80::from(u),
+                _ => crate::F80::from_f64(i as f64),
+            },
+        }),
         CType::Pointer(_) => pointer_arg(cx, lit, &what)?,
         CType::Record(_) => Value::Struct(StructValue::owned_id(raw, encode(cx, raw, lit)?.into())),
         _ => {
@@ -167,6 +176,7 @@ pub fn result(cx: Types<'_>, ty: TypeId, v: &Value<'_>) -> Result<CValue, Litera
         Value::Bool(b) => CValue::Bool(*b),
         Value::F32(f) => CValue::Float(f32_shortest(*f)),
         Value::F64(f) => CValue::Float(*f),
+        Value::F80(v) => CValue::LongDouble(*v),
         Value::Ptr(p) => CValue::Pointer(p.addr() as u64),
         Value::Str(s) => CValue::Pointer(s.as_ptr() as u64),
         Value::Struct(s) => decode(cx, ty, s.bytes())?,

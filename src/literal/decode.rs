@@ -13,8 +13,10 @@ pub enum CValue {
     Bool(bool),
     /// Any integer or enum.
     Int(i128),
-    /// `float`, `double`, `long double` (as the nearest `double`).
+    /// `float`, `double`.
     Float(f64),
+    /// `long double`, exactly (printed as C's `%.21Lg`).
+    LongDouble(crate::F80),
     /// A pointer.
     Pointer(u64),
     /// A struct or union: members by name (anonymous members' members in place).
@@ -69,8 +71,10 @@ pub(super) fn decode_at(
         )? as u32))),
         CType::Prim(Prim::Double) => CValue::Float(f64::from_bits(read_uint(bytes, at, 8)? as u64)),
         CType::Prim(Prim::LongDouble) if cx.target.arch == layout::Arch::X86_64 => {
-            let v = read_uint(bytes, at, 16)?;
-            CValue::Float(crate::x87::x87_to_f64(&v.to_le_bytes()))
+            let v = read_uint(bytes, at, 16)?.to_le_bytes();
+            let mut b = [0u8; 10];
+            b.copy_from_slice(&v[..10]);
+            CValue::LongDouble(crate::F80::from_le_bytes(b))
         }
         CType::Prim(Prim::FloatComplex) => CValue::Array(vec![
             CValue::Float(f32_shortest(
@@ -185,6 +189,9 @@ impl CValue {
             CValue::Float(f) if f.is_finite() => J::from(*f),
             CValue::Float(f) if f.is_nan() => J::String("nan".into()),
             CValue::Float(f) => J::String(if *f > 0.0 { "inf" } else { "-inf" }.into()),
+            // 21 significant digits tell any two long doubles apart; a JSON number holds them
+            // as written only as text, so it is a string.
+            CValue::LongDouble(v) => J::String(v.to_string()),
             CValue::Pointer(p) => J::String(format!("{p:#x}")),
             CValue::Record(m) => {
                 J::Object(m.iter().map(|(k, v)| (k.clone(), v.to_json())).collect())
@@ -226,6 +233,7 @@ impl fmt::Display for CValue {
             CValue::Bool(b) => write!(f, "{b}"),
             CValue::Int(v) => write!(f, "{v}"),
             CValue::Float(v) => f.write_str(&float_text(*v)),
+            CValue::LongDouble(v) => write!(f, "{v}"),
             CValue::Pointer(0) => f.write_str("NULL"),
             CValue::Pointer(p) => write!(f, "(void *){p:#x}"),
             CValue::Record(m) => {

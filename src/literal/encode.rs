@@ -80,6 +80,25 @@ pub(super) fn float_value(cx: Types<'_>, lit: &Literal, what: &str) -> Result<f6
     }
 }
 
+/// A number as written: `Ok` for a floating literal or constant, `Err` with the integer
+/// otherwise (so that a `long double` takes integers exactly).
+pub(super) fn float_or_int(
+    cx: Types<'_>,
+    lit: &Literal,
+    what: &str,
+) -> Result<Result<f64, i128>, LiteralError> {
+    match lit {
+        Literal::Float { value, .. } => Ok(Ok(*value)),
+        Literal::Name(n) => match cx.table.constant(n).map(|c| &c.value) {
+            Some(ConstValue::Float { value, .. }) => Ok(Ok(*value)),
+            Some(ConstValue::Int { value, .. }) => Ok(Err(*value)),
+            _ => err(format!("'{n}' is not a declared numeric constant")),
+        },
+        Literal::Cast { value, .. } => float_or_int(cx, value, what),
+        other => int_value(cx, other, what).map(Err),
+    }
+}
+
 pub(super) fn check_range(
     v: i128,
     size: u64,
@@ -185,11 +204,13 @@ pub(super) fn encode_at(
             put(out, at, &f.to_le_bytes())
         }
         CType::Prim(Prim::Double) => put(out, at, &float_value(cx, lit, &what)?.to_le_bytes()),
-        CType::Prim(Prim::LongDouble) if cx.target.arch == layout::Arch::X86_64 => put(
-            out,
-            at,
-            &crate::x87::f64_to_x87(float_value(cx, lit, &what)?)[..10],
-        ),
+        CType::Prim(Prim::LongDouble) if cx.target.arch == layout::Arch::X86_64 => {
+            let v = match super::args::argument(cx, raw, lit)? {
+                Value::F80(v) => v,
+                other => crate::F80::from_f64(other.as_f64().unwrap_or(0.0)),
+            };
+            put(out, at, &v.to_le_bytes())
+        }
         CType::Prim(Prim::FloatComplex | Prim::DoubleComplex) => {
             let Literal::Init(items) = lit else {
                 return err(format!("'{what}' takes an initializer {{real, imaginary}}"));

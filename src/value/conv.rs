@@ -1,7 +1,7 @@
 //! Conversions between `Value`s and C bytes: the canonical variant of each C type (`Conv`),
 //! the checked argument conversion (`c_from_value`) and the result conversion (`value_from_c`).
 
-use super::{PAYLOAD, POINTEE, PTR_TYPE, Pointer, StructValue, UNTYPED, Value, tag};
+use super::{F80, PAYLOAD, POINTEE, PTR_TYPE, Pointer, StructValue, UNTYPED, Value, tag};
 use crate::ctype::{CType, Prim, TypeId, TypeTable};
 
 /// How a C type travels as a value: what `Value` variant is canonical for it and how it is
@@ -18,7 +18,7 @@ pub(crate) enum Conv {
     F32,
     /// `double`.
     F64,
-    /// `long double`, carried as `f64` (the libffi backend converts).
+    /// `long double`, as [`F80`] (libffi passes it).
     LongDouble,
     /// A pointer; `ty` is the pointer type (for compatibility checks and typed results);
     /// `chars` is true for `char *`/`void *`-like parameters that accept strings.
@@ -101,7 +101,8 @@ impl Conv {
     pub(crate) fn scalar_tag(self) -> Option<(u8, u32)> {
         match self {
             Conv::Ptr { ty, .. } => Some((tag::PTR, ty.0)),
-            Conv::Struct { .. } | Conv::Unsupported => None,
+            // Not a word: `value_from_c` reads its 10 bytes.
+            Conv::Struct { .. } | Conv::Unsupported | Conv::LongDouble => None,
             c => Some((c.canonical_tag(), UNTYPED)),
         }
     }
@@ -152,7 +153,8 @@ impl Conv {
             Conv::Int { signed: true, .. } => tag::I64,
             Conv::Int { signed: false, .. } => tag::U64,
             Conv::F32 => tag::F32,
-            Conv::F64 | Conv::LongDouble => tag::F64,
+            Conv::F64 => tag::F64,
+            Conv::LongDouble => tag::F80,
             Conv::Ptr { .. } => tag::PTR,
             Conv::Struct { .. } => tag::STRUCT,
             Conv::Unsupported => u8::MAX,
@@ -323,6 +325,20 @@ pub(crate) fn payload_word(v: &Value<'_>) -> u64 {
     }
 }
 
+/// A number as a `long double`: exactly from an `F80`, a float or an integer of up to 64
+/// bits (wider integers are rounded).
+pub(crate) fn f80_of(v: &Value<'_>) -> Option<F80> {
+    Some(match *v {
+        Value::F80(x) => x,
+        Value::F32(x) => F80::from_f64(x.into()),
+        Value::F64(x) => F80::from_f64(x),
+        _ => match v.as_i128()? {
+            i if i < 0 => i64::try_from(i).map_or_else(|_| F80::from_f64(i as f64), F80::from),
+            i => u64::try_from(i).map_or_else(|_| F80::from_f64(i as f64), F80::from),
+        },
+    })
+}
+
 /// Converts an argument to the canonical `Value` of its parameter's C type, checking range and
 /// type (the slow path of untyped calls, and the only path of the libffi backend).
 pub(crate) fn c_from_value<'a>(
@@ -354,7 +370,9 @@ pub(crate) fn c_from_value<'a>(
             .as_f64()
             .map(|f| Value::F32(f as f32))
             .ok_or(ConvError::Type),
-        Conv::F64 | Conv::LongDouble => v.as_f64().map(Value::F64).ok_or(ConvError::Type),
+        Conv::F64 => v.as_f64().map(Value::F64).ok_or(ConvError::Type),
+        // Exact from an F80, an f64, an f32 or an integer of up to 64 bits.
+        Conv::LongDouble => f80_of(v).map(Value::F80).ok_or(ConvError::Type),
         Conv::Ptr { ty, chars } => match v {
             Value::Ptr(p) => match p.tag() {
                 UNTYPED => Ok(Value::Ptr(Pointer::typed(p.addr(), ty))),
@@ -489,7 +507,12 @@ pub(crate) fn value_from_c(conv: Conv, bytes: &[u8]) -> Value<'static> {
         Conv::Bool => u64::from(bytes[0]),
         Conv::Int { bytes: n, .. } => word(usize::from(n.clamp(1, 8))),
         Conv::F32 => word(4),
-        Conv::F64 | Conv::LongDouble | Conv::Ptr { .. } => word(8),
+        Conv::F64 | Conv::Ptr { .. } => word(8),
+        Conv::LongDouble => {
+            let mut b = [0u8; 10];
+            b.copy_from_slice(&bytes[..10]);
+            return Value::F80(F80::from_le_bytes(b));
+        }
         Conv::Struct { ty, size } => {
             return Value::Struct(StructValue::owned_copy_id(ty, &bytes[..size as usize]));
         }

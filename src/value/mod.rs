@@ -56,6 +56,9 @@ pub enum Value<'a> {
     Str(CStrRef<'a>) = 13,
     /// A struct or union passed or returned by value.
     Struct(StructValue<'a>) = 14,
+    /// `long double` (x86-64's x87 extended format), exactly: what calls return for it, and
+    /// what keeps a variadic argument a `long double`.
+    F80(F80) = 15,
 }
 
 /// Tag values of [`Value`], as JIT stubs see them (byte at offset 0).
@@ -75,6 +78,7 @@ pub(crate) mod tag {
     pub const PTR: u8 = 12;
     pub const STR: u8 = 13;
     pub const STRUCT: u8 = 14;
+    pub const F80: u8 = 15;
 }
 
 /// Offset of the payload in a [`Value`] (the tag is the byte at offset 0).
@@ -457,6 +461,7 @@ impl Value<'_> {
             Value::Ptr(_) => "pointer",
             Value::Str(_) => "string",
             Value::Struct(_) => "struct value",
+            Value::F80(_) => "F80",
         }
     }
 
@@ -490,6 +495,7 @@ impl Value<'_> {
         match *self {
             Value::F32(v) => Some(v.into()),
             Value::F64(v) => Some(v),
+            Value::F80(v) => Some(v.to_f64()),
             _ => self.as_i128().map(|v| v as f64),
         }
     }
@@ -566,6 +572,7 @@ impl Value<'_> {
             Value::Ptr(p) => Value::Ptr(p),
             Value::Str(s) => Value::Ptr(Pointer::new(s.as_ptr() as *mut c_void)),
             Value::Struct(s) => Value::Struct(s.to_owned()),
+            Value::F80(v) => Value::F80(v),
         }
     }
 }
@@ -651,10 +658,13 @@ impl fmt::Display for Value<'_> {
             Value::Ptr(p) => write!(f, "{:p}", p.addr()),
             Value::Str(s) => write!(f, "{:?}", s.as_cstr()),
             Value::Struct(s) => write!(f, "{s:?}"),
+            Value::F80(v) => write!(f, "{v}"),
         }
     }
 }
 
 mod conv;
+mod f80;
 
 pub(crate) use conv::*;
+pub use f80::F80;

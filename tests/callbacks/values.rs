@@ -5,7 +5,7 @@ use std::sync::Mutex;
 
 use crate::common;
 use crate::{BACKENDS, S16l, call};
-use jitffi::{Backend, StructValue, Value};
+use jitffi::{Backend, F80, StructValue, Value};
 
 #[test]
 fn narrow_integers_and_floats_both_ways() {
@@ -341,7 +341,7 @@ fn many_arguments_past_the_registers() {
         );
         assert_eq!(typed.errors(), 0, "{:?}", typed.last_error());
 
-        // long double: libffi, converted to and from f64.
+        // long double: libffi. The closure gets an F80 and may answer with an f64 …
         let ld = ty("long double (*)(long double, int)")
             .untyped(|a: &[Value<'_>]| {
                 Value::F64(a[0].as_f64().unwrap() * f64::from(a[1].as_i64().unwrap() as i32))
@@ -350,7 +350,20 @@ fn many_arguments_past_the_registers() {
         assert_eq!(ld.backend(), Some(Backend::Libffi));
         assert_eq!(
             call(&f("fx_cb_ld"), &[ld.value(), Value::F64(1.5)]),
-            Value::F64(4.5)
+            Value::F80(F80::from_f64(4.5))
         );
+        // … or an F80, both ways bit for bit (1 + 2^-63 is not a double).
+        let same = ty("long double (*)(long double, int)")
+            .untyped(|a: &[Value<'_>]| match a[0] {
+                Value::F80(x) => Value::F80(x),
+                _ => Value::Void,
+            })
+            .unwrap();
+        let v = F80::from_bits(0x3FFF_8000_0000_0000_0001);
+        match call(&f("fx_cb_ld"), &[same.value(), Value::F80(v)]) {
+            Value::F80(x) => assert_eq!(x.to_bits(), v.to_bits()),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(same.errors(), 0, "{:?}", same.last_error());
     }
 }

@@ -6,7 +6,7 @@ use std::ffi::CStr;
 use crate::common::fixture;
 use crate::structs::s16dl;
 use crate::{BACKENDS, call};
-use jitffi::{Backend, StructValue, Value};
+use jitffi::{Backend, F80, StructValue, Value};
 
 #[test]
 fn scalars_at_their_extremes() {
@@ -128,14 +128,35 @@ fn scalars_at_their_extremes() {
 }
 
 #[test]
-fn long_double_goes_through_libffi() {
+fn long_double_goes_through_libffi_exactly() {
     let (ffi, lib) = fixture();
     let f = ffi.function(&lib, "fx_id_ld").expect("declared");
     assert!(f.compile().is_err(), "the JIT does not do long double");
-    for v in [1.5, -2.25e300, 0.1] {
+    // 1 + LDBL_EPSILON (2^-63), LDBL_MAX, LDBL_TRUE_MIN, a NaN payload: what C returns is what
+    // was passed, bit for bit (an f64 on the way would round the first to 1).
+    for bits in [
+        0x3FFF_8000_0000_0000_0001u128,
+        0x7FFE_FFFF_FFFF_FFFF_FFFF,
+        0x0000_0000_0000_0000_0001,
+        0xFFFF_C000_0000_0000_1234,
+    ] {
+        let v = F80::from_bits(bits);
         // SAFETY: the declaration matches; Auto falls back to libffi.
-        let r = unsafe { f.call(&[Value::F64(v)]) };
-        assert_eq!(r.expect("call"), Value::F64(v));
+        let r = unsafe { f.call(&[Value::F80(v)]) }.expect("call");
+        match r {
+            Value::F80(x) => assert_eq!(x.to_bits(), bits, "{x:?}"),
+            other => panic!("{other:?}"),
+        }
+    }
+    // Doubles and integers convert exactly.
+    for (arg, expect) in [
+        (Value::F64(0.1), F80::from_f64(0.1)),
+        (Value::U64(u64::MAX), F80::from(u64::MAX)),
+        (Value::I32(-7), F80::from(-7i64)),
+    ] {
+        // SAFETY: as above.
+        let r = unsafe { f.call(&[arg]) }.expect("call");
+        assert_eq!(r, Value::F80(expect));
     }
     // SAFETY: as above.
     let err = unsafe { f.call_with(Backend::Jit, &[Value::F64(1.0)]) }.unwrap_err();
@@ -143,6 +164,85 @@ fn long_double_goes_through_libffi() {
         err.to_string().starts_with("fx_id_ld: cannot be called: "),
         "{err}"
     );
+}
+
+/// C's printf is the oracle: a long double in a variadic tail must arrive as one (it was
+/// passed as a double, and `%Lf` read garbage), and `F80` prints as `%La` and `%.21Lg` do.
+#[test]
+fn long_double_in_a_variadic_tail_stays_a_long_double() {
+    let (ffi, lib) = fixture();
+    let values = [
+        F80::from(7u64),
+        F80::from_bits(0x3FFF_8000_0000_0000_0001),
+        F80::from_f64(0.1),
+        F80::from_f64(-2.25e300),
+        F80::from_bits(0x7FFE_FFFF_FFFF_FFFF_FFFF),
+        F80::from_bits(0x0000_0000_0000_0000_0001),
+        F80::from_bits(0x0000_2AAA_AAAA_AAAA_AAAB),
+        F80::from_bits(0x3FF1_D1B7_1758_E219_652C),
+        F80::from_bits(0x4044_D8D7_26B7_177A_8000),
+        F80::from_bits(0x3FFD_AAAA_AAAA_AAAA_AAAB),
+        F80::from_bits(0x3FF1_D1B6_8DE8_82D8_2E77),
+        F80::from(123_456_789u64),
+        F80::from_f64(1e-5),
+        F80::from_f64(f64::INFINITY),
+        F80::from_f64(-0.0),
+        F80::ZERO,
+        F80::from_bits(0x7FFF_C000_0000_0000_0000),
+        F80::from_bits(0xFFFF_C000_0000_0000_0000),
+        F80::from_bits(0x8000_0000_0000_0000_0003),
+        F80::from_bits(0x3FFF_FFFF_FFFF_FFFF_FFFF),
+    ];
+    for v in values {
+        // (`%.1Lf` of LDBL_MAX has 4,933 digits.)
+        let mut buf = vec![0u8; 8192];
+        let n = call(
+            &ffi,
+            &lib,
+            "fx_format",
+            Backend::Auto,
+            &[
+                Value::ptr(buf.as_mut_ptr()),
+                Value::U64(8192),
+                Value::str(c"%.1Lf|%La|%.21Lg|%.3Lg|%Lg"),
+                Value::F80(v),
+                Value::F80(v),
+                Value::F80(v),
+                Value::F80(v),
+                Value::F80(v),
+            ],
+        );
+        let c = CStr::from_bytes_until_nul(&buf)
+            .expect("NUL")
+            .to_str()
+            .expect("utf-8");
+        assert_eq!(n, Value::I32(c.len() as i32));
+        let fields: Vec<&str> = c.split('|').collect();
+        if v == F80::from(7u64) {
+            assert_eq!(fields[0], "7.0", "the regression: {c}");
+        }
+        assert_eq!(fields[1], v.to_hex(), "%La of {v:?}");
+        assert_eq!(fields[2], v.to_string(), "%.21Lg of {v:?}");
+        assert_eq!(fields[3], v.to_string_g(3), "%.3Lg of {v:?}");
+        assert_eq!(fields[4], v.to_string_g(6), "%Lg of {v:?}");
+    }
+    // The JIT does not pass long doubles: it says so rather than passing a double.
+    let f = ffi.function(&lib, "fx_format").expect("declared");
+    let mut buf = [0u8; 16];
+    // SAFETY: the declaration matches; the buffer holds 16 bytes.
+    let err = unsafe {
+        f.call_with(
+            Backend::Jit,
+            &[
+                Value::ptr(buf.as_mut_ptr()),
+                Value::U64(16),
+                Value::str(c"%Lg"),
+                Value::F80(F80::ONE),
+            ],
+        )
+    }
+    .unwrap_err();
+    assert!(err.to_string().contains("long double"), "{err}");
 }
 
 #[test]
