@@ -127,7 +127,7 @@ pub use cdef::{CdefError, CdefOptions, Diagnostic};
 pub use errno::{errno, set_errno};
 pub use error::{Error, HeaderError};
 pub use ffi::{Ffi, HeaderOptions, HeaderReport, Namespace, preprocess_header};
-pub use jit::JitStats;
+pub use jit::{CodeMemory, JitStats, code_memory, set_code_memory};
 pub use layout::{Layout, LayoutError, PathError, PathTarget, Target};
 pub use library::{Library, LoadError, LoadOptions};
 pub use ty::Type;

@@ -74,6 +74,55 @@ pub struct JitStats {
     pub code_bytes: u64,
 }
 
+/// How the JIT maps the memory its code lives in ([`set_code_memory`]).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum CodeMemory {
+    /// The default on x86-64 Linux: code is written through a read-write mapping of a memory
+    /// file and runs from a second, read-execute mapping of it. No mapping is ever writable
+    /// and executable, but the code has a writable alias; installing a stub is a copy (about
+    /// a hundred nanoseconds, no system call). Elsewhere this is [`CodeMemory::Strict`].
+    #[default]
+    DualMapped,
+    /// Strict W^X: no writable alias of executable code. Code is written into fresh pages
+    /// that are then made read-execute with `mprotect` (cranelift-jit's own provider): each
+    /// stub then costs a page of memory and two `mprotect` calls (several microseconds, and
+    /// an interruption of every core running one of the process's threads).
+    Strict,
+}
+
+/// 0: not set (the environment decides), 1: dual-mapped, 2: strict.
+static CODE_MEMORY: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(0);
+
+/// Chooses how JIT code memory is mapped for the engines created from now on (each `Ffi`
+/// makes its engine on its first compilation). Without a call, `JITFFI_WX=strict` in the
+/// environment selects [`CodeMemory::Strict`].
+///
+/// ```
+/// jitffi::set_code_memory(jitffi::CodeMemory::Strict);
+/// assert_eq!(jitffi::code_memory(), jitffi::CodeMemory::Strict);
+/// jitffi::set_code_memory(jitffi::CodeMemory::DualMapped);
+/// ```
+pub fn set_code_memory(m: CodeMemory) {
+    let v = match m {
+        CodeMemory::DualMapped => 1,
+        CodeMemory::Strict => 2,
+    };
+    CODE_MEMORY.store(v, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// The code memory new engines get ([`set_code_memory`], else the environment).
+pub fn code_memory() -> CodeMemory {
+    match CODE_MEMORY.load(std::sync::atomic::Ordering::Relaxed) {
+        1 => CodeMemory::DualMapped,
+        2 => CodeMemory::Strict,
+        _ => match std::env::var("JITFFI_WX") {
+            Ok(v) if v.eq_ignore_ascii_case("strict") => CodeMemory::Strict,
+            _ => CodeMemory::DualMapped,
+        },
+    }
+}
+
 /// The owner of all JIT state of one `Ffi`: the Cranelift module and reusable contexts.
 pub(crate) struct JitEngine {
     inner: Mutex<EngineInner>,
@@ -185,7 +234,9 @@ impl JitEngine {
         let mut builder =
             JITBuilder::with_isa(isa.clone(), cranelift_module::default_libcall_names());
         let mut map = None;
-        if cfg!(all(target_os = "linux", target_arch = "x86_64")) {
+        if cfg!(all(target_os = "linux", target_arch = "x86_64"))
+            && code_memory() == CodeMemory::DualMapped
+        {
             match memory::DualMapped::new() {
                 Ok((provider, m)) => {
                     builder.memory_provider(Box::new(provider));
