@@ -282,6 +282,13 @@ uint64_t fx_cb_late(uint64_t (*cb)(long, long, long, long, long, struct fx_s16l,
 int64_t fx_cb_threads(int32_t (*cb)(int32_t), int32_t x, int32_t n, int32_t calls);
 /* long double (libffi closures): cb(x, 3). */
 long double fx_cb_ld(long double (*cb)(long double, int), long double x);
+/* __int128 (libffi): identity, a product, one past the registers (16-aligned on the stack,
+ * the next long still in the sixth register), a variadic sum, a callback. */
+__int128 fx_id_i128(__int128 v);
+unsigned __int128 fx_mul_u128(unsigned __int128 a, unsigned __int128 b);
+__int128 fx_i128_late(long a, long b, long c, long d, long e, __int128 x, long f);
+__int128 fx_sum_var_i128(int n, ...);
+__int128 fx_cb_i128(__int128 (*cb)(__int128, int), __int128 x);
 /* qsort-like use of a context: calls cb(i, ctx) for i in 0..n, returns the sum of results. */
 int64_t fx_cb_each(int (*cb)(int, void *), void *ctx, int n);
 

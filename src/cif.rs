@@ -150,9 +150,29 @@ impl Builder {
         p
     }
 
+    /// `__int128`: libffi has no such type; System V classifies it as a struct of two
+    /// integer eightbytes (two registers, or memory) that is 16-byte aligned in memory, which
+    /// is what this struct type is, and returns it the same way (`rax:rdx`).
+    fn int128(&mut self) -> *mut ffi_type {
+        let word = || {
+            part_element(Part {
+                class: RegClass::Int,
+                offset: 0,
+                size: 8,
+            })
+        };
+        self.struct_type(vec![word(), word()], 16, 16)
+    }
+
     fn arg(&mut self, class: &ArgClass, conv: Conv) -> Result<*mut ffi_type, String> {
         if conv == Conv::LongDouble {
             return Ok(long_double_type());
+        }
+        if let Conv::Int128 { .. } = conv {
+            if cfg!(not(target_arch = "x86_64")) {
+                return Err("'__int128' is passed by libffi on x86-64 only".into());
+            }
+            return Ok(self.int128());
         }
         if let Some(t) = scalar_type(class) {
             return Ok(t);
@@ -232,6 +252,11 @@ impl FfiCall {
         }
         let (rtype, ret_buf) = if ret == Conv::LongDouble {
             (long_double_type(), 16)
+        } else if let Conv::Int128 { .. } = ret {
+            if cfg!(not(target_arch = "x86_64")) {
+                return Err("result: '__int128' is returned by libffi on x86-64 only".into());
+            }
+            (b.int128(), 16)
         } else {
             match &plan.ret {
                 RetClass::Void => (void_type(), 16),

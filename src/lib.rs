@@ -131,7 +131,7 @@ pub use jit::{CodeMemory, JitStats, code_memory, set_code_memory};
 pub use layout::{Layout, LayoutError, PathError, PathTarget, Target};
 pub use library::{Library, LoadError, LoadOptions};
 pub use ty::Type;
-pub use value::{CStrRef, F80, Pointer, StructValue, Value};
+pub use value::{Bits128, CStrRef, F80, Pointer, StructValue, Value};
 
 /// What ARCHITECTURE.md promises about threads, as compile-time facts: the context, libraries,
 /// functions and their typed handles, namespaces, callbacks and the GLPK binding may be shared

@@ -248,3 +248,26 @@ fn long_double_is_exact_and_stays_long_double_in_variadic_tails() {
         "\"1.00000000000000000011\""
     );
 }
+
+/// 128-bit arguments and results (libffi: the JIT refuses `__int128`, so `auto` falls back).
+/// (Literals stop at 64 bits, as C's do; results print in full.)
+#[test]
+fn int128_arguments_and_results() {
+    let (success, out, err) = call(
+        &[],
+        "fx_mul_u128",
+        &["1099511627776", "18446744073709551615"],
+    );
+    assert!(success, "{err}");
+    assert_eq!(out, ((1u128 << 40) * u128::from(u64::MAX)).to_string());
+    let (success, out, err) = call(&[], "fx_id_i128", &["-9223372036854775808"]);
+    assert!(success, "{err}");
+    assert_eq!(out, i64::MIN.to_string());
+    let (success, out, _) = call(&["--json"], "fx_mul_u128", &["4294967296", "4294967296"]);
+    assert!(success);
+    // Beyond 64 bits, JSON gets a string (a number that large loses digits in most parsers).
+    assert_eq!(out, "\"18446744073709551616\"");
+    let (success, _, err) = call(&[], "fx_mul_u128", &["-1", "1"]);
+    assert!(!success);
+    assert!(err.contains("negative"), "{err}");
+}

@@ -4,8 +4,7 @@
 //! to C and freed. Every result is checked; the run is seeded and timed.
 //!
 //! `JITFFI_STRESS_THREADS` (default 16) threads run for `JITFFI_STRESS_SECS` seconds (default
-//! 2, the CI run; `.ci/selftest` runs a minute, and once more under valgrind's DRD race
-//! detector).
+//! 2, the CI run; `.ci/selftest` runs a minute, and once more built with ThreadSanitizer).
 
 mod common;
 

@@ -146,13 +146,7 @@ impl Global {
                 unsafe { std::ptr::copy_nonoverlapping(b.as_ptr(), self.addr as *mut u8, b.len()) };
             }
             // SAFETY: as above, for the scalar's `conv.size()` bytes.
-            other => unsafe {
-                value::write_word(
-                    self.addr as *mut u8,
-                    self.conv.size(),
-                    value::payload_word(other),
-                )
-            },
+            other => unsafe { value::write_scalar(self.addr as *mut u8, self.conv.size(), other) },
         }
         Ok(())
     }

@@ -518,6 +518,8 @@ impl Function {
                 Value::F32(_) | Value::F64(_) => (t.prim(Prim::Double), Conv::F64),
                 // Promotions keep a long double a long double (libffi passes it).
                 Value::F80(_) => (t.prim(Prim::LongDouble), Conv::LongDouble),
+                Value::I128(_) => (t.prim(Prim::Int128), Conv::Int128 { signed: true }),
+                Value::U128(_) => (t.prim(Prim::UInt128), Conv::Int128 { signed: false }),
                 // Every pointer classifies like an unsigned long; the conversion keeps the
                 // value's own type so the stub's check passes.
                 Value::Ptr(p) => (

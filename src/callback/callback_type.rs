@@ -116,7 +116,11 @@ impl CallbackBuilder {
         if ft.variadic {
             return Err(unsupported(
                 &name,
-                "a variadic function type: a Rust closure cannot read C's variadic arguments"
+                "a variadic function type: the closure could not know the types of the \
+                 arguments C passes after the fixed ones; declare the callback with the types a \
+                 caller passes, after C's promotions (`int (*)(const char *, int, double)` for \
+                 `int (*)(const char *, ...)` called with an int and a double), which receives \
+                 them the same way on x86-64 and AArch64 Linux, and cast it"
                     .into(),
             ));
         }

@@ -69,6 +69,7 @@ pub(super) unsafe fn read_arg<'a>(conv: Conv, tag: u8, ptr_ty: u32, p: *const u8
             Conv::LongDouble => {
                 Value::F80(F80::from_le_bytes(p.cast::<[u8; 10]>().read_unaligned()))
             }
+            Conv::Int128 { .. } => value::value_from_c(conv, std::slice::from_raw_parts(p, 16)),
             _ => value::scalar_from_word(conv, tag, ptr_ty, value::read_word(p, conv.size())),
         }
     }
@@ -178,6 +179,9 @@ impl UntypedCtx<'_> {
                     let mut b = [0u8; 16];
                     b[..10].copy_from_slice(&x.to_le_bytes());
                     std::ptr::copy_nonoverlapping(b.as_ptr(), ret, 16);
+                }
+                (Value::I128(b) | Value::U128(b), _) => {
+                    std::ptr::copy_nonoverlapping(b.to_le_bytes().as_ptr(), ret, 16);
                 }
                 (Value::F64(x), Conv::LongDouble) => {
                     let mut b = [0u8; 16];

@@ -202,7 +202,7 @@ impl CDataType {
                 for (v, m) in values.iter().zip(&flat.members) {
                     // SAFETY: the member's `size` bytes at `off` lie inside the new object,
                     // and the value has the member's canonical variant.
-                    unsafe { value::write_word(addr.add(m.off), m.size, value::payload_word(v)) };
+                    unsafe { value::write_scalar(addr.add(m.off), m.size, v) };
                 }
                 // SAFETY: `addr` has the object's size.
                 (

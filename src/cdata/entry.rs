@@ -254,6 +254,35 @@ pub(crate) fn cast(cx: &Context, ty: &str, v: &Value<'_>) -> Result<Value<'stati
         Conv::F32 => Value::F32(v.as_f64().ok_or_else(bad)? as f32),
         Conv::F64 => Value::F64(v.as_f64().ok_or_else(bad)?),
         Conv::LongDouble => Value::F80(value::f80_of(v).ok_or_else(bad)?),
+        Conv::Int128 { signed } => {
+            // The bits, wrapped as C's casts do; a float truncated (and range-checked).
+            let b = match (v, bits) {
+                (Value::I128(b) | Value::U128(b), _) => *b,
+                (_, Some(i)) => crate::Bits128::from(i),
+                (Value::F32(_) | Value::F64(_) | Value::F80(_), None) => {
+                    let f = v.as_f64().unwrap_or(0.0).trunc();
+                    let in_range = if signed {
+                        (-1.7e38..1.7e38).contains(&f)
+                    } else {
+                        (0.0..3.4e38).contains(&f)
+                    };
+                    if !f.is_finite() || !in_range {
+                        return err(CDataErrorKind::Range, format!("{f} does not fit in '{ty}'"));
+                    }
+                    if signed {
+                        crate::Bits128::from(f as i128)
+                    } else {
+                        crate::Bits128::from(f as u128)
+                    }
+                }
+                _ => return Err(bad()),
+            };
+            if signed {
+                Value::I128(b)
+            } else {
+                Value::U128(b)
+            }
+        }
         Conv::Ptr { ty: pty, .. } => {
             let b = bits.ok_or_else(bad)?;
             Value::Ptr(Pointer::typed(b as usize as *mut c_void, pty))

@@ -371,7 +371,7 @@ impl CData<'_> {
             (other, conv) => {
                 // SAFETY: a canonical scalar `Value` has `conv.size()` bytes of C
                 // representation, which are inside the view (checked by the caller).
-                unsafe { value::write_word(p.addr, conv.size(), value::payload_word(other)) };
+                unsafe { value::write_scalar(p.addr, conv.size(), other) };
             }
         }
         Ok(())

@@ -28,6 +28,12 @@ pub fn argument<'a>(
             }
             Value::Bool(v == 1)
         }
+        // 128-bit integers: the literal's full value (the call range-checks the sign).
+        CType::Prim(Prim::Int128) => Value::from(int_value(cx, lit, &what)?),
+        CType::Prim(Prim::UInt128) => match u128::try_from(int_value(cx, lit, &what)?) {
+            Ok(u) => Value::from(u),
+            Err(_) => return err(format!("a negative value for '{what}'")),
+        },
         CType::Prim(p) if p.is_integer() => int_arg(int_value(cx, lit, &what)?, &what)?,
         CType::Enum(_) => int_arg(int_value(cx, lit, &what)?, &what)?,
         CType::Prim(Prim::Float) => Value::F32(float_value(cx, lit, &what)? as f32),
@@ -177,6 +183,7 @@ pub fn result(cx: Types<'_>, ty: TypeId, v: &Value<'_>) -> Result<CValue, Litera
         Value::F32(f) => CValue::Float(f32_shortest(*f)),
         Value::F64(f) => CValue::Float(*f),
         Value::F80(v) => CValue::LongDouble(*v),
+        Value::U128(v) if i128::try_from(v.as_u128()).is_err() => CValue::UInt(v.as_u128()),
         Value::Ptr(p) => CValue::Pointer(p.addr() as u64),
         Value::Str(s) => CValue::Pointer(s.as_ptr() as u64),
         Value::Struct(s) => decode(cx, ty, s.bytes())?,

@@ -17,6 +17,8 @@ pub enum CValue {
     Float(f64),
     /// `long double`, exactly (printed as C's `%.21Lg`).
     LongDouble(crate::F80),
+    /// An `unsigned __int128` above `i128::MAX`.
+    UInt(u128),
     /// A pointer.
     Pointer(u64),
     /// A struct or union: members by name (anonymous members' members in place).
@@ -192,6 +194,7 @@ impl CValue {
             // 21 significant digits tell any two long doubles apart; a JSON number holds them
             // as written only as text, so it is a string.
             CValue::LongDouble(v) => J::String(v.to_string()),
+            CValue::UInt(v) => J::String(v.to_string()),
             CValue::Pointer(p) => J::String(format!("{p:#x}")),
             CValue::Record(m) => {
                 J::Object(m.iter().map(|(k, v)| (k.clone(), v.to_json())).collect())
@@ -234,6 +237,7 @@ impl fmt::Display for CValue {
             CValue::Int(v) => write!(f, "{v}"),
             CValue::Float(v) => f.write_str(&float_text(*v)),
             CValue::LongDouble(v) => write!(f, "{v}"),
+            CValue::UInt(v) => write!(f, "{v}"),
             CValue::Pointer(0) => f.write_str("NULL"),
             CValue::Pointer(p) => write!(f, "(void *){p:#x}"),
             CValue::Record(m) => {

@@ -384,9 +384,14 @@ pub(crate) fn scalar(t: &TypeTable, target: &Target, ty: TypeId) -> Option<ArgCl
         CType::Prim(p @ (Prim::LongDouble | Prim::LongDoubleComplex)) => ArgClass::Unsupported(
             format!("'{}' is not supported by the call backends yet", p.c_name()),
         ),
-        CType::Prim(p @ (Prim::Int128 | Prim::UInt128 | Prim::Float128)) => ArgClass::Unsupported(
-            format!("'{}' values are sized but not callable yet", p.c_name()),
-        ),
+        CType::Prim(p @ (Prim::Int128 | Prim::UInt128)) => ArgClass::Unsupported(format!(
+            "'{}' is passed by the libffi backend only",
+            p.c_name()
+        )),
+        CType::Prim(p @ Prim::Float128) => ArgClass::Unsupported(format!(
+            "'{}' values are sized but not callable yet",
+            p.c_name()
+        )),
         CType::Prim(p) if p.is_integer() => {
             let size = target.prim(*p).0;
             ArgClass::Int {

@@ -1,7 +1,7 @@
 //! Conversions between `Value`s and C bytes: the canonical variant of each C type (`Conv`),
 //! the checked argument conversion (`c_from_value`) and the result conversion (`value_from_c`).
 
-use super::{F80, PAYLOAD, POINTEE, PTR_TYPE, Pointer, StructValue, UNTYPED, Value, tag};
+use super::{Bits128, F80, PAYLOAD, POINTEE, PTR_TYPE, Pointer, StructValue, UNTYPED, Value, tag};
 use crate::ctype::{CType, Prim, TypeId, TypeTable};
 
 /// How a C type travels as a value: what `Value` variant is canonical for it and how it is
@@ -20,6 +20,8 @@ pub(crate) enum Conv {
     F64,
     /// `long double`, as [`F80`] (libffi passes it).
     LongDouble,
+    /// `__int128` / `unsigned __int128`, as [`Bits128`] (libffi passes it).
+    Int128 { signed: bool },
     /// A pointer; `ty` is the pointer type (for compatibility checks and typed results);
     /// `chars` is true for `char *`/`void *`-like parameters that accept strings.
     Ptr { ty: TypeId, chars: bool },
@@ -43,6 +45,8 @@ impl Conv {
             CType::Prim(Prim::Float) => Conv::F32,
             CType::Prim(Prim::Double) => Conv::F64,
             CType::Prim(Prim::LongDouble) => Conv::LongDouble,
+            CType::Prim(Prim::Int128) => Conv::Int128 { signed: true },
+            CType::Prim(Prim::UInt128) => Conv::Int128 { signed: false },
             CType::Prim(p) if p.is_integer() && p.int_rank() <= 5 => {
                 let bytes = match p.int_rank() {
                     1 => 1,
@@ -102,7 +106,9 @@ impl Conv {
         match self {
             Conv::Ptr { ty, .. } => Some((tag::PTR, ty.0)),
             // Not a word: `value_from_c` reads its 10 bytes.
-            Conv::Struct { .. } | Conv::Unsupported | Conv::LongDouble => None,
+            Conv::Struct { .. } | Conv::Unsupported | Conv::LongDouble | Conv::Int128 { .. } => {
+                None
+            }
             c => Some((c.canonical_tag(), UNTYPED)),
         }
     }
@@ -114,7 +120,7 @@ impl Conv {
             Conv::Bool => 1,
             Conv::Int { bytes, .. } => usize::from(bytes),
             Conv::F32 => 4,
-            Conv::LongDouble => 16,
+            Conv::LongDouble | Conv::Int128 { .. } => 16,
             Conv::Struct { size, .. } => size as usize,
             Conv::Void | Conv::Unsupported => 0,
             Conv::F64 | Conv::Ptr { .. } => 8,
@@ -155,6 +161,8 @@ impl Conv {
             Conv::F32 => tag::F32,
             Conv::F64 => tag::F64,
             Conv::LongDouble => tag::F80,
+            Conv::Int128 { signed: true } => tag::I128,
+            Conv::Int128 { signed: false } => tag::U128,
             Conv::Ptr { .. } => tag::PTR,
             Conv::Struct { .. } => tag::STRUCT,
             Conv::Unsupported => u8::MAX,
@@ -286,6 +294,26 @@ pub(crate) unsafe fn read_word(a: *const u8, size: usize) -> u64 {
     }
 }
 
+/// Writes the C representation of `v`, a canonical value of a scalar of `size` bytes (1 to 8,
+/// or 16 for `__int128`; a `long double`'s 10 significant bytes).
+///
+/// # Safety
+///
+/// `size` bytes at `a` are writable (16 for a `long double`).
+#[inline]
+pub(crate) unsafe fn write_scalar(a: *mut u8, size: usize, v: &Value<'_>) {
+    // SAFETY: the caller vouches for the bytes.
+    unsafe {
+        match v {
+            Value::F80(x) => std::ptr::copy_nonoverlapping(x.to_le_bytes().as_ptr(), a, 10),
+            Value::I128(b) | Value::U128(b) => {
+                std::ptr::copy_nonoverlapping(b.to_le_bytes().as_ptr(), a, 16);
+            }
+            other => write_word(a, size, payload_word(other)),
+        }
+    }
+}
+
 /// Writes the low `size` (1, 2, 4 or 8) bytes of `w`.
 ///
 /// # Safety
@@ -322,6 +350,26 @@ pub(crate) fn payload_word(v: &Value<'_>) -> u64 {
         Value::Ptr(p) => p.addr() as usize as u64,
         Value::Str(s) => s.as_ptr() as usize as u64,
         _ => 0,
+    }
+}
+
+/// An integer as a 128-bit one of the given signedness, range-checked.
+fn int128_of<'a>(v: &Value<'_>, signed: bool) -> Result<Value<'a>, ConvError> {
+    match (v, signed) {
+        (Value::I128(b), true) => Ok(Value::I128(*b)),
+        (Value::U128(b), false) => Ok(Value::U128(*b)),
+        (Value::U128(b), true) => i128::try_from(b.as_u128())
+            .map(|_| Value::I128(*b))
+            .map_err(|_| ConvError::Type),
+        (_, true) => Ok(Value::I128(Bits128::from(
+            v.as_i128().ok_or(ConvError::Type)?,
+        ))),
+        (_, false) => {
+            let i = v.as_i128().ok_or(ConvError::Type)?;
+            u128::try_from(i)
+                .map(|u| Value::U128(Bits128::from(u)))
+                .map_err(|_| ConvError::Range(i))
+        }
     }
 }
 
@@ -373,6 +421,7 @@ pub(crate) fn c_from_value<'a>(
         Conv::F64 => v.as_f64().map(Value::F64).ok_or(ConvError::Type),
         // Exact from an F80, an f64, an f32 or an integer of up to 64 bits.
         Conv::LongDouble => f80_of(v).map(Value::F80).ok_or(ConvError::Type),
+        Conv::Int128 { signed } => int128_of(v, signed),
         Conv::Ptr { ty, chars } => match v {
             Value::Ptr(p) => match p.tag() {
                 UNTYPED => Ok(Value::Ptr(Pointer::typed(p.addr(), ty))),
@@ -512,6 +561,16 @@ pub(crate) fn value_from_c(conv: Conv, bytes: &[u8]) -> Value<'static> {
             let mut b = [0u8; 10];
             b.copy_from_slice(&bytes[..10]);
             return Value::F80(F80::from_le_bytes(b));
+        }
+        Conv::Int128 { signed } => {
+            let mut b = [0u8; 16];
+            b.copy_from_slice(&bytes[..16]);
+            let v = Bits128::from_le_bytes(b);
+            return if signed {
+                Value::I128(v)
+            } else {
+                Value::U128(v)
+            };
         }
         Conv::Struct { ty, size } => {
             return Value::Struct(StructValue::owned_copy_id(ty, &bytes[..size as usize]));

@@ -59,6 +59,10 @@ pub enum Value<'a> {
     /// `long double` (x86-64's x87 extended format), exactly: what calls return for it, and
     /// what keeps a variadic argument a `long double`.
     F80(F80) = 15,
+    /// `__int128`, `int128_t` (libffi passes it).
+    I128(Bits128) = 16,
+    /// `unsigned __int128`.
+    U128(Bits128) = 17,
 }
 
 /// Tag values of [`Value`], as JIT stubs see them (byte at offset 0).
@@ -79,6 +83,8 @@ pub(crate) mod tag {
     pub const STR: u8 = 13;
     pub const STRUCT: u8 = 14;
     pub const F80: u8 = 15;
+    pub const I128: u8 = 16;
+    pub const U128: u8 = 17;
 }
 
 /// Offset of the payload in a [`Value`] (the tag is the byte at offset 0).
@@ -462,6 +468,8 @@ impl Value<'_> {
             Value::Str(_) => "string",
             Value::Struct(_) => "struct value",
             Value::F80(_) => "F80",
+            Value::I128(_) => "i128",
+            Value::U128(_) => "u128",
         }
     }
 
@@ -486,6 +494,8 @@ impl Value<'_> {
             Value::U32(v) => v.into(),
             Value::I64(v) => v.into(),
             Value::U64(v) => v.into(),
+            Value::I128(v) => v.as_i128(),
+            Value::U128(v) => i128::try_from(v.as_u128()).ok()?,
             _ => return None,
         })
     }
@@ -573,6 +583,8 @@ impl Value<'_> {
             Value::Str(s) => Value::Ptr(Pointer::new(s.as_ptr() as *mut c_void)),
             Value::Struct(s) => Value::Struct(s.to_owned()),
             Value::F80(v) => Value::F80(v),
+            Value::I128(v) => Value::I128(v),
+            Value::U128(v) => Value::U128(v),
         }
     }
 }
@@ -588,6 +600,24 @@ macro_rules! value_from {
 }
 value_from!(bool => Bool, i8 => I8, u8 => U8, i16 => I16, u16 => U16, i32 => I32, u32 => U32, i64 => I64,
     u64 => U64, f32 => F32, f64 => F64);
+
+impl From<i128> for Value<'static> {
+    fn from(x: i128) -> Self {
+        Value::I128(Bits128::from(x))
+    }
+}
+
+impl From<u128> for Value<'static> {
+    fn from(x: u128) -> Self {
+        Value::U128(Bits128::from(x))
+    }
+}
+
+impl From<F80> for Value<'static> {
+    fn from(x: F80) -> Self {
+        Value::F80(x)
+    }
+}
 
 impl<'a> From<&'a CStr> for Value<'a> {
     fn from(s: &'a CStr) -> Self {
@@ -659,12 +689,16 @@ impl fmt::Display for Value<'_> {
             Value::Str(s) => write!(f, "{:?}", s.as_cstr()),
             Value::Struct(s) => write!(f, "{s:?}"),
             Value::F80(v) => write!(f, "{v}"),
+            Value::I128(v) => write!(f, "{}", v.as_i128()),
+            Value::U128(v) => write!(f, "{}", v.as_u128()),
         }
     }
 }
 
 mod conv;
 mod f80;
+mod wide;
 
 pub(crate) use conv::*;
 pub use f80::F80;
+pub use wide::Bits128;

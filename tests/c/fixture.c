@@ -305,6 +305,20 @@ int64_t fx_cb_threads(int32_t (*cb)(int32_t), int32_t x, int32_t n, int32_t call
     return started == n ? sum : -1;
 }
 long double fx_cb_ld(long double (*cb)(long double, int), long double x) { return cb(x, 3); }
+__int128 fx_id_i128(__int128 v) { return v; }
+unsigned __int128 fx_mul_u128(unsigned __int128 a, unsigned __int128 b) { return a * b; }
+__int128 fx_i128_late(long a, long b, long c, long d, long e, __int128 x, long f) {
+    return a + 2 * b + 3 * c + 4 * d + 5 * e + 7 * x + 11 * (__int128)f;
+}
+__int128 fx_sum_var_i128(int n, ...) {
+    va_list ap;
+    va_start(ap, n);
+    __int128 s = 0;
+    for (int i = 0; i < n; i++) s = s * 3 + va_arg(ap, __int128);
+    va_end(ap);
+    return s;
+}
+__int128 fx_cb_i128(__int128 (*cb)(__int128, int), __int128 x) { return cb(x, 5) + 1; }
 int64_t fx_cb_each(int (*cb)(int, void *), void *ctx, int n) {
     int64_t s = 0;
     for (int i = 0; i < n; i++) s += cb(i, ctx);

@@ -397,3 +397,83 @@ fn variadic_calls() {
         );
     }
 }
+
+/// `__int128` through libffi (as a 16-aligned pair of integer eightbytes, which is how System
+/// V passes it): the C fixture computes, jitffi must agree with the same arithmetic in Rust.
+#[test]
+fn int128_goes_through_libffi() {
+    let (ffi, lib) = fixture();
+    let f = |name: &str| ffi.function(&lib, name).expect("declared");
+    let call = |name: &str, args: &[Value<'_>]| {
+        // SAFETY: the declarations are the fixture's; the arguments are values.
+        unsafe { f(name).call(args) }
+    };
+    for v in [
+        0i128,
+        1,
+        -1,
+        i128::MIN,
+        i128::MAX,
+        1 << 100,
+        -(7 << 90) + 12345,
+    ] {
+        assert_eq!(
+            call("fx_id_i128", &[Value::from(v)]).unwrap(),
+            Value::from(v)
+        );
+    }
+    let (a, b) = ((1u128 << 64) + 3, (1u128 << 63) + 5);
+    assert_eq!(
+        call("fx_mul_u128", &[Value::from(a), Value::from(b)]).unwrap(),
+        Value::from(a.wrapping_mul(b))
+    );
+    // Five longs leave one register: the __int128 goes to the stack (16-aligned) and the
+    // long after it takes the sixth register.
+    let x: i128 = (1 << 90) - 77;
+    let r = call(
+        "fx_i128_late",
+        &[1, 2, 3, 4, 5]
+            .map(Value::I64)
+            .into_iter()
+            .chain([Value::from(x), Value::I64(9)])
+            .collect::<Vec<_>>(),
+    )
+    .unwrap();
+    assert_eq!(r, Value::from(1 + 4 + 9 + 16 + 25 + 7 * x + 99));
+    // A variadic tail keeps them 128-bit.
+    let tail = [5i128, -(1 << 70), 1 << 100];
+    let mut args = vec![Value::I32(3)];
+    args.extend(tail.map(Value::from));
+    let expect = tail
+        .iter()
+        .fold(0i128, |s, &v| s.wrapping_mul(3).wrapping_add(v));
+    assert_eq!(call("fx_sum_var_i128", &args).unwrap(), Value::from(expect));
+    // Conversions: smaller integers widen; out of range is an error, not a wrap.
+    assert_eq!(
+        call("fx_id_i128", &[Value::I8(-3)]).unwrap(),
+        Value::from(-3i128)
+    );
+    let e = call("fx_id_i128", &[Value::from(u128::MAX)]).unwrap_err();
+    assert!(e.to_string().contains("argument 1"), "{e}");
+    let e = call("fx_mul_u128", &[Value::I32(-1), Value::I32(1)]).unwrap_err();
+    assert!(e.to_string().contains("argument 1"), "{e}");
+    // The JIT says libffi does it.
+    // SAFETY: refused before the call.
+    let e = unsafe { f("fx_id_i128").call_with(Backend::Jit, &[Value::from(1i128)]) }.unwrap_err();
+    assert!(e.to_string().contains("libffi"), "{e}");
+    // C calling Rust: the closure gets and returns 128-bit values.
+    let cb = ffi
+        .callbacks("__int128 (*)(__int128, int)")
+        .expect("type")
+        .untyped(|a: &[Value<'_>]| match (&a[0], &a[1]) {
+            (Value::I128(x), Value::I32(k)) => {
+                Value::from(x.as_i128().wrapping_mul(i128::from(*k)))
+            }
+            _ => Value::Void,
+        })
+        .expect("callback");
+    let x: i128 = -(1 << 101) + 3;
+    let r = call("fx_cb_i128", &[cb.value(), Value::from(x)]).unwrap();
+    assert_eq!(r, Value::from(x.wrapping_mul(5) + 1));
+    assert_eq!(cb.errors(), 0, "{:?}", cb.last_error());
+}
