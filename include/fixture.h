@@ -289,6 +289,13 @@ unsigned __int128 fx_mul_u128(unsigned __int128 a, unsigned __int128 b);
 __int128 fx_i128_late(long a, long b, long c, long d, long e, __int128 x, long f);
 __int128 fx_sum_var_i128(int n, ...);
 __int128 fx_cb_i128(__int128 (*cb)(__int128, int), __int128 x);
+/* _Complex (SSE classes: the JIT and libffi): a swap, a float sum, one pushed to the stack
+ * when one vector register is left, a callback. */
+double _Complex fx_cswap(double _Complex z);
+float _Complex fx_caddf(float _Complex a, float _Complex b);
+double _Complex fx_cmix(double a, double b, double c, double d, double e, double f, double g,
+                        double _Complex z, long n);
+double _Complex fx_cb_cplx(double _Complex (*cb)(double _Complex, int), double _Complex z);
 /* qsort-like use of a context: calls cb(i, ctx) for i in 0..n, returns the sum of results. */
 int64_t fx_cb_each(int (*cb)(int, void *), void *ctx, int n);
 

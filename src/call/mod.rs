@@ -538,7 +538,7 @@ impl Function {
                 ),
                 Value::Struct(s) => {
                     let ty = s.type_id();
-                    if ty.index() >= t.len() || t.as_record(ty).is_none() {
+                    if ty.index() >= t.len() || !crate::plan::is_aggregate(t, ty) {
                         return Err(CallError::from(CallErrorKind::Argument {
                             function: inner.name.clone(),
                             position,

@@ -87,7 +87,7 @@ pub fn classify(
     };
     let ret_class = match t.raw_type(ret) {
         CType::Void => RetClass::Void,
-        CType::Record(_) => match aggregate_parts(ret) {
+        _ if super::is_aggregate(t, ret) => match aggregate_parts(ret) {
             Ok((parts, size, _))
                 if size <= 16 || parts.iter().all(|p| p.class == RegClass::Float) =>
             {
@@ -104,7 +104,7 @@ pub fn classify(
     let mut args = Vec::with_capacity(all.len());
     for &ty in all {
         let class = match t.raw_type(ty) {
-            CType::Record(_) => match aggregate_parts(ty) {
+            _ if super::is_aggregate(t, ty) => match aggregate_parts(ty) {
                 Err(e) => ArgClass::Unsupported(e),
                 Ok((parts, size, _)) if parts.iter().all(|p| p.class == RegClass::Float) => {
                     if nsrn + parts.len() <= VREGS {

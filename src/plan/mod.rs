@@ -424,6 +424,15 @@ pub(crate) fn vector_not_callable(t: &TypeTable, ty: TypeId) -> String {
 }
 
 /// A record's size (as the plan stores it) and alignment, or why it cannot be planned.
+/// Whether `ty` is passed as an aggregate: a struct or union, or `float _Complex` / `double
+/// _Complex`, which every ABI here classifies as a struct of its two parts.
+pub(crate) fn is_aggregate(t: &TypeTable, ty: TypeId) -> bool {
+    matches!(
+        t.raw_type(ty),
+        CType::Record(_) | CType::Prim(Prim::FloatComplex | Prim::DoubleComplex)
+    )
+}
+
 pub(crate) fn record_size(
     t: &TypeTable,
     target: &Target,

@@ -119,7 +119,7 @@ pub fn classify(
     let mut xmms = 0usize;
     let ret_class = match t.raw_type(ret) {
         CType::Void => RetClass::Void,
-        CType::Record(_) => match classify_aggregate(t, target, ret) {
+        _ if super::is_aggregate(t, ret) => match classify_aggregate(t, target, ret) {
             Agg::Regs(parts) => {
                 let size = layout::layout_of(t, target, ret)
                     .map(|l| l.size)
@@ -148,7 +148,7 @@ pub fn classify(
     let mut args = Vec::with_capacity(all.len());
     for &ty in all {
         let class = match t.raw_type(ty) {
-            CType::Record(_) => {
+            _ if super::is_aggregate(t, ty) => {
                 let l = layout::layout_of(t, target, ty);
                 let (size, align) = l.map(|l| (l.size, l.align)).unwrap_or((0, 1));
                 let (size, align) = (

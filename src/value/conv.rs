@@ -87,6 +87,14 @@ impl Conv {
                     chars,
                 }
             }
+            // `_Complex`: a value of two parts, passed as a struct of them (every ABI here).
+            CType::Prim(Prim::FloatComplex | Prim::DoubleComplex) => match size_of(ty) {
+                Some(size) => Conv::Struct {
+                    ty: t.raw(ty),
+                    size: u32::try_from(size).unwrap_or(u32::MAX),
+                },
+                None => Conv::Unsupported,
+            },
             // Arrays and functions appear only after adjustment (parameters) or are errors.
             CType::Record(r) if r.body.is_some() => match size_of(ty) {
                 Some(size) => Conv::Struct {

@@ -319,6 +319,19 @@ __int128 fx_sum_var_i128(int n, ...) {
     return s;
 }
 __int128 fx_cb_i128(__int128 (*cb)(__int128, int), __int128 x) { return cb(x, 5) + 1; }
+double _Complex fx_cswap(double _Complex z) { return __builtin_complex(__imag__ z, __real__ z); }
+float _Complex fx_caddf(float _Complex a, float _Complex b) {
+    return __builtin_complex(__real__ a + __real__ b, __imag__ a + __imag__ b);
+}
+double _Complex fx_cmix(double a, double b, double c, double d, double e, double f, double g,
+                        double _Complex z, long n) {
+    return __builtin_complex(__real__ z + a + 2 * b + 3 * c + 4 * d + 5 * e + 6 * f + 7 * g,
+                             __imag__ z * (double)n);
+}
+double _Complex fx_cb_cplx(double _Complex (*cb)(double _Complex, int), double _Complex z) {
+    double _Complex r = cb(z, 2);
+    return __builtin_complex(__real__ r + 1, __imag__ r);
+}
 int64_t fx_cb_each(int (*cb)(int, void *), void *ctx, int n) {
     int64_t s = 0;
     for (int i = 0; i < n; i++) s += cb(i, ctx);
