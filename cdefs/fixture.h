@@ -286,6 +286,16 @@ float _Complex fx_caddf(float _Complex a, float _Complex b);
 double _Complex fx_cmix(double a, double b, double c, double d, double e, double f, double g,
                         double _Complex z, long n);
 double _Complex fx_cb_cplx(double _Complex (*cb)(double _Complex, int), double _Complex z);
+/* Structs aligned to 16 on the stack (after an odd number of stack words: 8 bytes of padding
+ * in the argument area), in calls and in a callback. */
+struct fx_a16 { _Alignas(16) int64_t a; int64_t b; };
+struct fx_a16big { _Alignas(16) int64_t a; int64_t b, c; };
+int64_t fx_a16_late(int64_t r1, int64_t r2, int64_t r3, int64_t r4, int64_t r5, int64_t r6,
+                    int64_t s1, struct fx_a16 v, int64_t s2);
+int64_t fx_a16big_late(int64_t r1, int64_t r2, int64_t r3, int64_t r4, int64_t r5, int64_t r6,
+                       int64_t s1, struct fx_a16big v, int64_t s2);
+int64_t fx_cb_a16(int64_t (*cb)(int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t,
+                                struct fx_a16, int64_t));
 /* qsort-like use of a context: calls cb(i, ctx) for i in 0..n, returns the sum of results. */
 int64_t fx_cb_each(int (*cb)(int, void *), void *ctx, int n);
 /* Pointer members followed by C data paths ("next->v", "items->[3].x", "p->q->r"). */

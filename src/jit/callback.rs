@@ -314,7 +314,12 @@ impl Thunk<'_> {
                 .ok_or_else(|| JitError("internal: thunk parameters do not match the plan".into()))
         };
         let mut bytes_at = 0i32;
+        let pads = super::stub::stack_padding(plan);
         for (i, (a, conv)) in plan.args.iter().zip(self.convs).enumerate() {
+            if pads[i] {
+                // The stack pad before a 16-aligned struct (`stack_padding`).
+                next()?;
+            }
             let at =
                 i32::try_from(i * VALUE_SIZE).map_err(|_| JitError("too many arguments".into()))?;
             let word = |b: &mut FunctionBuilder<'_>, v: cranelift_codegen::ir::Value, off: i32| {

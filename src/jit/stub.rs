@@ -81,9 +81,9 @@ fn unaligned() -> MemFlagsData {
 pub(super) fn check_arg_classes(plan: &CallPlan) -> Result<(), JitError> {
     for a in &plan.args {
         match a {
-            ArgClass::StructStack { align, .. } if *align > 8 => {
+            ArgClass::StructStack { align, .. } if *align > 16 => {
                 return Err(JitError(
-                    "a struct aligned to more than 8 bytes passed on the stack".into(),
+                    "a struct aligned to more than 16 bytes passed on the stack".into(),
                 ));
             }
             ArgClass::StructRef { .. } => {
@@ -95,6 +95,58 @@ pub(super) fn check_arg_classes(plan: &CallPlan) -> Result<(), JitError> {
         }
     }
     Ok(())
+}
+
+/// Per argument, whether an 8-byte pad goes on the stack before it. Cranelift lays stack
+/// arguments out in 8-byte steps, where System V puts a 16-aligned struct on a 16-byte
+/// boundary of the argument area; the pad is a stack-only dummy argument in the callee's
+/// signature (`StructArgument(8)`), so both a stub's call and a callback thunk's parameters
+/// line up with what C does. Registers are assigned as Cranelift does for System V (six
+/// integer, eight vector; the plan has already sent what does not fit to the stack).
+pub(super) fn stack_padding(plan: &CallPlan) -> Vec<bool> {
+    let (mut gprs, mut xmms, mut stack) = (0usize, 0usize, 0u32);
+    if let RetClass::Sret { .. } = plan.ret {
+        gprs += 1;
+    }
+    plan.args
+        .iter()
+        .map(|a| {
+            let mut pad = false;
+            match a {
+                ArgClass::Int { .. } | ArgClass::Ptr => {
+                    if gprs < 6 {
+                        gprs += 1;
+                    } else {
+                        stack += 8;
+                    }
+                }
+                ArgClass::F32 | ArgClass::F64 => {
+                    if xmms < 8 {
+                        xmms += 1;
+                    } else {
+                        stack += 8;
+                    }
+                }
+                ArgClass::StructRegs { parts, .. } => {
+                    for p in parts {
+                        match p.class {
+                            RegClass::Int => gprs += 1,
+                            RegClass::Float => xmms += 1,
+                        }
+                    }
+                }
+                ArgClass::StructStack { size, align, .. } => {
+                    if *align > 8 && stack % 16 != 0 {
+                        pad = true;
+                        stack += 8;
+                    }
+                    stack += round8(*size);
+                }
+                ArgClass::StructRef { .. } | ArgClass::Unsupported(_) => {}
+            }
+            pad
+        })
+        .collect()
 }
 
 /// Rounds up to a multiple of 8.
@@ -262,7 +314,14 @@ impl JitEngine {
                 ArgumentPurpose::StructReturn,
             ));
         }
-        for a in &plan.args {
+        let pads = stack_padding(plan);
+        for (a, pad) in plan.args.iter().zip(pads) {
+            if pad {
+                sig.params.push(AbiParam::special(
+                    self.pointer_type(),
+                    ArgumentPurpose::StructArgument(8),
+                ));
+            }
             match a {
                 ArgClass::Int { bytes, .. } => sig.params.push(AbiParam::new(if *bytes <= 4 {
                     types::I32
@@ -358,7 +417,13 @@ impl StubBuilder<'_, '_> {
         if let RetClass::Sret { .. } = spec.plan.ret {
             call_args.push(ret);
         }
+        let pads = stack_padding(spec.plan);
         for (i, class) in spec.plan.args.iter().enumerate() {
+            if pads[i] {
+                // The pad's 8 bytes (copied to the stack; their value does not matter).
+                let slot = self.slot(8);
+                call_args.push(self.b.ins().stack_addr(self.ptr, slot, 0));
+            }
             self.lower_arg(args, i, class, &mut call_args)?;
         }
 

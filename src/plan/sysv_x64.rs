@@ -89,14 +89,19 @@ fn classify_aggregate(t: &TypeTable, target: &Target, ty: TypeId) -> Agg {
         return Agg::Memory;
     }
     let size = u32::try_from(l.size).unwrap_or(16);
-    let parts = classes
+    // A padding-only last eightbyte (NO_CLASS: `{ _Alignas(16) short a; }` is 16 bytes, 8 of
+    // them padding) takes no register: gcc passes that struct in one and the next argument
+    // in the register after it. (The first eightbyte always holds the member at offset 0.)
+    let used = classes
+        .iter()
+        .rposition(Option::is_some)
+        .map_or(0, |i| i + 1);
+    let parts = classes[..used]
         .iter()
         .enumerate()
         .map(|(i, c)| {
             let offset = u32::try_from(i * 8).unwrap_or(0);
             Part {
-                // Padding-only eightbytes (NO_CLASS) can only occur inside unions of smaller
-                // members; they travel as integers.
                 class: c.unwrap_or(RegClass::Int),
                 offset,
                 size: (size - offset).min(8),

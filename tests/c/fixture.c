@@ -332,6 +332,20 @@ double _Complex fx_cb_cplx(double _Complex (*cb)(double _Complex, int), double _
     double _Complex r = cb(z, 2);
     return __builtin_complex(__real__ r + 1, __imag__ r);
 }
+int64_t fx_a16_late(int64_t r1, int64_t r2, int64_t r3, int64_t r4, int64_t r5, int64_t r6,
+                    int64_t s1, struct fx_a16 v, int64_t s2) {
+    return r1 + 2 * r2 + 3 * r3 + 4 * r4 + 5 * r5 + 6 * r6 + 7 * s1 + 11 * v.a + 13 * v.b + 17 * s2;
+}
+int64_t fx_a16big_late(int64_t r1, int64_t r2, int64_t r3, int64_t r4, int64_t r5, int64_t r6,
+                       int64_t s1, struct fx_a16big v, int64_t s2) {
+    return r1 + 2 * r2 + 3 * r3 + 4 * r4 + 5 * r5 + 6 * r6 + 7 * s1 + 11 * v.a + 13 * v.b + 19 * v.c +
+           17 * s2;
+}
+int64_t fx_cb_a16(int64_t (*cb)(int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t,
+                                struct fx_a16, int64_t)) {
+    struct fx_a16 v = {800, 900};
+    return cb(1, 2, 3, 4, 5, 6, 7, v, 10);
+}
 int64_t fx_cb_each(int (*cb)(int, void *), void *ctx, int n) {
     int64_t s = 0;
     for (int i = 0; i < n; i++) s += cb(i, ctx);

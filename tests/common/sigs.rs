@@ -156,6 +156,9 @@ pub enum GVal {
 pub struct GRec {
     pub union: bool,
     pub packed: bool,
+    /// The first member is `_Alignas(16)`: a 16-aligned record (on the stack, System V puts
+    /// it on a 16-byte boundary of the argument area).
+    pub aligned16: bool,
     pub fields: Vec<(String, GType, Option<usize>)>,
 }
 
@@ -217,6 +220,7 @@ impl SigGen {
         let n = self.rng.usize(1..6);
         let union = self.rng.u8(..8) == 0;
         let packed = !union && self.rng.u8(..8) == 0;
+        let aligned16 = !packed && self.rng.u8(..6) == 0;
         let mut fields = Vec::new();
         for j in 0..n {
             let ty = if !self.recs.is_empty() && self.rng.u8(..6) == 0 {
@@ -231,6 +235,7 @@ impl SigGen {
         self.recs.push(GRec {
             union,
             packed,
+            aligned16,
             fields,
         });
     }
@@ -274,9 +279,14 @@ impl SigGen {
                 ""
             };
             let _ = write!(out, "typedef {kw} rs_s{i} {{");
-            for (name, ty, arr) in &r.fields {
+            for (k, (name, ty, arr)) in r.fields.iter().enumerate() {
                 let dim = arr.map(|n| format!("[{n}]")).unwrap_or_default();
-                let _ = write!(out, " {} {name}{dim};", ty.c());
+                let align = if r.aligned16 && k == 0 {
+                    "_Alignas(16) "
+                } else {
+                    ""
+                };
+                let _ = write!(out, " {align}{} {name}{dim};", ty.c());
             }
             let _ = writeln!(out, " }}{packed} rs_t{i};");
         }
