@@ -132,31 +132,24 @@ pub fn fortran_rows(
                 black_box(unsafe { untyped_ddot.call(black_box(&args)) }.ok());
             }
         });
+        // The arguments are made in the loop, as a caller of the run-time API makes them.
+        let ddot_args = || {
+            [
+                Arg::Int(n as i64),
+                Arg::vec(&x),
+                Arg::Int(1),
+                Arg::vec(&y),
+                Arg::Int(1),
+            ]
+        };
         let call = ns_per_op(reps, target_s, &mut |iters| {
             for _ in 0..iters {
-                let r = lapack.call(
-                    black_box("ddot"),
-                    &[
-                        Arg::Int(n as i64),
-                        Arg::vec(&x),
-                        Arg::Int(1),
-                        Arg::vec(&y),
-                        Arg::Int(1),
-                    ],
-                );
-                black_box(r.ok());
+                black_box(lapack.call(black_box("ddot"), &ddot_args()).ok());
             }
         });
         let prepared = ns_per_op(reps, target_s, &mut |iters| {
             for _ in 0..iters {
-                let r = ddot_prepared.call(&[
-                    Arg::Int(n as i64),
-                    Arg::vec(&x),
-                    Arg::Int(1),
-                    Arg::vec(&y),
-                    Arg::Int(1),
-                ]);
-                black_box(r.ok());
+                black_box(ddot_prepared.call(&ddot_args()).ok());
             }
         });
         let wrapped = ns_per_op(reps, target_s, &mut |iters| {

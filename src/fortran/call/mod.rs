@@ -384,54 +384,38 @@ pub(crate) fn call(
     }
     // 0-based pivots: 1-based for the routine (inputs copied, so that the caller's stay as
     // they were), 0-based again after it (in place, and the outputs).
-    let pivots: Vec<&SigArg> = if zero_based {
-        sig.args.iter().filter(|a| is_pivot(r, a)).collect()
-    } else {
-        Vec::new()
-    };
-    for a in &pivots {
-        let Some(elem) = ty_elem(a) else { continue };
-        let n = env
-            .shapes
-            .get(&a.name)
-            .map_or(0, |s| s.iter().product::<usize>());
+    // Each pivot array with its element type and its bytes (all the elements given).
+    let pivots: Vec<(&SigArg, Elem, usize)> = sig
+        .args
+        .iter()
+        .filter(|a| zero_based && is_pivot(r, a))
+        .filter_map(|a| {
+            let elem = ty_elem(a)?;
+            let n: usize = env.shapes.get(&a.name).map_or(0, |s| s.iter().product());
+            Some((a, elem, n * elem.size()))
+        })
+        .collect();
+    for &(a, elem, len) in &pivots {
         match places.get_mut(&a.name) {
             Some(Place::Borrowed(p, _)) if a.intent == Intent::In => {
-                let mut copy = Slot::zeroed(n * elem.size());
-                // SAFETY: a given array of `n` elements of `elem`, borrowed for the call.
-                let src = unsafe { std::slice::from_raw_parts(*p, n * elem.size()) };
-                copy.bytes_mut().copy_from_slice(src);
+                let mut copy = Slot::zeroed(len);
+                // SAFETY: a given array of `len` bytes, borrowed for the call.
+                copy.bytes_mut()
+                    .copy_from_slice(unsafe { std::slice::from_raw_parts(*p, len) });
                 shift(copy.bytes_mut(), elem, 1);
                 places.insert(&a.name, Place::Owned(copy));
             }
-            Some(Place::Borrowed(p, _)) => {
-                // SAFETY: as above, lent mutably.
-                shift(
-                    unsafe { std::slice::from_raw_parts_mut(*p, n * elem.size()) },
-                    elem,
-                    1,
-                );
-            }
+            // SAFETY: as above, lent mutably.
+            Some(Place::Borrowed(p, _)) => shift(unsafe { bytes_at(*p, len) }, elem, 1),
             Some(Place::Owned(s)) if a.role != Role::Out => shift(s.bytes_mut(), elem, 1),
             _ => {}
         }
     }
     let result = raw_call(r, sig, abi, proto, f, &mut places, &lens, routine);
-    for a in &pivots {
-        let Some(elem) = ty_elem(a) else { continue };
-        let n = env
-            .shapes
-            .get(&a.name)
-            .map_or(0, |s| s.iter().product::<usize>());
+    for &(a, elem, len) in &pivots {
         match places.get_mut(&a.name) {
-            Some(Place::Borrowed(p, _)) => {
-                // SAFETY: as above.
-                shift(
-                    unsafe { std::slice::from_raw_parts_mut(*p, n * elem.size()) },
-                    elem,
-                    -1,
-                );
-            }
+            // SAFETY: as above.
+            Some(Place::Borrowed(p, _)) => shift(unsafe { bytes_at(*p, len) }, elem, -1),
             Some(Place::Owned(s)) if a.intent != Intent::In => shift(s.bytes_mut(), elem, -1),
             _ => {}
         }
@@ -465,6 +449,16 @@ pub(crate) fn call(
         }
     }
     Ok(outs)
+}
+
+/// The `len` bytes at `p`, mutably.
+///
+/// # Safety
+///
+/// `p` points to `len` bytes the caller may write for the lifetime of the slice.
+unsafe fn bytes_at<'a>(p: *mut u8, len: usize) -> &'a mut [u8] {
+    // SAFETY: the caller's contract.
+    unsafe { std::slice::from_raw_parts_mut(p, len) }
 }
 
 /// Adds `by` to every `elem` integer in `bytes` (pivot indices between 0- and 1-based).
