@@ -306,6 +306,11 @@ int64_t fx_a16big_late(int64_t r1, int64_t r2, int64_t r3, int64_t r4, int64_t r
                        int64_t s1, struct fx_a16big v, int64_t s2);
 int64_t fx_cb_a16(int64_t (*cb)(int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t,
                                 struct fx_a16, int64_t));
+/* 16 bytes whose second eightbyte is all padding (System V's NO_CLASS: one register), then
+ * an integer that must come in the next register. */
+struct fx_pad16 { _Alignas(16) uint8_t m0; };
+int64_t fx_pad16(struct fx_pad16 v, int64_t x);
+int64_t fx_cb_pad16(int64_t (*cb)(struct fx_pad16, int64_t));
 /* qsort-like use of a context: calls cb(i, ctx) for i in 0..n, returns the sum of results. */
 int64_t fx_cb_each(int (*cb)(int, void *), void *ctx, int n);
 

@@ -164,6 +164,17 @@ impl Builder {
         self.struct_type(vec![word(), word()], 16, 16)
     }
 
+    /// A struct of the register parts `parts`, of `size` bytes.
+    fn regs_type(&mut self, parts: &[Part], size: u32) -> *mut ffi_type {
+        let align = parts
+            .iter()
+            .map(|p| p.size.next_power_of_two().min(8))
+            .max()
+            .unwrap_or(1);
+        let elems = parts.iter().map(|p| part_element(*p)).collect();
+        self.struct_type(elems, size, align)
+    }
+
     fn arg(&mut self, class: &ArgClass, conv: Conv) -> Result<*mut ffi_type, String> {
         if conv == Conv::LongDouble {
             return Ok(long_double_type());
@@ -179,24 +190,16 @@ impl Builder {
         }
         match class {
             ArgClass::StructRegs { parts, size } => {
-                let align = parts
-                    .iter()
-                    .map(|p| p.size.next_power_of_two().min(8))
-                    .max()
-                    .unwrap_or(1);
-                let elems = parts.iter().map(|p| part_element(*p)).collect();
-                Ok(self.struct_type(elems, *size, align))
+                // Only the bytes the registers carry: a padding-only last eightbyte (System V's
+                // NO_CLASS) is left out, because libffi's closures would take a register for
+                // it (its calls do not). The value's other bytes are padding.
+                let carried = parts.last().map_or(*size, |p| p.offset + 8).min(*size);
+                Ok(self.regs_type(parts, carried))
             }
             ArgClass::StructStack { size, align, parts } if !parts.is_empty() => {
-                // On the stack only because registers ran out: libffi counts registers too.
-                self.arg(
-                    &ArgClass::StructRegs {
-                        parts: parts.clone(),
-                        size: *size,
-                    },
-                    conv,
-                )
-                .inspect(|&t| {
+                // On the stack only because registers ran out: libffi counts registers too
+                // (and the stack slot is the whole struct).
+                Ok(self.regs_type(parts, *size)).inspect(|&t| {
                     // SAFETY: `t` points to a struct type this builder owns.
                     unsafe { (*t).alignment = u16::try_from(*align).unwrap_or(8) };
                 })

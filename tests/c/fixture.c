@@ -346,6 +346,11 @@ int64_t fx_cb_a16(int64_t (*cb)(int64_t, int64_t, int64_t, int64_t, int64_t, int
     struct fx_a16 v = {800, 900};
     return cb(1, 2, 3, 4, 5, 6, 7, v, 10);
 }
+int64_t fx_pad16(struct fx_pad16 v, int64_t x) { return v.m0 * 10 + x; }
+int64_t fx_cb_pad16(int64_t (*cb)(struct fx_pad16, int64_t)) {
+    struct fx_pad16 v = {7};
+    return cb(v, 3);
+}
 int64_t fx_cb_each(int (*cb)(int, void *), void *ctx, int n) {
     int64_t s = 0;
     for (int i = 0; i < n; i++) s += cb(i, ctx);

@@ -276,3 +276,38 @@ fn sixteen_aligned_structs_on_the_stack() {
         assert_eq!(cb.errors(), 0, "{:?}", cb.last_error());
     }
 }
+
+/// A 16-byte struct whose second eightbyte is all padding travels in one register (System V's
+/// NO_CLASS takes none), both ways: the plan once gave it two, and libffi's closures take two
+/// for it unless told the struct is 8 bytes (its calls take one).
+#[test]
+fn a_padding_only_eightbyte_takes_no_register() {
+    let (ffi, lib) = fixture();
+    let t = ffi.type_of("struct fx_pad16").expect("type");
+    assert_eq!(t.size().unwrap(), 16);
+    let mut v = vec![0u8; 16];
+    v[0] = 7;
+    for b in BACKENDS {
+        let r = call(
+            &ffi,
+            &lib,
+            "fx_pad16",
+            b,
+            &[Value::Struct(StructValue::borrowed(&t, &v)), Value::I64(3)],
+        );
+        assert_eq!(r, Value::I64(73), "{b:?}");
+        let cb = ffi
+            .callbacks("int64_t (*)(struct fx_pad16, int64_t)")
+            .expect("type")
+            .backend(b)
+            .untyped(|a: &[Value<'_>]| match &a[0] {
+                Value::Struct(s) => {
+                    Value::I64(i64::from(s.bytes()[0]) * 10 + a[1].as_i64().unwrap_or(-1000))
+                }
+                _ => Value::I64(-1),
+            })
+            .expect("callback");
+        let r = call(&ffi, &lib, "fx_cb_pad16", Backend::Auto, &[cb.value()]);
+        assert_eq!(r, Value::I64(73), "callback via {b:?}");
+    }
+}
