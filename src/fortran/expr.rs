@@ -613,11 +613,12 @@ fn call(f: &str, args: &[Expr], env: &dyn Env) -> Result<Val, ExprError> {
             if b == 0 {
                 return err(0, "mod(): division by zero");
             }
-            Val::Int(a % b)
+            Val::Int(a.checked_rem(b).ok_or_else(overflow)?)
         }
         "sign" => {
             let (a, b) = (int_arg(0)?, int_arg(1)?);
-            Val::Int(if b >= 0 { a.abs() } else { -a.abs() })
+            let m = a.checked_abs().ok_or_else(overflow)?;
+            Val::Int(if b >= 0 { m } else { -m })
         }
         "int" => Val::Int(int_arg(0)?),
         _ => return err(0, format!("unknown function {f}()")),
@@ -699,6 +700,15 @@ mod tests {
         assert_eq!(e("shape(n,0)"), "column 1: 'n' is not an array or string");
         assert_eq!(e("foo(1)"), "column 1: unknown function foo()");
         assert_eq!(e("9223372036854775807+1"), "column 1: integer overflow");
+        // Overflow in the functions too, never a panic.
+        assert_eq!(
+            e("mod(-9223372036854775807-1,-1)"),
+            "column 1: integer overflow"
+        );
+        assert_eq!(
+            e("sign(-9223372036854775807-1,1)"),
+            "column 1: integer overflow"
+        );
         let deep = "(".repeat(100) + "1" + &")".repeat(100);
         assert_eq!(
             parse(&deep).unwrap_err().message,
