@@ -115,6 +115,11 @@ pub const MAX_PAREN_NESTING: usize = 16;
 /// `_Alignof`, opening brackets, which covers casts and array dimensions) accepted in one
 /// declaration or expression, i.e. between `;`, `,`, `{` and `}`.
 pub const MAX_LINKS: usize = 1000;
+/// The most `+` and `-` characters accepted in a row. lang-c's parser tries `++`/`--` and
+/// `+`/`-` at each, which takes time exponential in the run: 1.6× per character, 90 ms at 28
+/// and hours at 280 (the cdef fuzzer's million-input run found it). Real code has at most 3
+/// (`a---b`); spaces between them cost nothing.
+pub const MAX_SIGN_RUN: usize = 16;
 /// The most syntax errors reported (and recovered from) in one call.
 const MAX_SYNTAX_ERRORS: usize = 50;
 /// Stack for parsing deep input: lang-c's parser recurses per nesting level (a debug build

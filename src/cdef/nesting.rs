@@ -2,7 +2,7 @@
 #![forbid(unsafe_code)]
 
 use super::recover::{Lexeme, lexemes};
-use super::{MAX_LINKS, MAX_NESTING, MAX_PAREN_NESTING};
+use super::{MAX_LINKS, MAX_NESTING, MAX_PAREN_NESTING, MAX_SIGN_RUN};
 
 /// How deep an input nests: the most brackets open at once and the most recursion-inducing
 /// tokens in one declaration or expression.
@@ -19,6 +19,9 @@ pub(crate) struct NestCounter {
     depth: usize,
     parens: usize,
     run: usize,
+    /// Adjacent `+`/`-` characters so far, and where the next one would be adjacent.
+    signs: usize,
+    signs_end: usize,
     pub(crate) seen: Nesting,
     pub(crate) error: Option<(usize, String)>,
 }
@@ -77,6 +80,22 @@ impl NestCounter {
 
     /// Feeds one punctuation byte.
     pub(crate) fn punct(&mut self, c: u8, at: usize) {
+        if matches!(c, b'+' | b'-') {
+            self.signs = if at == self.signs_end && at > 0 {
+                self.signs + 1
+            } else {
+                1
+            };
+            self.signs_end = at + 1;
+            if self.signs > MAX_SIGN_RUN && self.error.is_none() {
+                self.error = Some((
+                    at,
+                    format!(
+                        "more than {MAX_SIGN_RUN} '+' and '-' in a row (jitffi's limit: the parser's time doubles with each)"
+                    ),
+                ));
+            }
+        }
         match c {
             b'(' => self.open_paren(at),
             b'[' => self.open(at),

@@ -58,7 +58,9 @@ impl<'a> SourceMap<'a> {
                 let rest = rest.trim_start();
                 let rest = rest.strip_prefix("line").map_or(rest, str::trim_start);
                 let num: String = rest.chars().take_while(char::is_ascii_digit).collect();
-                if let (Ok(n), Some(q1)) = (num.parse::<u32>(), rest.find('"'))
+                // Line 0 names no line (C's #line takes 1 and up): such a marker is ignored, so
+                // that diagnostics keep pointing at real lines.
+                if let (Ok(n @ 1..), Some(q1)) = (num.parse::<u32>(), rest.find('"'))
                     && let Some(q2) = rest[q1 + 1..].find('"')
                 {
                     markers.push((idx + 1, rest[q1 + 1..q1 + 1 + q2].to_string(), n));

@@ -109,6 +109,27 @@ pub(crate) fn regression_cases() -> Vec<Case> {
             "macro diamond 64 in #if",
             vec![cdef(format!("{}#if D64\n#endif\n", macro_diamond(64)))],
         ),
+        // Hangs found by the million-input run (`.ci/selftest`): runs of adjacent `+`/`-`,
+        // which lang-c parses in time exponential in the run (`++`/`--` or `+`/`-` at each).
+        // Fixed since: cdef::MAX_SIGN_RUN.
+        case(
+            "type name after 280 '+'",
+            vec![type_of(format!("{}int", rep("+", 280)))],
+        ),
+        case(
+            "enumerator of 91 '-' then a stray ')'",
+            vec![cdef(format!(
+                "enum color {{ RED, GREEN = 5, BLUE, ALPHA = {}) * 3];",
+                rep("-", 91)
+            ))],
+        ),
+        case(
+            "enumerator of 250 '-'",
+            vec![cdef(format!("enum e_neg {{ EN_A = {}1 }};", rep("-", 250)))],
+        ),
+        // A diagnostic at line 0 after `#0""` (a linemarker without a space). Fixed since:
+        // markers of line 0 are ignored.
+        case("#0\"\" then an unknown type", vec![cdef("#0\"\"\nu m;")]),
     ];
     // Quadratic time: each array dimension walks the whole element chain (is_incomplete), so
     // 20 000 dimensions take ~4.5 s in a debug build (and 40 000 ~18 s) instead of milliseconds.
