@@ -29,9 +29,6 @@ pub(crate) struct FfiCall {
     arg_types: Vec<*mut ffi_type>,
     /// Bytes libffi may write for the result (at least 16).
     ret_buf: usize,
-    /// Which arguments are `long double`, when any is.
-    long_double_args: Option<Vec<bool>>,
-    long_double_ret: bool,
     /// The result is returned through a hidden pointer, passed as the first argument.
     sret: bool,
 }
@@ -322,10 +319,6 @@ impl FfiCall {
             _elements: b.elements,
             arg_types,
             ret_buf,
-            long_double_args: convs
-                .contains(&Conv::LongDouble)
-                .then(|| convs.iter().map(|c| *c == Conv::LongDouble).collect()),
-            long_double_ret: ret == Conv::LongDouble,
             sret,
         })
     }
@@ -347,7 +340,7 @@ impl FfiCall {
         errno: bool,
     ) {
         debug_assert_eq!(args.len() + usize::from(self.sret), self.arg_types.len());
-        // Argument pointers and long double conversions: on the stack for up to 16 arguments.
+        // Argument pointers: on the stack for up to 16 arguments.
         let n = args.len() + usize::from(self.sret);
         let mut ptrs_stack = [std::ptr::null_mut::<c_void>(); 16];
         let mut ptrs_heap = Vec::new();
@@ -357,10 +350,6 @@ impl FfiCall {
             ptrs_heap.resize(n, std::ptr::null_mut());
             &mut ptrs_heap
         };
-        let mut ld_storage = match self.long_double_args {
-            Some(_) => vec![[0u8; 16]; args.len()],
-            None => Vec::new(),
-        };
         let mut sret_ptr: *mut u8 = ret;
         let mut sret_out: *mut u8 = std::ptr::null_mut();
         let mut slots = ptrs.iter_mut();
@@ -369,14 +358,12 @@ impl FfiCall {
         {
             *slot = (&raw mut sret_ptr).cast();
         }
-        for ((i, a), slot) in args.iter().enumerate().zip(slots) {
+        for (a, slot) in args.iter().zip(slots) {
             *slot = match a {
                 Value::Struct(s) => s.bytes().as_ptr() as *mut c_void,
-                Value::F64(v) if self.long_double_args.as_ref().is_some_and(|ld| ld[i]) => {
-                    ld_storage[i][..10].copy_from_slice(&crate::F80::from_f64(*v).to_le_bytes());
-                    ld_storage[i].as_mut_ptr().cast()
-                }
-                // Scalars, pointers and strings: the payload, 8 bytes into the `Value`.
+                // Scalars, pointers, strings, `F80` and `Bits128`: the payload, 8 bytes into
+                // the `Value` (an `F80`'s is the x87 value in memory, a `Bits128`'s the
+                // `__int128`).
                 _ => {
                     // SAFETY: `Value` is `repr(C, u64)` with its payload at offset 8 (see
                     // `value::PAYLOAD`); the pointer stays inside `*a`.
@@ -389,10 +376,9 @@ impl FfiCall {
                 }
             };
         }
-        let mut ret_tmp = [0u8; 16];
-        let rptr: *mut u8 = if self.long_double_ret {
-            ret_tmp.as_mut_ptr()
-        } else if self.sret {
+        // A `long double` result lands in `ret` as C stores it (`value_from_c` reads its 10
+        // bytes).
+        let rptr: *mut u8 = if self.sret {
             // The function returns the hidden pointer; the struct itself lands in `ret`.
             (&raw mut sret_out).cast()
         } else {
@@ -403,7 +389,7 @@ impl FfiCall {
         }
         // SAFETY: the caller guarantees `target`'s signature and the arguments; `ptrs` holds
         // one pointer per argument to storage that outlives the call; `rptr` is writable for
-        // `ret_len()` bytes (the caller's buffer, `ret_tmp`, or `sret_out`).
+        // `ret_len()` bytes (the caller's buffer, or `sret_out`).
         unsafe {
             let f: unsafe extern "C" fn() =
                 std::mem::transmute::<*const c_void, unsafe extern "C" fn()>(target);
@@ -416,11 +402,6 @@ impl FfiCall {
         }
         if errno {
             save_errno();
-        }
-        if self.long_double_ret {
-            // The x87 value as C stored it (`value_from_c` reads its 10 bytes).
-            // SAFETY: `ret` is writable for at least 16 bytes (the caller's contract).
-            unsafe { std::ptr::copy_nonoverlapping(ret_tmp.as_ptr(), ret, 16) };
         }
     }
 

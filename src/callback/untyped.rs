@@ -175,18 +175,8 @@ impl UntypedCtx<'_> {
                 (Value::Struct(s), _) => {
                     std::ptr::copy_nonoverlapping(s.bytes().as_ptr(), ret, s.bytes().len());
                 }
-                (Value::F80(x), Conv::LongDouble) => {
-                    let mut b = [0u8; 16];
-                    b[..10].copy_from_slice(&x.to_le_bytes());
-                    std::ptr::copy_nonoverlapping(b.as_ptr(), ret, 16);
-                }
-                (Value::I128(b) | Value::U128(b), _) => {
-                    std::ptr::copy_nonoverlapping(b.to_le_bytes().as_ptr(), ret, 16);
-                }
-                (Value::F64(x), Conv::LongDouble) => {
-                    let mut b = [0u8; 16];
-                    b[..10].copy_from_slice(&F80::from_f64(*x).to_le_bytes());
-                    std::ptr::copy_nonoverlapping(b.as_ptr(), ret, 16);
+                (Value::F80(_) | Value::I128(_) | Value::U128(_), conv) => {
+                    value::write_scalar(ret, conv.size(), v);
                 }
                 (v, conv) => ret
                     .cast::<u64>()

@@ -72,10 +72,8 @@ pub struct Library {
     lib: crate::Library,
     abi: Abi,
     sigs: Signatures,
-    /// Routines by upper-case name.
-    index: FxHashMap<String, usize>,
-    /// The same, by lower-case name (names as callers write them, without a conversion).
-    lower: FxHashMap<String, usize>,
+    /// Routines by lower-case name (as callers write them: found without a conversion).
+    names: FxHashMap<String, usize>,
     /// Each routine's call, made on its first call.
     prepared: Vec<OnceLock<Entry>>,
     /// Every call through the interpreter (`OpenOptions::interpret`).
@@ -163,15 +161,11 @@ impl Library {
         let ffi = Ffi::new();
         ffi.cdef(&sigs.cdef(&abi).0)
             .map_err(|e| FortranError::Cdef(Box::new(e)))?;
-        let index: FxHashMap<String, usize> = sigs
+        let names = sigs
             .routines
             .iter()
             .enumerate()
-            .map(|(i, r)| (r.name.clone(), i))
-            .collect();
-        let lower = index
-            .iter()
-            .map(|(n, &i)| (n.to_ascii_lowercase(), i))
+            .map(|(i, r)| (r.name.to_ascii_lowercase(), i))
             .collect();
         let prepared = (0..sigs.routines.len()).map(|_| OnceLock::new()).collect();
         Ok(Library {
@@ -179,8 +173,7 @@ impl Library {
             lib,
             abi,
             sigs,
-            index,
-            lower,
+            names,
             prepared,
             interpret: opts.interpret,
             zero_based: opts.zero_based_pivots,
@@ -210,9 +203,9 @@ impl Library {
 
     /// The index of the routine named `name` (any case).
     fn find(&self, name: &str) -> Option<usize> {
-        match self.lower.get(name) {
+        match self.names.get(name) {
             Some(&i) => Some(i),
-            None => self.index.get(&name.to_ascii_uppercase()).copied(),
+            None => self.names.get(&name.to_ascii_lowercase()).copied(),
         }
     }
 

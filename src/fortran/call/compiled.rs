@@ -20,7 +20,7 @@ use cranelift_codegen::ir::{
 };
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
 
-use super::values::{Arg, ArrayArg, Elem, Out, Outs};
+use super::values::{Arg, ArrayArg, Elem, OutKind, Outs};
 use crate::Function;
 use crate::fortran::abi::{Abi, ParamRole as CRole, Prototype};
 use crate::fortran::expr::Expr;
@@ -50,53 +50,6 @@ pub(crate) enum Fast {
     Info(i64),
     /// Nothing ran: the interpreter must make the call.
     Slow,
-}
-
-/// How to read one output from its entry of the output buffer (two words, as the routine
-/// stored the value).
-#[derive(Clone, Copy, Debug, PartialEq)]
-enum OutKind {
-    Int32,
-    Int64,
-    /// A `LOGICAL`: 1 or 0, whatever non-zero value the routine stored.
-    Logical32,
-    Logical64,
-    Real32,
-    Real64,
-    Complex32,
-    Complex64,
-}
-
-impl OutKind {
-    fn of(elem: Elem, t: Option<&FType>) -> Result<OutKind, String> {
-        let logical = matches!(t, Some(FType::Logical { .. }));
-        Ok(match (elem, logical) {
-            (Elem::I32, false) => OutKind::Int32,
-            (Elem::I64, false) => OutKind::Int64,
-            (Elem::I32, true) => OutKind::Logical32,
-            (Elem::I64, true) => OutKind::Logical64,
-            (Elem::F32, _) => OutKind::Real32,
-            (Elem::F64, _) => OutKind::Real64,
-            (Elem::C32, _) => OutKind::Complex32,
-            (Elem::C64, _) => OutKind::Complex64,
-            (Elem::U8, _) => return Err("a CHARACTER output".into()),
-        })
-    }
-
-    #[inline]
-    fn read(self, lo: u64, hi: u64) -> Out {
-        let f32_at = |bits: u64| f64::from(f32::from_bits(bits as u32));
-        match self {
-            OutKind::Int32 => Out::Int(i64::from(lo as u32 as i32)),
-            OutKind::Int64 => Out::Int(lo as i64),
-            OutKind::Logical32 => Out::Int(i64::from(lo as u32 != 0)),
-            OutKind::Logical64 => Out::Int(i64::from(lo != 0)),
-            OutKind::Real32 => Out::Real(f32_at(lo)),
-            OutKind::Real64 => Out::Real(f64::from_bits(lo)),
-            OutKind::Complex32 => Out::Complex(f32_at(lo), f32_at(lo >> 32)),
-            OutKind::Complex64 => Out::Complex(f64::from_bits(lo), f64::from_bits(hi)),
-        }
-    }
 }
 
 /// A routine's call, compiled.

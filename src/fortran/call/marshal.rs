@@ -5,13 +5,13 @@
 use std::ffi::c_void;
 use std::marker::PhantomData;
 
-use super::values::{Arg, Elem, Out};
+use super::values::{Arg, Elem, Out, OutKind};
 use super::{ByName, CallEnv, arg_err};
 use crate::fortran::FortranError;
 use crate::fortran::abi::{Abi, ParamRole as CRole, Prototype};
 use crate::fortran::expr::Val;
 use crate::fortran::model::{FType, Intent, Routine};
-use crate::fortran::sig::{ArgRole as Role, Sig, SigArg};
+use crate::fortran::sig::{Sig, SigArg};
 use crate::{Function, Value};
 
 /// Storage of one argument during a call, 16-byte aligned; scalars (up to 16 bytes) inline.
@@ -54,30 +54,18 @@ pub(super) enum Place<'a> {
     Code(Value<'static>),
 }
 
-pub(super) fn scalar_out(elem: Elem, b: &[u8], a: &SigArg) -> Out {
-    let logical = matches!(a.ty, Some(FType::Logical { .. }));
-    let o = match elem {
-        Elem::I32 => Out::Int(i64::from(i32::from_le_bytes(
-            b[..4].try_into().unwrap_or_default(),
-        ))),
-        Elem::I64 => Out::Int(i64::from_le_bytes(b[..8].try_into().unwrap_or_default())),
-        Elem::F32 => Out::Real(f64::from(f32::from_le_bytes(
-            b[..4].try_into().unwrap_or_default(),
-        ))),
-        Elem::F64 => Out::Real(f64::from_le_bytes(b[..8].try_into().unwrap_or_default())),
-        Elem::C32 => Out::Complex(
-            f64::from(f32::from_le_bytes(b[..4].try_into().unwrap_or_default())),
-            f64::from(f32::from_le_bytes(b[4..8].try_into().unwrap_or_default())),
-        ),
-        Elem::C64 => Out::Complex(
-            f64::from_le_bytes(b[..8].try_into().unwrap_or_default()),
-            f64::from_le_bytes(b[8..16].try_into().unwrap_or_default()),
-        ),
-        Elem::U8 => Out::Str(String::from_utf8_lossy(b).into_owned()),
-    };
-    match (logical, o) {
-        (true, Out::Int(i)) => Out::Int(i64::from(i != 0)),
-        (_, o) => o,
+/// A scalar output from the bytes the routine stored (`ty`: its type, for `LOGICAL`).
+pub(super) fn scalar_out(elem: Elem, b: &[u8], ty: Option<&FType>) -> Out {
+    match OutKind::of(elem, ty) {
+        Ok(k) => {
+            let mut w = [0u8; 16];
+            let n = b.len().min(16);
+            w[..n].copy_from_slice(&b[..n]);
+            let word = |i: usize| u64::from_le_bytes(w[i..i + 8].try_into().unwrap_or_default());
+            k.read(word(0), word(8))
+        }
+        // CHARACTER.
+        Err(_) => Out::Str(String::from_utf8_lossy(b).into_owned()),
     }
 }
 
@@ -301,20 +289,7 @@ pub(super) fn raw_call(
         let s = result.as_ref().map(Slot::bytes).unwrap_or_default();
         return Ok(Some(match t {
             FType::Character { .. } => Out::Str(String::from_utf8_lossy(s).into_owned()),
-            _ => scalar_out(
-                Elem::of(t, abi).unwrap_or(Elem::F64),
-                s,
-                &SigArg {
-                    name: r.name.clone(),
-                    ty: Some(t.clone()),
-                    dims: Vec::new(),
-                    intent: Intent::Out,
-                    role: Role::Out,
-                    callback: None,
-                    intent_stated: true,
-                    checks: Vec::new(),
-                },
-            ),
+            _ => scalar_out(Elem::of(t, abi).unwrap_or(Elem::F64), s, Some(t)),
         }));
     }
     Ok(Some(match v {

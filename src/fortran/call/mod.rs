@@ -432,7 +432,7 @@ pub(crate) fn call(
         match places.remove(&a.name) {
             Some(Place::Owned(slot)) => {
                 if a.dims.is_empty() {
-                    outs.0.push(scalar_out(elem, slot.bytes(), a));
+                    outs.0.push(scalar_out(elem, slot.bytes(), a.ty.as_ref()));
                 } else {
                     let shape = env.shapes.get(&a.name).cloned().unwrap_or_default();
                     let n: usize = shape.iter().product();
