@@ -86,6 +86,9 @@ pub enum Error {
     CData(CDataError),
     /// A callback cannot be made (or, recorded on its handle, a call of it failed).
     Callback(crate::callback::CallbackError),
+    /// An FFI operation could not be emitted into a host's Cranelift function
+    /// ([`crate::emit`]).
+    Emit(crate::emit::EmitError),
     /// The LP modeler refused a model or GLPK failed ([`crate::lp`]).
     Lp(crate::lp::LpError),
     /// Fortran sources cannot be read or a Fortran library used ([`crate::fortran`]).
@@ -108,6 +111,7 @@ impl fmt::Display for Error {
             Error::TypeMismatch(e) => e.fmt(f),
             Error::CData(e) => e.fmt(f),
             Error::Callback(e) => e.fmt(f),
+            Error::Emit(e) => e.fmt(f),
             Error::Lp(e) => e.fmt(f),
             Error::Fortran(e) => e.fmt(f),
             #[cfg(feature = "cli")]
@@ -130,6 +134,7 @@ impl std::error::Error for Error {
             Error::TypeMismatch(e) => e,
             Error::CData(e) => e,
             Error::Callback(e) => e,
+            Error::Emit(e) => e,
             Error::Lp(e) => e,
             Error::Fortran(e) => e,
             #[cfg(feature = "cli")]
@@ -177,6 +182,11 @@ impl From<TypeMismatch> for Error {
 impl From<CDataError> for Error {
     fn from(e: CDataError) -> Self {
         Error::CData(e)
+    }
+}
+impl From<crate::emit::EmitError> for Error {
+    fn from(e: crate::emit::EmitError) -> Self {
+        Error::Emit(e)
     }
 }
 impl From<crate::lp::LpError> for Error {

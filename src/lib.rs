@@ -97,6 +97,7 @@ mod context;
 pub mod ctype;
 #[cfg(feature = "cli")]
 pub mod dump;
+pub mod emit;
 mod errno;
 mod error;
 mod ffi;
@@ -113,6 +114,17 @@ pub mod probe;
 mod ty;
 mod value;
 
+/// The Cranelift crates jitffi is built with, for hosts that emit FFI operations into their own
+/// functions ([`emit`]): use these paths and the host's IR, builder and module are of the same
+/// version as jitffi's.
+pub mod cranelift {
+    pub use cranelift_codegen as codegen;
+    pub use cranelift_frontend as frontend;
+    pub use cranelift_jit as jit;
+    pub use cranelift_module as module;
+    pub use cranelift_native as native;
+}
+
 pub use call::{
     Backend, CRepr, CallError, CallErrorKind, Function, Global, Shape, ShapeField, TypeMismatch,
     TypedArgs, TypedFunction,
@@ -125,6 +137,7 @@ pub use cdata::error::{CDataError, CDataErrorKind};
 pub use cdata::view::CData;
 pub use cdef::{CdefError, CdefOptions, Diagnostic};
 pub use errno::{errno, set_errno};
+pub use emit::{EmitError, EmitErrorKind};
 pub use error::{Error, HeaderError};
 pub use ffi::{Ffi, HeaderOptions, HeaderReport, Namespace, preprocess_header};
 pub use jit::{CodeMemory, JitStats, code_memory, set_code_memory};

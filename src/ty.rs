@@ -66,6 +66,11 @@ impl Type {
         }))
     }
 
+    /// The context the type belongs to.
+    pub(crate) fn context(&self) -> &Context {
+        &self.0.cx
+    }
+
     /// The index of the type in its context's [`TypeTable`]: for introspection through
     /// [`Type::table`] and the `ctype` module (and for `StructValue`s), valid only in this
     /// context.

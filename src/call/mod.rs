@@ -295,6 +295,16 @@ impl Function {
         }
     }
 
+    /// Whether calls capture `errno` ([`Function::capture_errno`]).
+    pub(crate) fn captures_errno(&self) -> bool {
+        self.inner.errno
+    }
+
+    /// The engine cell of the function's context.
+    pub(crate) fn engine_cell(&self) -> &SharedEngine {
+        &self.inner.engine
+    }
+
     /// The number of declared (fixed) parameters.
     pub fn param_count(&self) -> usize {
         self.inner.fixed.convs.len()

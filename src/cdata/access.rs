@@ -208,6 +208,11 @@ impl CDataType {
 }
 
 impl Member {
+    /// Where the member lives (for `crate::emit`).
+    pub(crate) fn spec(&self) -> &FieldSpec {
+        &self.spec
+    }
+
     /// Reads the member of `d` (one object).
     ///
     /// # Errors

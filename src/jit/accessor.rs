@@ -93,17 +93,173 @@ fn pieces(n: u32) -> Vec<(i32, Type)> {
     out
 }
 
+/// The IR type of a [`Scalar`].
+pub(crate) fn scalar_type(s: Scalar) -> Type {
+    match s {
+        Scalar::Int(1) | Scalar::Bool => types::I8,
+        Scalar::Int(2) => types::I16,
+        Scalar::Int(4) => types::I32,
+        Scalar::Int(_) => types::I64,
+        Scalar::F32 => types::F32,
+        Scalar::F64 => types::F64,
+    }
+}
+
+/// The member `spec` of the element at `elem` (the element's address), loaded with `flags`:
+/// one load with the offset as its immediate, or for a bit-field the bytes that hold it, a
+/// shift and a sign or zero extension.
+pub(crate) fn load_member(
+    b: &mut FunctionBuilder<'_>,
+    spec: &MemberSpec,
+    elem: IrValue,
+    flags: MemFlagsData,
+) -> IrValue {
+    let off = spec.offset as i32;
+    let ty = scalar_type(spec.scalar);
+    let Some((shift, width)) = spec.bits else {
+        let v = b.ins().load(ty, flags, elem, off);
+        return if spec.scalar == Scalar::Bool {
+            // `_Bool` memory holds 0 or 1; normalise anyway, as C compilers read it.
+            b.ins().icmp_imm_s(IntCC::NotEqual, v, 0)
+        } else {
+            v
+        };
+    };
+    let n = (shift + width).div_ceil(8);
+    let word = if n <= 8 {
+        let w = load_bytes(b, elem, off, n, flags);
+        b.ins().ushr_imm_s(w, i64::from(shift))
+    } else {
+        // Nine bytes: a 64-bit field that starts `shift` (> 0) bits into its byte.
+        let lo = b.ins().load(types::I64, flags, elem, off);
+        let hi = b.ins().uload8(types::I64, flags, elem, off + 8);
+        let lo = b.ins().ushr_imm_s(lo, i64::from(shift));
+        let hi = b.ins().ishl_imm_s(hi, i64::from(64 - shift));
+        b.ins().bor(lo, hi)
+    };
+    let spare = i64::from(64 - width);
+    let up = b.ins().ishl_imm_s(word, spare);
+    let v = if spec.signed {
+        b.ins().sshr_imm_s(up, spare)
+    } else {
+        b.ins().ushr_imm_s(up, spare)
+    };
+    if ty == types::I64 {
+        v
+    } else {
+        b.ins().ireduce(ty, v)
+    }
+}
+
+/// `n` (≤ 8) bytes at `elem + off`, little-endian, zero-extended to 64 bits.
+fn load_bytes(
+    b: &mut FunctionBuilder<'_>,
+    elem: IrValue,
+    off: i32,
+    n: u32,
+    flags: MemFlagsData,
+) -> IrValue {
+    let mut acc: Option<IrValue> = None;
+    for (at, ty) in pieces(n) {
+        let v = match ty {
+            types::I64 => b.ins().load(types::I64, flags, elem, off + at),
+            types::I32 => b.ins().uload32(flags, elem, off + at),
+            types::I16 => b.ins().uload16(types::I64, flags, elem, off + at),
+            _ => b.ins().uload8(types::I64, flags, elem, off + at),
+        };
+        let v = if at == 0 {
+            v
+        } else {
+            b.ins().ishl_imm_s(v, i64::from(at * 8))
+        };
+        acc = Some(match acc {
+            None => v,
+            Some(a) => b.ins().bor(a, v),
+        });
+    }
+    acc.unwrap_or_else(|| b.ins().iconst(types::I64, 0))
+}
+
+/// Stores the low `n` (≤ 8) bytes of `w` at `elem + off`.
+fn store_bytes(
+    b: &mut FunctionBuilder<'_>,
+    elem: IrValue,
+    off: i32,
+    n: u32,
+    w: IrValue,
+    flags: MemFlagsData,
+) {
+    for (at, ty) in pieces(n) {
+        let v = if at == 0 {
+            w
+        } else {
+            b.ins().ushr_imm_s(w, i64::from(at * 8))
+        };
+        match ty {
+            types::I64 => {
+                b.ins().store(flags, v, elem, off + at);
+            }
+            types::I32 => {
+                b.ins().istore32(flags, v, elem, off + at);
+            }
+            types::I16 => {
+                b.ins().istore16(flags, v, elem, off + at);
+            }
+            _ => {
+                b.ins().istore8(flags, v, elem, off + at);
+            }
+        }
+    }
+}
+
+/// Stores `v` (of the spec's scalar IR type) into the member `spec` of the element at `elem`:
+/// one store, or for a bit-field a read-modify-write of exactly the bytes that hold it.
+pub(crate) fn store_member(
+    b: &mut FunctionBuilder<'_>,
+    spec: &MemberSpec,
+    elem: IrValue,
+    v: IrValue,
+    flags: MemFlagsData,
+) {
+    let off = spec.offset as i32;
+    let Some((shift, width)) = spec.bits else {
+        b.ins().store(flags, v, elem, off);
+        return;
+    };
+    let v = if scalar_type(spec.scalar) == types::I64 {
+        v
+    } else {
+        b.ins().uextend(types::I64, v)
+    };
+    let n = (shift + width).div_ceil(8);
+    let mask: u128 = ((1u128 << width) - 1) << shift;
+    let shifted = b.ins().ishl_imm_s(v, i64::from(shift));
+    if n <= 8 {
+        let old = load_bytes(b, elem, off, n, flags);
+        let keep = b.ins().band_imm_s(old, !(mask as u64) as i64);
+        let new = b.ins().band_imm_s(shifted, mask as u64 as i64);
+        let w = b.ins().bor(keep, new);
+        store_bytes(b, elem, off, n, w, flags);
+    } else {
+        let (mlo, mhi) = (mask as u64, (mask >> 64) as u64);
+        let lo = b.ins().load(types::I64, flags, elem, off);
+        let keep = b.ins().band_imm_s(lo, !mlo as i64);
+        let new = b.ins().band_imm_s(shifted, mlo as i64);
+        let lo = b.ins().bor(keep, new);
+        b.ins().store(flags, lo, elem, off);
+        let hi = b.ins().uload8(types::I64, flags, elem, off + 8);
+        let keep = b.ins().band_imm_s(hi, !mhi as i64);
+        let top = b.ins().ushr_imm_s(v, i64::from(64 - shift));
+        let new = b.ins().band_imm_s(top, mhi as i64);
+        let hi = b.ins().bor(keep, new);
+        b.ins().istore8(flags, hi, elem, off + 8);
+    }
+}
+
 impl<'e> Code<'e> {
     /// The IR type of the Rust value.
     fn ty(&self) -> Type {
-        match self.spec.scalar {
-            Scalar::Int(1) | Scalar::Bool => types::I8,
-            Scalar::Int(2) => types::I16,
-            Scalar::Int(4) => types::I32,
-            Scalar::Int(_) => types::I64,
-            Scalar::F32 => types::F32,
-            Scalar::F64 => types::F64,
-        }
+        scalar_type(self.spec.scalar)
     }
 
     fn sig(&self, params: &[Type], ret: Option<Type>) -> Signature {
@@ -113,135 +269,12 @@ impl<'e> Code<'e> {
         sig
     }
 
-    /// The member of the element at `elem` (the element's address).
     fn load(&self, b: &mut FunctionBuilder<'_>, elem: IrValue) -> IrValue {
-        let off = self.spec.offset as i32;
-        let ty = self.ty();
-        let Some((shift, width)) = self.spec.bits else {
-            let v = b.ins().load(ty, flags(), elem, off);
-            return if self.spec.scalar == Scalar::Bool {
-                // `_Bool` memory holds 0 or 1; normalise anyway, as C compilers read it.
-                b.ins().icmp_imm_s(IntCC::NotEqual, v, 0)
-            } else {
-                v
-            };
-        };
-        let n = (shift + width).div_ceil(8);
-        let word = if n <= 8 {
-            let w = self.load_bytes(b, elem, off, n);
-            b.ins().ushr_imm_s(w, i64::from(shift))
-        } else {
-            // Nine bytes: a 64-bit field that starts `shift` (> 0) bits into its byte.
-            let lo = b.ins().load(types::I64, flags(), elem, off);
-            let hi = b.ins().uload8(types::I64, flags(), elem, off + 8);
-            let lo = b.ins().ushr_imm_s(lo, i64::from(shift));
-            let hi = b.ins().ishl_imm_s(hi, i64::from(64 - shift));
-            b.ins().bor(lo, hi)
-        };
-        let spare = i64::from(64 - width);
-        let up = b.ins().ishl_imm_s(word, spare);
-        let v = if self.spec.signed {
-            b.ins().sshr_imm_s(up, spare)
-        } else {
-            b.ins().ushr_imm_s(up, spare)
-        };
-        if ty == types::I64 {
-            v
-        } else {
-            b.ins().ireduce(ty, v)
-        }
+        load_member(b, self.spec, elem, flags())
     }
 
-    /// `n` (≤ 8) bytes at `elem + off`, little-endian, zero-extended to 64 bits.
-    fn load_bytes(&self, b: &mut FunctionBuilder<'_>, elem: IrValue, off: i32, n: u32) -> IrValue {
-        let mut acc: Option<IrValue> = None;
-        for (at, ty) in pieces(n) {
-            let v = match ty {
-                types::I64 => b.ins().load(types::I64, flags(), elem, off + at),
-                types::I32 => b.ins().uload32(flags(), elem, off + at),
-                types::I16 => b.ins().uload16(types::I64, flags(), elem, off + at),
-                _ => b.ins().uload8(types::I64, flags(), elem, off + at),
-            };
-            let v = if at == 0 {
-                v
-            } else {
-                b.ins().ishl_imm_s(v, i64::from(at * 8))
-            };
-            acc = Some(match acc {
-                None => v,
-                Some(a) => b.ins().bor(a, v),
-            });
-        }
-        acc.unwrap_or_else(|| b.ins().iconst(types::I64, 0))
-    }
-
-    /// Stores the low `n` (≤ 8) bytes of `w` at `elem + off`.
-    fn store_bytes(
-        &self,
-        b: &mut FunctionBuilder<'_>,
-        elem: IrValue,
-        off: i32,
-        n: u32,
-        w: IrValue,
-    ) {
-        for (at, ty) in pieces(n) {
-            let v = if at == 0 {
-                w
-            } else {
-                b.ins().ushr_imm_s(w, i64::from(at * 8))
-            };
-            match ty {
-                types::I64 => {
-                    b.ins().store(flags(), v, elem, off + at);
-                }
-                types::I32 => {
-                    b.ins().istore32(flags(), v, elem, off + at);
-                }
-                types::I16 => {
-                    b.ins().istore16(flags(), v, elem, off + at);
-                }
-                _ => {
-                    b.ins().istore8(flags(), v, elem, off + at);
-                }
-            }
-        }
-    }
-
-    /// Stores `v` (of `T`'s IR type) into the member of the element at `elem`.
     fn store(&self, b: &mut FunctionBuilder<'_>, elem: IrValue, v: IrValue) {
-        let off = self.spec.offset as i32;
-        let Some((shift, width)) = self.spec.bits else {
-            b.ins().store(flags(), v, elem, off);
-            return;
-        };
-        let v = if self.ty() == types::I64 {
-            v
-        } else {
-            b.ins().uextend(types::I64, v)
-        };
-        let n = (shift + width).div_ceil(8);
-        let mask: u128 = ((1u128 << width) - 1) << shift;
-        let shifted = b.ins().ishl_imm_s(v, i64::from(shift));
-        if n <= 8 {
-            let old = self.load_bytes(b, elem, off, n);
-            let keep = b.ins().band_imm_s(old, !(mask as u64) as i64);
-            let new = b.ins().band_imm_s(shifted, mask as u64 as i64);
-            let w = b.ins().bor(keep, new);
-            self.store_bytes(b, elem, off, n, w);
-        } else {
-            let (mlo, mhi) = (mask as u64, (mask >> 64) as u64);
-            let lo = b.ins().load(types::I64, flags(), elem, off);
-            let keep = b.ins().band_imm_s(lo, !mlo as i64);
-            let new = b.ins().band_imm_s(shifted, mlo as i64);
-            let lo = b.ins().bor(keep, new);
-            b.ins().store(flags(), lo, elem, off);
-            let hi = b.ins().uload8(types::I64, flags(), elem, off + 8);
-            let keep = b.ins().band_imm_s(hi, !mhi as i64);
-            let top = b.ins().ushr_imm_s(v, i64::from(64 - shift));
-            let new = b.ins().band_imm_s(top, mhi as i64);
-            let hi = b.ins().bor(keep, new);
-            b.ins().istore8(flags(), hi, elem, off + 8);
-        }
+        store_member(b, self.spec, elem, v, flags());
     }
 
     fn elem(&self, b: &mut FunctionBuilder<'_>, base: IrValue, i: IrValue) -> IrValue {

@@ -14,6 +14,7 @@
 
 mod accessor;
 mod callback;
+pub(crate) mod host;
 mod memory;
 mod stub;
 
@@ -28,7 +29,7 @@ use cranelift_frontend::FunctionBuilderContext;
 use cranelift_jit::{JITBuilder, JITModule};
 use cranelift_module::{Linkage, Module};
 
-pub(crate) use accessor::{MemberSpec, Scalar};
+pub(crate) use accessor::{MemberSpec, Scalar, load_member, scalar_type, store_member};
 pub(crate) use callback::{Slot, ThunkKind};
 pub(crate) use stub::{StubFn, StubSpec, UntypedStub, variadic_thunk};
 
@@ -53,6 +54,8 @@ struct EngineInner {
     stubs: HashMap<stub::StubKey, stub::StubEntry>,
     /// Callback entries (adapters, thunks) per signature (see `callback.rs`).
     callbacks: HashMap<callback::EntryKey, usize>,
+    /// Variadic thunks per (vector registers, callee).
+    variadic: HashMap<(u8, usize), usize>,
     stats: JitStats,
 }
 
@@ -255,6 +258,7 @@ impl JitEngine {
                 counter: 0,
                 stubs: HashMap::new(),
                 callbacks: HashMap::new(),
+                variadic: HashMap::new(),
                 stats: JitStats::default(),
             }),
             isa,
@@ -348,6 +352,40 @@ impl JitEngine {
         Ok(bytes)
     }
 
+    /// The entry that calls the variadic function at `target` with `vector_regs` in `%al`
+    /// ([`variadic_thunk`]), installed once per pair.
+    pub(crate) fn variadic_entry(&self, vector_regs: u8, target: usize) -> Result<usize, JitError> {
+        if let Some(&e) = self.lock().variadic.get(&(vector_regs, target)) {
+            return Ok(e);
+        }
+        let e = self.install(&variadic_thunk(vector_regs, target))? as usize;
+        self.lock().variadic.insert((vector_regs, target), e);
+        Ok(e)
+    }
+
+    /// Compiles and installs a host's function (`crate::emit::compile`): optimised, with frame
+    /// pointers, the IR verified first (a host's IR error is a message, not a crash).
+    pub(crate) fn compile_host(
+        &self,
+        sig: ir::Signature,
+        build: impl FnOnce(&mut cranelift_frontend::FunctionBuilder<'_>) -> Result<(), JitError>,
+    ) -> Result<HostCode, JitError> {
+        let isa = &*self.opt_isa;
+        let mut clif = String::new();
+        let bytes = self.codegen_with(isa, sig, |func, fctx, config| {
+            let mut b = cranelift_frontend::FunctionBuilder::new(func, fctx);
+            build(&mut b)?;
+            b.seal_all_blocks();
+            b.finalize(config);
+            cranelift_codegen::verify_function(func, isa)
+                .map_err(|e| JitError(format!("the host's IR does not verify: {e}")))?;
+            clif = func.display().to_string();
+            Ok(())
+        })?;
+        let addr = self.install(&bytes)?;
+        Ok(HostCode { addr, bytes, clif })
+    }
+
     /// Installs machine code without relocations and returns its executable address.
     pub(crate) fn install(&self, bytes: &[u8]) -> Result<*const u8, JitError> {
         let mut guard = self.lock();
@@ -379,6 +417,13 @@ impl JitEngine {
             None => written,
         })
     }
+}
+
+/// A host function compiled by [`JitEngine::compile_host`].
+pub(crate) struct HostCode {
+    pub(crate) addr: *const u8,
+    pub(crate) bytes: Vec<u8>,
+    pub(crate) clif: String,
 }
 
 impl Drop for JitEngine {

@@ -211,9 +211,7 @@ impl JitEngine {
         check_arg_classes(spec.plan)?;
         let callee = match (spec.plan.variadic, spec.target) {
             (false, t) => t,
-            (true, Some(t)) => {
-                Some(self.install(&variadic_thunk(spec.plan.vector_regs, t))? as usize)
-            }
+            (true, Some(t)) => Some(self.variadic_entry(spec.plan.vector_regs, t)?),
             (true, None) => {
                 return Err(JitError("variadic calls through function pointers".into()));
             }
@@ -307,61 +305,68 @@ impl JitEngine {
 
     /// The Cranelift signature of the C function as the plan lays it out.
     pub(crate) fn callee_signature(&self, plan: &CallPlan) -> Signature {
-        let mut sig = Signature::new(self.call_conv());
-        if let RetClass::Sret { .. } = plan.ret {
-            sig.params.push(AbiParam::special(
-                self.pointer_type(),
-                ArgumentPurpose::StructReturn,
-            ));
-        }
-        let pads = stack_padding(plan);
-        for (a, pad) in plan.args.iter().zip(pads) {
-            if pad {
-                sig.params.push(AbiParam::special(
-                    self.pointer_type(),
-                    ArgumentPurpose::StructArgument(8),
-                ));
-            }
-            match a {
-                ArgClass::Int { bytes, .. } => sig.params.push(AbiParam::new(if *bytes <= 4 {
-                    types::I32
-                } else {
-                    types::I64
-                })),
-                ArgClass::F32 => sig.params.push(AbiParam::new(types::F32)),
-                ArgClass::F64 => sig.params.push(AbiParam::new(types::F64)),
-                ArgClass::Ptr => sig.params.push(AbiParam::new(self.pointer_type())),
-                ArgClass::StructRegs { parts, .. } => {
-                    for p in parts {
-                        sig.params.push(AbiParam::new(part_type(*p)));
-                    }
-                }
-                ArgClass::StructStack { size, .. } => {
-                    sig.params.push(AbiParam::special(
-                        self.pointer_type(),
-                        ArgumentPurpose::StructArgument(round8(*size)),
-                    ));
-                }
-                ArgClass::StructRef { .. } | ArgClass::Unsupported(_) => {}
-            }
-        }
-        match &plan.ret {
-            RetClass::Void | RetClass::Sret { .. } | RetClass::Unsupported(_) => {}
-            RetClass::Int { bytes, .. } => sig.returns.push(AbiParam::new(int_type(*bytes))),
-            RetClass::F32 => sig.returns.push(AbiParam::new(types::F32)),
-            RetClass::F64 => sig.returns.push(AbiParam::new(types::F64)),
-            RetClass::Ptr => sig.returns.push(AbiParam::new(self.pointer_type())),
-            RetClass::StructRegs { parts, .. } => {
-                for p in parts {
-                    sig.returns.push(AbiParam::new(part_type(*p)));
-                }
-            }
-        }
-        sig
+        signature_of(plan, self.call_conv(), self.pointer_type())
     }
 }
 
-fn int_type(bytes: u8) -> Type {
+/// The Cranelift signature of a C function as `plan` lays it out, in `call_conv` (the host's
+/// C convention) with pointers of type `ptr`: stubs, callback thunks and host code emitted
+/// by `crate::emit` all call through it.
+pub(crate) fn signature_of(
+    plan: &CallPlan,
+    call_conv: cranelift_codegen::isa::CallConv,
+    ptr: Type,
+) -> Signature {
+    let mut sig = Signature::new(call_conv);
+    if let RetClass::Sret { .. } = plan.ret {
+        sig.params
+            .push(AbiParam::special(ptr, ArgumentPurpose::StructReturn));
+    }
+    let pads = stack_padding(plan);
+    for (a, pad) in plan.args.iter().zip(pads) {
+        if pad {
+            sig.params
+                .push(AbiParam::special(ptr, ArgumentPurpose::StructArgument(8)));
+        }
+        match a {
+            ArgClass::Int { bytes, .. } => sig.params.push(AbiParam::new(if *bytes <= 4 {
+                types::I32
+            } else {
+                types::I64
+            })),
+            ArgClass::F32 => sig.params.push(AbiParam::new(types::F32)),
+            ArgClass::F64 => sig.params.push(AbiParam::new(types::F64)),
+            ArgClass::Ptr => sig.params.push(AbiParam::new(ptr)),
+            ArgClass::StructRegs { parts, .. } => {
+                for p in parts {
+                    sig.params.push(AbiParam::new(part_type(*p)));
+                }
+            }
+            ArgClass::StructStack { size, .. } => {
+                sig.params.push(AbiParam::special(
+                    ptr,
+                    ArgumentPurpose::StructArgument(round8(*size)),
+                ));
+            }
+            ArgClass::StructRef { .. } | ArgClass::Unsupported(_) => {}
+        }
+    }
+    match &plan.ret {
+        RetClass::Void | RetClass::Sret { .. } | RetClass::Unsupported(_) => {}
+        RetClass::Int { bytes, .. } => sig.returns.push(AbiParam::new(int_type(*bytes))),
+        RetClass::F32 => sig.returns.push(AbiParam::new(types::F32)),
+        RetClass::F64 => sig.returns.push(AbiParam::new(types::F64)),
+        RetClass::Ptr => sig.returns.push(AbiParam::new(ptr)),
+        RetClass::StructRegs { parts, .. } => {
+            for p in parts {
+                sig.returns.push(AbiParam::new(part_type(*p)));
+            }
+        }
+    }
+    sig
+}
+
+pub(super) fn int_type(bytes: u8) -> Type {
     match bytes {
         1 => types::I8,
         2 => types::I16,

@@ -1,0 +1,225 @@
+//! IR emitted into a host's own Cranelift function (`crate::emit`): a C call lowered by its
+//! [`CallPlan`] at the call site, with no stub in between, and member loads and stores.
+//!
+//! The host's values are C values in their natural IR types (`int` is `i32`, `char` is `i8`,
+//! `double` is `f64`, a pointer is the pointer type); a struct or union passed or returned by
+//! value is the address of its bytes. The lowering does what a C compiler's call site does:
+//! narrow integers are extended to 32 bits, structs in registers are loaded eightbyte by
+//! eightbyte straight from their bytes, structs on the stack are copied to a stack slot of the
+//! host's frame that Cranelift copies into the outgoing arguments, a result in memory gets a
+//! stack slot passed as the hidden pointer, and a result in registers is stored to a slot
+//! whose address is the result. Nothing here allocates or calls into Rust unless `errno` is
+//! captured.
+
+use cranelift_codegen::ir::{
+    InstBuilder, MemFlagsData, StackSlot, StackSlotData, StackSlotKind, Type, Value as IrValue,
+    types,
+};
+use cranelift_frontend::FunctionBuilder;
+
+use super::JitError;
+use super::stub::{int_type, part_type, round8, signature_of, stack_padding};
+use crate::errno::{restore_errno, save_errno};
+use crate::plan::{ArgClass, CallPlan, Part, RegClass, RetClass};
+
+/// What a host call calls.
+#[derive(Copy, Clone, Debug)]
+pub(crate) enum Callee {
+    /// A known address, materialised as a constant.
+    Addr(usize),
+    /// An address computed by the host (a function pointer).
+    Value(IrValue),
+}
+
+/// The host's IR type of an argument of class `class` (`None`: not passable).
+pub(crate) fn host_arg_type(class: &ArgClass, ptr: Type) -> Option<Type> {
+    match class {
+        ArgClass::Int { bytes, .. } => Some(int_type(*bytes)),
+        ArgClass::F32 => Some(types::F32),
+        ArgClass::F64 => Some(types::F64),
+        ArgClass::Ptr | ArgClass::StructRegs { .. } | ArgClass::StructStack { .. } => Some(ptr),
+        ArgClass::StructRef { .. } | ArgClass::Unsupported(_) => None,
+    }
+}
+
+/// Host memory: may be unaligned (packed records), may trap (the host's pointers).
+fn host_flags() -> MemFlagsData {
+    MemFlagsData::new()
+}
+
+/// A stack slot of the host's frame: `size` bytes rounded up to 8, 16-aligned.
+fn slot(b: &mut FunctionBuilder<'_>, size: u32) -> StackSlot {
+    b.create_sized_stack_slot(StackSlotData::new(
+        StackSlotKind::ExplicitSlot,
+        round8(size).max(8),
+        4,
+    ))
+}
+
+/// Copies `size` bytes from `src` to `dst` with loads and stores of 8, 4, 2, 1 bytes, never
+/// touching a byte past `size` on either side.
+fn copy(b: &mut FunctionBuilder<'_>, dst: IrValue, src: IrValue, size: u32) {
+    let mut off = 0u32;
+    for (step, ty) in [
+        (8u32, types::I64),
+        (4, types::I32),
+        (2, types::I16),
+        (1, types::I8),
+    ] {
+        while size - off >= step {
+            let o = i32::try_from(off).unwrap_or(0);
+            let v = b.ins().load(ty, host_flags(), src, o);
+            b.ins().store(host_flags(), v, dst, o);
+            off += step;
+        }
+    }
+}
+
+/// One register part of a struct, read straight from its bytes at `src`: exactly the part's
+/// bytes (a 4-byte tail is one 32-bit load, a 3-byte tail a 16- and an 8-bit load), so that
+/// nothing past the struct's end is read.
+fn load_part(b: &mut FunctionBuilder<'_>, src: IrValue, p: Part) -> IrValue {
+    let off = i32::try_from(p.offset).unwrap_or(0);
+    match (p.class, p.size) {
+        (RegClass::Float, 4) => b.ins().load(types::F32, host_flags(), src, off),
+        (RegClass::Float, _) => b.ins().load(types::F64, host_flags(), src, off),
+        (RegClass::Int, 8) => b.ins().load(types::I64, host_flags(), src, off),
+        (RegClass::Int, n) => {
+            let mut acc: Option<IrValue> = None;
+            let mut at = 0u32;
+            for (step, ty) in [(4u32, types::I32), (2, types::I16), (1, types::I8)] {
+                while n - at >= step {
+                    let o = off + i32::try_from(at).unwrap_or(0);
+                    let v = match ty {
+                        types::I32 => b.ins().uload32(host_flags(), src, o),
+                        types::I16 => b.ins().uload16(types::I64, host_flags(), src, o),
+                        _ => b.ins().uload8(types::I64, host_flags(), src, o),
+                    };
+                    let v = if at == 0 {
+                        v
+                    } else {
+                        b.ins().ishl_imm_s(v, i64::from(at * 8))
+                    };
+                    acc = Some(match acc {
+                        None => v,
+                        Some(a) => b.ins().bor(a, v),
+                    });
+                    at += step;
+                }
+            }
+            acc.unwrap_or_else(|| b.ins().iconst(types::I64, 0))
+        }
+    }
+}
+
+fn call_helper(b: &mut FunctionBuilder<'_>, ptr: Type, f: extern "C" fn()) {
+    let sig = cranelift_codegen::ir::Signature::new(call_conv());
+    let sig = b.import_signature(sig);
+    let addr = b.ins().iconst(ptr, f as usize as i64);
+    b.ins().call_indirect(sig, addr, &[]);
+}
+
+/// The C calling convention of the host.
+pub(crate) fn call_conv() -> cranelift_codegen::isa::CallConv {
+    cranelift_codegen::isa::CallConv::SystemV
+}
+
+/// Emits a call of `callee` as `plan` lays it out, with the host's `args` (already checked to
+/// be of [`host_arg_type`]), and returns the result as the host sees it (none for `void`, the
+/// scalar, or the address of a stack slot holding a struct result).
+pub(crate) fn emit_call(
+    b: &mut FunctionBuilder<'_>,
+    plan: &CallPlan,
+    callee: Callee,
+    args: &[IrValue],
+    errno: bool,
+) -> Result<Option<IrValue>, JitError> {
+    if cfg!(not(all(target_arch = "x86_64", not(windows)))) {
+        return Err(JitError(
+            "host calls are lowered for x86-64 System V only".into(),
+        ));
+    }
+    if let Some(why) = plan.unsupported() {
+        return Err(JitError(why));
+    }
+    super::stub::check_arg_classes(plan)?;
+    if args.len() != plan.args.len() {
+        return Err(JitError(format!(
+            "{} arguments for a plan of {}",
+            args.len(),
+            plan.args.len()
+        )));
+    }
+    let ptr = types::I64;
+    let mut call_args = Vec::with_capacity(args.len() + 2);
+    let ret_slot = match &plan.ret {
+        RetClass::Sret { size } | RetClass::StructRegs { size, .. } => Some(slot(b, *size)),
+        _ => None,
+    };
+    if let (RetClass::Sret { .. }, Some(s)) = (&plan.ret, ret_slot) {
+        call_args.push(b.ins().stack_addr(ptr, s, 0));
+    }
+    let pads = stack_padding(plan);
+    for ((class, &v), pad) in plan.args.iter().zip(args).zip(pads) {
+        if pad {
+            // The pad's 8 bytes (copied to the stack; their value does not matter).
+            let s = slot(b, 8);
+            call_args.push(b.ins().stack_addr(ptr, s, 0));
+        }
+        match class {
+            ArgClass::Int { bytes, signed } if *bytes < 4 => {
+                call_args.push(if *signed {
+                    b.ins().sextend(types::I32, v)
+                } else {
+                    b.ins().uextend(types::I32, v)
+                });
+            }
+            ArgClass::Int { .. } | ArgClass::F32 | ArgClass::F64 | ArgClass::Ptr => {
+                call_args.push(v);
+            }
+            ArgClass::StructRegs { parts, .. } => {
+                for p in parts {
+                    call_args.push(load_part(b, v, *p));
+                }
+            }
+            ArgClass::StructStack { size, .. } => {
+                // Cranelift copies `round8(size)` bytes into the argument area; the host's
+                // struct may end at `size`, so the bytes go through a slot of that size.
+                let s = slot(b, *size);
+                let dst = b.ins().stack_addr(ptr, s, 0);
+                copy(b, dst, v, *size);
+                call_args.push(dst);
+            }
+            ArgClass::StructRef { .. } | ArgClass::Unsupported(_) => {
+                return Err(JitError("argument cannot be passed".into()));
+            }
+        }
+    }
+    if errno {
+        call_helper(b, ptr, restore_errno);
+    }
+    let sig = signature_of(plan, call_conv(), ptr);
+    let sig = b.import_signature(sig);
+    let addr = match callee {
+        Callee::Addr(a) => b.ins().iconst(ptr, a as i64),
+        Callee::Value(v) => v,
+    };
+    let call = b.ins().call_indirect(sig, addr, &call_args);
+    let results = b.inst_results(call).to_vec();
+    if errno {
+        call_helper(b, ptr, save_errno);
+    }
+    Ok(match (&plan.ret, ret_slot) {
+        (RetClass::Void, _) => None,
+        (RetClass::StructRegs { parts, .. }, Some(s)) => {
+            for (p, v) in parts.iter().zip(&results) {
+                let o = i32::try_from(p.offset).unwrap_or(0);
+                b.ins().stack_store(ptr, *v, s, o);
+            }
+            debug_assert!(parts.iter().all(|p| part_type(*p).bytes() <= 8));
+            Some(b.ins().stack_addr(ptr, s, 0))
+        }
+        (RetClass::Sret { .. }, Some(s)) => Some(b.ins().stack_addr(ptr, s, 0)),
+        _ => results.first().copied(),
+    })
+}
