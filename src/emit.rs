@@ -78,8 +78,8 @@ use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{self, AbiParam, BlockArg, InstBuilder, MemFlagsData, TrapCode};
 use cranelift_frontend::FunctionBuilder;
 
-use crate::callback::Callback;
 use crate::call::Function;
+use crate::callback::Callback;
 use crate::cdata::Member;
 use crate::ctype::{CType, Prim, TypeId, TypeTable};
 use crate::ffi::Ffi;
@@ -264,7 +264,10 @@ pub fn call_variadic(
     if !tail.is_empty() && !f.is_variadic() {
         return Err(EmitError::new(
             EmitErrorKind::Arity,
-            format!("emit::call: {name}: not variadic, but a tail of {} was given", tail.len()),
+            format!(
+                "emit::call: {name}: not variadic, but a tail of {} was given",
+                tail.len()
+            ),
         ));
     }
     if args.len() != n_fixed + tail.len() {
@@ -311,7 +314,10 @@ pub fn call_variadic(
         f.call_plan()
     } else {
         owned = plan::plan_call(table, f.target(), f.type_id(), &tail_ids).map_err(|e| {
-            EmitError::new(EmitErrorKind::Unsupported, format!("emit::call: {name}: {e}"))
+            EmitError::new(
+                EmitErrorKind::Unsupported,
+                format!("emit::call: {name}: {e}"),
+            )
         })?;
         &owned
     };
@@ -322,7 +328,14 @@ pub fn call_variadic(
         ));
     };
     let params: Vec<TypeId> = func.params.iter().copied().chain(tail_ids).collect();
-    check_args(b, table, &format!("emit::call: {name}"), plan, &params, args)?;
+    check_args(
+        b,
+        table,
+        &format!("emit::call: {name}"),
+        plan,
+        &params,
+        args,
+    )?;
     let mut target = f.address() as usize;
     if plan.variadic {
         let engine = engine(f.engine_cell(), name)?;
@@ -554,9 +567,8 @@ pub fn store(
         ));
     }
     let v = if spec.scalar == Scalar::Bool {
-        // Store 0 or 1, as C converts to `_Bool`.
-        let t = b.ins().icmp_imm_s(IntCC::NotEqual, v, 0);
-        b.ins().uextend(ir::types::I8, t)
+        // Store 0 or 1, as C converts to `_Bool` (`icmp` makes an i8 of 0 or 1).
+        b.ins().icmp_imm_s(IntCC::NotEqual, v, 0)
     } else {
         v
     };
@@ -638,9 +650,7 @@ pub fn bounds_check(
             ));
         }
     }
-    let out = b
-        .ins()
-        .icmp(IntCC::UnsignedGreaterThanOrEqual, index, len);
+    let out = b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, index, len);
     match on_fail {
         OnFail::Trap(code) => {
             b.ins().trapnz(out, code);
@@ -729,11 +739,15 @@ pub fn compile(
     build: impl FnOnce(&mut FunctionBuilder<'_>, &[ir::Value]) -> Result<(), EmitError>,
 ) -> Result<Code, EmitError> {
     let engine = ffi.cx.engine().map_err(|e| {
-        EmitError::new(EmitErrorKind::Unsupported, format!("emit::compile: no JIT engine: {e}"))
+        EmitError::new(
+            EmitErrorKind::Unsupported,
+            format!("emit::compile: no JIT engine: {e}"),
+        )
     })?;
     let mut sig = ir::Signature::new(host::call_conv());
     sig.params.extend(params.iter().map(|&t| AbiParam::new(t)));
-    sig.returns.extend(returns.iter().map(|&t| AbiParam::new(t)));
+    sig.returns
+        .extend(returns.iter().map(|&t| AbiParam::new(t)));
     let mut failed = None;
     let res = engine.compile_host(sig, |b| {
         let entry = b.create_block();

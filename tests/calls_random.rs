@@ -9,7 +9,8 @@ mod common;
 use std::ffi::CString;
 
 use common::sigs::{GFunc, GType, GVal, SigGen, fold, tail_code};
-use jitffi::{Backend, Ffi, Library, StructValue, Type, Value};
+use jitffi::cranelift::codegen::ir::{self, InstBuilder, MemFlagsData};
+use jitffi::{Backend, Ffi, Library, StructValue, Type, Value, emit};
 
 fn count() -> usize {
     std::env::var("JITFFI_RANDOM_SIGS")
@@ -412,4 +413,160 @@ fn random_signatures_called_back_from_c() {
         "{through_jit} of {} callbacks through the JIT",
         funcs.len()
     );
+}
+
+/// The C type of a generated type, as a handle.
+fn type_of(ffi: &Ffi, t: GType) -> Type {
+    ffi.type_of(&t.c()).expect("type")
+}
+
+/// Compiles, for function `f` with tail `tail`, a host function
+/// `void h(const uint64_t *slots, uint8_t *ret)` whose IR loads argument `i` from `slots[i]`
+/// (a struct's address for a struct), calls `f` through `jitffi::emit`, and stores the result
+/// (a struct's bytes) at `ret`.
+fn host_caller(ffi: &Ffi, func: &jitffi::Function, f: &GFunc, tail: &[GType]) -> emit::Code {
+    let mut types: Vec<Type> = Vec::new();
+    if f.variadic {
+        types.push(ffi.type_of("const char *").expect("type"));
+    }
+    types.extend(f.params.iter().map(|t| type_of(ffi, *t)));
+    let tail_types: Vec<Type> = tail.iter().map(|t| type_of(ffi, *t)).collect();
+    let all: Vec<Type> = types.iter().chain(&tail_types).cloned().collect();
+    let ret = f.ret.map(|t| (type_of(ffi, t), t));
+    let mut code = emit::compile(ffi, &[ir::types::I64, ir::types::I64], &[], |b, p| {
+        let (slots, out) = (p[0], p[1]);
+        let mut args = Vec::new();
+        for (i, t) in all.iter().enumerate() {
+            let ty = emit::arg_type(t)?;
+            args.push(b.ins().load(ty, MemFlagsData::new(), slots, 8 * i as i32));
+        }
+        let r = if f.variadic {
+            emit::call_variadic(b, func, &args, &tail_types)?
+        } else {
+            emit::call(b, func, &args)?
+        };
+        match (&ret, r) {
+            (None, None) => {}
+            (Some((_, GType::Rec(_))), Some(addr)) => {
+                let size = ret.as_ref().expect("ret").0.size().expect("size") as i32;
+                for at in 0..size {
+                    let byte = b
+                        .ins()
+                        .uload8(ir::types::I32, MemFlagsData::new(), addr, at);
+                    b.ins().istore8(MemFlagsData::new(), byte, out, at);
+                }
+            }
+            (Some(_), Some(v)) => {
+                b.ins().store(MemFlagsData::new(), v, out, 0);
+            }
+            other => panic!("{}: result {other:?}", f.name),
+        }
+        b.ins().return_(&[]);
+        Ok(())
+    })
+    .unwrap_or_else(|e| panic!("{}: {e}", func.declaration()));
+    code.keep(func.clone());
+    code
+}
+
+/// A scalar result read from the bytes host code stored.
+fn scalar_from_bytes(t: GType, b: &[u8]) -> Value<'static> {
+    let w = u64::from_le_bytes(b[..8].try_into().expect("8 bytes"));
+    match t {
+        GType::I8 | GType::Char => Value::I8(w as i8),
+        GType::U8 => Value::U8(w as u8),
+        GType::Bool => {
+            assert!(b[0] <= 1, "a _Bool result of {}", b[0]);
+            Value::Bool(b[0] == 1)
+        }
+        GType::I16 => Value::I16(w as i16),
+        GType::U16 => Value::U16(w as u16),
+        GType::I32 | GType::Enum => Value::I32(w as i32),
+        GType::U32 => Value::U32(w as u32),
+        GType::I64 => Value::I64(w as i64),
+        GType::U64 => Value::U64(w),
+        GType::F32 => Value::F32(f32::from_bits(w as u32)),
+        GType::F64 => Value::F64(f64::from_bits(w)),
+        GType::Ptr => Value::ptr(w as usize as *const u8),
+        GType::Rec(_) => unreachable!(),
+    }
+}
+
+/// The same random signatures, called from a host's own Cranelift IR through `jitffi::emit`
+/// (no stub: the call is lowered at the call site by the same plan): every result must equal
+/// the hash the C function computes.
+#[test]
+fn random_signatures_called_from_host_ir() {
+    let seed = seed() ^ 0xe1;
+    let n = count();
+    let mut g = SigGen::new(seed, 24, n);
+    let so = compile(&g.definitions(), "random-emit");
+    let ffi = Ffi::new();
+    ffi.cdef(&g.declarations()).expect("declarations parse");
+    // SAFETY: the generated library has no initialisers.
+    let lib = unsafe { Library::open(&so.to_string_lossy(), &Default::default()) }.expect("load");
+    let funcs: Vec<GFunc> = g.funcs.clone();
+    let mut calls = 0;
+    for f in &funcs {
+        let func = ffi.function(&lib, &f.name).expect("declared");
+        let (args, owned, tail_str, words) = arguments(&mut g, &ffi, f);
+        let tail: Vec<GType> = args.types[f.params.len()..].to_vec();
+        let code = host_caller(&ffi, &func, f, &tail);
+        // One 8-byte slot per argument: the scalar's bits, or the struct's address.
+        let mut slots: Vec<u64> = Vec::new();
+        if f.variadic {
+            slots.push(tail_str.as_ptr() as u64);
+        }
+        let mut recs = owned.iter();
+        for s in &args.scalars {
+            slots.push(match s {
+                None => recs.next().expect("bytes").as_ptr() as u64,
+                Some(Value::Bool(b)) => u64::from(*b),
+                Some(Value::I8(v)) => *v as u8 as u64,
+                Some(Value::U8(v)) => u64::from(*v),
+                Some(Value::I16(v)) => *v as u16 as u64,
+                Some(Value::U16(v)) => u64::from(*v),
+                Some(Value::I32(v)) => *v as u32 as u64,
+                Some(Value::U32(v)) => u64::from(*v),
+                Some(Value::I64(v)) => *v as u64,
+                Some(Value::U64(v)) => *v,
+                Some(Value::F32(v)) => u64::from(v.to_bits()),
+                Some(Value::F64(v)) => v.to_bits(),
+                Some(Value::Ptr(p)) => p.addr() as u64,
+                Some(other) => panic!("{other:?}"),
+            });
+        }
+        let mut out = vec![0u8; 4096];
+        // SAFETY: the code was compiled for `(const u64 *, u8 *)`; every slot holds what its
+        // parameter's IR load expects, struct slots point to `sizeof` bytes, and `out` has
+        // room for any generated result.
+        unsafe {
+            let h =
+                std::mem::transmute::<*const u8, extern "C" fn(*const u64, *mut u8)>(code.as_ptr());
+            h(slots.as_ptr(), out.as_mut_ptr());
+        }
+        let h = fold(f.seed, &words);
+        let what = format!(
+            "{} from host IR (seed {seed:#x}): {} with tail {tail:?}",
+            f.name,
+            func.declaration()
+        );
+        match f.ret {
+            None => {}
+            Some(GType::Rec(j)) => {
+                let mut counter = 0;
+                check_rec(&g, &ffi, j, 0, &out, h, &mut counter, &what);
+            }
+            Some(t) => {
+                let got = scalar_from_bytes(t, &out);
+                let expect = scalar_value(t, &t.value_from_word(h));
+                assert!(
+                    same_scalar(&got, &expect),
+                    "{what}: got {got:?}, expected {expect:?}"
+                );
+            }
+        }
+        calls += 1;
+    }
+    assert_eq!(calls, n);
 }

@@ -364,24 +364,35 @@ impl JitEngine {
     }
 
     /// Compiles and installs a host's function (`crate::emit::compile`): optimised, with frame
-    /// pointers, the IR verified first (a host's IR error is a message, not a crash).
+    /// pointers, the IR verified first (a host's IR error is a message, not a crash). The
+    /// engine is not locked while `build` runs, so it may emit variadic calls (which install
+    /// their entries in this engine).
     pub(crate) fn compile_host(
         &self,
         sig: ir::Signature,
         build: impl FnOnce(&mut cranelift_frontend::FunctionBuilder<'_>) -> Result<(), JitError>,
     ) -> Result<HostCode, JitError> {
         let isa = &*self.opt_isa;
-        let mut clif = String::new();
-        let bytes = self.codegen_with(isa, sig, |func, fctx, config| {
-            let mut b = cranelift_frontend::FunctionBuilder::new(func, fctx);
+        let mut func = ir::Function::with_name_signature(ir::UserFuncName::default(), sig);
+        let mut fctx = FunctionBuilderContext::new();
+        {
+            let mut b = cranelift_frontend::FunctionBuilder::new(&mut func, &mut fctx);
             build(&mut b)?;
             b.seal_all_blocks();
-            b.finalize(config);
-            cranelift_codegen::verify_function(func, isa)
-                .map_err(|e| JitError(format!("the host's IR does not verify: {e}")))?;
-            clif = func.display().to_string();
-            Ok(())
-        })?;
+            b.finalize(isa.frontend_config());
+        }
+        cranelift_codegen::verify_function(&func, isa)
+            .map_err(|e| JitError(format!("the host's IR does not verify: {e}")))?;
+        let clif = func.display().to_string();
+        let mut ctx = Context::for_function(func);
+        let code = ctx
+            .compile(isa, &mut Default::default())
+            .map_err(|e| JitError(format!("{:?}", e.inner)))?;
+        let mut bytes = code.code_buffer().to_vec();
+        for r in code.buffer.relocs() {
+            resolve_relocation(&mut bytes, r)?;
+        }
+        self.lock().stats.compiled += 1;
         let addr = self.install(&bytes)?;
         Ok(HostCode { addr, bytes, clif })
     }
