@@ -77,6 +77,50 @@ fn body(asm: &[String]) -> Vec<String> {
         .collect()
 }
 
+/// `len` bytes that end exactly where a `PROT_NONE` page begins.
+struct GuardedBytes {
+    map: *mut u8,
+    len: usize,
+}
+
+impl GuardedBytes {
+    const PAGE: usize = 4096;
+
+    fn new(len: usize) -> GuardedBytes {
+        assert!(len <= Self::PAGE);
+        // SAFETY: a fresh private anonymous mapping of two pages; the second is made
+        // inaccessible. Both calls are checked.
+        unsafe {
+            let map = libc::mmap(
+                std::ptr::null_mut(),
+                2 * Self::PAGE,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+                -1,
+                0,
+            );
+            assert_ne!(map, libc::MAP_FAILED, "mmap");
+            let map = map.cast::<u8>();
+            let rc = libc::mprotect(map.add(Self::PAGE).cast(), Self::PAGE, libc::PROT_NONE);
+            assert_eq!(rc, 0, "mprotect");
+            GuardedBytes { map, len }
+        }
+    }
+
+    #[allow(clippy::mut_from_ref, reason = "a test buffer used by one thread")]
+    fn bytes(&self) -> &mut [u8] {
+        // SAFETY: the last `len` bytes of the first, read-write page.
+        unsafe { std::slice::from_raw_parts_mut(self.map.add(Self::PAGE - self.len), self.len) }
+    }
+}
+
+impl Drop for GuardedBytes {
+    fn drop(&mut self) {
+        // SAFETY: the mapping made in `new`, unmapped once.
+        unsafe { libc::munmap(self.map.cast(), 2 * Self::PAGE) };
+    }
+}
+
 fn cx() -> (Ffi, Library) {
     common::fixture()
 }
@@ -363,14 +407,16 @@ fn structs_by_value_in_registers_on_the_stack_and_as_results() {
             Ok(())
         })
         .expect("compile");
-        // The argument is exactly `size` bytes at the end of a page-sized buffer's prefix:
-        // the lowering must not read past it (checked by content, and by valgrind in .ci/leaks).
+        // The argument's `size` bytes end where an inaccessible page begins: a lowering that
+        // read a whole eightbyte past the struct's end would fault here.
+        let guard = GuardedBytes::new(size);
         let input: Vec<u8> = (0..size).map(|i| (i * 7 + 3) as u8).collect();
+        guard.bytes().copy_from_slice(&input);
         let mut out = vec![0u8; size];
         // SAFETY: compiled for `(pointer, pointer)`; both buffers have the struct's size.
         unsafe {
             let f: extern "C" fn(*const u8, *mut u8) = std::mem::transmute(code.as_ptr());
-            f(input.as_ptr(), out.as_mut_ptr());
+            f(guard.bytes().as_ptr(), out.as_mut_ptr());
         }
         assert_eq!(out, input, "{name}");
     }
