@@ -84,58 +84,12 @@ use crate::cdata::Member;
 use crate::ctype::{CType, Prim, TypeId, TypeTable};
 use crate::ffi::Ffi;
 use crate::jit::host::{self, Callee};
+pub use crate::jit::host::{EmitError, EmitErrorKind};
 use crate::jit::{JitEngine, JitError, MemberSpec, Scalar};
 use crate::layout;
 use crate::plan::{self, CallPlan};
 use crate::ty::Type;
 use crate::value::Conv;
-
-/// What kind of problem an [`EmitError`] is.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum EmitErrorKind {
-    /// The number of arguments does not match the declaration.
-    Arity,
-    /// An IR value's type is not the one its C type travels as, or a type is not one the
-    /// operation applies to (a struct member loaded as a scalar, a non-function type called).
-    Type,
-    /// The operation exists but jitffi cannot lower it here (`long double` arguments,
-    /// variadic calls through function pointers, another architecture).
-    Unsupported,
-    /// Handles of two different [`Ffi`] contexts were mixed.
-    Context,
-    /// Cranelift refused the host's function ([`compile`]): its IR does not verify.
-    Compile,
-}
-
-/// Why an FFI operation could not be emitted. Nothing was emitted then.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct EmitError {
-    kind: EmitErrorKind,
-    message: String,
-}
-
-impl EmitError {
-    fn new(kind: EmitErrorKind, message: impl Into<String>) -> EmitError {
-        EmitError {
-            kind,
-            message: message.into(),
-        }
-    }
-
-    /// What kind of problem it is.
-    pub fn kind(&self) -> EmitErrorKind {
-        self.kind
-    }
-}
-
-impl fmt::Display for EmitError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl std::error::Error for EmitError {}
 
 /// The pointer type of host code.
 const PTR: ir::Type = ir::types::I64;

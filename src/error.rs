@@ -88,7 +88,7 @@ pub enum Error {
     Callback(crate::callback::CallbackError),
     /// An FFI operation could not be emitted into a host's Cranelift function
     /// ([`crate::emit`]).
-    Emit(crate::emit::EmitError),
+    Emit(crate::jit::EmitError),
     /// The LP modeler refused a model or GLPK failed ([`crate::lp`]).
     Lp(crate::lp::LpError),
     /// Fortran sources cannot be read or a Fortran library used ([`crate::fortran`]).
@@ -184,8 +184,8 @@ impl From<CDataError> for Error {
         Error::CData(e)
     }
 }
-impl From<crate::emit::EmitError> for Error {
-    fn from(e: crate::emit::EmitError) -> Self {
+impl From<crate::jit::EmitError> for Error {
+    fn from(e: crate::jit::EmitError) -> Self {
         Error::Emit(e)
     }
 }

@@ -136,11 +136,11 @@ pub use callback::{
 pub use cdata::error::{CDataError, CDataErrorKind};
 pub use cdata::view::CData;
 pub use cdef::{CdefError, CdefOptions, Diagnostic};
-pub use emit::{EmitError, EmitErrorKind};
 pub use errno::{errno, set_errno};
 pub use error::{Error, HeaderError};
 pub use ffi::{Ffi, HeaderOptions, HeaderReport, Namespace, preprocess_header};
 pub use jit::{CodeMemory, JitStats, code_memory, set_code_memory};
+pub use jit::{EmitError, EmitErrorKind};
 pub use layout::{Layout, LayoutError, PathError, PathTarget, Target};
 pub use library::{Library, LoadError, LoadOptions};
 pub use ty::Type;

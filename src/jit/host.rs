@@ -11,6 +11,8 @@
 //! whose address is the result. Nothing here allocates or calls into Rust unless `errno` is
 //! captured.
 
+use std::fmt;
+
 use cranelift_codegen::ir::{
     InstBuilder, MemFlagsData, StackSlot, StackSlotData, StackSlotKind, Type, Value as IrValue,
     types,
@@ -21,6 +23,61 @@ use super::JitError;
 use super::stub::{int_type, part_type, round8, signature_of, stack_padding};
 use crate::errno::{restore_errno, save_errno};
 use crate::plan::{ArgClass, CallPlan, Part, RegClass, RetClass};
+
+/// What kind of problem an [`EmitError`] is.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum EmitErrorKind {
+    /// The number of arguments does not match the declaration.
+    Arity,
+    /// An IR value's type is not the one its C type travels as, or a type is not one the
+    /// operation applies to (a struct member loaded as a scalar, a non-function type called).
+    Type,
+    /// The operation exists but jitffi cannot lower it here (`long double` arguments,
+    /// variadic calls through function pointers, another architecture).
+    Unsupported,
+    /// Handles of two different [`Ffi`](crate::Ffi) contexts were mixed.
+    Context,
+    /// Cranelift refused the host's function ([`crate::emit::compile`]): its IR does not verify.
+    Compile,
+    /// The host's own code generation failed ([`EmitError::host`]).
+    Host,
+}
+
+/// Why an FFI operation could not be emitted. Nothing was emitted then.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EmitError {
+    kind: EmitErrorKind,
+    message: String,
+}
+
+impl EmitError {
+    pub(crate) fn new(kind: EmitErrorKind, message: impl Into<String>) -> EmitError {
+        EmitError {
+            kind,
+            message: message.into(),
+        }
+    }
+
+    /// An error of the host's own code generation, for a [`crate::emit::compile`] closure to return
+    /// (kind [`EmitErrorKind::Host`]).
+    pub fn host(message: impl Into<String>) -> EmitError {
+        EmitError::new(EmitErrorKind::Host, message)
+    }
+
+    /// What kind of problem it is.
+    pub fn kind(&self) -> EmitErrorKind {
+        self.kind
+    }
+}
+
+impl fmt::Display for EmitError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for EmitError {}
 
 /// What a host call calls.
 #[derive(Copy, Clone, Debug)]

@@ -15,6 +15,7 @@
 mod accessor;
 mod callback;
 pub(crate) mod host;
+pub use host::{EmitError, EmitErrorKind};
 mod memory;
 mod stub;
 
