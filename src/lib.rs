@@ -56,6 +56,13 @@
 //! ([`Ffi::set_backend`]), per function ([`Function::with_backend`]) or per call
 //! ([`Function::call_with`]). [`Ffi::jit_stats`] says what the JIT compiled.
 //!
+//! # Inside a host's own JIT
+//!
+//! Programs that compile their own code with Cranelift can have the FFI operations emitted
+//! into it: [`emit::call`] lowers a C call at the call site (no stub), [`emit::load`] and
+//! [`emit::store`] make a member access one instruction, with the Cranelift jitffi uses
+//! re-exported as [`cranelift`]. See the [`emit`] module.
+//!
 //! # Safety
 //!
 //! Calling C is `unsafe`: jitffi checks arguments against the declaration, but only the caller
