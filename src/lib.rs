@@ -133,7 +133,7 @@ pub mod cranelift {
 }
 
 pub use call::{
-    Backend, CRepr, CallError, CallErrorKind, Function, Global, Shape, ShapeField, TypeMismatch,
+    Backend, CRepr, CallError, CallErrorKind, Function, Global, PreparedCall, Shape, ShapeField, TypeMismatch,
     TypedArgs, TypedFunction,
 };
 pub use callback::{

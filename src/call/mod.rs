@@ -10,6 +10,7 @@
 
 mod error;
 mod global;
+mod prepared;
 mod typed;
 
 use std::collections::HashMap;
@@ -20,6 +21,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 pub use error::{CallError, CallErrorKind};
 pub use global::Global;
+pub use prepared::PreparedCall;
 pub(crate) use typed::check_shape;
 pub use typed::{CRepr, Shape, ShapeField, TypeMismatch, TypedArgs, TypedFunction};
 
@@ -61,6 +63,8 @@ struct Machine {
     convs: Vec<Conv>,
     ret: Conv,
     jit: OnceLock<Result<UntypedStub, String>>,
+    /// The prepared-call stub (fixed signature only).
+    prepared: OnceLock<Result<UntypedStub, String>>,
     ffi: OnceLock<Result<FfiCall, String>>,
 }
 
@@ -160,6 +164,7 @@ impl Machine {
             convs,
             ret,
             jit: OnceLock::new(),
+            prepared: OnceLock::new(),
             ffi: OnceLock::new(),
         })
     }
@@ -274,6 +279,7 @@ impl Function {
             convs: i.fixed.convs.clone(),
             ret: i.fixed.ret,
             jit: OnceLock::new(),
+            prepared: OnceLock::new(),
             ffi: OnceLock::new(),
         });
         Function {
@@ -355,6 +361,7 @@ impl Function {
                     ret: m.ret,
                     target: (!self.inner.indirect).then_some(self.inner.addr),
                     errno: self.inner.errno,
+                    prepared: false,
                 };
                 let res = engine.compile_untyped(&spec).map_err(|e| e.to_string());
                 if let Err(e) = &res
@@ -366,6 +373,30 @@ impl Function {
             })
             .as_ref()
             .map_err(Clone::clone)
+    }
+
+    /// The prepared-call stub of the fixed signature (`prepared.rs`), compiled once.
+    pub(crate) fn prepared_stub(&self) -> Result<UntypedStub, String> {
+        let m = &self.inner.fixed;
+        m.prepared
+            .get_or_init(|| {
+                let engine = engine_of(&self.inner.engine)?;
+                let spec = StubSpec {
+                    plan: &m.plan,
+                    convs: &m.convs,
+                    ret: m.ret,
+                    target: (!self.inner.indirect).then_some(self.inner.addr),
+                    errno: self.inner.errno,
+                    prepared: true,
+                };
+                engine.compile_untyped(&spec).map_err(|e| e.to_string())
+            })
+            .clone()
+    }
+
+    /// The conversion classes of the fixed parameters and of the result.
+    pub(crate) fn convs(&self) -> (&[Conv], Conv) {
+        (&self.inner.fixed.convs, self.inner.fixed.ret)
     }
 
     fn ffi_call<'m>(&self, m: &'m Machine) -> Result<&'m FfiCall, String> {
@@ -601,6 +632,16 @@ impl Function {
             .enumerate()
             .map(|(i, (v, conv))| c_from_value(t, *conv, v).map_err(|e| self.arg_error(m, i, v, e)))
             .collect()
+    }
+
+    /// The C type of fixed parameter `i`, for messages.
+    pub(crate) fn param_type_name(&self, i: usize) -> String {
+        self.param_c_type(&self.inner.fixed, i)
+    }
+
+    /// The error of fixed argument `i` (value `v`) failing to convert.
+    pub(crate) fn fixed_arg_error(&self, i: usize, v: &Value<'_>, e: ConvError) -> CallError {
+        self.arg_error(&self.inner.fixed, i, v, e)
     }
 
     fn param_c_type(&self, m: &Machine, i: usize) -> String {

@@ -18,7 +18,8 @@ use clap::Args;
 
 use super::measure::{median, ns_per_op};
 use jitffi::{
-    Backend, CdefOptions, Ffi, Function, HeaderOptions, Library, LoadOptions, StructValue, Value,
+    Backend, CdefOptions, Ffi, Function, HeaderOptions, Library, LoadOptions, PreparedCall, StructValue,
+    Value,
     args,
 };
 use serde_json::json;
@@ -194,6 +195,8 @@ struct CallRow {
     native: f64,
     typed: f64,
     jit: f64,
+    /// `Function::prepare`: slots set by typed setters, a stub that reads them.
+    prepared: f64,
     libffi: f64,
 }
 
@@ -328,13 +331,15 @@ fn call_rows(reps: usize, target_s: f64) -> Result<CallsGroup, String> {
     let bench = |g: &mut dyn FnMut(u64)| ns_per_op(reps, target_s, g);
     let mut rows = Vec::new();
     macro_rules! row {
-        ($name:expr, $what:expr, native: $n:expr, typed: $t:expr, untyped: $u:expr, $lib:expr, $sym:expr) => {{
+        ($name:expr, $what:expr, native: $n:expr, typed: $t:expr, untyped: $u:expr, prepared: $p:expr, $lib:expr, $sym:expr) => {{
             let (j, l) = (jit($lib, $sym)?, lffi($lib, $sym)?);
             // Compile and warm every path before timing.
             j.compile().map_err(|e| e.to_string())?;
+            let mut prep = j.prepare().map_err(|e| e.to_string())?;
             let native = bench(&mut $n);
             let typed = bench(&mut $t);
             let jit_ns = bench(&mut |n| $u(&j, n));
+            let prepared = bench(&mut |n| $p(&mut prep, n));
             let libffi_ns = bench(&mut |n| $u(&l, n));
             rows.push(CallRow {
                 name: $name,
@@ -342,6 +347,7 @@ fn call_rows(reps: usize, target_s: f64) -> Result<CallsGroup, String> {
                 native,
                 typed,
                 jit: jit_ns,
+                prepared,
                 libffi: libffi_ns,
             });
         }};
@@ -359,6 +365,7 @@ fn call_rows(reps: usize, target_s: f64) -> Result<CallsGroup, String> {
             native: |n| for _ in 0..n { nop_n() },
             typed: |n| for _ in 0..n { nop_t.call(()) },
             untyped: |f: &Function, n| for _ in 0..n { if let Ok(Value::Void) = f.call(&[]) { black_box(()); } },
+            prepared: |c: &mut PreparedCall<'_>, n| for _ in 0..n { if let Ok(Value::Void) = c.call() { black_box(()); } },
             &lib, "nop");
 
         let add_n: unsafe extern "C" fn(i32, i32) -> i32 = native(&lib, "add_i32")?;
@@ -369,6 +376,7 @@ fn call_rows(reps: usize, target_s: f64) -> Result<CallsGroup, String> {
             native: |n| for i in 0..n { black_box(add_n(i as i32, 1)); },
             typed: |n| for i in 0..n { black_box(add_t.call((i as i32, 1))); },
             untyped: |f: &Function, n| for i in 0..n { if let Ok(Value::I32(r)) = f.call(&[Value::I32(i as i32), Value::I32(1)]) { black_box(r); } },
+            prepared: |c: &mut PreparedCall<'_>, n| { let _ = c.set_i32(1, 1); for i in 0..n { let _ = c.set_i32(0, i as i32); if let Ok(Value::I32(r)) = c.call() { black_box(r); } } },
             &lib, "add_i32");
 
         let addf_n: unsafe extern "C" fn(f64, f64) -> f64 = native(&lib, "add_f64")?;
@@ -379,6 +387,7 @@ fn call_rows(reps: usize, target_s: f64) -> Result<CallsGroup, String> {
             native: |n| for _ in 0..n { black_box(addf_n(black_box(1.5), 2.5)); },
             typed: |n| for _ in 0..n { black_box(addf_t.call((black_box(1.5), 2.5))); },
             untyped: |f: &Function, n| for _ in 0..n { if let Ok(Value::F64(r)) = f.call(&[Value::F64(black_box(1.5)), Value::F64(2.5)]) { black_box(r); } },
+            prepared: |c: &mut PreparedCall<'_>, n| { let _ = c.set_f64(1, 2.5); for _ in 0..n { let _ = c.set_f64(0, black_box(1.5)); if let Ok(Value::F64(r)) = c.call() { black_box(r); } } },
             &lib, "add_f64");
 
         type Sum10 = unsafe extern "C" fn(i64, i64, i64, i64, i64, i64, i64, i64, i64, i64) -> i64;
@@ -394,6 +403,10 @@ fn call_rows(reps: usize, target_s: f64) -> Result<CallsGroup, String> {
                     Value::I64(5), Value::I64(6), Value::I64(7), Value::I64(8), Value::I64(9)];
                 if let Ok(Value::I64(r)) = f.call(&a) { black_box(r); }
             },
+            prepared: |c: &mut PreparedCall<'_>, n| {
+                for k in 1..10 { let _ = c.set_i64(k, k as i64); }
+                for i in 0..n { let _ = c.set_i64(0, i as i64); if let Ok(Value::I64(r)) = c.call() { black_box(r); } }
+            },
             &lib, "sum10_i64");
 
         let mix_n: unsafe extern "C" fn(i32, f64, i64, f32, u8, f64) -> f64 = native(&lib, "mix6")?;
@@ -407,6 +420,13 @@ fn call_rows(reps: usize, target_s: f64) -> Result<CallsGroup, String> {
                 let a = [Value::I32(i as i32), Value::F64(1.5), Value::I64(i as i64), Value::F32(2.5), Value::U8(3), Value::F64(4.5)];
                 if let Ok(Value::F64(r)) = f.call(&a) { black_box(r); }
             },
+            prepared: |c: &mut PreparedCall<'_>, n| {
+                let _ = (c.set_f64(1, 1.5), c.set_f32(3, 2.5), c.set_u8(4, 3), c.set_f64(5, 4.5));
+                for i in 0..n {
+                    let _ = (c.set_i32(0, i as i32), c.set_i64(2, i as i64));
+                    if let Ok(Value::F64(r)) = c.call() { black_box(r); }
+                }
+            },
             &lib, "mix6");
 
         let cos_n: unsafe extern "C" fn(f64) -> f64 = native(&libm, "cos")?;
@@ -417,6 +437,7 @@ fn call_rows(reps: usize, target_s: f64) -> Result<CallsGroup, String> {
             native: |n| for _ in 0..n { black_box(cos_n(black_box(0.5))); },
             typed: |n| for _ in 0..n { black_box(cos_t.call((black_box(0.5),))); },
             untyped: |f: &Function, n| for _ in 0..n { if let Ok(Value::F64(r)) = f.call(&[Value::F64(black_box(0.5))]) { black_box(r); } },
+            prepared: |c: &mut PreparedCall<'_>, n| for _ in 0..n { let _ = c.set_f64(0, black_box(0.5)); if let Ok(Value::F64(r)) = c.call() { black_box(r); } },
             &libm, "cos");
 
         let pt = Point { x: 3.0, y: 4.0 };
@@ -433,6 +454,7 @@ fn call_rows(reps: usize, target_s: f64) -> Result<CallsGroup, String> {
                 let a = [Value::Struct(StructValue::borrowed(&pt_ty, &pt_bytes))];
                 for _ in 0..n { if let Ok(Value::F64(r)) = f.call(black_box(&a)) { black_box(r); } }
             },
+            prepared: |c: &mut PreparedCall<'_>, n| for _ in 0..n { let _ = c.set_struct(0, black_box(&pt_bytes)); if let Ok(Value::F64(r)) = c.call() { black_box(r); } },
             &lib, "point_norm2");
 
         let make_n: unsafe extern "C" fn(f64, f64) -> Point = native(&lib, "point_make")?;
@@ -443,6 +465,7 @@ fn call_rows(reps: usize, target_s: f64) -> Result<CallsGroup, String> {
             native: |n| for i in 0..n { black_box(make_n(i as f64, 2.0)); },
             typed: |n| for i in 0..n { black_box(make_t.call((i as f64, 2.0))); },
             untyped: |f: &Function, n| for i in 0..n { if let Ok(Value::Struct(r)) = f.call(&[Value::F64(i as f64), Value::F64(2.0)]) { black_box(r.bytes()[0]); } },
+            prepared: |c: &mut PreparedCall<'_>, n| { let _ = c.set_f64(1, 2.0); for i in 0..n { let _ = c.set_f64(0, i as f64); if let Ok(Value::Struct(r)) = c.call() { black_box(r.bytes()[0]); } } },
             &lib, "point_make");
 
         let id_n: unsafe extern "C" fn(*mut u8) -> *mut u8 = native(&lib, "ptr_id")?;
@@ -459,6 +482,11 @@ fn call_rows(reps: usize, target_s: f64) -> Result<CallsGroup, String> {
                 for _ in 0..n { p = f.call(std::slice::from_ref(&p)).unwrap_or(Value::NULL); }
                 black_box(p);
             },
+            prepared: |c: &mut PreparedCall<'_>, n| {
+                let mut p = start.cast::<std::ffi::c_void>().cast_const();
+                for _ in 0..n { let _ = c.set_ptr(0, p); p = c.call().ok().and_then(|v| v.as_ptr()).unwrap_or(std::ptr::null_mut()); }
+                black_box(p);
+            },
             &lib, "ptr_id");
 
         let len_n: unsafe extern "C" fn(*const std::ffi::c_char) -> usize =
@@ -471,6 +499,7 @@ fn call_rows(reps: usize, target_s: f64) -> Result<CallsGroup, String> {
             native: |n| for _ in 0..n { black_box(len_n(black_box(s.as_ptr()))); },
             typed: |n| for _ in 0..n { black_box(len_t.call((black_box(s.as_ptr()),))); },
             untyped: |f: &Function, n| for _ in 0..n { if let Ok(Value::U64(r)) = f.call(&[Value::str(black_box(s))]) { black_box(r); } },
+            prepared: |c: &mut PreparedCall<'_>, n| for _ in 0..n { let _ = c.set_ptr(0, black_box(s.as_ptr()).cast()); if let Ok(Value::U64(r)) = c.call() { black_box(r); } },
             &lib, "c_strlen");
     }
 
@@ -660,7 +689,7 @@ pub fn run(a: &BenchArgs) -> Result<(), String> {
     if a.json {
         let mut rows: Vec<_> = calls
             .iter()
-            .map(|r| json!({ "name": r.name, "native_ns": r.native, "typed_ns": r.typed, "jit_ns": r.jit, "libffi_ns": r.libffi }))
+            .map(|r| json!({ "name": r.name, "native_ns": r.native, "typed_ns": r.typed, "jit_ns": r.jit, "prepared_ns": r.prepared, "libffi_ns": r.libffi }))
             .collect();
         if let Some(c) = &callback {
             rows.push(json!({ "name": "callback", "native_ns": c.native, "typed_ns": c.typed, "untyped_ns": c.untyped, "libffi_ns": c.libffi }));
@@ -718,16 +747,17 @@ pub fn run(a: &BenchArgs) -> Result<(), String> {
             "calls: ns per call, thread CPU time, median of {} runs of ~{} s (ratio to native in the same run)",
             a.reps, a.target_s
         );
-        println!("| row | native | typed | untyped (JIT) | libffi |");
-        println!("|---|---|---|---|---|");
+        println!("| row | native | typed | untyped (JIT) | prepared | libffi |");
+        println!("|---|---|---|---|---|---|");
         for r in &calls {
             let cell = |v: f64| ratio_cell(Some(v), r.native);
             println!(
-                "| {} | {:.2} | {} | {} | {} |",
+                "| {} | {:.2} | {} | {} | {} | {} |",
                 r.what,
                 r.native,
                 cell(r.typed),
                 cell(r.jit),
+                cell(r.prepared),
                 cell(r.libffi)
             );
         }

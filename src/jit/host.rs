@@ -135,7 +135,7 @@ fn copy(b: &mut FunctionBuilder<'_>, dst: IrValue, src: IrValue, size: u32) {
 /// One register part of a struct, read straight from its bytes at `src`: exactly the part's
 /// bytes (a 4-byte tail is one 32-bit load, a 3-byte tail a 16- and an 8-bit load), so that
 /// nothing past the struct's end is read.
-fn load_part(b: &mut FunctionBuilder<'_>, src: IrValue, p: Part) -> IrValue {
+pub(super) fn load_part(b: &mut FunctionBuilder<'_>, src: IrValue, p: Part) -> IrValue {
     let off = i32::try_from(p.offset).unwrap_or(0);
     match (p.class, p.size) {
         (RegClass::Float, 4) => b.ins().load(types::F32, host_flags(), src, off),

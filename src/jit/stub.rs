@@ -39,6 +39,10 @@ pub(crate) struct StubSpec<'a> {
     pub target: Option<usize>,
     /// Restore `errno` before and save it after the call (`Function::capture_errno`).
     pub errno: bool,
+    /// A prepared-call stub: argument `i` is the 8-byte slot `i` of the array the first
+    /// parameter points to (a struct's slot holds the address of its bytes), already of its
+    /// parameter's type: no tag checks, status always 0.
+    pub prepared: bool,
 }
 
 /// What an untyped stub returns, in `rax:rdx` (a struct of two INTEGER eightbytes).
@@ -179,6 +183,7 @@ pub(crate) struct StubKey {
     errno: bool,
     /// The callee comes from the `target` argument (calls through function pointers).
     indirect: bool,
+    prepared: bool,
 }
 
 /// A cached stub signature.
@@ -222,6 +227,7 @@ impl JitEngine {
             ret: spec.ret,
             errno: spec.errno,
             indirect: callee.is_none(),
+            prepared: spec.prepared,
         };
         let cached = {
             let mut engine = self.lock();
@@ -406,7 +412,8 @@ impl StubBuilder<'_, '_> {
 
         // 1. Check every argument's tag; any mismatch leaves through one cold block.
         let mut all_ok = None;
-        for (i, conv) in spec.convs.iter().enumerate() {
+        let checked = if spec.prepared { &[][..] } else { spec.convs };
+        for (i, conv) in checked.iter().enumerate() {
             let ok = self.arg_ok(args, i, *conv)?;
             all_ok = Some(match all_ok {
                 Some(acc) => self.b.ins().band(acc, ok),
@@ -429,7 +436,11 @@ impl StubBuilder<'_, '_> {
                 let slot = self.slot(8);
                 call_args.push(self.b.ins().stack_addr(self.ptr, slot, 0));
             }
-            self.lower_arg(args, i, class, &mut call_args)?;
+            if spec.prepared {
+                self.lower_slot(args, i, class, &mut call_args)?;
+            } else {
+                self.lower_arg(args, i, class, &mut call_args)?;
+            }
         }
 
         // 3. Call.
@@ -595,14 +606,12 @@ impl StubBuilder<'_, '_> {
             ArgClass::F32 => out.push(self.b.ins().load(types::F32, trusted(), args, payload)),
             ArgClass::F64 => out.push(self.b.ins().load(types::F64, trusted(), args, payload)),
             ArgClass::Ptr => out.push(self.b.ins().load(self.ptr, trusted(), args, payload)),
-            ArgClass::StructRegs { parts, size } => {
+            ArgClass::StructRegs { parts, .. } => {
+                // Each eightbyte straight from the struct's bytes, reading exactly its bytes
+                // (no copy to a stack slot and back, which stalls on store forwarding).
                 let data = self.struct_bytes(args, base);
-                let slot = self.slot(*size);
-                let slot_addr = self.b.ins().stack_addr(self.ptr, slot, 0);
-                self.copy(slot_addr, data, *size);
                 for p in parts {
-                    let o = i32::try_from(p.offset).unwrap_or(0);
-                    out.push(self.b.ins().stack_load(self.ptr, part_type(*p), slot, o));
+                    out.push(super::host::load_part(self.b, data, *p));
                 }
             }
             ArgClass::StructStack { size, .. } => {
@@ -619,6 +628,53 @@ impl StubBuilder<'_, '_> {
                 )));
             }
         }
+        Ok(())
+    }
+
+    /// Argument `i` of a prepared call, from slot `i` (8 bytes at `8 * i`).
+    fn lower_slot(
+        &mut self,
+        slots: cranelift_codegen::ir::Value,
+        i: usize,
+        class: &ArgClass,
+        out: &mut Vec<cranelift_codegen::ir::Value>,
+    ) -> Result<(), JitError> {
+        let at = i32::try_from(i * 8).map_err(|_| JitError("too many arguments".into()))?;
+        let f = trusted();
+        let v = match class {
+            ArgClass::Int { bytes, signed } => match (bytes, signed) {
+                (1, true) => self.b.ins().sload8(types::I32, f, slots, at),
+                (1, false) => self.b.ins().uload8(types::I32, f, slots, at),
+                (2, true) => self.b.ins().sload16(types::I32, f, slots, at),
+                (2, false) => self.b.ins().uload16(types::I32, f, slots, at),
+                (4, _) => self.b.ins().load(types::I32, f, slots, at),
+                _ => self.b.ins().load(types::I64, f, slots, at),
+            },
+            ArgClass::F32 => self.b.ins().load(types::F32, f, slots, at),
+            ArgClass::F64 => self.b.ins().load(types::F64, f, slots, at),
+            ArgClass::Ptr => self.b.ins().load(self.ptr, f, slots, at),
+            ArgClass::StructRegs { parts, .. } => {
+                let data = self.b.ins().load(self.ptr, f, slots, at);
+                for p in parts {
+                    out.push(super::host::load_part(self.b, data, *p));
+                }
+                return Ok(());
+            }
+            ArgClass::StructStack { size, .. } => {
+                let data = self.b.ins().load(self.ptr, f, slots, at);
+                let slot = self.slot(*size);
+                let slot_addr = self.b.ins().stack_addr(self.ptr, slot, 0);
+                self.copy(slot_addr, data, *size);
+                slot_addr
+            }
+            ArgClass::StructRef { .. } | ArgClass::Unsupported(_) => {
+                return Err(JitError(format!(
+                    "argument {} cannot be passed by this backend",
+                    i + 1
+                )));
+            }
+        };
+        out.push(v);
         Ok(())
     }
 

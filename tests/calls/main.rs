@@ -5,13 +5,15 @@
 //! Modules: `scalars` (scalar classes at their extremes, long double, arguments past the
 //! registers, variadic calls), `structs` (structs of every class by value), `typed` (typed
 //! handles and the errors of calls and lookups), `globals` (strings, pointers, function
-//! pointers, globals, errno), `compilation` (concurrent calls, one compiled stub per signature).
+//! pointers, globals, errno), `compilation` (concurrent calls, one compiled stub per signature), `prepared` (prepared calls:
+//! slots and typed setters).
 
 #[path = "../common/mod.rs"]
 mod common;
 
 mod compilation;
 mod globals;
+mod prepared;
 mod scalars;
 mod structs;
 mod typed;

@@ -1,0 +1,419 @@
+//! [`PreparedCall`]: an untyped call whose arguments live in slots of a buffer the handle owns,
+//! set by typed setters, for interpreters that call the same function many times.
+//!
+//! Argument `i` is the 8-byte slot `i`; a setter checks the slot index and that the
+//! parameter's class is the setter's (an index compare and a byte compare against a table made
+//! once per handle) and stores the value. The call is one indirect call of a stub compiled for
+//! the signature that loads every slot straight into its register or stack place: no `Value`
+//! array, no tag checks. Struct arguments are copied into storage the handle owns, whose
+//! address sits in the slot.
+
+use std::ffi::c_void;
+use std::fmt;
+use std::marker::PhantomData;
+
+use super::{CallError, CallErrorKind, Function};
+use crate::ctype::TypeId;
+use crate::jit::StubFn;
+use crate::value::{self, Conv, StructValue, Value, c_from_value};
+
+/// How the result comes back from the prepared stub.
+#[derive(Copy, Clone, Debug)]
+enum Ret {
+    Scalar { tag: u8, ptr_ty: u32 },
+    Struct { ty: TypeId, size: usize },
+}
+
+/// A prepared call of a [`Function`]: a buffer of argument slots owned by the handle, typed
+/// setters, and a call through a stub that reads the slots ([`Function::prepare`]).
+///
+/// Set every argument once (values persist between calls, so an interpreter sets only what
+/// changed), then [`PreparedCall::call`]. The typed setters accept exactly the parameter's C
+/// class (`set_i32` for `int`, `int32_t` and 4-byte signed enums; `set_f64` for `double`;
+/// `set_ptr` for any pointer); [`PreparedCall::set`] takes any [`Value`] and converts it as
+/// [`Function::call`] does. A setter refused leaves the slot as it was.
+///
+/// ```
+/// use jitffi::{Ffi, Library, Value};
+///
+/// let ffi = Ffi::new();
+/// ffi.cdef("long labs(long); double ldexp(double, int);")?;
+/// let ldexp = ffi.function(&Library::process(), "ldexp")?;
+/// let mut call = ldexp.prepare()?;
+/// call.set_f64(0, 1.5)?;
+/// for e in 0..4 {
+///     call.set_i32(1, e)?;
+///     // SAFETY: ldexp is declared as libm defines it.
+///     assert_eq!(unsafe { call.call()? }, Value::F64(1.5 * f64::from(1 << e)));
+/// }
+/// assert_eq!(
+///     call.set_i64(1, 3).unwrap_err().to_string(),
+///     "ldexp: argument 2: set_i64 on a parameter of type 'int' (use set_i32, or set to convert)"
+/// );
+/// # Ok::<(), jitffi::Error>(())
+/// ```
+pub struct PreparedCall<'a> {
+    f: Function,
+    stub: StubFn,
+    target: *const c_void,
+    slots: Box<[u64]>,
+    convs: Box<[Conv]>,
+    /// Storage of struct arguments (empty for other parameters); slot `i` points into it.
+    structs: Box<[Box<[u64]>]>,
+    /// Which slots were set at least once, and how many were not.
+    set: Box<[bool]>,
+    unset: usize,
+    ret: Ret,
+    /// Where a struct result is written (16 bytes at least: the stub stores register pairs
+    /// as one 16-byte store).
+    ret_buf: Box<[u64]>,
+    /// Strings and pointers given to [`PreparedCall::set`] are borrowed for `'a`.
+    _borrow: PhantomData<&'a [u8]>,
+}
+
+impl fmt::Debug for PreparedCall<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PreparedCall")
+            .field("function", &self.f.name())
+            .field("unset", &self.unset)
+            .finish()
+    }
+}
+
+impl Function {
+    /// A [`PreparedCall`] of this function: argument slots owned by the handle, typed setters,
+    /// and a stub compiled for the signature that reads them (compiled once per function and
+    /// shared by its prepared calls).
+    ///
+    /// # Errors
+    ///
+    /// [`CallErrorKind::Unsupported`] for signatures the JIT does not compile (`long double`,
+    /// `__int128`: use [`Function::call`], which goes through libffi), for variadic functions
+    /// (prepared calls pass the fixed parameters only) and for a handle forced to
+    /// [`crate::Backend::Libffi`].
+    pub fn prepare(&self) -> Result<PreparedCall<'static>, CallError> {
+        let unsupported = |reason: String| {
+            CallError::from(CallErrorKind::Unsupported {
+                function: self.name().to_string(),
+                reason,
+            })
+        };
+        if self.is_variadic() {
+            return Err(unsupported(
+                "a prepared call passes fixed parameters only; call variadic functions with \
+                 Function::call"
+                    .into(),
+            ));
+        }
+        if self.inner.backend == crate::Backend::Libffi {
+            return Err(unsupported(
+                "the handle is forced to libffi; prepared calls run JIT stubs".into(),
+            ));
+        }
+        let stub = self.prepared_stub().map_err(unsupported)?;
+        let (convs, ret) = self.convs();
+        let ret = match (ret, ret.scalar_tag()) {
+            (Conv::Struct { ty, size }, _) => Ret::Struct {
+                ty,
+                size: size as usize,
+            },
+            (_, Some((tag, ptr_ty))) => Ret::Scalar { tag, ptr_ty },
+            _ => return Err(unsupported("the result has no prepared form".into())),
+        };
+        let mut structs: Vec<Box<[u64]>> = Vec::with_capacity(convs.len());
+        let mut slots = vec![0u64; convs.len()].into_boxed_slice();
+        for (i, c) in convs.iter().enumerate() {
+            match c {
+                Conv::Struct { size, .. } => {
+                    let storage = vec![0u64; (*size as usize).div_ceil(8)].into_boxed_slice();
+                    slots[i] = storage.as_ptr() as u64;
+                    structs.push(storage);
+                }
+                _ => structs.push(Box::new([])),
+            }
+        }
+        let ret_words = match ret {
+            Ret::Struct { size, .. } => size.div_ceil(8).max(2),
+            Ret::Scalar { .. } => 2,
+        };
+        Ok(PreparedCall {
+            f: self.clone(),
+            stub: stub.f,
+            target: self.address(),
+            slots,
+            convs: convs.into(),
+            structs: structs.into_boxed_slice(),
+            set: vec![false; convs.len()].into_boxed_slice(),
+            unset: convs.len(),
+            ret,
+            ret_buf: vec![0u64; ret_words].into_boxed_slice(),
+            _borrow: PhantomData,
+        })
+    }
+}
+
+/// The class a typed setter writes.
+#[derive(Copy, Clone, PartialEq, Eq)]
+enum Setter {
+    Int { bytes: u8, signed: bool },
+    Bool,
+    F32,
+    F64,
+    Ptr,
+}
+
+impl Setter {
+    fn name(self) -> &'static str {
+        match self {
+            Setter::Int { bytes: 1, signed: true } => "set_i8",
+            Setter::Int { bytes: 1, .. } => "set_u8",
+            Setter::Int { bytes: 2, signed: true } => "set_i16",
+            Setter::Int { bytes: 2, .. } => "set_u16",
+            Setter::Int { bytes: 4, signed: true } => "set_i32",
+            Setter::Int { bytes: 4, .. } => "set_u32",
+            Setter::Int { signed: true, .. } => "set_i64",
+            Setter::Int { .. } => "set_u64",
+            Setter::Bool => "set_bool",
+            Setter::F32 => "set_f32",
+            Setter::F64 => "set_f64",
+            Setter::Ptr => "set_ptr",
+        }
+    }
+
+    fn of(c: Conv) -> Option<Setter> {
+        Some(match c {
+            Conv::Int { bytes, signed } => Setter::Int { bytes, signed },
+            Conv::Bool => Setter::Bool,
+            Conv::F32 => Setter::F32,
+            Conv::F64 => Setter::F64,
+            Conv::Ptr { .. } => Setter::Ptr,
+            _ => return None,
+        })
+    }
+}
+
+macro_rules! setters {
+    ($($(#[$doc:meta])* $name:ident($t:ty) => $setter:expr, |$v:ident| $bits:expr;)*) => {$(
+        $(#[$doc])*
+        ///
+        /// # Errors
+        ///
+        /// [`CallErrorKind::Arity`] for a slot past the last parameter,
+        /// [`CallErrorKind::Argument`] for a parameter of another class (naming its C type).
+        #[inline]
+        pub fn $name(&mut self, i: usize, $v: $t) -> Result<(), CallError> {
+            self.check(i, $setter)?;
+            self.store(i, $bits);
+            Ok(())
+        }
+    )*};
+}
+
+impl<'a> PreparedCall<'a> {
+    /// The function called.
+    pub fn function(&self) -> &Function {
+        &self.f
+    }
+
+    #[inline]
+    fn check(&self, i: usize, s: Setter) -> Result<(), CallError> {
+        match self.convs.get(i) {
+            Some(&c) if Setter::of(c) == Some(s) => Ok(()),
+            _ => Err(self.refused(i, s)),
+        }
+    }
+
+    #[inline]
+    fn store(&mut self, i: usize, bits: u64) {
+        self.slots[i] = bits;
+        if !self.set[i] {
+            self.set[i] = true;
+            self.unset -= 1;
+        }
+    }
+
+    #[cold]
+    fn refused(&self, i: usize, s: Setter) -> CallError {
+        let n = self.convs.len();
+        if i >= n {
+            return CallError::from(CallErrorKind::Arity {
+                function: self.f.name().to_string(),
+                expected: n,
+                got: i + 1,
+                variadic: false,
+            });
+        }
+        let want = Setter::of(self.convs[i]).map_or("set", Setter::name);
+        CallError::from(CallErrorKind::Argument {
+            function: self.f.name().to_string(),
+            position: i + 1,
+            message: format!(
+                "{} on a parameter of type '{}' (use {want}, or set to convert)",
+                s.name(),
+                self.f.param_type_name(i)
+            ),
+        })
+    }
+
+    setters! {
+        /// Sets an `int8_t`/`signed char` (or `char` where it is signed) argument.
+        set_i8(i8) => Setter::Int { bytes: 1, signed: true }, |v| v as u8 as u64;
+        /// Sets a `uint8_t`/`unsigned char` argument.
+        set_u8(u8) => Setter::Int { bytes: 1, signed: false }, |v| u64::from(v);
+        /// Sets a `short` argument.
+        set_i16(i16) => Setter::Int { bytes: 2, signed: true }, |v| v as u16 as u64;
+        /// Sets an `unsigned short` argument.
+        set_u16(u16) => Setter::Int { bytes: 2, signed: false }, |v| u64::from(v);
+        /// Sets an `int` argument (or a 4-byte signed enum).
+        set_i32(i32) => Setter::Int { bytes: 4, signed: true }, |v| v as u32 as u64;
+        /// Sets an `unsigned int` argument.
+        set_u32(u32) => Setter::Int { bytes: 4, signed: false }, |v| u64::from(v);
+        /// Sets a `long`/`long long`/`int64_t` argument.
+        set_i64(i64) => Setter::Int { bytes: 8, signed: true }, |v| v as u64;
+        /// Sets an `unsigned long`/`size_t`/`uint64_t` argument.
+        set_u64(u64) => Setter::Int { bytes: 8, signed: false }, |v| v;
+        /// Sets a `_Bool` argument.
+        set_bool(bool) => Setter::Bool, |v| u64::from(v);
+        /// Sets a `float` argument.
+        set_f32(f32) => Setter::F32, |v| u64::from(v.to_bits());
+        /// Sets a `double` argument.
+        set_f64(f64) => Setter::F64, |v| v.to_bits();
+        /// Sets a pointer argument of any pointer type (the address only: the caller of the
+        /// `unsafe` [`PreparedCall::call`] vouches that it points where the function expects).
+        set_ptr(*const c_void) => Setter::Ptr, |v| v as u64;
+    }
+
+    /// Sets a struct or union argument from its bytes (exactly `sizeof` the type), copied into
+    /// storage the handle owns.
+    ///
+    /// # Errors
+    ///
+    /// As the typed setters, and a byte count other than the struct's size.
+    pub fn set_struct(&mut self, i: usize, bytes: &[u8]) -> Result<(), CallError> {
+        match self.convs.get(i) {
+            Some(&Conv::Struct { size, .. }) if size as usize == bytes.len() => {
+                let dst = &mut self.structs[i];
+                // SAFETY: the storage holds `size.div_ceil(8)` words, at least `size` bytes,
+                // and does not overlap `bytes` (the handle owns it).
+                unsafe {
+                    std::ptr::copy_nonoverlapping(
+                        bytes.as_ptr(),
+                        dst.as_mut_ptr().cast::<u8>(),
+                        bytes.len(),
+                    );
+                }
+                let at = dst.as_ptr() as u64;
+                self.store(i, at);
+                Ok(())
+            }
+            Some(&Conv::Struct { size, .. }) => Err(CallError::from(CallErrorKind::Argument {
+                function: self.f.name().to_string(),
+                position: i + 1,
+                message: format!(
+                    "{} bytes for '{}' of {size} bytes",
+                    bytes.len(),
+                    self.f.param_type_name(i)
+                ),
+            })),
+            _ => Err(self.refused_struct(i)),
+        }
+    }
+
+    #[cold]
+    fn refused_struct(&self, i: usize) -> CallError {
+        if i >= self.convs.len() {
+            return self.refused(i, Setter::Ptr);
+        }
+        let want = Setter::of(self.convs[i]).map_or("set", Setter::name);
+        CallError::from(CallErrorKind::Argument {
+            function: self.f.name().to_string(),
+            position: i + 1,
+            message: format!(
+                "set_struct on a parameter of type '{}' (use {want}, or set to convert)",
+                self.f.param_type_name(i)
+            ),
+        })
+    }
+
+    /// Sets argument `i` from any value, converted as [`Function::call`] converts it (range
+    /// checks, pointer compatibility, strings for `char *`, structs of the parameter's type).
+    /// Strings and borrowed struct bytes are borrowed for the handle's lifetime `'a`.
+    ///
+    /// # Errors
+    ///
+    /// As [`Function::call`] for this argument.
+    pub fn set(&mut self, i: usize, v: &Value<'a>) -> Result<(), CallError> {
+        let Some(&conv) = self.convs.get(i) else {
+            return Err(self.refused(i, Setter::Ptr));
+        };
+        let c = c_from_value(self.f.table(), conv, v).map_err(|e| self.f.fixed_arg_error(i, v, e))?;
+        if let Value::Struct(s) = &c {
+            return self.set_struct(i, s.bytes());
+        }
+        let slot = std::ptr::from_mut(&mut self.slots[i]).cast::<u8>();
+        // SAFETY: `c` is the canonical scalar of the parameter's class, of `conv.size()` ≤ 8
+        // bytes (the JIT compiles no wider scalar), written into the slot's 8 bytes.
+        unsafe { value::write_scalar(slot, conv.size().min(8), &c) };
+        self.store(i, self.slots[i]);
+        Ok(())
+    }
+
+    /// Calls the function with the arguments set.
+    ///
+    /// # Errors
+    ///
+    /// [`CallErrorKind::Arity`] naming the first argument never set; nothing is called then.
+    ///
+    /// # Safety
+    ///
+    /// As [`Function::call`]: the declaration matches the library's function, pointer
+    /// arguments point where the function expects, and the function does not unwind.
+    #[inline]
+    pub unsafe fn call(&mut self) -> Result<Value<'static>, CallError> {
+        if self.unset != 0 {
+            return Err(self.missing());
+        }
+        // SAFETY: `stub` is the prepared stub of this function's signature: it reads one
+        // slot per parameter, each set by a setter of the parameter's class (struct slots
+        // point to the handle's storage of `sizeof` bytes), and writes at most the result's
+        // size (16 bytes at least) to `ret_buf`; the rest is the caller's contract.
+        let r = unsafe {
+            (self.stub)(
+                self.slots.as_ptr().cast(),
+                self.ret_buf.as_mut_ptr().cast(),
+                self.target,
+            )
+        };
+        Ok(match self.ret {
+            // SAFETY: `tag` is the canonical scalar tag of the result type, and the stub
+            // returns its payload (normalised `_Bool`, extended integers).
+            Ret::Scalar { tag, ptr_ty } => unsafe { value::scalar_from_raw(tag, ptr_ty, r.bits) },
+            Ret::Struct { ty, size } => {
+                // SAFETY: `ret_buf` holds at least `size` bytes, written by the stub.
+                let bytes = unsafe {
+                    std::slice::from_raw_parts(self.ret_buf.as_ptr().cast::<u8>(), size)
+                };
+                if size <= StructValue::INLINE {
+                    let mut inline = [0u8; StructValue::INLINE];
+                    inline[..size].copy_from_slice(bytes);
+                    Value::Struct(StructValue::inline(ty, size, inline))
+                } else {
+                    Value::Struct(StructValue::owned_copy(ty, bytes))
+                }
+            }
+        })
+    }
+
+    #[cold]
+    fn missing(&self) -> CallError {
+        let first = self.set.iter().position(|s| !s).unwrap_or(0);
+        CallError::from(CallErrorKind::Argument {
+            function: self.f.name().to_string(),
+            position: first + 1,
+            message: format!(
+                "never set ('{}'); set every argument before the first call",
+                self.f.param_type_name(first)
+            ),
+        })
+    }
+}
