@@ -133,8 +133,8 @@ pub mod cranelift {
 }
 
 pub use call::{
-    Backend, CRepr, CallError, CallErrorKind, Function, Global, PreparedCall, Shape, ShapeField, TypeMismatch,
-    TypedArgs, TypedFunction,
+    Backend, CRepr, CallError, CallErrorKind, Function, Global, PreparedCall, Shape, ShapeField,
+    TypeMismatch, TypedArgs, TypedFunction,
 };
 pub use callback::{
     Callback, CallbackBuilder, CallbackError, CallbackErrorKind, LocalCallback, TypedClosure,

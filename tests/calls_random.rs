@@ -596,11 +596,16 @@ fn random_signatures_through_prepared_calls() {
                 .prepare()
                 .unwrap_or_else(|e| panic!("{}: {e}", func.declaration()));
             for (i, v) in values.iter().enumerate() {
-                call.set(i, v).unwrap_or_else(|e| panic!("{}: {e}", func.declaration()));
+                call.set(i, v)
+                    .unwrap_or_else(|e| panic!("{}: {e}", func.declaration()));
             }
             // SAFETY: the declarations are the generated definitions' prototypes.
             let r = unsafe { call.call() }.unwrap_or_else(|e| panic!("{e}"));
-            let what = format!("{} prepared (seed {seed:#x}): {}", f.name, func.declaration());
+            let what = format!(
+                "{} prepared (seed {seed:#x}): {}",
+                f.name,
+                func.declaration()
+            );
             check_result(&g, &ffi, f, &r, fold(f.seed, &words), &what);
         }
     }

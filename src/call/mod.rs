@@ -63,9 +63,18 @@ struct Machine {
     convs: Vec<Conv>,
     ret: Conv,
     jit: OnceLock<Result<UntypedStub, String>>,
-    /// The prepared-call stub (fixed signature only).
-    prepared: OnceLock<Result<UntypedStub, String>>,
+    /// The prepared-call entry (fixed signature only).
+    prepared: OnceLock<Result<PreparedEntry, String>>,
     ffi: OnceLock<Result<FfiCall, String>>,
+}
+
+/// What a prepared call calls (`prepared.rs`).
+#[derive(Copy, Clone, Debug)]
+pub(crate) enum PreparedEntry {
+    /// `(slots, ret, target) -> RawRet`, a Cranelift stub.
+    Stub(UntypedStub),
+    /// `(slots) -> the C result`, a register trampoline that jumps to the function.
+    Trampoline(usize),
 }
 
 /// How the fast path of [`Function::call`] makes the result.
@@ -375,12 +384,22 @@ impl Function {
             .map_err(Clone::clone)
     }
 
-    /// The prepared-call stub of the fixed signature (`prepared.rs`), compiled once.
-    pub(crate) fn prepared_stub(&self) -> Result<UntypedStub, String> {
+    /// The prepared-call entry of the fixed signature (`prepared.rs`), made once: a register
+    /// trampoline for register-only signatures of a known address without `errno` capture,
+    /// else a Cranelift stub that reads the slots.
+    pub(crate) fn prepared_entry(&self) -> Result<PreparedEntry, String> {
         let m = &self.inner.fixed;
         m.prepared
             .get_or_init(|| {
                 let engine = engine_of(&self.inner.engine)?;
+                if !self.inner.errno
+                    && !self.inner.indirect
+                    && let Some(t) = engine
+                        .prepared_trampoline(&m.plan, self.inner.addr)
+                        .map_err(|e| e.to_string())?
+                {
+                    return Ok(PreparedEntry::Trampoline(t as usize));
+                }
                 let spec = StubSpec {
                     plan: &m.plan,
                     convs: &m.convs,
@@ -389,7 +408,10 @@ impl Function {
                     errno: self.inner.errno,
                     prepared: true,
                 };
-                engine.compile_untyped(&spec).map_err(|e| e.to_string())
+                engine
+                    .compile_untyped(&spec)
+                    .map(PreparedEntry::Stub)
+                    .map_err(|e| e.to_string())
             })
             .clone()
     }

@@ -12,7 +12,7 @@ use std::ffi::c_void;
 use std::fmt;
 use std::marker::PhantomData;
 
-use super::{CallError, CallErrorKind, Function};
+use super::{CallError, CallErrorKind, Function, PreparedEntry};
 use crate::ctype::TypeId;
 use crate::jit::StubFn;
 use crate::value::{self, Conv, StructValue, Value, c_from_value};
@@ -22,6 +22,100 @@ use crate::value::{self, Conv, StructValue, Value, c_from_value};
 enum Ret {
     Scalar { tag: u8, ptr_ty: u32 },
     Struct { ty: TypeId, size: usize },
+}
+
+/// What [`PreparedCall::call`] calls.
+#[derive(Copy, Clone, Debug)]
+enum Entry {
+    /// The Cranelift stub: `(slots, ret, target) -> RawRet`.
+    Stub(StubFn),
+    /// A register trampoline, called as `extern "C" fn(*const u64) -> R` with `R` the C
+    /// result's Rust type.
+    Direct(usize, Direct),
+}
+
+/// How a register trampoline is called: the Rust type of the C result it returns.
+#[derive(Copy, Clone, Debug)]
+enum Direct {
+    Void,
+    I8,
+    U8,
+    I16,
+    U16,
+    I32,
+    U32,
+    /// Also pointers.
+    I64,
+    Bool,
+    F32,
+    F64,
+    /// A struct in registers: the class of each eightbyte (`true`: a vector register).
+    Struct(bool, Option<bool>),
+}
+
+/// Struct results as the C function returns them: Rust's `extern "C"` classifies these
+/// `repr(C)` pairs exactly as System V classifies the C struct's eightbytes.
+#[repr(C)]
+struct I1(u64);
+#[repr(C)]
+struct F1(f64);
+#[repr(C)]
+struct II(u64, u64);
+#[repr(C)]
+struct FF(f64, f64);
+#[repr(C)]
+struct IF(u64, f64);
+#[repr(C)]
+struct FI(f64, u64);
+
+impl Direct {
+    /// The direct form of a struct result in registers.
+    fn of_struct(plan: &crate::plan::CallPlan) -> Option<Direct> {
+        use crate::plan::{RegClass, RetClass};
+        let RetClass::StructRegs { parts, .. } = &plan.ret else {
+            return None;
+        };
+        let float = |p: &crate::plan::Part| p.class == RegClass::Float;
+        match parts.as_slice() {
+            [a] if a.offset == 0 => Some(Direct::Struct(float(a), None)),
+            [a, b] if a.offset == 0 && b.offset == 8 => {
+                Some(Direct::Struct(float(a), Some(float(b))))
+            }
+            _ => None,
+        }
+    }
+
+    fn of(c: Conv) -> Option<Direct> {
+        Some(match c {
+            Conv::Void => Direct::Void,
+            Conv::Bool => Direct::Bool,
+            Conv::Int { bytes: 1, signed } => {
+                if signed {
+                    Direct::I8
+                } else {
+                    Direct::U8
+                }
+            }
+            Conv::Int { bytes: 2, signed } => {
+                if signed {
+                    Direct::I16
+                } else {
+                    Direct::U16
+                }
+            }
+            Conv::Int { bytes: 4, signed } => {
+                if signed {
+                    Direct::I32
+                } else {
+                    Direct::U32
+                }
+            }
+            Conv::Int { .. } | Conv::Ptr { .. } => Direct::I64,
+            Conv::F32 => Direct::F32,
+            Conv::F64 => Direct::F64,
+            _ => return None,
+        })
+    }
 }
 
 /// A prepared call of a [`Function`]: a buffer of argument slots owned by the handle, typed
@@ -54,10 +148,12 @@ enum Ret {
 /// ```
 pub struct PreparedCall<'a> {
     f: Function,
-    stub: StubFn,
+    entry: Entry,
     target: *const c_void,
     slots: Box<[u64]>,
     convs: Box<[Conv]>,
+    /// The setter each slot takes, precomputed (`None` for structs and the like).
+    setters: Box<[Option<Setter>]>,
     /// Storage of struct arguments (empty for other parameters); slot `i` points into it.
     structs: Box<[Box<[u64]>]>,
     /// Which slots were set at least once, and how many were not.
@@ -110,8 +206,9 @@ impl Function {
                 "the handle is forced to libffi; prepared calls run JIT stubs".into(),
             ));
         }
-        let stub = self.prepared_stub().map_err(unsupported)?;
-        let (convs, ret) = self.convs();
+        let entry = self.prepared_entry().map_err(unsupported)?;
+        let (convs, ret_conv) = self.convs();
+        let ret = ret_conv;
         let ret = match (ret, ret.scalar_tag()) {
             (Conv::Struct { ty, size }, _) => Ret::Struct {
                 ty,
@@ -136,12 +233,26 @@ impl Function {
             Ret::Struct { size, .. } => size.div_ceil(8).max(2),
             Ret::Scalar { .. } => 2,
         };
+        let entry = match entry {
+            PreparedEntry::Stub(s) => Entry::Stub(s.f),
+            PreparedEntry::Trampoline(t) => {
+                let d = match ret_conv {
+                    Conv::Struct { .. } => Direct::of_struct(self.call_plan()),
+                    c => Direct::of(c),
+                };
+                match d {
+                    Some(d) => Entry::Direct(t, d),
+                    None => return Err(unsupported("no direct form of the result".into())),
+                }
+            }
+        };
         Ok(PreparedCall {
             f: self.clone(),
-            stub: stub.f,
+            entry,
             target: self.address(),
             slots,
             convs: convs.into(),
+            setters: convs.iter().map(|&c| Setter::of(c)).collect(),
             structs: structs.into_boxed_slice(),
             set: vec![false; convs.len()].into_boxed_slice(),
             unset: convs.len(),
@@ -165,11 +276,20 @@ enum Setter {
 impl Setter {
     fn name(self) -> &'static str {
         match self {
-            Setter::Int { bytes: 1, signed: true } => "set_i8",
+            Setter::Int {
+                bytes: 1,
+                signed: true,
+            } => "set_i8",
             Setter::Int { bytes: 1, .. } => "set_u8",
-            Setter::Int { bytes: 2, signed: true } => "set_i16",
+            Setter::Int {
+                bytes: 2,
+                signed: true,
+            } => "set_i16",
             Setter::Int { bytes: 2, .. } => "set_u16",
-            Setter::Int { bytes: 4, signed: true } => "set_i32",
+            Setter::Int {
+                bytes: 4,
+                signed: true,
+            } => "set_i32",
             Setter::Int { bytes: 4, .. } => "set_u32",
             Setter::Int { signed: true, .. } => "set_i64",
             Setter::Int { .. } => "set_u64",
@@ -217,17 +337,29 @@ impl<'a> PreparedCall<'a> {
 
     #[inline]
     fn check(&self, i: usize, s: Setter) -> Result<(), CallError> {
-        match self.convs.get(i) {
-            Some(&c) if Setter::of(c) == Some(s) => Ok(()),
+        match self.setters.get(i) {
+            Some(&Some(k)) if k == s => Ok(()),
             _ => Err(self.refused(i, s)),
         }
     }
 
     #[inline]
     fn store(&mut self, i: usize, bits: u64) {
-        self.slots[i] = bits;
-        if !self.set[i] {
-            self.set[i] = true;
+        if let Some(slot) = self.slots.get_mut(i) {
+            *slot = bits;
+        }
+        if self.unset != 0 {
+            self.mark(i);
+        }
+    }
+
+    /// Records that slot `i` was set (until every slot has been).
+    #[cold]
+    fn mark(&mut self, i: usize) {
+        if let Some(s) = self.set.get_mut(i)
+            && !*s
+        {
+            *s = true;
             self.unset -= 1;
         }
     }
@@ -293,14 +425,23 @@ impl<'a> PreparedCall<'a> {
         match self.convs.get(i) {
             Some(&Conv::Struct { size, .. }) if size as usize == bytes.len() => {
                 let dst = &mut self.structs[i];
-                // SAFETY: the storage holds `size.div_ceil(8)` words, at least `size` bytes,
-                // and does not overlap `bytes` (the handle owns it).
-                unsafe {
-                    std::ptr::copy_nonoverlapping(
-                        bytes.as_ptr(),
-                        dst.as_mut_ptr().cast::<u8>(),
-                        bytes.len(),
-                    );
+                if let (Ok(b), [w0, w1]) = (<&[u8; 16]>::try_from(bytes), &mut dst[..]) {
+                    // The common 16-byte struct: two word moves, no memcpy call.
+                    let (lo, hi) = b.split_at(8);
+                    *w0 = u64::from_le_bytes(lo.try_into().unwrap_or_default());
+                    *w1 = u64::from_le_bytes(hi.try_into().unwrap_or_default());
+                } else if let (Ok(b), [w0]) = (<&[u8; 8]>::try_from(bytes), &mut dst[..]) {
+                    *w0 = u64::from_le_bytes(*b);
+                } else {
+                    // SAFETY: the storage holds `size.div_ceil(8)` words, at least `size`
+                    // bytes, and does not overlap `bytes` (the handle owns it).
+                    unsafe {
+                        std::ptr::copy_nonoverlapping(
+                            bytes.as_ptr(),
+                            dst.as_mut_ptr().cast::<u8>(),
+                            bytes.len(),
+                        );
+                    }
                 }
                 let at = dst.as_ptr() as u64;
                 self.store(i, at);
@@ -346,7 +487,8 @@ impl<'a> PreparedCall<'a> {
         let Some(&conv) = self.convs.get(i) else {
             return Err(self.refused(i, Setter::Ptr));
         };
-        let c = c_from_value(self.f.table(), conv, v).map_err(|e| self.f.fixed_arg_error(i, v, e))?;
+        let c =
+            c_from_value(self.f.table(), conv, v).map_err(|e| self.f.fixed_arg_error(i, v, e))?;
         if let Value::Struct(s) = &c {
             return self.set_struct(i, s.bytes());
         }
@@ -368,17 +510,29 @@ impl<'a> PreparedCall<'a> {
     ///
     /// As [`Function::call`]: the declaration matches the library's function, pointer
     /// arguments point where the function expects, and the function does not unwind.
-    #[inline]
+    #[inline(always)]
     pub unsafe fn call(&mut self) -> Result<Value<'static>, CallError> {
         if self.unset != 0 {
             return Err(self.missing());
         }
+        let stub = match (self.entry, self.ret) {
+            (Entry::Direct(t, d), Ret::Scalar { tag, ptr_ty }) => {
+                // SAFETY: as below; `t` is the register trampoline of this signature, which
+                // returns the C function's own result, of the Rust type `d` names.
+                return Ok(unsafe { self.call_direct(t, d, tag, ptr_ty) });
+            }
+            (Entry::Direct(t, d), Ret::Struct { ty, size }) => {
+                // SAFETY: as above, for a struct result in registers (at most 16 bytes).
+                return Ok(unsafe { self.call_direct_struct(t, d, ty, size) });
+            }
+            (Entry::Stub(f), _) => f,
+        };
         // SAFETY: `stub` is the prepared stub of this function's signature: it reads one
         // slot per parameter, each set by a setter of the parameter's class (struct slots
         // point to the handle's storage of `sizeof` bytes), and writes at most the result's
         // size (16 bytes at least) to `ret_buf`; the rest is the caller's contract.
         let r = unsafe {
-            (self.stub)(
+            stub(
                 self.slots.as_ptr().cast(),
                 self.ret_buf.as_mut_ptr().cast(),
                 self.target,
@@ -390,9 +544,8 @@ impl<'a> PreparedCall<'a> {
             Ret::Scalar { tag, ptr_ty } => unsafe { value::scalar_from_raw(tag, ptr_ty, r.bits) },
             Ret::Struct { ty, size } => {
                 // SAFETY: `ret_buf` holds at least `size` bytes, written by the stub.
-                let bytes = unsafe {
-                    std::slice::from_raw_parts(self.ret_buf.as_ptr().cast::<u8>(), size)
-                };
+                let bytes =
+                    unsafe { std::slice::from_raw_parts(self.ret_buf.as_ptr().cast::<u8>(), size) };
                 if size <= StructValue::INLINE {
                     let mut inline = [0u8; StructValue::INLINE];
                     inline[..size].copy_from_slice(bytes);
@@ -402,6 +555,102 @@ impl<'a> PreparedCall<'a> {
                 }
             }
         })
+    }
+
+    /// Calls the register trampoline `t` and makes the result's `Value`.
+    ///
+    /// # Safety
+    ///
+    /// As [`PreparedCall::call`]; `t` is this signature's trampoline and `d` its result type.
+    #[inline(always)]
+    unsafe fn call_direct(&self, t: usize, d: Direct, tag: u8, ptr_ty: u32) -> Value<'static> {
+        let slots = self.slots.as_ptr();
+        macro_rules! go {
+            ($t:ty) => {{
+                // SAFETY: the trampoline loads the slots into the C function's argument
+                // registers and jumps to it; the function returns a `$t` in its register.
+                let f = unsafe {
+                    std::mem::transmute::<usize, unsafe extern "C" fn(*const u64) -> $t>(t)
+                };
+                // SAFETY: as above; the caller's contract covers the C function itself.
+                unsafe { f(slots) }
+            }};
+        }
+        let bits = match d {
+            Direct::Void => {
+                go!(());
+                0
+            }
+            Direct::I8 => go!(i8) as i64 as u64,
+            Direct::U8 => u64::from(go!(u8)),
+            Direct::I16 => go!(i16) as i64 as u64,
+            Direct::U16 => u64::from(go!(u16)),
+            Direct::I32 => go!(i32) as i64 as u64,
+            Direct::U32 => u64::from(go!(u32)),
+            Direct::I64 => go!(u64),
+            Direct::Bool => u64::from(go!(u8) != 0),
+            Direct::F32 => u64::from(go!(f32).to_bits()),
+            Direct::F64 => go!(f64).to_bits(),
+            Direct::Struct(..) => unreachable!("struct results take call_direct_struct"),
+        };
+        // SAFETY: `tag` is the canonical scalar tag of the result type and `bits` its
+        // payload, extended as the stub would.
+        unsafe { value::scalar_from_raw(tag, ptr_ty, bits) }
+    }
+
+    /// Calls the register trampoline `t` of a function returning a struct in registers.
+    ///
+    /// # Safety
+    ///
+    /// As [`PreparedCall::call_direct`]; `d` is a `Direct::Struct` of the result's classes.
+    #[inline(always)]
+    unsafe fn call_direct_struct(
+        &self,
+        t: usize,
+        d: Direct,
+        ty: TypeId,
+        size: usize,
+    ) -> Value<'static> {
+        let slots = self.slots.as_ptr();
+        macro_rules! go {
+            ($t:ty) => {{
+                // SAFETY: the trampoline jumps to the C function, which returns the struct in
+                // the registers the pair `$t` is returned in.
+                let f = unsafe {
+                    std::mem::transmute::<usize, unsafe extern "C" fn(*const u64) -> $t>(t)
+                };
+                // SAFETY: as above; the caller's contract covers the C function itself.
+                unsafe { f(slots) }
+            }};
+        }
+        let words: [u64; 2] = match d {
+            Direct::Struct(false, None) => [go!(I1).0, 0],
+            Direct::Struct(true, None) => [go!(F1).0.to_bits(), 0],
+            Direct::Struct(false, Some(false)) => {
+                let r = go!(II);
+                [r.0, r.1]
+            }
+            Direct::Struct(true, Some(true)) => {
+                let r = go!(FF);
+                [r.0.to_bits(), r.1.to_bits()]
+            }
+            Direct::Struct(false, Some(true)) => {
+                let r = go!(IF);
+                [r.0, r.1.to_bits()]
+            }
+            Direct::Struct(true, Some(false)) => {
+                let r = go!(FI);
+                [r.0.to_bits(), r.1]
+            }
+            _ => unreachable!("scalar results take call_direct"),
+        };
+        // One 16-byte value (no per-byte copy), bytes past the struct's size zero, as the
+        // stub path leaves them.
+        let mut v = u128::from(words[0]) | (u128::from(words[1]) << 64);
+        if size < 16 {
+            v &= (1u128 << (size * 8)) - 1;
+        }
+        Value::Struct(StructValue::inline(ty, size, v.to_le_bytes()))
     }
 
     #[cold]

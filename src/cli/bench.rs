@@ -18,9 +18,8 @@ use clap::Args;
 
 use super::measure::{median, ns_per_op};
 use jitffi::{
-    Backend, CdefOptions, Ffi, Function, HeaderOptions, Library, LoadOptions, PreparedCall, StructValue,
-    Value,
-    args,
+    Backend, CdefOptions, Ffi, Function, HeaderOptions, Library, LoadOptions, PreparedCall,
+    StructValue, Value, args,
 };
 use serde_json::json;
 

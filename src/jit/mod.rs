@@ -18,6 +18,7 @@ pub(crate) mod host;
 pub use host::{EmitError, EmitErrorKind};
 mod memory;
 mod stub;
+mod trampoline;
 
 use std::collections::HashMap;
 use std::fmt;
@@ -362,6 +363,19 @@ impl JitEngine {
         let e = self.install(&variadic_thunk(vector_regs, target))? as usize;
         self.lock().variadic.insert((vector_regs, target), e);
         Ok(e)
+    }
+
+    /// The register trampoline of a prepared call of `target` by `plan` (`trampoline.rs`),
+    /// installed; `Ok(None)` when the signature is not register-only.
+    pub(crate) fn prepared_trampoline(
+        &self,
+        plan: &crate::plan::CallPlan,
+        target: usize,
+    ) -> Result<Option<*const u8>, JitError> {
+        match trampoline::register_trampoline(plan, target) {
+            Some(code) => Ok(Some(self.install(&code)?)),
+            None => Ok(None),
+        }
     }
 
     /// Compiles and installs a host's function (`crate::emit::compile`): optimised, with frame

@@ -10,8 +10,8 @@ use crate::common::fixture;
 fn every_scalar_class_through_its_setter() {
     let (ffi, lib) = fixture();
     let f = |n: &str| ffi.function(&lib, n).expect(n);
-    // SAFETY (every call below): the fixture's declarations match its definitions and the
-    // arguments are plain values.
+    // SAFETY: the fixture's declarations match its definitions and the arguments are plain
+    // values (every call in this block).
     unsafe {
         let mut c = f("fx_id_i8").prepare().expect("prepare");
         for v in [i8::MIN, -1, 0, 1, i8::MAX] {
@@ -51,7 +51,10 @@ fn every_scalar_class_through_its_setter() {
         let mut c = f("fx_id_ptr").prepare().expect("prepare");
         let x = 7u8;
         c.set_ptr(0, (&raw const x).cast()).expect("set");
-        assert_eq!(c.call().expect("call").as_ptr(), Some((&raw const x).cast_mut().cast()));
+        assert_eq!(
+            c.call().expect("call").as_ptr(),
+            Some((&raw const x).cast_mut().cast())
+        );
         // Narrow arguments are extended by the callee's rules: fx_widen_* return them widened.
         let mut c = f("fx_widen_i8").prepare().expect("prepare");
         c.set_i8(0, -2).expect("set");
@@ -107,9 +110,18 @@ fn structs_of_every_class_by_value_and_as_results() {
         "s1", "s3", "s4f", "s8i", "s8f", "s8m", "s12i", "s12f", "s16l", "s16d", "s16dl", "s16ld",
         "s16f", "s24", "s32d", "s64", "arr", "nest", "p5", "p10", "u8", "u16",
     ] {
-        let echo = ffi.function(&lib, &format!("fx_echo_{name}")).expect("echo");
+        let echo = ffi
+            .function(&lib, &format!("fx_echo_{name}"))
+            .expect("echo");
         let ty = ffi
-            .type_of(&format!("{} fx_{name}", if name.starts_with('u') { "union" } else { "struct" }))
+            .type_of(&format!(
+                "{} fx_{name}",
+                if name.starts_with('u') {
+                    "union"
+                } else {
+                    "struct"
+                }
+            ))
             .expect("type");
         let size = ty.size().expect("size") as usize;
         let bytes: Vec<u8> = (0..size).map(|i| (i * 37 + 11) as u8).collect();
@@ -117,7 +129,9 @@ fn structs_of_every_class_by_value_and_as_results() {
         c.set_struct(0, &bytes).expect("set");
         // SAFETY: as declared; the struct's bytes are the handle's copy.
         let r = unsafe { c.call() }.expect("call");
-        let Value::Struct(s) = &r else { panic!("{name}: {r:?}") };
+        let Value::Struct(s) = &r else {
+            panic!("{name}: {r:?}")
+        };
         // Unions return their first member's bytes at least; compare with Function::call.
         // SAFETY: as above.
         let direct = unsafe { echo.call(&[Value::Struct(StructValue::borrowed(&ty, &bytes))]) }
@@ -130,8 +144,12 @@ fn structs_of_every_class_by_value_and_as_results() {
         let mut source = bytes.clone();
         c.set_struct(0, &source).expect("set");
         source.iter_mut().for_each(|b| *b = !*b);
-        // SAFETY: as above.
-        assert_eq!(unsafe { c.call() }.expect("call"), direct, "fx_echo_{name}: a copy");
+        assert_eq!(
+            // SAFETY: as above.
+            unsafe { c.call() }.expect("call"),
+            direct,
+            "fx_echo_{name}: a copy"
+        );
         // Exactly `sizeof` bytes.
         assert_eq!(
             c.set_struct(0, &source[..size - 1]).unwrap_err().kind(),
@@ -149,7 +167,8 @@ fn set_converts_and_refusals_name_the_function_the_argument_and_both_types() {
     let (ffi, lib) = fixture();
     let add = ffi.function(&lib, "fx_add_i32").expect("fx_add_i32");
     let mut c = add.prepare().expect("prepare");
-    c.set(0, &Value::I64(40)).expect("an i64 that fits converts");
+    c.set(0, &Value::I64(40))
+        .expect("an i64 that fits converts");
     assert_eq!(
         c.set(1, &Value::I64(1 << 40)).unwrap_err().to_string(),
         "fx_add_i32: argument 2: integer 1099511627776 does not fit in 'int'"
@@ -178,7 +197,9 @@ fn set_converts_and_refusals_name_the_function_the_argument_and_both_types() {
 
     // Strings for `const char *`, borrowed for the handle's lifetime.
     ffi.cdef("size_t strlen(const char *);").expect("cdef");
-    let strlen = ffi.function(&jitffi::Library::process(), "strlen").expect("strlen");
+    let strlen = ffi
+        .function(&jitffi::Library::process(), "strlen")
+        .expect("strlen");
     let s = c"twelve chars";
     let mut c = strlen.prepare().expect("prepare");
     c.set(0, &Value::str(s)).expect("set");
@@ -187,10 +208,16 @@ fn set_converts_and_refusals_name_the_function_the_argument_and_both_types() {
 
     // What cannot be prepared says why.
     let var = ffi.function(&lib, "fx_sum_var").expect("fx_sum_var");
-    assert!(matches!(var.prepare().unwrap_err().kind(), CallErrorKind::Unsupported { .. }));
+    assert!(matches!(
+        var.prepare().unwrap_err().kind(),
+        CallErrorKind::Unsupported { .. }
+    ));
     let ld = ffi.function(&lib, "fx_id_ld").expect("fx_id_ld");
     let e = ld.prepare().unwrap_err();
-    assert!(e.to_string().starts_with("fx_id_ld: cannot be called: "), "{e}");
+    assert!(
+        e.to_string().starts_with("fx_id_ld: cannot be called: "),
+        "{e}"
+    );
     let forced = add.with_backend(jitffi::Backend::Libffi);
     assert!(forced.prepare().is_err());
 }

@@ -1,0 +1,291 @@
+//! Register trampolines for prepared calls: x86-64 machine code, emitted directly (no
+//! Cranelift), that loads each argument from its 8-byte slot into its System V register and
+//! jumps to the C function, which returns straight to the caller.
+//!
+//! Only for signatures whose arguments all travel in registers (at most six integer and eight
+//! vector registers: scalars, and structs whose parts are `float`s, `double`s or integers of
+//! 1, 2, 4 or 8 bytes, their slot holding the struct's address) and whose result travels in
+//! registers too (a scalar, `void`, or a struct in registers); everything else takes the
+//! Cranelift stub (`stub.rs`). The code is `mov r10, rdi`, one load per argument or struct
+//! part relative to `r10` (or to `rax`, loaded with the struct's address; narrow integers
+//! sign- or zero-extended to 32 bits, as C callers do), `movabs r11, target`, `jmp r11`: the
+//! trampoline keeps no frame, so the C function's `ret` returns to the trampoline's caller
+//! with the result in `rax`/`rdx`/`xmm0`/`xmm1`.
+
+use crate::plan::{ArgClass, CallPlan, RegClass, RetClass};
+
+/// System V integer argument registers, by hardware number: rdi, rsi, rdx, rcx, r8, r9.
+const INT_REGS: [u8; 6] = [7, 6, 2, 1, 8, 9];
+
+/// The base register of a load: `r10` (the slots) or `rax` (a struct's bytes).
+#[derive(Copy, Clone, PartialEq, Eq)]
+enum Base {
+    R10,
+    Rax,
+}
+
+impl Base {
+    /// REX.B for the base.
+    fn rex_b(self) -> u8 {
+        match self {
+            Base::R10 => 0x01,
+            Base::Rax => 0,
+        }
+    }
+}
+
+/// ModRM + disp32 for `[base + disp]` with register `reg` in the reg field (neither base
+/// needs a SIB byte: only rsp/r12 do).
+fn modrm(code: &mut Vec<u8>, reg: u8, base: Base, disp: i32) {
+    let rm = match base {
+        Base::R10 => 0b010,
+        Base::Rax => 0b000,
+    };
+    code.push(0x80 | ((reg & 7) << 3) | rm);
+    code.extend_from_slice(&disp.to_le_bytes());
+}
+
+/// Loads an integer of `bytes` bytes at `[base + disp]` into integer register `reg`,
+/// sign- or zero-extended to 32 bits (64 for 8 bytes). `None` for other sizes.
+fn load_int(
+    code: &mut Vec<u8>,
+    reg: u8,
+    base: Base,
+    disp: i32,
+    bytes: u32,
+    signed: bool,
+) -> Option<()> {
+    let rex_r = if reg >= 8 { 0x04 } else { 0 };
+    let rex = 0x40 | rex_r | base.rex_b();
+    match (bytes, signed) {
+        (1 | 2, _) => {
+            // movsx/movzx r32, byte/word [base + disp]
+            let op = match (bytes, signed) {
+                (1, true) => 0xbe,
+                (1, false) => 0xb6,
+                (_, true) => 0xbf,
+                (_, false) => 0xb7,
+            };
+            if rex != 0x40 {
+                code.push(rex);
+            }
+            code.extend_from_slice(&[0x0f, op]);
+        }
+        (4, _) => {
+            // mov r32, [base + disp]
+            if rex != 0x40 {
+                code.push(rex);
+            }
+            code.push(0x8b);
+        }
+        (8, _) => {
+            // mov r64, [base + disp]
+            code.extend_from_slice(&[rex | 0x08, 0x8b]);
+        }
+        _ => return None,
+    }
+    modrm(code, reg, base, disp);
+    Some(())
+}
+
+/// Loads a `float` (`single`) or `double` at `[base + disp]` into `xmm{reg}` (0 to 7).
+fn load_float(code: &mut Vec<u8>, reg: u8, base: Base, disp: i32, single: bool) {
+    code.push(if single { 0xf3 } else { 0xf2 });
+    if base.rex_b() != 0 {
+        code.push(0x40 | base.rex_b());
+    }
+    code.extend_from_slice(&[0x0f, 0x10]);
+    modrm(code, reg, base, disp);
+}
+
+/// The trampoline for `plan` calling `target`, or `None` if the signature is not one it
+/// handles (see the module documentation).
+pub(crate) fn register_trampoline(plan: &CallPlan, target: usize) -> Option<Vec<u8>> {
+    if !cfg!(all(target_arch = "x86_64", not(windows))) || plan.variadic {
+        return None;
+    }
+    match &plan.ret {
+        RetClass::Void
+        | RetClass::Int { .. }
+        | RetClass::F32
+        | RetClass::F64
+        | RetClass::Ptr
+        | RetClass::StructRegs { .. } => {}
+        _ => return None,
+    }
+    // mov r10, rdi
+    let mut code = vec![0x49, 0x89, 0xfa];
+    let (mut ints, mut floats) = (0usize, 0u8);
+    let mut next_int = || {
+        let r = INT_REGS.get(ints).copied();
+        ints += 1;
+        r
+    };
+    for (i, a) in plan.args.iter().enumerate() {
+        let disp = i32::try_from(i * 8).ok()?;
+        match a {
+            ArgClass::Int { bytes, signed } => {
+                load_int(
+                    &mut code,
+                    next_int()?,
+                    Base::R10,
+                    disp,
+                    u32::from(*bytes),
+                    *signed,
+                )?;
+            }
+            ArgClass::Ptr => load_int(&mut code, next_int()?, Base::R10, disp, 8, false)?,
+            ArgClass::F32 | ArgClass::F64 => {
+                if floats >= 8 {
+                    return None;
+                }
+                load_float(
+                    &mut code,
+                    floats,
+                    Base::R10,
+                    disp,
+                    matches!(a, ArgClass::F32),
+                );
+                floats += 1;
+            }
+            ArgClass::StructRegs { parts, .. } => {
+                // mov rax, [r10 + disp]: the struct's address; then its parts.
+                load_int(&mut code, 0, Base::R10, disp, 8, false)?;
+                for p in parts {
+                    let off = i32::try_from(p.offset).ok()?;
+                    match p.class {
+                        RegClass::Int => {
+                            load_int(&mut code, next_int()?, Base::Rax, off, p.size, false)?;
+                        }
+                        RegClass::Float => {
+                            if floats >= 8 {
+                                return None;
+                            }
+                            load_float(&mut code, floats, Base::Rax, off, p.size == 4);
+                            floats += 1;
+                        }
+                    }
+                }
+            }
+            _ => return None,
+        }
+    }
+    // movabs r11, target; jmp r11
+    code.extend_from_slice(&[0x49, 0xbb]);
+    code.extend_from_slice(&(target as u64).to_le_bytes());
+    code.extend_from_slice(&[0x41, 0xff, 0xe3]);
+    Some(code)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::Part;
+
+    /// binutils' disassembly of `code` (instructions only).
+    fn objdump(code: &[u8]) -> Vec<String> {
+        let file = std::env::temp_dir().join(format!("jitffi-tramp-{}.bin", std::process::id()));
+        std::fs::write(&file, code).expect("write");
+        let out = std::process::Command::new("objdump")
+            .args([
+                "-D",
+                "-b",
+                "binary",
+                "-m",
+                "i386:x86-64",
+                "--no-show-raw-insn",
+            ])
+            .arg(&file)
+            .output()
+            .expect("objdump (binutils) is needed: apt-get install binutils");
+        std::fs::remove_file(&file).ok();
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter_map(|l| {
+                l.split_once(":\t")
+                    .map(|(_, i)| i.split_whitespace().collect::<Vec<_>>().join(" "))
+            })
+            .collect()
+    }
+
+    fn plan(args: Vec<ArgClass>, ret: RetClass) -> CallPlan {
+        CallPlan {
+            n_fixed: args.len(),
+            args,
+            ret,
+            variadic: false,
+            vector_regs: 0,
+        }
+    }
+
+    #[test]
+    fn every_load_form_disassembles_as_intended() {
+        let int = |bytes, signed| ArgClass::Int { bytes, signed };
+        let p = plan(
+            vec![
+                int(1, true),
+                int(2, false),
+                int(4, true),
+                ArgClass::Ptr,
+                ArgClass::F32,
+                ArgClass::F64,
+                ArgClass::StructRegs {
+                    parts: vec![
+                        Part {
+                            class: RegClass::Int,
+                            offset: 0,
+                            size: 8,
+                        },
+                        Part {
+                            class: RegClass::Float,
+                            offset: 8,
+                            size: 4,
+                        },
+                    ],
+                    size: 12,
+                },
+                int(8, true),
+            ],
+            RetClass::F64,
+        );
+        let code = register_trampoline(&p, 0x1122_3344_5566_7788).expect("register-only");
+        assert_eq!(
+            objdump(&code),
+            [
+                "mov %rdi,%r10",
+                "movsbl 0x0(%r10),%edi",
+                "movzwl 0x8(%r10),%esi",
+                "mov 0x10(%r10),%edx",
+                "mov 0x18(%r10),%rcx",
+                "movss 0x20(%r10),%xmm0",
+                "movsd 0x28(%r10),%xmm1",
+                "mov 0x30(%r10),%rax",
+                "mov 0x0(%rax),%r8",
+                "movss 0x8(%rax),%xmm2",
+                "mov 0x38(%r10),%r9",
+                "movabs $0x1122334455667788,%r11",
+                "jmp *%r11",
+            ]
+        );
+    }
+
+    #[test]
+    fn what_does_not_fit_the_registers_is_left_to_the_stub() {
+        let many = plan(vec![ArgClass::Ptr; 7], RetClass::Void);
+        assert!(register_trampoline(&many, 1).is_none());
+        let sret = plan(vec![], RetClass::Sret { size: 32 });
+        assert!(register_trampoline(&sret, 1).is_none());
+        let odd = plan(
+            vec![ArgClass::StructRegs {
+                parts: vec![Part {
+                    class: RegClass::Int,
+                    offset: 0,
+                    size: 3,
+                }],
+                size: 3,
+            }],
+            RetClass::Void,
+        );
+        assert!(register_trampoline(&odd, 1).is_none());
+    }
+}
