@@ -19,7 +19,10 @@ use jitffi::{EmitErrorKind, Ffi, Library, Value};
 /// The disassembly of `code` (AT&T syntax, one instruction per line, addresses stripped).
 fn disassemble(code: &[u8]) -> Vec<String> {
     let dir = common::scratch_dir("emit-disasm");
-    let file = dir.join(format!("code-{}.bin", std::process::id()));
+    // One file per disassembly: the tests run in parallel threads of one process.
+    static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let file = dir.join(format!("code-{}-{n}.bin", std::process::id()));
     std::fs::write(&file, code).expect("write code");
     let out = Command::new("objdump")
         .args(["-D", "-b", "binary", "-m", "i386:x86-64", "--no-show-raw-insn"])

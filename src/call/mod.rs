@@ -8,6 +8,7 @@
 //! stub again. A signature the JIT cannot compile goes through libffi (`cif.rs`) instead, with
 //! the same conversions: the backend changes speed, never behaviour.
 
+mod direct;
 mod error;
 mod global;
 mod prepared;
@@ -63,6 +64,8 @@ struct Machine {
     convs: Vec<Conv>,
     ret: Conv,
     jit: OnceLock<Result<UntypedStub, String>>,
+    /// The untyped register trampoline (fixed signature only, when `FastRet::Direct`).
+    tramp: OnceLock<Result<usize, String>>,
     /// The prepared-call entry (fixed signature only).
     prepared: OnceLock<Result<PreparedEntry, String>>,
     ffi: OnceLock<Result<FfiCall, String>>,
@@ -84,6 +87,13 @@ enum FastRet {
     Scalar { tag: u8, ptr_ty: u32 },
     /// A struct of at most `StructValue::INLINE` bytes, kept inline.
     Struct { ty: TypeId, len: u8 },
+    /// A register trampoline (`stub` holds it): called as the C function, the result of
+    /// Rust type `d`, made into the scalar `tag`/`ptr_ty`.
+    Direct {
+        d: direct::ScalarRet,
+        tag: u8,
+        ptr_ty: u32,
+    },
     /// No fast path (libffi-only results, large structs).
     None,
 }
@@ -173,6 +183,7 @@ impl Machine {
             convs,
             ret,
             jit: OnceLock::new(),
+            tramp: OnceLock::new(),
             prepared: OnceLock::new(),
             ffi: OnceLock::new(),
         })
@@ -180,9 +191,18 @@ impl Machine {
 }
 
 impl Hot {
-    fn new(fixed: &Machine, addr: usize, backend: Backend) -> Hot {
+    fn new(fixed: &Machine, addr: usize, backend: Backend, errno: bool, indirect: bool) -> Hot {
+        // A register trampoline when the signature allows one (checked by encoding it once,
+        // for a dummy address: a few hundred nanoseconds) and nothing runs around the call.
+        let direct = (backend != Backend::Libffi && !errno && !indirect)
+            .then(|| crate::jit::untyped_trampoline_code(&fixed.plan, &fixed.convs, 0))
+            .flatten()
+            .and_then(|_| direct::Direct::of(fixed.ret));
         let ret = match (fixed.ret, fixed.ret.scalar_tag()) {
             _ if backend == Backend::Libffi => FastRet::None,
+            (_, Some((tag, ptr_ty))) if let Some(direct::Direct::Scalar(d)) = direct => {
+                FastRet::Direct { d, tag, ptr_ty }
+            }
             (Conv::LongDouble, _) => FastRet::None,
             (_, Some((tag, ptr_ty))) => FastRet::Scalar { tag, ptr_ty },
             (Conv::Struct { ty, size }, None) if size as usize <= value::StructValue::INLINE => {
@@ -224,7 +244,7 @@ impl Function {
                 reason,
             })
         })?;
-        let hot = Hot::new(&fixed, addr as usize, backend);
+        let hot = Hot::new(&fixed, addr as usize, backend, false, indirect);
         Ok(Function {
             inner: Arc::new(FunctionInner {
                 hot,
@@ -288,12 +308,13 @@ impl Function {
             convs: i.fixed.convs.clone(),
             ret: i.fixed.ret,
             jit: OnceLock::new(),
+            tramp: OnceLock::new(),
             prepared: OnceLock::new(),
             ffi: OnceLock::new(),
         });
         Function {
             inner: Arc::new(FunctionInner {
-                hot: Hot::new(&fixed, i.addr, backend),
+                hot: Hot::new(&fixed, i.addr, backend, errno, i.indirect),
                 name: i.name.clone(),
                 ty: i.ty,
                 table: i.table.clone(),
@@ -338,26 +359,51 @@ impl Function {
     /// [`CallErrorKind::Unsupported`] with the reason the JIT cannot compile this signature
     /// (calls still work: they go through libffi unless [`Backend::Jit`] is forced).
     pub fn compile(&self) -> Result<(), CallError> {
-        self.jit_stub(&self.inner.fixed)
-            .map(|_| ())
-            .map_err(|reason| {
-                CallError::from(CallErrorKind::Unsupported {
-                    function: self.inner.name.clone(),
-                    reason,
-                })
+        let res = match self.inner.hot.ret {
+            FastRet::Direct { .. } => self.trampoline().map(|_| ()),
+            _ => self.jit_stub(&self.inner.fixed).map(|_| ()),
+        };
+        res.map_err(|reason| {
+            CallError::from(CallErrorKind::Unsupported {
+                function: self.inner.name.clone(),
+                reason,
             })
+        })
     }
 
     fn jit_stub<'m>(&self, m: &'m Machine) -> Result<&'m UntypedStub, String> {
         let stub = self.compiled_stub(m);
         if let Ok(s) = stub
             && std::ptr::eq(m, &self.inner.fixed)
-            && !matches!(self.inner.hot.ret, FastRet::None)
+            && matches!(
+                self.inner.hot.ret,
+                FastRet::Scalar { .. } | FastRet::Struct { .. }
+            )
         {
             // Idempotent: every thread stores the same address.
             self.inner.hot.stub.store(s.f as usize, Ordering::Release);
         }
         stub
+    }
+
+    /// The untyped register trampoline of the fixed signature, installed once and published
+    /// for the fast path of [`Function::call`] (only for `FastRet::Direct`).
+    fn trampoline(&self) -> Result<usize, String> {
+        let m = &self.inner.fixed;
+        let t = m
+            .tramp
+            .get_or_init(|| {
+                let engine = engine_of(&self.inner.engine)?;
+                match engine.untyped_trampoline(&m.plan, &m.convs, self.inner.addr) {
+                    Ok(Some(t)) => Ok(t as usize),
+                    Ok(None) => Err("not a register-only signature".into()),
+                    Err(e) => Err(e.to_string()),
+                }
+            })
+            .clone()?;
+        // Idempotent: every thread stores the same address.
+        self.inner.hot.stub.store(t, Ordering::Release);
+        Ok(t)
     }
 
     fn compiled_stub<'m>(&self, m: &'m Machine) -> Result<&'m UntypedStub, String> {
@@ -458,7 +504,7 @@ impl Function {
     /// assert_eq!(err.to_string(), "strlen: argument 1: cannot convert i64 to 'const char *'");
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    #[inline]
+    #[inline(always)]
     pub unsafe fn call(&self, args: &[Value<'_>]) -> Result<Value<'static>, CallError> {
         // The fast path: a compiled stub, arguments of the canonical variants, a result in
         // registers or a small struct. Everything else (first call, conversions, errors,
@@ -466,12 +512,26 @@ impl Function {
         let hot = &self.inner.hot;
         let stub = hot.stub.load(Ordering::Acquire);
         if stub != 0 && args.len() == hot.nargs {
-            // SAFETY: a non-zero `stub` is the address of this function's untyped stub
-            // (stored by `jit_stub`), whose type is `StubFn`.
-            let f = unsafe { std::mem::transmute::<usize, crate::jit::StubFn>(stub) };
-            let target = hot.addr as *const c_void;
-            match hot.ret {
-                FastRet::Scalar { tag, ptr_ty } => {
+            // Tested as an `if let` chain, not a `match`: compares, no jump table.
+            if let FastRet::Direct { d, tag, ptr_ty } = hot.ret {
+                let mut slow = 0u8;
+                // SAFETY: a non-zero `stub` of a `Direct` function is its register trampoline
+                // (stored by `trampoline`), which checks every argument's tag before reading
+                // its payload and calls nothing otherwise (setting `slow`); the rest is
+                // forwarded from this function's contract.
+                let bits =
+                    unsafe { direct::scalar_bits(stub, d, args.as_ptr().cast(), &raw mut slow) };
+                if slow == 0 {
+                    // SAFETY: `tag` is the canonical scalar tag of the result type and `bits`
+                    // its payload, extended as the stub would.
+                    return Ok(unsafe { value::scalar_from_raw(tag, ptr_ty, bits) });
+                }
+            } else {
+                // SAFETY: a non-zero `stub` of any other function is its untyped stub (stored
+                // by `jit_stub`), whose type is `StubFn`.
+                let f = unsafe { std::mem::transmute::<usize, crate::jit::StubFn>(stub) };
+                let target = hot.addr as *const c_void;
+                if let FastRet::Scalar { tag, ptr_ty } = hot.ret {
                     // SAFETY: forwarded from this function's contract; the stub checks each
                     // argument's tag before reading its payload and calls nothing otherwise.
                     let r = unsafe { f(args.as_ptr(), std::ptr::null_mut(), target) };
@@ -480,8 +540,7 @@ impl Function {
                         // stub returns its payload (normalised `_Bool`, extended integers).
                         return Ok(unsafe { value::scalar_from_raw(tag, ptr_ty, r.bits) });
                     }
-                }
-                FastRet::Struct { ty, len } => {
+                } else if let FastRet::Struct { ty, len } = hot.ret {
                     let mut bytes = [0u8; value::StructValue::INLINE];
                     // SAFETY: as above; the stub writes the `len` ≤ INLINE bytes of the result.
                     let r = unsafe { f(args.as_ptr(), bytes.as_mut_ptr(), target) };
@@ -493,7 +552,6 @@ impl Function {
                         )));
                     }
                 }
-                FastRet::None => {}
             }
         }
         // SAFETY: forwarded from this function's contract.
@@ -527,12 +585,62 @@ impl Function {
             }));
         }
         if args.len() == n_fixed {
+            if let FastRet::Direct { d, tag, ptr_ty } = inner.hot.ret
+                && backend != Backend::Libffi
+            {
+                match self.trampoline() {
+                    Ok(t) => {
+                        // SAFETY: forwarded from this function's contract.
+                        return unsafe { self.call_trampoline(t, d, tag, ptr_ty, args) };
+                    }
+                    Err(reason) if backend == Backend::Jit => {
+                        return Err(CallError::from(CallErrorKind::Unsupported {
+                            function: inner.name.clone(),
+                            reason,
+                        }));
+                    }
+                    Err(_) => {}
+                }
+            }
             // SAFETY: forwarded from this function's contract.
             return unsafe { self.call_machine(&inner.fixed, backend, args) };
         }
         let m = self.tail_machine(&args[n_fixed..])?;
         // SAFETY: forwarded from this function's contract.
         unsafe { self.call_machine(&m, backend, args) }
+    }
+
+    /// A call through the register trampoline `t`: the arguments as given if the trampoline
+    /// takes them, else converted (or the conversion's error).
+    ///
+    /// # Safety
+    ///
+    /// As [`Function::call`]; `t` is this function's trampoline, `d` its result type.
+    unsafe fn call_trampoline(
+        &self,
+        t: usize,
+        d: direct::ScalarRet,
+        tag: u8,
+        ptr_ty: u32,
+        args: &[Value<'_>],
+    ) -> Result<Value<'static>, CallError> {
+        let mut slow = 0u8;
+        // SAFETY: the trampoline checks every tag before reading a payload; forwarded.
+        let mut bits = unsafe { direct::scalar_bits(t, d, args.as_ptr().cast(), &raw mut slow) };
+        if slow != 0 {
+            let converted = self.check_args(&self.inner.fixed, args)?;
+            slow = 0;
+            // SAFETY: as above, with canonical arguments.
+            bits = unsafe { direct::scalar_bits(t, d, converted.as_ptr().cast(), &raw mut slow) };
+            if slow != 0 {
+                return Err(CallError::from(CallErrorKind::Unsupported {
+                    function: self.inner.name.clone(),
+                    reason: "internal: the trampoline refused converted arguments".into(),
+                }));
+            }
+        }
+        // SAFETY: `tag` is the canonical scalar tag of the result type, `bits` its payload.
+        Ok(unsafe { value::scalar_from_raw(tag, ptr_ty, bits) })
     }
 
     /// The machine for a variadic call whose tail is `tail`, after default promotions.

@@ -12,6 +12,7 @@ use std::ffi::c_void;
 use std::fmt;
 use std::marker::PhantomData;
 
+use super::direct::{self, Direct};
 use super::{CallError, CallErrorKind, Function, PreparedEntry};
 use crate::ctype::TypeId;
 use crate::jit::StubFn;
@@ -32,90 +33,6 @@ enum Entry {
     /// A register trampoline, called as `extern "C" fn(*const u64) -> R` with `R` the C
     /// result's Rust type.
     Direct(usize, Direct),
-}
-
-/// How a register trampoline is called: the Rust type of the C result it returns.
-#[derive(Copy, Clone, Debug)]
-enum Direct {
-    Void,
-    I8,
-    U8,
-    I16,
-    U16,
-    I32,
-    U32,
-    /// Also pointers.
-    I64,
-    Bool,
-    F32,
-    F64,
-    /// A struct in registers: the class of each eightbyte (`true`: a vector register).
-    Struct(bool, Option<bool>),
-}
-
-/// Struct results as the C function returns them: Rust's `extern "C"` classifies these
-/// `repr(C)` pairs exactly as System V classifies the C struct's eightbytes.
-#[repr(C)]
-struct I1(u64);
-#[repr(C)]
-struct F1(f64);
-#[repr(C)]
-struct II(u64, u64);
-#[repr(C)]
-struct FF(f64, f64);
-#[repr(C)]
-struct IF(u64, f64);
-#[repr(C)]
-struct FI(f64, u64);
-
-impl Direct {
-    /// The direct form of a struct result in registers.
-    fn of_struct(plan: &crate::plan::CallPlan) -> Option<Direct> {
-        use crate::plan::{RegClass, RetClass};
-        let RetClass::StructRegs { parts, .. } = &plan.ret else {
-            return None;
-        };
-        let float = |p: &crate::plan::Part| p.class == RegClass::Float;
-        match parts.as_slice() {
-            [a] if a.offset == 0 => Some(Direct::Struct(float(a), None)),
-            [a, b] if a.offset == 0 && b.offset == 8 => {
-                Some(Direct::Struct(float(a), Some(float(b))))
-            }
-            _ => None,
-        }
-    }
-
-    fn of(c: Conv) -> Option<Direct> {
-        Some(match c {
-            Conv::Void => Direct::Void,
-            Conv::Bool => Direct::Bool,
-            Conv::Int { bytes: 1, signed } => {
-                if signed {
-                    Direct::I8
-                } else {
-                    Direct::U8
-                }
-            }
-            Conv::Int { bytes: 2, signed } => {
-                if signed {
-                    Direct::I16
-                } else {
-                    Direct::U16
-                }
-            }
-            Conv::Int { bytes: 4, signed } => {
-                if signed {
-                    Direct::I32
-                } else {
-                    Direct::U32
-                }
-            }
-            Conv::Int { .. } | Conv::Ptr { .. } => Direct::I64,
-            Conv::F32 => Direct::F32,
-            Conv::F64 => Direct::F64,
-            _ => return None,
-        })
-    }
 }
 
 /// A prepared call of a [`Function`]: a buffer of argument slots owned by the handle, typed
@@ -516,7 +433,7 @@ impl<'a> PreparedCall<'a> {
             return Err(self.missing());
         }
         let stub = match (self.entry, self.ret) {
-            (Entry::Direct(t, d), Ret::Scalar { tag, ptr_ty }) => {
+            (Entry::Direct(t, Direct::Scalar(d)), Ret::Scalar { tag, ptr_ty }) => {
                 // SAFETY: as below; `t` is the register trampoline of this signature, which
                 // returns the C function's own result, of the Rust type `d` names.
                 return Ok(unsafe { self.call_direct(t, d, tag, ptr_ty) });
@@ -526,6 +443,9 @@ impl<'a> PreparedCall<'a> {
                 return Ok(unsafe { self.call_direct_struct(t, d, ty, size) });
             }
             (Entry::Stub(f), _) => f,
+            (Entry::Direct(..), Ret::Scalar { .. }) => {
+                unreachable!("a scalar result has a scalar direct form")
+            }
         };
         // SAFETY: `stub` is the prepared stub of this function's signature: it reads one
         // slot per parameter, each set by a setter of the parameter's class (struct slots
@@ -563,36 +483,16 @@ impl<'a> PreparedCall<'a> {
     ///
     /// As [`PreparedCall::call`]; `t` is this signature's trampoline and `d` its result type.
     #[inline(always)]
-    unsafe fn call_direct(&self, t: usize, d: Direct, tag: u8, ptr_ty: u32) -> Value<'static> {
-        let slots = self.slots.as_ptr();
-        macro_rules! go {
-            ($t:ty) => {{
-                // SAFETY: the trampoline loads the slots into the C function's argument
-                // registers and jumps to it; the function returns a `$t` in its register.
-                let f = unsafe {
-                    std::mem::transmute::<usize, unsafe extern "C" fn(*const u64) -> $t>(t)
-                };
-                // SAFETY: as above; the caller's contract covers the C function itself.
-                unsafe { f(slots) }
-            }};
-        }
-        let bits = match d {
-            Direct::Void => {
-                go!(());
-                0
-            }
-            Direct::I8 => go!(i8) as i64 as u64,
-            Direct::U8 => u64::from(go!(u8)),
-            Direct::I16 => go!(i16) as i64 as u64,
-            Direct::U16 => u64::from(go!(u16)),
-            Direct::I32 => go!(i32) as i64 as u64,
-            Direct::U32 => u64::from(go!(u32)),
-            Direct::I64 => go!(u64),
-            Direct::Bool => u64::from(go!(u8) != 0),
-            Direct::F32 => u64::from(go!(f32).to_bits()),
-            Direct::F64 => go!(f64).to_bits(),
-            Direct::Struct(..) => unreachable!("struct results take call_direct_struct"),
-        };
+    unsafe fn call_direct(
+        &self,
+        t: usize,
+        d: direct::ScalarRet,
+        tag: u8,
+        ptr_ty: u32,
+    ) -> Value<'static> {
+        // SAFETY: forwarded; the prepared trampoline ignores its second argument.
+        let bits =
+            unsafe { direct::scalar_bits(t, d, self.slots.as_ptr().cast(), std::ptr::null_mut()) };
         // SAFETY: `tag` is the canonical scalar tag of the result type and `bits` its
         // payload, extended as the stub would.
         unsafe { value::scalar_from_raw(tag, ptr_ty, bits) }
@@ -611,46 +511,10 @@ impl<'a> PreparedCall<'a> {
         ty: TypeId,
         size: usize,
     ) -> Value<'static> {
-        let slots = self.slots.as_ptr();
-        macro_rules! go {
-            ($t:ty) => {{
-                // SAFETY: the trampoline jumps to the C function, which returns the struct in
-                // the registers the pair `$t` is returned in.
-                let f = unsafe {
-                    std::mem::transmute::<usize, unsafe extern "C" fn(*const u64) -> $t>(t)
-                };
-                // SAFETY: as above; the caller's contract covers the C function itself.
-                unsafe { f(slots) }
-            }};
-        }
-        let words: [u64; 2] = match d {
-            Direct::Struct(false, None) => [go!(I1).0, 0],
-            Direct::Struct(true, None) => [go!(F1).0.to_bits(), 0],
-            Direct::Struct(false, Some(false)) => {
-                let r = go!(II);
-                [r.0, r.1]
-            }
-            Direct::Struct(true, Some(true)) => {
-                let r = go!(FF);
-                [r.0.to_bits(), r.1.to_bits()]
-            }
-            Direct::Struct(false, Some(true)) => {
-                let r = go!(IF);
-                [r.0, r.1.to_bits()]
-            }
-            Direct::Struct(true, Some(false)) => {
-                let r = go!(FI);
-                [r.0.to_bits(), r.1]
-            }
-            _ => unreachable!("scalar results take call_direct"),
-        };
-        // One 16-byte value (no per-byte copy), bytes past the struct's size zero, as the
-        // stub path leaves them.
-        let mut v = u128::from(words[0]) | (u128::from(words[1]) << 64);
-        if size < 16 {
-            v &= (1u128 << (size * 8)) - 1;
-        }
-        Value::Struct(StructValue::inline(ty, size, v.to_le_bytes()))
+        // SAFETY: forwarded.
+        let words =
+            unsafe { direct::struct_words(t, d, self.slots.as_ptr().cast(), std::ptr::null_mut()) };
+        direct::struct_value(ty, size, words)
     }
 
     #[cold]

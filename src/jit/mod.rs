@@ -34,6 +34,7 @@ use cranelift_module::{Linkage, Module};
 pub(crate) use accessor::{MemberSpec, Scalar, load_member, scalar_type, store_member};
 pub(crate) use callback::{Slot, ThunkKind};
 pub(crate) use stub::{StubFn, StubSpec, UntypedStub, variadic_thunk};
+pub(crate) use trampoline::untyped_trampoline as untyped_trampoline_code;
 
 /// Why the JIT could not compile something (the caller falls back to libffi).
 #[derive(Clone, Debug)]
@@ -73,7 +74,11 @@ pub struct JitStats {
     pub copied: u64,
     /// Calls through function pointers that found their signature's stub already compiled.
     pub shared: u64,
-    /// Pieces of machine code installed (stubs and variadic thunks).
+    /// Register trampolines installed: machine code emitted without Cranelift (about a
+    /// microsecond) for register-only signatures of untyped and prepared calls, which checks
+    /// the arguments, loads them into their registers and jumps to the function.
+    pub trampolines: u64,
+    /// Pieces of machine code installed (stubs, trampolines and variadic thunks).
     pub installed: u64,
     /// Bytes of machine code installed.
     pub code_bytes: u64,
@@ -373,7 +378,29 @@ impl JitEngine {
         target: usize,
     ) -> Result<Option<*const u8>, JitError> {
         match trampoline::register_trampoline(plan, target) {
-            Some(code) => Ok(Some(self.install(&code)?)),
+            Some(code) => {
+                let t = self.install(&code)?;
+                self.lock().stats.trampolines += 1;
+                Ok(Some(t))
+            }
+            None => Ok(None),
+        }
+    }
+
+    /// The untyped register trampoline of `target` (`trampoline.rs`), installed; `Ok(None)`
+    /// when the signature is not register-only scalars.
+    pub(crate) fn untyped_trampoline(
+        &self,
+        plan: &crate::plan::CallPlan,
+        convs: &[crate::value::Conv],
+        target: usize,
+    ) -> Result<Option<*const u8>, JitError> {
+        match trampoline::untyped_trampoline(plan, convs, target) {
+            Some(code) => {
+                let t = self.install(&code)?;
+                self.lock().stats.trampolines += 1;
+                Ok(Some(t))
+            }
             None => Ok(None),
         }
     }

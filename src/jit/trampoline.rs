@@ -13,6 +13,7 @@
 //! with the result in `rax`/`rdx`/`xmm0`/`xmm1`.
 
 use crate::plan::{ArgClass, CallPlan, RegClass, RetClass};
+use crate::value::{self, Conv};
 
 /// System V integer argument registers, by hardware number: rdi, rsi, rdx, rcx, r8, r9.
 const INT_REGS: [u8; 6] = [7, 6, 2, 1, 8, 9];
@@ -177,6 +178,121 @@ pub(crate) fn register_trampoline(plan: &CallPlan, target: usize) -> Option<Vec<
     Some(code)
 }
 
+/// The untyped trampoline of a function of `plan` at `target`, whose fixed arguments convert
+/// by `convs`: `extern "C" fn(args: *const Value, slow: *mut u8) -> R`, `R` the C result.
+/// It checks every argument's tag (and a pointer's type id) exactly as the Cranelift stub does
+/// (`stub.rs`, `arg_ok`); on a mismatch it stores 1 at `slow` and returns without calling
+/// anything, else it loads each payload into its register and jumps to the C function, which
+/// returns straight to the caller. `None` for signatures that are not register-only scalars
+/// (see [`register_trampoline`]; struct arguments take the stub here).
+pub(crate) fn untyped_trampoline(
+    plan: &CallPlan,
+    convs: &[Conv],
+    target: usize,
+) -> Option<Vec<u8>> {
+    if !cfg!(all(target_arch = "x86_64", not(windows))) || plan.variadic {
+        return None;
+    }
+    if convs.len() != plan.args.len() {
+        return None;
+    }
+    match &plan.ret {
+        RetClass::Void | RetClass::Int { .. } | RetClass::F32 | RetClass::F64 | RetClass::Ptr => {}
+        _ => return None,
+    }
+    let value_size = std::mem::size_of::<value::Value<'static>>();
+    let disp = |i: usize, off: i32| i32::try_from(i * value_size).ok().map(|d| d + off);
+    // mov r10, rdi; mov rax, rsi (the slow flag)
+    let mut code = vec![0x49, 0x89, 0xfa, 0x48, 0x89, 0xf0];
+    // Offsets of rel32 fields that jump to the slow exit.
+    let mut to_slow: Vec<usize> = Vec::new();
+    let jcc = |code: &mut Vec<u8>, cc: u8| -> usize {
+        code.extend_from_slice(&[0x0f, cc, 0, 0, 0, 0]);
+        code.len() - 4
+    };
+    // cmp qword [r10 + d], imm8
+    let cmp_tag = |code: &mut Vec<u8>, d: i32, t: u8| {
+        code.extend_from_slice(&[0x49, 0x83, 0xba]);
+        code.extend_from_slice(&d.to_le_bytes());
+        code.push(t);
+    };
+    const JE: u8 = 0x84;
+    const JNE: u8 = 0x85;
+    // 1. Checks, with every argument register still free.
+    for (i, conv) in convs.iter().enumerate() {
+        let d0 = disp(i, 0)?;
+        match *conv {
+            Conv::Ptr { ty, chars } => {
+                // tag == PTR && (type == UNTYPED || type == ty), or chars && tag == STR.
+                let mut to_ok = Vec::new();
+                if chars {
+                    cmp_tag(&mut code, d0, value::tag::STR);
+                    to_ok.push(jcc(&mut code, JE));
+                }
+                cmp_tag(&mut code, d0, value::tag::PTR);
+                to_slow.push(jcc(&mut code, JNE));
+                // mov r11d, [r10 + d + PTR_TYPE]
+                code.extend_from_slice(&[0x45, 0x8b, 0x9a]);
+                code.extend_from_slice(&disp(i, value::PTR_TYPE)?.to_le_bytes());
+                // cmp r11d, imm32 (UNTYPED); je ok; cmp r11d, imm32 (ty); jne slow
+                code.extend_from_slice(&[0x41, 0x81, 0xfb]);
+                code.extend_from_slice(&value::UNTYPED.to_le_bytes());
+                to_ok.push(jcc(&mut code, JE));
+                code.extend_from_slice(&[0x41, 0x81, 0xfb]);
+                code.extend_from_slice(&ty.0.to_le_bytes());
+                to_slow.push(jcc(&mut code, JNE));
+                let ok = code.len();
+                for at in to_ok {
+                    let rel = i32::try_from(ok - (at + 4)).ok()?;
+                    code[at..at + 4].copy_from_slice(&rel.to_le_bytes());
+                }
+            }
+            Conv::Bool | Conv::Int { .. } | Conv::F32 | Conv::F64 => {
+                cmp_tag(&mut code, d0, conv.canonical_tag());
+                to_slow.push(jcc(&mut code, JNE));
+            }
+            _ => return None,
+        }
+    }
+    // 2. Loads, as the register trampoline does but from each value's payload.
+    let (mut ints, mut floats) = (0usize, 0u8);
+    for (i, a) in plan.args.iter().enumerate() {
+        let d = disp(i, value::PAYLOAD)?;
+        match a {
+            ArgClass::Int { bytes, signed } => {
+                let reg = *INT_REGS.get(ints)?;
+                ints += 1;
+                load_int(&mut code, reg, Base::R10, d, u32::from(*bytes), *signed)?;
+            }
+            ArgClass::Ptr => {
+                let reg = *INT_REGS.get(ints)?;
+                ints += 1;
+                load_int(&mut code, reg, Base::R10, d, 8, false)?;
+            }
+            ArgClass::F32 | ArgClass::F64 => {
+                if floats >= 8 {
+                    return None;
+                }
+                load_float(&mut code, floats, Base::R10, d, matches!(a, ArgClass::F32));
+                floats += 1;
+            }
+            _ => return None,
+        }
+    }
+    // movabs r11, target; jmp r11
+    code.extend_from_slice(&[0x49, 0xbb]);
+    code.extend_from_slice(&(target as u64).to_le_bytes());
+    code.extend_from_slice(&[0x41, 0xff, 0xe3]);
+    // slow: mov byte [rax], 1; ret
+    let slow = code.len();
+    code.extend_from_slice(&[0xc6, 0x00, 0x01, 0xc3]);
+    for at in to_slow {
+        let rel = i32::try_from(slow - (at + 4)).ok()?;
+        code[at..at + 4].copy_from_slice(&rel.to_le_bytes());
+    }
+    Some(code)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -184,7 +300,10 @@ mod tests {
 
     /// binutils' disassembly of `code` (instructions only).
     fn objdump(code: &[u8]) -> Vec<String> {
-        let file = std::env::temp_dir().join(format!("jitffi-tramp-{}.bin", std::process::id()));
+        static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let file =
+            std::env::temp_dir().join(format!("jitffi-tramp-{}-{n}.bin", std::process::id()));
         std::fs::write(&file, code).expect("write");
         let out = std::process::Command::new("objdump")
             .args([
@@ -267,6 +386,80 @@ mod tests {
                 "jmp *%r11",
             ]
         );
+    }
+
+    #[test]
+    fn the_untyped_trampoline_checks_tags_then_loads_payloads() {
+        use crate::ctype::TypeId;
+        let p = plan(
+            vec![
+                ArgClass::Int {
+                    bytes: 4,
+                    signed: true,
+                },
+                ArgClass::Ptr,
+                ArgClass::F64,
+            ],
+            RetClass::Int {
+                bytes: 4,
+                signed: true,
+            },
+        );
+        let convs = [
+            Conv::Int {
+                bytes: 4,
+                signed: true,
+            },
+            Conv::Ptr {
+                ty: TypeId(7),
+                chars: true,
+            },
+            Conv::F64,
+        ];
+        let code = untyped_trampoline(&p, &convs, 0x10).expect("register-only");
+        let asm = objdump(&code);
+        let expect = [
+            "mov %rdi,%r10",
+            "mov %rsi,%rax",
+            // argument 1: tag I32 (6)
+            "cmpq $0x6,0x0(%r10)",
+            "jne",
+            // argument 2: a string (13) goes; else a pointer (12) untyped or of type 7
+            "cmpq $0xd,0x28(%r10)",
+            "je",
+            "cmpq $0xc,0x28(%r10)",
+            "jne",
+            "mov 0x38(%r10),%r11d",
+            "cmp $0xffffffff,%r11d",
+            "je",
+            "cmp $0x7,%r11d",
+            "jne",
+            // argument 3: tag F64 (11)
+            "cmpq $0xb,0x50(%r10)",
+            "jne",
+            // payloads at offset 8 of each 40-byte value
+            "mov 0x8(%r10),%edi",
+            "mov 0x30(%r10),%rsi",
+            "movsd 0x58(%r10),%xmm0",
+            "movabs $0x10,%r11",
+            "jmp *%r11",
+            // the slow exit
+            "movb $0x1,(%rax)",
+            "ret",
+        ];
+        assert_eq!(asm.len(), expect.len(), "{asm:#?}");
+        for (got, want) in asm.iter().zip(expect) {
+            assert!(got.starts_with(want), "{got} is not {want}: {asm:#?}");
+        }
+        // Every conditional jump to the slow exit lands on it.
+        let slow = code.len() - 4;
+        let mut at = 0;
+        while let Some(k) = code[at..].windows(2).position(|w| w == [0x0f, 0x85]) {
+            let k = at + k;
+            let rel = i32::from_le_bytes(code[k + 2..k + 6].try_into().expect("rel32"));
+            assert_eq!(k as i64 + 6 + i64::from(rel), slow as i64);
+            at = k + 6;
+        }
     }
 
     #[test]
