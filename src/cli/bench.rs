@@ -600,6 +600,9 @@ struct CompileTimes {
     first_in_context: f64,
     /// The first function of a signature: Cranelift compiles the stub.
     new_signature: f64,
+    /// The first function of a register-only signature: a register trampoline, emitted
+    /// without Cranelift.
+    new_trampoline: f64,
     /// Another function of a signature already compiled: a patched copy of that stub.
     same_signature: f64,
 }
@@ -618,7 +621,8 @@ fn compile_times(lib: &Library) -> Result<CompileTimes, String> {
         "ptr_id",
         "c_strlen",
     ];
-    let (mut first, mut new, mut same, mut count) = (0.0, 0.0, 0.0, 0u32);
+    let (mut first, mut new, mut same) = (0.0, 0.0, 0.0);
+    let (mut tramp, mut n_new, mut n_tramp, mut n_same) = (0.0, 0u32, 0u32, 0u32);
     for _ in 0..20 {
         let ffi = Ffi::new();
         ffi.cdef(&peerlib_cdef()).map_err(|e| e.to_string())?;
@@ -634,23 +638,36 @@ fn compile_times(lib: &Library) -> Result<CompileTimes, String> {
         let t0 = Instant::now();
         warmup.compile().map_err(|e| e.to_string())?;
         first += t0.elapsed().as_secs_f64();
-        for (total, pass) in [(&mut new, "new"), (&mut same, "same")] {
+        for pass in ["new", "same"] {
             for n in names {
                 let fresh = f(n)?;
+                let before = ffi.jit_stats();
                 let t0 = Instant::now();
                 fresh
                     .compile()
                     .map_err(|e| format!("{n} ({pass} signature): {e}"))?;
-                *total += t0.elapsed().as_secs_f64();
+                let t = t0.elapsed().as_secs_f64();
+                let after = ffi.jit_stats();
+                if after.trampolines > before.trampolines {
+                    // Trampolines are per function: both passes are a new one.
+                    tramp += t;
+                    n_tramp += 1;
+                } else if pass == "new" {
+                    new += t;
+                    n_new += 1;
+                } else {
+                    same += t;
+                    n_same += 1;
+                }
             }
         }
-        count += names.len() as u32;
     }
-    let us = |t: f64| t / f64::from(count) * 1e6;
+    let us = |t: f64, n: u32| t / f64::from(n.max(1)) * 1e6;
     Ok(CompileTimes {
         first_in_context: first / 20.0 * 1e6,
-        new_signature: us(new),
-        same_signature: us(same),
+        new_signature: us(new, n_new),
+        new_trampoline: us(tramp, n_tramp),
+        same_signature: us(same, n_same),
     })
 }
 
@@ -725,6 +742,7 @@ pub fn run(a: &BenchArgs) -> Result<(), String> {
                     json!(c.first_in_context),
                 );
                 doc.insert("compile_us".into(), json!(c.new_signature));
+                doc.insert("trampoline_us".into(), json!(c.new_trampoline));
                 doc.insert("compile_same_signature_us".into(), json!(c.same_signature));
             }
         }
@@ -762,8 +780,8 @@ pub fn run(a: &BenchArgs) -> Result<(), String> {
         }
         if let Some(c) = &compile {
             println!(
-                "stub compile: {:.1} µs for the first stub of a fresh Ffi (the JIT engine starts, once per context), {:.1} µs for a new signature (Cranelift), {:.1} µs for another function of a signature seen (patched copy)\n",
-                c.first_in_context, c.new_signature, c.same_signature
+                "stub compile: {:.1} µs for the first function of a fresh Ffi (the JIT engine starts, once per context; a register-only signature), {:.1} µs for a register-only function (trampoline, no Cranelift), {:.1} µs for the first function of another signature (Cranelift), {:.1} µs for another function of a signature seen (patched copy)\n",
+                c.first_in_context, c.new_trampoline, c.new_signature, c.same_signature
             );
         }
         if !names.is_empty() {
