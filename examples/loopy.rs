@@ -847,6 +847,13 @@ fn main() -> Res<()> {
             }
         }
         let code = compile(&mut env, &prog)?;
+        // LOOPY_DUMP=DIR writes each program's CLIF and machine code there (for objdump -D
+        // -b binary -m i386:x86-64).
+        if let Some(dir) = std::env::var_os("LOOPY_DUMP") {
+            let dir = std::path::PathBuf::from(dir);
+            std::fs::write(dir.join(format!("{}.clif", prog.name)), code.clif())?;
+            std::fs::write(dir.join(format!("{}.bin", prog.name)), code.machine_code())?;
+        }
         programs.push((prog, code, env.records.clone()));
     }
 

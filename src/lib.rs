@@ -45,7 +45,9 @@
 //! canonical [`Value`] variant) costs a few nanoseconds over a native call; see the README's
 //! benchmark table. [`Function::typed`] checks Rust types against the declaration once
 //! (sizes, signedness, struct layouts through [`c_struct!`]) and returns a [`TypedFunction`]
-//! whose calls are native calls.
+//! whose calls are native calls. Between the two, [`Function::prepare`] gives a
+//! [`PreparedCall`]: argument slots set by typed setters (checked against the parameter's
+//! class), for interpreters that call one function many times.
 //!
 //! # Backends
 //!
