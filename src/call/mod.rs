@@ -94,6 +94,13 @@ enum FastRet {
         tag: u8,
         ptr_ty: u32,
     },
+    /// A register trampoline whose C function returns a struct of `len` (≤ 16) bytes in
+    /// registers of the classes `d` names.
+    DirectStruct {
+        d: direct::Direct,
+        ty: TypeId,
+        len: u8,
+    },
     /// No fast path (libffi-only results, large structs).
     None,
 }
@@ -197,11 +204,24 @@ impl Hot {
         let direct = (backend != Backend::Libffi && !errno && !indirect)
             .then(|| crate::jit::untyped_trampoline_code(&fixed.plan, &fixed.convs, 0))
             .flatten()
-            .and_then(|_| direct::Direct::of(fixed.ret));
+            .and_then(|_| match fixed.ret {
+                Conv::Struct { .. } => direct::Direct::of_struct(&fixed.plan),
+                c => direct::Direct::of(c),
+            });
         let ret = match (fixed.ret, fixed.ret.scalar_tag()) {
             _ if backend == Backend::Libffi => FastRet::None,
             (_, Some((tag, ptr_ty))) if let Some(direct::Direct::Scalar(d)) = direct => {
                 FastRet::Direct { d, tag, ptr_ty }
+            }
+            (Conv::Struct { ty, size }, None)
+                if size as usize <= value::StructValue::INLINE
+                    && let Some(d @ direct::Direct::Struct(..)) = direct =>
+            {
+                FastRet::DirectStruct {
+                    d,
+                    ty,
+                    len: size as u8,
+                }
             }
             (Conv::LongDouble, _) => FastRet::None,
             (_, Some((tag, ptr_ty))) => FastRet::Scalar { tag, ptr_ty },
@@ -360,7 +380,7 @@ impl Function {
     /// (calls still work: they go through libffi unless [`Backend::Jit`] is forced).
     pub fn compile(&self) -> Result<(), CallError> {
         let res = match self.inner.hot.ret {
-            FastRet::Direct { .. } => self.trampoline().map(|_| ()),
+            FastRet::Direct { .. } | FastRet::DirectStruct { .. } => self.trampoline().map(|_| ()),
             _ => self.jit_stub(&self.inner.fixed).map(|_| ()),
         };
         res.map_err(|reason| {
@@ -526,6 +546,14 @@ impl Function {
                     // its payload, extended as the stub would.
                     return Ok(unsafe { value::scalar_from_raw(tag, ptr_ty, bits) });
                 }
+            } else if let FastRet::DirectStruct { d, ty, len } = hot.ret {
+                let mut slow = 0u8;
+                // SAFETY: as for `Direct`, for a struct result in registers.
+                let words =
+                    unsafe { direct::struct_words(stub, d, args.as_ptr().cast(), &raw mut slow) };
+                if slow == 0 {
+                    return Ok(direct::struct_value(ty, len.into(), words));
+                }
             } else {
                 // SAFETY: a non-zero `stub` of any other function is its untyped stub (stored
                 // by `jit_stub`), whose type is `StubFn`.
@@ -585,13 +613,15 @@ impl Function {
             }));
         }
         if args.len() == n_fixed {
-            if let FastRet::Direct { d, tag, ptr_ty } = inner.hot.ret
-                && backend != Backend::Libffi
+            if matches!(
+                inner.hot.ret,
+                FastRet::Direct { .. } | FastRet::DirectStruct { .. }
+            ) && backend != Backend::Libffi
             {
                 match self.trampoline() {
                     Ok(t) => {
                         // SAFETY: forwarded from this function's contract.
-                        return unsafe { self.call_trampoline(t, d, tag, ptr_ty, args) };
+                        return unsafe { self.call_trampoline(t, args) };
                     }
                     Err(reason) if backend == Backend::Jit => {
                         return Err(CallError::from(CallErrorKind::Unsupported {
@@ -615,32 +645,42 @@ impl Function {
     ///
     /// # Safety
     ///
-    /// As [`Function::call`]; `t` is this function's trampoline, `d` its result type.
+    /// As [`Function::call`]; `t` is this function's trampoline (`FastRet::Direct*`).
     unsafe fn call_trampoline(
         &self,
         t: usize,
-        d: direct::ScalarRet,
-        tag: u8,
-        ptr_ty: u32,
         args: &[Value<'_>],
     ) -> Result<Value<'static>, CallError> {
-        let mut slow = 0u8;
-        // SAFETY: the trampoline checks every tag before reading a payload; forwarded.
-        let mut bits = unsafe { direct::scalar_bits(t, d, args.as_ptr().cast(), &raw mut slow) };
-        if slow != 0 {
-            let converted = self.check_args(&self.inner.fixed, args)?;
-            slow = 0;
-            // SAFETY: as above, with canonical arguments.
-            bits = unsafe { direct::scalar_bits(t, d, converted.as_ptr().cast(), &raw mut slow) };
-            if slow != 0 {
-                return Err(CallError::from(CallErrorKind::Unsupported {
-                    function: self.inner.name.clone(),
-                    reason: "internal: the trampoline refused converted arguments".into(),
-                }));
-            }
+        let run = |args: &[Value<'_>]| -> Option<Value<'static>> {
+            let mut slow = 0u8;
+            let a0 = args.as_ptr().cast();
+            let v = match self.inner.hot.ret {
+                FastRet::Direct { d, tag, ptr_ty } => {
+                    // SAFETY: the trampoline checks every tag before reading a payload;
+                    // forwarded from this function's contract.
+                    let bits = unsafe { direct::scalar_bits(t, d, a0, &raw mut slow) };
+                    // SAFETY: `tag` is the canonical scalar tag of the result, `bits` its payload.
+                    unsafe { value::scalar_from_raw(tag, ptr_ty, bits) }
+                }
+                FastRet::DirectStruct { d, ty, len } => {
+                    // SAFETY: as above, for a struct result in registers.
+                    let words = unsafe { direct::struct_words(t, d, a0, &raw mut slow) };
+                    direct::struct_value(ty, len.into(), words)
+                }
+                _ => return None,
+            };
+            (slow == 0).then_some(v)
+        };
+        if let Some(v) = run(args) {
+            return Ok(v);
         }
-        // SAFETY: `tag` is the canonical scalar tag of the result type, `bits` its payload.
-        Ok(unsafe { value::scalar_from_raw(tag, ptr_ty, bits) })
+        let converted = self.check_args(&self.inner.fixed, args)?;
+        run(&converted).ok_or_else(|| {
+            CallError::from(CallErrorKind::Unsupported {
+                function: self.inner.name.clone(),
+                reason: "internal: the trampoline refused converted arguments".into(),
+            })
+        })
     }
 
     /// The machine for a variadic call whose tail is `tail`, after default promotions.

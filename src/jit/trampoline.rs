@@ -183,8 +183,9 @@ pub(crate) fn register_trampoline(plan: &CallPlan, target: usize) -> Option<Vec<
 /// It checks every argument's tag (and a pointer's type id) exactly as the Cranelift stub does
 /// (`stub.rs`, `arg_ok`); on a mismatch it stores 1 at `slow` and returns without calling
 /// anything, else it loads each payload into its register and jumps to the C function, which
-/// returns straight to the caller. `None` for signatures that are not register-only scalars
-/// (see [`register_trampoline`]; struct arguments take the stub here).
+/// returns straight to the caller. A struct argument's value must have the parameter's type id
+/// and size; its bytes are read from its data pointer, or inline when that is NULL. `None` for
+/// signatures that do not travel in registers (see [`register_trampoline`]).
 pub(crate) fn untyped_trampoline(
     plan: &CallPlan,
     convs: &[Conv],
@@ -197,7 +198,12 @@ pub(crate) fn untyped_trampoline(
         return None;
     }
     match &plan.ret {
-        RetClass::Void | RetClass::Int { .. } | RetClass::F32 | RetClass::F64 | RetClass::Ptr => {}
+        RetClass::Void
+        | RetClass::Int { .. }
+        | RetClass::F32
+        | RetClass::F64
+        | RetClass::Ptr
+        | RetClass::StructRegs { .. } => {}
         _ => return None,
     }
     let value_size = std::mem::size_of::<value::Value<'static>>();
@@ -251,6 +257,18 @@ pub(crate) fn untyped_trampoline(
                 cmp_tag(&mut code, d0, conv.canonical_tag());
                 to_slow.push(jcc(&mut code, JNE));
             }
+            Conv::Struct { ty, size } => {
+                // tag == STRUCT && type id == ty && byte length == size
+                cmp_tag(&mut code, d0, value::tag::STRUCT);
+                to_slow.push(jcc(&mut code, JNE));
+                for (off, imm) in [(value::STRUCT_TYPE, ty.0), (value::STRUCT_TYPE + 4, size)] {
+                    // cmp dword [r10 + d], imm32
+                    code.extend_from_slice(&[0x41, 0x81, 0xba]);
+                    code.extend_from_slice(&disp(i, off)?.to_le_bytes());
+                    code.extend_from_slice(&imm.to_le_bytes());
+                    to_slow.push(jcc(&mut code, JNE));
+                }
+            }
             _ => return None,
         }
     }
@@ -275,6 +293,38 @@ pub(crate) fn untyped_trampoline(
                 }
                 load_float(&mut code, floats, Base::R10, d, matches!(a, ArgClass::F32));
                 floats += 1;
+            }
+            ArgClass::StructRegs { parts, .. } => {
+                // The bytes: the value's data pointer, or its inline bytes when that is NULL
+                // (rax is free now: every check has passed).
+                // mov rax, [r10 + STRUCT_DATA]; test rax, rax; jnz +7; lea rax, [r10 + INLINE]
+                load_int(
+                    &mut code,
+                    0,
+                    Base::R10,
+                    disp(i, value::STRUCT_DATA)?,
+                    8,
+                    false,
+                )?;
+                code.extend_from_slice(&[0x48, 0x85, 0xc0, 0x75, 0x07, 0x49, 0x8d, 0x82]);
+                code.extend_from_slice(&disp(i, value::STRUCT_INLINE)?.to_le_bytes());
+                for p in parts {
+                    let off = i32::try_from(p.offset).ok()?;
+                    match p.class {
+                        RegClass::Int => {
+                            let reg = *INT_REGS.get(ints)?;
+                            ints += 1;
+                            load_int(&mut code, reg, Base::Rax, off, p.size, false)?;
+                        }
+                        RegClass::Float => {
+                            if floats >= 8 {
+                                return None;
+                            }
+                            load_float(&mut code, floats, Base::Rax, off, p.size == 4);
+                            floats += 1;
+                        }
+                    }
+                }
             }
             _ => return None,
         }
@@ -460,6 +510,68 @@ mod tests {
             assert_eq!(k as i64 + 6 + i64::from(rel), slow as i64);
             at = k + 6;
         }
+    }
+
+    #[test]
+    fn untyped_struct_arguments_check_type_and_size_and_find_their_bytes() {
+        use crate::ctype::TypeId;
+        let parts = vec![
+            Part {
+                class: RegClass::Float,
+                offset: 0,
+                size: 8,
+            },
+            Part {
+                class: RegClass::Int,
+                offset: 8,
+                size: 4,
+            },
+        ];
+        let p = plan(
+            vec![ArgClass::StructRegs { parts, size: 12 }],
+            RetClass::Void,
+        );
+        let convs = [Conv::Struct {
+            ty: TypeId(5),
+            size: 12,
+        }];
+        let code = untyped_trampoline(&p, &convs, 0x10).expect("register-only");
+        let asm = objdump(&code);
+        let expect = [
+            "mov %rdi,%r10",
+            "mov %rsi,%rax",
+            "cmpq $0xe,0x0(%r10)",
+            "jne",
+            "cmpl $0x5,0x8(%r10)",
+            "jne",
+            "cmpl $0xc,0xc(%r10)",
+            "jne",
+            "mov 0x10(%r10),%rax",
+            "test %rax,%rax",
+            "jne",
+            "lea 0x18(%r10),%rax",
+            "movsd 0x0(%rax),%xmm0",
+            "mov 0x8(%rax),%edi",
+            "movabs $0x10,%r11",
+            "jmp *%r11",
+            "movb $0x1,(%rax)",
+            "ret",
+        ];
+        assert_eq!(asm.len(), expect.len(), "{asm:#?}");
+        for (got, want) in asm.iter().zip(expect) {
+            assert!(got.starts_with(want), "{got} is not {want}: {asm:#?}");
+        }
+        // The `jne` after `test` skips exactly the `lea`.
+        let at = code
+            .windows(3)
+            .position(|w| w == [0x48, 0x85, 0xc0])
+            .expect("test")
+            + 3;
+        assert_eq!(code[at], 0x75);
+        assert_eq!(
+            &code[at + 2 + usize::from(code[at + 1])..][..2],
+            &[0xf2, 0x0f]
+        );
     }
 
     #[test]

@@ -65,8 +65,8 @@ fn each_function_calls_its_own_address_through_trampolines_and_copied_stubs() {
     assert_eq!(after.compiled - before.compiled, 0, "{after:?}");
     assert_eq!(after.trampolines - before.trampolines, 3, "{after:?}");
 
-    // Struct arguments and results in registers, same signature: Cranelift compiles the
-    // signature's stub once; the other three handles (two per function) get patched copies.
+    // Struct arguments and results in registers: trampolines too (one per handle, two handles
+    // per function here).
     let before = ffi.jit_stats();
     let pt = ffi.type_of("struct fx_point").expect("type");
     let bytes: Vec<u8> = [1.5f64, -4.0]
@@ -100,8 +100,24 @@ fn each_function_calls_its_own_address_through_trampolines_and_copied_stubs() {
         assert_eq!(point(&again), twice, "{name} twice");
     }
     let after = ffi.jit_stats();
+    assert_eq!(after.compiled - before.compiled, 0, "{after:?}");
+    assert_eq!(after.trampolines - before.trampolines, 4, "{after:?}");
+
+    // A struct in memory (24 bytes, on the stack and returned through the hidden pointer):
+    // Cranelift compiles the signature's stub once, the other handles get patched copies.
+    let before = ffi.jit_stats();
+    let s24 = ffi.type_of("struct fx_s24").expect("type");
+    let bytes: Vec<u8> = (0..24u8).collect();
+    for _ in 0..3 {
+        let arg = [Value::Struct(StructValue::borrowed(&s24, &bytes))];
+        // SAFETY: as above.
+        let r = unsafe { jit("fx_echo_s24").call(&arg) }.expect("fx_echo_s24");
+        let Value::Struct(r) = r else { panic!("{r:?}") };
+        assert_eq!(r.bytes(), &bytes[..]);
+    }
+    let after = ffi.jit_stats();
     assert_eq!(after.compiled - before.compiled, 1, "{after:?}");
-    assert_eq!(after.copied - before.copied, 3, "{after:?}");
+    assert_eq!(after.copied - before.copied, 2, "{after:?}");
 
     // Function pointers of one type share one stub that takes the address.
     let before = ffi.jit_stats();
