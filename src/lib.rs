@@ -147,7 +147,9 @@ pub use cdata::view::CData;
 pub use cdef::{CdefError, CdefOptions, Diagnostic};
 pub use errno::{errno, set_errno};
 pub use error::{Error, HeaderError};
-pub use ffi::{Ffi, HeaderOptions, HeaderReport, Namespace, preprocess_header};
+pub use ffi::{
+    Ffi, HeaderOptions, HeaderReport, Namespace, Precompile, PrecompileReport, preprocess_header,
+};
 pub use jit::{CodeMemory, JitStats, code_memory, set_code_memory};
 pub use jit::{EmitError, EmitErrorKind};
 pub use layout::{Layout, LayoutError, PathError, PathTarget, Target};

@@ -26,8 +26,10 @@ use crate::value::{self, Conv, Pointer, Value};
 mod callbacks;
 mod cdata;
 mod namespace;
+mod precompile;
 
 pub use namespace::Namespace;
+pub use precompile::{Precompile, PrecompileReport};
 
 /// Options for [`Ffi::cdef_header`]: how to run the C preprocessor.
 #[derive(Clone, Debug, Default)]

@@ -137,3 +137,61 @@ fn each_function_calls_its_own_address_through_trampolines_and_copied_stubs() {
     assert_eq!(after.compiled - before.compiled, 1, "{after:?}");
     assert_eq!(after.shared - before.shared, 2, "{after:?}");
 }
+
+/// `Ffi::precompile`: every declared function made ready on a background thread; the handles
+/// `Ffi::function` returns afterwards call without compiling anything.
+#[test]
+fn precompile_makes_first_calls_compile_nothing() {
+    let (ffi, lib) = fixture();
+    ffi.cdef("int jitffi_not_in_the_fixture(int);")
+        .expect("cdef");
+    let report = ffi.precompile(&lib).join();
+    for name in [
+        "fx_add_i32",
+        "fx_norm2",
+        "fx_echo_s24",
+        "fx_sum_ints16",
+        "fx_sum_var",
+    ] {
+        assert!(report.ready.iter().any(|n| n == name), "{name}: {report:?}");
+    }
+    assert!(
+        report
+            .unsupported
+            .iter()
+            .any(|(n, why)| n == "fx_id_ld" && why.contains("long double")),
+        "{:?}",
+        report.unsupported
+    );
+    assert_eq!(report.missing.len(), 1, "{:?}", report.missing);
+    assert_eq!(report.missing[0].0, "jitffi_not_in_the_fixture");
+    assert!(
+        report.missing[0].1.contains("jitffi_not_in_the_fixture"),
+        "{:?}",
+        report.missing
+    );
+    let before = ffi.jit_stats();
+    for (name, args, expect) in [
+        (
+            "fx_add_i32",
+            vec![Value::I32(2), Value::I32(3)],
+            Value::I32(5),
+        ),
+        ("fx_id_f64", vec![Value::F64(0.5)], Value::F64(0.5)),
+    ] {
+        let f = ffi.function(&lib, name).expect(name);
+        // SAFETY: the fixture declarations match tests/c/fixture.c.
+        assert_eq!(unsafe { f.call(&args) }.expect(name), expect);
+    }
+    let s24 = ffi.type_of("struct fx_s24").expect("type");
+    let bytes: Vec<u8> = (0..24u8).collect();
+    let echo = ffi.function(&lib, "fx_echo_s24").expect("fx_echo_s24");
+    // SAFETY: as above.
+    let r = unsafe { echo.call(&[Value::Struct(StructValue::borrowed(&s24, &bytes))]) };
+    assert!(matches!(r, Ok(Value::Struct(_))), "{r:?}");
+    assert_eq!(
+        ffi.jit_stats(),
+        before,
+        "nothing compiled or installed after precompile"
+    );
+}
