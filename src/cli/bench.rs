@@ -607,8 +607,9 @@ struct CompileTimes {
     same_signature: f64,
 }
 
-/// Compiles the stubs of the rows' functions (nine distinct signatures) in fresh contexts,
-/// then those of fresh handles to the same functions (same signatures).
+/// Compiles the JIT entries of the rows' functions (nine signatures, all register
+/// trampolines now) and of five signatures only Cranelift compiles, in fresh contexts, then
+/// those of fresh handles to the same functions (same signatures).
 fn compile_times(lib: &Library) -> Result<CompileTimes, String> {
     let names = [
         "nop",
@@ -626,9 +627,19 @@ fn compile_times(lib: &Library) -> Result<CompileTimes, String> {
     for _ in 0..20 {
         let ffi = Ffi::new();
         ffi.cdef(&peerlib_cdef()).map_err(|e| e.to_string())?;
-        // A signature of no row: creates the context's JIT engine outside the timings.
-        ffi.cdef("int jitffi_bench_warmup(int) __asm__(\"nop\");")
-            .map_err(|e| e.to_string())?;
+        // A signature of no row: creates the context's JIT engine outside the timings. And
+        // signatures only Cranelift compiles (structs in memory, results through the hidden
+        // pointer, variadic), declared on `nop` and never called: their stubs are compiled.
+        ffi.cdef(
+            "int jitffi_bench_warmup(int) __asm__(\"nop\");
+             struct jitffi_big { long a, b, c; };
+             struct jitffi_big jitffi_cl1(struct jitffi_big) __asm__(\"nop\");
+             struct jitffi_big jitffi_cl2(int, double) __asm__(\"nop\");
+             long jitffi_cl3(struct jitffi_big, struct jitffi_big) __asm__(\"nop\");
+             double jitffi_cl4(int, struct jitffi_big, double) __asm__(\"nop\");
+             int jitffi_cl5(const char *, ...) __asm__(\"nop\");",
+        )
+        .map_err(|e| e.to_string())?;
         let f = |n: &str| {
             ffi.function(lib, n)
                 .map(|f| f.with_backend(Backend::Jit))
@@ -638,8 +649,15 @@ fn compile_times(lib: &Library) -> Result<CompileTimes, String> {
         let t0 = Instant::now();
         warmup.compile().map_err(|e| e.to_string())?;
         first += t0.elapsed().as_secs_f64();
+        let cranelift = [
+            "jitffi_cl1",
+            "jitffi_cl2",
+            "jitffi_cl3",
+            "jitffi_cl4",
+            "jitffi_cl5",
+        ];
         for pass in ["new", "same"] {
-            for n in names {
+            for n in names.iter().chain(&cranelift).copied() {
                 let fresh = f(n)?;
                 let before = ffi.jit_stats();
                 let t0 = Instant::now();

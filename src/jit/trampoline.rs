@@ -12,7 +12,7 @@
 //! trampoline keeps no frame, so the C function's `ret` returns to the trampoline's caller
 //! with the result in `rax`/`rdx`/`xmm0`/`xmm1`.
 
-use crate::plan::{ArgClass, CallPlan, RegClass, RetClass};
+use crate::plan::{ArgClass, CallPlan, Part, RegClass, RetClass};
 use crate::value::{self, Conv};
 
 /// System V integer argument registers, by hardware number: rdi, rsi, rdx, rcx, r8, r9.
@@ -99,6 +99,129 @@ fn load_float(code: &mut Vec<u8>, reg: u8, base: Base, disp: i32, single: bool) 
     modrm(code, reg, base, disp);
 }
 
+/// Where an argument goes: an integer register, a vector register, an 8-byte stack slot of
+/// the outgoing area, or (a struct in registers) each part's register.
+enum Loc {
+    Int(u8),
+    Xmm(u8),
+    Stack(i32),
+    Struct(Vec<(Part, u8)>),
+}
+
+/// System V's assignment of `plan`'s arguments, with the number of stack slots; `None` if an
+/// argument is not a scalar or a struct in registers.
+fn locations(plan: &CallPlan) -> Option<(Vec<Loc>, i32)> {
+    let (mut ints, mut floats, mut stack) = (0usize, 0u8, 0i32);
+    let mut out = Vec::with_capacity(plan.args.len());
+    for a in &plan.args {
+        out.push(match a {
+            ArgClass::Int { .. } | ArgClass::Ptr => match INT_REGS.get(ints) {
+                Some(&r) => {
+                    ints += 1;
+                    Loc::Int(r)
+                }
+                None => {
+                    stack += 1;
+                    Loc::Stack(stack - 1)
+                }
+            },
+            ArgClass::F32 | ArgClass::F64 => {
+                if floats < 8 {
+                    floats += 1;
+                    Loc::Xmm(floats - 1)
+                } else {
+                    stack += 1;
+                    Loc::Stack(stack - 1)
+                }
+            }
+            ArgClass::StructRegs { parts, .. } => {
+                let mut regs = Vec::with_capacity(parts.len());
+                for p in parts {
+                    match p.class {
+                        RegClass::Int => {
+                            regs.push((*p, *INT_REGS.get(ints)?));
+                            ints += 1;
+                        }
+                        RegClass::Float => {
+                            if floats >= 8 {
+                                return None;
+                            }
+                            regs.push((*p, floats));
+                            floats += 1;
+                        }
+                    }
+                }
+                Loc::Struct(regs)
+            }
+            _ => return None,
+        });
+    }
+    Some((out, stack))
+}
+
+/// Emits the argument moves: for argument `i`, its payload is at `[r10 + payload(i)]`; a
+/// struct's bytes are found by `struct_ptr`, which leaves their address in `rax`. Stack
+/// arguments go through `r11` to `[rsp + 8 * slot]`.
+fn emit_loads(
+    code: &mut Vec<u8>,
+    plan: &CallPlan,
+    locs: &[Loc],
+    payload: &dyn Fn(usize) -> Option<i32>,
+    struct_ptr: &dyn Fn(&mut Vec<u8>, usize) -> Option<()>,
+) -> Option<()> {
+    for (i, (a, loc)) in plan.args.iter().zip(locs).enumerate() {
+        let (bytes, signed) = match a {
+            ArgClass::Int { bytes, signed } => (u32::from(*bytes), *signed),
+            ArgClass::F32 => (4, false),
+            _ => (8, false),
+        };
+        match loc {
+            Loc::Int(r) => load_int(code, *r, Base::R10, payload(i)?, bytes, signed)?,
+            Loc::Xmm(x) => load_float(code, *x, Base::R10, payload(i)?, matches!(a, ArgClass::F32)),
+            Loc::Stack(slot) => {
+                // mov r11, [r10 + d] (extended as in a register); mov [rsp + 8 * slot], r11
+                load_int(code, 11, Base::R10, payload(i)?, bytes, signed)?;
+                code.extend_from_slice(&[0x4c, 0x89, 0x9c, 0x24]);
+                code.extend_from_slice(&(slot * 8).to_le_bytes());
+            }
+            Loc::Struct(parts) => {
+                struct_ptr(code, i)?;
+                for (p, r) in parts {
+                    let off = i32::try_from(p.offset).ok()?;
+                    match p.class {
+                        RegClass::Int => load_int(code, *r, Base::Rax, off, p.size, false)?,
+                        RegClass::Float => load_float(code, *r, Base::Rax, off, p.size == 4),
+                    }
+                }
+            }
+        }
+    }
+    Some(())
+}
+
+/// `push rbp; mov rbp, rsp`: a frame, for trampolines that pass stack arguments (they call the
+/// function instead of jumping to it).
+const PROLOGUE: [u8; 4] = [0x55, 0x48, 0x89, 0xe5];
+
+/// `sub rsp, 16 * ceil(slots / 2)`: the outgoing argument area, 16-aligned at the call.
+fn reserve(code: &mut Vec<u8>, slots: i32) {
+    let bytes = (slots * 8 + 15) / 16 * 16;
+    code.extend_from_slice(&[0x48, 0x81, 0xec]);
+    code.extend_from_slice(&bytes.to_le_bytes());
+}
+
+/// The transfer to `target`: `movabs r11, target; jmp r11` without a frame, `call r11; leave;
+/// ret` with one (the result stays in its registers either way).
+fn transfer(code: &mut Vec<u8>, target: usize, frame: bool) {
+    code.extend_from_slice(&[0x49, 0xbb]);
+    code.extend_from_slice(&(target as u64).to_le_bytes());
+    if frame {
+        code.extend_from_slice(&[0x41, 0xff, 0xd3, 0xc9, 0xc3]);
+    } else {
+        code.extend_from_slice(&[0x41, 0xff, 0xe3]);
+    }
+}
+
 /// The trampoline for `plan` calling `target`, or `None` if the signature is not one it
 /// handles (see the module documentation).
 pub(crate) fn register_trampoline(plan: &CallPlan, target: usize) -> Option<Vec<u8>> {
@@ -114,67 +237,21 @@ pub(crate) fn register_trampoline(plan: &CallPlan, target: usize) -> Option<Vec<
         | RetClass::StructRegs { .. } => {}
         _ => return None,
     }
-    // mov r10, rdi
-    let mut code = vec![0x49, 0x89, 0xfa];
-    let (mut ints, mut floats) = (0usize, 0u8);
-    let mut next_int = || {
-        let r = INT_REGS.get(ints).copied();
-        ints += 1;
-        r
-    };
-    for (i, a) in plan.args.iter().enumerate() {
-        let disp = i32::try_from(i * 8).ok()?;
-        match a {
-            ArgClass::Int { bytes, signed } => {
-                load_int(
-                    &mut code,
-                    next_int()?,
-                    Base::R10,
-                    disp,
-                    u32::from(*bytes),
-                    *signed,
-                )?;
-            }
-            ArgClass::Ptr => load_int(&mut code, next_int()?, Base::R10, disp, 8, false)?,
-            ArgClass::F32 | ArgClass::F64 => {
-                if floats >= 8 {
-                    return None;
-                }
-                load_float(
-                    &mut code,
-                    floats,
-                    Base::R10,
-                    disp,
-                    matches!(a, ArgClass::F32),
-                );
-                floats += 1;
-            }
-            ArgClass::StructRegs { parts, .. } => {
-                // mov rax, [r10 + disp]: the struct's address; then its parts.
-                load_int(&mut code, 0, Base::R10, disp, 8, false)?;
-                for p in parts {
-                    let off = i32::try_from(p.offset).ok()?;
-                    match p.class {
-                        RegClass::Int => {
-                            load_int(&mut code, next_int()?, Base::Rax, off, p.size, false)?;
-                        }
-                        RegClass::Float => {
-                            if floats >= 8 {
-                                return None;
-                            }
-                            load_float(&mut code, floats, Base::Rax, off, p.size == 4);
-                            floats += 1;
-                        }
-                    }
-                }
-            }
-            _ => return None,
-        }
+    let (locs, stack) = locations(plan)?;
+    let frame = stack > 0;
+    let mut code = Vec::new();
+    if frame {
+        code.extend_from_slice(&PROLOGUE);
+        reserve(&mut code, stack);
     }
-    // movabs r11, target; jmp r11
-    code.extend_from_slice(&[0x49, 0xbb]);
-    code.extend_from_slice(&(target as u64).to_le_bytes());
-    code.extend_from_slice(&[0x41, 0xff, 0xe3]);
+    // mov r10, rdi
+    code.extend_from_slice(&[0x49, 0x89, 0xfa]);
+    // Slot `i` holds the scalar, or the struct's address (loaded into rax).
+    let slot = |i: usize| i32::try_from(i * 8).ok();
+    emit_loads(&mut code, plan, &locs, &slot, &|code, i| {
+        load_int(code, 0, Base::R10, slot(i)?, 8, false)
+    })?;
+    transfer(&mut code, target, frame);
     Some(code)
 }
 
@@ -208,8 +285,14 @@ pub(crate) fn untyped_trampoline(
     }
     let value_size = std::mem::size_of::<value::Value<'static>>();
     let disp = |i: usize, off: i32| i32::try_from(i * value_size).ok().map(|d| d + off);
+    let (locs, stack) = locations(plan)?;
+    let frame = stack > 0;
+    let mut code = Vec::new();
+    if frame {
+        code.extend_from_slice(&PROLOGUE);
+    }
     // mov r10, rdi; mov rax, rsi (the slow flag)
-    let mut code = vec![0x49, 0x89, 0xfa, 0x48, 0x89, 0xf0];
+    code.extend_from_slice(&[0x49, 0x89, 0xfa, 0x48, 0x89, 0xf0]);
     // Offsets of rel32 fields that jump to the slow exit.
     let mut to_slow: Vec<usize> = Vec::new();
     let jcc = |code: &mut Vec<u8>, cc: u8| -> usize {
@@ -272,70 +355,33 @@ pub(crate) fn untyped_trampoline(
             _ => return None,
         }
     }
-    // 2. Loads, as the register trampoline does but from each value's payload.
-    let (mut ints, mut floats) = (0usize, 0u8);
-    for (i, a) in plan.args.iter().enumerate() {
-        let d = disp(i, value::PAYLOAD)?;
-        match a {
-            ArgClass::Int { bytes, signed } => {
-                let reg = *INT_REGS.get(ints)?;
-                ints += 1;
-                load_int(&mut code, reg, Base::R10, d, u32::from(*bytes), *signed)?;
-            }
-            ArgClass::Ptr => {
-                let reg = *INT_REGS.get(ints)?;
-                ints += 1;
-                load_int(&mut code, reg, Base::R10, d, 8, false)?;
-            }
-            ArgClass::F32 | ArgClass::F64 => {
-                if floats >= 8 {
-                    return None;
-                }
-                load_float(&mut code, floats, Base::R10, d, matches!(a, ArgClass::F32));
-                floats += 1;
-            }
-            ArgClass::StructRegs { parts, .. } => {
-                // The bytes: the value's data pointer, or its inline bytes when that is NULL
-                // (rax is free now: every check has passed).
-                // mov rax, [r10 + STRUCT_DATA]; test rax, rax; jnz +7; lea rax, [r10 + INLINE]
-                load_int(
-                    &mut code,
-                    0,
-                    Base::R10,
-                    disp(i, value::STRUCT_DATA)?,
-                    8,
-                    false,
-                )?;
-                code.extend_from_slice(&[0x48, 0x85, 0xc0, 0x75, 0x07, 0x49, 0x8d, 0x82]);
-                code.extend_from_slice(&disp(i, value::STRUCT_INLINE)?.to_le_bytes());
-                for p in parts {
-                    let off = i32::try_from(p.offset).ok()?;
-                    match p.class {
-                        RegClass::Int => {
-                            let reg = *INT_REGS.get(ints)?;
-                            ints += 1;
-                            load_int(&mut code, reg, Base::Rax, off, p.size, false)?;
-                        }
-                        RegClass::Float => {
-                            if floats >= 8 {
-                                return None;
-                            }
-                            load_float(&mut code, floats, Base::Rax, off, p.size == 4);
-                            floats += 1;
-                        }
-                    }
-                }
-            }
-            _ => return None,
-        }
+    // 2. Loads, as the register trampoline does but from each value's payload; a struct's
+    // bytes are its data pointer, or its inline bytes when that is NULL (rax is free now:
+    // every check has passed): mov rax, [r10 + STRUCT_DATA]; test rax, rax; jnz +7;
+    // lea rax, [r10 + STRUCT_INLINE].
+    if frame {
+        reserve(&mut code, stack);
     }
-    // movabs r11, target; jmp r11
-    code.extend_from_slice(&[0x49, 0xbb]);
-    code.extend_from_slice(&(target as u64).to_le_bytes());
-    code.extend_from_slice(&[0x41, 0xff, 0xe3]);
-    // slow: mov byte [rax], 1; ret
+    emit_loads(
+        &mut code,
+        plan,
+        &locs,
+        &|i| disp(i, value::PAYLOAD),
+        &|code, i| {
+            load_int(code, 0, Base::R10, disp(i, value::STRUCT_DATA)?, 8, false)?;
+            code.extend_from_slice(&[0x48, 0x85, 0xc0, 0x75, 0x07, 0x49, 0x8d, 0x82]);
+            code.extend_from_slice(&disp(i, value::STRUCT_INLINE)?.to_le_bytes());
+            Some(())
+        },
+    )?;
+    transfer(&mut code, target, frame);
+    // slow: mov byte [rax], 1; (leave;) ret
     let slow = code.len();
-    code.extend_from_slice(&[0xc6, 0x00, 0x01, 0xc3]);
+    code.extend_from_slice(&[0xc6, 0x00, 0x01]);
+    if frame {
+        code.push(0xc9);
+    }
+    code.push(0xc3);
     for at in to_slow {
         let rel = i32::try_from(slow - (at + 4)).ok()?;
         code[at..at + 4].copy_from_slice(&rel.to_le_bytes());
@@ -346,7 +392,6 @@ pub(crate) fn untyped_trampoline(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plan::Part;
 
     /// binutils' disassembly of `code` (instructions only).
     fn objdump(code: &[u8]) -> Vec<String> {
@@ -575,9 +620,33 @@ mod tests {
     }
 
     #[test]
+    fn stack_arguments_get_a_frame_and_a_call() {
+        // Seven pointers and nine doubles: one of each past the registers.
+        let mut args = vec![ArgClass::Ptr; 7];
+        args.extend(vec![ArgClass::F64; 9]);
+        let many = plan(args, RetClass::F64);
+        let asm = objdump(&register_trampoline(&many, 0x20).expect("scalars"));
+        assert_eq!(
+            &asm[..4],
+            [
+                "push %rbp",
+                "mov %rsp,%rbp",
+                "sub $0x10,%rsp",
+                "mov %rdi,%r10"
+            ]
+        );
+        assert!(asm.contains(&"mov 0x30(%r10),%r11".to_string()), "{asm:#?}");
+        assert!(asm.contains(&"mov %r11,0x0(%rsp)".to_string()), "{asm:#?}");
+        assert!(asm.contains(&"mov 0x78(%r10),%r11".to_string()), "{asm:#?}");
+        assert!(asm.contains(&"mov %r11,0x8(%rsp)".to_string()), "{asm:#?}");
+        assert_eq!(
+            &asm[asm.len() - 4..],
+            ["movabs $0x20,%r11", "call *%r11", "leave", "ret"]
+        );
+    }
+
+    #[test]
     fn what_does_not_fit_the_registers_is_left_to_the_stub() {
-        let many = plan(vec![ArgClass::Ptr; 7], RetClass::Void);
-        assert!(register_trampoline(&many, 1).is_none());
         let sret = plan(vec![], RetClass::Sret { size: 32 });
         assert!(register_trampoline(&sret, 1).is_none());
         let odd = plan(
