@@ -786,6 +786,32 @@ fn particles(ty: &Type, n: usize) -> Res<CData<'static>> {
     Ok(a)
 }
 
+/// Runs a program on the interpreter with `p` = `data` (`n` particles) and `dt`.
+fn interpret(
+    env: &mut Env<'_>,
+    prog: &Program,
+    records: &HashMap<String, Record>,
+    data: &CData<'_>,
+    n: usize,
+    dt: f64,
+) -> Res<f64> {
+    env.records = records.clone();
+    let mut it = Interp {
+        env,
+        vars: Vec::new(),
+        arrays: HashMap::new(),
+    };
+    let args = [V::I(0), V::I(n as i64), V::F(dt)];
+    for ((name, _), v) in prog.params.iter().zip(args) {
+        it.set(name, v);
+    }
+    it.arrays.insert("p".into(), data);
+    match it.stmts(&prog.body)? {
+        Some(V::F(f)) => Ok(f),
+        other => Err(format!("{}: returned {other:?}", prog.name).into()),
+    }
+}
+
 fn bytes(d: &CData<'_>) -> Vec<u8> {
     d.to_bytes()
 }
@@ -894,21 +920,7 @@ fn main() -> Res<()> {
             _ => {
                 let mut out = Vec::new();
                 for (prog, _, records) in &programs {
-                    env.records = records.clone();
-                    let mut it = Interp {
-                        env: &mut env,
-                        vars: Vec::new(),
-                        arrays: HashMap::new(),
-                    };
-                    let args = [V::I(0), V::I(n as i64), V::F(dt)];
-                    for ((name, _), v) in prog.params.iter().zip(args) {
-                        it.set(name, v);
-                    }
-                    it.arrays.insert("p".into(), &data);
-                    match it.stmts(&prog.body)? {
-                        Some(V::F(f)) => out.push(f),
-                        other => return Err(format!("{}: returned {other:?}", prog.name).into()),
-                    }
+                    out.push(interpret(&mut env, prog, records, &data, n, dt)?);
                 }
                 (out[0], out[1])
             }
@@ -1002,24 +1014,8 @@ fn main() -> Res<()> {
                 20,
             );
             let (prog, _, records) = &programs[k];
-            env.records = records.clone();
             let i = time(
-                &mut || {
-                    let mut it = Interp {
-                        env: &mut env,
-                        vars: Vec::new(),
-                        arrays: HashMap::new(),
-                    };
-                    let args = [V::I(0), V::I(n as i64), V::F(dt)];
-                    for ((name, _), v) in prog.params.iter().zip(args) {
-                        it.set(name, v);
-                    }
-                    it.arrays.insert("p".into(), &data);
-                    match it.stmts(&prog.body) {
-                        Ok(Some(V::F(f))) => f,
-                        other => panic!("{other:?}"),
-                    }
-                },
+                &mut || interpret(&mut env, prog, records, &data, n, dt).expect("interpreter"),
                 2,
             );
             println!(

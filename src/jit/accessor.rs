@@ -152,7 +152,7 @@ pub(crate) fn load_member(
 }
 
 /// `n` (≤ 8) bytes at `elem + off`, little-endian, zero-extended to 64 bits.
-fn load_bytes(
+pub(super) fn load_bytes(
     b: &mut FunctionBuilder<'_>,
     elem: IrValue,
     off: i32,

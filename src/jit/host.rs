@@ -114,8 +114,14 @@ fn slot(b: &mut FunctionBuilder<'_>, size: u32) -> StackSlot {
 }
 
 /// Copies `size` bytes from `src` to `dst` with loads and stores of 8, 4, 2, 1 bytes, never
-/// touching a byte past `size` on either side.
-fn copy(b: &mut FunctionBuilder<'_>, dst: IrValue, src: IrValue, size: u32) {
+/// touching a byte past `size` on either side (stubs and host calls alike).
+pub(super) fn copy(
+    b: &mut FunctionBuilder<'_>,
+    dst: IrValue,
+    src: IrValue,
+    size: u32,
+    flags: MemFlagsData,
+) {
     let mut off = 0u32;
     for (step, ty) in [
         (8u32, types::I64),
@@ -125,8 +131,8 @@ fn copy(b: &mut FunctionBuilder<'_>, dst: IrValue, src: IrValue, size: u32) {
     ] {
         while size - off >= step {
             let o = i32::try_from(off).unwrap_or(0);
-            let v = b.ins().load(ty, host_flags(), src, o);
-            b.ins().store(host_flags(), v, dst, o);
+            let v = b.ins().load(ty, flags, src, o);
+            b.ins().store(flags, v, dst, o);
             off += step;
         }
     }
@@ -141,31 +147,8 @@ pub(super) fn load_part(b: &mut FunctionBuilder<'_>, src: IrValue, p: Part) -> I
         (RegClass::Float, 4) => b.ins().load(types::F32, host_flags(), src, off),
         (RegClass::Float, _) => b.ins().load(types::F64, host_flags(), src, off),
         (RegClass::Int, 8) => b.ins().load(types::I64, host_flags(), src, off),
-        (RegClass::Int, n) => {
-            let mut acc: Option<IrValue> = None;
-            let mut at = 0u32;
-            for (step, ty) in [(4u32, types::I32), (2, types::I16), (1, types::I8)] {
-                while n - at >= step {
-                    let o = off + i32::try_from(at).unwrap_or(0);
-                    let v = match ty {
-                        types::I32 => b.ins().uload32(host_flags(), src, o),
-                        types::I16 => b.ins().uload16(types::I64, host_flags(), src, o),
-                        _ => b.ins().uload8(types::I64, host_flags(), src, o),
-                    };
-                    let v = if at == 0 {
-                        v
-                    } else {
-                        b.ins().ishl_imm_s(v, i64::from(at * 8))
-                    };
-                    acc = Some(match acc {
-                        None => v,
-                        Some(a) => b.ins().bor(a, v),
-                    });
-                    at += step;
-                }
-            }
-            acc.unwrap_or_else(|| b.ins().iconst(types::I64, 0))
-        }
+        // Exactly the part's bytes, zero-extended (as a bit-field's bytes are read).
+        (RegClass::Int, n) => super::accessor::load_bytes(b, src, off, n, host_flags()),
     }
 }
 
@@ -244,7 +227,7 @@ pub(crate) fn emit_call(
                 // struct may end at `size`, so the bytes go through a slot of that size.
                 let s = slot(b, *size);
                 let dst = b.ins().stack_addr(ptr, s, 0);
-                copy(b, dst, v, *size);
+                copy(b, dst, v, *size, host_flags());
                 call_args.push(dst);
             }
             ArgClass::StructRef { .. } | ArgClass::Unsupported(_) => {

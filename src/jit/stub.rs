@@ -531,28 +531,14 @@ impl StubBuilder<'_, '_> {
         })
     }
 
-    /// Copies `size` bytes from `src` to `dst` with unaligned loads and stores of 8, 4, 2, 1
-    /// bytes, never touching a byte past `size` on either side.
+    /// Copies `size` bytes from `src` to `dst` (`host::copy`, with unaligned flags).
     fn copy(
         &mut self,
         dst: cranelift_codegen::ir::Value,
         src: cranelift_codegen::ir::Value,
         size: u32,
     ) {
-        let mut off = 0u32;
-        for (step, ty) in [
-            (8u32, types::I64),
-            (4, types::I32),
-            (2, types::I16),
-            (1, types::I8),
-        ] {
-            while size - off >= step {
-                let o = i32::try_from(off).unwrap_or(0);
-                let v = self.b.ins().load(ty, unaligned(), src, o);
-                self.b.ins().store(unaligned(), v, dst, o);
-                off += step;
-            }
-        }
+        super::host::copy(self.b, dst, src, size, unaligned());
     }
 
     fn slot(&mut self, size: u32) -> cranelift_codegen::ir::StackSlot {

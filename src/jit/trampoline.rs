@@ -222,20 +222,27 @@ fn transfer(code: &mut Vec<u8>, target: usize, frame: bool) {
     }
 }
 
+/// Whether a trampoline can make this call: x86-64 System V, not variadic (no `%al`), and a
+/// result that comes back in registers (the arguments are checked by [`locations`]).
+fn in_registers(plan: &CallPlan) -> bool {
+    cfg!(all(target_arch = "x86_64", not(windows)))
+        && !plan.variadic
+        && matches!(
+            plan.ret,
+            RetClass::Void
+                | RetClass::Int { .. }
+                | RetClass::F32
+                | RetClass::F64
+                | RetClass::Ptr
+                | RetClass::StructRegs { .. }
+        )
+}
+
 /// The trampoline for `plan` calling `target`, or `None` if the signature is not one it
 /// handles (see the module documentation).
 pub(crate) fn register_trampoline(plan: &CallPlan, target: usize) -> Option<Vec<u8>> {
-    if !cfg!(all(target_arch = "x86_64", not(windows))) || plan.variadic {
+    if !in_registers(plan) {
         return None;
-    }
-    match &plan.ret {
-        RetClass::Void
-        | RetClass::Int { .. }
-        | RetClass::F32
-        | RetClass::F64
-        | RetClass::Ptr
-        | RetClass::StructRegs { .. } => {}
-        _ => return None,
     }
     let (locs, stack) = locations(plan)?;
     let frame = stack > 0;
@@ -268,20 +275,8 @@ pub(crate) fn untyped_trampoline(
     convs: &[Conv],
     target: usize,
 ) -> Option<Vec<u8>> {
-    if !cfg!(all(target_arch = "x86_64", not(windows))) || plan.variadic {
+    if !in_registers(plan) || convs.len() != plan.args.len() {
         return None;
-    }
-    if convs.len() != plan.args.len() {
-        return None;
-    }
-    match &plan.ret {
-        RetClass::Void
-        | RetClass::Int { .. }
-        | RetClass::F32
-        | RetClass::F64
-        | RetClass::Ptr
-        | RetClass::StructRegs { .. } => {}
-        _ => return None,
     }
     let value_size = std::mem::size_of::<value::Value<'static>>();
     let disp = |i: usize, off: i32| i32::try_from(i * value_size).ok().map(|d| d + off);
