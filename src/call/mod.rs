@@ -105,6 +105,45 @@ enum FastRet {
     None,
 }
 
+/// How a register trampoline's result becomes a `Value` (`call_trampoline`).
+#[derive(Copy, Clone, Debug)]
+enum TrampRet {
+    Scalar {
+        d: direct::ScalarRet,
+        tag: u8,
+        ptr_ty: u32,
+    },
+    Struct {
+        d: direct::Direct,
+        ty: TypeId,
+        len: u8,
+    },
+}
+
+impl TrampRet {
+    /// The trampoline result of machine `m`, if its signature has a trampoline.
+    fn of(m: &Machine) -> Option<TrampRet> {
+        crate::jit::untyped_trampoline_code(&m.plan, &m.convs, 0)?;
+        match (m.ret, m.ret.scalar_tag()) {
+            (Conv::Struct { ty, size }, None) if size as usize <= value::StructValue::INLINE => {
+                match direct::Direct::of_struct(&m.plan)? {
+                    d @ direct::Direct::Struct(..) => Some(TrampRet::Struct {
+                        d,
+                        ty,
+                        len: size as u8,
+                    }),
+                    direct::Direct::Scalar(_) => None,
+                }
+            }
+            (c, Some((tag, ptr_ty))) => match direct::Direct::of(c)? {
+                direct::Direct::Scalar(d) => Some(TrampRet::Scalar { d, tag, ptr_ty }),
+                direct::Direct::Struct(..) => None,
+            },
+            _ => None,
+        }
+    }
+}
+
 /// What every untyped call reads, together at the start of `FunctionInner`.
 #[repr(C)]
 struct Hot {
@@ -202,26 +241,15 @@ impl Hot {
         // A register trampoline when the signature allows one (checked by encoding it once,
         // for a dummy address: a few hundred nanoseconds) and nothing runs around the call.
         let direct = (backend != Backend::Libffi && !errno && !indirect)
-            .then(|| crate::jit::untyped_trampoline_code(&fixed.plan, &fixed.convs, 0))
-            .flatten()
-            .and_then(|_| match fixed.ret {
-                Conv::Struct { .. } => direct::Direct::of_struct(&fixed.plan),
-                c => direct::Direct::of(c),
-            });
+            .then(|| TrampRet::of(fixed))
+            .flatten();
         let ret = match (fixed.ret, fixed.ret.scalar_tag()) {
             _ if backend == Backend::Libffi => FastRet::None,
-            (_, Some((tag, ptr_ty))) if let Some(direct::Direct::Scalar(d)) = direct => {
+            _ if let Some(TrampRet::Scalar { d, tag, ptr_ty }) = direct => {
                 FastRet::Direct { d, tag, ptr_ty }
             }
-            (Conv::Struct { ty, size }, None)
-                if size as usize <= value::StructValue::INLINE
-                    && let Some(d @ direct::Direct::Struct(..)) = direct =>
-            {
-                FastRet::DirectStruct {
-                    d,
-                    ty,
-                    len: size as u8,
-                }
+            _ if let Some(TrampRet::Struct { d, ty, len }) = direct => {
+                FastRet::DirectStruct { d, ty, len }
             }
             (Conv::LongDouble, _) => FastRet::None,
             (_, Some((tag, ptr_ty))) => FastRet::Scalar { tag, ptr_ty },
@@ -409,9 +437,16 @@ impl Function {
     /// The untyped register trampoline of the fixed signature, installed once and published
     /// for the fast path of [`Function::call`] (only for `FastRet::Direct`).
     fn trampoline(&self) -> Result<usize, String> {
-        let m = &self.inner.fixed;
-        let t = m
-            .tramp
+        let t = self.machine_trampoline(&self.inner.fixed)?;
+        // Idempotent: every thread stores the same address.
+        self.inner.hot.stub.store(t, Ordering::Release);
+        Ok(t)
+    }
+
+    /// The register trampoline of machine `m` (the fixed signature, or a variadic call's
+    /// promoted one), installed once.
+    fn machine_trampoline(&self, m: &Machine) -> Result<usize, String> {
+        m.tramp
             .get_or_init(|| {
                 let engine = engine_of(&self.inner.engine)?;
                 match engine.untyped_trampoline(&m.plan, &m.convs, self.inner.addr) {
@@ -420,10 +455,7 @@ impl Function {
                     Err(e) => Err(e.to_string()),
                 }
             })
-            .clone()?;
-        // Idempotent: every thread stores the same address.
-        self.inner.hot.stub.store(t, Ordering::Release);
-        Ok(t)
+            .clone()
     }
 
     fn compiled_stub<'m>(&self, m: &'m Machine) -> Result<&'m UntypedStub, String> {
@@ -613,15 +645,18 @@ impl Function {
             }));
         }
         if args.len() == n_fixed {
-            if matches!(
-                inner.hot.ret,
-                FastRet::Direct { .. } | FastRet::DirectStruct { .. }
-            ) && backend != Backend::Libffi
+            let direct = match inner.hot.ret {
+                FastRet::Direct { d, tag, ptr_ty } => Some(TrampRet::Scalar { d, tag, ptr_ty }),
+                FastRet::DirectStruct { d, ty, len } => Some(TrampRet::Struct { d, ty, len }),
+                _ => None,
+            };
+            if let Some(r) = direct
+                && backend != Backend::Libffi
             {
                 match self.trampoline() {
                     Ok(t) => {
                         // SAFETY: forwarded from this function's contract.
-                        return unsafe { self.call_trampoline(t, args) };
+                        return unsafe { self.call_trampoline(&inner.fixed, t, r, args) };
                     }
                     Err(reason) if backend == Backend::Jit => {
                         return Err(CallError::from(CallErrorKind::Unsupported {
@@ -636,6 +671,17 @@ impl Function {
             return unsafe { self.call_machine(&inner.fixed, backend, args) };
         }
         let m = self.tail_machine(&args[n_fixed..])?;
+        // A tail of register arguments: the promoted signature's register trampoline (with
+        // `%al` set), made once per tail signature.
+        if backend != Backend::Libffi
+            && !inner.errno
+            && !inner.indirect
+            && let Some(r) = TrampRet::of(&m)
+            && let Ok(t) = self.machine_trampoline(&m)
+        {
+            // SAFETY: forwarded from this function's contract.
+            return unsafe { self.call_trampoline(&m, t, r, args) };
+        }
         // SAFETY: forwarded from this function's contract.
         unsafe { self.call_machine(&m, backend, args) }
     }
@@ -645,36 +691,37 @@ impl Function {
     ///
     /// # Safety
     ///
-    /// As [`Function::call`]; `t` is this function's trampoline (`FastRet::Direct*`).
+    /// As [`Function::call`]; `t` is the trampoline of machine `m`, `r` its result.
     unsafe fn call_trampoline(
         &self,
+        m: &Machine,
         t: usize,
+        r: TrampRet,
         args: &[Value<'_>],
     ) -> Result<Value<'static>, CallError> {
         let run = |args: &[Value<'_>]| -> Option<Value<'static>> {
             let mut slow = 0u8;
             let a0 = args.as_ptr().cast();
-            let v = match self.inner.hot.ret {
-                FastRet::Direct { d, tag, ptr_ty } => {
+            let v = match r {
+                TrampRet::Scalar { d, tag, ptr_ty } => {
                     // SAFETY: the trampoline checks every tag before reading a payload;
                     // forwarded from this function's contract.
                     let bits = unsafe { direct::scalar_bits(t, d, a0, &raw mut slow) };
                     // SAFETY: `tag` is the canonical scalar tag of the result, `bits` its payload.
                     unsafe { value::scalar_from_raw(tag, ptr_ty, bits) }
                 }
-                FastRet::DirectStruct { d, ty, len } => {
+                TrampRet::Struct { d, ty, len } => {
                     // SAFETY: as above, for a struct result in registers.
                     let words = unsafe { direct::struct_words(t, d, a0, &raw mut slow) };
                     direct::struct_value(ty, len.into(), words)
                 }
-                _ => return None,
             };
             (slow == 0).then_some(v)
         };
         if let Some(v) = run(args) {
             return Ok(v);
         }
-        let converted = self.check_args(&self.inner.fixed, args)?;
+        let converted = self.check_args(m, args)?;
         run(&converted).ok_or_else(|| {
             CallError::from(CallErrorKind::Unsupported {
                 function: self.inner.name.clone(),

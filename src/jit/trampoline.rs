@@ -211,8 +211,12 @@ fn reserve(code: &mut Vec<u8>, slots: i32) {
 }
 
 /// The transfer to `target`: `movabs r11, target; jmp r11` without a frame, `call r11; leave;
-/// ret` with one (the result stays in its registers either way).
-fn transfer(code: &mut Vec<u8>, target: usize, frame: bool) {
+/// ret` with one (the result stays in its registers either way); for a variadic call, `mov al,
+/// N` first (System V passes the number of vector registers used in `al`).
+fn transfer(code: &mut Vec<u8>, plan: &CallPlan, target: usize, frame: bool) {
+    if plan.variadic {
+        code.extend_from_slice(&[0xb0, plan.vector_regs.min(8)]);
+    }
     code.extend_from_slice(&[0x49, 0xbb]);
     code.extend_from_slice(&(target as u64).to_le_bytes());
     if frame {
@@ -222,11 +226,10 @@ fn transfer(code: &mut Vec<u8>, target: usize, frame: bool) {
     }
 }
 
-/// Whether a trampoline can make this call: x86-64 System V, not variadic (no `%al`), and a
-/// result that comes back in registers (the arguments are checked by [`locations`]).
+/// Whether a trampoline can make this call: x86-64 System V and a result that comes back in
+/// registers (the arguments are checked by [`locations`]).
 fn in_registers(plan: &CallPlan) -> bool {
     cfg!(all(target_arch = "x86_64", not(windows)))
-        && !plan.variadic
         && matches!(
             plan.ret,
             RetClass::Void
@@ -258,7 +261,7 @@ pub(crate) fn register_trampoline(plan: &CallPlan, target: usize) -> Option<Vec<
     emit_loads(&mut code, plan, &locs, &slot, &|code, i| {
         load_int(code, 0, Base::R10, slot(i)?, 8, false)
     })?;
-    transfer(&mut code, target, frame);
+    transfer(&mut code, plan, target, frame);
     Some(code)
 }
 
@@ -369,7 +372,7 @@ pub(crate) fn untyped_trampoline(
             Some(())
         },
     )?;
-    transfer(&mut code, target, frame);
+    transfer(&mut code, plan, target, frame);
     // slow: mov byte [rax], 1; (leave;) ret
     let slow = code.len();
     code.extend_from_slice(&[0xc6, 0x00, 0x01]);
@@ -637,6 +640,21 @@ mod tests {
         assert_eq!(
             &asm[asm.len() - 4..],
             ["movabs $0x20,%r11", "call *%r11", "leave", "ret"]
+        );
+    }
+
+    #[test]
+    fn variadic_calls_set_al() {
+        let mut p = plan(
+            vec![ArgClass::Ptr, ArgClass::F64, ArgClass::F64],
+            RetClass::Void,
+        );
+        p.variadic = true;
+        p.vector_regs = 2;
+        let asm = objdump(&register_trampoline(&p, 0x30).expect("registers"));
+        assert_eq!(
+            &asm[asm.len() - 3..],
+            ["mov $0x2,%al", "movabs $0x30,%r11", "jmp *%r11"]
         );
     }
 

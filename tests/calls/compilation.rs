@@ -195,3 +195,30 @@ fn precompile_makes_first_calls_compile_nothing() {
         "nothing compiled or installed after precompile"
     );
 }
+
+/// Variadic tails of register arguments go through the promoted signature's register
+/// trampoline (with `%al` set), made once per tail signature.
+#[test]
+fn variadic_tails_get_trampolines_per_promoted_signature() {
+    let (ffi, lib) = fixture();
+    let sum = ffi
+        .function(&lib, "fx_sum_var_double")
+        .expect("fx_sum_var_double");
+    let before = ffi.jit_stats();
+    for (tail, expect) in [
+        (vec![Value::F64(1.0), Value::F64(2.0)], 5.0),
+        (vec![Value::F64(4.0), Value::F64(0.5)], 5.0),
+        (vec![Value::F64(1.0), Value::F64(1.0), Value::F64(1.0)], 6.0),
+    ] {
+        let mut args = vec![Value::I32(tail.len() as i32)];
+        args.extend(tail);
+        // SAFETY: the fixture declarations match tests/c/fixture.c; the tail is doubles.
+        assert_eq!(
+            unsafe { sum.call(&args) }.expect("call"),
+            Value::F64(expect)
+        );
+    }
+    let after = ffi.jit_stats();
+    assert_eq!(after.trampolines - before.trampolines, 2, "{after:?}");
+    assert_eq!(after.compiled - before.compiled, 0, "{after:?}");
+}
