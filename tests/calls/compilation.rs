@@ -213,10 +213,8 @@ fn variadic_tails_get_trampolines_per_promoted_signature() {
         let mut args = vec![Value::I32(tail.len() as i32)];
         args.extend(tail);
         // SAFETY: the fixture declarations match tests/c/fixture.c; the tail is doubles.
-        assert_eq!(
-            unsafe { sum.call(&args) }.expect("call"),
-            Value::F64(expect)
-        );
+        let r = unsafe { sum.call(&args) }.expect("call");
+        assert_eq!(r, Value::F64(expect));
     }
     let after = ffi.jit_stats();
     assert_eq!(after.trampolines - before.trampolines, 2, "{after:?}");
