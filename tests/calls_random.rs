@@ -1,6 +1,9 @@
 //! Differential calls: random signatures (seeded; `JITFFI_RANDOM_SIGS` for more, default 500,
 //! `JITFFI_SEED` to vary) written as C functions that hash all their arguments into the result,
-//! called through the JIT and through libffi; both must equal the value computed on the Rust side.
+//! called through the JIT (register trampolines where the signature allows, else Cranelift
+//! stubs), through Cranelift stubs forced (an `errno`-capturing handle), through libffi, through
+//! prepared calls and from host IR (`jitffi::emit`); each must equal the value computed on the
+//! Rust side.
 //! The same signatures also run the other way, C calling Rust: a C forwarder calls an untyped
 //! callback of the signature, which calls the hashing function through jitffi.
 
@@ -276,18 +279,25 @@ fn random_signatures_jit_and_libffi_agree_with_c() {
         if func.compile().is_ok() {
             jit_compiled += 1;
         }
+        // The same function with errno capture: no trampoline can save errno, so this handle
+        // forces the Cranelift stub tier for the signatures the trampolines take otherwise.
+        let stub_tier = func.capture_errno();
         for _round in 0..2 {
             let (args, owned, tail_str, words) = arguments(&mut g, &ffi, f);
             let args = args.to_values(&ffi, &owned, &tail_str);
             let h = fold(f.seed, &words);
-            for b in [Backend::Jit, Backend::Libffi] {
+            for (tier, handle, b) in [
+                ("JIT", &func, Backend::Jit),
+                ("Cranelift stub", &stub_tier, Backend::Jit),
+                ("libffi", &func, Backend::Libffi),
+            ] {
                 let what = format!(
-                    "{} via {b:?} (seed {seed:#x}): {}",
+                    "{} via {tier} (seed {seed:#x}): {}",
                     f.name,
                     func.declaration()
                 );
                 // SAFETY: the declarations are the generated definitions' prototypes.
-                let r = match unsafe { func.call_with(b, &args) } {
+                let r = match unsafe { handle.call_with(b, &args) } {
                     Ok(r) => r,
                     Err(e) => panic!("{what}: {e}"),
                 };
@@ -296,7 +306,7 @@ fn random_signatures_jit_and_libffi_agree_with_c() {
             }
         }
     }
-    assert_eq!(calls, 4 * n);
+    assert_eq!(calls, 6 * n);
     // Every generated signature is one the JIT handles (no long double in the generator;
     // 16-aligned records, on the stack too, are), so the JIT column really was the JIT.
     assert_eq!(jit_compiled, n, "some signatures fell back to libffi");
