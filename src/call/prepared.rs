@@ -377,6 +377,24 @@ impl<'a> PreparedCall<'a> {
         }
     }
 
+    /// Sets a struct or union argument to the `sizeof` bytes at `p`, read when the call runs
+    /// (no copy: for interpreters whose struct values live in C memory). The caller of the
+    /// `unsafe` [`PreparedCall::call`] vouches that `p` then points to a value of the type.
+    ///
+    /// # Errors
+    ///
+    /// As [`PreparedCall::set_struct`], but no size (the bytes are not seen here).
+    #[inline]
+    pub fn set_struct_ptr(&mut self, i: usize, p: *const c_void) -> Result<(), CallError> {
+        match self.convs.get(i) {
+            Some(Conv::Struct { .. }) => {
+                self.store(i, p as u64);
+                Ok(())
+            }
+            _ => Err(self.refused_struct(i)),
+        }
+    }
+
     #[cold]
     fn refused_struct(&self, i: usize) -> CallError {
         if i >= self.convs.len() {

@@ -453,7 +453,7 @@ fn call_rows(reps: usize, target_s: f64) -> Result<CallsGroup, String> {
                 let a = [Value::Struct(StructValue::borrowed(&pt_ty, &pt_bytes))];
                 for _ in 0..n { if let Ok(Value::F64(r)) = f.call(black_box(&a)) { black_box(r); } }
             },
-            prepared: |c: &mut PreparedCall<'_>, n| for _ in 0..n { let _ = c.set_struct(0, black_box(&pt_bytes)); if let Ok(Value::F64(r)) = c.call() { black_box(r); } },
+            prepared: |c: &mut PreparedCall<'_>, n| for _ in 0..n { let _ = c.set_struct_ptr(0, black_box(pt_bytes.as_ptr()).cast()); if let Ok(Value::F64(r)) = c.call() { black_box(r); } },
             &lib, "point_norm2");
 
         let make_n: unsafe extern "C" fn(f64, f64) -> Point = native(&lib, "point_make")?;

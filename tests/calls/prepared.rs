@@ -150,6 +150,15 @@ fn structs_of_every_class_by_value_and_as_results() {
             direct,
             "fx_echo_{name}: a copy"
         );
+        // Without a copy: the bytes where they are, read at the call.
+        c.set_struct_ptr(0, source.as_ptr().cast()).expect("set");
+        let flipped: Vec<u8> = source.clone();
+        // SAFETY: as above; `source` holds `sizeof` bytes and outlives the call.
+        let r = unsafe { c.call() }.expect("call");
+        // SAFETY: as above.
+        let want = unsafe { echo.call(&[Value::Struct(StructValue::borrowed(&ty, &flipped))]) }
+            .expect("call");
+        assert_eq!(r, want, "fx_echo_{name}: by pointer");
         // Exactly `sizeof` bytes.
         assert_eq!(
             c.set_struct(0, &source[..size - 1]).unwrap_err().kind(),
