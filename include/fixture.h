@@ -304,6 +304,9 @@ int64_t fx_a16_late(int64_t r1, int64_t r2, int64_t r3, int64_t r4, int64_t r5, 
                     int64_t s1, struct fx_a16 v, int64_t s2);
 int64_t fx_a16big_late(int64_t r1, int64_t r2, int64_t r3, int64_t r4, int64_t r5, int64_t r6,
                        int64_t s1, struct fx_a16big v, int64_t s2);
+/* Returns through the hidden pointer with an aligned 16-byte store (movaps): the caller's
+ * result buffer must be 16-aligned, as System V requires. */
+struct fx_a16big fx_make_a16big(int64_t a, int64_t b, int64_t c);
 int64_t fx_cb_a16(int64_t (*cb)(int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t,
                                 struct fx_a16, int64_t));
 /* 16 bytes whose second eightbyte is all padding (System V's NO_CLASS: one register), then

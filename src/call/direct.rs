@@ -183,3 +183,22 @@ pub(crate) fn struct_value(ty: TypeId, size: usize, words: [u64; 2]) -> Value<'s
     }
     Value::Struct(StructValue::inline(ty, size, v.to_le_bytes()))
 }
+
+/// Calls trampoline `t` whose C function returns a struct in memory: `ret` is the hidden
+/// pointer (with room for the struct), filled by the function.
+///
+/// # Safety
+///
+/// As [`scalar_bits`]; `ret` is writable for the struct's size.
+#[inline]
+pub(crate) unsafe fn memory_call(t: usize, a0: *const u8, a1: *mut u8, ret: *mut u8) {
+    // SAFETY: the trampoline passes `ret` as the hidden pointer and jumps to the C function,
+    // which returns it in rax (or, having refused the arguments, returns with `a1` set).
+    let f = unsafe {
+        std::mem::transmute::<usize, unsafe extern "C" fn(*const u8, *mut u8, *mut u8) -> *mut u8>(
+            t,
+        )
+    };
+    // SAFETY: as above; the caller's contract covers the C function itself.
+    unsafe { f(a0, a1, ret) };
+}

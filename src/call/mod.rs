@@ -101,8 +101,45 @@ enum FastRet {
         ty: TypeId,
         len: u8,
     },
+    /// A register trampoline whose C function returns a struct through the hidden pointer
+    /// (not on the inline fast path: `call_with` runs it).
+    DirectMemory { ty: TypeId, size: u32 },
     /// No fast path (libffi-only results, large structs).
     None,
+}
+
+/// 64 bytes aligned for any C type a function returns through the hidden pointer (C may
+/// store a 16-aligned struct with aligned vector stores).
+#[derive(Copy, Clone)]
+#[repr(C, align(64))]
+pub(crate) struct RetChunk(pub(crate) [u8; 64]);
+
+/// Runs `f` with a result buffer of at least `len` bytes, aligned to 64: on the stack up to 64
+/// bytes, else on the heap.
+#[inline]
+pub(crate) fn with_result_buffer<T>(len: usize, f: impl FnOnce(&mut [u8]) -> T) -> T {
+    let mut small = [RetChunk([0; 64])];
+    let mut large = Vec::new();
+    let chunks: &mut [RetChunk] = if len <= 64 {
+        &mut small
+    } else {
+        large.resize(len.div_ceil(64), RetChunk([0; 64]));
+        &mut large
+    };
+    // SAFETY: the chunks are contiguous plain bytes, at least `len` of them.
+    let bytes = unsafe { std::slice::from_raw_parts_mut(chunks.as_mut_ptr().cast::<u8>(), len) };
+    f(bytes)
+}
+
+/// A struct result from its bytes: inline up to 16 bytes, else owned.
+fn struct_of(ty: TypeId, bytes: &[u8]) -> Value<'static> {
+    if bytes.len() <= value::StructValue::INLINE {
+        let mut inline = [0u8; value::StructValue::INLINE];
+        inline[..bytes.len()].copy_from_slice(bytes);
+        Value::Struct(value::StructValue::inline(ty, bytes.len(), inline))
+    } else {
+        Value::Struct(value::StructValue::owned_copy(ty, bytes))
+    }
 }
 
 /// How a register trampoline's result becomes a `Value` (`call_trampoline`).
@@ -118,12 +155,19 @@ enum TrampRet {
         ty: TypeId,
         len: u8,
     },
+    /// A struct returned through the hidden pointer, `size` bytes.
+    Memory { ty: TypeId, size: u32 },
 }
 
 impl TrampRet {
     /// The trampoline result of machine `m`, if its signature has a trampoline.
     fn of(m: &Machine) -> Option<TrampRet> {
         crate::jit::untyped_trampoline_code(&m.plan, &m.convs, 0)?;
+        if let (crate::plan::RetClass::Sret { .. }, Conv::Struct { ty, size }) =
+            (&m.plan.ret, m.ret)
+        {
+            return Some(TrampRet::Memory { ty, size });
+        }
         match (m.ret, m.ret.scalar_tag()) {
             (Conv::Struct { ty, size }, None) if size as usize <= value::StructValue::INLINE => {
                 match direct::Direct::of_struct(&m.plan)? {
@@ -250,6 +294,9 @@ impl Hot {
             }
             _ if let Some(TrampRet::Struct { d, ty, len }) = direct => {
                 FastRet::DirectStruct { d, ty, len }
+            }
+            _ if let Some(TrampRet::Memory { ty, size }) = direct => {
+                FastRet::DirectMemory { ty, size }
             }
             (Conv::LongDouble, _) => FastRet::None,
             (_, Some((tag, ptr_ty))) => FastRet::Scalar { tag, ptr_ty },
@@ -408,7 +455,9 @@ impl Function {
     /// (calls still work: they go through libffi unless [`Backend::Jit`] is forced).
     pub fn compile(&self) -> Result<(), CallError> {
         let res = match self.inner.hot.ret {
-            FastRet::Direct { .. } | FastRet::DirectStruct { .. } => self.trampoline().map(|_| ()),
+            FastRet::Direct { .. }
+            | FastRet::DirectStruct { .. }
+            | FastRet::DirectMemory { .. } => self.trampoline().map(|_| ()),
             _ => self.jit_stub(&self.inner.fixed).map(|_| ()),
         };
         res.map_err(|reason| {
@@ -648,6 +697,7 @@ impl Function {
             let direct = match inner.hot.ret {
                 FastRet::Direct { d, tag, ptr_ty } => Some(TrampRet::Scalar { d, tag, ptr_ty }),
                 FastRet::DirectStruct { d, ty, len } => Some(TrampRet::Struct { d, ty, len }),
+                FastRet::DirectMemory { ty, size } => Some(TrampRet::Memory { ty, size }),
                 _ => None,
             };
             if let Some(r) = direct
@@ -714,6 +764,16 @@ impl Function {
                     // SAFETY: as above, for a struct result in registers.
                     let words = unsafe { direct::struct_words(t, d, a0, &raw mut slow) };
                     direct::struct_value(ty, len.into(), words)
+                }
+                TrampRet::Memory { ty, size } => {
+                    let size = size as usize;
+                    with_result_buffer(size, |bytes| {
+                        // SAFETY: as above; `bytes` is the struct's `size` bytes, aligned.
+                        unsafe {
+                            direct::memory_call(t, a0, &raw mut slow, bytes.as_mut_ptr());
+                        }
+                        struct_of(ty, bytes)
+                    })
                 }
             };
             (slow == 0).then_some(v)
@@ -985,18 +1045,12 @@ impl Function {
             &converted[..]
         };
         let len = ffi.ret_len().max(m.plan_ret_size());
-        let mut small = [0u8; 32];
-        let mut large = Vec::new();
-        let buf: &mut [u8] = if len <= small.len() {
-            &mut small[..len]
-        } else {
-            large.resize(len, 0);
-            &mut large
-        };
-        // SAFETY: forwarded from this function's contract; `args` are canonical values for
-        // the prepared signature; `buf` is at least `ret_len()` bytes.
-        unsafe { ffi.call(self.address(), args, buf.as_mut_ptr(), self.inner.errno) };
-        Ok(value_from_c(m.ret, buf))
+        Ok(with_result_buffer(len, |buf| {
+            // SAFETY: forwarded from this function's contract; `args` are canonical values
+            // for the prepared signature; `buf` is at least `ret_len()` bytes, aligned.
+            unsafe { ffi.call(self.address(), args, buf.as_mut_ptr(), self.inner.errno) };
+            value_from_c(m.ret, buf)
+        }))
     }
 
     /// Runs the stub; `None` if it refused an argument (nothing was called).
@@ -1019,10 +1073,12 @@ impl Function {
                 return (r.status == 0)
                     .then(|| Value::Struct(value::StructValue::inline(ty, size as usize, bytes)));
             }
-            let mut bytes = vec![0u8; size as usize].into_boxed_slice();
-            // SAFETY: `args` has one `Value` per parameter, `bytes` holds the whole result.
-            let r = unsafe { (stub.f)(args.as_ptr(), bytes.as_mut_ptr(), target) };
-            return (r.status == 0).then(|| Value::Struct(value::StructValue::owned_id(ty, bytes)));
+            return with_result_buffer(size as usize, |bytes| {
+                // SAFETY: `args` has one `Value` per parameter, `bytes` holds the whole
+                // result, aligned for it.
+                let r = unsafe { (stub.f)(args.as_ptr(), bytes.as_mut_ptr(), target) };
+                (r.status == 0).then(|| Value::Struct(value::StructValue::owned_copy(ty, bytes)))
+            });
         }
         // SAFETY: `args` has one `Value` per parameter; scalar results come back in registers.
         let r = unsafe { (stub.f)(args.as_ptr(), std::ptr::null_mut(), target) };

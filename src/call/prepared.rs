@@ -78,8 +78,9 @@ pub struct PreparedCall<'a> {
     unset: usize,
     ret: Ret,
     /// Where a struct result is written (16 bytes at least: the stub stores register pairs
-    /// as one 16-byte store).
-    ret_buf: Box<[u64]>,
+    /// as one 16-byte store), aligned to 64 (C may store a 16-aligned struct with aligned
+    /// vector stores).
+    ret_buf: Box<[super::RetChunk]>,
     /// Strings and pointers given to [`PreparedCall::set`] are borrowed for `'a`.
     _borrow: PhantomData<&'a [u8]>,
 }
@@ -174,7 +175,7 @@ impl Function {
             set: vec![false; convs.len()].into_boxed_slice(),
             unset: convs.len(),
             ret,
-            ret_buf: vec![0u64; ret_words].into_boxed_slice(),
+            ret_buf: vec![super::RetChunk([0; 64]); ret_words.div_ceil(8)].into_boxed_slice(),
             _borrow: PhantomData,
         })
     }

@@ -106,12 +106,19 @@ enum Loc {
     Xmm(u8),
     Stack(i32),
     Struct(Vec<(Part, u8)>),
+    /// A struct copied into the outgoing area at 8-byte slot `slot`, `size` bytes.
+    StackStruct {
+        slot: i32,
+        size: u32,
+    },
 }
 
 /// System V's assignment of `plan`'s arguments, with the number of stack slots; `None` if an
 /// argument is not a scalar or a struct in registers.
 fn locations(plan: &CallPlan) -> Option<(Vec<Loc>, i32)> {
-    let (mut ints, mut floats, mut stack) = (0usize, 0u8, 0i32);
+    // A result in memory takes the first integer register for its hidden pointer.
+    let sret = matches!(plan.ret, RetClass::Sret { .. });
+    let (mut ints, mut floats, mut stack) = (usize::from(sret), 0u8, 0i32);
     let mut out = Vec::with_capacity(plan.args.len());
     for a in &plan.args {
         out.push(match a {
@@ -153,6 +160,18 @@ fn locations(plan: &CallPlan) -> Option<(Vec<Loc>, i32)> {
                 }
                 Loc::Struct(regs)
             }
+            ArgClass::StructStack { size, align, .. } => {
+                if *align > 16 {
+                    return None;
+                }
+                // System V puts a 16-aligned struct on a 16-byte boundary of the area.
+                if *align > 8 && stack % 2 == 1 {
+                    stack += 1;
+                }
+                let slot = stack;
+                stack += i32::try_from(size.div_ceil(8)).ok()?;
+                Loc::StackStruct { slot, size: *size }
+            }
             _ => return None,
         });
     }
@@ -183,6 +202,27 @@ fn emit_loads(
                 load_int(code, 11, Base::R10, payload(i)?, bytes, signed)?;
                 code.extend_from_slice(&[0x4c, 0x89, 0x9c, 0x24]);
                 code.extend_from_slice(&(slot * 8).to_le_bytes());
+            }
+            Loc::StackStruct { slot, size } => {
+                // Exactly `size` bytes from the struct to `[rsp + 8 * slot]`, through r11.
+                struct_ptr(code, i)?;
+                let mut at = 0u32;
+                for step in [8u32, 4, 2, 1] {
+                    while size - at >= step {
+                        let off = i32::try_from(at).ok()?;
+                        load_int(code, 11, Base::Rax, off, step, false)?;
+                        // mov [rsp + d], r11 / r11d / r11w / r11b
+                        match step {
+                            8 => code.extend_from_slice(&[0x4c, 0x89]),
+                            4 => code.extend_from_slice(&[0x44, 0x89]),
+                            2 => code.extend_from_slice(&[0x66, 0x44, 0x89]),
+                            _ => code.extend_from_slice(&[0x44, 0x88]),
+                        }
+                        code.extend_from_slice(&[0x9c, 0x24]);
+                        code.extend_from_slice(&(slot * 8 + off).to_le_bytes());
+                        at += step;
+                    }
+                }
             }
             Loc::Struct(parts) => {
                 struct_ptr(code, i)?;
@@ -227,24 +267,26 @@ fn transfer(code: &mut Vec<u8>, plan: &CallPlan, target: usize, frame: bool) {
 }
 
 /// Whether a trampoline can make this call: x86-64 System V and a result that comes back in
-/// registers (the arguments are checked by [`locations`]).
-fn in_registers(plan: &CallPlan) -> bool {
+/// registers, or (`sret`) in memory through the hidden pointer (the arguments are checked by
+/// [`locations`]).
+fn in_registers(plan: &CallPlan, sret: bool) -> bool {
     cfg!(all(target_arch = "x86_64", not(windows)))
-        && matches!(
-            plan.ret,
-            RetClass::Void
-                | RetClass::Int { .. }
-                | RetClass::F32
-                | RetClass::F64
-                | RetClass::Ptr
-                | RetClass::StructRegs { .. }
-        )
+        && (sret && matches!(plan.ret, RetClass::Sret { .. })
+            || matches!(
+                plan.ret,
+                RetClass::Void
+                    | RetClass::Int { .. }
+                    | RetClass::F32
+                    | RetClass::F64
+                    | RetClass::Ptr
+                    | RetClass::StructRegs { .. }
+            ))
 }
 
 /// The trampoline for `plan` calling `target`, or `None` if the signature is not one it
 /// handles (see the module documentation).
 pub(crate) fn register_trampoline(plan: &CallPlan, target: usize) -> Option<Vec<u8>> {
-    if !in_registers(plan) {
+    if !in_registers(plan, false) {
         return None;
     }
     let (locs, stack) = locations(plan)?;
@@ -266,19 +308,21 @@ pub(crate) fn register_trampoline(plan: &CallPlan, target: usize) -> Option<Vec<
 }
 
 /// The untyped trampoline of a function of `plan` at `target`, whose fixed arguments convert
-/// by `convs`: `extern "C" fn(args: *const Value, slow: *mut u8) -> R`, `R` the C result.
+/// by `convs`: `extern "C" fn(args: *const Value, slow: *mut u8, ret: *mut u8) -> R`, `R` the
+/// C result (for a result in memory, `ret` is the hidden pointer, with room for it).
 /// It checks every argument's tag (and a pointer's type id) exactly as the Cranelift stub does
 /// (`stub.rs`, `arg_ok`); on a mismatch it stores 1 at `slow` and returns without calling
 /// anything, else it loads each payload into its register and jumps to the C function, which
 /// returns straight to the caller. A struct argument's value must have the parameter's type id
-/// and size; its bytes are read from its data pointer, or inline when that is NULL. `None` for
-/// signatures that do not travel in registers (see [`register_trampoline`]).
+/// and size; its bytes are read from its data pointer, or inline when that is NULL, into
+/// registers or, for a struct in memory, copied into the outgoing area. `None` for signatures
+/// it cannot make (see [`locations`]).
 pub(crate) fn untyped_trampoline(
     plan: &CallPlan,
     convs: &[Conv],
     target: usize,
 ) -> Option<Vec<u8>> {
-    if !in_registers(plan) || convs.len() != plan.args.len() {
+    if !in_registers(plan, true) || convs.len() != plan.args.len() {
         return None;
     }
     let value_size = std::mem::size_of::<value::Value<'static>>();
@@ -359,6 +403,11 @@ pub(crate) fn untyped_trampoline(
     // lea rax, [r10 + STRUCT_INLINE].
     if frame {
         reserve(&mut code, stack);
+    }
+    if let RetClass::Sret { .. } = plan.ret {
+        // mov rdi, rdx: the caller's result buffer is the hidden pointer (rdx is loaded with
+        // an argument only below).
+        code.extend_from_slice(&[0x48, 0x89, 0xd7]);
     }
     emit_loads(
         &mut code,

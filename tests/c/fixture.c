@@ -341,6 +341,14 @@ int64_t fx_a16big_late(int64_t r1, int64_t r2, int64_t r3, int64_t r4, int64_t r
     return r1 + 2 * r2 + 3 * r3 + 4 * r4 + 5 * r5 + 6 * r6 + 7 * s1 + 11 * v.a + 13 * v.b + 19 * v.c +
            17 * s2;
 }
+typedef int64_t fx_v2i64 __attribute__((vector_size(16)));
+struct fx_a16big fx_make_a16big(int64_t a, int64_t b, int64_t c) {
+    struct fx_a16big r;
+    /* An aligned vector store into the result object (the hidden pointer at -O2). */
+    *(fx_v2i64 *)&r.a = (fx_v2i64){a, b};
+    r.c = c;
+    return r;
+}
 int64_t fx_cb_a16(int64_t (*cb)(int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t,
                                 struct fx_a16, int64_t)) {
     struct fx_a16 v = {800, 900};

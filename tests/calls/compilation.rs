@@ -103,15 +103,16 @@ fn each_function_calls_its_own_address_through_trampolines_and_copied_stubs() {
     assert_eq!(after.compiled - before.compiled, 0, "{after:?}");
     assert_eq!(after.trampolines - before.trampolines, 4, "{after:?}");
 
-    // A struct in memory (24 bytes, on the stack and returned through the hidden pointer):
-    // Cranelift compiles the signature's stub once, the other handles get patched copies.
+    // With errno captured (which no trampoline does), a struct in memory (24 bytes, on the
+    // stack and returned through the hidden pointer): Cranelift compiles the signature's stub
+    // once, the other handles get patched copies.
     let before = ffi.jit_stats();
     let s24 = ffi.type_of("struct fx_s24").expect("type");
     let bytes: Vec<u8> = (0..24u8).collect();
     for _ in 0..3 {
         let arg = [Value::Struct(StructValue::borrowed(&s24, &bytes))];
         // SAFETY: as above.
-        let r = unsafe { jit("fx_echo_s24").call(&arg) }.expect("fx_echo_s24");
+        let r = unsafe { jit("fx_echo_s24").capture_errno().call(&arg) }.expect("fx_echo_s24");
         let Value::Struct(r) = r else { panic!("{r:?}") };
         assert_eq!(r.bytes(), &bytes[..]);
     }
