@@ -598,10 +598,9 @@ struct CompileTimes {
     /// The first compile in a fresh context: the JIT engine starts (once per `Ffi`), then
     /// Cranelift compiles the stub.
     first_in_context: f64,
-    /// The first function of a signature: Cranelift compiles the stub.
+    /// The first function of a signature only Cranelift compiles (errno capture).
     new_signature: f64,
-    /// The first function of a register-only signature: a register trampoline, emitted
-    /// without Cranelift.
+    /// A function with a register trampoline, emitted without Cranelift.
     new_trampoline: f64,
     /// Another function of a signature already compiled: a patched copy of that stub.
     same_signature: f64,
@@ -628,8 +627,9 @@ fn compile_times(lib: &Library) -> Result<CompileTimes, String> {
         let ffi = Ffi::new();
         ffi.cdef(&peerlib_cdef()).map_err(|e| e.to_string())?;
         // A signature of no row: creates the context's JIT engine outside the timings. And
-        // signatures only Cranelift compiles (structs in memory, results through the hidden
-        // pointer, variadic), declared on `nop` and never called: their stubs are compiled.
+        // five more signatures (structs in memory, results through the hidden pointer, a
+        // variadic declaration), declared on `nop` and never called, compiled twice: as
+        // trampolines, and with errno capture, which only Cranelift stubs do.
         ffi.cdef(
             "int jitffi_bench_warmup(int) __asm__(\"nop\");
              struct jitffi_big { long a, b, c; };
@@ -656,9 +656,16 @@ fn compile_times(lib: &Library) -> Result<CompileTimes, String> {
             "jitffi_cl4",
             "jitffi_cl5",
         ];
+        // (name, errno capture): the rows, the five as trampolines, the five as stubs.
+        let runs: Vec<(&str, bool)> = names
+            .iter()
+            .chain(&cranelift)
+            .map(|&n| (n, false))
+            .chain(cranelift.iter().map(|&n| (n, true)))
+            .collect();
         for pass in ["new", "same"] {
-            for n in names.iter().chain(&cranelift).copied() {
-                let fresh = f(n)?;
+            for &(n, errno) in &runs {
+                let fresh = if errno { f(n)?.capture_errno() } else { f(n)? };
                 let before = ffi.jit_stats();
                 let t0 = Instant::now();
                 fresh
@@ -798,7 +805,7 @@ pub fn run(a: &BenchArgs) -> Result<(), String> {
         }
         if let Some(c) = &compile {
             println!(
-                "stub compile: {:.1} µs for the first function of a fresh Ffi (the JIT engine starts, once per context; a register-only signature), {:.1} µs for a register-only function (trampoline, no Cranelift), {:.1} µs for the first function of another signature (Cranelift), {:.1} µs for another function of a signature seen (patched copy)\n",
+                "stub compile: {:.1} µs for the first function of a fresh Ffi (the JIT engine starts, once per context), {:.1} µs per function with a trampoline (no Cranelift), {:.1} µs for the first function of a signature only Cranelift compiles (errno capture), {:.1} µs for another function of a signature Cranelift has seen (patched copy)\n",
                 c.first_in_context, c.new_trampoline, c.new_signature, c.same_signature
             );
         }
