@@ -507,19 +507,25 @@ impl Function {
             .clone()
     }
 
+    /// What the Cranelift stub of machine `m` is compiled from (`prepared`: reading slots).
+    fn stub_spec<'m>(&self, m: &'m Machine, prepared: bool) -> StubSpec<'m> {
+        StubSpec {
+            plan: &m.plan,
+            convs: &m.convs,
+            ret: m.ret,
+            target: (!self.inner.indirect).then_some(self.inner.addr),
+            errno: self.inner.errno,
+            prepared,
+        }
+    }
+
     fn compiled_stub<'m>(&self, m: &'m Machine) -> Result<&'m UntypedStub, String> {
         m.jit
             .get_or_init(|| {
                 let engine = engine_of(&self.inner.engine)?;
-                let spec = StubSpec {
-                    plan: &m.plan,
-                    convs: &m.convs,
-                    ret: m.ret,
-                    target: (!self.inner.indirect).then_some(self.inner.addr),
-                    errno: self.inner.errno,
-                    prepared: false,
-                };
-                let res = engine.compile_untyped(&spec).map_err(|e| e.to_string());
+                let res = engine
+                    .compile_untyped(&self.stub_spec(m, false))
+                    .map_err(|e| e.to_string());
                 if let Err(e) = &res
                     && self.inner.backend == Backend::Auto
                 {
@@ -532,7 +538,7 @@ impl Function {
     }
 
     /// The prepared-call entry of the fixed signature (`prepared.rs`), made once: a register
-    /// trampoline for register-only signatures of a known address without `errno` capture,
+    /// trampoline for the signatures it takes, of a known address, without `errno` capture;
     /// else a Cranelift stub that reads the slots.
     pub(crate) fn prepared_entry(&self) -> Result<PreparedEntry, String> {
         let m = &self.inner.fixed;
@@ -547,16 +553,8 @@ impl Function {
                 {
                     return Ok(PreparedEntry::Trampoline(t as usize));
                 }
-                let spec = StubSpec {
-                    plan: &m.plan,
-                    convs: &m.convs,
-                    ret: m.ret,
-                    target: (!self.inner.indirect).then_some(self.inner.addr),
-                    errno: self.inner.errno,
-                    prepared: true,
-                };
                 engine
-                    .compile_untyped(&spec)
+                    .compile_untyped(&self.stub_spec(m, true))
                     .map(PreparedEntry::Stub)
                     .map_err(|e| e.to_string())
             })

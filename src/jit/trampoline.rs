@@ -469,6 +469,14 @@ mod tests {
             .collect()
     }
 
+    /// Each instruction starts with the expected text (jump targets left out).
+    fn assert_prefixes(asm: &[String], expect: &[&str]) {
+        assert_eq!(asm.len(), expect.len(), "{asm:#?}");
+        for (got, want) in asm.iter().zip(expect) {
+            assert!(got.starts_with(want), "{got} is not {want}: {asm:#?}");
+        }
+    }
+
     fn plan(args: Vec<ArgClass>, ret: RetClass) -> CallPlan {
         CallPlan {
             n_fixed: args.len(),
@@ -589,10 +597,7 @@ mod tests {
             "movb $0x1,(%rax)",
             "ret",
         ];
-        assert_eq!(asm.len(), expect.len(), "{asm:#?}");
-        for (got, want) in asm.iter().zip(expect) {
-            assert!(got.starts_with(want), "{got} is not {want}: {asm:#?}");
-        }
+        assert_prefixes(&asm, &expect);
         // Every conditional jump to the slow exit lands on it.
         let slow = code.len() - 4;
         let mut at = 0;
@@ -649,10 +654,7 @@ mod tests {
             "movb $0x1,(%rax)",
             "ret",
         ];
-        assert_eq!(asm.len(), expect.len(), "{asm:#?}");
-        for (got, want) in asm.iter().zip(expect) {
-            assert!(got.starts_with(want), "{got} is not {want}: {asm:#?}");
-        }
+        assert_prefixes(&asm, &expect);
         // The `jne` after `test` skips exactly the `lea`.
         let at = code
             .windows(3)
