@@ -230,8 +230,9 @@ pub(crate) struct FunctionInner {
 /// each argument against its parameter's C type (integer range, pointer type, struct type),
 /// converting where C would (an `i64` that fits into an `int`, a string into `const char *`).
 /// It suits code that only knows at run time what it calls: interpreters, command lines,
-/// generic bindings. The JIT stub makes the common case (arguments already of the canonical
-/// variant) cost a few instructions over a native call.
+/// generic bindings. The JIT entry (a register trampoline, or a Cranelift stub) makes the
+/// common case (arguments already of the canonical variant) cost a few instructions over a
+/// native call.
 ///
 /// [`Function::typed`] checks once that Rust types match the declaration (sizes, signedness,
 /// struct layouts) and returns a [`TypedFunction`] whose calls are native calls: no check, no
@@ -446,8 +447,9 @@ impl Function {
         self.inner.fixed.plan.variadic
     }
 
-    /// Compiles the JIT stub of the fixed signature now instead of on the first call, and
-    /// reports whether it could (otherwise calls go through libffi).
+    /// Makes the JIT entry of the fixed signature now instead of on the first call (its
+    /// register trampoline, or for `errno` capture and function pointers its Cranelift stub),
+    /// and reports whether it could (otherwise calls go through libffi).
     ///
     /// # Errors
     ///

@@ -262,8 +262,9 @@ impl Ffi {
         Ok(Type::new(&self.cx, table, id))
     }
 
-    /// What this context's JIT has done so far: stubs compiled by Cranelift (one per call
-    /// signature), stubs copied from one of the same signature, machine code installed.
+    /// What this context's JIT has done so far: register trampolines made, stubs compiled by
+    /// Cranelift (one per call signature), stubs copied from one of the same signature,
+    /// machine code installed.
     pub fn jit_stats(&self) -> crate::JitStats {
         match self.cx.shared.engine.get() {
             Some(Ok(engine)) => engine.stats(),
