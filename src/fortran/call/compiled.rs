@@ -439,43 +439,35 @@ impl<'a, 'b> Compiler<'a, 'b> {
             }
         }
         // Optional scalars left out and hidden ones, in dependency order.
-        let mut pending: Vec<&SigArg> = sig
+        let pending: Vec<&SigArg> = sig
             .args
             .iter()
             .filter(|a| matches!(a.role, Role::Optional(_) | Role::Hidden(_)))
             .collect();
-        while !pending.is_empty() {
-            let before = pending.len();
-            let mut rest = Vec::new();
-            for a in pending {
-                let (Role::Optional(init) | Role::Hidden(init)) = &a.role else {
-                    continue;
-                };
-                if !self.ready(init) {
-                    rest.push(a);
-                    continue;
+        let stuck = super::in_dependency_order(pending, |a, init| -> Result<bool, String> {
+            if !self.ready(init) {
+                return Ok(false);
+            }
+            match flags.get(a.name.as_str()).copied() {
+                Some(flag) => {
+                    let (compute, join) = (self.b.create_block(), self.b.create_block());
+                    let left_out = self.b.use_var(flag);
+                    self.b.ins().brif(left_out, compute, &[], join, &[]);
+                    self.b.switch_to_block(compute);
+                    self.init(a, init)?;
+                    self.b.ins().jump(join, &[]);
+                    self.b.switch_to_block(join);
+                    self.unready.remove(a.name.as_str());
                 }
-                match flags.get(a.name.as_str()).copied() {
-                    Some(flag) => {
-                        let (compute, join) = (self.b.create_block(), self.b.create_block());
-                        let left_out = self.b.use_var(flag);
-                        self.b.ins().brif(left_out, compute, &[], join, &[]);
-                        self.b.switch_to_block(compute);
-                        self.init(a, init)?;
-                        self.b.ins().jump(join, &[]);
-                        self.b.switch_to_block(join);
-                        self.unready.remove(a.name.as_str());
-                    }
-                    None => {
-                        self.declare(a)?;
-                        self.init(a, init)?;
-                    }
+                None => {
+                    self.declare(a)?;
+                    self.init(a, init)?;
                 }
             }
-            if rest.len() == before {
-                return Err(format!("{} cannot be computed", rest[0].name));
-            }
-            pending = rest;
+            Ok(true)
+        })?;
+        if let Some((a, _)) = stuck {
+            return Err(format!("{} cannot be computed", a.name));
         }
         self.checks()?;
         self.extents()?;

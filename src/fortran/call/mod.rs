@@ -93,6 +93,37 @@ impl Env for CallEnv<'_> {
     }
 }
 
+/// Visits the optional and hidden arguments `pending` in dependency order (the interpreter and
+/// the compiled calls alike): `step` computes one from its initialiser (`Ok(true)`) or says its
+/// inputs are not known yet (`Ok(false)`); passes repeat while they make progress. Returns the
+/// first argument no pass could compute, with its initialiser.
+pub(super) fn in_dependency_order<'s, E>(
+    mut pending: Vec<&'s SigArg>,
+    mut step: impl FnMut(&'s SigArg, &'s Expr) -> Result<bool, E>,
+) -> Result<Option<(&'s SigArg, &'s Expr)>, E> {
+    while !pending.is_empty() {
+        let before = pending.len();
+        let mut rest = Vec::new();
+        for a in pending {
+            let (Role::Optional(init) | Role::Hidden(init)) = &a.role else {
+                continue;
+            };
+            if !step(a, init)? {
+                rest.push(a);
+            }
+        }
+        if rest.len() == before {
+            let a = rest[0];
+            let (Role::Optional(init) | Role::Hidden(init)) = &a.role else {
+                unreachable!("only optional and hidden arguments are pending")
+            };
+            return Ok(Some((a, init)));
+        }
+        pending = rest;
+    }
+    Ok(None)
+}
+
 fn arg_err(routine: &str, argument: &str, message: impl Into<String>) -> FortranError {
     FortranError::Argument {
         routine: routine.to_string(),
@@ -188,42 +219,29 @@ pub(crate) fn call(
         places.insert(&a.name, place);
     }
     // Optional and hidden scalars, in dependency order.
-    let mut pending: Vec<&SigArg> = sig
+    let pending: Vec<&SigArg> = sig
         .args
         .iter()
         .filter(|a| {
             matches!(a.role, Role::Optional(_) | Role::Hidden(_)) && !places.contains_key(&a.name)
         })
         .collect();
-    while !pending.is_empty() {
-        let before = pending.len();
-        let mut rest = Vec::new();
-        for a in pending {
-            let (Role::Optional(init) | Role::Hidden(init)) = &a.role else {
-                continue;
-            };
-            match init.eval(&env) {
-                Ok(v) => {
-                    let slot = scalar_slot(routine, a, &v, abi)?;
-                    env.scalars.insert(&a.name, v);
-                    places.insert(&a.name, Place::Owned(slot));
-                }
-                Err(_) => rest.push(a),
-            }
+    let stuck = in_dependency_order(pending, |a, init| match init.eval(&env) {
+        Ok(v) => {
+            let slot = scalar_slot(routine, a, &v, abi)?;
+            env.scalars.insert(&a.name, v);
+            places.insert(&a.name, Place::Owned(slot));
+            Ok(true)
         }
-        if rest.len() == before {
-            let a = rest[0];
-            let (Role::Optional(init) | Role::Hidden(init)) = &a.role else {
-                unreachable!()
-            };
-            let e = init.eval(&env).err().map(|e| e.message).unwrap_or_default();
-            return Err(arg_err(
-                routine,
-                &a.name,
-                format!("cannot be computed: {e}"),
-            ));
-        }
-        pending = rest;
+        Err(_) => Ok(false),
+    })?;
+    if let Some((a, init)) = stuck {
+        let e = init.eval(&env).err().map(|e| e.message).unwrap_or_default();
+        return Err(arg_err(
+            routine,
+            &a.name,
+            format!("cannot be computed: {e}"),
+        ));
     }
     // What the documentation says must hold (what would otherwise reach XERBLA, which ends
     // the process in Reference LAPACK).
