@@ -16,7 +16,7 @@ use super::direct::{self, Direct};
 use super::{CallError, CallErrorKind, Function, PreparedEntry};
 use crate::ctype::TypeId;
 use crate::jit::StubFn;
-use crate::value::{self, Conv, StructValue, Value, c_from_value};
+use crate::value::{self, Conv, Value, c_from_value};
 
 /// How the result comes back from the prepared stub.
 #[derive(Copy, Clone, Debug)]
@@ -485,13 +485,7 @@ impl<'a> PreparedCall<'a> {
                 // SAFETY: `ret_buf` holds at least `size` bytes, written by the stub.
                 let bytes =
                     unsafe { std::slice::from_raw_parts(self.ret_buf.as_ptr().cast::<u8>(), size) };
-                if size <= StructValue::INLINE {
-                    let mut inline = [0u8; StructValue::INLINE];
-                    inline[..size].copy_from_slice(bytes);
-                    Value::Struct(StructValue::inline(ty, size, inline))
-                } else {
-                    Value::Struct(StructValue::owned_copy(ty, bytes))
-                }
+                super::struct_of(ty, bytes)
             }
         })
     }
