@@ -207,6 +207,7 @@ int fx_format(char *buf, size_t size, const char *fmt, ...);
 
 /* errno, strings, function pointers. */
 int fx_set_errno(int value);
+int fx_swap_errno(int value);
 size_t fx_strlen(const char *s);
 int fx_add3(int a, int b, int c);
 int (*fx_get_add3(void))(int, int, int);

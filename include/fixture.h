@@ -217,6 +217,8 @@ int fx_format(char *buf, size_t size, const char *fmt, ...);
 
 /* errno, strings, function pointers. */
 int fx_set_errno(int value);
+/* Sets errno to value and returns the errno it found. */
+int fx_swap_errno(int value);
 size_t fx_strlen(const char *s);
 int fx_add3(int a, int b, int c);
 int (*fx_get_add3(void))(int, int, int);

@@ -276,12 +276,25 @@ fn random_signatures_jit_and_libffi_agree_with_c() {
     let mut jit_compiled = 0;
     for f in &funcs {
         let func = ffi.function(&lib, &f.name).expect("declared");
+        let before = ffi.jit_stats().compiled;
         if func.compile().is_ok() {
             jit_compiled += 1;
         }
-        // The same function with errno capture: no trampoline can save errno, so this handle
-        // forces the Cranelift stub tier for the signatures the trampolines take otherwise.
-        let stub_tier = func.capture_errno();
+        // On x86-64 System V every signature the JIT handles gets a register trampoline:
+        // Cranelift compiles only for the forced stub tier.
+        if cfg!(all(target_arch = "x86_64", target_os = "linux")) {
+            assert_eq!(
+                ffi.jit_stats().compiled,
+                before,
+                "{} got no trampoline: {}",
+                f.name,
+                func.declaration()
+            );
+        }
+        // The same function forced to the Cranelift stub tier, and through the trampoline with
+        // errno saved and restored around the call.
+        let stub_tier = func.with_cranelift_stub();
+        let errno = func.capture_errno();
         for _round in 0..2 {
             let (args, owned, tail_str, words) = arguments(&mut g, &ffi, f);
             let args = args.to_values(&ffi, &owned, &tail_str);
@@ -289,6 +302,7 @@ fn random_signatures_jit_and_libffi_agree_with_c() {
             for (tier, handle, b) in [
                 ("JIT", &func, Backend::Jit),
                 ("Cranelift stub", &stub_tier, Backend::Jit),
+                ("JIT with errno capture", &errno, Backend::Jit),
                 ("libffi", &func, Backend::Libffi),
             ] {
                 let what = format!(
@@ -306,7 +320,7 @@ fn random_signatures_jit_and_libffi_agree_with_c() {
             }
         }
     }
-    assert_eq!(calls, 6 * n);
+    assert_eq!(calls, 8 * n);
     // Every generated signature is one the JIT handles (no long double in the generator;
     // 16-aligned records, on the stack too, are), so the JIT column really was the JIT.
     assert_eq!(jit_compiled, n, "some signatures fell back to libffi");

@@ -1,6 +1,9 @@
 //! Calling a register trampoline (`jit/trampoline.rs`) as the C function it jumps to: the
 //! trampoline returns whatever the C function returns, in its registers, so Rust calls it as
-//! an `extern "C" fn(*const u8, *mut u8) -> R` with `R` the Rust type of the C result.
+//! an `extern "C" fn(*const u8, *mut u8, *mut u8, target) -> R` with `R` the Rust type of the
+//! C result.
+
+use std::ffi::c_void;
 
 use crate::ctype::TypeId;
 use crate::plan::{CallPlan, Part, RegClass, RetClass};
@@ -28,12 +31,58 @@ pub(crate) struct ScalarRet {
     boolean: bool,
 }
 
+impl ScalarRet {
+    /// The result's register: [`ScalarRet::INT`], [`ScalarRet::F64`] or [`ScalarRet::F32`].
+    #[inline(always)]
+    pub(crate) fn reg(self) -> u8 {
+        match self.reg {
+            Reg::Int => Self::INT,
+            Reg::F64 => Self::F64,
+            Reg::F32 => Self::F32,
+        }
+    }
+
+    /// An integer register's contents extended as C defines the result (integers sign- or
+    /// zero-extended from their width, `_Bool` normalised to 0 or 1).
+    #[inline(always)]
+    pub(crate) fn extend(self, r: u64) -> u64 {
+        let spare = u32::from(self.spare);
+        let r = if self.signed {
+            (((r << spare) as i64) >> spare) as u64
+        } else {
+            (r << spare) >> spare
+        };
+        if self.boolean { u64::from(r != 0) } else { r }
+    }
+
+    /// Whether an integer register's contents are the result as they are (64-bit integers,
+    /// pointers, `void`).
+    pub(crate) fn is_word(self) -> bool {
+        self.reg == Reg::Int && self.spare == 0 && !self.boolean
+    }
+
+    pub(crate) const INT: u8 = 0;
+    pub(crate) const F64: u8 = 1;
+    pub(crate) const F32: u8 = 2;
+
+    /// A `void` result (the integer register, ignored).
+    pub(crate) const VOID: ScalarRet = ScalarRet {
+        reg: Reg::Int,
+        spare: 0,
+        signed: false,
+        boolean: false,
+    };
+}
+
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 enum Reg {
     Int,
     F32,
     F64,
 }
+
+/// A trampoline called as the C function it transfers to, returning `R`.
+type Tramp<R> = unsafe extern "C" fn(*const u8, *mut u8, *mut u8, *const c_void) -> R;
 
 /// Struct results as the C function returns them: Rust's `extern "C"` classifies these
 /// `repr(C)` pairs exactly as System V classifies the C struct's eightbytes.
@@ -99,36 +148,43 @@ impl Direct {
 ///
 /// # Safety
 ///
-/// `t` is a trampoline of the signature, `a0`/`a1` what it takes, and the C function's own
-/// contract holds.
+/// `t` is a trampoline of the signature, `a0`/`a1` what it takes, `target` a C function of
+/// the signature, and the C function's own contract holds.
 #[inline(always)]
-pub(crate) unsafe fn scalar_bits(t: usize, s: ScalarRet, a0: *const u8, a1: *mut u8) -> u64 {
-    macro_rules! go {
-        ($t:ty) => {{
-            // SAFETY: the trampoline jumps to the C function, which returns a `$t` in its
-            // register (or, having refused the arguments, returns with `a1` set).
-            let f = unsafe {
-                std::mem::transmute::<usize, unsafe extern "C" fn(*const u8, *mut u8) -> $t>(t)
-            };
-            // SAFETY: as above; the caller's contract covers the C function itself.
-            unsafe { f(a0, a1) }
-        }};
-    }
+pub(crate) unsafe fn scalar_bits(
+    t: usize,
+    s: ScalarRet,
+    a0: *const u8,
+    a1: *mut u8,
+    target: *const c_void,
+) -> u64 {
     // Three call sites (integer register, `float`, `double`), so the caller stays small.
     if s.reg == Reg::Int {
-        let r = go!(u64);
-        let spare = u32::from(s.spare);
-        let r = if s.signed {
-            (((r << spare) as i64) >> spare) as u64
-        } else {
-            (r << spare) >> spare
-        };
-        if s.boolean { u64::from(r != 0) } else { r }
+        // SAFETY: the result is in the integer register; forwarded.
+        let r = unsafe { call_as::<u64>(t, a0, a1, target) };
+        if s.is_word() { r } else { s.extend(r) }
     } else if s.reg == Reg::F64 {
-        go!(f64).to_bits()
+        // SAFETY: the result is a `double` in xmm0; forwarded.
+        unsafe { call_as::<f64>(t, a0, a1, target) }.to_bits()
     } else {
-        u64::from(go!(f32).to_bits())
+        // SAFETY: the result is a `float` in xmm0; forwarded.
+        u64::from(unsafe { call_as::<f32>(t, a0, a1, target) }.to_bits())
     }
+}
+
+/// Calls trampoline `t` whose C function returns an `R` in its register (`u64` for any
+/// integer or pointer: the register whole, to be extended by [`ScalarRet::extend`]).
+///
+/// # Safety
+///
+/// As [`scalar_bits`], and `R` is returned in the C result's register.
+#[inline(always)]
+pub(crate) unsafe fn call_as<R>(t: usize, a0: *const u8, a1: *mut u8, target: *const c_void) -> R {
+    // SAFETY: the trampoline transfers to the C function, which returns an `R` in its
+    // register (or, having refused the arguments, returns with `a1` set).
+    let f = unsafe { std::mem::transmute::<usize, Tramp<R>>(t) };
+    // SAFETY: as above; the caller's contract covers the C function itself.
+    unsafe { f(a0, a1, std::ptr::null_mut(), target) }
 }
 
 /// Calls trampoline `t` whose C function returns a struct in registers of the classes `d`
@@ -138,16 +194,20 @@ pub(crate) unsafe fn scalar_bits(t: usize, s: ScalarRet, a0: *const u8, a1: *mut
 ///
 /// As [`scalar_bits`].
 #[inline(always)]
-pub(crate) unsafe fn struct_words(t: usize, d: Direct, a0: *const u8, a1: *mut u8) -> [u64; 2] {
+pub(crate) unsafe fn struct_words(
+    t: usize,
+    d: Direct,
+    a0: *const u8,
+    a1: *mut u8,
+    target: *const c_void,
+) -> [u64; 2] {
     macro_rules! go {
         ($t:ty) => {{
             // SAFETY: the trampoline jumps to the C function, which returns the struct in the
             // registers the pair `$t` is returned in.
-            let f = unsafe {
-                std::mem::transmute::<usize, unsafe extern "C" fn(*const u8, *mut u8) -> $t>(t)
-            };
+            let f = unsafe { std::mem::transmute::<usize, Tramp<$t>>(t) };
             // SAFETY: as above; the caller's contract covers the C function itself.
-            unsafe { f(a0, a1) }
+            unsafe { f(a0, a1, std::ptr::null_mut(), target) }
         }};
     }
     match d {
@@ -191,14 +251,17 @@ pub(crate) fn struct_value(ty: TypeId, size: usize, words: [u64; 2]) -> Value<'s
 ///
 /// As [`scalar_bits`]; `ret` is writable for the struct's size.
 #[inline]
-pub(crate) unsafe fn memory_call(t: usize, a0: *const u8, a1: *mut u8, ret: *mut u8) {
-    // SAFETY: the trampoline passes `ret` as the hidden pointer and jumps to the C function,
-    // which returns it in rax (or, having refused the arguments, returns with `a1` set).
-    let f = unsafe {
-        std::mem::transmute::<usize, unsafe extern "C" fn(*const u8, *mut u8, *mut u8) -> *mut u8>(
-            t,
-        )
-    };
+pub(crate) unsafe fn memory_call(
+    t: usize,
+    a0: *const u8,
+    a1: *mut u8,
+    ret: *mut u8,
+    target: *const c_void,
+) {
+    // SAFETY: the trampoline passes `ret` as the hidden pointer and transfers to the C
+    // function, which returns it in rax (or, having refused the arguments, returns with `a1`
+    // set).
+    let f = unsafe { std::mem::transmute::<usize, Tramp<*mut u8>>(t) };
     // SAFETY: as above; the caller's contract covers the C function itself.
-    unsafe { f(a0, a1, ret) };
+    unsafe { f(a0, a1, ret, target) };
 }

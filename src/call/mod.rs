@@ -162,7 +162,7 @@ enum TrampRet {
 impl TrampRet {
     /// The trampoline result of machine `m`, if its signature has a trampoline.
     fn of(m: &Machine) -> Option<TrampRet> {
-        crate::jit::untyped_trampoline_code(&m.plan, &m.convs, 0)?;
+        crate::jit::untyped_trampoline_code(&m.plan, &m.convs)?;
         if let (crate::plan::RetClass::Sret { .. }, Conv::Struct { ty, size }) =
             (&m.plan.ret, m.ret)
         {
@@ -219,6 +219,9 @@ pub(crate) struct FunctionInner {
     backend: Backend,
     /// True when the address comes from a function pointer (the stub takes it as an argument).
     indirect: bool,
+    /// Calls go through the Cranelift stub, never a register trampoline
+    /// ([`Function::with_cranelift_stub`]).
+    stub_only: bool,
 }
 
 /// A C function declared in a cdef and resolved in a library (or a function pointer cast to a
@@ -282,10 +285,10 @@ impl Machine {
 }
 
 impl Hot {
-    fn new(fixed: &Machine, addr: usize, backend: Backend, errno: bool, indirect: bool) -> Hot {
-        // A register trampoline when the signature allows one (checked by encoding it once,
-        // for a dummy address: a few hundred nanoseconds) and nothing runs around the call.
-        let direct = (backend != Backend::Libffi && !errno && !indirect)
+    fn new(fixed: &Machine, addr: usize, backend: Backend, stub_only: bool) -> Hot {
+        // A register trampoline when the signature allows one (checked by encoding it once:
+        // a few hundred nanoseconds).
+        let direct = (backend != Backend::Libffi && !stub_only)
             .then(|| TrampRet::of(fixed))
             .flatten();
         let ret = match (fixed.ret, fixed.ret.scalar_tag()) {
@@ -340,7 +343,7 @@ impl Function {
                 reason,
             })
         })?;
-        let hot = Hot::new(&fixed, addr as usize, backend, false, indirect);
+        let hot = Hot::new(&fixed, addr as usize, backend, false);
         Ok(Function {
             inner: Arc::new(FunctionInner {
                 hot,
@@ -356,6 +359,7 @@ impl Function {
                 errno: false,
                 backend,
                 indirect,
+                stub_only: false,
             }),
         })
     }
@@ -387,17 +391,42 @@ impl Function {
 
     /// A handle to the same function whose calls save `errno` right after the call (and restore
     /// the saved value right before it), readable with [`crate::errno`]: CFFI's `ffi.errno`.
-    /// Only untyped calls capture errno.
+    /// Untyped and prepared calls capture errno (typed calls are plain native calls and do
+    /// not); with a register trampoline, the restore and the save run in Rust right around it,
+    /// with nothing in between that could touch `errno`.
     pub fn capture_errno(&self) -> Function {
-        self.rebuild(true, self.inner.backend)
+        self.rebuild(true, self.inner.backend, self.inner.stub_only)
     }
 
     /// A handle to the same function that uses `backend` for untyped calls.
     pub fn with_backend(&self, backend: Backend) -> Function {
-        self.rebuild(self.inner.errno, backend)
+        self.rebuild(self.inner.errno, backend, self.inner.stub_only)
     }
 
-    fn rebuild(&self, errno: bool, backend: Backend) -> Function {
+    /// A handle to the same function whose untyped and prepared calls go through the
+    /// signature's Cranelift-compiled stub instead of its register trampoline: the JIT's
+    /// portable tier, the one it uses where it makes no trampolines (targets other than x86-64
+    /// System V). Calls behave the same either way; this exists to test and compare the two.
+    ///
+    /// ```
+    /// use jitffi::{Ffi, Library, Value};
+    ///
+    /// let ffi = Ffi::new();
+    /// ffi.cdef("long labs(long);")?;
+    /// let labs = ffi.function(&Library::process(), "labs")?;
+    /// let stub = labs.with_cranelift_stub();
+    /// // SAFETY: labs is declared as libc defines it.
+    /// let (a, b) = unsafe { (labs.call(&[Value::I64(-3)])?, stub.call(&[Value::I64(-3)])?) };
+    /// assert_eq!((a, b), (Value::I64(3), Value::I64(3)));
+    /// let stats = ffi.jit_stats();
+    /// assert_eq!((stats.trampolines, stats.compiled), (1, 1));
+    /// # Ok::<(), jitffi::Error>(())
+    /// ```
+    pub fn with_cranelift_stub(&self) -> Function {
+        self.rebuild(self.inner.errno, self.inner.backend, true)
+    }
+
+    fn rebuild(&self, errno: bool, backend: Backend, stub_only: bool) -> Function {
         let i = &self.inner;
         let fixed = Machine::new(&i.table, &i.target, i.ty, &[], &[]).unwrap_or_else(|_| Machine {
             plan: i.fixed.plan.clone(),
@@ -410,7 +439,7 @@ impl Function {
         });
         Function {
             inner: Arc::new(FunctionInner {
-                hot: Hot::new(&fixed, i.addr, backend, errno, i.indirect),
+                hot: Hot::new(&fixed, i.addr, backend, stub_only),
                 name: i.name.clone(),
                 ty: i.ty,
                 table: i.table.clone(),
@@ -423,6 +452,7 @@ impl Function {
                 errno,
                 backend,
                 indirect: i.indirect,
+                stub_only,
             }),
         }
     }
@@ -448,8 +478,8 @@ impl Function {
     }
 
     /// Makes the JIT entry of the fixed signature now instead of on the first call (its
-    /// register trampoline, or for `errno` capture and function pointers its Cranelift stub),
-    /// and reports whether it could (otherwise calls go through libffi).
+    /// register trampoline, or where none is made its Cranelift stub), and reports whether it
+    /// could (otherwise calls go through libffi).
     ///
     /// # Errors
     ///
@@ -486,11 +516,14 @@ impl Function {
     }
 
     /// The untyped register trampoline of the fixed signature, installed once and published
-    /// for the fast path of [`Function::call`] (only for `FastRet::Direct`).
+    /// for the fast path of [`Function::call`] (only for `FastRet::Direct*`, and not with
+    /// `errno` capture, which `call_trampoline` does around the call).
     fn trampoline(&self) -> Result<usize, String> {
         let t = self.machine_trampoline(&self.inner.fixed)?;
-        // Idempotent: every thread stores the same address.
-        self.inner.hot.stub.store(t, Ordering::Release);
+        if !self.inner.errno {
+            // Idempotent: every thread stores the same address.
+            self.inner.hot.stub.store(t, Ordering::Release);
+        }
         Ok(t)
     }
 
@@ -500,7 +533,7 @@ impl Function {
         m.tramp
             .get_or_init(|| {
                 let engine = engine_of(&self.inner.engine)?;
-                match engine.untyped_trampoline(&m.plan, &m.convs, self.inner.addr) {
+                match engine.untyped_trampoline(&m.plan, &m.convs) {
                     Ok(Some(t)) => Ok(t as usize),
                     Ok(None) => Err("not a register-only signature".into()),
                     Err(e) => Err(e.to_string()),
@@ -540,17 +573,15 @@ impl Function {
     }
 
     /// The prepared-call entry of the fixed signature (`prepared.rs`), made once: a register
-    /// trampoline for the signatures it takes, of a known address, without `errno` capture;
-    /// else a Cranelift stub that reads the slots.
+    /// trampoline for the signatures it takes, else a Cranelift stub that reads the slots.
     pub(crate) fn prepared_entry(&self) -> Result<PreparedEntry, String> {
         let m = &self.inner.fixed;
         m.prepared
             .get_or_init(|| {
                 let engine = engine_of(&self.inner.engine)?;
-                if !self.inner.errno
-                    && !self.inner.indirect
+                if !self.inner.stub_only
                     && let Some(t) = engine
-                        .prepared_trampoline(&m.plan, self.inner.addr)
+                        .prepared_trampoline(&m.plan)
                         .map_err(|e| e.to_string())?
                 {
                     return Ok(PreparedEntry::Trampoline(t as usize));
@@ -613,6 +644,7 @@ impl Function {
         let hot = &self.inner.hot;
         let stub = hot.stub.load(Ordering::Acquire);
         if stub != 0 && args.len() == hot.nargs {
+            let target = hot.addr as *const c_void;
             // Tested as an `if let` chain, not a `match`: compares, no jump table.
             if let FastRet::Direct { d, tag, ptr_ty } = hot.ret {
                 let mut slow = 0u8;
@@ -620,8 +652,9 @@ impl Function {
                 // (stored by `trampoline`), which checks every argument's tag before reading
                 // its payload and calls nothing otherwise (setting `slow`); the rest is
                 // forwarded from this function's contract.
-                let bits =
-                    unsafe { direct::scalar_bits(stub, d, args.as_ptr().cast(), &raw mut slow) };
+                let bits = unsafe {
+                    direct::scalar_bits(stub, d, args.as_ptr().cast(), &raw mut slow, target)
+                };
                 if slow == 0 {
                     // SAFETY: `tag` is the canonical scalar tag of the result type and `bits`
                     // its payload, extended as the stub would.
@@ -630,8 +663,9 @@ impl Function {
             } else if let FastRet::DirectStruct { d, ty, len } = hot.ret {
                 let mut slow = 0u8;
                 // SAFETY: as for `Direct`, for a struct result in registers.
-                let words =
-                    unsafe { direct::struct_words(stub, d, args.as_ptr().cast(), &raw mut slow) };
+                let words = unsafe {
+                    direct::struct_words(stub, d, args.as_ptr().cast(), &raw mut slow, target)
+                };
                 if slow == 0 {
                     return Ok(direct::struct_value(ty, len.into(), words));
                 }
@@ -639,7 +673,6 @@ impl Function {
                 // SAFETY: a non-zero `stub` of any other function is its untyped stub (stored
                 // by `jit_stub`), whose type is `StubFn`.
                 let f = unsafe { std::mem::transmute::<usize, crate::jit::StubFn>(stub) };
-                let target = hot.addr as *const c_void;
                 if let FastRet::Scalar { tag, ptr_ty } = hot.ret {
                     // SAFETY: forwarded from this function's contract; the stub checks each
                     // argument's tag before reading its payload and calls nothing otherwise.
@@ -724,8 +757,7 @@ impl Function {
         // A tail of register arguments: the promoted signature's register trampoline (with
         // `%al` set), made once per tail signature.
         if backend != Backend::Libffi
-            && !inner.errno
-            && !inner.indirect
+            && !inner.stub_only
             && let Some(r) = TrampRet::of(&m)
             && let Ok(t) = self.machine_trampoline(&m)
         {
@@ -737,7 +769,9 @@ impl Function {
     }
 
     /// A call through the register trampoline `t`: the arguments as given if the trampoline
-    /// takes them, else converted (or the conversion's error).
+    /// takes them, else converted (or the conversion's error). With `errno` capture, the saved
+    /// errno is restored right before the trampoline and saved right after the C function
+    /// returns, before anything else runs.
     ///
     /// # Safety
     ///
@@ -749,34 +783,51 @@ impl Function {
         r: TrampRet,
         args: &[Value<'_>],
     ) -> Result<Value<'static>, CallError> {
+        let target = self.inner.addr as *const c_void;
+        let errno = self.inner.errno;
         let run = |args: &[Value<'_>]| -> Option<Value<'static>> {
             let mut slow = 0u8;
             let a0 = args.as_ptr().cast();
-            let v = match r {
+            // Right before the call, and right after it (a refused call called nothing, so
+            // saves nothing).
+            let before = || {
+                if errno {
+                    crate::errno::restore_errno();
+                }
+            };
+            let after = |slow: u8| {
+                if errno && slow == 0 {
+                    crate::errno::save_errno();
+                }
+                slow == 0
+            };
+            match r {
                 TrampRet::Scalar { d, tag, ptr_ty } => {
+                    before();
                     // SAFETY: the trampoline checks every tag before reading a payload;
                     // forwarded from this function's contract.
-                    let bits = unsafe { direct::scalar_bits(t, d, a0, &raw mut slow) };
+                    let bits = unsafe { direct::scalar_bits(t, d, a0, &raw mut slow, target) };
                     // SAFETY: `tag` is the canonical scalar tag of the result, `bits` its payload.
-                    unsafe { value::scalar_from_raw(tag, ptr_ty, bits) }
+                    after(slow).then(|| unsafe { value::scalar_from_raw(tag, ptr_ty, bits) })
                 }
                 TrampRet::Struct { d, ty, len } => {
+                    before();
                     // SAFETY: as above, for a struct result in registers.
-                    let words = unsafe { direct::struct_words(t, d, a0, &raw mut slow) };
-                    direct::struct_value(ty, len.into(), words)
+                    let words = unsafe { direct::struct_words(t, d, a0, &raw mut slow, target) };
+                    after(slow).then(|| direct::struct_value(ty, len.into(), words))
                 }
                 TrampRet::Memory { ty, size } => {
                     let size = size as usize;
                     with_result_buffer(size, |bytes| {
+                        before();
                         // SAFETY: as above; `bytes` is the struct's `size` bytes, aligned.
                         unsafe {
-                            direct::memory_call(t, a0, &raw mut slow, bytes.as_mut_ptr());
+                            direct::memory_call(t, a0, &raw mut slow, bytes.as_mut_ptr(), target);
                         }
-                        struct_of(ty, bytes)
+                        after(slow).then(|| struct_of(ty, bytes))
                     })
                 }
-            };
-            (slow == 0).then_some(v)
+            }
         };
         if let Some(v) = run(args) {
             return Ok(v);

@@ -25,14 +25,48 @@ enum Ret {
     Struct { ty: TypeId, size: usize },
 }
 
+/// What [`PreparedCall::call`] reads first, together: the kind of call it can make at once
+/// (`FAST_*`), and what that call needs.
+#[derive(Copy, Clone, Debug)]
+struct Fast {
+    /// A `FAST_*` kind once every slot is set (and without `errno` capture), else
+    /// `FAST_NONE`: the general path.
+    kind: u8,
+    /// A scalar result's tag and pointer type.
+    tag: u8,
+    ptr_ty: u32,
+    /// A struct result's type and size.
+    ty: TypeId,
+    size: u32,
+    /// How a scalar result comes back.
+    scalar: direct::ScalarRet,
+    /// How a struct result comes back.
+    pair: Direct,
+    /// The register trampoline.
+    t: usize,
+    target: *const c_void,
+}
+
+const FAST_NONE: u8 = 0;
+/// A scalar in the integer register, whole (64-bit integers, pointers, `void`) or extended
+/// from its width; `double`; `float`.
+const FAST_WORD: u8 = 1;
+const FAST_INT: u8 = 2;
+const FAST_F64: u8 = 3;
+const FAST_F32: u8 = 4;
+const FAST_STRUCT: u8 = 5;
+
 /// What [`PreparedCall::call`] calls.
 #[derive(Copy, Clone, Debug)]
 enum Entry {
     /// The Cranelift stub: `(slots, ret, target) -> RawRet`.
     Stub(StubFn),
-    /// A register trampoline, called as `extern "C" fn(*const u64) -> R` with `R` the C
-    /// result's Rust type.
+    /// A register trampoline, called as the C function with `R` the C result's Rust type
+    /// (`direct.rs`).
     Direct(usize, Direct),
+    /// A register trampoline of a function returning a struct through the hidden pointer,
+    /// which is `ret_buf`.
+    Memory(usize),
 }
 
 /// A prepared call of a [`Function`]: a buffer of argument slots owned by the handle, typed
@@ -64,13 +98,20 @@ enum Entry {
 /// # Ok::<(), jitffi::Error>(())
 /// ```
 pub struct PreparedCall<'a> {
+    fast: Fast,
+    /// The kind `fast` takes once every slot is set.
+    fast_kind: u8,
     f: Function,
     entry: Entry,
     target: *const c_void,
+    /// Restore and save `errno` around a trampoline call ([`Function::capture_errno`]; the
+    /// Cranelift stub does it itself).
+    errno: bool,
     slots: Box<[u64]>,
     convs: Box<[Conv]>,
-    /// The setter each slot takes, precomputed (`None` for structs and the like).
-    setters: Box<[Option<Setter>]>,
+    /// The code of the setter each slot takes ([`Setter::code`]; [`STRUCT_CODE`] for a struct
+    /// or union), one per slot.
+    setters: Box<[u8]>,
     /// Storage of struct arguments (empty for other parameters); slot `i` points into it.
     structs: Box<[Box<[u64]>]>,
     /// Which slots were set at least once, and how many were not.
@@ -153,6 +194,11 @@ impl Function {
         };
         let entry = match entry {
             PreparedEntry::Stub(s) => Entry::Stub(s.f),
+            PreparedEntry::Trampoline(t)
+                if matches!(self.call_plan().ret, crate::plan::RetClass::Sret { .. }) =>
+            {
+                Entry::Memory(t)
+            }
             PreparedEntry::Trampoline(t) => {
                 let d = match ret_conv {
                     Conv::Struct { .. } => Direct::of_struct(self.call_plan()),
@@ -164,13 +210,62 @@ impl Function {
                 }
             }
         };
+        let errno = self.captures_errno() && !matches!(entry, Entry::Stub(..));
+        let void = direct::ScalarRet::VOID;
+        let (fast_kind, t, scalar, pair, tag, ptr_ty) = match (entry, ret) {
+            _ if errno => (FAST_NONE, 0, void, None, 0, 0),
+            (Entry::Direct(t, Direct::Scalar(d)), Ret::Scalar { tag, ptr_ty }) => {
+                let kind = match d.reg() {
+                    direct::ScalarRet::INT if d.is_word() => FAST_WORD,
+                    direct::ScalarRet::INT => FAST_INT,
+                    direct::ScalarRet::F64 => FAST_F64,
+                    _ => FAST_F32,
+                };
+                (kind, t, d, None, tag, ptr_ty)
+            }
+            (Entry::Direct(t, d @ Direct::Struct(..)), Ret::Struct { .. }) => {
+                (FAST_STRUCT, t, void, Some(d), 0, 0)
+            }
+            _ => (FAST_NONE, 0, void, None, 0, 0),
+        };
+        let size = match ret {
+            Ret::Struct { size, .. } => size,
+            Ret::Scalar { .. } => 0,
+        };
         Ok(PreparedCall {
+            fast: Fast {
+                // Until every slot is set.
+                kind: if convs.is_empty() {
+                    fast_kind
+                } else {
+                    FAST_NONE
+                },
+                tag,
+                ptr_ty,
+                ty: match ret {
+                    Ret::Struct { ty, .. } => ty,
+                    Ret::Scalar { .. } => TypeId(0),
+                },
+                size: u32::try_from(size).unwrap_or(0),
+                scalar,
+                pair: pair.unwrap_or(Direct::Struct(false, None)),
+                t,
+                target: self.address(),
+            },
+            fast_kind,
             f: self.clone(),
+            errno,
             entry,
             target: self.address(),
             slots,
             convs: convs.into(),
-            setters: convs.iter().map(|&c| Setter::of(c)).collect(),
+            setters: convs
+                .iter()
+                .map(|&c| match c {
+                    Conv::Struct { .. } => STRUCT_CODE,
+                    c => Setter::of(c).map_or(0, Setter::code),
+                })
+                .collect(),
             structs: structs.into_boxed_slice(),
             set: vec![false; convs.len()].into_boxed_slice(),
             unset: convs.len(),
@@ -180,6 +275,9 @@ impl Function {
         })
     }
 }
+
+/// The setter code of a struct or union parameter (set by `set_struct`, `set_struct_ptr`).
+const STRUCT_CODE: u8 = 30;
 
 /// The class a typed setter writes.
 #[derive(Copy, Clone, PartialEq, Eq)]
@@ -218,6 +316,17 @@ impl Setter {
         }
     }
 
+    /// A byte naming the setter (never 0).
+    const fn code(self) -> u8 {
+        match self {
+            Setter::Int { bytes, signed } => bytes * 2 + signed as u8,
+            Setter::Bool => 20,
+            Setter::F32 => 21,
+            Setter::F64 => 22,
+            Setter::Ptr => 23,
+        }
+    }
+
     fn of(c: Conv) -> Option<Setter> {
         Some(match c {
             Conv::Int { bytes, signed } => Setter::Int { bytes, signed },
@@ -240,8 +349,15 @@ macro_rules! setters {
         /// [`CallErrorKind::Argument`] for a parameter of another class (naming its C type).
         #[inline]
         pub fn $name(&mut self, i: usize, $v: $t) -> Result<(), CallError> {
-            self.check(i, $setter)?;
-            self.store(i, $bits);
+            const CODE: u8 = $setter.code();
+            if self.setters.get(i) != Some(&CODE) {
+                return Err(self.refused(i, $setter));
+            }
+            // SAFETY: `setters` has one entry per slot, so `i` is a slot.
+            unsafe { *self.slots.get_unchecked_mut(i) = $bits };
+            if self.unset != 0 {
+                self.mark(i);
+            }
             Ok(())
         }
     )*};
@@ -254,14 +370,6 @@ impl<'a> PreparedCall<'a> {
     }
 
     #[inline]
-    fn check(&self, i: usize, s: Setter) -> Result<(), CallError> {
-        match self.setters.get(i) {
-            Some(&Some(k)) if k == s => Ok(()),
-            _ => Err(self.refused(i, s)),
-        }
-    }
-
-    #[inline]
     fn store(&mut self, i: usize, bits: u64) {
         if let Some(slot) = self.slots.get_mut(i) {
             *slot = bits;
@@ -271,7 +379,7 @@ impl<'a> PreparedCall<'a> {
         }
     }
 
-    /// Records that slot `i` was set (until every slot has been).
+    /// Records that slot `i` was set (until every slot has been, which opens the fast path).
     #[cold]
     fn mark(&mut self, i: usize) {
         if let Some(s) = self.set.get_mut(i)
@@ -279,6 +387,9 @@ impl<'a> PreparedCall<'a> {
         {
             *s = true;
             self.unset -= 1;
+            if self.unset == 0 {
+                self.fast.kind = self.fast_kind;
+            }
         }
     }
 
@@ -387,13 +498,11 @@ impl<'a> PreparedCall<'a> {
     /// As [`PreparedCall::set_struct`], but no size (the bytes are not seen here).
     #[inline]
     pub fn set_struct_ptr(&mut self, i: usize, p: *const c_void) -> Result<(), CallError> {
-        match self.convs.get(i) {
-            Some(Conv::Struct { .. }) => {
-                self.store(i, p as u64);
-                Ok(())
-            }
-            _ => Err(self.refused_struct(i)),
+        if self.setters.get(i) != Some(&STRUCT_CODE) {
+            return Err(self.refused_struct(i));
         }
+        self.store(i, p as u64);
+        Ok(())
     }
 
     #[cold]
@@ -448,21 +557,131 @@ impl<'a> PreparedCall<'a> {
     /// arguments point where the function expects, and the function does not unwind.
     #[inline(always)]
     pub unsafe fn call(&mut self) -> Result<Value<'static>, CallError> {
+        let f = self.fast;
+        let a0 = self.slots.as_ptr().cast();
+        let null = std::ptr::null_mut();
+        // Each kind: `FAST_*` is set once every slot is (by a setter of its parameter's
+        // class), for the register trampoline `t` of this signature, which returns the C
+        // function's own result in the register the kind names.
+        let bits = if f.kind == FAST_WORD {
+            // SAFETY: as above; the rest is forwarded.
+            unsafe { direct::call_as::<u64>(f.t, a0, null, f.target) }
+        } else if f.kind == FAST_INT {
+            // SAFETY: as above.
+            let r = unsafe { direct::call_as::<u64>(f.t, a0, null, f.target) };
+            f.scalar.extend(r)
+        } else if f.kind == FAST_F64 {
+            // SAFETY: as above.
+            unsafe { direct::call_as::<f64>(f.t, a0, null, f.target) }.to_bits()
+        } else if f.kind == FAST_F32 {
+            // SAFETY: as above.
+            u64::from(unsafe { direct::call_as::<f32>(f.t, a0, null, f.target) }.to_bits())
+        } else {
+            // SAFETY: forwarded.
+            return unsafe { self.call_struct_or_general() };
+        };
+        // SAFETY: `tag` is the canonical scalar tag of the result type and `bits` its payload,
+        // extended as C defines it.
+        Ok(unsafe { value::scalar_from_raw(f.tag, f.ptr_ty, bits) })
+    }
+
+    /// [`PreparedCall::call`] of a struct result in registers, else the general path.
+    ///
+    /// # Safety
+    ///
+    /// As [`PreparedCall::call`].
+    #[inline(always)]
+    unsafe fn call_struct_or_general(&mut self) -> Result<Value<'static>, CallError> {
+        let f = self.fast;
+        if f.kind == FAST_STRUCT {
+            // SAFETY: as above, for a struct result in registers (at most 16 bytes).
+            let words = unsafe {
+                direct::struct_words(
+                    f.t,
+                    f.pair,
+                    self.slots.as_ptr().cast(),
+                    std::ptr::null_mut(),
+                    f.target,
+                )
+            };
+            return Ok(direct::struct_value(f.ty, f.size as usize, words));
+        }
+        // SAFETY: forwarded.
+        unsafe { self.call_general() }
+    }
+
+    /// [`PreparedCall::call`] off the fast path: an argument never set, `errno` capture, a
+    /// result through the hidden pointer, the Cranelift stub.
+    ///
+    /// # Safety
+    ///
+    /// As [`PreparedCall::call`].
+    #[inline(never)]
+    unsafe fn call_general(&mut self) -> Result<Value<'static>, CallError> {
         if self.unset != 0 {
             return Err(self.missing());
         }
+        if self.errno {
+            // SAFETY: forwarded.
+            return unsafe { self.call_capturing() };
+        }
+        // SAFETY: forwarded.
+        unsafe { self.call_set::<false>() }
+    }
+
+    /// [`PreparedCall::call`] with `errno` restored before and saved after the trampoline.
+    ///
+    /// # Safety
+    ///
+    /// As [`PreparedCall::call`].
+    #[inline(never)]
+    unsafe fn call_capturing(&mut self) -> Result<Value<'static>, CallError> {
+        // SAFETY: forwarded.
+        unsafe { self.call_set::<true>() }
+    }
+
+    /// The call, every argument set; `ERRNO`: restore and save `errno` around a trampoline.
+    ///
+    /// # Safety
+    ///
+    /// As [`PreparedCall::call`].
+    #[inline(always)]
+    unsafe fn call_set<const ERRNO: bool>(&mut self) -> Result<Value<'static>, CallError> {
         let stub = match (self.entry, self.ret) {
             (Entry::Direct(t, Direct::Scalar(d)), Ret::Scalar { tag, ptr_ty }) => {
                 // SAFETY: as below; `t` is the register trampoline of this signature, which
                 // returns the C function's own result, of the Rust type `d` names.
-                return Ok(unsafe { self.call_direct(t, d, tag, ptr_ty) });
+                return Ok(unsafe { self.call_direct::<ERRNO>(t, d, tag, ptr_ty) });
             }
             (Entry::Direct(t, d), Ret::Struct { ty, size }) => {
                 // SAFETY: as above, for a struct result in registers (at most 16 bytes).
-                return Ok(unsafe { self.call_direct_struct(t, d, ty, size) });
+                return Ok(unsafe { self.call_direct_struct::<ERRNO>(t, d, ty, size) });
+            }
+            (Entry::Memory(t), Ret::Struct { ty, size }) => {
+                if ERRNO {
+                    crate::errno::restore_errno();
+                }
+                // SAFETY: `t` is this signature's trampoline, which passes `ret_buf` (at least
+                // `size` bytes, 64-aligned) as the hidden pointer; the rest as below.
+                unsafe {
+                    direct::memory_call(
+                        t,
+                        self.slots.as_ptr().cast(),
+                        std::ptr::null_mut(),
+                        self.ret_buf.as_mut_ptr().cast(),
+                        self.target,
+                    );
+                }
+                if ERRNO {
+                    crate::errno::save_errno();
+                }
+                // SAFETY: `ret_buf` holds at least `size` bytes, written by the function.
+                let bytes =
+                    unsafe { std::slice::from_raw_parts(self.ret_buf.as_ptr().cast::<u8>(), size) };
+                return Ok(super::struct_of(ty, bytes));
             }
             (Entry::Stub(f), _) => f,
-            (Entry::Direct(..), Ret::Scalar { .. }) => {
+            (Entry::Direct(..) | Entry::Memory(_), Ret::Scalar { .. }) => {
                 unreachable!("a scalar result has a scalar direct form")
             }
         };
@@ -496,16 +715,29 @@ impl<'a> PreparedCall<'a> {
     ///
     /// As [`PreparedCall::call`]; `t` is this signature's trampoline and `d` its result type.
     #[inline(always)]
-    unsafe fn call_direct(
+    unsafe fn call_direct<const ERRNO: bool>(
         &self,
         t: usize,
         d: direct::ScalarRet,
         tag: u8,
         ptr_ty: u32,
     ) -> Value<'static> {
+        if ERRNO {
+            crate::errno::restore_errno();
+        }
         // SAFETY: forwarded; the prepared trampoline ignores its second argument.
-        let bits =
-            unsafe { direct::scalar_bits(t, d, self.slots.as_ptr().cast(), std::ptr::null_mut()) };
+        let bits = unsafe {
+            direct::scalar_bits(
+                t,
+                d,
+                self.slots.as_ptr().cast(),
+                std::ptr::null_mut(),
+                self.target,
+            )
+        };
+        if ERRNO {
+            crate::errno::save_errno();
+        }
         // SAFETY: `tag` is the canonical scalar tag of the result type and `bits` its
         // payload, extended as the stub would.
         unsafe { value::scalar_from_raw(tag, ptr_ty, bits) }
@@ -517,16 +749,29 @@ impl<'a> PreparedCall<'a> {
     ///
     /// As [`PreparedCall::call_direct`]; `d` is a `Direct::Struct` of the result's classes.
     #[inline(always)]
-    unsafe fn call_direct_struct(
+    unsafe fn call_direct_struct<const ERRNO: bool>(
         &self,
         t: usize,
         d: Direct,
         ty: TypeId,
         size: usize,
     ) -> Value<'static> {
+        if ERRNO {
+            crate::errno::restore_errno();
+        }
         // SAFETY: forwarded.
-        let words =
-            unsafe { direct::struct_words(t, d, self.slots.as_ptr().cast(), std::ptr::null_mut()) };
+        let words = unsafe {
+            direct::struct_words(
+                t,
+                d,
+                self.slots.as_ptr().cast(),
+                std::ptr::null_mut(),
+                self.target,
+            )
+        };
+        if ERRNO {
+            crate::errno::save_errno();
+        }
         direct::struct_value(ty, size, words)
     }
 

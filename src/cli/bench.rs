@@ -593,22 +593,25 @@ fn namespace_rows(
     }
 }
 
-/// Stub compile times, µs per function, mean over 20 fresh contexts.
+/// JIT entry times, µs per function, mean over 20 fresh contexts.
 struct CompileTimes {
-    /// The first compile in a fresh context: the JIT engine starts (once per `Ffi`), then
-    /// Cranelift compiles the stub.
+    /// The first compile in a fresh context: the JIT engine starts (once per `Ffi`).
     first_in_context: f64,
-    /// The first function of a signature only Cranelift compiles (errno capture).
-    new_signature: f64,
-    /// A function with a register trampoline, emitted without Cranelift.
-    new_trampoline: f64,
-    /// Another function of a signature already compiled: a patched copy of that stub.
-    same_signature: f64,
+    /// A function whose register trampoline is new code: emitted and installed.
+    tramp_new: f64,
+    /// A function whose trampoline's code is installed already (another function of the
+    /// signature, or of one with the same machine code): emitted and found.
+    tramp_same: f64,
+    /// The first function of a signature forced to the Cranelift stub tier.
+    stub_new: f64,
+    /// Another function of a signature Cranelift has compiled: a patched copy of that stub.
+    stub_same: f64,
 }
 
-/// Compiles the JIT entries of the rows' functions (nine signatures, all register
-/// trampolines now) and of five signatures only Cranelift compiles, in fresh contexts, then
-/// those of fresh handles to the same functions (same signatures).
+/// Makes the JIT entries of the rows' functions (nine signatures) and of five more (structs in
+/// memory, results through the hidden pointer, a variadic declaration), first as register
+/// trampolines, then forced to the Cranelift stub tier, in fresh contexts; then those of fresh
+/// handles to the same functions (same signatures).
 fn compile_times(lib: &Library) -> Result<CompileTimes, String> {
     let names = [
         "nop",
@@ -620,16 +623,20 @@ fn compile_times(lib: &Library) -> Result<CompileTimes, String> {
         "point_make",
         "ptr_id",
         "c_strlen",
+        "jitffi_cl1",
+        "jitffi_cl2",
+        "jitffi_cl3",
+        "jitffi_cl4",
+        "jitffi_cl5",
     ];
-    let (mut first, mut new, mut same) = (0.0, 0.0, 0.0);
-    let (mut tramp, mut n_new, mut n_tramp, mut n_same) = (0.0, 0u32, 0u32, 0u32);
+    let mut first = 0.0;
+    // (trampoline, stub) × (new, same): total seconds and count.
+    let mut sums = [[(0.0, 0u32); 2]; 2];
     for _ in 0..20 {
         let ffi = Ffi::new();
         ffi.cdef(&peerlib_cdef()).map_err(|e| e.to_string())?;
-        // A signature of no row: creates the context's JIT engine outside the timings. And
-        // five more signatures (structs in memory, results through the hidden pointer, a
-        // variadic declaration), declared on `nop` and never called, compiled twice: as
-        // trampolines, and with errno capture, which only Cranelift stubs do.
+        // A signature of no row: creates the context's JIT engine outside the timings. The
+        // five further signatures are declared on `nop` and never called.
         ffi.cdef(
             "int jitffi_bench_warmup(int) __asm__(\"nop\");
              struct jitffi_big { long a, b, c; };
@@ -649,50 +656,41 @@ fn compile_times(lib: &Library) -> Result<CompileTimes, String> {
         let t0 = Instant::now();
         warmup.compile().map_err(|e| e.to_string())?;
         first += t0.elapsed().as_secs_f64();
-        let cranelift = [
-            "jitffi_cl1",
-            "jitffi_cl2",
-            "jitffi_cl3",
-            "jitffi_cl4",
-            "jitffi_cl5",
-        ];
-        // (name, errno capture): the rows, the five as trampolines, the five as stubs.
-        let runs: Vec<(&str, bool)> = names
-            .iter()
-            .chain(&cranelift)
-            .map(|&n| (n, false))
-            .chain(cranelift.iter().map(|&n| (n, true)))
-            .collect();
-        for pass in ["new", "same"] {
-            for &(n, errno) in &runs {
-                let fresh = if errno { f(n)?.capture_errno() } else { f(n)? };
-                let before = ffi.jit_stats();
-                let t0 = Instant::now();
-                fresh
-                    .compile()
-                    .map_err(|e| format!("{n} ({pass} signature): {e}"))?;
-                let t = t0.elapsed().as_secs_f64();
-                let after = ffi.jit_stats();
-                if after.trampolines > before.trampolines {
-                    // Trampolines are per function: both passes are a new one.
-                    tramp += t;
-                    n_tramp += 1;
-                } else if pass == "new" {
-                    new += t;
-                    n_new += 1;
-                } else {
-                    same += t;
-                    n_same += 1;
+        for (tier, stub) in [false, true].into_iter().enumerate() {
+            for (pass, what) in ["first", "second"].into_iter().enumerate() {
+                for n in names {
+                    let h = f(n)?;
+                    let h = if stub { h.with_cranelift_stub() } else { h };
+                    let before = ffi.jit_stats();
+                    let t0 = Instant::now();
+                    h.compile()
+                        .map_err(|e| format!("{n} ({what} handle): {e}"))?;
+                    let t = t0.elapsed().as_secs_f64();
+                    let after = ffi.jit_stats();
+                    let made = if stub {
+                        after.compiled > before.compiled
+                    } else {
+                        after.trampolines > before.trampolines
+                    };
+                    // By what happened: two signatures may share machine code (add_f64's
+                    // trampoline serves point_make: both load two doubles and jump).
+                    let at = &mut sums[tier][usize::from(!made)];
+                    at.0 += t;
+                    at.1 += 1;
+                    if pass == 1 && made {
+                        return Err(format!("{n}: the {what} handle made new code"));
+                    }
                 }
             }
         }
     }
-    let us = |t: f64, n: u32| t / f64::from(n.max(1)) * 1e6;
+    let us = |(t, n): (f64, u32)| t / f64::from(n.max(1)) * 1e6;
     Ok(CompileTimes {
         first_in_context: first / 20.0 * 1e6,
-        new_signature: us(new, n_new),
-        new_trampoline: us(tramp, n_tramp),
-        same_signature: us(same, n_same),
+        tramp_new: us(sums[0][0]),
+        tramp_same: us(sums[0][1]),
+        stub_new: us(sums[1][0]),
+        stub_same: us(sums[1][1]),
     })
 }
 
@@ -766,9 +764,10 @@ pub fn run(a: &BenchArgs) -> Result<(), String> {
                     "engine_start_and_first_stub_us".into(),
                     json!(c.first_in_context),
                 );
-                doc.insert("compile_us".into(), json!(c.new_signature));
-                doc.insert("trampoline_us".into(), json!(c.new_trampoline));
-                doc.insert("compile_same_signature_us".into(), json!(c.same_signature));
+                doc.insert("trampoline_us".into(), json!(c.tramp_new));
+                doc.insert("trampoline_same_signature_us".into(), json!(c.tramp_same));
+                doc.insert("compile_us".into(), json!(c.stub_new));
+                doc.insert("compile_same_signature_us".into(), json!(c.stub_same));
             }
         }
         if wants("cdef") {
@@ -805,8 +804,8 @@ pub fn run(a: &BenchArgs) -> Result<(), String> {
         }
         if let Some(c) = &compile {
             println!(
-                "stub compile: {:.1} µs for the first function of a fresh Ffi (the JIT engine starts, once per context), {:.1} µs per function with a trampoline (no Cranelift), {:.1} µs for the first function of a signature only Cranelift compiles (errno capture), {:.1} µs for another function of a signature Cranelift has seen (patched copy)\n",
-                c.first_in_context, c.new_trampoline, c.new_signature, c.same_signature
+                "JIT entries: {:.1} µs for the first function of a fresh Ffi (the JIT engine starts, once per context); register trampolines (no Cranelift): {:.1} µs for a function whose trampoline is new code, {:.1} µs for one whose code is installed (another function of its signature); forced to the Cranelift stub tier: {:.1} µs for the first function of a signature, {:.1} µs for another (patched copy)\n",
+                c.first_in_context, c.tramp_new, c.tramp_same, c.stub_new, c.stub_same
             );
         }
         if !names.is_empty() {

@@ -59,6 +59,8 @@ struct EngineInner {
     callbacks: HashMap<callback::EntryKey, usize>,
     /// Variadic thunks per (vector registers, callee).
     variadic: HashMap<(u8, usize), usize>,
+    /// Register trampolines by their machine code (which depends on the signature only).
+    trampolines: HashMap<Vec<u8>, usize>,
     stats: JitStats,
 }
 
@@ -75,8 +77,9 @@ pub struct JitStats {
     /// Calls through function pointers that found their signature's stub already compiled.
     pub shared: u64,
     /// Register trampolines installed: machine code emitted without Cranelift (about a
-    /// microsecond) for register-only signatures of untyped and prepared calls, which checks
-    /// the arguments, loads them into their registers and jumps to the function.
+    /// microsecond) for a signature of untyped or prepared calls, which checks the arguments,
+    /// loads them into their registers (and stack slots) and transfers to the function. One
+    /// trampoline serves every function of its signature, function pointers included.
     pub trampolines: u64,
     /// Pieces of machine code installed (stubs, trampolines and variadic thunks).
     pub installed: u64,
@@ -266,6 +269,7 @@ impl JitEngine {
                 stubs: HashMap::new(),
                 callbacks: HashMap::new(),
                 variadic: HashMap::new(),
+                trampolines: HashMap::new(),
                 stats: JitStats::default(),
             }),
             isa,
@@ -370,39 +374,43 @@ impl JitEngine {
         Ok(e)
     }
 
-    /// The register trampoline of a prepared call of `target` by `plan` (`trampoline.rs`),
-    /// installed; `Ok(None)` when the signature is not register-only.
+    /// The register trampoline of prepared calls by `plan` (`trampoline.rs`), installed once
+    /// per signature; `Ok(None)` when the signature is not one a trampoline makes.
     pub(crate) fn prepared_trampoline(
         &self,
         plan: &crate::plan::CallPlan,
-        target: usize,
     ) -> Result<Option<*const u8>, JitError> {
-        match trampoline::register_trampoline(plan, target) {
-            Some(code) => {
-                let t = self.install(&code)?;
-                self.lock().stats.trampolines += 1;
-                Ok(Some(t))
-            }
-            None => Ok(None),
-        }
+        trampoline::register_trampoline(plan)
+            .map_or(Ok(None), |code| self.trampoline(code).map(Some))
     }
 
-    /// The untyped register trampoline of `target` (`trampoline.rs`), installed; `Ok(None)`
-    /// when the signature is not register-only scalars.
+    /// The untyped register trampoline of `plan` with parameters converted by `convs`
+    /// (`trampoline.rs`), installed once per signature; `Ok(None)` when the signature is not
+    /// one a trampoline makes.
     pub(crate) fn untyped_trampoline(
         &self,
         plan: &crate::plan::CallPlan,
         convs: &[crate::value::Conv],
-        target: usize,
     ) -> Result<Option<*const u8>, JitError> {
-        match trampoline::untyped_trampoline(plan, convs, target) {
-            Some(code) => {
-                let t = self.install(&code)?;
-                self.lock().stats.trampolines += 1;
-                Ok(Some(t))
-            }
-            None => Ok(None),
+        trampoline::untyped_trampoline(plan, convs)
+            .map_or(Ok(None), |code| self.trampoline(code).map(Some))
+    }
+
+    /// The installed trampoline of machine code `code`: the one already installed with the
+    /// same bytes, else a new one.
+    fn trampoline(&self, code: Vec<u8>) -> Result<*const u8, JitError> {
+        if let Some(&t) = self.lock().trampolines.get(&code) {
+            return Ok(t as *const u8);
         }
+        let t = self.install(&code)?;
+        let inner = &mut *self.lock();
+        // Two threads may have installed the same code: keep the first, which is the one
+        // every later caller finds (the other's bytes stay unused until the engine drops).
+        let t = *inner.trampolines.entry(code).or_insert_with(|| {
+            inner.stats.trampolines += 1;
+            t as usize
+        });
+        Ok(t as *const u8)
     }
 
     /// Compiles and installs a host's function (`crate::emit::compile`): optimised, with frame

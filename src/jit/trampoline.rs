@@ -1,16 +1,18 @@
-//! Register trampolines for prepared calls: x86-64 machine code, emitted directly (no
-//! Cranelift), that loads each argument from its 8-byte slot into its System V register and
-//! jumps to the C function, which returns straight to the caller.
+//! Register trampolines: x86-64 machine code, emitted directly (no Cranelift), that loads each
+//! argument into its System V register or stack slot and transfers to the C function, which
+//! returns straight to the caller.
 //!
-//! Only for signatures whose arguments all travel in registers (at most six integer and eight
-//! vector registers: scalars, and structs whose parts are `float`s, `double`s or integers of
-//! 1, 2, 4 or 8 bytes, their slot holding the struct's address) and whose result travels in
-//! registers too (a scalar, `void`, or a struct in registers); everything else takes the
-//! Cranelift stub (`stub.rs`). The code is `mov r10, rdi`, one load per argument or struct
-//! part relative to `r10` (or to `rax`, loaded with the struct's address; narrow integers
-//! sign- or zero-extended to 32 bits, as C callers do), `movabs r11, target`, `jmp r11`: the
-//! trampoline keeps no frame, so the C function's `ret` returns to the trampoline's caller
-//! with the result in `rax`/`rdx`/`xmm0`/`xmm1`.
+//! Every trampoline is called as `extern "C" fn(a0, a1, ret, target) -> R`: `a0` the argument
+//! slots (prepared calls) or `Value`s (untyped calls), `a1` the untyped call's refusal flag,
+//! `ret` the hidden result pointer of a struct returned in memory, `target` the C function
+//! (in `rcx`), and `R` the C function's own result type. The code depends on the signature
+//! only, so one trampoline serves every function of a signature, function pointers included.
+//! A signature whose arguments all travel in registers gets `mov r10, rdi`, `mov r11, rcx`,
+//! one load per argument or struct part relative to `r10` (or to `rax`, loaded with the
+//! struct's address; narrow integers sign- or zero-extended to 32 bits, as C callers do) and
+//! `jmp r11`: the trampoline keeps no frame, so the C function's `ret` returns to the
+//! trampoline's caller with the result in `rax`/`rdx`/`xmm0`/`xmm1`. Stack arguments get a
+//! frame, an outgoing area and a `call` instead of the jump.
 
 use crate::plan::{ArgClass, CallPlan, Part, RegClass, RetClass};
 use crate::value::{self, Conv};
@@ -86,6 +88,50 @@ fn load_int(
         _ => return None,
     }
     modrm(code, reg, base, disp);
+    Some(())
+}
+
+/// Loads a struct's integer eightbyte of `bytes` bytes (1 to 8) at `[base + disp]` into
+/// integer register `reg`, zero-extended, reading no byte past the part: sizes other than 1, 2,
+/// 4 and 8 are assembled in the register itself (load the high bytes, shift, then merge the low
+/// ones with a 1- or 2-byte move, which keeps the register's other bits), so no scratch
+/// register is needed.
+fn load_part(code: &mut Vec<u8>, reg: u8, base: Base, disp: i32, bytes: u32) -> Option<()> {
+    // (offset of the high load, its size, then (shift, low size, low offset) merges)
+    let merges: &[(u8, u32, i32)] = match bytes {
+        1 | 2 | 4 | 8 => return load_int(code, reg, base, disp, bytes, false),
+        3 => &[(16, 2, 0)],
+        5 => &[(8, 1, 0)],
+        6 => &[(16, 2, 0)],
+        7 => &[(8, 1, 2), (16, 2, 0)],
+        _ => return None,
+    };
+    let high = match bytes {
+        3 => (2, 1),
+        5 => (1, 4),
+        6 => (2, 4),
+        _ => (3, 4),
+    };
+    load_int(code, reg, base, disp + high.0, high.1, false)?;
+    let rex_r = if reg >= 8 { 0x04 } else { 0 };
+    let rex_b = if reg >= 8 { 0x01 } else { 0 };
+    for &(shift, size, off) in merges {
+        // shl r64, imm8
+        code.extend_from_slice(&[0x48 | rex_b, 0xc1, 0xe0 | (reg & 7), shift]);
+        if size == 2 {
+            // mov r16, word [base + disp + off]
+            code.push(0x66);
+            let rex = 0x40 | rex_r | base.rex_b();
+            if rex != 0x40 {
+                code.push(rex);
+            }
+            code.push(0x8b);
+        } else {
+            // mov r8, byte [base + disp + off] (a REX prefix always: sil/dil need one)
+            code.extend_from_slice(&[0x40 | rex_r | base.rex_b(), 0x8a]);
+        }
+        modrm(code, reg, base, disp + off);
+    }
     Some(())
 }
 
@@ -229,7 +275,7 @@ fn emit_loads(
                 for (p, r) in parts {
                     let off = i32::try_from(p.offset).ok()?;
                     match p.class {
-                        RegClass::Int => load_int(code, *r, Base::Rax, off, p.size, false)?,
+                        RegClass::Int => load_part(code, *r, Base::Rax, off, p.size)?,
                         RegClass::Float => load_float(code, *r, Base::Rax, off, p.size == 4),
                     }
                 }
@@ -243,73 +289,85 @@ fn emit_loads(
 /// function instead of jumping to it).
 const PROLOGUE: [u8; 4] = [0x55, 0x48, 0x89, 0xe5];
 
-/// `sub rsp, 16 * ceil(slots / 2)`: the outgoing argument area, 16-aligned at the call.
+/// `sub rsp, 16 * ceil(slots / 2 + 1)`: the outgoing argument area, 16-aligned at the call,
+/// with 16 bytes above it for the saved target (`[rbp - 8]`), then `mov [rbp - 8], rcx`.
 fn reserve(code: &mut Vec<u8>, slots: i32) {
-    let bytes = (slots * 8 + 15) / 16 * 16;
+    let bytes = (slots * 8 + 15) / 16 * 16 + 16;
     code.extend_from_slice(&[0x48, 0x81, 0xec]);
     code.extend_from_slice(&bytes.to_le_bytes());
+    code.extend_from_slice(&[0x48, 0x89, 0x4d, 0xf8]);
 }
 
-/// The transfer to `target`: `movabs r11, target; jmp r11` without a frame, `call r11; leave;
-/// ret` with one (the result stays in its registers either way); for a variadic call, `mov al,
-/// N` first (System V passes the number of vector registers used in `al`).
-fn transfer(code: &mut Vec<u8>, plan: &CallPlan, target: usize, frame: bool) {
+/// `mov r11, rcx`: a trampoline without stack arguments keeps the target in `r11` (no
+/// argument register, and none of its loads uses it).
+const TARGET_TO_R11: [u8; 3] = [0x49, 0x89, 0xcb];
+
+/// The transfer to the target: `jmp r11` without a frame, `call [rbp - 8]; leave; ret` with
+/// one (the result stays in its registers either way); for a variadic call, `mov al, N` first
+/// (System V passes the number of vector registers used in `al`). (Writing stack arguments
+/// into slots the Rust caller reserves, then jumping, measured no faster than the frame for
+/// sum10's four.)
+fn transfer(code: &mut Vec<u8>, plan: &CallPlan, frame: bool) {
     if plan.variadic {
         code.extend_from_slice(&[0xb0, plan.vector_regs.min(8)]);
     }
-    code.extend_from_slice(&[0x49, 0xbb]);
-    code.extend_from_slice(&(target as u64).to_le_bytes());
     if frame {
-        code.extend_from_slice(&[0x41, 0xff, 0xd3, 0xc9, 0xc3]);
+        code.extend_from_slice(&[0xff, 0x55, 0xf8, 0xc9, 0xc3]);
     } else {
         code.extend_from_slice(&[0x41, 0xff, 0xe3]);
     }
 }
 
 /// Whether a trampoline can make this call: x86-64 System V and a result that comes back in
-/// registers, or (`sret`) in memory through the hidden pointer (the arguments are checked by
+/// registers, or in memory through the hidden pointer (the arguments are checked by
 /// [`locations`]).
-fn in_registers(plan: &CallPlan, sret: bool) -> bool {
+fn supported(plan: &CallPlan) -> bool {
     cfg!(all(target_arch = "x86_64", not(windows)))
-        && (sret && matches!(plan.ret, RetClass::Sret { .. })
-            || matches!(
-                plan.ret,
-                RetClass::Void
-                    | RetClass::Int { .. }
-                    | RetClass::F32
-                    | RetClass::F64
-                    | RetClass::Ptr
-                    | RetClass::StructRegs { .. }
-            ))
+        && matches!(
+            plan.ret,
+            RetClass::Void
+                | RetClass::Int { .. }
+                | RetClass::F32
+                | RetClass::F64
+                | RetClass::Ptr
+                | RetClass::StructRegs { .. }
+                | RetClass::Sret { .. }
+        )
 }
 
-/// The trampoline for `plan` calling `target`, or `None` if the signature is not one it
-/// handles (see the module documentation).
-pub(crate) fn register_trampoline(plan: &CallPlan, target: usize) -> Option<Vec<u8>> {
-    if !in_registers(plan, false) {
+/// The prepared-call trampoline for `plan`, or `None` if the signature is not one it handles
+/// (see [`locations`]): argument `i` is the 8-byte slot `i` of `a0`, holding the scalar or the
+/// struct's address.
+pub(crate) fn register_trampoline(plan: &CallPlan) -> Option<Vec<u8>> {
+    if !supported(plan) {
         return None;
     }
-    let (locs, stack) = locations(plan)?;
-    let frame = stack > 0;
+    let (locs, slots) = locations(plan)?;
+    let frame = slots > 0;
     let mut code = Vec::new();
     if frame {
         code.extend_from_slice(&PROLOGUE);
-        reserve(&mut code, stack);
+        reserve(&mut code, slots);
+    } else {
+        code.extend_from_slice(&TARGET_TO_R11);
     }
     // mov r10, rdi
     code.extend_from_slice(&[0x49, 0x89, 0xfa]);
-    // Slot `i` holds the scalar, or the struct's address (loaded into rax).
+    if let RetClass::Sret { .. } = plan.ret {
+        // mov rdi, rdx: the caller's result buffer is the hidden pointer.
+        code.extend_from_slice(&[0x48, 0x89, 0xd7]);
+    }
     let slot = |i: usize| i32::try_from(i * 8).ok();
     emit_loads(&mut code, plan, &locs, &slot, &|code, i| {
         load_int(code, 0, Base::R10, slot(i)?, 8, false)
     })?;
-    transfer(&mut code, plan, target, frame);
+    transfer(&mut code, plan, frame);
     Some(code)
 }
 
-/// The untyped trampoline of a function of `plan` at `target`, whose fixed arguments convert
-/// by `convs`: `extern "C" fn(args: *const Value, slow: *mut u8, ret: *mut u8) -> R`, `R` the
-/// C result (for a result in memory, `ret` is the hidden pointer, with room for it).
+/// The untyped trampoline of a signature `plan` whose fixed arguments convert by `convs`:
+/// `extern "C" fn(args: *const Value, slow: *mut u8, ret: *mut u8, target) -> R`, `R` the C
+/// result (for a result in memory, `ret` is the hidden pointer, with room for it).
 /// It checks every argument's tag (and a pointer's type id) exactly as the Cranelift stub does
 /// (`stub.rs`, `arg_ok`); on a mismatch it stores 1 at `slow` and returns without calling
 /// anything, else it loads each payload into its register and jumps to the C function, which
@@ -317,18 +375,14 @@ pub(crate) fn register_trampoline(plan: &CallPlan, target: usize) -> Option<Vec<
 /// and size; its bytes are read from its data pointer, or inline when that is NULL, into
 /// registers or, for a struct in memory, copied into the outgoing area. `None` for signatures
 /// it cannot make (see [`locations`]).
-pub(crate) fn untyped_trampoline(
-    plan: &CallPlan,
-    convs: &[Conv],
-    target: usize,
-) -> Option<Vec<u8>> {
-    if !in_registers(plan, true) || convs.len() != plan.args.len() {
+pub(crate) fn untyped_trampoline(plan: &CallPlan, convs: &[Conv]) -> Option<Vec<u8>> {
+    if !supported(plan) || convs.len() != plan.args.len() {
         return None;
     }
     let value_size = std::mem::size_of::<value::Value<'static>>();
     let disp = |i: usize, off: i32| i32::try_from(i * value_size).ok().map(|d| d + off);
-    let (locs, stack) = locations(plan)?;
-    let frame = stack > 0;
+    let (locs, slots) = locations(plan)?;
+    let frame = slots > 0;
     let mut code = Vec::new();
     if frame {
         code.extend_from_slice(&PROLOGUE);
@@ -402,7 +456,9 @@ pub(crate) fn untyped_trampoline(
     // every check has passed): mov rax, [r10 + STRUCT_DATA]; test rax, rax; jnz +7;
     // lea rax, [r10 + STRUCT_INLINE].
     if frame {
-        reserve(&mut code, stack);
+        reserve(&mut code, slots);
+    } else {
+        code.extend_from_slice(&TARGET_TO_R11);
     }
     if let RetClass::Sret { .. } = plan.ret {
         // mov rdi, rdx: the caller's result buffer is the hidden pointer (rdx is loaded with
@@ -421,7 +477,7 @@ pub(crate) fn untyped_trampoline(
             Some(())
         },
     )?;
-    transfer(&mut code, plan, target, frame);
+    transfer(&mut code, plan, frame);
     // slow: mov byte [rax], 1; (leave;) ret
     let slow = code.len();
     code.extend_from_slice(&[0xc6, 0x00, 0x01]);
@@ -517,10 +573,11 @@ mod tests {
             ],
             RetClass::F64,
         );
-        let code = register_trampoline(&p, 0x1122_3344_5566_7788).expect("register-only");
+        let code = register_trampoline(&p).expect("register-only");
         assert_eq!(
             objdump(&code),
             [
+                "mov %rcx,%r11",
                 "mov %rdi,%r10",
                 "movsbl 0x0(%r10),%edi",
                 "movzwl 0x8(%r10),%esi",
@@ -532,7 +589,6 @@ mod tests {
                 "mov 0x0(%rax),%r8",
                 "movss 0x8(%rax),%xmm2",
                 "mov 0x38(%r10),%r9",
-                "movabs $0x1122334455667788,%r11",
                 "jmp *%r11",
             ]
         );
@@ -566,7 +622,7 @@ mod tests {
             },
             Conv::F64,
         ];
-        let code = untyped_trampoline(&p, &convs, 0x10).expect("register-only");
+        let code = untyped_trampoline(&p, &convs).expect("register-only");
         let asm = objdump(&code);
         let expect = [
             "mov %rdi,%r10",
@@ -587,11 +643,11 @@ mod tests {
             // argument 3: tag F64 (11)
             "cmpq $0xb,0x50(%r10)",
             "jne",
-            // payloads at offset 8 of each 40-byte value
+            // the target, then the payloads at offset 8 of each 40-byte value
+            "mov %rcx,%r11",
             "mov 0x8(%r10),%edi",
             "mov 0x30(%r10),%rsi",
             "movsd 0x58(%r10),%xmm0",
-            "movabs $0x10,%r11",
             "jmp *%r11",
             // the slow exit
             "movb $0x1,(%rax)",
@@ -632,7 +688,7 @@ mod tests {
             ty: TypeId(5),
             size: 12,
         }];
-        let code = untyped_trampoline(&p, &convs, 0x10).expect("register-only");
+        let code = untyped_trampoline(&p, &convs).expect("register-only");
         let asm = objdump(&code);
         let expect = [
             "mov %rdi,%r10",
@@ -643,13 +699,13 @@ mod tests {
             "jne",
             "cmpl $0xc,0xc(%r10)",
             "jne",
+            "mov %rcx,%r11",
             "mov 0x10(%r10),%rax",
             "test %rax,%rax",
             "jne",
             "lea 0x18(%r10),%rax",
             "movsd 0x0(%rax),%xmm0",
             "mov 0x8(%rax),%edi",
-            "movabs $0x10,%r11",
             "jmp *%r11",
             "movb $0x1,(%rax)",
             "ret",
@@ -670,28 +726,34 @@ mod tests {
 
     #[test]
     fn stack_arguments_get_a_frame_and_a_call() {
-        // Seven pointers and nine doubles: one of each past the registers.
-        let mut args = vec![ArgClass::Ptr; 7];
-        args.extend(vec![ArgClass::F64; 9]);
-        let many = plan(args, RetClass::F64);
-        let asm = objdump(&register_trampoline(&many, 0x20).expect("scalars"));
-        assert_eq!(
-            &asm[..4],
-            [
-                "push %rbp",
-                "mov %rsp,%rbp",
-                "sub $0x10,%rsp",
-                "mov %rdi,%r10"
-            ]
+        // Eleven pointers: five past the registers.
+        let many = plan(vec![ArgClass::Ptr; 11], RetClass::Ptr);
+        // Seven pointers and a struct result in registers.
+        let parts = vec![Part {
+            class: RegClass::Int,
+            offset: 0,
+            size: 8,
+        }];
+        let pair = plan(
+            vec![ArgClass::Ptr; 7],
+            RetClass::StructRegs { parts, size: 8 },
         );
-        assert!(asm.contains(&"mov 0x30(%r10),%r11".to_string()), "{asm:#?}");
-        assert!(asm.contains(&"mov %r11,0x0(%rsp)".to_string()), "{asm:#?}");
-        assert!(asm.contains(&"mov 0x78(%r10),%r11".to_string()), "{asm:#?}");
-        assert!(asm.contains(&"mov %r11,0x8(%rsp)".to_string()), "{asm:#?}");
-        assert_eq!(
-            &asm[asm.len() - 4..],
-            ["movabs $0x20,%r11", "call *%r11", "leave", "ret"]
-        );
+        for (p, area) in [(&many, "sub $0x40,%rsp"), (&pair, "sub $0x20,%rsp")] {
+            let asm = objdump(&register_trampoline(p).expect("scalars"));
+            assert_eq!(
+                &asm[..5],
+                [
+                    "push %rbp",
+                    "mov %rsp,%rbp",
+                    area,
+                    "mov %rcx,-0x8(%rbp)",
+                    "mov %rdi,%r10"
+                ]
+            );
+            assert!(asm.contains(&"mov 0x30(%r10),%r11".to_string()), "{asm:#?}");
+            assert!(asm.contains(&"mov %r11,0x0(%rsp)".to_string()), "{asm:#?}");
+            assert_eq!(&asm[asm.len() - 3..], ["call *-0x8(%rbp)", "leave", "ret"]);
+        }
     }
 
     #[test]
@@ -702,28 +764,82 @@ mod tests {
         );
         p.variadic = true;
         p.vector_regs = 2;
-        let asm = objdump(&register_trampoline(&p, 0x30).expect("registers"));
+        let asm = objdump(&register_trampoline(&p).expect("registers"));
+        assert_eq!(&asm[asm.len() - 2..], ["mov $0x2,%al", "jmp *%r11"]);
+    }
+
+    #[test]
+    fn results_in_memory_take_the_hidden_pointer() {
+        let sret = plan(vec![ArgClass::Ptr], RetClass::Sret { size: 32 });
         assert_eq!(
-            &asm[asm.len() - 3..],
-            ["mov $0x2,%al", "movabs $0x30,%r11", "jmp *%r11"]
+            objdump(&register_trampoline(&sret).expect("sret")),
+            [
+                "mov %rcx,%r11",
+                "mov %rdi,%r10",
+                "mov %rdx,%rdi",
+                "mov 0x0(%r10),%rsi",
+                "jmp *%r11",
+            ]
         );
     }
 
     #[test]
-    fn what_does_not_fit_the_registers_is_left_to_the_stub() {
-        let sret = plan(vec![], RetClass::Sret { size: 32 });
-        assert!(register_trampoline(&sret, 1).is_none());
-        let odd = plan(
-            vec![ArgClass::StructRegs {
-                parts: vec![Part {
-                    class: RegClass::Int,
-                    offset: 0,
-                    size: 3,
+    fn odd_sized_struct_parts_are_assembled_without_reading_past_them() {
+        let part = |size| Part {
+            class: RegClass::Int,
+            offset: 0,
+            size,
+        };
+        let asm = |size| {
+            let p = plan(
+                vec![ArgClass::StructRegs {
+                    parts: vec![part(size)],
+                    size,
                 }],
-                size: 3,
+                RetClass::Void,
+            );
+            let asm = objdump(&register_trampoline(&p).expect("registers"));
+            // Past `mov r11, rcx; mov r10, rdi; mov rax, [r10]`, before `jmp r11`.
+            asm[3..asm.len() - 1].to_vec()
+        };
+        assert_eq!(
+            asm(3),
+            [
+                "movzbl 0x2(%rax),%edi",
+                "shl $0x10,%rdi",
+                "mov 0x0(%rax),%di"
+            ]
+        );
+        assert_eq!(
+            asm(5),
+            ["mov 0x1(%rax),%edi", "shl $0x8,%rdi", "mov 0x0(%rax),%dil"]
+        );
+        assert_eq!(
+            asm(6),
+            ["mov 0x2(%rax),%edi", "shl $0x10,%rdi", "mov 0x0(%rax),%di"]
+        );
+        assert_eq!(
+            asm(7),
+            [
+                "mov 0x3(%rax),%edi",
+                "shl $0x8,%rdi",
+                "mov 0x2(%rax),%dil",
+                "shl $0x10,%rdi",
+                "mov 0x0(%rax),%di"
+            ]
+        );
+    }
+
+    #[test]
+    fn what_a_trampoline_cannot_make_is_refused() {
+        let over_aligned = plan(
+            vec![ArgClass::StructStack {
+                size: 32,
+                align: 32,
+                parts: vec![],
             }],
             RetClass::Void,
         );
-        assert!(register_trampoline(&odd, 1).is_none());
+        assert!(register_trampoline(&over_aligned).is_none());
     }
 }

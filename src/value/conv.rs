@@ -498,17 +498,16 @@ pub(crate) unsafe fn scalar_from_raw(tag: u8, ptr_ty: u32, bits: u64) -> Value<'
     unsafe {
         #[cfg(target_arch = "x86_64")]
         {
-            use std::arch::x86_64::{__m128i, _mm_set_epi64x, _mm_storeu_si128};
             const { assert!(PAYLOAD == 8 && PTR_TYPE == 16) };
-            _mm_storeu_si128(
-                p.cast::<__m128i>(),
-                _mm_set_epi64x(bits as i64, i64::from(tag)),
-            );
-            _mm_storeu_si128(
-                p.add(16).cast::<__m128i>(),
-                _mm_set_epi64x(0, i64::from(ptr_ty)),
-            );
-            p.add(32).cast::<u64>().write_unaligned(0);
+            // Word stores: a caller that reads the payload back (`as_ptr`, a match) gets it
+            // forwarded from a store of its own width, and the compiler may keep it in a
+            // register.
+            let w = p.cast::<u64>();
+            w.write(u64::from(tag));
+            w.add(1).write_unaligned(bits);
+            w.add(2).write_unaligned(u64::from(ptr_ty));
+            w.add(3).write_unaligned(0);
+            w.add(4).write_unaligned(0);
         }
         #[cfg(not(target_arch = "x86_64"))]
         {

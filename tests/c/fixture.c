@@ -167,6 +167,11 @@ int fx_set_errno(int value) {
     errno = value;
     return -1;
 }
+int fx_swap_errno(int value) {
+    int old = errno;
+    errno = value;
+    return old;
+}
 size_t fx_strlen(const char *s) { return strlen(s); }
 int fx_add3(int a, int b, int c) { return a + 10 * b + 100 * c; }
 int (*fx_get_add3(void))(int, int, int) { return fx_add3; }

@@ -46,7 +46,7 @@ fn concurrent_calls_and_compilation() {
 }
 
 #[test]
-fn each_function_calls_its_own_address_through_trampolines_and_copied_stubs() {
+fn each_function_calls_its_own_address_through_shared_trampolines_and_copied_stubs() {
     let (ffi, lib) = fixture();
     let jit = |n: &str| {
         ffi.function(&lib, n)
@@ -59,14 +59,14 @@ fn each_function_calls_its_own_address_through_trampolines_and_copied_stubs() {
         let r = unsafe { jit(name).call(&[Value::I32(6), Value::I32(3)]) };
         assert_eq!(r.expect(name), Value::I32(expect), "{name}");
     }
-    // Register-only signatures get a register trampoline each (machine code emitted without
-    // Cranelift): nothing compiled.
+    // The three functions of one signature share its register trampoline (machine code
+    // emitted without Cranelift, taking the function's address): nothing compiled.
     let after = ffi.jit_stats();
     assert_eq!(after.compiled - before.compiled, 0, "{after:?}");
-    assert_eq!(after.trampolines - before.trampolines, 3, "{after:?}");
+    assert_eq!(after.trampolines - before.trampolines, 1, "{after:?}");
 
-    // Struct arguments and results in registers: trampolines too (one per handle, two handles
-    // per function here).
+    // Struct arguments and results in registers: a trampoline too, one for the signature of
+    // the two functions (two handles each here).
     let before = ffi.jit_stats();
     let pt = ffi.type_of("struct fx_point").expect("type");
     let bytes: Vec<u8> = [1.5f64, -4.0]
@@ -101,18 +101,19 @@ fn each_function_calls_its_own_address_through_trampolines_and_copied_stubs() {
     }
     let after = ffi.jit_stats();
     assert_eq!(after.compiled - before.compiled, 0, "{after:?}");
-    assert_eq!(after.trampolines - before.trampolines, 4, "{after:?}");
+    assert_eq!(after.trampolines - before.trampolines, 1, "{after:?}");
 
-    // With errno captured (which no trampoline does), a struct in memory (24 bytes, on the
-    // stack and returned through the hidden pointer): Cranelift compiles the signature's stub
-    // once, the other handles get patched copies.
+    // Forced to the Cranelift stub tier, a struct in memory (24 bytes, on the stack and
+    // returned through the hidden pointer): Cranelift compiles the signature's stub once, the
+    // other handles get patched copies.
     let before = ffi.jit_stats();
     let s24 = ffi.type_of("struct fx_s24").expect("type");
     let bytes: Vec<u8> = (0..24u8).collect();
     for _ in 0..3 {
         let arg = [Value::Struct(StructValue::borrowed(&s24, &bytes))];
         // SAFETY: as above.
-        let r = unsafe { jit("fx_echo_s24").capture_errno().call(&arg) }.expect("fx_echo_s24");
+        let r =
+            unsafe { jit("fx_echo_s24").with_cranelift_stub().call(&arg) }.expect("fx_echo_s24");
         let Value::Struct(r) = r else { panic!("{r:?}") };
         assert_eq!(r.bytes(), &bytes[..]);
     }
@@ -120,21 +121,25 @@ fn each_function_calls_its_own_address_through_trampolines_and_copied_stubs() {
     assert_eq!(after.compiled - before.compiled, 1, "{after:?}");
     assert_eq!(after.copied - before.copied, 2, "{after:?}");
 
-    // Function pointers of one type share one stub that takes the address.
+    // Function pointers take their signature's trampoline (the one made above), or forced to
+    // the Cranelift tier, one stub of the signature that takes the address.
     let before = ffi.jit_stats();
     for (name, expect) in [("fx_add_i32", 9), ("fx_sub_i32", 3), ("fx_mul_i32", 18)] {
         let addr = jit(name).address();
         // SAFETY: `addr` is the function `name`, of this type; the library stays loaded.
         let f = unsafe { ffi.function_at(addr, "int (*)(int, int)") }.expect("cast");
-        // SAFETY: as above.
-        let r = unsafe { f.call_with(Backend::Jit, &[Value::I32(6), Value::I32(3)]) };
-        assert_eq!(
-            r.expect(name),
-            Value::I32(expect),
-            "{name} through a pointer"
-        );
+        for f in [f.clone(), f.with_cranelift_stub()] {
+            // SAFETY: as above.
+            let r = unsafe { f.call_with(Backend::Jit, &[Value::I32(6), Value::I32(3)]) };
+            assert_eq!(
+                r.expect(name),
+                Value::I32(expect),
+                "{name} through a pointer"
+            );
+        }
     }
     let after = ffi.jit_stats();
+    assert_eq!(after.trampolines - before.trampolines, 0, "{after:?}");
     assert_eq!(after.compiled - before.compiled, 1, "{after:?}");
     assert_eq!(after.shared - before.shared, 2, "{after:?}");
 }

@@ -31,6 +31,57 @@ fn errno_is_captured_per_thread() {
     }
 }
 
+/// Every path of a call with errno capture: the function sees the errno the last captured call
+/// left (restored right before it), and the errno it leaves is saved right after it. A refused
+/// call saves nothing.
+#[test]
+fn errno_is_restored_before_and_saved_after_every_kind_of_call() {
+    let (ffi, lib) = fixture();
+    let f = ffi.function(&lib, "fx_swap_errno").expect("declared");
+    // SAFETY: the pointer is fx_swap_errno, of this type; the library stays loaded.
+    let pointer = unsafe { ffi.function_at(f.address(), "int (*)(int)") }.expect("cast");
+    let handles = [
+        ("trampoline", f.capture_errno(), jitffi::Backend::Jit),
+        (
+            "Cranelift stub",
+            f.with_cranelift_stub().capture_errno(),
+            jitffi::Backend::Jit,
+        ),
+        ("libffi", f.capture_errno(), jitffi::Backend::Libffi),
+        (
+            "function pointer",
+            pointer.capture_errno(),
+            jitffi::Backend::Jit,
+        ),
+    ];
+    for (what, h, b) in &handles {
+        jitffi::set_errno(7);
+        // SAFETY: the declaration matches.
+        let old = unsafe { h.call_with(*b, &[Value::I32(34)]) }.expect("call");
+        assert_eq!((old, jitffi::errno()), (Value::I32(7), 34), "{what}");
+        // SAFETY: refused before the call (a string for an int).
+        unsafe { h.call_with(*b, &[Value::str(c"x")]) }.expect_err("refused");
+        assert_eq!(jitffi::errno(), 34, "{what}: a refused call saves nothing");
+        if *b == jitffi::Backend::Jit {
+            let mut p = h.prepare().expect("prepare");
+            p.set_i32(0, 9).expect("set");
+            jitffi::set_errno(8);
+            // SAFETY: as above.
+            let old = unsafe { p.call() }.expect("call");
+            assert_eq!(
+                (old, jitffi::errno()),
+                (Value::I32(8), 9),
+                "{what}, prepared"
+            );
+        }
+    }
+    // Without capture, the errno saved is untouched.
+    jitffi::set_errno(1);
+    // SAFETY: as above.
+    unsafe { f.call(&[Value::I32(2)]) }.expect("call");
+    assert_eq!(jitffi::errno(), 1);
+}
+
 #[test]
 fn strings_pointers_function_pointers_and_globals() {
     let (ffi, lib) = fixture();

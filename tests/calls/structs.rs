@@ -337,7 +337,7 @@ fn aligned_results_in_memory_get_aligned_buffers() {
             );
             check(
                 "Cranelift stub",
-                make.capture_errno().call(&args).expect("call"),
+                make.with_cranelift_stub().call(&args).expect("call"),
             );
             let mut p = make.prepare().expect("prepare");
             for (i, v) in args.iter().enumerate() {
