@@ -477,11 +477,12 @@ pub(crate) fn is_canonical(t: &TypeTable, conv: Conv, v: &Value<'_>) -> bool {
 
 /// A scalar result built from its tag and the 64 bits a stub returns, without a branch.
 ///
-/// All 40 bytes are written in the pieces Rust moves a `Value` in: 16 bytes (the tag, the bits
-/// as the payload), 16 bytes (`ptr_ty` where a [`Pointer`] keeps its type, unused bytes for
-/// the other variants), 8 bytes. Written field by field, each load of a move would straddle
-/// several stores and wait for them to reach the cache instead of being forwarded from them
-/// (a dozen cycles, more than the rest of the call).
+/// All 40 bytes are written, as five words (the tag, the bits as the payload, `ptr_ty` where a
+/// [`Pointer`] keeps its type, zeros). Measured with `jitffi bench calls` against the earlier
+/// two 16-byte vector stores (which take the bits through a vector register first): equal or
+/// faster on every row, prepared calls by up to 0.8 ns. Writing only the three fields a scalar
+/// variant has made a `Value` moved right after the call (`p = ptr_id(p)`) 2.7 ns slower: the
+/// move's loads then span stores and unwritten bytes and cannot be forwarded.
 ///
 /// # Safety
 ///
