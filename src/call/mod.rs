@@ -197,8 +197,18 @@ struct Hot {
     addr: usize,
     /// The number of fixed parameters.
     nargs: usize,
+    /// For the two commonest trampoline results, tested first: `KIND_WORD` (the integer
+    /// register as it is: 64-bit integers, pointers, `void`) or `KIND_F64`, with the result's
+    /// tag and pointer type; `KIND_OTHER` for everything else (`ret` says).
+    kind: u8,
+    tag: u8,
+    ptr_ty: u32,
     ret: FastRet,
 }
+
+const KIND_OTHER: u8 = 0;
+const KIND_WORD: u8 = 1;
+const KIND_F64: u8 = 2;
 
 #[repr(C)]
 pub(crate) struct FunctionInner {
@@ -312,10 +322,20 @@ impl Hot {
             }
             _ => FastRet::None,
         };
+        let (kind, tag, ptr_ty) = match ret {
+            FastRet::Direct { d, tag, ptr_ty } if d.is_word() => (KIND_WORD, tag, ptr_ty),
+            FastRet::Direct { d, tag, ptr_ty } if d.reg() == direct::ScalarRet::F64 => {
+                (KIND_F64, tag, ptr_ty)
+            }
+            _ => (KIND_OTHER, 0, 0),
+        };
         Hot {
             stub: AtomicUsize::new(0),
             addr,
             nargs: fixed.convs.len(),
+            kind,
+            tag,
+            ptr_ty,
             ret,
         }
     }
@@ -645,8 +665,24 @@ impl Function {
         let stub = hot.stub.load(Ordering::Acquire);
         if stub != 0 && args.len() == hot.nargs {
             let target = hot.addr as *const c_void;
+            if hot.kind != KIND_OTHER {
+                let (a0, mut slow) = (args.as_ptr().cast(), 0u8);
+                let bits = if hot.kind == KIND_WORD {
+                    // SAFETY: as for `Direct` below, of a result in the integer register
+                    // taken whole.
+                    unsafe { direct::call_as::<u64>(stub, a0, &raw mut slow, target) }
+                } else {
+                    // SAFETY: as for `Direct` below, of a `double` in xmm0.
+                    unsafe { direct::call_as::<f64>(stub, a0, &raw mut slow, target) }.to_bits()
+                };
+                if slow == 0 {
+                    // SAFETY: `tag` is the canonical scalar tag of the result type and `bits`
+                    // its payload.
+                    return Ok(unsafe { value::scalar_from_raw(hot.tag, hot.ptr_ty, bits) });
+                }
+            }
             // Tested as an `if let` chain, not a `match`: compares, no jump table.
-            if let FastRet::Direct { d, tag, ptr_ty } = hot.ret {
+            else if let FastRet::Direct { d, tag, ptr_ty } = hot.ret {
                 let mut slow = 0u8;
                 // SAFETY: a non-zero `stub` of a `Direct` function is its register trampoline
                 // (stored by `trampoline`), which checks every argument's tag before reading
