@@ -295,6 +295,7 @@ impl Member {
 
     /// `set_in` with a conversion, or of a pointer, bit-field or aggregate.
     #[inline(never)]
+    #[cold]
     fn set_other(&self, d: &CData<'_>, a: *mut u8, v: &Value<'_>) -> Result<(), CDataError> {
         let s = &self.spec;
         let place = super::Place {

@@ -292,12 +292,16 @@ pub(crate) fn int_value(bytes: u8, signed: bool, x: i128) -> Value<'static> {
 pub(crate) unsafe fn read_word(a: *const u8, size: usize) -> u64 {
     // SAFETY: the caller vouches for `size` readable bytes; fixed-size unaligned loads (a
     // copy of a variable length would be a call to memcpy).
+    // Widest first, as `write_word`.
     unsafe {
-        match size {
-            1 => u64::from(a.read()),
-            2 => u64::from(a.cast::<u16>().read_unaligned()),
-            4 => u64::from(a.cast::<u32>().read_unaligned()),
-            _ => a.cast::<u64>().read_unaligned(),
+        if size >= 8 {
+            a.cast::<u64>().read_unaligned()
+        } else if size == 4 {
+            u64::from(a.cast::<u32>().read_unaligned())
+        } else if size == 2 {
+            u64::from(a.cast::<u16>().read_unaligned())
+        } else {
+            u64::from(a.read())
         }
     }
 }
@@ -329,13 +333,17 @@ pub(crate) unsafe fn write_scalar(a: *mut u8, size: usize, v: &Value<'_>) {
 /// `size` bytes at `a` are writable.
 #[inline]
 pub(crate) unsafe fn write_word(a: *mut u8, size: usize, w: u64) {
-    // SAFETY: the caller vouches for `size` writable bytes.
+    // SAFETY: the caller vouches for `size` writable bytes. Tested widest first: 8-byte members
+    // (`double`, `long`, pointers) then take one compare.
     unsafe {
-        match size {
-            1 => a.write(w as u8),
-            2 => a.cast::<u16>().write_unaligned(w as u16),
-            4 => a.cast::<u32>().write_unaligned(w as u32),
-            _ => a.cast::<u64>().write_unaligned(w),
+        if size >= 8 {
+            a.cast::<u64>().write_unaligned(w);
+        } else if size == 4 {
+            a.cast::<u32>().write_unaligned(w as u32);
+        } else if size == 2 {
+            a.cast::<u16>().write_unaligned(w as u16);
+        } else {
+            a.write(w as u8);
         }
     }
 }
