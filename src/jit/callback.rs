@@ -93,7 +93,42 @@ pub(crate) fn ctx_reg(plan: &CallPlan) -> Option<CtxReg> {
 
 /// `mov <reg>, r10; movabs r11, target; jmp r11`.
 fn adapter_code(reg: CtxReg, target: usize) -> Vec<u8> {
-    let mut code = match reg {
+    let mut code = ctx_move(reg);
+    code.extend_from_slice(&[0x49, 0xbb]);
+    code.extend_from_slice(&(target as u64).to_le_bytes());
+    code.extend_from_slice(&[0x41, 0xff, 0xe3]);
+    code
+}
+
+/// The entry of a compiled thunk: the context moved from `r10` into `reg`, padded with one
+/// long `nop` to 16 bytes, then the thunk's own code follows in the same piece of memory (the
+/// thunk's code refers to nothing by relative address outside itself, and stays 16-aligned).
+/// One jump fewer than an adapter to a separately installed thunk.
+fn entry_prefix(reg: CtxReg) -> Vec<u8> {
+    let mut code = ctx_move(reg);
+    // nopw 0(rax, rax, 1) with as many 0x66 prefixes as fill 16 bytes (5 to 8 bytes of nop
+    // here: the move is 3 or 5 bytes; `nopw` takes up to four prefixes on every x86-64).
+    let fill = 16 - code.len();
+    let nop9 = [0x66, 0x0f, 0x1f, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00];
+    let nop4 = [0x0f, 0x1f, 0x40, 0x00];
+    match fill {
+        13 => {
+            code.extend_from_slice(&nop9);
+            code.extend_from_slice(&nop4);
+        }
+        _ => {
+            // 11: a 9-byte nop and a 2-byte one.
+            code.extend_from_slice(&nop9);
+            code.extend_from_slice(&[0x66, 0x90]);
+        }
+    }
+    debug_assert_eq!(code.len(), 16);
+    code
+}
+
+/// `mov reg, r10` (or `movq xmm, r10`): the context where the thunk or typed entry takes it.
+fn ctx_move(reg: CtxReg) -> Vec<u8> {
+    match reg {
         // mov r/m64, r64 (89 /r): REX.W, REX.R for the source r10, REX.B for r8/r9.
         CtxReg::Int(k) => {
             let (rex, rm) = [
@@ -108,11 +143,7 @@ fn adapter_code(reg: CtxReg, target: usize) -> Vec<u8> {
         }
         // movq xmm, r/m64 (66 REX.W 0F 6E /r), REX.B for r10.
         CtxReg::Float(k) => vec![0x66, 0x49, 0x0f, 0x6e, 0xc2 | ((k & 7) << 3)],
-    };
-    code.extend_from_slice(&[0x49, 0xbb]);
-    code.extend_from_slice(&(target as u64).to_le_bytes());
-    code.extend_from_slice(&[0x41, 0xff, 0xe3]);
-    code
+    }
 }
 
 /// What a Cranelift callback thunk does after taking its arguments.
@@ -172,14 +203,14 @@ impl JitEngine {
         if let Some(&entry) = self.lock().callbacks.get(&key) {
             return Ok(entry);
         }
-        let target = match kind {
-            ThunkKind::Forward(f) if direct => f,
+        let entry = match kind {
+            ThunkKind::Forward(f) if direct => self.install(&adapter_code(reg, f))? as usize,
             _ => {
-                let code = self.codegen_thunk(plan, convs, kind, reg)?;
+                let mut code = entry_prefix(reg);
+                code.extend(self.codegen_thunk(plan, convs, kind, reg)?);
                 self.install(&code)? as usize
             }
         };
-        let entry = self.install(&adapter_code(reg, target))? as usize;
         self.lock().callbacks.insert(key, entry);
         Ok(entry)
     }
@@ -585,6 +616,25 @@ mod tests {
         assert_eq!(&code[3..5], &[0x49, 0xbb]);
         assert_eq!(&code[5..13], &0x1122_3344_5566_7788u64.to_le_bytes());
         assert_eq!(&code[13..], &[0x41, 0xff, 0xe3]);
+    }
+
+    #[test]
+    fn thunk_entries_move_the_context_then_fall_through_16_bytes_on() {
+        // mov rsi, r10, then a 9- and a 4-byte nop; movq xmm7, r10, then a 9- and a 2-byte nop.
+        assert_eq!(
+            entry_prefix(CtxReg::Int(1)),
+            [
+                0x4c, 0x89, 0xd6, 0x66, 0x0f, 0x1f, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00, 0x0f, 0x1f,
+                0x40, 0x00
+            ]
+        );
+        assert_eq!(
+            entry_prefix(CtxReg::Float(7)),
+            [
+                0x66, 0x49, 0x0f, 0x6e, 0xfa, 0x66, 0x0f, 0x1f, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00,
+                0x66, 0x90
+            ]
+        );
     }
 
     #[test]
