@@ -18,8 +18,15 @@ use crate::value::{self, Conv, ConvError, StructValue, Value, c_from_value};
 /// A scalar result's canonical variant: what the fast path of `write_fast` checks and reads.
 #[derive(Copy, Clone, Debug)]
 pub(super) struct FastRet {
-    pub(super) conv: Conv,
     pub(super) tag: u8,
+    /// The payload's bytes.
+    size: u8,
+    /// How the payload word is extended to the 64 bits written: shifted left and back by
+    /// `spare` bits (arithmetically if `signed`), `_Bool` normalised: plain data, tested with
+    /// compares (a `match` on the conversion was a jump table on every call).
+    spare: u8,
+    signed: bool,
+    boolean: bool,
     pub(super) ptr_ty: u32,
 }
 
@@ -29,7 +36,33 @@ impl FastRet {
             Conv::LongDouble | Conv::Void => return None,
             c => c.scalar_tag()?,
         };
-        Some(FastRet { conv, tag, ptr_ty })
+        let (spare, signed, boolean) = match conv {
+            Conv::Int { bytes, signed } if bytes < 8 => (64 - 8 * bytes, signed, false),
+            Conv::Bool => (0, false, true),
+            _ => (0, false, false),
+        };
+        Some(FastRet {
+            tag,
+            size: u8::try_from(conv.size()).ok()?,
+            spare,
+            signed,
+            boolean,
+            ptr_ty,
+        })
+    }
+
+    /// The payload word `w` extended as [`extend`] does for the conversion.
+    #[inline(always)]
+    fn extend(self, w: u64) -> u64 {
+        let s = u32::from(self.spare);
+        let w = if s == 0 {
+            w
+        } else if self.signed {
+            (((w << s) as i64) >> s) as u64
+        } else {
+            (w << s) >> s
+        };
+        if self.boolean { u64::from(w & 1 != 0) } else { w }
     }
 }
 
@@ -92,16 +125,16 @@ impl UntypedCtx<'_> {
                 || matches!(v, Value::Ptr(p) if p.tag() == fast.ptr_ty || p.tag() == value::UNTYPED))
         {
             // SAFETY: `Value` is `repr(C, u64)` with the payload at `PAYLOAD`; the variant
-            // `fast.tag` has a payload of `fast.conv.size()` bytes there.
+            // `fast.tag` has a payload of `fast.size` bytes there.
             let w = unsafe {
                 value::read_word(
                     std::ptr::from_ref(v)
                         .cast::<u8>()
                         .add(value::PAYLOAD as usize),
-                    fast.conv.size(),
+                    usize::from(fast.size),
                 )
             };
-            let w = extend(fast.conv, w);
+            let w = fast.extend(w);
             // SAFETY: `ret` is writable for a word (caller's contract).
             unsafe { ret.cast::<u64>().write_unaligned(w) };
             return true;
