@@ -278,6 +278,12 @@ long double fx_cb_ld(long double (*cb)(long double, int), long double x);
 __int128 fx_id_i128(__int128 v);
 unsigned __int128 fx_mul_u128(unsigned __int128 a, unsigned __int128 b);
 __int128 fx_i128_late(long a, long b, long c, long d, long e, __int128 x, long f);
+/* Placement: k picks a, c or d (d has no register pair left: 16-aligned on the stack), else
+   b + 3e (e after d on the stack). */
+__int128 fx_i128_pick(int k, __int128 a, long b, __int128 c, __int128 d, long e);
+/* Placement: k picks a, c or e (each 16 bytes on a 16-byte boundary of the stack area), else
+   b + d (in registers between them). */
+long double fx_ld_pick(int k, long double a, double b, long double c, int d, long double e);
 __int128 fx_sum_var_i128(int n, ...);
 __int128 fx_cb_i128(__int128 (*cb)(__int128, int), __int128 x);
 /* _Complex (SSE classes: the JIT and libffi): a swap, a float sum, one pushed to the stack

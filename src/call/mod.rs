@@ -101,9 +101,9 @@ enum FastRet {
         ty: TypeId,
         len: u8,
     },
-    /// A register trampoline whose C function returns a struct through the hidden pointer
-    /// (not on the inline fast path: `call_with` runs it).
-    DirectMemory { ty: TypeId, size: u32 },
+    /// A register trampoline whose result is not on the inline fast path (a struct through
+    /// the hidden pointer, `__int128`, `long double`): `call_with` runs it.
+    Trampoline(TrampRet),
     /// No fast path (libffi-only results, large structs).
     None,
 }
@@ -157,18 +157,24 @@ enum TrampRet {
     },
     /// A struct returned through the hidden pointer, `size` bytes.
     Memory { ty: TypeId, size: u32 },
+    /// An `__int128` in `rax:rdx`.
+    Wide { signed: bool },
+    /// A `long double`, stored by the trampoline at the result pointer (10 bytes).
+    X87,
 }
 
 impl TrampRet {
     /// The trampoline result of machine `m`, if its signature has a trampoline.
     fn of(m: &Machine) -> Option<TrampRet> {
-        crate::jit::untyped_trampoline_code(&m.plan, &m.convs)?;
+        crate::jit::untyped_trampoline_code(&m.plan, &m.convs, m.ret)?;
         if let (crate::plan::RetClass::Sret { .. }, Conv::Struct { ty, size }) =
             (&m.plan.ret, m.ret)
         {
             return Some(TrampRet::Memory { ty, size });
         }
         match (m.ret, m.ret.scalar_tag()) {
+            (Conv::LongDouble, _) => Some(TrampRet::X87),
+            (Conv::Int128 { signed }, _) => Some(TrampRet::Wide { signed }),
             (Conv::Struct { ty, size }, None) if size as usize <= value::StructValue::INLINE => {
                 match direct::Direct::of_struct(&m.plan)? {
                     d @ direct::Direct::Struct(..) => Some(TrampRet::Struct {
@@ -309,9 +315,7 @@ impl Hot {
             _ if let Some(TrampRet::Struct { d, ty, len }) = direct => {
                 FastRet::DirectStruct { d, ty, len }
             }
-            _ if let Some(TrampRet::Memory { ty, size }) = direct => {
-                FastRet::DirectMemory { ty, size }
-            }
+            _ if let Some(r) = direct => FastRet::Trampoline(r),
             (Conv::LongDouble, _) => FastRet::None,
             (_, Some((tag, ptr_ty))) => FastRet::Scalar { tag, ptr_ty },
             (Conv::Struct { ty, size }, None) if size as usize <= value::StructValue::INLINE => {
@@ -507,9 +511,9 @@ impl Function {
     /// (calls still work: they go through libffi unless [`Backend::Jit`] is forced).
     pub fn compile(&self) -> Result<(), CallError> {
         let res = match self.inner.hot.ret {
-            FastRet::Direct { .. }
-            | FastRet::DirectStruct { .. }
-            | FastRet::DirectMemory { .. } => self.trampoline().map(|_| ()),
+            FastRet::Direct { .. } | FastRet::DirectStruct { .. } | FastRet::Trampoline(_) => {
+                self.trampoline().map(|_| ())
+            }
             _ => self.jit_stub(&self.inner.fixed).map(|_| ()),
         };
         res.map_err(|reason| {
@@ -553,7 +557,7 @@ impl Function {
         m.tramp
             .get_or_init(|| {
                 let engine = engine_of(&self.inner.engine)?;
-                match engine.untyped_trampoline(&m.plan, &m.convs) {
+                match engine.untyped_trampoline(&m.plan, &m.convs, m.ret) {
                     Ok(Some(t)) => Ok(t as usize),
                     Ok(None) => Err("not a register-only signature".into()),
                     Err(e) => Err(e.to_string()),
@@ -766,7 +770,7 @@ impl Function {
             let direct = match inner.hot.ret {
                 FastRet::Direct { d, tag, ptr_ty } => Some(TrampRet::Scalar { d, tag, ptr_ty }),
                 FastRet::DirectStruct { d, ty, len } => Some(TrampRet::Struct { d, ty, len }),
-                FastRet::DirectMemory { ty, size } => Some(TrampRet::Memory { ty, size }),
+                FastRet::Trampoline(r) => Some(r),
                 _ => None,
             };
             if let Some(r) = direct
@@ -862,6 +866,31 @@ impl Function {
                         }
                         after(slow).then(|| struct_of(ty, bytes))
                     })
+                }
+                TrampRet::Wide { signed } => {
+                    before();
+                    let pair = direct::Direct::Struct(false, Some(false));
+                    // SAFETY: as above; the C function returns the two eightbytes in rax:rdx.
+                    let [lo, hi] =
+                        unsafe { direct::struct_words(t, pair, a0, &raw mut slow, target) };
+                    let bits = value::Bits128::from(u128::from(lo) | (u128::from(hi) << 64));
+                    after(slow).then_some(if signed {
+                        Value::I128(bits)
+                    } else {
+                        Value::U128(bits)
+                    })
+                }
+                TrampRet::X87 => {
+                    let mut ten = [0u8; 16];
+                    before();
+                    // SAFETY: as above; the trampoline stores st(0) as 10 bytes at `ten`.
+                    unsafe {
+                        direct::memory_call(t, a0, &raw mut slow, ten.as_mut_ptr(), target);
+                    }
+                    let mut bits = [0u8; 16];
+                    bits[..10].copy_from_slice(&ten[..10]);
+                    after(slow)
+                        .then(|| Value::F80(value::F80::from_bits(u128::from_le_bytes(bits))))
                 }
             }
         };

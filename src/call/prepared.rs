@@ -142,8 +142,8 @@ impl Function {
     ///
     /// # Errors
     ///
-    /// [`CallErrorKind::Unsupported`] for signatures the JIT does not compile (`long double`,
-    /// `__int128`: use [`Function::call`], which goes through libffi), for variadic functions
+    /// [`CallErrorKind::Unsupported`] for signatures prepared calls do not take (`long double`,
+    /// `__int128`: use [`Function::call`], whose trampoline passes them), for variadic functions
     /// (prepared calls pass the fixed parameters only) and for a handle forced to
     /// [`crate::Backend::Libffi`].
     pub fn prepare(&self) -> Result<PreparedCall<'static>, CallError> {

@@ -62,7 +62,11 @@ impl FastRet {
         } else {
             (w << s) >> s
         };
-        if self.boolean { u64::from(w & 1 != 0) } else { w }
+        if self.boolean {
+            u64::from(w & 1 != 0)
+        } else {
+            w
+        }
     }
 }
 

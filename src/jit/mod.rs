@@ -384,15 +384,16 @@ impl JitEngine {
             .map_or(Ok(None), |code| self.trampoline(code).map(Some))
     }
 
-    /// The untyped register trampoline of `plan` with parameters converted by `convs`
-    /// (`trampoline.rs`), installed once per signature; `Ok(None)` when the signature is not
-    /// one a trampoline makes.
+    /// The untyped register trampoline of `plan` with parameters converted by `convs` and
+    /// the result by `ret` (`trampoline.rs`), installed once per signature; `Ok(None)` when the
+    /// signature is not one a trampoline makes.
     pub(crate) fn untyped_trampoline(
         &self,
         plan: &crate::plan::CallPlan,
         convs: &[crate::value::Conv],
+        ret: crate::value::Conv,
     ) -> Result<Option<*const u8>, JitError> {
-        trampoline::untyped_trampoline(plan, convs)
+        trampoline::untyped_trampoline(plan, convs, ret)
             .map_or(Ok(None), |code| self.trampoline(code).map(Some))
     }
 

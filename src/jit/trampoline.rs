@@ -160,65 +160,100 @@ enum Loc {
 }
 
 /// System V's assignment of `plan`'s arguments, with the number of stack slots; `None` if an
-/// argument is not a scalar or a struct in registers.
-fn locations(plan: &CallPlan) -> Option<(Vec<Loc>, i32)> {
+/// argument is not one a trampoline passes. `wide` (untyped trampolines) gives the conversion
+/// of each argument, for the two the plan leaves `Unsupported` (no other user of plans lowers
+/// them): a `long double` (X87 class) is 16 bytes of memory on a 16-byte boundary of the
+/// stack area; an `__int128` is two INTEGER eightbytes, in two registers if two are left,
+/// else 16 bytes on a 16-byte boundary of the stack (and later arguments still take the
+/// registers left).
+fn locations(plan: &CallPlan, wide: Option<&[Conv]>) -> Option<(Vec<Loc>, i32)> {
     // A result in memory takes the first integer register for its hidden pointer.
     let sret = matches!(plan.ret, RetClass::Sret { .. });
     let (mut ints, mut floats, mut stack) = (usize::from(sret), 0u8, 0i32);
     let mut out = Vec::with_capacity(plan.args.len());
-    for a in &plan.args {
-        out.push(match a {
-            ArgClass::Int { .. } | ArgClass::Ptr => match INT_REGS.get(ints) {
-                Some(&r) => {
-                    ints += 1;
-                    Loc::Int(r)
-                }
-                None => {
-                    stack += 1;
-                    Loc::Stack(stack - 1)
-                }
-            },
-            ArgClass::F32 | ArgClass::F64 => {
-                if floats < 8 {
-                    floats += 1;
-                    Loc::Xmm(floats - 1)
+    let on_stack_16 = |stack: &mut i32| {
+        if *stack % 2 == 1 {
+            *stack += 1;
+        }
+        *stack += 2;
+        Loc::StackStruct {
+            slot: *stack - 2,
+            size: 16,
+        }
+    };
+    for (i, a) in plan.args.iter().enumerate() {
+        let conv = wide.and_then(|c| c.get(i)).copied();
+        out.push(match (a, conv) {
+            (ArgClass::Unsupported(_), Some(Conv::LongDouble)) => on_stack_16(&mut stack),
+            (ArgClass::Unsupported(_), Some(Conv::Int128 { .. })) => {
+                if ints + 2 <= INT_REGS.len() {
+                    let part = |offset| Part {
+                        class: RegClass::Int,
+                        offset,
+                        size: 8,
+                    };
+                    ints += 2;
+                    Loc::Struct(vec![
+                        (part(0), INT_REGS[ints - 2]),
+                        (part(8), INT_REGS[ints - 1]),
+                    ])
                 } else {
-                    stack += 1;
-                    Loc::Stack(stack - 1)
+                    on_stack_16(&mut stack)
                 }
             }
-            ArgClass::StructRegs { parts, .. } => {
-                let mut regs = Vec::with_capacity(parts.len());
-                for p in parts {
-                    match p.class {
-                        RegClass::Int => {
-                            regs.push((*p, *INT_REGS.get(ints)?));
-                            ints += 1;
-                        }
-                        RegClass::Float => {
-                            if floats >= 8 {
-                                return None;
-                            }
-                            regs.push((*p, floats));
-                            floats += 1;
-                        }
+            (a, _) => match a {
+                ArgClass::Int { .. } | ArgClass::Ptr => match INT_REGS.get(ints) {
+                    Some(&r) => {
+                        ints += 1;
+                        Loc::Int(r)
+                    }
+                    None => {
+                        stack += 1;
+                        Loc::Stack(stack - 1)
+                    }
+                },
+                ArgClass::F32 | ArgClass::F64 => {
+                    if floats < 8 {
+                        floats += 1;
+                        Loc::Xmm(floats - 1)
+                    } else {
+                        stack += 1;
+                        Loc::Stack(stack - 1)
                     }
                 }
-                Loc::Struct(regs)
-            }
-            ArgClass::StructStack { size, align, .. } => {
-                if *align > 16 {
-                    return None;
+                ArgClass::StructRegs { parts, .. } => {
+                    let mut regs = Vec::with_capacity(parts.len());
+                    for p in parts {
+                        match p.class {
+                            RegClass::Int => {
+                                regs.push((*p, *INT_REGS.get(ints)?));
+                                ints += 1;
+                            }
+                            RegClass::Float => {
+                                if floats >= 8 {
+                                    return None;
+                                }
+                                regs.push((*p, floats));
+                                floats += 1;
+                            }
+                        }
+                    }
+                    Loc::Struct(regs)
                 }
-                // System V puts a 16-aligned struct on a 16-byte boundary of the area.
-                if *align > 8 && stack % 2 == 1 {
-                    stack += 1;
+                ArgClass::StructStack { size, align, .. } => {
+                    if *align > 16 {
+                        return None;
+                    }
+                    // System V puts a 16-aligned struct on a 16-byte boundary of the area.
+                    if *align > 8 && stack % 2 == 1 {
+                        stack += 1;
+                    }
+                    let slot = stack;
+                    stack += i32::try_from(size.div_ceil(8)).ok()?;
+                    Loc::StackStruct { slot, size: *size }
                 }
-                let slot = stack;
-                stack += i32::try_from(size.div_ceil(8)).ok()?;
-                Loc::StackStruct { slot, size: *size }
-            }
-            _ => return None,
+                _ => return None,
+            },
         });
     }
     Some((out, stack))
@@ -342,7 +377,7 @@ pub(crate) fn register_trampoline(plan: &CallPlan) -> Option<Vec<u8>> {
     if !supported(plan) {
         return None;
     }
-    let (locs, slots) = locations(plan)?;
+    let (locs, slots) = locations(plan, None)?;
     let frame = slots > 0;
     let mut code = Vec::new();
     if frame {
@@ -375,14 +410,32 @@ pub(crate) fn register_trampoline(plan: &CallPlan) -> Option<Vec<u8>> {
 /// and size; its bytes are read from its data pointer, or inline when that is NULL, into
 /// registers or, for a struct in memory, copied into the outgoing area. `None` for signatures
 /// it cannot make (see [`locations`]).
-pub(crate) fn untyped_trampoline(plan: &CallPlan, convs: &[Conv]) -> Option<Vec<u8>> {
-    if !supported(plan) || convs.len() != plan.args.len() {
+///
+/// `long double` and `__int128` (`ret` the result's conversion): their 16 bytes are the
+/// value's payload; an `__int128` result comes back in `rax:rdx` (the caller reads a pair of
+/// integer eightbytes), a `long double` in x87's `st(0)`, which the trampoline (with a frame
+/// then) stores as 10 bytes at `ret` and pops, so the caller sees no result.
+pub(crate) fn untyped_trampoline(plan: &CallPlan, convs: &[Conv], ret: Conv) -> Option<Vec<u8>> {
+    let ret_x87 = matches!(
+        (&plan.ret, ret),
+        (RetClass::Unsupported(_), Conv::LongDouble)
+    );
+    let ret_pair = matches!(
+        (&plan.ret, ret),
+        (RetClass::Unsupported(_), Conv::Int128 { .. })
+    );
+    if !(supported(plan)
+        || ret_x87 && cfg!(target_arch = "x86_64")
+        || ret_pair && cfg!(target_arch = "x86_64"))
+        || convs.len() != plan.args.len()
+        || cfg!(windows)
+    {
         return None;
     }
     let value_size = std::mem::size_of::<value::Value<'static>>();
     let disp = |i: usize, off: i32| i32::try_from(i * value_size).ok().map(|d| d + off);
-    let (locs, slots) = locations(plan)?;
-    let frame = slots > 0;
+    let (locs, slots) = locations(plan, Some(convs))?;
+    let frame = slots > 0 || ret_x87;
     let mut code = Vec::new();
     if frame {
         code.extend_from_slice(&PROLOGUE);
@@ -432,7 +485,12 @@ pub(crate) fn untyped_trampoline(plan: &CallPlan, convs: &[Conv]) -> Option<Vec<
                     code[at..at + 4].copy_from_slice(&rel.to_le_bytes());
                 }
             }
-            Conv::Bool | Conv::Int { .. } | Conv::F32 | Conv::F64 => {
+            Conv::Bool
+            | Conv::Int { .. }
+            | Conv::F32
+            | Conv::F64
+            | Conv::LongDouble
+            | Conv::Int128 { .. } => {
                 cmp_tag(&mut code, d0, conv.canonical_tag());
                 to_slow.push(jcc(&mut code, JNE));
             }
@@ -460,6 +518,10 @@ pub(crate) fn untyped_trampoline(plan: &CallPlan, convs: &[Conv]) -> Option<Vec<
     } else {
         code.extend_from_slice(&TARGET_TO_R11);
     }
+    if ret_x87 {
+        // mov [rbp - 16], rdx: where st(0) goes after the call.
+        code.extend_from_slice(&[0x48, 0x89, 0x55, 0xf0]);
+    }
     if let RetClass::Sret { .. } = plan.ret {
         // mov rdi, rdx: the caller's result buffer is the hidden pointer (rdx is loaded with
         // an argument only below).
@@ -471,13 +533,29 @@ pub(crate) fn untyped_trampoline(plan: &CallPlan, convs: &[Conv]) -> Option<Vec<
         &locs,
         &|i| disp(i, value::PAYLOAD),
         &|code, i| {
+            if let Some(Conv::LongDouble | Conv::Int128 { .. }) = convs.get(i) {
+                // lea rax, [r10 + PAYLOAD]: the 16 bytes are the value's payload.
+                code.extend_from_slice(&[0x49, 0x8d, 0x82]);
+                code.extend_from_slice(&disp(i, value::PAYLOAD)?.to_le_bytes());
+                return Some(());
+            }
             load_int(code, 0, Base::R10, disp(i, value::STRUCT_DATA)?, 8, false)?;
             code.extend_from_slice(&[0x48, 0x85, 0xc0, 0x75, 0x07, 0x49, 0x8d, 0x82]);
             code.extend_from_slice(&disp(i, value::STRUCT_INLINE)?.to_le_bytes());
             Some(())
         },
     )?;
-    transfer(&mut code, plan, frame);
+    if ret_x87 {
+        // call [rbp - 8]; mov rax, [rbp - 16]; fstp tbyte [rax]; leave; ret
+        if plan.variadic {
+            code.extend_from_slice(&[0xb0, plan.vector_regs.min(8)]);
+        }
+        code.extend_from_slice(&[
+            0xff, 0x55, 0xf8, 0x48, 0x8b, 0x45, 0xf0, 0xdb, 0x38, 0xc9, 0xc3,
+        ]);
+    } else {
+        transfer(&mut code, plan, frame);
+    }
     // slow: mov byte [rax], 1; (leave;) ret
     let slow = code.len();
     code.extend_from_slice(&[0xc6, 0x00, 0x01]);
@@ -622,7 +700,11 @@ mod tests {
             },
             Conv::F64,
         ];
-        let code = untyped_trampoline(&p, &convs).expect("register-only");
+        let ret = Conv::Int {
+            bytes: 4,
+            signed: true,
+        };
+        let code = untyped_trampoline(&p, &convs, ret).expect("register-only");
         let asm = objdump(&code);
         let expect = [
             "mov %rdi,%r10",
@@ -688,7 +770,7 @@ mod tests {
             ty: TypeId(5),
             size: 12,
         }];
-        let code = untyped_trampoline(&p, &convs).expect("register-only");
+        let code = untyped_trampoline(&p, &convs, Conv::Void).expect("register-only");
         let asm = objdump(&code);
         let expect = [
             "mov %rdi,%r10",
@@ -828,6 +910,78 @@ mod tests {
                 "mov 0x0(%rax),%di"
             ]
         );
+    }
+
+    #[test]
+    fn long_double_and_int128_take_16_aligned_stack_bytes_and_register_pairs() {
+        let no = || ArgClass::Unsupported("wide".into());
+        // long double f(int, long double, __int128, __int128): the int in edi, the long double
+        // in stack slots 0-1, the first __int128 in rsi:rdx, the second in rcx:r8; the result
+        // stored from st(0) through the pointer saved at [rbp - 16].
+        let p = plan(
+            vec![
+                ArgClass::Int {
+                    bytes: 4,
+                    signed: true,
+                },
+                no(),
+                no(),
+                no(),
+            ],
+            RetClass::Unsupported("long double".into()),
+        );
+        let convs = [
+            Conv::Int {
+                bytes: 4,
+                signed: true,
+            },
+            Conv::LongDouble,
+            Conv::Int128 { signed: true },
+            Conv::Int128 { signed: false },
+        ];
+        let asm = objdump(&untyped_trampoline(&p, &convs, Conv::LongDouble).expect("wide"));
+        let has = |i: &str| assert!(asm.iter().any(|a| a == i), "{i}: {asm:#?}");
+        // Tags F80 (15), I128 (16), U128 (17).
+        has("cmpq $0xf,0x28(%r10)");
+        has("cmpq $0x10,0x50(%r10)");
+        has("cmpq $0x11,0x78(%r10)");
+        has("mov %rdx,-0x10(%rbp)");
+        // The long double's 16 payload bytes to slots 0 and 1.
+        has("lea 0x30(%r10),%rax");
+        has("mov %r11,0x0(%rsp)");
+        has("mov %r11,0x8(%rsp)");
+        has("lea 0x58(%r10),%rax");
+        has("mov 0x0(%rax),%rsi");
+        has("mov 0x8(%rax),%rdx");
+        has("lea 0x80(%r10),%rax");
+        has("mov 0x0(%rax),%rcx");
+        has("mov 0x8(%rax),%r8");
+        let tail = asm.len() - 8;
+        assert_eq!(
+            &asm[tail..tail + 5],
+            [
+                "call *-0x8(%rbp)",
+                "mov -0x10(%rbp),%rax",
+                "fstpt (%rax)",
+                "leave",
+                "ret"
+            ]
+        );
+        // Five integer registers taken: an __int128 goes to the stack, 16-aligned.
+        let mut args = vec![ArgClass::Ptr; 5];
+        args.push(no());
+        let p = plan(args, RetClass::Unsupported("__int128".into()));
+        let mut convs = vec![
+            Conv::Ptr {
+                ty: crate::ctype::TypeId(1),
+                chars: false
+            };
+            5
+        ];
+        convs.push(Conv::Int128 { signed: true });
+        let asm = objdump(&untyped_trampoline(&p, &convs, convs[5]).expect("wide"));
+        assert!(asm.contains(&"mov %r11,0x8(%rsp)".to_string()), "{asm:#?}");
+        assert!(!asm.iter().any(|a| a.contains("%r9")), "{asm:#?}");
     }
 
     #[test]

@@ -13,8 +13,9 @@
 //!   written through a hidden pointer passed in `rdi` (which then takes a register from the
 //!   arguments) and returned in `rax`.
 //! - Variadic calls pass the number of vector registers used in `al` (an upper bound is fine).
-//! - `long double` (x87) and `__int128` are not planned here (`Unsupported`); the libffi
-//!   fallback handles `long double`.
+//! - `long double` (x87) and `__int128` are not planned here (`Unsupported`): untyped calls'
+//!   trampolines (`jit/trampoline.rs`, `locations`) and libffi place them from their
+//!   conversions.
 #![forbid(unsafe_code)]
 #![warn(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
 

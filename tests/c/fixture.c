@@ -324,6 +324,22 @@ __int128 fx_sum_var_i128(int n, ...) {
     return s;
 }
 __int128 fx_cb_i128(__int128 (*cb)(__int128, int), __int128 x) { return cb(x, 5) + 1; }
+__int128 fx_i128_pick(int k, __int128 a, long b, __int128 c, __int128 d, long e) {
+    switch (k) {
+    case 0: return a;
+    case 1: return c;
+    case 2: return d;
+    default: return b + 3 * (__int128)e;
+    }
+}
+long double fx_ld_pick(int k, long double a, double b, long double c, int d, long double e) {
+    switch (k) {
+    case 0: return a;
+    case 1: return c;
+    case 2: return e;
+    default: return (long double)b + d;
+    }
+}
 double _Complex fx_cswap(double _Complex z) { return __builtin_complex(__imag__ z, __real__ z); }
 float _Complex fx_caddf(float _Complex a, float _Complex b) {
     return __builtin_complex(__real__ a + __real__ b, __imag__ a + __imag__ b);

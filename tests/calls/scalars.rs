@@ -127,43 +127,65 @@ fn scalars_at_their_extremes() {
     }
 }
 
+/// `long double` through the JIT's trampoline (16 bytes on the stack, the result stored from
+/// x87's `st(0)`) and through libffi, bit for bit.
 #[test]
-fn long_double_goes_through_libffi_exactly() {
+fn long_double_exactly_through_the_jit_and_libffi() {
     let (ffi, lib) = fixture();
     let f = ffi.function(&lib, "fx_id_ld").expect("declared");
-    assert!(f.compile().is_err(), "the JIT does not do long double");
+    let before = ffi.jit_stats();
+    f.compile().expect("a trampoline");
+    let after = ffi.jit_stats();
+    assert_eq!(after.compiled, before.compiled, "no Cranelift: {after:?}");
     // 1 + LDBL_EPSILON (2^-63), LDBL_MAX, LDBL_TRUE_MIN, a NaN payload: what C returns is what
     // was passed, bit for bit (an f64 on the way would round the first to 1).
-    for bits in [
+    let cases = [
         0x3FFF_8000_0000_0000_0001u128,
         0x7FFE_FFFF_FFFF_FFFF_FFFF,
         0x0000_0000_0000_0000_0001,
         0xFFFF_C000_0000_0000_1234,
-    ] {
-        let v = F80::from_bits(bits);
-        // SAFETY: the declaration matches; Auto falls back to libffi.
-        let r = unsafe { f.call(&[Value::F80(v)]) }.expect("call");
-        match r {
-            Value::F80(x) => assert_eq!(x.to_bits(), bits, "{x:?}"),
-            other => panic!("{other:?}"),
+    ];
+    for b in BACKENDS {
+        for bits in cases {
+            let v = F80::from_bits(bits);
+            // SAFETY: the declaration matches.
+            let r = unsafe { f.call_with(b, &[Value::F80(v)]) }.expect("call");
+            match r {
+                Value::F80(x) => assert_eq!(x.to_bits(), bits, "{x:?} via {b:?}"),
+                other => panic!("{other:?}"),
+            }
+        }
+        // Doubles and integers convert exactly.
+        for (arg, expect) in [
+            (Value::F64(0.1), F80::from_f64(0.1)),
+            (Value::U64(u64::MAX), F80::from(u64::MAX)),
+            (Value::I32(-7), F80::from(-7i64)),
+        ] {
+            // SAFETY: as above.
+            let r = unsafe { f.call_with(b, &[arg]) }.expect("call");
+            assert_eq!(r, Value::F80(expect), "via {b:?}");
+        }
+        // Placement: three long doubles on 16-byte boundaries of the stack area, a double and
+        // an int in registers between them.
+        let pick = ffi.function(&lib, "fx_ld_pick").expect("declared");
+        let [a, c, e] = [cases[0], cases[1], cases[3]].map(F80::from_bits);
+        for (k, expect) in [(0, a), (1, c), (2, e), (3, F80::from_f64(2.5 + 40.0))] {
+            let args = [
+                Value::I32(k),
+                Value::F80(a),
+                Value::F64(2.5),
+                Value::F80(c),
+                Value::I32(40),
+                Value::F80(e),
+            ];
+            // SAFETY: as above.
+            let r = unsafe { pick.call_with(b, &args) }.expect("call");
+            match r {
+                Value::F80(x) => assert_eq!(x.to_bits(), expect.to_bits(), "k = {k} via {b:?}"),
+                other => panic!("{other:?}"),
+            }
         }
     }
-    // Doubles and integers convert exactly.
-    for (arg, expect) in [
-        (Value::F64(0.1), F80::from_f64(0.1)),
-        (Value::U64(u64::MAX), F80::from(u64::MAX)),
-        (Value::I32(-7), F80::from(-7i64)),
-    ] {
-        // SAFETY: as above.
-        let r = unsafe { f.call(&[arg]) }.expect("call");
-        assert_eq!(r, Value::F80(expect));
-    }
-    // SAFETY: as above.
-    let err = unsafe { f.call_with(Backend::Jit, &[Value::F64(1.0)]) }.unwrap_err();
-    assert!(
-        err.to_string().starts_with("fx_id_ld: cannot be called: "),
-        "{err}"
-    );
 }
 
 /// C's printf is the oracle: a long double in a variadic tail must arrive as one (it was
@@ -193,14 +215,17 @@ fn long_double_in_a_variadic_tail_stays_a_long_double() {
         F80::from_bits(0x8000_0000_0000_0000_0003),
         F80::from_bits(0x3FFF_FFFF_FFFF_FFFF_FFFF),
     ];
-    for v in values {
+    for (v, b) in values
+        .into_iter()
+        .flat_map(|v| BACKENDS.map(move |b| (v, b)))
+    {
         // (`%.1Lf` of LDBL_MAX has 4,933 digits.)
         let mut buf = vec![0u8; 8192];
         let n = call(
             &ffi,
             &lib,
             "fx_format",
-            Backend::Auto,
+            b,
             &[
                 Value::ptr(buf.as_mut_ptr()),
                 Value::U64(8192),
@@ -226,23 +251,6 @@ fn long_double_in_a_variadic_tail_stays_a_long_double() {
         assert_eq!(fields[3], v.to_string_g(3), "%.3Lg of {v:?}");
         assert_eq!(fields[4], v.to_string_g(6), "%Lg of {v:?}");
     }
-    // The JIT does not pass long doubles: it says so rather than passing a double.
-    let f = ffi.function(&lib, "fx_format").expect("declared");
-    let mut buf = [0u8; 16];
-    // SAFETY: the declaration matches; the buffer holds 16 bytes.
-    let err = unsafe {
-        f.call_with(
-            Backend::Jit,
-            &[
-                Value::ptr(buf.as_mut_ptr()),
-                Value::U64(16),
-                Value::str(c"%Lg"),
-                Value::F80(F80::ONE),
-            ],
-        )
-    }
-    .unwrap_err();
-    assert!(err.to_string().contains("long double"), "{err}");
 }
 
 #[test]
@@ -398,15 +406,23 @@ fn variadic_calls() {
     }
 }
 
-/// `__int128` through libffi (as a 16-aligned pair of integer eightbytes, which is how System
-/// V passes it): the C fixture computes, jitffi must agree with the same arithmetic in Rust.
+/// `__int128` through the JIT's trampoline and through libffi (a pair of integer
+/// eightbytes, or 16 bytes on a 16-byte boundary of the stack when no pair of registers is
+/// left, which is how System V passes it): the C fixture computes, jitffi must agree with the
+/// same arithmetic in Rust.
 #[test]
-fn int128_goes_through_libffi() {
+fn int128_through_the_jit_and_libffi() {
+    for b in BACKENDS {
+        int128_via(b);
+    }
+}
+
+fn int128_via(via: Backend) {
     let (ffi, lib) = fixture();
     let f = |name: &str| ffi.function(&lib, name).expect("declared");
     let call = |name: &str, args: &[Value<'_>]| {
         // SAFETY: the declarations are the fixture's; the arguments are values.
-        unsafe { f(name).call(args) }
+        unsafe { f(name).call_with(via, args) }
     };
     for v in [
         0i128,
@@ -457,10 +473,28 @@ fn int128_goes_through_libffi() {
     assert!(e.to_string().contains("argument 1"), "{e}");
     let e = call("fx_mul_u128", &[Value::I32(-1), Value::I32(1)]).unwrap_err();
     assert!(e.to_string().contains("argument 1"), "{e}");
-    // The JIT says libffi does it.
-    // SAFETY: refused before the call.
-    let e = unsafe { f("fx_id_i128").call_with(Backend::Jit, &[Value::from(1i128)]) }.unwrap_err();
-    assert!(e.to_string().contains("libffi"), "{e}");
+    // Placement: a, c in register pairs, d past them on the stack, e after it.
+    let (a, c, d) = (i128::MIN + 5, (1i128 << 99) - 1, -(1i128 << 77) - 3);
+    for (k, expect) in [(0, a), (1, c), (2, d), (3, 17 + 3 * -9)] {
+        let args = [
+            Value::I32(k),
+            Value::from(a),
+            Value::I64(17),
+            Value::from(c),
+            Value::from(d),
+            Value::I64(-9),
+        ];
+        assert_eq!(
+            call("fx_i128_pick", &args).unwrap(),
+            Value::from(expect),
+            "k = {k} via {via:?}"
+        );
+    }
+    if via == Backend::Jit {
+        let before = ffi.jit_stats();
+        f("fx_i128_pick").compile().expect("a trampoline");
+        assert_eq!(ffi.jit_stats().compiled, before.compiled, "no Cranelift");
+    }
     // C calling Rust: the closure gets and returns 128-bit values.
     let cb = ffi
         .callbacks("__int128 (*)(__int128, int)")
