@@ -166,6 +166,13 @@ struct fx_s16dl { double a; long b; };
 struct fx_s16ld { long a; double b; };
 struct fx_s16f { float a, b, c, d; };
 struct fx_s24 { long a, b, c; };
+/* A packed record at an odd offset of an unpacked one (16 bytes): gcc passes it in memory,
+   its members aligned in their record but at odd bytes of the whole (found by the random
+   corpus). */
+struct fx_in { short s; short t; int i; } __attribute__((packed));
+struct fx_odd { char c; struct fx_in v; char pad[7]; };
+long fx_odd_sum(long k, struct fx_odd x, long j);
+
 struct fx_s32d { double a[4]; };
 struct fx_s64 { unsigned char a[64]; };
 struct fx_arr { int a[3]; char c; };

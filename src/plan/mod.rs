@@ -182,7 +182,12 @@ pub(crate) struct Leaf {
     pub offset: u64,
     pub size: u64,
     pub kind: LeafKind,
-    /// The member is not aligned to its type's alignment (packed).
+    /// The member is not aligned (packed): it, or a record holding it, sits at an offset that
+    /// is not a multiple of its type's alignment, or its offset from the start of the
+    /// outermost aggregate is not a multiple of its own size (at most 16). The second is gcc's
+    /// rule on x86-64 (`classify_argument`: a scalar whose bit offset is not a multiple of its
+    /// mode's size makes the aggregate MEMORY): a packed record at an odd offset of an
+    /// unpacked one makes its `short` unaligned though the record's alignment is 1.
     pub unaligned: bool,
 }
 
@@ -224,6 +229,10 @@ fn leaves_depth(
     let Ok(l) = layout::layout_of(t, target, ty) else {
         return;
     };
+    // A scalar of `size` bytes at `offset` (from the outermost aggregate) is unaligned if the
+    // offset is not a multiple of its size (at most 16), as gcc classifies.
+    let un =
+        |offset: u64, size: u64| unaligned || (size > 0 && !offset.is_multiple_of(size.min(16)));
     match t.raw_type(ty) {
         CType::Record(r) => {
             let Some(body) = &r.body else { return };
@@ -264,7 +273,7 @@ fn leaves_depth(
             offset: base,
             size: l.size,
             kind: LeafKind::Vector,
-            unaligned,
+            unaligned: un(base, l.size),
         }),
         CType::Prim(p) => {
             let kind = match p {
@@ -276,13 +285,13 @@ fn leaves_depth(
                         offset: base,
                         size: half,
                         kind: LeafKind::Float,
-                        unaligned,
+                        unaligned: un(base, half),
                     });
                     f(Leaf {
                         offset: base + half,
                         size: half,
                         kind: LeafKind::Float,
-                        unaligned,
+                        unaligned: un(base + half, half),
                     });
                     return;
                 }
@@ -294,14 +303,14 @@ fn leaves_depth(
                 offset: base,
                 size: l.size,
                 kind,
-                unaligned,
+                unaligned: un(base, l.size),
             });
         }
         CType::Enum(_) | CType::Pointer(_) => f(Leaf {
             offset: base,
             size: l.size,
             kind: LeafKind::Int,
-            unaligned,
+            unaligned: un(base, l.size),
         }),
         _ => {}
     }

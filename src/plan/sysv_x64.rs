@@ -23,7 +23,7 @@ use super::{
     ArgClass, CallPlan, LeafKind, Part, RegClass, RetClass, leaves, ret_from_arg, scalar,
     scalar_arg,
 };
-use crate::ctype::{CType, TypeId, TypeTable};
+use crate::ctype::{CType, Prim, TypeId, TypeTable};
 use crate::layout::{self, Target};
 
 /// Argument registers available for integers and for floating-point values.
@@ -185,6 +185,15 @@ pub fn classify(
                     Agg::Unsupported(w) => ArgClass::Unsupported(w),
                 }
             }
+            // An `__int128` stays `Unsupported` here (no stub lowers it; the untyped trampoline
+            // places it from its conversion), but it takes a pair of integer registers when
+            // two are left, which the arguments after it must not be given.
+            CType::Prim(Prim::Int128 | Prim::UInt128) => {
+                if gprs + 2 <= GPRS {
+                    gprs += 2;
+                }
+                scalar_arg(t, target, ty, &mut gprs, &mut xmms)
+            }
             _ => scalar_arg(t, target, ty, &mut gprs, &mut xmms),
         };
         args.push(class);
@@ -219,6 +228,62 @@ mod tests {
                 size,
             })
             .collect()
+    }
+
+    #[test]
+    fn a_packed_record_at_an_odd_offset_makes_the_aggregate_memory() {
+        // gcc 12 passes both on the stack: `short s` lies at byte 1 of the outer record (its
+        // own record, packed, has alignment 1 and sits at offset 1, so no member is misplaced
+        // relative to its record; gcc checks the offset from the outermost aggregate).
+        for decls in [
+            "struct in { short s; short t; int i; } __attribute__((packed)); \
+             struct out { char c; struct in v; char pad[7]; }; void f(struct out);",
+            "typedef struct { short a, b; float f; char c; } __attribute__((packed)) t2; \
+             typedef struct { t2 m; _Bool b; } t6; \
+             struct out { char c; t6 m; float f; }; void f(struct out);",
+        ] {
+            let p = plan(decls, "f");
+            assert!(
+                matches!(p.args[0], ArgClass::StructStack { .. }),
+                "{decls}: {:?}",
+                p.args[0]
+            );
+        }
+        // A complex float at offset 4 is two floats, each aligned: registers (gcc >= 4.4).
+        let p = plan(
+            "struct cz { float a; float _Complex z; }; void f(struct cz);",
+            "f",
+        );
+        assert!(
+            matches!(p.args[0], ArgClass::StructRegs { .. }),
+            "{:?}",
+            p.args[0]
+        );
+    }
+
+    #[test]
+    fn an_int128_takes_a_register_pair_from_what_follows() {
+        // rdi, then rsi:rdx, rcx:r8 for the two __int128s: the struct's two integer eightbytes
+        // no longer fit (r9 alone) and go to the stack, as gcc passes them.
+        let p = plan(
+            "struct s { long a, b; }; void f(int, __int128, unsigned __int128, struct s);",
+            "f",
+        );
+        assert!(
+            matches!(p.args[3], ArgClass::StructStack { size: 16, .. }),
+            "{:?}",
+            p.args[3]
+        );
+        // With one register left, an __int128 takes none: the struct still fits.
+        let p = plan(
+            "struct s { long a; }; void f(long, long, long, long, long, __int128, struct s);",
+            "f",
+        );
+        assert!(
+            matches!(p.args[6], ArgClass::StructRegs { .. }),
+            "{:?}",
+            p.args[6]
+        );
     }
 
     #[test]

@@ -167,6 +167,10 @@ int fx_set_errno(int value) {
     errno = value;
     return -1;
 }
+long fx_odd_sum(long k, struct fx_odd x, long j) {
+    return k + 3 * x.c + 5 * x.v.s + 7 * (long)x.v.i + 11 * x.pad[0] + 13 * x.pad[6] + 17 * j
+        + 19 * x.v.t;
+}
 int fx_swap_errno(int value) {
     int old = errno;
     errno = value;

@@ -32,9 +32,17 @@ pub enum GType {
     F64,
     Ptr,
     Enum,
+    /// `long double`, `__int128`, `unsigned __int128`: only in functions of a generator made
+    /// with [`SigGen::wide`] (parameters, results, variadic tails; never record members).
+    LongDouble,
+    I128,
+    U128,
     /// A struct or union of the pool.
     Rec(usize),
 }
+
+/// The wide scalars of [`SigGen::wide`].
+const WIDE: [GType; 3] = [GType::LongDouble, GType::I128, GType::U128];
 
 const SCALARS: [GType; 14] = [
     GType::I8,
@@ -70,6 +78,9 @@ impl GType {
             GType::F64 => "double".into(),
             GType::Ptr => "void *".into(),
             GType::Enum => "enum rs_e".into(),
+            GType::LongDouble => "long double".into(),
+            GType::I128 => "__int128".into(),
+            GType::U128 => "unsigned __int128".into(),
             GType::Rec(i) => format!("rs_t{i}"),
         }
     }
@@ -86,6 +97,8 @@ impl GType {
             GType::F32 => format!("rs_fbits({expr})"),
             GType::F64 => format!("rs_dbits({expr})"),
             GType::Ptr => format!("(uint64_t)(uintptr_t){expr}"),
+            GType::LongDouble => format!("rs_ldbits({expr})"),
+            GType::I128 | GType::U128 => format!("rs_qbits((unsigned __int128){expr})"),
             GType::Rec(_) => unreachable!("records are hashed member by member"),
         }
     }
@@ -98,6 +111,11 @@ impl GType {
             GType::Bool => format!("({h} & 1)"),
             GType::Ptr => format!("(void *)(uintptr_t){h}"),
             GType::Enum => format!("(({h} & 1) ? RS_A : RS_B)"),
+            GType::LongDouble => format!("(long double)({h} % 1000000007u) / 32.0L"),
+            GType::I128 | GType::U128 => format!(
+                "({})(((unsigned __int128){h} << 64) | ({h} ^ 0x5555555555555555ULL))",
+                self.c()
+            ),
             GType::Rec(_) => unreachable!("records are filled member by member"),
             other => format!("({}){h}", other.c()),
         }
@@ -108,6 +126,15 @@ impl GType {
         match (self, v) {
             (GType::F32, GVal::F32(f)) => u64::from(f.to_bits()),
             (GType::F64, GVal::F64(f)) => f.to_bits(),
+            (GType::LongDouble, GVal::F80(b)) => {
+                // Mirror of rs_ldbits: the significand and the sign-exponent, 10 bytes.
+                let (m, e) = (*b as u64, (*b >> 64) as u64 & 0xffff);
+                m ^ (e << 47) ^ (e >> 3)
+            }
+            (GType::I128 | GType::U128, GVal::Int(i)) => {
+                let q = *i as u128;
+                (q as u64) ^ ((q >> 64) as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+            }
             (_, GVal::Int(i)) => *i as u64,
             _ => panic!("hash of {v:?} as {self:?}"),
         }
@@ -128,6 +155,13 @@ impl GType {
             GType::I32 => GVal::Int(i128::from(h as i32)),
             GType::U32 => GVal::Int(i128::from(h as u32)),
             GType::I64 => GVal::Int(i128::from(h as i64)),
+            GType::LongDouble => {
+                GVal::F80(jitffi::F80::from_f64((h % 1_000_000_007) as f64 / 32.0).to_bits())
+            }
+            // The bits (an unsigned __int128 keeps them as they are in the i128).
+            GType::I128 | GType::U128 => {
+                GVal::Int(((u128::from(h) << 64) | u128::from(h ^ 0x5555_5555_5555_5555)) as i128)
+            }
             GType::Rec(_) => unreachable!(),
         }
     }
@@ -138,6 +172,7 @@ impl GType {
             GType::I8 | GType::U8 | GType::Bool | GType::Char => 1,
             GType::I16 | GType::U16 => 2,
             GType::I32 | GType::U32 | GType::F32 | GType::Enum => 4,
+            GType::LongDouble | GType::I128 | GType::U128 => 16,
             _ => 8,
         }
     }
@@ -149,6 +184,8 @@ pub enum GVal {
     Int(i128),
     F32(f32),
     F64(f64),
+    /// A `long double`'s 80 bits.
+    F80(u128),
 }
 
 /// A record of the pool: members `(name, type, array length)`.
@@ -177,6 +214,8 @@ pub struct GFunc {
 /// The generator: a pool of records and functions over them.
 pub struct SigGen {
     rng: fastrand::Rng,
+    /// Functions also take and return `long double` and `__int128` ([`SigGen::wide`]).
+    wide: bool,
     pub recs: Vec<GRec>,
     pub funcs: Vec<GFunc>,
 }
@@ -191,6 +230,9 @@ pub fn tail_code(t: GType) -> String {
         GType::U64 => "L".into(),
         GType::F64 => "d".into(),
         GType::Ptr => "p".into(),
+        GType::LongDouble => "D".into(),
+        GType::I128 => "q".into(),
+        GType::U128 => "Q".into(),
         GType::Rec(i) => format!("r{i};"),
         _ => panic!("not a promoted type: {t:?}"),
     }
@@ -198,8 +240,19 @@ pub fn tail_code(t: GType) -> String {
 
 impl SigGen {
     pub fn new(seed: u64, n_recs: usize, n_funcs: usize) -> SigGen {
+        Self::make(seed, n_recs, n_funcs, false)
+    }
+
+    /// As [`SigGen::new`], with `long double`, `__int128` and `unsigned __int128` among the
+    /// parameter, result and variadic tail types (about one in four).
+    pub fn wide(seed: u64, n_recs: usize, n_funcs: usize) -> SigGen {
+        Self::make(seed, n_recs, n_funcs, true)
+    }
+
+    fn make(seed: u64, n_recs: usize, n_funcs: usize, wide: bool) -> SigGen {
         let mut g = SigGen {
             rng: fastrand::Rng::with_seed(seed),
+            wide,
             recs: Vec::new(),
             funcs: Vec::new(),
         };
@@ -248,7 +301,9 @@ impl SigGen {
             self.rng.usize(0..8)
         };
         let any = |g: &mut SigGen| {
-            if !g.recs.is_empty() && g.rng.u8(..4) == 0 {
+            if g.wide && g.rng.u8(..4) == 0 {
+                WIDE[g.rng.usize(..WIDE.len())]
+            } else if !g.recs.is_empty() && g.rng.u8(..4) == 0 {
                 GType::Rec(g.rng.usize(..g.recs.len()))
             } else {
                 g.scalar()
@@ -369,7 +424,9 @@ impl SigGen {
             "#include <stdint.h>\n#include <string.h>\n#include <stdarg.h>\n#include <stdlib.h>\n\
              static uint64_t rs_mix(uint64_t h, uint64_t v) { return (h ^ v) * 0x100000001b3ULL + (h >> 29); }\n\
              static uint64_t rs_fbits(float f) { uint32_t u; memcpy(&u, &f, 4); return u; }\n\
-             static uint64_t rs_dbits(double d) { uint64_t u; memcpy(&u, &d, 8); return u; }\n",
+             static uint64_t rs_dbits(double d) { uint64_t u; memcpy(&u, &d, 8); return u; }\n\
+             static uint64_t rs_ldbits(long double x) { unsigned char b[16]; uint64_t m, e = 0; memcpy(b, &x, sizeof x); memcpy(&m, b, 8); memcpy(&e, b + 8, 2); return m ^ (e << 47) ^ (e >> 3); }\n\
+             static uint64_t rs_qbits(unsigned __int128 q) { return (uint64_t)q ^ (uint64_t)(q >> 64) * 0x9E3779B97F4A7C15ULL; }\n",
         );
         out.push_str(&self.declarations());
         for f in &self.funcs {
@@ -403,6 +460,11 @@ impl SigGen {
                     "        case 'd': h = rs_mix(h, rs_dbits(va_arg(ap, double))); break;\n",
                 );
                 out.push_str("        case 'p': h = rs_mix(h, (uint64_t)(uintptr_t)va_arg(ap, void *)); break;\n");
+                out.push_str(
+                    "        case 'D': h = rs_mix(h, rs_ldbits(va_arg(ap, long double))); break;\n",
+                );
+                out.push_str("        case 'q': h = rs_mix(h, rs_qbits((unsigned __int128)va_arg(ap, __int128))); break;\n");
+                out.push_str("        case 'Q': h = rs_mix(h, rs_qbits(va_arg(ap, unsigned __int128))); break;\n");
                 out.push_str("        case 'r': { int n = atoi(c + 1); while (*c != ';') c++;\n            switch (n) {\n");
                 for j in 0..self.recs.len() {
                     let _ = writeln!(
@@ -447,6 +509,14 @@ impl SigGen {
             GType::Enum => GVal::Int(if r.bool() { -5 } else { 70000 }),
             GType::F32 => GVal::F32((r.f32() - 0.5) * 1e6),
             GType::F64 => GVal::F64((r.f64() - 0.5) * 1e12),
+            // A normal number: any sign and exponent (not all ones), the integer bit set.
+            GType::LongDouble => {
+                let se = u128::from(r.u16(..0x7fff) | 1) | if r.bool() { 0x8000 } else { 0 };
+                GVal::F80((se << 64) | u128::from(r.u64(..) | 1 << 63))
+            }
+            GType::I128 | GType::U128 => {
+                GVal::Int(((u128::from(r.u64(..)) << 64) | u128::from(r.u64(..))) as i128)
+            }
             GType::Rec(_) => unreachable!("records are built member by member"),
         }
     }
@@ -461,7 +531,9 @@ impl SigGen {
             GType::F64,
             GType::Ptr,
         ];
-        if !self.recs.is_empty() && self.rng.u8(..5) == 0 {
+        if self.wide && self.rng.u8(..4) == 0 {
+            WIDE[self.rng.usize(..WIDE.len())]
+        } else if !self.recs.is_empty() && self.rng.u8(..5) == 0 {
             GType::Rec(self.rng.usize(..self.recs.len()))
         } else {
             choices[self.rng.usize(..choices.len())]
