@@ -249,10 +249,63 @@ fn long_double_is_exact_and_stays_long_double_in_variadic_tails() {
     );
 }
 
-/// 128-bit arguments and results (libffi: the JIT refuses `__int128`, so `auto` falls back).
-/// (Literals stop at 64 bits, as C's do; results print in full.)
+/// 128-bit arguments and results, through every backend (the JIT's trampoline passes them).
+/// Literals beyond 64 bits are read for them (C has no such constants; gcc truncates them):
+/// up to `u128::MAX` unsigned, down to `-2^127`; in a variadic tail such a constant is an
+/// `__int128` (`unsigned __int128` above `i128::MAX`).
 #[test]
 fn int128_arguments_and_results() {
+    assert_eq!(
+        ok(
+            false,
+            "fx_id_i128",
+            &["170141183460469231731687303715884105727"]
+        ),
+        i128::MAX.to_string()
+    );
+    assert_eq!(
+        ok(
+            false,
+            "fx_id_i128",
+            &["-170141183460469231731687303715884105728"]
+        ),
+        i128::MIN.to_string()
+    );
+    assert_eq!(
+        ok(false, "fx_id_i128", &["-0x1'0000'0000'0000'0000"]),
+        (-(1i128 << 64)).to_string()
+    );
+    assert_eq!(
+        ok(
+            false,
+            "fx_mul_u128",
+            &["0xffffffffffffffffffffffffffffffff", "1"]
+        ),
+        u128::MAX.to_string()
+    );
+    // A value above i128::MAX for a signed parameter, or any beyond 64 bits for a narrower
+    // one, is refused naming the type.
+    let err = fails("fx_id_i128", &["0x80000000000000000000000000000000"]);
+    assert!(err.contains("does not fit in '__int128'"), "{err}");
+    let err = fails("fx_add_i32", &["18446744073709551616", "1"]);
+    assert!(err.contains("argument 1"), "{err}");
+    let err = fails("fx_id_i128", &["340282366920938463463374607431768211456"]);
+    assert!(err.contains("too large for 128 bits"), "{err}");
+    // A variadic tail: 3 values folded as s = s * 3 + v by fx_sum_var_i128.
+    let tail = [5i128, -(1 << 70), (1 << 100) + 7];
+    let expect = tail
+        .iter()
+        .fold(0i128, |s, &v| s.wrapping_mul(3).wrapping_add(v));
+    let args: Vec<String> = ["3".to_string()]
+        .into_iter()
+        .chain([
+            "(__int128)5".to_string(),
+            (-(1i128 << 70)).to_string(),
+            ((1i128 << 100) + 7).to_string(),
+        ])
+        .collect();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    assert_eq!(ok(false, "fx_sum_var_i128", &args), expect.to_string());
     let (success, out, err) = call(
         &[],
         "fx_mul_u128",

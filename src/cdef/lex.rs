@@ -69,8 +69,9 @@ impl Dialect {
 pub(crate) enum Number {
     /// An integer constant.
     Int {
-        /// The value.
-        value: u64,
+        /// The value: at most `u64::MAX` in cdef's dialect (C's widest constant), at most
+        /// `u128::MAX` in the literal dialect (`jitffi call` reads 128-bit arguments).
+        value: u128,
         /// 10, 16, 2, or 8 (also for `0` alone, an octal constant in C).
         radix: u32,
         /// A `u` suffix.
@@ -191,7 +192,17 @@ pub(crate) fn number(text: &str, dialect: Dialect) -> Result<(Number, usize), Le
     if radix == 10 && digits.starts_with('0') {
         (radix, digits_at, digits) = (8, digits_at + 1, &digits[1..]);
     }
-    let value = match digits_value(digits, radix) {
+    let widest = match dialect {
+        Dialect::Cdef => u128::from(u64::MAX),
+        Dialect::Literal => u128::MAX,
+    };
+    let value = match digits_value(digits, radix).and_then(|v| {
+        if v > widest {
+            Err(DigitsError::TooLarge)
+        } else {
+            Ok(v)
+        }
+    }) {
         Ok(v) => v,
         Err(DigitsError::Empty) if radix == 8 => 0,
         Err(DigitsError::Empty) => {
@@ -209,7 +220,7 @@ pub(crate) fn number(text: &str, dialect: Dialect) -> Result<(Number, usize), Le
                 }
                 _ => (
                     0,
-                    "integer constant is too large for any C integer type".into(),
+                    "integer constant is too large for 128 bits (the widest integer read)".into(),
                 ),
             };
             let cdef = digits_message(&e, &digits.to_ascii_lowercase());
@@ -232,18 +243,19 @@ enum DigitsError {
     Empty,
     /// The byte at this offset is not a digit of the radix.
     Digit(usize),
-    /// The value is above `u64::MAX`, the largest of any C integer type.
+    /// The value is above `u128::MAX` (or, in cdef's dialect, above `u64::MAX`, the largest
+    /// of any C integer constant's type).
     TooLarge,
 }
 
 /// The value of the digits of an integer constant, without prefix or suffix; `'` separators
 /// are skipped. An invalid digit anywhere takes precedence over the value being too large.
-fn digits_value(digits: &str, radix: u32) -> Result<u64, DigitsError> {
-    let mut v = Some(0u64);
+fn digits_value(digits: &str, radix: u32) -> Result<u128, DigitsError> {
+    let mut v = Some(0u128);
     let mut any = false;
     for (i, c) in digits.char_indices().filter(|&(_, c)| c != '\'') {
         let d = c.to_digit(radix).ok_or(DigitsError::Digit(i))?;
-        v = v.and_then(|v| v.checked_mul(u64::from(radix))?.checked_add(u64::from(d)));
+        v = v.and_then(|v| v.checked_mul(u128::from(radix))?.checked_add(u128::from(d)));
         any = true;
     }
     match v {
@@ -301,7 +313,9 @@ pub(crate) fn int_literal(
     unsigned: bool,
     longs: u8,
 ) -> Result<Val, String> {
-    let v = digits_value(digits, radix).map_err(|e| digits_message(&e, digits))?;
+    let v = digits_value(digits, radix)
+        .and_then(|v| u64::try_from(v).map_err(|_| DigitsError::TooLarge))
+        .map_err(|e| digits_message(&e, digits))?;
     Ok(int_value(v, radix == 10, unsigned, longs))
 }
 
@@ -313,7 +327,13 @@ pub(crate) fn number_literal(tok: &str) -> Result<Val, String> {
             radix,
             unsigned,
             longs,
-        } => int_value(value, radix == 10, unsigned, longs),
+        } => int_value(
+            // The cdef dialect stops at `u64::MAX`.
+            u64::try_from(value).unwrap_or(u64::MAX),
+            radix == 10,
+            unsigned,
+            longs,
+        ),
         Number::Float { value, ty } => {
             let value = if ty == Prim::Float {
                 f64::from(value as f32)
@@ -534,7 +554,7 @@ mod tests {
 
     fn int(value: u64, radix: u32, unsigned: bool, longs: u8) -> Number {
         Number::Int {
-            value,
+            value: value.into(),
             radix,
             unsigned,
             longs,
@@ -599,7 +619,7 @@ mod tests {
 
     #[test]
     fn number_errors_have_offsets_and_each_dialects_message() {
-        let too_large = "integer constant is too large for any C integer type";
+        let too_large = "integer constant is too large for 128 bits (the widest integer read)";
         #[rustfmt::skip]
         let cases = [
             // (text, offset, literal message, cdef message)
@@ -614,16 +634,29 @@ mod tests {
             ("0x", 0, "a number needs digits", "invalid integer constant '0x'"),
             ("0bu", 0, "a number needs digits", "invalid integer constant '0bu'"),
             ("0128", 3, "invalid digit '8' in an octal constant", "invalid integer constant '128'"),
-            ("18446744073709551616", 0, too_large,
-                "integer constant '18446744073709551616' is too large for any integer type"),
-            ("0x1'0000'0000'0000'0000", 0, too_large,
-                "integer constant '1'0000'0000'0000'0000' is too large for any integer type"),
             ("99999999999999999999999999999999999999999", 0, too_large,
                 "integer constant '99999999999999999999999999999999999999999' is too large for any integer type"),
+            ("0x1'0000'0000'0000'0000'0000'0000'0000'0000", 0, too_large,
+                "integer constant '1'0000'0000'0000'0000'0000'0000'0000'0000' is too large for any integer type"),
         ];
         for (text, at, literal, cdef) in cases {
             assert_eq!(number(text, Literal), Err(err(at, literal)), "{text}");
             assert_eq!(number(text, Cdef), Err(err(at, cdef)), "{text}");
+        }
+        // Above u64::MAX: cdef's dialect stops (no C constant is wider); the literal dialect
+        // reads up to u128::MAX (`jitffi call`'s 128-bit arguments).
+        for (text, value) in [
+            ("18446744073709551616", 1u128 << 64),
+            ("0x1'0000'0000'0000'0000", 1 << 64),
+            ("0xffff'ffff'ffff'ffff'ffff'ffff'ffff'ffff", u128::MAX),
+        ] {
+            let digits = text.trim_start_matches("0x");
+            let cdef = format!("integer constant '{digits}' is too large for any integer type");
+            assert_eq!(number(text, Cdef), Err(err(0, &cdef)), "{text}");
+            match number(text, Literal) {
+                Ok((Number::Int { value: v, .. }, _)) => assert_eq!(v, value, "{text}"),
+                other => panic!("{text}: {other:?}"),
+            }
         }
         // What follows a number: an error in the literal dialect, part of the suffix in cdef's.
         #[rustfmt::skip]

@@ -724,7 +724,7 @@ mod tests {
         assert_eq!(ev("10L").unwrap(), Val::Int(10));
         assert_eq!(
             ev("99999999999999999999").unwrap_err().to_string(),
-            "column 1: integer constant is too large for any C integer type"
+            "column 1: '99999999999999999999' is too large"
         );
     }
 

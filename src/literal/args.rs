@@ -30,9 +30,12 @@ pub fn argument<'a>(
         }
         // 128-bit integers: the literal's full value (the call range-checks the sign).
         CType::Prim(Prim::Int128) => Value::from(int_value(cx, lit, &what)?),
-        CType::Prim(Prim::UInt128) => match u128::try_from(int_value(cx, lit, &what)?) {
-            Ok(u) => Value::from(u),
-            Err(_) => return err(format!("a negative value for '{what}'")),
+        CType::Prim(Prim::UInt128) => match lit {
+            Literal::WideUInt(u) => Value::from(*u),
+            _ => match u128::try_from(int_value(cx, lit, &what)?) {
+                Ok(u) => Value::from(u),
+                Err(_) => return err(format!("a negative value for '{what}'")),
+            },
         },
         CType::Prim(p) if p.is_integer() => int_arg(int_value(cx, lit, &what)?, &what)?,
         CType::Enum(_) => int_arg(int_value(cx, lit, &what)?, &what)?,
@@ -105,7 +108,8 @@ pub(super) fn pointer_arg<'a>(
 
 /// The argument of an untyped call for a variadic argument written as `lit`, which has no
 /// declared type: an integer constant has the type C gives it (`int`, then `long`…; `u` and
-/// `l` suffixes; octal and hexadecimal constants may be unsigned), a character constant is an
+/// `l` suffixes; octal and hexadecimal constants may be unsigned; one beyond 64 bits, which C
+/// does not have, an `__int128`, or `unsigned __int128` above `i128::MAX`), a character constant is an
 /// `int`, a floating constant a `double`, a string a `char *`; the call then applies the
 /// default argument promotions. A cast (`(long)5`, `(struct pt){1, 2}`) is resolved by the
 /// caller with [`crate::Ffi::type_of`] and passed to [`argument`] instead.
@@ -122,6 +126,11 @@ pub fn promoted_argument<'a>(cx: Types<'_>, lit: &'a Literal) -> Result<Value<'a
             long,
         } => {
             let v = *value;
+            if i64::try_from(v).is_err() && u64::try_from(v).is_err() {
+                // Beyond every C constant's type: an `__int128` (C has no such constants;
+                // gcc truncates them).
+                return Ok(Value::from(v));
+            }
             let fits_i32 = i32::try_from(v).is_ok();
             let fits_u32 = u32::try_from(v).is_ok();
             let fits_i64 = i64::try_from(v).is_ok();
@@ -137,6 +146,7 @@ pub fn promoted_argument<'a>(cx: Types<'_>, lit: &'a Literal) -> Result<Value<'a
                 },
             }
         }
+        Literal::WideUInt(u) => Value::from(*u),
         Literal::Char(c) => Value::I32(int_value(cx, &Literal::Char(*c), "int")? as i32),
         Literal::Bool(b) => Value::I32(i32::from(*b)),
         Literal::Float { value, .. } => Value::F64(*value),

@@ -59,6 +59,7 @@ pub(super) fn int_value(cx: Types<'_>, lit: &Literal, what: &str) -> Result<i128
             None => err(format!("'{n}' is not a declared enumerator or constant")),
         },
         Literal::Cast { value, .. } => int_value(cx, value, what),
+        Literal::WideUInt(v) => err(format!("{v} does not fit in '{what}'")),
         Literal::Float { .. } => err(format!("a floating constant where '{what}' is expected")),
         Literal::Str(_) => err(format!("a string where '{what}' is expected")),
         Literal::Null => err(format!("NULL where '{what}' is expected")),
@@ -425,6 +426,9 @@ pub(super) fn encode_int(
     let Some((size, signed)) = cx.int_info(ty) else {
         return err(format!("'{what}' is incomplete"));
     };
+    if let (Literal::WideUInt(u), 16, false) = (lit, size, signed) {
+        return put(out, at, &u.to_le_bytes());
+    }
     let v = int_value(cx, lit, what)?;
     check_range(v, size, signed, what)?;
     put(out, at, &v.to_le_bytes()[..size as usize])

@@ -46,6 +46,10 @@ pub enum Literal {
         /// `l` (1) or `ll` (2) suffix.
         long: u8,
     },
+    /// An integer constant above `i128::MAX` (up to `u128::MAX`), which only an
+    /// `unsigned __int128` holds. C has no 128-bit constants (gcc truncates them with a
+    /// warning); `jitffi call` reads them for 128-bit parameters and variadic arguments.
+    WideUInt(u128),
     /// A floating constant.
     Float {
         /// The value.

@@ -111,12 +111,34 @@ impl Parser<'_> {
                         decimal,
                         unsigned,
                         long,
-                    } => Ok(Literal::Int {
-                        value: if neg { -value } else { value },
-                        decimal,
-                        unsigned,
-                        long,
+                    } => match if neg {
+                        value.checked_neg()
+                    } else {
+                        Some(value)
+                    } {
+                        Some(value) => Ok(Literal::Int {
+                            value,
+                            decimal,
+                            unsigned,
+                            long,
+                        }),
+                        None => {
+                            self.i = start;
+                            self.fail("integer constant is too large for 128 bits")
+                        }
+                    },
+                    // -2^127 is the one negative value whose magnitude is above i128::MAX.
+                    Literal::WideUInt(u) if neg && u == 1 << 127 => Ok(Literal::Int {
+                        value: i128::MIN,
+                        decimal: true,
+                        unsigned: false,
+                        long: 0,
                     }),
+                    Literal::WideUInt(u) if !neg => Ok(Literal::WideUInt(u)),
+                    Literal::WideUInt(_) => {
+                        self.i = start;
+                        self.fail("integer constant is too large for 128 bits")
+                    }
                     Literal::Float { value, float } => Ok(Literal::Float {
                         value: if neg { -value } else { value },
                         float,
@@ -338,11 +360,14 @@ impl Parser<'_> {
                 radix,
                 unsigned,
                 longs,
-            } => Literal::Int {
-                value: i128::from(value),
-                decimal: radix == 10,
-                unsigned,
-                long: longs,
+            } => match i128::try_from(value) {
+                Ok(value) => Literal::Int {
+                    value,
+                    decimal: radix == 10,
+                    unsigned,
+                    long: longs,
+                },
+                Err(_) => Literal::WideUInt(value),
             },
             Number::Float { value, ty } => Literal::Float {
                 value,

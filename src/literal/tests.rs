@@ -117,8 +117,16 @@ fn malformed_literals_are_explained() {
         ),
         ("1e", "col 3: exponent has no digits"),
         (
-            "99999999999999999999999",
-            "col 1: integer constant is too large for any C integer type",
+            "999999999999999999999999999999999999999",
+            "col 1: integer constant is too large for 128 bits (the widest integer read)",
+        ),
+        (
+            "--170141183460469231731687303715884105728",
+            "col 2: integer constant is too large for 128 bits",
+        ),
+        (
+            "-340282366920938463463374607431768211455",
+            "col 2: integer constant is too large for 128 bits",
         ),
         ("\"abc", "col 5: unterminated string literal"),
         (
