@@ -347,7 +347,7 @@ fn random_wide_signatures_through_trampolines_and_libffi() {
     // SAFETY: the generated library has no initialisers.
     let lib = unsafe { Library::open(&so.to_string_lossy(), &Default::default()) }.expect("load");
     let funcs: Vec<GFunc> = g.funcs.clone();
-    let (mut calls, mut wide) = (0, 0);
+    let (mut calls, mut wide, mut prepared) = (0, 0, 0);
     for f in &funcs {
         let func = ffi.function(&lib, &f.name).expect("declared");
         let before = ffi.jit_stats().compiled;
@@ -383,9 +383,28 @@ fn random_wide_signatures_through_trampolines_and_libffi() {
                 check_result(&g, &ffi, f, &r, h, &what);
                 calls += 1;
             }
+            // A prepared call (fixed parameters only), every argument through `set`.
+            if !f.variadic {
+                let mut p = func
+                    .prepare()
+                    .unwrap_or_else(|e| panic!("{}: {e}", func.declaration()));
+                for (i, v) in args.iter().enumerate() {
+                    p.set(i, v).expect("set");
+                }
+                let what = format!(
+                    "{} prepared (seed {seed:#x}): {}",
+                    f.name,
+                    func.declaration()
+                );
+                // SAFETY: as above.
+                let r = unsafe { p.call() }.unwrap_or_else(|e| panic!("{what}: {e}"));
+                check_result(&g, &ffi, f, &r, h, &what);
+                prepared += 1;
+            }
         }
     }
     assert_eq!(calls, 6 * n);
+    assert!(prepared > n, "{prepared} prepared calls");
     // Most calls pass a wide value somewhere (a call without one still checks the rest).
     assert!(wide > n, "{wide} calls of {} with wide arguments", 2 * n);
 }

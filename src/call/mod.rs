@@ -605,7 +605,7 @@ impl Function {
                 let engine = engine_of(&self.inner.engine)?;
                 if !self.inner.stub_only
                     && let Some(t) = engine
-                        .prepared_trampoline(&m.plan)
+                        .prepared_trampoline(&m.plan, &m.convs, m.ret)
                         .map_err(|e| e.to_string())?
                 {
                     return Ok(PreparedEntry::Trampoline(t as usize));

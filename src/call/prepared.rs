@@ -21,8 +21,20 @@ use crate::value::{self, Conv, Value, c_from_value};
 /// How the result comes back from the prepared stub.
 #[derive(Copy, Clone, Debug)]
 enum Ret {
-    Scalar { tag: u8, ptr_ty: u32 },
-    Struct { ty: TypeId, size: usize },
+    Scalar {
+        tag: u8,
+        ptr_ty: u32,
+    },
+    Struct {
+        ty: TypeId,
+        size: usize,
+    },
+    /// An `__int128` in `rax:rdx`.
+    Wide {
+        signed: bool,
+    },
+    /// A `long double`, stored from `st(0)` into `ret_buf` by the trampoline.
+    X87,
 }
 
 /// What [`PreparedCall::call`] reads first, together: the kind of call it can make at once
@@ -75,7 +87,9 @@ enum Entry {
 /// Set every argument once (values persist between calls, so an interpreter sets only what
 /// changed), then [`PreparedCall::call`]. The typed setters accept exactly the parameter's C
 /// class (`set_i32` for `int`, `int32_t` and 4-byte signed enums; `set_f64` for `double`;
-/// `set_ptr` for any pointer); [`PreparedCall::set`] takes any [`Value`] and converts it as
+/// `set_ptr` for any pointer; `set_f80`, `set_i128`, `set_u128` for `long double` and the
+/// 128-bit integers, whose 16 bytes the handle keeps, their slot pointing there);
+/// [`PreparedCall::set`] takes any [`Value`] and converts it as
 /// [`Function::call`] does. A setter refused leaves the slot as it was.
 ///
 /// ```
@@ -142,8 +156,9 @@ impl Function {
     ///
     /// # Errors
     ///
-    /// [`CallErrorKind::Unsupported`] for signatures prepared calls do not take (`long double`,
-    /// `__int128`: use [`Function::call`], whose trampoline passes them), for variadic functions
+    /// [`CallErrorKind::Unsupported`] for signatures the JIT does not compile (`long double
+    /// _Complex`, structs aligned to more than 16 on the stack: use [`Function::call`], which
+    /// passes them through libffi), for variadic functions
     /// (prepared calls pass the fixed parameters only) and for a handle forced to
     /// [`crate::Backend::Libffi`].
     pub fn prepare(&self) -> Result<PreparedCall<'static>, CallError> {
@@ -173,6 +188,8 @@ impl Function {
                 ty,
                 size: size as usize,
             },
+            (Conv::LongDouble, _) => Ret::X87,
+            (Conv::Int128 { signed }, _) => Ret::Wide { signed },
             (_, Some((tag, ptr_ty))) => Ret::Scalar { tag, ptr_ty },
             _ => return Err(unsupported("the result has no prepared form".into())),
         };
@@ -185,15 +202,25 @@ impl Function {
                     slots[i] = storage.as_ptr() as u64;
                     structs.push(storage);
                 }
+                // 16 bytes the trampoline reads through the slot's pointer.
+                Conv::LongDouble | Conv::Int128 { .. } => {
+                    let storage = vec![0u64; 2].into_boxed_slice();
+                    slots[i] = storage.as_ptr() as u64;
+                    structs.push(storage);
+                }
                 _ => structs.push(Box::new([])),
             }
         }
         let ret_words = match ret {
             Ret::Struct { size, .. } => size.div_ceil(8).max(2),
-            Ret::Scalar { .. } => 2,
+            Ret::Scalar { .. } | Ret::Wide { .. } | Ret::X87 => 2,
         };
         let entry = match entry {
             PreparedEntry::Stub(s) => Entry::Stub(s.f),
+            PreparedEntry::Trampoline(t) if matches!(ret, Ret::X87) => Entry::Memory(t),
+            PreparedEntry::Trampoline(t) if matches!(ret, Ret::Wide { .. }) => {
+                Entry::Direct(t, Direct::Struct(false, Some(false)))
+            }
             PreparedEntry::Trampoline(t)
                 if matches!(self.call_plan().ret, crate::plan::RetClass::Sret { .. }) =>
             {
@@ -228,9 +255,9 @@ impl Function {
             }
             _ => (FAST_NONE, 0, void, None, 0, 0),
         };
-        let size = match ret {
-            Ret::Struct { size, .. } => size,
-            Ret::Scalar { .. } => 0,
+        let (ty, size) = match ret {
+            Ret::Struct { ty, size } => (ty, size),
+            Ret::Scalar { .. } | Ret::Wide { .. } | Ret::X87 => (TypeId(0), 0),
         };
         Ok(PreparedCall {
             fast: Fast {
@@ -242,10 +269,7 @@ impl Function {
                 },
                 tag,
                 ptr_ty,
-                ty: match ret {
-                    Ret::Struct { ty, .. } => ty,
-                    Ret::Scalar { .. } => TypeId(0),
-                },
+                ty,
                 size: u32::try_from(size).unwrap_or(0),
                 scalar,
                 pair: pair.unwrap_or(Direct::Struct(false, None)),
@@ -287,6 +311,9 @@ enum Setter {
     F32,
     F64,
     Ptr,
+    F80,
+    I128,
+    U128,
 }
 
 impl Setter {
@@ -313,6 +340,9 @@ impl Setter {
             Setter::F32 => "set_f32",
             Setter::F64 => "set_f64",
             Setter::Ptr => "set_ptr",
+            Setter::F80 => "set_f80",
+            Setter::I128 => "set_i128",
+            Setter::U128 => "set_u128",
         }
     }
 
@@ -324,6 +354,9 @@ impl Setter {
             Setter::F32 => 21,
             Setter::F64 => 22,
             Setter::Ptr => 23,
+            Setter::F80 => 24,
+            Setter::I128 => 25,
+            Setter::U128 => 26,
         }
     }
 
@@ -334,6 +367,9 @@ impl Setter {
             Conv::F32 => Setter::F32,
             Conv::F64 => Setter::F64,
             Conv::Ptr { .. } => Setter::Ptr,
+            Conv::LongDouble => Setter::F80,
+            Conv::Int128 { signed: true } => Setter::I128,
+            Conv::Int128 { signed: false } => Setter::U128,
             _ => return None,
         })
     }
@@ -444,6 +480,51 @@ impl<'a> PreparedCall<'a> {
         set_ptr(*const c_void) => Setter::Ptr, |v| v as u64;
     }
 
+    /// Sets a `long double` argument (its 80 bits exactly).
+    ///
+    /// # Errors
+    ///
+    /// As the typed setters.
+    pub fn set_f80(&mut self, i: usize, v: crate::F80) -> Result<(), CallError> {
+        let mut bytes = [0u8; 16];
+        bytes[..10].copy_from_slice(&v.to_le_bytes());
+        self.set_wide(i, Setter::F80, bytes)
+    }
+
+    /// Sets an `__int128` argument.
+    ///
+    /// # Errors
+    ///
+    /// As the typed setters.
+    pub fn set_i128(&mut self, i: usize, v: i128) -> Result<(), CallError> {
+        self.set_wide(i, Setter::I128, v.to_le_bytes())
+    }
+
+    /// Sets an `unsigned __int128` argument.
+    ///
+    /// # Errors
+    ///
+    /// As the typed setters.
+    pub fn set_u128(&mut self, i: usize, v: u128) -> Result<(), CallError> {
+        self.set_wide(i, Setter::U128, v.to_le_bytes())
+    }
+
+    /// Copies a 16-byte argument into the storage slot `i` points to.
+    fn set_wide(&mut self, i: usize, s: Setter, bytes: [u8; 16]) -> Result<(), CallError> {
+        if self.setters.get(i) != Some(&s.code()) {
+            return Err(self.refused(i, s));
+        }
+        let dst = &mut self.structs[i];
+        if let [w0, w1] = &mut dst[..] {
+            let (lo, hi) = bytes.split_at(8);
+            *w0 = u64::from_le_bytes(lo.try_into().unwrap_or_default());
+            *w1 = u64::from_le_bytes(hi.try_into().unwrap_or_default());
+        }
+        let at = dst.as_ptr() as u64;
+        self.store(i, at);
+        Ok(())
+    }
+
     /// Sets a struct or union argument from its bytes (exactly `sizeof` the type), copied into
     /// storage the handle owns.
     ///
@@ -536,6 +617,12 @@ impl<'a> PreparedCall<'a> {
             c_from_value(self.f.table(), conv, v).map_err(|e| self.f.fixed_arg_error(i, v, e))?;
         if let Value::Struct(s) = &c {
             return self.set_struct(i, s.bytes());
+        }
+        if let Value::F80(_) | Value::I128(_) | Value::U128(_) = c {
+            let mut bytes = [0u8; 16];
+            // SAFETY: 16 writable bytes; `write_scalar` writes at most 16 of a wide value.
+            unsafe { value::write_scalar(bytes.as_mut_ptr(), 16, &c) };
+            return self.set_wide(i, Setter::of(conv).unwrap_or(Setter::F80), bytes);
         }
         let slot = std::ptr::from_mut(&mut self.slots[i]).cast::<u8>();
         // SAFETY: `c` is the canonical scalar of the parameter's class, of `conv.size()` ≤ 8
@@ -680,9 +767,56 @@ impl<'a> PreparedCall<'a> {
                     unsafe { std::slice::from_raw_parts(self.ret_buf.as_ptr().cast::<u8>(), size) };
                 return Ok(super::struct_of(ty, bytes));
             }
+            (Entry::Memory(t), Ret::X87) => {
+                let mut ten = [0u8; 16];
+                if ERRNO {
+                    crate::errno::restore_errno();
+                }
+                // SAFETY: `t` is this signature's trampoline, which stores the `long double`
+                // result's 10 bytes at the pointer it is given; the rest as below.
+                unsafe {
+                    direct::memory_call(
+                        t,
+                        self.slots.as_ptr().cast(),
+                        std::ptr::null_mut(),
+                        ten.as_mut_ptr(),
+                        self.target,
+                    );
+                }
+                if ERRNO {
+                    crate::errno::save_errno();
+                }
+                let mut bits = [0u8; 16];
+                bits[..10].copy_from_slice(&ten[..10]);
+                return Ok(Value::F80(crate::F80::from_bits(u128::from_le_bytes(bits))));
+            }
+            (Entry::Direct(t, d), Ret::Wide { signed }) => {
+                if ERRNO {
+                    crate::errno::restore_errno();
+                }
+                // SAFETY: as above; the C function returns the two eightbytes in rax:rdx.
+                let [lo, hi] = unsafe {
+                    direct::struct_words(
+                        t,
+                        d,
+                        self.slots.as_ptr().cast(),
+                        std::ptr::null_mut(),
+                        self.target,
+                    )
+                };
+                if ERRNO {
+                    crate::errno::save_errno();
+                }
+                let bits = value::Bits128::from(u128::from(lo) | (u128::from(hi) << 64));
+                return Ok(if signed {
+                    Value::I128(bits)
+                } else {
+                    Value::U128(bits)
+                });
+            }
             (Entry::Stub(f), _) => f,
-            (Entry::Direct(..) | Entry::Memory(_), Ret::Scalar { .. }) => {
-                unreachable!("a scalar result has a scalar direct form")
+            (Entry::Direct(..) | Entry::Memory(_), _) => {
+                unreachable!("every result has the form of its entry (prepare)")
             }
         };
         // SAFETY: `stub` is the prepared stub of this function's signature: it reads one
@@ -705,6 +839,9 @@ impl<'a> PreparedCall<'a> {
                 let bytes =
                     unsafe { std::slice::from_raw_parts(self.ret_buf.as_ptr().cast::<u8>(), size) };
                 super::struct_of(ty, bytes)
+            }
+            Ret::Wide { .. } | Ret::X87 => {
+                unreachable!("no Cranelift stub returns a long double or an __int128")
             }
         })
     }

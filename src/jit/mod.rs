@@ -374,13 +374,16 @@ impl JitEngine {
         Ok(e)
     }
 
-    /// The register trampoline of prepared calls by `plan` (`trampoline.rs`), installed once
-    /// per signature; `Ok(None)` when the signature is not one a trampoline makes.
+    /// The register trampoline of prepared calls by `plan`, with parameters converted by
+    /// `convs` and the result by `ret` (`trampoline.rs`), installed once per signature;
+    /// `Ok(None)` when the signature is not one a trampoline makes.
     pub(crate) fn prepared_trampoline(
         &self,
         plan: &crate::plan::CallPlan,
+        convs: &[crate::value::Conv],
+        ret: crate::value::Conv,
     ) -> Result<Option<*const u8>, JitError> {
-        trampoline::register_trampoline(plan)
+        trampoline::register_trampoline(plan, convs, ret)
             .map_or(Ok(None), |code| self.trampoline(code).map(Some))
     }
 

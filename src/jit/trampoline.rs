@@ -370,19 +370,50 @@ fn supported(plan: &CallPlan) -> bool {
         )
 }
 
-/// The prepared-call trampoline for `plan`, or `None` if the signature is not one it handles
-/// (see [`locations`]): argument `i` is the 8-byte slot `i` of `a0`, holding the scalar or the
-/// struct's address.
-pub(crate) fn register_trampoline(plan: &CallPlan) -> Option<Vec<u8>> {
-    if !supported(plan) {
+/// Whether the result is a `long double` (x87 `st(0)`) or an `__int128` (`rax:rdx`), which
+/// the plan leaves `Unsupported` and trampolines return from the result's conversion `ret`.
+fn wide_ret(plan: &CallPlan, ret: Conv) -> (bool, bool) {
+    let x86 = cfg!(all(target_arch = "x86_64", not(windows)));
+    match (&plan.ret, ret) {
+        (RetClass::Unsupported(_), Conv::LongDouble) => (x86, false),
+        (RetClass::Unsupported(_), Conv::Int128 { .. }) => (false, x86),
+        _ => (false, false),
+    }
+}
+
+/// After the loads of a trampoline returning a `long double`: `call [rbp - 8]` (after `mov al,
+/// N` for a variadic call), then `mov rax, [rbp - 16]; fstp tbyte [rax]; leave; ret`: `st(0)`
+/// stored through the result pointer saved at `[rbp - 16]`, and popped.
+fn x87_transfer(code: &mut Vec<u8>, plan: &CallPlan) {
+    if plan.variadic {
+        code.extend_from_slice(&[0xb0, plan.vector_regs.min(8)]);
+    }
+    code.extend_from_slice(&[
+        0xff, 0x55, 0xf8, 0x48, 0x8b, 0x45, 0xf0, 0xdb, 0x38, 0xc9, 0xc3,
+    ]);
+}
+
+/// `mov [rbp - 16], rdx`: the result pointer of a `long double` result, kept for after the call.
+const SAVE_RET: [u8; 4] = [0x48, 0x89, 0x55, 0xf0];
+
+/// The prepared-call trampoline for `plan` with parameters converted by `convs` and the result
+/// by `ret`, or `None` if the signature is not one it handles (see [`locations`]): argument
+/// `i` is the 8-byte slot `i` of `a0`, holding the scalar, or the address of a struct's bytes
+/// or of a `long double`'s or an `__int128`'s 16 bytes.
+pub(crate) fn register_trampoline(plan: &CallPlan, convs: &[Conv], ret: Conv) -> Option<Vec<u8>> {
+    let (ret_x87, ret_pair) = wide_ret(plan, ret);
+    if !(supported(plan) || ret_x87 || ret_pair) || convs.len() != plan.args.len() {
         return None;
     }
-    let (locs, slots) = locations(plan, None)?;
-    let frame = slots > 0;
+    let (locs, slots) = locations(plan, Some(convs))?;
+    let frame = slots > 0 || ret_x87;
     let mut code = Vec::new();
     if frame {
         code.extend_from_slice(&PROLOGUE);
         reserve(&mut code, slots);
+        if ret_x87 {
+            code.extend_from_slice(&SAVE_RET);
+        }
     } else {
         code.extend_from_slice(&TARGET_TO_R11);
     }
@@ -396,7 +427,11 @@ pub(crate) fn register_trampoline(plan: &CallPlan) -> Option<Vec<u8>> {
     emit_loads(&mut code, plan, &locs, &slot, &|code, i| {
         load_int(code, 0, Base::R10, slot(i)?, 8, false)
     })?;
-    transfer(&mut code, plan, frame);
+    if ret_x87 {
+        x87_transfer(&mut code, plan);
+    } else {
+        transfer(&mut code, plan, frame);
+    }
     Some(code)
 }
 
@@ -416,20 +451,8 @@ pub(crate) fn register_trampoline(plan: &CallPlan) -> Option<Vec<u8>> {
 /// integer eightbytes), a `long double` in x87's `st(0)`, which the trampoline (with a frame
 /// then) stores as 10 bytes at `ret` and pops, so the caller sees no result.
 pub(crate) fn untyped_trampoline(plan: &CallPlan, convs: &[Conv], ret: Conv) -> Option<Vec<u8>> {
-    let ret_x87 = matches!(
-        (&plan.ret, ret),
-        (RetClass::Unsupported(_), Conv::LongDouble)
-    );
-    let ret_pair = matches!(
-        (&plan.ret, ret),
-        (RetClass::Unsupported(_), Conv::Int128 { .. })
-    );
-    if !(supported(plan)
-        || ret_x87 && cfg!(target_arch = "x86_64")
-        || ret_pair && cfg!(target_arch = "x86_64"))
-        || convs.len() != plan.args.len()
-        || cfg!(windows)
-    {
+    let (ret_x87, ret_pair) = wide_ret(plan, ret);
+    if !(supported(plan) || ret_x87 || ret_pair) || convs.len() != plan.args.len() {
         return None;
     }
     let value_size = std::mem::size_of::<value::Value<'static>>();
@@ -519,8 +542,7 @@ pub(crate) fn untyped_trampoline(plan: &CallPlan, convs: &[Conv], ret: Conv) -> 
         code.extend_from_slice(&TARGET_TO_R11);
     }
     if ret_x87 {
-        // mov [rbp - 16], rdx: where st(0) goes after the call.
-        code.extend_from_slice(&[0x48, 0x89, 0x55, 0xf0]);
+        code.extend_from_slice(&SAVE_RET);
     }
     if let RetClass::Sret { .. } = plan.ret {
         // mov rdi, rdx: the caller's result buffer is the hidden pointer (rdx is loaded with
@@ -546,13 +568,7 @@ pub(crate) fn untyped_trampoline(plan: &CallPlan, convs: &[Conv], ret: Conv) -> 
         },
     )?;
     if ret_x87 {
-        // call [rbp - 8]; mov rax, [rbp - 16]; fstp tbyte [rax]; leave; ret
-        if plan.variadic {
-            code.extend_from_slice(&[0xb0, plan.vector_regs.min(8)]);
-        }
-        code.extend_from_slice(&[
-            0xff, 0x55, 0xf8, 0x48, 0x8b, 0x45, 0xf0, 0xdb, 0x38, 0xc9, 0xc3,
-        ]);
+        x87_transfer(&mut code, plan);
     } else {
         transfer(&mut code, plan, frame);
     }
@@ -611,6 +627,33 @@ mod tests {
         }
     }
 
+    /// The prepared trampoline of `p`, with conversions of its arguments' classes.
+    fn reg(p: &CallPlan) -> Option<Vec<u8>> {
+        let convs: Vec<Conv> = p
+            .args
+            .iter()
+            .map(|a| match a {
+                ArgClass::Int { bytes, signed } => Conv::Int {
+                    bytes: *bytes,
+                    signed: *signed,
+                },
+                ArgClass::F32 => Conv::F32,
+                ArgClass::F64 => Conv::F64,
+                ArgClass::StructRegs { size, .. } | ArgClass::StructStack { size, .. } => {
+                    Conv::Struct {
+                        ty: crate::ctype::TypeId(1),
+                        size: *size,
+                    }
+                }
+                _ => Conv::Ptr {
+                    ty: crate::ctype::TypeId(1),
+                    chars: false,
+                },
+            })
+            .collect();
+        register_trampoline(p, &convs, Conv::Void)
+    }
+
     fn plan(args: Vec<ArgClass>, ret: RetClass) -> CallPlan {
         CallPlan {
             n_fixed: args.len(),
@@ -651,7 +694,7 @@ mod tests {
             ],
             RetClass::F64,
         );
-        let code = register_trampoline(&p).expect("register-only");
+        let code = reg(&p).expect("register-only");
         assert_eq!(
             objdump(&code),
             [
@@ -821,7 +864,7 @@ mod tests {
             RetClass::StructRegs { parts, size: 8 },
         );
         for (p, area) in [(&many, "sub $0x40,%rsp"), (&pair, "sub $0x20,%rsp")] {
-            let asm = objdump(&register_trampoline(p).expect("scalars"));
+            let asm = objdump(&reg(p).expect("scalars"));
             assert_eq!(
                 &asm[..5],
                 [
@@ -846,7 +889,7 @@ mod tests {
         );
         p.variadic = true;
         p.vector_regs = 2;
-        let asm = objdump(&register_trampoline(&p).expect("registers"));
+        let asm = objdump(&reg(&p).expect("registers"));
         assert_eq!(&asm[asm.len() - 2..], ["mov $0x2,%al", "jmp *%r11"]);
     }
 
@@ -854,7 +897,7 @@ mod tests {
     fn results_in_memory_take_the_hidden_pointer() {
         let sret = plan(vec![ArgClass::Ptr], RetClass::Sret { size: 32 });
         assert_eq!(
-            objdump(&register_trampoline(&sret).expect("sret")),
+            objdump(&reg(&sret).expect("sret")),
             [
                 "mov %rcx,%r11",
                 "mov %rdi,%r10",
@@ -880,7 +923,7 @@ mod tests {
                 }],
                 RetClass::Void,
             );
-            let asm = objdump(&register_trampoline(&p).expect("registers"));
+            let asm = objdump(&reg(&p).expect("registers"));
             // Past `mov r11, rcx; mov r10, rdi; mov rax, [r10]`, before `jmp r11`.
             asm[3..asm.len() - 1].to_vec()
         };
@@ -994,6 +1037,6 @@ mod tests {
             }],
             RetClass::Void,
         );
-        assert!(register_trampoline(&over_aligned).is_none());
+        assert!(reg(&over_aligned).is_none());
     }
 }

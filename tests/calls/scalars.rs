@@ -184,6 +184,20 @@ fn long_double_exactly_through_the_jit_and_libffi() {
                 Value::F80(x) => assert_eq!(x.to_bits(), expect.to_bits(), "k = {k} via {b:?}"),
                 other => panic!("{other:?}"),
             }
+            // And prepared, through the typed setters.
+            let mut p = pick.prepare().expect("prepare");
+            p.set_i32(0, k).expect("k");
+            p.set_f80(1, a).expect("a");
+            p.set_f64(2, 2.5).expect("b");
+            p.set_f80(3, c).expect("c");
+            p.set_i32(4, 40).expect("d");
+            p.set_f80(5, e).expect("e");
+            // SAFETY: as above.
+            let r = unsafe { p.call() }.expect("call");
+            assert!(
+                matches!(r, Value::F80(x) if x.to_bits() == expect.to_bits()),
+                "k = {k} prepared: {r:?}"
+            );
         }
     }
 }
@@ -494,6 +508,24 @@ fn int128_via(via: Backend) {
         let before = ffi.jit_stats();
         f("fx_i128_pick").compile().expect("a trampoline");
         assert_eq!(ffi.jit_stats().compiled, before.compiled, "no Cranelift");
+        // Prepared calls take them too (their 16 bytes in storage the handle owns).
+        let mut p = f("fx_i128_pick").prepare().expect("prepare");
+        p.set_i32(0, 2).expect("k");
+        p.set_i128(1, a).expect("a");
+        p.set_i64(2, 17).expect("b");
+        p.set_i128(3, c).expect("c");
+        p.set_i128(4, d).expect("d");
+        p.set_i64(5, -9).expect("e");
+        // SAFETY: as above.
+        assert_eq!(unsafe { p.call() }.unwrap(), Value::from(d));
+        let e = p.set_i64(1, 5).unwrap_err().to_string();
+        assert!(e.contains("use set_i128"), "{e}");
+        let mut m = f("fx_mul_u128").prepare().expect("prepare");
+        m.set_u128(0, u128::MAX).expect("a");
+        m.set_u128(1, 3).expect("b");
+        // SAFETY: as above.
+        let r = unsafe { m.call() }.unwrap();
+        assert_eq!(r, Value::from(u128::MAX.wrapping_mul(3)));
     }
     // C calling Rust: the closure gets and returns 128-bit values.
     let cb = ffi
