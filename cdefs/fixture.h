@@ -162,6 +162,13 @@ struct fx_s24 { long a, b, c; };
 struct fx_in { short s; short t; int i; } __attribute__((packed));
 struct fx_odd { char c; struct fx_in v; char pad[7]; };
 long fx_odd_sum(long k, struct fx_odd x, long j);
+/* Over-aligned structs on the stack: each on a boundary of its alignment in the argument
+   area (32 and 64). */
+struct fx_a32 { _Alignas(32) long x; long y; };
+struct fx_a64 { _Alignas(64) long x; };
+long fx_a32_late(long a, long b, long c, long d, long e, long f, long g, struct fx_a32 s, long h);
+long fx_a64_sum(long k, struct fx_a64 s, struct fx_a32 t, int j);
+
 
 struct fx_s32d { double a[4]; };
 struct fx_s64 { unsigned char a[64]; };

@@ -171,6 +171,12 @@ long fx_odd_sum(long k, struct fx_odd x, long j) {
     return k + 3 * x.c + 5 * x.v.s + 7 * (long)x.v.i + 11 * x.pad[0] + 13 * x.pad[6] + 17 * j
         + 19 * x.v.t;
 }
+long fx_a32_late(long a, long b, long c, long d, long e, long f, long g, struct fx_a32 s, long h) {
+    return a + 2 * b + 3 * c + 4 * d + 5 * e + 6 * f + 7 * g + 11 * s.x + 13 * s.y + 17 * h;
+}
+long fx_a64_sum(long k, struct fx_a64 s, struct fx_a32 t, int j) {
+    return k + 3 * s.x + 5 * t.x + 7 * t.y + 11 * j;
+}
 int fx_swap_errno(int value) {
     int old = errno;
     errno = value;
