@@ -54,7 +54,7 @@
 //! Untyped calls go through JIT code made for the call signature (the planner classifies every
 //! argument and the result by the System V x86-64 rules): a register trampoline emitted as
 //! machine code, or a stub compiled by Cranelift; for what the JIT does not compile (`long
-//! double _Complex`, structs aligned to more than 16 on the stack, other architectures), through
+//! double _Complex`, other architectures), through
 //! libffi. Both
 //! accept and refuse the same arguments; [`Backend`] forces one per [`Ffi`]
 //! ([`Ffi::set_backend`]), per function ([`Function::with_backend`]) or per call
