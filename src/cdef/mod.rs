@@ -446,7 +446,8 @@ fn parse_type_name_with(lw: &mut lower::Lowerer<'_>, text: &str) -> Result<TypeI
     let mut src = pre;
     src.push_str("int __jitffi_type_of = sizeof(\n# 1 \"<type>\"\n");
     let text_at = src.len();
-    src.push_str(text);
+    // What the preprocessor does to `unsigned __int128` in cdef text (type names skip it).
+    src.push_str(&pp::int128_words(text));
     src.push_str("\n);\n");
     let unit = match parse_preprocessed(&lang_c_config(), src.clone()) {
         Ok(p) => p.unit,
@@ -507,6 +508,33 @@ mod tests {
             let e = ffi.cx.resolve(text).unwrap_err();
             assert_eq!(e.diagnostics[0].message, message, "{text}");
         }
+    }
+
+    #[test]
+    fn int128_words_in_type_names_are_the_types_cdef_makes() {
+        // A type name is not preprocessed: `unsigned __int128` in a parameter list was read as
+        // an `unsigned int` parameter named `__int128`, a type other than the one cdef makes
+        // for the same declaration (a callback of it could not be passed to a function
+        // declared with it; found by the wide random corpus of callbacks).
+        let ffi = Ffi::new();
+        ffi.cdef("double drv(double (*cb)(unsigned __int128, __int128, int));")
+            .unwrap();
+        let declared = {
+            let t = ffi.types();
+            let f = t.function("drv").unwrap().ty;
+            t.as_func(f).unwrap().params[0]
+        };
+        for text in [
+            "double (*)(unsigned __int128, __int128, int)",
+            "double (*)(__int128 unsigned, signed __int128, int)",
+            "double (*)(unsigned  __int128, __int128 signed, int)",
+        ] {
+            assert_eq!(ffi.type_of(text).unwrap().id(), declared, "{text}");
+        }
+        assert_eq!(
+            ffi.type_of("unsigned __int128 *").unwrap().to_string(),
+            "unsigned __int128 *"
+        );
     }
 
     #[test]

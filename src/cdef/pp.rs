@@ -383,6 +383,45 @@ fn compact(buf: Vec<u8>, out: &mut PpOutput) -> Vec<u8> {
     text
 }
 
+/// `unsigned __int128`, `signed __int128` and `__int128 unsigned|signed` in a type name (the
+/// text of `Ffi::type_of`, which is not preprocessed), rewritten as the preprocessor rewrites
+/// them in cdef text: `__jfu128` / `__int128`, the words the prelude declares (lang-c has no
+/// `__int128`). Same length, so error columns stay.
+pub(crate) fn int128_words(text: &str) -> String {
+    let mut buf = text.as_bytes().to_vec();
+    let mut i = 0;
+    while i < buf.len() {
+        if !(buf[i].is_ascii_alphabetic() || buf[i] == b'_') {
+            i += 1;
+            continue;
+        }
+        let end = ident_at(&buf, i);
+        let j = skip_ws(&buf, end);
+        let k = ident_at(&buf, j);
+        match (&buf[i..end], &buf[j..k]) {
+            (b"unsigned" | b"signed" | b"__signed__" | b"__signed", b"__int128") => {
+                let unsigned = buf[i] == b'u';
+                blank(&mut buf, i, end);
+                if unsigned {
+                    buf[j..k].copy_from_slice(b"__jfu128");
+                }
+                i = k;
+            }
+            (b"__int128", b"unsigned" | b"__unsigned__") => {
+                buf[i..end].copy_from_slice(b"__jfu128");
+                blank(&mut buf, j, k);
+                i = k;
+            }
+            (b"__int128", b"signed" | b"__signed__" | b"__signed") => {
+                blank(&mut buf, j, k);
+                i = k;
+            }
+            _ => i = end,
+        }
+    }
+    String::from_utf8(buf).unwrap_or_else(|_| text.to_string())
+}
+
 fn blank(buf: &mut [u8], from: usize, to: usize) {
     for c in &mut buf[from..to] {
         if *c != b'\n' {
