@@ -305,31 +305,57 @@ fn random_signatures_jit_and_libffi_agree_with_c() {
             let (args, owned, tail_str, words) = arguments(&mut g, &ffi, f);
             let args = args.to_values(&ffi, &owned, &tail_str);
             let h = fold(f.seed, &words);
-            for (tier, handle, b) in [
-                ("JIT", &func, Backend::Jit),
-                ("Cranelift stub", &stub_tier, Backend::Jit),
-                ("JIT with errno capture", &errno, Backend::Jit),
-                ("libffi", &func, Backend::Libffi),
-            ] {
-                let what = format!(
-                    "{} via {tier} (seed {seed:#x}): {}",
-                    f.name,
-                    func.declaration()
-                );
-                // SAFETY: the declarations are the generated definitions' prototypes.
-                let r = match unsafe { handle.call_with(b, &args) } {
-                    Ok(r) => r,
-                    Err(e) => panic!("{what}: {e}"),
-                };
-                check_result(&g, &ffi, f, &r, h, &what);
-                calls += 1;
-            }
+            calls += call_tiers(
+                &g,
+                &ffi,
+                f,
+                seed,
+                &args,
+                h,
+                &[
+                    ("JIT", &func, Backend::Jit),
+                    ("Cranelift stub", &stub_tier, Backend::Jit),
+                    ("JIT with errno capture", &errno, Backend::Jit),
+                    ("libffi", &func, Backend::Libffi),
+                ],
+            );
         }
     }
     assert_eq!(calls, 8 * n);
     // Every generated signature is one the JIT handles (no long double in the generator;
     // 16-aligned records, on the stack too, are), so the JIT column really was the JIT.
     assert_eq!(jit_compiled, n, "some signatures fell back to libffi");
+}
+
+/// Calls `f` with `args` through each `(tier, handle, backend)` and checks every result against
+/// the hash `h` C computes; the number of calls made.
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the call and its context, as the two corpus tests hold them"
+)]
+fn call_tiers(
+    g: &SigGen,
+    ffi: &Ffi,
+    f: &GFunc,
+    seed: u64,
+    args: &[Value<'_>],
+    h: u64,
+    tiers: &[(&str, &jitffi::Function, Backend)],
+) -> usize {
+    for &(tier, handle, b) in tiers {
+        let what = format!(
+            "{} via {tier} (seed {seed:#x}): {}",
+            f.name,
+            handle.declaration()
+        );
+        // SAFETY: the declarations are the generated definitions' prototypes.
+        let r = match unsafe { handle.call_with(b, args) } {
+            Ok(r) => r,
+            Err(e) => panic!("{what}: {e}"),
+        };
+        check_result(g, ffi, f, &r, h, &what);
+    }
+    tiers.len()
 }
 
 /// `long double`, `__int128` and `unsigned __int128` among the parameters, results and
@@ -365,24 +391,19 @@ fn random_wide_signatures_through_trampolines_and_libffi() {
                 wide += 1;
             }
             let h = fold(f.seed, &words);
-            for (tier, handle, b) in [
-                ("JIT", &func, Backend::Jit),
-                ("JIT with errno capture", &errno, Backend::Jit),
-                ("libffi", &func, Backend::Libffi),
-            ] {
-                let what = format!(
-                    "{} via {tier} (seed {seed:#x}): {}",
-                    f.name,
-                    func.declaration()
-                );
-                // SAFETY: the declarations are the generated definitions' prototypes.
-                let r = match unsafe { handle.call_with(b, &args) } {
-                    Ok(r) => r,
-                    Err(e) => panic!("{what}: {e}"),
-                };
-                check_result(&g, &ffi, f, &r, h, &what);
-                calls += 1;
-            }
+            calls += call_tiers(
+                &g,
+                &ffi,
+                f,
+                seed,
+                &args,
+                h,
+                &[
+                    ("JIT", &func, Backend::Jit),
+                    ("JIT with errno capture", &errno, Backend::Jit),
+                    ("libffi", &func, Backend::Libffi),
+                ],
+            );
             // A prepared call (fixed parameters only), every argument through `set`.
             if !f.variadic {
                 let mut p = func

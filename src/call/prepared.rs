@@ -300,6 +300,20 @@ impl Function {
     }
 }
 
+/// Runs `call` (the C call), with `errno` restored right before and saved right after when
+/// `ERRNO`.
+#[inline(always)]
+fn around_errno<const ERRNO: bool, R>(call: impl FnOnce() -> R) -> R {
+    if ERRNO {
+        crate::errno::restore_errno();
+    }
+    let r = call();
+    if ERRNO {
+        crate::errno::save_errno();
+    }
+    r
+}
+
 /// The setter code of a struct or union parameter (set by `set_struct`, `set_struct_ptr`).
 const STRUCT_CODE: u8 = 30;
 
@@ -745,23 +759,12 @@ impl<'a> PreparedCall<'a> {
                 return Ok(unsafe { self.call_direct_struct::<ERRNO>(t, d, ty, size) });
             }
             (Entry::Memory(t), Ret::Struct { ty, size }) => {
-                if ERRNO {
-                    crate::errno::restore_errno();
-                }
+                let (a0, buf) = (self.slots.as_ptr().cast(), self.ret_buf.as_mut_ptr().cast());
                 // SAFETY: `t` is this signature's trampoline, which passes `ret_buf` (at least
                 // `size` bytes, 64-aligned) as the hidden pointer; the rest as below.
-                unsafe {
-                    direct::memory_call(
-                        t,
-                        self.slots.as_ptr().cast(),
-                        std::ptr::null_mut(),
-                        self.ret_buf.as_mut_ptr().cast(),
-                        self.target,
-                    );
-                }
-                if ERRNO {
-                    crate::errno::save_errno();
-                }
+                around_errno::<ERRNO, _>(|| unsafe {
+                    direct::memory_call(t, a0, std::ptr::null_mut(), buf, self.target);
+                });
                 // SAFETY: `ret_buf` holds at least `size` bytes, written by the function.
                 let bytes =
                     unsafe { std::slice::from_raw_parts(self.ret_buf.as_ptr().cast::<u8>(), size) };
@@ -769,44 +772,22 @@ impl<'a> PreparedCall<'a> {
             }
             (Entry::Memory(t), Ret::X87) => {
                 let mut ten = [0u8; 16];
-                if ERRNO {
-                    crate::errno::restore_errno();
-                }
+                let (a0, buf) = (self.slots.as_ptr().cast(), ten.as_mut_ptr());
                 // SAFETY: `t` is this signature's trampoline, which stores the `long double`
                 // result's 10 bytes at the pointer it is given; the rest as below.
-                unsafe {
-                    direct::memory_call(
-                        t,
-                        self.slots.as_ptr().cast(),
-                        std::ptr::null_mut(),
-                        ten.as_mut_ptr(),
-                        self.target,
-                    );
-                }
-                if ERRNO {
-                    crate::errno::save_errno();
-                }
+                around_errno::<ERRNO, _>(|| unsafe {
+                    direct::memory_call(t, a0, std::ptr::null_mut(), buf, self.target);
+                });
                 let mut bits = [0u8; 16];
                 bits[..10].copy_from_slice(&ten[..10]);
                 return Ok(Value::F80(crate::F80::from_bits(u128::from_le_bytes(bits))));
             }
             (Entry::Direct(t, d), Ret::Wide { signed }) => {
-                if ERRNO {
-                    crate::errno::restore_errno();
-                }
+                let a0 = self.slots.as_ptr().cast();
                 // SAFETY: as above; the C function returns the two eightbytes in rax:rdx.
-                let [lo, hi] = unsafe {
-                    direct::struct_words(
-                        t,
-                        d,
-                        self.slots.as_ptr().cast(),
-                        std::ptr::null_mut(),
-                        self.target,
-                    )
-                };
-                if ERRNO {
-                    crate::errno::save_errno();
-                }
+                let [lo, hi] = around_errno::<ERRNO, _>(|| unsafe {
+                    direct::struct_words(t, d, a0, std::ptr::null_mut(), self.target)
+                });
                 let bits = value::Bits128::from(u128::from(lo) | (u128::from(hi) << 64));
                 return Ok(if signed {
                     Value::I128(bits)
@@ -859,22 +840,11 @@ impl<'a> PreparedCall<'a> {
         tag: u8,
         ptr_ty: u32,
     ) -> Value<'static> {
-        if ERRNO {
-            crate::errno::restore_errno();
-        }
+        let a0 = self.slots.as_ptr().cast();
         // SAFETY: forwarded; the prepared trampoline ignores its second argument.
-        let bits = unsafe {
-            direct::scalar_bits(
-                t,
-                d,
-                self.slots.as_ptr().cast(),
-                std::ptr::null_mut(),
-                self.target,
-            )
-        };
-        if ERRNO {
-            crate::errno::save_errno();
-        }
+        let bits = around_errno::<ERRNO, _>(|| unsafe {
+            direct::scalar_bits(t, d, a0, std::ptr::null_mut(), self.target)
+        });
         // SAFETY: `tag` is the canonical scalar tag of the result type and `bits` its
         // payload, extended as the stub would.
         unsafe { value::scalar_from_raw(tag, ptr_ty, bits) }
@@ -893,22 +863,11 @@ impl<'a> PreparedCall<'a> {
         ty: TypeId,
         size: usize,
     ) -> Value<'static> {
-        if ERRNO {
-            crate::errno::restore_errno();
-        }
+        let a0 = self.slots.as_ptr().cast();
         // SAFETY: forwarded.
-        let words = unsafe {
-            direct::struct_words(
-                t,
-                d,
-                self.slots.as_ptr().cast(),
-                std::ptr::null_mut(),
-                self.target,
-            )
-        };
-        if ERRNO {
-            crate::errno::save_errno();
-        }
+        let words = around_errno::<ERRNO, _>(|| unsafe {
+            direct::struct_words(t, d, a0, std::ptr::null_mut(), self.target)
+        });
         direct::struct_value(ty, size, words)
     }
 
