@@ -178,6 +178,12 @@ struct fx_a32 { _Alignas(32) long x; long y; };
 struct fx_a64 { _Alignas(64) long x; };
 long fx_a32_late(long a, long b, long c, long d, long e, long f, long g, struct fx_a32 s, long h);
 long fx_a64_sum(long k, struct fx_a64 s, struct fx_a32 t, int j);
+/* A struct whose one member is a long double: returned in st(0) (classes X87, X87UP), passed
+   in memory. */
+struct fx_ld1 { long double x; };
+struct fx_ld1 fx_ld1_make(int k, long double v);
+long double fx_ld1_get(struct fx_ld1 s, int k);
+
 
 
 struct fx_s32d { double a[4]; };

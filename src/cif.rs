@@ -297,6 +297,15 @@ impl FfiCall {
                     scalar_type(&ArgClass::Ptr).unwrap_or_else(void_type),
                     16.max(*size as usize),
                 ),
+                // libffi 3.4's x86-64 classifier has no register form for an X87 struct
+                // result: described as a struct of one long double, it came back as garbage.
+                RetClass::X87 { .. } => {
+                    return Err(
+                        "result: a struct holding a long double is returned in st(0), \
+                         which libffi does not read (the JIT's trampolines do)"
+                            .into(),
+                    );
+                }
                 RetClass::Unsupported(why) => return Err(format!("result: {why}")),
             }
         };

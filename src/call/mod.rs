@@ -167,8 +167,12 @@ impl TrampRet {
     /// The trampoline result of machine `m`, if its signature has a trampoline.
     fn of(m: &Machine) -> Option<TrampRet> {
         crate::jit::untyped_trampoline_code(&m.plan, &m.convs, m.ret)?;
-        if let (crate::plan::RetClass::Sret { .. }, Conv::Struct { ty, size }) =
-            (&m.plan.ret, m.ret)
+        // A struct through the hidden pointer, or one holding a long double, which the
+        // trampoline stores from st(0) through the same pointer.
+        if let (
+            crate::plan::RetClass::Sret { .. } | crate::plan::RetClass::X87 { .. },
+            Conv::Struct { ty, size },
+        ) = (&m.plan.ret, m.ret)
         {
             return Some(TrampRet::Memory { ty, size });
         }

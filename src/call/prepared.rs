@@ -222,7 +222,10 @@ impl Function {
                 Entry::Direct(t, Direct::Struct(false, Some(false)))
             }
             PreparedEntry::Trampoline(t)
-                if matches!(self.call_plan().ret, crate::plan::RetClass::Sret { .. }) =>
+                if matches!(
+                    self.call_plan().ret,
+                    crate::plan::RetClass::Sret { .. } | crate::plan::RetClass::X87 { .. }
+                ) =>
             {
                 Entry::Memory(t)
             }

@@ -465,6 +465,11 @@ impl Thunk<'_> {
                 .map(|p| load(b, part_type(*p), p.offset))
                 .collect(),
             RetClass::Unsupported(why) => return Err(JitError(why.clone())),
+            RetClass::X87 { .. } => {
+                return Err(JitError(
+                    "a struct holding a long double is returned in st(0)".into(),
+                ));
+            }
         };
         b.ins().return_(&results);
         Ok(())

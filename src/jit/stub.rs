@@ -358,7 +358,10 @@ pub(crate) fn signature_of(
         }
     }
     match &plan.ret {
-        RetClass::Void | RetClass::Sret { .. } | RetClass::Unsupported(_) => {}
+        RetClass::Void
+        | RetClass::Sret { .. }
+        | RetClass::Unsupported(_)
+        | RetClass::X87 { .. } => {}
         RetClass::Int { bytes, .. } => sig.returns.push(AbiParam::new(int_type(*bytes))),
         RetClass::F32 => sig.returns.push(AbiParam::new(types::F32)),
         RetClass::F64 => sig.returns.push(AbiParam::new(types::F64)),
@@ -755,6 +758,11 @@ impl StubBuilder<'_, '_> {
                 self.b.ins().iconst(types::I64, 0)
             }
             RetClass::Unsupported(why) => return Err(JitError(why.clone())),
+            RetClass::X87 { .. } => {
+                return Err(JitError(
+                    "a struct holding a long double is returned in st(0)".into(),
+                ));
+            }
         })
     }
 }

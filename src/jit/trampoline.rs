@@ -395,7 +395,7 @@ fn supported(plan: &CallPlan) -> bool {
 fn wide_ret(plan: &CallPlan, ret: Conv) -> (bool, bool) {
     let x86 = cfg!(all(target_arch = "x86_64", not(windows)));
     match (&plan.ret, ret) {
-        (RetClass::Unsupported(_), Conv::LongDouble) => (x86, false),
+        (RetClass::Unsupported(_), Conv::LongDouble) | (RetClass::X87 { .. }, _) => (x86, false),
         (RetClass::Unsupported(_), Conv::Int128 { .. }) => (false, x86),
         _ => (false, false),
     }

@@ -126,6 +126,13 @@ pub enum RetClass {
         /// The struct's size.
         size: u32,
     },
+    /// A struct whose one member is a `long double` (System V classes X87 and X87UP):
+    /// returned in x87's `st(0)`, as the `long double` itself is. Only trampolines and libffi
+    /// return it (stubs, thunks and host IR refuse it: [`CallPlan::unsupported`]).
+    X87 {
+        /// The struct's size (16).
+        size: u32,
+    },
     /// Something the plan cannot return, with the reason.
     Unsupported(String),
 }
@@ -159,6 +166,11 @@ impl CallPlan {
             })
             .or_else(|| match &self.ret {
                 RetClass::Unsupported(why) => Some(format!("result: {why}")),
+                RetClass::X87 { .. } => Some(
+                    "result: a struct holding a long double is returned in st(0), which only \
+                     trampolines and libffi read"
+                        .into(),
+                ),
                 _ => None,
             })
     }
@@ -390,11 +402,15 @@ pub(crate) fn scalar(t: &TypeTable, target: &Target, ty: TypeId) -> Option<ArgCl
         },
         CType::Prim(Prim::Float) => ArgClass::F32,
         CType::Prim(Prim::Double) => ArgClass::F64,
-        CType::Prim(p @ (Prim::LongDouble | Prim::LongDoubleComplex)) => ArgClass::Unsupported(
-            format!("'{}' is not supported by the call backends yet", p.c_name()),
-        ),
+        CType::Prim(p @ Prim::LongDouble) => ArgClass::Unsupported(format!(
+            "'{}' is passed by register trampolines and libffi only (no Cranelift lowering)",
+            p.c_name()
+        )),
+        CType::Prim(p @ Prim::LongDoubleComplex) => {
+            ArgClass::Unsupported(format!("'{}' is passed by libffi only", p.c_name()))
+        }
         CType::Prim(p @ (Prim::Int128 | Prim::UInt128)) => ArgClass::Unsupported(format!(
-            "'{}' is passed by the libffi backend only",
+            "'{}' is passed by register trampolines and libffi only (no Cranelift lowering)",
             p.c_name()
         )),
         CType::Prim(p @ Prim::Float128) => ArgClass::Unsupported(format!(

@@ -112,6 +112,21 @@ fn classify_aggregate(t: &TypeTable, target: &Target, ty: TypeId) -> Agg {
     Agg::Regs(parts)
 }
 
+/// Whether the aggregate `ty` is 16 bytes holding one aligned `long double` at offset 0 (a
+/// struct, a union, an array of one, nested): classes X87 and X87UP, which a result is
+/// returned by in `st(0)` (an argument of it goes to memory, as every X87 class does).
+fn one_long_double(t: &TypeTable, target: &Target, ty: TypeId) -> bool {
+    if !layout::layout_of(t, target, ty).is_ok_and(|l| l.size == 16) {
+        return false;
+    }
+    let mut leaves_seen = Vec::new();
+    leaves(t, target, ty, 0, &mut |leaf| leaves_seen.push(leaf));
+    matches!(
+        leaves_seen.as_slice(),
+        [leaf] if leaf.kind == LeafKind::LongDouble && leaf.offset == 0 && !leaf.unaligned
+    )
+}
+
 /// Classifies a call for System V x86-64: `all` are the C types of every argument (fixed and promoted variadic).
 pub fn classify(
     t: &TypeTable,
@@ -125,6 +140,9 @@ pub fn classify(
     let mut xmms = 0usize;
     let ret_class = match t.raw_type(ret) {
         CType::Void => RetClass::Void,
+        _ if super::is_aggregate(t, ret) && one_long_double(t, target, ret) => {
+            RetClass::X87 { size: 16 }
+        }
         _ if super::is_aggregate(t, ret) => match classify_aggregate(t, target, ret) {
             Agg::Regs(parts) => {
                 let size = layout::layout_of(t, target, ret)
@@ -259,6 +277,25 @@ mod tests {
             "{:?}",
             p.args[0]
         );
+    }
+
+    #[test]
+    fn a_struct_of_one_long_double_is_returned_in_st0_and_passed_in_memory() {
+        // gcc 12: `fldt 8(%rsp); fadd; ret` for `struct ld1 mk(long double)`.
+        for decls in [
+            "struct s { long double x; }; struct s f(struct s);",
+            "union s { long double x; }; union s f(union s);",
+            "struct s { long double x[1]; }; struct s f(struct s);",
+        ] {
+            let p = plan(decls, "f");
+            assert_eq!(p.ret, RetClass::X87 { size: 16 }, "{decls}");
+            assert!(
+                matches!(p.args[0], ArgClass::StructStack { size: 16, .. }),
+                "{decls}"
+            );
+        }
+        let p = plan("struct s { long double x; int k; }; struct s f(void);", "f");
+        assert_eq!(p.ret, RetClass::Sret { size: 32 });
     }
 
     #[test]

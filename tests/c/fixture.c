@@ -177,6 +177,11 @@ long fx_a32_late(long a, long b, long c, long d, long e, long f, long g, struct 
 long fx_a64_sum(long k, struct fx_a64 s, struct fx_a32 t, int j) {
     return k + 3 * s.x + 5 * t.x + 7 * t.y + 11 * j;
 }
+struct fx_ld1 fx_ld1_make(int k, long double v) {
+    struct fx_ld1 r = { k == 0 ? v : (long double)k };
+    return r;
+}
+long double fx_ld1_get(struct fx_ld1 s, int k) { return k == 0 ? s.x : (long double)k; }
 int fx_swap_errno(int value) {
     int old = errno;
     errno = value;
