@@ -57,7 +57,7 @@ fn fill(
                         GVal::Int(i) => (i as u64).to_le_bytes()[..t.size()].to_vec(),
                         GVal::F32(f) => f.to_le_bytes().to_vec(),
                         GVal::F64(f) => f.to_le_bytes().to_vec(),
-                        GVal::F80(_) => unreachable!("no long double in records"),
+                        GVal::F80(b) => b.to_le_bytes()[..10].to_vec(),
                     };
                     bytes[at..at + raw.len()].copy_from_slice(&raw);
                 }
@@ -108,7 +108,7 @@ fn check_rec(
                         GVal::Int(i) => (i as u64).to_le_bytes()[..t.size()].to_vec(),
                         GVal::F32(f) => f.to_le_bytes().to_vec(),
                         GVal::F64(f) => f.to_le_bytes().to_vec(),
-                        GVal::F80(_) => unreachable!("no long double in records"),
+                        GVal::F80(b) => b.to_le_bytes()[..10].to_vec(),
                     };
                     assert_eq!(
                         &bytes[at..at + raw.len()],
@@ -327,6 +327,20 @@ fn random_signatures_jit_and_libffi_agree_with_c() {
     assert_eq!(jit_compiled, n, "some signatures fell back to libffi");
 }
 
+/// Whether `t` is a record of exactly one `long double` (through nested records and arrays of
+/// one): 16 bytes of classes X87 and X87UP, returned in st(0).
+fn one_long_double(g: &SigGen, t: GType) -> bool {
+    match t {
+        GType::LongDouble => true,
+        GType::Rec(j) => {
+            // (Packed or not: the one member is at offset 0, and a long double is 16 bytes.)
+            matches!(g.recs[j].fields.as_slice(), [(_, ty, arr)] if arr.is_none_or(|n| n == 1)
+                && one_long_double(g, *ty))
+        }
+        _ => false,
+    }
+}
+
 /// Calls `f` with `args` through each `(tier, handle, backend)` and checks every result against
 /// the hash `h` C computes; the number of calls made.
 #[allow(
@@ -373,7 +387,7 @@ fn random_wide_signatures_through_trampolines_and_libffi() {
     // SAFETY: the generated library has no initialisers.
     let lib = unsafe { Library::open(&so.to_string_lossy(), &Default::default()) }.expect("load");
     let funcs: Vec<GFunc> = g.funcs.clone();
-    let (mut calls, mut wide, mut prepared) = (0, 0, 0);
+    let (mut calls, mut wide, mut prepared, mut x87_returns) = (0, 0, 0, 0);
     for f in &funcs {
         let func = ffi.function(&lib, &f.name).expect("declared");
         let before = ffi.jit_stats().compiled;
@@ -391,6 +405,24 @@ fn random_wide_signatures_through_trampolines_and_libffi() {
                 wide += 1;
             }
             let h = fold(f.seed, &words);
+            // libffi has no form for a struct of one long double returned in st(0): it
+            // refuses, saying so.
+            let st0 = f
+                .ret
+                .is_some_and(|t| matches!(t, GType::Rec(_)) && one_long_double(&g, t));
+            let libffi: &[(&str, &jitffi::Function, Backend)] = if st0 {
+                // SAFETY: refused before any call.
+                let e = unsafe { func.call_with(Backend::Libffi, &args) }.unwrap_err();
+                assert!(
+                    e.to_string().contains("st(0)"),
+                    "{}: {e}",
+                    func.declaration()
+                );
+                x87_returns += 1;
+                &[]
+            } else {
+                &[("libffi", &func, Backend::Libffi)]
+            };
             calls += call_tiers(
                 &g,
                 &ffi,
@@ -401,9 +433,8 @@ fn random_wide_signatures_through_trampolines_and_libffi() {
                 &[
                     ("JIT", &func, Backend::Jit),
                     ("JIT with errno capture", &errno, Backend::Jit),
-                    ("libffi", &func, Backend::Libffi),
                 ],
-            );
+            ) + call_tiers(&g, &ffi, f, seed, &args, h, libffi);
             // A prepared call (fixed parameters only), every argument through `set`.
             if !f.variadic {
                 let mut p = func
@@ -424,7 +455,7 @@ fn random_wide_signatures_through_trampolines_and_libffi() {
             }
         }
     }
-    assert_eq!(calls, 6 * n);
+    assert_eq!(calls + x87_returns, 6 * n);
     assert!(prepared > n, "{prepared} prepared calls");
     // Most calls pass a wide value somewhere (a call without one still checks the rest).
     assert!(wide > n, "{wide} calls of {} with wide arguments", 2 * n);
@@ -504,7 +535,7 @@ fn called_back_from_c(mut g: SigGen, seed: u64, label: &str) -> (usize, usize, u
     ffi.cdef(&decls).expect("declarations parse");
     // SAFETY: the generated library has no initialisers.
     let lib = unsafe { Library::open(&so.to_string_lossy(), &Default::default()) }.expect("load");
-    let (mut calls, mut through_jit) = (0, 0);
+    let (mut calls, mut through_jit, mut refused) = (0, 0, 0);
     for f in &funcs {
         let target = ffi.function(&lib, &f.name).expect("declared");
         let driver = ffi
@@ -525,7 +556,7 @@ fn called_back_from_c(mut g: SigGen, seed: u64, label: &str) -> (usize, usize, u
         );
         for backend in [Backend::Auto, Backend::Libffi] {
             let t = target.clone();
-            let cb = ffi
+            let made = ffi
                 .callbacks(&cb_type)
                 .expect("callback type")
                 .backend(backend)
@@ -535,8 +566,21 @@ fn called_back_from_c(mut g: SigGen, seed: u64, label: &str) -> (usize, usize, u
                         Ok(r) => r.into_owned(),
                         Err(e) => panic!("forwarding to {}: {e}", t.name()),
                     }
-                })
-                .expect("callback");
+                });
+            // A struct of one long double returned in st(0): neither thunks nor libffi's
+            // closures return it; refused, saying so.
+            let cb = match made {
+                Ok(cb) => cb,
+                Err(e)
+                    if f.ret
+                        .is_some_and(|t| matches!(t, GType::Rec(_)) && one_long_double(&g, t)) =>
+                {
+                    assert!(e.to_string().contains("st(0)"), "{e}");
+                    refused += 1;
+                    continue;
+                }
+                Err(e) => panic!("{cb_type}: {e}"),
+            };
             if cb.backend() == Some(Backend::Jit) {
                 through_jit += 1;
             }
@@ -559,7 +603,7 @@ fn called_back_from_c(mut g: SigGen, seed: u64, label: &str) -> (usize, usize, u
             calls += 1;
         }
     }
-    (calls, through_jit, funcs.len())
+    (calls + refused, through_jit, funcs.len())
 }
 
 /// The C type of a generated type, as a handle.

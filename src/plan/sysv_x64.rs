@@ -38,6 +38,30 @@ enum Agg {
     Unsupported(String),
 }
 
+/// An eightbyte's class while merging (System V 3.2.3).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+enum Class {
+    Int,
+    Sse,
+    X87,
+    X87Up,
+    Mem,
+}
+
+/// The merge of an eightbyte's class so far with a member's, by the ABI's rules in gcc's
+/// order: equal stays; nothing takes the other; MEMORY wins; then INTEGER; then X87 or X87UP
+/// on either side makes MEMORY; else SSE.
+fn merge(a: Option<Class>, b: Class) -> Class {
+    match (a, b) {
+        (None, b) => b,
+        (Some(a), b) if a == b => a,
+        (Some(Class::Mem), _) | (_, Class::Mem) => Class::Mem,
+        (Some(Class::Int), _) | (_, Class::Int) => Class::Int,
+        (Some(Class::X87 | Class::X87Up), _) | (_, Class::X87 | Class::X87Up) => Class::Mem,
+        _ => Class::Sse,
+    }
+}
+
 fn classify_aggregate(t: &TypeTable, target: &Target, ty: TypeId) -> Agg {
     let Ok(l) = layout::layout_of(t, target, ty) else {
         return Agg::Unsupported(format!("'{}' has no layout", t.display(ty)));
@@ -52,7 +76,7 @@ fn classify_aggregate(t: &TypeTable, target: &Target, ty: TypeId) -> Agg {
         return Agg::Memory;
     }
     let n = usize::try_from(l.size.div_ceil(8)).unwrap_or(2);
-    let mut classes: Vec<Option<RegClass>> = vec![None; n];
+    let mut classes: Vec<Option<Class>> = vec![None; n];
     let mut memory = false;
     let mut unsupported: Option<String> = None;
     leaves(t, target, ty, 0, &mut |leaf| {
@@ -61,7 +85,17 @@ fn classify_aggregate(t: &TypeTable, target: &Target, ty: TypeId) -> Agg {
             return;
         }
         match leaf.kind {
-            LeafKind::LongDouble => memory = true,
+            // X87 and X87UP, merged with what shares the eightbytes: an INTEGER member over
+            // them wins (gcc's merge_classes rule 4 before rule 5), anything else makes the
+            // aggregate MEMORY.
+            LeafKind::LongDouble => {
+                let first = usize::try_from(leaf.offset / 8).unwrap_or(0);
+                for (k, c) in [Class::X87, Class::X87Up].into_iter().enumerate() {
+                    if let Some(slot) = classes.get_mut(first + k) {
+                        *slot = Some(merge(*slot, c));
+                    }
+                }
+            }
             LeafKind::Vector => {
                 unsupported = Some(format!(
                     "'{}' has a vector member, which jitffi's call plans cannot pass (System V vector classes)",
@@ -74,11 +108,13 @@ fn classify_aggregate(t: &TypeTable, target: &Target, ty: TypeId) -> Agg {
             LeafKind::Int | LeafKind::Float => {
                 let first = usize::try_from(leaf.offset / 8).unwrap_or(0);
                 let last = usize::try_from((leaf.offset + leaf.size.max(1) - 1) / 8).unwrap_or(0);
+                let class = if leaf.kind == LeafKind::Int {
+                    Class::Int
+                } else {
+                    Class::Sse
+                };
                 for c in classes.iter_mut().take(last + 1).skip(first) {
-                    *c = match (*c, leaf.kind) {
-                        (Some(RegClass::Int), _) | (_, LeafKind::Int) => Some(RegClass::Int),
-                        _ => Some(RegClass::Float),
-                    };
+                    *c = Some(merge(*c, class));
                 }
             }
         }
@@ -86,9 +122,24 @@ fn classify_aggregate(t: &TypeTable, target: &Target, ty: TypeId) -> Agg {
     if let Some(u) = unsupported {
         return Agg::Unsupported(u);
     }
-    if memory {
+    // Post-merger: a MEMORY eightbyte, or an X87/X87UP one no INTEGER member overrode (an
+    // argument of X87 class goes in memory; a result of a lone long double is `one_long_double`).
+    if memory
+        || classes
+            .iter()
+            .any(|c| matches!(c, Some(Class::Mem | Class::X87 | Class::X87Up)))
+    {
         return Agg::Memory;
     }
+    let classes: Vec<Option<RegClass>> = classes
+        .iter()
+        .map(|c| {
+            c.map(|c| match c {
+                Class::Sse => RegClass::Float,
+                _ => RegClass::Int,
+            })
+        })
+        .collect();
     let size = u32::try_from(l.size).unwrap_or(16);
     // A padding-only last eightbyte (NO_CLASS: `{ _Alignas(16) short a; }` is 16 bytes, 8 of
     // them padding) takes no register: gcc passes that struct in one and the next argument
@@ -296,6 +347,40 @@ mod tests {
         }
         let p = plan("struct s { long double x; int k; }; struct s f(void);", "f");
         assert_eq!(p.ret, RetClass::Sret { size: 32 });
+    }
+
+    #[test]
+    fn an_integer_member_over_a_long_double_wins_its_eightbytes() {
+        // gcc's merge_classes: INTEGER (rule 4) before X87 -> MEMORY (rule 5). This union went
+        // to memory on every backend while gcc passes it in two registers (found by the wide
+        // random corpus, seed 2).
+        let p = plan(
+            "union u { int a[2]; long double x[1]; struct { void *p; unsigned long q; } s; }; \
+             void f(union u);",
+            "f",
+        );
+        assert!(
+            matches!(p.args[0], ArgClass::StructRegs { .. }),
+            "{:?}",
+            p.args[0]
+        );
+        // Only one eightbyte overridden: X87UP alone, MEMORY.
+        let p = plan("union u { long x; long double y; }; void f(union u);", "f");
+        assert!(
+            matches!(p.args[0], ArgClass::StructStack { .. }),
+            "{:?}",
+            p.args[0]
+        );
+        // A float over a long double: MEMORY (rule 5).
+        let p = plan(
+            "union u { double d[2]; long double y; }; void f(union u);",
+            "f",
+        );
+        assert!(
+            matches!(p.args[0], ArgClass::StructStack { .. }),
+            "{:?}",
+            p.args[0]
+        );
     }
 
     #[test]

@@ -32,8 +32,9 @@ pub enum GType {
     F64,
     Ptr,
     Enum,
-    /// `long double`, `__int128`, `unsigned __int128`: only in functions of a generator made
-    /// with [`SigGen::wide`] (parameters, results, variadic tails; never record members).
+    /// `long double`, `__int128`, `unsigned __int128`: only in a generator made with
+    /// [`SigGen::wide`] (parameters, results, variadic tails; `long double` also as a record
+    /// member).
     LongDouble,
     I128,
     U128,
@@ -278,6 +279,10 @@ impl SigGen {
         for j in 0..n {
             let ty = if !self.recs.is_empty() && self.rng.u8(..6) == 0 {
                 GType::Rec(self.rng.usize(..self.recs.len()))
+            } else if self.wide && self.rng.u8(..6) == 0 {
+                // Records of the wide generator may hold long doubles (MEMORY class; a record
+                // of just one is returned in st(0)).
+                GType::LongDouble
             } else {
                 self.scalar()
             };
