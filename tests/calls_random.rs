@@ -169,6 +169,17 @@ fn compile(c: &str, label: &str) -> std::path::PathBuf {
     so
 }
 
+/// Compiles the generated C `c` in scratch directory `label`, declares `decls` in a fresh
+/// context and loads the library.
+fn load(c: &str, decls: &str, label: &str) -> (Ffi, Library) {
+    let so = compile(c, label);
+    let ffi = Ffi::new();
+    ffi.cdef(decls).expect("declarations parse");
+    // SAFETY: the generated library has no initialisers.
+    let lib = unsafe { Library::open(&so.to_string_lossy(), &Default::default()) }.expect("load");
+    (ffi, lib)
+}
+
 /// The arguments of one call: scalars as values, records as bytes (in `owned`, in order).
 struct Args {
     variadic: bool,
@@ -266,17 +277,10 @@ fn check_result(g: &SigGen, ffi: &Ffi, f: &GFunc, r: &Value<'_>, h: u64, what: &
 
 #[test]
 fn random_signatures_jit_and_libffi_agree_with_c() {
-    let seed: u64 = std::env::var("JITFFI_SEED")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0x000c_a115);
+    let seed = seed();
     let n = count();
     let mut g = SigGen::new(seed, 24, n);
-    let so = compile(&g.definitions(), "random-sigs");
-    let ffi = Ffi::new();
-    ffi.cdef(&g.declarations()).expect("declarations parse");
-    // SAFETY: the generated library has no initialisers.
-    let lib = unsafe { Library::open(&so.to_string_lossy(), &Default::default()) }.expect("load");
+    let (ffi, lib) = load(&g.definitions(), &g.declarations(), "random-sigs");
     let funcs: Vec<GFunc> = g.funcs.clone();
     let mut calls = 0;
     let mut jit_compiled = 0;
@@ -381,11 +385,7 @@ fn random_wide_signatures_through_trampolines_and_libffi() {
     let seed = seed() ^ 0x80;
     let n = count();
     let mut g = SigGen::wide(seed, 24, n);
-    let so = compile(&g.definitions(), "random-wide-sigs");
-    let ffi = Ffi::new();
-    ffi.cdef(&g.declarations()).expect("declarations parse");
-    // SAFETY: the generated library has no initialisers.
-    let lib = unsafe { Library::open(&so.to_string_lossy(), &Default::default()) }.expect("load");
+    let (ffi, lib) = load(&g.definitions(), &g.declarations(), "random-wide-sigs");
     let funcs: Vec<GFunc> = g.funcs.clone();
     let (mut calls, mut wide, mut prepared, mut x87_returns) = (0, 0, 0, 0);
     for f in &funcs {
@@ -530,11 +530,7 @@ fn called_back_from_c(mut g: SigGen, seed: u64, label: &str) -> (usize, usize, u
         c.push_str(&format!("{proto} {{ {ret_kw}cb({}); }}\n", pass.join(", ")));
         decls.push_str(&format!("{proto};\n"));
     }
-    let so = compile(&c, label);
-    let ffi = Ffi::new();
-    ffi.cdef(&decls).expect("declarations parse");
-    // SAFETY: the generated library has no initialisers.
-    let lib = unsafe { Library::open(&so.to_string_lossy(), &Default::default()) }.expect("load");
+    let (ffi, lib) = load(&c, &decls, label);
     let (mut calls, mut through_jit, mut refused) = (0, 0, 0);
     for f in &funcs {
         let target = ffi.function(&lib, &f.name).expect("declared");
@@ -693,11 +689,7 @@ fn random_signatures_called_from_host_ir() {
     let seed = seed() ^ 0xe1;
     let n = count();
     let mut g = SigGen::new(seed, 24, n);
-    let so = compile(&g.definitions(), "random-emit");
-    let ffi = Ffi::new();
-    ffi.cdef(&g.declarations()).expect("declarations parse");
-    // SAFETY: the generated library has no initialisers.
-    let lib = unsafe { Library::open(&so.to_string_lossy(), &Default::default()) }.expect("load");
+    let (ffi, lib) = load(&g.definitions(), &g.declarations(), "random-emit");
     let funcs: Vec<GFunc> = g.funcs.clone();
     let mut calls = 0;
     for f in &funcs {
@@ -772,11 +764,7 @@ fn random_signatures_through_prepared_calls() {
     let seed = seed() ^ 0x9e;
     let n = count();
     let mut g = SigGen::new(seed, 24, n);
-    let so = compile(&g.definitions(), "random-prepared");
-    let ffi = Ffi::new();
-    ffi.cdef(&g.declarations()).expect("declarations parse");
-    // SAFETY: the generated library has no initialisers.
-    let lib = unsafe { Library::open(&so.to_string_lossy(), &Default::default()) }.expect("load");
+    let (ffi, lib) = load(&g.definitions(), &g.declarations(), "random-prepared");
     let funcs: Vec<GFunc> = g.funcs.iter().filter(|f| !f.variadic).cloned().collect();
     for f in &funcs {
         let func = ffi.function(&lib, &f.name).expect("declared");

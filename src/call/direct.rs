@@ -244,6 +244,24 @@ pub(crate) fn struct_value(ty: TypeId, size: usize, words: [u64; 2]) -> Value<'s
     Value::Struct(StructValue::inline(ty, size, v.to_le_bytes()))
 }
 
+/// An `__int128` result from the two eightbytes the C function returned in `rax:rdx`.
+pub(crate) fn wide_value(signed: bool, [lo, hi]: [u64; 2]) -> Value<'static> {
+    let bits = crate::value::Bits128::from(u128::from(lo) | (u128::from(hi) << 64));
+    if signed {
+        Value::I128(bits)
+    } else {
+        Value::U128(bits)
+    }
+}
+
+/// A `long double` result from the buffer its trampoline stored `st(0)` into (10 bytes; the
+/// rest is not the value's).
+pub(crate) fn x87_value(stored: &[u8; 16]) -> Value<'static> {
+    let mut bits = [0u8; 16];
+    bits[..10].copy_from_slice(&stored[..10]);
+    Value::F80(crate::F80::from_bits(u128::from_le_bytes(bits)))
+}
+
 /// Calls trampoline `t` whose C function returns a struct in memory: `ret` is the hidden
 /// pointer (with room for the struct), filled by the function.
 ///

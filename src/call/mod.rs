@@ -875,14 +875,8 @@ impl Function {
                     before();
                     let pair = direct::Direct::Struct(false, Some(false));
                     // SAFETY: as above; the C function returns the two eightbytes in rax:rdx.
-                    let [lo, hi] =
-                        unsafe { direct::struct_words(t, pair, a0, &raw mut slow, target) };
-                    let bits = value::Bits128::from(u128::from(lo) | (u128::from(hi) << 64));
-                    after(slow).then_some(if signed {
-                        Value::I128(bits)
-                    } else {
-                        Value::U128(bits)
-                    })
+                    let words = unsafe { direct::struct_words(t, pair, a0, &raw mut slow, target) };
+                    after(slow).then(|| direct::wide_value(signed, words))
                 }
                 TrampRet::X87 => {
                     let mut ten = [0u8; 16];
@@ -891,10 +885,7 @@ impl Function {
                     unsafe {
                         direct::memory_call(t, a0, &raw mut slow, ten.as_mut_ptr(), target);
                     }
-                    let mut bits = [0u8; 16];
-                    bits[..10].copy_from_slice(&ten[..10]);
-                    after(slow)
-                        .then(|| Value::F80(value::F80::from_bits(u128::from_le_bytes(bits))))
+                    after(slow).then(|| direct::x87_value(&ten))
                 }
             }
         };

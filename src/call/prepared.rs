@@ -751,22 +751,42 @@ impl<'a> PreparedCall<'a> {
     /// As [`PreparedCall::call`].
     #[inline(always)]
     unsafe fn call_set<const ERRNO: bool>(&mut self) -> Result<Value<'static>, CallError> {
+        let (a0, target, null) = (
+            self.slots.as_ptr().cast(),
+            self.target,
+            std::ptr::null_mut(),
+        );
+        // Each trampoline arm: `t` is the register trampoline of this signature, which returns
+        // the C function's own result in the form the result's variant names (the prepared
+        // trampoline ignores its second argument); the rest is forwarded.
         let stub = match (self.entry, self.ret) {
             (Entry::Direct(t, Direct::Scalar(d)), Ret::Scalar { tag, ptr_ty }) => {
-                // SAFETY: as below; `t` is the register trampoline of this signature, which
-                // returns the C function's own result, of the Rust type `d` names.
-                return Ok(unsafe { self.call_direct::<ERRNO>(t, d, tag, ptr_ty) });
+                // SAFETY: as above, a scalar of the Rust type `d` names.
+                let bits = around_errno::<ERRNO, _>(|| unsafe {
+                    direct::scalar_bits(t, d, a0, null, target)
+                });
+                // SAFETY: `tag` is the canonical scalar tag of the result type and `bits` its
+                // payload, extended as the stub would.
+                return Ok(unsafe { value::scalar_from_raw(tag, ptr_ty, bits) });
             }
-            (Entry::Direct(t, d), Ret::Struct { ty, size }) => {
-                // SAFETY: as above, for a struct result in registers (at most 16 bytes).
-                return Ok(unsafe { self.call_direct_struct::<ERRNO>(t, d, ty, size) });
+            (Entry::Direct(t, d), Ret::Struct { .. } | Ret::Wide { .. }) => {
+                // SAFETY: as above, two eightbytes in the registers of the classes `d` names
+                // (a struct of at most 16 bytes, or an __int128 in rax:rdx).
+                let words = around_errno::<ERRNO, _>(|| unsafe {
+                    direct::struct_words(t, d, a0, null, target)
+                });
+                return Ok(match self.ret {
+                    Ret::Wide { signed } => direct::wide_value(signed, words),
+                    Ret::Struct { ty, size } => direct::struct_value(ty, size, words),
+                    Ret::Scalar { .. } | Ret::X87 => unreachable!("matched above"),
+                });
             }
             (Entry::Memory(t), Ret::Struct { ty, size }) => {
-                let (a0, buf) = (self.slots.as_ptr().cast(), self.ret_buf.as_mut_ptr().cast());
-                // SAFETY: `t` is this signature's trampoline, which passes `ret_buf` (at least
-                // `size` bytes, 64-aligned) as the hidden pointer; the rest as below.
+                let buf = self.ret_buf.as_mut_ptr().cast();
+                // SAFETY: as above; the hidden pointer is `ret_buf` (at least `size` bytes,
+                // 64-aligned).
                 around_errno::<ERRNO, _>(|| unsafe {
-                    direct::memory_call(t, a0, std::ptr::null_mut(), buf, self.target);
+                    direct::memory_call(t, a0, null, buf, target)
                 });
                 // SAFETY: `ret_buf` holds at least `size` bytes, written by the function.
                 let bytes =
@@ -775,28 +795,12 @@ impl<'a> PreparedCall<'a> {
             }
             (Entry::Memory(t), Ret::X87) => {
                 let mut ten = [0u8; 16];
-                let (a0, buf) = (self.slots.as_ptr().cast(), ten.as_mut_ptr());
-                // SAFETY: `t` is this signature's trampoline, which stores the `long double`
-                // result's 10 bytes at the pointer it is given; the rest as below.
+                let buf = ten.as_mut_ptr();
+                // SAFETY: as above; the trampoline stores st(0)'s 10 bytes at `buf`.
                 around_errno::<ERRNO, _>(|| unsafe {
-                    direct::memory_call(t, a0, std::ptr::null_mut(), buf, self.target);
+                    direct::memory_call(t, a0, null, buf, target)
                 });
-                let mut bits = [0u8; 16];
-                bits[..10].copy_from_slice(&ten[..10]);
-                return Ok(Value::F80(crate::F80::from_bits(u128::from_le_bytes(bits))));
-            }
-            (Entry::Direct(t, d), Ret::Wide { signed }) => {
-                let a0 = self.slots.as_ptr().cast();
-                // SAFETY: as above; the C function returns the two eightbytes in rax:rdx.
-                let [lo, hi] = around_errno::<ERRNO, _>(|| unsafe {
-                    direct::struct_words(t, d, a0, std::ptr::null_mut(), self.target)
-                });
-                let bits = value::Bits128::from(u128::from(lo) | (u128::from(hi) << 64));
-                return Ok(if signed {
-                    Value::I128(bits)
-                } else {
-                    Value::U128(bits)
-                });
+                return Ok(direct::x87_value(&ten));
             }
             (Entry::Stub(f), _) => f,
             (Entry::Direct(..) | Entry::Memory(_), _) => {
@@ -828,50 +832,6 @@ impl<'a> PreparedCall<'a> {
                 unreachable!("no Cranelift stub returns a long double or an __int128")
             }
         })
-    }
-
-    /// Calls the register trampoline `t` and makes the result's `Value`.
-    ///
-    /// # Safety
-    ///
-    /// As [`PreparedCall::call`]; `t` is this signature's trampoline and `d` its result type.
-    #[inline(always)]
-    unsafe fn call_direct<const ERRNO: bool>(
-        &self,
-        t: usize,
-        d: direct::ScalarRet,
-        tag: u8,
-        ptr_ty: u32,
-    ) -> Value<'static> {
-        let a0 = self.slots.as_ptr().cast();
-        // SAFETY: forwarded; the prepared trampoline ignores its second argument.
-        let bits = around_errno::<ERRNO, _>(|| unsafe {
-            direct::scalar_bits(t, d, a0, std::ptr::null_mut(), self.target)
-        });
-        // SAFETY: `tag` is the canonical scalar tag of the result type and `bits` its
-        // payload, extended as the stub would.
-        unsafe { value::scalar_from_raw(tag, ptr_ty, bits) }
-    }
-
-    /// Calls the register trampoline `t` of a function returning a struct in registers.
-    ///
-    /// # Safety
-    ///
-    /// As [`PreparedCall::call_direct`]; `d` is a `Direct::Struct` of the result's classes.
-    #[inline(always)]
-    unsafe fn call_direct_struct<const ERRNO: bool>(
-        &self,
-        t: usize,
-        d: Direct,
-        ty: TypeId,
-        size: usize,
-    ) -> Value<'static> {
-        let a0 = self.slots.as_ptr().cast();
-        // SAFETY: forwarded.
-        let words = around_errno::<ERRNO, _>(|| unsafe {
-            direct::struct_words(t, d, a0, std::ptr::null_mut(), self.target)
-        });
-        direct::struct_value(ty, size, words)
     }
 
     #[cold]
