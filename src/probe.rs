@@ -106,13 +106,14 @@ struct Gen<'a> {
 }
 
 /// The C spelling of a type usable in the probe, if it has one. gcc's builtin `va_list`
-/// structure cannot be named in C; a parameter of that type (adjusted to a pointer on x86-64)
-/// is spelled `__builtin_va_list`, which C adjusts the same way.
+/// structure (`struct __va_list_tag` on x86-64, `struct __va_list` on AArch64) cannot be
+/// named in C; a parameter of that type adjusted to a pointer (x86-64's array type) is
+/// spelled `__builtin_va_list`, which C adjusts the same way.
 fn c_name(t: &TypeTable, id: TypeId) -> Option<String> {
     let s = t
         .display(id)
         .replace("struct __va_list_tag *", "__builtin_va_list");
-    (!s.contains("<anonymous>") && !s.contains("__va_list_tag")).then_some(s)
+    (!s.contains("<anonymous>") && !s.contains("struct __va_list")).then_some(s)
 }
 
 fn c_string(s: &str) -> String {
@@ -391,23 +392,43 @@ impl Probe {
     ///
     /// [`ProbeError`] if the probe does not compile or run.
     pub fn check(&self, dir: &Path, extra_cc_args: &[&str]) -> Result<Vec<Mismatch>, ProbeError> {
+        let cc = std::env::var("CC").unwrap_or_else(|_| "cc".into());
+        self.check_with(dir, &cc, extra_cc_args, None)
+    }
+
+    /// [`Probe::check`] with compiler `cc` and, if given, a `runner` that runs the program:
+    /// for a probe of another target, its cross compiler and an emulator
+    /// (`aarch64-linux-gnu-gcc` with `-static`, run by `qemu-aarch64`).
+    ///
+    /// # Errors
+    ///
+    /// [`ProbeError`] if the probe does not compile or run.
+    pub fn check_with(
+        &self,
+        dir: &Path,
+        cc: &str,
+        cc_args: &[&str],
+        runner: Option<&str>,
+    ) -> Result<Vec<Mismatch>, ProbeError> {
         std::fs::create_dir_all(dir)?;
         let c_file = dir.join("probe.c");
         let exe = dir.join("probe");
         std::fs::write(&c_file, &self.source)?;
-        let cc = std::env::var("CC").unwrap_or_else(|_| "cc".into());
-        let out = Command::new(&cc)
+        let out = Command::new(cc)
             .args(["-w", "-std=gnu11", "-O0", "-o"])
             .arg(&exe)
             .arg(&c_file)
-            .args(extra_cc_args)
+            .args(cc_args)
             .output()?;
         if !out.status.success() {
             let stderr = String::from_utf8_lossy(&out.stderr);
             let first: String = stderr.lines().take(30).collect::<Vec<_>>().join("\n");
             return Err(ProbeError::Compile { stderr: first });
         }
-        let run = Command::new(&exe).output()?;
+        let run = match runner {
+            Some(r) => Command::new(r).arg(&exe).output()?,
+            None => Command::new(&exe).output()?,
+        };
         if !run.status.success() {
             return Err(ProbeError::Run {
                 stderr: String::from_utf8_lossy(&run.stderr).into_owned(),

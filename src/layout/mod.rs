@@ -233,9 +233,11 @@ fn excess_unit_span(bitpos: u64, width: u64, align_bits: u64, size_bits: u64) ->
 ///   declared type than the type has, in which case it moves to the next unit; `packed` and
 ///   `#pragma pack` disable that rule, so packed bit-fields straddle freely;
 /// - a named bit-field raises the record's alignment to its type's alignment (capped by
-///   `#pragma pack`, lowered to 1 by `packed`); unnamed ones do not;
+///   `#pragma pack`, lowered to 1 by `packed`); unnamed ones do not, except on AArch64
+///   (gcc's `TARGET_ALIGN_ANON_BITFIELD`, as AAPCS64 asks: [`Target::anon_bitfields_align`]);
 /// - a zero-width bit-field aligns the next member to its type's alignment, ignoring `packed`
-///   and `#pragma pack`, and does not change the record's alignment;
+///   and `#pragma pack`, and does not change the record's alignment, except on AArch64, where
+///   it raises it to that alignment (`packed` and `#pragma pack` notwithstanding);
 /// - a flexible array member adds no size but its element's alignment;
 /// - the size is rounded up to the alignment, which an `aligned` attribute on the type raises.
 ///
@@ -303,6 +305,9 @@ pub fn layout_record(
                 f.bit_offset = at;
                 f.offset = at / 8;
                 end = at;
+                if target.anon_bitfields_align() {
+                    rec_align = rec_align.max(fl.align);
+                }
             }
             Some(w) => {
                 let width = u64::from(w);
@@ -320,7 +325,7 @@ pub fn layout_record(
                 f.bit_offset = at;
                 f.offset = at / 8;
                 end = at.checked_add(width).ok_or_else(overflow)?;
-                if f.name.is_some() {
+                if f.name.is_some() || target.anon_bitfields_align() {
                     let mut a = fl.align;
                     if let Some(p) = attrs.pack {
                         a = a.min(p);

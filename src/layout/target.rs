@@ -1,14 +1,17 @@
 //! The data model of a target: sizes and alignments of the base types and the layout quirks that
 //! differ between ABIs.
 //!
-//! Only x86-64 System V (Linux) is tested against a compiler here. AArch64 (AAPCS64, Linux) is
-//! described so it can be added; where it differs:
+//! x86-64 System V (Linux) is tested against `cc`; AArch64 (AAPCS64, Linux) against
+//! `aarch64-linux-gnu-gcc`, its probes run under qemu (`tests/aarch64_qemu.rs`: random records
+//! of every kind `tests/layout_vs_cc.rs` makes). Where AArch64 differs:
 //! - plain `char` is unsigned;
 //! - `long double` is IEEE binary128 (16 bytes, 16-byte aligned) instead of x87 80-bit padded
-//!   to 16 bytes; the size and alignment are the same, the representation is not;
+//!   to 16 bytes; the size and alignment are the same, the representation is not; gcc has no
+//!   `__float128` there;
 //! - bit-field placement follows the same "may not straddle an aligned unit of its declared
-//!   type" rule as gcc's generic `PCC_BITFIELD_TYPE_MATTERS` code, and unnamed bit-fields do not
-//!   raise the struct's alignment on either target;
+//!   type" rule as gcc's generic `PCC_BITFIELD_TYPE_MATTERS` code, but unnamed bit-fields
+//!   (zero-width ones too) raise the struct's alignment as named ones do
+//!   ([`Target::anon_bitfields_align`]; on x86-64 they do not);
 //! - `va_list` is a 32-byte struct (`__stack`, `__gr_top`, `__vr_top`, `__gr_offs`, `__vr_offs`)
 //!   passed by reference, not a one-element array of `struct __va_list_tag`.
 #![forbid(unsafe_code)]
@@ -20,7 +23,8 @@ use crate::ctype::Prim;
 pub enum Arch {
     /// x86-64, System V ABI (Linux, BSD, macOS data model).
     X86_64,
-    /// AArch64, AAPCS64 (Linux data model). Described, not yet tested against a compiler.
+    /// AArch64, AAPCS64 (Linux data model). Tested against the cross gcc under qemu
+    /// (`tests/aarch64_qemu.rs`).
     Aarch64,
 }
 
@@ -67,6 +71,13 @@ impl Target {
         } else {
             Target::x86_64_sysv()
         }
+    }
+
+    /// Whether an unnamed bit-field (zero-width ones included) raises its record's alignment
+    /// to its type's, as a named one does: on AArch64 (AAPCS64; gcc's
+    /// `TARGET_ALIGN_ANON_BITFIELD`), not on x86-64 System V.
+    pub fn anon_bitfields_align(&self) -> bool {
+        self.arch == Arch::Aarch64
     }
 
     /// `(sizeof, _Alignof)` of a base type.
@@ -119,12 +130,12 @@ typedef long off_t; typedef int pid_t; typedef long time_t;
 typedef unsigned short char16_t; typedef unsigned int char32_t;
 typedef unsigned int wint_t;
 typedef __int128 __int128_t; typedef unsigned __int128 __uint128_t;
-typedef _Float128 __float128;
 struct _IO_FILE;
 typedef struct _IO_FILE FILE;
 ";
 
-const BUILTINS_X86_64: &str = "\ntypedef int wchar_t;\nstruct __va_list_tag {\n    unsigned int gp_offset;\n    unsigned int fp_offset;\n    void *overflow_arg_area;\n    void *reg_save_area;\n};\ntypedef struct __va_list_tag __builtin_va_list[1];\ntypedef __builtin_va_list va_list;\n";
+// GCC has `__float128` on x86-64 only (on AArch64, `long double` is the binary128 type).
+const BUILTINS_X86_64: &str = "\ntypedef _Float128 __float128;\ntypedef int wchar_t;\nstruct __va_list_tag {\n    unsigned int gp_offset;\n    unsigned int fp_offset;\n    void *overflow_arg_area;\n    void *reg_save_area;\n};\ntypedef struct __va_list_tag __builtin_va_list[1];\ntypedef __builtin_va_list va_list;\n";
 
 const BUILTINS_AARCH64: &str = "
 typedef unsigned int wchar_t;
@@ -142,4 +153,30 @@ typedef __builtin_va_list va_list;
 /// The builtin cdef text for a target: the common part plus the architecture's part.
 pub(crate) fn builtin_text(target: &Target) -> String {
     format!("{COMMON_BUILTINS}{}", target.builtin_cdef())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Ffi;
+
+    /// Found by tests/aarch64_qemu.rs (the cross gcc's answers): unnamed and zero-width
+    /// bit-fields raise a struct's alignment on AArch64, not on x86-64.
+    #[test]
+    fn unnamed_bit_fields_align_the_struct_on_aarch64_only() {
+        let decls = "struct u { long long : 21; };\n\
+                     struct z { char c; unsigned long long : 0; char d; };\n\
+                     #pragma pack(push, 2)\nstruct p { short s; unsigned long long : 0; };\n#pragma pack(pop)\n";
+        for (target, u, z, p) in [
+            (Target::x86_64_sysv(), (3, 1), (9, 1), (8, 2)),
+            (Target::aarch64_linux(), (8, 8), (16, 8), (8, 8)),
+        ] {
+            let ffi = Ffi::with_target(target);
+            ffi.cdef(decls).expect("cdef");
+            for (name, want) in [("struct u", u), ("struct z", z), ("struct p", p)] {
+                let l = ffi.type_of(name).expect(name).layout().expect("layout");
+                assert_eq!((l.size, l.align), want, "{name} on {:?}", ffi.target().arch);
+            }
+        }
+    }
 }
