@@ -198,7 +198,7 @@ impl Builder {
             ));
         }
         match class {
-            ArgClass::StructRegs { parts, size } => {
+            ArgClass::StructRegs { parts, size, .. } => {
                 // Only the bytes the registers carry: a padding-only last eightbyte (System V's
                 // NO_CLASS) is left out, because libffi's closures would take a register for
                 // it (its calls do not). The value's other bytes are padding.
@@ -288,6 +288,7 @@ impl FfiCall {
                         &ArgClass::StructRegs {
                             parts: parts.clone(),
                             size: *size,
+                            align: 8,
                         },
                         ret,
                     )?;

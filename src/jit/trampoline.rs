@@ -711,6 +711,7 @@ mod tests {
                         },
                     ],
                     size: 12,
+                    align: 8,
                 },
                 int(8, true),
             ],
@@ -828,7 +829,11 @@ mod tests {
             },
         ];
         let p = plan(
-            vec![ArgClass::StructRegs { parts, size: 12 }],
+            vec![ArgClass::StructRegs {
+                parts,
+                size: 12,
+                align: 4,
+            }],
             RetClass::Void,
         );
         let convs = [Conv::Struct {
@@ -942,6 +947,7 @@ mod tests {
                 vec![ArgClass::StructRegs {
                     parts: vec![part(size)],
                     size,
+                    align: 1,
                 }],
                 RetClass::Void,
             );

@@ -1,15 +1,19 @@
 //! AAPCS64 classification (Arm "Procedure Call Standard for the Arm 64-bit Architecture",
-//! section 6.8, Linux flavour). Implemented from the specification; not yet exercised against a
-//! compiler (jitffi's tested target is x86-64).
+//! section 6.8, Linux flavour). Proven against gcc under qemu: `tests/aarch64_qemu.rs` runs
+//! the stubs and thunks `jitffi::cross` compiles from these plans for random signatures
+//! (`jit/lower.rs` turns a plan into Cranelift parameters), both directions, against the cross
+//! gcc's own calls.
 //!
 //! - Integers and pointers: `x0`–`x7` (NGRN), then 8-byte stack slots. The callee extends
 //!   narrow integers (Apple's variant makes the caller extend them to 32 bits).
 //! - `float`/`double`: `v0`–`v7` (NSRN), then the stack.
-//! - Homogeneous floating-point aggregates (1 to 4 members of one floating type): in
-//!   consecutive `v` registers if all fit, else on the stack (and no more `v` registers).
-//! - Other aggregates: larger than 16 bytes → passed as a pointer to a caller-made copy; else in
-//!   `ceil(size/8)` consecutive `x` registers (an even register first if 16-byte aligned) if all
-//!   fit, else on the stack (and no more `x` registers).
+//! - Homogeneous floating-point aggregates (1 to 4 members of one floating type and no padding:
+//!   gcc's rule): in consecutive `v` registers if all fit, else on the stack (and no more `v`
+//!   registers).
+//! - Other aggregates: larger than 16 bytes → passed as a pointer to a caller-made copy (the
+//!   pointer takes an `x` register); else in `ceil(size/8)` consecutive `x` registers (an even
+//!   register first if aligned to 16 or more) if all fit, else on the stack (and no more `x`
+//!   registers), on a 16-byte boundary if aligned to 16 or more.
 //! - Results: scalars in `x0`/`v0`; HFAs in `v0`–`v3`; aggregates of at most 16 bytes in
 //!   `x0`/`x1`; larger ones through the indirect result register `x8` (not a regular argument).
 //! - Variadic calls follow the same rules on Linux (Apple puts every variadic argument on the
@@ -27,19 +31,23 @@ use crate::layout::Target;
 const XREGS: usize = 8;
 const VREGS: usize = 8;
 
-/// The members of a homogeneous floating-point aggregate: `(count, member size)`.
-fn hfa(t: &TypeTable, target: &Target, ty: TypeId) -> Option<(usize, u64)> {
-    let mut sizes = Vec::new();
+/// The members of a homogeneous floating-point aggregate, `(offset, size)` each, in order: one
+/// to four members of one floating type and nothing else, not even padding (GCC's rule: a
+/// 16-aligned struct of three floats is not an HFA; its size is 16, not 12).
+fn hfa(t: &TypeTable, target: &Target, ty: TypeId, size: u32) -> Option<Vec<(u64, u64)>> {
+    let mut members = Vec::new();
     let mut ok = true;
     leaves(t, target, ty, 0, &mut |l| {
         if l.kind == LeafKind::Float {
-            sizes.push((l.offset, l.size));
+            members.push((l.offset, l.size));
         } else {
             ok = false;
         }
     });
-    let first = sizes.first()?.1;
-    (ok && sizes.len() <= 4 && sizes.iter().all(|s| s.1 == first)).then_some((sizes.len(), first))
+    let first = members.first()?.1;
+    let unpadded = u64::from(size) == first * members.len() as u64;
+    (ok && unpadded && members.len() <= 4 && members.iter().all(|m| m.1 == first))
+        .then_some(members)
 }
 
 /// Classifies a call on AArch64: `all` are the C types of every argument.
@@ -65,13 +73,13 @@ pub fn classify(
                 t.display(ty)
             ));
         }
-        if let Some((n, each)) = hfa(t, target, ty) {
-            let each = u32::try_from(each).unwrap_or(8);
-            let parts = (0..n)
-                .map(|i| Part {
+        if let Some(members) = hfa(t, target, ty, size) {
+            let parts = members
+                .into_iter()
+                .map(|(offset, each)| Part {
                     class: RegClass::Float,
-                    offset: u32::try_from(i).unwrap_or(0) * each,
-                    size: each,
+                    offset: u32::try_from(offset).unwrap_or(0),
+                    size: u32::try_from(each).unwrap_or(8),
                 })
                 .collect();
             return Ok((parts, size, align));
@@ -106,34 +114,35 @@ pub fn classify(
         let class = match t.raw_type(ty) {
             _ if super::is_aggregate(t, ty) => match aggregate_parts(ty) {
                 Err(e) => ArgClass::Unsupported(e),
-                Ok((parts, size, _)) if parts.iter().all(|p| p.class == RegClass::Float) => {
+                // On the stack, a composite is aligned to 8, or to 16 if it is aligned to 16
+                // or more (C.14); in registers, one aligned to 16 or more starts at an even
+                // register (C.12).
+                Ok((parts, size, align)) if parts.iter().all(|p| p.class == RegClass::Float) => {
+                    let align = u32::try_from(align.clamp(8, 16)).unwrap_or(8);
                     if nsrn + parts.len() <= VREGS {
                         nsrn += parts.len();
-                        ArgClass::StructRegs { parts, size }
+                        ArgClass::StructRegs { parts, size, align }
                     } else {
                         nsrn = VREGS;
-                        ArgClass::StructStack {
-                            size,
-                            align: 8,
-                            parts,
-                        }
+                        ArgClass::StructStack { size, align, parts }
                     }
                 }
-                Ok((_, size, _)) if size > 16 => ArgClass::StructRef { size },
+                Ok((_, size, _)) if size > 16 => {
+                    // The address of the caller's copy takes an `x` register like a pointer.
+                    ngrn += 1;
+                    ArgClass::StructRef { size }
+                }
                 Ok((parts, size, align)) => {
+                    let align = u32::try_from(align.clamp(8, 16)).unwrap_or(8);
                     if align == 16 && ngrn % 2 == 1 {
                         ngrn += 1;
                     }
                     if ngrn + parts.len() <= XREGS {
                         ngrn += parts.len();
-                        ArgClass::StructRegs { parts, size }
+                        ArgClass::StructRegs { parts, size, align }
                     } else {
                         ngrn = XREGS;
-                        ArgClass::StructStack {
-                            size,
-                            align: u32::try_from(align).unwrap_or(8),
-                            parts,
-                        }
+                        ArgClass::StructStack { size, align, parts }
                     }
                 }
             },
@@ -182,5 +191,44 @@ mod tests {
         assert!(
             matches!(&p.args[0], ArgClass::StructRegs { parts, .. } if parts.iter().all(|p| p.class == RegClass::Int))
         );
+    }
+
+    /// Found by tests/aarch64_qemu.rs: three floats padded to 16 bytes by `_Alignas` are no
+    /// HFA for gcc; they go in an even pair of x registers (x2, x3 after an int in x0).
+    #[test]
+    fn a_padded_struct_of_floats_is_not_an_hfa() {
+        let p = plan("struct p { _Alignas(16) float a; float b, c; }; void f(int, struct p);");
+        assert_eq!(
+            p.args[1],
+            ArgClass::StructRegs {
+                parts: vec![
+                    Part {
+                        class: RegClass::Int,
+                        offset: 0,
+                        size: 8
+                    },
+                    Part {
+                        class: RegClass::Int,
+                        offset: 8,
+                        size: 8
+                    },
+                ],
+                size: 16,
+                align: 16,
+            }
+        );
+    }
+
+    /// Found by tests/aarch64_qemu.rs: the address of a large struct's copy takes an x
+    /// register, so seven more longs leave the last one on the stack.
+    #[test]
+    fn a_struct_by_reference_takes_a_register() {
+        let p = plan(
+            "struct big { long a, b, c; }; struct two { long a, b; }; \
+             void f(struct big, long, long, long, long, long, long, struct two);",
+        );
+        assert_eq!(p.args[0], ArgClass::StructRef { size: 24 });
+        // x0 (the copy), x1-x6: the 16-byte struct no longer fits in registers.
+        assert!(matches!(p.args[7], ArgClass::StructStack { size: 16, .. }));
     }
 }

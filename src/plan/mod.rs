@@ -5,8 +5,8 @@
 //! parameters, the libffi fallback to `ffi_type`s. Classification is per ABI, one file each,
 //! over the common [`Leaf`] walk of a record's scalar members:
 //! - `sysv_x64.rs`: System V x86-64 (Linux, BSD, macOS) — implemented and tested;
-//! - `aarch64.rs`: AAPCS64 (Linux) — implemented from the specification, not yet exercised
-//!   against a compiler;
+//! - `aarch64.rs`: AAPCS64 (Linux) — implemented and proven against gcc under qemu
+//!   (`tests/aarch64_qemu.rs`, through `jitffi::cross`);
 //! - `win64.rs`: Windows x64 — implemented from the specification, not yet exercised.
 #![forbid(unsafe_code)]
 #![warn(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
@@ -75,6 +75,8 @@ pub enum ArgClass {
         parts: Vec<Part>,
         /// The struct's size.
         size: u32,
+        /// Its alignment (AAPCS64 starts a 16-aligned one at an even register).
+        align: u32,
     },
     /// A struct or union copied onto the stack (SysV MEMORY class, or no registers left).
     StructStack {

@@ -241,7 +241,7 @@ pub fn classify(
                         if ints_fit && sses_fit {
                             gprs += need_int;
                             xmms += need_sse;
-                            ArgClass::StructRegs { parts, size }
+                            ArgClass::StructRegs { parts, size, align }
                         } else {
                             ArgClass::StructStack { size, align, parts }
                         }
@@ -415,7 +415,8 @@ mod tests {
             p.args[0],
             ArgClass::StructRegs {
                 parts: parts(&[(RegClass::Float, 0, 8), (RegClass::Int, 8, 8)]),
-                size: 16
+                size: 16,
+                align: 8
             }
         );
         let p = plan("struct s { float a, b; int c; }; void f(struct s);", "f");
@@ -423,7 +424,8 @@ mod tests {
             p.args[0],
             ArgClass::StructRegs {
                 parts: parts(&[(RegClass::Float, 0, 8), (RegClass::Int, 8, 4)]),
-                size: 12
+                size: 12,
+                align: 4
             }
         );
         let p = plan("struct s { float a; int b; }; void f(struct s);", "f");
@@ -431,7 +433,8 @@ mod tests {
             p.args[0],
             ArgClass::StructRegs {
                 parts: parts(&[(RegClass::Int, 0, 8)]),
-                size: 8
+                size: 8,
+                align: 4
             }
         );
     }
@@ -511,7 +514,8 @@ mod tests {
             p.args[7],
             ArgClass::StructRegs {
                 parts: parts(&[(RegClass::Float, 0, 4)]),
-                size: 4
+                size: 4,
+                align: 4
             }
         );
     }

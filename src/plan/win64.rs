@@ -62,6 +62,8 @@ pub fn classify(
                         size,
                     }],
                     size,
+                    // Win64 passes no aggregate in a register pair; the alignment plays no part.
+                    align: size,
                 },
                 Ok((false, size)) => ArgClass::StructRef { size },
                 Err(e) => ArgClass::Unsupported(e),
@@ -110,7 +112,8 @@ mod tests {
                     offset: 0,
                     size: 8
                 }],
-                size: 8
+                size: 8,
+                align: 8
             }
         );
         assert_eq!(p.args[1], ArgClass::StructRef { size: 12 });
