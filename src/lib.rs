@@ -105,6 +105,7 @@ pub mod cdata;
 mod cdef;
 mod cif;
 mod context;
+pub mod cross;
 pub mod ctype;
 #[cfg(feature = "cli")]
 pub mod dump;

@@ -41,7 +41,8 @@ use cranelift_codegen::ir::{
 };
 use cranelift_frontend::FunctionBuilder;
 
-use super::stub::{check_arg_classes, part_type, round8};
+use super::lower::{Arch, Form, lower_args, part_type};
+use super::stub::round8;
 use super::{JitEngine, JitError};
 use crate::plan::{ArgClass, CallPlan, RegClass, RetClass};
 use crate::value::{self, Conv, tag};
@@ -186,7 +187,7 @@ impl JitEngine {
         if plan.variadic {
             return Err(JitError("variadic callbacks".into()));
         }
-        check_arg_classes(plan)?;
+        lower_args(plan, self.arch())?;
         let reg = ctx_reg(plan).ok_or_else(|| {
             JitError("every argument register is taken: no room for the context".into())
         })?;
@@ -218,15 +219,8 @@ impl JitEngine {
     /// The Cranelift signature of a C function of `plan` as its *callee* sees it: like the
     /// caller's, but integer results narrower than 32 bits are returned extended to 32 (the
     /// callers clang compiles rely on that).
-    fn thunk_signature(&self, plan: &CallPlan) -> Signature {
-        let mut sig = self.callee_signature(plan);
-        if let RetClass::Int { bytes, .. } = plan.ret
-            && bytes < 4
-            && let Some(r) = sig.returns.first_mut()
-        {
-            *r = AbiParam::new(types::I32);
-        }
-        sig
+    fn thunk_signature(&self, plan: &CallPlan) -> Result<Signature, JitError> {
+        thunk_signature(plan, self.call_conv(), self.pointer_type(), self.arch())
     }
 
     fn codegen_thunk(
@@ -237,7 +231,8 @@ impl JitEngine {
         reg: CtxReg,
     ) -> Result<Vec<u8>, JitError> {
         let ptr = self.pointer_type();
-        let c_sig = self.thunk_signature(plan);
+        let c_sig = self.thunk_signature(plan)?;
+        let arch = self.arch();
         let mut sig = c_sig.clone();
         sig.params.push(AbiParam::new(match reg {
             CtxReg::Int(_) => ptr,
@@ -272,9 +267,11 @@ impl JitEngine {
                     let t = Thunk {
                         ptr,
                         call_conv,
+                        arch,
                         plan,
                         convs,
                     };
+                    let dispatch = b.ins().iconst(ptr, dispatch as i64);
                     t.values_and_dispatch(&mut b, c_params, ctx, dispatch)?;
                 }
             }
@@ -284,12 +281,32 @@ impl JitEngine {
     }
 }
 
-/// What an untyped thunk is built from.
-struct Thunk<'a> {
-    ptr: Type,
+/// The Cranelift signature of a C function of `plan` as its *callee* sees it: like the
+/// caller's ([`super::stub::signature_of`]), but integer results narrower than 32 bits are
+/// returned extended to 32 (the callers clang compiles rely on that).
+pub(super) fn thunk_signature(
+    plan: &CallPlan,
     call_conv: cranelift_codegen::isa::CallConv,
-    plan: &'a CallPlan,
-    convs: &'a [Conv],
+    ptr: Type,
+    arch: Arch,
+) -> Result<Signature, JitError> {
+    let mut sig = super::stub::signature_of(plan, call_conv, ptr, arch)?;
+    if let RetClass::Int { bytes, .. } = plan.ret
+        && bytes < 4
+        && let Some(r) = sig.returns.first_mut()
+    {
+        *r = AbiParam::new(types::I32);
+    }
+    Ok(sig)
+}
+
+/// What an untyped thunk is built from.
+pub(super) struct Thunk<'a> {
+    pub ptr: Type,
+    pub call_conv: cranelift_codegen::isa::CallConv,
+    pub arch: Arch,
+    pub plan: &'a CallPlan,
+    pub convs: &'a [Conv],
 }
 
 impl Thunk<'_> {
@@ -301,12 +318,12 @@ impl Thunk<'_> {
     /// pointers, the pointer type; structs become borrowed `StructValue`s whose bytes are the
     /// register parts stored to the frame, or the caller's copy on the stack. Every store is
     /// 8 bytes wide, so the closure's loads of tags and payloads forward from them.
-    fn values_and_dispatch(
+    pub(super) fn values_and_dispatch(
         &self,
         b: &mut FunctionBuilder<'_>,
         c_params: &[cranelift_codegen::ir::Value],
         ctx: cranelift_codegen::ir::Value,
-        dispatch: usize,
+        dispatch: cranelift_codegen::ir::Value,
     ) -> Result<(), JitError> {
         let (ptr, plan) = (self.ptr, self.plan);
         let n = plan.args.len();
@@ -323,17 +340,23 @@ impl Thunk<'_> {
                 4,
             )))
         };
-        let bytes_len: usize = plan
-            .args
-            .iter()
-            .map(|a| match a {
-                ArgClass::StructRegs { size, .. } => round8(*size).max(8) as usize,
-                _ => 0,
-            })
-            .sum();
+        let lowered = lower_args(plan, self.arch)?;
+        // Room for the parameters of each struct received in parts (every part stored as a
+        // whole register, so each ends on an 8-byte boundary of its struct's room).
+        let room = |l: &super::lower::Lowered| match &l.form {
+            Form::Parts(parts) => parts.iter().map(|p| p.offset + 8).max().unwrap_or(0),
+            _ => 0,
+        };
+        let bytes_len: usize = lowered.iter().map(|l| room(l) as usize).sum();
         let values = slot(b, n * VALUE_SIZE)?;
         let bytes = slot(b, bytes_len)?;
-        let result = slot(b, 16)?;
+        let result = slot(
+            b,
+            match plan.ret {
+                RetClass::StructRegs { size, .. } => round8(size).max(16) as usize,
+                _ => 16,
+            },
+        )?;
         let mut params = c_params.iter().copied();
         let sret = match plan.ret {
             RetClass::Sret { .. } => params.next(),
@@ -345,10 +368,9 @@ impl Thunk<'_> {
                 .ok_or_else(|| JitError("internal: thunk parameters do not match the plan".into()))
         };
         let mut bytes_at = 0i32;
-        let pads = super::stub::stack_padding(plan);
-        for (i, (a, conv)) in plan.args.iter().zip(self.convs).enumerate() {
-            if pads[i] {
-                // The stack pad before a 16-aligned struct (`stack_padding`).
+        for (i, ((a, conv), l)) in plan.args.iter().zip(self.convs).zip(&lowered).enumerate() {
+            for _ in &l.fill {
+                // A pad or dummy register (`lower_args`): nothing to receive.
                 next()?;
             }
             let at =
@@ -360,22 +382,23 @@ impl Thunk<'_> {
                 let v = b.ins().iconst(types::I64, k);
                 b.ins().stack_store(ptr, v, values, at + off);
             };
-            let data = match a {
-                ArgClass::StructStack { .. } => Some(next()?),
-                ArgClass::StructRegs { parts, size } => {
+            let data = match (a, &l.form) {
+                (ArgClass::Unsupported(_), _) => {
+                    return Err(JitError(format!("argument {} cannot be received", i + 1)));
+                }
+                // The caller's copy (on the stack, or by reference).
+                (_, Form::StackCopy(_) | Form::ByRef(_)) => Some(next()?),
+                (_, Form::Parts(parts)) => {
                     for p in parts {
                         let v = next()?;
                         let o = bytes_at + i32::try_from(p.offset).unwrap_or(0);
                         b.ins().stack_store(ptr, v, bytes, o);
                     }
                     let addr = b.ins().stack_addr(ptr, bytes, bytes_at);
-                    bytes_at += i32::try_from(round8(*size).max(8)).unwrap_or(0);
+                    bytes_at += i32::try_from(room(l)).unwrap_or(0);
                     Some(addr)
                 }
-                ArgClass::StructRef { .. } | ArgClass::Unsupported(_) => {
-                    return Err(JitError(format!("argument {} cannot be received", i + 1)));
-                }
-                _ => None,
+                (_, Form::Scalar(_)) => None,
             };
             if let Some(data) = data {
                 let Conv::Struct { ty, size } = *conv else {
@@ -445,9 +468,8 @@ impl Thunk<'_> {
         dsig.params
             .extend([AbiParam::new(ptr), AbiParam::new(ptr), AbiParam::new(ptr)]);
         let dsig = b.import_signature(dsig);
-        let addr = b.ins().iconst(ptr, dispatch as i64);
         b.ins()
-            .call_indirect(dsig, addr, &[ctx, values_addr, ret_addr]);
+            .call_indirect(dsig, dispatch, &[ctx, values_addr, ret_addr]);
         let flags = MemFlagsData::trusted();
         let load = |b: &mut FunctionBuilder<'_>, ty: Type, off: u32| {
             b.ins()

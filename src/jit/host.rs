@@ -20,7 +20,8 @@ use cranelift_codegen::ir::{
 use cranelift_frontend::FunctionBuilder;
 
 use super::JitError;
-use super::stub::{int_type, part_type, round8, signature_of, stack_padding};
+use super::lower::{Arch, Fill, Form, lower_args, part_type};
+use super::stub::{int_type, round8, signature_of};
 use crate::errno::{restore_errno, save_errno};
 use crate::plan::{ArgClass, CallPlan, Part, RegClass, RetClass};
 
@@ -182,7 +183,7 @@ pub(crate) fn emit_call(
     if let Some(why) = plan.unsupported() {
         return Err(JitError(why));
     }
-    super::stub::check_arg_classes(plan)?;
+    let lowered = lower_args(plan, Arch::X64)?;
     if args.len() != plan.args.len() {
         return Err(JitError(format!(
             "{} arguments for a plan of {}",
@@ -199,13 +200,8 @@ pub(crate) fn emit_call(
     if let (RetClass::Sret { .. }, Some(s)) = (&plan.ret, ret_slot) {
         call_args.push(b.ins().stack_addr(ptr, s, 0));
     }
-    let pads = stack_padding(plan);
-    for ((class, &v), pad) in plan.args.iter().zip(args).zip(pads) {
-        if pad {
-            // The pad's 8 bytes (copied to the stack; their value does not matter).
-            let s = slot(b, 8);
-            call_args.push(b.ins().stack_addr(ptr, s, 0));
-        }
+    for ((class, &v), l) in plan.args.iter().zip(args).zip(&lowered) {
+        push_fills(b, &l.fill, ptr, &mut call_args);
         match class {
             ArgClass::Int { bytes, signed } if *bytes < 4 => {
                 call_args.push(if *signed {
@@ -217,20 +213,12 @@ pub(crate) fn emit_call(
             ArgClass::Int { .. } | ArgClass::F32 | ArgClass::F64 | ArgClass::Ptr => {
                 call_args.push(v);
             }
-            ArgClass::StructRegs { parts, .. } => {
-                for p in parts {
-                    call_args.push(load_part(b, v, *p));
-                }
+            ArgClass::StructRegs { .. }
+            | ArgClass::StructStack { .. }
+            | ArgClass::StructRef { .. } => {
+                push_struct(b, &l.form, v, ptr, host_flags(), &mut call_args);
             }
-            ArgClass::StructStack { size, .. } => {
-                // Cranelift copies `round8(size)` bytes into the argument area; the host's
-                // struct may end at `size`, so the bytes go through a slot of that size.
-                let s = slot(b, *size);
-                let dst = b.ins().stack_addr(ptr, s, 0);
-                copy(b, dst, v, *size, host_flags());
-                call_args.push(dst);
-            }
-            ArgClass::StructRef { .. } | ArgClass::Unsupported(_) => {
+            ArgClass::Unsupported(_) => {
                 return Err(JitError("argument cannot be passed".into()));
             }
         }
@@ -238,7 +226,7 @@ pub(crate) fn emit_call(
     if errno {
         call_helper(b, ptr, restore_errno);
     }
-    let sig = signature_of(plan, call_conv(), ptr);
+    let sig = signature_of(plan, call_conv(), ptr, Arch::X64)?;
     let sig = b.import_signature(sig);
     let addr = match callee {
         Callee::Addr(a) => b.ins().iconst(ptr, a as i64),
@@ -262,4 +250,52 @@ pub(crate) fn emit_call(
         (RetClass::Sret { .. }, Some(s)) => Some(b.ins().stack_addr(ptr, s, 0)),
         _ => results.first().copied(),
     })
+}
+
+/// The values of `fills` ([`Fill`]): the address of 8 bytes for a pad (copied to the stack;
+/// their value does not matter), zeros for dummy registers.
+pub(super) fn push_fills(
+    b: &mut FunctionBuilder<'_>,
+    fills: &[Fill],
+    ptr: Type,
+    out: &mut Vec<IrValue>,
+) {
+    for f in fills {
+        out.push(match f {
+            Fill::StackPad => {
+                let s = slot(b, 8);
+                b.ins().stack_addr(ptr, s, 0)
+            }
+            Fill::Int => b.ins().iconst(types::I64, 0),
+            Fill::Float => b.ins().f64const(0.0),
+        });
+    }
+}
+
+/// The parameters of a struct argument whose bytes are at `data`, as `form` passes it: its
+/// parts loaded straight from the bytes, or the address of a copy in a stack slot of the
+/// caller's frame (Cranelift copies a `StructArgument` on into the argument area; a struct
+/// by reference is passed as that address).
+pub(super) fn push_struct(
+    b: &mut FunctionBuilder<'_>,
+    form: &Form,
+    data: IrValue,
+    ptr: Type,
+    flags: MemFlagsData,
+    out: &mut Vec<IrValue>,
+) {
+    match form {
+        Form::Parts(parts) => out.extend(parts.iter().map(|p| load_part(b, data, *p))),
+        Form::StackCopy(size) | Form::ByRef(size) => {
+            // Cranelift copies `round8(size)` bytes into the argument area; the struct may
+            // end at `size`, so the bytes go through a slot of that size.
+            let s = slot(b, *size);
+            let dst = b.ins().stack_addr(ptr, s, 0);
+            copy(b, dst, data, *size, flags);
+            out.push(dst);
+        }
+        Form::Scalar(_) => {
+            debug_assert!(false, "a struct argument lowered as a scalar");
+        }
+    }
 }

@@ -14,7 +14,9 @@
 
 mod accessor;
 mod callback;
+pub(crate) mod cross;
 pub(crate) mod host;
+mod lower;
 pub use host::{EmitError, EmitErrorKind};
 mod memory;
 mod stub;
@@ -285,6 +287,11 @@ impl JitEngine {
 
     pub(crate) fn call_conv(&self) -> cranelift_codegen::isa::CallConv {
         self.isa.default_call_conv()
+    }
+
+    /// The architecture the engine compiles for (the host's).
+    pub(crate) fn arch(&self) -> lower::Arch {
+        lower::Arch::of(&*self.isa)
     }
 
     /// What the engine has done so far.

@@ -7,7 +7,8 @@
 //! for calls through function pointers. It returns `RawRet { status: 0, bits }` with a scalar
 //! result's bits, or writes a struct result to `ret`: through the hidden pointer for results in
 //! memory (exactly `sizeof` bytes), as one 16-byte store for results in registers (`ret` must
-//! have room for 16 bytes then). A status of 1 means some argument needs the slow path (a
+//! have room for 16 bytes then; on AArch64, a store per part, and room for the struct rounded
+//! up to 8 bytes). A status of 1 means some argument needs the slow path (a
 //! conversion or an error message); nothing was called then.
 //!
 //! Cranelift compiles each call signature once (`StubKey`): other functions of the signature
@@ -18,14 +19,14 @@ use std::ffi::c_void;
 
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{
-    AbiParam, ArgumentPurpose, BlockArg, InstBuilder, MemFlagsData, Signature, StackSlotData,
-    StackSlotKind, Type, types,
+    AbiParam, ArgumentPurpose, BlockArg, InstBuilder, MemFlagsData, Signature, Type, types,
 };
 use cranelift_frontend::FunctionBuilder;
 
+use super::lower::{Arch, Form, fill_param, form_params, lower_args, part_type};
 use super::{JitEngine, JitError};
 use crate::errno::{restore_errno, save_errno};
-use crate::plan::{ArgClass, CallPlan, Part, RegClass, RetClass};
+use crate::plan::{ArgClass, CallPlan, RetClass};
 use crate::value::{self, Conv, tag};
 
 /// What to compile.
@@ -79,78 +80,6 @@ fn trusted() -> MemFlagsData {
 
 fn unaligned() -> MemFlagsData {
     MemFlagsData::new().with_notrap()
-}
-
-/// Refuses the argument classes the JIT does not lower (stubs and callback thunks alike).
-pub(super) fn check_arg_classes(plan: &CallPlan) -> Result<(), JitError> {
-    for a in &plan.args {
-        match a {
-            ArgClass::StructStack { align, .. } if *align > 16 => {
-                return Err(JitError(
-                    "a struct aligned to more than 16 bytes passed on the stack".into(),
-                ));
-            }
-            ArgClass::StructRef { .. } => {
-                return Err(JitError(
-                    "structs passed by reference (not a System V case)".into(),
-                ));
-            }
-            _ => {}
-        }
-    }
-    Ok(())
-}
-
-/// Per argument, whether an 8-byte pad goes on the stack before it. Cranelift lays stack
-/// arguments out in 8-byte steps, where System V puts a 16-aligned struct on a 16-byte
-/// boundary of the argument area; the pad is a stack-only dummy argument in the callee's
-/// signature (`StructArgument(8)`), so both a stub's call and a callback thunk's parameters
-/// line up with what C does. Registers are assigned as Cranelift does for System V (six
-/// integer, eight vector; the plan has already sent what does not fit to the stack).
-pub(super) fn stack_padding(plan: &CallPlan) -> Vec<bool> {
-    let (mut gprs, mut xmms, mut stack) = (0usize, 0usize, 0u32);
-    if let RetClass::Sret { .. } = plan.ret {
-        gprs += 1;
-    }
-    plan.args
-        .iter()
-        .map(|a| {
-            let mut pad = false;
-            match a {
-                ArgClass::Int { .. } | ArgClass::Ptr => {
-                    if gprs < 6 {
-                        gprs += 1;
-                    } else {
-                        stack += 8;
-                    }
-                }
-                ArgClass::F32 | ArgClass::F64 => {
-                    if xmms < 8 {
-                        xmms += 1;
-                    } else {
-                        stack += 8;
-                    }
-                }
-                ArgClass::StructRegs { parts, .. } => {
-                    for p in parts {
-                        match p.class {
-                            RegClass::Int => gprs += 1,
-                            RegClass::Float => xmms += 1,
-                        }
-                    }
-                }
-                ArgClass::StructStack { size, align, .. } => {
-                    if *align > 8 && stack % 16 != 0 {
-                        pad = true;
-                        stack += 8;
-                    }
-                    stack += round8(*size);
-                }
-                ArgClass::StructRef { .. } | ArgClass::Unsupported(_) => {}
-            }
-            pad
-        })
-        .collect()
 }
 
 /// Rounds up to a multiple of 8.
@@ -213,7 +142,7 @@ impl JitEngine {
         if let Some(why) = spec.plan.unsupported() {
             return Err(JitError(why));
         }
-        check_arg_classes(spec.plan)?;
+        lower_args(spec.plan, self.arch())?;
         let callee = match (spec.plan.variadic, spec.target) {
             (false, t) => t,
             (true, Some(t)) => Some(self.variadic_entry(spec.plan.vector_regs, t)?),
@@ -292,10 +221,15 @@ impl JitEngine {
             .extend([AbiParam::new(ptr), AbiParam::new(ptr), AbiParam::new(ptr)]);
         sig.returns.push(AbiParam::new(types::I64));
         sig.returns.push(AbiParam::new(types::I64));
-        let callee_sig = self.callee_signature(spec.plan);
+        let callee_sig = self.callee_signature(spec.plan)?;
+        let arch = self.arch();
         self.codegen(sig, |func, fctx, config| {
             let mut b = FunctionBuilder::new(func, fctx);
-            let mut sb = StubBuilder { b: &mut b, ptr };
+            let mut sb = StubBuilder {
+                b: &mut b,
+                ptr,
+                arch,
+            };
             sb.build(spec, callee, callee_sig)?;
             b.finalize(config);
             Ok(())
@@ -310,52 +244,33 @@ impl JitEngine {
     }
 
     /// The Cranelift signature of the C function as the plan lays it out.
-    pub(crate) fn callee_signature(&self, plan: &CallPlan) -> Signature {
-        signature_of(plan, self.call_conv(), self.pointer_type())
+    pub(crate) fn callee_signature(&self, plan: &CallPlan) -> Result<Signature, JitError> {
+        signature_of(plan, self.call_conv(), self.pointer_type(), self.arch())
     }
 }
 
-/// The Cranelift signature of a C function as `plan` lays it out, in `call_conv` (the host's
-/// C convention) with pointers of type `ptr`: stubs, callback thunks and host code emitted
-/// by `crate::emit` all call through it.
+/// The Cranelift signature of a C function as `plan` lays it out on `arch`, in `call_conv`
+/// (the target's C convention) with pointers of type `ptr`: stubs, callback thunks and host
+/// code emitted by `crate::emit` all call through it.
+///
+/// # Errors
+///
+/// An argument the JIT does not lower ([`lower_args`]).
 pub(crate) fn signature_of(
     plan: &CallPlan,
     call_conv: cranelift_codegen::isa::CallConv,
     ptr: Type,
-) -> Signature {
+    arch: Arch,
+) -> Result<Signature, JitError> {
     let mut sig = Signature::new(call_conv);
     if let RetClass::Sret { .. } = plan.ret {
         sig.params
             .push(AbiParam::special(ptr, ArgumentPurpose::StructReturn));
     }
-    let pads = stack_padding(plan);
-    for (a, pad) in plan.args.iter().zip(pads) {
-        if pad {
-            sig.params
-                .push(AbiParam::special(ptr, ArgumentPurpose::StructArgument(8)));
-        }
-        match a {
-            ArgClass::Int { bytes, .. } => sig.params.push(AbiParam::new(if *bytes <= 4 {
-                types::I32
-            } else {
-                types::I64
-            })),
-            ArgClass::F32 => sig.params.push(AbiParam::new(types::F32)),
-            ArgClass::F64 => sig.params.push(AbiParam::new(types::F64)),
-            ArgClass::Ptr => sig.params.push(AbiParam::new(ptr)),
-            ArgClass::StructRegs { parts, .. } => {
-                for p in parts {
-                    sig.params.push(AbiParam::new(part_type(*p)));
-                }
-            }
-            ArgClass::StructStack { size, .. } => {
-                sig.params.push(AbiParam::special(
-                    ptr,
-                    ArgumentPurpose::StructArgument(round8(*size)),
-                ));
-            }
-            ArgClass::StructRef { .. } | ArgClass::Unsupported(_) => {}
-        }
+    for l in lower_args(plan, arch)? {
+        sig.params
+            .extend(l.fill.iter().map(|f| fill_param(*f, ptr)));
+        form_params(&l.form, ptr, &mut sig.params);
     }
     match &plan.ret {
         RetClass::Void
@@ -372,7 +287,7 @@ pub(crate) fn signature_of(
             }
         }
     }
-    sig
+    Ok(sig)
 }
 
 pub(super) fn int_type(bytes: u8) -> Type {
@@ -384,23 +299,15 @@ pub(super) fn int_type(bytes: u8) -> Type {
     }
 }
 
-/// The register type of one part of a struct in registers.
-pub(super) fn part_type(p: Part) -> Type {
-    match (p.class, p.size) {
-        (RegClass::Float, 4) => types::F32,
-        (RegClass::Float, _) => types::F64,
-        (RegClass::Int, _) => types::I64,
-    }
-}
-
 /// Builds one stub (a translator struct, as in cranelift-jit-demo).
-struct StubBuilder<'a, 'b> {
-    b: &'a mut FunctionBuilder<'b>,
-    ptr: Type,
+pub(super) struct StubBuilder<'a, 'b> {
+    pub b: &'a mut FunctionBuilder<'b>,
+    pub ptr: Type,
+    pub arch: Arch,
 }
 
 impl StubBuilder<'_, '_> {
-    fn build(
+    pub(super) fn build(
         &mut self,
         spec: &StubSpec<'_>,
         callee: Option<usize>,
@@ -432,17 +339,13 @@ impl StubBuilder<'_, '_> {
         if let RetClass::Sret { .. } = spec.plan.ret {
             call_args.push(ret);
         }
-        let pads = stack_padding(spec.plan);
-        for (i, class) in spec.plan.args.iter().enumerate() {
-            if pads[i] {
-                // The pad's 8 bytes (copied to the stack; their value does not matter).
-                let slot = self.slot(8);
-                call_args.push(self.b.ins().stack_addr(self.ptr, slot, 0));
-            }
+        let lowered = lower_args(spec.plan, self.arch)?;
+        for (i, (class, l)) in spec.plan.args.iter().zip(&lowered).enumerate() {
+            super::host::push_fills(self.b, &l.fill, self.ptr, &mut call_args);
             if spec.prepared {
-                self.lower_slot(args, i, class, &mut call_args)?;
+                self.lower_slot(args, i, class, &l.form, &mut call_args)?;
             } else {
-                self.lower_arg(args, i, class, &mut call_args)?;
+                self.lower_arg(args, i, class, &l.form, &mut call_args)?;
             }
         }
 
@@ -534,24 +437,6 @@ impl StubBuilder<'_, '_> {
         })
     }
 
-    /// Copies `size` bytes from `src` to `dst` (`host::copy`, with unaligned flags).
-    fn copy(
-        &mut self,
-        dst: cranelift_codegen::ir::Value,
-        src: cranelift_codegen::ir::Value,
-        size: u32,
-    ) {
-        super::host::copy(self.b, dst, src, size, unaligned());
-    }
-
-    fn slot(&mut self, size: u32) -> cranelift_codegen::ir::StackSlot {
-        self.b.create_sized_stack_slot(StackSlotData::new(
-            StackSlotKind::ExplicitSlot,
-            round8(size).max(8),
-            3,
-        ))
-    }
-
     /// The address of the bytes of the struct value at `base`: its data pointer, or its inline
     /// bytes when that pointer is null.
     fn struct_bytes(
@@ -575,6 +460,7 @@ impl StubBuilder<'_, '_> {
         args: cranelift_codegen::ir::Value,
         i: usize,
         class: &ArgClass,
+        form: &Form,
         out: &mut Vec<cranelift_codegen::ir::Value>,
     ) -> Result<(), JitError> {
         let base = i32::try_from(i64::try_from(i).unwrap_or(0) * VALUE_SIZE)
@@ -595,22 +481,15 @@ impl StubBuilder<'_, '_> {
             ArgClass::F32 => out.push(self.b.ins().load(types::F32, trusted(), args, payload)),
             ArgClass::F64 => out.push(self.b.ins().load(types::F64, trusted(), args, payload)),
             ArgClass::Ptr => out.push(self.b.ins().load(self.ptr, trusted(), args, payload)),
-            ArgClass::StructRegs { parts, .. } => {
-                // Each eightbyte straight from the struct's bytes, reading exactly its bytes
-                // (no copy to a stack slot and back, which stalls on store forwarding).
+            ArgClass::StructRegs { .. }
+            | ArgClass::StructStack { .. }
+            | ArgClass::StructRef { .. } => {
+                // Parts straight from the struct's bytes, reading exactly its bytes (no copy
+                // to a stack slot and back, which stalls on store forwarding), or a copy.
                 let data = self.struct_bytes(args, base);
-                for p in parts {
-                    out.push(super::host::load_part(self.b, data, *p));
-                }
+                super::host::push_struct(self.b, form, data, self.ptr, unaligned(), out);
             }
-            ArgClass::StructStack { size, .. } => {
-                let data = self.struct_bytes(args, base);
-                let slot = self.slot(*size);
-                let slot_addr = self.b.ins().stack_addr(self.ptr, slot, 0);
-                self.copy(slot_addr, data, *size);
-                out.push(slot_addr);
-            }
-            ArgClass::StructRef { .. } | ArgClass::Unsupported(_) => {
+            ArgClass::Unsupported(_) => {
                 return Err(JitError(format!(
                     "argument {} cannot be passed by this backend",
                     i + 1
@@ -626,6 +505,7 @@ impl StubBuilder<'_, '_> {
         slots: cranelift_codegen::ir::Value,
         i: usize,
         class: &ArgClass,
+        form: &Form,
         out: &mut Vec<cranelift_codegen::ir::Value>,
     ) -> Result<(), JitError> {
         let at = i32::try_from(i * 8).map_err(|_| JitError("too many arguments".into()))?;
@@ -642,21 +522,14 @@ impl StubBuilder<'_, '_> {
             ArgClass::F32 => self.b.ins().load(types::F32, f, slots, at),
             ArgClass::F64 => self.b.ins().load(types::F64, f, slots, at),
             ArgClass::Ptr => self.b.ins().load(self.ptr, f, slots, at),
-            ArgClass::StructRegs { parts, .. } => {
+            ArgClass::StructRegs { .. }
+            | ArgClass::StructStack { .. }
+            | ArgClass::StructRef { .. } => {
                 let data = self.b.ins().load(self.ptr, f, slots, at);
-                for p in parts {
-                    out.push(super::host::load_part(self.b, data, *p));
-                }
+                super::host::push_struct(self.b, form, data, self.ptr, unaligned(), out);
                 return Ok(());
             }
-            ArgClass::StructStack { size, .. } => {
-                let data = self.b.ins().load(self.ptr, f, slots, at);
-                let slot = self.slot(*size);
-                let slot_addr = self.b.ins().stack_addr(self.ptr, slot, 0);
-                self.copy(slot_addr, data, *size);
-                slot_addr
-            }
-            ArgClass::StructRef { .. } | ArgClass::Unsupported(_) => {
+            ArgClass::Unsupported(_) => {
                 return Err(JitError(format!(
                     "argument {} cannot be passed by this backend",
                     i + 1
@@ -733,6 +606,15 @@ impl StubBuilder<'_, '_> {
                 .ins()
                 .bitcast(types::I64, MemFlagsData::new(), results[0]),
             RetClass::Ptr => results[0],
+            RetClass::StructRegs { parts, .. } if self.arch == Arch::Aarch64 => {
+                // Up to four parts (an HFA of doubles is 32 bytes): each stored at its offset;
+                // `ret` has room for the struct rounded up to 8 bytes.
+                for (p, v) in parts.iter().zip(results) {
+                    let off = i32::try_from(p.offset).unwrap_or(0);
+                    self.b.ins().store(unaligned(), *v, ret, off);
+                }
+                self.b.ins().iconst(types::I64, 0)
+            }
             RetClass::StructRegs { parts, .. } => {
                 // `ret` has room for 16 bytes (see the module documentation): both eightbytes
                 // go there in one 16-byte store, which the caller's 16-byte load of the bytes

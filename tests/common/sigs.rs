@@ -105,7 +105,7 @@ impl GType {
     }
 
     /// The C expression that derives a value of this (scalar) type from the word `h`.
-    fn c_from_word(self, h: &str) -> String {
+    pub fn c_from_word(self, h: &str) -> String {
         match self {
             GType::F32 => format!("(float)({h} % 1000003u) / 8.0f"),
             GType::F64 => format!("(double)({h} % 1000000007u) / 16.0"),
@@ -217,6 +217,9 @@ pub struct SigGen {
     rng: fastrand::Rng,
     /// Functions also take and return `long double` and `__int128` ([`SigGen::wide`]).
     wide: bool,
+    /// Half the records are homogeneous floating-point aggregates and half the scalars are
+    /// `float` or `double` ([`SigGen::floats`]).
+    floats: bool,
     pub recs: Vec<GRec>,
     pub funcs: Vec<GFunc>,
 }
@@ -241,19 +244,27 @@ pub fn tail_code(t: GType) -> String {
 
 impl SigGen {
     pub fn new(seed: u64, n_recs: usize, n_funcs: usize) -> SigGen {
-        Self::make(seed, n_recs, n_funcs, false)
+        Self::make(seed, n_recs, n_funcs, false, false)
     }
 
     /// As [`SigGen::new`], with `long double`, `__int128` and `unsigned __int128` among the
     /// parameter, result and variadic tail types (about one in four).
     pub fn wide(seed: u64, n_recs: usize, n_funcs: usize) -> SigGen {
-        Self::make(seed, n_recs, n_funcs, true)
+        Self::make(seed, n_recs, n_funcs, true, false)
     }
 
-    fn make(seed: u64, n_recs: usize, n_funcs: usize, wide: bool) -> SigGen {
+    /// As [`SigGen::new`], heavy on floating point: half the records are one to four `float`s
+    /// or `double`s (AAPCS64's HFAs), half the scalars are `float` or `double`, so that vector
+    /// registers run out and HFAs go to the stack while integer registers are left.
+    pub fn floats(seed: u64, n_recs: usize, n_funcs: usize) -> SigGen {
+        Self::make(seed, n_recs, n_funcs, false, true)
+    }
+
+    fn make(seed: u64, n_recs: usize, n_funcs: usize, wide: bool, floats: bool) -> SigGen {
         let mut g = SigGen {
             rng: fastrand::Rng::with_seed(seed),
             wide,
+            floats,
             recs: Vec::new(),
             funcs: Vec::new(),
         };
@@ -267,10 +278,41 @@ impl SigGen {
     }
 
     fn scalar(&mut self) -> GType {
+        if self.floats && self.rng.bool() {
+            return if self.rng.bool() {
+                GType::F32
+            } else {
+                GType::F64
+            };
+        }
         SCALARS[self.rng.usize(..SCALARS.len())]
     }
 
     fn add_rec(&mut self) {
+        if self.floats && self.rng.bool() {
+            // An HFA: up to four members of one floating type, some in an array, sometimes
+            // 16-aligned.
+            let ty = if self.rng.bool() {
+                GType::F32
+            } else {
+                GType::F64
+            };
+            let mut fields = Vec::new();
+            let mut left = self.rng.usize(1..=4);
+            while left > 0 {
+                let arr = (left > 1 && self.rng.u8(..3) == 0).then(|| self.rng.usize(2..=left));
+                left -= arr.unwrap_or(1);
+                fields.push((format!("m{}", fields.len()), ty, arr));
+            }
+            let aligned16 = self.rng.u8(..6) == 0;
+            self.recs.push(GRec {
+                union: false,
+                packed: false,
+                aligned16,
+                fields,
+            });
+            return;
+        }
         let n = self.rng.usize(1..6);
         let union = self.rng.u8(..8) == 0;
         let packed = !union && self.rng.u8(..8) == 0;
@@ -356,7 +398,7 @@ impl SigGen {
         out
     }
 
-    fn prototype(&self, f: &GFunc) -> String {
+    pub fn prototype(&self, f: &GFunc) -> String {
         let ret = f.ret.map_or("void".into(), GType::c);
         let mut params: Vec<String> = Vec::new();
         if f.variadic {
@@ -401,7 +443,7 @@ impl SigGen {
     }
 
     /// C statements folding the record value `expr` of type `rec` into `h`.
-    fn hash_rec(&self, out: &mut String, rec: usize, expr: &str) {
+    pub fn hash_rec(&self, out: &mut String, rec: usize, expr: &str) {
         let mut leaves = Vec::new();
         self.leaves(rec, expr, &mut leaves);
         for (e, t) in leaves {
@@ -410,7 +452,7 @@ impl SigGen {
     }
 
     /// C statements filling the record lvalue `expr` from `h` (member k gets `rs_mix(h, k)`).
-    fn fill_rec(&self, out: &mut String, rec: usize, expr: &str, counter: &mut u64) {
+    pub fn fill_rec(&self, out: &mut String, rec: usize, expr: &str, counter: &mut u64) {
         let mut leaves = Vec::new();
         self.leaves(rec, expr, &mut leaves);
         for (e, t) in leaves {
@@ -423,7 +465,9 @@ impl SigGen {
         }
     }
 
-    /// The C source of every function.
+    /// The C source of every function. Each also leaves its hash of the arguments in the
+    /// global `rs_sink` (for callers that check a `void` function's arguments, or more of a
+    /// result's hash than a narrow result carries).
     pub fn definitions(&self) -> String {
         let mut out = String::from(
             "#include <stdint.h>\n#include <string.h>\n#include <stdarg.h>\n#include <stdlib.h>\n\
@@ -431,7 +475,8 @@ impl SigGen {
              static uint64_t rs_fbits(float f) { uint32_t u; memcpy(&u, &f, 4); return u; }\n\
              static uint64_t rs_dbits(double d) { uint64_t u; memcpy(&u, &d, 8); return u; }\n\
              static uint64_t rs_ldbits(long double x) { unsigned char b[16]; uint64_t m, e = 0; memcpy(b, &x, sizeof x); memcpy(&m, b, 8); memcpy(&e, b + 8, 2); return m ^ (e << 47) ^ (e >> 3); }\n\
-             static uint64_t rs_qbits(unsigned __int128 q) { return (uint64_t)q ^ (uint64_t)(q >> 64) * 0x9E3779B97F4A7C15ULL; }\n",
+             static uint64_t rs_qbits(unsigned __int128 q) { return (uint64_t)q ^ (uint64_t)(q >> 64) * 0x9E3779B97F4A7C15ULL; }\n\
+             volatile uint64_t rs_sink;\n",
         );
         out.push_str(&self.declarations());
         for f in &self.funcs {
@@ -481,8 +526,9 @@ impl SigGen {
                 }
                 out.push_str("            } break; }\n        default: abort();\n        }\n    }\n    va_end(ap);\n");
             }
+            out.push_str("    rs_sink = h;\n");
             match f.ret {
-                None => out.push_str("    (void)h;\n"),
+                None => {}
                 Some(GType::Rec(j)) => {
                     let _ = writeln!(out, "    rs_t{j} r;\n    memset(&r, 0, sizeof r);");
                     let mut counter = 0;

@@ -246,7 +246,7 @@ fn try_compile(
     fsig.params
         .extend([AbiParam::new(ptr), AbiParam::new(ptr), AbiParam::new(ptr)]);
     fsig.returns.push(AbiParam::new(types::I32));
-    let callee = engine.callee_signature(plan);
+    let callee = engine.callee_signature(plan).map_err(|e| e.0)?;
     let mut result = None;
     let code = engine
         .codegen_optimized(fsig, |func, fctx, config| {
