@@ -241,11 +241,7 @@ impl JitEngine {
         let call_conv = self.call_conv();
         self.codegen(sig, |func, fctx, config| {
             let mut b = FunctionBuilder::new(func, fctx);
-            let entry = b.create_block();
-            b.append_block_params_for_function_params(entry);
-            b.switch_to_block(entry);
-            b.seal_block(entry);
-            let params = b.block_params(entry).to_vec();
+            let params = super::enter(&mut b);
             let (c_params, ctx) = params.split_at(params.len() - 1);
             let ctx = match reg {
                 CtxReg::Int(_) => ctx[0],
@@ -665,6 +661,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
     fn slots_are_reused_and_never_writable_code() {
         let a = Slot::new().unwrap();
         let code = a.code();

@@ -137,11 +137,7 @@ impl Aarch64 {
         let mut sig = thunk_signature(plan, call_conv, ptr, Arch::Aarch64)?;
         sig.params.push(AbiParam::new(ptr));
         self.compile(sig, |b| {
-            let entry = b.create_block();
-            b.append_block_params_for_function_params(entry);
-            b.switch_to_block(entry);
-            b.seal_block(entry);
-            let params = b.block_params(entry).to_vec();
+            let params = super::enter(b);
             let (c_params, ctx) = params.split_at(params.len() - 1);
             let ctx = ctx[0];
             let dispatch = b.ins().load(ptr, MemFlagsData::trusted(), ctx, 0);

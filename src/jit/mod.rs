@@ -184,6 +184,16 @@ fn resolve_relocation(
     }
 }
 
+/// Starts a function's body: its entry block, with the function's parameters, current and
+/// sealed; returns the parameters.
+pub(crate) fn enter(b: &mut cranelift_frontend::FunctionBuilder<'_>) -> Vec<ir::Value> {
+    let entry = b.create_block();
+    b.append_block_params_for_function_params(entry);
+    b.switch_to_block(entry);
+    b.seal_block(entry);
+    b.block_params(entry).to_vec()
+}
+
 /// What fills a function for [`JitEngine::codegen`]: its IR, through a `FunctionBuilder` made
 /// from the context, for the target's frontend configuration.
 pub(crate) trait BuildFn:

@@ -313,11 +313,7 @@ impl StubBuilder<'_, '_> {
         callee: Option<usize>,
         callee_sig: Signature,
     ) -> Result<(), JitError> {
-        let entry = self.b.create_block();
-        self.b.append_block_params_for_function_params(entry);
-        self.b.switch_to_block(entry);
-        self.b.seal_block(entry);
-        let params = self.b.block_params(entry).to_vec();
+        let params = super::enter(self.b);
         let (args, ret, target) = (params[0], params[1], params[2]);
 
         // 1. Check every argument's tag; any mismatch leaves through one cold block.

@@ -488,7 +488,7 @@ mod vector_tests {
 
     #[test]
     fn vectors_are_refused_with_the_type_and_the_reason() {
-        let ffi = Ffi::new();
+        let ffi = Ffi::with_target(crate::Target::x86_64_sysv());
         ffi.cdef(
             "typedef float v4sf __attribute__((vector_size(16)));
              typedef float v2sf __attribute__((vector_size(8)));

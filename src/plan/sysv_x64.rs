@@ -282,7 +282,7 @@ mod tests {
     use crate::Ffi;
 
     fn plan(decls: &str, f: &str) -> CallPlan {
-        let ffi = Ffi::new();
+        let ffi = Ffi::with_target(Target::x86_64_sysv());
         ffi.cdef(decls).expect("cdef");
         let t = ffi.types();
         let func = t.function(f).expect("declared").ty;

@@ -97,7 +97,7 @@ mod tests {
 
     #[test]
     fn win64_examples() {
-        let ffi = Ffi::new();
+        let ffi = Ffi::with_target(crate::Target::x86_64_sysv());
         ffi.cdef("struct s8 { int a, b; }; struct s12 { int a, b, c; }; struct s12 f(struct s8, struct s12, double);")
             .expect("cdef");
         let t = ffi.types();

@@ -505,7 +505,7 @@ pub(crate) unsafe fn scalar_from_raw(tag: u8, ptr_ty: u32, bits: u64) -> Value<'
     // PAYLOAD (checked by the assertions after `StructValue`); the writes stay inside its 40
     // bytes and make the variant `tag` names valid (caller's contract).
     unsafe {
-        #[cfg(target_arch = "x86_64")]
+        #[cfg(target_endian = "little")]
         {
             const { assert!(PAYLOAD == 8 && PTR_TYPE == 16) };
             // Word stores: a caller that reads the payload back (`as_ptr`, a match) gets it
@@ -518,9 +518,9 @@ pub(crate) unsafe fn scalar_from_raw(tag: u8, ptr_ty: u32, bits: u64) -> Value<'
             w.add(3).write_unaligned(0);
             w.add(4).write_unaligned(0);
         }
-        #[cfg(not(target_arch = "x86_64"))]
+        #[cfg(not(target_endian = "little"))]
         {
-            // Stubs exist on x86-64 only; this keeps the function whole elsewhere.
+            // The word stores above assume the payload's low bytes come first.
             v.write(value_from_bits_tagged(tag, ptr_ty, bits));
         }
         v.assume_init()
@@ -528,7 +528,7 @@ pub(crate) unsafe fn scalar_from_raw(tag: u8, ptr_ty: u32, bits: u64) -> Value<'
 }
 
 /// [`scalar_from_raw`] one variant at a time.
-#[cfg(not(target_arch = "x86_64"))]
+#[cfg(not(target_endian = "little"))]
 fn value_from_bits_tagged(t: u8, ptr_ty: u32, bits: u64) -> Value<'static> {
     match t {
         tag::BOOL => Value::Bool(bits != 0),
@@ -543,7 +543,7 @@ fn value_from_bits_tagged(t: u8, ptr_ty: u32, bits: u64) -> Value<'static> {
         tag::F32 => Value::F32(f32::from_bits(bits as u32)),
         tag::F64 => Value::F64(f64::from_bits(bits)),
         tag::PTR => Value::Ptr(Pointer {
-            addr: bits as usize as *mut c_void,
+            addr: bits as usize as *mut std::ffi::c_void,
             ty: ptr_ty,
         }),
         _ => Value::Void,
