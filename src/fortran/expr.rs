@@ -371,6 +371,21 @@ impl Parser {
             Tok::Str(s) => Ok(Expr::Str(s)),
             Tok::Op("(") => {
                 let e = self.cond()?;
+                if self.eat(",") {
+                    // A complex constant `(re, im)`: with a zero imaginary part, the real
+                    // value (which converts to a complex one).
+                    let at = self.at();
+                    let im = self.cond()?;
+                    self.expect(")")?;
+                    return match im {
+                        Expr::Int(0) => Ok(e),
+                        Expr::Float(0.0) => Ok(e),
+                        _ => err(
+                            at,
+                            "a complex constant with an imaginary part is not supported",
+                        ),
+                    };
+                }
                 self.expect(")")?;
                 Ok(e)
             }

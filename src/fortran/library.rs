@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::abi::{Abi, COMPLEX_TYPEDEFS, Convention, Prototype};
 use super::call::{Compiled, Fast};
-use super::sig::is_pivot;
+use super::sig::shifted;
 use super::{Arg, FortranError, Outs, Routine, Sig, Signatures, Sources};
 use crate::{Ffi, Function, LoadOptions, Value};
 
@@ -259,9 +259,9 @@ impl Library {
                 let proto = self.prototype(r)?;
                 let f = self.resolve(r, &proto)?;
                 let sig = Sig::of(r);
-                // (The compiled code passes pivots as they are.)
-                let shifted = self.zero_based && sig.args.iter().any(|a| is_pivot(r, a));
-                let compiled = if self.interpret || shifted {
+                // (The compiled code passes indices as they are.)
+                let shifts = sig.args.iter().any(|a| shifted(r, a, self.zero_based));
+                let compiled = if self.interpret || shifts {
                     None
                 } else {
                     super::call::compile(r, &sig, &self.abi, &proto, &f)

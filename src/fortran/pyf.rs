@@ -10,10 +10,18 @@
 //!   blocks, whose argument list must be the Fortran routine's.
 //! - Declarations: a type, then `intent(in|out|inout|in,out|hide|copy|overwrite|cache|c|
 //!   out=NAME)`, `dimension(…)`, `depend(…)`, `check(…)`, `optional`, `external`, and
-//!   `:: name = init`. Standalone `check(…) :: name`, `fortranname NAME`, `threadsafe`,
-//!   `callprotoargument`, `usercode`, `pymethoddef` and `note` are accepted. A
-//!   `callstatement` (a call that is not the routine's own argument list, as scipy writes
-//!   for offsets and pivots) makes the routine skipped, with that reason.
+//!   `:: name = init` (on an array, `optional` and `= init` make no default: the caller gives
+//!   it, where f2py would allocate it). A `dimension(*)` array is passed as given, bounded by
+//!   the file's `check(…)`s as in f2py (the generated method is then `unsafe`). Standalone `check(…) :: name`, `fortranname NAME`, `threadsafe`,
+//!   `callprotoargument`, `usercode`, `pymethoddef` and `note` are accepted.
+//! - `callstatement`, in the shapes scipy's `fblas`/`flapack` write ([`call_shape`]): the call
+//!   `(*f2py_func)(…)` (in braces, its result assigned to `NAME_return_value`, a function's
+//!   result first as `&name`) with arguments in any order, repeated (`&n` for a leading
+//!   dimension), chosen characters (`(lower?"L":"U")`) and offsets (`x+offx`: the caller
+//!   passes the sub-slice, the offset stays 0); indices the statement makes 1-based before the
+//!   call and 0-based after it (`lo++`, `for(i=0;i<n;++piv[i++])`, `hi--`) are 0-based for the
+//!   caller ([`SigArg::zero_based`](super::sig::SigArg::zero_based)). Other C code makes the
+//!   routine skipped, with the reason.
 
 use std::collections::HashMap;
 
@@ -37,8 +45,21 @@ pub fn expand(text: &str, file: &str) -> Result<String, SourceError> {
         },
         message,
     };
-    // Definitions, removed from the text.
-    let mut lists: HashMap<String, Vec<String>> = HashMap::new();
+    // numpy's template reader predefines these; a file may redefine them.
+    let mut lists: HashMap<String, Vec<String>> = [
+        ("prefix", "s,d,c,z"),
+        ("_c", "s,d,c,z"),
+        ("ftype", "real,double precision,complex,double complex"),
+        ("_t", "real,double precision,complex,double complex"),
+        ("ctype", "float,double,complex_float,complex_double"),
+        ("ftypereal", "real,double precision,real,double precision"),
+        ("ctypereal", "float,double,float,double"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.split(',').map(str::to_string).collect()))
+    .collect();
+    // Definitions: in a comment, removed from the text; elsewhere (`subroutine
+    // <prefix6=s,d,c,z,c,z>ger…`), replaced by a use of the list.
     let mut body = String::new();
     for (i, line) in text.lines().enumerate() {
         let mut out = String::new();
@@ -76,12 +97,15 @@ pub fn expand(text: &str, file: &str) -> Result<String, SourceError> {
                     }
                 }
                 lists.insert(name.trim().to_string(), expanded);
+                out.push_str(&rest[..start]);
+                if !out.contains('!') {
+                    out.push_str(&format!("<{}>", name.trim()));
+                }
             } else {
                 out.push_str(&rest[..start + len]);
                 rest = &rest[start + len..];
                 continue;
             }
-            out.push_str(&rest[..start]);
             rest = &rest[start + len..];
         }
         out.push_str(rest);
@@ -123,9 +147,14 @@ fn replicate(
     lists: &HashMap<String, Vec<String>>,
     err: &dyn Fn(usize, String) -> SourceError,
 ) -> Result<String, SourceError> {
-    // How many copies: the length of the named lists the block uses.
+    // How many copies: the length of the named lists the block uses. The `end` line's name
+    // plays no part (f2py, too, only warns when its lists differ: scipy's
+    // `end subroutine <prefix><sy,…>r2k` closes a `<prefix6>` block).
     let mut n: Option<(usize, String)> = None;
     for (line, l) in block {
+        if is_end_of_procedure(l) {
+            continue;
+        }
         let mut rest = *l;
         while let Some((start, len)) = next_template(rest) {
             let inner = &rest[start + 1..start + len - 1];
@@ -159,7 +188,13 @@ fn replicate(
                 out.push_str(&unescape_lt(&rest[..start]));
                 let inner = &rest[start + 1..start + len - 1];
                 let item = if is_ident(inner) {
-                    lists.get(inner).and_then(|v| v.get(k)).cloned()
+                    match lists.get(inner) {
+                        // f2py's rule for a list that does not match: its name.
+                        Some(v) if v.len() != copies && is_end_of_procedure(l) => {
+                            Some(inner.to_string())
+                        }
+                        v => v.and_then(|v| v.get(k)).cloned(),
+                    }
                 } else {
                     let items = split_items(inner);
                     pick(&items, k)
@@ -429,7 +464,14 @@ pub fn read(text: &str, file: &str) -> (Vec<Routine>, Vec<Skipped>) {
                 continue;
             }
             "fortranname" => {
-                p.fortranname = Some(st.text.trim()[11..].trim().to_string());
+                let name = st.text.trim()[11..].trim();
+                // `F_FUNC(name,NAME)`: f2py's macro for the symbol of `name`.
+                let name = name
+                    .strip_prefix("F_FUNC(")
+                    .and_then(|x| x.strip_suffix(')'))
+                    .and_then(|x| x.split(',').next())
+                    .unwrap_or(name);
+                p.fortranname = Some(name.trim().to_string());
                 continue;
             }
             "check" => {
@@ -647,8 +689,12 @@ fn finish(p: Pending, routines: &mut Vec<Routine>, skipped: &mut Vec<Skipped>) {
             r.fortran_name = Some(f.to_ascii_uppercase());
         }
         for d in &mut r.dummies {
-            if let Some((_, src)) = &mut d.intent {
-                *src = IntentSource::Pyf;
+            match &mut d.intent {
+                Some((_, src)) => *src = IntentSource::Pyf,
+                // f2py's default is `intent(in)` (and the C prototype must say `const` as the
+                // signature does: scipy's `intnet(in)` typo in ?gtsvx leaves one unstated).
+                None if d.external.is_none() => d.intent = Some((Intent::In, IntentSource::Pyf)),
+                None => {}
             }
             if p.attrs.get(&d.name).is_some_and(|a| a.optional) {
                 // f2py's optional is a default, not Fortran's OPTIONAL.
@@ -673,14 +719,111 @@ fn finish(p: Pending, routines: &mut Vec<Routine>, skipped: &mut Vec<Skipped>) {
     }
 }
 
-/// A `callstatement` of the shape scipy writes, `(*f2py_func)(ARG, …)` with each `ARG` an
-/// argument (`&x` or `x`), possibly again (`&n` for a leading dimension), or a character
-/// chosen by a condition (`(lower?"L":"U")`): the routine's dummies become the call's
-/// arguments in its order, the file's other arguments stay in the signature without being
-/// passed (`lower`), and the rest are computed.
-fn with_call(r: &mut Routine, sig: Sig, call: &str) -> Result<Sig, String> {
+/// What a `callstatement` does: the argument list of its call of `(*f2py_func)`, and the
+/// indices it turns 1-based before the call and 0-based after it.
+#[derive(Debug, Default, PartialEq)]
+struct CallShape {
+    /// The text between the call's parentheses.
+    args: String,
+    /// Names incremented before the call (`lo++`, `for(…;++piv[i++])`), lower case.
+    before: Vec<String>,
+    /// Names decremented after it (`hi--`, `for(…;--piv[i++])`), lower case.
+    after: Vec<String>,
+}
+
+/// Splits `s` at the `sep`s outside parentheses, brackets, braces and quotes.
+fn split_outside(s: &str, sep: char) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut depth = 0i32;
+    let mut quote: Option<char> = None;
+    for c in s.chars() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '"' | '\'') => quote = Some(c),
+            (None, '(' | '[' | '{') => depth += 1,
+            (None, ')' | ']' | '}') => depth -= 1,
+            (None, c) if c == sep && depth == 0 => {
+                out.push(std::mem::take(&mut cur));
+                continue;
+            }
+            _ => {}
+        }
+        cur.push(c);
+    }
+    out.push(cur);
+    out.into_iter()
+        .map(|p| p.trim().to_string())
+        .filter(|p| !p.is_empty())
+        .collect()
+}
+
+/// The names a statement around the call increments (`by` = `"++"`) or decrements (`"--"`):
+/// `x++`, `++x`, or a loop over a whole array, `for(INIT;COND;++a[i++])` (several arrays:
+/// `++a[i],++b[i++]`). `None` for any other statement.
+fn index_shift(stmt: &str, by: &str) -> Option<Vec<String>> {
+    let s: String = stmt.chars().filter(|c| !c.is_whitespace()).collect();
+    let ident = |x: &str| is_ident(x).then(|| x.to_ascii_lowercase());
+    if let Some(x) = s.strip_suffix(by).or_else(|| s.strip_prefix(by)) {
+        return ident(x).map(|x| vec![x]);
+    }
+    let body = s.strip_prefix("for(")?.strip_suffix(')')?;
+    let parts: Vec<&str> = body.splitn(3, ';').collect();
+    let [_, _, ops] = parts[..] else { return None };
+    ops.split(',')
+        .map(|op| {
+            let elem = op.strip_prefix(by)?;
+            let (name, index) = elem.split_once('[')?;
+            matches!(index, "i]" | "i++]").then_some(())?;
+            ident(name)
+        })
+        .collect()
+}
+
+/// Reads a `callstatement` of the shapes scipy writes: a call `(*f2py_func)(…)`, its result
+/// assigned to `NAME_return_value` for a function, in braces or not; before it, declarations
+/// of loop variables (`F_INT i`) and increments of indices; after it, their decrements.
+fn call_shape(call: &str) -> Result<CallShape, String> {
     let unsupported = |what: &str| format!("its callstatement {what} (not supported)");
-    let rest = call
+    let mut text = call.trim().trim_end_matches(';').trim();
+    if let Some(inner) = text.strip_prefix('{').and_then(|t| t.strip_suffix('}')) {
+        text = inner;
+    }
+    let stmts = split_outside(text, ';');
+    let at = stmts
+        .iter()
+        .position(|s| s.contains("(*f2py_func)"))
+        .ok_or_else(|| unsupported("does not call (*f2py_func)"))?;
+    let mut shape = CallShape::default();
+    for s in &stmts[..at] {
+        let decl = ["F_INT ", "int ", "Py_ssize_t "]
+            .iter()
+            .find_map(|t| s.strip_prefix(t))
+            .is_some_and(|vars| vars.split(',').all(|v| is_ident(v.trim())));
+        if decl {
+            continue;
+        }
+        match index_shift(s, "++") {
+            Some(names) => shape.before.extend(names),
+            None => return Err(unsupported(&format!("runs C code before the call ({s})"))),
+        }
+    }
+    for s in &stmts[at + 1..] {
+        match index_shift(s, "--") {
+            Some(names) => shape.after.extend(names),
+            None => return Err(unsupported(&format!("runs C code after the call ({s})"))),
+        }
+    }
+    // `NAME_return_value = (*f2py_func)(…)`.
+    let mut c = stmts[at].as_str();
+    if let Some((lhs, rhs)) = c.split_once('=')
+        && lhs.trim().ends_with("_return_value")
+        && is_ident(lhs.trim())
+    {
+        c = rhs.trim();
+    }
+    let rest = c
         .strip_prefix("(*f2py_func)")
         .ok_or_else(|| unsupported("is not a plain (*f2py_func)(…) call"))?
         .trim_start();
@@ -688,15 +831,52 @@ fn with_call(r: &mut Routine, sig: Sig, call: &str) -> Result<Sig, String> {
         return Err(unsupported("is not a plain (*f2py_func)(…) call"));
     }
     let end = paren_end(rest).ok_or_else(|| unsupported("has unbalanced parentheses"))?;
-    if !rest[end..].trim().trim_end_matches(';').trim().is_empty() {
+    if !rest[end..].trim().is_empty() {
         return Err(unsupported("runs C code after the call"));
     }
-    let inner = &rest[1..end - 1];
+    shape.args = rest[1..end - 1].to_string();
+    Ok(shape)
+}
+
+/// A `callstatement` of the shape scipy writes ([`call_shape`]), `(*f2py_func)(ARG, …)` with
+/// each `ARG` an argument (`&x` or `x`), possibly again (`&n` for a leading dimension), or a
+/// character chosen by a condition (`(lower?"L":"U")`): the routine's dummies become the
+/// call's arguments in its order, the file's other arguments stay in the signature without
+/// being passed (`lower`), and the rest are computed. Indices it increments before the call
+/// and decrements after are 0-based for the caller ([`SigArg::zero_based`]).
+fn with_call(r: &mut Routine, sig: Sig, call: &str) -> Result<Sig, String> {
+    let unsupported = |what: &str| format!("its callstatement {what} (not supported)");
+    let shape = call_shape(call)?;
+    let inner = shape.args.as_str();
     let mut used = vec![false; r.dummies.len()];
     let mut dummies = Vec::new();
     let mut args = Vec::new();
+    // Offsets (`x+offx`): the caller passes the sub-slice; the offset stays at 0.
+    let mut offsets: Vec<String> = Vec::new();
     for (pos, a) in split_top(inner).iter().enumerate() {
         let a = a.trim();
+        // A function's result first (`&ddot`): f2py's wrapper subroutine stores it there;
+        // jitffi calls the function itself.
+        if pos == 0
+            && r.result.is_some()
+            && a.strip_prefix('&')
+                .is_some_and(|n| n.trim().eq_ignore_ascii_case(&r.name))
+        {
+            continue;
+        }
+        let a = match a.split_once('+') {
+            Some((array, off))
+                if is_ident(array.trim())
+                    && is_ident(off.trim())
+                    && r.dummies.iter().any(|d| {
+                        d.name.eq_ignore_ascii_case(array.trim()) && !d.dims.is_empty()
+                    }) =>
+            {
+                offsets.push(off.trim().to_ascii_uppercase());
+                array.trim()
+            }
+            _ => a,
+        };
         let name = a.strip_prefix('&').unwrap_or(a).trim().to_ascii_uppercase();
         if let Some(j) = r.dummies.iter().position(|d| d.name == name) {
             if !used[j] {
@@ -748,6 +928,7 @@ fn with_call(r: &mut Routine, sig: Sig, call: &str) -> Result<Sig, String> {
             callback: None,
             intent_stated: true,
             checks: Vec::new(),
+            zero_based: false,
         });
         dummies.push(d);
     }
@@ -767,7 +948,35 @@ fn with_call(r: &mut Routine, sig: Sig, call: &str) -> Result<Sig, String> {
         }
         let mut a = a.clone();
         a.intent = Intent::In;
+        if offsets.contains(&a.name) {
+            a.role = ArgRole::Hidden(Expr::Int(0));
+        }
         args.push(a);
+    }
+    // Indices 0-based for the caller: incremented before the call if given, decremented after
+    // it if returned (an input decremented after is restored; an output incremented before is
+    // garbage made other garbage).
+    let mut names: Vec<&String> = shape.before.iter().chain(&shape.after).collect();
+    names.sort();
+    names.dedup();
+    for name in names {
+        let (before, after) = (shape.before.contains(name), shape.after.contains(name));
+        let a = args
+            .iter_mut()
+            .find(|a| a.name.eq_ignore_ascii_case(name))
+            .ok_or_else(|| unsupported(&format!("shifts {name}, which is not an argument")))?;
+        let integer = matches!(a.ty, Some(FType::Integer { .. })) && a.dims.len() <= 1;
+        let consistent = match a.intent {
+            Intent::In => before,
+            Intent::Out => after,
+            Intent::InOut => before && after,
+        };
+        if !integer || !consistent {
+            return Err(unsupported(&format!(
+                "shifts {name} one way only, or {name} is not an integer scalar or vector"
+            )));
+        }
+        a.zero_based = true;
     }
     r.dummies = dummies;
     Ok(Sig {
@@ -830,6 +1039,10 @@ fn signature(r: &Routine, attrs: &HashMap<String, Attrs>) -> Result<Sig, String>
             ArgRole::Hidden(a.init.clone().unwrap_or(Expr::Int(0)))
         } else if (a.hide || intent == Intent::Out) && (!dims.is_empty() || a.init.is_none()) {
             ArgRole::Out
+        } else if (a.optional || a.init.is_some()) && !dims.is_empty() {
+            // f2py allocates an optional array the caller leaves out (zeros, or its `= init`);
+            // here the caller gives it: an array is never made from a scalar's default.
+            ArgRole::Given
         } else if a.optional || a.init.is_some() {
             ArgRole::Optional(
                 a.init
@@ -855,6 +1068,7 @@ fn signature(r: &Routine, attrs: &HashMap<String, Attrs>) -> Result<Sig, String>
             callback: d.external.clone(),
             intent_stated: true,
             checks: a.checks.iter().cloned().map(Check::Expr).collect(),
+            zero_based: false,
         });
     }
     Ok(Sig {
@@ -961,5 +1175,61 @@ end python module m
         let a = &sig.args[2];
         assert_eq!(a.checks.len(), 1);
         assert_eq!(sig.args[5].checks.len(), 1, "the standalone check");
+    }
+
+    #[test]
+    fn callstatement_shapes() {
+        let shape = |c: &str| call_shape(c);
+        // Braces, declarations, index shifts before and after.
+        let s = shape(
+            "{F_INT i;for(i=0;i<n;++piv[i++]);(*f2py_func)(&n,lu,&n,piv,&info);for(i=0;i<n;--piv[i++]);}",
+        )
+        .unwrap();
+        assert_eq!(s.args, "&n,lu,&n,piv,&info");
+        assert_eq!(
+            (s.before, s.after),
+            (vec!["piv".into()], vec!["piv".into()])
+        );
+        let s = shape("{ hi++; lo++; (*f2py_func)(&n,&lo,&hi,a); }").unwrap();
+        assert_eq!(s.before, ["hi", "lo"]);
+        let s = shape("{ (*f2py_func)(&n,a,&lo,&hi); hi--; --lo; }").unwrap();
+        assert_eq!(s.after, ["hi", "lo"]);
+        // Two arrays in one loop, a loop whose bound is computed.
+        let s = shape(
+            "{F_INT i;(*f2py_func)(&n,a,ipiv,jpiv);for(i=0,n=MIN(m,n);i<n;--ipiv[i],--jpiv[i++]);}",
+        )
+        .unwrap();
+        assert_eq!(s.after, ["ipiv", "jpiv"]);
+        // A function's result assigned.
+        let s = shape("dlange_return_value = (*f2py_func)(norm,&m,&n,a,&lda,work)").unwrap();
+        assert_eq!(s.args, "norm,&m,&n,a,&lda,work");
+        // Anything else is refused, saying what.
+        let e = shape("{F_INT i=2*kl+ku+1;(*f2py_func)(&n,ab,&i);}").unwrap_err();
+        assert!(
+            e.contains("runs C code before the call (F_INT i=2*kl+ku+1)"),
+            "{e}"
+        );
+        let e = shape("(*f2py_func)(&n,a); if(clean){a[0]=0;}").unwrap_err();
+        assert!(e.contains("runs C code after the call"), "{e}");
+        let e = shape("(*f2py_func)(&n,x) - 1").unwrap_err();
+        assert!(e.contains("runs C code after the call"), "{e}");
+        let e = shape("{ n++; }").unwrap_err();
+        assert!(e.contains("does not call (*f2py_func)"), "{e}");
+    }
+
+    #[test]
+    fn lists_are_predefined_and_defined_where_used() {
+        // numpy's <prefix> without a definition; a list defined in a header line; an end
+        // line naming a list of another length (f2py warns, and so it is read).
+        let text = "subroutine <prefix>scal(n)\n  integer :: n\nend subroutine <prefix>scal\n\
+                    subroutine <p2=s,d>ger(m)\n  integer :: m\nend subroutine <prefix>ger\n";
+        let out = expand(text, "t.pyf.src").unwrap();
+        for name in ["sscal", "dscal", "cscal", "zscal", "sger", "dger"] {
+            assert!(
+                out.contains(&format!("subroutine {name}(")),
+                "{name}: {out}"
+            );
+        }
+        assert!(out.contains("end subroutine prefixger"), "{out}");
     }
 }

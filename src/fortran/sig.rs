@@ -50,6 +50,10 @@ pub struct SigArg {
     /// Conditions checked before the call, from the documentation (`LDA >= max(1,N)`,
     /// `N >= 0`, the option letters of a `CHARACTER*1`): what would otherwise reach XERBLA.
     pub checks: Vec<Check>,
+    /// 0-based indices for the caller, 1-based for the routine: given values are passed plus
+    /// one, returned ones come back minus one. A `.pyf`'s callstatement says so (scipy's
+    /// `for(i=0;i<n;++piv[i++])` before the call, `--piv[i++]` or `hi--` after).
+    pub zero_based: bool,
 }
 
 /// A condition on an argument, checked before the call.
@@ -116,6 +120,7 @@ impl Sig {
                     callback: d.external.clone(),
                     intent_stated: d.intent.is_some(),
                     checks,
+                    zero_based: false,
                 }
             })
             .collect();
@@ -258,6 +263,13 @@ impl Sig {
 /// Whether `a` holds LU pivot indices: an INTEGER vector that `r`'s documentation describes
 /// as "row i was interchanged with row IPIV(i)" (the `IPIV` of `getrf`, `getrs`, `gesv` …),
 /// which callers may ask to be 0-based.
+/// Whether `a`'s values are shifted between 0-based and 1-based around the call: always for a
+/// `.pyf`'s [`SigArg::zero_based`], for LU pivots ([`is_pivot`]) when the caller asked for
+/// 0-based pivots.
+pub(crate) fn shifted(r: &Routine, a: &SigArg, zero_based_pivots: bool) -> bool {
+    a.zero_based || (zero_based_pivots && is_pivot(r, a))
+}
+
 pub(crate) fn is_pivot(r: &Routine, a: &SigArg) -> bool {
     a.dims.len() == 1
         && matches!(a.ty, Some(FType::Integer { .. }))

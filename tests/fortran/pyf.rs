@@ -7,7 +7,9 @@
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use jitffi::fortran::{Abi, Arg, Library, OpenOptions, RustOptions, Signatures, Sources};
+use jitffi::fortran::{
+    Abi, Arg, Complex64, Library, OpenOptions, RustOptions, Signatures, Sources,
+};
 
 use super::generated_pyf as gp;
 
@@ -44,16 +46,31 @@ fn the_template_expands_and_the_signatures_are_the_files() {
         names,
         [
             "SGESV", "DGESV", "CGESV", "ZGESV", "SSCAL", "DSCAL", "SPOSV", "DPOSV", "CPOSV",
-            "ZPOSV"
+            "ZPOSV", "SGETRF", "DGETRF", "SGETRS", "DGETRS", "DGEBAL", "DGEHRD", "DLAMCH", "DDOT",
+            "ZAXPY"
         ]
     );
     let skipped = &lib.signatures().skipped;
-    assert_eq!(skipped.len(), 1, "{skipped:?}");
-    assert!(
-        skipped[0]
-            .to_string()
-            .contains("DSCAL_OFFSET: its callstatement passes x+offx (not supported)"),
-        "{skipped:?}"
+    assert!(skipped.is_empty(), "{skipped:?}");
+    // scipy's callstatement shapes: the result first (`&ddot`), offsets left to the caller's
+    // sub-slices (`x+offx`: offx stays 0 and is not an argument), indices 0-based.
+    assert_eq!(
+        lib.signature("ddot").unwrap().to_string(),
+        "ddot = ddot(x, y, [n, incx, incy])"
+    );
+    assert_eq!(
+        lib.signature("dgetrf").unwrap().to_string(),
+        "a, piv = dgetrf(a)"
+    );
+    assert_eq!(
+        lib.signature("dgebal").unwrap().to_string(),
+        "a, lo, hi, pivscale = dgebal(a, [scale, permute])"
+    );
+    // An optional array is required (f2py would allocate Y; jitffi never makes an array
+    // from a scalar's default).
+    assert_eq!(
+        lib.signature("zaxpy").unwrap().to_string(),
+        "y = zaxpy(x, y, [n, a, incx, incy])"
     );
     // The callstatement's arguments are the routine's: UPLO a letter from `lower`, N again
     // for LDA and LDB; `lower` is the file's and is not passed.
@@ -142,6 +159,156 @@ fn run_time_calls_follow_the_file() {
     assert!(e.to_string().contains("fails check(incx>0)"), "{e}");
 }
 
+/// `A` (n × n, column-major) with its rows swapped as 0-based LU pivots say, in order.
+fn permuted(a: &[f64], n: usize, piv: &[i32]) -> Vec<f64> {
+    let mut p = a.to_vec();
+    for (i, &k) in piv.iter().enumerate() {
+        let k = usize::try_from(k).expect("0-based pivot");
+        for c in 0..n {
+            p.swap(c * n + i, c * n + k);
+        }
+    }
+    p
+}
+
+/// `L * U` from LAPACK's packed LU factors (n × n, column-major).
+fn l_times_u(lu: &[f64], n: usize) -> Vec<f64> {
+    let mut out = vec![0.0; n * n];
+    for r in 0..n {
+        for c in 0..n {
+            let mut s = 0.0;
+            for k in 0..=r.min(c) {
+                let l = if k == r { 1.0 } else { lu[k * n + r] };
+                s += l * lu[c * n + k];
+            }
+            out[c * n + r] = s;
+        }
+    }
+    out
+}
+
+#[test]
+fn scipy_callstatements_at_run_time() {
+    let lib = lib();
+    let n = 4;
+    let a = [
+        2.0, -1.0, 4.0, 0.5, 1.0, 3.0, -2.0, 1.0, 0.0, 5.0, 1.0, -3.0, 7.0, 1.0, 2.0, 0.25,
+    ];
+    // getrf: PIV comes back 0-based (`--piv[i++]` after the call). Oracle: P A = L U with the
+    // swaps applied in order, and every pivot an index of a row.
+    let out = lib.call("dgetrf", &[Arg::matrix(&a, n, n)]).unwrap();
+    let lu = out[0].array::<f64>().unwrap().to_vec();
+    let piv = out[1].array::<i32>().unwrap().to_vec();
+    assert!(piv.iter().all(|&k| (0..n as i32).contains(&k)), "{piv:?}");
+    assert!(piv.contains(&0) || piv[0] != 0, "{piv:?}");
+    let (pa, l_u) = (permuted(&a, n, &piv), l_times_u(&lu, n));
+    for (x, y) in pa.iter().zip(&l_u) {
+        assert!((x - y).abs() < 1e-12, "P A = {pa:?}, L U = {l_u:?}");
+    }
+    // getrs takes those 0-based pivots (made 1-based for the call, restored after): A x = b.
+    let b = [1.0, 2.0, 3.0, 4.0];
+    let out = lib
+        .call(
+            "dgetrs",
+            &[
+                Arg::matrix(&lu, n, n),
+                Arg::vec(&piv),
+                Arg::matrix(&b, n, 1),
+            ],
+        )
+        .unwrap();
+    let x = out[0].array::<f64>().unwrap();
+    for r in 0..n {
+        let ax: f64 = (0..n).map(|c| a[c * n + r] * x[c]).sum();
+        assert!((ax - b[r]).abs() < 1e-12, "row {r}: {ax} != {}", b[r]);
+    }
+    // gebal: LO and HI come back 0-based (`hi--; lo--;`). Oracle: the same routine through
+    // the signature derived from Reference LAPACK's documentation, whose ILO and IHI are
+    // 1-based. A lower triangular matrix: permuting isolates its eigenvalues.
+    let t = [1.0, 2.0, 4.0, 0.0, 3.0, 5.0, 0.0, 0.0, 6.0];
+    let out = lib
+        .call_named(
+            "dgebal",
+            &[("a", Arg::matrix(&t, 3, 3)), ("permute", Arg::Int(1))],
+        )
+        .unwrap();
+    let (lo, hi) = (out[1].int().unwrap(), out[2].int().unwrap());
+    let derived = super::calls::lapack()
+        .call("dgebal", &[Arg::Str("P"), Arg::matrix(&t, 3, 3)])
+        .unwrap();
+    let (ilo, ihi) = (derived[1].int().unwrap(), derived[2].int().unwrap());
+    assert_eq!((lo, hi), (ilo - 1, ihi - 1), "{out:?} / {derived:?}");
+    assert_eq!(out[0].array::<f64>(), derived[0].array::<f64>());
+    // gehrd: LO and HI given 0-based (`hi++; lo++;` before the call); the defaults are the
+    // whole matrix. Oracle: the derived signature with ILO = 1, IHI = n.
+    let out = lib.call("dgehrd", &[Arg::matrix(&a, n, n)]).unwrap();
+    let derived = super::calls::lapack()
+        .call_named(
+            "dgehrd",
+            &[
+                ("ilo", Arg::Int(1)),
+                ("ihi", Arg::Int(4)),
+                ("a", Arg::matrix(&a, n, n)),
+            ],
+        )
+        .unwrap();
+    assert_eq!(out[0].array::<f64>(), derived[0].array::<f64>());
+    let given = lib
+        .call_named(
+            "dgehrd",
+            &[
+                ("a", Arg::matrix(&a, n, n)),
+                ("lo", Arg::Int(0)),
+                ("hi", Arg::Int(3)),
+            ],
+        )
+        .unwrap();
+    assert_eq!(given[0].array::<f64>(), out[0].array::<f64>());
+    // A function whose result the statement assigns: LAPACK's machine constants are IEEE
+    // double's (eps = 2^-53 with rounding, precision = eps * base = 2^-52).
+    let e = lib.call("dlamch", &[Arg::Str("E")]).unwrap();
+    assert_eq!(e[0].real(), Some(f64::EPSILON / 2.0));
+    let p = lib.call("dlamch", &[Arg::Str("P")]).unwrap();
+    assert_eq!(p[0].real(), Some(f64::EPSILON));
+    // ddot with the result first in the statement; an offset is a sub-slice.
+    let (x, y) = ([1.0, 2.0, 3.0, 4.0, 5.0], [10.0, 20.0, 30.0, 40.0, 50.0]);
+    let d = lib.call("ddot", &[Arg::vec(&x), Arg::vec(&y)]).unwrap();
+    assert_eq!(d[0].real(), Some(550.0));
+    let d = lib
+        .call("ddot", &[Arg::vec(&x[2..]), Arg::vec(&y[1..])])
+        .unwrap();
+    assert_eq!(d[0].real(), Some(3.0 * 20.0 + 4.0 * 30.0 + 5.0 * 40.0));
+    // A complex default, (1.0,0.0): y + x; then a = (2, 0) given.
+    let c = |re, im| Complex64 { re, im };
+    let zx = [c(1.0, 2.0), c(3.0, -1.0)];
+    let zy = [c(10.0, 0.0), c(0.0, 10.0)];
+    let out = lib
+        .call_named("zaxpy", &[("x", Arg::vec(&zx)), ("y", Arg::vec(&zy))])
+        .unwrap();
+    assert_eq!(
+        out[0].array::<Complex64>().unwrap(),
+        [c(11.0, 2.0), c(3.0, 9.0)]
+    );
+    let out = lib
+        .call_named(
+            "zaxpy",
+            &[
+                ("x", Arg::vec(&zx)),
+                ("y", Arg::vec(&zy)),
+                ("a", Arg::Complex(2.0, 0.0)),
+            ],
+        )
+        .unwrap();
+    assert_eq!(
+        out[0].array::<Complex64>().unwrap(),
+        [c(12.0, 4.0), c(6.0, 8.0)]
+    );
+    let e = lib
+        .call_named("zaxpy", &[("x", Arg::vec(&zx))])
+        .unwrap_err();
+    assert!(e.to_string().contains("argument y is required"), "{e}");
+}
+
 #[test]
 fn generated_module_is_current() {
     let text = std::fs::read_to_string(pyf_path()).unwrap();
@@ -155,8 +322,9 @@ fn generated_module_is_current() {
         },
     );
     assert_eq!(g.formatted, Ok(true));
-    assert_eq!(g.wrapped.len(), 10, "{:?}", g.skipped);
-    assert!(g.unchecked.is_empty(), "{:?}", g.unchecked);
+    assert_eq!(g.wrapped.len(), 19, "{:?}", g.skipped);
+    // `dimension(*)` arrays, bounded only by the file's checks: `unsafe` methods.
+    assert_eq!(g.unchecked, ["ddot", "zaxpy"]);
     assert!(g.families.iter().any(|f| f == "Gesv"), "{:?}", g.families);
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fortran/generated_pyf.rs");
     if std::env::var_os("JITFFI_BLESS").is_some() {
@@ -225,4 +393,115 @@ fn generated_calls_follow_the_file() {
     );
     let e = l.sscal(None, 0.5, &mut x, Some(0)).unwrap_err();
     assert_eq!(e.to_string(), "sscal: argument incx fails check(incx>0)");
+}
+
+/// The generated methods of scipy's callstatement shapes agree with the run-time calls
+/// (checked against their oracles above) and with the identities.
+#[test]
+fn generated_scipy_callstatements() {
+    let _ = super::calls::lapack(); // Reference BLAS first.
+    // SAFETY: the reference LAPACK whose routines the signature file states.
+    let l =
+        unsafe { gp::Library::open("/usr/lib/x86_64-linux-gnu/lapack/liblapack.so.3") }.unwrap();
+    let n = 4;
+    let a = [
+        2.0, -1.0, 4.0, 0.5, 1.0, 3.0, -2.0, 1.0, 0.0, 5.0, 1.0, -3.0, 7.0, 1.0, 2.0, 0.25,
+    ];
+    // getrf: 0-based pivots always (the library's `zero_based_pivots` is for the derived
+    // signatures' LU pivots; a .pyf's are 0-based whatever it says).
+    let mut lu = a.to_vec();
+    let piv = l.dgetrf(gp::MatMut::new(&mut lu, n, n).unwrap()).unwrap();
+    let run = lib().call("dgetrf", &[Arg::matrix(&a, n, n)]).unwrap();
+    assert_eq!(piv, run[1].array::<i32>().unwrap());
+    assert_eq!(lu, run[0].array::<f64>().unwrap());
+    let (pa, l_u) = (permuted(&a, n, &piv), l_times_u(&lu, n));
+    for (x, y) in pa.iter().zip(&l_u) {
+        assert!((x - y).abs() < 1e-12, "P A = {pa:?}, L U = {l_u:?}");
+    }
+    // getrs with them; the caller's pivots stay 0-based.
+    let mut b = vec![1.0, 2.0, 3.0, 4.0];
+    l.dgetrs(
+        gp::Mat::new(&lu, n, n).unwrap(),
+        &piv,
+        gp::MatMut::new(&mut b, n, 1).unwrap(),
+        None,
+    )
+    .unwrap();
+    for r in 0..n {
+        let ax: f64 = (0..n).map(|c| a[c * n + r] * b[c]).sum();
+        assert!((ax - [1.0, 2.0, 3.0, 4.0][r]).abs() < 1e-12, "row {r}");
+    }
+    assert_eq!(piv, run[1].array::<i32>().unwrap());
+    // gebal's LO and HI, 0-based; gehrd's, given 0-based (the defaults: the whole matrix).
+    let t = [1.0, 2.0, 4.0, 0.0, 3.0, 5.0, 0.0, 0.0, 6.0];
+    let mut bt = t.to_vec();
+    let (lo, hi, scale) = l
+        .dgebal(gp::MatMut::new(&mut bt, 3, 3).unwrap(), None, Some(1))
+        .unwrap();
+    let run = lib()
+        .call_named(
+            "dgebal",
+            &[("a", Arg::matrix(&t, 3, 3)), ("permute", Arg::Int(1))],
+        )
+        .unwrap();
+    assert_eq!(
+        (i64::from(lo), i64::from(hi)),
+        (run[1].int().unwrap(), run[2].int().unwrap())
+    );
+    assert_eq!(scale, run[3].array::<f64>().unwrap());
+    assert!(lo <= hi && hi < 3, "{lo} {hi}");
+    let mut h = a.to_vec();
+    let tau = l
+        .dgehrd(None, None, gp::MatMut::new(&mut h, n, n).unwrap(), None)
+        .unwrap();
+    let run = lib().call("dgehrd", &[Arg::matrix(&a, n, n)]).unwrap();
+    assert_eq!(h, run[0].array::<f64>().unwrap());
+    assert_eq!(tau, run[1].array::<f64>().unwrap());
+    let mut h2 = a.to_vec();
+    l.dgehrd(
+        Some(0),
+        Some(3),
+        gp::MatMut::new(&mut h2, n, n).unwrap(),
+        None,
+    )
+    .unwrap();
+    assert_eq!(h2, h);
+    let e = l
+        .dgehrd(
+            Some(0),
+            Some(i32::MAX),
+            gp::MatMut::new(&mut h2, n, n).unwrap(),
+            None,
+        )
+        .unwrap_err();
+    assert!(e.to_string().starts_with("dgehrd: argument hi"), "{e}");
+    // The assigned function result.
+    assert_eq!(l.dlamch(b'E').unwrap(), f64::EPSILON / 2.0);
+    // The result first, offsets as sub-slices; `dimension(*)`: unsafe methods.
+    let (x, y) = ([1.0, 2.0, 3.0, 4.0, 5.0], [10.0, 20.0, 30.0, 40.0, 50.0]);
+    // SAFETY: the file's checks bound the extents ddot uses (n from the lengths).
+    let d = unsafe { l.ddot(None, &x[2..], None, &y[1..], None) }.unwrap();
+    assert_eq!(d, 3.0 * 20.0 + 4.0 * 30.0 + 5.0 * 40.0);
+    // SAFETY: as above.
+    let e = unsafe { l.ddot(Some(5), &x[2..], None, &y, None) }.unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "ddot: argument n fails check(len(x)-offx>(n-1)*abs(incx))"
+    );
+    // The complex default (1, 0).
+    let c = |re, im| Complex64 { re, im };
+    let mut zy = [c(10.0, 0.0), c(0.0, 10.0)];
+    // SAFETY: as above (n = len(x), and Y is checked against it).
+    unsafe {
+        l.zaxpy(
+            None,
+            None,
+            &[c(1.0, 2.0), c(3.0, -1.0)],
+            None,
+            &mut zy,
+            None,
+        )
+    }
+    .unwrap();
+    assert_eq!(zy, [c(11.0, 2.0), c(3.0, 9.0)]);
 }

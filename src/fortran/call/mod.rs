@@ -20,7 +20,7 @@ use super::abi::{Abi, Prototype};
 use super::expr::{Env, Expr, Val};
 use super::model::Intent;
 use super::model::Routine;
-use super::sig::{ArgRole as Role, Check, Sig, SigArg, is_pivot};
+use super::sig::{ArgRole as Role, Check, Sig, SigArg, shifted};
 use crate::Function;
 use marshal::{Place, Slot, given_place, raw_call, scalar_out, scalar_slot};
 
@@ -175,7 +175,8 @@ fn spanned(
 }
 
 /// Runs one f2py-style call. `f` is the routine's function of `abi`'s prototype; with
-/// `zero_based`, LU pivot indices ([`is_pivot`]) are 0-based in the arguments and outputs.
+/// `zero_based`, LU pivot indices are 0-based in the arguments and outputs, as the indices a
+/// `.pyf` says are always ([`shifted`]).
 pub(crate) fn call(
     r: &Routine,
     sig: &Sig,
@@ -309,6 +310,11 @@ pub(crate) fn call(
                 if !places.contains_key(&a.name) {
                     continue;
                 }
+                // A `.pyf`'s `dimension(*)`: as f2py does, the file's `check(…)`s bound what
+                // the routine uses (`Library::open`'s caller vouched for the file).
+                if r.pyf.is_some() && a.dims.contains(&Expr::Int(-1)) {
+                    continue;
+                }
                 let (ext, need) = spanned(a, &env, routine)?;
                 let have = env.shapes.get(&a.name).map_or(0, |s| s.iter().product());
                 if have < need {
@@ -403,13 +409,18 @@ pub(crate) fn call(
     // 0-based pivots: 1-based for the routine (inputs copied, so that the caller's stay as
     // they were), 0-based again after it (in place, and the outputs).
     // Each pivot array with its element type and its bytes (all the elements given).
+    // (And the 0-based indices of a `.pyf`, scalars too.)
     let pivots: Vec<(&SigArg, Elem, usize)> = sig
         .args
         .iter()
-        .filter(|a| zero_based && is_pivot(r, a))
+        .filter(|a| shifted(r, a, zero_based))
         .filter_map(|a| {
             let elem = ty_elem(a)?;
-            let n: usize = env.shapes.get(&a.name).map_or(0, |s| s.iter().product());
+            let n: usize = if a.dims.is_empty() {
+                1
+            } else {
+                env.shapes.get(&a.name).map_or(0, |s| s.iter().product())
+            };
             Some((a, elem, n * elem.size()))
         })
         .collect();

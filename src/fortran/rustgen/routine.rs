@@ -337,6 +337,15 @@ pub(super) fn wrapper(r: &Routine, abi: &Abi) -> Result<Wrapper, String> {
                     Expr::Int(n) => Some(format!("{n}.0")),
                     _ => None,
                 }
+            } else if let Some(t @ FType::Complex { .. }) = &sig.args[i].ty {
+                // A real constant (a `.pyf`'s `(1.0,0.0)`, read as its real part).
+                let re = match init {
+                    Expr::Float(f) => Some(format!("{f:?}")),
+                    Expr::Int(n) => Some(format!("{n}.0")),
+                    _ => None,
+                };
+                re.zip(types.elem(t).ok())
+                    .map(|(re, ty)| format!("{ty} {{ re: {re}, im: 0.0 }}"))
             } else {
                 None
             };
@@ -405,8 +414,14 @@ pub(super) fn wrapper(r: &Routine, abi: &Abi) -> Result<Wrapper, String> {
     };
 
     // LU pivot indices (`row i was interchanged with row IPIV(i)`), which
-    // `Library::zero_based_pivots` converts.
-    let pivot: Vec<bool> = sig.args.iter().map(|a| is_pivot(r, a)).collect();
+    // `Library::zero_based_pivots` converts, and a `.pyf`'s indices, 0-based always.
+    let pivot: Vec<bool> = sig
+        .args
+        .iter()
+        .map(|a| a.zero_based || is_pivot(r, a))
+        .collect();
+    // The condition of the conversion in the generated code (`None`: always).
+    let when = |i: usize| (!sig.args[i].zero_based).then_some("self.zero_based");
 
     // The signature.
     let mut params: Vec<(String, String)> = Vec::new();
@@ -734,15 +749,39 @@ pub(super) fn wrapper(r: &Routine, abi: &Abi) -> Result<Wrapper, String> {
         }
         let v = &names[i];
         let t = ty_of(&sig.args[i])?;
-        match forms[i] {
-            Form::Slice { write: false } => {
+        match (forms[i], when(i)) {
+            (Form::Slice { write: false }, Some(c)) => {
                 let _ = writeln!(
                     w,
-                    "let {v}_b: Vec<{t}>;\nlet {v}_p: *const {t} = if self.zero_based {{ {v}_b = wrap::one_based({v}); {v}_b.as_ptr() }} else {{ {v}.as_ptr() }};"
+                    "let {v}_b: Vec<{t}>;\nlet {v}_p: *const {t} = if {c} {{ {v}_b = wrap::one_based({v}); {v}_b.as_ptr() }} else {{ {v}.as_ptr() }};"
                 );
             }
-            Form::Slice { write: true } => {
-                let _ = writeln!(w, "if self.zero_based {{ wrap::shift({v}, 1); }}");
+            (Form::Slice { write: false }, None) => {
+                let _ = writeln!(
+                    w,
+                    "let {v}_b: Vec<{t}> = wrap::one_based({v});\nlet {v}_p: *const {t} = {v}_b.as_ptr();"
+                );
+            }
+            (Form::Slice { write: true }, Some(c)) => {
+                let _ = writeln!(w, "if {c} {{ wrap::shift({v}, 1); }}");
+            }
+            (Form::Slice { write: true }, None) => {
+                let _ = writeln!(w, "wrap::shift({v}, 1);");
+            }
+            (Form::Value | Form::Computed, None) => {
+                let _ = writeln!(
+                    w,
+                    "let {}{v}_c: {t} = wrap::int(R, {:?}, wrap::add(R, i64::from({v}_c), 1)?)?;",
+                    m(i),
+                    v.trim_start_matches("r#")
+                );
+            }
+            (Form::InOut, None) => {
+                let _ = writeln!(
+                    w,
+                    "*{v} = wrap::int(R, {:?}, wrap::add(R, i64::from(*{v}), 1)?)?;",
+                    v.trim_start_matches("r#")
+                );
             }
             _ => {}
         }
@@ -812,14 +851,38 @@ pub(super) fn wrapper(r: &Routine, abi: &Abi) -> Result<Wrapper, String> {
     let _ = writeln!(w, "{res}unsafe {{ {call} }};");
     // Pivots back to 0-based.
     for i in 0..sig.args.len() {
-        if pivot[i] && matches!(forms[i], Form::Slice { write: true } | Form::OutArray) {
-            let v = &names[i];
-            let r = if forms[i] == Form::OutArray {
-                "&mut "
-            } else {
-                ""
-            };
-            let _ = writeln!(w, "if self.zero_based {{ wrap::shift({r}{v}, -1); }}");
+        if !pivot[i] {
+            continue;
+        }
+        let v = &names[i];
+        match (forms[i], when(i)) {
+            (Form::Slice { write: true } | Form::OutArray, c) => {
+                let r = if forms[i] == Form::OutArray {
+                    "&mut "
+                } else {
+                    ""
+                };
+                let _ = match c {
+                    Some(c) => writeln!(w, "if {c} {{ wrap::shift({r}{v}, -1); }}"),
+                    None => writeln!(w, "wrap::shift({r}{v}, -1);"),
+                };
+            }
+            (Form::OutScalar, None) => {
+                let _ = writeln!(
+                    w,
+                    "let {v}_c: {} = wrap::int(R, {:?}, wrap::sub(R, i64::from({v}_c), 1)?)?;",
+                    ty_of(&sig.args[i])?,
+                    v.trim_start_matches("r#")
+                );
+            }
+            (Form::InOut, None) => {
+                let _ = writeln!(
+                    w,
+                    "*{v} = wrap::int(R, {:?}, wrap::sub(R, i64::from(*{v}), 1)?)?;",
+                    v.trim_start_matches("r#")
+                );
+            }
+            _ => {}
         }
     }
     if let Some(c) = &info_check {
