@@ -694,6 +694,7 @@ impl Library {
                 )?),
             "len(x)>=1+(n-1)*incx",
         )?;
+        wrap::check(R, "a", (f64::from(a_c)) == (f64::from(a_c)), "a==a")?;
         wrap::check(R, "incx", (i64::from(incx_c)) > (0_i64), "incx>0")?;
         wrap::need(
             R,
@@ -770,6 +771,7 @@ impl Library {
                 )?),
             "len(x)>=1+(n-1)*incx",
         )?;
+        wrap::check(R, "a", (f64::from(a_c)) == (f64::from(a_c)), "a==a")?;
         wrap::check(R, "incx", (i64::from(incx_c)) > (0_i64), "incx>0")?;
         wrap::need(
             R,

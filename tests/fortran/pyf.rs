@@ -157,6 +157,10 @@ fn run_time_calls_follow_the_file() {
         )
         .unwrap_err();
     assert!(e.to_string().contains("fails check(incx>0)"), "{e}");
+    let e = lib
+        .call("dscal", &[Arg::Real(f64::NAN), Arg::vec(&[1.0])])
+        .unwrap_err();
+    assert!(e.to_string().contains("fails check(a==a)"), "{e}");
 }
 
 /// `A` (n × n, column-major) with its rows swapped as 0-based LU pivots say, in order.
@@ -393,6 +397,9 @@ fn generated_calls_follow_the_file() {
     );
     let e = l.sscal(None, 0.5, &mut x, Some(0)).unwrap_err();
     assert_eq!(e.to_string(), "sscal: argument incx fails check(incx>0)");
+    // A check on a real argument (a is not NaN), in f64 as the evaluator compares.
+    let e = l.sscal(None, f32::NAN, &mut x, None).unwrap_err();
+    assert_eq!(e.to_string(), "sscal: argument a fails check(a==a)");
 }
 
 /// The generated methods of scipy's callstatement shapes agree with the run-time calls

@@ -13,6 +13,8 @@ pub(super) enum Sym {
     Int(String),
     /// A `CHARACTER*1` scalar: a `u8` expression.
     Char(String),
+    /// A `REAL` or `DOUBLE PRECISION` scalar: a Rust expression `f64::from` takes.
+    Real(String),
     /// A vector slice (its length is its extent).
     Slice(String),
     /// A matrix view (`Mat`/`MatMut`): shape(x, 0) is its leading dimension, shape(x, 1) its
@@ -28,6 +30,8 @@ enum Kind {
     Int,
     Bool,
     Char,
+    /// `f64` (checks on real arguments: `check(vu>=vl)`; never an extent or an integer).
+    Real,
 }
 
 /// Renders `e` as an `i64` expression; `look` says what a name is (`None`: not available).
@@ -58,6 +62,11 @@ fn coerce(s: String, from: Kind, to: Kind) -> Result<String, String> {
         (Kind::Char, _) | (_, Kind::Char) => {
             return Err("a character where a number is needed".into());
         }
+        // As C converts: an integer to double (exact below 2^53, as the evaluator's).
+        (Kind::Int, Kind::Real) => format!("(({s}) as f64)"),
+        (Kind::Bool, Kind::Real) => format!("f64::from(u8::from({s}))"),
+        (Kind::Real, Kind::Bool) => format!("({s}) != 0.0"),
+        (Kind::Real, Kind::Int) => return Err("a floating-point value".into()),
         _ => unreachable!(),
     })
 }
@@ -67,7 +76,8 @@ fn render(e: &Expr, look: &dyn Fn(&str) -> Option<Sym>) -> Result<(String, Kind)
         |n: &str| look(n).ok_or_else(|| format!("'{}' is not known here", n.to_ascii_lowercase()));
     Ok(match e {
         Expr::Int(i) => (format!("{i}_i64"), Kind::Int),
-        Expr::Float(_) => return Err("a floating-point value".into()),
+        Expr::Float(f) if f.is_finite() => (format!("{f:?}_f64"), Kind::Real),
+        Expr::Float(_) => return Err("a floating-point value that is not finite".into()),
         Expr::Str(s) => {
             let mut b = s.bytes();
             match (b.next(), b.next()) {
@@ -78,11 +88,14 @@ fn render(e: &Expr, look: &dyn Fn(&str) -> Option<Sym>) -> Result<(String, Kind)
         Expr::Name(n) => match sym(n)? {
             Sym::Int(v) => (format!("i64::from({v})"), Kind::Int),
             Sym::Char(v) => (v, Kind::Char),
+            Sym::Real(v) => (format!("f64::from({v})"), Kind::Real),
             _ => return Err(format!("the array '{}' as a value", n.to_ascii_lowercase())),
         },
         Expr::Unary(op, x) => {
             let (s, k) = render(x, look)?;
             match op {
+                '-' if k == Kind::Real => (format!("-({s})"), Kind::Real),
+                '+' if k == Kind::Real => (s, Kind::Real),
                 '-' => (
                     format!("wrap::neg(R, {})?", coerce(s, k, Kind::Int)?),
                     Kind::Int,
@@ -113,6 +126,14 @@ fn render(e: &Expr, look: &dyn Fn(&str) -> Option<Sym>) -> Result<(String, Kind)
                         Kind::Bool,
                     )
                 }
+                "<" | "<=" | ">" | ">=" | "==" | "!=" if ka == Kind::Real || kb == Kind::Real => (
+                    format!(
+                        "({}) {op} ({})",
+                        coerce(sa, ka, Kind::Real)?,
+                        coerce(sb, kb, Kind::Real)?
+                    ),
+                    Kind::Bool,
+                ),
                 "<" | "<=" | ">" | ">=" | "==" | "!=" => (
                     format!(
                         "({}) {op} ({})",
@@ -120,6 +141,14 @@ fn render(e: &Expr, look: &dyn Fn(&str) -> Option<Sym>) -> Result<(String, Kind)
                         coerce(sb, kb, Kind::Int)?
                     ),
                     Kind::Bool,
+                ),
+                "+" | "-" | "*" | "/" if ka == Kind::Real || kb == Kind::Real => (
+                    format!(
+                        "({}) {op} ({})",
+                        coerce(sa, ka, Kind::Real)?,
+                        coerce(sb, kb, Kind::Real)?
+                    ),
+                    Kind::Real,
                 ),
                 "/" | "%" => {
                     let f = if *op == "/" { "div" } else { "rem" };

@@ -278,6 +278,8 @@ pub(super) fn wrapper(r: &Routine, abi: &Abi) -> Result<Wrapper, String> {
                     Sym::Char(format!("{v}_c"))
                 } else if matches!(a.ty, Some(FType::Integer { .. } | FType::Logical { .. })) {
                     Sym::Int(format!("{v}_c"))
+                } else if matches!(a.ty, Some(FType::Real { .. })) {
+                    Sym::Real(format!("{v}_c"))
                 } else {
                     return None;
                 }
