@@ -260,7 +260,8 @@ impl Library {
                 let f = self.resolve(r, &proto)?;
                 let sig = Sig::of(r);
                 // (The compiled code passes indices as they are.)
-                let shifts = sig.args.iter().any(|a| shifted(r, a, self.zero_based));
+                let shifts = sig.result_zero_based
+                    || sig.args.iter().any(|a| shifted(r, a, self.zero_based));
                 let compiled = if self.interpret || shifts {
                     None
                 } else {

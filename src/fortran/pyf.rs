@@ -729,6 +729,8 @@ struct CallShape {
     before: Vec<String>,
     /// Names decremented after it (`hi--`, `for(…;--piv[i++])`), lower case.
     after: Vec<String>,
+    /// The function's result is assigned minus one (`i?amax`: a 0-based index).
+    result_minus_one: bool,
 }
 
 /// Splits `s` at the `sep`s outside parentheses, brackets, braces and quotes.
@@ -815,13 +817,15 @@ fn call_shape(call: &str) -> Result<CallShape, String> {
             None => return Err(unsupported(&format!("runs C code after the call ({s})"))),
         }
     }
-    // `NAME_return_value = (*f2py_func)(…)`.
+    // `NAME_return_value = (*f2py_func)(…)`, possibly `- 1`.
     let mut c = stmts[at].as_str();
+    let mut assigned = false;
     if let Some((lhs, rhs)) = c.split_once('=')
         && lhs.trim().ends_with("_return_value")
         && is_ident(lhs.trim())
     {
         c = rhs.trim();
+        assigned = true;
     }
     let rest = c
         .strip_prefix("(*f2py_func)")
@@ -831,8 +835,11 @@ fn call_shape(call: &str) -> Result<CallShape, String> {
         return Err(unsupported("is not a plain (*f2py_func)(…) call"));
     }
     let end = paren_end(rest).ok_or_else(|| unsupported("has unbalanced parentheses"))?;
-    if !rest[end..].trim().is_empty() {
-        return Err(unsupported("runs C code after the call"));
+    let tail: String = rest[end..].chars().filter(|c| !c.is_whitespace()).collect();
+    match tail.as_str() {
+        "" => {}
+        "-1" if assigned => shape.result_minus_one = true,
+        _ => return Err(unsupported("runs C code after the call")),
     }
     shape.args = rest[1..end - 1].to_string();
     Ok(shape)
@@ -979,10 +986,17 @@ fn with_call(r: &mut Routine, sig: Sig, call: &str) -> Result<Sig, String> {
         a.zero_based = true;
     }
     r.dummies = dummies;
+    let integer_result = matches!(sig.result, Some(FType::Integer { .. }));
+    if shape.result_minus_one && !integer_result {
+        return Err(unsupported(
+            "subtracts one from a result that is not an integer",
+        ));
+    }
     Ok(Sig {
         name: r.name.clone(),
         args,
         result: sig.result,
+        result_zero_based: shape.result_minus_one,
     })
 }
 
@@ -1075,6 +1089,7 @@ fn signature(r: &Routine, attrs: &HashMap<String, Attrs>) -> Result<Sig, String>
         name: r.name.clone(),
         args,
         result: r.result.clone(),
+        result_zero_based: false,
     })
 }
 

@@ -89,6 +89,9 @@ pub struct Sig {
     pub args: Vec<SigArg>,
     /// A function's result type.
     pub result: Option<FType>,
+    /// The function's integer result is an index, 0-based for the caller (a `.pyf`'s
+    /// `i?amax_return_value = (*f2py_func)(…) - 1`).
+    pub result_zero_based: bool,
 }
 
 impl Sig {
@@ -239,6 +242,7 @@ impl Sig {
             name: r.name.clone(),
             args,
             result: r.result.clone(),
+            result_zero_based: false,
         }
     }
 

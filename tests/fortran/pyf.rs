@@ -47,7 +47,7 @@ fn the_template_expands_and_the_signatures_are_the_files() {
         [
             "SGESV", "DGESV", "CGESV", "ZGESV", "SSCAL", "DSCAL", "SPOSV", "DPOSV", "CPOSV",
             "ZPOSV", "SGETRF", "DGETRF", "SGETRS", "DGETRS", "DGEBAL", "DGEHRD", "DLAMCH", "DDOT",
-            "ZAXPY"
+            "IDAMAX", "ZAXPY"
         ]
     );
     let skipped = &lib.signatures().skipped;
@@ -282,6 +282,19 @@ fn scipy_callstatements_at_run_time() {
         .call("ddot", &[Arg::vec(&x[2..]), Arg::vec(&y[1..])])
         .unwrap();
     assert_eq!(d[0].real(), Some(3.0 * 20.0 + 4.0 * 30.0 + 5.0 * 40.0));
+    // A result made 0-based (`… - 1`). Oracle: the first largest |x(i)|, as BLAS picks it.
+    let v = [1.0, -5.0, 3.0, 5.0, -0.5];
+    let first_max = |v: &[f64]| {
+        (0..v.len())
+            .rev()
+            .max_by(|&i, &j| v[i].abs().total_cmp(&v[j].abs()))
+            .unwrap()
+    };
+    let k = lib.call("idamax", &[Arg::vec(&v)]).unwrap();
+    assert_eq!(k[0].int(), Some(first_max(&v) as i64));
+    assert_eq!(k[0].int(), Some(1));
+    let k = lib.call("idamax", &[Arg::vec(&v[2..])]).unwrap();
+    assert_eq!(k[0].int(), Some(first_max(&v[2..]) as i64));
     // A complex default, (1.0,0.0): y + x; then a = (2, 0) given.
     let c = |re, im| Complex64 { re, im };
     let zx = [c(1.0, 2.0), c(3.0, -1.0)];
@@ -326,9 +339,9 @@ fn generated_module_is_current() {
         },
     );
     assert_eq!(g.formatted, Ok(true));
-    assert_eq!(g.wrapped.len(), 19, "{:?}", g.skipped);
+    assert_eq!(g.wrapped.len(), 20, "{:?}", g.skipped);
     // `dimension(*)` arrays, bounded only by the file's checks: `unsafe` methods.
-    assert_eq!(g.unchecked, ["ddot", "zaxpy"]);
+    assert_eq!(g.unchecked, ["ddot", "idamax", "zaxpy"]);
     assert!(g.families.iter().any(|f| f == "Gesv"), "{:?}", g.families);
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fortran/generated_pyf.rs");
     if std::env::var_os("JITFFI_BLESS").is_some() {
@@ -495,6 +508,9 @@ fn generated_scipy_callstatements() {
         e.to_string(),
         "ddot: argument n fails check(len(x)-offx>(n-1)*abs(incx))"
     );
+    // SAFETY: as above.
+    let k = unsafe { l.idamax(None, &[1.0, -5.0, 3.0, 5.0], None) }.unwrap();
+    assert_eq!(k, 1);
     // The complex default (1, 0).
     let c = |re, im| Complex64 { re, im };
     let mut zy = [c(10.0, 0.0), c(0.0, 10.0)];

@@ -454,7 +454,11 @@ pub(crate) fn call(
     // Outputs: the function result, then returned arguments.
     let mut outs = Outs::default();
     if let Some(v) = result {
-        outs.0.push(v);
+        outs.0.push(match v {
+            // A 0-based index (`sig.result_zero_based`).
+            Out::Int(i) if sig.result_zero_based => Out::Int(i - 1),
+            v => v,
+        });
     }
     for a in sig.returns() {
         let Some(elem) = ty_elem(a) else { continue };

@@ -851,6 +851,13 @@ pub(super) fn wrapper(r: &Routine, abi: &Abi) -> Result<Wrapper, String> {
         ""
     };
     let _ = writeln!(w, "{res}unsafe {{ {call} }};");
+    if sig.result_zero_based && !res.is_empty() {
+        // A 0-based index (a `.pyf`'s `… - 1`).
+        let _ = writeln!(
+            w,
+            "let result_ = wrap::int(R, \"\", wrap::sub(R, i64::from(result_), 1)?)?;"
+        );
+    }
     // Pivots back to 0-based.
     for i in 0..sig.args.len() {
         if !pivot[i] {
