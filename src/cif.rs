@@ -8,6 +8,12 @@
 //! (bit-fields, unions, nested arrays). The one case libffi cannot express is a packed struct of
 //! at most 16 bytes that is MEMORY class only because a member is unaligned; it is refused.
 //! `long double` travels as `f64`, converted to and from x87 extended precision by `x87`.
+//!
+//! On AArch64 a struct returned in memory is described as the struct (libffi uses x8), and a
+//! 16-aligned struct that starts at an odd `x` register gets a dummy `uint64` argument before
+//! it: libffi 3.5's calls do not skip to the even register AAPCS64 asks for (C.12), its
+//! `__int128` path does. Its closures would read such a signature wrongly: refused
+//! ([`FfiCall::has_pads`]).
 
 use std::ffi::c_void;
 
@@ -31,7 +37,13 @@ pub(crate) struct FfiCall {
     ret_buf: usize,
     /// The result is returned through a hidden pointer, passed as the first argument.
     sret: bool,
+    /// Arguments (by index) before which a dummy `uint64` goes (AArch64, see the module
+    /// documentation).
+    pads: Vec<usize>,
 }
+
+/// What a dummy argument points to.
+static ZERO: u64 = 0;
 
 // SAFETY: a prepared cif and its types are immutable; libffi only reads them during calls, from
 // any thread.
@@ -198,12 +210,18 @@ impl Builder {
             ));
         }
         match class {
-            ArgClass::StructRegs { parts, size, .. } => {
+            ArgClass::StructRegs { parts, size, align } => {
                 // Only the bytes the registers carry: a padding-only last eightbyte (System V's
                 // NO_CLASS) is left out, because libffi's closures would take a register for
                 // it (its calls do not). The value's other bytes are padding.
                 let carried = parts.last().map_or(*size, |p| p.offset + 8).min(*size);
-                Ok(self.regs_type(parts, carried))
+                let t = self.regs_type(parts, carried);
+                if cfg!(target_arch = "aarch64") && *align >= 16 {
+                    // AAPCS64 starts a 16-aligned composite at an even register.
+                    // SAFETY: `t` points to a struct type this builder owns.
+                    unsafe { (*t).alignment = 16 };
+                }
+                Ok(t)
             }
             ArgClass::StructStack { size, align, parts } if !parts.is_empty() => {
                 // On the stack only because registers ran out: libffi counts registers too
@@ -233,8 +251,22 @@ impl Builder {
                 // the copy exact.
                 Ok(self.struct_type(vec![long_double_type()], *size, *align))
             }
-            ArgClass::StructRef { .. } => {
-                Err("structs passed by reference (not a System V case)".into())
+            ArgClass::StructRef { size } => {
+                // AAPCS64's large composite: libffi makes the copy and passes its address
+                // itself when the type is a struct of more than 16 bytes that is no HFA (whole
+                // words; the preset size keeps the copy exact). Aligned to 8, not to the
+                // struct's alignment: libffi 3.5 aligns the *pointer's* stack slot to it, which
+                // put the address of a 16-aligned copy 8 bytes off (found under qemu).
+                let elems = (0..size.div_ceil(8))
+                    .map(|_| {
+                        part_element(Part {
+                            class: RegClass::Int,
+                            offset: 0,
+                            size: 8,
+                        })
+                    })
+                    .collect();
+                Ok(self.struct_type(elems, *size, 8))
             }
             ArgClass::Unsupported(why) => Err(why.clone()),
             _ => Err("internal: unexpected argument class".into()),
@@ -251,12 +283,22 @@ impl FfiCall {
         };
         let mut arg_types = Vec::with_capacity(plan.args.len() + 1);
         // A struct returned in memory is, at the ABI level, a hidden pointer argument (and the
-        // same pointer returned): pass it explicitly, whatever the struct holds.
-        let sret = matches!(plan.ret, RetClass::Sret { .. });
+        // same pointer returned): on x86-64 pass it explicitly, whatever the struct holds. (On
+        // AArch64 it travels in x8, which no argument reaches: libffi gets the struct type.)
+        let sret = matches!(plan.ret, RetClass::Sret { .. }) && cfg!(target_arch = "x86_64");
         if sret {
             arg_types.push(scalar_type(&ArgClass::Ptr).unwrap_or_else(void_type));
         }
+        let pads = if cfg!(target_arch = "aarch64") {
+            even_register_pads(plan)
+        } else {
+            Vec::new()
+        };
         for (i, (class, conv)) in plan.args.iter().zip(convs).enumerate() {
+            if pads.contains(&i) {
+                // SAFETY: a libffi static, only its address taken.
+                arg_types.push(unsafe { ptr(&*std::ptr::addr_of!(types::uint64)) });
+            }
             arg_types.push(
                 b.arg(class, *conv)
                     .map_err(|e| format!("argument {}: {e}", i + 1))?,
@@ -294,6 +336,18 @@ impl FfiCall {
                     )?;
                     (t, 16.max(*size as usize))
                 }
+                RetClass::Sret { size } if !sret => {
+                    let elems = (0..size.div_ceil(8))
+                        .map(|_| {
+                            part_element(Part {
+                                class: RegClass::Int,
+                                offset: 0,
+                                size: 8,
+                            })
+                        })
+                        .collect();
+                    (b.struct_type(elems, *size, 16), 16.max(*size as usize))
+                }
                 RetClass::Sret { size } => (
                     scalar_type(&ArgClass::Ptr).unwrap_or_else(void_type),
                     16.max(*size as usize),
@@ -315,7 +369,9 @@ impl FfiCall {
         // returned `FfiCall` keeps; `arg_types` has `plan.args.len()` entries.
         let res = unsafe {
             if plan.variadic {
-                let n_fixed = plan.n_fixed + usize::from(sret);
+                let n_fixed = plan.n_fixed
+                    + usize::from(sret)
+                    + pads.iter().filter(|&&i| i < plan.n_fixed).count();
                 low::prep_cif_var(
                     &mut *cif,
                     low::ffi_abi_FFI_DEFAULT_ABI,
@@ -342,7 +398,14 @@ impl FfiCall {
             arg_types,
             ret_buf,
             sret,
+            pads,
         })
+    }
+
+    /// Whether the cif has dummy arguments the plan does not (AArch64's even-register pads):
+    /// a closure of it would misread its arguments.
+    pub(crate) fn has_pads(&self) -> bool {
+        !self.pads.is_empty()
     }
 
     /// Calls `target` with canonical arguments (as `value::c_from_value` makes them) and writes
@@ -361,9 +424,12 @@ impl FfiCall {
         ret: *mut u8,
         errno: bool,
     ) {
-        debug_assert_eq!(args.len() + usize::from(self.sret), self.arg_types.len());
+        debug_assert_eq!(
+            args.len() + usize::from(self.sret) + self.pads.len(),
+            self.arg_types.len()
+        );
         // Argument pointers: on the stack for up to 16 arguments.
-        let n = args.len() + usize::from(self.sret);
+        let n = args.len() + usize::from(self.sret) + self.pads.len();
         let mut ptrs_stack = [std::ptr::null_mut::<c_void>(); 16];
         let mut ptrs_heap = Vec::new();
         let ptrs: &mut [*mut c_void] = if n <= ptrs_stack.len() {
@@ -380,7 +446,13 @@ impl FfiCall {
         {
             *slot = (&raw mut sret_ptr).cast();
         }
-        for (a, slot) in args.iter().zip(slots) {
+        for (i, a) in args.iter().enumerate() {
+            if self.pads.contains(&i)
+                && let Some(slot) = slots.next()
+            {
+                *slot = std::ptr::from_ref(&ZERO).cast_mut().cast();
+            }
+            let Some(slot) = slots.next() else { break };
             *slot = match a {
                 Value::Struct(s) => s.bytes().as_ptr() as *mut c_void,
                 // Scalars, pointers, strings, `F80` and `Bits128`: the payload, 8 bytes into
@@ -436,4 +508,23 @@ impl FfiCall {
     pub(crate) fn ret_len(&self) -> usize {
         self.ret_buf
     }
+}
+
+/// The arguments before which AAPCS64 skips an odd `x` register (a 16-aligned struct in
+/// registers, C.12), as jitffi's own AArch64 lowering places them.
+fn even_register_pads(plan: &CallPlan) -> Vec<usize> {
+    use crate::jit::lower::{Arch, Fill, Form, lower_args};
+    let Ok(lowered) = lower_args(plan, Arch::Aarch64) else {
+        return Vec::new();
+    };
+    lowered
+        .iter()
+        .enumerate()
+        .filter(|(i, l)| {
+            matches!(plan.args[*i], ArgClass::StructRegs { .. })
+                && matches!(l.form, Form::Parts(_))
+                && l.fill.contains(&Fill::Int)
+        })
+        .map(|(i, _)| i)
+        .collect()
 }

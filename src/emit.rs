@@ -95,10 +95,14 @@ use crate::value::Conv;
 const PTR: ir::Type = ir::types::I64;
 
 fn unsupported_target() -> Option<EmitError> {
-    cfg!(not(all(target_arch = "x86_64", not(windows)))).then(|| {
+    cfg!(not(any(
+        all(target_arch = "x86_64", not(windows)),
+        all(target_arch = "aarch64", target_os = "linux")
+    )))
+    .then(|| {
         EmitError::new(
             EmitErrorKind::Unsupported,
-            "jitffi::emit lowers calls for x86-64 System V only",
+            "jitffi::emit lowers calls for x86-64 System V and AArch64 Linux only",
         )
     })
 }
@@ -291,7 +295,8 @@ pub fn call_variadic(
         args,
     )?;
     let mut target = f.address() as usize;
-    if plan.variadic {
+    // (AAPCS64 passes variadic arguments as fixed ones: no `%al`.)
+    if plan.variadic && cfg!(target_arch = "x86_64") {
         let engine = engine(f.engine_cell(), name)?;
         target = engine
             .variadic_entry(plan.vector_regs, target)
@@ -331,7 +336,7 @@ pub fn call_indirect(
         }
     };
     let func = t.as_func(id).expect("checked above");
-    if func.variadic {
+    if func.variadic && cfg!(target_arch = "x86_64") {
         return Err(EmitError::new(
             EmitErrorKind::Unsupported,
             format!(

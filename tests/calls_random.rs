@@ -123,6 +123,7 @@ fn check_rec(
 
 fn scalar_value(t: GType, v: &GVal) -> Value<'static> {
     match (t, v) {
+        (GType::Char, GVal::Int(i)) if !common::sigs::CHAR_SIGNED => Value::U8(*i as u8),
         (GType::I8 | GType::Char, GVal::Int(i)) => Value::I8(*i as i8),
         (GType::U8, GVal::Int(i)) => Value::U8(*i as u8),
         (GType::I16, GVal::Int(i)) => Value::I16(*i as i16),
@@ -381,6 +382,10 @@ fn call_tiers(
 /// through the untyped trampoline (which places them itself: the plan leaves them to it),
 /// with errno capture, and through libffi; each result equals C's.
 #[test]
+#[cfg_attr(
+    not(target_arch = "x86_64"),
+    ignore = "x87 long double and __int128 through trampolines: x86-64 only"
+)]
 fn random_wide_signatures_through_trampolines_and_libffi() {
     let seed = seed() ^ 0x80;
     let n = count();
@@ -480,17 +485,26 @@ fn random_signatures_called_back_from_c() {
     let (calls, through_jit, n) =
         called_back_from_c(SigGen::new(seed, 24, count() / 2), seed, "random-callbacks");
     assert_eq!(calls, 2 * n);
-    // Only signatures with every argument register taken leave the JIT.
-    assert!(
-        through_jit * 10 >= n * 9,
-        "{through_jit} of {n} callbacks through the JIT"
-    );
+    if cfg!(target_arch = "x86_64") {
+        // Only signatures with every argument register taken leave the JIT.
+        assert!(
+            through_jit * 10 >= n * 9,
+            "{through_jit} of {n} callbacks through the JIT"
+        );
+    } else {
+        // Callback slots and adapters are x86-64 code: libffi's closures elsewhere.
+        assert_eq!(through_jit, 0);
+    }
 }
 
 /// The same with `long double`, `__int128` and `unsigned __int128` among the parameter and
 /// result types ([`SigGen::wide`]): the JIT's thunks leave such signatures to libffi's
 /// closures, which must receive and return them bit for bit.
 #[test]
+#[cfg_attr(
+    not(target_arch = "x86_64"),
+    ignore = "x87 long double and __int128 through libffi: x86-64 only"
+)]
 fn random_wide_signatures_called_back_from_c() {
     let seed = seed() ^ 0xcc;
     let (calls, _, n) = called_back_from_c(
@@ -572,6 +586,14 @@ fn called_back_from_c(mut g: SigGen, seed: u64, label: &str) -> (usize, usize, u
                         .is_some_and(|t| matches!(t, GType::Rec(_)) && one_long_double(&g, t)) =>
                 {
                     assert!(e.to_string().contains("st(0)"), "{e}");
+                    refused += 1;
+                    continue;
+                }
+                // libffi's AArch64 closures misplace a 16-aligned struct after an odd number
+                // of integer registers; refused, saying so (cif.rs).
+                Err(e)
+                    if cfg!(target_arch = "aarch64") && e.to_string().contains("even register") =>
+                {
                     refused += 1;
                     continue;
                 }
@@ -660,6 +682,7 @@ fn host_caller(ffi: &Ffi, func: &jitffi::Function, f: &GFunc, tail: &[GType]) ->
 fn scalar_from_bytes(t: GType, b: &[u8]) -> Value<'static> {
     let w = u64::from_le_bytes(b[..8].try_into().expect("8 bytes"));
     match t {
+        GType::Char if !common::sigs::CHAR_SIGNED => Value::U8(w as u8),
         GType::I8 | GType::Char => Value::I8(w as i8),
         GType::U8 => Value::U8(w as u8),
         GType::Bool => {

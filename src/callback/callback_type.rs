@@ -217,7 +217,9 @@ impl CallbackBuilder {
             name: self.name.clone(),
             owner,
             default: self.default.clone(),
-            sret: matches!(self.plan.ret, RetClass::Sret { .. }),
+            // As `FfiCall` describes it: an explicit first argument on x86-64 only (on AArch64
+            // libffi hands the x8 buffer over as the result buffer).
+            sret: matches!(self.plan.ret, RetClass::Sret { .. }) && cfg!(target_arch = "x86_64"),
             ret_int: match self.ret {
                 Conv::Int { bytes, signed } => Some((bytes, signed)),
                 Conv::Bool => Some((1, false)),
@@ -329,6 +331,13 @@ impl CallbackBuilder {
             },
         }
         let call = FfiCall::new(&self.plan, &self.convs, self.ret).map_err(|m| self.error(m))?;
+        if call.has_pads() {
+            return Err(self.error(
+                "a 16-aligned struct after an odd number of integer registers: libffi's \
+                 AArch64 closures do not skip to the even register C expects"
+                    .into(),
+            ));
+        }
         let (closure, code) = low::try_closure_alloc()
             .ok_or_else(|| self.error("libffi cannot allocate a closure".into()))?;
         // SAFETY: `closure` was just allocated with its code address; the cif lives in `call`,

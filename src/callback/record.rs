@@ -31,7 +31,8 @@ pub(crate) struct ContextHeader {
     pub(super) owner: usize,
     /// The default result's C bytes (at least 8; scalars extended to a word).
     pub(super) default: Box<[u8]>,
-    /// The result goes through the hidden pointer (libffi entries need to know).
+    /// The result goes through the hidden pointer that libffi passes as the first argument
+    /// (x86-64; libffi entries need to know).
     pub(super) sret: bool,
     /// A scalar integer result: its width and signedness (libffi wants it extended).
     pub(super) ret_int: Option<(u8, bool)>,

@@ -95,8 +95,11 @@ pub(crate) fn host_arg_type(class: &ArgClass, ptr: Type) -> Option<Type> {
         ArgClass::Int { bytes, .. } => Some(int_type(*bytes)),
         ArgClass::F32 => Some(types::F32),
         ArgClass::F64 => Some(types::F64),
-        ArgClass::Ptr | ArgClass::StructRegs { .. } | ArgClass::StructStack { .. } => Some(ptr),
-        ArgClass::StructRef { .. } | ArgClass::Unsupported(_) => None,
+        ArgClass::Ptr
+        | ArgClass::StructRegs { .. }
+        | ArgClass::StructStack { .. }
+        | ArgClass::StructRef { .. } => Some(ptr),
+        ArgClass::Unsupported(_) => None,
     }
 }
 
@@ -160,6 +163,15 @@ fn call_helper(b: &mut FunctionBuilder<'_>, ptr: Type, f: extern "C" fn()) {
     b.ins().call_indirect(sig, addr, &[]);
 }
 
+/// The architecture host code runs on.
+fn host_arch() -> Arch {
+    if cfg!(target_arch = "aarch64") {
+        Arch::Aarch64
+    } else {
+        Arch::X64
+    }
+}
+
 /// The C calling convention of the host.
 pub(crate) fn call_conv() -> cranelift_codegen::isa::CallConv {
     cranelift_codegen::isa::CallConv::SystemV
@@ -175,15 +187,19 @@ pub(crate) fn emit_call(
     args: &[IrValue],
     errno: bool,
 ) -> Result<Option<IrValue>, JitError> {
-    if cfg!(not(all(target_arch = "x86_64", not(windows)))) {
+    if cfg!(not(any(
+        all(target_arch = "x86_64", not(windows)),
+        all(target_arch = "aarch64", target_os = "linux")
+    ))) {
         return Err(JitError(
-            "host calls are lowered for x86-64 System V only".into(),
+            "host calls are lowered for x86-64 System V and AArch64 Linux only".into(),
         ));
     }
     if let Some(why) = plan.unsupported() {
         return Err(JitError(why));
     }
-    let lowered = lower_args(plan, Arch::X64)?;
+    let arch = host_arch();
+    let lowered = lower_args(plan, arch)?;
     if args.len() != plan.args.len() {
         return Err(JitError(format!(
             "{} arguments for a plan of {}",
@@ -226,7 +242,7 @@ pub(crate) fn emit_call(
     if errno {
         call_helper(b, ptr, restore_errno);
     }
-    let sig = signature_of(plan, call_conv(), ptr, Arch::X64)?;
+    let sig = signature_of(plan, call_conv(), ptr, arch)?;
     let sig = b.import_signature(sig);
     let addr = match callee {
         Callee::Addr(a) => b.ins().iconst(ptr, a as i64),

@@ -16,7 +16,7 @@ mod accessor;
 mod callback;
 pub(crate) mod cross;
 pub(crate) mod host;
-mod lower;
+pub(crate) mod lower;
 pub use host::{EmitError, EmitErrorKind};
 mod memory;
 mod stub;

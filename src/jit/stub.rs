@@ -134,17 +134,23 @@ impl JitEngine {
     /// (about a microsecond, against tens for Cranelift); calls through function pointers
     /// share one stub per signature.
     pub(crate) fn compile_untyped(&self, spec: &StubSpec<'_>) -> Result<UntypedStub, JitError> {
-        if cfg!(not(target_arch = "x86_64")) {
+        if cfg!(not(any(
+            all(target_arch = "x86_64", not(windows)),
+            all(target_arch = "aarch64", target_os = "linux")
+        ))) {
             return Err(JitError(
-                "call stubs are implemented for x86-64 only".into(),
+                "call stubs are implemented for x86-64 System V and AArch64 Linux only".into(),
             ));
         }
         if let Some(why) = spec.plan.unsupported() {
             return Err(JitError(why));
         }
-        lower_args(spec.plan, self.arch())?;
+        let arch = self.arch();
+        lower_args(spec.plan, arch)?;
         let callee = match (spec.plan.variadic, spec.target) {
             (false, t) => t,
+            // AAPCS64 (Linux) passes variadic arguments as fixed ones: no `%al` to set.
+            (true, t) if arch == Arch::Aarch64 => t,
             (true, Some(t)) => Some(self.variadic_entry(spec.plan.vector_regs, t)?),
             (true, None) => {
                 return Err(JitError("variadic calls through function pointers".into()));

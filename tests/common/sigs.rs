@@ -42,6 +42,9 @@ pub enum GType {
     Rec(usize),
 }
 
+/// Whether plain `char` is signed on the host (unsigned on AArch64).
+pub const CHAR_SIGNED: bool = !cfg!(target_arch = "aarch64");
+
 /// The wide scalars of [`SigGen::wide`].
 const WIDE: [GType; 3] = [GType::LongDouble, GType::I128, GType::U128];
 
@@ -149,6 +152,7 @@ impl GType {
             GType::Bool => GVal::Int(i128::from(h & 1)),
             GType::Ptr | GType::U64 => GVal::Int(i128::from(h)),
             GType::Enum => GVal::Int(if h & 1 == 1 { -5 } else { 70000 }),
+            GType::Char if !CHAR_SIGNED => GVal::Int(i128::from(h as u8)),
             GType::I8 | GType::Char => GVal::Int(i128::from(h as i8)),
             GType::U8 => GVal::Int(i128::from(h as u8)),
             GType::I16 => GVal::Int(i128::from(h as i16)),
@@ -548,6 +552,7 @@ impl SigGen {
     pub fn value(&mut self, t: GType) -> GVal {
         let r = &mut self.rng;
         match t {
+            GType::Char if !CHAR_SIGNED => GVal::Int(i128::from(r.u8(..))),
             GType::I8 | GType::Char => GVal::Int(i128::from(r.i8(..))),
             GType::U8 => GVal::Int(i128::from(r.u8(..))),
             GType::I16 => GVal::Int(i128::from(r.i16(..))),
