@@ -528,3 +528,43 @@ fn even_register_pads(plan: &CallPlan) -> Vec<usize> {
         .map(|(i, _)| i)
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Ffi;
+    use crate::layout::Target;
+
+    /// Where the AArch64 cif gets its dummy arguments: before a 16-aligned struct in
+    /// registers that AAPCS64 moves to an even register, nowhere else (libffi handles the
+    /// stack, and HFAs use vector registers).
+    #[test]
+    fn aarch64_even_register_pads() {
+        let pads = |decls: &str| {
+            let ffi = Ffi::with_target(Target::aarch64_linux());
+            ffi.cdef(decls).expect("cdef");
+            let t = ffi.types();
+            let f = t.function("f").expect("f").ty;
+            even_register_pads(&crate::plan::plan_call(&t, ffi.target(), f, &[]).expect("plan"))
+        };
+        let a16 = "struct a { _Alignas(16) long x; long y; };";
+        assert_eq!(pads(&format!("{a16} void f(int, struct a);")), [1]);
+        assert!(pads(&format!("{a16} void f(int, int, struct a);")).is_empty());
+        assert_eq!(
+            pads(&format!(
+                "{a16} void f(int, struct a, int, struct a, double);"
+            )),
+            [1, 3]
+        );
+        // Past the registers it goes to the stack: libffi aligns it there itself.
+        assert!(
+            pads(&format!(
+                "{a16} void f(long, long, long, long, long, long, long, struct a);"
+            ))
+            .is_empty()
+        );
+        // An 8-aligned pair and an HFA take no pad.
+        assert!(pads("struct b { long x, y; }; void f(int, struct b);").is_empty());
+        assert!(pads("struct h { double x, y; }; void f(int, struct h);").is_empty());
+    }
+}
