@@ -174,6 +174,21 @@ impl Builder {
     }
 
     /// A struct of the register parts `parts`, of `size` bytes.
+    /// A struct of `size` bytes described as whole `uint64` words (integer class; never an
+    /// HFA), with its size and alignment preset.
+    fn words_type(&mut self, size: u32, align: u32) -> *mut ffi_type {
+        let elems = (0..size.div_ceil(8))
+            .map(|_| {
+                part_element(Part {
+                    class: RegClass::Int,
+                    offset: 0,
+                    size: 8,
+                })
+            })
+            .collect();
+        self.struct_type(elems, size, align)
+    }
+
     fn regs_type(&mut self, parts: &[Part], size: u32) -> *mut ffi_type {
         let align = parts
             .iter()
@@ -233,17 +248,7 @@ impl Builder {
             }
             ArgClass::StructStack { size, align, .. } if *size > 16 => {
                 // More than 16 bytes of integers: libffi's classifier says MEMORY too.
-                let n = size.div_ceil(8);
-                let elems = (0..n)
-                    .map(|_| {
-                        part_element(Part {
-                            class: RegClass::Int,
-                            offset: 0,
-                            size: 8,
-                        })
-                    })
-                    .collect();
-                Ok(self.struct_type(elems, *size, *align))
+                Ok(self.words_type(*size, *align))
             }
             ArgClass::StructStack { size, align, .. } => {
                 // MEMORY class at most 16 bytes (an unaligned member): an x87 element makes
@@ -257,16 +262,7 @@ impl Builder {
                 // words; the preset size keeps the copy exact). Aligned to 8, not to the
                 // struct's alignment: libffi 3.5 aligns the *pointer's* stack slot to it, which
                 // put the address of a 16-aligned copy 8 bytes off (found under qemu).
-                let elems = (0..size.div_ceil(8))
-                    .map(|_| {
-                        part_element(Part {
-                            class: RegClass::Int,
-                            offset: 0,
-                            size: 8,
-                        })
-                    })
-                    .collect();
-                Ok(self.struct_type(elems, *size, 8))
+                Ok(self.words_type(*size, 8))
             }
             ArgClass::Unsupported(why) => Err(why.clone()),
             _ => Err("internal: unexpected argument class".into()),
@@ -337,16 +333,7 @@ impl FfiCall {
                     (t, 16.max(*size as usize))
                 }
                 RetClass::Sret { size } if !sret => {
-                    let elems = (0..size.div_ceil(8))
-                        .map(|_| {
-                            part_element(Part {
-                                class: RegClass::Int,
-                                offset: 0,
-                                size: 8,
-                            })
-                        })
-                        .collect();
-                    (b.struct_type(elems, *size, 16), 16.max(*size as usize))
+                    (b.words_type(*size, 16), 16.max(*size as usize))
                 }
                 RetClass::Sret { size } => (
                     scalar_type(&ArgClass::Ptr).unwrap_or_else(void_type),

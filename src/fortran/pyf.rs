@@ -290,6 +290,12 @@ fn group_len(s: &str) -> Option<usize> {
 /// Splits a declaration's attributes or a call's arguments at the commas outside parentheses
 /// and quotes (`check(a >= (b+1)),depend(a)`: a `>` there is a comparison).
 fn split_top(s: &str) -> Vec<String> {
+    split_raw(s, ',')
+}
+
+/// Splits `s` at the `sep`s outside parentheses, brackets, braces and quotes, keeping every
+/// piece as it is (empty ones too).
+fn split_raw(s: &str, sep: char) -> Vec<String> {
     let mut out = Vec::new();
     let mut cur = String::new();
     let mut depth = 0i32;
@@ -299,9 +305,9 @@ fn split_top(s: &str) -> Vec<String> {
             (Some(q), c) if c == q => quote = None,
             (Some(_), _) => {}
             (None, '"' | '\'') => quote = Some(c),
-            (None, '(' | '[') => depth += 1,
-            (None, ')' | ']') => depth -= 1,
-            (None, ',') if depth == 0 => {
+            (None, '(' | '[' | '{') => depth += 1,
+            (None, ')' | ']' | '}') => depth -= 1,
+            (None, c) if c == sep && depth == 0 => {
                 out.push(std::mem::take(&mut cur));
                 continue;
             }
@@ -733,29 +739,11 @@ struct CallShape {
     result_minus_one: bool,
 }
 
-/// Splits `s` at the `sep`s outside parentheses, brackets, braces and quotes.
+/// The non-empty pieces of `s` between `sep`s outside parentheses, brackets, braces and
+/// quotes, trimmed.
 fn split_outside(s: &str, sep: char) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut depth = 0i32;
-    let mut quote: Option<char> = None;
-    for c in s.chars() {
-        match (quote, c) {
-            (Some(q), c) if c == q => quote = None,
-            (Some(_), _) => {}
-            (None, '"' | '\'') => quote = Some(c),
-            (None, '(' | '[' | '{') => depth += 1,
-            (None, ')' | ']' | '}') => depth -= 1,
-            (None, c) if c == sep && depth == 0 => {
-                out.push(std::mem::take(&mut cur));
-                continue;
-            }
-            _ => {}
-        }
-        cur.push(c);
-    }
-    out.push(cur);
-    out.into_iter()
+    split_raw(s, sep)
+        .into_iter()
         .map(|p| p.trim().to_string())
         .filter(|p| !p.is_empty())
         .collect()
