@@ -7,9 +7,9 @@
 //! this is how those plans are proven without an AArch64 machine. `tests/aarch64_qemu.rs`
 //! assembles the code of hundreds of random signatures with [`assembly`], links it with a C
 //! harness built by `aarch64-linux-gnu-gcc`, runs it under `qemu-aarch64`, and compares every
-//! call with the same call compiled by gcc, in both directions. On an AArch64 host jitffi calls
-//! through libffi (stubs, trampolines and callback slots run on x86-64 only); this module is
-//! the proven half of a native AArch64 JIT.
+//! call with the same call compiled by gcc, in both directions. On an AArch64 Linux host the
+//! engine compiles the same stubs natively (callbacks go through libffi there: the callback
+//! slots are x86-64 code); `.ci/aarch64-native` runs that under qemu-user.
 //!
 //! The code refers to nothing by address, so it runs wherever it is placed:
 //!

@@ -312,8 +312,9 @@ pub fn call_variadic(
 /// # Errors
 ///
 /// As [`call`]; [`EmitErrorKind::Type`] if `fn_type` is not a function (pointer) type;
-/// [`EmitErrorKind::Unsupported`] for a variadic type (x86-64 passes the number of vector
-/// registers in `%al`, which Cranelift cannot set before an indirect call).
+/// [`EmitErrorKind::Unsupported`] for a variadic type on x86-64 (which passes the number of
+/// vector registers in `%al`, which Cranelift cannot set before an indirect call; AArch64
+/// Linux passes variadic arguments as fixed ones).
 pub fn call_indirect(
     b: &mut FunctionBuilder<'_>,
     fn_type: &Type,
