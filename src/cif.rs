@@ -7,7 +7,7 @@
 //! x86-64 classifier then reaches the same classes as our plan, whatever the struct holds
 //! (bit-fields, unions, nested arrays). The one case libffi cannot express is a packed struct of
 //! at most 16 bytes that is MEMORY class only because a member is unaligned; it is refused.
-//! `long double` travels as `f64`, converted to and from x87 extended precision by `x87`.
+//! `long double` is libffi's `longdouble`, its bytes the `F80` payload of the `Value`.
 //!
 //! On AArch64 a struct returned in memory is described as the struct (libffi uses x8), and a
 //! 16-aligned struct that starts at an odd `x` register gets a dummy `uint64` argument before

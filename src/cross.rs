@@ -47,7 +47,7 @@ use std::fmt::Write as _;
 use crate::ctype::TypeId;
 use crate::ffi::Ffi;
 use crate::jit::{EmitError, EmitErrorKind, JitError, cross};
-use crate::layout::{self, Arch};
+use crate::layout::Arch;
 use crate::plan::{self, CallPlan};
 use crate::ty::Type;
 use crate::value::{self, Conv};
@@ -157,20 +157,14 @@ fn plan_of(
     }
     let plan = plan::plan_call(&t, target, func, &tail_ids)
         .map_err(|e| EmitError::new(EmitErrorKind::Unsupported, format!("{function}: {e}")))?;
-    let size_of = |ty| layout::layout_of(&t, target, ty).ok().map(|l| l.size);
     let f = t.as_func(func).ok_or_else(|| {
         EmitError::new(
             EmitErrorKind::Type,
             format!("'{function}' is not a function"),
         )
     })?;
-    let convs = f
-        .params
-        .iter()
-        .chain(&tail_ids)
-        .map(|&p| Conv::of(&t, size_of, p, target.char_signed))
-        .collect();
-    let ret = Conv::of(&t, size_of, f.ret, target.char_signed);
+    let all: Vec<TypeId> = f.params.iter().chain(&tail_ids).copied().collect();
+    let (convs, ret) = crate::call::convs_of(&t, target, &all, f.ret);
     Ok((plan, convs, ret))
 }
 

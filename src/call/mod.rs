@@ -275,6 +275,18 @@ fn size_of_in(t: &TypeTable, target: &Target) -> impl Fn(TypeId) -> Option<u64> 
     move |ty| layout::layout_of(t, target, ty).ok().map(|l| l.size)
 }
 
+/// The conversions of arguments of types `params` and of a result of type `ret` on `target`
+/// (calls, callbacks and `jitffi::cross` alike).
+pub(crate) fn convs_of(
+    t: &TypeTable,
+    target: &Target,
+    params: &[TypeId],
+    ret: TypeId,
+) -> (Vec<Conv>, Conv) {
+    let conv = |ty| Conv::of(t, size_of_in(t, target), ty, target.char_signed);
+    (params.iter().map(|&p| conv(p)).collect(), conv(ret))
+}
+
 impl Machine {
     fn new(
         t: &TypeTable,
@@ -285,13 +297,8 @@ impl Machine {
     ) -> Result<Machine, String> {
         let plan = plan::plan_call(t, target, func, tail_types).map_err(|e| e.0)?;
         let f = t.as_func(func).ok_or("not a function type")?;
-        let mut convs: Vec<Conv> = f
-            .params
-            .iter()
-            .map(|&p| Conv::of(t, size_of_in(t, target), p, target.char_signed))
-            .collect();
+        let (mut convs, ret) = convs_of(t, target, &f.params, f.ret);
         convs.extend_from_slice(tail_convs);
-        let ret = Conv::of(t, size_of_in(t, target), f.ret, target.char_signed);
         Ok(Machine {
             plan,
             convs,

@@ -20,7 +20,7 @@ use crate::cif::FfiCall;
 use crate::context::Context;
 use crate::ctype::{CType, TypeId, TypeTable};
 use crate::jit::{JitEngine, Slot, ThunkKind};
-use crate::layout::{self, Target};
+use crate::layout::Target;
 use crate::plan::{self, CallPlan, RetClass};
 use crate::value::{self, Conv, Value};
 
@@ -126,10 +126,7 @@ impl CallbackBuilder {
         }
         let plan =
             plan::plan_call(&table, &target, func, &[]).map_err(|e| unsupported(&name, e.0))?;
-        let size_of = |ty| layout::layout_of(&table, &target, ty).ok().map(|l| l.size);
-        let conv = |ty| Conv::of(&table, size_of, ty, target.char_signed);
-        let convs: Vec<Conv> = ft.params.iter().map(|&p| conv(p)).collect();
-        let ret = conv(ft.ret);
+        let (convs, ret) = crate::call::convs_of(&table, &target, &ft.params, ft.ret);
         for (i, (c, &p)) in convs.iter().zip(&ft.params).enumerate() {
             if matches!(c, Conv::Unsupported | Conv::Void) {
                 return Err(unsupported(

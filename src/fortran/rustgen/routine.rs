@@ -750,6 +750,8 @@ pub(super) fn wrapper(r: &Routine, abi: &Abi) -> Result<Wrapper, String> {
             continue;
         }
         let v = &names[i];
+        // The argument's name in error messages.
+        let arg = v.trim_start_matches("r#");
         let t = ty_of(&sig.args[i])?;
         match (forms[i], when(i)) {
             (Form::Slice { write: false }, Some(c)) => {
@@ -775,14 +777,14 @@ pub(super) fn wrapper(r: &Routine, abi: &Abi) -> Result<Wrapper, String> {
                     w,
                     "let {}{v}_c: {t} = wrap::int(R, {:?}, wrap::add(R, i64::from({v}_c), 1)?)?;",
                     m(i),
-                    v.trim_start_matches("r#")
+                    arg
                 );
             }
             (Form::InOut, None) => {
                 let _ = writeln!(
                     w,
                     "*{v} = wrap::int(R, {:?}, wrap::add(R, i64::from(*{v}), 1)?)?;",
-                    v.trim_start_matches("r#")
+                    arg
                 );
             }
             _ => {}
@@ -864,6 +866,7 @@ pub(super) fn wrapper(r: &Routine, abi: &Abi) -> Result<Wrapper, String> {
             continue;
         }
         let v = &names[i];
+        let arg = v.trim_start_matches("r#");
         match (forms[i], when(i)) {
             (Form::Slice { write: true } | Form::OutArray, c) => {
                 let r = if forms[i] == Form::OutArray {
@@ -881,14 +884,14 @@ pub(super) fn wrapper(r: &Routine, abi: &Abi) -> Result<Wrapper, String> {
                     w,
                     "let {v}_c: {} = wrap::int(R, {:?}, wrap::sub(R, i64::from({v}_c), 1)?)?;",
                     ty_of(&sig.args[i])?,
-                    v.trim_start_matches("r#")
+                    arg
                 );
             }
             (Form::InOut, None) => {
                 let _ = writeln!(
                     w,
                     "*{v} = wrap::int(R, {:?}, wrap::sub(R, i64::from(*{v}), 1)?)?;",
-                    v.trim_start_matches("r#")
+                    arg
                 );
             }
             _ => {}
