@@ -102,6 +102,10 @@ pub fn fortran_rows(
         .map_err(fe)?
         .typed::<(*const i32, *const f64, *const i32, *const f64, *const i32), f64>()
         .map_err(|e| e.to_string())?;
+    let dgesv_prepared = lapack.prepare("dgesv").map_err(fe)?;
+    if !dgesv_prepared.is_compiled() {
+        return Err("dgesv's call was not compiled (RUST_LOG=debug says why)".into());
+    }
     let mut rows = Vec::new();
     for n in [1usize, 10, 1000] {
         let x: Vec<f64> = (0..n).map(|i| 1.0 + i as f64 * 0.5).collect();
@@ -205,6 +209,12 @@ pub fn fortran_rows(
                 black_box(r.ok());
             }
         });
+        let prepared = ns_per_op(reps, target_s, &mut |iters| {
+            for _ in 0..iters {
+                let r = dgesv_prepared.call(&[Arg::matrix(&a, n, n), Arg::vec(&b)]);
+                black_box(r.ok());
+            }
+        });
         let wrapped = ns_per_op(reps, target_s, &mut |iters| {
             for _ in 0..iters {
                 wa.copy_from_slice(&a);
@@ -222,7 +232,7 @@ pub fn fortran_rows(
             typed: None,
             untyped: None,
             call,
-            prepared: None,
+            prepared: Some(prepared),
             generated: wrapped,
         });
     }

@@ -326,8 +326,9 @@ impl Library {
 }
 
 /// A routine of a [`Library`] ready to call ([`Library::prepare`]): [`Library::call`] without
-/// the name lookup. A routine whose call allocates nothing has it compiled, and calls whose
-/// arrays need no copy run that code ([`Prepared::is_compiled`], [`Prepared::fallbacks`]).
+/// the name lookup. A routine with no workspace query and no callback has its call compiled
+/// (copies and `intent(out)` arrays included), and calls of the kinds it was compiled for
+/// run that code ([`Prepared::is_compiled`], [`Prepared::fallbacks`]).
 ///
 /// # Examples
 ///
@@ -392,14 +393,14 @@ impl<'l> Prepared<'l> {
     }
 
     /// Whether its call was compiled (it qualifies and [`OpenOptions::interpret`] is off).
-    /// Calls the compiled code does not handle (arrays to copy, an argument of another kind,
-    /// a failed check) still go through the interpreter.
+    /// Calls the compiled code does not handle (an argument of another kind, a failed check)
+    /// still go through the interpreter.
     pub fn is_compiled(&self) -> bool {
         self.e.compiled.is_some()
     }
 
     /// How many calls so far the compiled code handed to the interpreter (an argument of a
-    /// kind it was not compiled for, a read-only array the routine writes, a failed check):
+    /// kind it was not compiled for, a failed check, a size that overflows):
     /// to see whether a loop takes the compiled path.
     pub fn fallbacks(&self) -> u64 {
         self.e.fallbacks.load(Ordering::Relaxed)

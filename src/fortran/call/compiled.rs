@@ -1,15 +1,17 @@
-//! The compiled fast path of a call. For a routine whose call allocates nothing (every array
-//! is the caller's, no `intent(out)` array, no workspace query, no callback), Cranelift
-//! compiles one function that does what the interpreter in [`super::call`] does, for this
-//! routine's signature only: it reads the [`Arg`]s in place, computes the optional and hidden
-//! scalars, checks the documented conditions and every array's extents, stores the scalars,
-//! calls the routine, and reads `INFO`, the function result and the scalar outputs.
+//! The compiled fast path of a call. For a routine whose call needs no workspace query and
+//! no callback, Cranelift compiles one function that does what the interpreter in
+//! [`super::call`] does, for this routine's signature only: it reads the [`Arg`]s in place,
+//! computes the optional and hidden scalars, checks the documented conditions and every
+//! array's extents, copies the read-only arrays the routine may write and allocates its
+//! `intent(out)` arrays (through [`alloc_array`], into a [`Heap`] the caller owns), stores
+//! the scalars, calls the routine, and reads `INFO`, the function result and the scalar
+//! outputs.
 //!
 //! The compiled code never decides an error. An argument of a kind it was not compiled for,
-//! an arithmetic overflow, a failed check: each returns [`Fast::Slow`] before the routine
-//! runs, and the interpreter then makes the call (or the error, with its message) as it
-//! always does. Only `INFO` after the call is reported from here ([`Fast::Info`]), since the
-//! routine has then run.
+//! an arithmetic overflow, a failed check, an array too large to allocate: each returns
+//! [`Fast::Slow`] before the routine runs, and the interpreter then makes the call (or the
+//! error, with its message) as it always does. Only `INFO` after the call is reported from
+//! here ([`Fast::Info`]), since the routine has then run.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -20,7 +22,7 @@ use cranelift_codegen::ir::{
 };
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
 
-use super::values::{Arg, ArrayArg, Elem, OutKind, Outs};
+use super::values::{Arg, ArrayArg, Elem, Out, OutArray, OutKind, Outs};
 use crate::Function;
 use crate::fortran::abi::{Abi, ParamRole as CRole, Prototype};
 use crate::fortran::expr::Expr;
@@ -40,7 +42,7 @@ const INFO: u32 = 2;
 /// a 16-byte entry of the output buffer; one more entry holds `INFO`.
 const MAX_OUTS: usize = 8;
 
-type Code = unsafe extern "C" fn(*const Arg<'_>, usize, *mut u64) -> u32;
+type Code = unsafe extern "C" fn(*const Arg<'_>, usize, *mut u64, *mut Heap<'_>) -> u32;
 
 /// How a compiled call ended.
 pub(crate) enum Fast {
@@ -52,10 +54,90 @@ pub(crate) enum Fast {
     Slow,
 }
 
+/// One output of a compiled call, in the interpreter's order.
+#[derive(Clone, Copy, Debug)]
+enum OutSpec {
+    /// A scalar, from entry `entry` of the output buffer.
+    Scalar { entry: usize, kind: OutKind },
+    /// An array the call allocated in heap slot `slot` (skipped when it did not: an
+    /// `in,out` array the caller lent mutably was updated in place).
+    Array { slot: usize },
+}
+
+/// The arrays one compiled call allocates, slot by slot: the copies of read-only arrays the
+/// routine may write, and the `intent(out)` arrays. Dropped with the call unless returned.
+pub(crate) struct Heap<'c> {
+    /// Each slot's element type.
+    elems: &'c [Elem],
+    /// The arrays allocated so far, by slot (grown as slots are allocated).
+    arrays: smallvec::SmallVec<[Option<HeapArray>; 4]>,
+}
+
+struct HeapArray {
+    buf: Vec<u128>,
+    bytes: usize,
+    shape: [usize; 2],
+    rank: u8,
+}
+
+/// Called by compiled code: allocates slot `slot` of `heap` for `d0 * d1` elements, zeroed,
+/// or copied from `src` when it is not null, with the shape `[d0, d1][..rank]`. Returns the
+/// elements' address, or null (the call then goes to the interpreter) when the size
+/// overflows. Never unwinds.
+///
+/// # Safety
+///
+/// `heap` is the live heap of the running call, `slot` one of its slots, and a non-null `src`
+/// points to `d0 * d1` elements of the slot's type.
+unsafe extern "C" fn alloc_array(
+    heap: *mut Heap<'_>,
+    slot: u64,
+    src: *const u8,
+    d0: u64,
+    d1: u64,
+    rank: u64,
+) -> *mut u8 {
+    let run = || {
+        // SAFETY: the caller's contract: the heap is live and only this call touches it.
+        let heap = unsafe { &mut *heap };
+        let slot = slot as usize;
+        let size = heap.elems.get(slot)?.size();
+        let n = usize::try_from(d0)
+            .ok()?
+            .checked_mul(usize::try_from(d1).ok()?)?;
+        let bytes = n
+            .checked_mul(size)
+            .filter(|&b| b <= isize::MAX as usize / 2)?;
+        let mut buf = vec![0u128; bytes.div_ceil(16).max(1)];
+        if !src.is_null() {
+            // SAFETY: the caller's contract: `src` holds the `n` elements (`bytes` bytes),
+            // and `buf` has room for them.
+            unsafe { std::ptr::copy_nonoverlapping(src, buf.as_mut_ptr().cast(), bytes) };
+        }
+        let p = buf.as_mut_ptr().cast::<u8>();
+        if heap.arrays.len() <= slot {
+            heap.arrays.resize_with(slot + 1, || None);
+        }
+        heap.arrays[slot] = Some(HeapArray {
+            buf,
+            bytes,
+            shape: [d0 as usize, d1 as usize],
+            rank: rank.min(2) as u8,
+        });
+        Some(p)
+    };
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(run))
+        .ok()
+        .flatten()
+        .unwrap_or(std::ptr::null_mut())
+}
+
 /// A routine's call, compiled.
 pub(crate) struct Compiled {
     code: Code,
-    outs: Vec<OutKind>,
+    outs: Vec<OutSpec>,
+    /// The element type of each heap slot.
+    arrays: Vec<Elem>,
     /// Character constants the code points at (hidden `CHARACTER` scalars' defaults).
     _consts: Vec<Box<[u8]>>,
     /// Keeps the code memory mapped.
@@ -63,7 +145,8 @@ pub(crate) struct Compiled {
 }
 
 // SAFETY: the code is immutable machine code and the constants are never written; running
-// it from several threads at once is as safe as running the interpreter.
+// it from several threads at once is as safe as running the interpreter (each call has its
+// own heap).
 unsafe impl Send for Compiled {}
 // SAFETY: as above.
 unsafe impl Sync for Compiled {}
@@ -73,19 +156,46 @@ impl Compiled {
     #[inline]
     pub(crate) fn run(&self, args: &[Arg<'_>], outs: &mut Outs) -> Fast {
         let mut out = [std::mem::MaybeUninit::<u64>::uninit(); 2 * (MAX_OUTS + 1)];
+        let mut heap = Heap {
+            elems: &self.arrays,
+            arrays: smallvec::SmallVec::new(),
+        };
         // SAFETY: the code was compiled for this routine's signature: it reads at most
         // `args.len()` `Arg`s at their fixed (`repr(C, u8)`) layout, the payload of a variant
-        // only after its tag, writes within `out`, and calls the routine only with arrays it
-        // checked to hold the elements their extents span (`Library::open`'s caller vouched
-        // for the sources).
-        let status = unsafe { (self.code)(args.as_ptr(), args.len(), out.as_mut_ptr().cast()) };
+        // only after its tag, writes within `out`, allocates only slots of `heap` (through
+        // `alloc_array`), and calls the routine only with arrays it checked or allocated to
+        // hold the elements their extents span (`Library::open`'s caller vouched for the
+        // sources).
+        let status = unsafe {
+            (self.code)(
+                args.as_ptr(),
+                args.len(),
+                out.as_mut_ptr().cast(),
+                &mut heap,
+            )
+        };
         match status {
             DONE => {
-                for (k, o) in self.outs.iter().enumerate() {
-                    // SAFETY: on DONE the code wrote both words of every output's entry.
-                    let (lo, hi) =
-                        unsafe { (out[2 * k].assume_init(), out[2 * k + 1].assume_init()) };
-                    outs.0.push(o.read(lo, hi));
+                for o in &self.outs {
+                    match *o {
+                        OutSpec::Scalar { entry: k, kind } => {
+                            // SAFETY: on DONE the code wrote both words of every scalar
+                            // output's entry.
+                            let (lo, hi) =
+                                unsafe { (out[2 * k].assume_init(), out[2 * k + 1].assume_init()) };
+                            outs.0.push(kind.read(lo, hi));
+                        }
+                        OutSpec::Array { slot } => {
+                            if let Some(a) = heap.arrays.get_mut(slot).and_then(Option::take) {
+                                outs.0.push(Out::Array(Box::new(OutArray {
+                                    elem: self.arrays[slot],
+                                    shape: a.shape[..usize::from(a.rank)].to_vec(),
+                                    buf: a.buf,
+                                    bytes: a.bytes,
+                                })));
+                            }
+                        }
+                    }
                 }
                 Fast::Done
             }
@@ -243,8 +353,7 @@ fn try_compile(
     let engine = f.engine()?;
     let ptr = engine.pointer_type();
     let mut fsig = Signature::new(engine.call_conv());
-    fsig.params
-        .extend([AbiParam::new(ptr), AbiParam::new(ptr), AbiParam::new(ptr)]);
+    fsig.params.extend([AbiParam::new(ptr); 4]);
     fsig.returns.push(AbiParam::new(types::I32));
     let callee = engine.callee_signature(plan).map_err(|e| e.0)?;
     let mut result = None;
@@ -268,13 +377,14 @@ fn try_compile(
             }
         })
         .map_err(|e| e.0)?;
-    let (outs, consts) = result.ok_or("no code")?;
+    let (outs, arrays, consts) = result.ok_or("no code")?;
     let addr = engine.install(&code).map_err(|e| e.0)?;
     // SAFETY: the code was compiled with exactly `Code`'s signature.
     let code = unsafe { std::mem::transmute::<*const u8, Code>(addr) };
     Ok(Compiled {
         code,
         outs,
+        arrays,
         _consts: consts,
         _engine: engine,
     })
@@ -291,6 +401,7 @@ struct Compiler<'a, 'b> {
     args: ir::Value,
     nargs: ir::Value,
     out: ir::Value,
+    heap: ir::Value,
     slow: ir::Block,
     known: HashMap<&'a str, Known>,
     /// Optional scalars whose default is not computed yet (their value is not known on the
@@ -300,9 +411,15 @@ struct Compiler<'a, 'b> {
     stored: HashMap<&'a str, i32>,
     frame: Option<ir::StackSlot>,
     consts: Vec<Box<[u8]>>,
+    /// The heap slot of every array the call may allocate, and each slot's element type.
+    slots: HashMap<&'a str, usize>,
+    slot_elems: Vec<Elem>,
+    /// Arrays the routine may write, with whether the caller lent them mutably (a `I8`);
+    /// read-only ones are copied before the call.
+    copies: Vec<(&'a SigArg, Variable)>,
 }
 
-type Built = Result<(Vec<OutKind>, Vec<Box<[u8]>>), String>;
+type Built = Result<(Vec<OutSpec>, Vec<Elem>, Vec<Box<[u8]>>), String>;
 
 impl<'a, 'b> Compiler<'a, 'b> {
     fn new(
@@ -327,12 +444,16 @@ impl<'a, 'b> Compiler<'a, 'b> {
             args: p[0],
             nargs: p[1],
             out: p[2],
+            heap: p[3],
             slow,
             known: HashMap::new(),
             unready: Default::default(),
             stored: HashMap::new(),
             frame: None,
             consts: Vec::new(),
+            slots: HashMap::new(),
+            slot_elems: Vec::new(),
+            copies: Vec::new(),
         }
     }
 
@@ -373,8 +494,8 @@ impl<'a, 'b> Compiler<'a, 'b> {
                 Role::Workspace(_) | Role::WorkSize(_) => {
                     return Err("it queries a workspace".into());
                 }
-                Role::Out if !a.dims.is_empty() => {
-                    return Err(format!("{} is an array it allocates", a.name));
+                Role::Out if a.dims.len() > 2 => {
+                    return Err(format!("{} is an array of rank {}", a.name, a.dims.len()));
                 }
                 Role::Hidden(_) if !a.dims.is_empty() => {
                     return Err(format!("{} is a hidden array", a.name));
@@ -471,6 +592,7 @@ impl<'a, 'b> Compiler<'a, 'b> {
         }
         self.checks()?;
         self.extents()?;
+        self.allocate()?;
         self.store_scalars()?;
         self.call(proto, addr, callee, ret)
     }
@@ -563,21 +685,19 @@ impl<'a, 'b> Compiler<'a, 'b> {
                 .ins()
                 .icmp_imm_s(IntCC::NotEqual, e, i64::from(elem as u8));
             self.slow_if(wrong);
-            // An array the routine may write is passed only if the caller lent it mutably
-            // (a read-only one is copied by the interpreter); one it only reads, as it is,
-            // when the sources say so.
+            // An array the routine may write is passed as it is if the caller lent it
+            // mutably, and copied before the call (`allocate`) if not, as the interpreter
+            // does; one the sources say it only reads, as it is.
             if !(a.intent == Intent::In && a.intent_stated) {
-                if a.intent == Intent::In {
-                    return Err(format!("{}'s intent is not stated (it is copied)", a.name));
-                }
                 let w = self.b.ins().load(
                     types::I8,
                     fl,
                     self.args,
                     field(std::mem::offset_of!(ArrayArg<'_>, writable)),
                 );
-                let ro = self.b.ins().icmp_imm_s(IntCC::Equal, w, 0);
-                self.slow_if(ro);
+                let w = self.var(types::I8, w);
+                self.slot(a, elem);
+                self.copies.push((a, w));
             }
             let p = self.b.ins().load(
                 self.ptr,
@@ -837,6 +957,91 @@ impl<'a, 'b> Compiler<'a, 'b> {
         Ok(())
     }
 
+    /// Gives `a` the next heap slot, for an array of `elem`.
+    fn slot(&mut self, a: &'a SigArg, elem: Elem) {
+        self.slots.insert(&a.name, self.slot_elems.len());
+        self.slot_elems.push(elem);
+    }
+
+    /// Copies the read-only arrays the routine may write and allocates its `intent(out)`
+    /// arrays (zeroed), as the interpreter does; a size that overflows goes to it.
+    fn allocate(&mut self) -> Result<(), String> {
+        for (a, writable) in std::mem::take(&mut self.copies) {
+            let Some(Known::Array { ptr, d0, d1, rank }) = self.known.get(a.name.as_str()).copied()
+            else {
+                return Err(format!("{} is not a known array", a.name));
+            };
+            let slot = self.slots[a.name.as_str()];
+            let (copy, join) = (self.b.create_block(), self.b.create_block());
+            let w = self.b.use_var(writable);
+            self.b.ins().brif(w, join, &[], copy, &[]);
+            self.b.switch_to_block(copy);
+            let (src, x, y, r) = (
+                self.b.use_var(ptr),
+                self.b.use_var(d0),
+                self.b.use_var(d1),
+                self.b.use_var(rank),
+            );
+            let p = self.alloc(slot, src, x, y, r);
+            self.b.def_var(ptr, p);
+            self.b.ins().jump(join, &[]);
+            self.b.switch_to_block(join);
+        }
+        let sig = self.sig;
+        for a in &sig.args {
+            if a.role != Role::Out || a.dims.is_empty() {
+                continue;
+            }
+            let elem = self.elem(a)?;
+            let mut ext = [self.int(1), self.int(1)];
+            for (e, d) in ext.iter_mut().zip(&a.dims) {
+                *e = self.expr(d).map_err(|m| miss(a, m))?;
+                let neg = self.b.ins().icmp_imm_s(IntCC::SignedLessThan, *e, 0);
+                self.slow_if(neg);
+            }
+            self.slot(a, elem);
+            let null = self.b.ins().iconst(self.ptr, 0);
+            let rank = self.int(a.dims.len() as i64);
+            let p = self.alloc(self.slots[a.name.as_str()], null, ext[0], ext[1], rank);
+            let k = Known::Array {
+                ptr: self.var(self.ptr, p),
+                d0: self.var(types::I64, ext[0]),
+                d1: self.var(types::I64, ext[1]),
+                rank: self.var(types::I64, rank),
+            };
+            self.known.insert(&a.name, k);
+        }
+        Ok(())
+    }
+
+    /// Calls [`alloc_array`] for heap slot `slot`; a null result goes to the interpreter.
+    fn alloc(
+        &mut self,
+        slot: usize,
+        src: ir::Value,
+        d0: ir::Value,
+        d1: ir::Value,
+        rank: ir::Value,
+    ) -> ir::Value {
+        let mut sig = Signature::new(self.b.func.signature.call_conv);
+        sig.params.extend([AbiParam::new(self.ptr); 6]);
+        sig.returns.push(AbiParam::new(self.ptr));
+        let sref = self.b.import_signature(sig);
+        let f = self
+            .b
+            .ins()
+            .iconst(self.ptr, alloc_array as *const () as usize as i64);
+        let slot = self.int(slot as i64);
+        let call = self
+            .b
+            .ins()
+            .call_indirect(sref, f, &[self.heap, slot, src, d0, d1, rank]);
+        let p = self.b.inst_results(call)[0];
+        let null = self.b.ins().icmp_imm_s(IntCC::Equal, p, 0);
+        self.slow_if(null);
+        p
+    }
+
     /// Stores every scalar passed by reference (INFO and outputs zeroed).
     fn store_scalars(&mut self) -> Result<(), String> {
         let frame = self.frame.ok_or("no frame")?;
@@ -946,7 +1151,10 @@ impl<'a, 'b> Compiler<'a, 'b> {
                 }
                 _ => return Err(format!("a result of class {ret:?}")),
             }
-            outs.push(OutKind::of(elem, Some(t))?);
+            outs.push(OutSpec::Scalar {
+                entry: 0,
+                kind: OutKind::of(elem, Some(t))?,
+            });
         }
         // INFO: the interpreter's meaning of it is made from the value.
         if let Some(info) = sig.args.iter().find(|a| a.role == Role::Info) {
@@ -966,16 +1174,22 @@ impl<'a, 'b> Compiler<'a, 'b> {
             self.b.ins().return_(&[s]);
             self.b.switch_to_block(fine);
         }
-        // Scalar outputs, copied from their storage.
+        // Outputs: scalars copied from their storage to the next entry, arrays from the heap
+        // (none for an array updated in place).
+        let mut entries = outs.len();
         for a in sig.returns() {
             if !a.dims.is_empty() {
+                if let Some(&slot) = self.slots.get(a.name.as_str()) {
+                    outs.push(OutSpec::Array { slot });
+                }
                 continue;
             }
             let at = *self
                 .stored
                 .get(a.name.as_str())
                 .ok_or_else(|| format!("{} is returned but not stored", a.name))?;
-            let k = outs.len() as i32;
+            let k = entries as i32;
+            entries += 1;
             for half in [0, 8] {
                 let v = self
                     .b
@@ -983,17 +1197,24 @@ impl<'a, 'b> Compiler<'a, 'b> {
                     .stack_load(self.ptr, types::I64, frame, at + half);
                 self.b.ins().store(fl, v, self.out, 16 * k + half);
             }
-            outs.push(OutKind::of(self.elem(a)?, a.ty.as_ref())?);
+            outs.push(OutSpec::Scalar {
+                entry: k as usize,
+                kind: OutKind::of(self.elem(a)?, a.ty.as_ref())?,
+            });
         }
-        if outs.len() > MAX_OUTS {
-            return Err(format!("{} outputs", outs.len()));
+        if entries > MAX_OUTS {
+            return Err(format!("{entries} scalar outputs"));
         }
         let s = self.b.ins().iconst(types::I32, i64::from(DONE));
         self.b.ins().return_(&[s]);
         self.b.switch_to_block(self.slow);
         let s = self.b.ins().iconst(types::I32, i64::from(SLOW));
         self.b.ins().return_(&[s]);
-        Ok((outs, std::mem::take(&mut self.consts)))
+        Ok((
+            outs,
+            std::mem::take(&mut self.slot_elems),
+            std::mem::take(&mut self.consts),
+        ))
     }
 
     /// An integer expression, in C's semantics; overflow and division by zero go to the
