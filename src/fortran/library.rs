@@ -24,9 +24,8 @@ pub struct OpenOptions {
     pub suffix: Option<String>,
     /// How to load the shared library.
     pub load: LoadOptions,
-    /// Make every call through the interpreter. By default a routine whose call allocates
-    /// nothing (every array the caller's; no `intent(out)` array, workspace query or
-    /// callback) gets its call compiled on first use, with the same checks and results;
+    /// Make every call through the interpreter. By default a routine that takes no callback
+    /// gets its call compiled on first use, with the same checks and results;
     /// this turns that off (to compare the two, or to save the compile time, about 0.1 ms
     /// per routine, of routines called once).
     pub interpret: bool,
@@ -326,9 +325,9 @@ impl Library {
 }
 
 /// A routine of a [`Library`] ready to call ([`Library::prepare`]): [`Library::call`] without
-/// the name lookup. A routine with no workspace query and no callback has its call compiled
-/// (copies and `intent(out)` arrays included), and calls of the kinds it was compiled for
-/// run that code ([`Prepared::is_compiled`], [`Prepared::fallbacks`]).
+/// the name lookup. A routine that takes no callback has its call compiled (copies,
+/// `intent(out)` arrays and workspace queries included), and calls of the kinds it was
+/// compiled for run that code ([`Prepared::is_compiled`], [`Prepared::fallbacks`]).
 ///
 /// # Examples
 ///

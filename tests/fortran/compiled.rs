@@ -18,7 +18,10 @@ fn lib(interpret: bool) -> &'static Library {
         let _ = super::calls::lapack();
         let src = super::lapack::lapack_source();
         let mut sources = Sources::new().dir(src.join("BLAS/SRC"));
-        for f in ["dpotrf", "zpotrf", "spotrf", "dgesv", "dsyev", "dtrtrs"] {
+        for f in [
+            "dpotrf", "zpotrf", "spotrf", "dgesv", "dsyev", "ssyev", "zheev", "dgels", "dgeev",
+            "dtrtrs", "dgees",
+        ] {
             sources = sources.file(src.join(format!("SRC/{f}.f")));
         }
         // SAFETY: the reference LAPACK these sources are of; its ABI is probed.
@@ -43,7 +46,7 @@ fn same(name: &str, case: impl Fn(&Library) -> (Result<Outs, String>, Vec<u64>))
 }
 
 /// [`same`], where `fast` says whether the compiled code makes the call (or the routine is
-/// the interpreter's: a workspace query).
+/// the interpreter's: a callback).
 fn same_via(name: &str, fast: bool, case: impl Fn(&Library) -> (Result<Outs, String>, Vec<u64>)) {
     // (Every case here is a good call but the one that fails by INFO.)
     let routine = name.split(' ').next().unwrap_or(name);
@@ -97,11 +100,12 @@ fn spd(n: usize) -> Vec<f64> {
 }
 
 #[test]
-fn routines_are_compiled_unless_they_query_a_workspace() {
+fn routines_are_compiled_unless_they_take_a_callback() {
     let l = lib(false);
     let compiled = [
         "ddot", "sdot", "zdotc", "cdotu", "daxpy", "dscal", "idamax", "dnrm2", "dgemv", "dgemm",
-        "dtrsv", "lsame", "drotg", "dpotrf", "zpotrf", "dtrtrs", "dgesv",
+        "dtrsv", "lsame", "drotg", "dpotrf", "zpotrf", "dtrtrs", "dgesv", "dsyev", "ssyev",
+        "zheev", "dgels", "dgeev",
     ];
     for name in compiled {
         let p = l.prepare(name).unwrap_or_else(|e| panic!("{name}: {e}"));
@@ -111,8 +115,8 @@ fn routines_are_compiled_unless_they_query_a_workspace() {
             p.signature()
         );
     }
-    // A workspace query: the interpreter's.
-    assert!(!l.prepare("dsyev").unwrap().is_compiled());
+    // A callback (DGEES's SELECT): the interpreter's.
+    assert!(!l.prepare("dgees").unwrap().is_compiled());
     assert!(!lib(true).prepare("ddot").unwrap().is_compiled());
 }
 
@@ -397,18 +401,111 @@ fn allocated_and_copied_arrays_are_the_interpreters() {
         assert!(r.as_ref().is_err_and(|e| e.contains("INFO = 2")), "{r:?}");
         (r, vec![])
     });
-    // The workspace query stays the interpreter's; it still agrees.
-    same_via("dsyev", false, |l| {
-        let a = spd(5);
-        (
-            run(
+}
+
+/// Workspace queries (`LWORK = -1`, then the workspace allocated at the size `WORK(1)` asks
+/// for): real, single precision (its size read from a `REAL`), complex with a second,
+/// fixed-size workspace, least squares, and an eigenproblem of an unsymmetric matrix.
+#[test]
+fn workspace_queries_are_the_interpreters() {
+    for n in [1, 4, 9] {
+        for (jobz, uplo) in [("V", "L"), ("N", "U")] {
+            same(&format!("dsyev n={n} {jobz}{uplo}"), |l| {
+                let mut a = spd(n);
+                let r = run(
+                    l,
+                    "dsyev",
+                    &[
+                        Arg::Str(jobz),
+                        Arg::Str(uplo),
+                        Arg::matrix_mut(&mut a, n, n),
+                    ],
+                );
+                (r, bits(&a))
+            });
+        }
+        same(&format!("dsyev n={n} read-only"), |l| {
+            let a = spd(n);
+            let r = run(
                 l,
                 "dsyev",
-                &[Arg::Str("V"), Arg::Str("L"), Arg::matrix(&a, 5, 5)],
-            ),
-            vec![],
-        )
-    });
+                &[Arg::Str("V"), Arg::Str("U"), Arg::matrix(&a, n, n)],
+            );
+            (r, vec![])
+        });
+        same(&format!("ssyev n={n}"), |l| {
+            let a: Vec<f32> = spd(n).iter().map(|&v| v as f32).collect();
+            let r = run(
+                l,
+                "ssyev",
+                &[Arg::Str("V"), Arg::Str("L"), Arg::matrix(&a, n, n)],
+            );
+            (r, vec![])
+        });
+        same(&format!("zheev n={n}"), |l| {
+            let re = spd(n);
+            let z: Vec<Complex64> = re
+                .iter()
+                .enumerate()
+                .map(|(k, &v)| {
+                    let (i, j) = (k % n, k / n);
+                    let im = if i == j {
+                        0.0
+                    } else {
+                        (i as f64 - j as f64) / 8.0
+                    };
+                    Complex64 { re: v, im }
+                })
+                .collect();
+            let r = run(
+                l,
+                "zheev",
+                &[Arg::Str("V"), Arg::Str("L"), Arg::matrix(&z, n, n)],
+            );
+            (r, vec![])
+        });
+        same(&format!("dgeev n={n}"), |l| {
+            let a = data(n * n, 5);
+            let r = run(
+                l,
+                "dgeev",
+                &[
+                    Arg::Str("N"),
+                    Arg::Str("V"),
+                    Arg::matrix(&a, n, n),
+                    Arg::Int(1),
+                    Arg::Int(n as i64),
+                ],
+            );
+            (r, vec![])
+        });
+        same(&format!("dgels n={n}"), |l| {
+            let (a, b) = (data(2 * n * n, 6), data(2 * n, 7));
+            let r = run(
+                l,
+                "dgels",
+                &[
+                    Arg::Str("N"),
+                    Arg::Int(2 * n as i64),
+                    Arg::matrix(&a, 2 * n, n),
+                    Arg::vec(&b),
+                ],
+            );
+            (r, vec![])
+        });
+    }
+    // A bad option letter: the interpreter's error, before any query.
+    let a = spd(3);
+    let p = lib(false).prepare("dsyev").unwrap();
+    let before = p.fallbacks();
+    let args = [Arg::Str("X"), Arg::Str("L"), Arg::matrix(&a, 3, 3)];
+    let (c, i) = (
+        run(lib(false), "dsyev", &args),
+        run(lib(true), "dsyev", &args),
+    );
+    assert_eq!(p.fallbacks(), before + 1);
+    assert_eq!(format!("{c:?}"), format!("{i:?}"));
+    assert!(c.is_err(), "{c:?}");
 }
 
 #[test]

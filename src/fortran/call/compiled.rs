@@ -1,17 +1,18 @@
-//! The compiled fast path of a call. For a routine whose call needs no workspace query and
-//! no callback, Cranelift compiles one function that does what the interpreter in
-//! [`super::call`] does, for this routine's signature only: it reads the [`Arg`]s in place,
-//! computes the optional and hidden scalars, checks the documented conditions and every
-//! array's extents, copies the read-only arrays the routine may write and allocates its
-//! `intent(out)` arrays (through [`alloc_array`], into a [`Heap`] the caller owns), stores
-//! the scalars, calls the routine, and reads `INFO`, the function result and the scalar
-//! outputs.
+//! The compiled fast path of a call. For a routine whose call takes no callback, Cranelift
+//! compiles one function that does what the interpreter in [`super::call`] does, for this
+//! routine's signature only: it reads the [`Arg`]s in place, computes the optional and hidden
+//! scalars, checks the documented conditions and every array's extents, copies the read-only
+//! arrays the routine may write and allocates its `intent(out)` arrays (through
+//! [`alloc_array`], into a [`Heap`] the caller owns), stores the scalars, queries the
+//! workspace sizes (`LWORK = -1`) and allocates the workspaces, calls the routine, and reads
+//! `INFO`, the function result and the scalar outputs.
 //!
 //! The compiled code never decides an error. An argument of a kind it was not compiled for,
 //! an arithmetic overflow, a failed check, an array too large to allocate: each returns
-//! [`Fast::Slow`] before the routine runs, and the interpreter then makes the call (or the
-//! error, with its message) as it always does. Only `INFO` after the call is reported from
-//! here ([`Fast::Info`]), since the routine has then run.
+//! [`Fast::Slow`] before the routine runs (a workspace query aside: it changes nothing, and
+//! the interpreter repeats it), and the interpreter then makes the call (or the error, with
+//! its message) as it always does. Only `INFO` after a call is reported from here
+//! ([`Fast::Info`]), since the routine has then run.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -130,6 +131,25 @@ unsafe extern "C" fn alloc_array(
         .ok()
         .flatten()
         .unwrap_or(std::ptr::null_mut())
+}
+
+/// Called by compiled code after a workspace query: the elements to allocate for a workspace
+/// of `elem` (an [`Elem`] as `u8`) whose `WORK(1)` begins with `first`, as the interpreter
+/// computes it ([`super::workspace_len`]). Never unwinds.
+extern "C" fn work_len(elem: u64, first: u64) -> u64 {
+    let elem = [
+        Elem::I32,
+        Elem::I64,
+        Elem::F32,
+        Elem::F64,
+        Elem::C32,
+        Elem::C64,
+        Elem::U8,
+    ]
+    .into_iter()
+    .find(|e| *e as u64 == elem)
+    .unwrap_or(Elem::F64);
+    super::workspace_len(elem, first) as u64
 }
 
 /// A routine's call, compiled.
@@ -417,6 +437,8 @@ struct Compiler<'a, 'b> {
     /// Arrays the routine may write, with whether the caller lent them mutably (a `I8`);
     /// read-only ones are copied before the call.
     copies: Vec<(&'a SigArg, Variable)>,
+    /// Workspaces, with their size argument and the stack slot their query writes to.
+    work: Vec<(&'a SigArg, &'a SigArg, ir::StackSlot)>,
 }
 
 type Built = Result<(Vec<OutSpec>, Vec<Elem>, Vec<Box<[u8]>>), String>;
@@ -454,6 +476,7 @@ impl<'a, 'b> Compiler<'a, 'b> {
             slots: HashMap::new(),
             slot_elems: Vec::new(),
             copies: Vec::new(),
+            work: Vec::new(),
         }
     }
 
@@ -491,9 +514,6 @@ impl<'a, 'b> Compiler<'a, 'b> {
                 return Err(format!("{} is a procedure", a.name));
             }
             match &a.role {
-                Role::Workspace(_) | Role::WorkSize(_) => {
-                    return Err("it queries a workspace".into());
-                }
                 Role::Out if a.dims.len() > 2 => {
                     return Err(format!("{} is an array of rank {}", a.name, a.dims.len()));
                 }
@@ -1011,6 +1031,90 @@ impl<'a, 'b> Compiler<'a, 'b> {
             };
             self.known.insert(&a.name, k);
         }
+        // Workspaces: pointed at a zeroed scratch element, their sizes at -1, for the query.
+        for w in &sig.args {
+            let Role::Workspace(size) = &w.role else {
+                continue;
+            };
+            let s = sig
+                .args
+                .iter()
+                .find(|s| &s.name == size)
+                .ok_or_else(|| format!("{}'s size {size} is not an argument", w.name))?;
+            if w.dims.len() != 1 || !matches!(self.elem(s)?, Elem::I32 | Elem::I64) {
+                return Err(format!("{} is not a workspace of an integer size", w.name));
+            }
+            let elem = self.elem(w)?;
+            self.slot(w, elem);
+            let scratch = self.b.create_sized_stack_slot(StackSlotData::new(
+                StackSlotKind::ExplicitSlot,
+                16,
+                4,
+            ));
+            let z = self.int(0);
+            self.b.ins().stack_store(self.ptr, z, scratch, 0);
+            self.b.ins().stack_store(self.ptr, z, scratch, 8);
+            let p = self.b.ins().stack_addr(self.ptr, scratch, 0);
+            let (one, minus_one) = (self.int(1), self.int(-1));
+            let k = Known::Array {
+                ptr: self.var(self.ptr, p),
+                d0: self.var(types::I64, one),
+                d1: self.var(types::I64, one),
+                rank: self.var(types::I64, one),
+            };
+            self.known.insert(&w.name, k);
+            let n = self.var(types::I64, minus_one);
+            self.known.insert(&s.name, Known::Int(n));
+            self.work.push((w, s, scratch));
+        }
+        Ok(())
+    }
+
+    /// The workspace query: the call with every size at -1, `INFO` checked, then each
+    /// workspace allocated at the size its `WORK(1)` asks for and its size stored.
+    fn query(&mut self, proto: &Prototype, addr: i64, sref: ir::SigRef) -> Result<(), String> {
+        if self.work.is_empty() {
+            return Ok(());
+        }
+        let frame = self.frame.ok_or("no frame")?;
+        self.invoke(proto, addr, sref)?;
+        self.info()?;
+        for (w, s, scratch) in std::mem::take(&mut self.work) {
+            let first = self.b.ins().stack_load(self.ptr, types::I64, scratch, 0);
+            let elem = self.elem(w)?;
+            let mut hsig = Signature::new(self.b.func.signature.call_conv);
+            hsig.params.extend([AbiParam::new(types::I64); 2]);
+            hsig.returns.push(AbiParam::new(types::I64));
+            let href = self.b.import_signature(hsig);
+            let f = self
+                .b
+                .ins()
+                .iconst(self.ptr, work_len as *const () as usize as i64);
+            let e = self.int(elem as i64);
+            let call = self.b.ins().call_indirect(href, f, &[e, first]);
+            let n = self.b.inst_results(call)[0];
+            // A size its INTEGER cannot hold: the interpreter reports it.
+            let at = self.stored[s.name.as_str()];
+            if self.elem(s)? == Elem::I32 {
+                let big =
+                    self.b
+                        .ins()
+                        .icmp_imm_s(IntCC::UnsignedGreaterThan, n, i64::from(i32::MAX));
+                self.slow_if(big);
+                let t = self.b.ins().ireduce(types::I32, n);
+                self.b.ins().stack_store(self.ptr, t, frame, at);
+            } else {
+                let big = self.b.ins().icmp_imm_s(IntCC::SignedLessThan, n, 0);
+                self.slow_if(big);
+                self.b.ins().stack_store(self.ptr, n, frame, at);
+            }
+            let (one, null) = (self.int(1), self.b.ins().iconst(self.ptr, 0));
+            let p = self.alloc(self.slots[w.name.as_str()], null, n, one, one);
+            if let Some(Known::Array { ptr, d0, .. }) = self.known.get(w.name.as_str()).copied() {
+                self.b.def_var(ptr, p);
+                self.b.def_var(d0, n);
+            }
+        }
         Ok(())
     }
 
@@ -1100,38 +1204,11 @@ impl<'a, 'b> Compiler<'a, 'b> {
 
     /// The call, then `INFO` and the outputs.
     fn call(&mut self, proto: &Prototype, addr: i64, callee: Signature, ret: RetClass) -> Built {
-        let frame = self.frame.ok_or("no frame")?;
         let sig = self.sig;
-        let mut vals = Vec::with_capacity(proto.params.len());
-        for p in &proto.params {
-            let v = match &p.role {
-                CRole::Dummy(i) => {
-                    let a = &sig.args[*i];
-                    match (
-                        self.stored.get(a.name.as_str()),
-                        self.known.get(a.name.as_str()),
-                    ) {
-                        (Some(&at), _) => self.b.ins().stack_addr(self.ptr, frame, at),
-                        (None, Some(Known::Array { ptr, .. } | Known::Str { ptr, .. })) => {
-                            self.b.use_var(*ptr)
-                        }
-                        _ => return Err(format!("{} has no storage", a.name)),
-                    }
-                }
-                CRole::Length(i) => match self.known.get(sig.args[*i].name.as_str()) {
-                    Some(Known::Str { len, .. }) => self.b.use_var(*len),
-                    _ => self.int(1),
-                },
-                CRole::Result | CRole::ResultLength => {
-                    return Err("its result is returned through a pointer".into());
-                }
-            };
-            vals.push(v);
-        }
         let sref = self.b.import_signature(callee);
-        let target = self.b.ins().iconst(self.ptr, addr);
-        let call = self.b.ins().call_indirect(sref, target, &vals);
-        let results = self.b.inst_results(call).to_vec();
+        self.query(proto, addr, sref)?;
+        let results = self.invoke(proto, addr, sref)?;
+        let frame = self.frame.ok_or("no frame")?;
         let fl = Self::flags();
         let mut outs = Vec::new();
         if let Some(t) = &self.r.result {
@@ -1156,24 +1233,7 @@ impl<'a, 'b> Compiler<'a, 'b> {
                 kind: OutKind::of(elem, Some(t))?,
             });
         }
-        // INFO: the interpreter's meaning of it is made from the value.
-        if let Some(info) = sig.args.iter().find(|a| a.role == Role::Info) {
-            let at = self.stored[info.name.as_str()];
-            let v = match self.elem(info)? {
-                Elem::I64 => self.b.ins().stack_load(self.ptr, types::I64, frame, at),
-                _ => {
-                    let v = self.b.ins().stack_load(self.ptr, types::I32, frame, at);
-                    self.b.ins().sextend(types::I64, v)
-                }
-            };
-            let (failed, fine) = (self.b.create_block(), self.b.create_block());
-            self.b.ins().brif(v, failed, &[], fine, &[]);
-            self.b.switch_to_block(failed);
-            self.b.ins().store(fl, v, self.out, 16 * MAX_OUTS as i32);
-            let s = self.b.ins().iconst(types::I32, i64::from(INFO));
-            self.b.ins().return_(&[s]);
-            self.b.switch_to_block(fine);
-        }
+        self.info()?;
         // Outputs: scalars copied from their storage to the next entry, arrays from the heap
         // (none for an array updated in place).
         let mut entries = outs.len();
@@ -1215,6 +1275,73 @@ impl<'a, 'b> Compiler<'a, 'b> {
             std::mem::take(&mut self.slot_elems),
             std::mem::take(&mut self.consts),
         ))
+    }
+
+    /// The routine's call, with every argument where it is now: its results.
+    fn invoke(
+        &mut self,
+        proto: &Prototype,
+        addr: i64,
+        sref: ir::SigRef,
+    ) -> Result<Vec<ir::Value>, String> {
+        let frame = self.frame.ok_or("no frame")?;
+        let sig = self.sig;
+        let mut vals = Vec::with_capacity(proto.params.len());
+        for p in &proto.params {
+            let v = match &p.role {
+                CRole::Dummy(i) => {
+                    let a = &sig.args[*i];
+                    match (
+                        self.stored.get(a.name.as_str()),
+                        self.known.get(a.name.as_str()),
+                    ) {
+                        (Some(&at), _) => self.b.ins().stack_addr(self.ptr, frame, at),
+                        (None, Some(Known::Array { ptr, .. } | Known::Str { ptr, .. })) => {
+                            self.b.use_var(*ptr)
+                        }
+                        _ => return Err(format!("{} has no storage", a.name)),
+                    }
+                }
+                CRole::Length(i) => match self.known.get(sig.args[*i].name.as_str()) {
+                    Some(Known::Str { len, .. }) => self.b.use_var(*len),
+                    _ => self.int(1),
+                },
+                CRole::Result | CRole::ResultLength => {
+                    return Err("its result is returned through a pointer".into());
+                }
+            };
+            vals.push(v);
+        }
+        let target = self.b.ins().iconst(self.ptr, addr);
+        let call = self.b.ins().call_indirect(sref, target, &vals);
+        Ok(self.b.inst_results(call).to_vec())
+    }
+
+    /// `INFO` after a call: not 0 returns [`INFO`] with the value in the last entry.
+    fn info(&mut self) -> Result<(), String> {
+        let sig = self.sig;
+        let Some(info) = sig.args.iter().find(|a| a.role == Role::Info) else {
+            return Ok(());
+        };
+        let frame = self.frame.ok_or("no frame")?;
+        let at = self.stored[info.name.as_str()];
+        let v = match self.elem(info)? {
+            Elem::I64 => self.b.ins().stack_load(self.ptr, types::I64, frame, at),
+            _ => {
+                let v = self.b.ins().stack_load(self.ptr, types::I32, frame, at);
+                self.b.ins().sextend(types::I64, v)
+            }
+        };
+        let (failed, fine) = (self.b.create_block(), self.b.create_block());
+        self.b.ins().brif(v, failed, &[], fine, &[]);
+        self.b.switch_to_block(failed);
+        self.b
+            .ins()
+            .store(Self::flags(), v, self.out, 16 * MAX_OUTS as i32);
+        let s = self.b.ins().iconst(types::I32, i64::from(INFO));
+        self.b.ins().return_(&[s]);
+        self.b.switch_to_block(fine);
+        Ok(())
     }
 
     /// An integer expression, in C's semantics; overflow and division by zero go to the

@@ -375,29 +375,10 @@ pub(crate) fn call(
             let Some(Place::Owned(q)) = places.get(&w.name) else {
                 continue;
             };
-            let optimal = match elem {
-                Elem::F32 | Elem::C32 => f64::from(f32::from_le_bytes(
-                    q.bytes()[..4].try_into().unwrap_or_default(),
-                )),
-                Elem::F64 | Elem::C64 => {
-                    f64::from_le_bytes(q.bytes()[..8].try_into().unwrap_or_default())
-                }
-                Elem::I32 => f64::from(i32::from_le_bytes(
-                    q.bytes()[..4].try_into().unwrap_or_default(),
-                )),
-                Elem::I64 => {
-                    i64::from_le_bytes(q.bytes()[..8].try_into().unwrap_or_default()) as f64
-                }
-                Elem::U8 => 1.0,
-            };
-            // A single-precision size above 2^24 may have been rounded down to a float (LAPACK
-            // before 3.12 has no SROUNDUP_LWORK): take the next float up. Exact below.
-            let optimal = if matches!(elem, Elem::F32 | Elem::C32) && optimal >= 16_777_216.0 {
-                f64::from(f32::from_bits((optimal as f32).to_bits() + 1))
-            } else {
-                optimal
-            };
-            let n = optimal.ceil().max(1.0) as usize;
+            let mut first = [0u8; 8];
+            let k = q.bytes().len().min(8);
+            first[..k].copy_from_slice(&q.bytes()[..k]);
+            let n = workspace_len(elem, u64::from_le_bytes(first));
             let bytes = n.checked_mul(elem.size()).ok_or_else(|| {
                 arg_err(routine, &w.name, "the workspace query asked for too much")
             })?;
@@ -482,6 +463,26 @@ pub(crate) fn call(
         }
     }
     Ok(outs)
+}
+
+/// The elements to allocate for a workspace of `elem` whose query stored `first` (the first
+/// 8 bytes of `WORK(1)`, little-endian): the optimal size rounded up, at least 1.
+pub(crate) fn workspace_len(elem: Elem, first: u64) -> usize {
+    let optimal = match elem {
+        Elem::F32 | Elem::C32 => f64::from(f32::from_bits(first as u32)),
+        Elem::F64 | Elem::C64 => f64::from_bits(first),
+        Elem::I32 => f64::from(first as u32 as i32),
+        Elem::I64 => first as i64 as f64,
+        Elem::U8 => 1.0,
+    };
+    // A single-precision size above 2^24 may have been rounded down to a float (LAPACK
+    // before 3.12 has no SROUNDUP_LWORK): take the next float up. Exact below.
+    let optimal = if matches!(elem, Elem::F32 | Elem::C32) && optimal >= 16_777_216.0 {
+        f64::from(f32::from_bits((optimal as f32).to_bits() + 1))
+    } else {
+        optimal
+    };
+    optimal.ceil().max(1.0) as usize
 }
 
 /// The `len` bytes at `p`, mutably.
