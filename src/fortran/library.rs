@@ -87,6 +87,8 @@ struct Entry {
     f: Function,
     proto: Prototype,
     compiled: Option<Compiled>,
+    /// Why the call was not compiled.
+    interpreted: Option<String>,
     /// Calls the compiled code handed to the interpreter.
     fallbacks: AtomicU64,
 }
@@ -261,16 +263,23 @@ impl Library {
                 // (The compiled code passes indices as they are.)
                 let shifts = sig.result_zero_based
                     || sig.args.iter().any(|a| shifted(r, a, self.zero_based));
-                let compiled = if self.interpret || shifts {
-                    None
+                let compiled = if self.interpret {
+                    Err("OpenOptions::interpret is set".to_string())
+                } else if shifts {
+                    Err("its indices are shifted between 0- and 1-based around the call".into())
                 } else {
                     super::call::compile(r, &sig, &self.abi, &proto, &f)
+                };
+                let (compiled, interpreted) = match compiled {
+                    Ok(c) => (Some(c), None),
+                    Err(why) => (None, Some(why)),
                 };
                 self.prepared[i].get_or_init(|| Entry {
                     sig,
                     f,
                     proto,
                     compiled,
+                    interpreted,
                     fallbacks: AtomicU64::new(0),
                 })
             }
@@ -396,6 +405,13 @@ impl<'l> Prepared<'l> {
     /// still go through the interpreter.
     pub fn is_compiled(&self) -> bool {
         self.e.compiled.is_some()
+    }
+
+    /// Why its call was not compiled (`None` when it was): "OpenOptions::interpret is set",
+    /// or what the compiled code does not do for this routine ("A is a procedure" for a
+    /// callback, …).
+    pub fn why_interpreted(&self) -> Option<&'l str> {
+        self.e.interpreted.as_deref()
     }
 
     /// How many calls so far the compiled code handed to the interpreter (an argument of a

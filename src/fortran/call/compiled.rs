@@ -41,7 +41,7 @@ const INFO: u32 = 2;
 
 /// Values a compiled call returns at most (the function result and scalar outputs), each in
 /// a 16-byte entry of the output buffer; one more entry holds `INFO`.
-const MAX_OUTS: usize = 8;
+const MAX_OUTS: usize = 16;
 
 type Code = unsafe extern "C" fn(*const Arg<'_>, usize, *mut u64, *mut Heap<'_>) -> u32;
 
@@ -63,6 +63,10 @@ enum OutSpec {
     /// An array the call allocated in heap slot `slot` (skipped when it did not: an
     /// `in,out` array the caller lent mutably was updated in place).
     Array { slot: usize },
+    /// A `CHARACTER` output of one byte, from entry `entry`.
+    Char { entry: usize },
+    /// A `CHARACTER` argument the routine may write, copied to heap slot `slot`.
+    Str { slot: usize },
 }
 
 /// The arrays one compiled call allocates, slot by slot: the copies of read-only arrays the
@@ -215,6 +219,22 @@ impl Compiled {
                                 })));
                             }
                         }
+                        OutSpec::Char { entry } => {
+                            // SAFETY: on DONE the code wrote both words of the entry.
+                            let b = unsafe { out[2 * entry].assume_init() } as u8;
+                            outs.0
+                                .push(Out::Str(String::from_utf8_lossy(&[b]).into_owned()));
+                        }
+                        OutSpec::Str { slot } => {
+                            if let Some(a) = heap.arrays.get(slot).and_then(Option::as_ref) {
+                                // SAFETY: the heap array holds `bytes` initialised bytes.
+                                let b = unsafe {
+                                    std::slice::from_raw_parts(a.buf.as_ptr().cast::<u8>(), a.bytes)
+                                };
+                                outs.0
+                                    .push(Out::Str(String::from_utf8_lossy(b).into_owned()));
+                            }
+                        }
                     }
                 }
                 Fast::Done
@@ -331,22 +351,18 @@ fn unsupported<T>(why: impl Into<String>) -> Result<T, Miss> {
     Err(Miss::Unsupported(why.into()))
 }
 
-/// Compiles the call of `r` when it qualifies; `Ok(None)` (with the reason logged) when the
-/// interpreter must make it.
+/// Compiles the call of `r` when it qualifies; the reason (also logged) when the interpreter
+/// must make it.
 pub(crate) fn compile(
     r: &Routine,
     sig: &Sig,
     abi: &Abi,
     proto: &Prototype,
     f: &Function,
-) -> Option<Compiled> {
-    match try_compile(r, sig, abi, proto, f) {
-        Ok(c) => Some(c),
-        Err(why) => {
-            log::debug!("jitffi::fortran: {} is interpreted: {why}", r.name);
-            None
-        }
-    }
+) -> Result<Compiled, String> {
+    try_compile(r, sig, abi, proto, f).inspect_err(|why| {
+        log::debug!("jitffi::fortran: {} is interpreted: {why}", r.name);
+    })
 }
 
 fn try_compile(
@@ -437,6 +453,8 @@ struct Compiler<'a, 'b> {
     /// Arrays the routine may write, with whether the caller lent them mutably (a `I8`);
     /// read-only ones are copied before the call.
     copies: Vec<(&'a SigArg, Variable)>,
+    /// `CHARACTER` arguments the routine may write: always copied, as the interpreter does.
+    str_copies: Vec<&'a SigArg>,
     /// Workspaces, with their size argument and the stack slot their query writes to.
     work: Vec<(&'a SigArg, &'a SigArg, ir::StackSlot)>,
 }
@@ -476,6 +494,7 @@ impl<'a, 'b> Compiler<'a, 'b> {
             slots: HashMap::new(),
             slot_elems: Vec::new(),
             copies: Vec::new(),
+            str_copies: Vec::new(),
             work: Vec::new(),
         }
     }
@@ -524,11 +543,7 @@ impl<'a, 'b> Compiler<'a, 'b> {
             }
         }
         // Storage for every scalar passed by reference.
-        let scalars = sig
-            .args
-            .iter()
-            .filter(|a| a.dims.is_empty() && !is_char(a))
-            .count();
+        let scalars = sig.args.iter().filter(|a| stored_scalar(a)).count();
         let frame = self.b.create_sized_stack_slot(StackSlotData::new(
             StackSlotKind::ExplicitSlot,
             16 * scalars.max(1) as u32,
@@ -536,7 +551,7 @@ impl<'a, 'b> Compiler<'a, 'b> {
         ));
         self.frame = Some(frame);
         let mut at = 0;
-        for a in sig.args.iter().filter(|a| a.dims.is_empty() && !is_char(a)) {
+        for a in sig.args.iter().filter(|a| stored_scalar(a)) {
             self.stored.insert(&a.name, at);
             at += 16;
         }
@@ -807,7 +822,8 @@ impl<'a, 'b> Compiler<'a, 'b> {
             }
             Known::Str { ptr, len } => {
                 if a.intent != Intent::In || !a.intent_stated {
-                    return Err(format!("{} is a CHARACTER the routine may write", a.name));
+                    self.slot(a, Elem::U8);
+                    self.str_copies.push(a);
                 }
                 let s = is(self, t_str);
                 let not = self.b.ins().bxor_imm_s(s, 1);
@@ -922,6 +938,24 @@ impl<'a, 'b> Compiler<'a, 'b> {
                         let bad = self.b.ins().icmp_imm_s(IntCC::Equal, x, 0);
                         self.slow_if(bad);
                     }
+                    // A real is checked as the interpreter does: truncated to an integer,
+                    // and not at all when it is not finite.
+                    (Check::AtLeast(e), Known::Real(v)) => match self.expr(e) {
+                        Ok(bound) => {
+                            let x = self.truncated(v);
+                            let below = self.b.ins().icmp(IntCC::SignedLessThan, x, bound);
+                            let bad = self.finite_and(v, below);
+                            self.slow_if(bad);
+                        }
+                        Err(Miss::Unknown) => {}
+                        Err(m) => return Err(miss(a, m)),
+                    },
+                    (Check::NonZero, Known::Real(v)) => {
+                        let x = self.truncated(v);
+                        let zero = self.b.ins().icmp_imm_s(IntCC::Equal, x, 0);
+                        let bad = self.finite_and(v, zero);
+                        self.slow_if(bad);
+                    }
                     (Check::OneOf(letters), Known::Str { ptr, .. }) => {
                         let p = self.b.use_var(ptr);
                         let c = self.b.ins().load(types::I8, Self::flags(), p, 0);
@@ -948,6 +982,22 @@ impl<'a, 'b> Compiler<'a, 'b> {
             }
         }
         Ok(())
+    }
+
+    /// The real in `v` truncated to an integer, saturating (Rust's `as i64`).
+    fn truncated(&mut self, v: Variable) -> ir::Value {
+        let x = self.b.use_var(v);
+        self.b.ins().fcvt_to_sint_sat(types::I64, x)
+    }
+
+    /// `cond` (an `I8`) and the real in `v` finite.
+    fn finite_and(&mut self, v: Variable, cond: ir::Value) -> ir::Value {
+        let x = self.b.use_var(v);
+        // x - x is 0 for a finite x, NaN otherwise.
+        let d = self.b.ins().fsub(x, x);
+        let zero = self.b.ins().f64const(0.0);
+        let finite = self.b.ins().fcmp(ir::condcodes::FloatCC::Equal, d, zero);
+        self.b.ins().band(finite, cond)
     }
 
     /// Every array holds the elements its extents span.
@@ -986,6 +1036,14 @@ impl<'a, 'b> Compiler<'a, 'b> {
     /// Copies the read-only arrays the routine may write and allocates its `intent(out)`
     /// arrays (zeroed), as the interpreter does; a size that overflows goes to it.
     fn allocate(&mut self) -> Result<(), String> {
+        for a in std::mem::take(&mut self.str_copies) {
+            let Some(Known::Str { ptr, len }) = self.known.get(a.name.as_str()).copied() else {
+                return Err(format!("{} is not a known CHARACTER", a.name));
+            };
+            let (src, n, one) = (self.b.use_var(ptr), self.b.use_var(len), self.int(1));
+            let p = self.alloc(self.slots[a.name.as_str()], src, n, one, one);
+            self.b.def_var(ptr, p);
+        }
         for (a, writable) in std::mem::take(&mut self.copies) {
             let Some(Known::Array { ptr, d0, d1, rank }) = self.known.get(a.name.as_str()).copied()
             else {
@@ -1244,6 +1302,13 @@ impl<'a, 'b> Compiler<'a, 'b> {
                 }
                 continue;
             }
+            if let (Some(Known::Str { .. }), Some(&slot)) = (
+                self.known.get(a.name.as_str()),
+                self.slots.get(a.name.as_str()),
+            ) {
+                outs.push(OutSpec::Str { slot });
+                continue;
+            }
             let at = *self
                 .stored
                 .get(a.name.as_str())
@@ -1257,9 +1322,13 @@ impl<'a, 'b> Compiler<'a, 'b> {
                     .stack_load(self.ptr, types::I64, frame, at + half);
                 self.b.ins().store(fl, v, self.out, 16 * k + half);
             }
-            outs.push(OutSpec::Scalar {
-                entry: k as usize,
-                kind: OutKind::of(self.elem(a)?, a.ty.as_ref())?,
+            outs.push(if is_char(a) {
+                OutSpec::Char { entry: k as usize }
+            } else {
+                OutSpec::Scalar {
+                    entry: k as usize,
+                    kind: OutKind::of(self.elem(a)?, a.ty.as_ref())?,
+                }
             });
         }
         if entries > MAX_OUTS {
@@ -1618,6 +1687,13 @@ impl<'a, 'b> Compiler<'a, 'b> {
 
 fn is_char(a: &SigArg) -> bool {
     matches!(a.ty, Some(FType::Character { .. }))
+}
+
+/// Whether `a` is a scalar stored in the frame: every one but `CHARACTER` arguments (passed
+/// where their bytes are); a `CHARACTER` output has one byte there, as the interpreter
+/// gives it.
+fn stored_scalar(a: &SigArg) -> bool {
+    a.dims.is_empty() && (!is_char(a) || a.role == Role::Out)
 }
 
 fn miss(a: &SigArg, m: Miss) -> String {
