@@ -551,6 +551,33 @@ fn bad_calls_fail_as_the_interpreter_says() {
                 Arg::Int(1),
             ],
         ),
+        // Extremes of a 4-byte INTEGER in the extents (1+(n-1)*abs(incx) near 2^62: the
+        // compiled code's ranges prove it needs no overflow check; the array is short).
+        (
+            "ddot",
+            vec![
+                Arg::Int(i64::from(i32::MAX)),
+                Arg::vec(&x),
+                Arg::Int(i64::from(i32::MIN)),
+                Arg::vec(&x),
+                Arg::Int(i64::from(i32::MIN)),
+            ],
+        ),
+        (
+            "dgemv",
+            vec![
+                Arg::Str("N"),
+                Arg::Int(i64::from(i32::MAX)),
+                Arg::Int(i64::from(i32::MAX)),
+                Arg::Real(1.0),
+                Arg::matrix(&a, 3, 3),
+                Arg::vec(&x),
+                Arg::Int(i64::from(i32::MIN)),
+                Arg::Real(0.0),
+                Arg::vec(&x),
+                Arg::Int(i64::from(i32::MAX)),
+            ],
+        ),
         // An array of the wrong element type, a scalar for an array.
         (
             "idamax",

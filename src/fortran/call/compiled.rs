@@ -17,6 +17,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use cranelift_codegen::entity::EntityRef;
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{
     self, AbiParam, InstBuilder, MemFlagsData, Signature, StackSlotData, StackSlotKind, types,
@@ -180,24 +181,22 @@ impl Compiled {
     #[inline]
     pub(crate) fn run(&self, args: &[Arg<'_>], outs: &mut Outs) -> Fast {
         let mut out = [std::mem::MaybeUninit::<u64>::uninit(); 2 * (MAX_OUTS + 1)];
-        let mut heap = Heap {
+        // (None when the code allocates nothing: no heap to drop.)
+        let mut heap = (!self.arrays.is_empty()).then(|| Heap {
             elems: &self.arrays,
             arrays: smallvec::SmallVec::new(),
-        };
+        });
+        let heap_ptr = heap
+            .as_mut()
+            .map_or(std::ptr::null_mut(), |h| h as *mut Heap<'_>);
         // SAFETY: the code was compiled for this routine's signature: it reads at most
         // `args.len()` `Arg`s at their fixed (`repr(C, u8)`) layout, the payload of a variant
         // only after its tag, writes within `out`, allocates only slots of `heap` (through
         // `alloc_array`), and calls the routine only with arrays it checked or allocated to
         // hold the elements their extents span (`Library::open`'s caller vouched for the
         // sources).
-        let status = unsafe {
-            (self.code)(
-                args.as_ptr(),
-                args.len(),
-                out.as_mut_ptr().cast(),
-                &mut heap,
-            )
-        };
+        let status =
+            unsafe { (self.code)(args.as_ptr(), args.len(), out.as_mut_ptr().cast(), heap_ptr) };
         match status {
             DONE => {
                 for o in &self.outs {
@@ -210,7 +209,8 @@ impl Compiled {
                             outs.0.push(kind.read(lo, hi));
                         }
                         OutSpec::Array { slot } => {
-                            if let Some(a) = heap.arrays.get_mut(slot).and_then(Option::take) {
+                            let a = heap.as_mut().and_then(|h| h.arrays.get_mut(slot)?.take());
+                            if let Some(a) = a {
                                 outs.0.push(Out::Array(Box::new(OutArray {
                                     elem: self.arrays[slot],
                                     shape: a.shape[..usize::from(a.rank)].to_vec(),
@@ -226,7 +226,8 @@ impl Compiled {
                                 .push(Out::Str(String::from_utf8_lossy(&[b]).into_owned()));
                         }
                         OutSpec::Str { slot } => {
-                            if let Some(a) = heap.arrays.get(slot).and_then(Option::as_ref) {
+                            let a = heap.as_ref().and_then(|h| h.arrays.get(slot)?.as_ref());
+                            if let Some(a) = a {
                                 // SAFETY: the heap array holds `bytes` initialised bytes.
                                 let b = unsafe {
                                     std::slice::from_raw_parts(a.buf.as_ptr().cast::<u8>(), a.bytes)
@@ -315,6 +316,23 @@ fn arg_layout() -> ArgLayout {
         str_ptr,
         str_len,
     }
+}
+
+/// The values an integer may take (as `i128`, so that sums and products of two `i64` ranges
+/// are exact).
+type Range = (i128, i128);
+/// Any `i64`.
+const FULL: Range = (i64::MIN as i128, i64::MAX as i128);
+/// A truth value.
+const BOOL: Range = (0, 1);
+/// An array's extent (a slice's length fits in `isize`).
+const DIM: Range = (0, i64::MAX as i128);
+/// A 4-byte `INTEGER`.
+const I32: Range = (i32::MIN as i128, i32::MAX as i128);
+
+/// Whether every value of `r` is an `i64`.
+fn fits(r: Range) -> bool {
+    r.0 >= i128::from(i64::MIN) && r.1 <= i128::from(i64::MAX)
 }
 
 /// What the code knows about a name.
@@ -457,6 +475,8 @@ struct Compiler<'a, 'b> {
     str_copies: Vec<&'a SigArg>,
     /// Workspaces, with their size argument and the stack slot their query writes to.
     work: Vec<(&'a SigArg, &'a SigArg, ir::StackSlot)>,
+    /// The range of every integer variable over all its definitions ([`Compiler::widen`]).
+    ranges: HashMap<usize, Range>,
 }
 
 type Built = Result<(Vec<OutSpec>, Vec<Elem>, Vec<Box<[u8]>>), String>;
@@ -496,11 +516,23 @@ impl<'a, 'b> Compiler<'a, 'b> {
             copies: Vec::new(),
             str_copies: Vec::new(),
             work: Vec::new(),
+            ranges: HashMap::new(),
         }
     }
 
     fn flags() -> MemFlagsData {
         MemFlagsData::trusted()
+    }
+
+    /// The range of integer variable `v` (every definition of it widens it).
+    fn range_of(&self, v: Variable) -> Range {
+        self.ranges.get(&v.index()).copied().unwrap_or(FULL)
+    }
+
+    /// Records that a definition of `v` holds a value in `r`.
+    fn widen(&mut self, v: Variable, r: Range) {
+        let e = self.ranges.entry(v.index()).or_insert(r);
+        *e = (e.0.min(r.0), e.1.max(r.1));
     }
 
     fn var(&mut self, ty: ir::Type, v: ir::Value) -> Variable {
@@ -557,14 +589,33 @@ impl<'a, 'b> Compiler<'a, 'b> {
         }
         // More arguments than the signature takes: the interpreter says so.
         let given: Vec<&SigArg> = sig.given().collect();
-        let too_many =
-            self.b
-                .ins()
-                .icmp_imm_s(IntCC::UnsignedGreaterThan, self.nargs, given.len() as i64);
+        // Fewer than the leading required ones: the interpreter says which is missing. Those
+        // are then all there, and `read` sends a tag other than its kinds (`Default`
+        // included) to the interpreter.
+        let required = given.iter().take_while(|a| a.role == Role::Given).count();
+        let cc = if required == given.len() {
+            IntCC::NotEqual
+        } else {
+            IntCC::UnsignedGreaterThan
+        };
+        let too_many = self.b.ins().icmp_imm_s(cc, self.nargs, given.len() as i64);
         self.slow_if(too_many);
+        if required > 0 && required < given.len() {
+            let too_few =
+                self.b
+                    .ins()
+                    .icmp_imm_s(IntCC::UnsignedLessThan, self.nargs, required as i64);
+            self.slow_if(too_few);
+        }
         // The caller's arguments; optional ones left out are computed below.
         let mut flags: HashMap<&str, Variable> = HashMap::new();
         for (i, a) in given.iter().enumerate() {
+            if i < required {
+                let at = i as i32 * self.lay.size;
+                let tag = self.b.ins().load(types::I8, Self::flags(), self.args, at);
+                self.read(a, tag, i)?;
+                continue;
+            }
             let tag = self.tag(i)?;
             let default =
                 self.b
@@ -696,6 +747,7 @@ impl<'a, 'b> Compiler<'a, 'b> {
         let pay = base + self.lay.payload;
         let elem = self.elem(a)?;
         let is = |c: &mut Self, t: u8| c.b.ins().icmp_imm_s(IntCC::Equal, tag, i64::from(t));
+        let is_not = |c: &mut Self, t: u8| c.b.ins().icmp_imm_s(IntCC::NotEqual, tag, i64::from(t));
         let fl = Self::flags();
         let (t_array, t_int, t_logical, t_complex, t_str) = (
             self.lay.tag_array,
@@ -705,8 +757,7 @@ impl<'a, 'b> Compiler<'a, 'b> {
             self.lay.tag_str,
         );
         if !a.dims.is_empty() {
-            let not_array = is(self, t_array);
-            let not_array = self.b.ins().bxor_imm_s(not_array, 1);
+            let not_array = is_not(self, t_array);
             self.slow_if(not_array);
             let field = |o: usize| pay + o as i32;
             let e = self.b.ins().load(
@@ -777,8 +828,7 @@ impl<'a, 'b> Compiler<'a, 'b> {
                 self.b.ins().jump(join, &[ir::BlockArg::Value(i)]);
                 self.b.switch_to_block(other);
                 if logical {
-                    let l = is(self, t_logical);
-                    let not = self.b.ins().bxor_imm_s(l, 1);
+                    let not = is_not(self, t_logical);
                     self.slow_if(not);
                     let b = self.b.ins().load(types::I8, fl, self.args, pay);
                     let b = self.b.ins().uextend(types::I64, b);
@@ -788,6 +838,17 @@ impl<'a, 'b> Compiler<'a, 'b> {
                 }
                 self.b.switch_to_block(join);
                 self.b.def_var(v, x);
+                // A value its INTEGER cannot hold goes to the interpreter here, so that
+                // the arithmetic on it needs no overflow checks.
+                if self.elem(a)? == Elem::I32 {
+                    let t = self.b.ins().ireduce(types::I32, x);
+                    let back = self.b.ins().sextend(types::I64, t);
+                    let bad = self.b.ins().icmp(IntCC::NotEqual, back, x);
+                    self.slow_if(bad);
+                    self.widen(v, I32);
+                } else {
+                    self.widen(v, FULL);
+                }
             }
             Known::Real(v) => {
                 let x = self.real(tag, pay)?;
@@ -825,8 +886,7 @@ impl<'a, 'b> Compiler<'a, 'b> {
                     self.slot(a, Elem::U8);
                     self.str_copies.push(a);
                 }
-                let s = is(self, t_str);
-                let not = self.b.ins().bxor_imm_s(s, 1);
+                let not = is_not(self, t_str);
                 self.slow_if(not);
                 let p = self
                     .b
@@ -879,8 +939,9 @@ impl<'a, 'b> Compiler<'a, 'b> {
         let k = self.known[a.name.as_str()];
         match (k, init) {
             (Known::Int(v), e) => {
-                let x = self.expr(e).map_err(|m| miss(a, m))?;
+                let (x, r) = self.expr_r(e).map_err(|m| miss(a, m))?;
                 self.b.def_var(v, x);
+                self.widen(v, r);
             }
             (Known::Str { ptr, len }, Expr::Str(s)) if !s.is_empty() => {
                 // The interpreter stores the first character, with length 1.
@@ -1010,15 +1071,27 @@ impl<'a, 'b> Compiler<'a, 'b> {
             let Some(Known::Array { d0, d1, .. }) = self.known.get(a.name.as_str()).copied() else {
                 return Err(format!("{} is not a known array", a.name));
             };
-            let mut need = self.int(1);
+            let mut need: Option<(ir::Value, Range)> = None;
             for d in &a.dims {
-                let e = self.expr(d).map_err(|m| miss(a, m))?;
-                let neg = self.b.ins().icmp_imm_s(IntCC::SignedLessThan, e, 0);
-                self.slow_if(neg);
-                let (p, of) = self.b.ins().smul_overflow(need, e);
-                self.slow_if(of);
-                need = p;
+                let (e, r) = self.extent(a, d)?;
+                need = Some(match need {
+                    None => (e, r),
+                    Some((n, rn)) => {
+                        let p = (rn.0 * r.0, rn.1 * r.1);
+                        if fits(p) {
+                            (self.b.ins().imul(n, e), p)
+                        } else {
+                            let (p, of) = self.b.ins().smul_overflow(n, e);
+                            self.slow_if(of);
+                            (p, DIM)
+                        }
+                    }
+                });
             }
+            let need = match need {
+                Some((n, _)) => n,
+                None => self.int(1),
+            };
             let (x, y) = (self.b.use_var(d0), self.b.use_var(d1));
             let have = self.b.ins().imul(x, y);
             let short = self.b.ins().icmp(IntCC::UnsignedLessThan, have, need);
@@ -1073,9 +1146,7 @@ impl<'a, 'b> Compiler<'a, 'b> {
             let elem = self.elem(a)?;
             let mut ext = [self.int(1), self.int(1)];
             for (e, d) in ext.iter_mut().zip(&a.dims) {
-                *e = self.expr(d).map_err(|m| miss(a, m))?;
-                let neg = self.b.ins().icmp_imm_s(IntCC::SignedLessThan, *e, 0);
-                self.slow_if(neg);
+                *e = self.extent(a, d)?.0;
             }
             self.slot(a, elem);
             let null = self.b.ins().iconst(self.ptr, 0);
@@ -1122,6 +1193,7 @@ impl<'a, 'b> Compiler<'a, 'b> {
             };
             self.known.insert(&w.name, k);
             let n = self.var(types::I64, minus_one);
+            self.widen(n, (-1, -1));
             self.known.insert(&s.name, Known::Int(n));
             self.work.push((w, s, scratch));
         }
@@ -1204,6 +1276,16 @@ impl<'a, 'b> Compiler<'a, 'b> {
         p
     }
 
+    /// An extent of `a`: a negative one goes to the interpreter.
+    fn extent(&mut self, a: &SigArg, d: &Expr) -> Result<(ir::Value, Range), String> {
+        let (e, r) = self.expr_r(d).map_err(|m| miss(a, m))?;
+        if r.0 < 0 {
+            let neg = self.b.ins().icmp_imm_s(IntCC::SignedLessThan, e, 0);
+            self.slow_if(neg);
+        }
+        Ok((e, (r.0.max(0), r.1.max(0))))
+    }
+
     /// Stores every scalar passed by reference (INFO and outputs zeroed).
     fn store_scalars(&mut self) -> Result<(), String> {
         let frame = self.frame.ok_or("no frame")?;
@@ -1219,9 +1301,12 @@ impl<'a, 'b> Compiler<'a, 'b> {
                     // A value that does not fit: the interpreter says so.
                     let x = self.b.use_var(v);
                     let t = self.b.ins().ireduce(types::I32, x);
-                    let back = self.b.ins().sextend(types::I64, t);
-                    let bad = self.b.ins().icmp(IntCC::NotEqual, back, x);
-                    self.slow_if(bad);
+                    let r = self.range_of(v);
+                    if r.0 < I32.0 || r.1 > I32.1 {
+                        let back = self.b.ins().sextend(types::I64, t);
+                        let bad = self.b.ins().icmp(IntCC::NotEqual, back, x);
+                        self.slow_if(bad);
+                    }
                     self.b.ins().stack_store(self.ptr, t, frame, at);
                 }
                 (Elem::I64, Some(Known::Int(v))) => {
@@ -1416,27 +1501,36 @@ impl<'a, 'b> Compiler<'a, 'b> {
     /// An integer expression, in C's semantics; overflow and division by zero go to the
     /// interpreter (which reports them).
     fn expr(&mut self, e: &Expr) -> Result<ir::Value, Miss> {
+        self.expr_r(e).map(|(v, _)| v)
+    }
+
+    /// [`Compiler::expr`] with the range of its value: arithmetic that cannot overflow on
+    /// those ranges is emitted without the overflow check.
+    fn expr_r(&mut self, e: &Expr) -> Result<(ir::Value, Range), Miss> {
         Ok(match e {
-            Expr::Int(i) => self.int(*i),
+            Expr::Int(i) => (self.int(*i), (i128::from(*i), i128::from(*i))),
             Expr::Float(_) => return unsupported("a real constant"),
             Expr::Str(_) => return unsupported("a character constant"),
             Expr::Name(n) => match self.known.get(n.as_str()) {
-                Some(Known::Int(v)) => self.b.use_var(*v),
+                Some(Known::Int(v)) => (self.b.use_var(*v), self.range_of(*v)),
                 Some(_) => return unsupported(format!("{n} is not an integer")),
                 None => return Err(Miss::Unknown),
             },
             Expr::Unary(op, x) => {
-                let v = self.expr(x)?;
+                let (v, r) = self.expr_r(x)?;
                 match op {
-                    '+' => v,
+                    '+' => (v, r),
                     '-' => {
-                        let min = self.b.ins().icmp_imm_s(IntCC::Equal, v, i64::MIN);
-                        self.slow_if(min);
-                        self.b.ins().ineg(v)
+                        if r.0 <= i128::from(i64::MIN) {
+                            let min = self.b.ins().icmp_imm_s(IntCC::Equal, v, i64::MIN);
+                            self.slow_if(min);
+                        }
+                        let lo = r.0.max(-i128::from(i64::MAX));
+                        (self.b.ins().ineg(v), (-r.1, -lo))
                     }
                     '!' => {
                         let z = self.b.ins().icmp_imm_s(IntCC::Equal, v, 0);
-                        self.b.ins().uextend(types::I64, z)
+                        (self.b.ins().uextend(types::I64, z), BOOL)
                     }
                     _ => return unsupported(format!("operator {op}")),
                 }
@@ -1459,7 +1553,7 @@ impl<'a, 'b> Compiler<'a, 'b> {
                 } else {
                     self.b.ins().bxor_imm_s(eq, 1)
                 };
-                self.b.ins().uextend(types::I64, v)
+                (self.b.ins().uextend(types::I64, v), BOOL)
             }
             Expr::Binary(op @ ("&&" | "||"), x, y) => {
                 // Short-circuit, as in C.
@@ -1484,31 +1578,53 @@ impl<'a, 'b> Compiler<'a, 'b> {
                 let v = self.b.ins().uextend(types::I64, v);
                 self.b.ins().jump(join, &[ir::BlockArg::Value(v)]);
                 self.b.switch_to_block(join);
-                r
+                (r, BOOL)
             }
             Expr::Binary(op, x, y) => {
-                let (a, b) = (self.expr(x)?, self.expr(y)?);
+                let ((a, ra), (b, rb)) = (self.expr_r(x)?, self.expr_r(y)?);
                 let cmp = |c: &mut Self, cc: IntCC| {
                     let v = c.b.ins().icmp(cc, a, b);
-                    c.b.ins().uextend(types::I64, v)
+                    (c.b.ins().uextend(types::I64, v), BOOL)
                 };
                 match *op {
                     "+" | "-" | "*" => {
-                        let (v, of) = match *op {
-                            "+" => self.b.ins().sadd_overflow(a, b),
-                            "-" => self.b.ins().ssub_overflow(a, b),
-                            _ => self.b.ins().smul_overflow(a, b),
+                        let r = match *op {
+                            "+" => (ra.0 + rb.0, ra.1 + rb.1),
+                            "-" => (ra.0 - rb.1, ra.1 - rb.0),
+                            _ => {
+                                let p = [ra.0 * rb.0, ra.0 * rb.1, ra.1 * rb.0, ra.1 * rb.1];
+                                (
+                                    p.into_iter().min().unwrap_or(0),
+                                    p.into_iter().max().unwrap_or(0),
+                                )
+                            }
                         };
-                        self.slow_if(of);
-                        v
+                        if fits(r) {
+                            let v = match *op {
+                                "+" => self.b.ins().iadd(a, b),
+                                "-" => self.b.ins().isub(a, b),
+                                _ => self.b.ins().imul(a, b),
+                            };
+                            (v, r)
+                        } else {
+                            let (v, of) = match *op {
+                                "+" => self.b.ins().sadd_overflow(a, b),
+                                "-" => self.b.ins().ssub_overflow(a, b),
+                                _ => self.b.ins().smul_overflow(a, b),
+                            };
+                            self.slow_if(of);
+                            (v, FULL)
+                        }
                     }
                     "/" | "%" => {
-                        self.division_ok(a, b);
-                        if *op == "/" {
+                        self.division_ok(a, ra, b, rb);
+                        let m = ra.0.abs().max(ra.1.abs());
+                        let v = if *op == "/" {
                             self.b.ins().sdiv(a, b)
                         } else {
                             self.b.ins().srem(a, b)
-                        }
+                        };
+                        (v, (-m, m))
                     }
                     "<" => cmp(self, IntCC::SignedLessThan),
                     "<=" => cmp(self, IntCC::SignedLessThanOrEqual),
@@ -1526,13 +1642,13 @@ impl<'a, 'b> Compiler<'a, 'b> {
                 let c = self.expr(c)?;
                 self.b.ins().brif(c, then, &[], other, &[]);
                 self.b.switch_to_block(then);
-                let v = self.expr(x)?;
+                let (v, rx) = self.expr_r(x)?;
                 self.b.ins().jump(join, &[ir::BlockArg::Value(v)]);
                 self.b.switch_to_block(other);
-                let v = self.expr(y)?;
+                let (v, ry) = self.expr_r(y)?;
                 self.b.ins().jump(join, &[ir::BlockArg::Value(v)]);
                 self.b.switch_to_block(join);
-                r
+                (r, (rx.0.min(ry.0), rx.1.max(ry.1)))
             }
             Expr::Call(f, args) => self.call_expr(f, args)?,
         })
@@ -1578,17 +1694,22 @@ impl<'a, 'b> Compiler<'a, 'b> {
         self.b.ins().select(lower, up, c)
     }
 
-    /// Division by zero and `MIN / -1` go to the interpreter.
-    fn division_ok(&mut self, a: ir::Value, b: ir::Value) {
-        let zero = self.b.ins().icmp_imm_s(IntCC::Equal, b, 0);
-        self.slow_if(zero);
-        let min = self.b.ins().icmp_imm_s(IntCC::Equal, a, i64::MIN);
-        let neg1 = self.b.ins().icmp_imm_s(IntCC::Equal, b, -1);
-        let both = self.b.ins().band(min, neg1);
-        self.slow_if(both);
+    /// Division by zero and `MIN / -1` go to the interpreter (checked where the ranges allow
+    /// them).
+    fn division_ok(&mut self, a: ir::Value, ra: Range, b: ir::Value, rb: Range) {
+        if rb.0 <= 0 && rb.1 >= 0 {
+            let zero = self.b.ins().icmp_imm_s(IntCC::Equal, b, 0);
+            self.slow_if(zero);
+        }
+        if ra.0 <= i128::from(i64::MIN) && rb.0 <= -1 && rb.1 >= -1 {
+            let min = self.b.ins().icmp_imm_s(IntCC::Equal, a, i64::MIN);
+            let neg1 = self.b.ins().icmp_imm_s(IntCC::Equal, b, -1);
+            let both = self.b.ins().band(min, neg1);
+            self.slow_if(both);
+        }
     }
 
-    fn call_expr(&mut self, f: &str, args: &[Expr]) -> Result<ir::Value, Miss> {
+    fn call_expr(&mut self, f: &str, args: &[Expr]) -> Result<(ir::Value, Range), Miss> {
         let array = |c: &Self, i: usize| -> Result<Known, Miss> {
             match args.get(i) {
                 Some(Expr::Name(n)) => match c.known.get(n.as_str()) {
@@ -1620,12 +1741,12 @@ impl<'a, 'b> Compiler<'a, 'b> {
                     unreachable!("arrays only")
                 };
                 let (x, y) = (self.b.use_var(d0), self.b.use_var(d1));
-                self.b.ins().imul(x, y)
+                (self.b.ins().imul(x, y), DIM)
             }
             "size" => {
                 let k = array(self, 0)?;
                 let d = constant(1)?;
-                dim(self, k, (d - 1).max(0))
+                (dim(self, k, (d - 1).max(0)), DIM)
             }
             "shape" => {
                 let k = array(self, 0)?;
@@ -1633,52 +1754,65 @@ impl<'a, 'b> Compiler<'a, 'b> {
                 if d < 0 {
                     return unsupported("shape() of a negative dimension");
                 }
-                dim(self, k, d)
+                (dim(self, k, d), DIM)
             }
             "rank" => {
                 let Known::Array { rank, .. } = array(self, 0)? else {
                     unreachable!("arrays only")
                 };
-                self.b.use_var(rank)
+                (self.b.use_var(rank), (0, 2))
             }
             "abs" | "int" if args.len() == 1 => {
-                let v = self.expr(&args[0])?;
+                let (v, r) = self.expr_r(&args[0])?;
                 if f == "int" {
-                    v
+                    (v, r)
                 } else {
-                    let min = self.b.ins().icmp_imm_s(IntCC::Equal, v, i64::MIN);
-                    self.slow_if(min);
-                    self.b.ins().iabs(v)
+                    if r.0 <= i128::from(i64::MIN) {
+                        let min = self.b.ins().icmp_imm_s(IntCC::Equal, v, i64::MIN);
+                        self.slow_if(min);
+                    }
+                    let r = if r.0 >= 0 {
+                        r
+                    } else if r.1 <= 0 {
+                        (-r.1, -r.0)
+                    } else {
+                        (0, r.1.max(-r.0))
+                    };
+                    (self.b.ins().iabs(v), (r.0, r.1.min(i128::from(i64::MAX))))
                 }
             }
             "max" | "min" if !args.is_empty() => {
-                let mut best = self.expr(&args[0])?;
+                let (mut best, mut r) = self.expr_r(&args[0])?;
                 for a in &args[1..] {
-                    let v = self.expr(a)?;
-                    best = if f == "max" {
-                        self.b.ins().smax(best, v)
+                    let (v, rv) = self.expr_r(a)?;
+                    (best, r) = if f == "max" {
+                        (self.b.ins().smax(best, v), (r.0.max(rv.0), r.1.max(rv.1)))
                     } else {
-                        self.b.ins().smin(best, v)
+                        (self.b.ins().smin(best, v), (r.0.min(rv.0), r.1.min(rv.1)))
                     };
                 }
-                best
+                (best, r)
             }
             "mod" if args.len() == 2 => {
-                let (a, b) = (self.expr(&args[0])?, self.expr(&args[1])?);
-                self.division_ok(a, b);
-                self.b.ins().srem(a, b)
+                let ((a, ra), (b, rb)) = (self.expr_r(&args[0])?, self.expr_r(&args[1])?);
+                self.division_ok(a, ra, b, rb);
+                let m = ra.0.abs().max(ra.1.abs());
+                (self.b.ins().srem(a, b), (-m, m))
             }
             "sign" if args.len() == 2 => {
-                let (a, b) = (self.expr(&args[0])?, self.expr(&args[1])?);
-                let min = self.b.ins().icmp_imm_s(IntCC::Equal, a, i64::MIN);
-                self.slow_if(min);
+                let ((a, ra), b) = (self.expr_r(&args[0])?, self.expr(&args[1])?);
+                if ra.0 <= i128::from(i64::MIN) {
+                    let min = self.b.ins().icmp_imm_s(IntCC::Equal, a, i64::MIN);
+                    self.slow_if(min);
+                }
                 let m = self.b.ins().iabs(a);
                 let n = self.b.ins().ineg(m);
                 let pos = self
                     .b
                     .ins()
                     .icmp_imm_s(IntCC::SignedGreaterThanOrEqual, b, 0);
-                self.b.ins().select(pos, m, n)
+                let top = ra.0.abs().max(ra.1.abs()).min(i128::from(i64::MAX));
+                (self.b.ins().select(pos, m, n), (-top, top))
             }
             _ => return unsupported(format!("{f}()")),
         })
