@@ -420,6 +420,22 @@ impl Parser {
 }
 
 impl Expr {
+    /// The expression with every `name` replaced by `by`.
+    pub fn substitute(&self, name: &str, by: &Expr) -> Expr {
+        let sub = |x: &Expr| Box::new(x.substitute(name, by));
+        match self {
+            Expr::Name(n) if n == name => by.clone(),
+            Expr::Call(f, args) => Expr::Call(
+                f.clone(),
+                args.iter().map(|a| a.substitute(name, by)).collect(),
+            ),
+            Expr::Unary(op, x) => Expr::Unary(*op, sub(x)),
+            Expr::Binary(op, x, y) => Expr::Binary(op, sub(x), sub(y)),
+            Expr::Cond(c, x, y) => Expr::Cond(sub(c), sub(x), sub(y)),
+            e => e.clone(),
+        }
+    }
+
     /// The dummies the expression reads (upper case, each once, in order of appearance).
     pub fn names(&self) -> Vec<String> {
         let mut out = Vec::new();

@@ -220,8 +220,36 @@ impl Sig {
                 args[j].role = ArgRole::Optional(init);
             }
         }
+        // An output array whose extent is another output, known only after the call (the
+        // `Z(LDZ, max(1,M))` of the expert eigensolvers, M the number of eigenvalues found),
+        // gets that output's documented upper bound (`0 <= M <= N`) instead: the columns the
+        // routine may fill.
+        let bounds: Vec<(String, Expr)> = args
+            .iter()
+            .filter(|a| {
+                a.intent == Intent::Out
+                    && a.dims.is_empty()
+                    && matches!(a.ty, Some(FType::Integer { .. }))
+            })
+            .filter_map(|a| {
+                let doc = r.doc.params.get(&a.name)?;
+                Some((a.name.clone(), doc_upper_bound(&a.name, &doc.text)?))
+            })
+            .collect();
+        if !bounds.is_empty() {
+            for a in &mut args {
+                if a.intent == Intent::Out && a.role == ArgRole::Given && !a.dims.is_empty() {
+                    for d in &mut a.dims {
+                        for (name, bound) in &bounds {
+                            *d = d.substitute(name, bound);
+                        }
+                    }
+                }
+            }
+        }
         // Outputs allocated by the call: intent(out) arrays and scalars whose extents only
-        // name scalars that are given, optional or set by a query.
+        // name scalars that are given, optional or set by a query (not outputs: their value
+        // is known only after the call).
         for i in 0..n {
             if args[i].intent != Intent::Out || args[i].role != ArgRole::Given {
                 continue;
@@ -230,9 +258,10 @@ impl Sig {
                 continue;
             }
             let known = args[i].dims.iter().all(|d| {
-                d.names()
-                    .iter()
-                    .all(|x| args.iter().any(|a| &a.name == x && a.dims.is_empty()))
+                d.names().iter().all(|x| {
+                    args.iter()
+                        .any(|a| &a.name == x && a.dims.is_empty() && a.intent != Intent::Out)
+                })
             });
             if known {
                 args[i].role = ArgRole::Out;
@@ -326,6 +355,28 @@ impl fmt::Display for Sig {
 /// What an argument's documentation says must hold: `NAME >= expr` in a clause without an
 /// "if" (`LDA >= max(1,N).`; not `if JOBZ = 'V', LDZ >= N`), and the option letters
 /// (`= 'N':`) of a `CHARACTER*1`.
+/// The upper bound a routine's documentation gives an output: `0 <= M <= N` (a clause of its
+/// own, not under a condition).
+fn doc_upper_bound(name: &str, text: &str) -> Option<Expr> {
+    let flat = text.replace('\n', " ");
+    let head = format!("0 <= {} <= ", name.to_ascii_uppercase());
+    for clause in flat.split(['.', ';']) {
+        let upper = clause.to_ascii_uppercase();
+        let lower = clause.to_ascii_lowercase();
+        if lower.contains("if ") || lower.contains("when ") {
+            continue;
+        }
+        let Some(i) = upper.find(&head) else {
+            continue;
+        };
+        let rest = clause[i + head.len()..].trim();
+        if let Ok(e) = expr::parse(rest) {
+            return Some(e);
+        }
+    }
+    None
+}
+
 fn doc_checks(name: &str, text: &str, ty: Option<&FType>) -> Vec<Check> {
     let mut out = Vec::new();
     let flat = text.replace('\n', " ");

@@ -160,6 +160,68 @@ fn dsyev_queries_its_workspace() {
     }
 }
 
+/// DSYEVR's `Z` is documented `(LDZ, max(1,M))` with `M` an output (the eigenvalues found);
+/// the call allocates the `N` columns `0 <= M <= N` allows, and returns `M`.
+#[test]
+fn dsyevr_allocates_z_for_every_eigenvalue_it_may_find() {
+    let lib = lapack();
+    assert_eq!(
+        lib.signature("dsyevr").unwrap().to_string(),
+        "a, m, w, z, isuppz = dsyevr(jobz, range, uplo, a, vl, vu, il, iu, abstol, ldz, [n, lda])"
+    );
+    let n = 5;
+    let a0: Vec<f64> = (0..n * n)
+        .map(|k| {
+            let (i, j) = (k % n, k / n);
+            1.0 / (1 + i + j) as f64 + if i == j { i as f64 } else { 0.0 }
+        })
+        .collect();
+    let all = lib
+        .call(
+            "dsyev",
+            &[Arg::Str("N"), Arg::Str("U"), Arg::matrix(&a0, n, n)],
+        )
+        .unwrap();
+    let all = all[1].array::<f64>().unwrap().to_vec();
+    for (range, il, iu, want) in [("A", 1, n, 0..n), ("I", 2, 3, 1..3)] {
+        let out = lib
+            .call(
+                "dsyevr",
+                &[
+                    Arg::Str("V"),
+                    Arg::Str(range),
+                    Arg::Str("U"),
+                    Arg::matrix(&a0, n, n),
+                    Arg::Real(0.0),
+                    Arg::Real(0.0),
+                    Arg::Int(il as i64),
+                    Arg::Int(iu as i64),
+                    Arg::Real(0.0),
+                    Arg::Int(n as i64),
+                ],
+            )
+            .unwrap();
+        let m = out[1].int().unwrap() as usize;
+        assert_eq!(m, want.len(), "range {range}");
+        let (w, z) = (
+            out[2].array::<f64>().unwrap(),
+            out[3].array::<f64>().unwrap(),
+        );
+        let Out::Array(za) = &out[3] else {
+            panic!("{out:?}")
+        };
+        assert_eq!(za.shape, [n, n], "Z has the N columns M may reach");
+        for (k, i) in want.enumerate() {
+            close(w[k], all[i], "the eigenvalues DSYEV finds");
+            let zk = &z[n * k..n * k + n];
+            let az = matvec(&a0, n, zk);
+            for r in 0..n {
+                close(az[r], w[k] * zk[r], "A z = w z");
+            }
+        }
+    }
+}
+
 #[test]
 fn dgees_calls_a_rust_select_callback() {
     let lib = lapack();

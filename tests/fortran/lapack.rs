@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 
-use jitffi::fortran::{self, Abi, Sources};
+use jitffi::fortran::{self, Abi, ArgRole, Intent, Sig, Sources};
 use jitffi::{Ffi, Library};
 
 /// The `source/` directory of the netlib-src crate.
@@ -127,4 +127,49 @@ fn declared_symbols_resolve_in_the_system_lapack() {
             sigs.routines.len()
         );
     }
+}
+
+/// No array a call allocates is sized by an output (known only after the call: allocated
+/// from it before the call, it would be too short for what the routine writes). The expert
+/// eigensolvers' `Z(LDZ, max(1,M))` takes `M`'s documented bound `0 <= M <= N` instead;
+/// DLAQPS's `TAU(KB)` (KB an output, no bound documented) stays the caller's to give.
+#[test]
+fn no_allocated_array_is_sized_by_an_output() {
+    let src = lapack_source();
+    let lapack = fortran::read(&Sources::new().dir(src.join("SRC"))).unwrap();
+    let mut bounded = 0;
+    for r in &lapack.routines {
+        let sig = Sig::of(r);
+        for a in sig.args.iter().filter(|a| a.role == ArgRole::Out) {
+            for d in &a.dims {
+                for n in d.names() {
+                    let x = sig.args.iter().find(|x| x.name == n);
+                    assert!(
+                        x.is_some_and(|x| x.intent != Intent::Out),
+                        "{}: {} is allocated with extent {d:?}, {n} is an output",
+                        r.name,
+                        a.name
+                    );
+                }
+            }
+        }
+        let doc_m = r.doc.params.get("Z").and_then(|p| p.dims.as_ref());
+        if doc_m.is_some_and(|d| d.iter().any(|x| x.ends_with(",M)")))
+            && sig
+                .args
+                .iter()
+                .any(|a| a.name == "Z" && a.role == ArgRole::Out)
+        {
+            bounded += 1;
+        }
+    }
+    // The ?syevx/?heevr/?stemr … family: Z allocated with N columns.
+    assert!(bounded >= 40, "{bounded}");
+    let dsyevr = lapack.routines.iter().find(|r| r.name == "DSYEVR").unwrap();
+    let z = Sig::of(dsyevr);
+    let z = z.args.iter().find(|a| a.name == "Z").unwrap();
+    assert_eq!(
+        format!("{:?}", z.dims),
+        r#"[Name("LDZ"), Call("max", [Int(1), Name("N")])]"#
+    );
 }
