@@ -55,6 +55,12 @@ pub fn parse(comments: &[(u32, String)]) -> Doc {
         if l.starts_with("\\verbatim") || l.starts_with("\\htmlonly") {
             continue;
         }
+        // A heading underlined on the next line (`Authors:` over `========`) ends the
+        // parameter too.
+        if lines.peek().is_some_and(|n| n.starts_with("====")) {
+            current = None;
+            continue;
+        }
         if l.starts_with('\\') || l.starts_with("====") {
             // Another section (`\ingroup`, `\author`, …).
             if !l.starts_with("\\verbatim") {
@@ -114,6 +120,17 @@ pub fn parse(comments: &[(u32, String)]) -> Doc {
                     }
                 }
                 p.dims = conditional_dims(&spec).or_else(|| dims_of(&spec));
+                // Extents that go on in prose (`dimension (MAX(1,LWORK)), where LWORK >= M
+                // when NORM = 'I'; otherwise, WORK is not referenced.`) begin the
+                // parameter's text, which says what they mean.
+                let first = spec.trim_start();
+                let first = strip_ci(first, "at least").unwrap_or(first).trim_start();
+                if let Some(end) = group_end(first) {
+                    let rest = first[end..].trim_start_matches([',', ' ']).trim_end();
+                    if !rest.is_empty() && rest != "." {
+                        p.text = format!("dimension {}", spec.trim());
+                    }
+                }
                 is.truncate(i);
             }
             p.is = is.trim().trim_end_matches(',').trim().to_string();
@@ -464,9 +481,35 @@ DGESV computes the solution to a real system of linear equations
             Some(vec!["LDA".into(), "(SIDE=='L')?(M):(N)".into()])
         );
         assert_eq!(d.params["Y"].dims, Some(vec!["1+(N-1)*ABS(INCY)".into()]));
+        // The extents' prose begins the text.
         assert_eq!(
             d.params["A"].text,
-            "Before entry with  TRANSA = 'N' or 'n',  the leading  m by k"
+            "dimension ( LDA, ka ), where ka is k  when  TRANSA = 'N' or 'n',  and is  m  \
+             otherwise.\nBefore entry with  TRANSA = 'N' or 'n',  the leading  m by k"
+        );
+    }
+
+    #[test]
+    fn prose_after_extents_and_underlined_headings() {
+        let d = parse(&lines(
+            "\\param[out] WORK
+\\verbatim
+         WORK is DOUBLE PRECISION array, dimension (MAX(1,LWORK)),
+         where LWORK >= M when NORM = 'I'; otherwise, WORK is not
+         referenced.
+\\endverbatim
+
+ Authors:
+ ========
+
+\\author Univ. of Tennessee",
+        ));
+        let w = &d.params["WORK"];
+        assert_eq!(w.dims, Some(vec!["MAX(1,LWORK)".into()]));
+        assert_eq!(
+            w.text,
+            "dimension (MAX(1,LWORK)), where LWORK >= M when NORM = 'I'; otherwise, WORK \
+             is not referenced."
         );
     }
 

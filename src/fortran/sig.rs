@@ -110,7 +110,22 @@ impl Sig {
             .map(|d| {
                 let doc = r.doc.params.get(&d.name);
                 let doc_dims = doc.and_then(|p| p.dims.clone());
-                let dims = extents(&d.dims, doc_dims.as_deref());
+                let mut dims = extents(&d.dims, doc_dims.as_deref());
+                // A size the documentation defines only in prose, as the largest the routine
+                // uses: `dimension (MAX(1,LWORK)), where LWORK >= N when NORM = 'I';
+                // otherwise, WORK is not referenced` (the norms): LWORK is N.
+                if let Some(p) = doc {
+                    for x in dims.iter().flat_map(Expr::names).collect::<Vec<_>>() {
+                        if r.dummies.iter().any(|d| d.name == x) {
+                            continue;
+                        }
+                        if let Some(b) = doc_where_bound(&x, &p.text) {
+                            for e in &mut dims {
+                                *e = e.substitute(&x, &b);
+                            }
+                        }
+                    }
+                }
                 let intent = d.intent.map_or(Intent::In, |i| i.0);
                 let checks =
                     doc.map_or_else(Vec::new, |p| doc_checks(&d.name, &p.text, d.ty.as_ref()));
@@ -355,6 +370,22 @@ impl fmt::Display for Sig {
 /// What an argument's documentation says must hold: `NAME >= expr` in a clause without an
 /// "if" (`LDA >= max(1,N).`; not `if JOBZ = 'V', LDZ >= N`), and the option letters
 /// (`= 'N':`) of a `CHARACTER*1`.
+/// What an array's documentation says a size it names (and no argument is) must be at least:
+/// `where LWORK >= N when …` gives `N`.
+fn doc_where_bound(name: &str, text: &str) -> Option<Expr> {
+    let flat = text.replace('\n', " ");
+    let upper = flat.to_ascii_uppercase();
+    let head = format!("WHERE {} >= ", name.to_ascii_uppercase());
+    let i = upper.find(&head)? + head.len();
+    let rest = &flat[i..];
+    let end = [" when", " WHEN", ";", ","]
+        .iter()
+        .filter_map(|t| rest.find(t))
+        .min()
+        .unwrap_or(rest.len());
+    expr::parse(rest[..end].trim()).ok()
+}
+
 /// The upper bound a routine's documentation gives an output: `0 <= M <= N` (a clause of its
 /// own, not under a condition).
 fn doc_upper_bound(name: &str, text: &str) -> Option<Expr> {

@@ -222,6 +222,42 @@ fn dsyevr_allocates_z_for_every_eigenvalue_it_may_find() {
     }
 }
 
+/// DLANGE's WORK is `dimension (MAX(1,LWORK)), where LWORK >= M when NORM = 'I'`: sized from
+/// that prose, allocated by the call; the norms against ones computed here.
+#[test]
+fn dlange_sizes_its_work_from_the_documentation() {
+    let lib = lapack();
+    assert_eq!(
+        lib.signature("dlange").unwrap().to_string(),
+        "dlange, work = dlange(norm, m, a, [n, lda])"
+    );
+    let (m, n) = (3, 4);
+    let a: Vec<f64> = (0..m * n).map(|k| (k as f64 - 5.5) * 1.25).collect();
+    let at = |i: usize, j: usize| a[i + m * j];
+    let max_abs = a.iter().fold(0.0f64, |x, v| x.max(v.abs()));
+    let one = (0..n)
+        .map(|j| (0..m).map(|i| at(i, j).abs()).sum::<f64>())
+        .fold(0.0, f64::max);
+    let inf = (0..m)
+        .map(|i| (0..n).map(|j| at(i, j).abs()).sum::<f64>())
+        .fold(0.0, f64::max);
+    let fro = a.iter().map(|v| v * v).sum::<f64>().sqrt();
+    for (norm, want) in [("M", max_abs), ("1", one), ("I", inf), ("F", fro)] {
+        let out = lib
+            .call(
+                "dlange",
+                &[Arg::Str(norm), Arg::Int(m as i64), Arg::matrix(&a, m, n)],
+            )
+            .unwrap();
+        close(out[0].real().unwrap(), want, norm);
+        assert_eq!(
+            out[1].array::<f64>().unwrap().len(),
+            m,
+            "WORK has M elements"
+        );
+    }
+}
+
 #[test]
 fn dgees_calls_a_rust_select_callback() {
     let lib = lapack();

@@ -1914,8 +1914,6 @@ impl Library {
     /// sy (in,out):
     /// incy (in):
     ///     storage spacing between elements of SY
-    ///     
-    ///     Authors:
     /// ```
     ///
     /// # Errors
@@ -1994,8 +1992,6 @@ impl Library {
     /// dy (in,out):
     /// incy (in):
     ///     storage spacing between elements of DY
-    ///     
-    ///     Authors:
     /// ```
     ///
     /// # Errors
@@ -2073,8 +2069,6 @@ impl Library {
     /// cy (in,out):
     /// incy (in):
     ///     storage spacing between elements of CY
-    ///     
-    ///     Authors:
     /// ```
     ///
     /// # Errors
@@ -2152,8 +2146,6 @@ impl Library {
     /// zy (in,out):
     /// incy (in):
     ///     storage spacing between elements of ZY
-    ///     
-    ///     Authors:
     /// ```
     ///
     /// # Errors
@@ -2229,8 +2221,6 @@ impl Library {
     /// sx (in,out):
     /// incx (in):
     ///     storage spacing between elements of SX
-    ///     
-    ///     Authors:
     /// ```
     ///
     /// # Errors
@@ -2287,8 +2277,6 @@ impl Library {
     /// dx (in,out):
     /// incx (in):
     ///     storage spacing between elements of DX
-    ///     
-    ///     Authors:
     /// ```
     ///
     /// # Errors
@@ -2344,8 +2332,6 @@ impl Library {
     /// cx (in,out):
     /// incx (in):
     ///     storage spacing between elements of CX
-    ///     
-    ///     Authors:
     /// ```
     ///
     /// # Errors
@@ -2402,8 +2388,6 @@ impl Library {
     /// zx (in,out):
     /// incx (in):
     ///     storage spacing between elements of ZX
-    ///     
-    ///     Authors:
     /// ```
     ///
     /// # Errors
@@ -2460,8 +2444,6 @@ impl Library {
     /// cx (in,out):
     /// incx (in):
     ///     storage spacing between elements of CX
-    ///     
-    ///     Authors:
     /// ```
     ///
     /// # Errors
@@ -2518,8 +2500,6 @@ impl Library {
     /// zx (in,out):
     /// incx (in):
     ///     storage spacing between elements of ZX
-    ///     
-    ///     Authors:
     /// ```
     ///
     /// # Errors
@@ -2577,8 +2557,6 @@ impl Library {
     ///     storage spacing between elements of SX
     /// incy (in):
     ///     storage spacing between elements of SY
-    ///     
-    ///     Authors:
     /// ```
     ///
     /// Returns `sy` (1+(n-1)*abs(incy)).
@@ -2648,8 +2626,6 @@ impl Library {
     ///     storage spacing between elements of DX
     /// incy (in):
     ///     storage spacing between elements of DY
-    ///     
-    ///     Authors:
     /// ```
     ///
     /// Returns `dy` (1+(n-1)*abs(incy)).
@@ -2718,8 +2694,6 @@ impl Library {
     ///     storage spacing between elements of CX
     /// incy (in):
     ///     storage spacing between elements of CY
-    ///     
-    ///     Authors:
     /// ```
     ///
     /// Returns `cy` (1+(n-1)*abs(incy)).
@@ -2788,8 +2762,6 @@ impl Library {
     ///     storage spacing between elements of ZX
     /// incy (in):
     ///     storage spacing between elements of ZY
-    ///     
-    ///     Authors:
     /// ```
     ///
     /// Returns `zy` (1+(n-1)*abs(incy)).
@@ -2860,8 +2832,6 @@ impl Library {
     /// sy (in,out):
     /// incy (in):
     ///     storage spacing between elements of SY
-    ///     
-    ///     Authors:
     /// ```
     ///
     /// # Errors
@@ -2936,8 +2906,6 @@ impl Library {
     /// dy (in,out):
     /// incy (in):
     ///     storage spacing between elements of DY
-    ///     
-    ///     Authors:
     /// ```
     ///
     /// # Errors
@@ -3011,8 +2979,6 @@ impl Library {
     /// cy (in,out):
     /// incy (in):
     ///     storage spacing between elements of CY
-    ///     
-    ///     Authors:
     /// ```
     ///
     /// # Errors
@@ -3086,8 +3052,6 @@ impl Library {
     /// zy (in,out):
     /// incy (in):
     ///     storage spacing between elements of ZY
-    ///     
-    ///     Authors:
     /// ```
     ///
     /// # Errors
@@ -3162,8 +3126,6 @@ impl Library {
     /// sy (in):
     /// incy (in):
     ///     storage spacing between elements of SY
-    ///     
-    ///     Authors:
     /// ```
     ///
     /// Returns the value of SDOT.
@@ -3240,8 +3202,6 @@ impl Library {
     /// dy (in):
     /// incy (in):
     ///     storage spacing between elements of DY
-    ///     
-    ///     Authors:
     /// ```
     ///
     /// Returns the value of DDOT.
@@ -3318,8 +3278,6 @@ impl Library {
     /// cy (in):
     /// incy (in):
     ///     storage spacing between elements of CY
-    ///     
-    ///     Authors:
     /// ```
     ///
     /// Returns the value of CDOTC.
@@ -3396,8 +3354,6 @@ impl Library {
     /// zy (in):
     /// incy (in):
     ///     storage spacing between elements of ZY
-    ///     
-    ///     Authors:
     /// ```
     ///
     /// Returns the value of ZDOTC.
@@ -3474,8 +3430,6 @@ impl Library {
     /// cy (in):
     /// incy (in):
     ///     storage spacing between elements of CY
-    ///     
-    ///     Authors:
     /// ```
     ///
     /// Returns the value of CDOTU.
@@ -3552,8 +3506,6 @@ impl Library {
     /// zy (in):
     /// incy (in):
     ///     storage spacing between elements of ZY
-    ///     
-    ///     Authors:
     /// ```
     ///
     /// Returns the value of ZDOTU.
@@ -3633,8 +3585,6 @@ impl Library {
     ///     If INCX = 0, x isn't a vector so there is no need to call
     ///     this subroutine.  If you call it anyway, it will count x(1)
     ///     in the vector norm N times.
-    ///     
-    ///     Authors:
     /// ```
     ///
     /// Returns the value of SNRM2.
@@ -3696,8 +3646,6 @@ impl Library {
     ///     If INCX = 0, x isn't a vector so there is no need to call
     ///     this subroutine.  If you call it anyway, it will count x(1)
     ///     in the vector norm N times.
-    ///     
-    ///     Authors:
     /// ```
     ///
     /// Returns the value of DNRM2.
@@ -3760,8 +3708,6 @@ impl Library {
     ///     If INCX = 0, x isn't a vector so there is no need to call
     ///     this subroutine.  If you call it anyway, it will count x(1)
     ///     in the vector norm N times.
-    ///     
-    ///     Authors:
     /// ```
     ///
     /// Returns the value of SCNRM2.
@@ -3824,8 +3770,6 @@ impl Library {
     ///     If INCX = 0, x isn't a vector so there is no need to call
     ///     this subroutine.  If you call it anyway, it will count x(1)
     ///     in the vector norm N times.
-    ///     
-    ///     Authors:
     /// ```
     ///
     /// Returns the value of DZNRM2.
@@ -3881,8 +3825,6 @@ impl Library {
     /// sx (in):
     /// incx (in):
     ///     storage spacing between elements of SX
-    ///     
-    ///     Authors:
     /// ```
     ///
     /// Returns the value of SASUM.
@@ -3937,8 +3879,6 @@ impl Library {
     /// dx (in):
     /// incx (in):
     ///     storage spacing between elements of DX
-    ///     
-    ///     Authors:
     /// ```
     ///
     /// Returns the value of DASUM.
@@ -3994,8 +3934,6 @@ impl Library {
     /// cx (in,out):
     /// incx (in):
     ///     storage spacing between elements of SX
-    ///     
-    ///     Authors:
     /// ```
     ///
     /// Returns the value of SCASUM.
@@ -4051,8 +3989,6 @@ impl Library {
     /// zx (in,out):
     /// incx (in):
     ///     storage spacing between elements of ZX
-    ///     
-    ///     Authors:
     /// ```
     ///
     /// Returns the value of DZASUM.
@@ -4107,8 +4043,6 @@ impl Library {
     /// sx (in):
     /// incx (in):
     ///     storage spacing between elements of SX
-    ///     
-    ///     Authors:
     /// ```
     ///
     /// Returns the value of ISAMAX.
@@ -4163,8 +4097,6 @@ impl Library {
     /// dx (in):
     /// incx (in):
     ///     storage spacing between elements of DX
-    ///     
-    ///     Authors:
     /// ```
     ///
     /// Returns the value of IDAMAX.
@@ -4219,8 +4151,6 @@ impl Library {
     /// cx (in):
     /// incx (in):
     ///     storage spacing between elements of CX
-    ///     
-    ///     Authors:
     /// ```
     ///
     /// Returns the value of ICAMAX.
@@ -4275,8 +4205,6 @@ impl Library {
     /// zx (in):
     /// incx (in):
     ///     storage spacing between elements of ZX
-    ///     
-    ///     Authors:
     /// ```
     ///
     /// Returns the value of IZAMAX.
@@ -4336,7 +4264,6 @@ impl Library {
     ///     storage spacing between elements of SY
     /// c (in):
     /// s (in):
-    ///     Authors:
     /// ```
     ///
     /// # Errors
@@ -4426,7 +4353,6 @@ impl Library {
     ///     storage spacing between elements of DY
     /// c (in):
     /// s (in):
-    ///     Authors:
     /// ```
     ///
     /// # Errors
@@ -4525,8 +4451,6 @@ impl Library {
     ///     [  C          S  ]
     ///     [ -conjg(S)   C  ]
     ///     where C*C + S*CONJG(S) = 1.0.
-    ///     
-    ///     Authors:
     /// ```
     ///
     /// # Errors
@@ -4625,8 +4549,6 @@ impl Library {
     ///     [  C          S  ]
     ///     [ -conjg(S)   C  ]
     ///     where C*C + S*CONJG(S) = 1.0.
-    ///     
-    ///     Authors:
     /// ```
     ///
     /// # Errors
@@ -4729,8 +4651,6 @@ impl Library {
     ///     On entry, C specifies the cosine, cos.
     /// s (in):
     ///     On entry, S specifies the sine, sin.
-    ///     
-    ///     Authors:
     /// ```
     ///
     /// # Errors
@@ -4835,8 +4755,6 @@ impl Library {
     ///     On entry, C specifies the cosine, cos.
     /// s (in):
     ///     On entry, S specifies the sine, sin.
-    ///     
-    ///     Authors:
     /// ```
     ///
     /// # Errors
@@ -4941,6 +4859,7 @@ impl Library {
     ///     Before entry, the leading m by n part of the array A must
     ///     contain the matrix of coefficients.
     /// x (in):
+    ///     dimension at least ( 1 + ( n - 1 )*abs( INCX ) ) when TRANS = 'N' or 'n' and at least ( 1 + ( m - 1 )*abs( INCX ) ) otherwise.
     ///     Before entry, the incremented array X must contain the
     ///     vector x.
     /// incx (in):
@@ -4950,6 +4869,7 @@ impl Library {
     ///     On entry, BETA specifies the scalar beta. When BETA is
     ///     supplied as zero then Y need not be set on input.
     /// y (in,out):
+    ///     dimension at least ( 1 + ( m - 1 )*abs( INCY ) ) when TRANS = 'N' or 'n' and at least ( 1 + ( n - 1 )*abs( INCY ) ) otherwise.
     ///     Before entry with BETA non-zero, the incremented array Y
     ///     must contain the vector y. On exit, Y is overwritten by the
     ///     updated vector y.
@@ -4958,8 +4878,6 @@ impl Library {
     /// incy (in):
     ///     On entry, INCY specifies the increment for the elements of
     ///     Y. INCY must not be zero.
-    ///     
-    ///     Authors:
     /// ```
     ///
     /// Computed here: `n` = `shape(a,1)`, `lda` = `shape(a,0)`.
@@ -5121,6 +5039,7 @@ impl Library {
     ///     Before entry, the leading m by n part of the array A must
     ///     contain the matrix of coefficients.
     /// x (in):
+    ///     dimension at least ( 1 + ( n - 1 )*abs( INCX ) ) when TRANS = 'N' or 'n' and at least ( 1 + ( m - 1 )*abs( INCX ) ) otherwise.
     ///     Before entry, the incremented array X must contain the
     ///     vector x.
     /// incx (in):
@@ -5130,6 +5049,7 @@ impl Library {
     ///     On entry, BETA specifies the scalar beta. When BETA is
     ///     supplied as zero then Y need not be set on input.
     /// y (in,out):
+    ///     dimension at least ( 1 + ( m - 1 )*abs( INCY ) ) when TRANS = 'N' or 'n' and at least ( 1 + ( n - 1 )*abs( INCY ) ) otherwise.
     ///     Before entry with BETA non-zero, the incremented array Y
     ///     must contain the vector y. On exit, Y is overwritten by the
     ///     updated vector y.
@@ -5138,8 +5058,6 @@ impl Library {
     /// incy (in):
     ///     On entry, INCY specifies the increment for the elements of
     ///     Y. INCY must not be zero.
-    ///     
-    ///     Authors:
     /// ```
     ///
     /// Computed here: `n` = `shape(a,1)`, `lda` = `shape(a,0)`.
@@ -5303,6 +5221,7 @@ impl Library {
     ///     Before entry, the leading m by n part of the array A must
     ///     contain the matrix of coefficients.
     /// x (in):
+    ///     dimension at least ( 1 + ( n - 1 )*abs( INCX ) ) when TRANS = 'N' or 'n' and at least ( 1 + ( m - 1 )*abs( INCX ) ) otherwise.
     ///     Before entry, the incremented array X must contain the
     ///     vector x.
     /// incx (in):
@@ -5312,6 +5231,7 @@ impl Library {
     ///     On entry, BETA specifies the scalar beta. When BETA is
     ///     supplied as zero then Y need not be set on input.
     /// y (in,out):
+    ///     dimension at least ( 1 + ( m - 1 )*abs( INCY ) ) when TRANS = 'N' or 'n' and at least ( 1 + ( n - 1 )*abs( INCY ) ) otherwise.
     ///     Before entry with BETA non-zero, the incremented array Y
     ///     must contain the vector y. On exit, Y is overwritten by the
     ///     updated vector y.
@@ -5320,8 +5240,6 @@ impl Library {
     /// incy (in):
     ///     On entry, INCY specifies the increment for the elements of
     ///     Y. INCY must not be zero.
-    ///     
-    ///     Authors:
     /// ```
     ///
     /// Computed here: `n` = `shape(a,1)`, `lda` = `shape(a,0)`.
@@ -5485,6 +5403,7 @@ impl Library {
     ///     Before entry, the leading m by n part of the array A must
     ///     contain the matrix of coefficients.
     /// x (in):
+    ///     dimension at least ( 1 + ( n - 1 )*abs( INCX ) ) when TRANS = 'N' or 'n' and at least ( 1 + ( m - 1 )*abs( INCX ) ) otherwise.
     ///     Before entry, the incremented array X must contain the
     ///     vector x.
     /// incx (in):
@@ -5494,6 +5413,7 @@ impl Library {
     ///     On entry, BETA specifies the scalar beta. When BETA is
     ///     supplied as zero then Y need not be set on input.
     /// y (in,out):
+    ///     dimension at least ( 1 + ( m - 1 )*abs( INCY ) ) when TRANS = 'N' or 'n' and at least ( 1 + ( n - 1 )*abs( INCY ) ) otherwise.
     ///     Before entry with BETA non-zero, the incremented array Y
     ///     must contain the vector y. On exit, Y is overwritten by the
     ///     updated vector y.
@@ -5502,8 +5422,6 @@ impl Library {
     /// incy (in):
     ///     On entry, INCY specifies the increment for the elements of
     ///     Y. INCY must not be zero.
-    ///     
-    ///     Authors:
     /// ```
     ///
     /// Computed here: `n` = `shape(a,1)`, `lda` = `shape(a,0)`.
@@ -6212,8 +6130,6 @@ impl Library {
     /// incx (in):
     ///     On entry, INCX specifies the increment for the elements of
     ///     X. INCX must not be zero.
-    ///     
-    ///     Authors:
     /// ```
     ///
     /// Computed here: `n` = `shape(a,1)`, `lda` = `shape(a,0)`.
@@ -6361,8 +6277,6 @@ impl Library {
     ///     Jeremy Du Croz, Nag Central Office.
     ///     Sven Hammarling, Nag Central Office.
     ///     Richard Hanson, Sandia National Labs.
-    ///     
-    ///     Authors:
     /// ```
     ///
     /// Computed here: `n` = `shape(a,1)`, `lda` = `shape(a,0)`.
@@ -6502,8 +6416,6 @@ impl Library {
     /// incx (in):
     ///     On entry, INCX specifies the increment for the elements of
     ///     X. INCX must not be zero.
-    ///     
-    ///     Authors:
     /// ```
     ///
     /// Computed here: `n` = `shape(a,1)`, `lda` = `shape(a,0)`.
@@ -6643,8 +6555,6 @@ impl Library {
     /// incx (in):
     ///     On entry, INCX specifies the increment for the elements of
     ///     X. INCX must not be zero.
-    ///     
-    ///     Authors:
     /// ```
     ///
     /// Computed here: `n` = `shape(a,1)`, `lda` = `shape(a,0)`.
@@ -6776,8 +6686,6 @@ impl Library {
     /// incy (in):
     ///     On entry, INCY specifies the increment for the elements of
     ///     Y. INCY must not be zero.
-    ///     
-    ///     Authors:
     /// ```
     ///
     /// Computed here: `n` = `shape(a,1)`, `lda` = `shape(a,0)`.
@@ -6931,8 +6839,6 @@ impl Library {
     /// incy (in):
     ///     On entry, INCY specifies the increment for the elements of
     ///     Y. INCY must not be zero.
-    ///     
-    ///     Authors:
     /// ```
     ///
     /// Computed here: `n` = `shape(a,1)`, `lda` = `shape(a,0)`.
@@ -7094,8 +7000,6 @@ impl Library {
     ///     On entry, INCY specifies the increment for the elements of
     ///     Y. INCY must not be zero.
     ///     Unchanged on exit.
-    ///     
-    ///     Authors:
     /// ```
     ///
     /// Computed here: `n` = `shape(a,1)`, `lda` = `shape(a,0)`.
@@ -7257,8 +7161,6 @@ impl Library {
     ///     On entry, INCY specifies the increment for the elements of
     ///     Y. INCY must not be zero.
     ///     Unchanged on exit.
-    ///     
-    ///     Authors:
     /// ```
     ///
     /// Computed here: `n` = `shape(a,1)`, `lda` = `shape(a,0)`.
@@ -7414,8 +7316,6 @@ impl Library {
     /// incy (in):
     ///     On entry, INCY specifies the increment for the elements of
     ///     Y. INCY must not be zero.
-    ///     
-    ///     Authors:
     /// ```
     ///
     /// Computed here: `n` = `shape(a,1)`, `lda` = `shape(a,0)`.
@@ -7571,8 +7471,6 @@ impl Library {
     /// incy (in):
     ///     On entry, INCY specifies the increment for the elements of
     ///     Y. INCY must not be zero.
-    ///     
-    ///     Authors:
     /// ```
     ///
     /// Computed here: `n` = `shape(a,1)`, `lda` = `shape(a,0)`.
@@ -7721,11 +7619,13 @@ impl Library {
     /// alpha (in):
     ///     On entry, ALPHA specifies the scalar alpha.
     /// a (in):
+    ///     dimension ( LDA, ka ), where ka is k  when  TRANSA = 'N' or 'n',  and is  m  otherwise.
     ///     Before entry with  TRANSA = 'N' or 'n',  the leading  m by k
     ///     part of the array  A  must contain the matrix  A,  otherwise
     ///     the leading  k by m  part of the array  A  must contain  the
     ///     matrix A.
     /// b (in):
+    ///     dimension ( LDB, kb ), where kb is n  when  TRANSB = 'N' or 'n',  and is  k  otherwise.
     ///     Before entry with  TRANSB = 'N' or 'n',  the leading  k by n
     ///     part of the array  B  must contain the matrix  B,  otherwise
     ///     the leading  n by k  part of the array  B  must contain  the
@@ -7886,11 +7786,13 @@ impl Library {
     /// alpha (in):
     ///     On entry, ALPHA specifies the scalar alpha.
     /// a (in):
+    ///     dimension ( LDA, ka ), where ka is k  when  TRANSA = 'N' or 'n',  and is  m  otherwise.
     ///     Before entry with  TRANSA = 'N' or 'n',  the leading  m by k
     ///     part of the array  A  must contain the matrix  A,  otherwise
     ///     the leading  k by m  part of the array  A  must contain  the
     ///     matrix A.
     /// b (in):
+    ///     dimension ( LDB, kb ), where kb is n  when  TRANSB = 'N' or 'n',  and is  k  otherwise.
     ///     Before entry with  TRANSB = 'N' or 'n',  the leading  k by n
     ///     part of the array  B  must contain the matrix  B,  otherwise
     ///     the leading  n by k  part of the array  B  must contain  the
@@ -8051,11 +7953,13 @@ impl Library {
     /// alpha (in):
     ///     On entry, ALPHA specifies the scalar alpha.
     /// a (in):
+    ///     dimension ( LDA, ka ), where ka is k  when  TRANSA = 'N' or 'n',  and is  m  otherwise.
     ///     Before entry with  TRANSA = 'N' or 'n',  the leading  m by k
     ///     part of the array  A  must contain the matrix  A,  otherwise
     ///     the leading  k by m  part of the array  A  must contain  the
     ///     matrix A.
     /// b (in):
+    ///     dimension ( LDB, kb ), where kb is n  when  TRANSB = 'N' or 'n',  and is  k  otherwise.
     ///     Before entry with  TRANSB = 'N' or 'n',  the leading  k by n
     ///     part of the array  B  must contain the matrix  B,  otherwise
     ///     the leading  n by k  part of the array  B  must contain  the
@@ -8216,11 +8120,13 @@ impl Library {
     /// alpha (in):
     ///     On entry, ALPHA specifies the scalar alpha.
     /// a (in):
+    ///     dimension ( LDA, ka ), where ka is k  when  TRANSA = 'N' or 'n',  and is  m  otherwise.
     ///     Before entry with  TRANSA = 'N' or 'n',  the leading  m by k
     ///     part of the array  A  must contain the matrix  A,  otherwise
     ///     the leading  k by m  part of the array  A  must contain  the
     ///     matrix A.
     /// b (in):
+    ///     dimension ( LDB, kb ), where kb is n  when  TRANSB = 'N' or 'n',  and is  k  otherwise.
     ///     Before entry with  TRANSB = 'N' or 'n',  the leading  k by n
     ///     part of the array  B  must contain the matrix  B,  otherwise
     ///     the leading  n by k  part of the array  B  must contain  the
@@ -8392,6 +8298,7 @@ impl Library {
     ///     zero then  A is not referenced and  B need not be set before
     ///     entry.
     /// a (in):
+    ///     dimension ( LDA, k ), where k is m when SIDE = 'L' or 'l' and k is n when SIDE = 'R' or 'r'.
     ///     Before entry  with  UPLO = 'U' or 'u',  the  leading  k by k
     ///     upper triangular part of the array  A must contain the upper
     ///     triangular matrix  and the strictly lower triangular part of
@@ -8549,6 +8456,7 @@ impl Library {
     ///     zero then  A is not referenced and  B need not be set before
     ///     entry.
     /// a (in):
+    ///     dimension ( LDA, k ), where k is m when SIDE = 'L' or 'l' and k is n when SIDE = 'R' or 'r'.
     ///     Before entry  with  UPLO = 'U' or 'u',  the  leading  k by k
     ///     upper triangular part of the array  A must contain the upper
     ///     triangular matrix  and the strictly lower triangular part of
@@ -8706,6 +8614,7 @@ impl Library {
     ///     zero then  A is not referenced and  B need not be set before
     ///     entry.
     /// a (in):
+    ///     dimension ( LDA, k ), where k is m when SIDE = 'L' or 'l' and k is n when SIDE = 'R' or 'r'.
     ///     Before entry  with  UPLO = 'U' or 'u',  the  leading  k by k
     ///     upper triangular part of the array  A must contain the upper
     ///     triangular matrix  and the strictly lower triangular part of
@@ -8863,6 +8772,7 @@ impl Library {
     ///     zero then  A is not referenced and  B need not be set before
     ///     entry.
     /// a (in):
+    ///     dimension ( LDA, k ), where k is m when SIDE = 'L' or 'l' and k is n when SIDE = 'R' or 'r'.
     ///     Before entry  with  UPLO = 'U' or 'u',  the  leading  k by k
     ///     upper triangular part of the array  A must contain the upper
     ///     triangular matrix  and the strictly lower triangular part of
@@ -9009,6 +8919,7 @@ impl Library {
     /// alpha (in):
     ///     On entry, ALPHA specifies the scalar alpha.
     /// a (in):
+    ///     dimension ( LDA, ka ), where ka is k  when  TRANS = 'N' or 'n',  and is  n  otherwise.
     ///     Before entry with  TRANS = 'N' or 'n',  the  leading  n by k
     ///     part of the array  A  must contain the matrix  A,  otherwise
     ///     the leading  k by n  part of the array  A  must contain  the
@@ -9153,6 +9064,7 @@ impl Library {
     /// alpha (in):
     ///     On entry, ALPHA specifies the scalar alpha.
     /// a (in):
+    ///     dimension ( LDA, ka ), where ka is k  when  TRANS = 'N' or 'n',  and is  n  otherwise.
     ///     Before entry with  TRANS = 'N' or 'n',  the  leading  n by k
     ///     part of the array  A  must contain the matrix  A,  otherwise
     ///     the leading  k by n  part of the array  A  must contain  the
@@ -9295,6 +9207,7 @@ impl Library {
     /// alpha (in):
     ///     On entry, ALPHA specifies the scalar alpha.
     /// a (in):
+    ///     dimension ( LDA, ka ), where ka is k  when  TRANS = 'N' or 'n',  and is  n  otherwise.
     ///     Before entry with  TRANS = 'N' or 'n',  the  leading  n by k
     ///     part of the array  A  must contain the matrix  A,  otherwise
     ///     the leading  k by n  part of the array  A  must contain  the
@@ -9437,6 +9350,7 @@ impl Library {
     /// alpha (in):
     ///     On entry, ALPHA specifies the scalar alpha.
     /// a (in):
+    ///     dimension ( LDA, ka ), where ka is k  when  TRANS = 'N' or 'n',  and is  n  otherwise.
     ///     Before entry with  TRANS = 'N' or 'n',  the  leading  n by k
     ///     part of the array  A  must contain the matrix  A,  otherwise
     ///     the leading  k by n  part of the array  A  must contain  the
@@ -9579,6 +9493,7 @@ impl Library {
     /// alpha (in):
     ///     On entry, ALPHA specifies the scalar alpha.
     /// a (in):
+    ///     dimension ( LDA, ka ), where ka is k  when  TRANS = 'N' or 'n',  and is  n  otherwise.
     ///     Before entry with  TRANS = 'N' or 'n',  the  leading  n by k
     ///     part of the array  A  must contain the matrix  A,  otherwise
     ///     the leading  k by n  part of the array  A  must contain  the
@@ -9724,6 +9639,7 @@ impl Library {
     /// alpha (in):
     ///     On entry, ALPHA specifies the scalar alpha.
     /// a (in):
+    ///     dimension ( LDA, ka ), where ka is k  when  TRANS = 'N' or 'n',  and is  n  otherwise.
     ///     Before entry with  TRANS = 'N' or 'n',  the  leading  n by k
     ///     part of the array  A  must contain the matrix  A,  otherwise
     ///     the leading  k by n  part of the array  A  must contain  the
@@ -16198,6 +16114,7 @@ impl Library {
     ///     if JOBU .ne. 'O' and JOBVT .ne. 'O', the contents of A
     ///     are destroyed.
     /// u (out):
+    ///     dimension (LDU,UCOL) (LDU,M) if JOBU = 'A' or (LDU,min(M,N)) if JOBU = 'S'.
     ///     If JOBU = 'A', U contains the M-by-M orthogonal matrix U;
     ///     if JOBU = 'S', U contains the first min(m,n) columns of U
     ///     (the left singular vectors, stored columnwise);
@@ -16396,6 +16313,7 @@ impl Library {
     ///     if JOBU .ne. 'O' and JOBVT .ne. 'O', the contents of A
     ///     are destroyed.
     /// u (out):
+    ///     dimension (LDU,UCOL) (LDU,M) if JOBU = 'A' or (LDU,min(M,N)) if JOBU = 'S'.
     ///     If JOBU = 'A', U contains the M-by-M orthogonal matrix U;
     ///     if JOBU = 'S', U contains the first min(m,n) columns of U
     ///     (the left singular vectors, stored columnwise);
@@ -16594,6 +16512,7 @@ impl Library {
     ///     if JOBU .ne. 'O' and JOBVT .ne. 'O', the contents of A
     ///     are destroyed.
     /// u (out):
+    ///     dimension (LDU,UCOL) (LDU,M) if JOBU = 'A' or (LDU,min(M,N)) if JOBU = 'S'.
     ///     If JOBU = 'A', U contains the M-by-M unitary matrix U;
     ///     if JOBU = 'S', U contains the first min(m,n) columns of U
     ///     (the left singular vectors, stored columnwise);
@@ -16796,6 +16715,7 @@ impl Library {
     ///     if JOBU .ne. 'O' and JOBVT .ne. 'O', the contents of A
     ///     are destroyed.
     /// u (out):
+    ///     dimension (LDU,UCOL) (LDU,M) if JOBU = 'A' or (LDU,min(M,N)) if JOBU = 'S'.
     ///     If JOBU = 'A', U contains the M-by-M unitary matrix U;
     ///     if JOBU = 'S', U contains the first min(m,n) columns of U
     ///     (the left singular vectors, stored columnwise);
