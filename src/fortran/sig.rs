@@ -119,7 +119,10 @@ impl Sig {
                         if r.dummies.iter().any(|d| d.name == x) {
                             continue;
                         }
-                        if let Some(b) = doc_where_bound(&x, &p.text) {
+                        let pos = dims.iter().position(|e| *e == Expr::Name(x.clone()));
+                        let bound = doc_where_bound(&x, &p.text)
+                            .or_else(|| doc_alternatives_bound(&x, pos, dims.len(), &p.text));
+                        if let Some(b) = bound {
                             for e in &mut dims {
                                 *e = e.substitute(&x, &b);
                             }
@@ -384,6 +387,96 @@ fn doc_where_bound(name: &str, text: &str) -> Option<Expr> {
         .min()
         .unwrap_or(rest.len());
     expr::parse(rest[..end].trim()).ok()
+}
+
+/// The largest of the values an array's documentation gives a size it names in
+/// alternatives: `UCOL = M if JOBZ = 'A' …; UCOL = min(M,N) if JOBZ = 'S'`, or whole
+/// extents `(LDU,M) if JOBU = 'A' or (LDU,min(M,N)) if JOBU = 'S'` (`name` at position `pos`
+/// of `rank` extents): `max(M,min(M,N))`. The array is then never shorter than the option
+/// given needs (where no option needs it, the routine does not reference it).
+fn doc_alternatives_bound(name: &str, pos: Option<usize>, rank: usize, text: &str) -> Option<Expr> {
+    let flat = text.replace('\n', " ");
+    let upper = flat.to_ascii_uppercase();
+    let mut values = Vec::new();
+    // `UCOL = M if …`.
+    let head = format!("{} = ", name.to_ascii_uppercase());
+    let mut from = 0;
+    while let Some(i) = upper[from..].find(&head) {
+        let at = from + i;
+        from = at + head.len();
+        if upper[..at]
+            .chars()
+            .next_back()
+            .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
+        {
+            continue;
+        }
+        let rest = &flat[from..];
+        let end = rest.to_ascii_uppercase().find(" IF ")?;
+        values.push(expr::parse(rest[..end].trim()).ok()?);
+    }
+    // `(LDU,M) if … or (LDU,min(M,N)) if …`.
+    if values.is_empty()
+        && let Some(pos) = pos
+    {
+        // Each parenthesised group followed by `if`, up to the sentence's end.
+        let sentence = flat.split(". ").find(|x| x.contains(") if "))?;
+        let mut rest = sentence;
+        while let Some(open) = rest.find('(') {
+            let close = group_close(&rest[open..])? + open;
+            let inner = &rest[open + 1..close];
+            rest = &rest[close + 1..];
+            if !rest.to_ascii_lowercase().starts_with(" if ") {
+                continue;
+            }
+            let parts = split_top(inner);
+            if parts.len() != rank {
+                return None;
+            }
+            values.push(expr::parse(parts[pos].trim()).ok()?);
+        }
+    }
+    match values.len() {
+        0 => None,
+        1 => values.pop(),
+        _ => Some(Expr::Call("max".into(), values)),
+    }
+}
+
+/// The index of the `)` that closes the `(` `text` begins with.
+fn group_close(text: &str) -> Option<usize> {
+    let mut depth = 0i32;
+    for (i, c) in text.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(i);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// `text` split at its top-level commas.
+fn split_top(text: &str) -> Vec<&str> {
+    let (mut depth, mut start, mut out) = (0i32, 0, Vec::new());
+    for (i, c) in text.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            ',' if depth == 0 => {
+                out.push(&text[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    out.push(&text[start..]);
+    out
 }
 
 /// The upper bound a routine's documentation gives an output: `0 <= M <= N` (a clause of its

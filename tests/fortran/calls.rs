@@ -258,6 +258,62 @@ fn dlange_sizes_its_work_from_the_documentation() {
     }
 }
 
+/// DGESVD's `U` is `(LDU,UCOL)`, `(LDU,M) if JOBU = 'A' or (LDU,min(M,N)) if JOBU = 'S'`: the
+/// call allocates the larger, M columns. A = U Σ Vᵀ and UᵀU = I on what the options fill.
+#[test]
+fn dgesvd_allocates_u_from_its_alternatives() {
+    let lib = lapack();
+    assert_eq!(
+        lib.signature("dgesvd").unwrap().to_string(),
+        "a, s, u, vt = dgesvd(jobu, jobvt, m, a, ldu, ldvt, [n, lda])"
+    );
+    let (m, n) = (5, 3);
+    let a0: Vec<f64> = (0..m * n)
+        .map(|k| ((k * 7 + 3) % 11) as f64 / 3.0 - 1.5)
+        .collect();
+    for job in ["A", "S"] {
+        let out = lib
+            .call(
+                "dgesvd",
+                &[
+                    Arg::Str(job),
+                    Arg::Str(job),
+                    Arg::Int(m as i64),
+                    Arg::matrix(&a0, m, n),
+                    Arg::Int(m as i64),
+                    Arg::Int(n as i64),
+                ],
+            )
+            .unwrap();
+        let (sv, u, vt) = (
+            out[1].array::<f64>().unwrap(),
+            out[2].array::<f64>().unwrap(),
+            out[3].array::<f64>().unwrap(),
+        );
+        let Out::Array(ua) = &out[2] else {
+            panic!("{out:?}")
+        };
+        assert_eq!(ua.shape, [m, m], "U has the M columns JOBU = 'A' needs");
+        assert!(sv.windows(2).all(|p| p[0] >= p[1]), "descending: {sv:?}");
+        // A = U(:, 1:n) diag(s) VT.
+        for i in 0..m {
+            for j in 0..n {
+                let usv: f64 = (0..n).map(|k| u[i + m * k] * sv[k] * vt[k + n * j]).sum();
+                close(usv, a0[i + m * j], "A = U S VT");
+            }
+        }
+        // The columns JOBU fills are orthonormal.
+        let cols = if job == "A" { m } else { n };
+        for p in 0..cols {
+            for q in 0..cols {
+                let d: f64 = (0..m).map(|i| u[i + m * p] * u[i + m * q]).sum();
+                let want = if p == q { 1.0 } else { 0.0 };
+                assert!((d - want).abs() < 1e-12, "UtU[{p},{q}] = {d} ({job})");
+            }
+        }
+    }
+}
+
 #[test]
 fn dgees_calls_a_rust_select_callback() {
     let lib = lapack();
