@@ -268,8 +268,6 @@ impl Library {
     /// dy (in):
     /// incy (in):
     ///     storage spacing between elements of DY
-    ///     
-    ///     Authors:
     /// ```
     ///
     /// Returns the value of DDOT.
@@ -360,6 +358,7 @@ impl Library {
     ///     Before entry, the leading m by n part of the array A must
     ///     contain the matrix of coefficients.
     /// x (in):
+    ///     dimension at least ( 1 + ( n - 1 )*abs( INCX ) ) when TRANS = 'N' or 'n' and at least ( 1 + ( m - 1 )*abs( INCX ) ) otherwise.
     ///     Before entry, the incremented array X must contain the
     ///     vector x.
     /// incx (in):
@@ -369,6 +368,7 @@ impl Library {
     ///     On entry, BETA specifies the scalar beta. When BETA is
     ///     supplied as zero then Y need not be set on input.
     /// y (in,out):
+    ///     dimension at least ( 1 + ( m - 1 )*abs( INCY ) ) when TRANS = 'N' or 'n' and at least ( 1 + ( n - 1 )*abs( INCY ) ) otherwise.
     ///     Before entry with BETA non-zero, the incremented array Y
     ///     must contain the vector y. On exit, Y is overwritten by the
     ///     updated vector y.
@@ -377,8 +377,6 @@ impl Library {
     /// incy (in):
     ///     On entry, INCY specifies the increment for the elements of
     ///     Y. INCY must not be zero.
-    ///     
-    ///     Authors:
     /// ```
     ///
     /// Computed here: `n` = `shape(a,1)`, `lda` = `shape(a,0)`.
