@@ -24,8 +24,9 @@ pub struct OpenOptions {
     pub suffix: Option<String>,
     /// How to load the shared library.
     pub load: LoadOptions,
-    /// Make every call through the interpreter. By default a routine that takes no callback
-    /// gets its call compiled on first use, with the same checks and results;
+    /// Make every call through the interpreter. By default a routine gets its call compiled
+    /// on first use (where its signature allows: [`Prepared::why_interpreted`]), with the
+    /// same checks and results;
     /// this turns that off (to compare the two, or to save the compile time, about 0.1 ms
     /// per routine, of routines called once).
     pub interpret: bool,
@@ -334,9 +335,9 @@ impl Library {
 }
 
 /// A routine of a [`Library`] ready to call ([`Library::prepare`]): [`Library::call`] without
-/// the name lookup. A routine that takes no callback has its call compiled (copies,
-/// `intent(out)` arrays and workspace queries included), and calls of the kinds it was
-/// compiled for run that code ([`Prepared::is_compiled`], [`Prepared::fallbacks`]).
+/// the name lookup. A routine has its call compiled (copies, `intent(out)` arrays, workspace
+/// queries and callbacks included), and calls of the kinds it was compiled for run that code
+/// ([`Prepared::is_compiled`], [`Prepared::fallbacks`], [`Prepared::why_interpreted`]).
 ///
 /// # Examples
 ///
@@ -408,8 +409,8 @@ impl<'l> Prepared<'l> {
     }
 
     /// Why its call was not compiled (`None` when it was): "OpenOptions::interpret is set",
-    /// or what the compiled code does not do for this routine ("A is a procedure" for a
-    /// callback, …).
+    /// or what the compiled code cannot do for this routine ("U depends on something unknown
+    /// before the call": an extent the documentation gives in prose, …).
     pub fn why_interpreted(&self) -> Option<&'l str> {
         self.e.interpreted.as_deref()
     }

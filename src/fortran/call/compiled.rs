@@ -1,6 +1,7 @@
-//! The compiled fast path of a call. For a routine whose call takes no callback, Cranelift
-//! compiles one function that does what the interpreter in [`super::call`] does, for this
-//! routine's signature only: it reads the [`Arg`]s in place, computes the optional and hidden
+//! The compiled fast path of a call. For a routine, Cranelift compiles one function that does
+//! what the interpreter in [`super::call`] does, for this routine's signature only: it reads
+//! the [`Arg`]s in place (a callback's type checked as [`Function::call`] checks it, through
+//! [`callback_code`]), computes the optional and hidden
 //! scalars, checks the documented conditions and every array's extents, copies the read-only
 //! arrays the routine may write and allocates its `intent(out)` arrays (through
 //! [`alloc_array`], into a [`Heap`] the caller owns), stores the scalars, queries the
@@ -157,6 +158,37 @@ extern "C" fn work_len(elem: u64, first: u64) -> u64 {
     super::workspace_len(elem, first) as u64
 }
 
+/// What [`callback_code`] checks a callback against: the routine's function and the
+/// conversion of the parameter the callback is passed as.
+pub(crate) struct CallbackCheck {
+    f: Function,
+    conv: crate::value::Conv,
+}
+
+/// Called by compiled code: the code address of callback `cb` when its value converts to the
+/// parameter `check` describes (as [`Function::call`] converts the interpreter's arguments:
+/// the callback's function pointer type must be compatible), null otherwise (the call then
+/// goes to the interpreter, which says why). Never unwinds.
+///
+/// # Safety
+///
+/// `check` is a live [`CallbackCheck`] and `cb` a live callback.
+unsafe extern "C" fn callback_code(
+    check: *const CallbackCheck,
+    cb: *const crate::Callback<'_>,
+) -> *mut std::ffi::c_void {
+    let run = || {
+        // SAFETY: the caller's contract.
+        let (check, cb) = unsafe { (&*check, &*cb) };
+        let v = cb.value();
+        match crate::value::c_from_value(check.f.table(), check.conv, &v) {
+            Ok(crate::Value::Ptr(p)) => p.addr(),
+            _ => std::ptr::null_mut(),
+        }
+    };
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)).unwrap_or(std::ptr::null_mut())
+}
+
 /// A routine's call, compiled.
 pub(crate) struct Compiled {
     code: Code,
@@ -165,6 +197,10 @@ pub(crate) struct Compiled {
     arrays: Vec<Elem>,
     /// Character constants the code points at (hidden `CHARACTER` scalars' defaults).
     _consts: Vec<Box<[u8]>>,
+    /// What the code checks callbacks against (it points at them: boxed, so that their
+    /// addresses stay put).
+    #[allow(clippy::vec_box)]
+    _callbacks: Vec<Box<CallbackCheck>>,
     /// Keeps the code memory mapped.
     _engine: Arc<JitEngine>,
 }
@@ -258,6 +294,9 @@ struct ArgLayout {
     tag_str: u8,
     tag_array: u8,
     tag_default: u8,
+    /// `Arg::Callback`'s: the variant declared just before `Default` (the tags of a
+    /// `repr(C, u8)` enum are its variants' indices).
+    tag_callback: u8,
     /// Offset of every variant's first field (`repr(C, u8)`: the same for all).
     payload: i32,
     /// Offset of the second `f64` of `Complex`.
@@ -311,6 +350,7 @@ fn arg_layout() -> ArgLayout {
         tag_str: tag_of(&s),
         tag_array: tag_of(&Arg::vec(&none)),
         tag_default: tag_of(&Arg::Default),
+        tag_callback: tag_of(&Arg::Default) - 1,
         payload,
         complex_im,
         str_ptr,
@@ -353,6 +393,8 @@ enum Known {
         d1: Variable,
         rank: Variable,
     },
+    /// A callback's code address.
+    Code(Variable),
 }
 
 /// Why an expression was not compiled.
@@ -414,7 +456,7 @@ fn try_compile(
     let code = engine
         .codegen_optimized(fsig, |func, fctx, config| {
             let mut b = FunctionBuilder::new(func, fctx);
-            let mut c = Compiler::new(&mut b, r, sig, abi, ptr);
+            let mut c = Compiler::new(&mut b, r, sig, abi, ptr, f, proto);
             match c.build(proto, f.address() as i64, callee, plan.ret.clone()) {
                 Ok(built) => {
                     result = Some(built);
@@ -431,7 +473,7 @@ fn try_compile(
             }
         })
         .map_err(|e| e.0)?;
-    let (outs, arrays, consts) = result.ok_or("no code")?;
+    let (outs, arrays, consts, callbacks) = result.ok_or("no code")?;
     let addr = engine.install(&code).map_err(|e| e.0)?;
     // SAFETY: the code was compiled with exactly `Code`'s signature.
     let code = unsafe { std::mem::transmute::<*const u8, Code>(addr) };
@@ -440,6 +482,7 @@ fn try_compile(
         outs,
         arrays,
         _consts: consts,
+        _callbacks: callbacks,
         _engine: engine,
     })
 }
@@ -477,9 +520,22 @@ struct Compiler<'a, 'b> {
     work: Vec<(&'a SigArg, &'a SigArg, ir::StackSlot)>,
     /// The range of every integer variable over all its definitions ([`Compiler::widen`]).
     ranges: HashMap<usize, Range>,
+    /// The routine's function and its parameters' conversions, for callback checks.
+    f: &'a Function,
+    proto: &'a Prototype,
+    #[allow(clippy::vec_box)] // (boxed: the code points at them)
+    callbacks: Vec<Box<CallbackCheck>>,
 }
 
-type Built = Result<(Vec<OutSpec>, Vec<Elem>, Vec<Box<[u8]>>), String>;
+type Built = Result<
+    (
+        Vec<OutSpec>,
+        Vec<Elem>,
+        Vec<Box<[u8]>>,
+        Vec<Box<CallbackCheck>>,
+    ),
+    String,
+>;
 
 impl<'a, 'b> Compiler<'a, 'b> {
     fn new(
@@ -488,6 +544,8 @@ impl<'a, 'b> Compiler<'a, 'b> {
         sig: &'a Sig,
         abi: &'a Abi,
         ptr: ir::Type,
+        f: &'a Function,
+        proto: &'a Prototype,
     ) -> Self {
         let entry = b.create_block();
         b.append_block_params_for_function_params(entry);
@@ -517,6 +575,9 @@ impl<'a, 'b> Compiler<'a, 'b> {
             str_copies: Vec::new(),
             work: Vec::new(),
             ranges: HashMap::new(),
+            f,
+            proto,
+            callbacks: Vec::new(),
         }
     }
 
@@ -561,8 +622,11 @@ impl<'a, 'b> Compiler<'a, 'b> {
     fn build(&mut self, proto: &Prototype, addr: i64, callee: Signature, ret: RetClass) -> Built {
         let sig = self.sig;
         for a in &sig.args {
-            if a.callback.is_some() {
-                return Err(format!("{} is a procedure", a.name));
+            if a.callback.is_some() && a.role != Role::Given {
+                return Err(format!(
+                    "{} is a procedure it does not take from the caller",
+                    a.name
+                ));
             }
             match &a.role {
                 Role::Out if a.dims.len() > 2 => {
@@ -745,6 +809,9 @@ impl<'a, 'b> Compiler<'a, 'b> {
     fn read(&mut self, a: &'a SigArg, tag: ir::Value, i: usize) -> Result<(), String> {
         let base = i as i32 * self.lay.size;
         let pay = base + self.lay.payload;
+        if a.callback.is_some() {
+            return self.read_callback(a, tag, pay);
+        }
         let elem = self.elem(a)?;
         let is = |c: &mut Self, t: u8| c.b.ins().icmp_imm_s(IntCC::Equal, tag, i64::from(t));
         let is_not = |c: &mut Self, t: u8| c.b.ins().icmp_imm_s(IntCC::NotEqual, tag, i64::from(t));
@@ -901,8 +968,60 @@ impl<'a, 'b> Compiler<'a, 'b> {
                 self.b.def_var(ptr, p);
                 self.b.def_var(len, n);
             }
-            Known::Array { .. } => unreachable!("scalars only"),
+            Known::Array { .. } | Known::Code(_) => unreachable!("scalars only"),
         }
+        Ok(())
+    }
+
+    /// A callback: its code address, when its type is the parameter's ([`callback_code`]).
+    fn read_callback(&mut self, a: &'a SigArg, tag: ir::Value, pay: i32) -> Result<(), String> {
+        let i = self
+            .sig
+            .args
+            .iter()
+            .position(|x| std::ptr::eq(x, a))
+            .ok_or("a callback not of the signature")?;
+        let p = self
+            .proto
+            .params
+            .iter()
+            .position(|p| p.role == CRole::Dummy(i))
+            .ok_or_else(|| format!("{} is not a parameter", a.name))?;
+        let conv = *self
+            .f
+            .convs()
+            .0
+            .get(p)
+            .ok_or_else(|| format!("{} has no conversion", a.name))?;
+        let check = Box::new(CallbackCheck {
+            f: self.f.clone(),
+            conv,
+        });
+        let not = self
+            .b
+            .ins()
+            .icmp_imm_s(IntCC::NotEqual, tag, i64::from(self.lay.tag_callback));
+        self.slow_if(not);
+        let cb = self.b.ins().load(self.ptr, Self::flags(), self.args, pay);
+        let mut hsig = Signature::new(self.b.func.signature.call_conv);
+        hsig.params.extend([AbiParam::new(self.ptr); 2]);
+        hsig.returns.push(AbiParam::new(self.ptr));
+        let href = self.b.import_signature(hsig);
+        let h = self
+            .b
+            .ins()
+            .iconst(self.ptr, callback_code as *const () as usize as i64);
+        let c = self
+            .b
+            .ins()
+            .iconst(self.ptr, &*check as *const CallbackCheck as usize as i64);
+        self.callbacks.push(check);
+        let call = self.b.ins().call_indirect(href, h, &[c, cb]);
+        let code = self.b.inst_results(call)[0];
+        let null = self.b.ins().icmp_imm_s(IntCC::Equal, code, 0);
+        self.slow_if(null);
+        let v = self.var(self.ptr, code);
+        self.known.insert(&a.name, Known::Code(v));
         Ok(())
     }
 
@@ -1428,6 +1547,7 @@ impl<'a, 'b> Compiler<'a, 'b> {
             outs,
             std::mem::take(&mut self.slot_elems),
             std::mem::take(&mut self.consts),
+            std::mem::take(&mut self.callbacks),
         ))
     }
 
@@ -1450,9 +1570,14 @@ impl<'a, 'b> Compiler<'a, 'b> {
                         self.known.get(a.name.as_str()),
                     ) {
                         (Some(&at), _) => self.b.ins().stack_addr(self.ptr, frame, at),
-                        (None, Some(Known::Array { ptr, .. } | Known::Str { ptr, .. })) => {
-                            self.b.use_var(*ptr)
-                        }
+                        (
+                            None,
+                            Some(
+                                Known::Array { ptr, .. }
+                                | Known::Str { ptr, .. }
+                                | Known::Code(ptr),
+                            ),
+                        ) => self.b.use_var(*ptr),
                         _ => return Err(format!("{} has no storage", a.name)),
                     }
                 }
@@ -1827,7 +1952,7 @@ fn is_char(a: &SigArg) -> bool {
 /// where their bytes are); a `CHARACTER` output has one byte there, as the interpreter
 /// gives it.
 fn stored_scalar(a: &SigArg) -> bool {
-    a.dims.is_empty() && (!is_char(a) || a.role == Role::Out)
+    a.dims.is_empty() && a.callback.is_none() && (!is_char(a) || a.role == Role::Out)
 }
 
 fn miss(a: &SigArg, m: Miss) -> String {
