@@ -173,7 +173,9 @@ pub(super) fn given_place<'a>(
             ));
         }
         env.shapes.insert(&a.name, arr.shape().to_vec());
-        let bytes = arr.len * elem.size();
+        // (The elements its shape spans: what the extents are checked against, and what a
+        // copy returns.)
+        let bytes = arr.shape().iter().product::<usize>() * elem.size();
         if arr.writable {
             return Ok(Place::Borrowed(arr.ptr, PhantomData));
         }
@@ -184,7 +186,8 @@ pub(super) fn given_place<'a>(
         }
         // A copy: a read-only input the routine may write (f2py's default copy).
         let mut s = Slot::zeroed(bytes);
-        // SAFETY: `arr.ptr` points to `arr.len` elements borrowed for 'a.
+        // SAFETY: `arr.ptr` points to `arr.len` elements borrowed for 'a, at least the
+        // `bytes` its shape spans.
         let src = unsafe { std::slice::from_raw_parts(arr.ptr, bytes) };
         s.bytes_mut().copy_from_slice(src);
         return Ok(Place::Owned(s));
