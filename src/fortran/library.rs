@@ -324,13 +324,23 @@ impl Library {
 
     /// The function of a routine's prototype, its symbol resolved in the library.
     fn resolve(&self, r: &Routine, p: &Prototype) -> Result<Function, FortranError> {
-        self.ffi
-            .function(&self.lib, &p.symbol)
-            .map_err(|e| FortranError::Symbol {
-                routine: r.name.clone(),
-                symbol: p.symbol.clone(),
-                source: Box::new(e),
-            })
+        let err = |e| FortranError::Symbol {
+            routine: r.name.clone(),
+            symbol: p.symbol.clone(),
+            source: Box::new(e),
+        };
+        // XERBLA itself, called directly: Reference XERBLA would end the process (`STOP`),
+        // so the call goes where `hook_xerbla` points the libraries' own calls.
+        let xerbla = format!("{}xerbla{}", self.abi.prefix, self.abi.suffix);
+        if p.symbol == xerbla && std::env::var_os("JITFFI_KEEP_XERBLA").is_none() {
+            let params: Vec<&str> = p.params.iter().map(|x| x.ty.as_str()).collect();
+            let ty = format!("{} (*)({})", p.ret, params.join(", "));
+            // SAFETY: the handler has XERBLA's C prototype (name, INFO, the name's hidden
+            // length) and lives as long as the process.
+            return unsafe { self.ffi.function_at(super::xerbla::handler_address(), &ty) }
+                .map_err(err);
+        }
+        self.ffi.function(&self.lib, &p.symbol).map_err(err)
     }
 }
 

@@ -107,6 +107,11 @@ extern "C" fn hooked_xerbla(name: *const c_char, info: *const i32, len: usize) {
     unsafe { xerbla_handler(name, info, len) }
 }
 
+/// The address of the `xerbla_` [`hook_xerbla`] installs, for a direct call of XERBLA.
+pub(crate) fn handler_address() -> *const std::ffi::c_void {
+    hooked_xerbla as *const std::ffi::c_void
+}
+
 /// The ELF structures the hook reads (64-bit).
 #[repr(C)]
 struct Dyn {

@@ -64,3 +64,17 @@ fn an_illegal_argument_is_an_error_and_the_process_survives() {
     );
     assert_eq!(last_xerbla(), Some(("DGEES".to_string(), 11)));
 }
+
+/// XERBLA called directly through `Library::call` (it is a routine of the tree like any
+/// other) goes to the same handler: recorded, and the process lives on (Reference XERBLA
+/// would print and `STOP`, exit status 0).
+#[test]
+fn calling_xerbla_itself_is_recorded_not_fatal() {
+    let lib = super::calls::lapack();
+    let _ = last_xerbla();
+    let out = lib
+        .call("xerbla", &[Arg::Str("DGEMM"), Arg::Int(3)])
+        .unwrap();
+    assert!(out.is_empty(), "{out:?}");
+    assert_eq!(last_xerbla(), Some(("DGEMM".to_string(), 3)));
+}
