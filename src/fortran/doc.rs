@@ -19,7 +19,9 @@ pub fn parse(comments: &[(u32, String)]) -> Doc {
             current = None;
             continue;
         }
-        if l.starts_with("\\par Purpose") {
+        // A function's `\return` block (the norms' table of `NORM = 'M' or 'm'` …) is part
+        // of its purpose.
+        if l.starts_with("\\par Purpose") || l.starts_with("\\return") {
             in_purpose = true;
             current = None;
             continue;

@@ -130,8 +130,19 @@ impl Sig {
                     }
                 }
                 let intent = d.intent.map_or(Intent::In, |i| i.0);
-                let checks =
+                let mut checks =
                     doc.map_or_else(Vec::new, |p| doc_checks(&d.name, &p.text, d.ty.as_ref()));
+                // An option whose letters only the routine's purpose lists (the norms' `NORM =
+                // 'M' or 'm' …`, which they do not check: another letter leaves the result
+                // unset).
+                if matches!(d.ty, Some(FType::Character { .. }))
+                    && !checks.iter().any(|c| matches!(c, Check::OneOf(_)))
+                {
+                    let letters = purpose_letters(&d.name, &r.doc.purpose);
+                    if letters.len() >= 2 {
+                        checks.push(Check::OneOf(letters));
+                    }
+                }
                 SigArg {
                     name: d.name.clone(),
                     ty: d.ty.clone(),
@@ -370,9 +381,40 @@ impl fmt::Display for Sig {
     }
 }
 
-/// What an argument's documentation says must hold: `NAME >= expr` in a clause without an
-/// "if" (`LDA >= max(1,N).`; not `if JOBZ = 'V', LDZ >= N`), and the option letters
-/// (`= 'N':`) of a `CHARACTER*1`.
+/// The option letters a routine's purpose gives `name`: every quoted letter after `NAME =` on
+/// the lines that say `NAME = '…'` (upper case, each once).
+fn purpose_letters(name: &str, purpose: &str) -> Vec<char> {
+    let head = format!("{} = '", name.to_ascii_uppercase());
+    let mut out = Vec::new();
+    for l in purpose.lines() {
+        let upper = l.to_ascii_uppercase();
+        let Some(i) = upper.find(&head) else {
+            continue;
+        };
+        if upper[..i]
+            .chars()
+            .next_back()
+            .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
+        {
+            continue;
+        }
+        let rest = &upper[i + head.len() - 1..];
+        let mut parts = rest.split('\'');
+        parts.next();
+        // Every other part is quoted: `'M' or 'm'` splits as ["", "M", " or ", "M", ""].
+        for (k, q) in parts.enumerate() {
+            let mut cs = q.chars();
+            if k % 2 == 0
+                && let (Some(c), None) = (cs.next(), cs.next())
+                && !out.contains(&c)
+            {
+                out.push(c);
+            }
+        }
+    }
+    out
+}
+
 /// What an array's documentation says a size it names (and no argument is) must be at least:
 /// `where LWORK >= N when …` gives `N`.
 fn doc_where_bound(name: &str, text: &str) -> Option<Expr> {
@@ -501,6 +543,9 @@ fn doc_upper_bound(name: &str, text: &str) -> Option<Expr> {
     None
 }
 
+/// What an argument's documentation says must hold: `NAME >= expr` in a clause without an
+/// "if" (`LDA >= max(1,N).`; not `if JOBZ = 'V', LDZ >= N`), and the option letters
+/// (`= 'N':`) of a `CHARACTER*1`.
 fn doc_checks(name: &str, text: &str, ty: Option<&FType>) -> Vec<Check> {
     let mut out = Vec::new();
     let flat = text.replace('\n', " ");
