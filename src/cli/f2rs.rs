@@ -162,7 +162,7 @@ pub fn run(a: &F2rsArgs) -> Result<(), String> {
     if let Some(g) = &generated {
         eprintln!(
             "f2rs: {} generic families; {} methods unsafe (extents the documentation does not \
-             give in terms of the arguments{})",
+             give in terms of the arguments, or indices nothing checks{})",
             g.families.len(),
             g.unchecked.len(),
             if a.verbose {

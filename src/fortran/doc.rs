@@ -10,6 +10,7 @@ pub fn parse(comments: &[(u32, String)]) -> Doc {
     let mut doc = Doc::default();
     let mut current: Option<String> = None;
     let mut in_purpose = false;
+    let mut order: Vec<String> = Vec::new();
     let mut lines = comments.iter().map(|(_, l)| l.trim()).peekable();
     while let Some(l) = lines.next() {
         if let Some(b) = l.strip_prefix("\\brief") {
@@ -45,6 +46,7 @@ pub fn parse(comments: &[(u32, String)]) -> Doc {
                     ..ParamDoc::default()
                 },
             );
+            order.push(name.clone());
             current = Some(name);
             continue;
         }
@@ -149,6 +151,28 @@ pub fn parse(comments: &[(u32, String)]) -> Doc {
     for p in doc.params.values_mut() {
         let t = p.text.trim_end().len();
         p.text.truncate(t);
+    }
+    // A parameter documented together with the next one (DLAHQR's `ILO is INTEGER` with no
+    // text, then `IHI is INTEGER` and what `1 <= ILO <= max(1,IHI); IHI <= N` means for
+    // both): the next one's text, where it names this one.
+    for w in order.windows(2).rev() {
+        let (a, b) = (&w[0], &w[1]);
+        let Some((text, is)) = doc.params.get(b).map(|p| (p.text.clone(), p.is.clone())) else {
+            continue;
+        };
+        let names_a = text
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .any(|x| x == a);
+        // (Scalars of one type: not an array whose `is` line says all, beside its
+        // increment.)
+        if let Some(p) = doc.params.get_mut(a)
+            && p.text.is_empty()
+            && p.is == is
+            && !is.to_ascii_lowercase().contains("array")
+            && names_a
+        {
+            p.text = text;
+        }
     }
     doc
 }

@@ -235,8 +235,10 @@ impl Library {
     /// # Errors
     ///
     /// [`FortranError::Argument`] for a missing, mistyped or too short argument, or one the
-    /// routine found illegal (`INFO < 0`); [`FortranError::Failed`] when it ran and failed
-    /// (`INFO > 0`, with what its documentation says that means).
+    /// routine found illegal (`INFO < 0`), and for a routine with an argument no check can
+    /// vouch for ([`Sig::unchecked`]: [`Prepared::call_unchecked`] calls those);
+    /// [`FortranError::Failed`] when it ran and failed (`INFO > 0`, with what its
+    /// documentation says that means).
     pub fn call(&self, name: &str, args: &[Arg<'_>]) -> Result<Outs, FortranError> {
         self.prepare(name)?.call(args)
     }
@@ -438,6 +440,37 @@ impl<'l> Prepared<'l> {
     ///
     /// As [`Library::call`].
     pub fn call(&self, args: &[Arg<'_>]) -> Result<Outs, FortranError> {
+        if let Some((arg, what)) = self.e.sig.unchecked.first() {
+            return Err(FortranError::Argument {
+                routine: self.r.name.to_ascii_lowercase(),
+                argument: arg.to_ascii_lowercase(),
+                message: format!(
+                    "is what no check can vouch for (\"{what}\": no documented bound, and {} \
+                     checks none of its arguments); a wrong value reads or writes outside the \
+                     arrays, so only `Prepared::call_unchecked` calls it",
+                    self.r.name.to_ascii_lowercase()
+                ),
+            });
+        }
+        // SAFETY: no argument of this routine is unchecked.
+        unsafe { self.call_unchecked(args) }
+    }
+
+    /// [`Prepared::call`] for a routine with arguments no check can vouch for
+    /// ([`Sig::unchecked`]: indices such as CHESWAPR's `I1`, `I2`, in routines that check
+    /// none of their arguments), which `call` refuses. Everything else is checked as `call`
+    /// checks it.
+    ///
+    /// # Errors
+    ///
+    /// As [`Library::call`].
+    ///
+    /// # Safety
+    ///
+    /// Each argument [`Sig::unchecked`] names has a value the routine's documentation allows
+    /// for the other arguments given (a row index within the matrix …), since the routine
+    /// reads and writes its arrays where that value says.
+    pub unsafe fn call_unchecked(&self, args: &[Arg<'_>]) -> Result<Outs, FortranError> {
         let e = self.e;
         if let Some(c) = &e.compiled {
             let mut outs = Outs::default();

@@ -985,6 +985,8 @@ fn with_call(r: &mut Routine, sig: Sig, call: &str) -> Result<Sig, String> {
         args,
         result: sig.result,
         result_zero_based: shape.result_minus_one,
+        // (A signature file's checks are its author's word.)
+        unchecked: Vec::new(),
     })
 }
 
@@ -1078,6 +1080,7 @@ fn signature(r: &Routine, attrs: &HashMap<String, Attrs>) -> Result<Sig, String>
         args,
         result: r.result.clone(),
         result_zero_based: false,
+        unchecked: Vec::new(),
     })
 }
 

@@ -61,6 +61,8 @@ pub struct SigArg {
 pub enum Check {
     /// `NAME >= expr`.
     AtLeast(Expr),
+    /// `NAME <= expr` (an INTEGER's documented range: `0 <= K <= N`).
+    AtMost(Expr),
     /// One of these letters (any case, as LAPACK's LSAME compares).
     OneOf(Vec<char>),
     /// Not zero (BLAS's increments: `INCX must not be zero`).
@@ -92,6 +94,14 @@ pub struct Sig {
     /// The function's integer result is an index, 0-based for the caller (a `.pyf`'s
     /// `i?amax_return_value = (*f2py_func)(…) - 1`).
     pub result_zero_based: bool,
+    /// Arguments no check can vouch for, with what their documentation says they are: in a
+    /// routine that checks none of its arguments (no call of XERBLA: LAPACK's auxiliary
+    /// routines), an INTEGER input that no extent or check names and whose documentation
+    /// states no bound, such as CHESWAPR's row indices `I1` and `I2` ("Index of the first
+    /// row to swap"). A wrong value reads or writes outside the arrays, so the safe calls
+    /// refuse such a routine: [`Prepared::call_unchecked`](super::Prepared::call_unchecked)
+    /// and `unsafe` generated methods call it.
+    pub unchecked: Vec<(String, String)>,
 }
 
 impl Sig {
@@ -167,9 +177,16 @@ impl Sig {
             let Some(last) = a.name.chars().last() else {
                 continue;
             };
-            let inc = format!("INC{last}");
+            // X with INCX, SX with INCX, X1 with INCX1 (DORBDB6).
+            let whole = format!("INC{}", a.name);
+            let inc = if incs.contains(&whole) {
+                whole
+            } else if a.name.len() <= 2 {
+                format!("INC{last}")
+            } else {
+                continue;
+            };
             if a.dims.len() != 1
-                || a.name.len() > 2
                 || !incs.contains(&inc)
                 || a.dims[0] == Expr::Int(-1)
                 || a.dims[0].names().contains(&inc)
@@ -296,11 +313,40 @@ impl Sig {
                 args[i].role = ArgRole::Out;
             }
         }
+        // What the documentation leaves out.
+        for (pattern, arg, cond) in UNDOCUMENTED {
+            let matches = pattern.len() == r.name.len()
+                && pattern
+                    .chars()
+                    .zip(r.name.chars())
+                    .all(|(p, c)| p == c || (p == '?' && "SDCZ".contains(c)));
+            if let (true, Some(a), Ok(e)) = (
+                matches,
+                args.iter_mut().find(|a| a.name == *arg),
+                expr::parse(cond),
+            ) {
+                a.checks.push(Check::Expr(e));
+            }
+        }
+        // (A routine without arrays cannot be made to index outside them: ILAENV's
+        // problem sizes. XERBLA called directly is the hooked handler.)
+        let unchecked =
+            if r.calls_xerbla || r.name == "XERBLA" || !args.iter().any(|a| !a.dims.is_empty()) {
+                Vec::new()
+            } else {
+                unbounded(&args)
+                    .map(|a| {
+                        let text = r.doc.params.get(&a.name).map_or("", |p| p.text.as_str());
+                        (a.name.clone(), what_it_is(&a.name, text))
+                    })
+                    .collect()
+            };
         Sig {
             name: r.name.clone(),
             args,
             result: r.result.clone(),
             result_zero_based: false,
+            unchecked,
         }
     }
 
@@ -378,6 +424,60 @@ impl fmt::Display for Sig {
             write!(f, "[{}]", opt.join(", "))?;
         }
         f.write_str(")")
+    }
+}
+
+/// Conditions routines rely on that their documentation does not state, found by the random
+/// calls of `.ci/fuzz-fortran` (a routine pattern, `?` for the precision letter, the argument
+/// and the condition, in f2py's expression language): ILA?LR reads `A(M,1)` and `A(M,N)`
+/// whenever `M > 0`, also when `N = 0` (before the array); ILA?LC reads `A(1,N)` and `A(M,N)`
+/// whenever `N > 0`, also when `M = 0`.
+const UNDOCUMENTED: &[(&str, &str, &str)] = &[
+    ("ILA?LR", "N", "m == 0 || n >= 1"),
+    ("ILA?LC", "M", "n == 0 || m >= 1"),
+];
+
+/// The INTEGER inputs (or in,out scalars) a caller gives that bound nothing the call checks
+/// and that nothing bounds: no extent or check of any argument names them, and they have no
+/// check of their own.
+fn unbounded(args: &[SigArg]) -> impl Iterator<Item = &SigArg> {
+    let named = |x: &str| {
+        args.iter().any(|b| {
+            b.dims.iter().any(|d| d.names().iter().any(|n| n == x))
+                || b.checks.iter().any(|c| match c {
+                    Check::AtLeast(e) | Check::AtMost(e) | Check::Expr(e) => {
+                        e.names().iter().any(|n| n == x)
+                    }
+                    Check::NonZero | Check::OneOf(_) => false,
+                })
+        })
+    };
+    args.iter().filter(move |a| {
+        a.dims.is_empty()
+            && a.role == ArgRole::Given
+            && a.intent != Intent::Out
+            && matches!(a.ty, Some(FType::Integer { .. }))
+            && a.checks.is_empty()
+            && !named(&a.name)
+    })
+}
+
+/// The first sentence of an argument's documentation after its `NAME is TYPE` line.
+fn what_it_is(name: &str, text: &str) -> String {
+    let flat: Vec<&str> = text.split_whitespace().collect();
+    let mut words = flat.as_slice();
+    if words.first().is_some_and(|w| w.eq_ignore_ascii_case(name))
+        && words.get(1).is_some_and(|w| *w == "is")
+    {
+        words = &words[words.len().min(3)..];
+    }
+    let joined = words.join(" ");
+    let end = joined.find(". ").map_or(joined.len(), |i| i + 1);
+    let s = joined[..end].trim_end_matches('.').to_string();
+    if s.is_empty() {
+        "undocumented".into()
+    } else {
+        s
     }
 }
 
@@ -577,6 +677,17 @@ fn doc_checks(name: &str, text: &str, ty: Option<&FType>) -> Vec<Check> {
         }
     }
     if matches!(ty, Some(FType::Integer { .. })) {
+        for clause in flat.split(['.', ';']) {
+            let lower = clause.to_ascii_lowercase();
+            if lower.contains("if ") || lower.contains("when ") || lower.contains("otherwise") {
+                continue;
+            }
+            for c in range_checks(name, clause) {
+                if !out.contains(&c) {
+                    out.push(c);
+                }
+            }
+        }
         let upper = flat.to_ascii_uppercase();
         let needle = format!("{name} MUST NOT BE ZERO");
         if upper
@@ -605,11 +716,170 @@ fn doc_checks(name: &str, text: &str, ty: Option<&FType>) -> Vec<Check> {
                 }
             }
         }
-        if letters.len() >= 2 {
+        // `Otherwise:  All of the matrix A` (DLACPY, DLASET): any other letter is an option.
+        let otherwise = text.lines().any(|l| {
+            let l = l.trim_start();
+            l.starts_with("Otherwise:") || l.starts_with("otherwise:")
+        });
+        if letters.len() >= 2 && !otherwise {
             out.push(Check::OneOf(letters));
         }
     }
     out
+}
+
+/// The bounds an INTEGER's range in one clause of its documentation gives it: the neighbours
+/// of `name` in a chain of comparisons (`0 <= K <= N`, `N >= K >= 1`, `1 <= ILOZ <= IHIZ <=
+/// N`, `INCX > 0`, `INCX <> 0`), or a list of values (`N1 = 0, 1 or 2`).
+fn range_checks(name: &str, clause: &str) -> Vec<Check> {
+    let mut out = Vec::new();
+    // The clause as terms between comparison operators.
+    let (mut terms, mut ops) = (vec![String::new()], Vec::new());
+    let b = clause.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        let two = clause.get(i..i + 2);
+        let op = match two {
+            Some("<=" | ">=" | "<>" | "=>" | "=<") => Some(two.unwrap_or_default()),
+            _ if b[i] == b'<' || b[i] == b'>' => Some(&clause[i..=i]),
+            _ => None,
+        };
+        if let Some(op) = op {
+            ops.push(match op {
+                "=>" => ">=",
+                "=<" => "<=",
+                o => o,
+            });
+            terms.push(String::new());
+            i += op.len();
+        } else {
+            let c = clause[i..].chars().next().unwrap_or(' ');
+            terms.last_mut().expect("one term").push(c);
+            i += c.len_utf8();
+        }
+    }
+    // A term that ends with the name relates it to the next term, one that starts with it
+    // to the previous term (`…, KD >= 0`; `0 <= K <= N`).
+    let word = |w: Option<&str>| w.is_some_and(|w| w.eq_ignore_ascii_case(name));
+    for (k, t) in terms.iter().enumerate() {
+        let t = t.trim();
+        if k > 0
+            && word(t.split([' ', ',']).next())
+            && let Some(e) = parse_tail(&terms[k - 1])
+        {
+            match ops[k - 1] {
+                "<=" => out.push(Check::AtLeast(e)),
+                "<" => out.push(Check::AtLeast(plus(e, 1))),
+                ">=" => out.push(Check::AtMost(e)),
+                ">" => out.push(Check::AtMost(plus(e, -1))),
+                _ => {}
+            }
+        }
+        if k + 1 < terms.len()
+            && word(t.rsplit([' ', ',']).next())
+            && let Some(e) = parse_head(&terms[k + 1])
+        {
+            match ops[k] {
+                ">=" => out.push(Check::AtLeast(e)),
+                ">" => out.push(Check::AtLeast(plus(e, 1))),
+                "<=" => out.push(Check::AtMost(e)),
+                "<" => out.push(Check::AtMost(plus(e, -1))),
+                "<>" if e == Expr::Int(0) => out.push(Check::NonZero),
+                _ => {}
+            }
+        }
+    }
+    // `N1 = 0, 1 or 2`.
+    if ops.is_empty() {
+        let t = clause.trim();
+        if let Some(rest) = strip_word(t, name).and_then(|r| r.trim_start().strip_prefix('=')) {
+            let values: Vec<&str> = rest
+                .split([','])
+                .flat_map(|x| x.split(" or "))
+                .map(str::trim)
+                .collect();
+            if values.len() >= 2 && values.iter().all(|v| v.parse::<i64>().is_ok()) {
+                let var = Expr::Name(name.to_ascii_uppercase());
+                let cond = values
+                    .iter()
+                    .map(|v| {
+                        Expr::Binary(
+                            "==",
+                            Box::new(var.clone()),
+                            Box::new(Expr::Int(v.parse().unwrap_or_default())),
+                        )
+                    })
+                    .reduce(|a, b| Expr::Binary("||", Box::new(a), Box::new(b)));
+                out.extend(cond.map(Check::Expr));
+            }
+        }
+    }
+    out
+}
+
+/// `e + d`: a strict bound of an integer as an inclusive one.
+fn plus(e: Expr, d: i64) -> Expr {
+    match e {
+        Expr::Int(v) => Expr::Int(v.saturating_add(d)),
+        e if d < 0 => Expr::Binary("-", Box::new(e), Box::new(Expr::Int(-d))),
+        e => Expr::Binary("+", Box::new(e), Box::new(Expr::Int(d))),
+    }
+}
+
+/// The longest tail of `text`, starting after a space or comma, that is an expression of
+/// upper-case names (`N`, `MIN(M,N)`; not prose such as `dimension of the array V, 1`).
+fn parse_tail(text: &str) -> Option<Expr> {
+    let t = text.trim_end();
+    let starts = std::iter::once(0).chain(
+        t.char_indices()
+            .filter(|(_, c)| *c == ' ' || *c == ',')
+            .map(|(i, _)| i + 1),
+    );
+    starts.filter_map(|i| doc_expr(&t[i..])).next()
+}
+
+/// The longest head of `text`, ending before a space or comma, that is an expression as
+/// [`parse_tail`] takes it.
+fn parse_head(text: &str) -> Option<Expr> {
+    let t = text.trim_start();
+    let ends = std::iter::once(t.len()).chain(
+        t.char_indices()
+            .rev()
+            .filter(|(_, c)| *c == ' ' || *c == ',')
+            .map(|(i, _)| i),
+    );
+    ends.filter_map(|i| doc_expr(&t[..i])).next()
+}
+
+/// `text` as a bound: an expression whose words are all names in upper case or `min`/`max`
+/// in any case.
+fn doc_expr(text: &str) -> Option<Expr> {
+    let t = text.trim();
+    if t.is_empty() {
+        return None;
+    }
+    let words_ok = t
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .filter(|w| w.starts_with(|c: char| c.is_ascii_alphabetic()))
+        .all(|w| {
+            w.chars().all(|c| !c.is_ascii_lowercase())
+                || w.eq_ignore_ascii_case("min")
+                || w.eq_ignore_ascii_case("max")
+        });
+    if !words_ok {
+        return None;
+    }
+    // Integer arithmetic on arguments (not `1/SLAMCH('E')`, a machine constant).
+    fn integral(e: &Expr) -> bool {
+        match e {
+            Expr::Int(_) | Expr::Name(_) => true,
+            Expr::Call(f, args) => (f == "min" || f == "max") && args.iter().all(integral),
+            Expr::Unary('-' | '+', x) => integral(x),
+            Expr::Binary("+" | "-" | "*" | "/", a, b) => integral(a) && integral(b),
+            _ => false,
+        }
+    }
+    expr::parse(t).ok().filter(integral)
 }
 
 /// `s` without a leading `name` (any case) that is followed by a non-identifier character.
@@ -663,4 +933,59 @@ fn workspace_size(a: &SigArg) -> Option<String> {
         _ => None,
     }
     .filter(|n| n.starts_with('L') && n.contains("WORK"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn checks(name: &str, text: &str) -> Vec<String> {
+        doc_checks(name, text, Some(&FType::Integer { kind: None }))
+            .iter()
+            .map(|c| match c {
+                Check::AtLeast(e) => format!(">= {}", crate::fortran::call::show(e)),
+                Check::AtMost(e) => format!("<= {}", crate::fortran::call::show(e)),
+                Check::NonZero => "!= 0".into(),
+                Check::Expr(e) => crate::fortran::call::show(e),
+                Check::OneOf(_) => "letters".into(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn ranges_of_integers_from_their_documentation() {
+        assert_eq!(
+            checks("K", "The number of reflectors. N >= K >= 0."),
+            [">= 0", "<= n"]
+        );
+        assert_eq!(
+            checks("Q", "0 <= Q <= MIN(P,M-P,M-Q)."),
+            [">= 0", "<= min(p,m-p,m-q)"]
+        );
+        assert_eq!(checks("INCX", "The increment. INCX > 0."), [">= 1"]);
+        assert_eq!(checks("J1", "1 <= J1 < N."), [">= 1", "<= n-1"]);
+        assert_eq!(
+            checks("IHIZ", "1 <= ILOZ <= IHIZ <= N."),
+            [">= iloz", "<= n"]
+        );
+        assert_eq!(checks("INCV", "The increment. INCV <> 0."), ["!= 0"]);
+        assert_eq!(
+            checks("LDV", "The leading dimension of the array V, LDV >= 1."),
+            [">= 1"]
+        );
+        assert_eq!(
+            checks("N1", "The order of the first block. N1 = 0, 1 or 2."),
+            ["n1==0||n1==1||n1==2"]
+        );
+        // Conditional or prose: nothing.
+        assert!(
+            checks(
+                "ILO",
+                "1 <= ILO <= IHI <= N, if N > 0; ILO=1 and IHI=0, if N=0."
+            )
+            .is_empty()
+        );
+        assert!(checks("NB", "For optimum performance LWORK >= N*NB.").is_empty());
+        assert!(checks("I1", "Index of the first row to swap").is_empty());
+    }
 }

@@ -556,6 +556,29 @@ pub fn at_least(
     Ok(())
 }
 
+/// Checks `x <= bound` (`shown` is the bound as the documentation writes it).
+///
+/// # Errors
+///
+/// `x > bound`.
+#[inline]
+pub fn at_most(
+    routine: &str,
+    argument: &str,
+    x: i64,
+    bound: i64,
+    shown: &str,
+) -> Result<(), FortranError> {
+    if x > bound {
+        return Err(arg_error(
+            routine,
+            argument,
+            format!("is {x}; it must be <= {shown} = {bound}"),
+        ));
+    }
+    Ok(())
+}
+
 /// A `.pyf`'s `check(…)` (`shown`), which must hold.
 ///
 /// # Errors

@@ -440,6 +440,44 @@ fn bad_arguments_are_refused_before_the_call() {
         e("dgesv", &[Arg::matrix(&a, 3, 3), Arg::vec(&[1.0, 2.0])]),
         "dgesv: argument ldb is 2; it must be >= max(1,n) = 3"
     );
+    // A range the documentation states (`INCX > 0`: DLARTV checks none of its arguments).
+    let v = [1.0f64; 4];
+    assert_eq!(
+        e(
+            "dlartv",
+            &[
+                Arg::Int(2),
+                Arg::vec(&v),
+                Arg::Int(0),
+                Arg::vec(&v),
+                Arg::Int(1),
+                Arg::vec(&v),
+                Arg::vec(&v),
+                Arg::Int(1)
+            ]
+        ),
+        "dlartv: argument incx is 0; it must be >= 1 = 1"
+    );
+    // An output the allocator refuses (A is LDA x N, LDA chosen by the caller: 16 PB, more
+    // than x86-64's address space): an error, not an abort.
+    let huge = lib
+        .call_named(
+            "dlaset",
+            &[
+                ("uplo", Arg::Str("A")),
+                ("m", Arg::Int(1)),
+                ("n", Arg::Int(1 << 20)),
+                ("alpha", Arg::Real(0.0)),
+                ("beta", Arg::Real(1.0)),
+                ("lda", Arg::Int(i64::from(i32::MAX))),
+            ],
+        )
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        huge,
+        "dlaset: argument a needs 18014398501093376 bytes, which cannot be allocated"
+    );
     // Arrays too short for the extents the routine uses.
     let x = [1.0f64, 2.0, 3.0];
     assert_eq!(
@@ -598,4 +636,67 @@ fn pivots_can_be_zero_based() {
         .call("dgesv", &[Arg::matrix(&a, n, n), Arg::matrix(&b, n, 1)])
         .unwrap();
     assert_eq!(s[1].array::<i32>().unwrap(), p0.as_slice());
+}
+
+/// DLAEXC (an auxiliary routine: it checks none of its arguments) takes the row `J1` of
+/// the blocks it swaps, which no documented check bounds: the safe call refuses it,
+/// `call_unchecked` makes it. The oracle is the similarity it documents: T' = Qᵀ T Q with Q
+/// orthogonal, and the two 1 × 1 blocks exchanged on the diagonal.
+#[test]
+fn indices_no_check_bounds_need_call_unchecked() {
+    let lib = lapack();
+    let p = lib.prepare("dlaexc").unwrap();
+    let unchecked: Vec<&str> = p
+        .signature()
+        .unchecked
+        .iter()
+        .map(|(a, _)| a.as_str())
+        .collect();
+    assert_eq!(unchecked, ["J1"]);
+    let n = 3;
+    // Upper triangular (a Schur form of 1 x 1 blocks), column-major.
+    let t = [2.0f64, 0.0, 0.0, 1.5, -1.0, 0.0, 0.25, 3.0, 4.0];
+    let q0 = [1.0f64, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0];
+    let (mut t1, mut q) = (t, q0);
+    let mut args = vec![
+        Arg::Logical(true),
+        Arg::matrix_mut(&mut t1, n, n),
+        Arg::matrix_mut(&mut q, n, n),
+        Arg::Int(2),
+        Arg::Int(1),
+        Arg::Int(1),
+    ];
+    let err = p.call(&args).unwrap_err().to_string();
+    assert!(
+        err.starts_with(
+            "dlaexc: argument j1 is what no check can vouch for (\"The index of the first row \
+             of the first block T11\""
+        ),
+        "{err}"
+    );
+    assert_eq!(lib.call("dlaexc", &args).unwrap_err().to_string(), err);
+    // A documented range is still checked on the unchecked path.
+    args[4] = Arg::Int(3);
+    // SAFETY: J1 = 2 is the row of the first block of a 3 x 3 T.
+    let e = unsafe { p.call_unchecked(&args) }.unwrap_err().to_string();
+    assert_eq!(e, "dlaexc: argument n1 fails check(n1==0||n1==1||n1==2)");
+    args[4] = Arg::Int(1);
+    // SAFETY: as above.
+    unsafe { p.call_unchecked(&args) }.unwrap();
+    drop(args);
+    let at = |m: &[f64], i: usize, j: usize| m[i + n * j];
+    // The diagonal blocks exchanged.
+    assert!((at(&t1, 1, 1) - 4.0).abs() < 1e-12 && (at(&t1, 2, 2) + 1.0).abs() < 1e-12);
+    for i in 0..n {
+        for j in 0..n {
+            // QᵀQ = I and Qᵀ T Q = T'.
+            let qtq: f64 = (0..n).map(|k| at(&q, k, i) * at(&q, k, j)).sum();
+            assert!((qtq - f64::from(u8::from(i == j))).abs() < 1e-12);
+            let qtq_t: f64 = (0..n)
+                .flat_map(|k| (0..n).map(move |l| (k, l)))
+                .map(|(k, l)| at(&q, k, i) * at(&t, k, l) * at(&q, l, j))
+                .sum();
+            assert!((qtq_t - at(&t1, i, j)).abs() < 1e-12, "({i}, {j})");
+        }
+    }
 }

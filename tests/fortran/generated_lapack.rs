@@ -4473,6 +4473,7 @@ impl Library {
         let incy_c = incy;
         let c_c = c;
         let s_c = s;
+        wrap::non_zero(R, "incx", i64::from(incx_c))?;
         wrap::need(
             R,
             "cx",
@@ -4571,6 +4572,7 @@ impl Library {
         let incy_c = incy;
         let c_c = c;
         let s_c = s;
+        wrap::non_zero(R, "incx", i64::from(incx_c))?;
         wrap::need(
             R,
             "cx",
@@ -13810,7 +13812,9 @@ impl Library {
         let lda_c: Int = wrap::int(R, "lda", wrap::len(a.ld()))?;
         wrap::at_least(R, "m", i64::from(m_c), 0_i64, "0")?;
         wrap::at_least(R, "n", i64::from(n_c), 0_i64, "0")?;
+        wrap::at_most(R, "n", i64::from(n_c), i64::from(m_c), "m")?;
         wrap::at_least(R, "k", i64::from(k_c), 0_i64, "0")?;
+        wrap::at_most(R, "k", i64::from(k_c), i64::from(n_c), "n")?;
         wrap::at_least(
             R,
             "lda",
@@ -13922,7 +13926,9 @@ impl Library {
         let lda_c: Int = wrap::int(R, "lda", wrap::len(a.ld()))?;
         wrap::at_least(R, "m", i64::from(m_c), 0_i64, "0")?;
         wrap::at_least(R, "n", i64::from(n_c), 0_i64, "0")?;
+        wrap::at_most(R, "n", i64::from(n_c), i64::from(m_c), "m")?;
         wrap::at_least(R, "k", i64::from(k_c), 0_i64, "0")?;
+        wrap::at_most(R, "k", i64::from(k_c), i64::from(n_c), "n")?;
         wrap::at_least(
             R,
             "lda",
@@ -14039,7 +14045,9 @@ impl Library {
         let lda_c: Int = wrap::int(R, "lda", wrap::len(a.ld()))?;
         wrap::at_least(R, "m", i64::from(m_c), 0_i64, "0")?;
         wrap::at_least(R, "n", i64::from(n_c), 0_i64, "0")?;
+        wrap::at_most(R, "n", i64::from(n_c), i64::from(m_c), "m")?;
         wrap::at_least(R, "k", i64::from(k_c), 0_i64, "0")?;
+        wrap::at_most(R, "k", i64::from(k_c), i64::from(n_c), "n")?;
         wrap::at_least(
             R,
             "lda",
@@ -14156,7 +14164,9 @@ impl Library {
         let lda_c: Int = wrap::int(R, "lda", wrap::len(a.ld()))?;
         wrap::at_least(R, "m", i64::from(m_c), 0_i64, "0")?;
         wrap::at_least(R, "n", i64::from(n_c), 0_i64, "0")?;
+        wrap::at_most(R, "n", i64::from(n_c), i64::from(m_c), "m")?;
         wrap::at_least(R, "k", i64::from(k_c), 0_i64, "0")?;
+        wrap::at_most(R, "k", i64::from(k_c), i64::from(n_c), "n")?;
         wrap::at_least(
             R,
             "lda",

@@ -1711,9 +1711,9 @@ impl Library {
     ///
     /// # Safety
     ///
-    /// Each of these arrays must hold the elements the routine uses, which this wrapper cannot check:
-    /// - `x`: its extents are neither declared nor documented.
-    /// - `y`: its extents are neither declared nor documented.
+    /// The caller vouches for what this wrapper cannot check:
+    /// - `x` holds the elements the routine uses: its extents are neither declared nor documented.
+    /// - `y` holds the elements the routine uses: its extents are neither declared nor documented.
     #[inline]
     pub unsafe fn ddot(
         &self,
@@ -1817,8 +1817,8 @@ impl Library {
     ///
     /// # Safety
     ///
-    /// Each of these arrays must hold the elements the routine uses, which this wrapper cannot check:
-    /// - `x`: its extents are neither declared nor documented.
+    /// The caller vouches for what this wrapper cannot check:
+    /// - `x` holds the elements the routine uses: its extents are neither declared nor documented.
     #[inline]
     pub unsafe fn idamax(
         &self,
@@ -1896,9 +1896,9 @@ impl Library {
     ///
     /// # Safety
     ///
-    /// Each of these arrays must hold the elements the routine uses, which this wrapper cannot check:
-    /// - `x`: its extents are neither declared nor documented.
-    /// - `y`: its extents are neither declared nor documented.
+    /// The caller vouches for what this wrapper cannot check:
+    /// - `x` holds the elements the routine uses: its extents are neither declared nor documented.
+    /// - `y` holds the elements the routine uses: its extents are neither declared nor documented.
     #[inline]
     pub unsafe fn zaxpy(
         &self,

@@ -115,7 +115,8 @@ unsafe extern "C" fn alloc_array(
         let bytes = n
             .checked_mul(size)
             .filter(|&b| b <= isize::MAX as usize / 2)?;
-        let mut buf = vec![0u128; bytes.div_ceil(16).max(1)];
+        // (What the allocator refuses goes to the interpreter, which reports it.)
+        let mut buf = super::marshal::zeroed_words(bytes.div_ceil(16).max(1))?;
         if !src.is_null() {
             // SAFETY: the caller's contract: `src` holds the `n` elements (`bytes` bytes),
             // and `buf` has room for them.
@@ -1113,6 +1114,15 @@ impl<'a, 'b> Compiler<'a, 'b> {
                         Err(Miss::Unknown) => {}
                         Err(m) => return Err(miss(a, m)),
                     },
+                    (Check::AtMost(e), Known::Int(v)) => match self.expr(e) {
+                        Ok(bound) => {
+                            let x = self.b.use_var(v);
+                            let bad = self.b.ins().icmp(IntCC::SignedGreaterThan, x, bound);
+                            self.slow_if(bad);
+                        }
+                        Err(Miss::Unknown) => {}
+                        Err(m) => return Err(miss(a, m)),
+                    },
                     (Check::NonZero, Known::Int(v)) => {
                         let x = self.b.use_var(v);
                         let bad = self.b.ins().icmp_imm_s(IntCC::Equal, x, 0);
@@ -1125,6 +1135,16 @@ impl<'a, 'b> Compiler<'a, 'b> {
                             let x = self.truncated(v);
                             let below = self.b.ins().icmp(IntCC::SignedLessThan, x, bound);
                             let bad = self.finite_and(v, below);
+                            self.slow_if(bad);
+                        }
+                        Err(Miss::Unknown) => {}
+                        Err(m) => return Err(miss(a, m)),
+                    },
+                    (Check::AtMost(e), Known::Real(v)) => match self.expr(e) {
+                        Ok(bound) => {
+                            let x = self.truncated(v);
+                            let above = self.b.ins().icmp(IntCC::SignedGreaterThan, x, bound);
+                            let bad = self.finite_and(v, above);
                             self.slow_if(bad);
                         }
                         Err(Miss::Unknown) => {}

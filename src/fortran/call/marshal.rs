@@ -29,6 +29,17 @@ impl Slot {
         }
     }
 
+    /// [`Slot::zeroed`] for a size a caller chose (an output sized by `LDZ`, a workspace
+    /// the query asked for): what the allocator refuses is an error, not an abort.
+    pub(super) fn try_zeroed(bytes: usize) -> Result<Slot, String> {
+        let v = zeroed_words(bytes.div_ceil(16).max(1))
+            .ok_or_else(|| format!("needs {bytes} bytes, which cannot be allocated"))?;
+        Ok(Slot {
+            buf: smallvec::SmallVec::from_vec(v),
+            bytes,
+        })
+    }
+
     pub(super) fn ptr(&mut self) -> *mut u8 {
         self.buf.as_mut_ptr().cast()
     }
@@ -45,6 +56,23 @@ impl Slot {
 }
 
 /// Where an argument's data is during a call.
+/// `words` zeroed 16-byte words, or `None` where the allocator refuses them (zeroed by the
+/// allocator, as `vec![0; n]` is: the pages of a large buffer are not touched here).
+pub(super) fn zeroed_words(words: usize) -> Option<Vec<u128>> {
+    let layout = std::alloc::Layout::array::<u128>(words).ok()?;
+    if layout.size() == 0 {
+        return Some(Vec::new());
+    }
+    // SAFETY: a layout of non-zero size.
+    let p = unsafe { std::alloc::alloc_zeroed(layout) }.cast::<u128>();
+    if p.is_null() {
+        return None;
+    }
+    // SAFETY: `p` is `words` zeroed `u128`s allocated by the global allocator with the
+    // layout `Vec<u128>` of capacity `words` has.
+    Some(unsafe { Vec::from_raw_parts(p, words, words) })
+}
+
 pub(super) enum Place<'a> {
     /// Owned by the call (scalars, copies, outputs).
     Owned(Slot),

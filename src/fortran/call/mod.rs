@@ -163,6 +163,17 @@ fn spanned(
     env: &CallEnv<'_>,
     routine: &str,
 ) -> Result<(Vec<i64>, usize), FortranError> {
+    if a.dims.contains(&Expr::Int(-1)) {
+        return Err(arg_err(
+            routine,
+            &a.name,
+            format!(
+                "has extents ({}) that are neither declared nor documented: the call cannot \
+                 check its length",
+                a.dims.iter().map(show).collect::<Vec<_>>().join(",")
+            ),
+        ));
+    }
     let ext = extents(a, env, routine)?;
     let n = span(&ext).ok_or_else(|| {
         arg_err(
@@ -281,6 +292,18 @@ pub(crate) fn call(
                         ));
                     }
                 }
+                Check::AtMost(e) => {
+                    let Ok(b) = e.eval(&env) else { continue };
+                    if let (Some(x), Some(y)) = (v.as_int(), b.as_int())
+                        && x > y
+                    {
+                        return Err(arg_err(
+                            routine,
+                            &a.name,
+                            format!("is {x}; it must be <= {} = {y}", show(e)),
+                        ));
+                    }
+                }
                 Check::Expr(_) => {}
                 Check::NonZero => {
                     if v.as_int() == Some(0) {
@@ -343,7 +366,8 @@ pub(crate) fn call(
                     .ok_or_else(|| arg_err(routine, &a.name, "is too large to allocate"))?;
                 env.shapes
                     .insert(&a.name, ext.iter().map(|&e| e as usize).collect());
-                places.insert(&a.name, Place::Owned(Slot::zeroed(bytes)));
+                let slot = Slot::try_zeroed(bytes).map_err(|e| arg_err(routine, &a.name, e))?;
+                places.insert(&a.name, Place::Owned(slot));
             }
             Role::Info => {
                 let elem = ty_elem(a).unwrap_or(Elem::I32);
@@ -382,7 +406,8 @@ pub(crate) fn call(
             let bytes = n.checked_mul(elem.size()).ok_or_else(|| {
                 arg_err(routine, &w.name, "the workspace query asked for too much")
             })?;
-            places.insert(&w.name, Place::Owned(Slot::zeroed(bytes)));
+            let work = Slot::try_zeroed(bytes).map_err(|e| arg_err(routine, &w.name, e))?;
+            places.insert(&w.name, Place::Owned(work));
             let slot = scalar_slot(routine, s, &Val::Int(n as i64), abi)?;
             places.insert(&s.name, Place::Owned(slot));
         }

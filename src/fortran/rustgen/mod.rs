@@ -42,7 +42,8 @@ pub struct Generated {
     /// The routines wrapped, lower case.
     pub wrapped: Vec<String>,
     /// The wrapped routines whose methods are `unsafe`: an array's extents the
-    /// documentation does not give in terms of the arguments (the caller vouches for them).
+    /// documentation does not give in terms of the arguments, or an index no check bounds
+    /// ([`Sig::unchecked`](crate::fortran::Sig::unchecked)): the caller vouches for them.
     pub unchecked: Vec<String>,
     /// The routines not wrapped, with the reason.
     pub skipped: Vec<Skipped>,

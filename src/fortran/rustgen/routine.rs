@@ -628,6 +628,19 @@ pub(super) fn wrapper(r: &Routine, abi: &Abi) -> Result<Wrapper, String> {
                         show(e)
                     );
                 }
+                Check::AtMost(e) => {
+                    let Some(Sym::Int(x)) = before(&a.name) else {
+                        continue;
+                    };
+                    let Ok(bound) = gexpr::int(e, &before) else {
+                        continue;
+                    };
+                    let _ = writeln!(
+                        w,
+                        "wrap::at_most(R, {v:?}, i64::from({x}), {bound}, {:?})?;",
+                        show(e)
+                    );
+                }
                 Check::Expr(_) => {}
                 Check::NonZero => {
                     let Some(Sym::Int(x)) = before(&a.name) else {
@@ -809,7 +822,12 @@ pub(super) fn wrapper(r: &Routine, abi: &Abi) -> Result<Wrapper, String> {
         1 => format!("func_.call(({},))", c_args[0]),
         _ => format!("func_.call(({}))", c_args.join(", ")),
     };
-    let safety = if unchecked.is_empty() {
+    let safety = if !sig.unchecked.is_empty() {
+        "// SAFETY: the prototype is the routine's (its Rust types were checked against \
+         it when resolved); every array holds the extents the routine uses (checked \
+         above, or vouched for by the caller), the unchecked indices are vouched for by \
+         the caller, and every scalar is a live local."
+    } else if unchecked.is_empty() {
         "// SAFETY: the prototype is the routine's (its Rust types were checked against \
          it when resolved); every array holds the extents the routine uses (checked \
          above) and every scalar is a live local."
@@ -938,14 +956,27 @@ pub(super) fn wrapper(r: &Routine, abi: &Abi) -> Result<Wrapper, String> {
         &forms_doc(&forms),
         &ret_doc,
     ));
-    if !unchecked.is_empty() {
-        code.push_str("///\n/// # Safety\n///\n/// Each of these arrays must hold the elements the routine uses, which this \
-                       wrapper cannot check:\n");
+    if !unchecked.is_empty() || !sig.unchecked.is_empty() {
+        code.push_str(
+            "///\n/// # Safety\n///\n/// The caller vouches for what this wrapper cannot check:\n",
+        );
+        for (arg, what) in &sig.unchecked {
+            let Some(i) = sig.args.iter().position(|a| &a.name == arg) else {
+                continue;
+            };
+            let _ = writeln!(
+                code,
+                "/// - `{}` is what the routine expects ({}): no documented bound, and the \
+                 routine checks none of its arguments.",
+                names[i],
+                super::escape(what)
+            );
+        }
         for (i, why) in &unchecked {
             let dims: Vec<String> = sig.args[*i].dims.iter().map(show).collect();
             let _ = writeln!(
                 code,
-                "/// - `{}`{}: {}.",
+                "/// - `{}`{} holds the elements the routine uses: {}.",
                 names[*i],
                 if sig.args[*i].dims.contains(&Expr::Int(-1)) {
                     String::new()
@@ -956,7 +987,11 @@ pub(super) fn wrapper(r: &Routine, abi: &Abi) -> Result<Wrapper, String> {
             );
         }
     }
-    let unsafe_kw = if unchecked.is_empty() { "" } else { "unsafe " };
+    let unsafe_kw = if unchecked.is_empty() && sig.unchecked.is_empty() {
+        ""
+    } else {
+        "unsafe "
+    };
     let plist: Vec<String> = params
         .iter()
         .map(|(n, t)| {
@@ -973,7 +1008,7 @@ pub(super) fn wrapper(r: &Routine, abi: &Abi) -> Result<Wrapper, String> {
     );
     let family = fam.map(|(c, ..)| (lower[1..].to_string(), c));
     Ok(Wrapper {
-        safe: unchecked.is_empty(),
+        safe: unchecked.is_empty() && sig.unchecked.is_empty(),
         method,
         slot: concrete(&slot, fam.map(|f| f.0)),
         code,
