@@ -8,6 +8,7 @@ use std::fmt;
 
 use super::expr::{self, Expr};
 use super::model::{Bound, FType, Intent, ProcSig, Routine};
+use super::wrap::PivotRule;
 
 /// How an argument takes part in a call.
 #[derive(Clone, Debug, PartialEq)]
@@ -69,6 +70,19 @@ pub enum Check {
     NonZero,
     /// A condition that must be true (a `.pyf`'s `check(…)`), in f2py's expression language.
     Expr(Expr),
+    /// A pivot array's contents, as the routine reads them ([`wrap::pivots`]): `rule` for a
+    /// matrix of order `order`; with `fact`, only when that argument is `'F'` (the expert
+    /// drivers read the pivots given only then, and otherwise return new ones).
+    ///
+    /// [`wrap::pivots`]: super::wrap::pivots
+    Pivots {
+        /// How the routine reads the pivots.
+        rule: super::wrap::PivotRule,
+        /// The matrix's order.
+        order: Expr,
+        /// The argument that says whether the factorization is given.
+        fact: Option<String>,
+    },
 }
 
 impl SigArg {
@@ -328,6 +342,30 @@ impl Sig {
                 a.checks.push(Check::Expr(e));
             }
         }
+        // Pivot arrays given (a factorization's): the family's rule, where it is known.
+        let mut loose_pivots = Vec::new();
+        let has = |x: &str| args.iter().any(|a| a.name == x && a.dims.is_empty());
+        let (order, fact) = (has("N"), has("FACT").then(|| "FACT".to_string()));
+        let family = r.name.get(1..).unwrap_or_default();
+        for a in &mut args {
+            let pivots = matches!(a.name.as_str(), "IPIV" | "IPIV2" | "JPIV")
+                && !a.dims.is_empty()
+                && a.intent != Intent::Out
+                && matches!(a.ty, Some(FType::Integer { .. }));
+            if !pivots {
+                continue;
+            }
+            match PIVOTS.iter().find(|(_, names)| names.contains(&family)) {
+                Some((rule, _)) if order && r.name.starts_with(['S', 'D', 'C', 'Z']) => {
+                    a.checks.push(Check::Pivots {
+                        rule: *rule,
+                        order: Expr::Name("N".into()),
+                        fact: fact.clone(),
+                    });
+                }
+                _ => loose_pivots.push(a.name.clone()),
+            }
+        }
         // (A routine without arrays cannot be made to index outside them: ILAENV's
         // problem sizes. XERBLA called directly is the hooked handler.)
         let unchecked =
@@ -341,6 +379,16 @@ impl Sig {
                     })
                     .collect()
             };
+        let mut unchecked = unchecked;
+        for p in loose_pivots {
+            if !unchecked.iter().any(|(a, _)| *a == p) {
+                unchecked.push((
+                    p,
+                    "pivot indices from a factorization, whose structure nothing here checks"
+                        .into(),
+                ));
+            }
+        }
         Sig {
             name: r.name.clone(),
             args,
@@ -427,14 +475,117 @@ impl fmt::Display for Sig {
     }
 }
 
+/// The routine families (names without the precision letter) whose pivot arrays keep each
+/// rule: what Reference LAPACK's code reads (traced through the routines it calls: GETRS's
+/// DLASWP, SYTRS's two scans in opposite directions …). Input pivots of other routines
+/// (SYTRS_AA_2STAGE's IPIV2, LASWP's `K1..K2` slice) are [`Sig::unchecked`].
+const PIVOTS: &[(PivotRule, &[&str])] = &[
+    (
+        PivotRule::Rows,
+        &[
+            "GETRS",
+            "GERFS",
+            "GESVX",
+            "GESVXX",
+            "GERFSX",
+            "GETRI",
+            "GBTRS",
+            "GBRFS",
+            "GBCON",
+            "GBSVX",
+            "GBSVXX",
+            "GBRFSX",
+            "GESC2",
+            "LATDF",
+            "SYTRS_AA",
+            "HETRS_AA",
+            "LA_GERCOND",
+            "LA_GERCOND_C",
+            "LA_GERCOND_X",
+            "LA_GERFSX_EXTENDED",
+            "LA_GBRCOND",
+            "LA_GBRCOND_C",
+            "LA_GBRCOND_X",
+            "LA_GBRFSX_EXTENDED",
+        ],
+    ),
+    (
+        PivotRule::Tridiagonal,
+        &["GTTS2", "GTTRS", "GTCON", "GTRFS", "GTSVX"],
+    ),
+    (
+        PivotRule::Symmetric,
+        &[
+            "SYTRS",
+            "SYCON",
+            "SYRFS",
+            "SYSVX",
+            "SYRFSX",
+            "SYSVXX",
+            "SYTRI",
+            "SYTRS_ROOK",
+            "SYCON_ROOK",
+            "SYTRI_ROOK",
+            "SYTRS_3",
+            "SYCON_3",
+            "SYTRI_3",
+            "SYTRI_3X",
+            "SYTRS2",
+            "SYTRI2",
+            "SYTRI2X",
+            "SYCONV",
+            "SYCONVF",
+            "SYCONVF_ROOK",
+            "HETRS",
+            "HECON",
+            "HERFS",
+            "HESVX",
+            "HERFSX",
+            "HESVXX",
+            "HETRI",
+            "HETRS_ROOK",
+            "HECON_ROOK",
+            "HETRI_ROOK",
+            "HETRS_3",
+            "HECON_3",
+            "HETRI_3",
+            "HETRI_3X",
+            "HETRS2",
+            "HETRI2",
+            "HETRI2X",
+            "SPTRS",
+            "SPCON",
+            "SPRFS",
+            "SPSVX",
+            "SPTRI",
+            "HPTRS",
+            "HPCON",
+            "HPRFS",
+            "HPSVX",
+            "HPTRI",
+            "LA_SYRCOND",
+            "LA_SYRCOND_C",
+            "LA_SYRCOND_X",
+            "LA_SYRFSX_EXTENDED",
+            "LA_SYRPVGRW",
+            "LA_HERCOND_C",
+            "LA_HERCOND_X",
+            "LA_HERFSX_EXTENDED",
+            "LA_HERPVGRW",
+        ],
+    ),
+];
+
 /// Conditions routines rely on that their documentation does not state, found by the random
 /// calls of `.ci/fuzz-fortran` (a routine pattern, `?` for the precision letter, the argument
 /// and the condition, in f2py's expression language): ILA?LR reads `A(M,1)` and `A(M,N)`
 /// whenever `M > 0`, also when `N = 0` (before the array); ILA?LC reads `A(1,N)` and `A(M,N)`
-/// whenever `N > 0`, also when `M = 0`.
+/// whenever `N > 0`, also when `M = 0`; ?LATDF's work arrays are local, of 8 elements.
 const UNDOCUMENTED: &[(&str, &str, &str)] = &[
     ("ILA?LR", "N", "m == 0 || n >= 1"),
     ("ILA?LC", "M", "n == 0 || m >= 1"),
+    // Its local arrays (XM(8) …) hold 8 elements.
+    ("?LATDF", "N", "n <= 8"),
 ];
 
 /// The INTEGER inputs (or in,out scalars) a caller gives that bound nothing the call checks
@@ -445,9 +596,10 @@ fn unbounded(args: &[SigArg]) -> impl Iterator<Item = &SigArg> {
         args.iter().any(|b| {
             b.dims.iter().any(|d| d.names().iter().any(|n| n == x))
                 || b.checks.iter().any(|c| match c {
-                    Check::AtLeast(e) | Check::AtMost(e) | Check::Expr(e) => {
-                        e.names().iter().any(|n| n == x)
-                    }
+                    Check::AtLeast(e)
+                    | Check::AtMost(e)
+                    | Check::Expr(e)
+                    | Check::Pivots { order: e, .. } => e.names().iter().any(|n| n == x),
                     Check::NonZero | Check::OneOf(_) => false,
                 })
         })
@@ -948,6 +1100,7 @@ mod tests {
                 Check::NonZero => "!= 0".into(),
                 Check::Expr(e) => crate::fortran::call::show(e),
                 Check::OneOf(_) => "letters".into(),
+                Check::Pivots { .. } => "pivots".into(),
             })
             .collect()
     }

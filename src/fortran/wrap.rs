@@ -737,6 +737,109 @@ pub fn iwork_size(routine: &str, argument: &str, q: i64) -> Result<usize, Fortra
         .map_err(|_| arg_error(routine, argument, format!("the query returned {q}")))
 }
 
+/// How a routine reads a pivot array it is given (the one its factorization returned), as
+/// far as where it reads and writes depends on it: what [`pivots`] checks. (The rules are
+/// read from Reference LAPACK's code: each is what keeps every routine of its family
+/// inside its arrays, and what every factorization of the family returns.)
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PivotRule {
+    /// Row interchanges of a general LU (GETRS, GETRI, GBTRS, GESC2, SYTRS_AA …): every
+    /// pivot in `1..=order`.
+    Rows,
+    /// The tridiagonal LU (GTTRS, GTCON …): pivot `i` is `i` or `i + 1` (the last one is
+    /// `order`).
+    Tridiagonal,
+    /// The symmetric and Hermitian factorizations with 1 × 1 and 2 × 2 blocks
+    /// (Bunch–Kaufman, rook, `_rk`, packed): every pivot is in `1..=order` or its negative
+    /// (a 2 × 2 block), and every run of consecutive negative pivots is of even length, so
+    /// that routines scanning up and routines scanning down pair the same two rows.
+    Symmetric,
+}
+
+/// Checks the first `n` pivots of `ipiv` against `rule` for a matrix of order `order`, as
+/// the routine will read them: 1-based, or 0-based and shifted before the call when
+/// `zero_based`.
+///
+/// # Errors
+///
+/// The first pivot that breaks the rule, with what it should have been.
+pub fn pivots<I: Copy + Into<i64>>(
+    routine: &str,
+    argument: &str,
+    ipiv: &[I],
+    n: i64,
+    (order, rule): (i64, PivotRule),
+    zero_based: bool,
+) -> Result<(), FortranError> {
+    let n = usize::try_from(n).unwrap_or(0).min(ipiv.len());
+    pivots_ok(&ipiv[..n], i64::from(zero_based), order, rule)
+        .map_err(|m| arg_error(routine, argument, m))
+}
+
+/// [`pivots`], each pivot read plus `offset`; the message of the error.
+pub(crate) fn pivots_ok<I: Copy + Into<i64>>(
+    ipiv: &[I],
+    offset: i64,
+    order: i64,
+    rule: PivotRule,
+) -> Result<(), String> {
+    let at = |k: usize| ipiv[k].into().saturating_add(offset);
+    let range = |k: usize, p: i64| {
+        if (1..=order).contains(&p) {
+            Ok(())
+        } else {
+            Err(format!(
+                "has the pivot {p} at {}; a pivot of a matrix of order {order} is in 1..={order}",
+                k + 1
+            ))
+        }
+    };
+    let n = ipiv.len();
+    match rule {
+        PivotRule::Rows => (0..n).try_for_each(|k| range(k, at(k))),
+        PivotRule::Tridiagonal => (0..n).try_for_each(|k| {
+            let (p, i) = (at(k), k as i64 + 1);
+            if p == i || (p == i + 1 && i < order) {
+                return Ok(());
+            }
+            let or = if i < order {
+                format!(" or {}", i + 1)
+            } else {
+                String::new()
+            };
+            Err(format!(
+                "has the pivot {p} at {i}; the tridiagonal LU's pivot {i} is {i}{or}"
+            ))
+        }),
+        PivotRule::Symmetric => {
+            let mut run = 0;
+            for k in 0..n {
+                let p = at(k);
+                range(k, p.saturating_abs())?;
+                if p < 0 {
+                    run += 1;
+                } else if run % 2 == 1 {
+                    return Err(format!(
+                        "has {run} negative pivots before {}: the 2 x 2 blocks pair them, so \
+                         a run of them is of even length",
+                        k + 1
+                    ));
+                } else {
+                    run = 0;
+                }
+            }
+            if run % 2 == 1 {
+                return Err(format!(
+                    "ends with {run} negative pivots: the 2 x 2 blocks pair them, so a run of \
+                     them is of even length"
+                ));
+            }
+            Ok(())
+        }
+    }
+}
+
 /// Adds `by` to every pivot index (`1` before a call that takes 0-based pivots, `-1` after
 /// one that returns them).
 pub fn shift<I: Copy + Into<i64> + TryFrom<i64>>(v: &mut [I], by: i64) {
@@ -826,6 +929,29 @@ mod tests {
             "{e}"
         );
         assert!(Mat::<f64>::new(&[], 0, 0).is_ok());
+    }
+
+    #[test]
+    fn pivot_rules() {
+        use PivotRule::*;
+        let ok = |v: &[i32], rule| pivots_ok(v, 0, 4, rule).is_ok();
+        assert!(ok(&[2, 2, 3, 4], Rows) && !ok(&[2, 5, 3, 4], Rows) && !ok(&[0, 2], Rows));
+        assert!(ok(&[2, 2, 4, 4], Tridiagonal) && ok(&[1, 3, 3, 4], Tridiagonal));
+        assert!(!ok(&[3, 2, 3, 4], Tridiagonal) && !ok(&[1, 2, 3, 5], Tridiagonal));
+        // Runs of negative pivots are of even length (2 x 2 blocks), anywhere.
+        assert!(ok(&[-3, -3, 1, 4], Symmetric) && ok(&[-1, -2, -4, -3], Symmetric));
+        assert!(ok(&[1, -4, -2, 4], Symmetric));
+        assert!(!ok(&[-3, 1, 2, 4], Symmetric) && !ok(&[1, 2, 3, -4], Symmetric));
+        assert!(!ok(&[1, -2, 3, 4], Symmetric) && !ok(&[-5, -5, 1, 2], Symmetric));
+        assert!(!ok(&[0, 1, 2, 3], Symmetric));
+        // 0-based pivots are checked as the routine reads them, shifted.
+        assert!(pivots_ok(&[1i64, 1, 2, 3], 1, 4, Rows).is_ok());
+        assert!(pivots_ok(&[1i64, 1, 2, 4], 1, 4, Rows).is_err());
+        assert_eq!(
+            pivots_ok(&[1, -2, 3], 0, 3, Symmetric).unwrap_err(),
+            "has 1 negative pivots before 3: the 2 x 2 blocks pair them, so a run of them is \
+             of even length"
+        );
     }
 
     #[test]

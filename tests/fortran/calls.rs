@@ -700,3 +700,171 @@ fn indices_no_check_bounds_need_call_unchecked() {
         }
     }
 }
+
+/// Pivot arrays given back to a routine are checked as the routine reads them (the family's
+/// rule in `wrap::PivotRule`): what the factorizations return passes (the residual of each
+/// solve is the oracle), a pivot out of range or a 2 x 2 block with one half is an error
+/// before the call, on the compiled path as on the interpreted one.
+#[test]
+fn pivots_are_checked_as_the_routines_read_them() {
+    let lib = lapack();
+    let n = 6;
+    // Symmetric and indefinite, zero diagonal: Bunch-Kaufman takes 2 x 2 blocks.
+    let a: Vec<f64> = (0..n * n)
+        .map(|k| {
+            let (i, j) = (k % n, k / n);
+            if i == j {
+                0.0
+            } else {
+                ((i * j * 7 + i + j) % 5) as f64 - 1.5
+            }
+        })
+        .collect();
+    let b: Vec<f64> = (0..n).map(|i| i as f64 - 2.0).collect();
+    let residual = |x: &[f64]| {
+        (0..n)
+            .map(|i| ((0..n).map(|j| a[i + n * j] * x[j]).sum::<f64>() - b[i]).abs())
+            .fold(0.0, f64::max)
+    };
+    let mut negative = 0;
+    for uplo in ["U", "L"] {
+        for (trf, trs) in [("dsytrf", "dsytrs"), ("dsytrf_rook", "dsytrs_rook")] {
+            let f = lib
+                .call(trf, &[Arg::Str(uplo), Arg::matrix(&a, n, n)])
+                .unwrap();
+            let (lu, ipiv) = (f[0].array::<f64>().unwrap(), f[1].array::<i32>().unwrap());
+            negative += ipiv.iter().filter(|&&p| p < 0).count();
+            let solve = |ipiv: &[i32]| {
+                lib.call(
+                    trs,
+                    &[
+                        Arg::Str(uplo),
+                        Arg::matrix(lu, n, n),
+                        Arg::vec(ipiv),
+                        Arg::matrix(&b, n, 1),
+                    ],
+                )
+            };
+            let x = solve(ipiv).unwrap();
+            assert!(
+                residual(x[0].array::<f64>().unwrap()) < 1e-9,
+                "{trf} {uplo}"
+            );
+            // A pivot out of range, and a lone half of a 2 x 2 block at either end.
+            let mut bad = ipiv.to_vec();
+            bad[2] = 7;
+            assert_eq!(
+                solve(&bad).unwrap_err().to_string(),
+                format!(
+                    "{trs}: argument ipiv has the pivot 7 at 3; a pivot of a matrix of order 6 \
+                     is in 1..=6"
+                )
+            );
+            for at in [0, n - 1] {
+                let mut bad = vec![1, 2, 3, 4, 5, 6];
+                bad[at] = -1;
+                let e = solve(&bad).unwrap_err().to_string();
+                assert!(e.contains("negative pivots"), "{e}");
+            }
+            // Compiled or interpreted, the same error.
+            let p = lib.prepare(trs).unwrap();
+            assert!(p.is_compiled(), "{trs}: {:?}", p.why_interpreted());
+            let before = p.fallbacks();
+            let e = p
+                .call(&[
+                    Arg::Str(uplo),
+                    Arg::matrix(lu, n, n),
+                    Arg::vec(&bad),
+                    Arg::matrix(&b, n, 1),
+                ])
+                .unwrap_err();
+            assert_eq!(p.fallbacks(), before + 1, "{e}");
+        }
+    }
+    assert!(negative > 0, "no 2 x 2 block: the test does not test them");
+    // Packed storage: the same rule.
+    let ap: Vec<f64> = (0..n)
+        .flat_map(|j| (0..=j).map(move |i| (i, j)))
+        .map(|(i, j)| a[i + n * j])
+        .collect();
+    let f = lib
+        .call(
+            "dsptrf",
+            &[Arg::Str("U"), Arg::Int(n as i64), Arg::vec(&ap)],
+        )
+        .unwrap();
+    let (fp, ipiv) = (f[0].array::<f64>().unwrap(), f[1].array::<i32>().unwrap());
+    let x = lib
+        .call(
+            "dsptrs",
+            &[
+                Arg::Str("U"),
+                Arg::vec(fp),
+                Arg::vec(ipiv),
+                Arg::matrix(&b, n, 1),
+            ],
+        )
+        .unwrap();
+    assert!(residual(x[0].array::<f64>().unwrap()) < 1e-9);
+    // General LU: 1..=N.
+    let g: Vec<f64> = (0..n * n).map(|k| ((k * 5 + 1) % 7) as f64 - 3.0).collect();
+    let f = lib
+        .call("dgetrf", &[Arg::Int(n as i64), Arg::matrix(&g, n, n)])
+        .unwrap();
+    let (lu, ipiv) = (f[0].array::<f64>().unwrap(), f[1].array::<i32>().unwrap());
+    let mut bad = ipiv.to_vec();
+    bad[5] = 0;
+    assert_eq!(
+        lib.call(
+            "dgetrs",
+            &[
+                Arg::Str("N"),
+                Arg::matrix(lu, n, n),
+                Arg::vec(&bad),
+                Arg::matrix(&b, n, 1)
+            ]
+        )
+        .unwrap_err()
+        .to_string(),
+        "dgetrs: argument ipiv has the pivot 0 at 6; a pivot of a matrix of order 6 is in 1..=6"
+    );
+    // Tridiagonal LU: pivot i is i or i + 1.
+    let (dl, d, du) = (vec![1.0f64; n - 1], vec![0.5f64; n], vec![-2.0f64; n - 1]);
+    let f = lib
+        .call("dgttrf", &[Arg::vec(&dl), Arg::vec(&d), Arg::vec(&du)])
+        .unwrap();
+    let arr = |k: usize| f[k].array::<f64>().unwrap();
+    let ipiv = f[4].array::<i32>().unwrap();
+    let gt = |ipiv: &[i32]| {
+        lib.call(
+            "dgttrs",
+            &[
+                Arg::Str("N"),
+                Arg::vec(arr(0)),
+                Arg::vec(arr(1)),
+                Arg::vec(arr(2)),
+                Arg::vec(arr(3)),
+                Arg::vec(ipiv),
+                Arg::matrix(&b, n, 1),
+            ],
+        )
+    };
+    let x = gt(ipiv).unwrap();
+    let x = x[0].array::<f64>().unwrap();
+    for i in 0..n {
+        let mut ax = d[i] * x[i];
+        if i > 0 {
+            ax += dl[i - 1] * x[i - 1];
+        }
+        if i + 1 < n {
+            ax += du[i] * x[i + 1];
+        }
+        assert!((ax - b[i]).abs() < 1e-9, "row {i}");
+    }
+    let mut bad = ipiv.to_vec();
+    bad[0] = 3;
+    assert_eq!(
+        gt(&bad).unwrap_err().to_string(),
+        "dgttrs: argument ipiv has the pivot 3 at 1; the tridiagonal LU's pivot 1 is 1 or 2"
+    );
+}

@@ -10564,6 +10564,14 @@ impl Library {
         let mut lwork_c: Int = -1;
         let mut info_c: Int = 0;
         let func_ = self.s.sgetri.get(&self.lib, R, "void sgetri_(const int32_t *n, float *a, const int32_t *lda, const int32_t *ipiv, float *work, const int32_t *lwork, int32_t *info);", "sgetri_")?;
+        wrap::pivots(
+            R,
+            "ipiv",
+            ipiv,
+            i64::from(n_c),
+            (i64::from(n_c), wrap::PivotRule::Rows),
+            self.zero_based,
+        )?;
         let ipiv_b: Vec<Int>;
         let ipiv_p: *const Int = if self.zero_based {
             ipiv_b = wrap::one_based(ipiv);
@@ -10669,6 +10677,14 @@ impl Library {
         let mut lwork_c: Int = -1;
         let mut info_c: Int = 0;
         let func_ = self.s.dgetri.get(&self.lib, R, "void dgetri_(const int32_t *n, double *a, const int32_t *lda, const int32_t *ipiv, double *work, const int32_t *lwork, int32_t *info);", "dgetri_")?;
+        wrap::pivots(
+            R,
+            "ipiv",
+            ipiv,
+            i64::from(n_c),
+            (i64::from(n_c), wrap::PivotRule::Rows),
+            self.zero_based,
+        )?;
         let ipiv_b: Vec<Int>;
         let ipiv_p: *const Int = if self.zero_based {
             ipiv_b = wrap::one_based(ipiv);
@@ -10774,6 +10790,14 @@ impl Library {
         let mut lwork_c: Int = -1;
         let mut info_c: Int = 0;
         let func_ = self.s.cgetri.get(&self.lib, R, "void cgetri_(const int32_t *n, fortran_complex8 *a, const int32_t *lda, const int32_t *ipiv, fortran_complex8 *work, const int32_t *lwork, int32_t *info);", "cgetri_")?;
+        wrap::pivots(
+            R,
+            "ipiv",
+            ipiv,
+            i64::from(n_c),
+            (i64::from(n_c), wrap::PivotRule::Rows),
+            self.zero_based,
+        )?;
         let ipiv_b: Vec<Int>;
         let ipiv_p: *const Int = if self.zero_based {
             ipiv_b = wrap::one_based(ipiv);
@@ -10879,6 +10903,14 @@ impl Library {
         let mut lwork_c: Int = -1;
         let mut info_c: Int = 0;
         let func_ = self.s.zgetri.get(&self.lib, R, "void zgetri_(const int32_t *n, fortran_complex16 *a, const int32_t *lda, const int32_t *ipiv, fortran_complex16 *work, const int32_t *lwork, int32_t *info);", "zgetri_")?;
+        wrap::pivots(
+            R,
+            "ipiv",
+            ipiv,
+            i64::from(n_c),
+            (i64::from(n_c), wrap::PivotRule::Rows),
+            self.zero_based,
+        )?;
         let ipiv_b: Vec<Int>;
         let ipiv_p: *const Int = if self.zero_based {
             ipiv_b = wrap::one_based(ipiv);
@@ -11013,6 +11045,14 @@ impl Library {
         )?;
         let mut info_c: Int = 0;
         let func_ = self.s.sgetrs.get(&self.lib, R, "void sgetrs_(const char *trans, const int32_t *n, const int32_t *nrhs, const float *a, const int32_t *lda, const int32_t *ipiv, float *b, const int32_t *ldb, int32_t *info, size_t trans_len);", "sgetrs_")?;
+        wrap::pivots(
+            R,
+            "ipiv",
+            ipiv,
+            i64::from(n_c),
+            (i64::from(n_c), wrap::PivotRule::Rows),
+            self.zero_based,
+        )?;
         let ipiv_b: Vec<Int>;
         let ipiv_p: *const Int = if self.zero_based {
             ipiv_b = wrap::one_based(ipiv);
@@ -11128,6 +11168,14 @@ impl Library {
         )?;
         let mut info_c: Int = 0;
         let func_ = self.s.dgetrs.get(&self.lib, R, "void dgetrs_(const char *trans, const int32_t *n, const int32_t *nrhs, const double *a, const int32_t *lda, const int32_t *ipiv, double *b, const int32_t *ldb, int32_t *info, size_t trans_len);", "dgetrs_")?;
+        wrap::pivots(
+            R,
+            "ipiv",
+            ipiv,
+            i64::from(n_c),
+            (i64::from(n_c), wrap::PivotRule::Rows),
+            self.zero_based,
+        )?;
         let ipiv_b: Vec<Int>;
         let ipiv_p: *const Int = if self.zero_based {
             ipiv_b = wrap::one_based(ipiv);
@@ -11243,6 +11291,14 @@ impl Library {
         )?;
         let mut info_c: Int = 0;
         let func_ = self.s.cgetrs.get(&self.lib, R, "void cgetrs_(const char *trans, const int32_t *n, const int32_t *nrhs, const fortran_complex8 *a, const int32_t *lda, const int32_t *ipiv, fortran_complex8 *b, const int32_t *ldb, int32_t *info, size_t trans_len);", "cgetrs_")?;
+        wrap::pivots(
+            R,
+            "ipiv",
+            ipiv,
+            i64::from(n_c),
+            (i64::from(n_c), wrap::PivotRule::Rows),
+            self.zero_based,
+        )?;
         let ipiv_b: Vec<Int>;
         let ipiv_p: *const Int = if self.zero_based {
             ipiv_b = wrap::one_based(ipiv);
@@ -11358,6 +11414,14 @@ impl Library {
         )?;
         let mut info_c: Int = 0;
         let func_ = self.s.zgetrs.get(&self.lib, R, "void zgetrs_(const char *trans, const int32_t *n, const int32_t *nrhs, const fortran_complex16 *a, const int32_t *lda, const int32_t *ipiv, fortran_complex16 *b, const int32_t *ldb, int32_t *info, size_t trans_len);", "zgetrs_")?;
+        wrap::pivots(
+            R,
+            "ipiv",
+            ipiv,
+            i64::from(n_c),
+            (i64::from(n_c), wrap::PivotRule::Rows),
+            self.zero_based,
+        )?;
         let ipiv_b: Vec<Int>;
         let ipiv_p: *const Int = if self.zero_based {
             ipiv_b = wrap::one_based(ipiv);

@@ -31,6 +31,7 @@ use crate::fortran::abi::{Abi, ParamRole as CRole, Prototype};
 use crate::fortran::expr::Expr;
 use crate::fortran::model::{FType, Intent, Routine};
 use crate::fortran::sig::{ArgRole as Role, Check, Sig, SigArg};
+use crate::fortran::wrap::PivotRule;
 use crate::jit::JitEngine;
 use crate::plan::{ArgClass, RetClass};
 
@@ -85,6 +86,35 @@ struct HeapArray {
     bytes: usize,
     shape: [usize; 2],
     rank: u8,
+}
+
+/// The pivot rules by number, as compiled code passes them to [`pivots_fit`].
+const RULES: [PivotRule; 3] = [
+    PivotRule::Rows,
+    PivotRule::Tridiagonal,
+    PivotRule::Symmetric,
+];
+
+/// Called by compiled code: whether the `n` pivots at `p` (8-byte integers when `wide`,
+/// else 4-byte) keep rule `RULES[rule]` for a matrix of order `order` (1 when they do).
+///
+/// # Safety
+///
+/// `p` points to `n` integers of that width (the pivot array, its length checked).
+unsafe extern "C" fn pivots_fit(p: *const u8, n: i64, wide: i64, order: i64, rule: i64) -> i64 {
+    let (Ok(n), Some(&rule)) = (usize::try_from(n), RULES.get(rule as usize)) else {
+        return 0;
+    };
+    let fits = if wide != 0 {
+        // SAFETY: the caller's contract; the pivot array is aligned for its integers.
+        let v = unsafe { std::slice::from_raw_parts(p.cast::<i64>(), n) };
+        crate::fortran::wrap::pivots_ok(v, 0, order, rule)
+    } else {
+        // SAFETY: as above.
+        let v = unsafe { std::slice::from_raw_parts(p.cast::<i32>(), n) };
+        crate::fortran::wrap::pivots_ok(v, 0, order, rule)
+    };
+    i64::from(fits.is_ok())
 }
 
 /// Called by compiled code: allocates slot `slot` of `heap` for `d0 * d1` elements, zeroed,
@@ -743,6 +773,7 @@ impl<'a, 'b> Compiler<'a, 'b> {
         }
         self.checks()?;
         self.extents()?;
+        self.pivots()?;
         self.allocate()?;
         self.store_scalars()?;
         self.call(proto, addr, callee, ret)
@@ -1198,6 +1229,62 @@ impl<'a, 'b> Compiler<'a, 'b> {
         let zero = self.b.ins().f64const(0.0);
         let finite = self.b.ins().fcmp(ir::condcodes::FloatCC::Equal, d, zero);
         self.b.ins().band(finite, cond)
+    }
+
+    /// Pivot arrays as the routine will read them: [`pivots_fit`] called out of line, after
+    /// the lengths are checked; a pivot that breaks the rule goes to the interpreter, which
+    /// says which.
+    fn pivots(&mut self) -> Result<(), String> {
+        let sig = self.sig;
+        for a in &sig.args {
+            for c in &a.checks {
+                let Check::Pivots { rule, order, fact } = c else {
+                    continue;
+                };
+                let Some(Known::Array { ptr, .. }) = self.known.get(a.name.as_str()).copied()
+                else {
+                    return Err(format!("the pivots {} are not a known array", a.name));
+                };
+                let n = a.dims.first().ok_or("pivots with no extent")?;
+                let (n, _) = self.extent(a, n)?;
+                let order = self.expr(order).map_err(|m| miss(a, m))?;
+                // With FACT, checked only when it says 'F': otherwise a count of 0.
+                let n = match fact {
+                    None => n,
+                    Some(f) => match self.known.get(f.as_str()).copied() {
+                        Some(Known::Str { ptr, .. }) => {
+                            let p = self.b.use_var(ptr);
+                            let c = self.b.ins().load(types::I8, Self::flags(), p, 0);
+                            let c = self.upper(c);
+                            let is = self.b.ins().icmp_imm_s(IntCC::Equal, c, i64::from(b'F'));
+                            let zero = self.int(0);
+                            self.b.ins().select(is, n, zero)
+                        }
+                        _ => return Err(format!("the pivots {}: {f} is not known", a.name)),
+                    },
+                };
+                let wide = self.int(i64::from(self.elem(a)? == Elem::I64));
+                let rule = RULES.iter().position(|r| r == rule).ok_or("a pivot rule")?;
+                let rule = self.int(rule as i64);
+                let p = self.b.use_var(ptr);
+                let mut sig = Signature::new(self.b.func.signature.call_conv);
+                sig.params.extend([AbiParam::new(types::I64); 5]);
+                sig.returns.push(AbiParam::new(types::I64));
+                let sref = self.b.import_signature(sig);
+                let f = self
+                    .b
+                    .ins()
+                    .iconst(self.ptr, pivots_fit as *const () as usize as i64);
+                let call = self
+                    .b
+                    .ins()
+                    .call_indirect(sref, f, &[p, n, wide, order, rule]);
+                let ok = self.b.inst_results(call)[0];
+                let bad = self.b.ins().icmp_imm_s(IntCC::Equal, ok, 0);
+                self.slow_if(bad);
+            }
+        }
+        Ok(())
     }
 
     /// Every array holds the elements its extents span.

@@ -304,7 +304,7 @@ pub(crate) fn call(
                         ));
                     }
                 }
-                Check::Expr(_) => {}
+                Check::Expr(_) | Check::Pivots { .. } => {}
                 Check::NonZero => {
                     if v.as_int() == Some(0) {
                         return Err(arg_err(routine, &a.name, "is 0; it must not be zero"));
@@ -446,7 +446,11 @@ pub(crate) fn call(
             _ => {}
         }
     }
-    let result = raw_call(r, sig, abi, proto, f, &mut places, &lens, routine);
+    // Pivot arrays as the routine reads them (1-based by now).
+    let result = match check_pivots(sig, &env, &places, abi, routine) {
+        Ok(()) => raw_call(r, sig, abi, proto, f, &mut places, &lens, routine),
+        Err(e) => Err(e),
+    };
     for &(a, elem, len) in &pivots {
         match places.get_mut(&a.name) {
             // SAFETY: as above.
@@ -488,6 +492,61 @@ pub(crate) fn call(
         }
     }
     Ok(outs)
+}
+
+/// Checks every [`Check::Pivots`] of `sig` on the array about to be passed.
+fn check_pivots(
+    sig: &Sig,
+    env: &CallEnv<'_>,
+    places: &ByName<'_, Place<'_>>,
+    abi: &Abi,
+    routine: &str,
+) -> Result<(), FortranError> {
+    for a in &sig.args {
+        for c in &a.checks {
+            let Check::Pivots { rule, order, fact } = c else {
+                continue;
+            };
+            let given = fact.as_ref().is_none_or(|f| {
+                matches!(env.scalars.get(f.as_str()), Some(Val::Str(s)) if s.starts_with(['F', 'f']))
+            });
+            if !given {
+                continue;
+            }
+            let elem = a.ty.as_ref().and_then(|t| Elem::of(t, abi));
+            let (Some(elem), Some(place)) = (elem, places.get(a.name.as_str())) else {
+                continue;
+            };
+            let (_, n) = spanned(a, env, routine)?;
+            let bytes = match place {
+                // SAFETY: a given array, checked to hold the `n` elements its extents span,
+                // borrowed for the call.
+                Place::Borrowed(p, _) => unsafe {
+                    std::slice::from_raw_parts(p.cast_const(), n * elem.size())
+                },
+                Place::Owned(s) => &s.bytes()[..(n * elem.size()).min(s.bytes)],
+                Place::Code(_) => continue,
+            };
+            let values: Vec<i64> = match elem {
+                Elem::I64 => bytes
+                    .chunks_exact(8)
+                    .map(|b| i64::from_le_bytes(b.try_into().unwrap_or_default()))
+                    .collect(),
+                _ => bytes
+                    .chunks_exact(4)
+                    .map(|b| i64::from(i32::from_le_bytes(b.try_into().unwrap_or_default())))
+                    .collect(),
+            };
+            let order = order
+                .eval(env)
+                .ok()
+                .and_then(|v| v.as_int())
+                .ok_or_else(|| arg_err(routine, &a.name, "its matrix's order is unknown"))?;
+            crate::fortran::wrap::pivots_ok(&values, 0, order, *rule)
+                .map_err(|m| arg_err(routine, &a.name, m))?;
+        }
+    }
+    Ok(())
 }
 
 /// The elements to allocate for a workspace of `elem` whose query stored `first` (the first

@@ -641,7 +641,7 @@ pub(super) fn wrapper(r: &Routine, abi: &Abi) -> Result<Wrapper, String> {
                         show(e)
                     );
                 }
-                Check::Expr(_) => {}
+                Check::Expr(_) | Check::Pivots { .. } => {}
                 Check::NonZero => {
                     let Some(Sym::Int(x)) = before(&a.name) else {
                         continue;
@@ -757,6 +757,38 @@ pub(super) fn wrapper(r: &Routine, abi: &Abi) -> Result<Wrapper, String> {
         "let func_ = self.s.{method}.get(&self.lib, R, {:?}, {symbol:?})?;",
         proto.decl
     );
+    // Pivot arrays as the routine will read them.
+    for (i, a) in sig.args.iter().enumerate() {
+        for c in &a.checks {
+            let Check::Pivots { rule, order, fact } = c else {
+                continue;
+            };
+            let (Form::Slice { .. }, Some(n)) = (forms[i], a.dims.first()) else {
+                return Err(format!("the pivots {} are not a vector", a.name));
+            };
+            let n = gexpr::int(n, &before).map_err(|e| format!("{}: {e}", a.name))?;
+            let order = gexpr::int(order, &before).map_err(|e| format!("{}: {e}", a.name))?;
+            let given = match fact.as_deref().map(&before) {
+                None => None,
+                Some(Some(Sym::Char(x))) => Some(format!("({x}).eq_ignore_ascii_case(&b'F')")),
+                Some(_) => return Err(format!("the pivots {}: no FACT", a.name)),
+            };
+            let zero = match (pivot[i], when(i)) {
+                (false, _) => "false",
+                (true, Some(c)) => c,
+                (true, None) => "true",
+            };
+            let v = &names[i];
+            let check = format!(
+                "wrap::pivots(R, {:?}, {v}, {n}, ({order}, wrap::PivotRule::{rule:?}), {zero})?;",
+                v.trim_start_matches("r#")
+            );
+            let _ = match given {
+                None => writeln!(w, "{check}"),
+                Some(g) => writeln!(w, "if {g} {{ {check} }}"),
+            };
+        }
+    }
     // Pivots given 0-based are passed 1-based.
     for i in 0..sig.args.len() {
         if !pivot[i] {
