@@ -112,9 +112,12 @@ pub struct Sig {
     /// routine that checks none of its arguments (no call of XERBLA: LAPACK's auxiliary
     /// routines), an INTEGER input that no extent or check names and whose documentation
     /// states no bound, such as CHESWAPR's row indices `I1` and `I2` ("Index of the first
-    /// row to swap"). A wrong value reads or writes outside the arrays, so the safe calls
-    /// refuse such a routine: [`Prepared::call_unchecked`](super::Prepared::call_unchecked)
-    /// and `unsafe` generated methods call it.
+    /// row to swap"); in any routine, an INTEGER array of indices into other arrays (xSTEIN's
+    /// `ISPLIT`, the divide-and-conquer helpers' `PERM`, `GIVCOL` …) and pivots whose
+    /// structure has no rule here (SYTRS_AA_2STAGE, LASWP). A wrong value reads or writes
+    /// outside the arrays, so the safe calls refuse such a routine:
+    /// [`Prepared::call_unchecked`](super::Prepared::call_unchecked) and `unsafe` generated
+    /// methods call it. (Pivots of the families with a rule are checked: [`Check::Pivots`].)
     pub unchecked: Vec<(String, String)>,
 }
 
@@ -343,7 +346,7 @@ impl Sig {
             }
         }
         // Pivot arrays given (a factorization's): the family's rule, where it is known.
-        let mut loose_pivots = Vec::new();
+        let (mut loose_pivots, mut loose_indices) = (Vec::new(), Vec::new());
         let has = |x: &str| args.iter().any(|a| a.name == x && a.dims.is_empty());
         let (order, fact) = (has("N"), has("FACT").then(|| "FACT".to_string()));
         let family = r.name.get(1..).unwrap_or_default();
@@ -352,6 +355,24 @@ impl Sig {
                 && !a.dims.is_empty()
                 && a.intent != Intent::Out
                 && matches!(a.ty, Some(FType::Integer { .. }));
+            // Other INTEGER arrays given are indices into other arrays, or counts and
+            // pointers of them (the divide-and-conquer helpers' PERM, GIVCOL, INDXQ …,
+            // xSTEIN's ISPLIT, xLAPMT's K, xLACN2's ISAVE), but for seeds (ISEED, used in
+            // arithmetic) and QR's column choices (JPVT, only compared with 0).
+            let indices = !pivots
+                && !a.dims.is_empty()
+                && a.intent != Intent::Out
+                && a.role == ArgRole::Given
+                && matches!(a.ty, Some(FType::Integer { .. }))
+                && !matches!(a.name.as_str(), "ISEED" | "JPVT")
+                && !a.name.starts_with("IWORK")
+                && r.doc.params.get(&a.name).is_some_and(|p| {
+                    let t = p.text.to_ascii_lowercase();
+                    INDEX_WORDS.iter().any(|w| t.contains(w))
+                });
+            if indices {
+                loose_indices.push(a.name.clone());
+            }
             if !pivots {
                 continue;
             }
@@ -380,13 +401,23 @@ impl Sig {
                     .collect()
             };
         let mut unchecked = unchecked;
-        for p in loose_pivots {
-            if !unchecked.iter().any(|(a, _)| *a == p) {
-                unchecked.push((
+        let loose = loose_pivots
+            .into_iter()
+            .map(|p| {
+                (
                     p,
-                    "pivot indices from a factorization, whose structure nothing here checks"
-                        .into(),
-                ));
+                    "pivot indices from a factorization, whose structure nothing checks",
+                )
+            })
+            .chain(loose_indices.into_iter().map(|p| {
+                (
+                    p,
+                    "indices into other arrays (or counts of them), whose values nothing checks",
+                )
+            }));
+        for (p, why) in loose {
+            if !unchecked.iter().any(|(a, _)| *a == p) {
+                unchecked.push((p, why.into()));
             }
         }
         Sig {
@@ -574,6 +605,27 @@ const PIVOTS: &[(PivotRule, &[&str])] = &[
             "LA_HERPVGRW",
         ],
     ),
+];
+
+/// Words that make an INTEGER array's documentation say it holds indices, or counts or
+/// pointers of them (every such array of Reference LAPACK 3.12 has one, but ?LALSA's `K`,
+/// whose routine's `PERM` has).
+const INDEX_WORDS: &[&str] = &[
+    "index",
+    "indices",
+    "permut",
+    "pointer",
+    "split",
+    "block",
+    "position",
+    "location",
+    "deflat",
+    "rotation",
+    "save",
+    "sort",
+    "number of",
+    "as returned",
+    "details of",
 ];
 
 /// Conditions routines rely on that their documentation does not state, found by the random

@@ -653,6 +653,10 @@ fn indices_no_check_bounds_need_call_unchecked() {
         .map(|(a, _)| a.as_str())
         .collect();
     assert_eq!(unchecked, ["J1"]);
+    // Arrays of indices into other arrays, in a routine that checks its other arguments.
+    let stein = lib.signature("dstein").unwrap();
+    let unchecked: Vec<&str> = stein.unchecked.iter().map(|(a, _)| a.as_str()).collect();
+    assert_eq!(unchecked, ["IBLOCK", "ISPLIT"]);
     let n = 3;
     // Upper triangular (a Schur form of 1 x 1 blocks), column-major.
     let t = [2.0f64, 0.0, 0.0, 1.5, -1.0, 0.0, 0.25, 3.0, 4.0];
