@@ -632,12 +632,15 @@ const INDEX_WORDS: &[&str] = &[
 /// calls of `.ci/fuzz-fortran` (a routine pattern, `?` for the precision letter, the argument
 /// and the condition, in f2py's expression language): ILA?LR reads `A(M,1)` and `A(M,N)`
 /// whenever `M > 0`, also when `N = 0` (before the array); ILA?LC reads `A(1,N)` and `A(M,N)`
-/// whenever `N > 0`, also when `M = 0`; ?LATDF's work arrays are local, of 8 elements.
+/// whenever `N > 0`, also when `M = 0`; ?LATDF's work arrays are local, of 8 elements;
+/// ?LAQGB's `LDAB` is documented under another name.
 const UNDOCUMENTED: &[(&str, &str, &str)] = &[
     ("ILA?LR", "N", "m == 0 || n >= 1"),
     ("ILA?LC", "M", "n == 0 || m >= 1"),
     // Its local arrays (XM(8) …) hold 8 elements.
     ("?LATDF", "N", "n <= 8"),
+    // Documented as `LDA >= KL+KU+1`, a name the routine does not have.
+    ("?LAQGB", "LDAB", "ldab >= kl + ku + 1"),
 ];
 
 /// The INTEGER inputs (or in,out scalars) a caller gives that bound nothing the call checks
@@ -859,13 +862,19 @@ fn doc_checks(name: &str, text: &str, ty: Option<&FType>) -> Vec<Check> {
             continue;
         }
         let upper = clause.to_ascii_uppercase();
-        // `LDA >= max(1,N)` (LAPACK) or `LDA must be at least max( 1, m )` (BLAS).
-        let Some((i, head)) = [format!("{name} >="), format!("{name} MUST BE AT LEAST")]
-            .into_iter()
-            .find_map(|h| upper.find(&h).map(|i| (i, h)))
-        else {
+        // `LDA >= max(1,N)` (LAPACK) or `LDA must be at least max( 1, m )` (BLAS), `NB
+        // should be at least 2` (ZLASYF), `N must be less than or equal to 128` (DLARUV).
+        let Some((i, head)) = [
+            format!("{name} >="),
+            format!("{name} MUST BE AT LEAST"),
+            format!("{name} SHOULD BE AT LEAST"),
+            format!("{name} MUST BE LESS THAN OR EQUAL TO"),
+        ]
+        .into_iter()
+        .find_map(|h| upper.find(&h).map(|i| (i, h))) else {
             continue;
         };
+        let at_most = head.ends_with("EQUAL TO");
         // The name stands alone (not the end of a longer name).
         if upper[..i]
             .chars()
@@ -876,8 +885,17 @@ fn doc_checks(name: &str, text: &str, ty: Option<&FType>) -> Vec<Check> {
         }
         let rest = clause[i + head.len()..].trim();
         let rest = rest.split(" and ").next().unwrap_or(rest).trim();
+        // (`NB should be at least 2 to allow for 2-by-2 pivot blocks`: the first word.)
+        let rest = match head.contains("SHOULD") {
+            true => rest.split(' ').next().unwrap_or(rest),
+            false => rest,
+        };
         if let Ok(e) = expr::parse(rest) {
-            out.push(Check::AtLeast(e));
+            out.push(if at_most {
+                Check::AtMost(e)
+            } else {
+                Check::AtLeast(e)
+            });
         }
     }
     if matches!(ty, Some(FType::Integer { .. })) {
@@ -1192,5 +1210,16 @@ mod tests {
         );
         assert!(checks("NB", "For optimum performance LWORK >= N*NB.").is_empty());
         assert!(checks("I1", "Index of the first row to swap").is_empty());
+        assert_eq!(
+            checks(
+                "NB",
+                "NB should be at least 2 to allow for 2-by-2 pivot blocks."
+            ),
+            [">= 2"]
+        );
+        assert_eq!(
+            checks("N", "N must be less than or equal to 128."),
+            ["<= 128"]
+        );
     }
 }
