@@ -547,13 +547,26 @@ pub fn at_least(
     shown: &str,
 ) -> Result<(), FortranError> {
     if x < bound {
-        return Err(arg_error(
-            routine,
-            argument,
-            format!("is {x}; it must be >= {shown} = {bound}"),
-        ));
+        return Err(out_of_bound(routine, argument, x, ">=", shown, bound));
     }
     Ok(())
+}
+
+/// The error of [`at_least`] and [`at_most`], out of line.
+#[cold]
+fn out_of_bound(
+    routine: &str,
+    argument: &str,
+    x: i64,
+    op: &str,
+    shown: &str,
+    bound: i64,
+) -> FortranError {
+    arg_error(
+        routine,
+        argument,
+        format!("is {x}; it must be {op} {shown} = {bound}"),
+    )
 }
 
 /// Checks `x <= bound` (`shown` is the bound as the documentation writes it).
@@ -570,11 +583,7 @@ pub fn at_most(
     shown: &str,
 ) -> Result<(), FortranError> {
     if x > bound {
-        return Err(arg_error(
-            routine,
-            argument,
-            format!("is {x}; it must be <= {shown} = {bound}"),
-        ));
+        return Err(out_of_bound(routine, argument, x, "<=", shown, bound));
     }
     Ok(())
 }

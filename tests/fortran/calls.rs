@@ -28,22 +28,26 @@ pub(crate) fn lapack() -> &'static Library {
         }
         .unwrap_or_else(|e| panic!("{e} (`bash .ci/deps` installs libblas-dev)"))
     });
-    LIB.get_or_init(|| {
-        let src = super::lapack::lapack_source();
-        let sources = Sources::new()
-            .dir(src.join("BLAS/SRC"))
-            .dir(src.join("SRC"));
-        // SAFETY: the reference LAPACK built from these sources (3.11 lacks a few 3.12
-        // routines, which are then missing symbols); its ABI is probed.
-        unsafe {
-            Library::open(
-                "/usr/lib/x86_64-linux-gnu/lapack/liblapack.so.3",
-                &sources,
-                &OpenOptions::default(),
-            )
-        }
-        .unwrap_or_else(|e| panic!("{e} (`bash .ci/deps` installs liblapack-dev)"))
-    })
+    LIB.get_or_init(|| whole_tree(OpenOptions::default()))
+}
+
+/// Debian's Reference LAPACK with the whole tree's sources, opened with `opts` (Reference
+/// BLAS is loaded first by [`lapack`]).
+pub(crate) fn whole_tree(opts: OpenOptions) -> Library {
+    let src = super::lapack::lapack_source();
+    let sources = Sources::new()
+        .dir(src.join("BLAS/SRC"))
+        .dir(src.join("SRC"));
+    // SAFETY: the reference LAPACK built from these sources (3.11 lacks a few 3.12
+    // routines, which are then missing symbols); its ABI is probed.
+    unsafe {
+        Library::open(
+            "/usr/lib/x86_64-linux-gnu/lapack/liblapack.so.3",
+            &sources,
+            &opts,
+        )
+    }
+    .unwrap_or_else(|e| panic!("{e} (`bash .ci/deps` installs liblapack-dev)"))
 }
 
 /// `a` (n × n, column-major) times `x`.

@@ -898,40 +898,25 @@ enum Rand {
 #[ignore = "finds the routines the safe API cannot make safe yet (some crash): bash .ci/fuzz-fortran"]
 fn random_calls_across_the_tree_agree_with_the_interpreter() {
     use jitffi::fortran::{ArgRole, FType, Intent};
-    let src = super::lapack::lapack_source();
     // The whole tree, both ways (Reference BLAS is loaded first by `calls::lapack`).
     let _ = super::calls::lapack();
     let open = |interpret: bool| {
-        let sources = Sources::new()
-            .dir(src.join("BLAS/SRC"))
-            .dir(src.join("SRC"));
-        // SAFETY: the reference LAPACK these sources are of; its ABI is probed.
-        unsafe {
-            Library::open(
-                "/usr/lib/x86_64-linux-gnu/lapack/liblapack.so.3",
-                &sources,
-                &OpenOptions {
-                    interpret,
-                    ..Default::default()
-                },
-            )
-        }
-        .unwrap()
+        super::calls::whole_tree(OpenOptions {
+            interpret,
+            ..Default::default()
+        })
     };
     let (fast, slow) = (open(false), open(true));
-    let seed: u64 = std::env::var("JITFFI_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(1);
-    let rounds: usize = std::env::var("JITFFI_FUZZ_ROUNDS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(3);
+    let number = |name: &str, default: u64| -> u64 {
+        std::env::var(name)
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(default)
+    };
+    let seed = number("JITFFI_SEED", 1);
+    let rounds = number("JITFFI_FUZZ_ROUNDS", 3);
+    let from = number("JITFFI_FUZZ_FROM", 0) as usize;
     let (mut calls, mut ran) = (0usize, 0usize);
-    let from: usize = std::env::var("JITFFI_FUZZ_FROM")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
     let trace = std::env::var_os("JITFFI_FUZZ_TRACE").is_some();
     let trace_args = std::env::var_os("JITFFI_FUZZ_TRACE2").is_some();
     for (ri, r) in fast.signatures().routines.iter().enumerate() {

@@ -1136,19 +1136,10 @@ impl<'a, 'b> Compiler<'a, 'b> {
             for c in &a.checks {
                 match (c, k) {
                     (Check::Expr(_), _) => {}
-                    (Check::AtLeast(e), Known::Int(v)) => match self.expr(e) {
+                    (Check::AtLeast(e) | Check::AtMost(e), Known::Int(v)) => match self.expr(e) {
                         Ok(bound) => {
                             let x = self.b.use_var(v);
-                            let bad = self.b.ins().icmp(IntCC::SignedLessThan, x, bound);
-                            self.slow_if(bad);
-                        }
-                        Err(Miss::Unknown) => {}
-                        Err(m) => return Err(miss(a, m)),
-                    },
-                    (Check::AtMost(e), Known::Int(v)) => match self.expr(e) {
-                        Ok(bound) => {
-                            let x = self.b.use_var(v);
-                            let bad = self.b.ins().icmp(IntCC::SignedGreaterThan, x, bound);
+                            let bad = self.b.ins().icmp(Self::outside(c), x, bound);
                             self.slow_if(bad);
                         }
                         Err(Miss::Unknown) => {}
@@ -1161,21 +1152,11 @@ impl<'a, 'b> Compiler<'a, 'b> {
                     }
                     // A real is checked as the interpreter does: truncated to an integer,
                     // and not at all when it is not finite.
-                    (Check::AtLeast(e), Known::Real(v)) => match self.expr(e) {
+                    (Check::AtLeast(e) | Check::AtMost(e), Known::Real(v)) => match self.expr(e) {
                         Ok(bound) => {
                             let x = self.truncated(v);
-                            let below = self.b.ins().icmp(IntCC::SignedLessThan, x, bound);
-                            let bad = self.finite_and(v, below);
-                            self.slow_if(bad);
-                        }
-                        Err(Miss::Unknown) => {}
-                        Err(m) => return Err(miss(a, m)),
-                    },
-                    (Check::AtMost(e), Known::Real(v)) => match self.expr(e) {
-                        Ok(bound) => {
-                            let x = self.truncated(v);
-                            let above = self.b.ins().icmp(IntCC::SignedGreaterThan, x, bound);
-                            let bad = self.finite_and(v, above);
+                            let out = self.b.ins().icmp(Self::outside(c), x, bound);
+                            let bad = self.finite_and(v, out);
                             self.slow_if(bad);
                         }
                         Err(Miss::Unknown) => {}
@@ -1229,6 +1210,14 @@ impl<'a, 'b> Compiler<'a, 'b> {
         let zero = self.b.ins().f64const(0.0);
         let finite = self.b.ins().fcmp(ir::condcodes::FloatCC::Equal, d, zero);
         self.b.ins().band(finite, cond)
+    }
+
+    /// The comparison of a value with its bound that fails an `AtLeast` or `AtMost` check.
+    fn outside(c: &Check) -> IntCC {
+        match c {
+            Check::AtMost(_) => IntCC::SignedGreaterThan,
+            _ => IntCC::SignedLessThan,
+        }
     }
 
     /// Pivot arrays as the routine will read them: [`pivots_fit`] called out of line, after

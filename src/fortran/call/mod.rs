@@ -279,28 +279,18 @@ pub(crate) fn call(
         };
         for c in &a.checks {
             match c {
-                Check::AtLeast(e) => {
+                Check::AtLeast(e) | Check::AtMost(e) => {
                     // A bound naming something unknown here is not checked.
                     let Ok(b) = e.eval(&env) else { continue };
+                    let at_most = matches!(c, Check::AtMost(_));
                     if let (Some(x), Some(y)) = (v.as_int(), b.as_int())
-                        && x < y
+                        && (if at_most { x > y } else { x < y })
                     {
+                        let op = if at_most { "<=" } else { ">=" };
                         return Err(arg_err(
                             routine,
                             &a.name,
-                            format!("is {x}; it must be >= {} = {y}", show(e)),
-                        ));
-                    }
-                }
-                Check::AtMost(e) => {
-                    let Ok(b) = e.eval(&env) else { continue };
-                    if let (Some(x), Some(y)) = (v.as_int(), b.as_int())
-                        && x > y
-                    {
-                        return Err(arg_err(
-                            routine,
-                            &a.name,
-                            format!("is {x}; it must be <= {} = {y}", show(e)),
+                            format!("is {x}; it must be {op} {} = {y}", show(e)),
                         ));
                     }
                 }

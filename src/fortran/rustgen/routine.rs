@@ -615,29 +615,20 @@ pub(super) fn wrapper(r: &Routine, abi: &Abi) -> Result<Wrapper, String> {
         let v = &names[i];
         for c in &a.checks {
             match c {
-                Check::AtLeast(e) => {
+                Check::AtLeast(e) | Check::AtMost(e) => {
                     let Some(Sym::Int(x)) = before(&a.name) else {
                         continue;
                     };
                     let Ok(bound) = gexpr::int(e, &before) else {
                         continue;
                     };
-                    let _ = writeln!(
-                        w,
-                        "wrap::at_least(R, {v:?}, i64::from({x}), {bound}, {:?})?;",
-                        show(e)
-                    );
-                }
-                Check::AtMost(e) => {
-                    let Some(Sym::Int(x)) = before(&a.name) else {
-                        continue;
-                    };
-                    let Ok(bound) = gexpr::int(e, &before) else {
-                        continue;
+                    let f = match c {
+                        Check::AtMost(_) => "at_most",
+                        _ => "at_least",
                     };
                     let _ = writeln!(
                         w,
-                        "wrap::at_most(R, {v:?}, i64::from({x}), {bound}, {:?})?;",
+                        "wrap::{f}(R, {v:?}, i64::from({x}), {bound}, {:?})?;",
                         show(e)
                     );
                 }
