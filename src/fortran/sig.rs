@@ -633,7 +633,8 @@ const INDEX_WORDS: &[&str] = &[
 /// and the condition, in f2py's expression language): ILA?LR reads `A(M,1)` and `A(M,N)`
 /// whenever `M > 0`, also when `N = 0` (before the array); ILA?LC reads `A(1,N)` and `A(M,N)`
 /// whenever `N > 0`, also when `M = 0`; ?LATDF's work arrays are local, of 8 elements;
-/// ?LAQGB's `LDAB` is documented under another name.
+/// ?LAQGB's `LDAB` is documented under another name; ?GEQRT3 and ?LAEIN need `N >= 1`
+/// where they document `N >= 0`; ?LABRD reduces `NB <= min(M,N)` rows and columns.
 const UNDOCUMENTED: &[(&str, &str, &str)] = &[
     ("ILA?LR", "N", "m == 0 || n >= 1"),
     ("ILA?LC", "M", "n == 0 || m >= 1"),
@@ -641,6 +642,12 @@ const UNDOCUMENTED: &[(&str, &str, &str)] = &[
     ("?LATDF", "N", "n <= 8"),
     // Documented as `LDA >= KL+KU+1`, a name the routine does not have.
     ("?LAQGB", "LDAB", "ldab >= kl + ku + 1"),
+    // Documented N >= 0; N = 0 recurses forever (N1 = N/2 = 0): a stack overflow.
+    ("?GEQRT3", "N", "n >= 1"),
+    // Documented N >= 0; with N = 0 it scales by V(I?AMAX(0,…)), V(0).
+    ("?LAEIN", "N", "n >= 1"),
+    // The leading rows and columns it reduces: A(I,I) up to I = NB.
+    ("?LABRD", "NB", "nb <= min(m, n)"),
 ];
 
 /// The INTEGER inputs (or in,out scalars) a caller gives that bound nothing the call checks
@@ -1011,10 +1018,18 @@ fn range_checks(name: &str, clause: &str) -> Vec<Check> {
             }
         }
     }
-    // `N1 = 0, 1 or 2`.
+    // `N1 = 0, 1 or 2`; `NA … It may (only) be 1 or 2` (the name is the sentence's
+    // subject: the clause is the argument's own documentation).
     if ops.is_empty() {
         let t = clause.trim();
-        if let Some(rest) = strip_word(t, name).and_then(|r| r.trim_start().strip_prefix('=')) {
+        let upper = t.to_ascii_uppercase();
+        let prose = ["IT MAY (ONLY) BE ", "IT MAY ONLY BE "]
+            .iter()
+            .find_map(|h| upper.strip_prefix(h).map(|_| &t[h.len()..]));
+        if let Some(rest) = strip_word(t, name)
+            .and_then(|r| r.trim_start().strip_prefix('='))
+            .or(prose)
+        {
             let values: Vec<&str> = rest
                 .split([','])
                 .flat_map(|x| x.split(" or "))
@@ -1210,6 +1225,17 @@ mod tests {
         );
         assert!(checks("NB", "For optimum performance LWORK >= N*NB.").is_empty());
         assert!(checks("I1", "Index of the first row to swap").is_empty());
+        assert_eq!(
+            checks("NA", "The size of the matrix A.  It may (only) be 1 or 2."),
+            ["na==1||na==2"]
+        );
+        assert_eq!(
+            checks(
+                "NW",
+                "1 if \"w\" is real, 2 if \"w\" is complex.  It may only be 1\nor 2."
+            ),
+            ["nw==1||nw==2"]
+        );
         assert_eq!(
             checks(
                 "NB",

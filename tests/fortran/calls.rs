@@ -462,6 +462,20 @@ fn bad_arguments_are_refused_before_the_call() {
         ),
         "dlartv: argument incx is 0; it must be >= 1 = 1"
     );
+    // A double too large for a REAL (it would be infinity, on which SRSCL loops forever),
+    // compiled or not.
+    let x = [1.0f32; 2];
+    let srscl = lib.prepare("srscl").unwrap();
+    assert!(srscl.is_compiled());
+    let before = srscl.fallbacks();
+    assert_eq!(
+        srscl
+            .call(&[Arg::Int(2), Arg::Real(1e300), Arg::vec(&x), Arg::Int(1)])
+            .unwrap_err()
+            .to_string(),
+        "srscl: argument sa 1e300 does not fit a single-precision REAL"
+    );
+    assert_eq!(srscl.fallbacks(), before + 1);
     // An output the allocator refuses (A is LDA x N, LDA chosen by the caller: 16 PB, more
     // than x86-64's address space): an error, not an abort.
     let huge = lib

@@ -1212,6 +1212,19 @@ impl<'a, 'b> Compiler<'a, 'b> {
         self.b.ins().band(finite, cond)
     }
 
+    /// `v` demoted to `f32`; a finite value that becomes infinite goes to the interpreter,
+    /// which refuses it (`single` in `marshal.rs`).
+    fn single(&mut self, v: Variable) -> ir::Value {
+        let x = self.b.use_var(v);
+        let y = self.b.ins().fdemote(types::F32, x);
+        let abs = self.b.ins().fabs(y);
+        let inf = self.b.ins().f32const(f32::INFINITY);
+        let overflow = self.b.ins().fcmp(ir::condcodes::FloatCC::Equal, abs, inf);
+        let bad = self.finite_and(v, overflow);
+        self.slow_if(bad);
+        y
+    }
+
     /// The comparison of a value with its bound that fails an `AtLeast` or `AtMost` check.
     fn outside(c: &Check) -> IntCC {
         match c {
@@ -1533,8 +1546,7 @@ impl<'a, 'b> Compiler<'a, 'b> {
                     self.b.ins().stack_store(self.ptr, x, frame, at);
                 }
                 (Elem::F32, Some(Known::Real(v))) => {
-                    let x = self.b.use_var(v);
-                    let x = self.b.ins().fdemote(types::F32, x);
+                    let x = self.single(v);
                     self.b.ins().stack_store(self.ptr, x, frame, at);
                 }
                 (Elem::C64, Some(Known::Complex(re, im))) => {
@@ -1543,9 +1555,7 @@ impl<'a, 'b> Compiler<'a, 'b> {
                     self.b.ins().stack_store(self.ptr, y, frame, at + 8);
                 }
                 (Elem::C32, Some(Known::Complex(re, im))) => {
-                    let (x, y) = (self.b.use_var(re), self.b.use_var(im));
-                    let x = self.b.ins().fdemote(types::F32, x);
-                    let y = self.b.ins().fdemote(types::F32, y);
+                    let (x, y) = (self.single(re), self.single(im));
                     self.b.ins().stack_store(self.ptr, x, frame, at);
                     self.b.ins().stack_store(self.ptr, y, frame, at + 4);
                 }

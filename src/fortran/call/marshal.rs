@@ -149,9 +149,9 @@ pub(super) fn scalar_slot(
             b.copy_from_slice(&x.to_le_bytes());
         }
         Elem::I64 => b.copy_from_slice(&int()?.to_le_bytes()),
-        Elem::F32 => b.copy_from_slice(&(real()? as f32).to_le_bytes()),
+        Elem::F32 => b.copy_from_slice(&single(routine, a, real()?)?.to_le_bytes()),
         Elem::F64 => b.copy_from_slice(&real()?.to_le_bytes()),
-        Elem::C32 => b[..4].copy_from_slice(&(real()? as f32).to_le_bytes()),
+        Elem::C32 => b[..4].copy_from_slice(&single(routine, a, real()?)?.to_le_bytes()),
         Elem::C64 => b[..8].copy_from_slice(&real()?.to_le_bytes()),
         Elem::U8 => match v {
             Val::Str(s) if !s.is_empty() => b[0] = s.as_bytes()[0],
@@ -159,6 +159,21 @@ pub(super) fn scalar_slot(
         },
     }
     Ok(s)
+}
+
+/// `x` as a single-precision REAL: a finite value too large for one is an error (it would
+/// become infinity, on which CSRSCL and SROTMG loop forever), as an integer too large for a
+/// 4-byte INTEGER is.
+fn single(routine: &str, a: &SigArg, x: f64) -> Result<f32, FortranError> {
+    let y = x as f32;
+    if y.is_infinite() && x.is_finite() {
+        return Err(arg_err(
+            routine,
+            &a.name,
+            format!("{x:e} does not fit a single-precision REAL"),
+        ));
+    }
+    Ok(y)
 }
 
 /// A given argument's storage, its value or shape recorded in `env`.
@@ -235,8 +250,8 @@ pub(super) fn given_place<'a>(
             let mut slot = Slot::zeroed(elem.size());
             let b = slot.bytes_mut();
             if elem == Elem::C32 {
-                b[..4].copy_from_slice(&(*re as f32).to_le_bytes());
-                b[4..8].copy_from_slice(&(*im as f32).to_le_bytes());
+                b[..4].copy_from_slice(&single(routine, a, *re)?.to_le_bytes());
+                b[4..8].copy_from_slice(&single(routine, a, *im)?.to_le_bytes());
             } else {
                 b[..8].copy_from_slice(&re.to_le_bytes());
                 b[8..16].copy_from_slice(&im.to_le_bytes());
