@@ -633,8 +633,9 @@ const INDEX_WORDS: &[&str] = &[
 /// and the condition, in f2py's expression language): ILA?LR reads `A(M,1)` and `A(M,N)`
 /// whenever `M > 0`, also when `N = 0` (before the array); ILA?LC reads `A(1,N)` and `A(M,N)`
 /// whenever `N > 0`, also when `M = 0`; ?LATDF's work arrays are local, of 8 elements;
-/// ?LAQGB's `LDAB` is documented under another name; ?GEQRT3 and ?LAEIN need `N >= 1`
-/// where they document `N >= 0`; ?LABRD reduces `NB <= min(M,N)` rows and columns.
+/// ?LAQGB's `LDAB` is documented under another name; ?GEQRT3, ?LAEIN and the `_RK`
+/// panel factorizations need `N >= 1` where they document `N >= 0`; ?LABRD reduces `NB <=
+/// min(M,N)` rows and columns; ?SYTRI2X loops forever with a block size of 0.
 const UNDOCUMENTED: &[(&str, &str, &str)] = &[
     ("ILA?LR", "N", "m == 0 || n >= 1"),
     ("ILA?LC", "M", "n == 0 || m >= 1"),
@@ -648,6 +649,14 @@ const UNDOCUMENTED: &[(&str, &str, &str)] = &[
     ("?LAEIN", "N", "n >= 1"),
     // The leading rows and columns it reduces: A(I,I) up to I = NB.
     ("?LABRD", "NB", "nb <= min(m, n)"),
+    // Documented N >= 0; they set E(N) (lower) or E(1) (upper) first: E(0) when N = 0.
+    ("?SYTF2_RK", "N", "n >= 1"),
+    ("?HETF2_RK", "N", "n >= 1"),
+    ("?LASYF_RK", "N", "n >= 1"),
+    ("?LAHEF_RK", "N", "n >= 1"),
+    // A block size of 0 never advances its blocked loop.
+    ("?SYTRI2X", "NB", "nb >= 1"),
+    ("?HETRI2X", "NB", "nb >= 1"),
 ];
 
 /// The INTEGER inputs (or in,out scalars) a caller gives that bound nothing the call checks

@@ -476,6 +476,13 @@ fn bad_arguments_are_refused_before_the_call() {
         "srscl: argument sa 1e300 does not fit a single-precision REAL"
     );
     assert_eq!(srscl.fallbacks(), before + 1);
+    // Conditions the documentation leaves out (sig.rs's UNDOCUMENTED): DSYTF2_RK documents
+    // N >= 0, but sets E(N) first, E(0) for N = 0 (a write before E: heap corruption).
+    let empty: [f64; 0] = [];
+    assert_eq!(
+        e("dsytf2_rk", &[Arg::Str("L"), Arg::matrix(&empty, 1, 0)]),
+        "dsytf2_rk: argument n fails check(n>=1)"
+    );
     // An output the allocator refuses (A is LDA x N, LDA chosen by the caller: 16 PB, more
     // than x86-64's address space): an error, not an abort.
     let huge = lib
