@@ -366,6 +366,9 @@ pub(crate) fn call(
             _ => {}
         }
     }
+    // Pivot arrays as the routine will read them, before it runs at all (the workspace
+    // query included): 0-based ones are shifted just before the call.
+    check_pivots(r, sig, &env, &places, abi, zero_based, routine)?;
     // Workspace: query the optimal sizes, then allocate.
     let work: Vec<(&SigArg, &SigArg)> = sig
         .args
@@ -436,11 +439,7 @@ pub(crate) fn call(
             _ => {}
         }
     }
-    // Pivot arrays as the routine reads them (1-based by now).
-    let result = match check_pivots(sig, &env, &places, abi, routine) {
-        Ok(()) => raw_call(r, sig, abi, proto, f, &mut places, &lens, routine),
-        Err(e) => Err(e),
-    };
+    let result = raw_call(r, sig, abi, proto, f, &mut places, &lens, routine);
     for &(a, elem, len) in &pivots {
         match places.get_mut(&a.name) {
             // SAFETY: as above.
@@ -484,12 +483,15 @@ pub(crate) fn call(
     Ok(outs)
 }
 
-/// Checks every [`Check::Pivots`] of `sig` on the array about to be passed.
+/// Checks every [`Check::Pivots`] of `sig` on the array given, as the routine will read it
+/// (0-based pivots plus one).
 fn check_pivots(
+    r: &Routine,
     sig: &Sig,
     env: &CallEnv<'_>,
     places: &ByName<'_, Place<'_>>,
     abi: &Abi,
+    zero_based: bool,
     routine: &str,
 ) -> Result<(), FortranError> {
     for a in &sig.args {
@@ -532,7 +534,8 @@ fn check_pivots(
                 .ok()
                 .and_then(|v| v.as_int())
                 .ok_or_else(|| arg_err(routine, &a.name, "its matrix's order is unknown"))?;
-            crate::fortran::wrap::pivots_ok(&values, 0, order, *rule)
+            let offset = i64::from(shifted(r, a, zero_based));
+            crate::fortran::wrap::pivots_ok(&values, offset, order, *rule)
                 .map_err(|m| arg_err(routine, &a.name, m))?;
         }
     }
