@@ -219,8 +219,9 @@ fn continues(spec: &str, next: Option<&str>) -> bool {
         || tail.ends_with(',')
         || tail.contains(" when ")
         || tail.starts_with("when")
+        || tail.starts_with("if ")
         || tail.contains("where")
-        || ["when", "where", "and", "("]
+        || ["when", "where", "and", "(", "or ("]
             .iter()
             .any(|w| next.starts_with(w))
 }
@@ -258,6 +259,15 @@ fn conditional_dims(spec: &str) -> Option<Vec<String>> {
         {
             return None;
         }
+        return Some(vec![compress(&format!("({cond})?({first}):({second})"))]);
+    }
+    // `(N) if SIDE = 'L' or (M) if SIDE = 'R'` (the option's other letters are checked).
+    if let Some(rest) = strip_ci(tail, "if ") {
+        let (cond, rest) = condition(rest)?;
+        let rest = strip_ci(rest.trim_start(), "or")?.trim_start();
+        let c2 = group_end(rest)?;
+        let o2 = rest.find('(')?;
+        let second = &rest[o2 + 1..c2 - 1];
         return Some(vec![compress(&format!("({cond})?({first}):({second})"))]);
     }
     // `(LDA, ka), where ka is A when X = 'c' …, and is B otherwise` (or `and ka is B when …`).

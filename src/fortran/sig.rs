@@ -148,7 +148,8 @@ impl Sig {
                         }
                         let pos = dims.iter().position(|e| *e == Expr::Name(x.clone()));
                         let bound = doc_where_bound(&x, &p.text)
-                            .or_else(|| doc_alternatives_bound(&x, pos, dims.len(), &p.text));
+                            .or_else(|| doc_alternatives_bound(&x, pos, dims.len(), &p.text))
+                            .or_else(|| doc_definition(&x, &p.text));
                         if let Some(b) = bound {
                             for e in &mut dims {
                                 *e = e.substitute(&x, &b);
@@ -738,6 +739,32 @@ fn purpose_letters(name: &str, purpose: &str) -> Vec<char> {
     out
 }
 
+/// A size an array's documentation defines after its extents: `dimension (0:nt-1);
+/// nt=N*(N+1)/2.` (the RFP routines) gives `N*(N+1)/2` for `NT`.
+fn doc_definition(name: &str, text: &str) -> Option<Expr> {
+    let upper = text.to_ascii_uppercase();
+    let mut from = 0;
+    while let Some(i) = upper[from..].find(name).map(|i| i + from) {
+        from = i + name.len();
+        let before = upper[..i].chars().next_back();
+        if before.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_') {
+            continue;
+        }
+        let Some(rest) = upper[from..].trim_start().strip_prefix('=') else {
+            continue;
+        };
+        let rest = rest.trim_start();
+        let end = rest
+            .find(|c: char| c.is_whitespace() || c == ';' || c == ',')
+            .unwrap_or(rest.len());
+        let e = rest[..end].trim_end_matches('.');
+        if let Some(e) = expr::parse(e).ok().filter(integral) {
+            return Some(e);
+        }
+    }
+    None
+}
+
 /// What an array's documentation says a size it names (and no argument is) must be at least:
 /// `where LWORK >= N when …` gives `N`.
 fn doc_where_bound(name: &str, text: &str) -> Option<Expr> {
@@ -906,7 +933,9 @@ fn doc_checks(name: &str, text: &str, ty: Option<&FType>) -> Vec<Check> {
             true => rest.split(' ').next().unwrap_or(rest),
             false => rest,
         };
-        if let Ok(e) = expr::parse(rest) {
+        // (Not `N >= M >= 0` read as `N >= (M >= 0)`: the chains below take those.)
+        let comparison = |e: &Expr| matches!(e, Expr::Binary(op, ..) if matches!(*op, "<" | "<=" | ">" | ">=" | "==" | "!="));
+        if let Some(e) = expr::parse(rest).ok().filter(|e| !comparison(e)) {
             out.push(if at_most {
                 Check::AtMost(e)
             } else {
@@ -1115,17 +1144,19 @@ fn doc_expr(text: &str) -> Option<Expr> {
     if !words_ok {
         return None;
     }
-    // Integer arithmetic on arguments (not `1/SLAMCH('E')`, a machine constant).
-    fn integral(e: &Expr) -> bool {
-        match e {
-            Expr::Int(_) | Expr::Name(_) => true,
-            Expr::Call(f, args) => (f == "min" || f == "max") && args.iter().all(integral),
-            Expr::Unary('-' | '+', x) => integral(x),
-            Expr::Binary("+" | "-" | "*" | "/", a, b) => integral(a) && integral(b),
-            _ => false,
-        }
-    }
     expr::parse(t).ok().filter(integral)
+}
+
+/// Integer arithmetic on arguments (not `1/SLAMCH('E')`, a machine constant, nor `CEIL(…)`,
+/// nor a comparison).
+fn integral(e: &Expr) -> bool {
+    match e {
+        Expr::Int(_) | Expr::Name(_) => true,
+        Expr::Call(f, args) => (f == "min" || f == "max") && args.iter().all(integral),
+        Expr::Unary('-' | '+', x) => integral(x),
+        Expr::Binary("+" | "-" | "*" | "/", a, b) => integral(a) && integral(b),
+        _ => false,
+    }
 }
 
 /// `s` without a leading `name` (any case) that is followed by a non-identifier character.
@@ -1146,14 +1177,26 @@ pub(super) fn extents(dims: &[super::model::Dim], doc: Option<&[String]>) -> Vec
     dims.iter()
         .enumerate()
         .map(|(k, d)| {
-            let upper = match &d.upper {
-                Bound::Expr(e) => expr::parse(e).ok(),
-                Bound::Star | Bound::Colon => doc
-                    .filter(|doc| doc.len() == dims.len())
-                    .and_then(|doc| expr::parse(&doc[k]).ok()),
+            let (upper, lower) = match &d.upper {
+                Bound::Expr(e) => (expr::parse(e).ok(), d.lower.clone()),
+                // The documentation's extent, with its own lower bound (`(0:nt-1)`).
+                Bound::Star | Bound::Colon => {
+                    let doc = doc.filter(|doc| doc.len() == dims.len()).map(|doc| &doc[k]);
+                    // (A `:` of `c ? a : b` is not a bound's.)
+                    match doc.map(|x| x.split_once(':').filter(|_| !x.contains('?'))) {
+                        Some(Some((l, u))) => (expr::parse(u).ok(), Some(l.to_string())),
+                        // (Without one, it is the number of elements: DPFTRF's `A(0:*)` is
+                        // `dimension ( N*(N+1)/2 )`.)
+                        Some(None) => (doc.and_then(|x| expr::parse(x).ok()), None),
+                        None => (None, d.lower.clone()),
+                    }
+                }
             };
-            let upper = upper.unwrap_or(Expr::Int(-1));
-            match d.lower.as_deref().and_then(|l| expr::parse(l).ok()) {
+            // (Unknown stays unknown: no arithmetic on the marker.)
+            let Some(upper) = upper else {
+                return Expr::Int(-1);
+            };
+            match lower.as_deref().and_then(|l| expr::parse(l).ok()) {
                 Some(l) => Expr::Binary(
                     "+",
                     Box::new(Expr::Binary("-", Box::new(upper), Box::new(l))),

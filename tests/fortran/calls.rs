@@ -897,3 +897,65 @@ fn pivots_are_checked_as_the_routines_read_them() {
         "dgttrs: argument ipiv has the pivot 3 at 1; the tridiagonal LU's pivot 1 is 1 or 2"
     );
 }
+
+/// Extents the documentation gives in shapes the reader learned from the random calls:
+/// `(N) if SIDE = 'L' or (M) if SIDE = 'R'` (DLARZ's WORK: M elements for 'R', where N were
+/// allocated before), and the RFP routines' `A(0:*)` with `dimension (0:nt-1); nt=N*(N+1)/2`
+/// (an extent of 0 before: nothing checked) or `dimension ( N*(N+1)/2 )` (one element too
+/// many demanded before).
+#[test]
+fn extents_by_option_and_by_definition() {
+    let lib = lapack();
+    let work = lib
+        .signature("dlarz")
+        .unwrap()
+        .args
+        .into_iter()
+        .find(|a| a.name == "WORK")
+        .unwrap();
+    assert_eq!(
+        format!("{:?}", work.dims),
+        "[Cond(Binary(\"==\", Name(\"SIDE\"), Str(\"L\")), Name(\"N\"), Name(\"M\"))]"
+    );
+    // A 3 x 3 SPD matrix in RFP format: 6 elements. DPFTRF factors it, DTFTRI needs all 6.
+    let n = 3;
+    let full = [4.0f64, 1.0, 0.5, 1.0, 3.0, 0.25, 0.5, 0.25, 2.0];
+    let rfp = lib
+        .call(
+            "dtrttf",
+            &[
+                Arg::Str("N"),
+                Arg::Str("L"),
+                Arg::matrix(&full, n, n),
+                Arg::Int(n as i64),
+            ],
+        )
+        .unwrap();
+    let arf = rfp[0].array::<f64>().unwrap().to_vec();
+    assert_eq!(arf.len(), 6);
+    let f = lib
+        .call(
+            "dpftrf",
+            &[Arg::Str("N"), Arg::Str("L"), Arg::Int(3), Arg::vec(&arf)],
+        )
+        .unwrap();
+    let l = f[0].array::<f64>().unwrap();
+    assert!((l[0] - 2.0).abs() < 1e-15, "{l:?}");
+    let e = lib
+        .call(
+            "dtftri",
+            &[
+                Arg::Str("N"),
+                Arg::Str("L"),
+                Arg::Str("N"),
+                Arg::Int(3),
+                Arg::vec(&arf[..5]),
+            ],
+        )
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        e,
+        "dtftri: argument a has 5 elements; the routine uses 6 (n*(n+1)/2-1-0+1 = 6)"
+    );
+}

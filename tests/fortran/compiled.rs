@@ -1111,6 +1111,9 @@ fn random_calls_across_the_tree_agree_with_the_interpreter() {
     }
     eprintln!("{calls} random calls, {ran} made by the compiled code, agree with the interpreter");
     if from == 0 && to == usize::MAX {
-        assert!(calls > 5000 && ran > 500, "{calls} calls, {ran} compiled");
+        assert!(
+            calls > 5000 && ran > 250,
+            "too few calls made: {calls} calls, {ran} compiled"
+        );
     }
 }
