@@ -204,11 +204,19 @@ impl Sig {
             } else {
                 continue;
             };
-            if a.dims.len() != 1
-                || !incs.contains(&inc)
-                || a.dims[0] == Expr::Int(-1)
-                || a.dims[0].names().contains(&inc)
-            {
+            if a.dims.len() != 1 || !incs.contains(&inc) || a.dims[0] == Expr::Int(-1) {
+                continue;
+            }
+            // Strided with another vector's increment (SDSDOT documents SY with INCX): its
+            // own.
+            let other = a.dims[0]
+                .names()
+                .into_iter()
+                .find(|x| *x != inc && incs.contains(x));
+            if let Some(other) = other {
+                a.dims[0] = a.dims[0].substitute(&other, &Expr::Name(inc.clone()));
+            }
+            if a.dims[0].names().contains(&inc) {
                 continue;
             }
             let n = a.dims[0].clone();
@@ -634,7 +642,7 @@ const INDEX_WORDS: &[&str] = &[
 /// and the condition, in f2py's expression language): ILA?LR reads `A(M,1)` and `A(M,N)`
 /// whenever `M > 0`, also when `N = 0` (before the array); ILA?LC reads `A(1,N)` and `A(M,N)`
 /// whenever `N > 0`, also when `M = 0`; ?LATDF's work arrays are local, of 8 elements;
-/// ?LAQGB's `LDAB` is documented under another name; ?GEQRT3, ?LAEIN and the `_RK`
+/// ?LAQGB's `LDAB` is documented under another name; ?GEQRT3 (?GELQT3: `M`), ?LAEIN and the `_RK`
 /// panel factorizations need `N >= 1` where they document `N >= 0`; ?LABRD reduces `NB <=
 /// min(M,N)` rows and columns; ?SYTRI2X loops forever with a block size of 0.
 const UNDOCUMENTED: &[(&str, &str, &str)] = &[
@@ -646,6 +654,7 @@ const UNDOCUMENTED: &[(&str, &str, &str)] = &[
     ("?LAQGB", "LDAB", "ldab >= kl + ku + 1"),
     // Documented N >= 0; N = 0 recurses forever (N1 = N/2 = 0): a stack overflow.
     ("?GEQRT3", "N", "n >= 1"),
+    ("?GELQT3", "M", "m >= 1"),
     // Documented N >= 0; with N = 0 it scales by V(I?AMAX(0,…)), V(0).
     ("?LAEIN", "N", "n >= 1"),
     // The leading rows and columns it reduces: A(I,I) up to I = NB.
@@ -946,6 +955,10 @@ fn doc_checks(name: &str, text: &str, ty: Option<&FType>) -> Vec<Check> {
     if matches!(ty, Some(FType::Integer { .. })) {
         for clause in flat.split(['.', ';']) {
             let lower = clause.to_ascii_lowercase();
+            if let Some(c) = conditional_ranges(name, clause) {
+                out.push(c);
+                continue;
+            }
             if lower.contains("if ") || lower.contains("when ") || lower.contains("otherwise") {
                 continue;
             }
@@ -1090,6 +1103,60 @@ fn range_checks(name: &str, clause: &str) -> Vec<Check> {
         }
     }
     out
+}
+
+/// Ranges that hold under an option, the whole clause made of them: xLARZ's `L` documented
+/// as `If SIDE = 'L', M >= L >= 0, if SIDE = 'R', N >= L >= 0` is the [`Check::Expr`]
+/// `(SIDE != 'L' || M >= L && L >= 0) && (SIDE != 'R' || …)`.
+fn conditional_ranges(name: &str, clause: &str) -> Option<Check> {
+    // The structure read in upper case, the ranges from the text as written (byte offsets
+    // agree: ASCII case changes no length).
+    let orig = clause.trim();
+    let upper = orig.to_ascii_uppercase();
+    let var = || Box::new(Expr::Name(name.to_ascii_uppercase()));
+    let mut parts = Vec::new();
+    let mut at = 0;
+    while at < upper.len() {
+        let r = upper[at..].strip_prefix("IF ")?;
+        let start = upper.len() - r.len();
+        // `X = 'c',` then the ranges up to the next `, if` or the end.
+        let (x, _) = r.split_once('=')?;
+        let x = x.trim();
+        if x.is_empty() || !x.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            return None;
+        }
+        let eq = start + r.find('=')? + 1;
+        let r = upper[eq..].trim_start().strip_prefix('\'')?;
+        let (letter, r) = r.split_once('\'')?;
+        let r = r.trim_start().strip_prefix(',')?;
+        let from = upper.len() - r.len();
+        let to = r.find(", IF ").map_or(upper.len(), |i| from + i);
+        let checks = range_checks(name, &orig[from..to]);
+        if checks.is_empty() || letter.chars().count() != 1 {
+            return None;
+        }
+        let holds = checks
+            .into_iter()
+            .map(|c| match c {
+                Check::AtLeast(e) => Some(Expr::Binary(">=", var(), Box::new(e))),
+                Check::AtMost(e) => Some(Expr::Binary("<=", var(), Box::new(e))),
+                _ => None,
+            })
+            .collect::<Option<Vec<_>>>()?
+            .into_iter()
+            .reduce(|a, b| Expr::Binary("&&", Box::new(a), Box::new(b)))?;
+        let off = Expr::Binary(
+            "!=",
+            Box::new(Expr::Name(x.to_string())),
+            Box::new(Expr::Str(letter.to_string())),
+        );
+        parts.push(Expr::Binary("||", Box::new(off), Box::new(holds)));
+        at = if to < upper.len() { to + 2 } else { to };
+    }
+    parts
+        .into_iter()
+        .reduce(|a, b| Expr::Binary("&&", Box::new(a), Box::new(b)))
+        .map(Check::Expr)
 }
 
 /// `e + d`: a strict bound of an integer as an inclusive one.
@@ -1277,6 +1344,13 @@ mod tests {
         );
         assert!(checks("NB", "For optimum performance LWORK >= N*NB.").is_empty());
         assert!(checks("I1", "Index of the first row to swap").is_empty());
+        assert_eq!(
+            checks(
+                "L",
+                "The number of entries. If SIDE = 'L', M >= L >= 0, if SIDE = 'R', N >= L >= 0."
+            ),
+            ["(side!='L'||l<=m&&l>=0)&&(side!='R'||l<=n&&l>=0)"]
+        );
         assert_eq!(
             checks("NA", "The size of the matrix A.  It may (only) be 1 or 2."),
             ["na==1||na==2"]

@@ -881,6 +881,70 @@ enum Rand {
     Array(Buf, Shape, bool),
 }
 
+/// A consistent argument of the random calls: integers `n` (1 for increments), arrays of
+/// `(n + 2)²` elements shaped `n × n` with room to spare, a documented option letter.
+fn consistent_arg(
+    a: &jitffi::fortran::SigArg,
+    n: usize,
+    next: &mut impl FnMut(u64) -> u64,
+) -> Rand {
+    use jitffi::fortran::{ArgRole, Check, FType};
+    if matches!(a.role, ArgRole::Optional(_)) {
+        return Rand::Scalar(Arg::Default);
+    }
+    if a.dims.is_empty() {
+        let v = match &a.ty {
+            Some(FType::Character { .. }) => {
+                let letters: Vec<char> = a
+                    .checks
+                    .iter()
+                    .find_map(|c| match c {
+                        Check::OneOf(l) => Some(l.clone()),
+                        _ => None,
+                    })
+                    .unwrap_or_else(|| vec!['N']);
+                let c = letters[next(letters.len() as u64) as usize];
+                Arg::Str(Box::leak(c.to_string().into_boxed_str()))
+            }
+            Some(FType::Real { .. }) => Arg::Real([0.5, 1.0, -2.5][next(3) as usize]),
+            Some(FType::Complex { .. }) => Arg::Complex(1.0, -0.5),
+            Some(FType::Logical { .. }) => Arg::Logical(next(2) == 0),
+            _ if a.name.starts_with("INC") => Arg::Int(1),
+            _ => Arg::Int(n as i64),
+        };
+        return Rand::Scalar(v);
+    }
+    let len = (n + 2) * (n + 2);
+    let fill = |k: usize| ((k * 7 + 3) % 11) as f64 / 4.0 - 1.0;
+    let buf = match &a.ty {
+        Some(FType::Real { kind: Some(8) }) => Buf::F64((0..len).map(fill).collect()),
+        Some(FType::Real { .. }) => Buf::F32((0..len).map(|k| fill(k) as f32).collect()),
+        Some(FType::Complex { kind: Some(8) }) => Buf::C64(
+            (0..len)
+                .map(|k| Complex64 {
+                    re: fill(k),
+                    im: fill(k + 1),
+                })
+                .collect(),
+        ),
+        Some(FType::Complex { .. }) => Buf::C32(
+            (0..len)
+                .map(|k| jitffi::fortran::Complex32 {
+                    re: fill(k) as f32,
+                    im: fill(k + 1) as f32,
+                })
+                .collect(),
+        ),
+        // Indices 1..=n (valid pivots of the LU families).
+        Some(FType::Integer { .. } | FType::Logical { .. }) => {
+            Buf::I32((0..len).map(|k| (k % n) as i32 + 1).collect())
+        }
+        _ => return Rand::Scalar(Arg::Int(1)),
+    };
+    let shape = (a.dims.len() == 2).then_some((n, n));
+    Rand::Array(buf, shape, false)
+}
+
 /// Random arguments, mostly wrong (negative or huge integers, short arrays, bad letters,
 /// empty strings, a value of another kind, arguments left out), for every compiled routine of
 /// the tree: the compiled code must hand every call it cannot make exactly as the interpreter
@@ -950,12 +1014,21 @@ fn random_calls_across_the_tree_agree_with_the_interpreter() {
         for _ in 0..rounds {
             let mut rand: Vec<Rand> = Vec::new();
             let given: Vec<_> = sig.given().collect();
-            let count = if next(10) == 0 {
+            // Half the calls are consistent, so that they pass the checks and reach the
+            // routine: one order n for every size, square arrays of n × n (more than any
+            // extent of n needs), extents left to the shapes, documented letters.
+            let consistent = next(2) == 0;
+            let n = 1 + next(4) as usize;
+            let count = if !consistent && next(10) == 0 {
                 next(given.len() as u64 + 2) as usize
             } else {
                 given.len()
             };
             for a in given.iter().take(count) {
+                if consistent {
+                    rand.push(consistent_arg(a, n, &mut next));
+                    continue;
+                }
                 if matches!(a.role, ArgRole::Optional(_)) && next(2) == 0 {
                     rand.push(Rand::Scalar(Arg::Default));
                     continue;

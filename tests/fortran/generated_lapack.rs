@@ -16234,6 +16234,19 @@ impl Library {
         )?;
         wrap::at_least(R, "ldu", i64::from(ldu_c), 1_i64, "1")?;
         wrap::at_least(R, "ldvt", i64::from(ldvt_c), 1_i64, "1")?;
+        wrap::check(
+            R,
+            "ldvt",
+            (!(jobvt_c).eq_ignore_ascii_case(&b'A')) || ((i64::from(ldvt_c)) >= (i64::from(n_c))),
+            "jobvt!='A'||ldvt>=n",
+        )?;
+        wrap::check(
+            R,
+            "ldvt",
+            (!(jobvt_c).eq_ignore_ascii_case(&b'S'))
+                || ((i64::from(ldvt_c)) >= ((i64::from(m_c)).min(i64::from(n_c)))),
+            "jobvt!='S'||ldvt>=min(m,n)",
+        )?;
         wrap::need(
             R,
             "a",
@@ -16426,6 +16439,19 @@ impl Library {
         )?;
         wrap::at_least(R, "ldu", i64::from(ldu_c), 1_i64, "1")?;
         wrap::at_least(R, "ldvt", i64::from(ldvt_c), 1_i64, "1")?;
+        wrap::check(
+            R,
+            "ldvt",
+            (!(jobvt_c).eq_ignore_ascii_case(&b'A')) || ((i64::from(ldvt_c)) >= (i64::from(n_c))),
+            "jobvt!='A'||ldvt>=n",
+        )?;
+        wrap::check(
+            R,
+            "ldvt",
+            (!(jobvt_c).eq_ignore_ascii_case(&b'S'))
+                || ((i64::from(ldvt_c)) >= ((i64::from(m_c)).min(i64::from(n_c)))),
+            "jobvt!='S'||ldvt>=min(m,n)",
+        )?;
         wrap::need(
             R,
             "a",
@@ -16618,6 +16644,19 @@ impl Library {
         )?;
         wrap::at_least(R, "ldu", i64::from(ldu_c), 1_i64, "1")?;
         wrap::at_least(R, "ldvt", i64::from(ldvt_c), 1_i64, "1")?;
+        wrap::check(
+            R,
+            "ldvt",
+            (!(jobvt_c).eq_ignore_ascii_case(&b'A')) || ((i64::from(ldvt_c)) >= (i64::from(n_c))),
+            "jobvt!='A'||ldvt>=n",
+        )?;
+        wrap::check(
+            R,
+            "ldvt",
+            (!(jobvt_c).eq_ignore_ascii_case(&b'S'))
+                || ((i64::from(ldvt_c)) >= ((i64::from(m_c)).min(i64::from(n_c)))),
+            "jobvt!='S'||ldvt>=min(m,n)",
+        )?;
         wrap::need(
             R,
             "a",
@@ -16814,6 +16853,19 @@ impl Library {
         )?;
         wrap::at_least(R, "ldu", i64::from(ldu_c), 1_i64, "1")?;
         wrap::at_least(R, "ldvt", i64::from(ldvt_c), 1_i64, "1")?;
+        wrap::check(
+            R,
+            "ldvt",
+            (!(jobvt_c).eq_ignore_ascii_case(&b'A')) || ((i64::from(ldvt_c)) >= (i64::from(n_c))),
+            "jobvt!='A'||ldvt>=n",
+        )?;
+        wrap::check(
+            R,
+            "ldvt",
+            (!(jobvt_c).eq_ignore_ascii_case(&b'S'))
+                || ((i64::from(ldvt_c)) >= ((i64::from(m_c)).min(i64::from(n_c)))),
+            "jobvt!='S'||ldvt>=min(m,n)",
+        )?;
         wrap::need(
             R,
             "a",
@@ -16980,6 +17032,18 @@ impl Library {
         )?;
         wrap::at_least(R, "ldvl", i64::from(ldvl_c), 1_i64, "1")?;
         wrap::at_least(R, "ldvr", i64::from(ldvr_c), 1_i64, "1")?;
+        wrap::check(
+            R,
+            "ldvl",
+            (!(jobvl_c).eq_ignore_ascii_case(&b'V')) || ((i64::from(ldvl_c)) >= (i64::from(n_c))),
+            "jobvl!='V'||ldvl>=n",
+        )?;
+        wrap::check(
+            R,
+            "ldvr",
+            (!(jobvr_c).eq_ignore_ascii_case(&b'V')) || ((i64::from(ldvr_c)) >= (i64::from(n_c))),
+            "jobvr!='V'||ldvr>=n",
+        )?;
         wrap::need(
             R,
             "a",
@@ -17141,6 +17205,18 @@ impl Library {
         )?;
         wrap::at_least(R, "ldvl", i64::from(ldvl_c), 1_i64, "1")?;
         wrap::at_least(R, "ldvr", i64::from(ldvr_c), 1_i64, "1")?;
+        wrap::check(
+            R,
+            "ldvl",
+            (!(jobvl_c).eq_ignore_ascii_case(&b'V')) || ((i64::from(ldvl_c)) >= (i64::from(n_c))),
+            "jobvl!='V'||ldvl>=n",
+        )?;
+        wrap::check(
+            R,
+            "ldvr",
+            (!(jobvr_c).eq_ignore_ascii_case(&b'V')) || ((i64::from(ldvr_c)) >= (i64::from(n_c))),
+            "jobvr!='V'||ldvr>=n",
+        )?;
         wrap::need(
             R,
             "a",
@@ -17302,6 +17378,18 @@ impl Library {
         )?;
         wrap::at_least(R, "ldvl", i64::from(ldvl_c), 1_i64, "1")?;
         wrap::at_least(R, "ldvr", i64::from(ldvr_c), 1_i64, "1")?;
+        wrap::check(
+            R,
+            "ldvl",
+            (!(jobvl_c).eq_ignore_ascii_case(&b'V')) || ((i64::from(ldvl_c)) >= (i64::from(n_c))),
+            "jobvl!='V'||ldvl>=n",
+        )?;
+        wrap::check(
+            R,
+            "ldvr",
+            (!(jobvr_c).eq_ignore_ascii_case(&b'V')) || ((i64::from(ldvr_c)) >= (i64::from(n_c))),
+            "jobvr!='V'||ldvr>=n",
+        )?;
         wrap::need(
             R,
             "a",
@@ -17463,6 +17551,18 @@ impl Library {
         )?;
         wrap::at_least(R, "ldvl", i64::from(ldvl_c), 1_i64, "1")?;
         wrap::at_least(R, "ldvr", i64::from(ldvr_c), 1_i64, "1")?;
+        wrap::check(
+            R,
+            "ldvl",
+            (!(jobvl_c).eq_ignore_ascii_case(&b'V')) || ((i64::from(ldvl_c)) >= (i64::from(n_c))),
+            "jobvl!='V'||ldvl>=n",
+        )?;
+        wrap::check(
+            R,
+            "ldvr",
+            (!(jobvr_c).eq_ignore_ascii_case(&b'V')) || ((i64::from(ldvr_c)) >= (i64::from(n_c))),
+            "jobvr!='V'||ldvr>=n",
+        )?;
         wrap::need(
             R,
             "a",
@@ -17639,6 +17739,12 @@ impl Library {
             "max(1,n)",
         )?;
         wrap::at_least(R, "ldvs", i64::from(ldvs_c), 1_i64, "1")?;
+        wrap::check(
+            R,
+            "ldvs",
+            (!(jobvs_c).eq_ignore_ascii_case(&b'V')) || ((i64::from(ldvs_c)) >= (i64::from(n_c))),
+            "jobvs!='V'||ldvs>=n",
+        )?;
         wrap::need(
             R,
             "a",
@@ -17818,6 +17924,12 @@ impl Library {
             "max(1,n)",
         )?;
         wrap::at_least(R, "ldvs", i64::from(ldvs_c), 1_i64, "1")?;
+        wrap::check(
+            R,
+            "ldvs",
+            (!(jobvs_c).eq_ignore_ascii_case(&b'V')) || ((i64::from(ldvs_c)) >= (i64::from(n_c))),
+            "jobvs!='V'||ldvs>=n",
+        )?;
         wrap::need(
             R,
             "a",
@@ -17983,6 +18095,12 @@ impl Library {
             "max(1,n)",
         )?;
         wrap::at_least(R, "ldvs", i64::from(ldvs_c), 1_i64, "1")?;
+        wrap::check(
+            R,
+            "ldvs",
+            (!(jobvs_c).eq_ignore_ascii_case(&b'V')) || ((i64::from(ldvs_c)) >= (i64::from(n_c))),
+            "jobvs!='V'||ldvs>=n",
+        )?;
         wrap::need(
             R,
             "a",
@@ -18148,6 +18266,12 @@ impl Library {
             "max(1,n)",
         )?;
         wrap::at_least(R, "ldvs", i64::from(ldvs_c), 1_i64, "1")?;
+        wrap::check(
+            R,
+            "ldvs",
+            (!(jobvs_c).eq_ignore_ascii_case(&b'V')) || ((i64::from(ldvs_c)) >= (i64::from(n_c))),
+            "jobvs!='V'||ldvs>=n",
+        )?;
         wrap::need(
             R,
             "a",

@@ -36,33 +36,32 @@ fn an_illegal_argument_is_an_error_and_the_process_survives() {
     }
     assert_eq!(last_xerbla(), None, "taken");
 
-    // Through Library::call: DGEES documents "LDVS >= 1; if JOBVS = 'V', LDVS >= N", of
-    // which only the unconditional part is checked before the call; LAPACK finds the rest.
-    let select = lib
-        .ffi()
-        .callback_typed(
-            "int32_t (*)(const double *, const double *)",
-            |_: *const f64, _: *const f64| 0,
-        )
-        .unwrap();
-    let a = [1.0f64, 0.0, 0.0, 1.0];
+    // Through Library::call: DSYEVX documents "1 <= IL <= IU <= N, if N > 0; IL = 1 and
+    // IU = 0 if N = 0" under RANGE = 'I', which the checks before the call do not read;
+    // LAPACK finds it.
+    let a = [2.0f64, 1.0, 1.0, 3.0];
     let e = lib
-        .call(
-            "dgees",
+        .call_named(
+            "dsyevx",
             &[
-                Arg::Str("V"),
-                Arg::Str("N"),
-                Arg::Callback(&select),
-                Arg::matrix(&a, 2, 2),
-                Arg::Int(1),
+                ("jobz", Arg::Str("N")),
+                ("range", Arg::Str("I")),
+                ("uplo", Arg::Str("U")),
+                ("a", Arg::matrix(&a, 2, 2)),
+                ("vl", Arg::Real(0.0)),
+                ("vu", Arg::Real(1.0)),
+                ("il", Arg::Int(0)),
+                ("iu", Arg::Int(1)),
+                ("abstol", Arg::Real(0.0)),
+                ("ldz", Arg::Int(1)),
             ],
         )
         .unwrap_err();
     assert_eq!(
         e.to_string(),
-        "dgees: argument ldvs has an illegal value (INFO = -11)"
+        "dsyevx: argument il has an illegal value (INFO = -9)"
     );
-    assert_eq!(last_xerbla(), Some(("DGEES".to_string(), 11)));
+    assert_eq!(last_xerbla(), Some(("DSYEVX".to_string(), 9)));
 }
 
 /// XERBLA called directly through `Library::call` (it is a routine of the tree like any

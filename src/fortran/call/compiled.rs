@@ -1115,6 +1115,12 @@ impl<'a, 'b> Compiler<'a, 'b> {
         for a in &sig.args {
             for c in &a.checks {
                 if let Check::Expr(e) = c {
+                    // A condition naming something not known here is not checked, as the
+                    // interpreter does not check it; and it is left before any of its IR is
+                    // emitted (an `||` half built would leave a block open).
+                    if !self.ready(e) {
+                        continue;
+                    }
                     match self.expr(e) {
                         Ok(v) => {
                             let bad = self.b.ins().icmp_imm_s(IntCC::Equal, v, 0);

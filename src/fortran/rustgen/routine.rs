@@ -649,12 +649,16 @@ pub(super) fn wrapper(r: &Routine, abi: &Abi) -> Result<Wrapper, String> {
             }
         }
     }
-    // A `.pyf`'s conditions.
+    // A `.pyf`'s conditions, and the documentation's conditional ones (those naming what
+    // is known only later, a queried LWORK, are not checked, as at run time).
     for (i, a) in sig.args.iter().enumerate() {
         for c in &a.checks {
             let Check::Expr(e) = c else { continue };
-            let cond = gexpr::cond(e, &before)
-                .map_err(|x| format!("check({}) of {}: {x}", show(e), a.name))?;
+            let cond = match gexpr::cond(e, &before) {
+                Ok(c) => c,
+                Err(_) if r.pyf.is_none() => continue,
+                Err(x) => return Err(format!("check({}) of {}: {x}", show(e), a.name)),
+            };
             let _ = writeln!(w, "wrap::check(R, {:?}, {cond}, {:?})?;", names[i], show(e));
         }
     }
