@@ -644,7 +644,8 @@ const INDEX_WORDS: &[&str] = &[
 /// whenever `N > 0`, also when `M = 0`; ?LATDF's work arrays are local, of 8 elements;
 /// ?LAQGB's `LDAB` is documented under another name; ?GEQRT3 (?GELQT3: `M`), ?LAEIN and the `_RK`
 /// panel factorizations need `N >= 1` where they document `N >= 0`; ?LABRD reduces `NB <=
-/// min(M,N)` rows and columns; ?SYTRI2X loops forever with a block size of 0.
+/// min(M,N)` rows and columns; ?SYTRI2X loops forever with a block size of 0; ?TGSJA writes
+/// `ALPHA(K+1:K+L)` of N elements.
 const UNDOCUMENTED: &[(&str, &str, &str)] = &[
     ("ILA?LR", "N", "m == 0 || n >= 1"),
     ("ILA?LC", "M", "n == 0 || m >= 1"),
@@ -664,6 +665,8 @@ const UNDOCUMENTED: &[(&str, &str, &str)] = &[
     ("?HETF2_RK", "N", "n >= 1"),
     ("?LASYF_RK", "N", "n >= 1"),
     ("?LAHEF_RK", "N", "n >= 1"),
+    // The subblocks it writes: ALPHA(K+1:K+L) and BETA(K+1:K+L), of N elements.
+    ("?TGSJA", "L", "k >= 0 && l >= 0 && k + l <= n"),
     // A block size of 0 never advances its blocked loop.
     ("?SYTRI2X", "NB", "nb >= 1"),
     ("?HETRI2X", "NB", "nb >= 1"),
