@@ -881,6 +881,37 @@ enum Rand {
     Array(Buf, Shape, bool),
 }
 
+/// `len` elements of an array of type `ty` for the random calls (integers `1..=top`), or
+/// `None` for a type they do not make.
+fn filled(ty: Option<&jitffi::fortran::FType>, len: usize, top: usize) -> Option<Buf> {
+    use jitffi::fortran::FType;
+    let fill = |k: usize| ((k * 7 + 3) % 11) as f64 / 4.0 - 1.0;
+    Some(match ty? {
+        FType::Real { kind: Some(8) } => Buf::F64((0..len).map(fill).collect()),
+        FType::Real { .. } => Buf::F32((0..len).map(|k| fill(k) as f32).collect()),
+        FType::Complex { kind: Some(8) } => Buf::C64(
+            (0..len)
+                .map(|k| Complex64 {
+                    re: fill(k),
+                    im: fill(k + 1),
+                })
+                .collect(),
+        ),
+        FType::Complex { .. } => Buf::C32(
+            (0..len)
+                .map(|k| jitffi::fortran::Complex32 {
+                    re: fill(k) as f32,
+                    im: fill(k + 1) as f32,
+                })
+                .collect(),
+        ),
+        FType::Integer { .. } | FType::Logical { .. } => {
+            Buf::I32((0..len).map(|k| (k % top) as i32 + 1).collect())
+        }
+        _ => return None,
+    })
+}
+
 /// A consistent argument of the random calls: integers `n` (1 for increments), arrays of
 /// `(n + 2)²` elements shaped `n × n` with room to spare, a documented option letter.
 fn consistent_arg(
@@ -914,32 +945,9 @@ fn consistent_arg(
         };
         return Rand::Scalar(v);
     }
-    let len = (n + 2) * (n + 2);
-    let fill = |k: usize| ((k * 7 + 3) % 11) as f64 / 4.0 - 1.0;
-    let buf = match &a.ty {
-        Some(FType::Real { kind: Some(8) }) => Buf::F64((0..len).map(fill).collect()),
-        Some(FType::Real { .. }) => Buf::F32((0..len).map(|k| fill(k) as f32).collect()),
-        Some(FType::Complex { kind: Some(8) }) => Buf::C64(
-            (0..len)
-                .map(|k| Complex64 {
-                    re: fill(k),
-                    im: fill(k + 1),
-                })
-                .collect(),
-        ),
-        Some(FType::Complex { .. }) => Buf::C32(
-            (0..len)
-                .map(|k| jitffi::fortran::Complex32 {
-                    re: fill(k) as f32,
-                    im: fill(k + 1) as f32,
-                })
-                .collect(),
-        ),
-        // Indices 1..=n (valid pivots of the LU families).
-        Some(FType::Integer { .. } | FType::Logical { .. }) => {
-            Buf::I32((0..len).map(|k| (k % n) as i32 + 1).collect())
-        }
-        _ => return Rand::Scalar(Arg::Int(1)),
+    // (Integers 1..=n: valid pivots of the LU families.)
+    let Some(buf) = filled(a.ty.as_ref(), (n + 2) * (n + 2), n) else {
+        return Rand::Scalar(Arg::Int(1));
     };
     let shape = (a.dims.len() == 2).then_some((n, n));
     Rand::Array(buf, shape, false)
@@ -1072,35 +1080,9 @@ fn random_calls_across_the_tree_agree_with_the_interpreter() {
                 let (rows, cols) = (next(4) as usize, next(4) as usize);
                 let shape = (a.dims.len() == 2 && next(4) != 0).then_some((rows, cols));
                 let len = shape.map_or(next(7) as usize, |(r, c)| r * c + next(2) as usize);
-                let fill = |k: usize| ((k * 7 + 3) % 11) as f64 / 4.0 - 1.0;
-                let buf = match &a.ty {
-                    Some(FType::Real { kind: Some(8) }) => Buf::F64((0..len).map(fill).collect()),
-                    Some(FType::Real { .. }) => {
-                        Buf::F32((0..len).map(|k| fill(k) as f32).collect())
-                    }
-                    Some(FType::Complex { kind: Some(8) }) => Buf::C64(
-                        (0..len)
-                            .map(|k| Complex64 {
-                                re: fill(k),
-                                im: fill(k + 1),
-                            })
-                            .collect(),
-                    ),
-                    Some(FType::Complex { .. }) => Buf::C32(
-                        (0..len)
-                            .map(|k| jitffi::fortran::Complex32 {
-                                re: fill(k) as f32,
-                                im: fill(k + 1) as f32,
-                            })
-                            .collect(),
-                    ),
-                    Some(FType::Integer { .. } | FType::Logical { .. }) => {
-                        Buf::I32((0..len).map(|k| (k % 3) as i32 + 1).collect())
-                    }
-                    _ => {
-                        rand.push(Rand::Scalar(Arg::Int(1)));
-                        continue;
-                    }
+                let Some(buf) = filled(a.ty.as_ref(), len, 3) else {
+                    rand.push(Rand::Scalar(Arg::Int(1)));
+                    continue;
                 };
                 rand.push(Rand::Array(
                     buf,
