@@ -924,6 +924,8 @@ fn doc_checks(name: &str, text: &str, ty: Option<&FType>) -> Vec<Check> {
             format!("{name} MUST BE AT LEAST"),
             format!("{name} SHOULD BE AT LEAST"),
             format!("{name} MUST BE LESS THAN OR EQUAL TO"),
+            // DLALN2's `LDA … It must be at least NA.` (its own documentation's subject).
+            "IT MUST BE AT LEAST".to_string(),
         ]
         .into_iter()
         .find_map(|h| upper.find(&h).map(|i| (i, h))) else {
@@ -1375,6 +1377,13 @@ mod tests {
         assert_eq!(
             checks("N", "N must be less than or equal to 128."),
             ["<= 128"]
+        );
+        assert_eq!(
+            checks(
+                "LDA",
+                "The leading dimension of A.  It must be at least NA."
+            ),
+            [">= na"]
         );
     }
 }
