@@ -7,9 +7,13 @@
 //!   per item of the lists it uses (`<prefix>`), all of one length; an inline `<a,b,\0,c>`
 //!   picks the item of the copy (`\N` repeats item N, `\,` is a comma, `\<` a `<`).
 //! - Structure: `python module`, `interface`, their `end`s; `subroutine` and `function`
-//!   blocks, whose argument list must be the Fortran routine's.
+//!   blocks, whose argument list must be the Fortran routine's. A `python module` whose name
+//!   contains `__user__` declares call-back signatures, not routines (f2py's rule): a routine
+//!   that `use`s it gives each `external` dummy of a function's name that signature, and its
+//!   callstatement passes the caller's callback as `cb_NAME_in_MODULE`. An `external` dummy no
+//!   used module declares makes the routine skipped.
 //! - Declarations: a type, then `intent(in|out|inout|in,out|hide|copy|overwrite|cache|c|
-//!   out=NAME)`, `dimension(…)`, `depend(…)`, `check(…)`, `optional`, `external`, and
+//!   out=NAME)` (other intent words are ignored, as f2py ignores them), `dimension(…)`, `depend(…)`, `check(…)`, `optional`, `external`, and
 //!   `:: name = init` (on an array, `optional` and `= init` make no default: the caller gives
 //!   it, where f2py would allocate it). A `dimension(*)` array is passed as given, bounded by
 //!   the file's `check(…)`s as in f2py (the generated method is then `unsafe`). Standalone `check(…) :: name`, `fortranname NAME`, `threadsafe`,
@@ -26,7 +30,7 @@
 use std::collections::HashMap;
 
 use super::expr::{self, Expr};
-use super::model::{FType, Intent, IntentSource, Routine, Skipped};
+use super::model::{FType, Intent, IntentSource, ProcSig, Routine, Skipped};
 use super::parse;
 use super::sig::{ArgRole, Check, Sig, SigArg, extents};
 use super::source::{self, Form, Location, SourceError, Stmt};
@@ -413,7 +417,15 @@ struct Pending {
     fortranname: Option<String>,
     /// The `callstatement` text.
     call: Option<String>,
+    /// The modules of its `use` statements (upper case): where its callbacks' signatures are.
+    uses: Vec<String>,
 }
+
+/// The signatures of call-back functions a `python module NAME__user__routines` block
+/// declares (f2py: a module whose name contains `__user__` describes call-backs, not routines
+/// of the library), by module and function name (upper case). An `Err` says why the
+/// function's signature cannot be a C function pointer type.
+type UserRoutines = HashMap<String, HashMap<String, Result<ProcSig, String>>>;
 
 /// Reads the routines of a `.pyf` text (templates already expanded).
 pub fn read(text: &str, file: &str) -> (Vec<Routine>, Vec<Skipped>) {
@@ -431,6 +443,11 @@ pub fn read(text: &str, file: &str) -> (Vec<Routine>, Vec<Skipped>) {
     // The line of the last callstatement: `;` splits a line into statements, and C code after
     // the call belongs to the callstatement.
     let mut call_line: Option<u32> = None;
+    // The `__user__` module being read, and what those read declare.
+    let mut user_module: Option<String> = None;
+    let mut user = UserRoutines::new();
+    // Per routine read (by its index in `routines`), the modules it uses.
+    let mut uses: Vec<Vec<String>> = Vec::new();
     for st in stmts {
         if let (Some(line), Some(p)) = (call_line, &mut cur)
             && st.loc.line == line
@@ -442,11 +459,15 @@ pub fn read(text: &str, file: &str) -> (Vec<Routine>, Vec<Skipped>) {
         }
         call_line = None;
         let c = parse::compress(&st.text);
-        if c.starts_with("PYTHONMODULE")
-            || c.starts_with("ENDPYTHONMODULE")
-            || c == "INTERFACE"
-            || c.starts_with("ENDINTERFACE")
-        {
+        if let Some(name) = c.strip_prefix("PYTHONMODULE") {
+            user_module = name.contains("__USER__").then(|| name.to_string());
+            continue;
+        }
+        if c.starts_with("ENDPYTHONMODULE") {
+            user_module = None;
+            continue;
+        }
+        if c == "INTERFACE" || c.starts_with("ENDINTERFACE") {
             continue;
         }
         let Some(p) = &mut cur else {
@@ -464,6 +485,10 @@ pub fn read(text: &str, file: &str) -> (Vec<Routine>, Vec<Skipped>) {
             "callstatement" => {
                 p.call = Some(st.text.trim()["callstatement".len()..].trim().to_string());
                 call_line = Some(st.loc.line);
+                continue;
+            }
+            "use" => {
+                p.uses.push(parse::compress(&st.text["use".len()..]));
                 continue;
             }
             "callprotoargument" | "threadsafe" | "usercode" | "pymethoddef" | "note" => {
@@ -508,7 +533,25 @@ pub fn read(text: &str, file: &str) -> (Vec<Routine>, Vec<Skipped>) {
         if is_end_of_procedure(&st.text) {
             p.stmts.push(st);
             let done = cur.take().unwrap_or_default();
-            finish(done, &mut routines, &mut skipped);
+            match &user_module {
+                Some(m) => {
+                    let unit = parse::read_units(&done.stmts, &mut parse::Kinds::default());
+                    let procs = user.entry(m.clone()).or_default();
+                    for r in unit.routines {
+                        procs.insert(r.name.clone(), proc_sig(&r));
+                    }
+                    for s in unit.skipped {
+                        procs.insert(s.name, Err(s.reason));
+                    }
+                }
+                None => {
+                    let first = routines.len();
+                    let used = done.uses.clone();
+                    finish(done, &mut routines, &mut skipped);
+                    uses.resize(first, Vec::new());
+                    uses.resize(routines.len(), used);
+                }
+            }
             continue;
         }
         match declaration(&st.text, p) {
@@ -518,7 +561,92 @@ pub fn read(text: &str, file: &str) -> (Vec<Routine>, Vec<Skipped>) {
             Err(e) => p.refused = Some(e),
         }
     }
-    (routines, skipped)
+    uses.resize(routines.len(), Vec::new());
+    let mut kept = Vec::new();
+    for (mut r, used) in routines.into_iter().zip(uses) {
+        match with_callbacks(&mut r, &used, &user) {
+            Ok(()) => kept.push(r),
+            Err(reason) => skipped.push(Skipped {
+                name: r.name.clone(),
+                loc: r.loc.clone(),
+                reason,
+            }),
+        }
+    }
+    (kept, skipped)
+}
+
+/// A call-back function of a `__user__` module as a dummy procedure's interface: scalars and
+/// arrays by reference, as the C function pointer type passes them.
+fn proc_sig(r: &Routine) -> Result<ProcSig, String> {
+    let mut args = Vec::new();
+    for d in &r.dummies {
+        match &d.ty {
+            Some(FType::Character { .. }) => {
+                return Err(format!(
+                    "its argument {} is CHARACTER (a call-back's hidden lengths are not \
+                     supported)",
+                    d.name.to_ascii_lowercase()
+                ));
+            }
+            _ if d.external.is_some() => {
+                return Err(format!(
+                    "its argument {} is a procedure",
+                    d.name.to_ascii_lowercase()
+                ));
+            }
+            Some(t) => args.push(t.clone()),
+            None => {
+                return Err(format!(
+                    "its argument {} has no type",
+                    d.name.to_ascii_lowercase()
+                ));
+            }
+        }
+    }
+    Ok(ProcSig {
+        result: r.result.clone(),
+        args,
+    })
+}
+
+/// Gives each `external` dummy of `r` the signature of the call-back function of its name in
+/// a module `r` uses, as f2py does; a dummy procedure no used module declares is an error (its
+/// C type would be a guess).
+fn with_callbacks(r: &mut Routine, used: &[String], user: &UserRoutines) -> Result<(), String> {
+    for d in &mut r.dummies {
+        if d.external != Some(None) {
+            continue;
+        }
+        let found = used
+            .iter()
+            .find_map(|m| user.get(m).and_then(|procs| procs.get(&d.name)));
+        let sig = match found {
+            Some(Ok(sig)) => sig.clone(),
+            Some(Err(why)) => {
+                return Err(format!(
+                    "its call-back {}'s signature cannot be passed: {why}",
+                    d.name.to_ascii_lowercase()
+                ));
+            }
+            None => {
+                return Err(format!(
+                    "its call-back {} has no signature (no `use`d `__user__` python module \
+                     declares a function or subroutine {0})",
+                    d.name.to_ascii_lowercase()
+                ));
+            }
+        };
+        d.external = Some(Some(sig.clone()));
+        if let Some(pyf) = &mut r.pyf {
+            for a in &mut pyf.args {
+                if a.name == d.name {
+                    a.callback = Some(Some(sig.clone()));
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// A declaration with its f2py attributes taken out (into `p.attrs`); `None` when there are
@@ -580,7 +708,10 @@ fn declaration(text: &str, p: &mut Pending) -> Result<Option<String>, String> {
                         "cache" => a.cache = true,
                         "copy" | "overwrite" | "c" | "aligned4" | "aligned8" | "aligned16" => {}
                         o if o.starts_with("out=") => a.out = true,
-                        o => return Err(format!("intent({o}) is not supported")),
+                        // f2py keeps only the intents it knows (crackfortran's
+                        // `true_intent_list`): scipy's `intent(F_INT)` on ?trttp's `uplo`
+                        // leaves it an input.
+                        _ => {}
                     }
                 }
                 fortran_intent.clear();
@@ -872,7 +1003,17 @@ fn with_call(r: &mut Routine, sig: Sig, call: &str) -> Result<Sig, String> {
             }
             _ => a,
         };
-        let name = a.strip_prefix('&').unwrap_or(a).trim().to_ascii_uppercase();
+        let mut name = a.strip_prefix('&').unwrap_or(a).trim().to_ascii_uppercase();
+        // f2py's C function of a call-back argument: `cb_NAME_in_MODULE__user__routines`.
+        if let Some(cb) = name
+            .strip_prefix("CB_")
+            .and_then(|x| x.split_once("_IN_"))
+            .map(|(n, _)| n)
+            && let Some(d) = r.dummies.iter().find(|d| d.name == cb)
+            && d.external.is_some()
+        {
+            name = d.name.clone();
+        }
         if let Some(j) = r.dummies.iter().position(|d| d.name == name) {
             if !used[j] {
                 used[j] = true;
@@ -1043,6 +1184,16 @@ fn signature(r: &Routine, attrs: &HashMap<String, Attrs>) -> Result<Sig, String>
             ArgRole::Hidden(a.init.clone().unwrap_or(Expr::Int(0)))
         } else if (a.hide || intent == Intent::Out) && (!dims.is_empty() || a.init.is_none()) {
             ArgRole::Out
+        } else if intent == Intent::Out && !a.optional {
+            // `integer intent(out) :: sdim=0` (scipy's ?gees): an output, not an argument,
+            // whose initial value f2py sets; outputs start at zero here.
+            if a.init != Some(Expr::Int(0)) {
+                return Err(format!(
+                    "the output {} starts at a value other than 0",
+                    d.name.to_ascii_lowercase()
+                ));
+            }
+            ArgRole::Out
         } else if (a.optional || a.init.is_some()) && !dims.is_empty() {
             // f2py allocates an optional array the caller leaves out (zeros, or its `= init`);
             // here the caller gives it: an array is never made from a scalar's default.
@@ -1087,6 +1238,76 @@ fn signature(r: &Routine, attrs: &HashMap<String, Attrs>) -> Result<Sig, String>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn user_modules_declare_call_backs_not_routines() {
+        let text = "\
+python module cb__user__routines
+  interface
+    function sel(x)
+      double precision :: x
+      logical :: sel
+    end function sel
+    subroutine named(s)
+      character*(*) :: s
+    end subroutine named
+  end interface
+end python module cb__user__routines
+python module m
+  interface
+    subroutine uses(sel, n)
+      use cb__user__routines
+      external sel
+      integer intent(out) :: n = 0
+    end subroutine uses
+    subroutine nouse(sel)
+      external sel
+    end subroutine nouse
+    subroutine strcb(named)
+      use cb__user__routines
+      external named
+    end subroutine strcb
+    subroutine start(n)
+      integer intent(out) :: n = 1
+    end subroutine start
+  end interface
+end python module m
+";
+        let (routines, skipped) = read(text, "t.pyf");
+        let names: Vec<&str> = routines.iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(names, ["USES"], "{skipped:?}");
+        let sel = &routines[0].dummies[0];
+        assert_eq!(
+            sel.external,
+            Some(Some(ProcSig {
+                result: Some(FType::Logical { kind: None }),
+                args: vec![FType::Real { kind: Some(8) }],
+            }))
+        );
+        let sig = routines[0].pyf.as_ref().unwrap();
+        assert_eq!(sig.to_string(), "n = uses(sel)");
+        assert_eq!(sig.args[0].callback, sel.external);
+        let why: Vec<(&str, &str)> = skipped
+            .iter()
+            .map(|s| (s.name.as_str(), s.reason.as_str()))
+            .collect();
+        assert_eq!(
+            why,
+            [
+                ("START", "the output n starts at a value other than 0"),
+                (
+                    "NOUSE",
+                    "its call-back sel has no signature (no `use`d `__user__` python module \
+                     declares a function or subroutine sel)"
+                ),
+                (
+                    "STRCB",
+                    "its call-back named's signature cannot be passed: its argument s is \
+                     CHARACTER (a call-back's hidden lengths are not supported)"
+                ),
+            ]
+        );
+    }
 
     #[test]
     fn templates_expand_per_precision() {

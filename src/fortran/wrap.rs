@@ -623,6 +623,68 @@ pub fn non_zero(routine: &str, argument: &str, x: i64) -> Result<(), FortranErro
     Ok(())
 }
 
+/// The code address of a callback given for a dummy procedure whose C function pointer type
+/// is `c_type` (as the routine's prototype spells it): the routine calls it with that
+/// signature, so a callback of any other type is refused (its thunk would read arguments, or
+/// write a result, where the routine puts none).
+///
+/// # Errors
+///
+/// A callback of another type: another result type, or another number of arguments, or an
+/// argument that is not a pointer where the prototype has one (pointers of any type are
+/// accepted for one another: `const void *` for `const fortran_complex8 *`).
+#[inline]
+pub fn callback(
+    routine: &str,
+    argument: &str,
+    cb: &crate::Callback<'_>,
+    c_type: &str,
+) -> Result<*const std::ffi::c_void, FortranError> {
+    let same = match (call_shape(cb.type_name()), call_shape(c_type)) {
+        (Some(have), Some(want)) => have == want,
+        _ => false,
+    };
+    if !same {
+        return Err(callback_error(routine, argument, cb.type_name(), c_type));
+    }
+    Ok(cb.ptr())
+}
+
+/// What a C function pointer type `R (*)(A, …)` means to the machine code that calls it: the
+/// result's type (integer spellings of one size are one) and, per argument, whether it is a
+/// pointer (any pointer is one machine word) or else its type. `None` for another shape.
+fn call_shape(c_type: &str) -> Option<(String, Vec<Option<String>>)> {
+    let squeeze = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let canonical = |s: &str| {
+        let s = squeeze(s);
+        match s.as_str() {
+            "int" | "signed int" | "signed" | "int32_t" => "int32_t".to_string(),
+            "long" | "long int" | "long long" | "long long int" | "int64_t" => "int64_t".into(),
+            _ => s,
+        }
+    };
+    let (ret, rest) = c_type.split_once("(*)")?;
+    let args = rest.trim().strip_prefix('(')?.strip_suffix(')')?;
+    let args = match args.trim() {
+        "" | "void" => Vec::new(),
+        a => a
+            .split(',')
+            .map(|x| (!x.trim_end().ends_with('*')).then(|| canonical(x)))
+            .collect(),
+    };
+    Some((canonical(ret), args))
+}
+
+#[cold]
+#[inline(never)]
+fn callback_error(routine: &str, argument: &str, have: &str, want: &str) -> FortranError {
+    arg_error(
+        routine,
+        argument,
+        format!("is a callback of type '{have}'; the routine calls a '{want}'"),
+    )
+}
+
 /// Checks that an option letter is one of `letters` (upper case; either case is accepted, as
 /// LAPACK's LSAME compares).
 ///
@@ -922,6 +984,24 @@ pub fn rem(a: i64, b: i64) -> i64 {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn call_backs_match_by_what_the_machine_passes() {
+        let want = "int32_t (*)(const fortran_complex8 *)";
+        assert_eq!(call_shape(want), call_shape("int (*)(const void *)"));
+        assert_eq!(
+            call_shape(want),
+            call_shape("int32_t (*)(fortran_complex8*)")
+        );
+        assert_ne!(call_shape(want), call_shape("double (*)(const void *)"));
+        assert_ne!(
+            call_shape(want),
+            call_shape("int32_t (*)(const void *, const void *)")
+        );
+        assert_ne!(call_shape(want), call_shape("int32_t (*)(int32_t)"));
+        assert_eq!(call_shape("void (*)(void)"), call_shape("void (*)()"));
+        assert_eq!(call_shape("select_fn"), None);
+    }
+
     use super::*;
 
     #[test]

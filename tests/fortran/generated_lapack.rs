@@ -7,7 +7,8 @@
     clippy::type_complexity,
     clippy::possible_missing_comma,
     clippy::identity_op,
-    clippy::useless_conversion
+    clippy::useless_conversion,
+    clippy::manual_unwrap_or
 )]
 #![allow(dead_code, unused_imports, non_camel_case_types, non_snake_case)]
 
@@ -17771,7 +17772,12 @@ impl Library {
             func_.call((
                 &jobvs_c,
                 &sort_c,
-                select.ptr(),
+                wrap::callback(
+                    R,
+                    "select",
+                    select,
+                    "int32_t (*)(const float *, const float *)",
+                )?,
                 &n_c,
                 a.raw().0,
                 &lda_c,
@@ -17805,7 +17811,12 @@ impl Library {
             func_.call((
                 &jobvs_c,
                 &sort_c,
-                select.ptr(),
+                wrap::callback(
+                    R,
+                    "select",
+                    select,
+                    "int32_t (*)(const float *, const float *)",
+                )?,
                 &n_c,
                 a.raw().0,
                 &lda_c,
@@ -17956,7 +17967,12 @@ impl Library {
             func_.call((
                 &jobvs_c,
                 &sort_c,
-                select.ptr(),
+                wrap::callback(
+                    R,
+                    "select",
+                    select,
+                    "int32_t (*)(const double *, const double *)",
+                )?,
                 &n_c,
                 a.raw().0,
                 &lda_c,
@@ -17990,7 +18006,12 @@ impl Library {
             func_.call((
                 &jobvs_c,
                 &sort_c,
-                select.ptr(),
+                wrap::callback(
+                    R,
+                    "select",
+                    select,
+                    "int32_t (*)(const double *, const double *)",
+                )?,
                 &n_c,
                 a.raw().0,
                 &lda_c,
@@ -18127,7 +18148,7 @@ impl Library {
             func_.call((
                 &jobvs_c,
                 &sort_c,
-                select.ptr(),
+                wrap::callback(R, "select", select, "int32_t (*)(const fortran_complex8 *)")?,
                 &n_c,
                 a.raw().0,
                 &lda_c,
@@ -18161,7 +18182,7 @@ impl Library {
             func_.call((
                 &jobvs_c,
                 &sort_c,
-                select.ptr(),
+                wrap::callback(R, "select", select, "int32_t (*)(const fortran_complex8 *)")?,
                 &n_c,
                 a.raw().0,
                 &lda_c,
@@ -18298,7 +18319,12 @@ impl Library {
             func_.call((
                 &jobvs_c,
                 &sort_c,
-                select.ptr(),
+                wrap::callback(
+                    R,
+                    "select",
+                    select,
+                    "int32_t (*)(const fortran_complex16 *)",
+                )?,
                 &n_c,
                 a.raw().0,
                 &lda_c,
@@ -18332,7 +18358,12 @@ impl Library {
             func_.call((
                 &jobvs_c,
                 &sort_c,
-                select.ptr(),
+                wrap::callback(
+                    R,
+                    "select",
+                    select,
+                    "int32_t (*)(const fortran_complex16 *)",
+                )?,
                 &n_c,
                 a.raw().0,
                 &lda_c,

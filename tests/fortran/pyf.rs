@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use jitffi::fortran::{
-    Abi, Arg, Complex64, Library, OpenOptions, RustOptions, Signatures, Sources,
+    Abi, Arg, Complex64, FType, Library, OpenOptions, ProcSig, RustOptions, Signatures, Sources,
 };
 
 use super::generated_pyf as gp;
@@ -47,7 +47,7 @@ fn the_template_expands_and_the_signatures_are_the_files() {
         [
             "SGESV", "DGESV", "CGESV", "ZGESV", "SSCAL", "DSCAL", "SPOSV", "DPOSV", "CPOSV",
             "ZPOSV", "SGETRF", "DGETRF", "SGETRS", "DGETRS", "DGEBAL", "DGEHRD", "DLAMCH", "DDOT",
-            "IDAMAX", "ZAXPY"
+            "IDAMAX", "ZAXPY", "SGEES", "DGEES", "DTRTTP"
         ]
     );
     let skipped = &lib.signatures().skipped;
@@ -85,6 +85,153 @@ fn the_template_expands_and_the_signatures_are_the_files() {
     assert_eq!(
         lib.signature("dscal").unwrap().to_string(),
         "x = dscal(a, x, [n, incx])"
+    );
+    // A call-back argument whose signature is the `__user__` module's (whose functions are
+    // not routines: no DSELECT above); SDIM, `intent(out)` with an initial value, is returned.
+    assert_eq!(
+        lib.signature("dgees").unwrap().to_string(),
+        "a, sdim, wr, wi, vs, work = dgees(dselect, a, [lwork, compute_v, sort_t])"
+    );
+    let dgees = lib.routine("dgees").unwrap();
+    let select = dgees.dummy("dselect").unwrap();
+    assert_eq!(
+        select.external,
+        Some(Some(ProcSig {
+            result: Some(FType::Logical { kind: None }),
+            args: vec![FType::Real { kind: Some(8) }; 2],
+        }))
+    );
+    let decl = lib.abi().prototype(dgees).unwrap().decl;
+    assert!(
+        decl.contains("int32_t (*dselect)(const double *, const double *)"),
+        "{decl}"
+    );
+    // scipy's `intent(F_INT)`, no intent f2py knows, is ignored as f2py ignores it.
+    assert_eq!(
+        lib.signature("dtrttp").unwrap().to_string(),
+        "ap = dtrttp(a, [uplo])"
+    );
+}
+
+/// A 4 × 4 matrix with eigenvalues 3, -1, 2, -4, and its Schur form's call-back: the
+/// eigenvalues with a positive real part first.
+const SCHUR_A: [f64; 16] = [
+    3.0, 0.5, 0.0, 0.0, 0.0, -1.0, 0.3, 0.0, 0.0, 0.0, 2.0, 0.2, 0.1, 0.0, 0.0, -4.0,
+];
+
+/// Checks a sorted real Schur factorization of [`SCHUR_A`]: two eigenvalues selected and
+/// first, Z T Zᵀ = A.
+fn check_schur(sdim: i64, wr: &[f64], t: &[f64], z: &[f64]) {
+    let n = 4;
+    assert_eq!(sdim, 2, "two eigenvalues with a positive real part");
+    assert!(
+        wr[0] > 0.0 && wr[1] > 0.0 && wr[2] < 0.0 && wr[3] < 0.0,
+        "{wr:?}"
+    );
+    for i in 0..n {
+        for j in 0..n {
+            let v: f64 = (0..n)
+                .flat_map(|k| (0..n).map(move |l| (k, l)))
+                .map(|(k, l)| z[i + n * k] * t[k + n * l] * z[j + n * l])
+                .sum();
+            assert!(
+                (v - SCHUR_A[i + n * j]).abs() < 1e-12,
+                "Z T Zᵀ ({i}, {j}): {v}"
+            );
+        }
+    }
+}
+
+#[test]
+fn call_backs_of_a_user_module_at_run_time() {
+    let lib = lib();
+    let calls = std::sync::atomic::AtomicUsize::new(0);
+    let select = lib
+        .ffi()
+        .callback_typed(
+            "int32_t (*)(const double *, const double *)",
+            |wr: *const f64, _wi: *const f64| {
+                calls.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                // SAFETY: DGEES passes pointers to an element of WR and of WI.
+                i32::from(unsafe { *wr } > 0.0)
+            },
+        )
+        .unwrap();
+    let sig = lib.signature("dgees").unwrap();
+    let out = lib
+        .call_named(
+            "dgees",
+            &[
+                ("dselect", Arg::Callback(&select)),
+                ("a", Arg::matrix(&SCHUR_A, 4, 4)),
+                ("sort_t", Arg::Int(1)),
+            ],
+        )
+        .unwrap();
+    let get = |name: &str| &out[sig.returns().position(|a| a.name == name).unwrap()];
+    check_schur(
+        get("SDIM").int().unwrap(),
+        get("WR").array::<f64>().unwrap(),
+        get("A").array::<f64>().unwrap(),
+        get("VS").array::<f64>().unwrap(),
+    );
+    assert!(
+        calls.load(std::sync::atomic::Ordering::Relaxed) >= 4,
+        "SELECT is called per eigenvalue"
+    );
+    // A call-back of another type is refused before the call.
+    let wrong = lib
+        .ffi()
+        .callback_typed("int32_t (*)(const double *)", |_: *const f64| 0i32)
+        .unwrap();
+    let e = lib
+        .call(
+            "dgees",
+            &[Arg::Callback(&wrong), Arg::matrix(&SCHUR_A, 4, 4)],
+        )
+        .unwrap_err();
+    assert!(
+        e.to_string()
+            .starts_with("dgees: dgees_: argument 3: cannot pass")
+            && e.to_string()
+                .ends_with("where 'int32_t (*)(const double *, const double *)' is expected"),
+        "{e}"
+    );
+    // A call-back made after the routine's first call, of the right type, is accepted.
+    let later = lib
+        .ffi()
+        .callback_typed(
+            "int32_t (*)(const double *, const double *)",
+            |wr: *const f64, _wi: *const f64| {
+                // SAFETY: as above.
+                i32::from(unsafe { *wr } > 0.0)
+            },
+        )
+        .unwrap();
+    let out = lib
+        .call_named(
+            "dgees",
+            &[
+                ("dselect", Arg::Callback(&later)),
+                ("a", Arg::matrix(&SCHUR_A, 4, 4)),
+                ("sort_t", Arg::Int(1)),
+            ],
+        )
+        .unwrap();
+    assert_eq!(out[1].int(), Some(2));
+    // trttp (its `uplo` under an unknown intent): the upper triangle, packed by columns.
+    let a = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0];
+    let out = lib.call("dtrttp", &[Arg::matrix(&a, 3, 3)]).unwrap();
+    assert_eq!(
+        out[0].array::<f64>().unwrap(),
+        [1.0, 4.0, 5.0, 7.0, 8.0, 9.0]
+    );
+    let out = lib
+        .call("dtrttp", &[Arg::matrix(&a, 3, 3), Arg::Str("L")])
+        .unwrap();
+    assert_eq!(
+        out[0].array::<f64>().unwrap(),
+        [1.0, 2.0, 3.0, 5.0, 6.0, 9.0]
     );
 }
 
@@ -339,7 +486,7 @@ fn generated_module_is_current() {
         },
     );
     assert_eq!(g.formatted, Ok(true));
-    assert_eq!(g.wrapped.len(), 20, "{:?}", g.skipped);
+    assert_eq!(g.wrapped.len(), 23, "{:?}", g.skipped);
     // `dimension(*)` arrays, bounded only by the file's checks: `unsafe` methods.
     assert_eq!(g.unchecked, ["ddot", "idamax", "zaxpy"]);
     assert!(g.families.iter().any(|f| f == "Gesv"), "{:?}", g.families);
@@ -527,4 +674,80 @@ fn generated_scipy_callstatements() {
     }
     .unwrap();
     assert_eq!(zy, [c(11.0, 2.0), c(3.0, 9.0)]);
+}
+
+/// Generated methods with a call-back, from the signature file (`gees`, generic) and from
+/// Reference LAPACK's sources (`dgees`): the callback is called, and one of another C type
+/// is refused before the call (its thunk would read an argument the routine does not pass).
+#[test]
+fn generated_call_backs_are_typed() {
+    let _ = super::calls::lapack(); // Reference BLAS first.
+    // SAFETY: the reference LAPACK whose routines the signature file states.
+    let l =
+        unsafe { gp::Library::open("/usr/lib/x86_64-linux-gnu/lapack/liblapack.so.3") }.unwrap();
+    let ffi = jitffi::Ffi::new();
+    let positive = |wr: *const f64, _wi: *const f64| {
+        // SAFETY: DGEES passes pointers to an element of WR and of WI.
+        i32::from(unsafe { *wr } > 0.0)
+    };
+    let select = ffi
+        .callback_typed("int32_t (*)(const double *, const double *)", positive)
+        .unwrap();
+    let mut t = SCHUR_A.to_vec();
+    let (sdim, wr, _wi, vs) = l
+        .gees::<f64>(
+            &select,
+            gp::MatMut::new(&mut t, 4, 4).unwrap(),
+            None,
+            None,
+            Some(1),
+        )
+        .unwrap();
+    check_schur(i64::from(sdim), &wr, &t, &vs);
+    let three = ffi
+        .callback_typed(
+            "int32_t (*)(const double *, const double *, const double *)",
+            |_: *const f64, _: *const f64, _: *const f64| 0i32,
+        )
+        .unwrap();
+    let mut t = SCHUR_A.to_vec();
+    let e = l
+        .dgees(
+            &three,
+            gp::MatMut::new(&mut t, 4, 4).unwrap(),
+            None,
+            None,
+            Some(1),
+        )
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "dgees: argument dselect is a callback of type 'int32_t (*)(const double *, const \
+         double *, const double *)'; the routine calls a 'int32_t (*)(const double *, const \
+         double *)'"
+    );
+    // The module generated from the sources: SELECT as LAPACK documents it.
+    use super::generated_lapack as g;
+    // SAFETY: the reference LAPACK the module was generated from.
+    let l = unsafe { g::Library::open("/usr/lib/x86_64-linux-gnu/lapack/liblapack.so.3") }.unwrap();
+    let mut t = SCHUR_A.to_vec();
+    let (sdim, wr, _wi, vs) = l
+        .dgees(
+            b'V',
+            b'S',
+            &select,
+            g::MatMut::new(&mut t, 4, 4).unwrap(),
+            4,
+        )
+        .unwrap();
+    check_schur(i64::from(sdim), &wr, &t, &vs);
+    let mut t = SCHUR_A.to_vec();
+    let e = l
+        .dgees(b'V', b'S', &three, g::MatMut::new(&mut t, 4, 4).unwrap(), 4)
+        .unwrap_err();
+    assert!(
+        e.to_string()
+            .starts_with("dgees: argument select is a callback of type"),
+        "{e}"
+    );
 }

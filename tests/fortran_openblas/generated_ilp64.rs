@@ -7,7 +7,8 @@
     clippy::type_complexity,
     clippy::possible_missing_comma,
     clippy::identity_op,
-    clippy::useless_conversion
+    clippy::useless_conversion,
+    clippy::manual_unwrap_or
 )]
 #![allow(dead_code, unused_imports, non_camel_case_types, non_snake_case)]
 

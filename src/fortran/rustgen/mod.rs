@@ -201,7 +201,7 @@ fn header(out: &mut String, abi: &Abi, opts: &RustOptions, routines: usize, fami
          becomes a [`FortranError`].\n\n",
     );
     out.push_str(
-        "#![allow(clippy::too_many_arguments, clippy::type_complexity, clippy::possible_missing_comma, clippy::identity_op, clippy::useless_conversion)]\n\
+        "#![allow(clippy::too_many_arguments, clippy::type_complexity, clippy::possible_missing_comma, clippy::identity_op, clippy::useless_conversion, clippy::manual_unwrap_or)]\n\
          #![allow(dead_code, unused_imports, non_camel_case_types, non_snake_case)]\n\n\
          pub use jitffi::fortran::wrap::{Mat, MatMut, Scalar};\n\
          pub use jitffi::fortran::{Complex32, Complex64, FortranError, OpenOptions};\n\

@@ -507,7 +507,14 @@ pub(super) fn wrapper(r: &Routine, abi: &Abi) -> Result<Wrapper, String> {
                 let a = &sig.args[i];
                 let v = &names[i];
                 let (arg, ty) = match forms[i] {
-                    Form::Proc => (format!("{v}.ptr()"), "*const std::ffi::c_void".to_string()),
+                    Form::Proc => (
+                        format!(
+                            "wrap::callback(R, {:?}, {v}, {:?})?",
+                            v.trim_start_matches("r#"),
+                            p.ty
+                        ),
+                        "*const std::ffi::c_void".to_string(),
+                    ),
                     Form::Value if r.dummies.get(i).is_some_and(|d| d.value) => {
                         (format!("{v}_c"), ty_of(a)?)
                     }

@@ -7,7 +7,8 @@
     clippy::type_complexity,
     clippy::possible_missing_comma,
     clippy::identity_op,
-    clippy::useless_conversion
+    clippy::useless_conversion,
+    clippy::manual_unwrap_or
 )]
 #![allow(dead_code, unused_imports, non_camel_case_types, non_snake_case)]
 
@@ -350,7 +351,14 @@ impl Library {
             "apply_",
         )?;
         // SAFETY: the prototype is the routine's (its Rust types were checked against it when resolved); every array holds the extents the routine uses (checked above) and every scalar is a live local.
-        unsafe { func_.call((f.ptr(), &mut n_c, x.as_mut_ptr(), y.as_mut_ptr())) };
+        unsafe {
+            func_.call((
+                wrap::callback(R, "f", f, "double (*)(const double *)")?,
+                &mut n_c,
+                x.as_mut_ptr(),
+                y.as_mut_ptr(),
+            ))
+        };
         Ok(())
     }
 
