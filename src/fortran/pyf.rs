@@ -1065,6 +1065,7 @@ fn with_call(r: &mut Routine, sig: Sig, call: &str) -> Result<Sig, String> {
             intent_stated: true,
             checks: Vec::new(),
             zero_based: false,
+            scratch: false,
         });
         dummies.push(d);
     }
@@ -1224,6 +1225,7 @@ fn signature(r: &Routine, attrs: &HashMap<String, Attrs>) -> Result<Sig, String>
             intent_stated: true,
             checks: a.checks.iter().cloned().map(Check::Expr).collect(),
             zero_based: false,
+            scratch: false,
         });
     }
     Ok(Sig {

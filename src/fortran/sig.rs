@@ -55,6 +55,11 @@ pub struct SigArg {
     /// one, returned ones come back minus one. A `.pyf`'s callstatement says so (scipy's
     /// `for(i=0;i<n;++piv[i++])` before the call, `--piv[i++]` or `hi--` after).
     pub zero_based: bool,
+    /// Scratch space the routine documents as an output (`RWORK`, `IWORK`, `BWORK` … of a
+    /// signature derived from sources): allocated by the call, not returned, by the run-time
+    /// call and by generated code alike. A signature file's outputs are all returned, as f2py
+    /// returns them (scipy's `work`, whose first element is the optimal workspace size).
+    pub scratch: bool,
 }
 
 /// A condition on an argument, checked before the call.
@@ -86,9 +91,11 @@ pub enum Check {
 }
 
 impl SigArg {
-    /// Whether the call returns it: outputs and in,out arguments, not `INFO` nor workspace.
+    /// Whether the call returns it: outputs and in,out arguments, not `INFO` nor workspace
+    /// nor scratch space.
     pub fn returned(&self) -> bool {
         self.intent != Intent::In
+            && !self.scratch
             && !matches!(
                 self.role,
                 ArgRole::Info | ArgRole::Workspace(_) | ArgRole::WorkSize(_)
@@ -181,6 +188,7 @@ impl Sig {
                     intent_stated: d.intent.is_some(),
                     checks,
                     zero_based: false,
+                    scratch: false,
                 }
             })
             .collect();
@@ -337,6 +345,7 @@ impl Sig {
             });
             if known {
                 args[i].role = ArgRole::Out;
+                args[i].scratch = !args[i].dims.is_empty() && args[i].name.ends_with("WORK");
             }
         }
         // What the documentation leaves out.

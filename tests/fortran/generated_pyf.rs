@@ -2014,7 +2014,7 @@ impl Library {
     ///
     /// Computed here: `arg1` = `compute_v?'V':'N'`, `arg2` = `sort_t?'S':'N'`, `n` = `shape(a,1)`, `nrows` = `shape(a,0)`, `ldvs` = `compute_v==1?n:1`, `lwork` = `max(3*n,1)` unless given (`Some`), `info` (an error when not 0), `compute_v` = `1` unless given (`Some`), `sort_t` = `0` unless given (`Some`).
     ///
-    /// Returns `sdim`, `wr` (n), `wi` (n), `vs` (ldvs × n).
+    /// Returns `sdim`, `wr` (n), `wi` (n), `vs` (ldvs × n), `work` (max(lwork,1)).
     ///
     /// # Errors
     ///
@@ -2028,7 +2028,7 @@ impl Library {
         lwork: Option<Int>,
         compute_v: Option<Int>,
         sort_t: Option<Int>,
-    ) -> Result<(Int, Vec<f32>, Vec<f32>, Vec<f32>), FortranError> {
+    ) -> Result<(Int, Vec<f32>, Vec<f32>, Vec<f32>, Vec<f32>), FortranError> {
         const R: &str = "sgees";
         let n_c: Int = wrap::int(R, "n", wrap::len(a.cols()))?;
         let nrows_c: Int = wrap::int(R, "nrows", wrap::len(a.ld()))?;
@@ -2148,7 +2148,7 @@ impl Library {
             ],
             "",
         )?;
-        Ok((sdim_c, wr, wi, vs))
+        Ok((sdim_c, wr, wi, vs, work))
     }
 
     /// `DGEES`.
@@ -2164,7 +2164,7 @@ impl Library {
     ///
     /// Computed here: `arg1` = `compute_v?'V':'N'`, `arg2` = `sort_t?'S':'N'`, `n` = `shape(a,1)`, `nrows` = `shape(a,0)`, `ldvs` = `compute_v==1?n:1`, `lwork` = `max(3*n,1)` unless given (`Some`), `info` (an error when not 0), `compute_v` = `1` unless given (`Some`), `sort_t` = `0` unless given (`Some`).
     ///
-    /// Returns `sdim`, `wr` (n), `wi` (n), `vs` (ldvs × n).
+    /// Returns `sdim`, `wr` (n), `wi` (n), `vs` (ldvs × n), `work` (max(lwork,1)).
     ///
     /// # Errors
     ///
@@ -2178,7 +2178,7 @@ impl Library {
         lwork: Option<Int>,
         compute_v: Option<Int>,
         sort_t: Option<Int>,
-    ) -> Result<(Int, Vec<f64>, Vec<f64>, Vec<f64>), FortranError> {
+    ) -> Result<(Int, Vec<f64>, Vec<f64>, Vec<f64>, Vec<f64>), FortranError> {
         const R: &str = "dgees";
         let n_c: Int = wrap::int(R, "n", wrap::len(a.cols()))?;
         let nrows_c: Int = wrap::int(R, "nrows", wrap::len(a.ld()))?;
@@ -2298,7 +2298,7 @@ impl Library {
             ],
             "",
         )?;
-        Ok((sdim_c, wr, wi, vs))
+        Ok((sdim_c, wr, wi, vs, work))
     }
 
     /// `DTRTTP`.
@@ -2390,7 +2390,7 @@ pub trait Gees: Scalar {
         lwork: Option<Int>,
         compute_v: Option<Int>,
         sort_t: Option<Int>,
-    ) -> Result<(Int, Vec<Self>, Vec<Self>, Vec<Self>), FortranError>;
+    ) -> Result<(Int, Vec<Self>, Vec<Self>, Vec<Self>, Vec<Self>), FortranError>;
 }
 
 impl Gees for f32 {
@@ -2401,7 +2401,7 @@ impl Gees for f32 {
         lwork: Option<Int>,
         compute_v: Option<Int>,
         sort_t: Option<Int>,
-    ) -> Result<(Int, Vec<f32>, Vec<f32>, Vec<f32>), FortranError> {
+    ) -> Result<(Int, Vec<f32>, Vec<f32>, Vec<f32>, Vec<f32>), FortranError> {
         lib.sgees(dselect, a.reborrow(), lwork, compute_v, sort_t)
     }
 }
@@ -2414,7 +2414,7 @@ impl Gees for f64 {
         lwork: Option<Int>,
         compute_v: Option<Int>,
         sort_t: Option<Int>,
-    ) -> Result<(Int, Vec<f64>, Vec<f64>, Vec<f64>), FortranError> {
+    ) -> Result<(Int, Vec<f64>, Vec<f64>, Vec<f64>, Vec<f64>), FortranError> {
         lib.dgees(dselect, a.reborrow(), lwork, compute_v, sort_t)
     }
 }
@@ -2432,7 +2432,7 @@ impl Library {
         lwork: Option<Int>,
         compute_v: Option<Int>,
         sort_t: Option<Int>,
-    ) -> Result<(Int, Vec<T>, Vec<T>, Vec<T>), FortranError> {
+    ) -> Result<(Int, Vec<T>, Vec<T>, Vec<T>, Vec<T>), FortranError> {
         T::gees(self, dselect, a, lwork, compute_v, sort_t)
     }
 }

@@ -694,7 +694,7 @@ fn generated_call_backs_are_typed() {
         .callback_typed("int32_t (*)(const double *, const double *)", positive)
         .unwrap();
     let mut t = SCHUR_A.to_vec();
-    let (sdim, wr, _wi, vs) = l
+    let (sdim, wr, _wi, vs, work) = l
         .gees::<f64>(
             &select,
             gp::MatMut::new(&mut t, 4, 4).unwrap(),
@@ -704,6 +704,10 @@ fn generated_call_backs_are_typed() {
         )
         .unwrap();
     check_schur(i64::from(sdim), &wr, &t, &vs);
+    // The file's `work` is an output (scipy returns it: WORK(1) is the optimal LWORK), here
+    // as at run time; LWORK defaulted to max(3n, 1).
+    assert_eq!(work.len(), 12);
+    assert!(work[0] >= 12.0, "{work:?}");
     let three = ffi
         .callback_typed(
             "int32_t (*)(const double *, const double *, const double *)",

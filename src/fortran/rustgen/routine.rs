@@ -156,11 +156,6 @@ enum Form {
     Info,
 }
 
-/// A workspace array by its name (`WORK`, `RWORK`, `IWORK`, `BWORK`, …).
-fn is_scratch(a: &SigArg) -> bool {
-    a.name.ends_with("WORK")
-}
-
 fn is_char1(t: Option<&FType>) -> bool {
     matches!(
         t,
@@ -472,9 +467,10 @@ pub(super) fn wrapper(r: &Routine, abi: &Abi) -> Result<Wrapper, String> {
                 });
                 ret_doc.push(format!("`{}`", names[i]));
             }
-            // Scratch space the routine documents as an output (RWORK, IWORK, BWORK) is
-            // allocated, not returned.
-            Form::OutArray if is_scratch(a) => {}
+            // Scratch space the routine documents as an output (RWORK, IWORK, BWORK of a
+            // derived signature, `SigArg::scratch`) and cache arrays are allocated, not
+            // returned (`SigArg::returned`, as at run time).
+            Form::OutArray if !a.returned() => {}
             Form::OutArray => {
                 rets.push(format!("Vec<{}>", ty_of(a)?));
                 let dims: Vec<String> = a.dims.iter().map(show).collect();
@@ -970,7 +966,7 @@ pub(super) fn wrapper(r: &Routine, abi: &Abi) -> Result<Wrapper, String> {
                 outs.push(format!("{}_c != 0", names[i]));
             }
             Form::OutScalar => outs.push(format!("{}_c", names[i])),
-            Form::OutArray if is_scratch(a) => {}
+            Form::OutArray if !a.returned() => {}
             Form::OutArray => outs.push(names[i].clone()),
             _ => {}
         }
