@@ -227,6 +227,9 @@ pub(crate) struct FunctionInner {
     /// The function's declared type (a `CType::Func`).
     ty: TypeId,
     table: Arc<TypeTable>,
+    /// The context's newest types, for messages that name a type declared after the
+    /// function (a callback made later); weak: the context holds its functions.
+    live: std::sync::Weak<crate::context::Shared>,
     target: Target,
     addr: usize,
     /// Keeps the library loaded while the function exists.
@@ -365,6 +368,7 @@ impl Function {
         name: &str,
         ty: TypeId,
         table: Arc<TypeTable>,
+        live: std::sync::Weak<crate::context::Shared>,
         target: Target,
         addr: *const c_void,
         library: Option<Library>,
@@ -385,6 +389,7 @@ impl Function {
                 name: name.to_string(),
                 ty,
                 table,
+                live,
                 target,
                 addr: addr as usize,
                 _library: library,
@@ -478,6 +483,7 @@ impl Function {
                 name: i.name.clone(),
                 ty: i.ty,
                 table: i.table.clone(),
+                live: i.live.clone(),
                 target: i.target.clone(),
                 addr: i.addr,
                 _library: i._library.clone(),
@@ -1071,7 +1077,15 @@ impl Function {
             },
             ConvError::Range(n) => format!("integer {n} does not fit in '{c}'"),
             ConvError::PointerType(from) => {
-                let from = value::pointer_type_name(t, from);
+                // A type newer than the function's table (a callback made after it) is
+                // named from the context's newest table.
+                let newest = self.inner.live.upgrade().map(|s| {
+                    s.table
+                        .read()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                        .clone()
+                });
+                let from = value::pointer_type_name(newest.as_deref().unwrap_or(t), from);
                 format!("cannot pass '{from}' where '{c}' is expected")
             }
             ConvError::StructType(from) => {

@@ -169,6 +169,17 @@ fn creation_errors_are_precise() {
         err.to_string(),
         "fx_cb_ret_i32: argument 1: cannot pass 'double (*)(double)' where 'int32_t (*)(int32_t)' is expected"
     );
+    // The same with a callback type first declared after the function was resolved: named
+    // from the context's newest types, not "a type declared later".
+    let later = ffi
+        .callback_typed("float (*)(float, float)", |x: f32, _: f32| x)
+        .unwrap();
+    // SAFETY: as above.
+    let err = unsafe { f.call(&[later.value(), Value::I32(1)]) }.unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "fx_cb_ret_i32: argument 1: cannot pass 'float (*)(float, float)' where 'int32_t (*)(int32_t)' is expected"
+    );
     // Function types and typedefs name the same callback type.
     let a = ffi.callbacks("int (int, void *)").unwrap();
     let b = ffi.callbacks("fx_callback").unwrap();
