@@ -21,7 +21,8 @@
 //! - `callstatement`, in the shapes scipy's `fblas`/`flapack` write ([`call_shape`]): the call
 //!   `(*f2py_func)(…)` (in braces, its result assigned to `NAME_return_value`, a function's
 //!   result first as `&name`) with arguments in any order, repeated (`&n` for a leading
-//!   dimension), chosen characters (`(lower?"L":"U")`) and offsets (`x+offx`: the caller
+//!   dimension), chosen characters (`(lower?"L":"U")`), integer locals declared with a value
+//!   and passed (`F_INT i=2*kl+ku+1; … &i`) and offsets (`x+offx`: the caller
 //!   passes the sub-slice, the offset stays 0); indices the statement makes 1-based before the
 //!   call and 0-based after it (`lo++`, `for(i=0;i<n;++piv[i++])`, `hi--`) are 0-based for the
 //!   caller ([`SigArg::zero_based`](super::sig::SigArg::zero_based)). Other C code makes the
@@ -868,6 +869,8 @@ struct CallShape {
     after: Vec<String>,
     /// The function's result is assigned minus one (`i?amax`: a 0-based index).
     result_minus_one: bool,
+    /// Integer locals declared with a value (`F_INT i=2*kl+ku+1`: ?gbsv's LDAB), lower case.
+    locals: Vec<(String, Expr)>,
 }
 
 /// The non-empty pieces of `s` between `sep`s outside parentheses, brackets, braces and
@@ -918,12 +921,27 @@ fn call_shape(call: &str) -> Result<CallShape, String> {
         .ok_or_else(|| unsupported("does not call (*f2py_func)"))?;
     let mut shape = CallShape::default();
     for s in &stmts[..at] {
-        let decl = ["F_INT ", "int ", "Py_ssize_t "]
+        if let Some(vars) = ["F_INT ", "int ", "Py_ssize_t "]
             .iter()
             .find_map(|t| s.strip_prefix(t))
-            .is_some_and(|vars| vars.split(',').all(|v| is_ident(v.trim())));
-        if decl {
-            continue;
+        {
+            // Declarations, each with a value or not: `F_INT i`, `F_INT i=2*kl+ku+1`.
+            let mut locals = Vec::new();
+            let all = split_top(vars).iter().all(|v| match v.split_once('=') {
+                None => is_ident(v.trim()),
+                Some((name, init)) => {
+                    let e = expr::parse(init.trim());
+                    let ok = is_ident(name.trim()) && e.is_ok();
+                    if let Ok(e) = e {
+                        locals.push((name.trim().to_ascii_lowercase(), e));
+                    }
+                    ok
+                }
+            });
+            if all {
+                shape.locals.extend(locals);
+                continue;
+            }
         }
         match index_shift(s, "++") {
             Some(names) => shape.before.extend(names),
@@ -1035,6 +1053,41 @@ fn with_call(r: &mut Routine, sig: Sig, call: &str) -> Result<Sig, String> {
             s.checks.clear();
             dummies.push(d);
             args.push(s);
+            continue;
+        }
+        // A local declared with a value (`&i` for `F_INT i=2*kl+ku+1`): an integer computed
+        // from the file's arguments.
+        let local = a.strip_prefix('&').and_then(|n| {
+            shape
+                .locals
+                .iter()
+                .find(|(l, _)| *l == n.trim().to_ascii_lowercase())
+        });
+        if let Some((_, init)) = local {
+            let d = super::model::Dummy {
+                name: format!("ARG{}", pos + 1),
+                ty: Some(FType::Integer { kind: None }),
+                dims: Vec::new(),
+                intent: Some((Intent::In, IntentSource::Pyf)),
+                value: false,
+                optional: false,
+                external: None,
+                implicit: false,
+                refused: None,
+            };
+            args.push(SigArg {
+                name: d.name.clone(),
+                ty: d.ty.clone(),
+                dims: Vec::new(),
+                intent: Intent::In,
+                role: ArgRole::Hidden(init.clone()),
+                callback: None,
+                intent_stated: true,
+                checks: Vec::new(),
+                zero_based: false,
+                scratch: false,
+            });
+            dummies.push(d);
             continue;
         }
         // A character chosen by a condition.
@@ -1433,15 +1486,25 @@ end python module m
         let s = shape("dlange_return_value = (*f2py_func)(norm,&m,&n,a,&lda,work)").unwrap();
         assert_eq!(s.args, "norm,&m,&n,a,&lda,work");
         // Anything else is refused, saying what.
-        let e = shape("{F_INT i=2*kl+ku+1;(*f2py_func)(&n,ab,&i);}").unwrap_err();
+        let e = shape("{m=len(piv);(*f2py_func)(&n,ab,&i);}").unwrap_err();
         assert!(
-            e.contains("runs C code before the call (F_INT i=2*kl+ku+1)"),
+            e.contains("runs C code before the call (m=len(piv))"),
             "{e}"
         );
         let e = shape("(*f2py_func)(&n,a); if(clean){a[0]=0;}").unwrap_err();
         assert!(e.contains("runs C code after the call"), "{e}");
         let e = shape("(*f2py_func)(&n,x) - 1").unwrap_err();
         assert!(e.contains("runs C code after the call"), "{e}");
+        // A local with a value (?gbsv's LDAB); one whose value is not an expression is C code.
+        let s = shape("{F_INT i=2*kl+ku+1;(*f2py_func)(&n,ab,&i,piv);for(i=0;i<n;--piv[i++]);}")
+            .unwrap();
+        assert_eq!(
+            s.locals,
+            [("i".to_string(), expr::parse("2*kl+ku+1").unwrap())]
+        );
+        assert_eq!(s.after, ["piv"]);
+        let e = shape("{F_INT i=kl+;(*f2py_func)(&i);}").unwrap_err();
+        assert!(e.contains("runs C code before the call"), "{e}");
         let e = shape("{ n++; }").unwrap_err();
         assert!(e.contains("does not call (*f2py_func)"), "{e}");
     }

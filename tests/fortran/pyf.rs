@@ -47,7 +47,7 @@ fn the_template_expands_and_the_signatures_are_the_files() {
         [
             "SGESV", "DGESV", "CGESV", "ZGESV", "SSCAL", "DSCAL", "SPOSV", "DPOSV", "CPOSV",
             "ZPOSV", "SGETRF", "DGETRF", "SGETRS", "DGETRS", "DGEBAL", "DGEHRD", "DLAMCH", "DDOT",
-            "IDAMAX", "ZAXPY", "SGEES", "DGEES", "DTRTTP"
+            "IDAMAX", "ZAXPY", "SGEES", "DGEES", "DTRTTP", "DGBSV"
         ]
     );
     let skipped = &lib.signatures().skipped;
@@ -105,6 +105,11 @@ fn the_template_expands_and_the_signatures_are_the_files() {
     assert!(
         decl.contains("int32_t (*dselect)(const double *, const double *)"),
         "{decl}"
+    );
+    // LDAB from the callstatement's `F_INT i=2*kl+ku+1`, passed as `&i`: computed.
+    assert_eq!(
+        lib.signature("dgbsv").unwrap().to_string(),
+        "ab, piv, b = dgbsv(kl, ku, ab, b)"
     );
     // scipy's `intent(F_INT)`, no intent f2py knows, is ignored as f2py ignores it.
     assert_eq!(
@@ -486,7 +491,7 @@ fn generated_module_is_current() {
         },
     );
     assert_eq!(g.formatted, Ok(true));
-    assert_eq!(g.wrapped.len(), 23, "{:?}", g.skipped);
+    assert_eq!(g.wrapped.len(), 24, "{:?}", g.skipped);
     // `dimension(*)` arrays, bounded only by the file's checks: `unsafe` methods.
     assert_eq!(g.unchecked, ["ddot", "idamax", "zaxpy"]);
     assert!(g.families.iter().any(|f| f == "Gesv"), "{:?}", g.families);
@@ -754,4 +759,90 @@ fn generated_call_backs_are_typed() {
             .starts_with("dgees: argument select is a callback of type"),
         "{e}"
     );
+}
+
+/// A tridiagonal system (KL = KU = 1) in LAPACK's band storage: 2·KL+KU+1 = 4 rows, A(i, j)
+/// at row KL+KU+i-j of column j (0-based), the first KL rows room for the factors' fill-in.
+fn band(n: usize) -> (Vec<f64>, Vec<f64>) {
+    let (kl, ku) = (1usize, 1usize);
+    let ldab = 2 * kl + ku + 1;
+    let mut dense = vec![0.0; n * n];
+    let mut ab = vec![0.0; ldab * n];
+    for j in 0..n {
+        for i in j.saturating_sub(ku)..n.min(j + kl + 1) {
+            // Diagonally weak, so that partial pivoting swaps rows.
+            let v = if i == j {
+                1.0 + j as f64
+            } else {
+                3.0 - (i + 2 * j) as f64 * 0.5
+            };
+            dense[i + n * j] = v;
+            ab[(kl + ku + i - j) + ldab * j] = v;
+        }
+    }
+    (dense, ab)
+}
+
+/// ?gbsv through its callstatement (LDAB a local with a value), at run time and generated:
+/// A x = b against the dense matrix, pivots 0-based and the same both ways.
+#[test]
+fn banded_solve_through_a_callstatement_local() {
+    let n = 5;
+    let (dense, ab) = band(n);
+    let b: Vec<f64> = (0..n).map(|i| 1.0 + i as f64).collect();
+    let out = lib()
+        .call(
+            "dgbsv",
+            &[
+                Arg::Int(1),
+                Arg::Int(1),
+                Arg::matrix(&ab, 4, n),
+                Arg::matrix(&b, n, 1),
+            ],
+        )
+        .unwrap();
+    let piv = out[1].array::<i32>().unwrap().to_vec();
+    let x = out[2].array::<f64>().unwrap().to_vec();
+    for i in 0..n {
+        let ax: f64 = (0..n).map(|j| dense[i + n * j] * x[j]).sum();
+        assert!((ax - b[i]).abs() < 1e-12, "row {i}: {ax} vs {}", b[i]);
+    }
+    assert!(piv.iter().all(|&p| (0..n as i32).contains(&p)), "{piv:?}");
+    assert!(
+        piv.iter().enumerate().any(|(i, &p)| p != i as i32),
+        "a row swapped: {piv:?}"
+    );
+    // A band matrix of the wrong height fails the file's check.
+    let e = lib()
+        .call(
+            "dgbsv",
+            &[
+                Arg::Int(2),
+                Arg::Int(1),
+                Arg::matrix(&ab, 4, n),
+                Arg::matrix(&b, n, 1),
+            ],
+        )
+        .unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("fails check(2*kl+ku+1==shape(ab,0))"),
+        "{e}"
+    );
+    let _ = super::calls::lapack(); // Reference BLAS first.
+    // SAFETY: the reference LAPACK whose routines the signature file states.
+    let l =
+        unsafe { gp::Library::open("/usr/lib/x86_64-linux-gnu/lapack/liblapack.so.3") }.unwrap();
+    let (mut ab2, mut x2) = (ab.clone(), b.clone());
+    let piv2 = l
+        .dgbsv(
+            1,
+            1,
+            gp::MatMut::new(&mut ab2, 4, n).unwrap(),
+            gp::MatMut::new(&mut x2, n, 1).unwrap(),
+        )
+        .unwrap();
+    assert_eq!(piv2, piv);
+    assert_eq!(x2, x);
+    assert_eq!(ab2, out[0].array::<f64>().unwrap());
 }
