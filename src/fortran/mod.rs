@@ -61,7 +61,7 @@ pub use model::{
     Skipped,
 };
 pub use rustgen::{Generated, RustOptions};
-pub use sig::{ArgRole, Check, Sig, SigArg};
+pub use sig::{After, ArgRole, Check, Sig, SigArg};
 pub use source::{Form, Location, SourceError};
 pub use xerbla::{hook_xerbla, last_xerbla, xerbla_handler};
 

@@ -25,15 +25,16 @@
 //!   and passed (`F_INT i=2*kl+ku+1; … &i`) and offsets (`x+offx`: the caller
 //!   passes the sub-slice, the offset stays 0); indices the statement makes 1-based before the
 //!   call and 0-based after it (`lo++`, `for(i=0;i<n;++piv[i++])`, `hi--`) are 0-based for the
-//!   caller ([`SigArg::zero_based`](super::sig::SigArg::zero_based)). Other C code makes the
-//!   routine skipped, with the reason.
+//!   caller ([`SigArg::zero_based`](super::sig::SigArg::zero_based)); `?potrf`'s clean-up
+//!   after the call (`if(clean){…}` zeroing the triangle the factor does not use) is
+//!   [`After::ZeroTriangle`]. Other C code makes the routine skipped, with the reason.
 
 use std::collections::HashMap;
 
 use super::expr::{self, Expr};
 use super::model::{FType, Intent, IntentSource, ProcSig, Routine, Skipped};
 use super::parse;
-use super::sig::{ArgRole, Check, Sig, SigArg, extents};
+use super::sig::{After, ArgRole, Check, Sig, SigArg, extents};
 use super::source::{self, Form, Location, SourceError, Stmt};
 
 /// Expands the templates of a `.pyf.src` text.
@@ -871,6 +872,63 @@ struct CallShape {
     result_minus_one: bool,
     /// Integer locals declared with a value (`F_INT i=2*kl+ku+1`: ?gbsv's LDAB), lower case.
     locals: Vec<(String, Expr)>,
+    /// `if(clean){…}` after the call ([`zero_triangle`]): the condition, the choice of
+    /// triangle, the array, and whether the choice's true branch zeroes the upper triangle.
+    zero: Option<(String, String, String, bool)>,
+}
+
+/// scipy's `?potrf` statement after the call, in its two shapes (real and complex elements):
+/// `if(FLAG){Py_ssize_t i,j;if(COND){LOOP}else{LOOP}}`, each `LOOP` zeroing the strict upper
+/// (`*(a+j*n+i)=0.0`) or lower (`*(a+i*n+j)=0.0`) triangle of `a`. Returns FLAG, COND, the
+/// array and whether COND's branch zeroes the upper triangle.
+fn zero_triangle(stmt: &str) -> Option<(String, String, String, bool)> {
+    let s: String = stmt.chars().filter(|c| !c.is_whitespace()).collect();
+    let s = s.replace("\\<", "<");
+    // `(…)` at the start of `t`: its inside and what follows.
+    let parens = |t: &str| -> Option<(String, String)> {
+        let end = paren_end(t)?;
+        Some((t[1..end - 1].to_string(), t[end..].to_string()))
+    };
+    let (flag, rest) = parens(s.strip_prefix("if")?)?;
+    let body = rest.strip_prefix('{')?.strip_suffix('}')?;
+    let body = body
+        .strip_prefix("Py_ssize_ti,j,k;")
+        .or_else(|| body.strip_prefix("Py_ssize_ti,j;"))?;
+    let (cond, rest) = parens(body.strip_prefix("if")?)?;
+    let (yes, no) = rest
+        .strip_prefix('{')?
+        .strip_suffix('}')?
+        .split_once("}else{")?;
+    let zero_loop = |t: &str| -> Option<(String, bool)> {
+        let t = t.strip_prefix("for(i=0;i<")?;
+        let (n, t) = t.split_once(';')?;
+        let t = t.strip_prefix(&format!("++i)for(j=i+1;j<{n};++j)"))?;
+        let (index, array) = if let Some(b) = t.strip_prefix("{k=") {
+            let (index, b) = b.split_once(';')?;
+            let array = b.strip_prefix('(')?.split_once("+k)->r=(")?.0.to_string();
+            let tail = format!("{array}+k)->i=0.0;}}");
+            b.ends_with(&tail).then_some(())?;
+            (index.to_string(), array)
+        } else {
+            let b = t.strip_prefix("*(")?;
+            let (inner, b) = b.split_once(')')?;
+            (b == "=0.0;").then_some(())?;
+            let (array, index) = inner.split_once('+')?;
+            (index.to_string(), array.to_string())
+        };
+        let upper = if index == format!("j*{n}+i") {
+            true
+        } else if index == format!("i*{n}+j") {
+            false
+        } else {
+            return None;
+        };
+        is_ident(&array).then_some((array, upper))
+    };
+    let (a, yes_upper) = zero_loop(yes)?;
+    let (b, no_upper) = zero_loop(no)?;
+    (a == b && yes_upper != no_upper && is_ident(&flag) && is_ident(&cond))
+        .then_some((flag, cond, a, yes_upper))
 }
 
 /// The non-empty pieces of `s` between `sep`s outside parentheses, brackets, braces and
@@ -949,6 +1007,12 @@ fn call_shape(call: &str) -> Result<CallShape, String> {
         }
     }
     for s in &stmts[at + 1..] {
+        if shape.zero.is_none()
+            && let Some(z) = zero_triangle(s)
+        {
+            shape.zero = Some(z);
+            continue;
+        }
         match index_shift(s, "--") {
             Some(names) => shape.after.extend(names),
             None => return Err(unsupported(&format!("runs C code after the call ({s})"))),
@@ -1168,6 +1232,28 @@ fn with_call(r: &mut Routine, sig: Sig, call: &str) -> Result<Sig, String> {
         }
         a.zero_based = true;
     }
+    // The triangle zeroed after the call: of a matrix argument, chosen by arguments.
+    let mut after = Vec::new();
+    if let Some((flag, cond, array, yes_upper)) = &shape.zero {
+        let array = array.to_ascii_uppercase();
+        if !args.iter().any(|a| a.name == array && a.dims.len() == 2) {
+            return Err(unsupported(&format!(
+                "zeroes a triangle of {}, which is not a matrix argument",
+                array.to_ascii_lowercase()
+            )));
+        }
+        let e = |x: &str| expr::parse(x).map_err(|e| unsupported(&e.message));
+        let cond = e(cond)?;
+        after.push(After::ZeroTriangle {
+            array,
+            when: e(flag)?,
+            upper: if *yes_upper {
+                cond
+            } else {
+                Expr::Unary('!', Box::new(cond))
+            },
+        });
+    }
     r.dummies = dummies;
     let integer_result = matches!(sig.result, Some(FType::Integer { .. }));
     if shape.result_minus_one && !integer_result {
@@ -1180,6 +1266,7 @@ fn with_call(r: &mut Routine, sig: Sig, call: &str) -> Result<Sig, String> {
         args,
         result: sig.result,
         result_zero_based: shape.result_minus_one,
+        after,
         // (A signature file's checks are its author's word.)
         unchecked: Vec::new(),
     })
@@ -1287,6 +1374,7 @@ fn signature(r: &Routine, attrs: &HashMap<String, Attrs>) -> Result<Sig, String>
         result: r.result.clone(),
         result_zero_based: false,
         unchecked: Vec::new(),
+        after: Vec::new(),
     })
 }
 
@@ -1505,6 +1593,25 @@ end python module m
         assert_eq!(s.after, ["piv"]);
         let e = shape("{F_INT i=kl+;(*f2py_func)(&i);}").unwrap_err();
         assert!(e.contains("runs C code before the call"), "{e}");
+        // scipy's ?potrf clean-up, real and complex; any other loop is C code.
+        let real = "(*f2py_func)(&n,a); if(clean){Py_ssize_t i,j;if(lower){for(i=0;i<n;++i) \
+                    for(j=i+1;j<n;++j) *(a+j*n+i)=0.0;} else {for(i=0;i<n;++i) for(j=i+1;j<n;++j) \
+                    *(a+i*n+j)=0.0;}}";
+        let z = (
+            "clean".to_string(),
+            "lower".to_string(),
+            "a".to_string(),
+            true,
+        );
+        assert_eq!(shape(real).unwrap().zero, Some(z.clone()));
+        let complex = "(*f2py_func)(&n,a); if(clean){Py_ssize_t i,j,k;if(lower){for(i=0;i\\<n;++i) \
+                       for(j=i+1;j\\<n;++j) {k=j*n+i;(a+k)->r=(a+k)->i=0.0;}} else {for(i=0;i\\<n;++i) \
+                       for(j=i+1;j\\<n;++j) {k=i*n+j;(a+k)->r=(a+k)->i=0.0;}}}";
+        assert_eq!(shape(complex).unwrap().zero, Some(z));
+        let both_upper = real.replace("*(a+i*n+j)", "*(a+j*n+i)");
+        assert!(shape(&both_upper).is_err());
+        let diagonal = real.replace("j=i+1", "j=i");
+        assert!(shape(&diagonal).is_err());
         let e = shape("{ n++; }").unwrap_err();
         assert!(e.contains("does not call (*f2py_func)"), "{e}");
     }

@@ -126,6 +126,24 @@ pub struct Sig {
     /// [`Prepared::call_unchecked`](super::Prepared::call_unchecked) and `unsafe` generated
     /// methods call it. (Pivots of the families with a rule are checked: [`Check::Pivots`].)
     pub unchecked: Vec<(String, String)>,
+    /// What a signature file's callstatement does to the arrays after the call.
+    pub after: Vec<After>,
+}
+
+/// An operation a signature file's callstatement runs on an array after the call.
+#[derive(Clone, Debug, PartialEq)]
+pub enum After {
+    /// scipy's `?potrf` `if(clean){…}`: when `when` is not 0, the strict triangle of `array`
+    /// the factor does not use is zeroed: the strictly upper one when `upper` is not 0, else
+    /// the strictly lower one.
+    ZeroTriangle {
+        /// The array (upper case), a matrix.
+        array: String,
+        /// The condition (`clean`).
+        when: Expr,
+        /// Which triangle (`lower`: the factor is L, the upper triangle is zeroed).
+        upper: Expr,
+    },
 }
 
 impl Sig {
@@ -443,6 +461,7 @@ impl Sig {
             args,
             result: r.result.clone(),
             result_zero_based: false,
+            after: Vec::new(),
             unchecked,
         }
     }

@@ -623,6 +623,25 @@ pub fn non_zero(routine: &str, argument: &str, x: i64) -> Result<(), FortranErro
     Ok(())
 }
 
+/// Zeroes the strict upper (`upper`) or strict lower triangle of `a`, as a signature file's
+/// callstatement does after the call (scipy's `?potrf` with `clean=1`: the factor alone).
+pub fn zero_triangle<T: Element + Default>(a: &mut MatMut<'_, T>, upper: bool) {
+    let (rows, cols, ld) = (a.rows(), a.cols(), a.ld());
+    let data = a.data();
+    for j in 0..cols {
+        let (from, to) = if upper {
+            (0, j.min(rows))
+        } else {
+            (j + 1, rows)
+        };
+        for i in from..to {
+            if let Some(x) = data.get_mut(i + ld * j) {
+                *x = T::default();
+            }
+        }
+    }
+}
+
 /// The code address of a callback given for a dummy procedure whose C function pointer type
 /// is `c_type` (as the routine's prototype spells it): the routine calls it with that
 /// signature, so a callback of any other type is refused (its thunk would read arguments, or

@@ -47,7 +47,7 @@ fn the_template_expands_and_the_signatures_are_the_files() {
         [
             "SGESV", "DGESV", "CGESV", "ZGESV", "SSCAL", "DSCAL", "SPOSV", "DPOSV", "CPOSV",
             "ZPOSV", "SGETRF", "DGETRF", "SGETRS", "DGETRS", "DGEBAL", "DGEHRD", "DLAMCH", "DDOT",
-            "IDAMAX", "ZAXPY", "SGEES", "DGEES", "DTRTTP", "DGBSV"
+            "IDAMAX", "ZAXPY", "SGEES", "DGEES", "DTRTTP", "DGBSV", "DPOTRF", "ZPOTRF"
         ]
     );
     let skipped = &lib.signatures().skipped;
@@ -491,7 +491,7 @@ fn generated_module_is_current() {
         },
     );
     assert_eq!(g.formatted, Ok(true));
-    assert_eq!(g.wrapped.len(), 24, "{:?}", g.skipped);
+    assert_eq!(g.wrapped.len(), 26, "{:?}", g.skipped);
     // `dimension(*)` arrays, bounded only by the file's checks: `unsafe` methods.
     assert_eq!(g.unchecked, ["ddot", "idamax", "zaxpy"]);
     assert!(g.families.iter().any(|f| f == "Gesv"), "{:?}", g.families);
@@ -845,4 +845,103 @@ fn banded_solve_through_a_callstatement_local() {
     assert_eq!(piv2, piv);
     assert_eq!(x2, x);
     assert_eq!(ab2, out[0].array::<f64>().unwrap());
+}
+
+/// A symmetric positive definite 3 × 3 matrix (column-major).
+const SPD: [f64; 9] = [4.0, 2.0, -2.0, 2.0, 10.0, 5.0, -2.0, 5.0, 9.0];
+
+/// `C` (n × n) times its transpose, in the order a Cholesky factor of `lower` multiplies.
+fn cholesky_product(c: &[f64], n: usize, lower: bool) -> Vec<f64> {
+    let mut p = vec![0.0; n * n];
+    for i in 0..n {
+        for j in 0..n {
+            p[i + n * j] = (0..n)
+                .map(|k| {
+                    if lower {
+                        c[i + n * k] * c[j + n * k]
+                    } else {
+                        c[k + n * i] * c[k + n * j]
+                    }
+                })
+                .sum();
+        }
+    }
+    p
+}
+
+/// scipy's `?potrf` callstatement: after the call, `clean` zeroes the triangle the factor
+/// does not use (the strict lower one of U, the strict upper one of L); with `clean = 0` it
+/// keeps A's entries. At run time and generated, real and complex.
+#[test]
+fn potrf_cleans_the_other_triangle_after_the_call() {
+    let n = 3;
+    for lower in [0i64, 1] {
+        for clean in [1i64, 0] {
+            let out = lib()
+                .call_named(
+                    "dpotrf",
+                    &[
+                        ("a", Arg::matrix(&SPD, n, n)),
+                        ("lower", Arg::Int(lower)),
+                        ("clean", Arg::Int(clean)),
+                    ],
+                )
+                .unwrap();
+            let c = out[0].array::<f64>().unwrap().to_vec();
+            for j in 0..n {
+                for i in 0..n {
+                    let unused = if lower == 1 { i < j } else { i > j };
+                    let want = if !unused {
+                        None
+                    } else if clean == 1 {
+                        Some(0.0)
+                    } else {
+                        Some(SPD[i + n * j])
+                    };
+                    if let Some(w) = want {
+                        assert_eq!(c[i + n * j], w, "lower={lower} clean={clean} ({i},{j})");
+                    }
+                }
+            }
+            if clean == 1 {
+                let p = cholesky_product(&c, n, lower == 1);
+                for k in 0..n * n {
+                    assert!((p[k] - SPD[k]).abs() < 1e-12, "lower={lower}: {p:?}");
+                }
+            }
+            // The generated method, in place: the same bits.
+            let _ = super::calls::lapack(); // Reference BLAS first.
+            // SAFETY: the reference LAPACK whose routines the signature file states.
+            let l = unsafe { gp::Library::open("/usr/lib/x86_64-linux-gnu/lapack/liblapack.so.3") }
+                .unwrap();
+            let mut a = SPD.to_vec();
+            l.dpotrf(
+                gp::MatMut::new(&mut a, n, n).unwrap(),
+                Some(lower as i32),
+                Some(clean as i32),
+            )
+            .unwrap();
+            assert_eq!(a, c, "lower={lower} clean={clean}");
+        }
+    }
+    // Complex elements (a Hermitian matrix with an imaginary part): both parts zeroed.
+    let h = [
+        Complex64 { re: 4.0, im: 0.0 },
+        Complex64 { re: 1.0, im: 1.0 },
+        Complex64 { re: 1.0, im: -1.0 },
+        Complex64 { re: 5.0, im: 0.0 },
+    ];
+    let out = lib().call("zpotrf", &[Arg::matrix(&h, 2, 2)]).unwrap();
+    let u = out[0].array::<Complex64>().unwrap();
+    assert_eq!(u[1], Complex64 { re: 0.0, im: 0.0 }, "{u:?}");
+    assert!((u[0].re - 2.0).abs() < 1e-15 && u[2].im != 0.0, "{u:?}");
+    let out = lib()
+        .call_named(
+            "zpotrf",
+            &[("a", Arg::matrix(&h, 2, 2)), ("lower", Arg::Int(1))],
+        )
+        .unwrap();
+    let l = out[0].array::<Complex64>().unwrap();
+    assert_eq!(l[2], Complex64 { re: 0.0, im: 0.0 }, "{l:?}");
+    assert!(l[1].im != 0.0, "{l:?}");
 }

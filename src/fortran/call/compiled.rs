@@ -466,6 +466,9 @@ fn try_compile(
     if cfg!(not(target_arch = "x86_64")) {
         return Err("compiled calls are x86-64 only".into());
     }
+    if !sig.after.is_empty() {
+        return Err("its signature file's callstatement works on an array after the call".into());
+    }
     let plan = f.call_plan();
     if plan.variadic || plan.unsupported().is_some() {
         return Err("its C prototype is not plain".into());

@@ -20,7 +20,7 @@ use super::abi::{Abi, Prototype};
 use super::expr::{Env, Expr, Val};
 use super::model::Intent;
 use super::model::Routine;
-use super::sig::{ArgRole as Role, Check, Sig, SigArg, shifted};
+use super::sig::{After, ArgRole as Role, Check, Sig, SigArg, shifted};
 use crate::Function;
 use marshal::{Place, Slot, given_place, raw_call, scalar_out, scalar_slot};
 
@@ -449,6 +449,38 @@ pub(crate) fn call(
         }
     }
     let result = result?;
+    // A signature file's operations after the call (before INFO is read, as its C code
+    // runs them).
+    for after in &sig.after {
+        let After::ZeroTriangle { array, when, upper } = after;
+        let flag = |e: &Expr| {
+            e.eval(&env)
+                .map(|v| v.truthy())
+                .map_err(|e| arg_err(routine, array, format!("cannot be cleaned: {e}")))
+        };
+        if !flag(when)? {
+            continue;
+        }
+        let upper = flag(upper)?;
+        let Some(a) = sig.args.iter().find(|a| &a.name == array) else {
+            continue;
+        };
+        let (Some(elem), Some(shape)) = (ty_elem(a), env.shapes.get(array)) else {
+            continue;
+        };
+        let (rows, cols) = (shape[0], shape.get(1).copied().unwrap_or(1));
+        let bytes = rows * cols * elem.size();
+        let data = match places.get_mut(array.as_str()) {
+            // SAFETY: a given array of its shape's elements, lent mutably for the call.
+            Some(Place::Borrowed(p, _)) => unsafe { bytes_at(*p, bytes) },
+            Some(Place::Owned(s)) => {
+                let n = bytes.min(s.bytes);
+                &mut s.bytes_mut()[..n]
+            }
+            _ => continue,
+        };
+        zero_triangle(data, elem.size(), rows, cols, upper);
+    }
     check_info(r, sig, abi, &places, routine)?;
     // Outputs: the function result, then returned arguments.
     let mut outs = Outs::default();
@@ -723,4 +755,19 @@ fn meaning_in(text: &str) -> String {
         }
     }
     out.join(" ")
+}
+
+/// Zeroes the strictly upper (`upper`) or strictly lower triangle of a column-major `rows` ×
+/// `cols` matrix of `size`-byte elements (all-zero bytes are 0 for every element type).
+fn zero_triangle(data: &mut [u8], size: usize, rows: usize, cols: usize, upper: bool) {
+    for j in 0..cols {
+        for i in 0..rows {
+            if (upper && i < j) || (!upper && i > j) {
+                let at = (i + rows * j) * size;
+                if let Some(e) = data.get_mut(at..at + size) {
+                    e.fill(0);
+                }
+            }
+        }
+    }
 }

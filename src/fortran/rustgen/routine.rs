@@ -13,7 +13,7 @@ use crate::fortran::abi::{Abi, ParamRole, Prototype};
 use crate::fortran::call::{info_meaning, show};
 use crate::fortran::expr::Expr;
 use crate::fortran::model::{CharLen, FType, Intent, Routine};
-use crate::fortran::sig::{ArgRole, Check, Sig, SigArg, is_pivot};
+use crate::fortran::sig::{After, ArgRole, Check, Sig, SigArg, is_pivot};
 
 /// A generated wrapper.
 pub(super) struct Wrapper {
@@ -944,6 +944,28 @@ pub(super) fn wrapper(r: &Routine, abi: &Abi) -> Result<Wrapper, String> {
             }
             _ => {}
         }
+    }
+    // A signature file's operations after the call (before INFO, as its C code runs them).
+    for after in &sig.after {
+        let After::ZeroTriangle { array, when, upper } = after;
+        let i = sig
+            .args
+            .iter()
+            .position(|a| &a.name == array)
+            .ok_or_else(|| format!("zeroes a triangle of {array}, not an argument"))?;
+        if forms[i] != (Form::Mat { write: true }) {
+            return Err(format!(
+                "zeroes a triangle of {}, which is not a matrix updated in place",
+                array.to_ascii_lowercase()
+            ));
+        }
+        let when = gexpr::cond(when, &before)?;
+        let upper = gexpr::cond(upper, &before)?;
+        let _ = writeln!(
+            w,
+            "if {when} {{ wrap::zero_triangle(&mut {}, {upper}); }}",
+            names[i]
+        );
     }
     if let Some(c) = &info_check {
         w.push_str(c);
