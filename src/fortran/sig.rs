@@ -681,6 +681,10 @@ const UNDOCUMENTED: &[(&str, &str, &str)] = &[
     ("?LATDF", "N", "n <= 8"),
     // Documented as `LDA >= KL+KU+1`, a name the routine does not have.
     ("?LAQGB", "LDAB", "ldab >= kl + ku + 1"),
+    // Documented `LDAB >= max(1,M)`; they check LDAB < KL+KU+1 in 32-bit arithmetic, which a
+    // KU near 2^31 wraps past (a read far outside AB: .ci/fuzz-fortran with seed 12).
+    ("?GBEQUB", "LDAB", "ldab >= kl + ku + 1"),
+    ("?LA_GBAMV", "LDAB", "ldab >= kl + ku + 1"),
     // Documented N >= 0; N = 0 recurses forever (N1 = N/2 = 0): a stack overflow.
     ("?GEQRT3", "N", "n >= 1"),
     ("?GELQT3", "M", "m >= 1"),

@@ -485,6 +485,21 @@ fn bad_arguments_are_refused_before_the_call() {
         e("dsytf2_rk", &[Arg::Str("L"), Arg::matrix(&empty, 1, 0)]),
         "dsytf2_rk: argument n fails check(n>=1)"
     );
+    // DGBEQUB documents LDAB >= max(1,M) but checks LDAB < KL+KU+1 in 32-bit arithmetic: a KU
+    // near 2^31 wraps past its check, and it read far outside AB (found by .ci/fuzz-fortran).
+    let ab = [1.0f64; 6];
+    assert_eq!(
+        e(
+            "dgbequb",
+            &[
+                Arg::Int(2),
+                Arg::Int(1),
+                Arg::Int(i64::from(i32::MAX)),
+                Arg::matrix(&ab, 3, 2)
+            ]
+        ),
+        "dgbequb: argument ldab fails check(ldab>=kl+ku+1)"
+    );
     // An output the allocator refuses (A is LDA x N, LDA chosen by the caller: 16 PB, more
     // than x86-64's address space): an error, not an abort.
     let huge = lib
