@@ -439,21 +439,29 @@ impl<'l> Prepared<'l> {
     /// # Errors
     ///
     /// As [`Library::call`].
+    #[inline]
     pub fn call(&self, args: &[Arg<'_>]) -> Result<Outs, FortranError> {
-        if let Some((arg, what)) = self.e.sig.unchecked.first() {
-            return Err(FortranError::Argument {
-                routine: self.r.name.to_ascii_lowercase(),
-                argument: arg.to_ascii_lowercase(),
-                message: format!(
-                    "is what no check can vouch for (\"{what}\": no documented bound, and {} \
-                     checks none of its arguments); a wrong value reads or writes outside the \
-                     arrays, so only `Prepared::call_unchecked` calls it",
-                    self.r.name.to_ascii_lowercase()
-                ),
-            });
+        if !self.e.sig.unchecked.is_empty() {
+            return Err(self.refused_unchecked());
         }
         // SAFETY: no argument of this routine is unchecked.
         unsafe { self.call_unchecked(args) }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn refused_unchecked(&self) -> FortranError {
+        let (arg, what) = &self.e.sig.unchecked[0];
+        FortranError::Argument {
+            routine: self.r.name.to_ascii_lowercase(),
+            argument: arg.to_ascii_lowercase(),
+            message: format!(
+                "is what no check can vouch for (\"{what}\": no documented bound, and {} \
+                 checks none of its arguments); a wrong value reads or writes outside the \
+                 arrays, so only `Prepared::call_unchecked` calls it",
+                self.r.name.to_ascii_lowercase()
+            ),
+        }
     }
 
     /// [`Prepared::call`] for a routine with arguments no check can vouch for
@@ -470,21 +478,36 @@ impl<'l> Prepared<'l> {
     /// Each argument [`Sig::unchecked`] names has a value the routine's documentation allows
     /// for the other arguments given (a row index within the matrix …), since the routine
     /// reads and writes its arrays where that value says.
+    // (Inlined into the caller: the outputs are then built where the caller keeps them,
+    // instead of copied right after the compiled code's narrow stores, which a wide copy
+    // cannot forward from.)
+    #[inline]
     pub unsafe fn call_unchecked(&self, args: &[Arg<'_>]) -> Result<Outs, FortranError> {
         let e = self.e;
         if let Some(c) = &e.compiled {
             let mut outs = Outs::default();
             match c.run(args, &mut outs) {
                 Fast::Done => return Ok(outs),
-                Fast::Info(v) => {
-                    let name = self.r.name.to_ascii_lowercase();
-                    return super::call::info_error(self.r, &e.sig, v, &name)
-                        .map(|()| Outs::default());
-                }
-                Fast::Slow => {
-                    e.fallbacks.fetch_add(1, Ordering::Relaxed);
-                }
+                Fast::Info(v) => return self.info_error(v),
+                Fast::Slow => {}
             }
+        }
+        self.interpret(args)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn info_error(&self, v: i64) -> Result<Outs, FortranError> {
+        let name = self.r.name.to_ascii_lowercase();
+        super::call::info_error(self.r, &self.e.sig, v, &name).map(|()| Outs::default())
+    }
+
+    /// The call through the interpreter (counted as a fallback when the call was compiled).
+    #[inline(never)]
+    fn interpret(&self, args: &[Arg<'_>]) -> Result<Outs, FortranError> {
+        let e = self.e;
+        if e.compiled.is_some() {
+            e.fallbacks.fetch_add(1, Ordering::Relaxed);
         }
         super::call::call(
             self.r,
