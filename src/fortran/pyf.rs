@@ -1307,8 +1307,28 @@ fn paren_end(s: &str) -> Option<usize> {
 fn signature(r: &Routine, attrs: &HashMap<String, Attrs>) -> Result<Sig, String> {
     let none = Attrs::default();
     let mut args = Vec::new();
+    // The arrays, which the caller always gives here: f2py's `y_capi==Py_None` (was `y`
+    // left out?) is false.
+    let arrays: Vec<&str> = r
+        .dummies
+        .iter()
+        .filter(|d| !d.dims.is_empty())
+        .map(|d| d.name.as_str())
+        .collect();
     for d in &r.dummies {
         let a = attrs.get(&d.name).unwrap_or(&none);
+        let given;
+        let a = if a.init.as_ref().is_some_and(mentions_capi) || a.checks.iter().any(mentions_capi)
+        {
+            given = Attrs {
+                init: a.init.as_ref().map(|e| given_capi(e, &arrays)),
+                checks: a.checks.iter().map(|e| given_capi(e, &arrays)).collect(),
+                ..a.clone()
+            };
+            &given
+        } else {
+            a
+        };
         let dims = extents(&d.dims, None);
         let intent = match (a.inp || (!a.out && !a.inout), a.out, a.inout) {
             (_, _, true) | (true, true, _) => Intent::InOut,
@@ -1378,9 +1398,64 @@ fn signature(r: &Routine, attrs: &HashMap<String, Attrs>) -> Result<Sig, String>
     })
 }
 
+/// Whether `e` names f2py's C-API objects (`y_capi`, `Py_None`).
+fn mentions_capi(e: &Expr) -> bool {
+    e.names()
+        .iter()
+        .any(|n| n == "PY_NONE" || n.ends_with("_CAPI"))
+}
+
+/// `e` with f2py's test of a left-out array, `NAME_capi==Py_None` (`!=`), made false (true)
+/// for each of `arrays`, which a caller always gives here (scipy's `fblas`: `ly =
+/// (y_capi==Py_None ? 1+offy+(n-1)*abs(incy) : -1)`, the length of a `y` f2py would
+/// allocate; -1, any length, for a given one). Other mentions stay, and fail as names no
+/// argument has.
+fn given_capi(e: &Expr, arrays: &[&str]) -> Expr {
+    let rec = |x: &Expr| Box::new(given_capi(x, arrays));
+    match e {
+        Expr::Binary(op @ ("==" | "!="), x, y) => {
+            let is_given = |a: &Expr, b: &Expr| {
+                matches!((a, b), (Expr::Name(c), Expr::Name(n))
+                    if n == "PY_NONE"
+                        && c.strip_suffix("_CAPI").is_some_and(|arr| arrays.contains(&arr)))
+            };
+            if is_given(x, y) || is_given(y, x) {
+                Expr::Int(i64::from(*op == "!="))
+            } else {
+                Expr::Binary(op, rec(x), rec(y))
+            }
+        }
+        Expr::Binary(op, x, y) => Expr::Binary(op, rec(x), rec(y)),
+        Expr::Unary(op, x) => Expr::Unary(*op, rec(x)),
+        // The test decided: its branch.
+        Expr::Cond(c, x, y) => match *rec(c) {
+            Expr::Int(k) => given_capi(if k != 0 { x } else { y }, arrays),
+            c => Expr::Cond(Box::new(c), rec(x), rec(y)),
+        },
+        Expr::Call(f, xs) => Expr::Call(
+            f.clone(),
+            xs.iter().map(|x| given_capi(x, arrays)).collect(),
+        ),
+        e => e.clone(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_left_out_array_is_never_the_case_here() {
+        let e = expr::parse("(y_capi==Py_None?1+offy+(n-1)*abs(incy):-1)").unwrap();
+        let given = given_capi(&e, &["Y"]);
+        assert!(!mentions_capi(&given));
+        assert_eq!(given, Expr::Unary('-', Box::new(Expr::Int(1))));
+        let ne = given_capi(&expr::parse("Py_None!=y_capi").unwrap(), &["Y"]);
+        assert_eq!(ne, Expr::Int(1));
+        // Another name's C-API object stays, and fails later as a name no argument has.
+        let other = given_capi(&e, &["X"]);
+        assert!(mentions_capi(&other));
+    }
 
     #[test]
     fn user_modules_declare_call_backs_not_routines() {

@@ -47,7 +47,7 @@ fn the_template_expands_and_the_signatures_are_the_files() {
         [
             "SGESV", "DGESV", "CGESV", "ZGESV", "SSCAL", "DSCAL", "SPOSV", "DPOSV", "CPOSV",
             "ZPOSV", "SGETRF", "DGETRF", "SGETRS", "DGETRS", "DGEBAL", "DGEHRD", "DLAMCH", "DDOT",
-            "IDAMAX", "ZAXPY", "SGEES", "DGEES", "DTRTTP", "DGBSV", "DPOTRF", "ZPOTRF"
+            "IDAMAX", "ZAXPY", "SGEES", "DGEES", "DTRTTP", "DGBSV", "DPOTRF", "ZPOTRF", "DGEMV"
         ]
     );
     let skipped = &lib.signatures().skipped;
@@ -491,9 +491,9 @@ fn generated_module_is_current() {
         },
     );
     assert_eq!(g.formatted, Ok(true));
-    assert_eq!(g.wrapped.len(), 26, "{:?}", g.skipped);
+    assert_eq!(g.wrapped.len(), 27, "{:?}", g.skipped);
     // `dimension(*)` arrays, bounded only by the file's checks: `unsafe` methods.
-    assert_eq!(g.unchecked, ["ddot", "idamax", "zaxpy"]);
+    assert_eq!(g.unchecked, ["ddot", "idamax", "zaxpy", "dgemv"]);
     assert!(g.families.iter().any(|f| f == "Gesv"), "{:?}", g.families);
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fortran/generated_pyf.rs");
     if std::env::var_os("JITFFI_BLESS").is_some() {
@@ -944,4 +944,76 @@ fn potrf_cleans_the_other_triangle_after_the_call() {
     let l = out[0].array::<Complex64>().unwrap();
     assert_eq!(l[2], Complex64 { re: 0.0, im: 0.0 }, "{l:?}");
     assert!(l[1].im != 0.0, "{l:?}");
+}
+
+/// scipy's `gemv` (fblas_l2): `ly`'s value tests `y_capi==Py_None`, which is false here (an
+/// array is always given), so y is the caller's, bounded by the file's checks. y = αAx + βy
+/// against sums computed here, plain and transposed, at run time and generated.
+#[test]
+fn gemv_with_a_python_c_api_default() {
+    let (m, n) = (3, 2);
+    let a = [1.0, 2.0, 3.0, -1.0, 0.5, 4.0];
+    let at = |i: usize, j: usize| a[i + m * j];
+    let x3 = [1.0, -2.0, 0.5];
+    let x2 = [2.0, 1.0];
+    let y0 = [1.0, 1.0, 1.0];
+    let out = lib()
+        .call_named(
+            "dgemv",
+            &[
+                ("alpha", Arg::Real(2.0)),
+                ("a", Arg::matrix(&a, m, n)),
+                ("x", Arg::vec(&x2)),
+                ("beta", Arg::Real(0.5)),
+                ("y", Arg::vec(&y0)),
+            ],
+        )
+        .unwrap();
+    let want: Vec<f64> = (0..m)
+        .map(|i| 2.0 * (at(i, 0) * x2[0] + at(i, 1) * x2[1]) + 0.5 * y0[i])
+        .collect();
+    assert_eq!(out[0].array::<f64>().unwrap(), want);
+    let y2 = [3.0, -1.0];
+    let out = lib()
+        .call_named(
+            "dgemv",
+            &[
+                ("alpha", Arg::Real(1.0)),
+                ("a", Arg::matrix(&a, m, n)),
+                ("x", Arg::vec(&x3)),
+                ("y", Arg::vec(&y2)),
+                ("trans", Arg::Int(1)),
+            ],
+        )
+        .unwrap();
+    let want_t: Vec<f64> = (0..n)
+        .map(|j| (0..m).map(|i| at(i, j) * x3[i]).sum())
+        .collect();
+    assert_eq!(out[0].array::<f64>().unwrap(), want_t);
+    // A y too short for A: the file's check.
+    let e = lib()
+        .call_named(
+            "dgemv",
+            &[
+                ("alpha", Arg::Real(1.0)),
+                ("a", Arg::matrix(&a, m, n)),
+                ("x", Arg::vec(&x2)),
+                ("y", Arg::vec(&[0.0, 0.0])),
+            ],
+        )
+        .unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("fails check(len(y)>offy+(rows-1)*abs(incy))"),
+        "{e}"
+    );
+    let _ = super::calls::lapack(); // Reference BLAS first.
+    // SAFETY: the reference LAPACK whose routines the signature file states.
+    let l =
+        unsafe { gp::Library::open("/usr/lib/x86_64-linux-gnu/lapack/liblapack.so.3") }.unwrap();
+    let mut y = y0.to_vec();
+    let am = gp::Mat::new(&a, m, n).unwrap();
+    // SAFETY: x holds cols = 2 elements and y rows = 3, as the file's checks also verify.
+    unsafe { l.dgemv(2.0, am, &x2, None, Some(0.5), &mut y, None, None) }.unwrap();
+    assert_eq!(y, want);
 }

@@ -323,9 +323,14 @@ pub(crate) fn call(
                 if !places.contains_key(&a.name) {
                     continue;
                 }
-                // A `.pyf`'s `dimension(*)`: as f2py does, the file's `check(…)`s bound what
-                // the routine uses (`Library::open`'s caller vouched for the file).
-                if r.pyf.is_some() && a.dims.contains(&Expr::Int(-1)) {
+                // A `.pyf`'s `dimension(*)`, or an extent that comes to -1 (f2py's "any":
+                // fblas's `ly` for a `y` the caller gives): as f2py does, the file's
+                // `check(…)`s bound what the routine uses (`Library::open`'s caller vouched
+                // for the file).
+                if r.pyf.is_some()
+                    && (a.dims.contains(&Expr::Int(-1))
+                        || extents(a, &env, routine).is_ok_and(|e| e.contains(&-1)))
+                {
                     continue;
                 }
                 let (ext, need) = spanned(a, &env, routine)?;
