@@ -456,6 +456,17 @@ impl Sig {
                 unchecked.push((p, why.into()));
             }
         }
+        // A dummy procedure whose interface the sources do not state (no INTERFACE block, no
+        // documented `is a LOGICAL FUNCTION of …`): its C type is `void *`, so no callback's
+        // type can be checked against what the routine calls.
+        for a in &args {
+            if a.callback == Some(None) && !unchecked.iter().any(|(n, _)| *n == a.name) {
+                unchecked.push((
+                    a.name.clone(),
+                    "a procedure whose interface the sources do not state".into(),
+                ));
+            }
+        }
         Sig {
             name: r.name.clone(),
             args,
@@ -1344,6 +1355,47 @@ mod tests {
                 Check::Pivots { .. } => "pivots".into(),
             })
             .collect()
+    }
+
+    #[test]
+    fn a_procedure_of_no_stated_interface_is_unchecked() {
+        let text = [
+            "      SUBROUTINE APPLYU( F, N, X, Y )",
+            "      INTEGER            N, I",
+            "      DOUBLE PRECISION   F, X( N ), Y( N )",
+            "      EXTERNAL           F",
+            "      DO 20 I = 1, N",
+            "         Y( I ) = F( X( I ) )",
+            "   20 CONTINUE",
+            "      END",
+        ]
+        .join("\n");
+        let sigs =
+            super::super::Signatures::from_text(&text, super::super::Form::Fixed, "u.f").unwrap();
+        let r = sigs
+            .routine("applyu")
+            .unwrap_or_else(|| panic!("{:?}", sigs.skipped));
+        assert_eq!(r.dummy("F").unwrap().external, Some(None));
+        let sig = Sig::of(r);
+        assert_eq!(
+            sig.unchecked,
+            [(
+                "F".to_string(),
+                "a procedure whose interface the sources do not state".to_string()
+            )]
+        );
+        // Generated code: an `unsafe` method that says why, passing the callback as given.
+        let g = sigs.rust(
+            &super::super::Abi::default(),
+            &super::super::RustOptions {
+                lib: Some("u".into()),
+                source: "u.f".into(),
+                rustfmt: false,
+            },
+        );
+        assert_eq!(g.unchecked, ["applyu"]);
+        assert!(g.code.contains("f.ptr()"), "{}", g.code);
+        assert!(!g.code.contains("wrap::callback("), "{}", g.code);
     }
 
     #[test]

@@ -503,6 +503,10 @@ pub(super) fn wrapper(r: &Routine, abi: &Abi) -> Result<Wrapper, String> {
                 let a = &sig.args[i];
                 let v = &names[i];
                 let (arg, ty) = match forms[i] {
+                    // (A `void *` procedure: the method is `unsafe`, `Sig::unchecked`.)
+                    Form::Proc if p.ty.trim() == "void *" => {
+                        (format!("{v}.ptr()"), "*const std::ffi::c_void".to_string())
+                    }
                     Form::Proc => (
                         format!(
                             "wrap::callback(R, {:?}, {v}, {:?})?",
