@@ -87,7 +87,8 @@ pub fn parse(comments: &[(u32, String)]) -> Doc {
             continue;
         };
         if p.is.is_empty()
-            && let Some(rest) = strip_is(l, name)
+            && let Some(rest) =
+                strip_is(l, name).or_else(|| p.text.is_empty().then(|| strip_role(l)).flatten())
         {
             // `A is DOUBLE PRECISION array, dimension (LDA,N)`, possibly continued.
             let mut is = rest.to_string();
@@ -185,6 +186,28 @@ fn strip_is<'a>(l: &'a str, name: &str) -> Option<&'a str> {
         return Some(&l[head.len()..]);
     }
     None
+}
+
+/// `(workspace) DOUBLE PRECISION array, dimension (MAX(1,LWORK))`: the first line of some
+/// parameters' text (the TSQR family: xGEQR, xGEMQR, xGETSLS …) says what `NAME is` says
+/// elsewhere, after its role in parentheses. The rest when it starts with a type.
+fn strip_role(l: &str) -> Option<&str> {
+    let upper = l.to_ascii_uppercase();
+    let role = ["(WORKSPACE) ", "(OUTPUT) ", "(INPUT) ", "(INPUT/OUTPUT) "]
+        .iter()
+        .find(|r| upper.starts_with(*r))?;
+    let rest = &l[role.len()..];
+    let typed = [
+        "DOUBLE PRECISION",
+        "REAL",
+        "COMPLEX",
+        "INTEGER",
+        "LOGICAL",
+        "CHARACTER",
+    ]
+    .iter()
+    .any(|t| rest.to_ascii_uppercase().starts_with(t));
+    typed.then_some(rest)
 }
 
 fn find_ci(s: &str, w: &str) -> Option<usize> {

@@ -383,6 +383,7 @@ impl Sig {
         }
         // Pivot arrays given (a factorization's): the family's rule, where it is known.
         let (mut loose_pivots, mut loose_indices) = (Vec::new(), Vec::new());
+        let mut loose_structures: Vec<String> = Vec::new();
         let has = |x: &str| args.iter().any(|a| a.name == x && a.dims.is_empty());
         let (order, fact) = (has("N"), has("FACT").then(|| "FACT".to_string()));
         let family = r.name.get(1..).unwrap_or_default();
@@ -408,6 +409,21 @@ impl Sig {
                 });
             if indices {
                 loose_indices.push(a.name.clone());
+            }
+            // xGEMQR/xGEMLQ's T, "Part of the data structure to represent Q as returned by
+            // DGEQR": its header (T(2), T(3)) holds the block sizes the routine indexes T
+            // and A with.
+            if a.name == "T"
+                && !a.dims.is_empty()
+                && a.intent != Intent::Out
+                && a.role == ArgRole::Given
+                && r.doc.params.get(&a.name).is_some_and(|p| {
+                    p.text
+                        .to_ascii_lowercase()
+                        .contains("part of the data structure")
+                })
+            {
+                loose_structures.push(a.name.clone());
             }
             if !pivots {
                 continue;
@@ -449,6 +465,13 @@ impl Sig {
                 (
                     p,
                     "indices into other arrays (or counts of them), whose values nothing checks",
+                )
+            }))
+            .chain(loose_structures.into_iter().map(|p| {
+                (
+                    p,
+                    "a data structure another routine returned, whose header holds the block \
+                     sizes this one indexes it with, and whose contents nothing checks",
                 )
             }));
         for (p, why) in loose {

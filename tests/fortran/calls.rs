@@ -976,3 +976,64 @@ fn extents_by_option_and_by_definition() {
         "dtftri: argument a has 5 elements; the routine uses 6 (n*(n+1)/2-1-0+1 = 6)"
     );
 }
+
+/// The TSQR family documents its workspaces as `(workspace) DOUBLE PRECISION array, dimension
+/// (MAX(1,LWORK))` (no `WORK is`): read, they are queried like any other, and DGETSLS, DGEQR
+/// and DGELQ are safe calls. DGETSLS's least-squares solution satisfies the normal equations
+/// Aᵀ(Ax − b) = 0; DGEMQR, which indexes with the block sizes in T's header, is refused.
+#[test]
+fn tall_skinny_least_squares_and_the_data_structure_it_trusts() {
+    let lib = lapack();
+    let (m, n) = (6, 2);
+    let a: Vec<f64> = (0..m * n)
+        .map(|k| ((k * 7 + 3) % 11) as f64 - 4.0)
+        .collect();
+    let b: Vec<f64> = (0..m).map(|i| 1.0 + i as f64 * 0.5).collect();
+    assert_eq!(
+        lib.signature("dgetsls").unwrap().to_string(),
+        "a, b = dgetsls(trans, m, a, b, [n, nrhs, lda, ldb])"
+    );
+    let out = lib
+        .call(
+            "dgetsls",
+            &[
+                Arg::Str("N"),
+                Arg::Int(m as i64),
+                Arg::matrix(&a, m, n),
+                Arg::matrix(&b, m, 1),
+            ],
+        )
+        .unwrap();
+    let x = &out[1].array::<f64>().unwrap()[..n];
+    let r: Vec<f64> = (0..m)
+        .map(|i| (0..n).map(|j| a[i + m * j] * x[j]).sum::<f64>() - b[i])
+        .collect();
+    for j in 0..n {
+        let g: f64 = (0..m).map(|i| a[i + m * j] * r[i]).sum();
+        assert!(g.abs() < 1e-12, "Aᵀ(Ax - b)[{j}] = {g}");
+    }
+    // DGEQR's T is an output (its header written by the routine): a safe call.
+    let out = lib
+        .call("dgeqr", &[Arg::Int(m as i64), Arg::matrix(&a, m, n), Arg::Int(-1)])
+        .unwrap();
+    let t = out[1].array::<f64>().unwrap();
+    assert!(t[0] >= 5.0, "the T size a query asks for: {t:?}");
+    let e = lib
+        .call_named(
+            "dgemqr",
+            &[
+                ("side", Arg::Str("L")),
+                ("trans", Arg::Str("T")),
+                ("m", Arg::Int(m as i64)),
+                ("a", Arg::matrix(&a, m, n)),
+                ("t", Arg::vec(&[1e9; 8])),
+                ("tsize", Arg::Int(8)),
+                ("c", Arg::matrix(&b, m, 1)),
+            ],
+        )
+        .unwrap_err();
+    assert!(
+        e.to_string().starts_with("dgemqr: argument t is what no check can vouch for"),
+        "{e}"
+    );
+}
