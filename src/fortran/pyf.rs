@@ -1236,9 +1236,13 @@ fn with_call(r: &mut Routine, sig: Sig, call: &str) -> Result<Sig, String> {
     let mut after = Vec::new();
     if let Some((flag, cond, array, yes_upper)) = &shape.zero {
         let array = array.to_ascii_uppercase();
-        if !args.iter().any(|a| a.name == array && a.dims.len() == 2) {
+        // (A matrix the call writes: an input is the caller's, read-only, array.)
+        if !args
+            .iter()
+            .any(|a| a.name == array && a.dims.len() == 2 && a.intent != Intent::In)
+        {
             return Err(unsupported(&format!(
-                "zeroes a triangle of {}, which is not a matrix argument",
+                "zeroes a triangle of {}, which is not a matrix the call writes",
                 array.to_ascii_lowercase()
             )));
         }
@@ -1687,6 +1691,24 @@ end python module m
         assert!(shape(&both_upper).is_err());
         let diagonal = real.replace("j=i+1", "j=i");
         assert!(shape(&diagonal).is_err());
+        // Of an input array (the caller's, lent read-only): refused.
+        let call = real.replace("(&n,a)", "((lower?\"L\":\"U\"),&n,a,&n,&info)");
+        let text = format!(
+            "subroutine dpotrf(n,a,info,lower,clean)\n  callstatement {call}\n  \
+             integer optional,intent(in) :: lower = 0\n  \
+             integer optional,intent(in) :: clean = 1\n  \
+             integer depend(a),intent(hide) :: n = shape(a,0)\n  \
+             double precision dimension(n,n),intent(in) :: a\n  \
+             integer intent(out) :: info\nend subroutine dpotrf\n"
+        );
+        let (routines, skipped) = read(&text, "t.pyf");
+        assert!(routines.is_empty());
+        assert!(
+            skipped[0]
+                .reason
+                .contains("zeroes a triangle of a, which is not a matrix the call writes"),
+            "{skipped:?}"
+        );
         let e = shape("{ n++; }").unwrap_err();
         assert!(e.contains("does not call (*f2py_func)"), "{e}");
     }

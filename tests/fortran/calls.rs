@@ -1014,7 +1014,10 @@ fn tall_skinny_least_squares_and_the_data_structure_it_trusts() {
     }
     // DGEQR's T is an output (its header written by the routine): a safe call.
     let out = lib
-        .call("dgeqr", &[Arg::Int(m as i64), Arg::matrix(&a, m, n), Arg::Int(-1)])
+        .call(
+            "dgeqr",
+            &[Arg::Int(m as i64), Arg::matrix(&a, m, n), Arg::Int(-1)],
+        )
         .unwrap();
     let t = out[1].array::<f64>().unwrap();
     assert!(t[0] >= 5.0, "the T size a query asks for: {t:?}");
@@ -1033,7 +1036,8 @@ fn tall_skinny_least_squares_and_the_data_structure_it_trusts() {
         )
         .unwrap_err();
     assert!(
-        e.to_string().starts_with("dgemqr: argument t is what no check can vouch for"),
+        e.to_string()
+            .starts_with("dgemqr: argument t is what no check can vouch for"),
         "{e}"
     );
 }
