@@ -124,7 +124,10 @@ pub fn parse(comments: &[(u32, String)]) -> Doc {
                         _ => break,
                     }
                 }
-                p.dims = conditional_dims(&spec).or_else(|| dims_of(&spec));
+                // (A first group under a condition this cannot read is not the extent: the
+                // other alternative may be larger. Unknown, the array is not checked by it.)
+                p.dims = conditional_dims(&spec)
+                    .or_else(|| (!conditional(&spec)).then(|| dims_of(&spec)).flatten());
                 // Extents that go on in prose (`dimension (MAX(1,LWORK)), where LWORK >= M
                 // when NORM = 'I'; otherwise, WORK is not referenced.`) begin the
                 // parameter's text, which says what they mean.
@@ -224,6 +227,42 @@ fn paren_depth(s: &str) -> i32 {
 
 /// Whether a `dimension` phrase goes on past its first group: its sentence is not over and
 /// it, or the next line, carries a condition.
+/// The extents `cond ? first : second`, dimension by dimension (`(LDA,M)` or `(LDA,N)`: LDA,
+/// then `cond ? M : N`); `None` when the groups have different ranks.
+fn choose(cond: &str, first: &str, second: &str) -> Option<Vec<String>> {
+    let (a, b) = (compress(first), compress(second));
+    let (a, b) = (split_top(&a, ','), split_top(&b, ','));
+    if a.len() != b.len() {
+        return None;
+    }
+    Some(
+        a.iter()
+            .zip(&b)
+            .map(|(x, y)| {
+                if x == y {
+                    (*x).to_string()
+                } else {
+                    format!("({cond})?({x}):({y})")
+                }
+            })
+            .collect(),
+    )
+}
+
+/// Whether the first parenthesised group of `spec` is followed by a condition on it (`(LDA,M)
+/// if SIDE = 'L', …`, `(N) when …`).
+fn conditional(spec: &str) -> bool {
+    let s = spec.trim_start();
+    let s = strip_ci(s, "at least").unwrap_or(s).trim_start();
+    let Some(close) = group_end(s) else {
+        return false;
+    };
+    let tail = s[close..]
+        .trim_start_matches([',', ' '])
+        .to_ascii_lowercase();
+    tail.starts_with("if ") || tail.starts_with("when ")
+}
+
 fn continues(spec: &str, next: Option<&str>) -> bool {
     let close = match group_end(spec) {
         Some(c) => c,
@@ -282,16 +321,36 @@ fn conditional_dims(spec: &str) -> Option<Vec<String>> {
         {
             return None;
         }
-        return Some(vec![compress(&format!("({cond})?({first}):({second})"))]);
+        return choose(&cond, first, second);
     }
-    // `(N) if SIDE = 'L' or (M) if SIDE = 'R'` (the option's other letters are checked).
+    // `(N) if SIDE = 'L' or (M) if SIDE = 'R'`, or with a comma, on two lines: `(LDA,M) if
+    // SIDE = 'L', (LDA,N) if SIDE = 'R'` (the option's other letters are checked).
     if let Some(rest) = strip_ci(tail, "if ") {
         let (cond, rest) = condition(rest)?;
-        let rest = strip_ci(rest.trim_start(), "or")?.trim_start();
+        // Between the alternatives: a comma, `or`, nothing (one per line), and the second
+        // may say `dimension` again (xDISNA).
+        let rest = rest.trim_start();
+        let rest = rest.strip_prefix(',').unwrap_or(rest).trim_start();
+        let rest = strip_ci(rest, "or").unwrap_or(rest).trim_start();
+        let rest = strip_ci(rest, "dimension").unwrap_or(rest).trim_start();
+        if !rest.starts_with('(') {
+            return None;
+        }
+        // The second alternative's own condition must be a single letter test too (not
+        // `if STOREV = 'R' and SIDE = 'L'`, one of three), and nothing but text after it.
+        let c2 = group_end(rest)?;
+        let after = rest[c2..].trim_start();
+        if let Some(r) = strip_ci(after, "if ") {
+            let (_, r) = condition(r)?;
+            let r = r.trim_start().to_ascii_lowercase();
+            if r.starts_with("and") || r.starts_with('(') || r.starts_with("dimension") {
+                return None;
+            }
+        }
         let c2 = group_end(rest)?;
         let o2 = rest.find('(')?;
         let second = &rest[o2 + 1..c2 - 1];
-        return Some(vec![compress(&format!("({cond})?({first}):({second})"))]);
+        return choose(&cond, first, second);
     }
     // `(LDA, ka), where ka is A when X = 'c' …, and is B otherwise` (or `and ka is B when …`).
     let rest = tail.trim_start_matches(',').trim_start();
@@ -546,6 +605,55 @@ DGESV computes the solution to a real system of linear equations
             "dimension ( LDA, ka ), where ka is k  when  TRANSA = 'N' or 'n',  and is  m  \
              otherwise.\nBefore entry with  TRANSA = 'N' or 'n',  the leading  m by k"
         );
+    }
+
+    #[test]
+    fn alternatives_on_separate_lines() {
+        let d = parse(&lines(
+            "\
+\\param[in] A
+\\verbatim
+         A is DOUBLE PRECISION array, dimension
+                              (LDA,M) if SIDE = 'L',
+                              (LDA,N) if SIDE = 'R'
+         The i-th row must contain the vector which defines the
+\\endverbatim
+\\param[in] TAU
+\\verbatim
+         TAU is DOUBLE PRECISION array, dimension
+                              (M-1) if SIDE = 'L'
+                              (N-1) if SIDE = 'R'
+         TAU(i) must contain the scalar factor of the elementary
+\\endverbatim
+\\param[in] D
+\\verbatim
+         D is DOUBLE PRECISION array, dimension (M) if JOB = 'E'
+                             dimension (min(M,N)) if JOB = 'L' or 'R'
+         The eigenvalues (if JOB = 'E') or singular values.
+\\endverbatim
+\\param[in] V
+\\verbatim
+         V is DOUBLE PRECISION array, dimension
+                               (LDV,K) if STOREV = 'C'
+                               (LDV,M) if STOREV = 'R' and SIDE = 'L'
+                               (LDV,N) if STOREV = 'R' and SIDE = 'R'
+         The matrix V.
+\\endverbatim",
+        ));
+        assert_eq!(
+            d.params["A"].dims,
+            Some(vec!["LDA".into(), "(SIDE=='L')?(M):(N)".into()])
+        );
+        assert_eq!(
+            d.params["TAU"].dims,
+            Some(vec!["(SIDE=='L')?(M-1):(N-1)".into()])
+        );
+        assert_eq!(
+            d.params["D"].dims,
+            Some(vec!["(JOB=='E')?(M):(MIN(M,N))".into()])
+        );
+        // Three alternatives (one under two conditions): not the first one, unknown.
+        assert_eq!(d.params["V"].dims, None);
     }
 
     #[test]

@@ -1041,3 +1041,52 @@ fn tall_skinny_least_squares_and_the_data_structure_it_trusts() {
         "{e}"
     );
 }
+
+/// Extents documented as alternatives on separate lines, `(LDA,M) if SIDE = 'L'` then
+/// `(LDA,N) if SIDE = 'R'` (the xORMLQ/xORMTR/xORMHR/xORGBR/xLASR … families): both are read.
+/// Only the first was, so a right-side call with N > M was checked against M columns of A
+/// and the routine read (and, restoring A, wrote) columns past them.
+#[test]
+fn extents_by_option_on_separate_lines() {
+    let lib = lapack();
+    let (m, n, k) = (2usize, 5usize, 2usize);
+    // A is K x NQ (LDA = K): N columns when SIDE = 'R'. Given only M = 2 columns.
+    let a = [1.0f64; 4];
+    let tau = [0.5f64; 2];
+    let c = vec![1.0f64; m * n];
+    let e = lib
+        .call_named(
+            "dorml2",
+            &[
+                ("side", Arg::Str("R")),
+                ("trans", Arg::Str("N")),
+                ("m", Arg::Int(m as i64)),
+                ("n", Arg::Int(n as i64)),
+                ("k", Arg::Int(k as i64)),
+                ("a", Arg::matrix(&a, k, m)),
+                ("tau", Arg::vec(&tau)),
+                ("c", Arg::matrix(&c, m, n)),
+            ],
+        )
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "dorml2: argument a has 4 elements; the routine uses 10 (lda = 2, side=='L'?m:n = 5)"
+    );
+    // The same A is enough on the left (M columns).
+    let c2 = vec![1.0f64; m * m];
+    lib.call_named(
+        "dorml2",
+        &[
+            ("side", Arg::Str("L")),
+            ("trans", Arg::Str("N")),
+            ("m", Arg::Int(m as i64)),
+            ("n", Arg::Int(m as i64)),
+            ("k", Arg::Int(k as i64)),
+            ("a", Arg::matrix(&a, k, m)),
+            ("tau", Arg::vec(&tau)),
+            ("c", Arg::matrix(&c2, m, m)),
+        ],
+    )
+    .unwrap();
+}
