@@ -736,6 +736,10 @@ const UNDOCUMENTED: &[(&str, &str, &str)] = &[
     // A block size of 0 never advances its blocked loop.
     ("?SYTRI2X", "NB", "nb >= 1"),
     ("?HETRI2X", "NB", "nb >= 1"),
+    // The same in the _3X variants (NNB = 0 never lowers CUT: a hang found by
+    // .ci/fuzz-fortran with seed 17).
+    ("?SYTRI_3X", "NB", "nb >= 1"),
+    ("?HETRI_3X", "NB", "nb >= 1"),
 ];
 
 /// The INTEGER inputs (or in,out scalars) a caller gives that bound nothing the call checks

@@ -485,6 +485,24 @@ fn bad_arguments_are_refused_before_the_call() {
         e("dsytf2_rk", &[Arg::Str("L"), Arg::matrix(&empty, 1, 0)]),
         "dsytf2_rk: argument n fails check(n>=1)"
     );
+    // DSYTRI_3X documents NB as "Block size" only; with NB = 0 its blocked loop never advances
+    // (a hang, found by .ci/fuzz-fortran with seed 17 in ZHETRI_3X).
+    let ipiv = [1i32, 2];
+    assert_eq!(
+        lib.call_named(
+            "dsytri_3x",
+            &[
+                ("uplo", Arg::Str("U")),
+                ("a", Arg::matrix(&[4.0, 0.0, 1.0, 3.0], 2, 2)),
+                ("e", Arg::vec(&[0.0, 0.0])),
+                ("ipiv", Arg::vec(&ipiv)),
+                ("nb", Arg::Int(0)),
+            ],
+        )
+        .unwrap_err()
+        .to_string(),
+        "dsytri_3x: argument nb fails check(nb>=1)"
+    );
     // DGBEQUB documents LDAB >= max(1,M) but checks LDAB < KL+KU+1 in 32-bit arithmetic: a KU
     // near 2^31 wraps past its check, and it read far outside AB (found by .ci/fuzz-fortran).
     let ab = [1.0f64; 6];
