@@ -174,7 +174,9 @@ impl Sig {
                         let pos = dims.iter().position(|e| *e == Expr::Name(x.clone()));
                         let bound = doc_where_bound(&x, &p.text)
                             .or_else(|| doc_alternatives_bound(&x, pos, dims.len(), &p.text))
-                            .or_else(|| doc_definition(&x, &p.text));
+                            .or_else(|| doc_definition(&x, &p.text))
+                            .or_else(|| doc_option_definition(&x, &p.text))
+                            .or_else(|| doc_option_definition(&x, &r.doc.purpose));
                         if let Some(b) = bound {
                             for e in &mut dims {
                                 *e = e.substitute(&x, &b);
@@ -203,7 +205,9 @@ impl Sig {
                     intent,
                     role: ArgRole::Given,
                     callback: d.external.clone(),
-                    intent_stated: d.intent.is_some(),
+                    // An input the routine writes and restores is not read-only: it is
+                    // copied, or given mutably (`restored`).
+                    intent_stated: d.intent.is_some() && !restored(r, &d.name, doc),
                     checks,
                     zero_based: false,
                     scratch: false,
@@ -845,6 +849,88 @@ fn doc_definition(name: &str, text: &str) -> Option<Expr> {
         }
     }
     None
+}
+
+/// Whether the routine writes an argument documented as an input and restores it before
+/// returning: its documentation says so (`A is modified by the routine but restored on exit`,
+/// the unblocked ?ORM2R/?ORML2 … and ?LARZT, ?TREVC, ?HEGS2), or it is the reflectors (`A`,
+/// `AP`) of a routine that applies Q through those (the ?ORM*/?UNM* and ?OPMTR/?UPMTR
+/// families, whose own documentation does not say it). Passed read-only, such an array is
+/// written through a shared borrow (a crash for a constant in read-only memory).
+fn restored(r: &Routine, name: &str, doc: Option<&super::model::ParamDoc>) -> bool {
+    let said = doc.is_some_and(|p| {
+        let t = p.text.to_ascii_lowercase();
+        t.contains("modified") && t.contains("restored")
+    });
+    let family = ["ORM", "UNM", "OPM", "UPM"]
+        .iter()
+        .any(|f| r.name.get(1..4) == Some(*f))
+        && matches!(name, "A" | "AP");
+    said || family
+}
+
+/// A name the documentation defines by an option: `Let nq = m if SIDE = 'L' and nq = n if
+/// SIDE = 'R'` (xORMBR's purpose) gives `SIDE=='L' ? M : N` (the option's letters are
+/// checked, so the other one is the second).
+fn doc_option_definition(name: &str, text: &str) -> Option<Expr> {
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let upper = flat.to_ascii_uppercase();
+    let head = format!("{name} = ");
+    let mut from = 0;
+    while let Some(i) = upper[from..].find(&head).map(|i| i + from) {
+        from = i + head.len();
+        if upper[..i]
+            .chars()
+            .next_back()
+            .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
+        {
+            continue;
+        }
+        // `A if OPT = 'X' and NAME = B if OPT = 'Y'`.
+        let rest = &upper[from..];
+        let Some((a, rest)) = rest.split_once(" IF ") else {
+            continue;
+        };
+        let Some((opt, rest)) = rest.split_once(" = '") else {
+            continue;
+        };
+        let Some((x, rest)) = rest.split_once('\'') else {
+            continue;
+        };
+        let Some(rest) = rest.trim_start().strip_prefix(&format!("AND {head}")) else {
+            continue;
+        };
+        let Some((b, rest)) = rest.split_once(" IF ") else {
+            continue;
+        };
+        let same_option = rest
+            .trim_start()
+            .strip_prefix(opt.trim())
+            .is_some_and(|r| r.trim_start().starts_with('='));
+        if !same_option || x.len() != 1 || !is_word(opt.trim()) {
+            continue;
+        }
+        let (Ok(a), Ok(b)) = (expr::parse(a.trim()), expr::parse(b.trim())) else {
+            continue;
+        };
+        if !integral(&a) || !integral(&b) {
+            continue;
+        }
+        return Some(Expr::Cond(
+            Box::new(Expr::Binary(
+                "==",
+                Box::new(Expr::Name(opt.trim().to_string())),
+                Box::new(Expr::Str(x.to_string())),
+            )),
+            Box::new(a),
+            Box::new(b),
+        ));
+    }
+    None
+}
+
+fn is_word(s: &str) -> bool {
+    !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 /// What an array's documentation says a size it names (and no argument is) must be at least:

@@ -1108,3 +1108,71 @@ fn extents_by_option_on_separate_lines() {
     )
     .unwrap();
 }
+
+/// DORMBR's extents name `nq`, which its purpose defines by an option: `Let nq = m if SIDE =
+/// 'L' and nq = n if SIDE = 'R'`; with its A documented as `(LDA,min(nq,K)) if VECT = 'Q'`
+/// then `(LDA,nq) if VECT = 'P'`, both read, it is a checked call (it was `unsafe`).
+#[test]
+fn extents_by_a_definition_under_an_option() {
+    let lib = lapack();
+    let (m, n, k) = (2usize, 4usize, 2usize);
+    let tau = [0.0f64; 4];
+    let c = vec![1.0f64; m * n];
+    let call = |a: &[f64], cols: usize| {
+        lib.call_named(
+            "dormbr",
+            &[
+                ("vect", Arg::Str("P")),
+                ("side", Arg::Str("R")),
+                ("trans", Arg::Str("N")),
+                ("m", Arg::Int(m as i64)),
+                ("n", Arg::Int(n as i64)),
+                ("k", Arg::Int(k as i64)),
+                ("a", Arg::matrix(a, k, cols)),
+                ("tau", Arg::vec(&tau)),
+                ("c", Arg::matrix(&c, m, n)),
+            ],
+        )
+    };
+    // SIDE = 'R': nq = N = 4 columns of A for VECT = 'P'.
+    let e = call(&[0.0; 4], 2).unwrap_err().to_string();
+    assert!(
+        e.starts_with("dormbr: argument a has 4 elements; the routine uses 8"),
+        "{e}"
+    );
+    // With TAU = 0 every reflector is the identity: C comes back as it was.
+    let out = call(&[0.0; 8], 4).unwrap();
+    assert_eq!(out[0].array::<f64>().unwrap(), c);
+}
+
+/// The unblocked Q appliers write the reflectors' diagonal and restore it ("A is modified by
+/// the routine but restored on exit"), and the blocked ones (DORMQR …) call them: an `A` lent
+/// read-only (here a constant, in read-only memory, where the write was a SIGSEGV) is copied.
+#[test]
+fn inputs_written_and_restored_are_not_passed_read_only() {
+    static A: [f64; 6] = [1.0, 0.5, 0.25, 0.0, 1.0, 0.5];
+    let lib = lapack();
+    for name in ["dorm2r", "dormqr"] {
+        let sig = lib.signature(name).unwrap();
+        let a = sig.args.iter().find(|x| x.name == "A").unwrap();
+        assert!(!a.intent_stated, "{name}: A is written (and restored)");
+        let c = [1.0f64, 2.0, 3.0, 4.0, 5.0, 6.0];
+        let out = lib
+            .call_named(
+                name,
+                &[
+                    ("side", Arg::Str("L")),
+                    ("trans", Arg::Str("N")),
+                    ("m", Arg::Int(3)),
+                    ("k", Arg::Int(2)),
+                    ("a", Arg::matrix(&A, 3, 2)),
+                    ("tau", Arg::vec(&[0.0, 0.0])),
+                    ("c", Arg::matrix(&c, 3, 2)),
+                ],
+            )
+            .unwrap();
+        // TAU = 0: Q is the identity.
+        assert_eq!(out[0].array::<f64>().unwrap(), c, "{name}");
+    }
+    assert_eq!(A, [1.0, 0.5, 0.25, 0.0, 1.0, 0.5]);
+}
