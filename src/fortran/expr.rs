@@ -419,6 +419,14 @@ impl Parser {
     }
 }
 
+/// Whether `s` is a C or Fortran identifier (a letter or `_`, then letters, digits, `_`).
+pub(crate) fn is_ident(s: &str) -> bool {
+    let mut c = s.chars();
+    c.next()
+        .is_some_and(|f| f.is_ascii_alphabetic() || f == '_')
+        && c.all(|x| x.is_ascii_alphanumeric() || x == '_')
+}
+
 impl Expr {
     /// The expression with every `name` replaced by `by`.
     pub fn substitute(&self, name: &str, by: &Expr) -> Expr {

@@ -31,7 +31,7 @@
 
 use std::collections::HashMap;
 
-use super::expr::{self, Expr};
+use super::expr::{self, Expr, is_ident};
 use super::model::{FType, Intent, IntentSource, ProcSig, Routine, Skipped};
 use super::parse;
 use super::sig::{After, ArgRole, Check, Sig, SigArg, extents};
@@ -228,13 +228,6 @@ fn pick(items: &[String], k: usize) -> Option<String> {
         }
     }
     None
-}
-
-fn is_ident(s: &str) -> bool {
-    let mut c = s.chars();
-    c.next()
-        .is_some_and(|f| f.is_ascii_alphabetic() || f == '_')
-        && c.all(|x| x.is_ascii_alphanumeric() || x == '_')
 }
 
 /// The next template group of `s`, as (start, length): a `<…>` holding a list name, a list
@@ -1128,29 +1121,8 @@ fn with_call(r: &mut Routine, sig: Sig, call: &str) -> Result<Sig, String> {
                 .find(|(l, _)| *l == n.trim().to_ascii_lowercase())
         });
         if let Some((_, init)) = local {
-            let d = super::model::Dummy {
-                name: format!("ARG{}", pos + 1),
-                ty: Some(FType::Integer { kind: None }),
-                dims: Vec::new(),
-                intent: Some((Intent::In, IntentSource::Pyf)),
-                value: false,
-                optional: false,
-                external: None,
-                implicit: false,
-                refused: None,
-            };
-            args.push(SigArg {
-                name: d.name.clone(),
-                ty: d.ty.clone(),
-                dims: Vec::new(),
-                intent: Intent::In,
-                role: ArgRole::Hidden(init.clone()),
-                callback: None,
-                intent_stated: true,
-                checks: Vec::new(),
-                zero_based: false,
-                scratch: false,
-            });
+            let (d, arg) = computed(pos, FType::Integer { kind: None }, init.clone());
+            args.push(arg);
             dummies.push(d);
             continue;
         }
@@ -1159,31 +1131,11 @@ fn with_call(r: &mut Routine, sig: Sig, call: &str) -> Result<Sig, String> {
         if !strings_only(&e) {
             return Err(unsupported(&format!("passes {a}")));
         }
-        let d = super::model::Dummy {
-            name: format!("ARG{}", pos + 1),
-            ty: Some(FType::Character {
-                len: super::model::CharLen::Fixed(1),
-            }),
-            dims: Vec::new(),
-            intent: Some((Intent::In, IntentSource::Pyf)),
-            value: false,
-            optional: false,
-            external: None,
-            implicit: false,
-            refused: None,
+        let ty = FType::Character {
+            len: super::model::CharLen::Fixed(1),
         };
-        args.push(SigArg {
-            name: d.name.clone(),
-            ty: d.ty.clone(),
-            dims: Vec::new(),
-            intent: Intent::In,
-            role: ArgRole::Hidden(e),
-            callback: None,
-            intent_stated: true,
-            checks: Vec::new(),
-            zero_based: false,
-            scratch: false,
-        });
+        let (d, arg) = computed(pos, ty, e);
+        args.push(arg);
         dummies.push(d);
     }
     // The file's arguments the call does not pass: inputs that the others' values use.
@@ -1274,6 +1226,35 @@ fn with_call(r: &mut Routine, sig: Sig, call: &str) -> Result<Sig, String> {
         // (A signature file's checks are its author's word.)
         unchecked: Vec::new(),
     })
+}
+
+/// An argument the callstatement computes, at position `pos` of its call: a dummy `ARGn` of
+/// type `ty` and its signature's hidden input, of value `init`.
+fn computed(pos: usize, ty: FType, init: Expr) -> (super::model::Dummy, SigArg) {
+    let d = super::model::Dummy {
+        name: format!("ARG{}", pos + 1),
+        ty: Some(ty),
+        dims: Vec::new(),
+        intent: Some((Intent::In, IntentSource::Pyf)),
+        value: false,
+        optional: false,
+        external: None,
+        implicit: false,
+        refused: None,
+    };
+    let arg = SigArg {
+        name: d.name.clone(),
+        ty: d.ty.clone(),
+        dims: Vec::new(),
+        intent: Intent::In,
+        role: ArgRole::Hidden(init),
+        callback: None,
+        intent_stated: true,
+        checks: Vec::new(),
+        zero_based: false,
+        scratch: false,
+    };
+    (d, arg)
 }
 
 /// Whether every value `e` can take is a string (`c ? "L" : "U"`, nested).

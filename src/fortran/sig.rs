@@ -907,7 +907,7 @@ fn doc_option_definition(name: &str, text: &str) -> Option<Expr> {
             .trim_start()
             .strip_prefix(opt.trim())
             .is_some_and(|r| r.trim_start().starts_with('='));
-        if !same_option || x.len() != 1 || !is_word(opt.trim()) {
+        if !same_option || x.len() != 1 || !expr::is_ident(opt.trim()) {
             continue;
         }
         let (Ok(a), Ok(b)) = (expr::parse(a.trim()), expr::parse(b.trim())) else {
@@ -927,10 +927,6 @@ fn doc_option_definition(name: &str, text: &str) -> Option<Expr> {
         ));
     }
     None
-}
-
-fn is_word(s: &str) -> bool {
-    !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 /// What an array's documentation says a size it names (and no argument is) must be at least:

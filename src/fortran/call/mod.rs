@@ -327,13 +327,19 @@ pub(crate) fn call(
                 // fblas's `ly` for a `y` the caller gives): as f2py does, the file's
                 // `check(…)`s bound what the routine uses (`Library::open`'s caller vouched
                 // for the file).
-                if r.pyf.is_some()
-                    && (a.dims.contains(&Expr::Int(-1))
-                        || extents(a, &env, routine).is_ok_and(|e| e.contains(&-1)))
-                {
+                if r.pyf.is_some() && a.dims.contains(&Expr::Int(-1)) {
                     continue;
                 }
-                let (ext, need) = spanned(a, &env, routine)?;
+                let (ext, need) = match spanned(a, &env, routine) {
+                    // (Evaluated again only when negative.)
+                    Err(_)
+                        if r.pyf.is_some()
+                            && extents(a, &env, routine).is_ok_and(|e| e.contains(&-1)) =>
+                    {
+                        continue;
+                    }
+                    s => s?,
+                };
                 let have = env.shapes.get(&a.name).map_or(0, |s| s.iter().product());
                 if have < need {
                     let dims: Vec<String> = a
