@@ -388,6 +388,7 @@ impl Sig {
         // Pivot arrays given (a factorization's): the family's rule, where it is known.
         let (mut loose_pivots, mut loose_indices) = (Vec::new(), Vec::new());
         let mut loose_structures: Vec<String> = Vec::new();
+        let mut loose_permutations: Vec<String> = Vec::new();
         let has = |x: &str| args.iter().any(|a| a.name == x && a.dims.is_empty());
         let (order, fact) = (has("N"), has("FACT").then(|| "FACT".to_string()));
         let family = r.name.get(1..).unwrap_or_default();
@@ -428,6 +429,20 @@ impl Sig {
                 })
             {
                 loose_structures.push(a.name.clone());
+            }
+            // ?GEBAK's SCALE, ?GGBAK's LSCALE/RSCALE ("Details of the permutations and
+            // scaling factors … as returned by ?GGBAL"): row indices stored as reals, which
+            // the routine swaps rows by (K = INT(SCALE(I)); V(K,1)).
+            if !a.dims.is_empty()
+                && a.intent == Intent::In
+                && a.role == ArgRole::Given
+                && matches!(a.ty, Some(FType::Real { .. }))
+                && r.doc.params.get(&a.name).is_some_and(|p| {
+                    let t = p.text.to_ascii_lowercase();
+                    t.contains("permutation") && t.contains("as returned by")
+                })
+            {
+                loose_permutations.push(a.name.clone());
             }
             if !pivots {
                 continue;
@@ -476,6 +491,13 @@ impl Sig {
                     p,
                     "a data structure another routine returned, whose header holds the block \
                      sizes this one indexes it with, and whose contents nothing checks",
+                )
+            }))
+            .chain(loose_permutations.into_iter().map(|p| {
+                (
+                    p,
+                    "row indices another routine stored as reals, which this one swaps rows \
+                     by and nothing checks",
                 )
             }));
         for (p, why) in loose {
@@ -708,7 +730,7 @@ const INDEX_WORDS: &[&str] = &[
 /// and the condition, in f2py's expression language): ILA?LR reads `A(M,1)` and `A(M,N)`
 /// whenever `M > 0`, also when `N = 0` (before the array); ILA?LC reads `A(1,N)` and `A(M,N)`
 /// whenever `N > 0`, also when `M = 0`; ?LATDF's work arrays are local, of 8 elements;
-/// ?LAQGB's `LDAB` is documented under another name; ?GEQRT3 (?GELQT3: `M`), ?LAEIN and the `_RK`
+/// ?LAQGB's `LDAB` is documented under another name; ?GEQRT3 (?GELQT3: `M`), ?LAEIN, ?GESC2 and the `_RK`
 /// panel factorizations need `N >= 1` where they document `N >= 0`; ?LABRD reduces `NB <=
 /// min(M,N)` rows and columns; ?SYTRI2X loops forever with a block size of 0; ?TGSJA writes
 /// `ALPHA(K+1:K+L)` of N elements.
@@ -728,6 +750,10 @@ const UNDOCUMENTED: &[(&str, &str, &str)] = &[
     ("?GELQT3", "M", "m >= 1"),
     // Documented N >= 0; with N = 0 it scales by V(I?AMAX(0,…)), V(0).
     ("?LAEIN", "N", "n >= 1"),
+    // Documented with no bound; with N = 0 it compares RHS(I?AMAX(0,…)) = RHS(0) with A(0,0),
+    // both before the arrays, and the SCALE returned depends on them (found by
+    // .ci/fuzz-fortran's guarded arrays).
+    ("?GESC2", "N", "n >= 1"),
     // The leading rows and columns it reduces: A(I,I) up to I = NB.
     ("?LABRD", "NB", "nb <= min(m, n)"),
     // Documented N >= 0; they set E(N) (lower) or E(1) (upper) first: E(0) when N = 0.

@@ -850,6 +850,66 @@ impl Buf {
         }
     }
 
+    /// Its elements' bytes.
+    fn bytes(&self) -> &[u8] {
+        fn of<T>(v: &[T]) -> &[u8] {
+            // SAFETY: the element types here are plain numbers, with no padding.
+            unsafe { std::slice::from_raw_parts(v.as_ptr().cast(), std::mem::size_of_val(v)) }
+        }
+        match self {
+            Buf::F32(v) => of(v),
+            Buf::F64(v) => of(v),
+            Buf::I32(v) => of(v),
+            Buf::C32(v) => of(v),
+            Buf::C64(v) => of(v),
+        }
+    }
+
+    /// Its elements set from `b` (as many bytes as [`Buf::bytes`]).
+    fn set_bytes(&mut self, b: &[u8]) {
+        fn of<T>(v: &mut [T], b: &[u8]) {
+            assert_eq!(std::mem::size_of_val(v), b.len());
+            // SAFETY: as many bytes as the elements hold; any bits are a valid number here.
+            unsafe { std::ptr::copy_nonoverlapping(b.as_ptr(), v.as_mut_ptr().cast(), b.len()) }
+        }
+        match self {
+            Buf::F32(v) => of(v, b),
+            Buf::F64(v) => of(v, b),
+            Buf::I32(v) => of(v, b),
+            Buf::C32(v) => of(v, b),
+            Buf::C64(v) => of(v, b),
+        }
+    }
+
+    /// [`Buf::arg`] of a guarded copy `g` of this buffer's bytes.
+    fn guarded_arg<'g>(
+        &self,
+        g: &'g mut super::guard::Guarded,
+        shape: Option<(usize, usize)>,
+        writable: bool,
+    ) -> Arg<'g> {
+        macro_rules! mk {
+            ($v:expr, $t:ty) => {{
+                // SAFETY: `g` holds a copy of `$v`'s elements; a read-only copy is lent
+                // read-only.
+                let s: &'g mut [$t] = unsafe { g.slice::<$t>($v.len()) };
+                match (shape, writable) {
+                    (Some((r, c)), true) => Arg::matrix_mut(s, r, c),
+                    (Some((r, c)), false) => Arg::matrix(s, r, c),
+                    (None, true) => Arg::vec_mut(s),
+                    (None, false) => Arg::vec(s),
+                }
+            }};
+        }
+        match self {
+            Buf::F32(v) => mk!(v, f32),
+            Buf::F64(v) => mk!(v, f64),
+            Buf::I32(v) => mk!(v, i32),
+            Buf::C32(v) => mk!(v, jitffi::fortran::Complex32),
+            Buf::C64(v) => mk!(v, Complex64),
+        }
+    }
+
     fn arg(&mut self, shape: Option<(usize, usize)>, writable: bool) -> Arg<'_> {
         macro_rules! mk {
             ($v:expr) => {
@@ -913,10 +973,14 @@ fn filled(ty: Option<&jitffi::fortran::FType>, len: usize, top: usize) -> Option
 }
 
 /// A consistent argument of the random calls: integers `n` (1 for increments), arrays of
-/// `(n + 2)²` elements shaped `n × n` with room to spare, a documented option letter.
+/// `(n + 2)²` elements shaped `n × n` with room to spare, a documented option letter. When
+/// `tight`, arrays have no room: `n × n` matrices of `n²` elements, vectors of `n`, `2n`,
+/// `3n` or `n²` elements (so that a call the checks let through with less than the routine
+/// touches reads past the end).
 fn consistent_arg(
     a: &jitffi::fortran::SigArg,
     n: usize,
+    tight: bool,
     next: &mut impl FnMut(u64) -> u64,
 ) -> Rand {
     use jitffi::fortran::{ArgRole, Check, FType};
@@ -945,8 +1009,13 @@ fn consistent_arg(
         };
         return Rand::Scalar(v);
     }
+    let len = match (tight, a.dims.len()) {
+        (false, _) => (n + 2) * (n + 2),
+        (true, 2) => n * n,
+        (true, _) => [n, 2 * n, 3 * n, n * n][next(4) as usize],
+    };
     // (Integers 1..=n: valid pivots of the LU families.)
-    let Some(buf) = filled(a.ty.as_ref(), (n + 2) * (n + 2), n) else {
+    let Some(buf) = filled(a.ty.as_ref(), len, n) else {
         return Rand::Scalar(Arg::Int(1));
     };
     let shape = (a.dims.len() == 2).then_some((n, n));
@@ -992,6 +1061,12 @@ fn random_calls_across_the_tree_agree_with_the_interpreter() {
     let (mut calls, mut ran) = (0usize, 0usize);
     let trace = std::env::var_os("JITFFI_FUZZ_TRACE").is_some();
     let trace_args = std::env::var_os("JITFFI_FUZZ_TRACE2").is_some();
+    // Guarded arrays (`super::guard`): tight, an inaccessible page after each, read-only when
+    // lent read-only; then routines whose calls are interpreted are called too.
+    let guard = std::env::var_os("JITFFI_FUZZ_GUARD").is_some();
+    if guard {
+        super::guard::install_handler();
+    }
     for (ri, r) in fast.signatures().routines.iter().enumerate() {
         if ri < from || ri >= to {
             continue;
@@ -1004,7 +1079,7 @@ fn random_calls_across_the_tree_agree_with_the_interpreter() {
         };
         // (Callbacks: `callbacks_are_the_interpreters`.)
         // (And routines whose calls the safe API refuses: `Sig::unchecked`.)
-        if !p.is_compiled()
+        if !(p.is_compiled() || guard)
             || p.signature().args.iter().any(|a| a.callback.is_some())
             || !p.signature().unchecked.is_empty()
         {
@@ -1034,7 +1109,7 @@ fn random_calls_across_the_tree_agree_with_the_interpreter() {
             };
             for a in given.iter().take(count) {
                 if consistent {
-                    rand.push(consistent_arg(a, n, &mut next));
+                    rand.push(consistent_arg(a, n, guard, &mut next));
                     continue;
                 }
                 if matches!(a.role, ArgRole::Optional(_)) && next(2) == 0 {
@@ -1109,7 +1184,19 @@ fn random_calls_across_the_tree_agree_with_the_interpreter() {
                         Rand::Scalar(_) => None,
                     })
                     .collect();
+                // (Guarded copies of the arrays, by position, when guarding.)
+                let mut guards: Vec<super::guard::Guarded> = Vec::new();
+                if guard {
+                    let mut i = 0;
+                    for x in rand {
+                        if let Rand::Array(b, _, w) = x {
+                            guards.push(super::guard::Guarded::new(b.bytes(), i, !*w));
+                        }
+                        i += 1;
+                    }
+                }
                 let out = {
+                    let mut guarded = guards.iter_mut();
                     let mut arrays = bufs.iter_mut();
                     let args: Vec<Arg<'_>> = rand
                         .iter()
@@ -1124,12 +1211,18 @@ fn random_calls_across_the_tree_agree_with_the_interpreter() {
                             },
                             Rand::Array(..) => {
                                 let (b, s, w) = arrays.next().unwrap();
-                                b.arg(*s, *w)
+                                match guarded.next() {
+                                    Some(g) => b.guarded_arg(g, *s, *w),
+                                    None => b.arg(*s, *w),
+                                }
                             }
                         })
                         .collect();
                     format!("{:?}", l.call(&r.name, &args))
                 };
+                for ((b, ..), g) in bufs.iter_mut().zip(&guards) {
+                    b.set_bytes(g.bytes());
+                }
                 (out, bufs.iter().flat_map(|(b, ..)| b.bits()).collect())
             };
             let before = p.fallbacks();

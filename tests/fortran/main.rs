@@ -17,6 +17,7 @@ mod corpus;
 mod corpus_wrappers;
 mod generated_lapack;
 mod generated_pyf;
+mod guard;
 mod lapack;
 mod numerics;
 mod probe;

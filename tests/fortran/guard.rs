@@ -1,0 +1,178 @@
+//! Guarded arrays for the random calls of `compiled` (`JITFFI_FUZZ_GUARD=1`): each array the
+//! caller lends is copied to the very end of pages of its own, followed by an inaccessible
+//! page, and an array lent read-only is made read-only. A routine that reads one element past
+//! what the safe layer's checks vouched for, or writes an array it was lent read-only, then
+//! faults at once instead of reading a neighbour's bytes; the fault handler names the argument
+//! and which of the two it was before the process ends, and `bash .ci/fuzz-fortran` lists the
+//! routine.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// The regions the fault handler can name: (start, end of the data, argument position + 1,
+/// read-only); the guard page follows the data's end.
+/// A fixed table of atomics: a signal handler may not lock.
+const SLOTS: usize = 64;
+static REGIONS: [[AtomicUsize; 4]; SLOTS] = [const { [const { AtomicUsize::new(0) }; 4] }; SLOTS];
+
+/// A copy of an array at the end of its own mapping, an inaccessible page right after it.
+pub(crate) struct Guarded {
+    map: *mut u8,
+    map_len: usize,
+    at: *mut u8,
+    bytes: usize,
+    slot: Option<usize>,
+}
+
+fn page() -> usize {
+    // SAFETY: sysconf has no preconditions.
+    unsafe { libc::sysconf(libc::_SC_PAGESIZE) as usize }
+}
+
+impl Guarded {
+    /// `src` copied to the end of fresh pages; argument `position` (0-based) of the call,
+    /// read-only when `read_only`.
+    pub(crate) fn new(src: &[u8], position: usize, read_only: bool) -> Guarded {
+        let page = page();
+        let data_len = src.len().div_ceil(page) * page;
+        let map_len = data_len + page;
+        // SAFETY: an anonymous private mapping; the result is checked.
+        let map = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                map_len,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+                -1,
+                0,
+            )
+        };
+        assert_ne!(map, libc::MAP_FAILED, "mmap of {map_len} bytes");
+        let map = map.cast::<u8>();
+        // SAFETY: `data_len <= map_len`, so `at` is within the mapping (or one past its data).
+        let at = unsafe { map.add(data_len - src.len()) };
+        // SAFETY: `at` has `src.len()` writable bytes before the guard page.
+        unsafe { std::ptr::copy_nonoverlapping(src.as_ptr(), at, src.len()) };
+        // SAFETY: the guard page and (when read-only) the data pages are this mapping's.
+        unsafe {
+            assert_eq!(
+                libc::mprotect(map.add(data_len).cast(), page, libc::PROT_NONE),
+                0
+            );
+            if read_only && data_len > 0 {
+                assert_eq!(libc::mprotect(map.cast(), data_len, libc::PROT_READ), 0);
+            }
+        }
+        let slot = REGIONS.iter().position(|r| {
+            r[0].compare_exchange(0, at as usize, Ordering::SeqCst, Ordering::SeqCst)
+                .is_ok()
+        });
+        if let Some(s) = slot {
+            REGIONS[s][1].store(at as usize + src.len(), Ordering::SeqCst);
+            REGIONS[s][2].store(position + 1, Ordering::SeqCst);
+            REGIONS[s][3].store(usize::from(read_only), Ordering::SeqCst);
+        }
+        Guarded {
+            map,
+            map_len,
+            at,
+            bytes: src.len(),
+            slot,
+        }
+    }
+
+    /// The copy, as `len` elements of `T` (`len * size_of::<T>()` is the copied length).
+    ///
+    /// # Safety
+    ///
+    /// The copied bytes are `len` valid `T`s; the slice is not written when read-only.
+    pub(crate) unsafe fn slice<'a, T>(&'a mut self, len: usize) -> &'a mut [T] {
+        assert_eq!(len * std::mem::size_of::<T>(), self.bytes);
+        assert_eq!(self.at as usize % std::mem::align_of::<T>(), 0);
+        // SAFETY: the caller's contract; `at` holds `bytes` bytes of this mapping.
+        unsafe { std::slice::from_raw_parts_mut(self.at.cast::<T>(), len) }
+    }
+
+    /// The bytes as the call left them.
+    pub(crate) fn bytes(&self) -> &[u8] {
+        // SAFETY: `at` holds `bytes` readable bytes.
+        unsafe { std::slice::from_raw_parts(self.at, self.bytes) }
+    }
+}
+
+impl Drop for Guarded {
+    fn drop(&mut self) {
+        if let Some(s) = self.slot {
+            REGIONS[s][0].store(0, Ordering::SeqCst);
+        }
+        // SAFETY: the mapping is this value's, and nothing borrows it any more.
+        unsafe { libc::munmap(self.map.cast(), self.map_len) };
+    }
+}
+
+/// Installs (once) a SIGSEGV/SIGBUS handler that names the guarded argument a fault is in
+/// (`GUARD: argument 3 written but lent read-only`, `GUARD: argument 2 read or written past
+/// its end`) on stderr and ends the process with status 86.
+pub(crate) fn install_handler() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        PAGE.store(page(), Ordering::Relaxed);
+        // SAFETY: a handler that only reads atomics and calls async-signal-safe functions.
+        unsafe {
+            let mut sa: libc::sigaction = std::mem::zeroed();
+            sa.sa_sigaction = handler as *const () as usize;
+            sa.sa_flags = libc::SA_SIGINFO;
+            libc::sigemptyset(&mut sa.sa_mask);
+            libc::sigaction(libc::SIGSEGV, &sa, std::ptr::null_mut());
+            libc::sigaction(libc::SIGBUS, &sa, std::ptr::null_mut());
+        }
+    });
+}
+
+extern "C" fn handler(_sig: libc::c_int, info: *mut libc::siginfo_t, _ctx: *mut libc::c_void) {
+    // SAFETY: the kernel passes a valid siginfo_t for SA_SIGINFO handlers.
+    let addr = unsafe { (*info).si_addr() } as usize;
+    let mut msg = [0u8; 96];
+    let mut n = 0;
+    let mut put = |s: &[u8]| {
+        for &b in s {
+            if n < msg.len() {
+                msg[n] = b;
+                n += 1;
+            }
+        }
+    };
+    put(b"GUARD: ");
+    let mut named = false;
+    for r in &REGIONS {
+        let start = r[0].load(Ordering::SeqCst);
+        let end = r[1].load(Ordering::SeqCst);
+        if start == 0 || addr < start || addr >= end + PAGE.load(Ordering::Relaxed) {
+            continue;
+        }
+        let pos = r[2].load(Ordering::SeqCst);
+        let read_only = r[3].load(Ordering::SeqCst) != 0;
+        put(b"argument ");
+        let digits = [b'0' + (pos / 10 % 10) as u8, b'0' + (pos % 10) as u8];
+        put(if pos >= 10 { &digits } else { &digits[1..] });
+        put(if addr >= end {
+            b" read or written past its end\n"
+        } else if read_only {
+            b" written but lent read-only\n"
+        } else {
+            b" faulted\n"
+        });
+        named = true;
+        break;
+    }
+    if !named {
+        put(b"a fault outside the guarded arguments\n");
+    }
+    // SAFETY: write(2) and _exit(2) are async-signal-safe.
+    unsafe {
+        libc::write(2, msg.as_ptr().cast(), n);
+        libc::_exit(86);
+    }
+}
+
+/// The page size, read before any fault (sysconf is not async-signal-safe).
+static PAGE: AtomicUsize = AtomicUsize::new(4096);
