@@ -457,7 +457,7 @@ impl<'l> Prepared<'l> {
             argument: arg.to_ascii_lowercase(),
             message: format!(
                 "is what no check can vouch for (\"{what}\": no documented bound, and {} \
-                 checks none of its arguments); a wrong value reads or writes outside the \
+                 does not check it); a wrong value reads or writes outside the \
                  arrays, so only `Prepared::call_unchecked` calls it",
                 self.r.name.to_ascii_lowercase()
             ),

@@ -176,6 +176,14 @@ pub struct Routine {
     /// Its body calls `XERBLA` (the illegal-argument handler), which Reference LAPACK's
     /// version ends the process in.
     pub calls_xerbla: bool,
+    /// The dummies its body assigns to (`NAME = …`, `NAME(I) = …`, also after a logical
+    /// `IF (…)`), upper case: an argument documented as an input that the routine writes
+    /// (SLAED9's `DLAMDA(I) = SLAMC3(DLAMDA(I), DLAMDA(I)) - DLAMDA(I)`) is not lent
+    /// read-only. Writes through calls of other routines are not seen.
+    pub assigned: Vec<String>,
+    /// The 1-based positions of the arguments its body rejects with an error code (`INFO =
+    /// -k` before `CALL XERBLA`): what the routine itself checks.
+    pub checked: Vec<usize>,
     /// The name its symbol is made from when that is not `name` (a signature file's
     /// `fortranname`: `dgehrd_lwork` calls `dgehrd_`).
     pub fortran_name: Option<String>,

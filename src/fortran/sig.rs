@@ -115,11 +115,11 @@ pub struct Sig {
     /// The function's integer result is an index, 0-based for the caller (a `.pyf`'s
     /// `i?amax_return_value = (*f2py_func)(…) - 1`).
     pub result_zero_based: bool,
-    /// Arguments no check can vouch for, with what their documentation says they are: in a
-    /// routine that checks none of its arguments (no call of XERBLA: LAPACK's auxiliary
-    /// routines), an INTEGER input that no extent or check names and whose documentation
-    /// states no bound, such as CHESWAPR's row indices `I1` and `I2` ("Index of the first
-    /// row to swap"); in any routine, an INTEGER array of indices into other arrays (xSTEIN's
+    /// Arguments no check can vouch for, with what their documentation says they are: an
+    /// INTEGER input that no extent or check names, whose documentation states no bound and
+    /// that the routine does not reject itself (no `INFO = -k` for it before XERBLA: LAPACK's
+    /// auxiliary routines check none), such as CHESWAPR's row indices `I1` and `I2` ("Index
+    /// of the first row to swap") or ?LAQZ2's `ILO` and `IHI`; in any routine, an INTEGER array of indices into other arrays (xSTEIN's
     /// `ISPLIT`, the divide-and-conquer helpers' `PERM`, `GIVCOL` …) and pivots whose
     /// structure has no rule here (SYTRS_AA_2STAGE, LASWP). A wrong value reads or writes
     /// outside the arrays, so the safe calls refuse such a routine:
@@ -385,6 +385,38 @@ impl Sig {
                 a.checks.push(Check::Expr(e));
             }
         }
+        // An INTEGER option the routine does not check, documented by its values
+        // (?LA_GERCOND's `CMODE =  1 …`, `CMODE =  0 …`, `CMODE = -1 …`): one of those.
+        for a in &mut args {
+            let own = r.calls_xerbla
+                && r.dummies
+                    .iter()
+                    .position(|d| d.name == a.name)
+                    .is_some_and(|i| r.checked.contains(&(i + 1)));
+            if !a.dims.is_empty()
+                || a.role != ArgRole::Given
+                || a.intent == Intent::Out
+                || !a.checks.is_empty()
+                || own
+                || !matches!(a.ty, Some(FType::Integer { .. }))
+            {
+                continue;
+            }
+            let values = r
+                .doc
+                .params
+                .get(&a.name)
+                .map(|p| documented_values(&a.name, &p.text))
+                .unwrap_or_default();
+            if values.len() >= 2 {
+                let name = a.name.to_ascii_lowercase();
+                let alternatives: Vec<String> =
+                    values.iter().map(|v| format!("{name} == {v}")).collect();
+                if let Ok(e) = expr::parse(&alternatives.join(" || ")) {
+                    a.checks.push(Check::Expr(e));
+                }
+            }
+        }
         // Pivot arrays given (a factorization's): the family's rule, where it is known.
         let (mut loose_pivots, mut loose_indices) = (Vec::new(), Vec::new());
         let mut loose_structures: Vec<String> = Vec::new();
@@ -439,6 +471,7 @@ impl Sig {
                 && matches!(a.ty, Some(FType::Real { .. }))
                 && r.doc.params.get(&a.name).is_some_and(|p| {
                     let t = p.text.to_ascii_lowercase();
+                    let t = t.split_whitespace().collect::<Vec<_>>().join(" ");
                     t.contains("permutation") && t.contains("as returned by")
                 })
             {
@@ -459,18 +492,27 @@ impl Sig {
             }
         }
         // (A routine without arrays cannot be made to index outside them: ILAENV's
-        // problem sizes. XERBLA called directly is the hooked handler.)
-        let unchecked =
-            if r.calls_xerbla || r.name == "XERBLA" || !args.iter().any(|a| !a.dims.is_empty()) {
-                Vec::new()
-            } else {
-                unbounded(&args)
-                    .map(|a| {
-                        let text = r.doc.params.get(&a.name).map_or("", |p| p.text.as_str());
-                        (a.name.clone(), what_it_is(&a.name, text))
-                    })
-                    .collect()
-            };
+        // problem sizes. XERBLA called directly is the hooked handler. An argument the
+        // routine rejects with `INFO = -k` is checked by the routine: ?LAQZ2 calls XERBLA,
+        // but only for LWORK, and indexes A with ILO, IHI and NW unchecked.)
+        let by_routine = |a: &SigArg| {
+            r.calls_xerbla
+                && r.dummies
+                    .iter()
+                    .position(|d| d.name == a.name)
+                    .is_some_and(|i| r.checked.contains(&(i + 1)))
+        };
+        let unchecked = if r.name == "XERBLA" || !args.iter().any(|a| !a.dims.is_empty()) {
+            Vec::new()
+        } else {
+            unbounded(&args)
+                .filter(|a| !by_routine(a))
+                .map(|a| {
+                    let text = r.doc.params.get(&a.name).map_or("", |p| p.text.as_str());
+                    (a.name.clone(), what_it_is(&a.name, text))
+                })
+                .collect()
+        };
         let mut unchecked = unchecked;
         let loose = loose_pivots
             .into_iter()
@@ -733,7 +775,8 @@ const INDEX_WORDS: &[&str] = &[
 /// ?LAQGB's `LDAB` is documented under another name; ?GEQRT3 (?GELQT3: `M`), ?LAEIN, ?GESC2 and the `_RK`
 /// panel factorizations need `N >= 1` where they document `N >= 0`; ?LABRD reduces `NB <=
 /// min(M,N)` rows and columns; ?SYTRI2X loops forever with a block size of 0; ?TGSJA writes
-/// `ALPHA(K+1:K+L)` of N elements.
+/// `ALPHA(K+1:K+L)` of N elements; ?GELSS of LAPACK 3.11 and older touches column 1 of B
+/// with `NRHS = 0`; ?LAQZ0 documents `REC` as 0 on the first call.
 const UNDOCUMENTED: &[(&str, &str, &str)] = &[
     ("ILA?LR", "N", "m == 0 || n >= 1"),
     ("ILA?LC", "M", "n == 0 || m >= 1"),
@@ -750,10 +793,15 @@ const UNDOCUMENTED: &[(&str, &str, &str)] = &[
     ("?GELQT3", "M", "m >= 1"),
     // Documented N >= 0; with N = 0 it scales by V(I?AMAX(0,…)), V(0).
     ("?LAEIN", "N", "n >= 1"),
+    // "REC indicates the current recursion level. Should be set to 0 on first call."
+    ("?LAQZ0", "REC", "rec >= 0"),
     // Documented with no bound; with N = 0 it compares RHS(I?AMAX(0,…)) = RHS(0) with A(0,0),
     // both before the arrays, and the SCALE returned depends on them (found by
     // .ci/fuzz-fortran's guarded arrays).
     ("?GESC2", "N", "n >= 1"),
+    // LAPACK 3.11 and older (Debian 12's) read and write B(1..N, 1) when NRHS = 0 (an ELSE
+    // that 3.12 made `ELSE IF (NRHS.EQ.1)`): B may then hold no element (guarded fuzz, seed 5).
+    ("?GELSS", "NRHS", "nrhs >= 1"),
     // The leading rows and columns it reduces: A(I,I) up to I = NB.
     ("?LABRD", "NB", "nb <= min(m, n)"),
     // Documented N >= 0; they set E(N) (lower) or E(1) (upper) first: E(0) when N = 0.
@@ -771,6 +819,34 @@ const UNDOCUMENTED: &[(&str, &str, &str)] = &[
     ("?SYTRI_3X", "NB", "nb >= 1"),
     ("?HETRI_3X", "NB", "nb >= 1"),
 ];
+
+/// The values an INTEGER option's documentation lists (`CMODE =  1    op2(C) = C`, `CMODE =
+/// -1 …`; `PP=0 for ping, PP=1 for pong`), each once, in order.
+fn documented_values(name: &str, text: &str) -> Vec<i64> {
+    let mut out = Vec::new();
+    let mut from = 0;
+    while let Some(i) = text[from..].find(name).map(|i| i + from) {
+        from = i + name.len();
+        let before = text[..i].chars().next_back();
+        if before.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_') {
+            continue;
+        }
+        let Some(rest) = text[from..].trim_start().strip_prefix('=') else {
+            continue;
+        };
+        let rest = rest.trim_start();
+        let end = rest
+            .char_indices()
+            .find(|&(k, c)| !(c.is_ascii_digit() || (k == 0 && c == '-')))
+            .map_or(rest.len(), |(k, _)| k);
+        if let Ok(v) = rest[..end].parse::<i64>()
+            && !out.contains(&v)
+        {
+            out.push(v);
+        }
+    }
+    out
+}
 
 /// The INTEGER inputs (or in,out scalars) a caller gives that bound nothing the call checks
 /// and that nothing bounds: no extent or check of any argument names them, and they have no
@@ -881,8 +957,12 @@ fn doc_definition(name: &str, text: &str) -> Option<Expr> {
 /// returning: its documentation says so (`A is modified by the routine but restored on exit`,
 /// the unblocked ?ORM2R/?ORML2 … and ?LARZT, ?TREVC, ?HEGS2), or it is the reflectors (`A`,
 /// `AP`) of a routine that applies Q through those (the ?ORM*/?UNM* and ?OPMTR/?UPMTR
-/// families, whose own documentation does not say it). Passed read-only, such an array is
-/// written through a shared borrow (a crash for a constant in read-only memory).
+/// families, whose own documentation does not say it), or ?HETRS2's A (converted in place by
+/// ?SYCONV and back), or the body assigns to it ([`Routine::assigned`]: ?BDSVDX's `D` and
+/// `E`, ?LAED9's `W`), or LAPACK 3.11 did (?LAED3/?LAED9's `DLAMBDA`, ?LASD3/?LASD8's
+/// `DSIGMA`: a library older than the sources).
+/// Passed read-only, such an array is written through a shared borrow (a crash for a
+/// constant in read-only memory).
 fn restored(r: &Routine, name: &str, doc: Option<&super::model::ParamDoc>) -> bool {
     let said = doc.is_some_and(|p| {
         let t = p.text.to_ascii_lowercase();
@@ -892,7 +972,17 @@ fn restored(r: &Routine, name: &str, doc: Option<&super::model::ParamDoc>) -> bo
         .iter()
         .any(|f| r.name.get(1..4) == Some(*f))
         && matches!(name, "A" | "AP");
-    said || family
+    // ?HETRS2 converts A in place with ?SYCONV and back (?SYTRS2 documents A as in,out
+    // for that reason; found by .ci/fuzz-fortran's read-only inputs).
+    let converted = r.name.get(1..) == Some("HETRS2") && name == "A";
+    // LAPACK 3.11 and older (Debian 12's) round these in place (`DLAMBDA(I) =
+    // DLAMC3(DLAMBDA(I), DLAMBDA(I)) - DLAMBDA(I)`); 3.12 documents them as inputs.
+    let older = match r.name.get(1..) {
+        Some("LAED3" | "LAED9") => name == "DLAMBDA",
+        Some("LASD3" | "LASD8") => name == "DSIGMA",
+        _ => false,
+    };
+    said || family || converted || older || r.assigned.iter().any(|a| a == name)
 }
 
 /// A name the documentation defines by an option: `Let nq = m if SIDE = 'L' and nq = n if

@@ -1176,3 +1176,103 @@ fn inputs_written_and_restored_are_not_passed_read_only() {
     }
     assert_eq!(A, [1.0, 0.5, 0.25, 0.0, 1.0, 0.5]);
 }
+
+/// Inputs the routine writes without saying so, found by `.ci/fuzz-fortran`'s guarded arrays
+/// (read-only pages): DBDSVDX sets negligible entries of `E` to zero in place, ?HETRS2
+/// converts `A` with ?SYCONV and back, DLAED9 writes `W` (and LAPACK 3.11, the system's,
+/// rounds `DLAMBDA` in place): none is lent to the routine read-only, so constants in
+/// read-only memory (here statics) survive and keep their values.
+#[test]
+fn inputs_the_routine_writes_are_not_passed_read_only() {
+    static D: [f64; 3] = [3.0, 2.0, 1.0];
+    static E: [f64; 2] = [1e-300, 0.5];
+    let lib = lapack();
+    for (name, args) in [
+        ("dbdsvdx", &["D", "E"][..]),
+        ("zhetrs2", &["A"][..]),
+        ("chetrs2", &["A"][..]),
+        ("dlaed9", &["W", "DLAMBDA"][..]),
+        ("slaed9", &["W", "DLAMBDA"][..]),
+        ("dlasd8", &["DSIGMA"][..]),
+    ] {
+        let sig = lib.signature(name).unwrap();
+        for x in args {
+            let a = sig.args.iter().find(|a| a.name == *x).unwrap();
+            assert!(!a.intent_stated, "{name}: {x} is written");
+        }
+    }
+    let out = lib
+        .call_named(
+            "dbdsvdx",
+            &[
+                ("uplo", Arg::Str("U")),
+                ("jobz", Arg::Str("N")),
+                ("range", Arg::Str("A")),
+                ("d", Arg::vec(&D)),
+                ("e", Arg::vec(&E)),
+                ("vl", Arg::Real(0.0)),
+                ("vu", Arg::Real(0.0)),
+                ("il", Arg::Int(1)),
+                ("iu", Arg::Int(3)),
+                ("ldz", Arg::Int(1)),
+            ],
+        )
+        .unwrap();
+    // E(1) is negligible: the singular values are 3 and those of [[2, 0.5], [0, 1]].
+    let s = out[1].array::<f64>().unwrap();
+    let (t, p) = (4.0 + 0.25 + 1.0, 2.0f64);
+    let big = ((t + (t * t - 4.0 * p * p).sqrt()) / 2.0).sqrt();
+    let want = [3.0, big, p / big];
+    for (got, want) in s.iter().zip(want) {
+        assert!((got - want).abs() < 1e-12, "{s:?} against {want}");
+    }
+    assert_eq!((D, E), ([3.0, 2.0, 1.0], [1e-300, 0.5]));
+}
+
+/// An INTEGER option the routine does not check, documented by its values (DLAED5's `I = 1
+/// or I = 2`), takes only those; an argument the routine rejects itself (`INFO = -k` before
+/// XERBLA) is left to it, one it does not is refused (?LAQZ2's `ILO`, `IHI`).
+#[test]
+fn documented_values_and_what_the_routine_checks_itself() {
+    let lib = lapack();
+    let call = |i: i64| {
+        lib.call(
+            "dlaed5",
+            &[
+                Arg::Int(i),
+                Arg::vec(&[1.0f64, 2.0]),
+                Arg::vec(&[0.6f64, 0.8]),
+                Arg::Real(1.0),
+            ],
+        )
+    };
+    for i in [1, 2] {
+        let out = call(i).unwrap();
+        // The eigenvalues of diag(1, 2) + z z^T: 1 + 0.36 + … both above their pole.
+        let dlam = out[1].real().unwrap();
+        assert!(dlam > [1.0, 2.0][i as usize - 1], "{dlam}");
+    }
+    let e = call(3).unwrap_err().to_string();
+    assert!(e.contains("i==1||i==2"), "{e}");
+    for name in ["dlaqz3", "zlaqz2"] {
+        let sig = lib.signature(name).unwrap();
+        let names: Vec<&str> = sig.unchecked.iter().map(|(a, _)| a.as_str()).collect();
+        assert!(names.starts_with(&["ILO", "IHI"]), "{name}: {names:?}");
+    }
+    // DGEQRF checks M (INFO = -1): not refused.
+    assert!(lib.signature("dgeqrf").unwrap().unchecked.is_empty());
+    // DGESC2 with N = 0 read RHS(0) and A(0,0).
+    let e = lib
+        .call(
+            "dgesc2",
+            &[
+                Arg::matrix::<f64>(&[], 0, 0),
+                Arg::vec_mut::<f64>(&mut []),
+                Arg::vec::<i32>(&[]),
+                Arg::vec::<i32>(&[]),
+            ],
+        )
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("n >= 1") || e.contains("n>=1"), "{e}");
+}

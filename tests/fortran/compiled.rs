@@ -1187,12 +1187,10 @@ fn random_calls_across_the_tree_agree_with_the_interpreter() {
                 // (Guarded copies of the arrays, by position, when guarding.)
                 let mut guards: Vec<super::guard::Guarded> = Vec::new();
                 if guard {
-                    let mut i = 0;
-                    for x in rand {
+                    for (i, x) in rand.iter().enumerate() {
                         if let Rand::Array(b, _, w) = x {
                             guards.push(super::guard::Guarded::new(b.bytes(), i, !*w));
                         }
-                        i += 1;
                     }
                 }
                 let out = {

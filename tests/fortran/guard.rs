@@ -85,7 +85,7 @@ impl Guarded {
     /// # Safety
     ///
     /// The copied bytes are `len` valid `T`s; the slice is not written when read-only.
-    pub(crate) unsafe fn slice<'a, T>(&'a mut self, len: usize) -> &'a mut [T] {
+    pub(crate) unsafe fn slice<T>(&mut self, len: usize) -> &mut [T] {
         assert_eq!(len * std::mem::size_of::<T>(), self.bytes);
         assert_eq!(self.at as usize % std::mem::align_of::<T>(), 0);
         // SAFETY: the caller's contract; `at` holds `bytes` bytes of this mapping.
@@ -128,7 +128,7 @@ pub(crate) fn install_handler() {
     });
 }
 
-extern "C" fn handler(_sig: libc::c_int, info: *mut libc::siginfo_t, _ctx: *mut libc::c_void) {
+extern "C" fn handler(_sig: libc::c_int, info: *mut libc::siginfo_t, ctx: *mut libc::c_void) {
     // SAFETY: the kernel passes a valid siginfo_t for SA_SIGINFO handlers.
     let addr = unsafe { (*info).si_addr() } as usize;
     let mut msg = [0u8; 96];
@@ -166,6 +166,36 @@ extern "C" fn handler(_sig: libc::c_int, info: *mut libc::siginfo_t, _ctx: *mut 
     }
     if !named {
         put(b"a fault outside the guarded arguments\n");
+    }
+    // Where: the function the faulting instruction is in (dladdr is not async-signal-safe,
+    // but the process ends here anyway).
+    #[cfg(target_arch = "x86_64")]
+    {
+        // SAFETY: an SA_SIGINFO handler's third argument is its ucontext_t.
+        let pc =
+            unsafe { (*ctx.cast::<libc::ucontext_t>()).uc_mcontext.gregs[libc::REG_RIP as usize] };
+        // SAFETY: dladdr writes `info`; the names it returns are NUL-terminated.
+        unsafe {
+            let mut info: libc::Dl_info = std::mem::zeroed();
+            if libc::dladdr(pc as *const libc::c_void, &mut info) != 0 && !info.dli_sname.is_null()
+            {
+                if n > 0 && msg[n - 1] == b'\n' {
+                    n -= 1;
+                }
+                let name = std::ffi::CStr::from_ptr(info.dli_sname).to_bytes();
+                let mut tail = [0u8; 64];
+                let mut k = 0;
+                for &b in b" (in ".iter().chain(name).chain(b")\n") {
+                    if k < tail.len() {
+                        tail[k] = b;
+                        k += 1;
+                    }
+                }
+                libc::write(2, msg.as_ptr().cast(), n);
+                libc::write(2, tail.as_ptr().cast(), k);
+                libc::_exit(86);
+            }
+        }
     }
     // SAFETY: write(2) and _exit(2) are async-signal-safe.
     unsafe {

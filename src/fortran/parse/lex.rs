@@ -101,6 +101,33 @@ pub(super) fn has_top_level_assign(s: &str) -> bool {
     false
 }
 
+/// The variable an assignment statement assigns to and the value assigned (`A(I,J)=…`,
+/// `X=…`, `A(I)(1:2)=…`, also behind logical `IF (…)` and `WHERE (…)` prefixes), from a
+/// statement without blanks, upper case; `None` for any other statement.
+pub(super) fn assignment(s: &str) -> Option<(&str, &str)> {
+    let mut rest = s;
+    // Logical IF / WHERE: the statement after the condition.
+    for prefix in ["IF", "WHERE"] {
+        if rest.starts_with(prefix) && rest[prefix.len()..].starts_with('(') {
+            rest = &rest[close_paren(rest, prefix.len())?..];
+            if rest.is_empty() || rest == "THEN" {
+                return None;
+            }
+        }
+    }
+    let n = ident_len(rest);
+    if n == 0 || !rest.as_bytes()[0].is_ascii_alphabetic() {
+        return None;
+    }
+    let mut after = &rest[n..];
+    // Subscripts, then a substring range.
+    while after.starts_with('(') {
+        after = &after[close_paren(after, 0)?..];
+    }
+    let value = after.strip_prefix('=')?;
+    (!value.starts_with(['=', '>'])).then_some((&rest[..n], value))
+}
+
 /// An identifier at the start of `s`: its length.
 pub(super) fn ident_len(s: &str) -> usize {
     s.char_indices()

@@ -26,8 +26,8 @@ use super::source::{Location, Stmt};
 use decl::{Decls, TypeSpec, declaration, type_spec};
 pub use kinds::Kinds;
 use kinds::{ftype, resolve_type};
+use lex::{assignment, has_top_level_assign, ident_len};
 pub(crate) use lex::{close_paren, compress, split_top};
-use lex::{has_top_level_assign, ident_len};
 
 /// What reading one file's statements gave.
 #[derive(Debug, Default)]
@@ -68,6 +68,13 @@ struct Open {
     nested: usize,
     /// A `CALL XERBLA` was seen in its body.
     calls_xerbla: bool,
+    /// The names its body assigns to (`lex::assignment`).
+    assigned: Vec<String>,
+    /// The value of each `INFO = -k` (or `INFO = k`) in its body.
+    info_codes: Vec<i64>,
+    /// It calls XERBLA with `-INFO`: its argument codes are negative (else positive, as
+    /// `CALL XERBLA('DLA_SYAMV', INFO)`).
+    negative_codes: bool,
 }
 
 /// Reads the routines of one file's statements. `kinds` gains the parameters of the modules
@@ -142,7 +149,24 @@ pub fn read_units(stmts: &[Stmt], kinds: &mut Kinds) -> Unit {
             }
             if c.contains("CALLXERBLA(") {
                 o.calls_xerbla = true;
+                // `CALL XERBLA('DLA_SYAMV', INFO)`: its codes are positive (DLAQZ0 calls it
+                // both ways: INFO = -19 is set before the second).
+                if c.ends_with(",-INFO)") {
+                    o.negative_codes = true;
+                }
                 continue;
+            }
+            if let Some((name, value)) = assignment(&c) {
+                if !o.assigned.iter().any(|a| a == name) {
+                    o.assigned.push(name.to_string());
+                }
+                // `INFO = -4`: the routine checks its fourth argument.
+                if name == "INFO"
+                    && let Ok(k) = value.parse::<i64>()
+                    && !o.info_codes.contains(&k)
+                {
+                    o.info_codes.push(k);
+                }
             }
             declaration(&c, &mut o.decls, kinds, module.as_ref().map(|m| &m.1));
             continue;
@@ -174,6 +198,9 @@ pub fn read_units(stmts: &[Stmt], kinds: &mut Kinds) -> Unit {
                 iface: None,
                 nested: 0,
                 calls_xerbla: false,
+                assigned: Vec::new(),
+                info_codes: Vec::new(),
+                negative_codes: false,
             });
             continue;
         }
@@ -531,6 +558,12 @@ fn finish(
         skip("returns an array".into(), unit);
         return;
     }
+    let assigned = o
+        .assigned
+        .iter()
+        .filter(|n| dummies.iter().any(|d: &Dummy| d.name == **n))
+        .cloned()
+        .collect();
     unit.routines.push(Routine {
         name: o.name.clone(),
         module: module.map(|m| m.0.clone()),
@@ -540,6 +573,13 @@ fn finish(
         loc: o.loc.clone(),
         doc: o.doc.clone(),
         calls_xerbla: o.calls_xerbla,
+        assigned,
+        checked: o
+            .info_codes
+            .iter()
+            .filter_map(|&k| usize::try_from(if o.negative_codes { -k } else { k }).ok())
+            .filter(|&k| k > 0)
+            .collect(),
         fortran_name: None,
         pyf: None,
     });

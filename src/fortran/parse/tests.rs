@@ -241,3 +241,42 @@ fn external_dummies_take_their_signature_from_the_doc_or_an_interface() {
         }))
     );
 }
+
+#[test]
+fn assignments_and_the_arguments_a_routine_rejects() {
+    let u = read(
+        "\
+*     (A routine that writes E and W, documented nowhere.)
+      SUBROUTINE DLAXX( N, ILO, D, E, W, INFO )
+      INTEGER            N, ILO, INFO
+      DOUBLE PRECISION   D( * ), E( * ), W( * )
+      INTEGER            I
+      IF( N.LT.0 ) THEN
+         INFO = -1
+      ELSE IF( ILO.GT.N ) THEN
+         INFO = -2
+      END IF
+      IF( INFO.NE.0 ) THEN
+         CALL XERBLA( 'DLAXX', -INFO )
+         RETURN
+      END IF
+      DO 10 I = 1, N
+         IF( ABS( E( I ) ).LE.D( I ) ) E( I ) = 0.0D0
+         W( I ) = D( I ) + E( I )
+   10 CONTINUE
+      IF( D( 1 ).EQ.W( 1 ) ) INFO = 3
+      RETURN
+      END
+",
+        Form::Fixed,
+    );
+    assert!(u.skipped.is_empty() && u.routines.len() == 1, "{u:?}");
+    let r = &u.routines[0];
+    // Dummies only (not the DO variable), behind a logical IF too; D is only read.
+    assert_eq!(r.assigned, ["INFO", "E", "W"]);
+    // INFO = -1, -2 before CALL XERBLA(…, -INFO); INFO = 3 is a result, not an argument.
+    assert_eq!(r.checked, [1, 2]);
+    assert_eq!(lex::assignment("IF(X.GT.0)A(I,J)(1:2)=B"), Some(("A", "B")));
+    assert_eq!(lex::assignment("IF(A.EQ.B)THEN"), None);
+    assert_eq!(lex::assignment("CALLF(A)"), None);
+}

@@ -1023,7 +1023,7 @@ pub(super) fn wrapper(r: &Routine, abi: &Abi) -> Result<Wrapper, String> {
             let _ = writeln!(
                 code,
                 "/// - `{}` is what the routine expects ({}): no documented bound, and the \
-                 routine checks none of its arguments.",
+                 routine does not check it.",
                 names[i],
                 super::escape(what)
             );
