@@ -401,6 +401,7 @@ pub fn read_with_progress(
         sigs.files += 1;
         progress(i + 1, total);
     }
+    propagate_writes(&mut sigs.routines);
     // Signature files: their routines replace the sources' of the same name.
     for p in &sources.pyfs {
         sigs.files += 1;
@@ -425,6 +426,52 @@ pub fn read_with_progress(
         }
     }
     Ok(sigs)
+}
+
+/// Adds to each routine's [`Routine::assigned`] the array dummies it passes to a routine of
+/// `routines` that writes that argument (declared or documented `out` / `in,out`, or assigned
+/// by it, in turn), until nothing changes: ?HETRS2 converts its input `A` in place with
+/// ?SYCONV, CLARZB conjugates its input `V` with CLACGV.
+fn propagate_writes(routines: &mut [Routine]) {
+    let index: HashMap<String, usize> = routines
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.module.is_none())
+        .map(|(i, r)| (r.name.clone(), i))
+        .collect();
+    let writes = |r: &Routine, k: usize| {
+        r.dummies.get(k).is_some_and(|d| {
+            matches!(d.intent, Some((Intent::Out | Intent::InOut, _)))
+                || r.assigned.contains(&d.name)
+        })
+    };
+    loop {
+        let mut found: Vec<(usize, String)> = Vec::new();
+        for (i, r) in routines.iter().enumerate() {
+            for (callee, actuals) in &r.calls {
+                let Some(&j) = index.get(callee) else {
+                    continue;
+                };
+                for (k, a) in actuals.iter().enumerate() {
+                    let Some(a) = a else { continue };
+                    let array = r.dummy(a).is_some_and(|d| !d.dims.is_empty());
+                    if array
+                        && !r.assigned.iter().any(|x| x == a)
+                        && writes(&routines[j], k)
+                        && !found.iter().any(|(x, n)| *x == i && n == a)
+                    {
+                        found.push((i, a.clone()));
+                    }
+                }
+            }
+        }
+        if found.is_empty() {
+            return;
+        }
+        for (i, a) in found {
+            routines[i].assigned.push(a);
+        }
+    }
 }
 
 /// A signature file's text with its `include 'file'` lines replaced by the files (relative to
@@ -492,7 +539,8 @@ impl Signatures {
         if let Some(e) = errors.into_iter().next() {
             return Err(FortranError::Source(e));
         }
-        let unit = parse::read_units(&stmts, &mut parse::Kinds::default());
+        let mut unit = parse::read_units(&stmts, &mut parse::Kinds::default());
+        propagate_writes(&mut unit.routines);
         Ok(Signatures {
             routines: unit.routines,
             skipped: unit.skipped,

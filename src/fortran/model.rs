@@ -181,6 +181,13 @@ pub struct Routine {
     /// (SLAED9's `DLAMDA(I) = SLAMC3(DLAMDA(I), DLAMDA(I)) - DLAMDA(I)`) is not lent
     /// read-only. Writes through calls of other routines are not seen.
     pub assigned: Vec<String>,
+    /// The routines its body `CALL`s, each with its actual arguments: the variable an
+    /// argument is (or is an element of: `V(1,J)` is `V`), `None` for an expression. An
+    /// array passed where a routine of the same sources writes (its `intent(out)` or
+    /// `in,out` dummies, or what it writes in turn) is added to [`Routine::assigned`] when
+    /// the sources are read: CLARZB conjugates its input `V` in place (and back) through
+    /// CLACGV.
+    pub calls: Vec<(String, Vec<Option<String>>)>,
     /// The 1-based positions of the arguments its body rejects with an error code (`INFO =
     /// -k` before `CALL XERBLA`): what the routine itself checks.
     pub checked: Vec<usize>,

@@ -1276,3 +1276,24 @@ fn documented_values_and_what_the_routine_checks_itself() {
         .to_string();
     assert!(e.contains("n >= 1") || e.contains("n>=1"), "{e}");
 }
+
+/// What a routine writes through the routines it calls: CLARZB conjugates its input `V` in
+/// place (and back) with CLACGV, whose `X` is `in,out`; read from the `CALL`s of the tree.
+#[test]
+fn inputs_written_by_a_called_routine() {
+    let lib = lapack();
+    for name in ["clarzb", "zlarzb"] {
+        let sig = lib.signature(name).unwrap();
+        let v = sig.args.iter().find(|a| a.name == "V").unwrap();
+        assert!(!v.intent_stated, "{name}: V is written by CLACGV");
+    }
+    // The real variant conjugates nothing: its V stays read-only.
+    let sig = lib.signature("dlarzb").unwrap();
+    assert!(
+        sig.args
+            .iter()
+            .find(|a| a.name == "V")
+            .unwrap()
+            .intent_stated
+    );
+}

@@ -105,16 +105,7 @@ pub(super) fn has_top_level_assign(s: &str) -> bool {
 /// `X=…`, `A(I)(1:2)=…`, also behind logical `IF (…)` and `WHERE (…)` prefixes), from a
 /// statement without blanks, upper case; `None` for any other statement.
 pub(super) fn assignment(s: &str) -> Option<(&str, &str)> {
-    let mut rest = s;
-    // Logical IF / WHERE: the statement after the condition.
-    for prefix in ["IF", "WHERE"] {
-        if rest.starts_with(prefix) && rest[prefix.len()..].starts_with('(') {
-            rest = &rest[close_paren(rest, prefix.len())?..];
-            if rest.is_empty() || rest == "THEN" {
-                return None;
-            }
-        }
-    }
+    let rest = statement_of(s)?;
     let n = ident_len(rest);
     if n == 0 || !rest.as_bytes()[0].is_ascii_alphabetic() {
         return None;
@@ -126,6 +117,51 @@ pub(super) fn assignment(s: &str) -> Option<(&str, &str)> {
     }
     let value = after.strip_prefix('=')?;
     (!value.starts_with(['=', '>'])).then_some((&rest[..n], value))
+}
+
+/// The statement a logical `IF (…)` or `WHERE (…)` guards (`s` itself when it has no such
+/// prefix; `None` for a block `IF (…) THEN`).
+fn statement_of(s: &str) -> Option<&str> {
+    let mut rest = s;
+    for prefix in ["IF", "WHERE"] {
+        if rest.starts_with(prefix) && rest[prefix.len()..].starts_with('(') {
+            rest = &rest[close_paren(rest, prefix.len())?..];
+            if rest.is_empty() || rest == "THEN" {
+                return None;
+            }
+        }
+    }
+    Some(rest)
+}
+
+/// A `CALL` statement's routine and, for each actual argument, the variable it is when it is
+/// one or an element of one (`V(1,J)` is `V`; an expression is `None`), from a statement
+/// without blanks, upper case (also behind a logical `IF (…)`).
+pub(super) fn call_statement(s: &str) -> Option<(&str, Vec<Option<&str>>)> {
+    let rest = statement_of(s)?.strip_prefix("CALL")?;
+    if has_top_level_assign(s) {
+        return None;
+    }
+    let n = ident_len(rest);
+    if n == 0 {
+        return None;
+    }
+    let callee = &rest[..n];
+    let after = &rest[n..];
+    if after.is_empty() {
+        return Some((callee, Vec::new()));
+    }
+    let end = close_paren(after, 0)?;
+    let actuals = split_top(&after[1..end - 1], ',')
+        .into_iter()
+        .map(|a| {
+            let k = ident_len(a);
+            let whole =
+                k == a.len() || (a[k..].starts_with('(') && close_paren(a, k) == Some(a.len()));
+            (k > 0 && a.as_bytes()[0].is_ascii_alphabetic() && whole).then_some(&a[..k])
+        })
+        .collect();
+    Some((callee, actuals))
 }
 
 /// An identifier at the start of `s`: its length.

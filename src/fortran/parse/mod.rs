@@ -26,7 +26,7 @@ use super::source::{Location, Stmt};
 use decl::{Decls, TypeSpec, declaration, type_spec};
 pub use kinds::Kinds;
 use kinds::{ftype, resolve_type};
-use lex::{assignment, has_top_level_assign, ident_len};
+use lex::{assignment, call_statement, has_top_level_assign, ident_len};
 pub(crate) use lex::{close_paren, compress, split_top};
 
 /// What reading one file's statements gave.
@@ -70,6 +70,8 @@ struct Open {
     calls_xerbla: bool,
     /// The names its body assigns to (`lex::assignment`).
     assigned: Vec<String>,
+    /// The `CALL`s in its body (`lex::call_statement`).
+    calls: Vec<(String, Vec<Option<String>>)>,
     /// The value of each `INFO = -k` (or `INFO = k`) in its body.
     info_codes: Vec<i64>,
     /// It calls XERBLA with `-INFO`: its argument codes are negative (else positive, as
@@ -156,6 +158,12 @@ pub fn read_units(stmts: &[Stmt], kinds: &mut Kinds) -> Unit {
                 }
                 continue;
             }
+            if let Some((callee, actuals)) = call_statement(&c) {
+                o.calls.push((
+                    callee.to_string(),
+                    actuals.into_iter().map(|a| a.map(str::to_string)).collect(),
+                ));
+            }
             if let Some((name, value)) = assignment(&c) {
                 if !o.assigned.iter().any(|a| a == name) {
                     o.assigned.push(name.to_string());
@@ -201,6 +209,7 @@ pub fn read_units(stmts: &[Stmt], kinds: &mut Kinds) -> Unit {
                 assigned: Vec::new(),
                 info_codes: Vec::new(),
                 negative_codes: false,
+                calls: Vec::new(),
             });
             continue;
         }
@@ -574,6 +583,12 @@ fn finish(
         doc: o.doc.clone(),
         calls_xerbla: o.calls_xerbla,
         assigned,
+        calls: o
+            .calls
+            .iter()
+            .filter(|(callee, _)| callee != "XERBLA")
+            .cloned()
+            .collect(),
         checked: o
             .info_codes
             .iter()

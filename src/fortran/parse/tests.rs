@@ -277,6 +277,11 @@ fn assignments_and_the_arguments_a_routine_rejects() {
     // INFO = -1, -2 before CALL XERBLA(…, -INFO); INFO = 3 is a result, not an argument.
     assert_eq!(r.checked, [1, 2]);
     assert_eq!(lex::assignment("IF(X.GT.0)A(I,J)(1:2)=B"), Some(("A", "B")));
+    assert_eq!(
+        lex::call_statement("IF(K.GT.0)CALLCLACGV(K,V(1,J),1)"),
+        Some(("CLACGV", vec![Some("K"), Some("V"), None]))
+    );
+    assert_eq!(lex::call_statement("CALLED=1"), None);
     assert_eq!(lex::assignment("IF(A.EQ.B)THEN"), None);
     assert_eq!(lex::assignment("CALLF(A)"), None);
 }
