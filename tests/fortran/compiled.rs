@@ -1216,7 +1216,12 @@ fn random_calls_across_the_tree_agree_with_the_interpreter() {
                             }
                         })
                         .collect();
-                    format!("{:?}", l.call(&r.name, &args))
+                    let res = if guard {
+                        super::guard::with_guarded_allocations(|| l.call(&r.name, &args))
+                    } else {
+                        l.call(&r.name, &args)
+                    };
+                    format!("{res:?}")
                 };
                 for ((b, ..), g) in bufs.iter_mut().zip(&guards) {
                     b.set_bytes(g.bytes());

@@ -131,7 +131,7 @@ pub(crate) fn install_handler() {
 extern "C" fn handler(_sig: libc::c_int, info: *mut libc::siginfo_t, ctx: *mut libc::c_void) {
     // SAFETY: the kernel passes a valid siginfo_t for SA_SIGINFO handlers.
     let addr = unsafe { (*info).si_addr() } as usize;
-    let mut msg = [0u8; 96];
+    let mut msg = [0u8; 128];
     let mut n = 0;
     let mut put = |s: &[u8]| {
         for &b in s {
@@ -165,7 +165,16 @@ extern "C" fn handler(_sig: libc::c_int, info: *mut libc::siginfo_t, ctx: *mut l
         break;
     }
     if !named {
-        put(b"a fault outside the guarded arguments\n");
+        let used = USED.load(Ordering::SeqCst);
+        let alloc = LIVE[..used].iter().any(|s| {
+            let (map, len) = (s[1].load(Ordering::SeqCst), s[2].load(Ordering::SeqCst));
+            s[0].load(Ordering::SeqCst) != 0 && addr >= map && addr < map + len
+        });
+        put(if alloc {
+            b"an array the library allocated, read or written past its end\n"
+        } else {
+            b"a fault outside the guarded arguments\n"
+        });
     }
     // Where: the function the faulting instruction is in (dladdr is not async-signal-safe,
     // but the process ends here anyway).
@@ -206,3 +215,116 @@ extern "C" fn handler(_sig: libc::c_int, info: *mut libc::siginfo_t, ctx: *mut l
 
 /// The page size, read before any fault (sysconf is not async-signal-safe).
 static PAGE: AtomicUsize = AtomicUsize::new(4096);
+
+thread_local! {
+    /// Whether this thread's allocations are guarded now (`with_guarded_allocations`).
+    static GUARDING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// The guarded allocations alive: (start of the data, start of the mapping, mapping length),
+/// `[0, 0, 0]` when free. Slots below `USED` are the only ones ever taken.
+const ALLOCS: usize = 4096;
+static LIVE: [[AtomicUsize; 3]; ALLOCS] = [const { [const { AtomicUsize::new(0) }; 3] }; ALLOCS];
+static USED: AtomicUsize = AtomicUsize::new(0);
+/// How many guarded allocations are alive (0: a free needs no lookup).
+static ALIVE: AtomicUsize = AtomicUsize::new(0);
+
+/// The test binary's allocator: the system's, but while a thread runs
+/// [`with_guarded_allocations`] its allocations end where an inaccessible page begins (as
+/// Electric Fence places them), so that the arrays the library allocates for a call (copies,
+/// `intent(out)` arrays, workspaces) fault when the routine touches an element past the
+/// extents the library computed.
+pub(crate) struct GuardAlloc;
+
+// SAFETY: every allocation is either the system allocator's or a fresh mapping of at least
+// `size` bytes aligned to `align`, and each is freed by the one that made it (the live
+// guarded ones are listed).
+unsafe impl std::alloc::GlobalAlloc for GuardAlloc {
+    unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
+        if !GUARDING.with(|g| g.get()) || layout.align() > 4096 {
+            // SAFETY: the caller's layout, passed on.
+            return unsafe { std::alloc::System.alloc(layout) };
+        }
+        let page = 4096;
+        let size = layout.size().max(1);
+        let data_len = size.div_ceil(page) * page;
+        let map_len = data_len + page;
+        // SAFETY: an anonymous private mapping; the result is checked.
+        let map = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                map_len,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+                -1,
+                0,
+            )
+        };
+        if map == libc::MAP_FAILED {
+            return std::ptr::null_mut();
+        }
+        let map = map.cast::<u8>();
+        // The data's end as close to the guard page as its alignment allows.
+        let at = (map as usize + data_len - size) & !(layout.align() - 1);
+        // SAFETY: the last page of this mapping.
+        unsafe { libc::mprotect(map.add(data_len).cast(), page, libc::PROT_NONE) };
+        let slot = LIVE.iter().position(|s| {
+            s[0].compare_exchange(0, at, Ordering::SeqCst, Ordering::SeqCst)
+                .is_ok()
+        });
+        let Some(slot) = slot else {
+            // SAFETY: the mapping made above; the system allocator takes over.
+            unsafe {
+                libc::munmap(map.cast(), map_len);
+                return std::alloc::System.alloc(layout);
+            }
+        };
+        LIVE[slot][1].store(map as usize, Ordering::SeqCst);
+        LIVE[slot][2].store(map_len, Ordering::SeqCst);
+        USED.fetch_max(slot + 1, Ordering::SeqCst);
+        ALIVE.fetch_add(1, Ordering::SeqCst);
+        at as *mut u8
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: std::alloc::Layout) -> *mut u8 {
+        if !GUARDING.with(|g| g.get()) || layout.align() > 4096 {
+            // SAFETY: the caller's layout, passed on.
+            return unsafe { std::alloc::System.alloc_zeroed(layout) };
+        }
+        // (A fresh anonymous mapping is zeroed, and pages not touched cost nothing.)
+        // SAFETY: as `alloc`; its system fallback is zeroed too, below.
+        let p = unsafe { self.alloc(layout) };
+        if !p.is_null() && !LIVE.iter().any(|s| s[0].load(Ordering::SeqCst) == p as usize) {
+            // SAFETY: the system allocation of `layout.size()` bytes just made.
+            unsafe { std::ptr::write_bytes(p, 0, layout.size()) };
+        }
+        p
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
+        if ALIVE.load(Ordering::SeqCst) > 0 {
+            let used = USED.load(Ordering::SeqCst);
+            if let Some(s) = LIVE[..used]
+                .iter()
+                .find(|s| s[0].load(Ordering::SeqCst) == ptr as usize)
+            {
+                let (map, len) = (s[1].load(Ordering::SeqCst), s[2].load(Ordering::SeqCst));
+                s[0].store(0, Ordering::SeqCst);
+                ALIVE.fetch_sub(1, Ordering::SeqCst);
+                // SAFETY: the mapping this allocation was made in, no longer used.
+                unsafe { libc::munmap(map as *mut libc::c_void, len) };
+                return;
+            }
+        }
+        // SAFETY: not a guarded allocation: the system allocator's.
+        unsafe { std::alloc::System.dealloc(ptr, layout) }
+    }
+}
+
+/// Runs `f` with this thread's allocations guarded (see [`GuardAlloc`]).
+pub(crate) fn with_guarded_allocations<T>(f: impl FnOnce() -> T) -> T {
+    GUARDING.with(|g| g.set(true));
+    let out = f();
+    GUARDING.with(|g| g.set(false));
+    out
+}

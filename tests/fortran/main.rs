@@ -25,6 +25,11 @@ mod pyf;
 mod wrappers;
 mod xerbla;
 
+// The system allocator, but allocations inside `guard::with_guarded_allocations` (the
+// guarded random calls) end at an inaccessible page.
+#[global_allocator]
+static ALLOC: guard::GuardAlloc = guard::GuardAlloc;
+
 // Reference LAPACK's illegal-argument handler returns instead of ending the process (the
 // symbol is exported from this binary by build.rs).
 jitffi::export_xerbla!();
