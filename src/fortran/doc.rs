@@ -104,6 +104,16 @@ pub fn parse(comments: &[(u32, String)]) -> Doc {
             }
             if let Some(i) = find_ci(&is, "dimension") {
                 let mut spec = is[i + "dimension".len()..].to_string();
+                // `PARAMS is REAL array, dimension NPARAMS` (the single precision ?GERFSX
+                // family), `dimension MAX(1,LRWORK)` (CUNCSD): one bare expression, the rest
+                // of the line, is the extent.
+                let bare = spec.trim();
+                if bare.starts_with(|c: char| c.is_ascii_alphanumeric())
+                    && !bare.contains(char::is_whitespace)
+                    && paren_depth(bare) == 0
+                {
+                    spec = format!("({bare})");
+                }
                 // The first parenthesised group, then the rest of its sentence when it goes
                 // on with a condition (`when TRANS = 'N' …`, `where ka is …`).
                 loop {
@@ -605,6 +615,25 @@ DGESV computes the solution to a real system of linear equations
             "dimension ( LDA, ka ), where ka is k  when  TRANSA = 'N' or 'n',  and is  m  \
              otherwise.\nBefore entry with  TRANSA = 'N' or 'n',  the leading  m by k"
         );
+    }
+
+    #[test]
+    fn extents_without_parentheses() {
+        let d = parse(&lines(
+            "\
+\\param[in,out] PARAMS
+\\verbatim
+         PARAMS is REAL array, dimension NPARAMS
+    Specifies algorithm parameters.  If an entry is < 0.0, then
+\\endverbatim
+\\param[out] RWORK
+\\verbatim
+         RWORK is REAL array, dimension MAX(1,LRWORK)
+         On exit, if INFO = 0, RWORK(1) returns the optimal LRWORK.
+\\endverbatim",
+        ));
+        assert_eq!(d.params["PARAMS"].dims, Some(vec!["NPARAMS".into()]));
+        assert_eq!(d.params["RWORK"].dims, Some(vec!["MAX(1,LRWORK)".into()]));
     }
 
     #[test]

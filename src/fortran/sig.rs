@@ -492,7 +492,7 @@ impl Sig {
             }
         }
         // (A routine without arrays cannot be made to index outside them: ILAENV's
-        // problem sizes. XERBLA called directly is the hooked handler. An argument the
+        // problem sizes. XERBLA (and XERBLA_ARRAY, which calls it) is the hooked handler. An argument the
         // routine rejects with `INFO = -k` is checked by the routine: ?LAQZ2 calls XERBLA,
         // but only for LWORK, and indexes A with ILO, IHI and NW unchecked.)
         let by_routine = |a: &SigArg| {
@@ -502,7 +502,9 @@ impl Sig {
                     .position(|d| d.name == a.name)
                     .is_some_and(|i| r.checked.contains(&(i + 1)))
         };
-        let unchecked = if r.name == "XERBLA" || !args.iter().any(|a| !a.dims.is_empty()) {
+        let unchecked = if matches!(r.name.as_str(), "XERBLA" | "XERBLA_ARRAY")
+            || !args.iter().any(|a| !a.dims.is_empty())
+        {
             Vec::new()
         } else {
             unbounded(&args)

@@ -294,7 +294,11 @@ unsafe impl std::alloc::GlobalAlloc for GuardAlloc {
         // (A fresh anonymous mapping is zeroed, and pages not touched cost nothing.)
         // SAFETY: as `alloc`; its system fallback is zeroed too, below.
         let p = unsafe { self.alloc(layout) };
-        if !p.is_null() && !LIVE.iter().any(|s| s[0].load(Ordering::SeqCst) == p as usize) {
+        if !p.is_null()
+            && !LIVE
+                .iter()
+                .any(|s| s[0].load(Ordering::SeqCst) == p as usize)
+        {
             // SAFETY: the system allocation of `layout.size()` bytes just made.
             unsafe { std::ptr::write_bytes(p, 0, layout.size()) };
         }
