@@ -107,7 +107,7 @@ pub fn parse(comments: &[(u32, String)]) -> Doc {
                 // `PARAMS is REAL array, dimension NPARAMS` (the single precision ?GERFSX
                 // family), `dimension MAX(1,LRWORK)` (CUNCSD): one bare expression, the rest
                 // of the line, is the extent.
-                let bare = spec.trim();
+                let bare = spec.trim().trim_end_matches('.');
                 if bare.starts_with(|c: char| c.is_ascii_alphanumeric())
                     && !bare.contains(char::is_whitespace)
                     && paren_depth(bare) == 0
@@ -630,10 +630,15 @@ DGESV computes the solution to a real system of linear equations
 \\verbatim
          RWORK is REAL array, dimension MAX(1,LRWORK)
          On exit, if INFO = 0, RWORK(1) returns the optimal LRWORK.
+\\endverbatim
+\\param[in,out] RHS
+\\verbatim
+         RHS is COMPLEX array, dimension N.
 \\endverbatim",
         ));
         assert_eq!(d.params["PARAMS"].dims, Some(vec!["NPARAMS".into()]));
         assert_eq!(d.params["RWORK"].dims, Some(vec!["MAX(1,LRWORK)".into()]));
+        assert_eq!(d.params["RHS"].dims, Some(vec!["N".into()]));
     }
 
     #[test]
