@@ -204,6 +204,7 @@ impl Library {
     }
 
     /// The index of the routine named `name` (any case).
+    #[inline]
     fn find(&self, name: &str) -> Option<usize> {
         match self.names.get(name) {
             Some(&i) => Some(i),
@@ -239,8 +240,21 @@ impl Library {
     /// vouch for ([`Sig::unchecked`]: [`Prepared::call_unchecked`] calls those);
     /// [`FortranError::Failed`] when it ran and failed (`INFO > 0`, with what its
     /// documentation says that means).
+    #[inline]
     pub fn call(&self, name: &str, args: &[Arg<'_>]) -> Result<Outs, FortranError> {
-        self.prepare(name)?.call(args)
+        match self.ready(name) {
+            Some((r, e)) => Prepared { lib: self, r, e }.call(args),
+            None => self.prepare_first(name)?.call(args),
+        }
+    }
+
+    /// A routine used before, by name: two pointers, returned in registers (a `Prepared`
+    /// returned through memory was read back by wide loads right after its narrow stores,
+    /// a store-forwarding stall of a fifth of a call by name).
+    #[inline(always)]
+    fn ready(&self, name: &str) -> Option<(&Routine, &Entry)> {
+        let i = self.find(name)?;
+        Some((&self.sigs.routines[i], self.prepared[i].get()?))
     }
 
     /// The routine `name` ready to call: [`Library::call`] without looking the name up
@@ -252,7 +266,20 @@ impl Library {
     ///
     /// A name the sources do not define, a routine whose types have no C counterpart, a
     /// symbol the library lacks.
+    #[inline]
     pub fn prepare(&self, name: &str) -> Result<Prepared<'_>, FortranError> {
+        // (A routine seen before costs the lookup; the first use of a routine, and an
+        // unknown name, are out of line.)
+        match self.ready(name) {
+            Some((r, e)) => Ok(Prepared { lib: self, r, e }),
+            None => self.prepare_first(name),
+        }
+    }
+
+    /// [`Library::prepare`] of a routine not used before (or an unknown name).
+    #[cold]
+    #[inline(never)]
+    fn prepare_first(&self, name: &str) -> Result<Prepared<'_>, FortranError> {
         let i = self
             .find(name)
             .ok_or_else(|| FortranError::NoRoutine(name.to_string()))?;
