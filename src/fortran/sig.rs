@@ -388,11 +388,7 @@ impl Sig {
         // An INTEGER option the routine does not check, documented by its values
         // (?LA_GERCOND's `CMODE =  1 …`, `CMODE =  0 …`, `CMODE = -1 …`): one of those.
         for a in &mut args {
-            let own = r.calls_xerbla
-                && r.dummies
-                    .iter()
-                    .position(|d| d.name == a.name)
-                    .is_some_and(|i| r.checked.contains(&(i + 1)));
+            let own = rejects_itself(r, &a.name);
             if !a.dims.is_empty()
                 || a.role != ArgRole::Given
                 || a.intent == Intent::Out
@@ -495,20 +491,13 @@ impl Sig {
         // problem sizes. XERBLA (and XERBLA_ARRAY, which calls it) is the hooked handler. An argument the
         // routine rejects with `INFO = -k` is checked by the routine: ?LAQZ2 calls XERBLA,
         // but only for LWORK, and indexes A with ILO, IHI and NW unchecked.)
-        let by_routine = |a: &SigArg| {
-            r.calls_xerbla
-                && r.dummies
-                    .iter()
-                    .position(|d| d.name == a.name)
-                    .is_some_and(|i| r.checked.contains(&(i + 1)))
-        };
         let unchecked = if matches!(r.name.as_str(), "XERBLA" | "XERBLA_ARRAY")
             || !args.iter().any(|a| !a.dims.is_empty())
         {
             Vec::new()
         } else {
             unbounded(&args)
-                .filter(|a| !by_routine(a))
+                .filter(|a| !rejects_itself(r, &a.name))
                 .map(|a| {
                     let text = r.doc.params.get(&a.name).map_or("", |p| p.text.as_str());
                     (a.name.clone(), what_it_is(&a.name, text))
@@ -821,6 +810,16 @@ const UNDOCUMENTED: &[(&str, &str, &str)] = &[
     ("?SYTRI_3X", "NB", "nb >= 1"),
     ("?HETRI_3X", "NB", "nb >= 1"),
 ];
+
+/// Whether the routine rejects its argument `name` itself: it calls XERBLA, and its body sets
+/// `INFO = -k` for that argument's position ([`Routine::checked`]).
+fn rejects_itself(r: &Routine, name: &str) -> bool {
+    r.calls_xerbla
+        && r.dummies
+            .iter()
+            .position(|d| d.name == name)
+            .is_some_and(|i| r.checked.contains(&(i + 1)))
+}
 
 /// The values an INTEGER option's documentation lists (`CMODE =  1    op2(C) = C`, `CMODE =
 /// -1 …`; `PP=0 for ping, PP=1 for pong`), each once, in order.

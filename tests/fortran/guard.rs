@@ -28,36 +28,45 @@ fn page() -> usize {
     unsafe { libc::sysconf(libc::_SC_PAGESIZE) as usize }
 }
 
+/// A fresh mapping of `size` bytes' pages followed by an inaccessible page: (its start, its
+/// length, the length of its data pages), or `None` when the system refuses.
+fn map_guarded(size: usize) -> Option<(*mut u8, usize, usize)> {
+    let page = PAGE.load(Ordering::Relaxed);
+    let data_len = size.div_ceil(page) * page;
+    let map_len = data_len + page;
+    // SAFETY: an anonymous private mapping; the result is checked.
+    let map = unsafe {
+        libc::mmap(
+            std::ptr::null_mut(),
+            map_len,
+            libc::PROT_READ | libc::PROT_WRITE,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+            -1,
+            0,
+        )
+    };
+    if map == libc::MAP_FAILED {
+        return None;
+    }
+    let map = map.cast::<u8>();
+    // SAFETY: the last page of this mapping.
+    let guarded = unsafe { libc::mprotect(map.add(data_len).cast(), page, libc::PROT_NONE) };
+    assert_eq!(guarded, 0, "mprotect of a guard page");
+    Some((map, map_len, data_len))
+}
+
 impl Guarded {
     /// `src` copied to the end of fresh pages; argument `position` (0-based) of the call,
     /// read-only when `read_only`.
     pub(crate) fn new(src: &[u8], position: usize, read_only: bool) -> Guarded {
-        let page = page();
-        let data_len = src.len().div_ceil(page) * page;
-        let map_len = data_len + page;
-        // SAFETY: an anonymous private mapping; the result is checked.
-        let map = unsafe {
-            libc::mmap(
-                std::ptr::null_mut(),
-                map_len,
-                libc::PROT_READ | libc::PROT_WRITE,
-                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
-                -1,
-                0,
-            )
-        };
-        assert_ne!(map, libc::MAP_FAILED, "mmap of {map_len} bytes");
-        let map = map.cast::<u8>();
-        // SAFETY: `data_len <= map_len`, so `at` is within the mapping (or one past its data).
+        let (map, map_len, data_len) =
+            map_guarded(src.len()).unwrap_or_else(|| panic!("mmap of {} bytes", src.len()));
+        // SAFETY: `src.len() <= data_len`, so `at` is within the mapping (or at its guard page).
         let at = unsafe { map.add(data_len - src.len()) };
         // SAFETY: `at` has `src.len()` writable bytes before the guard page.
         unsafe { std::ptr::copy_nonoverlapping(src.as_ptr(), at, src.len()) };
-        // SAFETY: the guard page and (when read-only) the data pages are this mapping's.
+        // SAFETY: the data pages are this mapping's.
         unsafe {
-            assert_eq!(
-                libc::mprotect(map.add(data_len).cast(), page, libc::PROT_NONE),
-                0
-            );
             if read_only && data_len > 0 {
                 assert_eq!(libc::mprotect(map.cast(), data_len, libc::PROT_READ), 0);
             }
@@ -245,29 +254,12 @@ unsafe impl std::alloc::GlobalAlloc for GuardAlloc {
             // SAFETY: the caller's layout, passed on.
             return unsafe { std::alloc::System.alloc(layout) };
         }
-        let page = 4096;
         let size = layout.size().max(1);
-        let data_len = size.div_ceil(page) * page;
-        let map_len = data_len + page;
-        // SAFETY: an anonymous private mapping; the result is checked.
-        let map = unsafe {
-            libc::mmap(
-                std::ptr::null_mut(),
-                map_len,
-                libc::PROT_READ | libc::PROT_WRITE,
-                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
-                -1,
-                0,
-            )
-        };
-        if map == libc::MAP_FAILED {
+        let Some((map, map_len, data_len)) = map_guarded(size) else {
             return std::ptr::null_mut();
-        }
-        let map = map.cast::<u8>();
+        };
         // The data's end as close to the guard page as its alignment allows.
         let at = (map as usize + data_len - size) & !(layout.align() - 1);
-        // SAFETY: the last page of this mapping.
-        unsafe { libc::mprotect(map.add(data_len).cast(), page, libc::PROT_NONE) };
         let slot = LIVE.iter().position(|s| {
             s[0].compare_exchange(0, at, Ordering::SeqCst, Ordering::SeqCst)
                 .is_ok()
