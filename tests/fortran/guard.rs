@@ -324,3 +324,54 @@ pub(crate) fn with_guarded_allocations<T>(f: impl FnOnce() -> T) -> T {
     GUARDING.with(|g| g.set(false));
     out
 }
+
+/// The guards catch what they are for: the test runs itself in child processes
+/// (`JITFFI_GUARD_SELFTEST`), each of which faults on purpose, and checks that each child
+/// ended with the handler's status and the right message (a broken guard would let the
+/// fuzzing runs find nothing).
+#[test]
+fn self_test() {
+    if let Ok(mode) = std::env::var("JITFFI_GUARD_SELFTEST") {
+        install_handler();
+        let data: Vec<u8> = (0..64).collect();
+        let mut g = Guarded::new(&data, 2, mode != "past");
+        // SAFETY: none: each arm faults on purpose, in a child process that the handler ends.
+        unsafe {
+            let p = g.slice::<u8>(64).as_mut_ptr();
+            match mode.as_str() {
+                "write" => std::ptr::write_volatile(p, 1),
+                "past" => {
+                    std::ptr::read_volatile(p.add(64));
+                }
+                _ => {
+                    let v: Vec<u64> = with_guarded_allocations(|| vec![7u64; 3]);
+                    std::ptr::read_volatile(v.as_ptr().add(3));
+                }
+            }
+        }
+        unreachable!("no fault");
+    }
+    let exe = std::env::current_exe().unwrap();
+    for (mode, want) in [
+        ("write", "argument 3 written but lent read-only"),
+        ("past", "argument 3 read or written past its end"),
+        (
+            "alloc",
+            "an array the library allocated, read or written past its end",
+        ),
+    ] {
+        let out = std::process::Command::new(&exe)
+            .args([
+                "--exact",
+                "guard::self_test",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env("JITFFI_GUARD_SELFTEST", mode)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(86), "{mode}: {err}");
+        assert!(err.contains(want), "{mode}: {err}");
+    }
+}
