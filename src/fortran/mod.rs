@@ -456,7 +456,7 @@ fn propagate_writes(routines: &mut [Routine]) {
                     let Some(a) = a else { continue };
                     let array = r.dummy(a).is_some_and(|d| !d.dims.is_empty());
                     if array
-                        && !r.assigned.iter().any(|x| x == a)
+                        && !r.assigned.contains(a)
                         && writes(&routines[j], k)
                         && !found.iter().any(|(x, n)| *x == i && n == a)
                     {

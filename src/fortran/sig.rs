@@ -825,17 +825,7 @@ fn rejects_itself(r: &Routine, name: &str) -> bool {
 /// -1 …`; `PP=0 for ping, PP=1 for pong`), each once, in order.
 fn documented_values(name: &str, text: &str) -> Vec<i64> {
     let mut out = Vec::new();
-    let mut from = 0;
-    while let Some(i) = text[from..].find(name).map(|i| i + from) {
-        from = i + name.len();
-        let before = text[..i].chars().next_back();
-        if before.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_') {
-            continue;
-        }
-        let Some(rest) = text[from..].trim_start().strip_prefix('=') else {
-            continue;
-        };
-        let rest = rest.trim_start();
+    for rest in after_equals(text, name) {
         let end = rest
             .char_indices()
             .find(|&(k, c)| !(c.is_ascii_digit() || (k == 0 && c == '-')))
@@ -847,6 +837,25 @@ fn documented_values(name: &str, text: &str) -> Vec<i64> {
         }
     }
     out
+}
+
+/// What follows each `NAME =` in `text` (the whole word `name`, blanks allowed around the
+/// `=`), from its first non-blank.
+fn after_equals<'t>(text: &'t str, name: &'t str) -> impl Iterator<Item = &'t str> {
+    let mut from = 0;
+    std::iter::from_fn(move || {
+        while let Some(i) = text[from..].find(name).map(|i| i + from) {
+            from = i + name.len();
+            let before = text[..i].chars().next_back();
+            if before.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_') {
+                continue;
+            }
+            if let Some(rest) = text[from..].trim_start().strip_prefix('=') {
+                return Some(rest.trim_start());
+            }
+        }
+        None
+    })
 }
 
 /// The INTEGER inputs (or in,out scalars) a caller gives that bound nothing the call checks
@@ -932,17 +941,7 @@ fn purpose_letters(name: &str, purpose: &str) -> Vec<char> {
 /// nt=N*(N+1)/2.` (the RFP routines) gives `N*(N+1)/2` for `NT`.
 fn doc_definition(name: &str, text: &str) -> Option<Expr> {
     let upper = text.to_ascii_uppercase();
-    let mut from = 0;
-    while let Some(i) = upper[from..].find(name).map(|i| i + from) {
-        from = i + name.len();
-        let before = upper[..i].chars().next_back();
-        if before.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_') {
-            continue;
-        }
-        let Some(rest) = upper[from..].trim_start().strip_prefix('=') else {
-            continue;
-        };
-        let rest = rest.trim_start();
+    for rest in after_equals(&upper, name) {
         let end = rest
             .find(|c: char| c.is_whitespace() || c == ';' || c == ',')
             .unwrap_or(rest.len());
@@ -974,7 +973,8 @@ fn restored(r: &Routine, name: &str, doc: Option<&super::model::ParamDoc>) -> bo
         .any(|f| r.name.get(1..4) == Some(*f))
         && matches!(name, "A" | "AP");
     // ?HETRS2 converts A in place with ?SYCONV and back (?SYTRS2 documents A as in,out
-    // for that reason; found by .ci/fuzz-fortran's read-only inputs).
+    // for that reason; found by .ci/fuzz-fortran's read-only inputs). `propagate_writes`
+    // sees it when ?SYCONV's source is read too; this holds when ?HETRS2 is read alone.
     let converted = r.name.get(1..) == Some("HETRS2") && name == "A";
     // LAPACK 3.11 and older (Debian 12's) round these in place (`DLAMBDA(I) =
     // DLAMC3(DLAMBDA(I), DLAMBDA(I)) - DLAMBDA(I)`); 3.12 documents them as inputs.

@@ -1071,42 +1071,30 @@ fn extents_by_option_on_separate_lines() {
     // A is K x NQ (LDA = K): N columns when SIDE = 'R'. Given only M = 2 columns.
     let a = [1.0f64; 4];
     let tau = [0.5f64; 2];
-    let c = vec![1.0f64; m * n];
-    let e = lib
-        .call_named(
+    // DORML2 on a C of M x `cols`.
+    let call = |side: &'static str, cols: usize| {
+        let c = vec![1.0f64; m * cols];
+        lib.call_named(
             "dorml2",
             &[
-                ("side", Arg::Str("R")),
+                ("side", Arg::Str(side)),
                 ("trans", Arg::Str("N")),
                 ("m", Arg::Int(m as i64)),
-                ("n", Arg::Int(n as i64)),
+                ("n", Arg::Int(cols as i64)),
                 ("k", Arg::Int(k as i64)),
                 ("a", Arg::matrix(&a, k, m)),
                 ("tau", Arg::vec(&tau)),
-                ("c", Arg::matrix(&c, m, n)),
+                ("c", Arg::matrix(&c, m, cols)),
             ],
         )
-        .unwrap_err();
+    };
+    let e = call("R", n).unwrap_err();
     assert_eq!(
         e.to_string(),
         "dorml2: argument a has 4 elements; the routine uses 10 (lda = 2, side=='L'?m:n = 5)"
     );
     // The same A is enough on the left (M columns).
-    let c2 = vec![1.0f64; m * m];
-    lib.call_named(
-        "dorml2",
-        &[
-            ("side", Arg::Str("L")),
-            ("trans", Arg::Str("N")),
-            ("m", Arg::Int(m as i64)),
-            ("n", Arg::Int(m as i64)),
-            ("k", Arg::Int(k as i64)),
-            ("a", Arg::matrix(&a, k, m)),
-            ("tau", Arg::vec(&tau)),
-            ("c", Arg::matrix(&c2, m, m)),
-        ],
-    )
-    .unwrap();
+    call("L", m).unwrap();
 }
 
 /// DORMBR's extents name `nq`, which its purpose defines by an option: `Let nq = m if SIDE =

@@ -583,12 +583,7 @@ fn finish(
         doc: o.doc.clone(),
         calls_xerbla: o.calls_xerbla,
         assigned,
-        calls: o
-            .calls
-            .iter()
-            .filter(|(callee, _)| callee != "XERBLA")
-            .cloned()
-            .collect(),
+        calls: o.calls.clone(),
         checked: o
             .info_codes
             .iter()
