@@ -6,7 +6,7 @@
 use std::hint::black_box;
 use std::path::Path;
 
-use jitffi::fortran::{Arg, Library, OpenOptions, Sources};
+use jitffi::fortran::{Arg, Library, OpenOptions, Outs, Sources};
 
 /// The wrappers `jitffi f2rs -o` generates for 142 BLAS and LAPACK routines (tests/fortran
 /// regenerates and checks them).
@@ -30,9 +30,41 @@ pub struct FortranRow {
     /// The same through a [`jitffi::fortran::Prepared`] handle (no name lookup): the compiled
     /// call.
     pub prepared: Option<f64>,
+    /// [`jitffi::fortran::Prepared::call_into`]: the same, its outputs written into one
+    /// `Outs` the loop keeps.
+    pub into: Option<f64>,
     /// The generated safe wrapper: the same checks, written out as Rust, through a typed
     /// handle.
     pub generated: f64,
+    /// The floors the issue's ratios meet first (`ddot` rows): the direct call with its three
+    /// scalars stored each call (as a wrapper that takes them by value must), and the five
+    /// `Arg`s of `Library::call` built and read by an out-of-line function that then makes
+    /// that call (no lookup, no check, no output).
+    pub floors: Option<(f64, f64)>,
+}
+
+/// Reads every argument's tag and payload (an array's pointer and length), as the compiled
+/// call does first, then calls `ddot_` with the scalars stored: the floor of a call taking
+/// `&[Arg]`, before any lookup, check or output.
+#[inline(never)]
+fn read_args_and_call(ddot: Ddot, args: &[Arg<'_>]) -> f64 {
+    // Straight-line, at fixed positions, as code compiled for the signature reads them: each
+    // tag checked, then its payload (a pointer and a length read apart: one wide load of
+    // both, which the caller stored separately just before, would stall on forwarding).
+    let [
+        Arg::Int(n),
+        Arg::Array(x),
+        Arg::Int(incx),
+        Arg::Array(y),
+        Arg::Int(incy),
+    ] = args
+    else {
+        return f64::NAN;
+    };
+    let (n, incx, incy) = (*n as i32, *incx as i32, *incy as i32);
+    black_box(x.len() + y.len());
+    // SAFETY: the benchmark passes n = the arrays' length and unit strides.
+    unsafe { ddot(&n, x.as_ptr().cast(), &incx, y.as_ptr().cast(), &incy) }
 }
 
 const LIB: &str = "/usr/lib/x86_64-linux-gnu";
@@ -156,9 +188,36 @@ pub fn fortran_rows(
                 black_box(ddot_prepared.call(&ddot_args()).ok());
             }
         });
+        let into = ns_per_op(reps, target_s, &mut |iters| {
+            let mut outs = Outs::default();
+            for _ in 0..iters {
+                if ddot_prepared.call_into(&ddot_args(), &mut outs).is_ok() {
+                    black_box(outs[0].real());
+                }
+            }
+        });
         let wrapped = ns_per_op(reps, target_s, &mut |iters| {
             for _ in 0..iters {
                 black_box(generated.ddot(black_box(nn), &x, 1, &y, 1).ok());
+            }
+        });
+        let stored = ns_per_op(reps, target_s, &mut |iters| {
+            for _ in 0..iters {
+                let (n, incx, incy) = (black_box(nn), 1i32, 1i32);
+                // SAFETY: as above.
+                black_box(unsafe { ddot(&n, x.as_ptr(), &incx, y.as_ptr(), &incy) });
+            }
+        });
+        let args_floor = ns_per_op(reps, target_s, &mut |iters| {
+            for _ in 0..iters {
+                let args = [
+                    Arg::Int(n as i64),
+                    Arg::vec(&x),
+                    Arg::Int(1),
+                    Arg::vec(&y),
+                    Arg::Int(1),
+                ];
+                black_box(read_args_and_call(ddot, black_box(&args)));
             }
         });
         rows.push(FortranRow {
@@ -168,7 +227,9 @@ pub fn fortran_rows(
             untyped: Some(untyped),
             call,
             prepared: Some(prepared),
+            into: Some(into),
             generated: wrapped,
+            floors: Some((stored, args_floor)),
         });
     }
     for n in [4usize, 100] {
@@ -215,6 +276,15 @@ pub fn fortran_rows(
                 black_box(r.ok());
             }
         });
+        let into = ns_per_op(reps, target_s, &mut |iters| {
+            let mut outs = Outs::default();
+            for _ in 0..iters {
+                let args = [Arg::matrix(&a, n, n), Arg::vec(&b)];
+                if dgesv_prepared.call_into(&args, &mut outs).is_ok() {
+                    black_box(outs.len());
+                }
+            }
+        });
         let wrapped = ns_per_op(reps, target_s, &mut |iters| {
             for _ in 0..iters {
                 wa.copy_from_slice(&a);
@@ -233,7 +303,9 @@ pub fn fortran_rows(
             untyped: None,
             call,
             prepared: Some(prepared),
+            into: Some(into),
             generated: wrapped,
+            floors: None,
         });
     }
     Ok(rows)
@@ -245,23 +317,42 @@ pub fn print(rows: &[FortranRow], reps: usize) {
         "fortran: ns per call, thread CPU time, median of {reps} runs (ratio to the direct call in the same run)"
     );
     println!(
-        "| row | direct call | generated wrapper (f2rs -o) | typed (jitffi) | untyped (jitffi) | fortran::Library::call | Prepared::call |"
+        "| row | direct call | generated wrapper (f2rs -o) | typed (jitffi) | untyped (jitffi) | fortran::Library::call | Prepared::call | Prepared::call_into |"
     );
-    println!("|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|");
     let cell = |v: Option<f64>, base: f64| match v {
         Some(v) => format!("{v:.1} ({:.2}×)", v / base),
         None => "n/a".into(),
     };
     for r in rows {
         println!(
-            "| {} | {:.1} | {} | {} | {} | {} | {} |",
+            "| {} | {:.1} | {} | {} | {} | {} | {} | {} |",
             r.what,
             r.native,
             cell(Some(r.generated), r.native),
             cell(r.typed, r.native),
             cell(r.untyped, r.native),
             cell(Some(r.call), r.native),
-            cell(r.prepared, r.native)
+            cell(r.prepared, r.native),
+            cell(r.into, r.native)
         );
+    }
+    println!();
+    println!(
+        "floors (same run): the direct call with its scalars stored each call (a by-value \
+         wrapper must), and Library::call's five Args built and read, then that call"
+    );
+    println!("| row | direct call | scalars stored per call | five Args read, then the call |");
+    println!("|---|---|---|---|");
+    for r in rows {
+        if let Some((stored, args)) = r.floors {
+            println!(
+                "| {} | {:.1} | {} | {} |",
+                r.what,
+                r.native,
+                cell(Some(stored), r.native),
+                cell(Some(args), r.native)
+            );
+        }
     }
 }

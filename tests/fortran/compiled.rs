@@ -1268,3 +1268,106 @@ fn random_calls_across_the_tree_agree_with_the_interpreter() {
         );
     }
 }
+
+/// `call_into` (one `Outs` reused across calls, as a loop keeps it) returns what `call`
+/// returns, compiled or interpreted: scalars, arrays (dropped by the next call), an `INFO`
+/// error, an argument error, a call the compiled code hands to the interpreter; and leaves
+/// `outs` empty after an error.
+#[test]
+fn outputs_into_a_reused_outs_are_the_calls() {
+    let n = 4;
+    let (x, a, b) = (data(n, 3), data(n * n, 4), data(n, 5));
+    let mut indefinite = spd(n);
+    indefinite[2 + n * 2] = -100.0;
+    let cases: Vec<(&str, Vec<Arg<'_>>)> = vec![
+        (
+            "ddot",
+            vec![
+                Arg::Int(n as i64),
+                Arg::vec(&x),
+                Arg::Int(1),
+                Arg::vec(&b),
+                Arg::Int(1),
+            ],
+        ),
+        // IPIV allocated, A and B copied: three arrays the next call drops.
+        ("dgesv", vec![Arg::matrix(&a, n, n), Arg::vec(&b)]),
+        ("dnrm2", vec![Arg::Int(n as i64), Arg::vec(&x), Arg::Int(1)]),
+        // INFO = 3 after the routine ran.
+        (
+            "dpotrf",
+            vec![Arg::Str("L"), Arg::matrix(&indefinite, n, n)],
+        ),
+        ("dgesv", vec![Arg::matrix(&a, n, n), Arg::vec(&b)]),
+        // Too short for n: an argument error before the routine runs.
+        (
+            "ddot",
+            vec![
+                Arg::Int(9),
+                Arg::vec(&x),
+                Arg::Int(1),
+                Arg::vec(&b),
+                Arg::Int(1),
+            ],
+        ),
+        // A bad option letter: handed to the interpreter, which refuses it.
+        (
+            "dsyev",
+            vec![Arg::Str("X"), Arg::Str("L"), Arg::matrix(&a, n, n)],
+        ),
+        // A whole real where an integer goes: handed to the interpreter, which takes it.
+        (
+            "ddot",
+            vec![
+                Arg::Real(n as f64),
+                Arg::vec(&x),
+                Arg::Int(1),
+                Arg::vec(&b),
+                Arg::Int(1),
+            ],
+        ),
+    ];
+    for interpret in [false, true] {
+        let l = lib(interpret);
+        let mut outs = Outs::default();
+        let mut by_name = Outs::default();
+        for (name, args) in &cases {
+            let expected = l.call(name, args).map_err(|e| e.to_string());
+            let p = l.prepare(name).unwrap();
+            let got = p.call_into(args, &mut outs).map_err(|e| e.to_string());
+            let got_by_name = l
+                .call_into(name, args, &mut by_name)
+                .map_err(|e| e.to_string());
+            let what = format!("{name} (interpret: {interpret})");
+            match &expected {
+                Ok(v) => {
+                    assert_eq!(got, Ok(()), "{what}");
+                    assert_eq!(got_by_name, Ok(()), "{what}");
+                    assert_eq!(format!("{:?}", &*outs), format!("{:?}", &**v), "{what}");
+                    assert_eq!(format!("{:?}", &*by_name), format!("{:?}", &**v), "{what}");
+                }
+                Err(e) => {
+                    assert_eq!(got.as_ref().unwrap_err(), e, "{what}");
+                    assert_eq!(got_by_name.as_ref().unwrap_err(), e, "{what}");
+                    assert!(outs.is_empty() && by_name.is_empty(), "{what}: {outs:?}");
+                }
+            }
+        }
+        // The outcomes above are the ones meant: two errors before the call, one INFO.
+        let errors = cases
+            .iter()
+            .filter(|(name, args)| l.call(name, args).is_err())
+            .count();
+        assert_eq!(errors, 3);
+    }
+    // An unknown routine by name: the lookup's error, `outs` emptied.
+    let mut outs = lib(false)
+        .call("dnrm2", &[Arg::Int(1), Arg::vec(&x), Arg::Int(1)])
+        .unwrap();
+    let e = lib(false)
+        .call_into("nosuch", &[], &mut outs)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("nosuch"), "{e}");
+    assert!(outs.is_empty());
+}

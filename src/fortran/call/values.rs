@@ -198,6 +198,24 @@ impl<'a> ArrayArg<'a> {
     pub(super) fn shape(&self) -> &[usize] {
         &self.dims[..usize::from(self.rank)]
     }
+
+    /// Its first element.
+    #[inline]
+    pub fn as_ptr(&self) -> *const u8 {
+        self.ptr
+    }
+
+    /// How many elements it has.
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether it has no element.
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
 }
 
 /// Panics unless `len` elements hold a `rows` × `cols` matrix.
@@ -355,6 +373,21 @@ impl Out {
 pub struct Outs(pub(super) smallvec::SmallVec<[Out; 2]>);
 
 impl Outs {
+    /// Drops the values (keeping the storage, if any was allocated).
+    #[inline]
+    pub fn clear(&mut self) {
+        if self
+            .0
+            .iter()
+            .all(|o| matches!(o, Out::Int(_) | Out::Real(_) | Out::Complex(..)))
+        {
+            // SAFETY: scalars own nothing: forgetting them drops nothing.
+            unsafe { self.0.set_len(0) };
+        } else {
+            self.0.clear();
+        }
+    }
+
     /// The values as a vector.
     pub fn into_vec(self) -> Vec<Out> {
         self.0.into_vec()
