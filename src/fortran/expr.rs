@@ -151,9 +151,9 @@ impl fmt::Display for Tok {
 }
 
 fn lex(s: &str) -> Result<Vec<(usize, Tok)>, ExprError> {
-    const OPS: [&str; 24] = [
-        "&&", "||", "<=", ">=", "==", "!=", "/=", "(", ")", ",", "?", ":", "*", "/", "%", "+", "-",
-        "<", ">", "!", "=", ".", "[", "]",
+    const OPS: [&str; 25] = [
+        "&&", "||", "<=", ">=", "==", "!=", "/=", "**", "(", ")", ",", "?", ":", "*", "/", "%",
+        "+", "-", "<", ">", "!", "=", ".", "[", "]",
     ];
     let b = s.as_bytes();
     let mut out = Vec::new();
@@ -356,7 +356,34 @@ impl Parser {
                 return Ok(Expr::Unary(op, Box::new(e)));
             }
         }
-        self.primary()
+        self.power()
+    }
+
+    /// Fortran's `N**2` (the documentation's `dimension (3*M**2+2*M)`; it binds tighter than
+    /// `*` and unary `-`), as the product it is: only small literal exponents, the sizes the
+    /// documentation writes. (Two `*` apart are C's product and dereference.)
+    fn power(&mut self) -> Result<Expr, ExprError> {
+        let base = self.primary()?;
+        if !self.eat("**") {
+            return Ok(base);
+        }
+        let at = self.at();
+        let k = match self.toks.get(self.pos) {
+            Some((_, Tok::Int(k))) if (0..=8).contains(k) => *k,
+            _ => {
+                return err(
+                    at,
+                    "only a literal power from 0 to 8 is understood after '**'",
+                );
+            }
+        };
+        self.pos += 1;
+        Ok(match k {
+            0 => Expr::Int(1),
+            _ => (1..k).fold(base.clone(), |p, _| {
+                Expr::Binary("*", Box::new(p), Box::new(base.clone()))
+            }),
+        })
     }
 
     fn primary(&mut self) -> Result<Expr, ExprError> {
@@ -765,6 +792,27 @@ mod tests {
             ev("99999999999999999999").unwrap_err().to_string(),
             "column 1: '99999999999999999999' is too large"
         );
+    }
+
+    #[test]
+    fn fortran_powers_are_products() {
+        // The documentation's sizes: `3*M**2+2*M`, `(N**2+1)`. (A C lexer read `n**2` as
+        // `n * *2`, the dereference of 2: 2n, an extent too small for the routine.)
+        assert_eq!(ev("3*n**2+2*n").unwrap(), Val::Int(85));
+        assert_eq!(ev("(n**2+1)").unwrap(), Val::Int(26));
+        assert_eq!(
+            ev("-n**2").unwrap(),
+            Val::Int(-25),
+            "binds tighter than unary minus"
+        );
+        assert!(ev("2**3**1").is_err(), "a power of a power is not a size");
+        assert_eq!(ev("n**0 + n**1").unwrap(), Val::Int(6));
+        assert_eq!(
+            ev("n**incx").unwrap_err().to_string(),
+            "column 4: only a literal power from 0 to 8 is understood after '**'"
+        );
+        // Apart, C's product by a dereferenced character (`*trans` is its first letter).
+        assert_eq!(ev("2 * *n").unwrap(), Val::Int(10));
     }
 
     #[test]

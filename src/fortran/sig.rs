@@ -176,7 +176,12 @@ impl Sig {
                             .or_else(|| doc_alternatives_bound(&x, pos, dims.len(), &p.text))
                             .or_else(|| doc_definition(&x, &p.text))
                             .or_else(|| doc_option_definition(&x, &p.text))
-                            .or_else(|| doc_option_definition(&x, &r.doc.purpose));
+                            .or_else(|| doc_option_definition(&x, &r.doc.purpose))
+                            .or_else(|| {
+                                doc_minimums_bound(&x, &p.text, |n| {
+                                    r.dummies.iter().any(|d| d.name == n)
+                                })
+                            });
                         if let Some(b) = bound {
                             for e in &mut dims {
                                 *e = e.substitute(&x, &b);
@@ -1062,6 +1067,98 @@ fn doc_where_bound(name: &str, text: &str) -> Option<Expr> {
     expr::parse(rest[..end].trim()).ok()
 }
 
+/// The largest of the minimums an array's documentation states for a size it names (and no
+/// argument is), each under whatever condition it holds, with the names the text defines
+/// (`Let mx = max(M,N) and mn = min(M,N).`) replaced: ZGESDD's `If JOBZ = 'N', LRWORK >=
+/// 5*mn; else if mx >> mn, LRWORK >= 5*mn*mn + 5*mn; else LRWORK >= max( 5*mn*mn + 5*mn,
+/// 2*mx*mn + 2*mn*mn + mn ).` gives the largest of the three, enough for every option.
+/// `None` unless every minimum stated parses and names only arguments (`known`): one the
+/// text gives through `ILAENV` or in words leaves the size unknown.
+fn doc_minimums_bound(name: &str, text: &str, known: impl Fn(&str) -> bool) -> Option<Expr> {
+    let flat = text.replace('\n', " ").to_ascii_uppercase();
+    let starts_word = |i: usize| {
+        !flat[..i]
+            .chars()
+            .next_back()
+            .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
+    };
+    // `Let mx = max(M,N) and mn = min(M,N).`
+    let mut defs: Vec<(String, Expr)> = Vec::new();
+    for (i, _) in flat.match_indices("LET ") {
+        if !starts_word(i) {
+            continue;
+        }
+        // (A sentence that is not such definitions defines nothing.)
+        let parts: Option<Vec<(String, Expr)>> = minimum_text(&flat[i + 4..], false)
+            .split(" AND ")
+            .map(|part| {
+                let (n, e) = part.split_once('=')?;
+                let n = n.trim();
+                let ident =
+                    !n.is_empty() && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+                ident.then(|| Some((n.to_string(), expr::parse(e.trim()).ok()?)))?
+            })
+            .collect();
+        defs.extend(parts.unwrap_or_default());
+    }
+    let head = format!("{} >=", name.to_ascii_uppercase());
+    let mut values = Vec::new();
+    for (i, _) in flat.match_indices(&head) {
+        if !starts_word(i) {
+            continue;
+        }
+        let mut e = expr::parse(minimum_text(&flat[i + head.len()..], true)).ok()?;
+        for (n, d) in &defs {
+            e = e.substitute(n, d);
+        }
+        if !e.names().iter().all(|n| known(n)) || !integral(&e) {
+            return None;
+        }
+        values.push(e);
+    }
+    match values.len() {
+        0 => None,
+        1 => values.pop(),
+        _ => Some(Expr::Call("max".into(), values)),
+    }
+}
+
+/// The expression `text` begins with: up to the end of its clause (`;`, a sentence's `.`, a
+/// top-level `,` when `comma` ends it, a condition: ` IF `, ` WHEN `, ` OR `, ` WHERE `) or
+/// a parenthesised remark after it (`5*MN (LAPACK <= 3.6 NEEDS 7*MN)`).
+fn minimum_text(text: &str, comma: bool) -> &str {
+    let mut depth = 0i32;
+    for (i, c) in text.char_indices() {
+        let rest = &text[i..];
+        match c {
+            '(' if depth == 0
+                && text[..i].ends_with(' ')
+                && text[..i]
+                    .trim_end()
+                    .ends_with(|c: char| c.is_ascii_alphanumeric() || c == ')') =>
+            {
+                return text[..i].trim();
+            }
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            _ if depth > 0 => {}
+            ';' => return text[..i].trim(),
+            ',' if comma => return text[..i].trim(),
+            '.' if rest[1..].starts_with(char::is_whitespace) || rest.len() == 1 => {
+                return text[..i].trim();
+            }
+            ' ' if [" IF ", " WHEN ", " OR ", " WHERE "]
+                .iter()
+                .any(|w| rest.starts_with(w)) =>
+            {
+                return text[..i].trim();
+            }
+            _ => {}
+        }
+    }
+    text.trim()
+}
+
 /// The largest of the values an array's documentation gives a size it names in
 /// alternatives: `UCOL = M if JOBZ = 'A' …; UCOL = min(M,N) if JOBZ = 'S'`, or whole
 /// extents `(LDU,M) if JOBU = 'A' or (LDU,min(M,N)) if JOBU = 'S'` (`name` at position `pos`
@@ -1622,6 +1719,44 @@ mod tests {
         assert_eq!(g.unchecked, ["applyu"]);
         assert!(g.code.contains("f.ptr()"), "{}", g.code);
         assert!(!g.code.contains("wrap::callback("), "{}", g.code);
+    }
+
+    #[test]
+    fn sizes_from_the_minimums_stated_per_option() {
+        let known = |n: &str| ["M", "N", "JOBZ", "NRHS"].contains(&n);
+        let show = |e: Option<Expr>| e.map(|e| crate::fortran::call::show(&e));
+        // ZGESDD's RWORK, with its definitions and a remark in parentheses.
+        let zgesdd = "RWORK is DOUBLE PRECISION array, dimension (MAX(1,LRWORK))
+            Let mx = max(M,N) and mn = min(M,N).
+            If JOBZ = 'N',    LRWORK >= 5*mn (LAPACK <= 3.6 needs 7*mn);
+            else if mx >> mn, LRWORK >= 5*mn*mn + 5*mn;
+            else              LRWORK >= max( 5*mn*mn + 5*mn,
+                                             2*mx*mn + 2*mn*mn + mn ).";
+        assert_eq!(
+            show(doc_minimums_bound("LRWORK", zgesdd, known)).as_deref(),
+            Some(
+                "max(5*min(m,n),5*min(m,n)*min(m,n)+5*min(m,n),max(5*min(m,n)*min(m,n)+5*min(m,n),\
+                 2*max(m,n)*min(m,n)+2*min(m,n)*min(m,n)+min(m,n)))"
+            )
+        );
+        // DBDSDC's WORK: one per option, with a power.
+        let dbdsdc = "If COMPQ = 'N' then LWORK >= (4 * N).
+            If COMPQ = 'P' then LWORK >= (6 * N).
+            If COMPQ = 'I' then LWORK >= (3 * N**2 + 4 * N).";
+        assert_eq!(
+            show(doc_minimums_bound("LWORK", dbdsdc, known)).as_deref(),
+            Some("max(4*n,6*n,3*(n*n)+4*n)")
+        );
+        // A minimum through ILAENV's SMLSIZ, or in words: the size stays unknown.
+        let zgelsd = "LRWORK >= 10*N + 2*N*SMLSIZ + 8*N*NLVL if M is greater than or equal to N";
+        assert_eq!(show(doc_minimums_bound("LRWORK", zgelsd, known)), None);
+        let words = "LWORK >= N; LWORK >= the number of eigenvalues found.";
+        assert_eq!(show(doc_minimums_bound("LWORK", words, known)), None);
+        // Another name's minimum is not this one's.
+        assert_eq!(
+            show(doc_minimums_bound("LWORK", "XLWORK >= N.", known)),
+            None
+        );
     }
 
     #[test]

@@ -1285,3 +1285,149 @@ fn inputs_written_by_a_called_routine() {
             .intent_stated
     );
 }
+
+/// The singular values of the `m` x `n` matrix `a` by `?gesvd` (no vectors).
+fn singular_values<T: jitffi::fortran::Element>(
+    lib: &Library,
+    gesvd: &str,
+    a: &[T],
+    m: usize,
+    n: usize,
+) -> Vec<f64> {
+    let (m, none) = (m as i64, Arg::Str("N"));
+    let args = [
+        none,
+        Arg::Str("N"),
+        Arg::Int(m),
+        Arg::matrix(a, m as usize, n),
+        Arg::Int(1),
+        Arg::Int(1),
+    ];
+    lib.call(gesvd, &args).unwrap()[1]
+        .array::<f64>()
+        .unwrap()
+        .to_vec()
+}
+
+/// Sizes the documentation states only as minimums, one per option: ZGESDD's `RWORK` (`Let mx
+/// = max(M,N) and mn = min(M,N). If JOBZ = 'N', LRWORK >= 5*mn …; else if mx >> mn, LRWORK >=
+/// 5*mn*mn + 5*mn; else LRWORK >= max( 5*mn*mn + 5*mn, 2*mx*mn + 2*mn*mn + mn ).`) is
+/// allocated at the largest, so ZGESDD is a safe call; DGESVDX's `U` (`(LDU,UCOL)`, `The user
+/// must ensure that UCOL >= NS`) gets NS's documented bound. Oracles: A = U Σ Vᴴ, and the
+/// singular values of ZGESVD and DGESVD (other algorithms). And Fortran's `N**2` in extents
+/// is N·N (it was read as C's `N * *2`: 2N, too few elements for DLAED1's workspace).
+#[test]
+fn extents_from_stated_minimums_and_powers() {
+    use jitffi::fortran::Complex64;
+    let lib = lapack();
+    assert_eq!(
+        lib.signature("zgesdd").unwrap().to_string(),
+        "a, s, u, vt = zgesdd(jobz, m, a, ldu, ldvt, [n, lda])"
+    );
+    let (m, n) = (5usize, 3usize);
+    let a: Vec<Complex64> = (0..m * n)
+        .map(|k| Complex64 {
+            re: ((k * 7 + 3) % 11) as f64 / 3.0 - 1.5,
+            im: ((k * 5 + 1) % 7) as f64 / 4.0 - 0.75,
+        })
+        .collect();
+    let sv_ref = singular_values(lib, "zgesvd", &a, m, n);
+    for (job, ucols) in [("N", 0), ("S", n), ("A", m)] {
+        let ldu = if job == "N" { 1 } else { m };
+        let ldvt = if job == "N" { 1 } else { n };
+        let out = lib
+            .call(
+                "zgesdd",
+                &[
+                    Arg::Str(job),
+                    Arg::Int(m as i64),
+                    Arg::matrix(&a, m, n),
+                    Arg::Int(ldu as i64),
+                    Arg::Int(ldvt as i64),
+                ],
+            )
+            .unwrap();
+        let sv = out[1].array::<f64>().unwrap();
+        for (s, r) in sv.iter().zip(&sv_ref) {
+            close(*s, *r, "ZGESDD's singular values are ZGESVD's");
+        }
+        if ucols == 0 {
+            continue;
+        }
+        let (u, vt) = (
+            out[2].array::<Complex64>().unwrap(),
+            out[3].array::<Complex64>().unwrap(),
+        );
+        // A = U(:, 1:n) diag(s) VT.
+        for i in 0..m {
+            for j in 0..n {
+                let (mut re, mut im) = (0.0, 0.0);
+                for k in 0..n {
+                    let (x, y) = (u[i + m * k], vt[k + n * j]);
+                    re += sv[k] * (x.re * y.re - x.im * y.im);
+                    im += sv[k] * (x.re * y.im + x.im * y.re);
+                }
+                close(re, a[i + m * j].re, "A = U S VH (real)");
+                close(im, a[i + m * j].im, "A = U S VH (imaginary)");
+            }
+        }
+        // (U is allocated for the larger option, M columns: JOBZ = 'S' fills the first N.)
+        assert_eq!(u.len(), m * m, "JOBZ = '{job}' ({ucols} columns filled)");
+    }
+    // DGESVDX: every singular value (RANGE = 'A'); U has min(M,N) columns, NS's bound.
+    assert_eq!(
+        lib.signature("dgesvdx").unwrap().to_string(),
+        "a, ns, s, u, vt = dgesvdx(jobu, jobvt, range, m, a, vl, vu, il, iu, ldu, ldvt, [n, lda])"
+    );
+    let ar: Vec<f64> = a.iter().map(|c| c.re).collect();
+
+    let out = lib
+        .call(
+            "dgesvdx",
+            &[
+                Arg::Str("V"),
+                Arg::Str("V"),
+                Arg::Str("A"),
+                Arg::Int(m as i64),
+                Arg::matrix(&ar, m, n),
+                Arg::Real(0.0),
+                Arg::Real(0.0),
+                Arg::Int(0),
+                Arg::Int(0),
+                Arg::Int(m as i64),
+                Arg::Int(n as i64),
+            ],
+        )
+        .unwrap();
+    assert_eq!(out[1].int(), Some(n as i64), "NS: every singular value");
+    let (sv, u, vt) = (
+        out[2].array::<f64>().unwrap(),
+        out[3].array::<f64>().unwrap(),
+        out[4].array::<f64>().unwrap(),
+    );
+    for (s, r) in sv.iter().zip(singular_values(lib, "dgesvd", &ar, m, n)) {
+        close(*s, r, "DGESVDX's singular values are DGESVD's");
+    }
+    let Out::Array(ua) = &out[3] else {
+        panic!("{out:?}")
+    };
+    assert_eq!(ua.shape, [m, n], "U: LDU x min(M,N)");
+    for i in 0..m {
+        for j in 0..n {
+            let usv: f64 = (0..n).map(|k| u[i + m * k] * sv[k] * vt[k + n * j]).sum();
+            close(usv, ar[i + m * j], "A = U S VT");
+        }
+    }
+    // `4*N + N**2`, not `4*N + N*2`.
+    let work = lib
+        .signature("dlaed1")
+        .unwrap()
+        .args
+        .into_iter()
+        .find(|a| a.name == "WORK")
+        .unwrap();
+    assert_eq!(
+        format!("{:?}", work.dims),
+        "[Binary(\"+\", Binary(\"*\", Int(4), Name(\"N\")), Binary(\"*\", Name(\"N\"), Name(\"N\")))]"
+    );
+}
