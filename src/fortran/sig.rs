@@ -20,7 +20,8 @@ pub enum ArgRole {
     /// Computed from `init`, never given (f2py's `intent(hide)`).
     Hidden(Expr),
     /// A workspace array whose size comes from a workspace query (the `LWORK = -1` call),
-    /// with the name of its size argument.
+    /// with the name of its size argument (or of the size the documentation names, when no
+    /// argument gives it and the query reports it in the array's first element).
     Workspace(String),
     /// The size of a workspace array (set by the query).
     WorkSize(String),
@@ -295,6 +296,31 @@ impl Sig {
             }
             args[i].role = ArgRole::Workspace(size.clone());
             args[j].role = ArgRole::WorkSize(args[i].name.clone());
+        }
+        // A workspace whose size no argument gives, but which the query reports in its first
+        // element (?GELSD's `IWORK is INTEGER array, dimension (MAX(1,LIWORK)) LIWORK >= max(1,
+        // 3 * MINMN * NLVL + 11 * MINMN) … IWORK(1) returns the minimum LIWORK`, a size
+        // through ILAENV's SMLSIZ): allocated at that size after the query, like the others.
+        if args.iter().any(|a| matches!(a.role, ArgRole::Workspace(_))) {
+            for a in &mut args {
+                let Some(size) = workspace_size(a) else {
+                    continue;
+                };
+                let reported = r.doc.params.get(&a.name).is_some_and(|p| {
+                    let t = p.text.split_whitespace().collect::<Vec<_>>().join(" ");
+                    let t = t.to_ascii_uppercase();
+                    ["MINIMUM", "MINIMAL"]
+                        .iter()
+                        .any(|m| t.contains(&format!("{}(1) RETURNS THE {m} {size}", a.name)))
+                });
+                if reported
+                    && a.role == ArgRole::Given
+                    && a.intent == Intent::Out
+                    && !r.dummies.iter().any(|d| d.name == size)
+                {
+                    a.role = ArgRole::Workspace(size);
+                }
+            }
         }
         // Bare extents: N in A(LDA,N) is shape(a,1), LDA is shape(a,0).
         for j in 0..n {

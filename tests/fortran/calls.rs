@@ -1431,3 +1431,86 @@ fn extents_from_stated_minimums_and_powers() {
         "[Binary(\"+\", Binary(\"*\", Int(4), Name(\"N\")), Binary(\"*\", Name(\"N\"), Name(\"N\")))]"
     );
 }
+
+/// ?GELSD's `IWORK` (and the complex ones' `RWORK`) is sized by a formula through ILAENV's
+/// SMLSIZ, `LIWORK >= max(1, 3 * MINMN * NLVL + 11 * MINMN)`, which no argument gives; the
+/// documentation says the query reports it (`IWORK(1) returns the minimum LIWORK`), so the
+/// call allocates it after the query as it does `WORK`: ?GELSD (numpy's `lstsq`) is a safe
+/// call. Oracles: the normal equations Aᴴ(Ax − b) = 0, and ?GELS's solution (QR, not SVD).
+#[test]
+fn workspaces_the_query_sizes_without_a_size_argument() {
+    use jitffi::fortran::Complex64;
+    let lib = lapack();
+    for p in ["s", "d", "c", "z"] {
+        assert_eq!(
+            lib.signature(&format!("{p}gelsd")).unwrap().to_string(),
+            format!("a, b, s, rank = {p}gelsd(m, a, b, rcond, [n, nrhs, lda, ldb])")
+        );
+    }
+    let (m, n) = (7usize, 3usize);
+    let a: Vec<f64> = (0..m * n)
+        .map(|k| ((k * 7 + 3) % 11) as f64 - 4.0)
+        .collect();
+    let b: Vec<f64> = (0..m).map(|i| 1.0 + i as f64 * 0.5).collect();
+    // (?GELS takes no RCOND.)
+    let solve = |name: &str, rcond: Option<f64>| {
+        // (?GELS: `TRANS` first, no `RCOND`.)
+        let mut args: Vec<Arg<'_>> = rcond.map_or_else(|| vec![Arg::Str("N")], |_| vec![]);
+        args.extend([
+            Arg::Int(m as i64),
+            Arg::matrix(&a, m, n),
+            Arg::matrix(&b, m, 1),
+        ]);
+        args.extend(rcond.map(Arg::Real));
+        lib.call(name, &args).unwrap()
+    };
+    let out = solve("dgelsd", Some(-1.0));
+    assert_eq!(out[3].int(), Some(n as i64), "full rank");
+    let x = &out[1].array::<f64>().unwrap()[..n];
+    let qr = solve("dgels", None);
+    for (u, v) in x.iter().zip(&qr[1].array::<f64>().unwrap()[..n]) {
+        close(*u, *v, "DGELSD's solution is DGELS's");
+    }
+    let r: Vec<f64> = (0..m)
+        .map(|i| (0..n).map(|j| a[i + m * j] * x[j]).sum::<f64>() - b[i])
+        .collect();
+    for j in 0..n {
+        let g: f64 = (0..m).map(|i| a[i + m * j] * r[i]).sum();
+        assert!(g.abs() < 1e-11, "Aᵀ(Ax - b)[{j}] = {g}");
+    }
+    // ZGELSD on a complex matrix, against ZGELS.
+    let za: Vec<Complex64> = a
+        .iter()
+        .enumerate()
+        .map(|(k, &re)| Complex64 {
+            re,
+            im: (k % 5) as f64 - 2.0,
+        })
+        .collect();
+    let zb: Vec<Complex64> = b
+        .iter()
+        .map(|&re| Complex64 { re, im: -re / 2.0 })
+        .collect();
+    let zsolve = |name: &str, rcond: Option<f64>| {
+        // (?GELS: `TRANS` first, no `RCOND`.)
+        let mut args: Vec<Arg<'_>> = rcond.map_or_else(|| vec![Arg::Str("N")], |_| vec![]);
+        args.extend([
+            Arg::Int(m as i64),
+            Arg::matrix(&za, m, n),
+            Arg::matrix(&zb, m, 1),
+        ]);
+        args.extend(rcond.map(Arg::Real));
+        lib.call(name, &args).unwrap()
+    };
+    let out = zsolve("zgelsd", Some(-1.0));
+    assert_eq!(out[3].int(), Some(n as i64));
+    let qr = zsolve("zgels", None);
+    let (x, y) = (
+        out[1].array::<Complex64>().unwrap(),
+        qr[1].array::<Complex64>().unwrap(),
+    );
+    for k in 0..n {
+        close(x[k].re, y[k].re, "ZGELSD's solution is ZGELS's (real)");
+        close(x[k].im, y[k].im, "ZGELSD's solution is ZGELS's (imaginary)");
+    }
+}

@@ -21,6 +21,7 @@ fn lib(interpret: bool) -> &'static Library {
         for f in [
             "dpotrf", "zpotrf", "spotrf", "dgesv", "dsyev", "ssyev", "zheev", "dgels", "dgeev",
             "dtrtrs", "dgees", "dgesvx", "dlaqge", "dlanv2", "dlarmm", "dsyevr", "dgesvd",
+            "dgelsd", "zgelsd",
         ] {
             sources = sources.file(src.join(format!("SRC/{f}.f")));
         }
@@ -407,6 +408,46 @@ fn allocated_and_copied_arrays_are_the_interpreters() {
 /// fixed-size workspace, least squares, and an eigenproblem of an unsymmetric matrix.
 #[test]
 fn workspace_queries_are_the_interpreters() {
+    // ?GELSD: IWORK (and ZGELSD's RWORK) sized by what the query leaves in its first
+    // element, no size argument; B updated in place.
+    for (m, n) in [(1, 1), (7, 3), (3, 7)] {
+        same(&format!("dgelsd {m}x{n}"), |l| {
+            let a = data(m * n, 2);
+            let mut b = data(m.max(n) * 2, 3);
+            let r = run(
+                l,
+                "dgelsd",
+                &[
+                    Arg::Int(m as i64),
+                    Arg::matrix(&a, m, n),
+                    Arg::matrix_mut(&mut b, m.max(n), 2),
+                    Arg::Real(-1.0),
+                ],
+            );
+            (r, bits(&b))
+        });
+        same(&format!("zgelsd {m}x{n}"), |l| {
+            let a: Vec<Complex64> = data(2 * m * n, 4)
+                .chunks(2)
+                .map(|c| Complex64 { re: c[0], im: c[1] })
+                .collect();
+            let b: Vec<Complex64> = data(2 * m.max(n), 5)
+                .chunks(2)
+                .map(|c| Complex64 { re: c[0], im: c[1] })
+                .collect();
+            let r = run(
+                l,
+                "zgelsd",
+                &[
+                    Arg::Int(m as i64),
+                    Arg::matrix(&a, m, n),
+                    Arg::matrix(&b, m.max(n), 1),
+                    Arg::Real(1e-3),
+                ],
+            );
+            (r, vec![])
+        });
+    }
     for n in [1, 4, 9] {
         for (jobz, uplo) in [("V", "L"), ("N", "U")] {
             same(&format!("dsyev n={n} {jobz}{uplo}"), |l| {

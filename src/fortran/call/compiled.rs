@@ -550,8 +550,9 @@ struct Compiler<'a, 'b> {
     copies: Vec<(&'a SigArg, Variable)>,
     /// `CHARACTER` arguments the routine may write: always copied, as the interpreter does.
     str_copies: Vec<&'a SigArg>,
-    /// Workspaces, with their size argument and the stack slot their query writes to.
-    work: Vec<(&'a SigArg, &'a SigArg, ir::StackSlot)>,
+    /// Workspaces, with their size argument (none when the query reports a size no argument
+    /// gives) and the stack slot their query writes to.
+    work: Vec<(&'a SigArg, Option<&'a SigArg>, ir::StackSlot)>,
     /// The range of every integer variable over all its definitions ([`Compiler::widen`]).
     ranges: HashMap<usize, Range>,
     /// The routine's function and its parameters' conversions, for callback checks.
@@ -1402,12 +1403,10 @@ impl<'a, 'b> Compiler<'a, 'b> {
             let Role::Workspace(size) = &w.role else {
                 continue;
             };
-            let s = sig
-                .args
-                .iter()
-                .find(|s| &s.name == size)
-                .ok_or_else(|| format!("{}'s size {size} is not an argument", w.name))?;
-            if w.dims.len() != 1 || !matches!(self.elem(s)?, Elem::I32 | Elem::I64) {
+            let s = sig.args.iter().find(|s| &s.name == size);
+            if w.dims.len() != 1
+                || s.is_some_and(|s| !matches!(self.elem(s), Ok(Elem::I32 | Elem::I64)))
+            {
                 return Err(format!("{} is not a workspace of an integer size", w.name));
             }
             let elem = self.elem(w)?;
@@ -1429,9 +1428,11 @@ impl<'a, 'b> Compiler<'a, 'b> {
                 rank: self.var(types::I64, one),
             };
             self.known.insert(&w.name, k);
-            let n = self.var(types::I64, minus_one);
-            self.widen(n, (-1, -1));
-            self.known.insert(&s.name, Known::Int(n));
+            if let Some(s) = s {
+                let n = self.var(types::I64, minus_one);
+                self.widen(n, (-1, -1));
+                self.known.insert(&s.name, Known::Int(n));
+            }
             self.work.push((w, s, scratch));
         }
         Ok(())
@@ -1461,19 +1462,8 @@ impl<'a, 'b> Compiler<'a, 'b> {
             let call = self.b.ins().call_indirect(href, f, &[e, first]);
             let n = self.b.inst_results(call)[0];
             // A size its INTEGER cannot hold: the interpreter reports it.
-            let at = self.stored[s.name.as_str()];
-            if self.elem(s)? == Elem::I32 {
-                let big =
-                    self.b
-                        .ins()
-                        .icmp_imm_s(IntCC::UnsignedGreaterThan, n, i64::from(i32::MAX));
-                self.slow_if(big);
-                let t = self.b.ins().ireduce(types::I32, n);
-                self.b.ins().stack_store(self.ptr, t, frame, at);
-            } else {
-                let big = self.b.ins().icmp_imm_s(IntCC::SignedLessThan, n, 0);
-                self.slow_if(big);
-                self.b.ins().stack_store(self.ptr, n, frame, at);
+            if let Some(s) = s {
+                self.store_size(s, n, frame)?;
             }
             let (one, null) = (self.int(1), self.b.ins().iconst(self.ptr, 0));
             let p = self.alloc(self.slots[w.name.as_str()], null, n, one, one);
@@ -1481,6 +1471,26 @@ impl<'a, 'b> Compiler<'a, 'b> {
                 self.b.def_var(ptr, p);
                 self.b.def_var(d0, n);
             }
+        }
+        Ok(())
+    }
+
+    /// Stores the size `n` a workspace query asked for in the size argument `s` (a size its
+    /// INTEGER cannot hold goes to the interpreter, which reports it).
+    fn store_size(&mut self, s: &SigArg, n: ir::Value, frame: ir::StackSlot) -> Result<(), String> {
+        let at = self.stored[s.name.as_str()];
+        if self.elem(s)? == Elem::I32 {
+            let big = self
+                .b
+                .ins()
+                .icmp_imm_s(IntCC::UnsignedGreaterThan, n, i64::from(i32::MAX));
+            self.slow_if(big);
+            let t = self.b.ins().ireduce(types::I32, n);
+            self.b.ins().stack_store(self.ptr, t, frame, at);
+        } else {
+            let big = self.b.ins().icmp_imm_s(IntCC::SignedLessThan, n, 0);
+            self.slow_if(big);
+            self.b.ins().stack_store(self.ptr, n, frame, at);
         }
         Ok(())
     }

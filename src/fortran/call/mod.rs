@@ -381,11 +381,12 @@ pub(crate) fn call(
     // query included): 0-based ones are shifted just before the call.
     check_pivots(r, sig, &env, &places, abi, zero_based, routine)?;
     // Workspace: query the optimal sizes, then allocate.
-    let work: Vec<(&SigArg, &SigArg)> = sig
+    // (A workspace's size argument; none when the query reports a size no argument gives.)
+    let work: Vec<(&SigArg, Option<&SigArg>)> = sig
         .args
         .iter()
         .filter_map(|a| match &a.role {
-            Role::Workspace(size) => sig.args.iter().find(|s| &s.name == size).map(|s| (a, s)),
+            Role::Workspace(size) => Some((a, sig.args.iter().find(|s| &s.name == size))),
             _ => None,
         })
         .collect();
@@ -393,8 +394,10 @@ pub(crate) fn call(
         for (w, s) in &work {
             let elem = ty_elem(w).unwrap_or(Elem::F64);
             places.insert(&w.name, Place::Owned(Slot::zeroed(elem.size())));
-            let slot = scalar_slot(routine, s, &Val::Int(-1), abi)?;
-            places.insert(&s.name, Place::Owned(slot));
+            if let Some(s) = s {
+                let slot = scalar_slot(routine, s, &Val::Int(-1), abi)?;
+                places.insert(&s.name, Place::Owned(slot));
+            }
         }
         raw_call(r, sig, abi, proto, f, &mut places, &lens, routine)?;
         check_info(r, sig, abi, &places, routine)?;
@@ -412,8 +415,10 @@ pub(crate) fn call(
             })?;
             let work = Slot::try_zeroed(bytes).map_err(|e| arg_err(routine, &w.name, e))?;
             places.insert(&w.name, Place::Owned(work));
-            let slot = scalar_slot(routine, s, &Val::Int(n as i64), abi)?;
-            places.insert(&s.name, Place::Owned(slot));
+            if let Some(s) = s {
+                let slot = scalar_slot(routine, s, &Val::Int(n as i64), abi)?;
+                places.insert(&s.name, Place::Owned(slot));
+            }
         }
     }
     // 0-based pivots: 1-based for the routine (inputs copied, so that the caller's stay as

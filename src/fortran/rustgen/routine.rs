@@ -886,8 +886,6 @@ pub(super) fn wrapper(r: &Routine, abi: &Abi) -> Result<Wrapper, String> {
             let ArgRole::Workspace(size) = &a.role else {
                 continue;
             };
-            let Some(j) = idx(size) else { continue };
-            let s = &names[j];
             let n = if matches!(a.ty, Some(FType::Integer { .. } | FType::Logical { .. })) {
                 format!("wrap::iwork_size(R, {v:?}, i64::from({v}[0]))?")
             } else {
@@ -895,7 +893,11 @@ pub(super) fn wrapper(r: &Routine, abi: &Abi) -> Result<Wrapper, String> {
             };
             let _ = writeln!(w, "let {v}_n = {n};");
             let _ = writeln!(w, "{v} = vec![Default::default(); {v}_n];");
-            let _ = writeln!(w, "{s}_c = wrap::int(R, {s:?}, wrap::len({v}_n))?;");
+            // (No size to store when the query reports one no argument gives.)
+            if let Some(j) = idx(size) {
+                let s = &names[j];
+                let _ = writeln!(w, "{s}_c = wrap::int(R, {s:?}, wrap::len({v}_n))?;");
+            }
         }
     }
     let _ = writeln!(w, "{safety}");
