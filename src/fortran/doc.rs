@@ -102,7 +102,23 @@ pub fn parse(comments: &[(u32, String)]) -> Doc {
                 is.push(' ');
                 is.push_str(lines.next().unwrap_or_default().trim_start());
             }
-            if let Some(i) = find_ci(&is, "dimension") {
+            // `WORK is DOUBLE PRECISION array. The dimension of WORK is N*NB if SIDE = 'L',
+            // or M*NB if SIDE = 'R'.` (?GEMQRT, ?TPMQRT …): the larger.
+            if let Some(i) = find_ci(&is, "the dimension of") {
+                let mut sentence = is[i + "the dimension of".len()..].to_string();
+                while !sentence.trim_end().ends_with('.') {
+                    match lines.peek() {
+                        Some(next) if !next.starts_with('\\') => {
+                            sentence.push(' ');
+                            sentence.push_str(next);
+                            lines.next();
+                        }
+                        _ => break,
+                    }
+                }
+                p.dims = alternative_sizes(name, &sentence);
+                is.truncate(i);
+            } else if let Some(i) = find_ci(&is, "dimension") {
                 let mut spec = is[i + "dimension".len()..].to_string();
                 // `PARAMS is REAL array, dimension NPARAMS` (the single precision ?GERFSX
                 // family), `dimension MAX(1,LRWORK)` (CUNCSD): one bare expression, the rest
@@ -435,6 +451,29 @@ fn condition(s: &str) -> Option<(String, &str)> {
 /// `s` without a leading word (any case).
 fn strip_ci<'a>(s: &'a str, w: &str) -> Option<&'a str> {
     (s.len() >= w.len() && s[..w.len()].eq_ignore_ascii_case(w)).then(|| &s[w.len()..])
+}
+
+/// The extent of `… The dimension of WORK is N*NB if SIDE = 'L', or M*NB if SIDE = 'R'.`
+/// (`sentence` begins after `The dimension of`): the largest of the sizes, each under its
+/// condition, as one extent (`max(N*NB,M*NB)`); `None` unless the sentence is of `name` and
+/// every size has its condition.
+fn alternative_sizes(name: &str, sentence: &str) -> Option<Vec<String>> {
+    let rest = strip_ci(sentence.trim_start(), name)?;
+    let rest = strip_ci(rest.trim_start(), "is")?;
+    let rest = rest.trim().trim_end_matches('.');
+    let sizes: Option<Vec<String>> = rest
+        .split(", or ")
+        .map(|alt| {
+            let i = find_ci(alt, " if ")?;
+            let size = compress(alt[..i].trim());
+            (!size.is_empty()).then_some(size)
+        })
+        .collect();
+    let sizes = sizes?;
+    Some(vec![match sizes.len() {
+        1 => sizes[0].clone(),
+        _ => format!("max({})", sizes.join(",")),
+    }])
 }
 
 /// `(LDA,N)` / ` (max(1,LWORK))`: the dimensions, compressed.

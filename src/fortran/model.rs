@@ -188,6 +188,10 @@ pub struct Routine {
     /// the sources are read: CLARZB conjugates its input `V` in place (and back) through
     /// CLACGV.
     pub calls: Vec<(String, Vec<Option<String>>)>,
+    /// The letters its body compares each `CHARACTER` dummy with (`LSAME( TRANS, 'T' )`),
+    /// upper case: what it accepts, where the documentation lists other letters (DGEMQRT
+    /// documents `TRANS = 'C'` and accepts only `'T'`).
+    pub letters: Vec<(String, char)>,
     /// The 1-based positions of the arguments its body rejects with an error code (`INFO =
     /// -k` before `CALL XERBLA`): what the routine itself checks.
     pub checked: Vec<usize>,

@@ -204,6 +204,21 @@ impl Sig {
                         checks.push(Check::OneOf(letters));
                     }
                 }
+                // The letters the body tests, where the routine rejects the others itself:
+                // DGEMQRT documents `TRANS = 'C'` and accepts only 'T' (its `INFO = -2`
+                // for anything but 'N' and 'T').
+                let position = r.dummies.iter().position(|x| x.name == d.name);
+                if position.is_some_and(|k| r.checked.contains(&(k + 1))) {
+                    for c in &mut checks {
+                        if let Check::OneOf(letters) = c {
+                            for (_, l) in r.letters.iter().filter(|(n, _)| *n == d.name) {
+                                if !letters.contains(l) {
+                                    letters.push(*l);
+                                }
+                            }
+                        }
+                    }
+                }
                 SigArg {
                     name: d.name.clone(),
                     ty: d.ty.clone(),

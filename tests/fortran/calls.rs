@@ -1514,3 +1514,96 @@ fn workspaces_the_query_sizes_without_a_size_argument() {
         close(x[k].im, y[k].im, "ZGELSD's solution is ZGELS's (imaginary)");
     }
 }
+
+/// `WORK is DOUBLE PRECISION array. The dimension of WORK is N*NB if SIDE = 'L', or M*NB if
+/// SIDE = 'R'.` (?GEMQRT, ?GEMLQT, ?TPMQRT, ?TPMLQT; it was read as the extent `of`, unknown):
+/// the larger is allocated, and the methods are safe. Oracles: Qᵀ A = R from DGEQRT's own
+/// factors, and Q Qᵀ C = C from either side. DGEMQRT documents `TRANS = 'C'` but accepts
+/// only 'T' (`INFO = -2` otherwise): the letters its body tests count too.
+#[test]
+fn extents_named_by_the_dimension_sentence() {
+    let lib = lapack();
+    let work = lib
+        .signature("dgemqrt")
+        .unwrap()
+        .args
+        .into_iter()
+        .find(|a| a.name == "WORK")
+        .unwrap();
+    assert_eq!(
+        format!("{:?}", work.dims),
+        "[Call(\"max\", [Binary(\"*\", Name(\"N\"), Name(\"NB\")), Binary(\"*\", Name(\"M\"), Name(\"NB\"))])]"
+    );
+    let (m, n, nb) = (6usize, 4usize, 2i64);
+    let a: Vec<f64> = (0..m * n)
+        .map(|k| ((k * 7 + 3) % 11) as f64 - 4.0)
+        .collect();
+    let qr = lib
+        .call(
+            "dgeqrt",
+            &[
+                Arg::Int(m as i64),
+                Arg::Int(nb),
+                Arg::matrix(&a, m, n),
+                Arg::Int(nb),
+            ],
+        )
+        .unwrap();
+    let (vr, t) = (qr[0].array::<f64>().unwrap(), qr[1].array::<f64>().unwrap());
+    let apply = |side: &str, trans: &str, rows: usize, cols: usize, c: &[f64]| {
+        let out = lib
+            .call(
+                "dgemqrt",
+                &[
+                    Arg::Str(side),
+                    Arg::Str(trans),
+                    Arg::Int(rows as i64),
+                    Arg::Int(nb),
+                    Arg::matrix(vr, m, n),
+                    Arg::matrix(t, nb as usize, n),
+                    Arg::matrix(c, rows, cols),
+                ],
+            )
+            .unwrap();
+        out[0].array::<f64>().unwrap().to_vec()
+    };
+    // Qᵀ A: R above the diagonal (DGEQRT's), zero below.
+    let r = apply("L", "T", m, n, &a);
+    for j in 0..n {
+        for i in 0..m {
+            let want = if i <= j { vr[i + m * j] } else { 0.0 };
+            assert!(
+                (r[i + m * j] - want).abs() < 1e-12,
+                "QtA[{i},{j}] = {}",
+                r[i + m * j]
+            );
+        }
+    }
+    // Q (Qᵀ C) = C with C of m rows (WORK = N*NB), and (C Q) Qᵀ = C with C of m columns
+    // (WORK = M*NB, here 3*NB).
+    let c: Vec<f64> = (0..m * 3).map(|k| (k % 7) as f64 - 3.0).collect();
+    let back = apply("L", "N", m, 3, &apply("L", "T", m, 3, &c));
+    let c_t: Vec<f64> = (0..3 * m).map(|k| (k % 5) as f64 - 2.0).collect();
+    let back_t = apply("R", "T", 3, m, &apply("R", "N", 3, m, &c_t));
+    for (x, y) in back.iter().zip(&c).chain(back_t.iter().zip(&c_t)) {
+        close(*x, *y, "Q Qt C = C");
+    }
+    let routine = &lib.routine("dgemqrt").unwrap();
+    assert!(routine.letters.contains(&("TRANS".to_string(), 'T')));
+    let e = lib
+        .call(
+            "dgemqrt",
+            &[
+                Arg::Str("L"),
+                Arg::Str("C"),
+                Arg::Int(m as i64),
+                Arg::Int(nb),
+                Arg::matrix(vr, m, n),
+                Arg::matrix(t, nb as usize, n),
+                Arg::matrix(&a, m, n),
+            ],
+        )
+        .unwrap_err()
+        .to_string();
+    assert!(e.starts_with("dgemqrt: argument trans"), "{e}");
+}

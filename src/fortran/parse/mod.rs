@@ -15,6 +15,30 @@
 mod decl;
 mod kinds;
 mod lex;
+/// The `LSAME( NAME, 'X' )` comparisons of a statement (`c`: upper case, blanks removed).
+fn lsame_letters(c: &str, out: &mut Vec<(String, char)>) {
+    for (i, _) in c.match_indices("LSAME(") {
+        let rest = &c[i + "LSAME(".len()..];
+        let Some((name, rest)) = rest.split_once(',') else {
+            continue;
+        };
+        let b = rest.as_bytes();
+        if name.is_empty()
+            || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+            || b.len() < 4
+            || b[0] != b'\''
+            || b[2] != b'\''
+            || b[3] != b')'
+        {
+            continue;
+        }
+        let entry = (name.to_string(), char::from(b[1]).to_ascii_uppercase());
+        if !out.contains(&entry) {
+            out.push(entry);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests;
 
@@ -77,6 +101,8 @@ struct Open {
     /// It calls XERBLA with `-INFO`: its argument codes are negative (else positive, as
     /// `CALL XERBLA('DLA_SYAMV', INFO)`).
     negative_codes: bool,
+    /// The letters its body compares each name with (`LSAME( TRANS, 'T' )`).
+    letters: Vec<(String, char)>,
 }
 
 /// Reads the routines of one file's statements. `kinds` gains the parameters of the modules
@@ -149,6 +175,7 @@ pub fn read_units(stmts: &[Stmt], kinds: &mut Kinds) -> Unit {
                 o.refused = Some("has an ENTRY statement (several entry points)".into());
                 continue;
             }
+            lsame_letters(&c, &mut o.letters);
             if c.contains("CALLXERBLA(") {
                 o.calls_xerbla = true;
                 // `CALL XERBLA('DLA_SYAMV', INFO)`: its codes are positive (DLAQZ0 calls it
@@ -206,6 +233,7 @@ pub fn read_units(stmts: &[Stmt], kinds: &mut Kinds) -> Unit {
                 iface: None,
                 nested: 0,
                 calls_xerbla: false,
+                letters: Vec::new(),
                 assigned: Vec::new(),
                 info_codes: Vec::new(),
                 negative_codes: false,
@@ -573,6 +601,12 @@ fn finish(
         .filter(|n| dummies.iter().any(|d: &Dummy| d.name == **n))
         .cloned()
         .collect();
+    let letters = o
+        .letters
+        .iter()
+        .filter(|(n, _)| dummies.iter().any(|d: &Dummy| d.name == *n))
+        .cloned()
+        .collect();
     unit.routines.push(Routine {
         name: o.name.clone(),
         module: module.map(|m| m.0.clone()),
@@ -582,6 +616,7 @@ fn finish(
         loc: o.loc.clone(),
         doc: o.doc.clone(),
         calls_xerbla: o.calls_xerbla,
+        letters,
         assigned,
         calls: o.calls.clone(),
         checked: o

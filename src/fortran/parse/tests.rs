@@ -285,3 +285,34 @@ fn assignments_and_the_arguments_a_routine_rejects() {
     assert_eq!(lex::assignment("IF(A.EQ.B)THEN"), None);
     assert_eq!(lex::assignment("CALLF(A)"), None);
 }
+
+#[test]
+fn the_letters_a_body_compares_its_characters_with() {
+    let u = read(
+        "\
+*     (Which letters DLAYY tests TRANS and SIDE against.)
+      SUBROUTINE DLAYY( TRANS, SIDE, N, INFO )
+      CHARACTER          TRANS, SIDE
+      INTEGER            N, INFO
+      LOGICAL            LSAME, TRAN, LEFT
+      EXTERNAL           LSAME
+      TRAN = LSAME( TRANS, 't' )
+      LEFT = LSAME( SIDE, 'L' ) .OR. LSAME(SIDE,'l')
+      IF( .NOT.TRAN .AND. .NOT.LSAME( TRANS, 'N' ) ) INFO = -1
+      IF( LSAME( 'X', TRANS ) ) INFO = 9
+      END
+",
+        Form::Fixed,
+    );
+    assert!(u.skipped.is_empty() && u.routines.len() == 1, "{u:?}");
+    let r = &u.routines[0];
+    // Upper case, each once, in order; `LSAME( 'X', TRANS )` (a literal first) is not read.
+    assert_eq!(
+        r.letters,
+        [
+            ("TRANS".to_string(), 'T'),
+            ("SIDE".to_string(), 'L'),
+            ("TRANS".to_string(), 'N')
+        ]
+    );
+}
