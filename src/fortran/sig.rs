@@ -1142,7 +1142,22 @@ fn doc_minimums_bound(name: &str, text: &str, known: impl Fn(&str) -> bool) -> O
             .collect();
         defs.extend(parts.unwrap_or_default());
     }
-    let head = format!("{} >=", name.to_ascii_uppercase());
+    // Every mention of the size is a minimum read here or in the extent itself
+    // (`MAX(1,LRWORK)`): one in another form (`LRWORK must be at least …`, `LRWORK = …`)
+    // could be the largest, and is not read.
+    let upper_name = name.to_ascii_uppercase();
+    let other_form = flat.match_indices(&upper_name).any(|(i, _)| {
+        let after = flat[i + upper_name.len()..].trim_start();
+        let word_end = !flat[i + upper_name.len()..]
+            .starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_');
+        starts_word(i)
+            && word_end
+            && !(after.starts_with(">=") || after.starts_with(')') || after.starts_with(','))
+    });
+    if other_form {
+        return None;
+    }
+    let head = format!("{upper_name} >=");
     let mut values = Vec::new();
     for (i, _) in flat.match_indices(&head) {
         if !starts_word(i) {
@@ -1797,6 +1812,14 @@ mod tests {
         assert_eq!(
             show(doc_minimums_bound("LWORK", "XLWORK >= N.", known)),
             None
+        );
+        // A minimum in another form might be the largest: nothing is taken.
+        let mixed = "If JOBZ = 'N', LWORK >= N; otherwise LWORK must be at least N*N.";
+        assert_eq!(show(doc_minimums_bound("LWORK", mixed, known)), None);
+        let extent = "dimension (MAX(1,LWORK)) LWORK >= 2*N.";
+        assert_eq!(
+            show(doc_minimums_bound("LWORK", extent, known)).as_deref(),
+            Some("2*n")
         );
     }
 
