@@ -1152,18 +1152,33 @@ fn doc_minimums_bound(name: &str, text: &str, known: impl Fn(&str) -> bool) -> O
             .starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_');
         starts_word(i)
             && word_end
-            && !(after.starts_with(">=") || after.starts_with(')') || after.starts_with(','))
+            && ![">=", ")", ",", "MUST BE AT LEAST"]
+                .iter()
+                .any(|f| after.starts_with(f))
     });
-    if other_form {
+    // `lwork must be at least max(1,6*N) when JOB = 'S' or 'B', and at least 1 when …`
+    // (?GGBAL): every `at least` of the text is one of these, else some other size's may be.
+    let heads = [
+        format!("{upper_name} >="),
+        format!("{upper_name} MUST BE AT LEAST"),
+        "AND AT LEAST".to_string(),
+    ];
+    let starts: Vec<(usize, usize)> = heads
+        .iter()
+        .enumerate()
+        .flat_map(|(k, h)| {
+            flat.match_indices(h.as_str())
+                .filter(|&(i, _)| starts_word(i))
+                .map(move |(i, _)| (k, i + h.len()))
+        })
+        .collect();
+    let at_least = starts.iter().filter(|(k, _)| *k > 0).count();
+    if other_form || flat.matches("AT LEAST").count() != at_least {
         return None;
     }
-    let head = format!("{upper_name} >=");
     let mut values = Vec::new();
-    for (i, _) in flat.match_indices(&head) {
-        if !starts_word(i) {
-            continue;
-        }
-        let mut e = expr::parse(minimum_text(&flat[i + head.len()..], true)).ok()?;
+    for &(_, at) in &starts {
+        let mut e = expr::parse(minimum_text(&flat[at..], true)).ok()?;
         for (n, d) in &defs {
             e = e.substitute(n, d);
         }
@@ -1203,7 +1218,7 @@ fn minimum_text(text: &str, comma: bool) -> &str {
             '.' if rest[1..].starts_with(char::is_whitespace) || rest.len() == 1 => {
                 return text[..i].trim();
             }
-            ' ' if [" IF ", " WHEN ", " OR ", " WHERE "]
+            ' ' if [" IF ", " WHEN ", " OR ", " WHERE ", " OTHERWISE"]
                 .iter()
                 .any(|w| rest.starts_with(w)) =>
             {
@@ -1813,8 +1828,17 @@ mod tests {
             show(doc_minimums_bound("LWORK", "XLWORK >= N.", known)),
             None
         );
+        // `must be at least`, continued by `and at least` (?GGBAL, ?GGEVX).
+        let ggevx = "lrwork must be at least max(1,6*N) if BALANC = 'S' or 'B',
+            and at least max(1,2*N) otherwise.";
+        assert_eq!(
+            show(doc_minimums_bound("LRWORK", ggevx, known)).as_deref(),
+            Some("max(max(1,6*n),max(1,2*n))")
+        );
+        let other = "LWORK must be at least N, and LIWORK must be at least 1.";
+        assert_eq!(show(doc_minimums_bound("LWORK", other, known)), None);
         // A minimum in another form might be the largest: nothing is taken.
-        let mixed = "If JOBZ = 'N', LWORK >= N; otherwise LWORK must be at least N*N.";
+        let mixed = "If JOBZ = 'N', LWORK >= N; otherwise LWORK is at least N*N.";
         assert_eq!(show(doc_minimums_bound("LWORK", mixed, known)), None);
         let extent = "dimension (MAX(1,LWORK)) LWORK >= 2*N.";
         assert_eq!(

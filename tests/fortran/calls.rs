@@ -1607,3 +1607,130 @@ fn extents_named_by_the_dimension_sentence() {
         .to_string();
     assert!(e.starts_with("dgemqrt: argument trans"), "{e}");
 }
+
+/// Whether two lists of complex numbers (re, im) are the same values in some order, each
+/// within 1e-9 relatively.
+fn same_eigenvalues(a: &[(f64, f64)], b: &[(f64, f64)]) {
+    let near = |p: &(f64, f64), q: &(f64, f64)| {
+        (p.0 - q.0).abs() <= 1e-9 * (1.0 + p.0.abs())
+            && (p.1 - q.1).abs() <= 1e-9 * (1.0 + p.1.abs())
+    };
+    assert_eq!(a.len(), b.len());
+    let mut unused = b.to_vec();
+    for p in a {
+        let k = unused.iter().position(|q| near(p, q));
+        assert!(k.is_some(), "{p:?} is not among {b:?}");
+        unused.remove(k.unwrap_or_default());
+    }
+}
+
+/// `lwork must be at least max(1,6*N) when JOB = 'S' or 'B', and at least 1 when JOB = 'N' or
+/// 'P'.` (?GGBAL; ?GGEVX's `lrwork … and at least max(1,2*N) otherwise`): the larger is
+/// allocated and the methods are safe. Oracle: balancing keeps a pencil's generalized
+/// eigenvalues (DGGEV of the pair before and after DGGBAL; ZGGEVX against ZGGEV).
+#[test]
+fn sizes_stated_as_must_be_at_least() {
+    use jitffi::fortran::Complex64;
+    let lib = lapack();
+    let n = 4;
+    let a: Vec<f64> = (0..n * n)
+        .map(|k| ((k * 7 + 3) % 11) as f64 * [1.0, 100.0, 0.01, 1.0][k % 4])
+        .collect();
+    let b: Vec<f64> = (0..n * n)
+        .map(|k| {
+            if k % (n + 1) == 0 {
+                2.0 + k as f64
+            } else {
+                ((k * 3) % 5) as f64 / 10.0
+            }
+        })
+        .collect();
+    // The eigenvalues alpha/beta.
+    let eig = |a: &[f64], b: &[f64]| {
+        let o = lib
+            .call(
+                "dggev",
+                &[
+                    Arg::Str("N"),
+                    Arg::Str("N"),
+                    Arg::matrix(a, n, n),
+                    Arg::matrix(b, n, n),
+                    Arg::Int(1),
+                    Arg::Int(1),
+                ],
+            )
+            .unwrap();
+        let (re, im, be) = (
+            o[2].array::<f64>().unwrap(),
+            o[3].array::<f64>().unwrap(),
+            o[4].array::<f64>().unwrap(),
+        );
+        (0..n)
+            .map(|i| (re[i] / be[i], im[i] / be[i]))
+            .collect::<Vec<_>>()
+    };
+    let bal = lib
+        .call(
+            "dggbal",
+            &[Arg::Str("B"), Arg::matrix(&a, n, n), Arg::matrix(&b, n, n)],
+        )
+        .unwrap();
+    let (ab, bb) = (
+        bal[0].array::<f64>().unwrap(),
+        bal[1].array::<f64>().unwrap(),
+    );
+    same_eigenvalues(&eig(&a, &b), &eig(ab, bb));
+    let za: Vec<Complex64> = a
+        .iter()
+        .enumerate()
+        .map(|(k, &re)| Complex64 {
+            re,
+            im: (k % 3) as f64,
+        })
+        .collect();
+    let zb: Vec<Complex64> = b.iter().map(|&re| Complex64 { re, im: 0.0 }).collect();
+    let ratios = |o: &jitffi::fortran::Outs| {
+        let (al, be) = (
+            o[2].array::<Complex64>().unwrap(),
+            o[3].array::<Complex64>().unwrap(),
+        );
+        (0..n)
+            .map(|i| {
+                let d = be[i].re * be[i].re + be[i].im * be[i].im;
+                (
+                    (al[i].re * be[i].re + al[i].im * be[i].im) / d,
+                    (al[i].im * be[i].re - al[i].re * be[i].im) / d,
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let plain = lib
+        .call(
+            "zggev",
+            &[
+                Arg::Str("N"),
+                Arg::Str("N"),
+                Arg::matrix(&za, n, n),
+                Arg::matrix(&zb, n, n),
+                Arg::Int(1),
+                Arg::Int(1),
+            ],
+        )
+        .unwrap();
+    let expert = lib
+        .call(
+            "zggevx",
+            &[
+                Arg::Str("B"),
+                Arg::Str("N"),
+                Arg::Str("N"),
+                Arg::Str("N"),
+                Arg::matrix(&za, n, n),
+                Arg::matrix(&zb, n, n),
+                Arg::Int(1),
+                Arg::Int(1),
+            ],
+        )
+        .unwrap();
+    same_eigenvalues(&ratios(&plain), &ratios(&expert));
+}
