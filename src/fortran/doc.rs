@@ -106,15 +106,8 @@ pub fn parse(comments: &[(u32, String)]) -> Doc {
             // or M*NB if SIDE = 'R'.` (?GEMQRT, ?TPMQRT …): the larger.
             if let Some(i) = find_ci(&is, "the dimension of") {
                 let mut sentence = is[i + "the dimension of".len()..].to_string();
-                while !sentence.trim_end().ends_with('.') {
-                    match lines.peek() {
-                        Some(next) if !next.starts_with('\\') => {
-                            sentence.push(' ');
-                            sentence.push_str(next);
-                            lines.next();
-                        }
-                        _ => break,
-                    }
+                while !sentence.trim_end().ends_with('.') && append_line(&mut lines, &mut sentence)
+                {
                 }
                 p.dims = alternative_sizes(name, &sentence);
                 is.truncate(i);
@@ -138,16 +131,8 @@ pub fn parse(comments: &[(u32, String)]) -> Doc {
                         Some(_) if paren_depth(&spec) > 0 => true,
                         Some(_) => continues(&spec, lines.peek().copied()),
                     };
-                    if !more {
+                    if !more || !append_line(&mut lines, &mut spec) {
                         break;
-                    }
-                    match lines.peek() {
-                        Some(next) if !next.starts_with('\\') => {
-                            spec.push(' ');
-                            spec.push_str(next);
-                            lines.next();
-                        }
-                        _ => break,
                     }
                 }
                 // (A first group under a condition this cannot read is not the extent: the
@@ -451,6 +436,23 @@ fn condition(s: &str) -> Option<(String, &str)> {
 /// `s` without a leading word (any case).
 fn strip_ci<'a>(s: &'a str, w: &str) -> Option<&'a str> {
     (s.len() >= w.len() && s[..w.len()].eq_ignore_ascii_case(w)).then(|| &s[w.len()..])
+}
+
+/// Appends the next line of the parameter's text to `text` (after a blank), unless the
+/// parameter ends there (a `\\` command); whether it did.
+fn append_line<'a>(
+    lines: &mut std::iter::Peekable<impl Iterator<Item = &'a str>>,
+    text: &mut String,
+) -> bool {
+    match lines.peek() {
+        Some(next) if !next.starts_with('\\') => {
+            text.push(' ');
+            text.push_str(next);
+            lines.next();
+            true
+        }
+        _ => false,
+    }
 }
 
 /// The extent of `… The dimension of WORK is N*NB if SIDE = 'L', or M*NB if SIDE = 'R'.`

@@ -546,6 +546,8 @@ impl<'l> Prepared<'l> {
         if !self.e.sig.unchecked.is_empty() {
             return Err(self.refused_unchecked());
         }
+        // (`call_unchecked`'s body, into `outs`: one function shared by both measured about
+        // 1 ns slower on `Prepared::call`'s `ddot`.)
         if let Some(c) = &self.e.compiled {
             // (On `Info` and `Slow` the compiled code has added nothing to `outs`.)
             match c.run(args, outs) {

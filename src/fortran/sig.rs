@@ -892,8 +892,7 @@ fn after_equals<'t>(text: &'t str, name: &'t str) -> impl Iterator<Item = &'t st
     std::iter::from_fn(move || {
         while let Some(i) = text[from..].find(name).map(|i| i + from) {
             from = i + name.len();
-            let before = text[..i].chars().next_back();
-            if before.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_') {
+            if !word_starts(text, i) {
                 continue;
             }
             if let Some(rest) = text[from..].trim_start().strip_prefix('=') {
@@ -902,6 +901,14 @@ fn after_equals<'t>(text: &'t str, name: &'t str) -> impl Iterator<Item = &'t st
         }
         None
     })
+}
+
+/// Whether a name found at byte `i` of `text` begins there (is not the end of a longer name).
+fn word_starts(text: &str, i: usize) -> bool {
+    !text[..i]
+        .chars()
+        .next_back()
+        .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 /// The INTEGER inputs (or in,out scalars) a caller gives that bound nothing the call checks
@@ -959,11 +966,7 @@ fn purpose_letters(name: &str, purpose: &str) -> Vec<char> {
         let Some(i) = upper.find(&head) else {
             continue;
         };
-        if upper[..i]
-            .chars()
-            .next_back()
-            .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
-        {
+        if !word_starts(&upper, i) {
             continue;
         }
         let rest = &upper[i + head.len() - 1..];
@@ -1042,11 +1045,7 @@ fn doc_option_definition(name: &str, text: &str) -> Option<Expr> {
     let mut from = 0;
     while let Some(i) = upper[from..].find(&head).map(|i| i + from) {
         from = i + head.len();
-        if upper[..i]
-            .chars()
-            .next_back()
-            .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
-        {
+        if !word_starts(&upper, i) {
             continue;
         }
         // `A if OPT = 'X' and NAME = B if OPT = 'Y'`.
@@ -1117,16 +1116,10 @@ fn doc_where_bound(name: &str, text: &str) -> Option<Expr> {
 /// text gives through `ILAENV` or in words leaves the size unknown.
 fn doc_minimums_bound(name: &str, text: &str, known: impl Fn(&str) -> bool) -> Option<Expr> {
     let flat = text.replace('\n', " ").to_ascii_uppercase();
-    let starts_word = |i: usize| {
-        !flat[..i]
-            .chars()
-            .next_back()
-            .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
-    };
     // `Let mx = max(M,N) and mn = min(M,N).`
     let mut defs: Vec<(String, Expr)> = Vec::new();
     for (i, _) in flat.match_indices("LET ") {
-        if !starts_word(i) {
+        if !word_starts(&flat, i) {
             continue;
         }
         // (A sentence that is not such definitions defines nothing.)
@@ -1150,7 +1143,7 @@ fn doc_minimums_bound(name: &str, text: &str, known: impl Fn(&str) -> bool) -> O
         let after = flat[i + upper_name.len()..].trim_start();
         let word_end = !flat[i + upper_name.len()..]
             .starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_');
-        starts_word(i)
+        word_starts(&flat, i)
             && word_end
             && ![">=", ")", ",", "MUST BE AT LEAST"]
                 .iter()
@@ -1168,7 +1161,7 @@ fn doc_minimums_bound(name: &str, text: &str, known: impl Fn(&str) -> bool) -> O
         .enumerate()
         .flat_map(|(k, h)| {
             flat.match_indices(h.as_str())
-                .filter(|&(i, _)| starts_word(i))
+                .filter(|&(i, _)| word_starts(&flat, i))
                 .map(move |(i, _)| (k, i + h.len()))
         })
         .collect();
@@ -1245,11 +1238,7 @@ fn doc_alternatives_bound(name: &str, pos: Option<usize>, rank: usize, text: &st
     while let Some(i) = upper[from..].find(&head) {
         let at = from + i;
         from = at + head.len();
-        if upper[..at]
-            .chars()
-            .next_back()
-            .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
-        {
+        if !word_starts(&upper, at) {
             continue;
         }
         let rest = &flat[from..];
@@ -1370,11 +1359,7 @@ fn doc_checks(name: &str, text: &str, ty: Option<&FType>) -> Vec<Check> {
         };
         let at_most = head.ends_with("EQUAL TO");
         // The name stands alone (not the end of a longer name).
-        if upper[..i]
-            .chars()
-            .next_back()
-            .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
-        {
+        if !word_starts(&upper, i) {
             continue;
         }
         let rest = clause[i + head.len()..].trim();

@@ -941,15 +941,8 @@ fn pivots_are_checked_as_the_routines_read_them() {
 #[test]
 fn extents_by_option_and_by_definition() {
     let lib = lapack();
-    let work = lib
-        .signature("dlarz")
-        .unwrap()
-        .args
-        .into_iter()
-        .find(|a| a.name == "WORK")
-        .unwrap();
     assert_eq!(
-        format!("{:?}", work.dims),
+        dims(lib, "dlarz", "WORK"),
         "[Cond(Binary(\"==\", Name(\"SIDE\"), Str(\"L\")), Name(\"N\"), Name(\"M\"))]"
     );
     // A 3 x 3 SPD matrix in RFP format: 6 elements. DPFTRF factors it, DTFTRI needs all 6.
@@ -1286,6 +1279,15 @@ fn inputs_written_by_a_called_routine() {
     );
 }
 
+/// The extents of `routine`'s argument `arg` in its signature, as `Debug` shows them.
+fn dims(lib: &Library, routine: &str, arg: &str) -> String {
+    let sig = lib.signature(routine).unwrap();
+    format!(
+        "{:?}",
+        sig.args.iter().find(|a| a.name == arg).unwrap().dims
+    )
+}
+
 /// The singular values of the `m` x `n` matrix `a` by `?gesvd` (no vectors).
 fn singular_values<T: jitffi::fortran::Element>(
     lib: &Library,
@@ -1419,15 +1421,8 @@ fn extents_from_stated_minimums_and_powers() {
         }
     }
     // `4*N + N**2`, not `4*N + N*2`.
-    let work = lib
-        .signature("dlaed1")
-        .unwrap()
-        .args
-        .into_iter()
-        .find(|a| a.name == "WORK")
-        .unwrap();
     assert_eq!(
-        format!("{:?}", work.dims),
+        dims(lib, "dlaed1", "WORK"),
         "[Binary(\"+\", Binary(\"*\", Int(4), Name(\"N\")), Binary(\"*\", Name(\"N\"), Name(\"N\")))]"
     );
 }
@@ -1523,15 +1518,8 @@ fn workspaces_the_query_sizes_without_a_size_argument() {
 #[test]
 fn extents_named_by_the_dimension_sentence() {
     let lib = lapack();
-    let work = lib
-        .signature("dgemqrt")
-        .unwrap()
-        .args
-        .into_iter()
-        .find(|a| a.name == "WORK")
-        .unwrap();
     assert_eq!(
-        format!("{:?}", work.dims),
+        dims(lib, "dgemqrt", "WORK"),
         "[Call(\"max\", [Binary(\"*\", Name(\"N\"), Name(\"NB\")), Binary(\"*\", Name(\"M\"), Name(\"NB\"))])]"
     );
     let (m, n, nb) = (6usize, 4usize, 2i64);
