@@ -32,16 +32,6 @@ pub(crate) struct ScalarRet {
 }
 
 impl ScalarRet {
-    /// The result's register: [`ScalarRet::INT`], [`ScalarRet::F64`] or [`ScalarRet::F32`].
-    #[inline(always)]
-    pub(crate) fn reg(self) -> u8 {
-        match self.reg {
-            Reg::Int => Self::INT,
-            Reg::F64 => Self::F64,
-            Reg::F32 => Self::F32,
-        }
-    }
-
     /// An integer register's contents extended as C defines the result (integers sign- or
     /// zero-extended from their width, `_Bool` normalised to 0 or 1).
     #[inline(always)]
@@ -55,15 +45,27 @@ impl ScalarRet {
         if self.boolean { u64::from(r != 0) } else { r }
     }
 
+    /// Whether the result is a `double` in xmm0.
+    pub(crate) fn is_f64(self) -> bool {
+        self.reg == Reg::F64
+    }
+
     /// Whether an integer register's contents are the result as they are (64-bit integers,
     /// pointers, `void`).
     pub(crate) fn is_word(self) -> bool {
         self.reg == Reg::Int && self.spare == 0 && !self.boolean
     }
 
-    pub(crate) const INT: u8 = 0;
-    pub(crate) const F64: u8 = 1;
-    pub(crate) const F32: u8 = 2;
+    /// How [`call_pick`] reads the result: every scalar but `_Bool` (whose normalisation
+    /// stays a compare).
+    pub(crate) fn pick(self) -> Option<Pick> {
+        (!self.boolean).then_some(Pick {
+            float: self.reg != Reg::Int,
+            // A `float` is the low half of xmm0, zero-extended.
+            spare: if self.reg == Reg::F32 { 32 } else { self.spare },
+            signed: self.signed,
+        })
+    }
 
     /// A `void` result (the integer register, ignored).
     pub(crate) const VOID: ScalarRet = ScalarRet {
@@ -72,6 +74,18 @@ impl ScalarRet {
         signed: false,
         boolean: false,
     };
+}
+
+/// A scalar result as [`call_pick`] reads it from both result registers: plain data tested
+/// with predictable branches, no dispatch on the result's kind.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Default)]
+pub(crate) struct Pick {
+    /// The result is in xmm0 (else the integer register).
+    float: bool,
+    /// 64 minus the result's width: shifted out and back.
+    spare: u8,
+    /// The integer is sign-extended.
+    signed: bool,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -83,6 +97,43 @@ enum Reg {
 
 /// A trampoline called as the C function it transfers to, returning `R`.
 type Tramp<R> = unsafe extern "C" fn(*const u8, *mut u8, *mut u8, *const c_void) -> R;
+
+/// Both scalar result registers at once: System V returns this pair in rax and xmm0, so a
+/// trampoline called as returning it hands back the C result wherever it is (the other
+/// register holds whatever the C function left there).
+#[repr(C)]
+struct Both(u64, f64);
+
+/// Calls trampoline `t` whose C function returns a scalar other than `_Bool`, and returns its
+/// bits extended as C defines them: one call site serves integers, pointers, `float` and
+/// `double` (a call site per register made a jump table of the caller).
+///
+/// # Safety
+///
+/// As [`scalar_bits`]; `p` is the [`ScalarRet::pick`] of the C result.
+#[inline(always)]
+pub(crate) unsafe fn call_pick(
+    t: usize,
+    p: Pick,
+    a0: *const u8,
+    a1: *mut u8,
+    target: *const c_void,
+) -> u64 {
+    // SAFETY: the C result is in rax or xmm0, both of which `Both` reads; forwarded.
+    let Both(i, f) = unsafe { call_as::<Both>(t, a0, a1, target) };
+    // Branches, not masks: they are predicted, and keep the result's latency that of a
+    // move (a mask on the path made `p = ptr_id(p)` and `cos` slower).
+    let x = if p.float { f.to_bits() } else { i };
+    if p.spare == 0 {
+        return x;
+    }
+    let s = u32::from(p.spare);
+    if p.signed {
+        (((x << s) as i64) >> s) as u64
+    } else {
+        (x << s) >> s
+    }
+}
 
 /// Struct results as the C function returns them: Rust's `extern "C"` classifies these
 /// `repr(C)` pairs exactly as System V classifies the C struct's eightbytes.

@@ -50,7 +50,8 @@ struct Fast {
     /// A struct result's type and size.
     ty: TypeId,
     size: u32,
-    /// How a scalar result comes back.
+    /// How a scalar result comes back: `pick` for `FAST_PICK`, `scalar` for `FAST_BOOL`.
+    pick: direct::Pick,
     scalar: direct::ScalarRet,
     /// How a struct result comes back.
     pair: Direct,
@@ -60,13 +61,11 @@ struct Fast {
 }
 
 const FAST_NONE: u8 = 0;
-/// A scalar in the integer register, whole (64-bit integers, pointers, `void`) or extended
-/// from its width; `double`; `float`.
-const FAST_WORD: u8 = 1;
-const FAST_INT: u8 = 2;
-const FAST_F64: u8 = 3;
-const FAST_F32: u8 = 4;
-const FAST_STRUCT: u8 = 5;
+/// A scalar other than `_Bool`, read by [`direct::call_pick`]; a `_Bool` (normalised); a
+/// struct in registers.
+const FAST_PICK: u8 = 1;
+const FAST_BOOL: u8 = 2;
+const FAST_STRUCT: u8 = 3;
 
 /// What [`PreparedCall::call`] calls.
 #[derive(Copy, Clone, Debug)]
@@ -245,11 +244,10 @@ impl Function {
         let (fast_kind, t, scalar, pair, tag, ptr_ty) = match (entry, ret) {
             _ if errno => (FAST_NONE, 0, void, None, 0, 0),
             (Entry::Direct(t, Direct::Scalar(d)), Ret::Scalar { tag, ptr_ty }) => {
-                let kind = match d.reg() {
-                    direct::ScalarRet::INT if d.is_word() => FAST_WORD,
-                    direct::ScalarRet::INT => FAST_INT,
-                    direct::ScalarRet::F64 => FAST_F64,
-                    _ => FAST_F32,
+                let kind = if d.pick().is_some() {
+                    FAST_PICK
+                } else {
+                    FAST_BOOL
                 };
                 (kind, t, d, None, tag, ptr_ty)
             }
@@ -274,6 +272,7 @@ impl Function {
                 ptr_ty,
                 ty,
                 size: u32::try_from(size).unwrap_or(0),
+                pick: scalar.pick().unwrap_or_default(),
                 scalar,
                 pair: pair.unwrap_or(Direct::Struct(false, None)),
                 t,
@@ -667,19 +666,13 @@ impl<'a> PreparedCall<'a> {
         // Each kind: `FAST_*` is set once every slot is (by a setter of its parameter's
         // class), for the register trampoline `t` of this signature, which returns the C
         // function's own result in the register the kind names.
-        let bits = if f.kind == FAST_WORD {
-            // SAFETY: as above; the rest is forwarded.
-            unsafe { direct::call_as::<u64>(f.t, a0, null, f.target) }
-        } else if f.kind == FAST_INT {
-            // SAFETY: as above.
+        let bits = if f.kind == FAST_PICK {
+            // SAFETY: as above, `pick` being the result's; the rest is forwarded.
+            unsafe { direct::call_pick(f.t, f.pick, a0, null, f.target) }
+        } else if f.kind == FAST_BOOL {
+            // SAFETY: as above, of a `_Bool` in the integer register.
             let r = unsafe { direct::call_as::<u64>(f.t, a0, null, f.target) };
             f.scalar.extend(r)
-        } else if f.kind == FAST_F64 {
-            // SAFETY: as above.
-            unsafe { direct::call_as::<f64>(f.t, a0, null, f.target) }.to_bits()
-        } else if f.kind == FAST_F32 {
-            // SAFETY: as above.
-            u64::from(unsafe { direct::call_as::<f32>(f.t, a0, null, f.target) }.to_bits())
         } else {
             // SAFETY: forwarded.
             return unsafe { self.call_struct_or_general() };
