@@ -7,7 +7,8 @@
 //!   (`tests/c/peerlib.c`), each as a native Rust `extern "C"` pointer, a typed handle, an
 //!   untyped call through the JIT stub and through libffi; plus stub compile time, and the
 //!   `callback` row (`apply_cb(cb, i)`: a native Rust `extern "C" fn`, typed and untyped
-//!   jitffi callbacks, a typed callback over libffi);
+//!   jitffi callbacks, a typed callback over libffi), and the floors of the untyped,
+//!   prepared and callback rows (`bench_floor.rs`);
 //! - `cdef`: parsing declarations: `cdefs/glpk.h` (hand-written cdef of the whole GLPK API)
 //!   and `sqlite3.h` after `cc -E -dD` (preprocessing not timed), plus `Ffi::new`.
 
@@ -16,7 +17,9 @@ use std::time::Instant;
 
 use clap::Args;
 
-use super::measure::{median, ns_per_op};
+use super::bench_floor::FloorRow;
+use super::measure::{Bench, median, ns_per_op};
+use super::peerlib::{Point, build_peerlib, native, peerlib_cdef};
 use jitffi::{
     Backend, CdefOptions, Ffi, Function, HeaderOptions, Library, LoadOptions, PreparedCall,
     StructValue, Value, args,
@@ -168,25 +171,6 @@ fn cdef_rows(reps: usize) -> Result<Vec<Row>, String> {
 
 // -- Calls --
 
-const PEERLIB_C: &str = include_str!("../../tests/c/peerlib.c");
-const PEERLIB_H: &str = include_str!("../../include/peerlib.h");
-
-/// The declarations of peerlib as a cdef: include/peerlib.h without its `#include` lines (the
-/// builtin types cover `<stdint.h>` and `<stddef.h>`), and libm's `cos`.
-fn peerlib_cdef() -> String {
-    let mut cdef: String = PEERLIB_H
-        .lines()
-        .filter(|l| !l.trim_start().starts_with("#include"))
-        .flat_map(|l| [l, "\n"])
-        .collect();
-    cdef.push_str("double cos(double);\n");
-    cdef
-}
-
-jitffi::c_struct! {
-    struct Point { x: f64, y: f64 }
-}
-
 /// One row of the calls table: ns per call, native and the three jitffi paths.
 struct CallRow {
     name: &'static str,
@@ -206,23 +190,32 @@ struct CallbackRow {
     typed: f64,
     untyped: f64,
     libffi: f64,
+    /// The untyped callback's floor (`bench_floor`).
+    floor: f64,
 }
 
 extern "C" fn cb_inc(x: i32) -> i32 {
     x.wrapping_add(1)
 }
 
-/// Times a loop of `n` operations (`ns_per_op` with the run's settings): ns per operation.
-type Bench<'a> = dyn Fn(&mut dyn FnMut(u64)) -> f64 + 'a;
+/// What the calls group measures.
+#[derive(Default)]
+struct CallsGroup {
+    rows: Vec<CallRow>,
+    compile: Option<CompileTimes>,
+    callback: Option<CallbackRow>,
+    names: Vec<NamespaceRow>,
+    /// What the APIs' contracts cost by themselves (`bench_floor`).
+    floors: Vec<FloorRow>,
+}
 
-/// What the calls group measures: the call rows, stub compile times, the callback row, the
-/// calls by name.
-type CallsGroup = (
-    Vec<CallRow>,
-    Option<CompileTimes>,
-    Option<CallbackRow>,
-    Vec<NamespaceRow>,
-);
+/// The bench's untyped callback closure: `x + 1` of an `int32_t`.
+fn untyped_inc(a: &[Value<'_>]) -> Value<'static> {
+    match a {
+        [Value::I32(x)] => Value::I32(x.wrapping_add(1)),
+        _ => Value::I32(0),
+    }
+}
 
 /// Measures the callback row against peerlib's `apply_cb`.
 fn callback_row(ffi: &Ffi, lib: &Library, bench: &Bench<'_>) -> Result<CallbackRow, String> {
@@ -242,10 +235,7 @@ fn callback_row(ffi: &Ffi, lib: &Library, bench: &Bench<'_>) -> Result<CallbackR
     let untyped = ty
         .clone()
         .backend(Backend::Jit)
-        .untyped(|a: &[Value<'_>]| match a {
-            [Value::I32(x)] => Value::I32(x.wrapping_add(1)),
-            _ => Value::I32(0),
-        })
+        .untyped(untyped_inc)
         .map_err(|e| e.to_string())?;
     let libffi = ty
         .backend(Backend::Libffi)
@@ -272,43 +262,8 @@ fn callback_row(ffi: &Ffi, lib: &Library, bench: &Bench<'_>) -> Result<CallbackR
         typed: bench(&mut run(typed.ptr())),
         untyped: bench(&mut run(untyped.ptr())),
         libffi: bench(&mut run(libffi.ptr())),
+        floor: super::bench_floor::callback_floor(apply, untyped_inc, bench)?,
     })
-}
-
-fn build_peerlib() -> Result<std::path::PathBuf, String> {
-    let dir = std::env::temp_dir().join(format!("jitffi-bench-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
-    std::fs::write(dir.join("peerlib.c"), PEERLIB_C).map_err(|e| e.to_string())?;
-    std::fs::write(dir.join("peerlib.h"), PEERLIB_H).map_err(|e| e.to_string())?;
-    let so = dir.join("libpeerlib.so");
-    let cc = std::env::var("CC").unwrap_or_else(|_| "cc".into());
-    let status = std::process::Command::new(&cc)
-        .args(["-O2", "-fPIC", "-shared", "-o"])
-        .arg(&so)
-        .arg(dir.join("peerlib.c"))
-        .status()
-        .map_err(|e| {
-            format!("cannot run {cc} to build the benchmark library: {e} (apt-get install gcc)")
-        })?;
-    if !status.success() {
-        return Err("building the benchmark library failed".into());
-    }
-    Ok(so)
-}
-
-/// Loads a function's address as a native Rust function pointer type.
-///
-/// # Safety
-///
-/// `F` is the function pointer type of the symbol's definition.
-unsafe fn native<F: Copy>(lib: &Library, name: &str) -> Result<F, String> {
-    let p = lib.symbol(name).map_err(|e| e.to_string())?;
-    assert_eq!(
-        std::mem::size_of::<F>(),
-        std::mem::size_of::<*mut std::ffi::c_void>()
-    );
-    // SAFETY: the caller vouches for `F`; a function address and a fn pointer have one size.
-    Ok(unsafe { std::mem::transmute_copy::<*mut std::ffi::c_void, F>(&p) })
 }
 
 #[allow(
@@ -506,9 +461,17 @@ fn call_rows(reps: usize, target_s: f64) -> Result<CallsGroup, String> {
     let callback = callback_row(&ffi, &lib, &|g: &mut dyn FnMut(u64)| {
         ns_per_op(reps, target_s, g)
     })?;
+    let pt_ty = ffi.type_of("struct point").map_err(|e| e.to_string())?;
+    let floors = super::bench_floor::floor_rows(&lib, &pt_ty, &bench)?;
     let compile = compile_times(&lib)?;
     let _ = std::fs::remove_dir_all(so.parent().unwrap_or(&so));
-    Ok((rows, Some(compile), Some(callback), names))
+    Ok(CallsGroup {
+        rows,
+        compile: Some(compile),
+        callback: Some(callback),
+        names,
+        floors,
+    })
 }
 
 /// A call by name through a [`jitffi::Namespace`] next to the same call through the
@@ -705,10 +668,16 @@ pub fn run(a: &BenchArgs) -> Result<(), String> {
         }
     }
     let wants = |g: &str| all || a.groups.iter().any(|x| x == g);
-    let (calls, compile, callback, names) = if wants("calls") {
+    let CallsGroup {
+        rows: calls,
+        compile,
+        callback,
+        names,
+        floors,
+    } = if wants("calls") {
         call_rows(a.reps, a.target_s)?
     } else {
-        (Vec::new(), None, None, Vec::new())
+        CallsGroup::default()
     };
     let data = if wants("data") {
         super::bench_data::data_rows(a.reps, a.target_s, |r, t, f| ns_per_op(r, t, f))?
@@ -731,7 +700,10 @@ pub fn run(a: &BenchArgs) -> Result<(), String> {
             .map(|r| json!({ "name": r.name, "native_ns": r.native, "typed_ns": r.typed, "jit_ns": r.jit, "prepared_ns": r.prepared, "libffi_ns": r.libffi }))
             .collect();
         if let Some(c) = &callback {
-            rows.push(json!({ "name": "callback", "native_ns": c.native, "typed_ns": c.typed, "untyped_ns": c.untyped, "libffi_ns": c.libffi }));
+            rows.push(json!({ "name": "callback", "native_ns": c.native, "typed_ns": c.typed, "untyped_ns": c.untyped, "libffi_ns": c.libffi, "untyped_floor_ns": c.floor }));
+        }
+        for f in &floors {
+            rows.push(json!({ "name": format!("floor {}", f.name), "native_ns": f.native, "untyped_floor_ns": f.untyped, "untyped_floor_through_pointer_ns": f.untyped_ptr, "prepared_floor_ns": f.prepared, "prepared_floor_through_pointer_ns": f.prepared_ptr }));
         }
         for r in &data {
             let mut o = serde_json::Map::new();
@@ -829,20 +801,34 @@ pub fn run(a: &BenchArgs) -> Result<(), String> {
             }
             println!();
         }
+        if !floors.is_empty() {
+            let columns: Vec<_> = calls
+                .iter()
+                .map(|c| super::bench_floor::JitColumns {
+                    name: c.name,
+                    what: c.what,
+                    native: c.native,
+                    untyped: c.jit,
+                    prepared: c.prepared,
+                })
+                .collect();
+            super::bench_floor::print(&floors, &columns);
+        }
     }
     if let Some(c) = &callback {
         let cell = |v: f64| ratio_cell(Some(v), c.native);
         println!("callbacks: ns per apply_cb(cb, i) round trip (C calls cb once), as above");
         println!(
-            "| row | native (Rust extern \"C\" fn) | typed | untyped (JIT) | libffi closure (typed) |"
+            "| row | native (Rust extern \"C\" fn) | typed | untyped (JIT) | libffi closure (typed) | floor of untyped: a Rust extern \"C\" fn makes the Value, calls the dyn closure, checks its result |"
         );
-        println!("|---|---|---|---|---|");
+        println!("|---|---|---|---|---|---|");
         println!(
-            "| apply_cb(cb, i): callback round trip | {:.2} | {} | {} | {} |\n",
+            "| apply_cb(cb, i): callback round trip | {:.2} | {} | {} | {} | {} |\n",
             c.native,
             cell(c.typed),
             cell(c.untyped),
-            cell(c.libffi)
+            cell(c.libffi),
+            cell(c.floor)
         );
     }
     if !data.is_empty() {

@@ -48,3 +48,6 @@ pub fn ns_per_op(reps: usize, target_s: f64, mut f: impl FnMut(u64)) -> f64 {
     }
     median(&mut v)
 }
+
+/// Times a loop of `n` operations (`ns_per_op` with the run's settings): ns per operation.
+pub(super) type Bench<'a> = dyn Fn(&mut dyn FnMut(u64)) -> f64 + 'a;

@@ -2,11 +2,13 @@
 
 mod bench;
 mod bench_data;
+mod bench_floor;
 mod bench_fortran;
 mod call;
 mod f2rs;
 mod logger;
 mod measure;
+mod peerlib;
 
 use std::io::Read;
 use std::path::PathBuf;
