@@ -50,7 +50,8 @@ struct Fast {
     /// A struct result's type and size.
     ty: TypeId,
     size: u32,
-    /// How a scalar result comes back: `pick` for `FAST_PICK`, `scalar` for `FAST_BOOL`.
+    /// How a scalar result comes back: `pick` for `FAST_PICK`, `scalar` for `FAST_BOOL`
+    /// (`FAST_WORD` needs neither).
     pick: direct::Pick,
     scalar: direct::ScalarRet,
     /// How a struct result comes back.
@@ -61,11 +62,13 @@ struct Fast {
 }
 
 const FAST_NONE: u8 = 0;
-/// A scalar other than `_Bool`, read by [`direct::call_pick`]; a `_Bool` (normalised); a
-/// struct in registers.
+/// A scalar other than `_Bool` and words, read by [`direct::call_pick`]; a `_Bool`
+/// (normalised); a struct in registers; a word (64-bit integers, pointers, `void`: the integer
+/// register whole, its own call site: sum10 4.8 → 4.4 ns, strlen 4.2 → 3.8 over `call_pick`).
 const FAST_PICK: u8 = 1;
 const FAST_BOOL: u8 = 2;
 const FAST_STRUCT: u8 = 3;
+const FAST_WORD: u8 = 4;
 
 /// What [`PreparedCall::call`] calls.
 #[derive(Copy, Clone, Debug)]
@@ -244,7 +247,9 @@ impl Function {
         let (fast_kind, t, scalar, pair, tag, ptr_ty) = match (entry, ret) {
             _ if errno => (FAST_NONE, 0, void, None, 0, 0),
             (Entry::Direct(t, Direct::Scalar(d)), Ret::Scalar { tag, ptr_ty }) => {
-                let kind = if d.pick().is_some() {
+                let kind = if d.is_word() {
+                    FAST_WORD
+                } else if d.pick().is_some() {
                     FAST_PICK
                 } else {
                     FAST_BOOL
@@ -666,7 +671,10 @@ impl<'a> PreparedCall<'a> {
         // Each kind: `FAST_*` is set once every slot is (by a setter of its parameter's
         // class), for the register trampoline `t` of this signature, which returns the C
         // function's own result in the register the kind names.
-        let bits = if f.kind == FAST_PICK {
+        let bits = if f.kind == FAST_WORD {
+            // SAFETY: as above, of a result in the integer register taken whole.
+            unsafe { direct::call_as::<u64>(f.t, a0, null, f.target) }
+        } else if f.kind == FAST_PICK {
             // SAFETY: as above, `pick` being the result's; the rest is forwarded.
             unsafe { direct::call_pick(f.t, f.pick, a0, null, f.target) }
         } else if f.kind == FAST_BOOL {
