@@ -207,23 +207,18 @@ struct Hot {
     addr: usize,
     /// The number of fixed parameters.
     nargs: usize,
-    /// Tested first, for a trampoline's scalar result: `KIND_WORD` (the integer register as
-    /// it is: 64-bit integers, pointers, `void`), `KIND_F64`, or `KIND_PICK` for the others
-    /// but `_Bool` (narrow integers, `float`: read by [`direct::call_pick`] with `pick`), made
-    /// the `Value` of `tag` and `ptr_ty`; `KIND_OTHER` for everything else (`ret` says).
-    /// (`call_pick` for every scalar made the word and `double` rows slower: nop 2.7 → 3.6
-    /// ns.)
+    /// For the two commonest trampoline results, tested first: `KIND_WORD` (the integer
+    /// register as it is: 64-bit integers, pointers, `void`) or `KIND_F64`, with the result's
+    /// tag and pointer type; `KIND_OTHER` for everything else (`ret` says).
     kind: u8,
     tag: u8,
     ptr_ty: u32,
-    pick: direct::Pick,
     ret: FastRet,
 }
 
 const KIND_OTHER: u8 = 0;
 const KIND_WORD: u8 = 1;
 const KIND_F64: u8 = 2;
-const KIND_PICK: u8 = 3;
 
 #[repr(C)]
 pub(crate) struct FunctionInner {
@@ -345,17 +340,10 @@ impl Hot {
             }
             _ => FastRet::None,
         };
-        let (kind, tag, ptr_ty, pick) = match ret {
-            FastRet::Direct { d, tag, ptr_ty } if d.is_word() => {
-                (KIND_WORD, tag, ptr_ty, direct::Pick::default())
-            }
-            FastRet::Direct { d, tag, ptr_ty } if d.is_f64() => {
-                (KIND_F64, tag, ptr_ty, direct::Pick::default())
-            }
-            FastRet::Direct { d, tag, ptr_ty } if let Some(pick) = d.pick() => {
-                (KIND_PICK, tag, ptr_ty, pick)
-            }
-            _ => (KIND_OTHER, 0, 0, direct::Pick::default()),
+        let (kind, tag, ptr_ty) = match ret {
+            FastRet::Direct { d, tag, ptr_ty } if d.is_word() => (KIND_WORD, tag, ptr_ty),
+            FastRet::Direct { d, tag, ptr_ty } if d.is_f64() => (KIND_F64, tag, ptr_ty),
+            _ => (KIND_OTHER, 0, 0),
         };
         Hot {
             stub: AtomicUsize::new(0),
@@ -364,7 +352,6 @@ impl Hot {
             kind,
             tag,
             ptr_ty,
-            pick,
             ret,
         }
     }
@@ -703,12 +690,9 @@ impl Function {
                     // SAFETY: as for `Direct` below, of a result in the integer register
                     // taken whole.
                     unsafe { direct::call_as::<u64>(stub, a0, &raw mut slow, target) }
-                } else if hot.kind == KIND_F64 {
+                } else {
                     // SAFETY: as for `Direct` below, of a `double` in xmm0.
                     unsafe { direct::call_as::<f64>(stub, a0, &raw mut slow, target) }.to_bits()
-                } else {
-                    // SAFETY: as for `Direct` below; `pick` is the result's.
-                    unsafe { direct::call_pick(stub, hot.pick, a0, &raw mut slow, target) }
                 };
                 if slow == 0 {
                     // SAFETY: `tag` is the canonical scalar tag of the result type and `bits`
