@@ -307,6 +307,8 @@ fn call_rows(reps: usize, target_s: f64) -> Result<CallsGroup, String> {
         }};
     }
 
+    // `struct point`, for point_norm2's row and its floor.
+    let pt_ty = ffi.type_of("struct point").map_err(|e| e.to_string())?;
     // SAFETY: for every row, the cdef above declares each function as peerlib.c and libm
     // define it; the arguments are plain values (a valid pointer or string where one is
     // expected).
@@ -396,7 +398,6 @@ fn call_rows(reps: usize, target_s: f64) -> Result<CallsGroup, String> {
 
         let pt = Point { x: 3.0, y: 4.0 };
         let pt_bytes: Vec<u8> = [3.0f64, 4.0].iter().flat_map(|v| v.to_le_bytes()).collect();
-        let pt_ty = ffi.type_of("struct point").map_err(|e| e.to_string())?;
         let norm_n: unsafe extern "C" fn(Point) -> f64 = native(&lib, "point_norm2")?;
         let norm_t = f(&lib, "point_norm2")?
             .typed::<(Point,), f64>()
@@ -461,7 +462,6 @@ fn call_rows(reps: usize, target_s: f64) -> Result<CallsGroup, String> {
     let callback = callback_row(&ffi, &lib, &|g: &mut dyn FnMut(u64)| {
         ns_per_op(reps, target_s, g)
     })?;
-    let pt_ty = ffi.type_of("struct point").map_err(|e| e.to_string())?;
     let floors = super::bench_floor::floor_rows(&lib, &pt_ty, &bench)?;
     let compile = compile_times(&lib)?;
     let _ = std::fs::remove_dir_all(so.parent().unwrap_or(&so));

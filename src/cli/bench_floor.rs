@@ -253,17 +253,6 @@ pub(super) fn floor_rows(
     point: &Type,
     bench: &Bench<'_>,
 ) -> Result<Vec<FloorRow>, String> {
-    let sym = |name: &str| {
-        lib.symbol(name)
-            .map(|p| p.cast_const())
-            .map_err(|e| e.to_string())
-    };
-    let (add, addf, sum, norm) = (
-        sym("add_i32")?,
-        sym("add_f64")?,
-        sym("sum10_i64")?,
-        sym("point_norm2")?,
-    );
     // SAFETY: peerlib.c defines these functions with these C signatures.
     let (add_n, addf_n, sum_n, norm_n) = unsafe {
         (
@@ -273,6 +262,13 @@ pub(super) fn floor_rows(
             native::<unsafe extern "C" fn(Point) -> f64>(lib, "point_norm2")?,
         )
     };
+    // The same functions as the addresses the floors are handed at run time.
+    let (add, addf, sum, norm) = (
+        add_n as *const c_void,
+        addf_n as *const c_void,
+        sum_n as *const c_void,
+        norm_n as *const c_void,
+    );
     let i32v = |b: u64| Value::I32(b as i32);
     let i64v = |b: u64| Value::I64(b as i64);
     let f64v = |b: u64| Value::F64(f64::from_bits(b));

@@ -1447,17 +1447,15 @@ fn workspaces_the_query_sizes_without_a_size_argument() {
         .map(|k| ((k * 7 + 3) % 11) as f64 - 4.0)
         .collect();
     let b: Vec<f64> = (0..m).map(|i| 1.0 + i as f64 * 0.5).collect();
-    // (?GELS takes no RCOND.)
-    let solve = |name: &str, rcond: Option<f64>| {
-        // (?GELS: `TRANS` first, no `RCOND`.)
+    // ?GELSD of `rcond`, or ?GELS (`TRANS` first, no `RCOND`) with `None`, of m, A and B.
+    let least_squares = |name: &str, a: Arg<'_>, b: Arg<'_>, rcond: Option<f64>| {
         let mut args: Vec<Arg<'_>> = rcond.map_or_else(|| vec![Arg::Str("N")], |_| vec![]);
-        args.extend([
-            Arg::Int(m as i64),
-            Arg::matrix(&a, m, n),
-            Arg::matrix(&b, m, 1),
-        ]);
+        args.extend([Arg::Int(m as i64), a, b]);
         args.extend(rcond.map(Arg::Real));
         lib.call(name, &args).unwrap()
+    };
+    let solve = |name: &str, rcond| {
+        least_squares(name, Arg::matrix(&a, m, n), Arg::matrix(&b, m, 1), rcond)
     };
     let out = solve("dgelsd", Some(-1.0));
     assert_eq!(out[3].int(), Some(n as i64), "full rank");
@@ -1486,16 +1484,8 @@ fn workspaces_the_query_sizes_without_a_size_argument() {
         .iter()
         .map(|&re| Complex64 { re, im: -re / 2.0 })
         .collect();
-    let zsolve = |name: &str, rcond: Option<f64>| {
-        // (?GELS: `TRANS` first, no `RCOND`.)
-        let mut args: Vec<Arg<'_>> = rcond.map_or_else(|| vec![Arg::Str("N")], |_| vec![]);
-        args.extend([
-            Arg::Int(m as i64),
-            Arg::matrix(&za, m, n),
-            Arg::matrix(&zb, m, 1),
-        ]);
-        args.extend(rcond.map(Arg::Real));
-        lib.call(name, &args).unwrap()
+    let zsolve = |name: &str, rcond| {
+        least_squares(name, Arg::matrix(&za, m, n), Arg::matrix(&zb, m, 1), rcond)
     };
     let out = zsolve("zgelsd", Some(-1.0));
     assert_eq!(out[3].int(), Some(n as i64));
